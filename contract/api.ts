@@ -1,0 +1,78 @@
+// The one contract between processes: groups → methods → zod input/output (ARCHITECTURE §4).
+import { z } from 'zod';
+import { CoreInfo, HealthReport, Settings, SettingsPatch } from './models';
+
+/** A method with no input takes `{}` (an empty object); extra fields are refused. */
+const NoInput = z.object({}).strict();
+
+/** One contract method: its input and output schemas, and a doc line. */
+export interface MethodSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  input: I;
+  output: O;
+  doc: string;
+}
+
+function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, doc: string): MethodSpec<I, O> {
+  return { input, output, doc };
+}
+
+/**
+ * The contract table. From it come the renderer's client type and main's handler type,
+ * so a missing handler does not compile. Channel names are `<group>.<method>`; IPC uses
+ * `api:<group>.<method>`, HTTP `POST /api/<group>/<method>`.
+ */
+export const api = {
+  system: {
+    health: method(
+      z.object({ refresh: z.boolean().optional() }).strict(),
+      HealthReport,
+      'Health of keychain, Docker, Incus, LiteLLM and gateway; `refresh` probes again instead of using the last result.',
+    ),
+    info: method(NoInput, CoreInfo, 'Version, data dir, mode and schema version of the running core.'),
+  },
+  settings: {
+    get: method(NoInput, Settings, 'Current settings.'),
+    update: method(SettingsPatch, Settings, 'Changes some settings; answers with all of them.'),
+  },
+} as const;
+
+export type Api = typeof api;
+export type GroupName = keyof Api;
+export type MethodName<G extends GroupName> = keyof Api[G] & string;
+
+/** `<group>.<method>` for every method in the table. */
+export type Channel = { [G in GroupName]: `${G}.${MethodName<G>}` }[GroupName];
+
+type Spec<G extends GroupName, M extends MethodName<G>> = Api[G][M] extends MethodSpec ? Api[G][M] : never;
+
+/** What a caller passes (before zod defaults and transforms). */
+export type InputOf<G extends GroupName, M extends MethodName<G>> = z.input<Spec<G, M>['input']>;
+/** What a handler receives (after parsing). */
+export type ParsedInputOf<G extends GroupName, M extends MethodName<G>> = z.output<Spec<G, M>['input']>;
+/** What a handler returns and a caller receives. */
+export type OutputOf<G extends GroupName, M extends MethodName<G>> = z.output<Spec<G, M>['output']>;
+
+/** Lists every channel of the table, in table order. */
+export function listChannels(): Channel[] {
+  const out: string[] = [];
+  for (const [group, methods] of Object.entries(api)) {
+    for (const name of Object.keys(methods)) out.push(`${group}.${name}`);
+  }
+  return out as Channel[];
+}
+
+/** Looks up a method spec by channel name; `undefined` when there is no such method. */
+export function findMethod(channel: string): MethodSpec | undefined {
+  const dot = channel.indexOf('.');
+  if (dot <= 0) return undefined;
+  const group = channel.slice(0, dot);
+  const name = channel.slice(dot + 1);
+  if (!Object.prototype.hasOwnProperty.call(api, group)) return undefined;
+  const methods = api[group as GroupName] as Record<string, MethodSpec>;
+  return Object.prototype.hasOwnProperty.call(methods, name) ? methods[name] : undefined;
+}
+
+/** IPC channel prefix for contract calls. */
+export const API_CHANNEL_PREFIX = 'api:';
+/** IPC channel prefix for push events. */
+export const EVENT_CHANNEL_PREFIX = 'evt:';

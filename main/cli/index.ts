@@ -1,0 +1,63 @@
+// The `agentdesk` command: serve (headless core) and commands that talk to a running core over HTTP.
+import { Command, InvalidArgumentError } from 'commander';
+import { APP_VERSION } from '../app/version';
+import { resolveDataDir } from '../platform/paths';
+import { serve } from './serve';
+import { statusCommand } from './status';
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`"${value}" is not a port: use a whole number from 0 (any free port) to 65535`);
+  return n;
+}
+
+/** Builds the command tree (exported for tests). Actions set `process.exitCode`. */
+export function buildProgram(): Command {
+  const program = new Command('agentdesk')
+    .description('Agent Desk: run a private stack of AI agents on your own machine')
+    .version(APP_VERSION)
+    .option('--home <dir>', 'data directory (default: AGENTDESK_HOME or the app data dir)')
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('start the core without Electron and serve the UI on 127.0.0.1')
+    .option('--port <n>', 'port on 127.0.0.1 (0 = any free port)', parsePort, 0)
+    .option('--home <dir>', 'data directory')
+    .action(async (opts: { port: number; home?: string }) => {
+      const home = resolveDataDir(opts.home ?? program.opts<{ home?: string }>().home);
+      const served = await serve({ home, port: opts.port });
+      process.stdout.write(`Agent Desk is serving at ${served.openUrl}\n`);
+      const stop = (signal: string) => {
+        served.core.log.info({ signal }, 'stopping');
+        served.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+
+  program
+    .command('status')
+    .description('print the health of keychain, Docker, Incus, LiteLLM and gateway')
+    .option('--json', 'print JSON: {"components":[{"name","state","detail","fix"}]}')
+    .option('--home <dir>', 'data directory')
+    .action(async (opts: { json?: boolean; home?: string }) => {
+      const home = resolveDataDir(opts.home ?? program.opts<{ home?: string }>().home);
+      process.exitCode = await statusCommand({ home, json: Boolean(opts.json) });
+    });
+
+  return program;
+}
+
+/** Runs the CLI with `argv` (as process.argv). Errors print one line to stderr and exit non-zero. */
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    process.stderr.write(`agentdesk: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,55 @@
+// `agentdesk serve`: the core without Electron, the HTTP transport, and the built renderer.
+import { startCore } from '../app/bootstrap';
+import type { Core } from '../app/bootstrap';
+import { rendererDir } from '../platform/paths';
+import { newToken, processAlive, readControlFile, removeControlFile, writeControlFile } from '../transport/http/control-file';
+import { startHttpTransport } from '../transport/http/server';
+import type { HttpTransport } from '../transport/http/server';
+
+/** A running headless server. */
+export interface Served {
+  core: Core;
+  http: HttpTransport;
+  /** The bearer token of this run (also in control.json). */
+  token: string;
+  /** The URL to open, with the token in the fragment (never sent to a server, never logged). */
+  openUrl: string;
+  /** Closes the HTTP server, stops the core and removes control.json. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a headless core on `home` and serves it on 127.0.0.1:`port` (0 = any free port).
+ * Writes `<home>/control.json` (0600) for the CLI; removes it on stop.
+ * @throws Error when another live core already serves `home`, or the port is taken (EADDRINUSE).
+ */
+export async function serve(opts: { home: string; port: number; healthIntervalMs?: number }): Promise<Served> {
+  let existing = null;
+  try {
+    existing = readControlFile(opts.home);
+  } catch {
+    existing = null; // a damaged control.json is replaced below
+  }
+  if (existing && existing.pid !== process.pid && processAlive(existing.pid)) {
+    throw new Error(`Agent Desk is already running for ${opts.home} at ${existing.url} (pid ${existing.pid}). Use \`agentdesk status\`, or stop it first.`);
+  }
+  const core = await startCore({ home: opts.home, mode: 'headless', healthIntervalMs: opts.healthIntervalMs });
+  const token = newToken();
+  let http: HttpTransport;
+  try {
+    http = await startHttpTransport({ dispatcher: core.dispatcher, bus: core.bus, log: core.log, token, port: opts.port, rendererDir: rendererDir() });
+  } catch (err) {
+    await core.shutdown();
+    throw err;
+  }
+  writeControlFile(opts.home, { version: 1, url: http.url, port: http.port, pid: process.pid, token, started_at: Date.now() });
+  core.log.info({ url: http.url }, 'serving');
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      removeControlFile(opts.home);
+      await http.close();
+      await core.shutdown();
+    })());
+  return { core, http, token, openUrl: `${http.url}/#token=${token}`, stop };
+}

@@ -1,0 +1,34 @@
+// `agentdesk status`: the health of each component, through the running core's HTTP transport.
+import type { HealthReport } from '../../contract/models';
+import { connect, NotRunningError } from './http-client';
+
+/** Renders a health report as aligned text lines (name, state, detail; then the fix when not ok). */
+export function formatHealth(report: HealthReport): string {
+  const lines: string[] = [];
+  for (const c of report.components) {
+    lines.push(`${c.name.padEnd(9)} ${c.state.padEnd(8)} ${c.detail}`);
+    if (c.state !== 'ok' && c.fix) lines.push(`${''.padEnd(18)} fix: ${c.fix}`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Prints the health report of the core serving `home`.
+ * `--json` prints `{"components":[{name,state,detail,fix}]}` (ARCHITECTURE / issue 2 shape).
+ * @returns the process exit code: 0 when reported, 2 when no core answers (message on stderr).
+ */
+export async function statusCommand(opts: { home: string; json: boolean }, out = process.stdout, err = process.stderr): Promise<number> {
+  try {
+    const { client } = await connect(opts.home);
+    const report = await client.system.health({ refresh: true });
+    out.write(opts.json ? JSON.stringify({ components: report.components }) + '\n' : formatHealth(report) + '\n');
+    return 0;
+  } catch (e) {
+    if (e instanceof NotRunningError) {
+      err.write(`${e.message}\n`);
+      return 2;
+    }
+    err.write(`agentdesk status: ${(e as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,50 @@
+// Where the app's files are: its own root (resources, built renderer) and the user's data dir.
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Root of the app: the repository in development and `agentdesk serve` from a checkout,
+ * or `AGENTDESK_APP_ROOT` when set. This file sits two levels below the root both as source
+ * (`main/platform/paths.ts`) and when bundled (`out/main/*.js`).
+ */
+export function appRoot(): string {
+  return process.env.AGENTDESK_APP_ROOT ?? path.resolve(__dirname, '..', '..');
+}
+
+/** Folder shipped with the app (`resources/`): agent runtime, framework manifests, LiteLLM requirements. */
+export function resourcesDir(): string {
+  return path.join(appRoot(), 'resources');
+}
+
+/** The built renderer (`out/renderer`), served by `agentdesk serve` and the `app://` protocol. */
+export function rendererDir(): string {
+  return path.join(appRoot(), 'out', 'renderer');
+}
+
+/**
+ * The default data dir when neither `--home` nor `AGENTDESK_HOME` is given. It matches Electron's
+ * `app.getPath('userData')` for an app named `agentdesk` (Electron docs, app.getPath: appData + name),
+ * so the desktop app and `agentdesk serve` share one data dir.
+ */
+export function defaultDataDir(platform: NodeJS.Platform = process.platform, env = process.env): string {
+  const home = os.homedir();
+  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'agentdesk');
+  if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'agentdesk');
+  return path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'agentdesk');
+}
+
+/** Resolves the data dir: explicit option, then `AGENTDESK_HOME`, then {@link defaultDataDir}. Always absolute. */
+export function resolveDataDir(explicit?: string | null, env = process.env): string {
+  const chosen = explicit ?? env.AGENTDESK_HOME ?? defaultDataDir(process.platform, env);
+  return path.resolve(chosen);
+}
+
+/** Fixed names inside the data dir (ARCHITECTURE §6). */
+export const dataPaths = {
+  db: (home: string) => path.join(home, 'agentdesk.db'),
+  control: (home: string) => path.join(home, 'control.json'),
+  logs: (home: string) => path.join(home, 'logs'),
+  litellm: (home: string) => path.join(home, 'litellm'),
+  agents: (home: string) => path.join(home, 'agents'),
+  archive: (home: string) => path.join(home, 'archive'),
+};

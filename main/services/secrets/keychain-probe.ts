@@ -1,0 +1,45 @@
+// Probes the OS keychain (Secret Service on Linux) without writing to it.
+import { AsyncEntry } from '@napi-rs/keyring';
+import type { ComponentHealth } from '../../../contract/models';
+
+/** Service name under which Agent Desk keeps its entries (ARCHITECTURE §5 SecretStore). */
+export const KEYCHAIN_SERVICE = 'agentdesk';
+
+/** Entry options that pin Linux to the Secret Service: never a silent fallback to keyutils (PLATFORM-NOTES). */
+export const KEYCHAIN_ENTRY_OPTIONS = { linux: { store: 'secret-service' as const } };
+
+/** The platform's keychain, as named to users. */
+export function keychainLabel(platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'darwin') return 'macOS Keychain';
+  if (platform === 'win32') return 'Windows Credential Manager';
+  return 'Secret Service (e.g. GNOME Keyring, KWallet)';
+}
+
+/**
+ * Probes the keychain by reading a probe entry that never exists (a read does not unlock or prompt).
+ * Never throws.
+ * @param timeoutMs deadline in ms; a keychain that does not answer in time is reported as `error`.
+ */
+export async function probeKeychain(timeoutMs = 2000): Promise<ComponentHealth> {
+  const label = keychainLabel();
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const entry = new AsyncEntry(KEYCHAIN_SERVICE, 'health-probe', KEYCHAIN_ENTRY_OPTIONS);
+    await entry.getPassword(signal);
+    return { name: 'keychain', state: 'ok', detail: `${label} is available`, fix: '' };
+  } catch (err) {
+    const message = (err as Error).message || String(err);
+    if (signal.aborted) {
+      return { name: 'keychain', state: 'error', detail: `${label} did not answer within ${timeoutMs} ms`, fix: 'Unlock your keyring (log in to the desktop session), then check again' };
+    }
+    if (process.platform === 'linux') {
+      return {
+        name: 'keychain',
+        state: 'missing',
+        detail: `No Secret Service on the D-Bus session: ${message}`,
+        fix: 'Run inside a desktop session with GNOME Keyring or KWallet (`sudo apt install gnome-keyring`), or pass keys as AGENTDESK_KEY_<PROVIDER_ID> env vars for this run',
+      };
+    }
+    return { name: 'keychain', state: 'error', detail: `${label}: ${message}`, fix: 'Check that the keychain is unlocked, then check again' };
+  }
+}

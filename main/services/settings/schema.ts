@@ -1,0 +1,20 @@
+// Settings: the zod schema, the defaults and the current version, in one place (CONVENTIONS 12).
+import { Settings } from '../../../contract/models';
+
+/** Version of the settings shape. Bump it and add a step to `settings-store.ts` MIGRATIONS when it changes. */
+export const SETTINGS_VERSION = 1;
+
+/** Defaults for a fresh data dir. `close_to_tray: null` means the platform default (decided by the shell). */
+export const DEFAULT_SETTINGS: Settings = {
+  version: SETTINGS_VERSION,
+  theme: 'system',
+  close_to_tray: null,
+  start_at_login: false,
+  start_hidden: false,
+  stop_agents_on_quit: true,
+  container_runtime: 'docker',
+  litellm_command: null,
+  trace_retention_days: 30,
+};
+
+export { Settings as SettingsSchema };

@@ -1,0 +1,70 @@
+// The dispatcher: input validation by path, unknown methods, handler errors, output stripping.
+import { describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { AppError } from '../../contract/errors';
+import type { Settings } from '../../contract/models';
+import { DEFAULT_SETTINGS } from '../services/settings/schema';
+import { Dispatcher } from './dispatch';
+import type { Handlers } from './dispatch';
+
+const log = pino({ level: 'silent' });
+
+function handlers(overrides: Partial<Handlers['settings']> = {}): Handlers {
+  return {
+    system: {
+      health: () => ({ components: [], checked_at: 1 }),
+      info: () => ({ version: '0', data_dir: '/x', platform: 'linux', mode: 'headless', pid: 1, started_at: 1, schema_version: 1 }),
+    },
+    settings: { get: () => DEFAULT_SETTINGS, update: (p) => ({ ...DEFAULT_SETTINGS, ...p }), ...overrides },
+  };
+}
+
+describe('Dispatcher', () => {
+  it('answers ok with the parsed output', async () => {
+    const d = new Dispatcher(handlers(), log);
+    const r = await d.dispatch('settings.update', { theme: 'dark' }, { transport: 'internal' });
+    expect(r).toEqual({ ok: true, value: { ...DEFAULT_SETTINGS, theme: 'dark' } });
+  });
+
+  it('names the field path of invalid input', async () => {
+    const d = new Dispatcher(handlers(), log);
+    const r = await d.dispatch('settings.update', { trace_retention_days: 'many' }, { transport: 'internal' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.code).toBe('INVALID_INPUT');
+    expect(r.error.message).toContain('trace_retention_days');
+  });
+
+  it('refuses unknown fields instead of ignoring them', async () => {
+    const d = new Dispatcher(handlers(), log);
+    const r = await d.dispatch('settings.update', { colour: 'red' }, { transport: 'internal' });
+    expect(r.ok === false && r.error.code).toBe('INVALID_INPUT');
+  });
+
+  it('lists valid methods and groups for unknown channels', async () => {
+    const d = new Dispatcher(handlers(), log);
+    const m = await d.dispatch('settings.nope', {}, { transport: 'internal' });
+    expect(m.ok === false && m.error.message).toContain('get, update');
+    const g = await d.dispatch('nope.x', {}, { transport: 'internal' });
+    expect(g.ok === false && g.error.code).toBe('NOT_FOUND');
+    expect(g.ok === false && g.error.message).toContain('system, settings');
+    const proto = await d.dispatch('__proto__.toString', {}, { transport: 'internal' });
+    expect(proto.ok === false && proto.error.code).toBe('NOT_FOUND');
+  });
+
+  it('passes AppErrors through and hides other errors behind INTERNAL', async () => {
+    const d1 = new Dispatcher(handlers({ get: () => { throw new AppError('CONFLICT', 'busy'); } }), log);
+    expect(await d1.dispatch('settings.get', {}, { transport: 'internal' })).toEqual({ ok: false, error: { code: 'CONFLICT', message: 'busy' } });
+    const d2 = new Dispatcher(handlers({ get: () => { throw new Error('secret detail /etc/x'); } }), log);
+    const r = await d2.dispatch('settings.get', {}, { transport: 'internal' });
+    expect(r.ok === false && r.error.code).toBe('INTERNAL');
+    expect(JSON.stringify(r)).not.toContain('secret detail');
+  });
+
+  it('strips fields a handler returns that are not in the contract', async () => {
+    const leaky = { ...DEFAULT_SETTINGS, api_key: 'sk-should-not-leave' } as Settings;
+    const d = new Dispatcher(handlers({ get: () => leaky }), log);
+    const r = await d.dispatch('settings.get', {}, { transport: 'internal' });
+    expect(JSON.stringify(r)).not.toContain('sk-should-not-leave');
+  });
+});
