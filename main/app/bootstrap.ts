@@ -18,6 +18,7 @@ import type { Db } from '../services/storage/database';
 import { Dispatcher } from '../transport/dispatch';
 import type { Handlers } from '../transport/dispatch';
 import { APP_VERSION } from './version';
+import { acquireCoreLock } from './core-lock';
 import { ShutdownSequence } from './shutdown';
 
 /** How to start a core. */
@@ -47,14 +48,16 @@ export interface Core {
 /**
  * Starts the core: data dir, logging, database (migrated), settings, health probes, handlers.
  * Services never import Electron, so the same core runs in the desktop app and in `agentdesk serve`.
- * @throws Error when the data dir cannot be created or the database cannot be opened or migrated
- *   (nothing is left running in that case).
+ * @throws CoreLockedError when another live core uses `home`; Error when the data dir cannot be
+ *   created or the database cannot be opened or migrated (nothing is left running in that case).
  */
 export async function startCore(opts: CoreOptions): Promise<Core> {
   const startedAt = Date.now();
   fs.mkdirSync(opts.home, { recursive: true, mode: 0o700 });
   const log = opts.log ?? createLogger({ dir: dataPaths.logs(opts.home) });
   const shutdown = new ShutdownSequence(log);
+  const release = acquireCoreLock(opts.home);
+  shutdown.add('lock', release);
   try {
     const bus = new EventBus((err, name) => log.error({ err, event: name }, 'event listener failed'));
     const db: Db = openDatabase(dataPaths.db(opts.home));
