@@ -9,7 +9,16 @@ const electronBan = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'out/**', 'dist/**', '.venv/**', 'bench/results/**', 'resources/agent-runtime/dist/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'out/**',
+      'dist/**',
+      '.venv/**',
+      'bench/results/**',
+      'resources/agent-runtime/dist/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -56,7 +65,10 @@ export default tseslint.config(
         {
           paths: [{ name: 'electron', message: 'The renderer talks to main only through window.bridge.' }],
           patterns: [
-            { group: ['**/main/**', '../../main/*', 'node:*'], message: 'renderer/ never imports main/ or Node modules.' },
+            {
+              group: ['**/main/**', '../../main/*', 'node:*'],
+              message: 'renderer/ never imports main/ or Node modules.',
+            },
           ],
         },
       ],

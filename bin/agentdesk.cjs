@@ -5,7 +5,9 @@ const fs = require('node:fs');
 
 const entry = path.join(__dirname, '..', 'out', 'main', 'headless.js');
 if (!fs.existsSync(entry)) {
-  process.stderr.write('agentdesk: the app is not built. Run `npm run build` in ' + path.join(__dirname, '..') + '\n');
+  process.stderr.write(
+    'agentdesk: the app is not built. Run `npm run build` in ' + path.join(__dirname, '..') + '\n',
+  );
   process.exit(1);
 }
 require(entry);

@@ -12,7 +12,11 @@ export interface MethodSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType
   doc: string;
 }
 
-function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, doc: string): MethodSpec<I, O> {
+function method<I extends z.ZodType, O extends z.ZodType>(
+  input: I,
+  output: O,
+  doc: string,
+): MethodSpec<I, O> {
   return { input, output, doc };
 }
 

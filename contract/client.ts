@@ -1,6 +1,6 @@
 // A typed client built from the contract table over any transport (IPC bridge, HTTP fetch).
 import { api } from './api';
-import type { Api, GroupName, InputOf, MethodName, OutputOf } from './api';
+import type { GroupName, InputOf, MethodName, OutputOf } from './api';
 import { AppError } from './errors';
 import type { Result } from './errors';
 import type { EventName, EventPayload } from './events';
@@ -16,7 +16,9 @@ export interface Transport {
 /** `client.<group>.<method>(input)` → the method's output, or a thrown {@link AppError}. */
 export type Client = {
   [G in GroupName]: {
-    [M in MethodName<G>]: (...args: keyof InputOf<G, M> extends never ? [input?: InputOf<G, M>] : [input: InputOf<G, M>]) => Promise<OutputOf<G, M>>;
+    [M in MethodName<G>]: (
+      ...args: keyof InputOf<G, M> extends never ? [input?: InputOf<G, M>] : [input: InputOf<G, M>]
+    ) => Promise<OutputOf<G, M>>;
   };
 } & {
   /** Subscribes to a typed push event; returns the unsubscribe function. */
@@ -31,7 +33,7 @@ export function createClient(transport: Transport): Client {
   const client: Record<string, unknown> = {};
   for (const group of Object.keys(api) as GroupName[]) {
     const methods: Record<string, (input?: unknown) => Promise<unknown>> = {};
-    for (const name of Object.keys(api[group] as Api[GroupName])) {
+    for (const name of Object.keys(api[group])) {
       const channel = `${group}.${name}`;
       methods[name] = async (input?: unknown) => {
         const result = await transport.invoke(channel, input ?? {});

@@ -1,5 +1,5 @@
 // Push events from main to every UI (IPC `evt:<name>`, SSE on GET /api/events): name → zod payload.
-import { z } from 'zod';
+import type { z } from 'zod';
 import { HealthReport, Settings } from './models';
 
 /** Every push event. Each has one documented payload. */

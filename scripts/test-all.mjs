@@ -14,8 +14,30 @@ const steps = [
   ['lint', bin('eslint'), ['.']],
   ['format', bin('prettier'), ['--check', '.']],
   ['build', bin('electron-vite'), ['build']],
-  ['unit and integration tests', bin('vitest'), ['run', '--project', 'unit', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(reports, 'unit.json')}`]],
-  ['e2e tests', bin('vitest'), ['run', '--project', 'e2e', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(reports, 'e2e.json')}`]],
+  [
+    'unit and integration tests',
+    bin('vitest'),
+    [
+      'run',
+      '--project',
+      'unit',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${path.join(reports, 'unit.json')}`,
+    ],
+  ],
+  [
+    'e2e tests',
+    bin('vitest'),
+    [
+      'run',
+      '--project',
+      'e2e',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${path.join(reports, 'e2e.json')}`,
+    ],
+  ],
 ];
 
 const only = process.argv.slice(2);
@@ -24,7 +46,11 @@ for (const [name, cmd, args] of steps) {
   if (only.length && !only.some((o) => name.startsWith(o))) continue;
   const t0 = Date.now();
   process.stdout.write(`\n=== ${name} ===\n`);
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' } });
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
+  });
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   if (r.status !== 0) {
     failedSteps.push(name);
@@ -40,7 +66,10 @@ for (const file of ['unit.json', 'e2e.json']) {
   if (!fs.existsSync(p)) continue;
   const j = JSON.parse(fs.readFileSync(p, 'utf8'));
   passed += j.numPassedTests ?? 0;
-  failed += (j.numFailedTests ?? 0) + (j.testResults ?? []).filter((t) => t.status === 'failed' && (t.assertionResults ?? []).length === 0).length;
+  failed +=
+    (j.numFailedTests ?? 0) +
+    (j.testResults ?? []).filter((t) => t.status === 'failed' && (t.assertionResults ?? []).length === 0)
+      .length;
   skipped += (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
 }
 // Steps that are not test runners (typecheck, lint, build) count as one failed test each when they fail.

@@ -72,7 +72,12 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
         keychain: () => probeKeychain(),
         docker: () => probeDocker(),
         incus: () => probeIncus(),
-        litellm: () => probeLitellmInstall({ setting: settings.get().litellm_command, appRoot: appRoot(), dataDir: opts.home }),
+        litellm: () =>
+          probeLitellmInstall({
+            setting: settings.get().litellm_command,
+            appRoot: appRoot(),
+            dataDir: opts.home,
+          }),
         gateway: () => ({
           name: 'gateway',
           state: 'missing',
@@ -102,7 +107,10 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       settings: settingsHandlers(settings),
     };
     const dispatcher = new Dispatcher(handlers, log);
-    log.info({ home: opts.home, mode: opts.mode, version: APP_VERSION, ms: Date.now() - startedAt }, 'core started');
+    log.info(
+      { home: opts.home, mode: opts.mode, version: APP_VERSION, ms: Date.now() - startedAt },
+      'core started',
+    );
     return { home: opts.home, log, bus, dispatcher, settings, health, info, shutdown: () => shutdown.run() };
   } catch (err) {
     await shutdown.run();

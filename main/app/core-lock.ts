@@ -8,7 +8,9 @@ export class CoreLockedError extends Error {
     readonly home: string,
     readonly pid: number,
   ) {
-    super(`Another Agent Desk core (pid ${pid}) is already using ${home}. Stop it first, or use another data dir with --home.`);
+    super(
+      `Another Agent Desk core (pid ${pid}) is already using ${home}. Stop it first, or use another data dir with --home.`,
+    );
     this.name = 'CoreLockedError';
   }
 }

@@ -31,7 +31,10 @@ export function httpTransport(control: Pick<ControlFile, 'url' | 'token'>, timeo
       try {
         return JSON.parse(text) as Result<unknown>;
       } catch {
-        return { ok: false, error: { code: 'INTERNAL', message: `The core answered HTTP ${res.status} without an envelope` } };
+        return {
+          ok: false,
+          error: { code: 'INTERNAL', message: `The core answered HTTP ${res.status} without an envelope` },
+        };
       }
     },
     on() {
@@ -46,8 +49,14 @@ export function httpTransport(control: Pick<ControlFile, 'url' | 'token'>, timeo
  */
 export async function connect(home: string): Promise<{ client: Client; control: ControlFile }> {
   const control = readControlFile(home);
-  if (!control) throw new NotRunningError(`Agent Desk is not running for ${home} (no control.json). Start it with \`agentdesk serve\`.`);
-  if (!processAlive(control.pid)) throw new NotRunningError(`Agent Desk is not running for ${home} (process ${control.pid} has exited). Start it with \`agentdesk serve\`.`);
+  if (!control)
+    throw new NotRunningError(
+      `Agent Desk is not running for ${home} (no control.json). Start it with \`agentdesk serve\`.`,
+    );
+  if (!processAlive(control.pid))
+    throw new NotRunningError(
+      `Agent Desk is not running for ${home} (process ${control.pid} has exited). Start it with \`agentdesk serve\`.`,
+    );
   const client = createClient(httpTransport(control));
   try {
     await client.system.info({});

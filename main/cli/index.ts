@@ -7,7 +7,10 @@ import { statusCommand } from './status';
 
 function parsePort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`"${value}" is not a port: use a whole number from 0 (any free port) to 65535`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError(
+      `"${value}" is not a port: use a whole number from 0 (any free port) to 65535`,
+    );
   return n;
 }
 

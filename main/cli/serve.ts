@@ -2,7 +2,13 @@
 import { startCore } from '../app/bootstrap';
 import type { Core } from '../app/bootstrap';
 import { rendererDir } from '../platform/paths';
-import { newToken, processAlive, readControlFile, removeControlFile, writeControlFile } from '../transport/http/control-file';
+import {
+  newToken,
+  processAlive,
+  readControlFile,
+  removeControlFile,
+  writeControlFile,
+} from '../transport/http/control-file';
 import { startHttpTransport } from '../transport/http/server';
 import type { HttpTransport } from '../transport/http/server';
 
@@ -23,7 +29,11 @@ export interface Served {
  * Writes `<home>/control.json` (0600) for the CLI; removes it on stop.
  * @throws Error when another live core already serves `home`, or the port is taken (EADDRINUSE).
  */
-export async function serve(opts: { home: string; port: number; healthIntervalMs?: number }): Promise<Served> {
+export async function serve(opts: {
+  home: string;
+  port: number;
+  healthIntervalMs?: number;
+}): Promise<Served> {
   let existing = null;
   try {
     existing = readControlFile(opts.home);
@@ -31,18 +41,38 @@ export async function serve(opts: { home: string; port: number; healthIntervalMs
     existing = null; // a damaged control.json is replaced below
   }
   if (existing && existing.pid !== process.pid && processAlive(existing.pid)) {
-    throw new Error(`Agent Desk is already running for ${opts.home} at ${existing.url} (pid ${existing.pid}). Use \`agentdesk status\`, or stop it first.`);
+    throw new Error(
+      `Agent Desk is already running for ${opts.home} at ${existing.url} (pid ${existing.pid}). Use \`agentdesk status\`, or stop it first.`,
+    );
   }
-  const core = await startCore({ home: opts.home, mode: 'headless', healthIntervalMs: opts.healthIntervalMs });
+  const core = await startCore({
+    home: opts.home,
+    mode: 'headless',
+    healthIntervalMs: opts.healthIntervalMs,
+  });
   const token = newToken();
   let http: HttpTransport;
   try {
-    http = await startHttpTransport({ dispatcher: core.dispatcher, bus: core.bus, log: core.log, token, port: opts.port, rendererDir: rendererDir() });
+    http = await startHttpTransport({
+      dispatcher: core.dispatcher,
+      bus: core.bus,
+      log: core.log,
+      token,
+      port: opts.port,
+      rendererDir: rendererDir(),
+    });
   } catch (err) {
     await core.shutdown();
     throw err;
   }
-  writeControlFile(opts.home, { version: 1, url: http.url, port: http.port, pid: process.pid, token, started_at: Date.now() });
+  writeControlFile(opts.home, {
+    version: 1,
+    url: http.url,
+    port: http.port,
+    pid: process.pid,
+    token,
+    started_at: Date.now(),
+  });
   core.log.info({ url: http.url }, 'serving');
   let stopping: Promise<void> | null = null;
   const stop = () =>

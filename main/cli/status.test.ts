@@ -2,22 +2,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPONENT_NAMES } from '../../contract/models';
 import { serve } from './serve';
 import type { Served } from './serve';
 import { statusCommand } from './status';
 
-function capture(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      w.text += chunk.toString();
-      cb();
+function capture(): { text: string; write(s: string): void } {
+  return {
+    text: '',
+    write(s: string) {
+      this.text += s;
     },
-  }) as Writable & { text: string };
-  w.text = '';
-  return w;
+  };
 }
 
 let home: string;
@@ -34,8 +31,10 @@ afterAll(async () => {
 describe('agentdesk status', () => {
   it('--json prints every component with name, state, detail and fix', async () => {
     const out = capture();
-    expect(await statusCommand({ home, json: true }, out as unknown as NodeJS.WriteStream, capture() as unknown as NodeJS.WriteStream)).toBe(0);
-    const parsed = JSON.parse(out.text) as { components: { name: string; state: string; detail: string; fix: string }[] };
+    expect(await statusCommand({ home, json: true }, out, capture())).toBe(0);
+    const parsed = JSON.parse(out.text) as {
+      components: { name: string; state: string; detail: string; fix: string }[];
+    };
     expect(Object.keys(parsed)).toEqual(['components']);
     expect(parsed.components.map((c) => c.name)).toEqual([...COMPONENT_NAMES]);
     for (const c of parsed.components) {
@@ -50,7 +49,7 @@ describe('agentdesk status', () => {
     process.env.DOCKER_HOST = `unix://${path.join(home, 'no-docker.sock')}`;
     try {
       const out = capture();
-      await statusCommand({ home, json: false }, out as unknown as NodeJS.WriteStream, capture() as unknown as NodeJS.WriteStream);
+      await statusCommand({ home, json: false }, out, capture());
       expect(out.text).toMatch(/^docker\s+missing\s+Docker not reachable at .*no-docker\.sock$/m);
       expect(out.text).toContain('fix: Start Docker Desktop, or `sudo systemctl start docker`');
     } finally {
@@ -58,21 +57,23 @@ describe('agentdesk status', () => {
       else process.env.DOCKER_HOST = saved;
     }
     const out = capture();
-    await statusCommand({ home, json: true }, out as unknown as NodeJS.WriteStream, capture() as unknown as NodeJS.WriteStream);
-    const docker = (JSON.parse(out.text) as { components: { name: string; detail: string }[] }).components.find((c) => c.name === 'docker');
+    await statusCommand({ home, json: true }, out, capture());
+    const docker = (
+      JSON.parse(out.text) as { components: { name: string; detail: string }[] }
+    ).components.find((c) => c.name === 'docker');
     expect(docker?.detail).not.toContain('no-docker.sock');
   });
 
   it('says how to start the core when none is running, with exit code 2', async () => {
     const other = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-none-'));
     const err = capture();
-    expect(await statusCommand({ home: other, json: true }, capture() as unknown as NodeJS.WriteStream, err as unknown as NodeJS.WriteStream)).toBe(2);
+    expect(await statusCommand({ home: other, json: true }, capture(), err)).toBe(2);
     expect(err.text).toContain('agentdesk serve');
     fs.rmSync(other, { recursive: true, force: true });
   });
 
   it('refuses a second core on the same data dir', async () => {
     await expect(serve({ home, port: 0, healthIntervalMs: 0 })).rejects.toThrow(/already (running|using)/);
-    expect(fs.existsSync(path.join(home, "control.json"))).toBe(true);
+    expect(fs.existsSync(path.join(home, 'control.json'))).toBe(true);
   });
 });

@@ -12,16 +12,27 @@ export function formatHealth(report: HealthReport): string {
   return lines.join('\n');
 }
 
+/** Where a command writes text (process.stdout, or a buffer in tests). */
+export interface TextSink {
+  write(text: string): unknown;
+}
+
 /**
  * Prints the health report of the core serving `home`.
  * `--json` prints `{"components":[{name,state,detail,fix}]}` (ARCHITECTURE / issue 2 shape).
  * @returns the process exit code: 0 when reported, 2 when no core answers (message on stderr).
  */
-export async function statusCommand(opts: { home: string; json: boolean }, out = process.stdout, err = process.stderr): Promise<number> {
+export async function statusCommand(
+  opts: { home: string; json: boolean },
+  out: TextSink = process.stdout,
+  err: TextSink = process.stderr,
+): Promise<number> {
   try {
     const { client } = await connect(opts.home);
     const report = await client.system.health({ refresh: true });
-    out.write(opts.json ? JSON.stringify({ components: report.components }) + '\n' : formatHealth(report) + '\n');
+    out.write(
+      opts.json ? JSON.stringify({ components: report.components }) + '\n' : formatHealth(report) + '\n',
+    );
     return 0;
   } catch (e) {
     if (e instanceof NotRunningError) {

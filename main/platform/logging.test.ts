@@ -13,7 +13,11 @@ function tmp(): string {
   dirs.push(d);
   return d;
 }
-const readAll = (dir: string) => fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('');
+const readAll = (dir: string) =>
+  fs
+    .readdirSync(dir)
+    .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))
+    .join('');
 
 describe('createLogger', () => {
   it('redacts Authorization headers, key fields, and registered secret values anywhere', () => {

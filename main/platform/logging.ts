@@ -63,7 +63,11 @@ export function createLogger(opts: LoggerOptions): Logger {
   };
   if (!opts.dir) return pino(options, pino.destination({ fd: 2, sync: true }));
   fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
-  const stream = new RotatingFileStream(path.join(opts.dir, 'agentdesk.log'), opts.maxBytes ?? 10 * 1024 * 1024, opts.keep ?? 5);
+  const stream = new RotatingFileStream(
+    path.join(opts.dir, 'agentdesk.log'),
+    opts.maxBytes ?? 10 * 1024 * 1024,
+    opts.keep ?? 5,
+  );
   return pino(options, stream);
 }
 

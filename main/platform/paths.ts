@@ -29,7 +29,8 @@ export function rendererDir(): string {
 export function defaultDataDir(platform: NodeJS.Platform = process.platform, env = process.env): string {
   const home = os.homedir();
   if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'agentdesk');
-  if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'agentdesk');
+  if (platform === 'win32')
+    return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'agentdesk');
   return path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'agentdesk');
 }
 

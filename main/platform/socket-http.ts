@@ -22,22 +22,26 @@ export class ProbeError extends Error {
  */
 export function getJson(endpoint: Endpoint, path: string, timeoutMs: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ ...endpoint, path, method: 'GET', headers: { Accept: 'application/json', Host: 'localhost' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        clearTimeout(timer);
-        const text = Buffer.concat(chunks).toString('utf8');
-        const status = res.statusCode ?? 0;
-        if (status < 200 || status >= 300) return reject(new ProbeError(`HTTP_${status}`, `HTTP ${status}: ${text.slice(0, 200)}`));
-        try {
-          resolve(text.length ? JSON.parse(text) : null);
-        } catch {
-          reject(new ProbeError('BAD_JSON', `Not JSON: ${text.slice(0, 120)}`));
-        }
-      });
-      res.on('error', (err) => reject(new ProbeError('RESPONSE', err.message)));
-    });
+    const req = http.request(
+      { ...endpoint, path, method: 'GET', headers: { Accept: 'application/json', Host: 'localhost' } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          clearTimeout(timer);
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status < 200 || status >= 300)
+            return reject(new ProbeError(`HTTP_${status}`, `HTTP ${status}: ${text.slice(0, 200)}`));
+          try {
+            resolve(text.length ? JSON.parse(text) : null);
+          } catch {
+            reject(new ProbeError('BAD_JSON', `Not JSON: ${text.slice(0, 120)}`));
+          }
+        });
+        res.on('error', (err) => reject(new ProbeError('RESPONSE', err.message)));
+      },
+    );
     const timer = setTimeout(() => {
       req.destroy();
       reject(new ProbeError('TIMEOUT', `No answer within ${timeoutMs} ms`));

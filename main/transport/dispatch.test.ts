@@ -13,7 +13,15 @@ function handlers(overrides: Partial<Handlers['settings']> = {}): Handlers {
   return {
     system: {
       health: () => ({ components: [], checked_at: 1 }),
-      info: () => ({ version: '0', data_dir: '/x', platform: 'linux', mode: 'headless', pid: 1, started_at: 1, schema_version: 1 }),
+      info: () => ({
+        version: '0',
+        data_dir: '/x',
+        platform: 'linux',
+        mode: 'headless',
+        pid: 1,
+        started_at: 1,
+        schema_version: 1,
+      }),
     },
     settings: { get: () => DEFAULT_SETTINGS, update: (p) => ({ ...DEFAULT_SETTINGS, ...p }), ...overrides },
   };
@@ -28,7 +36,11 @@ describe('Dispatcher', () => {
 
   it('names the field path of invalid input', async () => {
     const d = new Dispatcher(handlers(), log);
-    const r = await d.dispatch('settings.update', { trace_retention_days: 'many' }, { transport: 'internal' });
+    const r = await d.dispatch(
+      'settings.update',
+      { trace_retention_days: 'many' },
+      { transport: 'internal' },
+    );
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error.code).toBe('INVALID_INPUT');
@@ -53,9 +65,26 @@ describe('Dispatcher', () => {
   });
 
   it('passes AppErrors through and hides other errors behind INTERNAL', async () => {
-    const d1 = new Dispatcher(handlers({ get: () => { throw new AppError('CONFLICT', 'busy'); } }), log);
-    expect(await d1.dispatch('settings.get', {}, { transport: 'internal' })).toEqual({ ok: false, error: { code: 'CONFLICT', message: 'busy' } });
-    const d2 = new Dispatcher(handlers({ get: () => { throw new Error('secret detail /etc/x'); } }), log);
+    const d1 = new Dispatcher(
+      handlers({
+        get: () => {
+          throw new AppError('CONFLICT', 'busy');
+        },
+      }),
+      log,
+    );
+    expect(await d1.dispatch('settings.get', {}, { transport: 'internal' })).toEqual({
+      ok: false,
+      error: { code: 'CONFLICT', message: 'busy' },
+    });
+    const d2 = new Dispatcher(
+      handlers({
+        get: () => {
+          throw new Error('secret detail /etc/x');
+        },
+      }),
+      log,
+    );
     const r = await d2.dispatch('settings.get', {}, { transport: 'internal' });
     expect(r.ok === false && r.error.code).toBe('INTERNAL');
     expect(JSON.stringify(r)).not.toContain('secret detail');

@@ -1,7 +1,7 @@
 // The one dispatcher: parse input with the contract → call the handler → parse output → envelope.
 import type { z } from 'zod';
 import { api, findMethod } from '../../contract/api';
-import type { Api, GroupName, MethodName, OutputOf, ParsedInputOf } from '../../contract/api';
+import type { GroupName, MethodName, OutputOf, ParsedInputOf } from '../../contract/api';
 import { AppError, isAppError } from '../../contract/errors';
 import type { Result } from '../../contract/errors';
 import type { Logger } from '../platform/logging';
@@ -14,14 +14,26 @@ export interface CallContext {
 /** A handler for every method of the table: a missing one does not compile. */
 export type Handlers = {
   [G in GroupName]: {
-    [M in MethodName<G>]: (input: ParsedInputOf<G, M>, ctx: CallContext) => Promise<OutputOf<G, M>> | OutputOf<G, M>;
+    [M in MethodName<G>]: (
+      input: ParsedInputOf<G, M>,
+      ctx: CallContext,
+    ) => Promise<OutputOf<G, M>> | OutputOf<G, M>;
   };
 };
 
 /** Formats zod issues as `path: message` lines, the path in dotted form (`a.b[0]`). */
-export function describeIssues(error: z.ZodError): { message: string; issues: { path: string; message: string }[] } {
+export function describeIssues(error: z.ZodError): {
+  message: string;
+  issues: { path: string; message: string }[];
+} {
   const issues = error.issues.map((i) => ({
-    path: i.path.length === 0 ? '(input)' : i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '['),
+    path:
+      i.path.length === 0
+        ? '(input)'
+        : i.path
+            .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+            .join('.')
+            .replace(/\.\[/g, '['),
     message: i.message,
   }));
   return { message: issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues };
@@ -50,23 +62,44 @@ export class Dispatcher {
     const parsed = spec.input.safeParse(rawInput === undefined ? {} : rawInput);
     if (!parsed.success) {
       const { message, issues } = describeIssues(parsed.error);
-      return { ok: false, error: { code: 'INVALID_INPUT', message: `Invalid input for ${channel}: ${message}`, details: { issues } } };
+      return {
+        ok: false,
+        error: {
+          code: 'INVALID_INPUT',
+          message: `Invalid input for ${channel}: ${message}`,
+          details: { issues },
+        },
+      };
     }
     const [group, name] = channel.split('.') as [string, string];
-    const handler = (this.handlers as unknown as Record<string, Record<string, (i: unknown, c: CallContext) => unknown>>)[group]?.[name];
+    const handler = (
+      this.handlers as unknown as Record<string, Record<string, (i: unknown, c: CallContext) => unknown>>
+    )[group]?.[name];
     if (!handler) return { ok: false, error: { code: 'NOT_FOUND', message: `No handler for ${channel}` } };
     try {
       const value = await handler(parsed.data, ctx);
       const out = spec.output.safeParse(value);
       if (!out.success) {
-        this.log.error({ channel, issues: describeIssues(out.error).issues }, 'handler output does not match the contract');
-        return { ok: false, error: { code: 'INTERNAL', message: `Internal error in ${channel}: output did not match the contract` } };
+        this.log.error(
+          { channel, issues: describeIssues(out.error).issues },
+          'handler output does not match the contract',
+        );
+        return {
+          ok: false,
+          error: {
+            code: 'INTERNAL',
+            message: `Internal error in ${channel}: output did not match the contract`,
+          },
+        };
       }
       return { ok: true, value: out.data };
     } catch (err) {
       if (isAppError(err)) return { ok: false, error: err.toBody() };
       this.log.error({ channel, err }, 'handler failed');
-      return { ok: false, error: { code: 'INTERNAL', message: `Internal error in ${channel}; see the log for details` } };
+      return {
+        ok: false,
+        error: { code: 'INTERNAL', message: `Internal error in ${channel}; see the log for details` },
+      };
     }
   }
 }
@@ -75,11 +108,19 @@ function unknownMethod(channel: string): AppError['toBody'] extends () => infer 
   const dot = channel.indexOf('.');
   const group = dot > 0 ? channel.slice(0, dot) : channel;
   if (Object.prototype.hasOwnProperty.call(api, group)) {
-    const valid = Object.keys(api[group as GroupName] as Api[GroupName]);
-    return { code: 'NOT_FOUND', message: `Unknown method "${channel}". Valid methods of ${group}: ${valid.join(', ')}`, details: { valid } };
+    const valid = Object.keys(api[group as GroupName]);
+    return {
+      code: 'NOT_FOUND',
+      message: `Unknown method "${channel}". Valid methods of ${group}: ${valid.join(', ')}`,
+      details: { valid },
+    };
   }
   const valid = Object.keys(api);
-  return { code: 'NOT_FOUND', message: `Unknown API group "${group}". Valid groups: ${valid.join(', ')}`, details: { valid } };
+  return {
+    code: 'NOT_FOUND',
+    message: `Unknown API group "${group}". Valid groups: ${valid.join(', ')}`,
+    details: { valid },
+  };
 }
 
 /** Convenience for in-process callers (tests, CLI fallback): the typed output or a thrown AppError. */

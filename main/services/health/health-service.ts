@@ -52,7 +52,12 @@ export class HealthService {
         try {
           return await this.probes[name]();
         } catch (err) {
-          return { name, state: 'error', detail: `Probe failed: ${(err as Error).message}`, fix: 'See the log for details' };
+          return {
+            name,
+            state: 'error',
+            detail: `Probe failed: ${(err as Error).message}`,
+            fix: 'See the log for details',
+          };
         }
       }),
     );

@@ -16,7 +16,9 @@ function fakeVenv(root: string, version: string): string {
   const bin = path.join(root, 'bin', 'litellm');
   fs.mkdirSync(path.dirname(bin), { recursive: true });
   fs.writeFileSync(bin, '#!/bin/sh\n', { mode: 0o755 });
-  fs.mkdirSync(path.join(root, 'lib', 'python3.11', 'site-packages', `litellm-${version}.dist-info`), { recursive: true });
+  fs.mkdirSync(path.join(root, 'lib', 'python3.11', 'site-packages', `litellm-${version}.dist-info`), {
+    recursive: true,
+  });
   return bin;
 }
 
@@ -26,13 +28,33 @@ describe('resolveLitellmCommand', () => {
     const data = tmp();
     const appBin = fakeVenv(path.join(app, '.venv', 'litellm'), '1.2.3');
     const dataBin = fakeVenv(path.join(data, 'litellm', 'venv'), '9.9.9');
-    expect(resolveLitellmCommand({ setting: '/opt/x/litellm', appRoot: app, dataDir: data, env: { AGENTDESK_LITELLM: '/y' } })?.source).toBe('setting');
-    expect(resolveLitellmCommand({ setting: null, appRoot: app, dataDir: data, env: { AGENTDESK_LITELLM: '/y' } })?.source).toBe('env');
-    expect(resolveLitellmCommand({ setting: null, appRoot: app, dataDir: data, env: {} })).toEqual({ command: appBin, source: 'app-venv', version: '1.2.3' });
+    expect(
+      resolveLitellmCommand({
+        setting: '/opt/x/litellm',
+        appRoot: app,
+        dataDir: data,
+        env: { AGENTDESK_LITELLM: '/y' },
+      })?.source,
+    ).toBe('setting');
+    expect(
+      resolveLitellmCommand({ setting: null, appRoot: app, dataDir: data, env: { AGENTDESK_LITELLM: '/y' } })
+        ?.source,
+    ).toBe('env');
+    expect(resolveLitellmCommand({ setting: null, appRoot: app, dataDir: data, env: {} })).toEqual({
+      command: appBin,
+      source: 'app-venv',
+      version: '1.2.3',
+    });
     fs.rmSync(path.join(app, '.venv'), { recursive: true });
-    expect(resolveLitellmCommand({ setting: null, appRoot: app, dataDir: data, env: {} })).toEqual({ command: dataBin, source: 'data-venv', version: '9.9.9' });
+    expect(resolveLitellmCommand({ setting: null, appRoot: app, dataDir: data, env: {} })).toEqual({
+      command: dataBin,
+      source: 'data-venv',
+      version: '9.9.9',
+    });
     fs.rmSync(path.join(data, 'litellm'), { recursive: true });
-    expect(resolveLitellmCommand({ setting: null, appRoot: app, dataDir: data, env: { PATH: '' } })).toBeNull();
+    expect(
+      resolveLitellmCommand({ setting: null, appRoot: app, dataDir: data, env: { PATH: '' } }),
+    ).toBeNull();
   });
 
   it('reports missing with the install hint, and a bad configured path as an error', () => {
@@ -40,7 +62,12 @@ describe('resolveLitellmCommand', () => {
     const missing = probeLitellmInstall({ setting: null, appRoot: empty, dataDir: empty, env: { PATH: '' } });
     expect(missing.state).toBe('missing');
     expect(missing.fix).toContain('bootstrap-linux.sh');
-    const bad = probeLitellmInstall({ setting: '/nonexistent/litellm', appRoot: empty, dataDir: empty, env: {} });
+    const bad = probeLitellmInstall({
+      setting: '/nonexistent/litellm',
+      appRoot: empty,
+      dataDir: empty,
+      env: {},
+    });
     expect(bad.state).toBe('error');
     expect(bad.detail).toContain('not an executable');
   });

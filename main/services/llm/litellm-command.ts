@@ -25,7 +25,9 @@ function venvVersion(command: string): string | null {
   try {
     for (const py of fs.readdirSync(lib)) {
       const site = path.join(lib, py, 'site-packages');
-      const dist = fs.existsSync(site) ? fs.readdirSync(site).find((d) => /^litellm-[\d.]+.*\.dist-info$/.test(d)) : undefined;
+      const dist = fs.existsSync(site)
+        ? fs.readdirSync(site).find((d) => /^litellm-[\d.]+.*\.dist-info$/.test(d))
+        : undefined;
       if (dist) return dist.slice('litellm-'.length, -'.dist-info'.length);
     }
   } catch {
@@ -42,14 +44,21 @@ function venvVersion(command: string): string | null {
  * is never hidden by a fallback.
  * @returns `null` when nothing is found.
  */
-export function resolveLitellmCommand(opts: { setting: string | null; appRoot: string; dataDir: string; env?: NodeJS.ProcessEnv }): LitellmCommand | null {
+export function resolveLitellmCommand(opts: {
+  setting: string | null;
+  appRoot: string;
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+}): LitellmCommand | null {
   const env = opts.env ?? process.env;
   if (opts.setting) return { command: opts.setting, source: 'setting', version: venvVersion(opts.setting) };
-  if (env.AGENTDESK_LITELLM) return { command: env.AGENTDESK_LITELLM, source: 'env', version: venvVersion(env.AGENTDESK_LITELLM) };
+  if (env.AGENTDESK_LITELLM)
+    return { command: env.AGENTDESK_LITELLM, source: 'env', version: venvVersion(env.AGENTDESK_LITELLM) };
   const appVenv = path.join(opts.appRoot, '.venv', 'litellm', 'bin', 'litellm');
   if (isExecutable(appVenv)) return { command: appVenv, source: 'app-venv', version: venvVersion(appVenv) };
   const dataVenv = path.join(opts.dataDir, 'litellm', 'venv', 'bin', 'litellm');
-  if (isExecutable(dataVenv)) return { command: dataVenv, source: 'data-venv', version: venvVersion(dataVenv) };
+  if (isExecutable(dataVenv))
+    return { command: dataVenv, source: 'data-venv', version: venvVersion(dataVenv) };
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, 'litellm');
@@ -62,7 +71,12 @@ export function resolveLitellmCommand(opts: { setting: string | null; appRoot: s
  * Health of LiteLLM before the supervisor exists: installed or not. Never throws.
  * (Once LiteLLM is supervised, the supervisor's state replaces this.)
  */
-export function probeLitellmInstall(opts: { setting: string | null; appRoot: string; dataDir: string; env?: NodeJS.ProcessEnv }): ComponentHealth {
+export function probeLitellmInstall(opts: {
+  setting: string | null;
+  appRoot: string;
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+}): ComponentHealth {
   const found = resolveLitellmCommand(opts);
   if (!found) {
     return {
@@ -74,7 +88,12 @@ export function probeLitellmInstall(opts: { setting: string | null; appRoot: str
   }
   if (!isExecutable(found.command)) {
     const where = found.source === 'setting' ? 'the LiteLLM command setting' : 'AGENTDESK_LITELLM';
-    return { name: 'litellm', state: 'error', detail: `${found.command} (from ${where}) is not an executable file`, fix: `Correct ${where}, or clear it to use the app's own venv` };
+    return {
+      name: 'litellm',
+      state: 'error',
+      detail: `${found.command} (from ${where}) is not an executable file`,
+      fix: `Correct ${where}, or clear it to use the app's own venv`,
+    };
   }
   const version = found.version ? ` ${found.version}` : '';
   return {

@@ -28,7 +28,9 @@ export function resolveDockerEndpoint(env: NodeJS.ProcessEnv = process.env): Doc
       const u = new URL(`http://${host.slice(6)}`);
       return { endpoint: { host: u.hostname, port: Number(u.port || 2375) }, label: host };
     }
-    throw new Error(`DOCKER_HOST="${host}" is not supported: use unix:///path/to/docker.sock or tcp://host:port`);
+    throw new Error(
+      `DOCKER_HOST="${host}" is not supported: use unix:///path/to/docker.sock or tcp://host:port`,
+    );
   }
   const runtime = env.XDG_RUNTIME_DIR;
   const candidates = [
@@ -45,25 +47,57 @@ export function resolveDockerEndpoint(env: NodeJS.ProcessEnv = process.env): Doc
  * @param timeoutMs deadline for the request in ms.
  * @returns `ok` with the engine version, or `missing`/`error` with a one-line fix.
  */
-export async function probeDocker(timeoutMs = 1500, env: NodeJS.ProcessEnv = process.env): Promise<ComponentHealth> {
+export async function probeDocker(
+  timeoutMs = 1500,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ComponentHealth> {
   let target: DockerEndpoint;
   try {
     target = resolveDockerEndpoint(env);
   } catch (err) {
-    return { name: 'docker', state: 'error', detail: (err as Error).message, fix: 'Unset DOCKER_HOST or give it a unix:// or tcp:// address' };
+    return {
+      name: 'docker',
+      state: 'error',
+      detail: (err as Error).message,
+      fix: 'Unset DOCKER_HOST or give it a unix:// or tcp:// address',
+    };
   }
   try {
-    const v = (await getJson(target.endpoint, '/version', timeoutMs)) as { Version?: string; ApiVersion?: string; Components?: { Name?: string }[] };
+    const v = (await getJson(target.endpoint, '/version', timeoutMs)) as {
+      Version?: string;
+      ApiVersion?: string;
+      Components?: { Name?: string }[];
+    };
     const engine = v.Components?.[0]?.Name?.includes('Podman') ? 'Podman' : 'Docker';
-    return { name: 'docker', state: 'ok', detail: `${engine} ${v.Version ?? '?'} (API ${v.ApiVersion ?? '?'}) at ${target.label}`, fix: '' };
+    return {
+      name: 'docker',
+      state: 'ok',
+      detail: `${engine} ${v.Version ?? '?'} (API ${v.ApiVersion ?? '?'}) at ${target.label}`,
+      fix: '',
+    };
   } catch (err) {
     const code = err instanceof ProbeError ? err.code : 'ERROR';
     if (code === 'EACCES') {
-      return { name: 'docker', state: 'error', detail: `Permission denied on ${target.label}`, fix: 'Add yourself to the docker group: `sudo usermod -aG docker $USER`, then log out and in' };
+      return {
+        name: 'docker',
+        state: 'error',
+        detail: `Permission denied on ${target.label}`,
+        fix: 'Add yourself to the docker group: `sudo usermod -aG docker $USER`, then log out and in',
+      };
     }
     if (code === 'ENOENT' || code === 'ECONNREFUSED') {
-      return { name: 'docker', state: 'missing', detail: `Docker not reachable at ${target.label}`, fix: 'Start Docker Desktop, or `sudo systemctl start docker`' };
+      return {
+        name: 'docker',
+        state: 'missing',
+        detail: `Docker not reachable at ${target.label}`,
+        fix: 'Start Docker Desktop, or `sudo systemctl start docker`',
+      };
     }
-    return { name: 'docker', state: 'error', detail: `Docker at ${target.label} did not answer: ${(err as Error).message}`, fix: 'Restart Docker (`sudo systemctl restart docker`) and check its log' };
+    return {
+      name: 'docker',
+      state: 'error',
+      detail: `Docker at ${target.label} did not answer: ${(err as Error).message}`,
+      fix: 'Restart Docker (`sudo systemctl restart docker`) and check its log',
+    };
   }
 }

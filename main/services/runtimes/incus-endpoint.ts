@@ -22,27 +22,58 @@ interface IncusEnvelope<T> {
  * @returns `ok` with the server version; `error` when Incus answers but has no storage pool
  *   (containers cannot be created); `missing` when the socket is absent or refuses.
  */
-export async function probeIncus(timeoutMs = 1500, env: NodeJS.ProcessEnv = process.env): Promise<ComponentHealth> {
+export async function probeIncus(
+  timeoutMs = 1500,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ComponentHealth> {
   const socketPath = resolveIncusSocket(env);
   try {
-    const info = (await getJson({ socketPath }, '/1.0', timeoutMs)) as IncusEnvelope<{ environment?: { server_version?: string }; auth?: string }>;
+    const info = (await getJson({ socketPath }, '/1.0', timeoutMs)) as IncusEnvelope<{
+      environment?: { server_version?: string };
+      auth?: string;
+    }>;
     if (info.metadata?.auth && info.metadata.auth !== 'trusted') {
-      return { name: 'incus', state: 'error', detail: `Incus at ${socketPath} does not trust this user`, fix: 'Add yourself to the incus-admin group: `sudo usermod -aG incus-admin $USER`, then log out and in' };
+      return {
+        name: 'incus',
+        state: 'error',
+        detail: `Incus at ${socketPath} does not trust this user`,
+        fix: 'Add yourself to the incus-admin group: `sudo usermod -aG incus-admin $USER`, then log out and in',
+      };
     }
     const version = info.metadata?.environment?.server_version ?? '?';
     const pools = (await getJson({ socketPath }, '/1.0/storage-pools', timeoutMs)) as IncusEnvelope<string[]>;
     if (!pools.metadata || pools.metadata.length === 0) {
-      return { name: 'incus', state: 'error', detail: `Incus ${version} has no storage pool`, fix: 'Initialise Incus: `sudo incus admin init` (or run scripts/bootstrap-linux.sh)' };
+      return {
+        name: 'incus',
+        state: 'error',
+        detail: `Incus ${version} has no storage pool`,
+        fix: 'Initialise Incus: `sudo incus admin init` (or run scripts/bootstrap-linux.sh)',
+      };
     }
     return { name: 'incus', state: 'ok', detail: `Incus ${version} at ${socketPath}`, fix: '' };
   } catch (err) {
     const code = err instanceof ProbeError ? err.code : 'ERROR';
     if (code === 'EACCES') {
-      return { name: 'incus', state: 'error', detail: `Permission denied on ${socketPath}`, fix: 'Add yourself to the incus-admin group: `sudo usermod -aG incus-admin $USER`, then log out and in' };
+      return {
+        name: 'incus',
+        state: 'error',
+        detail: `Permission denied on ${socketPath}`,
+        fix: 'Add yourself to the incus-admin group: `sudo usermod -aG incus-admin $USER`, then log out and in',
+      };
     }
     if (code === 'ENOENT' || code === 'ECONNREFUSED') {
-      return { name: 'incus', state: 'missing', detail: `Incus not reachable at ${socketPath}`, fix: 'Install Incus and start it: `sudo systemctl start incus` (optional: Docker is enough)' };
+      return {
+        name: 'incus',
+        state: 'missing',
+        detail: `Incus not reachable at ${socketPath}`,
+        fix: 'Install Incus and start it: `sudo systemctl start incus` (optional: Docker is enough)',
+      };
     }
-    return { name: 'incus', state: 'error', detail: `Incus at ${socketPath} did not answer: ${(err as Error).message}`, fix: 'Restart Incus (`sudo systemctl restart incus`) and check `journalctl -u incus`' };
+    return {
+      name: 'incus',
+      state: 'error',
+      detail: `Incus at ${socketPath} did not answer: ${(err as Error).message}`,
+      fix: 'Restart Incus (`sudo systemctl restart incus`) and check `journalctl -u incus`',
+    };
   }
 }

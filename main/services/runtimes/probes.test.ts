@@ -14,7 +14,11 @@ const incusPresent = fs.existsSync('/var/lib/incus/unix.socket');
 describe('probeDocker', () => {
   it('says "not reachable" with the start hint when nothing listens on the socket', async () => {
     const h = await probeDocker(1000, { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
-    expect(h).toMatchObject({ name: 'docker', state: 'missing', detail: 'Docker not reachable at /nonexistent/docker.sock' });
+    expect(h).toMatchObject({
+      name: 'docker',
+      state: 'missing',
+      detail: 'Docker not reachable at /nonexistent/docker.sock',
+    });
     expect(h.fix).toContain('sudo systemctl start docker');
   });
 
@@ -38,12 +42,15 @@ describe('probeDocker', () => {
     expect(h.state).toBe('error');
   });
 
-  it.skipIf(skipUnlessReal(dockerPresent, 'Docker daemon'))('reports the real daemon as ok with its version', async () => {
-    const h = await probeDocker(3000, {});
-    expect(h.state).toBe('ok');
-    expect(h.detail).toMatch(/^(Docker|Podman) \d+\.\d+/);
-    expect(h.fix).toBe('');
-  });
+  it.skipIf(skipUnlessReal(dockerPresent, 'Docker daemon'))(
+    'reports the real daemon as ok with its version',
+    async () => {
+      const h = await probeDocker(3000, {});
+      expect(h.state).toBe('ok');
+      expect(h.detail).toMatch(/^(Docker|Podman) \d+\.\d+/);
+      expect(h.fix).toBe('');
+    },
+  );
 });
 
 describe('probeIncus', () => {
@@ -53,9 +60,12 @@ describe('probeIncus', () => {
     expect(h.fix).toContain('systemctl start incus');
   });
 
-  it.skipIf(skipUnlessReal(incusPresent, 'Incus daemon'))('reports the real daemon as ok with its version', async () => {
-    const h = await probeIncus(3000, {});
-    expect(h.state).toBe('ok');
-    expect(h.detail).toMatch(/^Incus \d+\.\d+/);
-  });
+  it.skipIf(skipUnlessReal(incusPresent, 'Incus daemon'))(
+    'reports the real daemon as ok with its version',
+    async () => {
+      const h = await probeIncus(3000, {});
+      expect(h.state).toBe('ok');
+      expect(h.detail).toMatch(/^Incus \d+\.\d+/);
+    },
+  );
 });

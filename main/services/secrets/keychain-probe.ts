@@ -30,7 +30,12 @@ export async function probeKeychain(timeoutMs = 2000): Promise<ComponentHealth> 
   } catch (err) {
     const message = (err as Error).message || String(err);
     if (signal.aborted) {
-      return { name: 'keychain', state: 'error', detail: `${label} did not answer within ${timeoutMs} ms`, fix: 'Unlock your keyring (log in to the desktop session), then check again' };
+      return {
+        name: 'keychain',
+        state: 'error',
+        detail: `${label} did not answer within ${timeoutMs} ms`,
+        fix: 'Unlock your keyring (log in to the desktop session), then check again',
+      };
     }
     if (process.platform === 'linux') {
       return {
@@ -40,6 +45,11 @@ export async function probeKeychain(timeoutMs = 2000): Promise<ComponentHealth> 
         fix: 'Run inside a desktop session with GNOME Keyring or KWallet (`sudo apt install gnome-keyring`), or pass keys as AGENTDESK_KEY_<PROVIDER_ID> env vars for this run',
       };
     }
-    return { name: 'keychain', state: 'error', detail: `${label}: ${message}`, fix: 'Check that the keychain is unlocked, then check again' };
+    return {
+      name: 'keychain',
+      state: 'error',
+      detail: `${label}: ${message}`,
+      fix: 'Check that the keychain is unlocked, then check again',
+    };
   }
 }

@@ -40,7 +40,9 @@ describe('SettingsStore', () => {
 
   it('repairs a damaged row field by field', () => {
     const db = openDatabase(dbFile());
-    db.prepare('INSERT INTO settings (id, version, json, updated_at) VALUES (1, 1, ?, 0)').run(JSON.stringify({ theme: 'purple', start_hidden: true }));
+    db.prepare('INSERT INTO settings (id, version, json, updated_at) VALUES (1, 1, ?, 0)').run(
+      JSON.stringify({ theme: 'purple', start_hidden: true }),
+    );
     const store = new SettingsStore(db);
     expect(store.load()).toEqual(['theme']);
     expect(store.get()).toMatchObject({ theme: 'system', start_hidden: true });

@@ -36,7 +36,9 @@ export function migrateSettings(raw: unknown): { settings: Settings; reset: stri
     }
   }
   const again = SettingsSchema.safeParse(fixed);
-  return again.success ? { settings: again.data, reset } : { settings: { ...DEFAULT_SETTINGS }, reset: Object.keys(DEFAULT_SETTINGS) };
+  return again.success
+    ? { settings: again.data, reset }
+    : { settings: { ...DEFAULT_SETTINGS }, reset: Object.keys(DEFAULT_SETTINGS) };
 }
 
 /**
@@ -53,7 +55,8 @@ export class SettingsStore {
 
   /** Loads and migrates the stored settings (writing back if they changed). @returns fields reset to defaults. */
   load(): string[] {
-    const row = this.db.prepare('SELECT version, json FROM settings WHERE id = 1').get() as { version: number; json: string } | undefined;
+    const row = this.db.prepare('SELECT version, json FROM settings WHERE id = 1').get() as
+      { version: number; json: string } | undefined;
     let raw: unknown = {};
     if (row) {
       try {
@@ -81,7 +84,10 @@ export class SettingsStore {
     const next = SettingsSchema.safeParse({ ...this.current, ...patch, version: SETTINGS_VERSION });
     if (!next.success) {
       const issue = next.error.issues[0];
-      throw new AppError('INVALID_INPUT', `Invalid setting ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+      throw new AppError(
+        'INVALID_INPUT',
+        `Invalid setting ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+      );
     }
     this.current = next.data;
     this.save();
@@ -91,7 +97,9 @@ export class SettingsStore {
 
   private save(): void {
     this.db
-      .prepare('INSERT INTO settings (id, version, json, updated_at) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET version = excluded.version, json = excluded.json, updated_at = excluded.updated_at')
+      .prepare(
+        'INSERT INTO settings (id, version, json, updated_at) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET version = excluded.version, json = excluded.json, updated_at = excluded.updated_at',
+      )
       .run(SETTINGS_VERSION, JSON.stringify(this.current), Date.now());
   }
 }

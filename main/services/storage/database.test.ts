@@ -31,7 +31,10 @@ describe('openDatabase', () => {
     const file = path.join(tmp(), 'a.db');
     const first = parseMigrations({ './migrations/001_a.sql': 'CREATE TABLE a (x INTEGER);' });
     openDatabase(file, first).close();
-    const both = parseMigrations({ './migrations/001_a.sql': 'CREATE TABLE a (x INTEGER);', './migrations/002_b.sql': 'CREATE TABLE b (y INTEGER);' });
+    const both = parseMigrations({
+      './migrations/001_a.sql': 'CREATE TABLE a (x INTEGER);',
+      './migrations/002_b.sql': 'CREATE TABLE b (y INTEGER);',
+    });
     const db = openDatabase(file, first);
     expect(migrate(db, both)).toEqual([2]);
     expect(migrate(db, both)).toEqual([]);
@@ -42,7 +45,10 @@ describe('openDatabase', () => {
     const file = path.join(tmp(), 'b.db');
     const good = parseMigrations({ './migrations/001_a.sql': 'CREATE TABLE a (x INTEGER);' });
     openDatabase(file, good).close();
-    const bad = parseMigrations({ './migrations/001_a.sql': 'CREATE TABLE a (x INTEGER);', './migrations/002_b.sql': 'CREATE TABLE b (y INTEGER); INSERT INTO nope VALUES (1);' });
+    const bad = parseMigrations({
+      './migrations/001_a.sql': 'CREATE TABLE a (x INTEGER);',
+      './migrations/002_b.sql': 'CREATE TABLE b (y INTEGER); INSERT INTO nope VALUES (1);',
+    });
     expect(() => openDatabase(file, bad)).toThrow(/nope/);
     const db = openDatabase(file, good);
     expect(schemaVersion(db)).toBe(1);
@@ -59,7 +65,9 @@ describe('openDatabase', () => {
   });
 
   it('refuses badly numbered migration files', () => {
-    expect(() => parseMigrations({ './migrations/001_a.sql': '', './migrations/003_c.sql': '' })).toThrow(/without gaps/);
+    expect(() => parseMigrations({ './migrations/001_a.sql': '', './migrations/003_c.sql': '' })).toThrow(
+      /without gaps/,
+    );
     expect(() => parseMigrations({ './migrations/one.sql': '' })).toThrow(/NNN_name/);
   });
 });

@@ -48,14 +48,20 @@ export function migrate(db: Db, migrations: Migration[] = MIGRATIONS): number[] 
   const current = schemaVersion(db);
   const latest = migrations.at(-1)?.version ?? 0;
   if (current > latest) {
-    throw new Error(`The database schema is version ${current}, newer than this app knows (${latest}). Update Agent Desk, or use another data dir.`);
+    throw new Error(
+      `The database schema is version ${current}, newer than this app knows (${latest}). Update Agent Desk, or use another data dir.`,
+    );
   }
   const applied: number[] = [];
   for (const mig of migrations) {
     if (mig.version <= current) continue;
     db.transaction(() => {
       db.exec(mig.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(mig.version, mig.name, Date.now());
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        mig.version,
+        mig.name,
+        Date.now(),
+      );
       db.pragma(`user_version = ${mig.version}`);
     })();
     applied.push(mig.version);

@@ -7,7 +7,11 @@ export interface Migration {
   sql: string;
 }
 
-const files = import.meta.glob('./migrations/*.sql', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+const files = import.meta.glob<string>('./migrations/*.sql', {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+});
 
 /**
  * Parses migration files named `NNN_name.sql` into an ordered list.
@@ -21,7 +25,10 @@ export function parseMigrations(sources: Record<string, string>): Migration[] {
   });
   list.sort((a, b) => a.version - b.version);
   list.forEach((mig, i) => {
-    if (mig.version !== i + 1) throw new Error(`Migrations must be numbered 001, 002, … without gaps; found ${String(mig.version).padStart(3, '0')}_${mig.name} at position ${i + 1}`);
+    if (mig.version !== i + 1)
+      throw new Error(
+        `Migrations must be numbered 001, 002, … without gaps; found ${String(mig.version).padStart(3, '0')}_${mig.name} at position ${i + 1}`,
+      );
   });
   return list;
 }

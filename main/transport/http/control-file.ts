@@ -46,7 +46,8 @@ export function readControlFile(home: string): ControlFile | null {
     throw new Error(`Cannot read ${file}: ${(err as Error).message}`);
   }
   const parsed = ControlFile.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`${file} is not a valid control file; delete it if no core is running`);
+  if (!parsed.success)
+    throw new Error(`${file} is not a valid control file; delete it if no core is running`);
   return parsed.data;
 }
 

@@ -43,9 +43,17 @@ export interface HttpTransport {
   server: FastifyInstance;
 }
 
-function fail(reply: FastifyReply, code: ErrorCode, message: string, details?: Record<string, unknown>): FastifyReply {
+function fail(
+  reply: FastifyReply,
+  code: ErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+): FastifyReply {
   const error: ErrorBody = details ? { code, message, details } : { code, message };
-  return reply.code(ERROR_STATUS[code]).type('application/json').send({ ok: false, error } satisfies Result<never>);
+  return reply
+    .code(ERROR_STATUS[code])
+    .type('application/json')
+    .send({ ok: false, error } satisfies Result<never>);
 }
 
 /**
@@ -56,7 +64,12 @@ function fail(reply: FastifyReply, code: ErrorCode, message: string, details?: R
  * @throws Error when the port cannot be bound (e.g. EADDRINUSE).
  */
 export async function startHttpTransport(opts: HttpTransportOptions): Promise<HttpTransport> {
-  const server = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES, requestTimeout: 30_000, return503OnClosing: true });
+  const server = Fastify({
+    logger: false,
+    bodyLimit: MAX_BODY_BYTES,
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+  });
   let port = opts.port;
   const streams = new Set<() => void>();
 
@@ -67,7 +80,10 @@ export async function startHttpTransport(opts: HttpTransportOptions): Promise<Ht
     try {
       done(null, JSON.parse(text));
     } catch (err) {
-      const e = new Error(`Body is not valid JSON: ${(err as Error).message}`) as Error & { statusCode: number; code: string };
+      const e = new Error(`Body is not valid JSON: ${(err as Error).message}`) as Error & {
+        statusCode: number;
+        code: string;
+      };
       e.statusCode = 400;
       e.code = 'BAD_JSON';
       done(e, undefined);
@@ -75,11 +91,21 @@ export async function startHttpTransport(opts: HttpTransportOptions): Promise<Ht
   });
 
   server.addHook('onRequest', async (req, reply) => {
-    if (!hostAllowed(req.headers.host, port)) return fail(reply, 'FORBIDDEN', `Host "${req.headers.host ?? ''}" is not allowed: use http://127.0.0.1:${port}`);
+    if (!hostAllowed(req.headers.host, port))
+      return fail(
+        reply,
+        'FORBIDDEN',
+        `Host "${req.headers.host ?? ''}" is not allowed: use http://127.0.0.1:${port}`,
+      );
     if (req.url.startsWith('/api/')) {
-      if (!originAllowed(req.headers.origin, port)) return fail(reply, 'FORBIDDEN', `Origin "${req.headers.origin ?? ''}" is not allowed`);
+      if (!originAllowed(req.headers.origin, port))
+        return fail(reply, 'FORBIDDEN', `Origin "${req.headers.origin ?? ''}" is not allowed`);
       if (!bearerMatches(req.headers.authorization, opts.token)) {
-        return fail(reply, 'UNAUTHORIZED', 'Missing or wrong access token: send "Authorization: Bearer <token>" with the token from control.json');
+        return fail(
+          reply,
+          'UNAUTHORIZED',
+          'Missing or wrong access token: send "Authorization: Bearer <token>" with the token from control.json',
+        );
       }
     }
     return undefined;
@@ -97,15 +123,22 @@ export async function startHttpTransport(opts: HttpTransportOptions): Promise<Ht
 
   server.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     const status = err.statusCode ?? 500;
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) return fail(reply, 'PAYLOAD_TOO_LARGE', `Body larger than ${MAX_BODY_BYTES} bytes`);
-    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === 415) return fail(reply, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413)
+      return fail(reply, 'PAYLOAD_TOO_LARGE', `Body larger than ${MAX_BODY_BYTES} bytes`);
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === 415)
+      return fail(reply, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
     if (status >= 400 && status < 500) return fail(reply, 'INVALID_INPUT', err.message);
     opts.log.error({ err }, 'http transport error');
     return fail(reply, 'INTERNAL', 'Internal error; see the log for details');
   });
 
   server.setNotFoundHandler((req, reply) => {
-    if (req.url.startsWith('/api/')) return fail(reply, 'NOT_FOUND', `No such endpoint: ${req.method} ${req.url.split('?')[0] ?? ''}. Calls are POST /api/<group>/<method>; events are GET /api/events`);
+    if (req.url.startsWith('/api/'))
+      return fail(
+        reply,
+        'NOT_FOUND',
+        `No such endpoint: ${req.method} ${req.url.split('?')[0] ?? ''}. Calls are POST /api/<group>/<method>; events are GET /api/events`,
+      );
     return reply.code(404).type('text/plain').send('Not found');
   });
 
@@ -134,19 +167,39 @@ export async function startHttpTransport(opts: HttpTransportOptions): Promise<Ht
     req.raw.on('close', end);
   });
 
-  server.post('/api/:group/:method', async (req: FastifyRequest<{ Params: { group: string; method: string } }>, reply) => {
-    const { group, method } = req.params;
-    const result = await opts.dispatcher.dispatch(`${group}.${method}`, req.body, { transport: 'http' });
-    if (result.ok) return reply.code(200).type('application/json').send(result);
-    return reply.code(ERROR_STATUS[result.error.code] ?? 500).type('application/json').send(result);
+  server.post(
+    '/api/:group/:method',
+    async (req: FastifyRequest<{ Params: { group: string; method: string } }>, reply) => {
+      const { group, method } = req.params;
+      const result = await opts.dispatcher.dispatch(`${group}.${method}`, req.body, { transport: 'http' });
+      if (result.ok) return reply.code(200).type('application/json').send(result);
+      return reply
+        .code(ERROR_STATUS[result.error.code] ?? 500)
+        .type('application/json')
+        .send(result);
+    },
+  );
+
+  server.route({
+    method: ['GET', 'PUT', 'PATCH', 'DELETE'],
+    url: '/api/:group/:method',
+    handler: (req, reply) => fail(reply, 'METHOD_NOT_ALLOWED', `Use POST for ${req.url.split('?')[0] ?? ''}`),
   });
 
-  server.route({ method: ['GET', 'PUT', 'PATCH', 'DELETE'], url: '/api/:group/:method', handler: (req, reply) => fail(reply, 'METHOD_NOT_ALLOWED', `Use POST for ${req.url.split('?')[0] ?? ''}`) });
-
   if (opts.rendererDir && fs.existsSync(opts.rendererDir)) {
-    await server.register(fastifyStatic, { root: opts.rendererDir, index: ['index.html'], wildcard: true, dotfiles: 'deny' });
+    await server.register(fastifyStatic, {
+      root: opts.rendererDir,
+      index: ['index.html'],
+      wildcard: true,
+      dotfiles: 'deny',
+    });
   } else {
-    server.get('/', (_req, reply) => reply.code(503).type('text/plain').send('The renderer is not built: run `npm run build`, then restart `agentdesk serve`.'));
+    server.get('/', (_req, reply) =>
+      reply
+        .code(503)
+        .type('text/plain')
+        .send('The renderer is not built: run `npm run build`, then restart `agentdesk serve`.'),
+    );
   }
 
   await server.listen({ host: '127.0.0.1', port: opts.port });
