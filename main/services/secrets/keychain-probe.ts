@@ -37,6 +37,14 @@ export async function probeKeychain(timeoutMs = 2000): Promise<ComponentHealth> 
         fix: 'Unlock your keyring (log in to the desktop session), then check again',
       };
     }
+    if (process.platform === 'linux' && !process.env.DBUS_SESSION_BUS_ADDRESS) {
+      return {
+        name: 'keychain',
+        state: 'missing',
+        detail: 'No D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set), so no Secret Service',
+        fix: 'Run inside a desktop session with GNOME Keyring or KWallet, or start one: `dbus-run-session -- sh -c "gnome-keyring-daemon --unlock; agentdesk serve"`; or pass keys as AGENTDESK_KEY_<PROVIDER_ID> env vars for this run',
+      };
+    }
     if (process.platform === 'linux') {
       return {
         name: 'keychain',
