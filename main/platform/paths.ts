@@ -1,14 +1,34 @@
 // Where the app's files are: its own root (resources, built renderer) and the user's data dir.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 /**
- * Root of the app: the repository in development and `agentdesk serve` from a checkout,
- * or `AGENTDESK_APP_ROOT` when set. This file sits two levels below the root both as source
- * (`main/platform/paths.ts`) and when bundled (`out/main/*.js`).
+ * Root of the app: the nearest folder above this module holding the `agentdesk` package.json —
+ * the repository in development and for `agentdesk serve` from a checkout, `app.asar` when packaged —
+ * or `AGENTDESK_APP_ROOT` when set. Found by walking up because the bundler may place this module
+ * in a shared chunk (`out/main/chunks/…`) rather than beside the entry.
+ * @throws Error when no such package.json is found (a broken install).
  */
 export function appRoot(): string {
-  return process.env.AGENTDESK_APP_ROOT ?? path.resolve(__dirname, '..', '..');
+  if (process.env.AGENTDESK_APP_ROOT) return process.env.AGENTDESK_APP_ROOT;
+  cachedRoot ??= findAppRoot(__dirname);
+  return cachedRoot;
+}
+
+let cachedRoot: string | undefined;
+
+/** Walks up from `start` to the folder whose package.json is named `agentdesk`. */
+export function findAppRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string };
+      if (pkg.name === 'agentdesk') return dir;
+    } catch {
+      /* no package.json here */
+    }
+    if (path.dirname(dir) === dir) throw new Error(`Cannot find the Agent Desk app root above ${start}`);
+  }
 }
 
 /** Folder shipped with the app (`resources/`): agent runtime, framework manifests, LiteLLM requirements. */
