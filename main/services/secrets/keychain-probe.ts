@@ -28,7 +28,6 @@ export async function probeKeychain(timeoutMs = 2000): Promise<ComponentHealth> 
     await entry.getPassword(signal);
     return { name: 'keychain', state: 'ok', detail: `${label} is available`, fix: '' };
   } catch (err) {
-    const message = (err as Error).message || String(err);
     if (signal.aborted) {
       return {
         name: 'keychain',
@@ -37,27 +36,49 @@ export async function probeKeychain(timeoutMs = 2000): Promise<ComponentHealth> 
         fix: 'Unlock your keyring (log in to the desktop session), then check again',
       };
     }
-    if (process.platform === 'linux' && !process.env.DBUS_SESSION_BUS_ADDRESS) {
-      return {
-        name: 'keychain',
-        state: 'missing',
-        detail: 'No D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set), so no Secret Service',
-        fix: 'Run inside a desktop session with GNOME Keyring or KWallet, or start one: `dbus-run-session -- sh -c "gnome-keyring-daemon --unlock; agentdesk serve"`; or pass keys as AGENTDESK_KEY_<PROVIDER_ID> env vars for this run',
-      };
-    }
-    if (process.platform === 'linux') {
-      return {
-        name: 'keychain',
-        state: 'missing',
-        detail: `No Secret Service on the D-Bus session: ${message}`,
-        fix: 'Run inside a desktop session with GNOME Keyring or KWallet (`sudo apt install gnome-keyring`), or pass keys as AGENTDESK_KEY_<PROVIDER_ID> env vars for this run',
-      };
-    }
+    return classifyKeychainError((err as Error).message || String(err));
+  }
+}
+
+/**
+ * Turns a keychain failure into a health line with a fix (exported for tests).
+ * Linux messages come from the `keyring` crate behind @napi-rs/keyring: a missing session says
+ * "set your DBUS_SESSION_BUS_ADDRESS", a locked keyring "Secret Service: no result found".
+ */
+export function classifyKeychainError(
+  message: string,
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): ComponentHealth {
+  const label = keychainLabel(platform);
+  if (platform === 'linux' && !env.DBUS_SESSION_BUS_ADDRESS) {
+    return {
+      name: 'keychain',
+      state: 'missing',
+      detail: 'No D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set), so no Secret Service',
+      fix: 'Run inside a desktop session with GNOME Keyring or KWallet, or start one: `dbus-run-session -- sh -c "gnome-keyring-daemon --unlock; agentdesk serve"`; or pass keys as AGENTDESK_KEY_<PROVIDER_ID> env vars for this run',
+    };
+  }
+  if (platform === 'linux' && /no result found|locked/i.test(message)) {
     return {
       name: 'keychain',
       state: 'error',
-      detail: `${label}: ${message}`,
-      fix: 'Check that the keychain is unlocked, then check again',
+      detail: 'The Secret Service is running but the keyring is locked (or has no default collection)',
+      fix: 'Unlock your login keyring (log in to the desktop session, or `gnome-keyring-daemon --unlock`), then check again',
     };
   }
+  if (platform === 'linux') {
+    return {
+      name: 'keychain',
+      state: 'missing',
+      detail: `No Secret Service on the D-Bus session: ${message}`,
+      fix: 'Run inside a desktop session with GNOME Keyring or KWallet (`sudo apt install gnome-keyring`), or pass keys as AGENTDESK_KEY_<PROVIDER_ID> env vars for this run',
+    };
+  }
+  return {
+    name: 'keychain',
+    state: 'error',
+    detail: `${label}: ${message}`,
+    fix: 'Check that the keychain is unlocked, then check again',
+  };
 }
