@@ -7,23 +7,33 @@ import { listChannels } from '../../contract/api';
 import type { Result } from '../../contract/errors';
 import { electronMock, FakeWebContents } from '../../test/electron-mock';
 import { EXAMPLE_INPUTS } from '../../test/contract-examples';
+import { startCore } from '../app/bootstrap';
+import type { Core } from '../app/bootstrap';
 import { serve } from '../cli/serve';
 import type { Served } from '../cli/serve';
 import { registerIpcTransport } from './ipc/ipc-transport';
 import type { IpcMainLike } from './ipc/ipc-transport';
 import { createSenderCheck } from './ipc/sender-check';
 
+// Two cores with fresh data dirs, one per transport, so each sees the table's calls once, in order
+// (stateful examples such as providers.add then providers.remove stay meaningful).
 let home: string;
+let ipcHome: string;
 let served: Served;
+let ipcCore: Core;
 let window: FakeWebContents;
 
 beforeAll(async () => {
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-both-'));
+  ipcHome = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-both-ipc-'));
   served = await serve({ home, port: 0, healthIntervalMs: 0 });
+  ipcCore = await startCore({ home: ipcHome, mode: 'electron', healthIntervalMs: 0 });
 });
 afterAll(async () => {
   await served.stop();
+  await ipcCore.shutdown();
   fs.rmSync(home, { recursive: true, force: true });
+  fs.rmSync(ipcHome, { recursive: true, force: true });
 });
 
 function registerIpc(): void {
@@ -32,11 +42,11 @@ function registerIpc(): void {
   const getWebContents = () => [window];
   registerIpcTransport({
     ipcMain: electronMock.ipcMain as unknown as IpcMainLike,
-    dispatcher: served.core.dispatcher,
-    bus: served.core.bus,
+    dispatcher: ipcCore.dispatcher,
+    bus: ipcCore.bus,
     isTrustedSender: createSenderCheck({ trustedOrigins: ['app://agentdesk'], getWebContents }),
     getWebContents,
-    log: served.core.log,
+    log: ipcCore.log,
   });
 }
 

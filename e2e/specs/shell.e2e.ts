@@ -1,0 +1,180 @@
+// E2E: the real UI in Chromium against a real `agentdesk serve`: shell, System view, Settings, token screen.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { CoreInfo, HealthReport, Settings } from '../../contract/models';
+import { foreignRequests, launchBrowser, newRecordingContext } from '../fixtures/browser';
+import { callCore } from '../fixtures/core-api';
+import { assertPrerequisites, shouldRunE2e } from '../fixtures/paths';
+import { startServe } from '../fixtures/serve';
+import type { ServedCore } from '../fixtures/serve';
+import { AppShell, PAGE_IDS } from '../pages/app-shell';
+import { SettingsPage } from '../pages/settings-page';
+import { COMPONENTS, SystemPage } from '../pages/system-page';
+
+const STATES = ['ok', 'starting', 'missing', 'error'];
+
+const PLACEHOLDERS = { agents: 'No agents yet', providers: 'Providers will appear here', traces: 'No traces yet' } as const;
+
+describe.skipIf(!shouldRunE2e())('Agent Desk in Chromium against agentdesk serve', () => {
+  let core: ServedCore;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let shell: AppShell;
+  let requests: string[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    assertPrerequisites();
+    core = await startServe();
+    browser = await launchBrowser();
+    const recording = await newRecordingContext(browser);
+    context = recording.context;
+    requests = recording.requests;
+    page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    shell = new AppShell(page);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await core?.stop();
+  });
+
+  it('opens with the title "Agent Desk" and takes the token out of the address bar', async () => {
+    await shell.open(core.url);
+    expect(await page.title()).toBe('Agent Desk');
+    expect(page.url()).not.toContain('token=');
+    expect(await page.evaluate('sessionStorage.getItem("agentdesk.token")')).toBe(core.token);
+  });
+
+  it('navigates to every page, marking the open one with aria-current', async () => {
+    for (const id of PAGE_IDS) {
+      const root = await shell.goTo(id);
+      expect(await shell.currentNavId()).toBe(id);
+      expect(page.url()).toContain(`#/${id}`);
+      if (id in PLACEHOLDERS) expect(await root.innerText()).toContain(PLACEHOLDERS[id as keyof typeof PLACEHOLDERS]);
+    }
+  });
+
+  it('lists all five components with a real state, detail and, when not ok, a fix', async () => {
+    const system = new SystemPage(shell);
+    await system.open();
+    for (const name of COMPONENTS) {
+      const state = await system.state(name);
+      expect(STATES, `state of ${name}`).toContain(state);
+      expect((await system.badgeText(name)).trim().length).toBeGreaterThan(0);
+    }
+    const report = await callCore<HealthReport>(core, 'system.health');
+    for (const c of report.components) {
+      if (c.state !== 'ok' && c.fix !== '') {
+        // The fix shown is the core's own line (the UI may split it into prose and commands).
+        const shown = (await system.fix(c.name).innerText()).replace(/\s+/g, ' ');
+        for (const word of c.fix.split(/\s+/).filter((w) => w.length > 3)) expect(shown).toContain(word.replace(/`/g, ''));
+      }
+    }
+  });
+
+  it('shows the same Docker state as the core reports over HTTP', async () => {
+    const system = new SystemPage(shell);
+    await system.open();
+    // The UI follows health.changed; allow it to catch up with a report the core made a moment ago.
+    await expect
+      .poll(
+        async () => {
+          const report = await callCore<HealthReport>(core, 'system.health');
+          const fromCore = report.components.find((c) => c.name === 'docker')?.state;
+          return (await system.state('docker')) === fromCore ? 'agree' : `ui=${await system.state('docker')} core=${fromCore}`;
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .toBe('agree');
+  });
+
+  it('"Check again" makes the core probe again', async () => {
+    const system = new SystemPage(shell);
+    await system.open();
+    const before = (await callCore<HealthReport>(core, 'system.health')).checked_at;
+    await new Promise((r) => setTimeout(r, 20));
+    await system.checkAgain();
+    const after = (await callCore<HealthReport>(core, 'system.health')).checked_at;
+    expect(after).toBeGreaterThan(before);
+    for (const name of COMPONENTS) expect(STATES).toContain(await system.state(name));
+  });
+
+  it('shows the core’s version, mode and data directory', async () => {
+    const system = new SystemPage(shell);
+    await system.open();
+    const info = await callCore<CoreInfo>(core, 'system.info');
+    await system.coreVersion().waitFor();
+    expect(await system.coreVersion().innerText()).toBe(info.version);
+    expect(await system.coreMode()).toBe('headless');
+    expect(await system.coreDataDir().innerText()).toBe(info.data_dir);
+  });
+
+  it('keeps a settings change after a reload, and the core agrees', async () => {
+    const settings = new SettingsPage(shell);
+    await settings.open();
+    const start = await callCore<Settings>(core, 'settings.get');
+    const theme = start.theme === 'dark' ? 'light' : 'dark';
+    const days = String(start.trace_retention_days === 45 ? 46 : 45);
+    await settings.choose('theme', theme);
+    await settings.fill('trace_retention_days', days);
+    await settings.setSwitch('start_hidden', !start.start_hidden);
+    await settings.save();
+    expect(await settings.status()).toBe('Saved');
+
+    await page.reload();
+    await settings.open();
+    expect(await settings.chosen('theme')).toBe(theme);
+    expect(await settings.inputValue('trace_retention_days')).toBe(days);
+    expect(await settings.field('start_hidden').isChecked()).toBe(!start.start_hidden);
+    expect(await shell.themeAttribute()).toBe(theme);
+
+    const after = await callCore<Settings>(core, 'settings.get');
+    expect(after).toMatchObject({ theme, trace_retention_days: Number(days), start_hidden: !start.start_hidden });
+  });
+
+  it('shows the core’s error under the field it names and changes nothing', async () => {
+    const settings = new SettingsPage(shell);
+    await settings.open();
+    const before = await callCore<Settings>(core, 'settings.get');
+    await settings.fill('trace_retention_days', '0');
+    await settings.save();
+    await settings.fieldError('trace_retention_days').waitFor({ state: 'visible' });
+    expect((await settings.fieldError('trace_retention_days').innerText()).length).toBeGreaterThan(0);
+    expect(await settings.field('trace_retention_days').getAttribute('aria-invalid')).toBe('true');
+    expect(await callCore<Settings>(core, 'settings.get')).toEqual(before);
+  });
+
+  it('without the token, says to open the URL printed by agentdesk serve', async () => {
+    const fresh = await newRecordingContext(browser);
+    try {
+      const bare = new AppShell(await fresh.context.newPage());
+      await bare.openWithoutToken(`${core.origin}/`);
+      const text = (await bare.noTokenScreen().innerText()).replace(/\s+/g, ' ');
+      expect(text).toContain('Open the URL printed by agentdesk serve');
+      expect(await bare.navItem('agents').count()).toBe(0);
+      requests.push(...fresh.requests);
+    } finally {
+      await fresh.context.close();
+    }
+  });
+
+  it('shows the lost-connection banner when the core goes away', async () => {
+    await shell.goTo('system');
+    expect(await shell.connectionBanner().count()).toBe(0);
+    await core.stop();
+    await shell.connectionBanner().waitFor({ state: 'visible', timeout: 30_000 });
+    expect(await shell.connectionBanner().innerText()).toContain('Lost connection to the Agent Desk core');
+    // The page keeps what it showed instead of failing.
+    expect(await page.getByTestId('component-docker').count()).toBe(1);
+  });
+
+  it('never sent a request to a host other than 127.0.0.1, and threw no page errors', () => {
+    expect(requests.length).toBeGreaterThan(0);
+    expect(foreignRequests(requests)).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,40 @@
+// The app shell: sidebar, connection banner and the open page (hash-routed), themed by the settings.
+import type { ReactElement } from 'react';
+import { usePage } from './app/route';
+import { useThemeSync } from './app/theme';
+import { ConnectionBanner } from './components/ConnectionBanner';
+import { Sidebar } from './components/Sidebar';
+import { TokenRefusedScreen } from './components/TokenScreens';
+import { DEFAULT_FEATURE_ID, FEATURE_IDS, FEATURES } from './features/registry';
+import { selectUnauthorized, useConnection } from './stores/connection';
+import { useSystem } from './stores/system';
+
+function CoreLine(): ReactElement | null {
+  const info = useSystem((s) => s.info);
+  if (!info) return null;
+  return (
+    <p className="sidebar__footer" data-testid="sidebar-core">
+      v{info.version} · {info.mode === 'headless' ? 'headless' : 'desktop'}
+    </p>
+  );
+}
+
+/** The whole window once a client exists. */
+export function App(): ReactElement {
+  useThemeSync();
+  const pageId = usePage(FEATURE_IDS, DEFAULT_FEATURE_ID);
+  const unauthorized = useConnection(selectUnauthorized);
+  if (unauthorized) return <TokenRefusedScreen />;
+  const feature = FEATURES.find((f) => f.id === pageId) ?? FEATURES[0]!;
+  return (
+    <div className="shell">
+      <Sidebar features={FEATURES} current={feature.id} footer={<CoreLine />} />
+      <div className="main">
+        <ConnectionBanner />
+        <main className="page" data-testid={`page-${feature.id}`} key={feature.id}>
+          <feature.Page />
+        </main>
+      </div>
+    </div>
+  );
+}

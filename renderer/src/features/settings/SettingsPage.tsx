@@ -1,0 +1,144 @@
+// Settings view: a form bound to settings.get / settings.update, with the core's errors shown inline.
+import { useMemo } from 'react';
+import type { FormEvent, ReactElement } from 'react';
+import { InputField, RadioField, SelectField, SwitchField } from '../../components/Field';
+import { PageHeader } from '../../components/PageHeader';
+import { selectDirty, selectDraft, settingsStore, useSettings } from '../../stores/settings';
+import type { SettingsDraft, SettingsField } from '../../stores/settings';
+import { useSystem } from '../../stores/system';
+import { SaveBar } from './SaveBar';
+
+const THEMES = [
+  { value: 'system', label: 'Match system' },
+  { value: 'light', label: 'Light' },
+  { value: 'dark', label: 'Dark' },
+] as const;
+
+const RUNTIMES = [
+  { value: 'docker', label: 'Docker' },
+  { value: 'incus', label: 'Incus' },
+] as const;
+
+const CLOSE_TO_TRAY = [
+  { value: 'default', label: 'Platform default' },
+  { value: 'yes', label: 'Keep running in the tray' },
+  { value: 'no', label: 'Quit the app' },
+] as const;
+
+const edit = <F extends SettingsField>(field: F, value: SettingsDraft[F]): void => settingsStore.getState().edit(field, value);
+
+/** The Settings page. Changes are sent together with "Save changes". */
+export function SettingsPage(): ReactElement {
+  const saved = useSettings((s) => s.saved);
+  const edits = useSettings((s) => s.edits);
+  const draft = useMemo(() => selectDraft({ saved, edits }), [saved, edits]);
+  const errors = useSettings((s) => s.fieldErrors);
+  const loadError = useSettings((s) => s.loadError);
+  const dirty = useSettings(selectDirty);
+  const headless = useSystem((s) => s.info?.mode === 'headless');
+
+  const submit = (e: FormEvent): void => {
+    e.preventDefault();
+    void settingsStore.getState().save();
+  };
+
+  if (!draft) {
+    return (
+      <>
+        <PageHeader title="Settings" />
+        {loadError && !loadError.unreachable ? (
+          <p className="inline-error" role="alert">
+            Could not load settings ({loadError.code}): {loadError.message}
+          </p>
+        ) : (
+          <p className="muted">Loading settings…</p>
+        )}
+      </>
+    );
+  }
+
+  const id = (f: SettingsField): string => `settings-${f}`;
+  return (
+    <>
+      <PageHeader title="Settings" description="Stored by the core; other windows and the CLI see changes at once." />
+      <form className="settings-form" onSubmit={submit} noValidate aria-label="Settings" data-testid="settings-form">
+        <section className="card" aria-labelledby="s-appearance">
+          <h2 id="s-appearance" className="card__title">
+            Appearance
+          </h2>
+          <RadioField id={id('theme')} label="Theme" value={draft.theme} options={THEMES} onChange={(v) => edit('theme', v)} error={errors.theme} />
+        </section>
+
+        <section className="card" aria-labelledby="s-desktop">
+          <h2 id="s-desktop" className="card__title">
+            Desktop
+          </h2>
+          {headless ? <p className="card__note">These apply to the desktop app; <code>agentdesk serve</code> has no window or tray.</p> : null}
+          <SelectField
+            id={id('close_to_tray')}
+            label="When the window is closed"
+            value={draft.close_to_tray === null ? 'default' : draft.close_to_tray ? 'yes' : 'no'}
+            options={CLOSE_TO_TRAY}
+            onChange={(v) => edit('close_to_tray', v === 'default' ? null : v === 'yes')}
+            hint="Agents keep running while the app is in the tray."
+            error={errors.close_to_tray}
+          />
+          <SwitchField id={id('start_at_login')} label="Start at login" checked={draft.start_at_login} onChange={(v) => edit('start_at_login', v)} error={errors.start_at_login} />
+          <SwitchField
+            id={id('start_hidden')}
+            label="Start hidden in the tray"
+            hint="When started at login, do not open the window."
+            checked={draft.start_hidden}
+            onChange={(v) => edit('start_hidden', v)}
+            error={errors.start_hidden}
+          />
+          <SwitchField
+            id={id('stop_agents_on_quit')}
+            label="Stop agents when quitting"
+            hint="Otherwise their containers keep running after Agent Desk quits."
+            checked={draft.stop_agents_on_quit}
+            onChange={(v) => edit('stop_agents_on_quit', v)}
+            error={errors.stop_agents_on_quit}
+          />
+        </section>
+
+        <section className="card" aria-labelledby="s-agents">
+          <h2 id="s-agents" className="card__title">
+            Agents and models
+          </h2>
+          <RadioField
+            id={id('container_runtime')}
+            label="Container runtime for new agents"
+            value={draft.container_runtime}
+            options={RUNTIMES}
+            onChange={(v) => edit('container_runtime', v)}
+            error={errors.container_runtime}
+          />
+          <InputField
+            id={id('litellm_command')}
+            label="LiteLLM command"
+            value={draft.litellm_command ?? ''}
+            placeholder="Use the app’s own LiteLLM"
+            monospace
+            onChange={(v) => edit('litellm_command', v.trim() === '' ? null : v)}
+            hint="Path of the litellm executable. Leave empty to use the one Agent Desk installs."
+            error={errors.litellm_command}
+          />
+          <InputField
+            id={id('trace_retention_days')}
+            type="number"
+            label="Keep traces for"
+            suffix="days"
+            min={1}
+            max={3650}
+            value={Number.isNaN(draft.trace_retention_days) ? '' : String(draft.trace_retention_days)}
+            onChange={(v) => edit('trace_retention_days', v.trim() === '' ? Number.NaN : Number(v))}
+            hint="Older trace files are removed."
+            error={errors.trace_retention_days}
+          />
+        </section>
+        <SaveBar dirty={dirty} />
+      </form>
+    </>
+  );
+}

@@ -1,0 +1,6 @@
+// The System feature, as listed in the sidebar.
+import { SystemIcon } from '../../components/Icons';
+import type { Feature } from '../types';
+import { SystemPage } from './SystemPage';
+
+export const systemFeature: Feature = { id: 'system', label: 'System', icon: SystemIcon, section: 'footer', Page: SystemPage };

@@ -1,0 +1,29 @@
+// Display names and badge looks for components and their states.
+import type { ComponentName, ComponentState } from '../../../../contract/models';
+import type { BadgeTone } from '../../components/Badge';
+
+/** Human names of the components in the health report. */
+export const COMPONENT_LABELS: Record<ComponentName, string> = {
+  keychain: 'OS keychain',
+  docker: 'Docker',
+  incus: 'Incus',
+  litellm: 'LiteLLM',
+  gateway: 'Gateway',
+};
+
+/** What each component is for, one line. */
+export const COMPONENT_ROLES: Record<ComponentName, string> = {
+  keychain: 'Holds provider keys',
+  docker: 'Container runtime',
+  incus: 'Container runtime',
+  litellm: 'Model proxy',
+  gateway: 'Agents’ only way to models',
+};
+
+/** Badge text and tone for each state. */
+export const STATE_BADGES: Record<ComponentState, { label: string; tone: BadgeTone }> = {
+  ok: { label: 'OK', tone: 'ok' },
+  starting: { label: 'Starting', tone: 'progress' },
+  missing: { label: 'Missing', tone: 'warn' },
+  error: { label: 'Error', tone: 'danger' },
+};

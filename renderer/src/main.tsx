@@ -1,0 +1,38 @@
+// Renderer entry: pick the transport (IPC bridge or HTTP with token), install the client, start live data, render.
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { connectToCore } from './api';
+import { forgetToken } from './api/token';
+import { startLive } from './app/live';
+import { NoTokenScreen } from './components/TokenScreens';
+import { setClient } from './stores/client';
+import { connectionStore } from './stores/connection';
+import './styles.css';
+
+const env = { location: window.location, history: window.history, storage: window.sessionStorage, origin: window.location.origin };
+const connection = connectToCore(window.bridge ? { ...env, bridge: window.bridge } : env, (signal) =>
+  connectionStore.getState().report(signal),
+);
+
+const rootElement = document.getElementById('root');
+if (!rootElement) throw new Error('index.html has no #root element');
+const root = createRoot(rootElement);
+
+if (connection.kind === 'no-token') {
+  root.render(<NoTokenScreen />);
+} else {
+  setClient(connection.client);
+  if (connection.mode === 'http') {
+    // A refused token is useless for this tab: forget it so a reload shows the "open the URL" screen.
+    connectionStore.subscribe((s) => {
+      if (s.status === 'unauthorized') forgetToken(env);
+    });
+  }
+  startLive();
+  root.render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
+}
