@@ -56,7 +56,11 @@ export class SystemPage {
   async checkAgain(timeoutMs = 30_000): Promise<void> {
     const before = await this.checkedAt();
     await this.refreshButton().click();
-    await waitUntil(async () => (await this.checkedAt()) > before && (await this.refreshButton().isEnabled()), timeoutMs, 'a newer health report');
+    await waitUntil(
+      async () => (await this.checkedAt()) > before && (await this.refreshButton().isEnabled()),
+      timeoutMs,
+      'a newer health report',
+    );
   }
 
   coreVersion(): Locator {

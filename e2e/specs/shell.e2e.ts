@@ -13,7 +13,11 @@ import { COMPONENTS, SystemPage } from '../pages/system-page';
 
 const STATES = ['ok', 'starting', 'missing', 'error'];
 
-const PLACEHOLDERS = { agents: 'No agents yet', providers: 'Providers will appear here', traces: 'No traces yet' } as const;
+const PLACEHOLDERS = {
+  agents: 'No agents yet',
+  providers: 'Providers will appear here',
+  traces: 'No traces yet',
+} as const;
 
 describe.skipIf(!shouldRunE2e())('Agent Desk in Chromium against agentdesk serve', () => {
   let core: ServedCore;
@@ -54,7 +58,8 @@ describe.skipIf(!shouldRunE2e())('Agent Desk in Chromium against agentdesk serve
       const root = await shell.goTo(id);
       expect(await shell.currentNavId()).toBe(id);
       expect(page.url()).toContain(`#/${id}`);
-      if (id in PLACEHOLDERS) expect(await root.innerText()).toContain(PLACEHOLDERS[id as keyof typeof PLACEHOLDERS]);
+      if (id in PLACEHOLDERS)
+        expect(await root.innerText()).toContain(PLACEHOLDERS[id as keyof typeof PLACEHOLDERS]);
     }
   });
 
@@ -71,7 +76,8 @@ describe.skipIf(!shouldRunE2e())('Agent Desk in Chromium against agentdesk serve
       if (c.state !== 'ok' && c.fix !== '') {
         // The fix shown is the core's own line (the UI may split it into prose and commands).
         const shown = (await system.fix(c.name).innerText()).replace(/\s+/g, ' ');
-        for (const word of c.fix.split(/\s+/).filter((w) => w.length > 3)) expect(shown).toContain(word.replace(/`/g, ''));
+        for (const word of c.fix.split(/\s+/).filter((w) => w.length > 3))
+          expect(shown).toContain(word.replace(/`/g, ''));
       }
     }
   });
@@ -85,7 +91,9 @@ describe.skipIf(!shouldRunE2e())('Agent Desk in Chromium against agentdesk serve
         async () => {
           const report = await callCore<HealthReport>(core, 'system.health');
           const fromCore = report.components.find((c) => c.name === 'docker')?.state;
-          return (await system.state('docker')) === fromCore ? 'agree' : `ui=${await system.state('docker')} core=${fromCore}`;
+          return (await system.state('docker')) === fromCore
+            ? 'agree'
+            : `ui=${await system.state('docker')} core=${fromCore}`;
         },
         { timeout: 20_000, interval: 500 },
       )
@@ -133,7 +141,11 @@ describe.skipIf(!shouldRunE2e())('Agent Desk in Chromium against agentdesk serve
     expect(await shell.themeAttribute()).toBe(theme);
 
     const after = await callCore<Settings>(core, 'settings.get');
-    expect(after).toMatchObject({ theme, trace_retention_days: Number(days), start_hidden: !start.start_hidden });
+    expect(after).toMatchObject({
+      theme,
+      trace_retention_days: Number(days),
+      start_hidden: !start.start_hidden,
+    });
   });
 
   it('shows the core’s error under the field it names and changes nothing', async () => {

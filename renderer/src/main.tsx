@@ -10,7 +10,12 @@ import { setClient } from './stores/client';
 import { connectionStore } from './stores/connection';
 import './styles.css';
 
-const env = { location: window.location, history: window.history, storage: window.sessionStorage, origin: window.location.origin };
+const env = {
+  location: window.location,
+  history: window.history,
+  storage: window.sessionStorage,
+  origin: window.location.origin,
+};
 const connection = connectToCore(window.bridge ? { ...env, bridge: window.bridge } : env, (signal) =>
   connectionStore.getState().report(signal),
 );

@@ -14,7 +14,11 @@ export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 15_000, 
  * Delay in ms before retry number `attempt` (0-based): `initialMs · 2^attempt`, capped at `maxMs`,
  * then spread by ±`jitter` so many windows do not reconnect in lockstep.
  */
-export function backoffDelay(attempt: number, options: BackoffOptions = DEFAULT_BACKOFF, random = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  options: BackoffOptions = DEFAULT_BACKOFF,
+  random = Math.random,
+): number {
   const base = Math.min(options.maxMs, options.initialMs * 2 ** Math.max(0, Math.min(attempt, 30)));
   const spread = base * options.jitter * (random() * 2 - 1);
   return Math.max(0, Math.round(base + spread));

@@ -12,7 +12,11 @@ function page(hash: string, bridge?: PageEnv['bridge']): PageEnv {
     fetch: vi.fn(() => Promise.resolve(new Response(JSON.stringify({ ok: true, value: {} })))),
     location: { hash, pathname: '/', search: '' },
     history: { replaceState: () => undefined, state: null },
-    storage: { getItem: (k) => store.get(k) ?? null, setItem: (k, v) => void store.set(k, v), removeItem: (k) => void store.delete(k) },
+    storage: {
+      getItem: (k) => store.get(k) ?? null,
+      setItem: (k, v) => void store.set(k, v),
+      removeItem: (k) => void store.delete(k),
+    },
   };
 }
 
@@ -28,7 +32,10 @@ describe('connectToCore', () => {
     expect(conn).toMatchObject({ kind: 'ready', mode: 'http' });
     if (conn.kind !== 'ready') return;
     await conn.client.system.info({});
-    expect(env.fetch).toHaveBeenCalledWith('http://127.0.0.1:1/api/system/info', expect.objectContaining({ method: 'POST' }));
+    expect(env.fetch).toHaveBeenCalledWith(
+      'http://127.0.0.1:1/api/system/info',
+      expect.objectContaining({ method: 'POST' }),
+    );
   });
 
   it('reports no-token when served over HTTP without a token', () => {

@@ -32,7 +32,9 @@ export function withCheckedEvents(transport: Transport): Transport {
   return {
     invoke: (channel, input) => transport.invoke(channel, input),
     on(event, listener) {
-      const schema = (events as Record<string, { safeParse(v: unknown): { success: boolean; data?: unknown } }>)[event];
+      const schema = (
+        events as Record<string, { safeParse(v: unknown): { success: boolean; data?: unknown } }>
+      )[event];
       return transport.on(event, (payload) => {
         if (!schema) return listener(payload);
         const parsed = schema.safeParse(payload);
@@ -50,10 +52,19 @@ export function withCheckedEvents(transport: Transport): Transport {
  */
 export function connectToCore(env: PageEnv, onReach: ReachListener): CoreConnection {
   if (env.bridge) {
-    return { kind: 'ready', mode: 'ipc', client: createClient(withCheckedEvents(createIpcTransport(env.bridge, onReach))) };
+    return {
+      kind: 'ready',
+      mode: 'ipc',
+      client: createClient(withCheckedEvents(createIpcTransport(env.bridge, onReach))),
+    };
   }
   const token = takeToken(env);
   if (!token) return { kind: 'no-token' };
-  const transport = createHttpTransport({ token, onReach, ...(env.fetch ? { fetch: env.fetch } : {}), ...(env.origin ? { baseUrl: env.origin } : {}) });
+  const transport = createHttpTransport({
+    token,
+    onReach,
+    ...(env.fetch ? { fetch: env.fetch } : {}),
+    ...(env.origin ? { baseUrl: env.origin } : {}),
+  });
   return { kind: 'ready', mode: 'http', client: createClient(withCheckedEvents(transport)) };
 }

@@ -42,7 +42,9 @@ describe('SseParser', () => {
   });
 
   it('defaults the event name to "message" and strips only one leading space', () => {
-    expect(parseAll(['data:  two spaces\n\n']).events).toEqual([{ event: 'message', data: ' two spaces', id: '' }]);
+    expect(parseAll(['data:  two spaces\n\n']).events).toEqual([
+      { event: 'message', data: ' two spaces', id: '' },
+    ]);
     expect(parseAll(['data:nospace\n\n']).events).toEqual([{ event: 'message', data: 'nospace', id: '' }]);
   });
 

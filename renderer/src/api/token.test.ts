@@ -3,7 +3,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { forgetToken, takeToken, TOKEN_STORAGE_KEY } from './token';
 import type { TokenEnv } from './token';
 
-function env(hash: string, saved?: string): TokenEnv & { store: Map<string, string>; replaceState: ReturnType<typeof vi.fn> } {
+function env(
+  hash: string,
+  saved?: string,
+): TokenEnv & { store: Map<string, string>; replaceState: ReturnType<typeof vi.fn> } {
   const store = new Map<string, string>(saved ? [[TOKEN_STORAGE_KEY, saved]] : []);
   const replaceState = vi.fn();
   return {

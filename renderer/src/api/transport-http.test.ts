@@ -67,8 +67,16 @@ describe('HTTP transport calls', () => {
   });
 
   it('passes an error envelope through with its code, message and details', async () => {
-    const error = { code: 'INVALID_INPUT', message: 'trace_retention_days: too small', details: { issues: [] } };
-    const t = createHttpTransport({ token: 't', baseUrl: BASE, fetch: () => Promise.resolve(json(400, { ok: false, error })) });
+    const error = {
+      code: 'INVALID_INPUT',
+      message: 'trace_retention_days: too small',
+      details: { issues: [] },
+    };
+    const t = createHttpTransport({
+      token: 't',
+      baseUrl: BASE,
+      fetch: () => Promise.resolve(json(400, { ok: false, error })),
+    });
     expect(await t.invoke('settings.update', { trace_retention_days: 0 })).toEqual({ ok: false, error });
   });
 
@@ -87,7 +95,11 @@ describe('HTTP transport calls', () => {
   });
 
   it('names an answer without an envelope by its HTTP status', async () => {
-    const t = createHttpTransport({ token: 't', baseUrl: BASE, fetch: () => Promise.resolve(new Response('Bad Gateway', { status: 502 })) });
+    const t = createHttpTransport({
+      token: 't',
+      baseUrl: BASE,
+      fetch: () => Promise.resolve(new Response('Bad Gateway', { status: 502 })),
+    });
     const result = await t.invoke('system.health', {});
     expect(result).toMatchObject({ ok: false, error: { code: 'UPSTREAM' } });
   });
@@ -95,16 +107,26 @@ describe('HTTP transport calls', () => {
   it('reports a refused token as unauthorized', async () => {
     const reach: ReachSignal[] = [];
     const error = { code: 'UNAUTHORIZED', message: 'bad token' };
-    const t = createHttpTransport({ token: 't', baseUrl: BASE, fetch: () => Promise.resolve(json(401, { ok: false, error })), onReach: (s) => reach.push(s) });
+    const t = createHttpTransport({
+      token: 't',
+      baseUrl: BASE,
+      fetch: () => Promise.resolve(json(401, { ok: false, error })),
+      onReach: (s) => reach.push(s),
+    });
     expect(await t.invoke('system.info', {})).toEqual({ ok: false, error });
     expect(reach).toEqual(['unauthorized']);
   });
 
   it('gives up on a call with no answer after callTimeoutMs, with TIMEOUT', async () => {
     const fetch = (_url: string | URL | Request, init?: RequestInit): Promise<Response> =>
-      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+      new Promise((_resolve, reject) =>
+        init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))),
+      );
     const t = createHttpTransport({ token: 't', baseUrl: BASE, fetch, callTimeoutMs: 20 });
-    expect(await t.invoke('system.health', { refresh: true })).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
+    expect(await t.invoke('system.health', { refresh: true })).toMatchObject({
+      ok: false,
+      error: { code: 'TIMEOUT' },
+    });
   });
 });
 
@@ -148,8 +170,16 @@ describe('HTTP transport events', () => {
     const responses = [first.response, second.response];
     const timers = manualTimers();
     const reach: ReachSignal[] = [];
-    const fetch = vi.fn(() => (responses.length > 0 ? Promise.resolve(responses.shift()!) : Promise.reject(new TypeError('down'))));
-    const t = createHttpTransport({ token: 't', baseUrl: BASE, fetch, onReach: (s) => reach.push(s), ...timers });
+    const fetch = vi.fn(() =>
+      responses.length > 0 ? Promise.resolve(responses.shift()!) : Promise.reject(new TypeError('down')),
+    );
+    const t = createHttpTransport({
+      token: 't',
+      baseUrl: BASE,
+      fetch,
+      onReach: (s) => reach.push(s),
+      ...timers,
+    });
     const got: unknown[] = [];
     t.on('health.changed', (p) => got.push(p));
     first.push('event: health.changed\ndata: 1\n\n');
@@ -168,7 +198,13 @@ describe('HTTP transport events', () => {
   it('backs off further after each failed reconnect', async () => {
     const timers = manualTimers();
     const fetch = vi.fn(() => Promise.reject(new TypeError('down')));
-    const t = createHttpTransport({ token: 't', baseUrl: BASE, fetch, backoff: { initialMs: 100, maxMs: 1000, jitter: 0 }, ...timers });
+    const t = createHttpTransport({
+      token: 't',
+      baseUrl: BASE,
+      fetch,
+      backoff: { initialMs: 100, maxMs: 1000, jitter: 0 },
+      ...timers,
+    });
     t.on('health.changed', () => undefined);
     const delays: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -183,8 +219,16 @@ describe('HTTP transport events', () => {
   it('stops for good when the stream answers 401', async () => {
     const timers = manualTimers();
     const reach: ReachSignal[] = [];
-    const fetch = vi.fn(() => Promise.resolve(json(401, { ok: false, error: { code: 'UNAUTHORIZED', message: 'no' } })));
-    const t = createHttpTransport({ token: 't', baseUrl: BASE, fetch, onReach: (s) => reach.push(s), ...timers });
+    const fetch = vi.fn(() =>
+      Promise.resolve(json(401, { ok: false, error: { code: 'UNAUTHORIZED', message: 'no' } })),
+    );
+    const t = createHttpTransport({
+      token: 't',
+      baseUrl: BASE,
+      fetch,
+      onReach: (s) => reach.push(s),
+      ...timers,
+    });
     t.on('health.changed', () => undefined);
     await vi.waitFor(() => expect(reach).toEqual(['unauthorized']));
     await new Promise((r) => setTimeout(r, 10));
@@ -197,7 +241,13 @@ describe('HTTP transport events', () => {
     const second = sseResponse();
     const responses = [first.response, second.response];
     const fetch = vi.fn(() => Promise.resolve(responses.shift()!));
-    const t = createHttpTransport({ token: 't', baseUrl: BASE, fetch, idleTimeoutMs: 30, backoff: { initialMs: 1, maxMs: 1, jitter: 0 } });
+    const t = createHttpTransport({
+      token: 't',
+      baseUrl: BASE,
+      fetch,
+      idleTimeoutMs: 30,
+      backoff: { initialMs: 1, maxMs: 1, jitter: 0 },
+    });
     const got: unknown[] = [];
     t.on('health.changed', (p) => got.push(p));
     await vi.waitFor(() => expect(fetch).toHaveBeenCalledTimes(2), { timeout: 2000 });
@@ -211,7 +261,13 @@ describe('HTTP transport events', () => {
     const timers = manualTimers();
     const fetch = vi.fn(() => Promise.resolve(stream.response));
     const reach: ReachSignal[] = [];
-    const t = createHttpTransport({ token: 't', baseUrl: BASE, fetch, onReach: (s) => reach.push(s), ...timers });
+    const t = createHttpTransport({
+      token: 't',
+      baseUrl: BASE,
+      fetch,
+      onReach: (s) => reach.push(s),
+      ...timers,
+    });
     t.on('health.changed', () => undefined);
     await vi.waitFor(() => expect(reach).toEqual(['reachable']));
     t.close();

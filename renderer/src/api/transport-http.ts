@@ -98,14 +98,26 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
       if (isEnvelope(body)) return body;
       return {
         ok: false,
-        error: { code: codeForStatus(res.status), message: `Unexpected answer from the core to ${channel} (HTTP ${res.status})` },
+        error: {
+          code: codeForStatus(res.status),
+          message: `Unexpected answer from the core to ${channel} (HTTP ${res.status})`,
+        },
       };
     } catch {
       if (timedOut) {
-        return { ok: false, error: { code: 'TIMEOUT', message: `The core did not answer ${channel} within ${callTimeoutMs / 1000} s` } };
+        return {
+          ok: false,
+          error: {
+            code: 'TIMEOUT',
+            message: `The core did not answer ${channel} within ${callTimeoutMs / 1000} s`,
+          },
+        };
       }
       onReach('unreachable');
-      return { ok: false, error: { code: 'UNAVAILABLE', message: UNREACHABLE_MESSAGE, details: { ...UNREACHABLE_DETAILS } } };
+      return {
+        ok: false,
+        error: { code: 'UNAVAILABLE', message: UNREACHABLE_MESSAGE, details: { ...UNREACHABLE_DETAILS } },
+      };
     } finally {
       clearTimer(timer);
     }
@@ -154,7 +166,9 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
       const parser = new SseParser((e) => emit(e.event, e.data));
       const reader = res.body.getReader();
       // Real fetch ends the body on abort; cancelling here as well also covers bodies that ignore the signal.
-      abort.signal.addEventListener('abort', () => void reader.cancel().catch(() => undefined), { once: true });
+      abort.signal.addEventListener('abort', () => void reader.cancel().catch(() => undefined), {
+        once: true,
+      });
       const decoder = new TextDecoder();
       for (;;) {
         const { done, value } = await reader.read();

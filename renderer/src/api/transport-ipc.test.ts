@@ -22,7 +22,10 @@ describe('IPC transport', () => {
 
   it('turns a rejected invoke into the unreachable envelope and reports it', async () => {
     const reach: ReachSignal[] = [];
-    const bridge: Bridge = { invoke: () => Promise.reject(new Error('No handler registered')), on: () => () => undefined };
+    const bridge: Bridge = {
+      invoke: () => Promise.reject(new Error('No handler registered')),
+      on: () => () => undefined,
+    };
     const result = await createIpcTransport(bridge, (s) => reach.push(s)).invoke('system.health', {});
     expect(result.ok).toBe(false);
     if (!result.ok) expect(isUnreachableError(result.error)).toBe(true);
@@ -31,6 +34,9 @@ describe('IPC transport', () => {
 
   it('refuses an answer that is not an envelope', async () => {
     const bridge: Bridge = { invoke: () => Promise.resolve('nonsense' as never), on: () => () => undefined };
-    expect(await createIpcTransport(bridge).invoke('system.info', {})).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+    expect(await createIpcTransport(bridge).invoke('system.info', {})).toMatchObject({
+      ok: false,
+      error: { code: 'INTERNAL' },
+    });
   });
 });

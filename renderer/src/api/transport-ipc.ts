@@ -24,10 +24,16 @@ export function createIpcTransport(bridge: Bridge, onReach: ReachListener = () =
         const result = await bridge.invoke(API_CHANNEL_PREFIX + channel, input ?? {});
         onReach('reachable');
         if (isEnvelope(result)) return result;
-        return { ok: false, error: { code: 'INTERNAL', message: `The core answered ${channel} without an envelope` } };
+        return {
+          ok: false,
+          error: { code: 'INTERNAL', message: `The core answered ${channel} without an envelope` },
+        };
       } catch {
         onReach('unreachable');
-        return { ok: false, error: { code: 'UNAVAILABLE', message: UNREACHABLE_MESSAGE, details: { ...UNREACHABLE_DETAILS } } };
+        return {
+          ok: false,
+          error: { code: 'UNAVAILABLE', message: UNREACHABLE_MESSAGE, details: { ...UNREACHABLE_DETAILS } },
+        };
       }
     },
     on(event, listener) {

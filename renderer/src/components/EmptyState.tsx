@@ -2,7 +2,15 @@
 import type { ReactElement, ReactNode } from 'react';
 
 /** An empty state: icon, one-line title and what the page will hold. */
-export function EmptyState({ icon, title, children }: { icon: ReactNode; title: string; children: ReactNode }): ReactElement {
+export function EmptyState({
+  icon,
+  title,
+  children,
+}: {
+  icon: ReactNode;
+  title: string;
+  children: ReactNode;
+}): ReactElement {
   return (
     <div className="empty-state">
       <div className="empty-state__icon">{icon}</div>

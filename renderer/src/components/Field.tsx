@@ -36,7 +36,11 @@ export function RadioField<V extends string>(
   p: FieldProps & { value: V; options: readonly { value: V; label: string }[]; onChange: (v: V) => void },
 ): ReactElement {
   return (
-    <fieldset className={`field${p.error ? ' field--invalid' : ''}`} aria-describedby={describedBy(p)} data-testid={p.id}>
+    <fieldset
+      className={`field${p.error ? ' field--invalid' : ''}`}
+      aria-describedby={describedBy(p)}
+      data-testid={p.id}
+    >
       <legend className="field__label">{p.label}</legend>
       <div className="segmented">
         {p.options.map((o) => (
@@ -59,7 +63,9 @@ export function RadioField<V extends string>(
 }
 
 /** An on/off switch (a real checkbox with `role="switch"`). */
-export function SwitchField(p: FieldProps & { checked: boolean; onChange: (v: boolean) => void }): ReactElement {
+export function SwitchField(
+  p: FieldProps & { checked: boolean; onChange: (v: boolean) => void },
+): ReactElement {
   return (
     <div className={`field field--inline${p.error ? ' field--invalid' : ''}`}>
       <div className="field__text">

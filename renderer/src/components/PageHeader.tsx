@@ -6,7 +6,15 @@ import type { ReactElement, ReactNode } from 'react';
  * Page title (the page's `<h1>`, focused when the page is opened from the sidebar so screen readers
  * announce it), a description and actions.
  */
-export function PageHeader({ title, description, actions }: { title: string; description?: ReactNode; actions?: ReactNode }): ReactElement {
+export function PageHeader({
+  title,
+  description,
+  actions,
+}: {
+  title: string;
+  description?: ReactNode;
+  actions?: ReactNode;
+}): ReactElement {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     if (document.activeElement?.closest('[data-nav]')) heading.current?.focus({ preventScroll: true });

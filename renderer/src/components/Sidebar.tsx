@@ -26,7 +26,15 @@ function NavList({ features, current }: { features: readonly Feature[]; current:
 }
 
 /** The sidebar; `current` is the open page's id. Up/Down/Home/End move focus between the links. */
-export function Sidebar({ features, current, footer }: { features: readonly Feature[]; current: string; footer?: ReactElement }): ReactElement {
+export function Sidebar({
+  features,
+  current,
+  footer,
+}: {
+  features: readonly Feature[];
+  current: string;
+  footer?: ReactElement;
+}): ReactElement {
   const nav = useRef<HTMLElement>(null);
   const onKeyDown = (e: KeyboardEvent): void => {
     const links = [...(nav.current?.querySelectorAll<HTMLAnchorElement>('a.nav__item') ?? [])];

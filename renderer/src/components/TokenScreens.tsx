@@ -2,7 +2,15 @@
 import type { ReactElement } from 'react';
 import { KeyIcon } from './Icons';
 
-function Screen({ testId, title, children }: { testId: string; title: string; children: ReactElement }): ReactElement {
+function Screen({
+  testId,
+  title,
+  children,
+}: {
+  testId: string;
+  title: string;
+  children: ReactElement;
+}): ReactElement {
   return (
     <main className="token-screen" data-testid={testId}>
       <div className="token-screen__card">

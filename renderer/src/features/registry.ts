@@ -6,7 +6,13 @@ import { systemFeature } from './system';
 import { tracesFeature } from './traces';
 import type { Feature } from './types';
 
-export const FEATURES: readonly Feature[] = [agentsFeature, providersFeature, tracesFeature, settingsFeature, systemFeature];
+export const FEATURES: readonly Feature[] = [
+  agentsFeature,
+  providersFeature,
+  tracesFeature,
+  settingsFeature,
+  systemFeature,
+];
 
 /** The page shown when the URL names none. */
 export const DEFAULT_FEATURE_ID = 'agents';

@@ -30,10 +30,20 @@ export const SAMPLE_HEALTH: HealthReport = {
   checked_at: 1_000,
   components: [
     { name: 'gateway', state: 'ok', detail: 'Listening on 127.0.0.1:4100', fix: '' },
-    { name: 'docker', state: 'missing', detail: 'No socket at /var/run/docker.sock', fix: 'Install Docker: sudo apt install docker.io' },
+    {
+      name: 'docker',
+      state: 'missing',
+      detail: 'No socket at /var/run/docker.sock',
+      fix: 'Install Docker: sudo apt install docker.io',
+    },
     { name: 'keychain', state: 'ok', detail: 'Secret Service (gnome-keyring)', fix: '' },
     { name: 'incus', state: 'error', detail: 'Permission denied', fix: 'sudo usermod -aG incus-admin $USER' },
-    { name: 'litellm', state: 'starting', detail: 'Waiting for /health/readiness', fix: 'Wait a few seconds' },
+    {
+      name: 'litellm',
+      state: 'starting',
+      detail: 'Waiting for /health/readiness',
+      fix: 'Wait a few seconds',
+    },
   ],
 };
 

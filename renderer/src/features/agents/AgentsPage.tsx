@@ -8,7 +8,10 @@ import { PageHeader } from '../../components/PageHeader';
 export function AgentsPage(): ReactElement {
   return (
     <>
-      <PageHeader title="Agents" description="Agents run in their own containers and reach models only through the gateway." />
+      <PageHeader
+        title="Agents"
+        description="Agents run in their own containers and reach models only through the gateway."
+      />
       <EmptyState icon={<AgentsIcon />} title="No agents yet">
         <p>
           Creating agents is not available in this build yet. When it is, you will pick a name, an emoji, a

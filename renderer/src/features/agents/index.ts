@@ -3,4 +3,10 @@ import { AgentsIcon } from '../../components/Icons';
 import type { Feature } from '../types';
 import { AgentsPage } from './AgentsPage';
 
-export const agentsFeature: Feature = { id: 'agents', label: 'Agents', icon: AgentsIcon, section: 'main', Page: AgentsPage };
+export const agentsFeature: Feature = {
+  id: 'agents',
+  label: 'Agents',
+  icon: AgentsIcon,
+  section: 'main',
+  Page: AgentsPage,
+};

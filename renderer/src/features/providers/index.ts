@@ -3,4 +3,10 @@ import { ProvidersIcon } from '../../components/Icons';
 import type { Feature } from '../types';
 import { ProvidersPage } from './ProvidersPage';
 
-export const providersFeature: Feature = { id: 'providers', label: 'Providers', icon: ProvidersIcon, section: 'main', Page: ProvidersPage };
+export const providersFeature: Feature = {
+  id: 'providers',
+  label: 'Providers',
+  icon: ProvidersIcon,
+  section: 'main',
+  Page: ProvidersPage,
+};

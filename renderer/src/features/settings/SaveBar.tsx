@@ -27,10 +27,21 @@ export function SaveBar({ dirty }: { dirty: boolean }): ReactElement {
         <span className="save-bar__status" role="status" data-testid="settings-status">
           {status}
         </span>
-        <button type="button" className="button" disabled={!dirty || saving} onClick={() => settingsStore.getState().revert()} data-testid="settings-revert">
+        <button
+          type="button"
+          className="button"
+          disabled={!dirty || saving}
+          onClick={() => settingsStore.getState().revert()}
+          data-testid="settings-revert"
+        >
           Revert
         </button>
-        <button type="submit" className="button button--primary" disabled={!dirty || saving} data-testid="settings-save">
+        <button
+          type="submit"
+          className="button button--primary"
+          disabled={!dirty || saving}
+          data-testid="settings-save"
+        >
           {saving ? 'Saving…' : 'Save changes'}
         </button>
       </div>

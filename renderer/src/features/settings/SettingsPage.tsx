@@ -25,7 +25,8 @@ const CLOSE_TO_TRAY = [
   { value: 'no', label: 'Quit the app' },
 ] as const;
 
-const edit = <F extends SettingsField>(field: F, value: SettingsDraft[F]): void => settingsStore.getState().edit(field, value);
+const edit = <F extends SettingsField>(field: F, value: SettingsDraft[F]): void =>
+  settingsStore.getState().edit(field, value);
 
 /** The Settings page. Changes are sent together with "Save changes". */
 export function SettingsPage(): ReactElement {
@@ -60,20 +61,40 @@ export function SettingsPage(): ReactElement {
   const id = (f: SettingsField): string => `settings-${f}`;
   return (
     <>
-      <PageHeader title="Settings" description="Stored by the core; other windows and the CLI see changes at once." />
-      <form className="settings-form" onSubmit={submit} noValidate aria-label="Settings" data-testid="settings-form">
+      <PageHeader
+        title="Settings"
+        description="Stored by the core; other windows and the CLI see changes at once."
+      />
+      <form
+        className="settings-form"
+        onSubmit={submit}
+        noValidate
+        aria-label="Settings"
+        data-testid="settings-form"
+      >
         <section className="card" aria-labelledby="s-appearance">
           <h2 id="s-appearance" className="card__title">
             Appearance
           </h2>
-          <RadioField id={id('theme')} label="Theme" value={draft.theme} options={THEMES} onChange={(v) => edit('theme', v)} error={errors.theme} />
+          <RadioField
+            id={id('theme')}
+            label="Theme"
+            value={draft.theme}
+            options={THEMES}
+            onChange={(v) => edit('theme', v)}
+            error={errors.theme}
+          />
         </section>
 
         <section className="card" aria-labelledby="s-desktop">
           <h2 id="s-desktop" className="card__title">
             Desktop
           </h2>
-          {headless ? <p className="card__note">These apply to the desktop app; <code>agentdesk serve</code> has no window or tray.</p> : null}
+          {headless ? (
+            <p className="card__note">
+              These apply to the desktop app; <code>agentdesk serve</code> has no window or tray.
+            </p>
+          ) : null}
           <SelectField
             id={id('close_to_tray')}
             label="When the window is closed"
@@ -83,7 +104,13 @@ export function SettingsPage(): ReactElement {
             hint="Agents keep running while the app is in the tray."
             error={errors.close_to_tray}
           />
-          <SwitchField id={id('start_at_login')} label="Start at login" checked={draft.start_at_login} onChange={(v) => edit('start_at_login', v)} error={errors.start_at_login} />
+          <SwitchField
+            id={id('start_at_login')}
+            label="Start at login"
+            checked={draft.start_at_login}
+            onChange={(v) => edit('start_at_login', v)}
+            error={errors.start_at_login}
+          />
           <SwitchField
             id={id('start_hidden')}
             label="Start hidden in the tray"

@@ -3,4 +3,10 @@ import { SettingsIcon } from '../../components/Icons';
 import type { Feature } from '../types';
 import { SettingsPage } from './SettingsPage';
 
-export const settingsFeature: Feature = { id: 'settings', label: 'Settings', icon: SettingsIcon, section: 'footer', Page: SettingsPage };
+export const settingsFeature: Feature = {
+  id: 'settings',
+  label: 'Settings',
+  icon: SettingsIcon,
+  section: 'footer',
+  Page: SettingsPage,
+};

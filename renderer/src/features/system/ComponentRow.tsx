@@ -21,7 +21,13 @@ function CopyButton({ text }: { text: string }): ReactElement {
     );
   };
   return (
-    <button type="button" className="icon-button" onClick={copy} aria-label={copied ? 'Copied' : `Copy command: ${text}`} title="Copy">
+    <button
+      type="button"
+      className="icon-button"
+      onClick={copy}
+      aria-label={copied ? 'Copied' : `Copy command: ${text}`}
+      title="Copy"
+    >
       {copied ? <span aria-hidden="true">✓</span> : <CopyIcon />}
     </button>
   );
@@ -53,7 +59,11 @@ export function ComponentRow({ component }: { component: ComponentHealth }): Rea
   const badge = STATE_BADGES[component.state];
   const label = COMPONENT_LABELS[component.name] ?? component.name;
   return (
-    <li className={`component component--${component.state}`} data-testid={`component-${component.name}`} data-state={component.state}>
+    <li
+      className={`component component--${component.state}`}
+      data-testid={`component-${component.name}`}
+      data-state={component.state}
+    >
       <div className="component__head">
         <div className="component__title">
           <span className="component__name">{label}</span>
@@ -66,7 +76,9 @@ export function ComponentRow({ component }: { component: ComponentHealth }): Rea
           {component.detail}
         </p>
       ) : null}
-      {component.state !== 'ok' && component.fix ? <FixLine name={component.name} fix={component.fix} /> : null}
+      {component.state !== 'ok' && component.fix ? (
+        <FixLine name={component.name} fix={component.fix} />
+      ) : null}
     </li>
   );
 }

@@ -9,7 +9,13 @@ const MODE_LABELS: Record<CoreInfo['mode'], string> = {
 };
 
 /** Card listing the core's facts, or why they are missing. */
-export function CoreInfoCard({ info, error }: { info: CoreInfo | null; error: ShownError | null }): ReactElement {
+export function CoreInfoCard({
+  info,
+  error,
+}: {
+  info: CoreInfo | null;
+  error: ShownError | null;
+}): ReactElement {
   return (
     <section className="card" aria-labelledby="core-info-title" data-testid="core-info">
       <h2 id="core-info-title" className="card__title">

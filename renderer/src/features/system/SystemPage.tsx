@@ -36,7 +36,14 @@ export function SystemPage(): ReactElement {
         actions={
           <>
             <CheckedAt at={health?.checked_at ?? null} />
-            <button type="button" className="button" onClick={refresh} disabled={refreshing} aria-busy={refreshing} data-testid="health-refresh">
+            <button
+              type="button"
+              className="button"
+              onClick={refresh}
+              disabled={refreshing}
+              aria-busy={refreshing}
+              data-testid="health-refresh"
+            >
               <span className={refreshing ? 'spin' : undefined}>
                 <RefreshIcon />
               </span>

@@ -3,4 +3,10 @@ import { SystemIcon } from '../../components/Icons';
 import type { Feature } from '../types';
 import { SystemPage } from './SystemPage';
 
-export const systemFeature: Feature = { id: 'system', label: 'System', icon: SystemIcon, section: 'footer', Page: SystemPage };
+export const systemFeature: Feature = {
+  id: 'system',
+  label: 'System',
+  icon: SystemIcon,
+  section: 'footer',
+  Page: SystemPage,
+};

@@ -8,11 +8,14 @@ import { PageHeader } from '../../components/PageHeader';
 export function TracesPage(): ReactElement {
   return (
     <>
-      <PageHeader title="Traces" description="Every turn of every agent: messages, model calls, tool calls and errors." />
+      <PageHeader
+        title="Traces"
+        description="Every turn of every agent: messages, model calls, tool calls and errors."
+      />
       <EmptyState icon={<TracesIcon />} title="No traces yet">
         <p>
-          Traces appear here once agents run. Each model call will show its model, tokens, cost and latency, next
-          to the tool calls and results of the same turn.
+          Traces appear here once agents run. Each model call will show its model, tokens, cost and latency,
+          next to the tool calls and results of the same turn.
         </p>
       </EmptyState>
     </>

@@ -3,4 +3,10 @@ import { TracesIcon } from '../../components/Icons';
 import type { Feature } from '../types';
 import { TracesPage } from './TracesPage';
 
-export const tracesFeature: Feature = { id: 'traces', label: 'Traces', icon: TracesIcon, section: 'main', Page: TracesPage };
+export const tracesFeature: Feature = {
+  id: 'traces',
+  label: 'Traces',
+  icon: TracesIcon,
+  section: 'main',
+  Page: TracesPage,
+};

@@ -37,18 +37,21 @@ export function createConnectionActions(
 
   function scheduleProbe(): void {
     if (probe !== null) return;
-    probe = setTimer(() => {
-      probe = null;
-      if (get().status !== 'lost') return;
-      void getClient()
-        .system.info({})
-        .catch(() => undefined)
-        .then(() => {
-          if (get().status !== 'lost') return;
-          set((s) => ({ probeFailures: s.probeFailures + 1 }));
-          scheduleProbe();
-        });
-    }, backoffDelay(get().probeFailures, backoff));
+    probe = setTimer(
+      () => {
+        probe = null;
+        if (get().status !== 'lost') return;
+        void getClient()
+          .system.info({})
+          .catch(() => undefined)
+          .then(() => {
+            if (get().status !== 'lost') return;
+            set((s) => ({ probeFailures: s.probeFailures + 1 }));
+            scheduleProbe();
+          });
+      },
+      backoffDelay(get().probeFailures, backoff),
+    );
   }
 
   return {
@@ -61,7 +64,11 @@ export function createConnectionActions(
       } else if (signal === 'reachable') {
         if (status === 'online') return;
         get().stopProbing();
-        set((s) => ({ status: 'online', probeFailures: 0, reconnects: status === 'lost' ? s.reconnects + 1 : s.reconnects }));
+        set((s) => ({
+          status: 'online',
+          probeFailures: 0,
+          reconnects: status === 'lost' ? s.reconnects + 1 : s.reconnects,
+        }));
       } else {
         if (status !== 'lost') set({ status: 'lost' });
         scheduleProbe();

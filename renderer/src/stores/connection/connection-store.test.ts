@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { createFakeCore, FakeCoreError } from '../../test/fake-client';
 import { createConnectionStore, selectConnectionLost } from './index';
 
-function timers(): { setTimeout: (fn: () => void, ms: number) => unknown; clearTimeout: (h: unknown) => void; fire: () => number | undefined; count: () => number } {
+function timers(): {
+  setTimeout: (fn: () => void, ms: number) => unknown;
+  clearTimeout: (h: unknown) => void;
+  fire: () => number | undefined;
+  count: () => number;
+} {
   const queue = new Map<number, { fn: () => void; ms: number }>();
   let id = 0;
   return {
@@ -35,7 +40,10 @@ describe('connection store', () => {
   it('while lost, probes system.info with growing delays, and counts the reconnect', async () => {
     const core = createFakeCore();
     const t = timers();
-    const store = createConnectionStore(() => core.client, { ...t, backoff: { initialMs: 100, maxMs: 1000, jitter: 0 } });
+    const store = createConnectionStore(() => core.client, {
+      ...t,
+      backoff: { initialMs: 100, maxMs: 1000, jitter: 0 },
+    });
     store.getState().report('reachable');
     core.handle('system.info', () => {
       throw new FakeCoreError({ code: 'UNAVAILABLE', message: 'down' });

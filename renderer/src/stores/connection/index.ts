@@ -12,7 +12,10 @@ import type { ConnectionState } from './initial-state';
 export type ConnectionStore = ConnectionState & ConnectionActions;
 
 /** Creates a connection store (the app uses {@link connectionStore}; tests make their own). */
-export function createConnectionStore(client: ClientGetter = getClient, options?: ProbeOptions): StoreApi<ConnectionStore> {
+export function createConnectionStore(
+  client: ClientGetter = getClient,
+  options?: ProbeOptions,
+): StoreApi<ConnectionStore> {
   return createStore<ConnectionStore>()((set, get) => ({
     ...initialConnectionState,
     ...createConnectionActions(set, get, client, options),

@@ -14,4 +14,8 @@ export interface ConnectionState {
   probeFailures: number;
 }
 
-export const initialConnectionState: ConnectionState = { status: 'connecting', reconnects: 0, probeFailures: 0 };
+export const initialConnectionState: ConnectionState = {
+  status: 'connecting',
+  reconnects: 0,
+  probeFailures: 0,
+};

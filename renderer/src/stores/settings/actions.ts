@@ -66,7 +66,11 @@ export function createSettingsActions(set: Set, get: Get, getClient: ClientGette
       set({ saving: true, saveError: null, fieldErrors: {} });
       try {
         const saved = await getClient().settings.update(patch);
-        set((s) => ({ saved, edits: pruneEdits(saved, stripKeys(s.edits, Object.keys(patch))), savedAt: Date.now() }));
+        set((s) => ({
+          saved,
+          edits: pruneEdits(saved, stripKeys(s.edits, Object.keys(patch))),
+          savedAt: Date.now(),
+        }));
         return true;
       } catch (err) {
         const { fields, rest } = splitFieldErrors(toShownError(err));

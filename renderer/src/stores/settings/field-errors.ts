@@ -14,7 +14,8 @@ export function splitFieldErrors(error: ShownError): {
   rest: ShownError | null;
 } {
   const fields: Partial<Record<SettingsField, string>> = {};
-  const isField = (v: unknown): v is SettingsField => typeof v === 'string' && (SETTINGS_FIELDS as string[]).includes(v);
+  const isField = (v: unknown): v is SettingsField =>
+    typeof v === 'string' && (SETTINGS_FIELDS as string[]).includes(v);
   const issues = error.details?.issues;
   if (Array.isArray(issues)) {
     for (const issue of issues as { path?: unknown; message?: unknown }[]) {
@@ -23,7 +24,8 @@ export function splitFieldErrors(error: ShownError): {
         fields[head] = fields[head] ? `${fields[head]}; ${issue.message}` : issue.message;
       }
     }
-    if (Object.keys(fields).length > 0 && Object.keys(fields).length === issues.length) return { fields, rest: null };
+    if (Object.keys(fields).length > 0 && Object.keys(fields).length === issues.length)
+      return { fields, rest: null };
     if (Object.keys(fields).length > 0) return { fields, rest: error };
   }
   const named = error.details?.path ?? error.details?.field;

@@ -13,7 +13,10 @@ export type SettingsStore = SettingsState & SettingsActions;
 
 /** Creates a Settings store (the app uses {@link settingsStore}; tests make their own with a fake client). */
 export function createSettingsStore(client: ClientGetter = getClient): StoreApi<SettingsStore> {
-  return createStore<SettingsStore>()((set, get) => ({ ...initialSettingsState, ...createSettingsActions(set, get, client) }));
+  return createStore<SettingsStore>()((set, get) => ({
+    ...initialSettingsState,
+    ...createSettingsActions(set, get, client),
+  }));
 }
 
 /** The window's Settings store. */

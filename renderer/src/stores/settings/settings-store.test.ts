@@ -4,7 +4,10 @@ import { createFakeCore, FakeCoreError, SAMPLE_SETTINGS } from '../../test/fake-
 import { createSettingsStore, selectDirty, selectDraft, selectPatch } from './index';
 import { splitFieldErrors } from './field-errors';
 
-async function setup(): Promise<{ core: ReturnType<typeof createFakeCore>; store: ReturnType<typeof createSettingsStore> }> {
+async function setup(): Promise<{
+  core: ReturnType<typeof createFakeCore>;
+  store: ReturnType<typeof createSettingsStore>;
+}> {
   const core = createFakeCore();
   const store = createSettingsStore(() => core.client);
   await store.getState().load();
@@ -36,13 +39,18 @@ describe('settings store', () => {
     core.handle('settings.update', () => {
       throw new FakeCoreError({
         code: 'INVALID_INPUT',
-        message: 'Invalid input for settings.update: trace_retention_days: Too small: expected number to be >=1',
-        details: { issues: [{ path: 'trace_retention_days', message: 'Too small: expected number to be >=1' }] },
+        message:
+          'Invalid input for settings.update: trace_retention_days: Too small: expected number to be >=1',
+        details: {
+          issues: [{ path: 'trace_retention_days', message: 'Too small: expected number to be >=1' }],
+        },
       });
     });
     store.getState().edit('trace_retention_days', 0);
     expect(await store.getState().save()).toBe(false);
-    expect(store.getState().fieldErrors).toEqual({ trace_retention_days: 'Too small: expected number to be >=1' });
+    expect(store.getState().fieldErrors).toEqual({
+      trace_retention_days: 'Too small: expected number to be >=1',
+    });
     expect(store.getState().saveError).toBeNull();
     expect(selectDraft(store.getState())?.trace_retention_days).toBe(0);
     store.getState().edit('trace_retention_days', 7);
@@ -87,7 +95,11 @@ describe('settings store', () => {
 
 describe('splitFieldErrors', () => {
   it('falls back to a field named in the message', () => {
-    const r = splitFieldErrors({ code: 'CONFLICT', message: 'litellm_command: not executable', unreachable: false });
+    const r = splitFieldErrors({
+      code: 'CONFLICT',
+      message: 'litellm_command: not executable',
+      unreachable: false,
+    });
     expect(r).toEqual({ fields: { litellm_command: 'litellm_command: not executable' }, rest: null });
   });
 
@@ -96,7 +108,12 @@ describe('splitFieldErrors', () => {
       code: 'INVALID_INPUT' as const,
       message: 'x',
       unreachable: false,
-      details: { issues: [{ path: 'theme', message: 'bad' }, { path: '(input)', message: 'unknown key "foo"' }] },
+      details: {
+        issues: [
+          { path: 'theme', message: 'bad' },
+          { path: '(input)', message: 'unknown key "foo"' },
+        ],
+      },
     };
     expect(splitFieldErrors(error)).toEqual({ fields: { theme: 'bad' }, rest: error });
   });

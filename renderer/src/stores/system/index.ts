@@ -13,7 +13,10 @@ export type SystemStore = SystemState & SystemActions;
 
 /** Creates a System store (the app uses {@link systemStore}; tests make their own with a fake client). */
 export function createSystemStore(client: ClientGetter = getClient): StoreApi<SystemStore> {
-  return createStore<SystemStore>()((set, get) => ({ ...initialSystemState, ...createSystemActions(set, get, client) }));
+  return createStore<SystemStore>()((set, get) => ({
+    ...initialSystemState,
+    ...createSystemActions(set, get, client),
+  }));
 }
 
 /** The window's System store. */

@@ -16,11 +16,15 @@ export function selectComponents(s: Pick<SystemState, 'health'>): ComponentHealt
 export function selectOverallState(s: Pick<SystemState, 'health'>): ComponentState | null {
   const list = s.health?.components;
   if (!list || list.length === 0) return null;
-  return list.reduce<ComponentState>((worst, c) => (SEVERITY[c.state] > SEVERITY[worst] ? c.state : worst), 'ok');
+  return list.reduce<ComponentState>(
+    (worst, c) => (SEVERITY[c.state] > SEVERITY[worst] ? c.state : worst),
+    'ok',
+  );
 }
 
 /** When the probes finished, UTC ms, or `null`. */
-export const selectCheckedAt = (s: Pick<SystemState, 'health'>): number | null => s.health?.checked_at ?? null;
+export const selectCheckedAt = (s: Pick<SystemState, 'health'>): number | null =>
+  s.health?.checked_at ?? null;
 
 /** "3 of 5 components OK", for a screen-reader live summary; empty before the first report. */
 export function selectSummary(s: Pick<SystemState, 'health'>): string {

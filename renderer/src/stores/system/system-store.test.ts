@@ -14,7 +14,13 @@ describe('system store', () => {
     const { core, store } = setup();
     await store.getState().loadHealth();
     expect(core.calls).toEqual([{ channel: 'system.health', input: {} }]);
-    expect(selectComponents(store.getState()).map((c) => c.name)).toEqual(['keychain', 'docker', 'incus', 'litellm', 'gateway']);
+    expect(selectComponents(store.getState()).map((c) => c.name)).toEqual([
+      'keychain',
+      'docker',
+      'incus',
+      'litellm',
+      'gateway',
+    ]);
     expect(selectOverallState(store.getState())).toBe('error');
     expect(store.getState().loadingHealth).toBe(false);
   });
@@ -22,7 +28,10 @@ describe('system store', () => {
   it('"Check again" asks for refresh:true and takes the new report', async () => {
     const { core, store } = setup();
     await store.getState().loadHealth();
-    const fresh = { checked_at: 2_000, components: SAMPLE_HEALTH.components.map((c) => ({ ...c, state: 'ok' as const, fix: '' })) };
+    const fresh = {
+      checked_at: 2_000,
+      components: SAMPLE_HEALTH.components.map((c) => ({ ...c, state: 'ok' as const, fix: '' })),
+    };
     core.handle('system.health', () => fresh);
     const pending = store.getState().refreshHealth();
     expect(store.getState().refreshing).toBe(true);
@@ -47,7 +56,11 @@ describe('system store', () => {
     const { core, store } = setup();
     await store.getState().loadHealth();
     core.handle('system.health', () => {
-      throw new FakeCoreError({ code: 'UNAVAILABLE', message: 'Lost connection to the Agent Desk core', details: UNREACHABLE_DETAILS });
+      throw new FakeCoreError({
+        code: 'UNAVAILABLE',
+        message: 'Lost connection to the Agent Desk core',
+        details: UNREACHABLE_DETAILS,
+      });
     });
     await store.getState().refreshHealth();
     expect(store.getState().health).toEqual(SAMPLE_HEALTH);
