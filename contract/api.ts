@@ -1,6 +1,20 @@
 // The one contract between processes: groups → methods → zod input/output (ARCHITECTURE §4).
 import { z } from 'zod';
-import { CoreInfo, HealthReport, Settings, SettingsPatch } from './models';
+import {
+  CatalogEntry,
+  CoreInfo,
+  Discovery,
+  HealthReport,
+  Provider,
+  ProviderAddInput,
+  ProviderEditInput,
+  ProviderId,
+  ProviderModels,
+  ProviderRemoved,
+  ProviderTestResult,
+  Settings,
+  SettingsPatch,
+} from './models';
 
 /** A method with no input takes `{}` (an empty object); extra fields are refused. */
 const NoInput = z.object({}).strict();
@@ -37,6 +51,51 @@ export const api = {
   settings: {
     get: method(NoInput, Settings, 'Current settings.'),
     update: method(SettingsPatch, Settings, 'Changes some settings; answers with all of them.'),
+  },
+  // Keys go IN through `add`/`edit` (`key`) and never come out: providers carry `key: {state, last4}`.
+  // Order matters to test/contract-examples.ts: `add` precedes the methods that need a provider.
+  providers: {
+    catalog: method(
+      NoInput,
+      z.array(CatalogEntry),
+      'Every provider type that can be added, with its canonical base URL, auth and key policy.',
+    ),
+    discover: method(
+      NoInput,
+      Discovery,
+      'Probes local model servers on their usual ports (< 1.5 s in all) and reads the usual key env vars. Saves nothing.',
+    ),
+    list: method(NoInput, z.array(Provider), 'Every configured provider, by name.'),
+    add: method(
+      ProviderAddInput,
+      Provider,
+      'Adds a provider; its key goes to the OS keychain only. INVALID_INPUT (unknown type lists the valid ones; bad URL; key missing or not used), CONFLICT (name or id taken), KEYCHAIN_UNAVAILABLE.',
+    ),
+    get: method(
+      z.object({ id: ProviderId }).strict(),
+      Provider,
+      'One provider. NOT_FOUND when there is no such id.',
+    ),
+    edit: method(
+      ProviderEditInput,
+      Provider,
+      'Changes name, base URL or key (`key: null` deletes it). A changed base URL or key resets the status and the model cache.',
+    ),
+    test: method(
+      z.object({ id: ProviderId }).strict(),
+      ProviderTestResult,
+      'Probes `{base_url}/models` with the key; a failed probe is an answer (`probe.ok=false`), not an error. Caches the models on success.',
+    ),
+    models: method(
+      z.object({ id: ProviderId, refresh: z.boolean().optional() }).strict(),
+      ProviderModels,
+      'The cached model list; `refresh` fetches it again (UPSTREAM or TIMEOUT when the provider fails, the cache is kept).',
+    ),
+    remove: method(
+      z.object({ id: ProviderId }).strict(),
+      ProviderRemoved,
+      'Removes a provider, its cached models and its keychain entry. KEYCHAIN_UNAVAILABLE when its key cannot be deleted.',
+    ),
   },
 } as const;
 

@@ -1,6 +1,6 @@
 // Push events from main to every UI (IPC `evt:<name>`, SSE on GET /api/events): name → zod payload.
 import type { z } from 'zod';
-import { HealthReport, Settings } from './models';
+import { HealthReport, ProvidersChanged, Settings } from './models';
 
 /** Every push event. Each has one documented payload. */
 export const events = {
@@ -8,6 +8,8 @@ export const events = {
   'health.changed': HealthReport,
   /** Settings were changed (by any UI or the CLI). */
   'settings.changed': Settings,
+  /** A provider was added, edited, tested, refreshed or removed: every provider, as `providers.list` answers. */
+  'providers.changed': ProvidersChanged,
 } as const;
 
 export type Events = typeof events;

@@ -1,17 +1,24 @@
 // Composition root: builds every service with plain constructors, then initialises them in order.
 import fs from 'node:fs';
 import type { CoreInfo } from '../../contract/models';
+import { providersHandlers } from '../api/providers';
 import { settingsHandlers } from '../api/settings';
 import { systemHandlers } from '../api/system';
 import { EventBus } from '../platform/event-bus';
 import { createLogger } from '../platform/logging';
 import type { Logger } from '../platform/logging';
 import { appRoot, dataPaths } from '../platform/paths';
+import { secretRedactor } from '../platform/secret-redactor';
 import { HealthService } from '../services/health/health-service';
 import { probeLitellmInstall } from '../services/llm/litellm-command';
 import { probeDocker } from '../services/runtimes/docker-endpoint';
 import { probeIncus } from '../services/runtimes/incus-endpoint';
+import { ProviderRepository } from '../services/providers/provider-repository';
+import { ProviderService } from '../services/providers/provider-service';
+import { EnvSecretStore } from '../services/secrets/env-secret-store';
+import { KeychainSecretStore } from '../services/secrets/keychain-secret-store';
 import { probeKeychain } from '../services/secrets/keychain-probe';
+import { ProviderKeys } from '../services/secrets/provider-keys';
 import { SettingsStore } from '../services/settings/settings-store';
 import { openDatabase, schemaVersion } from '../services/storage/database';
 import type { Db } from '../services/storage/database';
@@ -40,6 +47,7 @@ export interface Core {
   dispatcher: Dispatcher;
   settings: SettingsStore;
   health: HealthService;
+  providers: ProviderService;
   info(): CoreInfo;
   /** Stops services in reverse order of start. Safe to call twice. */
   shutdown(): Promise<void>;
@@ -66,6 +74,18 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     const settings = new SettingsStore(db, (s) => bus.emit('settings.changed', s));
     const reset = settings.load();
     if (reset.length) log.warn({ fields: reset }, 'settings fields were invalid and reset to defaults');
+
+    const providers = new ProviderService({
+      repo: new ProviderRepository(db),
+      keys: new ProviderKeys({
+        keychain: new KeychainSecretStore(),
+        env: new EnvSecretStore(),
+        redactor: secretRedactor,
+      }),
+      redactor: secretRedactor,
+      log: log.child({ service: 'providers' }),
+      onChange: (list) => bus.emit('providers.changed', { providers: list }),
+    });
 
     const health = new HealthService(
       {
@@ -105,13 +125,24 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     const handlers: Handlers = {
       system: systemHandlers({ health, info }),
       settings: settingsHandlers(settings),
+      providers: providersHandlers(providers),
     };
     const dispatcher = new Dispatcher(handlers, log);
     log.info(
       { home: opts.home, mode: opts.mode, version: APP_VERSION, ms: Date.now() - startedAt },
       'core started',
     );
-    return { home: opts.home, log, bus, dispatcher, settings, health, info, shutdown: () => shutdown.run() };
+    return {
+      home: opts.home,
+      log,
+      bus,
+      dispatcher,
+      settings,
+      health,
+      providers,
+      info,
+      shutdown: () => shutdown.run(),
+    };
   } catch (err) {
     await shutdown.run();
     throw err;

@@ -1,7 +1,9 @@
 // The `agentdesk` command: serve (headless core) and commands that talk to a running core over HTTP.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { APP_VERSION } from '../app/version';
 import { resolveDataDir } from '../platform/paths';
+import { processIo, providersCommand } from './providers';
+import type { CliIo } from './providers';
 import { serve } from './serve';
 import { statusCommand } from './status';
 
@@ -14,9 +16,15 @@ function parsePort(value: string): number {
   return n;
 }
 
-/** Builds the command tree (exported for tests). Actions set `process.exitCode`. */
-export function buildProgram(): Command {
+/**
+ * Builds the command tree (exported for tests). Actions set the exit code through `io`
+ * (`process.exitCode` by default). Usage errors throw a CommanderError (exitOverride) after
+ * commander has printed them.
+ */
+export function buildProgram(io: CliIo = processIo()): Command {
   const program = new Command('agentdesk')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) })
     .description('Agent Desk: run a private stack of AI agents on your own machine')
     .version(APP_VERSION)
     .option('--home <dir>', 'data directory (default: AGENTDESK_HOME or the app data dir)')
@@ -52,6 +60,8 @@ export function buildProgram(): Command {
       process.exitCode = await statusCommand({ home, json: Boolean(opts.json) });
     });
 
+  program.addCommand(providersCommand(io, () => program.opts<{ home?: string }>().home));
+
   return program;
 }
 
@@ -60,6 +70,11 @@ export async function runCli(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander has printed the message already (or help/version, with exit code 0).
+      process.exitCode = err.exitCode;
+      return;
+    }
     process.stderr.write(`agentdesk: ${(err as Error).message}\n`);
     process.exitCode = 1;
   }

@@ -24,7 +24,26 @@ function handlers(overrides: Partial<Handlers['settings']> = {}): Handlers {
       }),
     },
     settings: { get: () => DEFAULT_SETTINGS, update: (p) => ({ ...DEFAULT_SETTINGS, ...p }), ...overrides },
+    providers: unused<'providers'>([
+      'catalog',
+      'discover',
+      'list',
+      'add',
+      'get',
+      'edit',
+      'test',
+      'models',
+      'remove',
+    ]),
   };
+}
+
+/** Handlers of a group these tests never call: each one throws. */
+function unused<G extends keyof Handlers>(names: (keyof Handlers[G])[]): Handlers[G] {
+  const fail = () => {
+    throw new AppError('INTERNAL', 'not used in this test');
+  };
+  return Object.fromEntries(names.map((n) => [n, fail])) as unknown as Handlers[G];
 }
 
 describe('Dispatcher', () => {

@@ -1,0 +1,46 @@
+// The CLI's typed client: the running core over HTTP, or else a core started in this process for one command.
+import { createClient } from '../../contract/client';
+import type { Client, Transport } from '../../contract/client';
+import { startCore } from '../app/bootstrap';
+import type { Dispatcher } from '../transport/dispatch';
+import { connect, NotRunningError } from './http-client';
+import { readControlFile } from '../transport/http/control-file';
+
+/** A {@link Transport} that calls a dispatcher in this process (no events). */
+export function inProcessTransport(dispatcher: Dispatcher): Transport {
+  return {
+    invoke: (channel, input) => dispatcher.dispatch(channel, input, { transport: 'internal' }),
+    on: () => () => {},
+  };
+}
+
+/**
+ * Runs `fn` with a client of the core for `home` (ARCHITECTURE §3: the CLI talks to a running core
+ * over HTTP, or starts one). When no core runs there (no control.json), a core is started in this
+ * process for the duration of `fn` — same database, keychain and logs — and stopped afterwards.
+ * @throws NotRunningError when a control.json names a live core that does not answer;
+ *   CoreLockedError when another core holds the data dir; whatever `fn` throws.
+ */
+export async function withCoreClient<T>(home: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  let control = null;
+  try {
+    control = readControlFile(home);
+  } catch {
+    control = null;
+  }
+  if (control) {
+    try {
+      const { client } = await connect(home);
+      return await fn(client);
+    } catch (err) {
+      // A control.json left by a core that has exited: fall through and start one here.
+      if (!(err instanceof NotRunningError) || !/has exited/.test(err.message)) throw err;
+    }
+  }
+  const core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 });
+  try {
+    return await fn(createClient(inProcessTransport(core.dispatcher)));
+  } finally {
+    await core.shutdown();
+  }
+}
