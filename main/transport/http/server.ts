@@ -13,7 +13,7 @@ import { bearerMatches, hostAllowed, originAllowed } from './guards';
 
 /** Content-Security-Policy sent with every page of the renderer: nothing remote, no inline script. */
 export const RENDERER_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** Largest request body accepted by the control API, in bytes. */
 export const MAX_BODY_BYTES = 1024 * 1024;
