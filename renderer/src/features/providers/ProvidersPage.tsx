@@ -1,24 +1,71 @@
-// Providers page: for now an honest empty state (discovery and keys arrive with the providers contract group).
+// Providers page: detected cards, catalog picker with the add form, and the added providers with their models.
+import { useEffect, useMemo, useState } from 'react';
 import type { ReactElement } from 'react';
+import type { CatalogEntry } from '../../../../contract/models';
 import { EmptyState } from '../../components/EmptyState';
 import { ProvidersIcon } from '../../components/Icons';
 import { PageHeader } from '../../components/PageHeader';
+import { providersStore, useProviders } from '../../stores/providers';
+import { AddProviderForm } from './AddProviderForm';
+import { CatalogPicker } from './CatalogPicker';
+import { DetectedCards } from './DetectedCards';
+import { ErrorLine } from './ErrorLine';
+import { ProviderRow } from './ProviderRow';
 
-/** The Providers page. */
+/** The Providers page. Loads on open and follows `providers.changed` while shown. */
 export function ProvidersPage(): ReactElement {
+  const providers = useProviders((s) => s.providers);
+  const catalog = useProviders((s) => s.catalog);
+  const loading = useProviders((s) => s.loading);
+  const loadError = useProviders((s) => s.loadError);
+  const [picked, setPicked] = useState<CatalogEntry | null>(null);
+  const byType = useMemo(() => new Map(catalog.map((e) => [e.type, e])), [catalog]);
+
+  useEffect(() => {
+    const store = providersStore.getState();
+    const off = store.follow();
+    void store.load();
+    return off;
+  }, []);
+
+  const done = (): void => {
+    setPicked(null);
+    requestAnimationFrame(() => document.getElementById('providers-list-title')?.focus());
+  };
+
   return (
     <>
       <PageHeader
         title="Providers"
-        description="Where models come from: local model servers and cloud providers."
+        description="Where models come from: local model servers and cloud providers. Keys stay in the OS keychain."
       />
-      <EmptyState icon={<ProvidersIcon />} title="Providers will appear here">
-        <p>
-          This screen does not manage providers yet. It will list the local model servers found on this
-          machine (Ollama, LM Studio, llama.cpp, vLLM, Jan) and the cloud providers you add, with their keys
-          kept in the OS keychain and the models each one serves.
-        </p>
-      </EmptyState>
+      {loadError ? <ErrorLine error={loadError} testId="providers-load-error" /> : null}
+      <DetectedCards />
+      <CatalogPicker selected={picked?.type ?? null} onPick={setPicked} />
+      {picked ? (
+        <AddProviderForm key={picked.type} entry={picked} onDone={done} onCancel={() => setPicked(null)} />
+      ) : null}
+      <section className="card" aria-labelledby="providers-list-title" data-testid="provider-list">
+        <h2 id="providers-list-title" className="card__title" tabIndex={-1}>
+          Added providers
+        </h2>
+        {providers.length > 0 ? (
+          <ul className="provider-list">
+            {providers.map((p) => (
+              <ProviderRow key={p.id} provider={p} entry={byType.get(p.type)} />
+            ))}
+          </ul>
+        ) : loading ? (
+          <p className="muted">Loading providers…</p>
+        ) : (
+          <EmptyState icon={<ProvidersIcon />} title="Providers will appear here">
+            <p>
+              Add a detected local server or key above, or pick a provider from the catalog. Keys go to the OS
+              keychain; this page only ever shows their last four characters.
+            </p>
+          </EmptyState>
+        )}
+      </section>
     </>
   );
 }

@@ -1,0 +1,175 @@
+// E2E: the Providers page in Chromium against `agentdesk serve`, a scripted upstream and the real keychain.
+import { AsyncEntry } from '@napi-rs/keyring';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Provider, ProviderModels } from '../../contract/models';
+import { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
+import { keychainAvailable } from '../../test/keychain';
+import { foreignRequests, launchBrowser, newRecordingContext } from '../fixtures/browser';
+import { callCore } from '../fixtures/core-api';
+import { assertPrerequisites, REQUIRE_REAL, shouldRunE2e } from '../fixtures/paths';
+import { startServe } from '../fixtures/serve';
+import type { ServedCore } from '../fixtures/serve';
+import { AppShell } from '../pages/app-shell';
+import { ProvidersPage } from '../pages/providers-page';
+
+/** A key the scripted upstream accepts; long enough (≥ 12) for the UI to show its last 4. */
+const KEY = 'sk-e2e-scripted-7Q2wX9pL4mZk';
+const PROVIDER_NAME = 'Scripted E2E';
+const PROVIDER_ID = 'scripted-e2e';
+const UPSTREAM_MODELS = ['e2e-alpha-mini', 'e2e-alpha-large', 'e2e-beta-chat'];
+const LOCAL_MODELS = ['llama-e2e:8b', 'qwen-e2e:1b'];
+
+/** The keychain entry the core uses for a provider's key. */
+function keyEntry(id: string): AsyncEntry {
+  return new AsyncEntry('agentdesk', `provider:${id}`, { linux: { store: 'secret-service' } });
+}
+
+/** Polls the core until it lists `count` providers. */
+async function listWhen(core: ServedCore, count: number): Promise<Provider[]> {
+  for (let i = 0; i < 150; i++) {
+    const list = await callCore<Provider[]>(core, 'providers.list');
+    if (list.length === count) return list;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the core never listed ${count} provider(s)`);
+}
+
+describe.skipIf(!shouldRunE2e())('Providers page in Chromium against agentdesk serve', () => {
+  let core: ServedCore;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let providers: ProvidersPage;
+  let local: ScriptedUpstream;
+  let upstream: ScriptedUpstream;
+  let keychain = false;
+  let requests: string[] = [];
+  const pageErrors: string[] = [];
+  const consoleLines: string[] = [];
+
+  beforeAll(async () => {
+    assertPrerequisites();
+    keychain = await keychainAvailable();
+    if (!keychain && REQUIRE_REAL)
+      throw new Error('No usable Secret Service: run the e2e suite inside scripts/with-keyring.sh');
+    // A keyless "Ollama" on a free port; discovery is pointed at it through AGENTDESK_DISCOVERY_PORTS.
+    local = await new ScriptedUpstream({ key: null, models: LOCAL_MODELS, ollama: true }).start();
+    upstream = await new ScriptedUpstream({ key: KEY, models: UPSTREAM_MODELS }).start();
+    const port = new URL(local.url).port;
+    core = await startServe({ env: { AGENTDESK_DISCOVERY_PORTS: `ollama=${port}` } });
+    browser = await launchBrowser();
+    const recording = await newRecordingContext(browser);
+    context = recording.context;
+    requests = recording.requests;
+    page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => consoleLines.push(m.text()));
+    const shell = new AppShell(page);
+    await shell.open(core.url);
+    providers = new ProvidersPage(shell);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await core?.stop();
+    await local?.stop();
+    await upstream?.stop();
+    if (keychain)
+      await keyEntry(PROVIDER_ID)
+        .deletePassword()
+        .catch(() => undefined);
+  });
+
+  it('shows the scripted local server as a detected card, and saves nothing', async () => {
+    await providers.open();
+    const card = providers.discovered('ollama');
+    await card.waitFor({ state: 'visible', timeout: 15_000 });
+    const text = await card.innerText();
+    expect(text).toContain(local.url);
+    expect(text).toContain(`${LOCAL_MODELS.length} models`);
+    expect(await callCore<Provider[]>(core, 'providers.list')).toEqual([]);
+  });
+
+  it('offers a key field only for types that take a key', async () => {
+    await providers.catalogItem('ollama').click();
+    await providers.form().waitFor({ state: 'visible' });
+    expect(await providers.form().getByTestId('provider-key').count()).toBe(0);
+    await providers.catalogItem('openai').click();
+    const key = providers.form().getByTestId('provider-key');
+    expect(await key.getAttribute('type')).toBe('password');
+    expect(await key.getAttribute('autocomplete')).toBe('off');
+    expect(await providers.form().getByTestId('provider-base-url').inputValue()).toBe(
+      'https://api.openai.com/v1',
+    );
+  });
+
+  it('shows the core’s error under the base URL and saves nothing', async () => {
+    await providers.fillAddForm('openai-compatible', { name: PROVIDER_NAME, baseUrl: 'ftp://127.0.0.1/v1' });
+    await providers.save();
+    const error = page.getByTestId('provider-base-url-error');
+    await error.waitFor({ state: 'visible' });
+    expect(await error.innerText()).toContain('INVALID_INPUT');
+    expect(await providers.form().getByTestId('provider-base-url').getAttribute('aria-invalid')).toBe('true');
+    expect(await callCore<Provider[]>(core, 'providers.list')).toEqual([]);
+  });
+
+  it('adds a provider pointing at the scripted upstream with a key; its models appear', async ({ skip }) => {
+    skip(!keychain, 'no usable Secret Service (run inside scripts/with-keyring.sh)');
+    await providers.fillAddForm('openai-compatible', {
+      name: PROVIDER_NAME,
+      baseUrl: upstream.v1,
+      key: KEY,
+    });
+    await providers.save();
+    await providers.row(PROVIDER_ID).waitFor({ state: 'visible', timeout: 15_000 });
+    await expect.poll(() => providers.status(PROVIDER_ID), { timeout: 15_000 }).toBe('ok');
+    expect(await providers.keyLine(PROVIDER_ID).innerText()).toContain(`key set · …${KEY.slice(-4)}`);
+    await expect
+      .poll(async () => (await providers.modelIds(PROVIDER_ID)).sort(), { timeout: 15_000 })
+      .toEqual([...UPSTREAM_MODELS].sort());
+    await providers.searchModels(PROVIDER_ID, 'beta');
+    expect(await providers.modelIds(PROVIDER_ID)).toEqual(['e2e-beta-chat']);
+
+    // The upstream got the key as a bearer token; the core and the page never hand it back.
+    expect(upstream.requestsTo('/v1/models').some((r) => r.headers.authorization === `Bearer ${KEY}`)).toBe(
+      true,
+    );
+    expect(await keyEntry(PROVIDER_ID).getPassword()).toBe(KEY);
+    const listed = await callCore<Provider[]>(core, 'providers.list');
+    expect(JSON.stringify(listed)).not.toContain(KEY);
+    const models = await callCore<ProviderModels>(core, 'providers.models', { id: PROVIDER_ID });
+    expect(models.models.map((m) => m.id).sort()).toEqual([...UPSTREAM_MODELS].sort());
+    expect(await page.content()).not.toContain(KEY);
+    expect(consoleLines.join('\n')).not.toContain(KEY);
+  });
+
+  it('removes it, and the key is gone from the keychain', async ({ skip }) => {
+    skip(!keychain, 'no usable Secret Service (run inside scripts/with-keyring.sh)');
+    await providers.remove(PROVIDER_ID);
+    await providers.row(PROVIDER_ID).waitFor({ state: 'detached', timeout: 15_000 });
+    expect(await callCore<Provider[]>(core, 'providers.list')).toEqual([]);
+    expect(await keyEntry(PROVIDER_ID).getPassword()).toBeFalsy();
+  });
+
+  it('accepts the detected local server as a keyless provider', async () => {
+    await providers.discovered('ollama').getByRole('button', { name: /^Add / }).click();
+    const [added] = await listWhen(core, 1);
+    expect(added).toMatchObject({ type: 'ollama', base_url: local.url, key: { state: 'not_needed' } });
+    await providers.row(added!.id).waitFor({ state: 'visible' });
+    expect(await providers.keyLine(added!.id).innerText()).toContain('no key needed');
+    await expect
+      .poll(async () => (await providers.modelIds(added!.id)).sort(), { timeout: 15_000 })
+      .toEqual([...LOCAL_MODELS].sort());
+    await expect.poll(() => providers.discovered('ollama').innerText()).toContain(`Added as ${added!.id}`);
+    await providers.remove(added!.id);
+    await providers.row(added!.id).waitFor({ state: 'detached', timeout: 15_000 });
+  });
+
+  it('never sent a request to a host other than 127.0.0.1, and threw no page errors', () => {
+    expect(requests.length).toBeGreaterThan(0);
+    expect(foreignRequests(requests)).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,145 @@
+// Providers actions: load catalog/list/discovery, add, edit, test, remove, models; follow `providers.changed`.
+// A key passed to add/edit goes straight to the core call and is never put into the store.
+import type { StoreApi } from 'zustand/vanilla';
+import type { Provider, ProviderAddInput, ProviderEditInput } from '../../../../contract/models';
+import type { ClientGetter } from '../client';
+import { toShownError } from '../errors';
+import type { ShownError } from '../errors';
+import type { ProvidersState, RowBusy } from './initial-state';
+
+/** Outcome of add/edit as the form sees it: the provider, or the core's error. */
+export type SubmitResult = { ok: true; provider: Provider } | { ok: false; error: ShownError };
+
+export interface ProvidersActions {
+  /** Loads catalog and provider list, then scans for local servers and env keys. */
+  load(): Promise<void>;
+  /** Scans again (`providers.discover`); saves nothing. */
+  discover(): Promise<void>;
+  /** Adds a provider; the input's `key` is used for this call only. */
+  add(input: ProviderAddInput): Promise<SubmitResult>;
+  /** Edits a provider; the input's `key` is used for this call only. */
+  edit(input: ProviderEditInput): Promise<SubmitResult>;
+  test(id: string): Promise<void>;
+  remove(id: string): Promise<boolean>;
+  /** Fetches the cached model list, or a fresh one with `refresh`. */
+  loadModels(id: string, refresh?: boolean): Promise<void>;
+  /** Takes a full list pushed by `providers.changed`. */
+  applyProviders(providers: Provider[]): void;
+  /** Subscribes to `providers.changed`; returns the unsubscribe function. */
+  follow(): () => void;
+}
+
+type Store = ProvidersState & ProvidersActions;
+type Set = StoreApi<Store>['setState'];
+type Get = StoreApi<Store>['getState'];
+
+function without<T>(rec: Record<string, T>, id: string): Record<string, T> {
+  const copy = { ...rec };
+  delete copy[id];
+  return copy;
+}
+
+/** Builds the Providers actions over the injected client. Failures are kept in state, never thrown. */
+export function createProvidersActions(set: Set, get: Get, getClient: ClientGetter): ProvidersActions {
+  function upsert(p: Provider): void {
+    const rest = get().providers.filter((x) => x.id !== p.id);
+    set({ providers: [...rest, p].sort((a, b) => a.name.localeCompare(b.name)) });
+  }
+
+  async function onRow(id: string, what: RowBusy, run: () => Promise<void>): Promise<boolean> {
+    set({ busy: { ...get().busy, [id]: what }, rowErrors: without(get().rowErrors, id) });
+    try {
+      await run();
+      return true;
+    } catch (err) {
+      set({ rowErrors: { ...get().rowErrors, [id]: toShownError(err) } });
+      return false;
+    } finally {
+      set({ busy: without(get().busy, id) });
+    }
+  }
+
+  return {
+    async load() {
+      set({ loading: true });
+      try {
+        const client = getClient();
+        const [catalog, providers] = await Promise.all([
+          client.providers.catalog({}),
+          client.providers.list({}),
+        ]);
+        set({ catalog, providers, loadError: null });
+      } catch (err) {
+        set({ loadError: toShownError(err) });
+      } finally {
+        set({ loading: false });
+      }
+      await get().discover();
+    },
+    async discover() {
+      if (get().discovering) return;
+      set({ discovering: true });
+      try {
+        set({ discovery: await getClient().providers.discover({}), discoverError: null });
+      } catch (err) {
+        set({ discoverError: toShownError(err) });
+      } finally {
+        set({ discovering: false });
+      }
+    },
+    async add(input) {
+      try {
+        const provider = await getClient().providers.add(input);
+        upsert(provider);
+        void get().discover();
+        return { ok: true, provider };
+      } catch (err) {
+        return { ok: false, error: toShownError(err) };
+      }
+    },
+    async edit(input) {
+      set({ busy: { ...get().busy, [input.id]: 'edit' } });
+      try {
+        const provider = await getClient().providers.edit(input);
+        upsert(provider);
+        set({ models: without(get().models, input.id) });
+        return { ok: true, provider };
+      } catch (err) {
+        return { ok: false, error: toShownError(err) };
+      } finally {
+        set({ busy: without(get().busy, input.id) });
+      }
+    },
+    async test(id) {
+      await onRow(id, 'test', async () => {
+        const r = await getClient().providers.test({ id });
+        upsert(r.provider);
+      });
+    },
+    async remove(id) {
+      const ok = await onRow(id, 'remove', async () => {
+        await getClient().providers.remove({ id });
+        set({
+          providers: get().providers.filter((p) => p.id !== id),
+          models: without(get().models, id),
+        });
+      });
+      if (ok) void get().discover();
+      return ok;
+    },
+    async loadModels(id, refresh = false) {
+      await onRow(id, 'models', async () => {
+        const m = await getClient().providers.models(refresh ? { id, refresh: true } : { id });
+        set({ models: { ...get().models, [id]: m } });
+      });
+    },
+    applyProviders(providers) {
+      const ids = new Set(providers.map((p) => p.id));
+      const models = Object.fromEntries(Object.entries(get().models).filter(([id]) => ids.has(id)));
+      set({ providers: [...providers].sort((a, b) => a.name.localeCompare(b.name)), models });
+    },
+    follow() {
+      return getClient().on('providers.changed', (e) => get().applyProviders(e.providers));
+    },
+  };
+}

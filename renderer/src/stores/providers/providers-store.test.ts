@@ -1,0 +1,122 @@
+// Unit tests of the Providers store against a fake core: load, add (key never kept), errors, live updates.
+import { describe, expect, it } from 'vitest';
+import type { CatalogEntry, Discovery, Provider } from '../../../../contract/models';
+import { createFakeCore, FakeCoreError } from '../../test/fake-client';
+import { createProvidersStore, filterModels, keyLine, statusBadge } from './index';
+
+const KEY = 'sk-unit-secret-ABCDwxyz';
+
+const ENTRY: CatalogEntry = {
+  type: 'openai-compatible',
+  label: 'OpenAI-compatible (any URL)',
+  kind: 'custom',
+  base_url: '',
+  litellm_prefix: 'openai/',
+  auth: 'bearer',
+  key: 'optional',
+  models: 'openai',
+  env_vars: [],
+  default_port: null,
+  docs_url: 'https://example.invalid/docs',
+};
+
+function provider(over: Partial<Provider> = {}): Provider {
+  return {
+    id: 'custom',
+    type: 'openai-compatible',
+    type_label: ENTRY.label,
+    kind: 'custom',
+    name: 'Custom',
+    base_url: 'http://127.0.0.1:9/v1',
+    key: { state: 'set', last4: 'wxyz' },
+    status: 'ok',
+    status_detail: '2 models',
+    checked_at: 1,
+    model_count: 2,
+    models_fetched_at: 1,
+    created_at: 1,
+    updated_at: 1,
+    ...over,
+  };
+}
+
+const DISCOVERY: Discovery = { servers: [], keys: [], probed: [], duration_ms: 3, scanned_at: 1 };
+
+function setup(): {
+  core: ReturnType<typeof createFakeCore>;
+  store: ReturnType<typeof createProvidersStore>;
+} {
+  const core = createFakeCore();
+  core.handle('providers.catalog', () => [ENTRY]);
+  core.handle('providers.list', () => []);
+  core.handle('providers.discover', () => DISCOVERY);
+  return { core, store: createProvidersStore(() => core.client) };
+}
+
+describe('providers store', () => {
+  it('loads catalog, list and discovery', async () => {
+    const { core, store } = setup();
+    await store.getState().load();
+    expect(core.calls.map((c) => c.channel).sort()).toEqual([
+      'providers.catalog',
+      'providers.discover',
+      'providers.list',
+    ]);
+    expect(store.getState().catalog).toEqual([ENTRY]);
+    expect(store.getState().discovery).toEqual(DISCOVERY);
+  });
+
+  it('sends the key in the add call only and never keeps it in state', async () => {
+    const { core, store } = setup();
+    core.handle('providers.add', () => provider());
+    const r = await store
+      .getState()
+      .add({ type: 'openai-compatible', base_url: 'http://127.0.0.1:9/v1', key: KEY });
+    expect(r.ok).toBe(true);
+    expect(core.calls.find((c) => c.channel === 'providers.add')?.input).toMatchObject({ key: KEY });
+    expect(store.getState().providers.map((p) => p.id)).toEqual(['custom']);
+    expect(JSON.stringify(store.getState())).not.toContain(KEY);
+  });
+
+  it('returns the core error of a failed add with its code', async () => {
+    const { core, store } = setup();
+    core.handle('providers.add', () => {
+      throw new FakeCoreError({ code: 'CONFLICT', message: 'name taken', details: { field: 'name' } });
+    });
+    const r = await store.getState().add({ type: 'openai-compatible', key: KEY });
+    expect(r).toMatchObject({ ok: false, error: { code: 'CONFLICT', message: 'name taken' } });
+    expect(JSON.stringify(store.getState())).not.toContain(KEY);
+  });
+
+  it('keeps a models failure on the row and follows providers.changed', async () => {
+    const { core, store } = setup();
+    const off = store.getState().follow();
+    core.emit('providers.changed', {
+      providers: [provider({ id: 'b', name: 'B' }), provider({ id: 'a', name: 'A' })],
+    });
+    expect(store.getState().providers.map((p) => p.id)).toEqual(['a', 'b']);
+    core.handle('providers.models', () => {
+      throw new FakeCoreError({ code: 'UPSTREAM', message: '401 Unauthorized' });
+    });
+    await store.getState().loadModels('a', true);
+    expect(core.calls.at(-1)).toEqual({ channel: 'providers.models', input: { id: 'a', refresh: true } });
+    expect(store.getState().rowErrors.a).toMatchObject({ code: 'UPSTREAM' });
+    expect(store.getState().busy.a).toBeUndefined();
+    off();
+    expect(core.listenerCount('providers.changed')).toBe(0);
+  });
+
+  it('describes keys, status and filters models', () => {
+    expect(keyLine(provider())).toBe('key set · …wxyz');
+    expect(keyLine(provider({ key: { state: 'not_needed', last4: null } }))).toBe('no key needed');
+    expect(keyLine(provider({ key: { state: 'env', last4: null, env_var: 'OPENAI_API_KEY' } }))).toBe(
+      'key from OPENAI_API_KEY',
+    );
+    expect(statusBadge({ status: 'error' })).toEqual({ tone: 'danger', label: 'Error' });
+    const models = [
+      { id: 'gpt-a', label: null, litellm_model: 'openai/gpt-a' },
+      { id: 'llama', label: 'Llama Big', litellm_model: 'openai/llama' },
+    ];
+    expect(filterModels(models, 'BIG').map((m) => m.id)).toEqual(['llama']);
+  });
+});
