@@ -19,6 +19,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'main/index.ts'),
           headless: resolve(__dirname, 'main/headless.ts'),
+          'llm-kit': resolve(__dirname, 'main/llm-kit.ts'),
         },
       },
     },

@@ -15,6 +15,7 @@ import {
   Settings,
   SettingsPatch,
 } from './models';
+import { LlmStatus, LlmTestInput, LlmTestResult } from './llm';
 
 /** A method with no input takes `{}` (an empty object); extra fields are refused. */
 const NoInput = z.object({}).strict();
@@ -95,6 +96,19 @@ export const api = {
       z.object({ id: ProviderId }).strict(),
       ProviderRemoved,
       'Removes a provider, its cached models and its keychain entry. KEYCHAIN_UNAVAILABLE when its key cannot be deleted.',
+    ),
+  },
+  // LiteLLM supervisor and gateway (issue 4): the System view's data and its "Test model" action.
+  llm: {
+    status: method(
+      NoInput,
+      LlmStatus,
+      'LiteLLM state (idle, missing, starting, ready, restarting, failed), port, uptime, last 50 stderr lines; gateway state and URL.',
+    ),
+    testModel: method(
+      LlmTestInput,
+      LlmTestResult,
+      'Sends a tiny prompt to a served model through LiteLLM; a failed call is an answer (`ok: false`). NOT_FOUND when LiteLLM serves and the model is not one of its models.',
     ),
   },
 } as const;

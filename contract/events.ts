@@ -1,5 +1,6 @@
 // Push events from main to every UI (IPC `evt:<name>`, SSE on GET /api/events): name → zod payload.
 import type { z } from 'zod';
+import { LlmStatus } from './llm';
 import { HealthReport, ProvidersChanged, Settings } from './models';
 
 /** Every push event. Each has one documented payload. */
@@ -10,6 +11,8 @@ export const events = {
   'settings.changed': Settings,
   /** A provider was added, edited, tested, refreshed or removed: every provider, as `providers.list` answers. */
   'providers.changed': ProvidersChanged,
+  /** LiteLLM or the gateway changed state (also every ~2 s while LiteLLM starts): the full `llm.status`. */
+  'llm.status': LlmStatus,
 } as const;
 
 export type Events = typeof events;

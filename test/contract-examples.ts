@@ -5,6 +5,7 @@ import type { Channel } from '../contract/api';
  * One valid input per channel, called in table order on one fresh core: `providers.add` creates the
  * keyless provider `example` (no keychain needed, pointing at the discard port 9 where nothing listens)
  * that `get`/`edit`/`test`/`models` use and `remove` removes (`test` answers `probe.ok=false`, not an error).
+ * `llm.testModel` answers `ok: false` (no provider has models, so LiteLLM is idle).
  * Typed as a full record so adding a method to the contract without an example here does not
  * compile (and the transport tests would miss it).
  */
@@ -27,4 +28,6 @@ export const EXAMPLE_INPUTS: Record<Channel, unknown> = {
   'providers.test': { id: 'example' },
   'providers.models': { id: 'example' },
   'providers.remove': { id: 'example' },
+  'llm.status': {},
+  'llm.testModel': { model: 'example/none' },
 };

@@ -1,6 +1,7 @@
 // Composition root: builds every service with plain constructors, then initialises them in order.
 import fs from 'node:fs';
 import type { CoreInfo } from '../../contract/models';
+import { llmHandlers } from '../api/llm';
 import { providersHandlers } from '../api/providers';
 import { settingsHandlers } from '../api/settings';
 import { systemHandlers } from '../api/system';
@@ -10,7 +11,12 @@ import type { Logger } from '../platform/logging';
 import { appRoot, dataPaths } from '../platform/paths';
 import { secretRedactor } from '../platform/secret-redactor';
 import { HealthService } from '../services/health/health-service';
-import { probeLitellmInstall } from '../services/llm/litellm-command';
+import { probeLitellmInstall, resolveLitellmCommand } from '../services/llm/litellm-command';
+import { JsonlLlmCallSink } from '../services/llm/llm-calls';
+import { LlmService } from '../services/llm/llm-service';
+import { healthOf } from '../services/llm/llm-status';
+import { ProvidersLlmSource } from '../services/llm/provider-source';
+import { VirtualKeys } from '../services/llm/virtual-keys';
 import { probeDocker } from '../services/runtimes/docker-endpoint';
 import { probeIncus } from '../services/runtimes/incus-endpoint';
 import { ProviderRepository } from '../services/providers/provider-repository';
@@ -48,6 +54,10 @@ export interface Core {
   settings: SettingsStore;
   health: HealthService;
   providers: ProviderService;
+  /** LiteLLM supervisor and gateway (issue 4). */
+  llm: LlmService;
+  /** Virtual keys of the gateway (the Agents issue mints one per agent and revokes it on archive). */
+  keys: VirtualKeys;
   info(): CoreInfo;
   /** Stops services in reverse order of start. Safe to call twice. */
   shutdown(): Promise<void>;
@@ -75,16 +85,44 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     const reset = settings.load();
     if (reset.length) log.warn({ fields: reset }, 'settings fields were invalid and reset to defaults');
 
+    const providerRepo = new ProviderRepository(db);
+    const providerKeys = new ProviderKeys({
+      keychain: new KeychainSecretStore(),
+      env: new EnvSecretStore(),
+      redactor: secretRedactor,
+    });
     const providers = new ProviderService({
-      repo: new ProviderRepository(db),
-      keys: new ProviderKeys({
-        keychain: new KeychainSecretStore(),
-        env: new EnvSecretStore(),
-        redactor: secretRedactor,
-      }),
+      repo: providerRepo,
+      keys: providerKeys,
       redactor: secretRedactor,
       log: log.child({ service: 'providers' }),
       onChange: (list) => bus.emit('providers.changed', { providers: list }),
+    });
+
+    // LiteLLM and the gateway: the gateway listens now; LiteLLM starts in the background (never awaited).
+    const litellmInstall = () => ({
+      setting: settings.get().litellm_command,
+      appRoot: appRoot(),
+      dataDir: opts.home,
+    });
+    const keys = new VirtualKeys(db, (k) => secretRedactor.add(k));
+    let lastLlmState = '';
+    const llm = new LlmService({
+      home: opts.home,
+      resolveCommand: () => resolveLitellmCommand(litellmInstall()),
+      source: new ProvidersLlmSource(providerRepo, providerKeys),
+      keys,
+      sink: new JsonlLlmCallSink(`${dataPaths.logs(opts.home)}/llm-calls.jsonl`, (err) =>
+        log.error({ err }, 'llm_call record could not be written'),
+      ),
+      redactor: secretRedactor,
+      log: log.child({ service: 'llm' }),
+      onStatus: (st) => {
+        bus.emit('llm.status', st);
+        const state = `${st.litellm.state}/${st.gateway.state}`;
+        if (state !== lastLlmState) void health.check();
+        lastLlmState = state;
+      },
     });
 
     const health = new HealthService(
@@ -92,21 +130,24 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
         keychain: () => probeKeychain(),
         docker: () => probeDocker(),
         incus: () => probeIncus(),
-        litellm: () =>
-          probeLitellmInstall({
-            setting: settings.get().litellm_command,
-            appRoot: appRoot(),
-            dataDir: opts.home,
-          }),
-        gateway: () => ({
-          name: 'gateway',
-          state: 'missing',
-          detail: 'Not running: the gateway starts together with LiteLLM',
-          fix: 'Add a provider on the Providers page; LiteLLM and the gateway start with it',
-        }),
+        // While no provider has models, report whether LiteLLM is installed; afterwards, its real state.
+        litellm: () => {
+          const st = llm.status();
+          return st.litellm.state === 'idle' ? probeLitellmInstall(litellmInstall()) : healthOf(st).litellm;
+        },
+        gateway: () => healthOf(llm.status()).gateway,
       },
       (report) => bus.emit('health.changed', report),
     );
+    await llm.init();
+    shutdown.add('llm', () => llm.shutdown());
+    bus.on('providers.changed', () => llm.requestReload());
+    let litellmCommand = settings.get().litellm_command;
+    bus.on('settings.changed', (st) => {
+      if (st.litellm_command !== litellmCommand) llm.requestReload();
+      litellmCommand = st.litellm_command;
+    });
+
     const interval = opts.healthIntervalMs ?? 3000;
     if (interval > 0) {
       health.start(interval);
@@ -126,6 +167,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       system: systemHandlers({ health, info }),
       settings: settingsHandlers(settings),
       providers: providersHandlers(providers),
+      llm: llmHandlers(llm),
     };
     const dispatcher = new Dispatcher(handlers, log);
     log.info(
@@ -140,6 +182,8 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       settings,
       health,
       providers,
+      llm,
+      keys,
       info,
       shutdown: () => shutdown.run(),
     };

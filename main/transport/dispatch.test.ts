@@ -35,6 +35,7 @@ function handlers(overrides: Partial<Handlers['settings']> = {}): Handlers {
       'models',
       'remove',
     ]),
+    llm: unused<'llm'>(['status', 'testModel']),
   };
 }
 

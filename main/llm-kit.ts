@@ -1,0 +1,12 @@
+// Built entry `out/main/llm-kit.js`: the LLM pieces (gateway, LiteLLM supervisor, virtual keys) for benchmarks and tools.
+// It starts nothing by itself; bench/gateway.mjs drives it. Never imports electron.
+export { Gateway } from './services/llm/gateway';
+export type { GatewayTarget } from './services/llm/gateway';
+export { LlmService } from './services/llm/llm-service';
+export { MemoryLlmCallSink } from './services/llm/llm-calls';
+export { VirtualKeys } from './services/llm/virtual-keys';
+export { resolveLitellmCommand } from './services/llm/litellm-command';
+export { openDatabase } from './services/storage/database';
+export { createLogger } from './platform/logging';
+export { SecretRedactor } from './platform/secret-redactor';
+export { appRoot } from './platform/paths';

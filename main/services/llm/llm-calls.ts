@@ -1,0 +1,96 @@
+// One `llm_call` record per gateway request, and the sink that keeps them (a JSONL file until the Traces issue).
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * What the gateway records for every request, accepted or refused (fields follow the trace envelope
+ * of ARCHITECTURE §5 so the Traces issue can store them as `llm_call` events).
+ */
+export interface LlmCall {
+  v: 1;
+  /** Random UUID. */
+  id: string;
+  kind: 'llm_call';
+  /** UTC ms when the request arrived. */
+  created_at: number;
+  /** Owner of the virtual key (the agent id), `null` when the key was missing or unknown. */
+  owner: string | null;
+  /** Virtual key id (`vk_…`), `null` when unknown. */
+  key_id: string | null;
+  /** Provider id (the part of `model` before the first `/`), `null` when there is no model. */
+  provider: string | null;
+  /** The model asked for (`<provider>/<model>`), `null` for listings and refused requests without one. */
+  model: string | null;
+  /** Request path, e.g. `/v1/chat/completions`. */
+  path: string;
+  stream: boolean;
+  /** HTTP status sent to the caller; 499 when the caller went away first. */
+  status: number;
+  /** Wall time from arrival to the last byte sent, ms. */
+  duration_ms: number;
+  /** Streams: time from arrival to the first body byte from LiteLLM, ms; `null` otherwise. */
+  ttft_ms: number | null;
+  tokens_in: number | null;
+  tokens_out: number | null;
+  /** USD; `null` when unknown (model not in LiteLLM's price map, or no usage). */
+  cost_usd: number | null;
+  /** Why it failed, one line (never a key); `null` on success. */
+  error: string | null;
+}
+
+/** Where llm_call records go. `record` must not throw and must not block the request path. */
+export interface LlmCallSink {
+  record(call: LlmCall): void;
+  /** Writes out anything pending. */
+  flush(): Promise<void>;
+}
+
+/**
+ * Appends records as JSON lines to a file (mode 0600), batching writes on the next tick so a burst
+ * of calls costs one write. Replaced by the trace recorder in the Traces issue.
+ */
+export class JsonlLlmCallSink implements LlmCallSink {
+  private pending: string[] = [];
+  private writing: Promise<void> = Promise.resolve();
+  private scheduled = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  }
+
+  /** Queues one record; written within a tick. */
+  record(call: LlmCall): void {
+    this.pending.push(JSON.stringify(call) + '\n');
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  /** Writes pending records; resolves when they are on disk (page cache). */
+  flush(): Promise<void> {
+    const batch = this.pending.join('');
+    this.pending = [];
+    if (batch)
+      this.writing = this.writing
+        .then(() => fs.promises.appendFile(this.file, batch, { mode: 0o600 }))
+        .catch(this.onError);
+    return this.writing;
+  }
+}
+
+/** A sink that keeps records in memory (tests, benchmarks). */
+export class MemoryLlmCallSink implements LlmCallSink {
+  readonly calls: LlmCall[] = [];
+  record(call: LlmCall): void {
+    this.calls.push(call);
+  }
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,396 @@
+// LiteLLM and the gateway together: config from the providers, start without blocking, reload without downtime.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../../../contract/errors';
+import type { LlmStatus, LlmTestInput, LlmTestResult } from '../../../contract/llm';
+import type { Logger } from '../../platform/logging';
+import { RotatingFileStream } from '../../platform/logging';
+import type { SupervisorStatus } from '../../platform/supervised-process';
+import { Gateway } from './gateway';
+import type { GatewayTarget } from './gateway';
+import type { KeyStore } from './gateway-policy';
+import { buildLitellmConfig, writeLitellmConfig } from './litellm-config';
+import type { ServedModel } from './litellm-config';
+import type { LitellmCommand } from './litellm-command';
+import { LitellmProcess } from './litellm-process';
+import type { LitellmProcessOptions, Redactor } from './litellm-process';
+import type { LlmCallSink } from './llm-calls';
+import { buildStatus } from './llm-status';
+import { findPriceMapFile, loadPriceMap, priceOf } from './price-map';
+import type { Price } from './price-map';
+import type { LlmProviderSource } from './provider-source';
+import { testModel } from './test-model';
+
+/** One LiteLLM with the config it was started from. */
+export interface LlmInstance {
+  proc: LitellmProcess;
+  /** SHA-256 over config, keys and command: equal fingerprints need no reload. */
+  fingerprint: string;
+  configFile: string;
+  models: ServedModel[];
+  command: LitellmCommand;
+}
+
+/** What the LLM service needs. Times in ms. */
+export interface LlmServiceDeps {
+  /** The data dir; LiteLLM's files go to `<home>/litellm/`. */
+  home: string;
+  /** Resolves the litellm command at each (re)configuration (the setting may change). */
+  resolveCommand: () => LitellmCommand | null;
+  source: LlmProviderSource;
+  keys: KeyStore;
+  sink: LlmCallSink;
+  redactor: Redactor & { scrub(text: string): string };
+  log: Logger;
+  /** Called with the full status after every change (the `llm.status` event). */
+  onStatus?: (status: LlmStatus) => void;
+  /** Gateway binds (default 127.0.0.1) and port (default: the one used last time, else a free one). */
+  gateway?: { binds?: string[]; port?: number };
+  ownerRefusal?: (owner: string) => string | null;
+  startDeadlineMs?: number;
+  /** How long a replaced LiteLLM may finish its in-flight requests (default 30 000). */
+  drainMs?: number;
+  /** Test hooks for the processes (port choice, backoff, grace). */
+  processOptions?: Partial<Pick<LitellmProcessOptions, 'port' | 'backoff' | 'stopGraceMs' | 'parentEnv'>>;
+}
+
+/**
+ * Owns the gateway and the LiteLLM processes (ARCHITECTURE §5). {@link init} starts the gateway and
+ * returns; LiteLLM starts in the background (the UI never waits for it). {@link reload} rebuilds the
+ * config from the providers: unchanged → nothing; no models → LiteLLM stopped (`idle`); otherwise a
+ * new LiteLLM starts beside the serving one, the gateway switches once it is ready, and the old one
+ * finishes its in-flight requests (≤ `drainMs`) before it is stopped.
+ */
+export class LlmService {
+  readonly gateway: Gateway;
+  active: LlmInstance | null = null;
+  candidate: LlmInstance | null = null;
+  private idle: 'idle' | 'missing' | 'stopped' | null = null;
+  private notes: string[] = [];
+  private lastReloadError: string | null = null;
+  private readonly dir: string;
+  private readonly log: RotatingFileStream;
+  private gatewayError: string | null = null;
+  private prices: Map<string, Price> | null = null;
+  private queue: Promise<void> = Promise.resolve();
+  private queued = false;
+  private debounce: NodeJS.Timeout | null = null;
+  private gen = 0;
+  private lastProgressEmit = 0;
+  private closed = false;
+  private logOpen = true;
+
+  constructor(private readonly deps: LlmServiceDeps) {
+    this.dir = path.join(deps.home, 'litellm');
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    this.log = new RotatingFileStream(path.join(this.dir, 'litellm.log'), 5 * 1024 * 1024, 3);
+    this.gateway = new Gateway({
+      binds: deps.gateway?.binds ?? ['127.0.0.1'],
+      port: deps.gateway?.port ?? this.persistedPort(),
+      keys: deps.keys,
+      sink: deps.sink,
+      target: () => this.target(),
+      unavailable: () => this.unavailable(),
+      cost: (model, tin, tout) => this.cost(model, tin, tout),
+      ownerRefusal: deps.ownerRefusal,
+      scrub: (s) => deps.redactor.scrub(s),
+      log: deps.log,
+    });
+  }
+
+  /** The log file of LiteLLM's output. */
+  get logFile(): string {
+    return path.join(this.dir, 'litellm.log');
+  }
+
+  /**
+   * Starts the gateway (falls back to a free port when the last one is taken) and schedules the first
+   * LiteLLM start without waiting for it. Never throws for LiteLLM problems; they show in the status.
+   */
+  async init(): Promise<void> {
+    for (const f of fs.readdirSync(this.dir))
+      if (/^config-\d+\.yaml$/.test(f)) fs.rmSync(path.join(this.dir, f), { force: true });
+    try {
+      await this.gateway.start();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || this.deps.gateway?.port !== undefined) {
+        this.gatewayError = (err as Error).message;
+        this.deps.log.error({ err }, 'gateway could not listen');
+      } else {
+        await this.gateway.start(0); // the port of last time is taken: any free one
+      }
+    }
+    if (this.gateway.port)
+      fs.writeFileSync(path.join(this.dir, 'gateway.json'), JSON.stringify({ port: this.gateway.port }), {
+        mode: 0o600,
+      });
+    void this.reload();
+  }
+
+  /** Reloads soon (coalescing bursts of provider changes). */
+  requestReload(delayMs = 300): void {
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => {
+      this.debounce = null;
+      void this.reload();
+    }, delayMs);
+    this.debounce.unref();
+  }
+
+  /**
+   * Applies the current providers (serialised; calls during a reload coalesce into one more).
+   * Resolves when the new LiteLLM serves, or when the reload gave up (see `last_error` in the status).
+   */
+  reload(): Promise<void> {
+    if (this.queued) return this.queue;
+    this.queued = true;
+    this.queue = this.queue.then(async () => {
+      this.queued = false;
+      try {
+        await this.apply();
+      } catch (err) {
+        this.lastReloadError = `Reload failed: ${this.deps.redactor.scrub((err as Error).message)}`;
+        this.deps.log.error({ err }, 'LiteLLM reload failed');
+      }
+      this.emit();
+    });
+    return this.queue;
+  }
+
+  private async apply(): Promise<void> {
+    if (this.closed) return;
+    const snap = await this.deps.source.snapshot();
+    if (this.closed) return;
+    this.notes = snap.notes;
+    const cfg = buildLitellmConfig(snap.providers);
+    const command = this.deps.resolveCommand();
+    if (cfg.models.length === 0 || !command || !isExecutable(command.command)) {
+      this.idle = cfg.models.length === 0 ? 'idle' : 'missing';
+      const old = this.active;
+      this.active = null;
+      if (old) await this.retire(old, false);
+      return;
+    }
+    const fingerprint = crypto
+      .createHash('sha256')
+      .update(cfg.yaml)
+      .update(JSON.stringify(Object.entries(snap.keys).sort()))
+      .update(command.command)
+      .digest('hex');
+    const serving = this.active;
+    const servingState = serving?.proc.supervisor.status().state;
+    if (serving && serving.fingerprint === fingerprint && servingState !== 'failed') return;
+    this.idle = null;
+    const inst = this.spawn(command, cfg.yaml, cfg.models, snap.keys, fingerprint);
+    void this.loadPrices(command.command);
+    if (!serving || servingState !== 'ready') {
+      this.active = inst;
+      inst.proc.start();
+      this.emit();
+      if (serving) await this.retire(serving, false);
+      return;
+    }
+    this.candidate = inst;
+    inst.proc.start();
+    this.emit();
+    try {
+      await inst.proc.whenReady();
+    } catch (err) {
+      this.candidate = null;
+      await this.retire(inst, false);
+      this.lastReloadError = `The new configuration did not start; still serving the previous one. ${(err as Error).message}`;
+      return;
+    }
+    this.candidate = null;
+    this.active = inst;
+    this.lastReloadError = null;
+    this.deps.log.info(
+      { port: inst.proc.port(), models: inst.models.length },
+      'gateway switched to the reloaded LiteLLM',
+    );
+    this.emit();
+    await this.retire(serving, true);
+  }
+
+  private spawn(
+    command: LitellmCommand,
+    yaml: string,
+    models: ServedModel[],
+    keys: Record<string, string>,
+    fingerprint: string,
+  ): LlmInstance {
+    const gen = ++this.gen;
+    const configFile = writeLitellmConfig(this.dir, yaml, `config-${gen}.yaml`);
+    const proc = new LitellmProcess({
+      command: command.command,
+      configFile,
+      workDir: this.dir,
+      keys,
+      redactor: this.deps.redactor,
+      startDeadlineMs: this.deps.startDeadlineMs,
+      ...this.deps.processOptions,
+      onOutput: (line, stream, port) =>
+        this.logOpen && this.log.write(`${new Date().toISOString()} [${port}] ${stream}: ${line}\n`),
+      onChange: (s) => this.onProcessChange(s),
+      onProgress: () => {
+        if (Date.now() - this.lastProgressEmit >= 2000) this.emit();
+      },
+    });
+    return { proc, fingerprint, configFile, models, command };
+  }
+
+  /** Drains (when `drain`) then stops an instance that no longer serves, and removes its config file. */
+  private async retire(inst: LlmInstance, drain: boolean): Promise<void> {
+    const target = drain ? inst.proc.target() : null;
+    const t0 = Date.now();
+    const drainMs = this.deps.drainMs ?? 30_000;
+    while (target && target.inflight > 0 && Date.now() - t0 < drainMs)
+      await new Promise((r) => setTimeout(r, 100));
+    if (target && target.inflight > 0)
+      this.deps.log.warn({ inflight: target.inflight }, 'drain deadline passed; stopping the old LiteLLM');
+    await inst.proc.stop();
+    fs.rmSync(inst.configFile, { force: true });
+  }
+
+  private onProcessChange(s: SupervisorStatus): void {
+    if (s.state === 'failed') this.deps.log.error({ error: s.lastError }, 'LiteLLM failed');
+    else if (s.state === 'restarting' && s.nextRestartAt)
+      this.deps.log.warn({ error: s.lastError }, 'LiteLLM crashed; restarting');
+    this.emit();
+  }
+
+  /** The LiteLLM requests go to: the serving instance while ready. */
+  target(): GatewayTarget | null {
+    return this.active?.proc.target() ?? null;
+  }
+
+  /** Why the gateway cannot forward now, and when to retry (s). */
+  unavailable(): { message: string; retryAfterS: number | null } {
+    if (this.closed) return { message: 'Agent Desk is shutting down.', retryAfterS: null };
+    if (!this.active) {
+      if (this.idle === 'idle')
+        return {
+          message: 'No model is configured: add a provider with models in Agent Desk.',
+          retryAfterS: null,
+        };
+      if (this.idle === 'missing')
+        return { message: 'LiteLLM is not installed; see the System view in Agent Desk.', retryAfterS: null };
+      return { message: 'LiteLLM is starting.', retryAfterS: 5 };
+    }
+    const s = this.active.proc.supervisor.status();
+    if (s.state === 'failed')
+      return { message: `LiteLLM failed: ${s.lastError ?? 'unknown error'}`, retryAfterS: null };
+    if (s.state === 'restarting') {
+      const wait = s.nextRestartAt ? Math.max(0, Math.ceil((s.nextRestartAt - Date.now()) / 1000)) : 0;
+      return { message: 'LiteLLM is restarting after a crash.', retryAfterS: wait + 10 };
+    }
+    return { message: 'LiteLLM is starting.', retryAfterS: 5 };
+  }
+
+  /** The status shown in the System view (contract `llm.status`). */
+  status(): LlmStatus {
+    return buildStatus({
+      active: this.active,
+      candidate: this.candidate,
+      idle: this.closed ? 'stopped' : this.idle,
+      notes: this.notes,
+      lastReloadError: this.lastReloadError,
+      logFile: this.logFile,
+      command: this.active?.command ?? this.deps.resolveCommand(),
+      gateway: this.gateway,
+      gatewayError: this.gatewayError,
+    });
+  }
+
+  /**
+   * "Test model": a tiny prompt to a served model through the serving LiteLLM.
+   * @returns the reply and latency, or `ok: false` with why (also when LiteLLM is not ready).
+   * @throws AppError NOT_FOUND when LiteLLM serves and `model` is not one of its models (lists them).
+   */
+  async testModel(input: LlmTestInput): Promise<LlmTestResult> {
+    const target = this.target();
+    const inst = this.active;
+    if (!target || !inst)
+      return {
+        ok: false,
+        model: input.model,
+        reply: null,
+        latency_ms: 0,
+        http_status: null,
+        error: this.unavailable().message,
+        tokens_in: null,
+        tokens_out: null,
+      };
+    const valid = inst.models.map((m) => m.name);
+    if (!valid.includes(input.model))
+      throw new AppError(
+        'NOT_FOUND',
+        `Model "${input.model}" is not served. Served models: ${valid.join(', ')}`,
+        { valid },
+      );
+    return testModel(target, input.model, input.prompt, { scrub: (s) => this.deps.redactor.scrub(s) });
+  }
+
+  /** Stops the gateway (in-flight requests get 5 s) and every LiteLLM. Safe to call twice. */
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.debounce) clearTimeout(this.debounce);
+    await this.gateway.stop();
+    const stopAll = () =>
+      Promise.all([this.active, this.candidate].filter((i) => i !== null).map((i) => this.retire(i, false)));
+    await stopAll(); // a reload waiting for its candidate gives up now
+    await this.queue;
+    await stopAll(); // anything a reload started meanwhile
+    this.active = this.candidate = null;
+    await this.deps.sink.flush();
+    this.logOpen = false;
+    this.log.end();
+  }
+
+  private cost(model: string, tokensIn: number, tokensOut: number): number | null {
+    const served = this.active?.models.find((m) => m.name === model);
+    const price = served && this.prices ? priceOf(this.prices, served.litellmModel) : null;
+    return price ? tokensIn * price.input + tokensOut * price.output : null;
+  }
+
+  private async loadPrices(command: string): Promise<void> {
+    if (this.prices) return;
+    const file = findPriceMapFile(command);
+    if (!file) return;
+    try {
+      this.prices = await loadPriceMap(file);
+    } catch (err) {
+      this.deps.log.warn(
+        { err, file },
+        'could not read LiteLLM price map; costs of streamed calls stay unknown',
+      );
+    }
+  }
+
+  private persistedPort(): number {
+    try {
+      const p = (
+        JSON.parse(fs.readFileSync(path.join(this.dir, 'gateway.json'), 'utf8')) as { port?: unknown }
+      ).port;
+      return typeof p === 'number' && Number.isInteger(p) && p > 0 && p < 65536 ? p : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  private emit(): void {
+    this.lastProgressEmit = Date.now();
+    this.deps.onStatus?.(this.status());
+  }
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

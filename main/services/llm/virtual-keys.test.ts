@@ -1,0 +1,87 @@
+// Virtual keys: shape and entropy, hash-only storage, scope matching, revocation, spending.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { openDatabase } from '../storage/database';
+import type { Db } from '../storage/database';
+import { hashKey, inScope, isVirtualKeyShape, randomBase62, VirtualKeys } from './virtual-keys';
+
+let dir: string;
+let db: Db;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-vk-'));
+  db = openDatabase(path.join(dir, 'agentdesk.db'));
+});
+afterEach(() => {
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('virtual keys', () => {
+  it('are sk-agentdesk- + 43 base62 characters, stored as SHA-256 and an 8-character prefix only', () => {
+    const seen: string[] = [];
+    const keys = new VirtualKeys(db, (k) => seen.push(k));
+    const { key, record } = keys.mint({ owner: 'agent-1', models: ['openai/gpt-4o-mini'] });
+    expect(key).toMatch(/^sk-agentdesk-[0-9A-Za-z]{43}$/);
+    expect(isVirtualKeyShape(key)).toBe(true);
+    expect(seen).toEqual([key]);
+    expect(record.prefix).toBe(key.slice('sk-agentdesk-'.length, 'sk-agentdesk-'.length + 8));
+    const row = db.prepare('SELECT * FROM virtual_keys').get() as Record<string, unknown>;
+    expect(row.hash).toBe(hashKey(key));
+    expect(JSON.stringify(row)).not.toContain(key.slice(13));
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    expect(fs.readFileSync(path.join(dir, 'agentdesk.db')).includes(key.slice(13))).toBe(false);
+    expect(keys.lookup(key)?.id).toBe(record.id);
+  });
+
+  it('draw every base62 character about equally (rejection sampling, no modulo bias)', () => {
+    const counts = new Map<string, number>();
+    const sample = randomBase62(62 * 2000);
+    for (const c of sample) counts.set(c, (counts.get(c) ?? 0) + 1);
+    expect(counts.size).toBe(62);
+    for (const n of counts.values()) expect(Math.abs(n - 2000)).toBeLessThan(300); // ≈ 6.7 σ
+  });
+
+  it('lookup refuses malformed and unknown keys; revocation shows on the next lookup', () => {
+    const keys = new VirtualKeys(db);
+    const a = keys.mint({ owner: 'agent-1', models: ['*'] });
+    const b = keys.mint({ owner: 'agent-1', models: ['*'] });
+    expect(keys.lookup('sk-agentdesk-short')).toBeNull();
+    expect(keys.lookup(`sk-agentdesk-${'0'.repeat(43)}`)).toBeNull();
+    expect(keys.revoke(a.record.id)).toBe(true);
+    expect(keys.revoke(a.record.id)).toBe(false);
+    expect(keys.lookup(a.key)?.revokedAt).toBeGreaterThan(0);
+    expect(keys.lookup(b.key)?.revokedAt).toBeNull();
+    expect(keys.revokeOwner('agent-1')).toBe(1);
+    expect(keys.list('agent-1').every((k) => k.revokedAt !== null)).toBe(true);
+  });
+
+  it('keeps spending and validates limits', () => {
+    const keys = new VirtualKeys(db);
+    const { record } = keys.mint({ owner: 'a', models: ['*'], budgetUsd: 1, rpm: 10 });
+    keys.recordUse(record.id, 0.25);
+    keys.recordUse(record.id, Number.NaN);
+    expect(keys.get(record.id)).toMatchObject({ spentUsd: 0.25, budgetUsd: 1, rpm: 10 });
+    expect(keys.update(record.id, { rpm: null }).rpm).toBeNull();
+    expect(() => keys.mint({ owner: 'a', models: [] })).toThrow(/at least one allowed model/);
+    expect(() => keys.mint({ owner: ' ', models: ['*'] })).toThrow(/owner/);
+    expect(() => keys.mint({ owner: 'a', models: ['*'], rpm: 0 })).toThrow(/positive integer/);
+  });
+
+  it('scope: exact names, <provider>/*, and *', () => {
+    expect(inScope(['openai/gpt-4o'], 'openai/gpt-4o')).toBe(true);
+    expect(inScope(['openai/gpt-4o'], 'openai/gpt-4o-mini')).toBe(false);
+    expect(inScope(['openai/*'], 'openai/gpt-4o-mini')).toBe(true);
+    expect(inScope(['openai/*'], 'openaiX/gpt')).toBe(false);
+    expect(inScope(['*'], 'anything/at-all')).toBe(true);
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (p, m) => {
+        const model = `${p.replace(/[/*]/g, '')}x/${m}`;
+        return inScope([`${model.split('/')[0]}/*`], model) && !inScope([], model);
+      }),
+    );
+  });
+});
