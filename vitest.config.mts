@@ -13,6 +13,7 @@ export default defineConfig({
             'preload/**/*.test.ts',
             'renderer/**/*.test.{ts,tsx}',
             'scripts/**/*.test.ts',
+            'resources/**/*.test.ts',
           ],
           environment: 'node',
           setupFiles: ['test/electron-mock.ts'],

@@ -15,7 +15,25 @@ import {
   Settings,
   SettingsPatch,
 } from './models';
+import {
+  Agent,
+  AgentChatInput,
+  AgentChatResult,
+  AgentCreateInput,
+  AgentLogs,
+  AgentLogsInput,
+  AgentRef,
+  AgentRemoved,
+  AgentThread,
+  AgentThreadInput,
+  AgentThreads,
+  Framework,
+  ImageFileInput,
+  ImagesBuildInput,
+  ImagesStatus,
+} from './agents';
 import { LlmStatus, LlmTestInput, LlmTestResult } from './llm';
+import { TracePage, TraceQuery } from './traces';
 
 /** A method with no input takes `{}` (an empty object); extra fields are refused. */
 const NoInput = z.object({}).strict();
@@ -109,6 +127,82 @@ export const api = {
       LlmTestInput,
       LlmTestResult,
       'Sends a tiny prompt to a served model through LiteLLM; a failed call is an answer (`ok: false`). NOT_FOUND when LiteLLM serves and the model is not one of its models.',
+    ),
+  },
+  // Agents (issues 5, 6): deploy into a container with real phases; start, stop, restart, archive, restore, purge.
+  // `create` answers at once with the record in `creating`; progress arrives as `agents.changed` and
+  // `agents.progress` events. Order matters to test/contract-examples.ts.
+  agents: {
+    list: method(NoInput, z.object({ agents: z.array(Agent) }), 'Every agent, newest first.'),
+    create: method(
+      AgentCreateInput,
+      Agent,
+      'Validates and records an agent, then deploys it in the background. INVALID_INPUT names the field and the valid values (frameworks, providers, runtimes); CONFLICT when the name is taken.',
+    ),
+    get: method(AgentRef, Agent, 'One agent. NOT_FOUND lists nothing secret.'),
+    start: method(
+      AgentRef,
+      Agent,
+      'Starts a stopped or failed agent (a failed deploy is retried from the start).',
+    ),
+    stop: method(AgentRef, Agent, 'Stops the agent (SIGTERM, killed after 10 s).'),
+    restart: method(AgentRef, Agent, 'Stops then starts the agent.'),
+    logs: method(AgentLogsInput, AgentLogs, 'The last lines its container wrote.'),
+    archive: method(
+      AgentRef,
+      Agent,
+      'Stops the agent, renames its container agentdesk-archived-<slug>-<UTC time>, moves its folder to archive/, revokes its key. A failed rename leaves it live.',
+    ),
+    restore: method(
+      AgentRef,
+      Agent,
+      'Brings an archived agent back (a taken name becomes <slug>-2, -3 …) with a new virtual key, then starts it.',
+    ),
+    chat: method(
+      AgentChatInput,
+      AgentChatResult,
+      'Sends a message; the turn streams as `agents.turn` events and the answer comes when it ends. Records message_in and message_out.',
+    ),
+    threads: method(AgentRef, AgentThreads, 'The agent’s conversation threads, newest first.'),
+    thread: method(AgentThreadInput, AgentThread, 'One thread’s messages.'),
+    purge: method(
+      AgentRef,
+      AgentRemoved,
+      'Removes the agent for good: container, files, virtual key and record. Tolerates a missing container or folder.',
+    ),
+  },
+  // Trace events of agents (issue 6; the SQLite store of issue 7 keeps this shape). Live: `traces.event`.
+  traces: {
+    list: method(
+      TraceQuery,
+      TracePage,
+      'One page of trace events (all live agents without `agent_id`), ordered by created_at then id; filters: time range, kinds, thread_id, trace_id. INVALID_INPUT for a cursor of another query.',
+    ),
+  },
+  frameworks: {
+    list: method(
+      NoInput,
+      z.object({ frameworks: z.array(Framework) }),
+      'Frameworks (harnesses) an agent can run.',
+    ),
+  },
+  // The base image agents run from, built offline (debootstrap) or imported from a tarball.
+  images: {
+    status: method(NoInput, ImagesStatus, 'Whether the base image is present in Docker and in Incus.'),
+    build: method(
+      ImagesBuildInput,
+      ImagesStatus,
+      'Builds the base image (minutes; progress as `images.progress` events) and imports it into the runtimes.',
+    ),
+    export: method(
+      ImageFileInput,
+      z.object({ file: z.string(), bytes: z.number().int() }),
+      'Writes the base image to a tarball.',
+    ),
+    import: method(
+      ImageFileInput,
+      ImagesStatus,
+      'Imports the base image from a tarball made by `images.export`.',
     ),
   },
 } as const;

@@ -1,7 +1,9 @@
 // Push events from main to every UI (IPC `evt:<name>`, SSE on GET /api/events): name → zod payload.
 import type { z } from 'zod';
+import { AgentProgress, AgentsChanged, AgentTurnEvent, ImageProgress } from './agents';
 import { LlmStatus } from './llm';
 import { HealthReport, ProvidersChanged, Settings } from './models';
+import { TraceEvent } from './traces';
 
 /** Every push event. Each has one documented payload. */
 export const events = {
@@ -13,6 +15,16 @@ export const events = {
   'providers.changed': ProvidersChanged,
   /** LiteLLM or the gateway changed state (also every ~2 s while LiteLLM starts): the full `llm.status`. */
   'llm.status': LlmStatus,
+  /** An agent was created, changed phase or was removed: every agent, as `agents.list` answers. */
+  'agents.changed': AgentsChanged,
+  /** A step inside a deploy phase (image build progress, waiting for the runtime …). */
+  'agents.progress': AgentProgress,
+  /** One event of a running chat turn (text as it streams, tool calls and results, the end). */
+  'agents.turn': AgentTurnEvent,
+  /** A trace event was recorded (written to the agent's trace file): one per event, in write order. */
+  'traces.event': TraceEvent,
+  /** Progress of a base image build or import. */
+  'images.progress': ImageProgress,
 } as const;
 
 export type Events = typeof events;

@@ -62,6 +62,8 @@ export const Settings = z.object({
   stop_agents_on_quit: z.boolean(),
   /** Container runtime for new agents. */
   container_runtime: z.enum(['docker', 'incus']),
+  /** Build the base image when a deploy needs it and it is missing (minutes, needs debootstrap and root). */
+  build_images_on_demand: z.boolean(),
   /** Path of the `litellm` command; `null` = the app's own venv. */
   litellm_command: z.string().nullable(),
   /** Trace files older than this many days are removed. */

@@ -14,6 +14,7 @@ const steps = [
   ['lint', bin('eslint'), ['.']],
   ['format', bin('prettier'), ['--check', '.']],
   ['build', bin('electron-vite'), ['build']],
+  ['build (agent runtime)', process.execPath, [path.join(root, 'scripts', 'build-runtime.mjs')]],
   [
     'unit and integration tests',
     bin('vitest'),

@@ -9,6 +9,9 @@ import type { Channel } from '../contract/api';
  * Typed as a full record so adding a method to the contract without an example here does not
  * compile (and the transport tests would miss it).
  */
+/** An agent id no core has. */
+const NO_AGENT = '00000000-0000-4000-8000-000000000000';
+
 export const EXAMPLE_INPUTS: Record<Channel, unknown> = {
   'system.health': {},
   'system.info': {},
@@ -30,4 +33,25 @@ export const EXAMPLE_INPUTS: Record<Channel, unknown> = {
   'providers.remove': { id: 'example' },
   'llm.status': {},
   'llm.testModel': { model: 'example/none' },
+  // No provider is left, so `create` answers INVALID_INPUT listing none; the others NOT_FOUND.
+  'agents.list': {},
+  'agents.create': { name: 'Example agent', model: 'example/none' },
+  'agents.get': { id: NO_AGENT },
+  'agents.start': { id: NO_AGENT },
+  'agents.stop': { id: NO_AGENT },
+  'agents.restart': { id: NO_AGENT },
+  'agents.logs': { id: NO_AGENT, tail: 10 },
+  'agents.archive': { id: NO_AGENT },
+  'agents.restore': { id: NO_AGENT },
+  'agents.chat': { id: NO_AGENT, text: 'hello' },
+  'agents.threads': { id: NO_AGENT },
+  'agents.thread': { id: NO_AGENT, thread_id: 'thread-1' },
+  'agents.purge': { id: NO_AGENT },
+  'traces.list': { agent_id: NO_AGENT, kinds: ['message_in', 'llm_call'], limit: 10 },
+  'frameworks.list': {},
+  'images.status': {},
+  // The transport tests point AGENTDESK_IMAGE_RECIPE_DIR at a missing folder: `build` is refused at once.
+  'images.build': { runtimes: ['docker'] },
+  'images.export': { file: '/nonexistent-agentdesk/base.tar' },
+  'images.import': { file: '/nonexistent-agentdesk/base.tar' },
 };

@@ -1,10 +1,13 @@
 // Composition root: builds every service with plain constructors, then initialises them in order.
 import fs from 'node:fs';
 import type { CoreInfo } from '../../contract/models';
+import path from 'node:path';
+import { agentsHandlers, frameworksHandlers, imagesHandlers } from '../api/agents';
 import { llmHandlers } from '../api/llm';
 import { providersHandlers } from '../api/providers';
 import { settingsHandlers } from '../api/settings';
 import { systemHandlers } from '../api/system';
+import { tracesHandlers } from '../api/traces';
 import { EventBus } from '../platform/event-bus';
 import { createLogger } from '../platform/logging';
 import type { Logger } from '../platform/logging';
@@ -26,11 +29,16 @@ import { KeychainSecretStore } from '../services/secrets/keychain-secret-store';
 import { probeKeychain } from '../services/secrets/keychain-probe';
 import { ProviderKeys } from '../services/secrets/provider-keys';
 import { SettingsStore } from '../services/settings/settings-store';
+import { RecorderAgentTraceSink, TracingLlmCallSink } from '../services/traces/trace-ingest';
+import { TraceRecorder } from '../services/traces/trace-recorder';
+import { TurnWindows } from '../services/traces/turn-windows';
 import { openDatabase, schemaVersion } from '../services/storage/database';
 import type { Db } from '../services/storage/database';
 import { Dispatcher } from '../transport/dispatch';
 import type { Handlers } from '../transport/dispatch';
 import { APP_VERSION } from './version';
+import { wireAgents } from './agents-wiring';
+import type { AgentsWiring } from './agents-wiring';
 import { acquireCoreLock } from './core-lock';
 import { ShutdownSequence } from './shutdown';
 
@@ -58,6 +66,8 @@ export interface Core {
   llm: LlmService;
   /** Virtual keys of the gateway (the Agents issue mints one per agent and revokes it on archive). */
   keys: VirtualKeys;
+  /** Agents, their containers and the base image (issue 5). */
+  agents: AgentsWiring['agents'];
   info(): CoreInfo;
   /** Stops services in reverse order of start. Safe to call twice. */
   shutdown(): Promise<void>;
@@ -107,14 +117,39 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     });
     const keys = new VirtualKeys(db, (k) => secretRedactor.add(k));
     let lastLlmState = '';
+    let containers: AgentsWiring | null = null;
+    // Traces of agents (issue 6; issue 7 adds the SQLite store): folders are resolved at write time.
+    const turns = new TurnWindows();
+    const traces = new TraceRecorder({
+      traceDirOf: (id) => {
+        const folder = containers?.folderOf(id) ?? null;
+        return folder ? path.join(folder, 'trace') : null;
+      },
+      allTraceDirs: () => {
+        const root = path.join(opts.home, 'agents');
+        const ids = fs.existsSync(root) ? fs.readdirSync(root) : [];
+        return ids.map((id) => path.join(root, id, 'trace'));
+      },
+      onRecorded: (e) => bus.emit('traces.event', e),
+      log: log.child({ service: 'traces' }),
+    });
+    // Added before `llm` and `agents`, so it is closed after them (their last events are written).
+    shutdown.add('traces', () => traces.close());
     const llm = new LlmService({
+      ownerRefusal: (owner) => containers?.agents.refusal(owner) ?? null,
       home: opts.home,
       resolveCommand: () => resolveLitellmCommand(litellmInstall()),
       source: new ProvidersLlmSource(providerRepo, providerKeys),
       keys,
-      sink: new JsonlLlmCallSink(`${dataPaths.logs(opts.home)}/llm-calls.jsonl`, (err) =>
-        log.error({ err }, 'llm_call record could not be written'),
+      sink: new TracingLlmCallSink(
+        new JsonlLlmCallSink(`${dataPaths.logs(opts.home)}/llm-calls.jsonl`, (err) =>
+          log.error({ err }, 'llm_call record could not be written'),
+        ),
+        traces,
+        turns,
+        log,
       ),
+      traceSink: new RecorderAgentTraceSink(traces),
       redactor: secretRedactor,
       log: log.child({ service: 'llm' }),
       onStatus: (st) => {
@@ -148,6 +183,27 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       litellmCommand = st.litellm_command;
     });
 
+    containers = wireAgents({
+      home: opts.home,
+      db,
+      keys,
+      llm,
+      providers: providerRepo,
+      settings,
+      bus,
+      log,
+      traces: { recorder: traces, turns },
+    });
+    const agentsReady = containers.agents
+      .init()
+      .catch((err: Error) => log.error({ err }, 'agents could not be reconciled'));
+    const wired = containers;
+    // Before `llm`: agents stop (or keep running) while the gateway can still answer them.
+    shutdown.add('agents', async () => {
+      await agentsReady;
+      await wired.shutdown();
+    });
+
     const interval = opts.healthIntervalMs ?? 3000;
     if (interval > 0) {
       health.start(interval);
@@ -168,6 +224,10 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       settings: settingsHandlers(settings),
       providers: providersHandlers(providers),
       llm: llmHandlers(llm),
+      agents: agentsHandlers(containers.agents, containers.chat),
+      traces: tracesHandlers(traces, (id) => void wired.agents.get(id)),
+      frameworks: frameworksHandlers(containers.frameworks),
+      images: imagesHandlers(containers.images),
     };
     const dispatcher = new Dispatcher(handlers, log);
     log.info(
@@ -184,6 +244,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       providers,
       llm,
       keys,
+      agents: containers.agents,
       info,
       shutdown: () => shutdown.run(),
     };

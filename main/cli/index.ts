@@ -2,6 +2,10 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { APP_VERSION } from '../app/version';
 import { resolveDataDir } from '../platform/paths';
+import readline from 'node:readline/promises';
+import { agentsCommand } from './agents';
+import type { AgentsIo } from './agents';
+import { imagesCommand } from './images';
 import { processIo, providersCommand } from './providers';
 import type { CliIo } from './providers';
 import { serve } from './serve';
@@ -61,8 +65,26 @@ export function buildProgram(io: CliIo = processIo()): Command {
     });
 
   program.addCommand(providersCommand(io, () => program.opts<{ home?: string }>().home));
+  program.addCommand(imagesCommand(io, () => program.opts<{ home?: string }>().home));
+  program.addCommand(agentsCommand(withTerminal(io), () => program.opts<{ home?: string }>().home));
 
   return program;
+}
+
+/** Adds terminal questions to the CLI's io (for `agents purge` without --yes). */
+function withTerminal(io: CliIo): AgentsIo {
+  return {
+    ...io,
+    interactive: () => Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    async confirm(question) {
+      const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+      try {
+        return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+      } finally {
+        rl.close();
+      }
+    },
+  };
 }
 
 /** Runs the CLI with `argv` (as process.argv). Errors print one line to stderr and exit non-zero. */

@@ -1,12 +1,8 @@
 // `agentdesk providers list|add|edit|remove|test|models|discover|catalog`: non-interactive, keys only from stdin or env.
 import { Command, Option } from 'commander';
-import type { Client } from '../../contract/client';
-import { isAppError } from '../../contract/errors';
 import { CatalogEntry } from '../../contract/models';
-import { resolveDataDir } from '../platform/paths';
 import { CATALOG, findCatalogEntry, PROVIDER_TYPES } from '../services/providers/catalog';
-import { withCoreClient } from './core-client';
-import { NotRunningError } from './http-client';
+import { commandRunner, printer } from './command-runner';
 import {
   formatCatalog,
   formatDiscovery,
@@ -47,12 +43,6 @@ export function processIo(): CliIo {
 
 /** A usage error of the CLI itself (printed as one line, exit code 1). */
 class UsageError extends Error {}
-
-/** An error as one line (AppError messages are one line already; others may carry newlines). */
-function oneLine(e: unknown): string {
-  const message = isAppError(e) || e instanceof Error ? e.message : String(e);
-  return message.replace(/\s*\n\s*/g, ' ').trim();
-}
 
 const KEY_HINT =
   'Keys are never taken as arguments (they would stay in shell history and show in `ps`): pipe it with --key-stdin, e.g. `printf %s "$OPENAI_API_KEY" | agentdesk providers add openai --key-stdin`, or use --key-env VAR.';
@@ -136,20 +126,8 @@ export function providersCommand(io: CliIo, globalHome: () => string | undefined
     .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
   cmd.option('--home <dir>', 'data directory');
 
-  const run =
-    (name: string, action: (client: Client, json: boolean) => Promise<number | void>, json = false) =>
-    async (): Promise<void> => {
-      try {
-        const home = resolveDataDir(cmd.opts<{ home?: string }>().home ?? globalHome());
-        const code = await withCoreClient(home, (client) => action(client, json));
-        io.setExitCode(code ?? 0);
-      } catch (e) {
-        io.err.write(`agentdesk providers ${name}: ${oneLine(e)}\n`);
-        io.setExitCode(e instanceof NotRunningError ? 2 : 1);
-      }
-    };
-  const print = (json: boolean, value: unknown, text: string) =>
-    io.out.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+  const run = commandRunner(io, cmd, globalHome);
+  const print = printer(io);
 
   cmd
     .command('list')

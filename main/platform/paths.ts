@@ -36,6 +36,16 @@ export function resourcesDir(): string {
   return path.join(appRoot(), 'resources');
 }
 
+/**
+ * Folder holding the bundled agent runtime `agent-runtime.cjs` (mounted read-only into agent containers):
+ * `AGENTDESK_RUNTIME_DIR`, else `out/agent-runtime` of the app root (built by `npm run build`).
+ * `null` when the bundle is not there.
+ */
+export function agentRuntimeDir(env = process.env): string | null {
+  const dir = env.AGENTDESK_RUNTIME_DIR ?? path.join(appRoot(), 'out', 'agent-runtime');
+  return fs.existsSync(path.join(dir, 'agent-runtime.cjs')) ? dir : null;
+}
+
 /** The built renderer (`out/renderer`), served by `agentdesk serve` and the `app://` protocol. */
 export function rendererDir(): string {
   return path.join(appRoot(), 'out', 'renderer');

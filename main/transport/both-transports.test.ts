@@ -24,12 +24,15 @@ let ipcCore: Core;
 let window: FakeWebContents;
 
 beforeAll(async () => {
+  // `images.build` must be refused at once, not start a real debootstrap (test/contract-examples.ts).
+  process.env.AGENTDESK_IMAGE_RECIPE_DIR = '/nonexistent-agentdesk-recipe';
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-both-'));
   ipcHome = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-both-ipc-'));
   served = await serve({ home, port: 0, healthIntervalMs: 0 });
   ipcCore = await startCore({ home: ipcHome, mode: 'electron', healthIntervalMs: 0 });
 });
 afterAll(async () => {
+  delete process.env.AGENTDESK_IMAGE_RECIPE_DIR;
   await served.stop();
   await ipcCore.shutdown();
   fs.rmSync(home, { recursive: true, force: true });

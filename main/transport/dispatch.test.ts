@@ -36,6 +36,10 @@ function handlers(overrides: Partial<Handlers['settings']> = {}): Handlers {
       'remove',
     ]),
     llm: unused<'llm'>(['status', 'testModel']),
+    agents: unused<'agents'>(['list', 'create', 'get', 'start', 'stop', 'restart', 'logs', 'archive', 'restore', 'chat', 'threads', 'thread', 'purge']),
+    traces: unused<'traces'>(['list']),
+    frameworks: unused<'frameworks'>(['list']),
+    images: unused<'images'>(['status', 'build', 'export', 'import']),
   };
 }
 

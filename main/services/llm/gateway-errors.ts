@@ -35,7 +35,20 @@ export const gatewayErrors = {
     status: 404,
     type: 'invalid_request_error',
     code: 'unknown_url',
-    message: `Unknown path ${method} ${path}. The gateway serves POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses, /v1/messages and GET /v1/models.`,
+    message: `Unknown path ${method} ${path}. The gateway serves POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses, /v1/messages, /v1/agentdesk/trace and GET /v1/models, /v1/agentdesk/models/<model>.`,
+  }),
+  modelNotFound: (model: string, why: string, served: readonly string[]): GatewayError => ({
+    status: 404,
+    type: 'invalid_request_error',
+    code: 'model_not_found',
+    message: `Unknown model "${model}": ${why}. Served models: ${served.join(', ') || 'none'}.`,
+  }),
+  traceStore: (why: string): GatewayError => ({
+    status: 503,
+    type: 'service_unavailable',
+    code: 'trace_store_unavailable',
+    message: `The trace events could not be stored (${why}); nothing was kept, send them again.`,
+    headers: { 'Retry-After': '1' },
   }),
   noKey: (): GatewayError => ({
     status: 401,

@@ -9,8 +9,10 @@ import type { VirtualKeyRecord } from './virtual-keys';
 export interface KeyStore {
   /** The record of a presented key (revoked ones included), or `null`. */
   lookup(key: string): VirtualKeyRecord | null;
-  /** Adds spending (USD) and stamps the last use. */
+  /** Adds spending (USD) and stamps the last use; later lookups count it at once. */
   recordUse(id: string, usd: number): void;
+  /** Writes out spending kept in memory (called at shutdown). */
+  flush?(): void;
 }
 
 /**
@@ -28,7 +30,8 @@ const MINUTE_MS = 60_000;
 
 /**
  * Applies the per-key rules. Requests per minute are counted in memory (sliding window of 60 s, per
- * key id); the budget compares the spending stored with the key to its limit before each request.
+ * key id); the budget compares the key's spending (as its lookup reports it, amounts not yet written
+ * included) to its limit before each request.
  */
 export class GatewayPolicy {
   private readonly windows = new Map<string, number[]>();

@@ -1,7 +1,8 @@
-// The answer side of the gateway: LiteLLM's response piped to the caller as it arrives, usage and cost read on the way.
-import type http from 'node:http';
+// The gateway → LiteLLM leg: the request forwarded with the master key, the answer piped back as it arrives, usage and cost read on the way.
+import http from 'node:http';
 import { classifyLitellmError, gatewayErrors, sendError } from './gateway-errors';
 import type { GatewayError } from './gateway-errors';
+import type { GatewayTarget } from './gateway';
 import type { LlmCall } from './llm-calls';
 import { JsonUsageCollector, SseUsageScanner } from './llm-usage';
 import { inScope } from './virtual-keys';
@@ -137,4 +138,108 @@ export function relayModels(
     res.end(body);
   });
   ures.on('error', () => release());
+}
+
+/** Request headers never forwarded: hop-by-hop, credentials, encodings we would have to decode, LiteLLM controls. */
+const DROP_REQUEST = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'authorization',
+  'x-api-key',
+  'content-length',
+  'accept-encoding',
+  'cookie',
+  'expect',
+]);
+
+/** What {@link forwardToLitellm} needs from the gateway. */
+export interface ForwardDeps {
+  /** The LiteLLM to forward to now, or `null` while none is ready. */
+  target: () => GatewayTarget | null;
+  /** Why there is no target and when to retry (s). */
+  unavailable: () => { message: string; retryAfterS: number | null };
+  scrub?: (text: string) => string;
+  cost?: (model: string, tokensIn: number, tokensOut: number) => number | null;
+  /** Records the spending (USD, `null` when unknown) of a call on its key. */
+  spent: (key: VirtualKeyRecord, usd: number | null) => void;
+}
+
+/**
+ * Forwards one admitted request to the ready LiteLLM with its master key (the caller's credentials and
+ * hop-by-hop headers dropped) and relays the answer ({@link relayModels} for `/v1/models`, else
+ * {@link relayAnswer}). `body` replaces the request body when given (already read); `null` for GETs.
+ * No LiteLLM, or one that refuses the connection or was replaced meanwhile → 503 with Retry-After; an
+ * idle keep-alive socket closed by LiteLLM → retried once; other connection errors → 502.
+ */
+export function forwardToLitellm(
+  ctx: GatewayRequest,
+  key: VirtualKeyRecord,
+  body: Buffer | null,
+  deps: ForwardDeps,
+  retried = false,
+): void {
+  const { req, res, finish, fail } = ctx;
+  const target = deps.target();
+  if (!target) {
+    const why = deps.unavailable();
+    return fail(gatewayErrors.unavailable(why.message, why.retryAfterS));
+  }
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const name in req.headers) {
+    const value = req.headers[name];
+    if (value !== undefined && !DROP_REQUEST.has(name) && !name.includes('litellm')) headers[name] = value;
+  }
+  headers.authorization = `Bearer ${target.masterKey}`;
+  if (body) headers['content-length'] = body.length;
+  target.inflight++;
+  let released = false;
+  const release = () => {
+    if (!released) target.inflight--;
+    released = true;
+  };
+  const upstream = http.request({
+    host: target.host,
+    port: target.port,
+    method: req.method,
+    path: req.url,
+    headers,
+    agent: target.agent,
+  });
+  upstream.on('response', (ures) => {
+    if (ctx.call.path === '/v1/models') return relayModels(ctx, ures, key, release);
+    const relayOpts: RelayOptions = {
+      scrub: deps.scrub,
+      cost: deps.cost,
+      spent: (usd) => deps.spent(key, usd),
+    };
+    relayAnswer(ctx, ures, relayOpts, release);
+  });
+  upstream.on('error', (err: NodeJS.ErrnoException) => {
+    release();
+    if (res.headersSent) {
+      res.destroy();
+      return finish(502, `LiteLLM connection lost mid-answer: ${err.code ?? err.message}`);
+    }
+    if (!retried && upstream.reusedSocket && err.code === 'ECONNRESET')
+      return forwardToLitellm(ctx, key, body, deps, true); // idle keep-alive socket closed by LiteLLM
+    const ready = deps.target();
+    if (!ready || ready !== target || err.code === 'ECONNREFUSED') {
+      const why = deps.unavailable();
+      return fail(
+        gatewayErrors.unavailable(ready ? 'LiteLLM is restarting' : why.message, why.retryAfterS ?? 5),
+      );
+    }
+    fail(gatewayErrors.upstream(`LiteLLM did not answer: ${err.code ?? err.message}`));
+  });
+  res.once('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
+  upstream.end(body ?? undefined);
 }

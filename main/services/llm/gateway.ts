@@ -1,17 +1,20 @@
 // The gateway (node:http): checks the virtual key, swaps it for LiteLLM's master key, streams through, records each call.
 import crypto from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../platform/logging';
+import type { AgentTraceSink } from './agent-trace-sink';
+import { AGENTDESK_PREFIX, AgentdeskRoutes } from './gateway-agentdesk';
+import type { AgentdeskRouteOptions } from './gateway-agentdesk';
 import { gatewayErrors, sendError } from './gateway-errors';
 import type { GatewayError } from './gateway-errors';
 import { GatewayPolicy } from './gateway-policy';
 import type { KeyStore } from './gateway-policy';
 import { providerOfModel } from './litellm-config';
 import type { LlmCall, LlmCallSink } from './llm-calls';
-import { relayAnswer, relayModels } from './gateway-relay';
-import type { GatewayRequest } from './gateway-relay';
-import type { VirtualKeyRecord } from './virtual-keys';
+import { forwardToLitellm } from './gateway-relay';
+import type { ForwardDeps, GatewayRequest } from './gateway-relay';
 
 /** Where requests go: one ready LiteLLM. The gateway counts its in-flight requests (for draining). */
 export interface GatewayTarget {
@@ -43,6 +46,10 @@ export interface GatewayOptions {
   ownerRefusal?: (owner: string) => string | null;
   /** Secret redaction for error messages passed on from LiteLLM. */
   scrub?: (text: string) => string;
+  /** Where `POST /v1/agentdesk/trace` hands tool events (that path answers 404 without one). */
+  traceSink?: AgentTraceSink;
+  /** Answers `GET /v1/agentdesk/models/<model>` (404 without it). */
+  describeModel?: AgentdeskRouteOptions['describeModel'];
   log: Logger;
   /** Default 32 MiB. */
   maxBodyBytes?: number;
@@ -69,45 +76,67 @@ const BANNED_FIELDS = new Set([
   'custom_llm_provider',
   'mock_response',
 ]);
-/** Request headers never forwarded: hop-by-hop, credentials, encodings we would have to decode, LiteLLM controls. */
-const DROP_REQUEST = new Set([
-  'host',
-  'connection',
-  'keep-alive',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'authorization',
-  'x-api-key',
-  'content-length',
-  'accept-encoding',
-  'cookie',
-  'expect',
-]);
 
 /**
  * The OpenAI- and Anthropic-compatible endpoint agents call (ARCHITECTURE §5). Per request: route →
  * virtual key (401) → owner state (403) → budget and rate (429) → body ≤ 32 MiB (413) → model scope (403)
  * → a ready LiteLLM (503 with Retry-After, at once) → forward with the master key, streaming without
  * buffering → one {@link LlmCall} to the sink. Errors are OpenAI-style JSON; LiteLLM's auth errors never
- * reach the caller (502 instead).
+ * reach the caller (502 instead). Paths under `/v1/agentdesk/` (tool events, model checks for runtimes)
+ * are served by {@link AgentdeskRoutes} with the same key checks and no llm_call record.
  */
 export class Gateway {
   private readonly servers: http.Server[] = [];
   private readonly policy: GatewayPolicy;
+  private readonly agentdesk: AgentdeskRoutes;
   private readonly maxBody: number;
+  private readonly forwardDeps: ForwardDeps;
+  private readonly pendingBinds = new Map<string, Promise<{ ok: true } | { ok: false; error: string }>>();
   private boundPort = 0;
+  private stopped = false;
   private requests = 0;
   private active = 0;
-  /** Binds that failed, with why (e.g. a bridge address that does not exist yet). */
+  /** Binds that failed, with why (e.g. a bridge address that does not exist yet); cleared when one succeeds later. */
   readonly bindErrors: { address: string; error: string }[] = [];
 
   constructor(private readonly opts: GatewayOptions) {
     this.policy = new GatewayPolicy(opts.keys, opts.ownerRefusal);
+    this.agentdesk = new AgentdeskRoutes(
+      { traceSink: opts.traceSink, describeModel: opts.describeModel, scrub: opts.scrub, log: opts.log },
+      this.policy,
+    );
     this.maxBody = opts.maxBodyBytes ?? 32 * 1024 * 1024;
+    this.forwardDeps = {
+      target: opts.target,
+      unavailable: opts.unavailable,
+      scrub: opts.scrub,
+      cost: opts.cost,
+      spent: (key, usd) => this.policy.spent(key, usd),
+    };
+  }
+
+  /** One HTTP server listening on `address:port` (0 = a free port). @throws Error from listen (EADDRINUSE, EADDRNOTAVAIL…). */
+  private async listen(address: string, port: number): Promise<http.Server> {
+    const server = http.createServer({ noDelay: true, keepAlive: true }, (req, res) => this.handle(req, res));
+    server.headersTimeout = this.opts.headersTimeoutMs ?? 15_000;
+    server.requestTimeout = this.opts.requestTimeoutMs ?? 120_000;
+    server.keepAliveTimeout = 5_000;
+    server.timeout = 0; // a model may think for minutes before its first token
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, address, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.opts.log.error({ address, err }, 'gateway server error'));
+    return server;
+  }
+
+  private recordBindError(address: string, error: string): void {
+    const i = this.bindErrors.findIndex((b) => b.address === address);
+    if (i >= 0) this.bindErrors.splice(i, 1);
+    if (error) this.bindErrors.push({ address, error });
   }
 
   /**
@@ -115,22 +144,14 @@ export class Gateway {
    * recorded in {@link bindErrors} and logged).
    */
   async start(port = this.opts.port): Promise<void> {
+    this.stopped = false;
     for (const [i, address] of this.opts.binds.entries()) {
-      const server = http.createServer({ noDelay: true, keepAlive: true }, (req, res) =>
-        this.handle(req, res),
-      );
-      server.headersTimeout = this.opts.headersTimeoutMs ?? 15_000;
-      server.requestTimeout = this.opts.requestTimeoutMs ?? 120_000;
-      server.keepAliveTimeout = 5_000;
-      server.timeout = 0; // a model may think for minutes before its first token
+      let server: http.Server;
       try {
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(port, address, () => resolve());
-        });
+        server = await this.listen(address, port);
       } catch (err) {
         if (i === 0) throw err;
-        this.bindErrors.push({ address, error: (err as Error).message });
+        this.recordBindError(address, (err as Error).message);
         this.opts.log.error({ address, err }, 'gateway could not listen on a bind address');
         continue;
       }
@@ -138,6 +159,56 @@ export class Gateway {
       this.servers.push(server);
     }
     this.boundPort = port;
+  }
+
+  /**
+   * Listens on one more address at the gateway's port, e.g. the Docker `agentdesk` bridge's gateway
+   * address, which exists only once that network is created. Idempotent (an address already listened
+   * on, or being bound, gives the same answer). Shown in {@link addresses}; a failure is kept in
+   * {@link bindErrors} until a later call succeeds.
+   * @returns `{ok: false, error}` naming the address and why: not an IP address; a wildcard address
+   *   (0.0.0.0, `::`; ARCHITECTURE §5 allows 127.0.0.1 and bridge addresses only); the gateway not
+   *   started; or listen failing (EADDRNOTAVAIL: no interface has it yet; EADDRINUSE: the port is taken there).
+   */
+  addBind(address: string): Promise<{ ok: true } | { ok: false; error: string }> {
+    if (net.isIP(address) === 0)
+      return Promise.resolve({
+        ok: false,
+        error: `"${address}" is not an IP address; give the address to listen on, e.g. the bridge gateway 172.30.0.1.`,
+      });
+    if (address === '0.0.0.0' || /^[0:]+$/.test(address))
+      return Promise.resolve({
+        ok: false,
+        error: `"${address}" would expose the gateway on every interface (the LAN too); give one address, e.g. the bridge gateway 172.30.0.1.`,
+      });
+    if (this.stopped || this.boundPort === 0)
+      return Promise.resolve({ ok: false, error: 'The gateway is not listening (start it first).' });
+    if (this.addresses.includes(address)) return Promise.resolve({ ok: true });
+    const pending = this.pendingBinds.get(address);
+    if (pending) return pending;
+    const port = this.boundPort;
+    const bound = this.listen(address, port).then(
+      (server): { ok: true } | { ok: false; error: string } => {
+        this.pendingBinds.delete(address);
+        if (this.stopped) {
+          server.close();
+          return { ok: false, error: 'The gateway stopped meanwhile.' };
+        }
+        this.servers.push(server);
+        this.recordBindError(address, '');
+        this.opts.log.info({ address, port }, 'gateway listening on one more address');
+        return { ok: true };
+      },
+      (err: NodeJS.ErrnoException) => {
+        this.pendingBinds.delete(address);
+        const error = `Could not listen on ${address}:${port}: ${err.message}`;
+        this.recordBindError(address, error);
+        this.opts.log.error({ address, err }, 'gateway could not listen on a bind address');
+        return { ok: false, error };
+      },
+    );
+    this.pendingBinds.set(address, bound);
+    return bound;
   }
 
   /** The port listened on (0 before start). */
@@ -162,6 +233,7 @@ export class Gateway {
 
   /** Stops listening; in-flight requests get up to `graceMs` (default 5 000) before their sockets are closed. */
   async stop(graceMs = 5000): Promise<void> {
+    this.stopped = true;
     const servers = this.servers.splice(0);
     const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
     for (const s of servers) s.closeIdleConnections();
@@ -178,6 +250,10 @@ export class Gateway {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
+    if (path.startsWith(AGENTDESK_PREFIX)) {
+      res.once('close', () => this.active--);
+      return this.agentdesk.handle(req, res, path);
+    }
     const call: LlmCall = {
       v: 1,
       id: crypto.randomUUID(),
@@ -237,7 +313,7 @@ export class Gateway {
       return fail(refused);
     }
     const ctx: GatewayRequest = { req, res, call, t0, finish, fail };
-    if (isModels) return this.forward(ctx, key, null);
+    if (isModels) return forwardToLitellm(ctx, key, null, this.forwardDeps);
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > this.maxBody) {
       req.resume(); // read and drop the rest, so the caller can read the answer
@@ -288,66 +364,8 @@ export class Gateway {
           modified = true;
         }
       }
-      this.forward(ctx, key, modified ? Buffer.from(JSON.stringify(body)) : raw);
+      forwardToLitellm(ctx, key, modified ? Buffer.from(JSON.stringify(body)) : raw, this.forwardDeps);
     });
     req.on('error', () => finish(499, 'the caller closed the connection'));
-  }
-
-  private forward(ctx: GatewayRequest, key: VirtualKeyRecord, body: Buffer | null, retried = false): void {
-    const { req, res, finish, fail } = ctx;
-    const target = this.opts.target();
-    if (!target) {
-      const why = this.opts.unavailable();
-      return fail(gatewayErrors.unavailable(why.message, why.retryAfterS));
-    }
-    const headers: http.OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(req.headers))
-      if (value !== undefined && !DROP_REQUEST.has(name) && !name.includes('litellm')) headers[name] = value;
-    headers.authorization = `Bearer ${target.masterKey}`;
-    if (body) headers['content-length'] = body.length;
-    target.inflight++;
-    let released = false;
-    const release = () => {
-      if (!released) target.inflight--;
-      released = true;
-    };
-    const upstream = http.request({
-      host: target.host,
-      port: target.port,
-      method: req.method,
-      path: req.url,
-      headers,
-      agent: target.agent,
-    });
-    upstream.on('response', (ures) => {
-      const relayOpts = {
-        scrub: this.opts.scrub,
-        cost: this.opts.cost,
-        spent: (usd: number | null) => this.policy.spent(key, usd),
-      };
-      if (ctx.call.path === '/v1/models') relayModels(ctx, ures, key, release);
-      else relayAnswer(ctx, ures, relayOpts, release);
-    });
-    upstream.on('error', (err: NodeJS.ErrnoException) => {
-      release();
-      if (res.headersSent) {
-        res.destroy();
-        return finish(502, `LiteLLM connection lost mid-answer: ${err.code ?? err.message}`);
-      }
-      if (!retried && upstream.reusedSocket && err.code === 'ECONNRESET')
-        return this.forward(ctx, key, body, true); // idle keep-alive socket closed by LiteLLM
-      const ready = this.opts.target();
-      if (!ready || ready !== target || err.code === 'ECONNREFUSED') {
-        const why = this.opts.unavailable();
-        return fail(
-          gatewayErrors.unavailable(ready ? 'LiteLLM is restarting' : why.message, why.retryAfterS ?? 5),
-        );
-      }
-      fail(gatewayErrors.upstream(`LiteLLM did not answer: ${err.code ?? err.message}`));
-    });
-    res.once('close', () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
-    upstream.end(body ?? undefined);
   }
 }

@@ -43,16 +43,19 @@ export interface LlmCallSink {
   record(call: LlmCall): void;
   /** Writes out anything pending. */
   flush(): Promise<void>;
+  /** Writes out anything pending and releases the file (after the gateway stopped). */
+  close?(): Promise<void>;
 }
 
 /**
- * Appends records as JSON lines to a file (mode 0600), batching writes on the next tick so a burst
- * of calls costs one write. Replaced by the trace recorder in the Traces issue.
+ * Appends records as JSON lines to a file (mode 0600) kept open, batching writes on the next tick so a
+ * burst of calls costs one write. Replaced by the trace recorder in the Traces issue.
  */
 export class JsonlLlmCallSink implements LlmCallSink {
   private pending: string[] = [];
   private writing: Promise<void> = Promise.resolve();
   private scheduled = false;
+  private handle: Promise<fs.promises.FileHandle> | null = null;
 
   constructor(
     private readonly file: string,
@@ -72,15 +75,28 @@ export class JsonlLlmCallSink implements LlmCallSink {
     });
   }
 
-  /** Writes pending records; resolves when they are on disk (page cache). */
+  /** Writes pending records; resolves when they are on disk (page cache). Write errors go to `onError`. */
   flush(): Promise<void> {
     const batch = this.pending.join('');
     this.pending = [];
     if (batch)
       this.writing = this.writing
-        .then(() => fs.promises.appendFile(this.file, batch, { mode: 0o600 }))
-        .catch(this.onError);
+        .then(async () => {
+          this.handle ??= fs.promises.open(this.file, 'a', 0o600);
+          await (await this.handle).appendFile(batch);
+        })
+        .catch((err: unknown) => {
+          this.handle = null; // reopened at the next write
+          this.onError(err);
+        });
     return this.writing;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    const h = this.handle;
+    this.handle = null;
+    await h?.then((fh) => fh.close()).catch(() => {});
   }
 }
 

@@ -7,6 +7,8 @@ import type { LlmStatus, LlmTestInput, LlmTestResult } from '../../../contract/l
 import type { Logger } from '../../platform/logging';
 import { RotatingFileStream } from '../../platform/logging';
 import type { SupervisorStatus } from '../../platform/supervised-process';
+import { JsonlAgentTraceSink } from './agent-trace-sink';
+import type { AgentTraceSink } from './agent-trace-sink';
 import { Gateway } from './gateway';
 import type { GatewayTarget } from './gateway';
 import type { KeyStore } from './gateway-policy';
@@ -16,10 +18,10 @@ import type { LitellmCommand } from './litellm-command';
 import { LitellmProcess } from './litellm-process';
 import type { LitellmProcessOptions, Redactor } from './litellm-process';
 import type { LlmCallSink } from './llm-calls';
-import { buildStatus } from './llm-status';
-import { findPriceMapFile, loadPriceMap, priceOf } from './price-map';
-import type { Price } from './price-map';
-import type { LlmProviderSource } from './provider-source';
+import { buildStatus, unavailableReason } from './llm-status';
+import { describeModel, keyStateFromSnapshot } from './model-info';
+import { PriceBook } from './price-map';
+import type { LlmProviderSnapshot, LlmProviderSource } from './provider-source';
 import { testModel } from './test-model';
 
 /** One LiteLLM with the config it was started from. */
@@ -41,6 +43,8 @@ export interface LlmServiceDeps {
   source: LlmProviderSource;
   keys: KeyStore;
   sink: LlmCallSink;
+  /** Where runtimes' tool events go (`POST /v1/agentdesk/trace`); default `<home>/logs/agent-trace.jsonl`. */
+  traceSink?: AgentTraceSink;
   redactor: Redactor & { scrub(text: string): string };
   log: Logger;
   /** Called with the full status after every change (the `llm.status` event). */
@@ -72,7 +76,10 @@ export class LlmService {
   private readonly dir: string;
   private readonly log: RotatingFileStream;
   private gatewayError: string | null = null;
-  private prices: Map<string, Price> | null = null;
+  private readonly prices = new PriceBook();
+  private readonly traceSink: AgentTraceSink;
+  /** Key states come from here when the source cannot tell (only the providers and notes are kept). */
+  private lastSnapshot: Pick<LlmProviderSnapshot, 'providers' | 'notes'> = { providers: [], notes: [] };
   private queue: Promise<void> = Promise.resolve();
   private queued = false;
   private debounce: NodeJS.Timeout | null = null;
@@ -85,6 +92,8 @@ export class LlmService {
     this.dir = path.join(deps.home, 'litellm');
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     this.log = new RotatingFileStream(path.join(this.dir, 'litellm.log'), 5 * 1024 * 1024, 3);
+    this.traceSink =
+      deps.traceSink ?? new JsonlAgentTraceSink(path.join(deps.home, 'logs', 'agent-trace.jsonl'));
     this.gateway = new Gateway({
       binds: deps.gateway?.binds ?? ['127.0.0.1'],
       port: deps.gateway?.port ?? this.persistedPort(),
@@ -92,9 +101,16 @@ export class LlmService {
       sink: deps.sink,
       target: () => this.target(),
       unavailable: () => this.unavailable(),
-      cost: (model, tin, tout) => this.cost(model, tin, tout),
+      cost: (model, tin, tout) => this.prices.cost(this.active?.models, model, tin, tout),
       ownerRefusal: deps.ownerRefusal,
       scrub: (s) => deps.redactor.scrub(s),
+      traceSink: this.traceSink,
+      describeModel: (model) =>
+        describeModel(model, {
+          target: () => this.target(),
+          unavailable: () => this.unavailable(),
+          keyState: (p) => this.deps.source.keyState?.(p) ?? keyStateFromSnapshot(this.lastSnapshot, p),
+        }),
       log: deps.log,
     });
   }
@@ -126,6 +142,17 @@ export class LlmService {
         mode: 0o600,
       });
     void this.reload();
+  }
+
+  /**
+   * Makes the gateway listen on one more address too (at its port), e.g. the Docker bridge's gateway
+   * address once the network exists (ContainerRuntime.prepareNetwork → `gatewayBind`). Idempotent;
+   * emits the status. @returns `{ok: false, error}` naming why (see Gateway.addBind); never throws.
+   */
+  async addGatewayBind(address: string): Promise<{ ok: true } | { ok: false; error: string }> {
+    const r = await this.gateway.addBind(address);
+    this.emit();
+    return r;
   }
 
   /** Reloads soon (coalescing bursts of provider changes). */
@@ -163,6 +190,7 @@ export class LlmService {
     const snap = await this.deps.source.snapshot();
     if (this.closed) return;
     this.notes = snap.notes;
+    this.lastSnapshot = { providers: snap.providers, notes: snap.notes };
     const cfg = buildLitellmConfig(snap.providers);
     const command = this.deps.resolveCommand();
     if (cfg.models.length === 0 || !command || !isExecutable(command.command)) {
@@ -183,7 +211,7 @@ export class LlmService {
     if (serving && serving.fingerprint === fingerprint && servingState !== 'failed') return;
     this.idle = null;
     const inst = this.spawn(command, cfg.yaml, cfg.models, snap.keys, fingerprint);
-    void this.loadPrices(command.command);
+    void this.prices.load(command.command, this.deps.log);
     if (!serving || servingState !== 'ready') {
       this.active = inst;
       inst.proc.start();
@@ -267,25 +295,7 @@ export class LlmService {
 
   /** Why the gateway cannot forward now, and when to retry (s). */
   unavailable(): { message: string; retryAfterS: number | null } {
-    if (this.closed) return { message: 'Agent Desk is shutting down.', retryAfterS: null };
-    if (!this.active) {
-      if (this.idle === 'idle')
-        return {
-          message: 'No model is configured: add a provider with models in Agent Desk.',
-          retryAfterS: null,
-        };
-      if (this.idle === 'missing')
-        return { message: 'LiteLLM is not installed; see the System view in Agent Desk.', retryAfterS: null };
-      return { message: 'LiteLLM is starting.', retryAfterS: 5 };
-    }
-    const s = this.active.proc.supervisor.status();
-    if (s.state === 'failed')
-      return { message: `LiteLLM failed: ${s.lastError ?? 'unknown error'}`, retryAfterS: null };
-    if (s.state === 'restarting') {
-      const wait = s.nextRestartAt ? Math.max(0, Math.ceil((s.nextRestartAt - Date.now()) / 1000)) : 0;
-      return { message: 'LiteLLM is restarting after a crash.', retryAfterS: wait + 10 };
-    }
-    return { message: 'LiteLLM is starting.', retryAfterS: 5 };
+    return unavailableReason(this.closed, this.idle, this.active?.proc.supervisor.status() ?? null);
   }
 
   /** The status shown in the System view (contract `llm.status`). */
@@ -344,29 +354,14 @@ export class LlmService {
     await this.queue;
     await stopAll(); // anything a reload started meanwhile
     this.active = this.candidate = null;
-    await this.deps.sink.flush();
+    try {
+      this.deps.keys.flush?.();
+    } catch (err) {
+      this.deps.log.error({ err }, 'the spending of the last 250 ms could not be written');
+    }
+    await Promise.all([this.deps.sink.close?.() ?? this.deps.sink.flush(), this.traceSink.close?.()]);
     this.logOpen = false;
     this.log.end();
-  }
-
-  private cost(model: string, tokensIn: number, tokensOut: number): number | null {
-    const served = this.active?.models.find((m) => m.name === model);
-    const price = served && this.prices ? priceOf(this.prices, served.litellmModel) : null;
-    return price ? tokensIn * price.input + tokensOut * price.output : null;
-  }
-
-  private async loadPrices(command: string): Promise<void> {
-    if (this.prices) return;
-    const file = findPriceMapFile(command);
-    if (!file) return;
-    try {
-      this.prices = await loadPriceMap(file);
-    } catch (err) {
-      this.deps.log.warn(
-        { err, file },
-        'could not read LiteLLM price map; costs of streamed calls stay unknown',
-      );
-    }
   }
 
   private persistedPort(): number {

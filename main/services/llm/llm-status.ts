@@ -1,6 +1,7 @@
 // The System view's data: LiteLLM and gateway status (contract `llm.status`) and their health components.
 import type { LitellmState, LlmStatus } from '../../../contract/llm';
 import type { ComponentHealth } from '../../../contract/models';
+import type { SupervisorStatus } from '../../platform/supervised-process';
 import type { Gateway } from './gateway';
 import type { LitellmCommand } from './litellm-command';
 import type { LlmInstance } from './llm-service';
@@ -130,4 +131,35 @@ export function healthOf(s: LlmStatus): { litellm: ComponentHealth; gateway: Com
       fix: g.state === 'error' ? 'Free the port or restart Agent Desk' : '',
     },
   };
+}
+
+/**
+ * Why the gateway cannot forward now, and when to retry (s; `null` = no point retrying soon): the
+ * message and Retry-After of its 503.
+ * @param active the supervisor status of the serving LiteLLM, `null` when none exists.
+ */
+export function unavailableReason(
+  closed: boolean,
+  idle: 'idle' | 'missing' | 'stopped' | null,
+  active: SupervisorStatus | null,
+  now = Date.now(),
+): { message: string; retryAfterS: number | null } {
+  if (closed) return { message: 'Agent Desk is shutting down.', retryAfterS: null };
+  if (!active) {
+    if (idle === 'idle')
+      return {
+        message: 'No model is configured: add a provider with models in Agent Desk.',
+        retryAfterS: null,
+      };
+    if (idle === 'missing')
+      return { message: 'LiteLLM is not installed; see the System view in Agent Desk.', retryAfterS: null };
+    return { message: 'LiteLLM is starting.', retryAfterS: 5 };
+  }
+  if (active.state === 'failed')
+    return { message: `LiteLLM failed: ${active.lastError ?? 'unknown error'}`, retryAfterS: null };
+  if (active.state === 'restarting') {
+    const wait = active.nextRestartAt ? Math.max(0, Math.ceil((active.nextRestartAt - now) / 1000)) : 0;
+    return { message: 'LiteLLM is restarting after a crash.', retryAfterS: wait + 10 };
+  }
+  return { message: 'LiteLLM is starting.', retryAfterS: 5 };
 }

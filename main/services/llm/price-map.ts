@@ -1,6 +1,8 @@
 // USD per token from LiteLLM's own price map (the JSON shipped in its package), to cost streamed calls.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Logger } from '../../platform/logging';
+import type { ServedModel } from './litellm-config';
 
 /** Input and output price of one model, USD per token. */
 export interface Price {
@@ -62,4 +64,40 @@ export function priceOf(prices: Map<string, Price>, litellmModel: string): Price
   if (direct) return direct;
   const slash = litellmModel.indexOf('/');
   return slash > 0 ? (prices.get(litellmModel.slice(slash + 1)) ?? null) : null;
+}
+
+/** LiteLLM's price map, loaded once in the background, priced by served model name. */
+export class PriceBook {
+  private prices: Map<string, Price> | null = null;
+  private loading = false;
+
+  /** Loads the map of the venv of `command` once (later calls do nothing); a failure is logged, never thrown. */
+  async load(command: string, log: Logger): Promise<void> {
+    if (this.prices || this.loading) return;
+    const file = findPriceMapFile(command);
+    if (!file) return;
+    this.loading = true;
+    try {
+      this.prices = await loadPriceMap(file);
+    } catch (err) {
+      log.warn({ err, file }, 'could not read LiteLLM price map; costs of streamed calls stay unknown');
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /**
+   * USD of a call to `model` (a served name, looked up in `served`) from its tokens; `null` when the
+   * model or its price is unknown (or the map is not loaded yet).
+   */
+  cost(
+    served: readonly ServedModel[] | undefined,
+    model: string,
+    tokensIn: number,
+    tokensOut: number,
+  ): number | null {
+    const m = served?.find((x) => x.name === model);
+    const price = m && this.prices ? priceOf(this.prices, m.litellmModel) : null;
+    return price ? tokensIn * price.input + tokensOut * price.output : null;
+  }
 }

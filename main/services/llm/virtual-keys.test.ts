@@ -1,4 +1,4 @@
-// Virtual keys: shape and entropy, hash-only storage, scope matching, revocation, spending.
+// Virtual keys: shape and entropy, hash-only storage, scope matching, revocation (cached lookups), spending.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,7 +6,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { openDatabase } from '../storage/database';
 import type { Db } from '../storage/database';
-import { hashKey, inScope, isVirtualKeyShape, randomBase62, VirtualKeys } from './virtual-keys';
+import {
+  hashKey,
+  inScope,
+  isVirtualKeyShape,
+  randomBase62,
+  SPEND_FLUSH_MS,
+  VirtualKeys,
+} from './virtual-keys';
 
 let dir: string;
 let db: Db;
@@ -69,6 +76,43 @@ describe('virtual keys', () => {
     expect(() => keys.mint({ owner: 'a', models: [] })).toThrow(/at least one allowed model/);
     expect(() => keys.mint({ owner: ' ', models: ['*'] })).toThrow(/owner/);
     expect(() => keys.mint({ owner: 'a', models: ['*'], rpm: 0 })).toThrow(/positive integer/);
+  });
+
+  it('spending counts at once for the budget and reaches the database within the flush interval', async () => {
+    const keys = new VirtualKeys(db);
+    const { key, record } = keys.mint({ owner: 'a', models: ['*'], budgetUsd: 1 });
+    keys.recordUse(record.id, 0.4, 1000);
+    keys.recordUse(record.id, 0.35, 2000);
+    expect(keys.lookup(key)).toMatchObject({ spentUsd: 0.75, lastUsedAt: 2000 });
+    const stored = () =>
+      db.prepare('SELECT spent_usd, last_used_at FROM virtual_keys WHERE id = ?').get(record.id) as {
+        spent_usd: number;
+        last_used_at: number | null;
+      };
+    await new Promise((r) => setTimeout(r, SPEND_FLUSH_MS + 150));
+    expect(stored()).toEqual({ spent_usd: 0.75, last_used_at: 2000 });
+    keys.recordUse(record.id, 0.25);
+    expect(keys.lookup(key)!.spentUsd).toBe(1);
+    keys.flush(); // what shutdown calls
+    expect(stored().spent_usd).toBe(1);
+    expect(keys.lookup(key)!.spentUsd).toBe(1);
+  });
+
+  it('a revocation by another connection or another instance shows on the next lookup', () => {
+    const keys = new VirtualKeys(db);
+    const a = keys.mint({ owner: 'agent-1', models: ['*'] });
+    const b = keys.mint({ owner: 'agent-1', models: ['*'] });
+    expect(keys.lookup(a.key)!.revokedAt).toBeNull(); // now cached
+    expect(keys.lookup(b.key)!.revokedAt).toBeNull();
+    const other = openDatabase(path.join(dir, 'agentdesk.db')); // e.g. another process
+    try {
+      expect(new VirtualKeys(other).revoke(a.record.id)).toBe(true);
+    } finally {
+      other.close();
+    }
+    expect(keys.lookup(a.key)!.revokedAt).toBeGreaterThan(0);
+    expect(new VirtualKeys(db).revoke(b.record.id)).toBe(true); // same connection, other instance
+    expect(keys.lookup(b.key)!.revokedAt).toBeGreaterThan(0);
   });
 
   it('scope: exact names, <provider>/*, and *', () => {

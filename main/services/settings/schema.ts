@@ -13,6 +13,7 @@ export const DEFAULT_SETTINGS: Settings = {
   start_hidden: false,
   stop_agents_on_quit: true,
   container_runtime: 'docker',
+  build_images_on_demand: true,
   litellm_command: null,
   trace_retention_days: 30,
 };

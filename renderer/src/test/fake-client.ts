@@ -1,8 +1,11 @@
 // A scripted stand-in for the core, for renderer unit tests only (stores, connection): the real client over a fake transport.
 import { createClient } from '../../../contract/client';
 import type { Client, Transport } from '../../../contract/client';
+import type { Agent, Framework } from '../../../contract/agents';
 import type { ErrorBody, Result } from '../../../contract/errors';
+import type { LlmStatus } from '../../../contract/llm';
 import type { CoreInfo, HealthReport, Settings } from '../../../contract/models';
+import type { TraceEvent } from '../../../contract/traces';
 
 /** A handler answers one channel: return a value, or throw {@link FakeCoreError} to answer `{ok:false}`. */
 export type FakeHandler = (input: unknown) => unknown;
@@ -64,12 +67,49 @@ export const SAMPLE_SETTINGS: Settings = {
   start_at_login: false,
   start_hidden: false,
   stop_agents_on_quit: true,
+  build_images_on_demand: true,
   container_runtime: 'docker',
   litellm_command: null,
   trace_retention_days: 30,
 };
 
-/** Builds a fake core with sample answers for system.health, system.info, settings.get and settings.update. */
+/** A LiteLLM that is ready with two models, behind a listening gateway (`llm.status`). */
+export const SAMPLE_LLM_STATUS: LlmStatus = {
+  litellm: {
+    state: 'ready',
+    detail: 'Serving 2 models on 127.0.0.1:41001.',
+    reloading: false,
+    pid: 5151,
+    port: 41001,
+    version: '1.74.0',
+    command: '/opt/agentdesk/.venv/litellm/bin/litellm',
+    ready_at: 10_000,
+    uptime_ms: 65_000,
+    restarts: 0,
+    recent_crashes: 0,
+    next_restart_at: null,
+    last_error: null,
+    stderr_tail: [
+      'INFO:     Started server process [5151]',
+      'INFO:     Uvicorn running on http://127.0.0.1:41001',
+    ],
+    models: ['scripted/gpt-test-mini', 'scripted/gpt-4o-mini'],
+    notes: ['openai: the key is missing'],
+    log_file: '/tmp/agentdesk-home/litellm/litellm.log',
+    config_file: '/tmp/agentdesk-home/litellm/config-1.yaml',
+  },
+  gateway: {
+    state: 'listening',
+    url: 'http://127.0.0.1:4100/v1',
+    port: 4100,
+    addresses: ['127.0.0.1'],
+    requests: 3,
+    inflight: 0,
+    detail: 'Listening on 127.0.0.1 port 4100',
+  },
+};
+
+/** Builds a fake core with sample answers for system.health, system.info, settings.get, settings.update and llm.status. */
 export function createFakeCore(): FakeCore {
   const handlers = new Map<string, FakeHandler>();
   const listeners = new Map<string, Set<(p: unknown) => void>>();
@@ -78,6 +118,7 @@ export function createFakeCore(): FakeCore {
   handlers.set('system.health', () => SAMPLE_HEALTH);
   handlers.set('system.info', () => SAMPLE_INFO);
   handlers.set('settings.get', () => settings);
+  handlers.set('llm.status', () => SAMPLE_LLM_STATUS);
   handlers.set('settings.update', (patch) => (settings = { ...settings, ...(patch as Partial<Settings>) }));
 
   const transport: Transport = {
@@ -106,4 +147,229 @@ export function createFakeCore(): FakeCore {
     calls,
     listenerCount: (event) => listeners.get(event)?.size ?? 0,
   };
+}
+
+// ---- Agents (features/agents, stores/agents) ----
+
+/** The built-in framework as `frameworks.list` answers it (resources/frameworks/builtin/manifest.json). */
+export const SAMPLE_FRAMEWORK: Framework = {
+  id: 'builtin',
+  label: 'Agent Desk runtime',
+  description: 'The built-in harness: a tool loop with shell and file tools.',
+  emoji: '🤖',
+  image: 'agentdesk/agent-base:1',
+  model_apis: ['openai-chat'],
+};
+
+/** An agent record as the core answers it (running on Docker, serving `scripted/gpt-test-mini`), with overrides. */
+export function sampleAgent(over: Partial<Agent> = {}): Agent {
+  const slug = over.slug ?? 'helper';
+  return {
+    id: '6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f',
+    slug,
+    name: 'Helper',
+    emoji: '🤖',
+    framework: 'builtin',
+    runtime: 'docker',
+    model: 'scripted/gpt-test-mini',
+    fallbacks: [],
+    memory_mib: 1024,
+    cpus: 1,
+    phase: 'running',
+    phase_reason: null,
+    phase_at: 20_000,
+    failed_log: [],
+    container: `agentdesk-${slug}`,
+    runtime_port: 41500,
+    key_prefix: 'AbCdEfGh',
+    created_at: 10_000,
+    running_since: 20_000,
+    archived_at: null,
+    ...over,
+  };
+}
+
+/**
+ * Installs a stateful fake of the `agents` and `frameworks` groups on `core`: `agents.list`, `create`
+ * (answers in `creating`; the test moves phases with `setPhase`), `start`, `stop`, `archive`, `restore`,
+ * `purge`, `logs`. Every change pushes `agents.changed` with the whole list, like the core.
+ */
+export function handleAgents(
+  core: FakeCore,
+  initial: Agent[] = [],
+): { agents: () => Agent[]; setPhase: (id: string, phase: Agent['phase'], over?: Partial<Agent>) => void } {
+  let agents = [...initial];
+  let clock = 100_000;
+  let ids = 0;
+  const push = (): void => core.emit('agents.changed', { agents: [...agents] });
+  const find = (input: unknown): Agent => {
+    const id = (input as { id: string }).id;
+    const a = agents.find((x) => x.id === id);
+    if (!a) throw new FakeCoreError({ code: 'NOT_FOUND', message: `No agent ${id}` });
+    return a;
+  };
+  const setPhase = (id: string, phase: Agent['phase'], over: Partial<Agent> = {}): void => {
+    clock += 1000;
+    agents = agents.map((a) => (a.id === id ? { ...a, phase, phase_at: clock, ...over } : a));
+    push();
+  };
+  const moved = (input: unknown, phase: Agent['phase'], over: Partial<Agent> = {}): Agent => {
+    const a = find(input);
+    setPhase(a.id, phase, over);
+    return find(input);
+  };
+  core.handle('frameworks.list', () => ({ frameworks: [SAMPLE_FRAMEWORK] }));
+  core.handle('agents.list', () => ({ agents: [...agents] }));
+  core.handle('agents.create', (input) => {
+    const i = input as { name: string; emoji?: string; model: string; fallbacks?: string[] };
+    ids += 1;
+    const slug = i.name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+    const agent = sampleAgent({
+      id: `00000000-0000-4000-8000-${String(ids).padStart(12, '0')}`,
+      slug,
+      name: i.name,
+      emoji: i.emoji ?? SAMPLE_FRAMEWORK.emoji,
+      model: i.model,
+      fallbacks: i.fallbacks ?? [],
+      phase: 'creating',
+      phase_at: (clock += 1000),
+      running_since: null,
+      runtime_port: null,
+    });
+    agents = [agent, ...agents];
+    push();
+    return agent;
+  });
+  core.handle('agents.start', (input) =>
+    moved(input, 'running', { running_since: clock, phase_reason: null }),
+  );
+  core.handle('agents.stop', (input) => moved(input, 'stopped', { running_since: null }));
+  core.handle('agents.archive', (input) =>
+    moved(input, 'archived', { archived_at: clock, running_since: null }),
+  );
+  core.handle('agents.restore', (input) =>
+    moved(input, 'running', { archived_at: null, running_since: clock }),
+  );
+  core.handle('agents.purge', (input) => {
+    const a = find(input);
+    agents = agents.filter((x) => x.id !== a.id);
+    push();
+    return { id: a.id, container_removed: true, files_removed: true, key_revoked: true };
+  });
+  core.handle('agents.logs', (input) => ({ id: find(input).id, lines: ['runtime listening on 8100'] }));
+  return { agents: () => [...agents], setPhase };
+}
+
+// ---- Chat and traces (features/chat, stores/chat, features/traces, stores/traces) ----
+
+/** A trace event (envelope v1) of {@link sampleAgent}, a `message_in` unless overridden. */
+export function sampleTraceEvent(
+  over: Partial<TraceEvent> & Pick<TraceEvent, 'id' | 'created_at'>,
+): TraceEvent {
+  return {
+    v: 1,
+    trace_id: 'turn-1',
+    parent_id: null,
+    agent_id: sampleAgent().id,
+    kind: 'message_in',
+    channel_id: 'chat',
+    thread_id: 'thread-1',
+    provider: null,
+    model: null,
+    duration_ms: null,
+    tokens_in: null,
+    tokens_out: null,
+    cost_usd: null,
+    error: null,
+    payload: { from: 'user', text: 'hello' },
+    ...over,
+  } as TraceEvent;
+}
+
+/** One scripted turn event: its name and data (as the runtime streams them). */
+export type ScriptedTurnEvent = [event: string, data: Record<string, unknown>];
+
+/** The turn the fake runtime plays for a message: `#tool` asks for `shell` (`echo hi`), `#fail` ends in an error. */
+export function scriptedTurn(text: string): ScriptedTurnEvent[] {
+  const events: ScriptedTurnEvent[] = [];
+  if (text.includes('#tool')) {
+    events.push(['tool_call', { id: 'call_1', name: 'shell', arguments: '{"command":"echo hi"}' }]);
+    events.push([
+      'tool_result',
+      { id: 'call_1', name: 'shell', output: 'hi\n', exit_code: 0, truncated: false, size: 3 },
+    ]);
+  }
+  if (text.includes('#fail'))
+    events.push(['error', { message: 'HTTP 502 from http://gw/v1/chat/completions: upstream down' }]);
+  else events.push(['text', { delta: 'Hel' }], ['text', { delta: 'lo' }]);
+  return events;
+}
+
+/**
+ * Installs a stateful fake of `agents.chat`, `agents.threads` and `agents.thread` for `agentId` on `core`:
+ * `chat` pushes the `agents.turn` events of {@link scriptedTurn} (`turn` first, `done` last unless it
+ * failed), stores the thread in OpenAI format, then answers — after `gate()` resolves, so a test can look
+ * at the turn mid-stream.
+ */
+export function handleChat(
+  core: FakeCore,
+  agentId: string,
+  gate: () => Promise<void> = () => Promise.resolve(),
+): { threads: Map<string, { updated_at: number; messages: Record<string, unknown>[] }> } {
+  const threads = new Map<string, { updated_at: number; messages: Record<string, unknown>[] }>();
+  let clock = 1_000_000;
+  let turns = 0;
+  core.handle('agents.threads', () => ({
+    threads: [...threads.entries()]
+      .map(([thread_id, t]) => ({
+        thread_id,
+        updated_at: t.updated_at,
+        title:
+          t.messages
+            .map((m) => (m.role === 'user' && typeof m.content === 'string' ? m.content : ''))
+            .find(Boolean) ?? '',
+      }))
+      .sort((a, b) => b.updated_at - a.updated_at),
+  }));
+  core.handle('agents.thread', (input) => {
+    const { thread_id } = input as { thread_id: string };
+    const t = threads.get(thread_id);
+    if (!t) throw new FakeCoreError({ code: 'NOT_FOUND', message: `No thread ${thread_id}` });
+    return { thread_id, messages: t.messages };
+  });
+  core.handle('agents.chat', async (input) => {
+    const { text, thread_id } = input as { id: string; text: string; thread_id: string };
+    const turn_id = `turn-${++turns}`;
+    const emit = (event: string, data: Record<string, unknown>) =>
+      core.emit('agents.turn', { agent_id: agentId, thread_id, turn_id, event, data });
+    emit('turn', { thread_id, turn_id });
+    const script = scriptedTurn(text);
+    const t = threads.get(thread_id) ?? { updated_at: 0, messages: [] };
+    t.messages.push({ role: 'user', content: text });
+    for (const [event, data] of script) emit(event, data);
+    if (script.some(([e]) => e === 'tool_call'))
+      t.messages.push(
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            {
+              id: 'call_1',
+              type: 'function',
+              function: { name: 'shell', arguments: '{"command":"echo hi"}' },
+            },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'call_1', content: 'hi\n' },
+      );
+    const failed = script.find(([e]) => e === 'error');
+    if (!failed) t.messages.push({ role: 'assistant', content: 'Hello' });
+    t.updated_at = clock += 1000;
+    threads.set(thread_id, t);
+    await gate();
+    if (failed) return { thread_id, turn_id, reply: null, error: String(failed[1].message) };
+    emit('done', { thread_id, turn_id, reply: 'Hello', steps: 1 });
+    return { thread_id, turn_id, reply: 'Hello', error: null };
+  });
+  return { threads };
 }

@@ -122,7 +122,7 @@ export function SettingsPage(): ReactElement {
           <SwitchField
             id={id('stop_agents_on_quit')}
             label="Stop agents when quitting"
-            hint="Otherwise their containers keep running after Agent Desk quits."
+            hint="Otherwise their containers keep running after Agent Desk quits — but they cannot reach any model until it runs again (the gateway lives in the app)."
             checked={draft.stop_agents_on_quit}
             onChange={(v) => edit('stop_agents_on_quit', v)}
             error={errors.stop_agents_on_quit}
@@ -140,6 +140,14 @@ export function SettingsPage(): ReactElement {
             options={RUNTIMES}
             onChange={(v) => edit('container_runtime', v)}
             error={errors.container_runtime}
+          />
+          <SwitchField
+            id={id('build_images_on_demand')}
+            label="Build images on demand"
+            hint="When an agent needs the base image and it is missing, build it (takes minutes). Otherwise import it with `agentdesk images import`."
+            checked={draft.build_images_on_demand}
+            onChange={(v) => edit('build_images_on_demand', v)}
+            error={errors.build_images_on_demand}
           />
           <InputField
             id={id('litellm_command')}

@@ -1,4 +1,4 @@
-// System view: health of keychain, Docker, Incus, LiteLLM and gateway, live, plus facts about the core.
+// System view: health of keychain, Docker, Incus, LiteLLM and gateway, live; LiteLLM/gateway details; facts about the core.
 import { useMemo } from 'react';
 import type { ReactElement } from 'react';
 import { RefreshIcon } from '../../components/Icons';
@@ -6,6 +6,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { selectComponents, selectSummary, systemStore, useSystem } from '../../stores/system';
 import { ComponentRow } from './ComponentRow';
 import { CoreInfoCard } from './CoreInfoCard';
+import { LlmPanel } from './LlmPanel';
 
 function CheckedAt({ at }: { at: number | null }): ReactElement | null {
   if (at === null) return null;
@@ -74,6 +75,7 @@ export function SystemPage(): ReactElement {
           <p className="muted">{loading || !error ? 'Checking components…' : 'No health report yet.'}</p>
         )}
       </section>
+      <LlmPanel />
       <CoreInfoCard info={info} error={infoError} />
     </>
   );

@@ -14,6 +14,7 @@ export const SETTINGS_FIELDS: readonly SettingsField[] = [
   'start_hidden',
   'stop_agents_on_quit',
   'container_runtime',
+  'build_images_on_demand',
   'litellm_command',
   'trace_retention_days',
 ];

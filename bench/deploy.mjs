@@ -1,0 +1,140 @@
+// Benchmark: agent create→running and restart (stop→start) on Docker and Incus through `agentdesk serve`,
+// against a plain `docker run` / `incus launch` of the same cached image as the floor. Writes bench/results/deploy.json.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { percentile, r1, writeResult } from './_machine.mjs';
+
+const root = path.resolve(import.meta.dirname, '..');
+const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+const IMAGE = 'agentdesk/agent-base:1';
+const KEY = 'sk-bench-upstream-key-0000000000000000';
+const KINDS = (process.env.BENCH_RUNTIMES ?? 'docker,incus').split(',');
+
+const stats = (xs) => ({ median: r1(percentile(xs, 50)), max: r1(Math.max(...xs)) });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function startUpstream() {
+  const child = spawn(process.execPath, [path.join(import.meta.dirname, '_upstream.mjs')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, BENCH_UPSTREAM_KEY: KEY },
+  });
+  return new Promise((resolve) => {
+    child.stdout.once('data', (c) => resolve({ child, url: String(c).trim() }));
+  });
+}
+
+function startServe(home) {
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'bin', 'agentdesk.cjs'), 'serve', '--port', '0', '--home', home],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, AGENTDESK_KEY_BENCH: KEY },
+    },
+  );
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (c) => {
+      buf += c;
+      const m = /(http:\/\/127\.0\.0\.1:\d+)\/#token=(\S+)/.exec(buf);
+      if (m) resolve({ child, base: m[1], token: m[2] });
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
+  });
+}
+
+/** Calls a contract method over HTTP; throws the error message on `ok: false`. */
+async function api(serve, channel, input = {}) {
+  const [g, m] = channel.split('.');
+  const res = await fetch(`${serve.base}/api/${g}/${m}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${serve.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+  const body = await res.json();
+  if (!body.ok) throw new Error(`${channel}: ${body.error.message}`);
+  return body.value;
+}
+
+async function waitPhase(serve, id, phase) {
+  for (;;) {
+    const a = await api(serve, 'agents.get', { id });
+    if (a.phase === phase) return a;
+    if (a.phase === 'failed') throw new Error(`agent failed: ${a.phase_reason}\n${a.failed_log.join('\n')}`);
+    await sleep(10);
+  }
+}
+
+function timeCli(cmd, args) {
+  const t0 = performance.now();
+  execFileSync(cmd, args, { stdio: 'ignore' });
+  return performance.now() - t0;
+}
+
+function floorRuns(kind) {
+  const times = [];
+  for (let i = 0; i < RUNS; i++) {
+    const name = `agentdesk-bench-floor-${process.pid}-${i}`;
+    if (kind === 'docker') {
+      times.push(timeCli('docker', ['run', '-d', '--name', name, IMAGE, 'sleep', '60']));
+      execFileSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
+    } else {
+      times.push(timeCli('incus', ['launch', IMAGE, name]));
+      execFileSync('incus', ['delete', '--force', name], { stdio: 'ignore' });
+    }
+  }
+  return times;
+}
+
+const upstream = await startUpstream();
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-bench-deploy-'));
+const serve = await startServe(home);
+const result = { runs: RUNS, image: IMAGE };
+try {
+  await api(serve, 'providers.add', {
+    type: 'openai-compatible',
+    id: 'bench',
+    name: 'Bench',
+    base_url: `${upstream.url}/v1`,
+  });
+  for (;;) {
+    const st = await api(serve, 'llm.status');
+    if (st.litellm.state === 'ready') break;
+    if (st.litellm.state === 'failed') throw new Error(st.litellm.last_error);
+    await sleep(200);
+  }
+  const model = (await api(serve, 'llm.status')).litellm.models[0];
+  for (const kind of KINDS) {
+    await api(serve, 'settings.update', { container_runtime: kind });
+    const create = [];
+    const restart = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      const a = await api(serve, 'agents.create', { name: `bench ${kind} ${i}`, model });
+      await waitPhase(serve, a.id, 'running');
+      create.push(performance.now() - t0);
+      const t1 = performance.now();
+      const again = await api(serve, 'agents.restart', { id: a.id });
+      if (again.phase !== 'running')
+        throw new Error(`restart left the agent ${again.phase}: ${again.phase_reason}`);
+      restart.push(performance.now() - t1);
+      await api(serve, 'agents.purge', { id: a.id });
+    }
+    result[kind] = {
+      create_to_running_ms: stats(create),
+      restart_ms: stats(restart),
+      floor_ms: stats(floorRuns(kind)),
+    };
+  }
+} finally {
+  serve.child.kill('SIGTERM');
+  await new Promise((r) => serve.child.once('exit', r));
+  upstream.child.kill();
+  fs.rmSync(home, { recursive: true, force: true });
+}
+result.baseline =
+  'floor_ms: a plain `docker run -d IMAGE sleep 60` / `incus launch IMAGE` of the same cached image, same run';
+result.goal = { docker_create_to_running_ms: 2000, incus_create_to_running_ms: 3000, restart_ms: 1000 };
+writeResult('deploy', result);

@@ -1,0 +1,216 @@
+// Shapes of the `agents`, `frameworks` and `images` groups: agent records, phases, deploy progress, base image.
+import { z } from 'zod';
+
+/**
+ * The phase of an agent (ARCHITECTURE §5 "Agent lifecycle"). Deploy: `creating → provisioning (image) →
+ * starting → verifying → running`; `stopping → stopped`; `failed` (with reason and log lines);
+ * `archiving → archived`, `restoring`, `purging` (Agents issue).
+ */
+export const AgentPhase = z.enum([
+  'creating',
+  'provisioning',
+  'starting',
+  'verifying',
+  'running',
+  'stopping',
+  'stopped',
+  'failed',
+  'archiving',
+  'archived',
+  'restoring',
+  'purging',
+]);
+export type AgentPhase = z.infer<typeof AgentPhase>;
+
+/** The deploy phases in order, for progress bars. */
+export const DEPLOY_PHASES = ['creating', 'provisioning', 'starting', 'verifying', 'running'] as const;
+
+/** Container engines an agent can run in. */
+export const RuntimeKindSchema = z.enum(['docker', 'incus']);
+
+/** An agent id (UUID v4 as the core makes them). */
+export const AgentId = z.string().uuid('must be an agent id (a UUID, see `agents.list`)');
+
+/** An agent as the UI and CLI see it. Holds no key: only the virtual key's 8-character prefix. */
+export const Agent = z.object({
+  id: z.string(),
+  /** Lowercase, digits and dashes; unique among agents that are not archived; names the container. */
+  slug: z.string(),
+  name: z.string(),
+  emoji: z.string(),
+  framework: z.string(),
+  runtime: RuntimeKindSchema,
+  /** `<provider-id>/<model-id>`, as LiteLLM serves it. */
+  model: z.string(),
+  /** Tried in order when the model fails (scope of the virtual key includes them). */
+  fallbacks: z.array(z.string()),
+  memory_mib: z.number().int(),
+  cpus: z.number(),
+  phase: AgentPhase,
+  /** Why the agent is in its phase (e.g. the failure), one line; `null` when there is nothing to say. */
+  phase_reason: z.string().nullable(),
+  /** UTC ms of the last phase change. */
+  phase_at: z.number().int(),
+  /** On `failed`: the last log lines of the container (up to 50), oldest first. */
+  failed_log: z.array(z.string()),
+  /** Container name in its runtime (`agentdesk-<slug>`). */
+  container: z.string(),
+  /** Host port on 127.0.0.1 where the agent's runtime answers; `null` while not running. */
+  runtime_port: z.number().int().nullable(),
+  /** First 8 random characters of the live virtual key (`sk-agentdesk-XXXXXXXX…`), `null` when none. */
+  key_prefix: z.string().nullable(),
+  created_at: z.number().int(),
+  /** UTC ms when the agent last entered `running`; `null` while it is not running. */
+  running_since: z.number().int().nullable(),
+  /** UTC ms of the archive, while `archived`; `null` otherwise. */
+  archived_at: z.number().int().nullable(),
+});
+export type Agent = z.infer<typeof Agent>;
+
+/** A name as typed: 1–64 characters after trimming, no control characters. */
+export const AgentName = z
+  .string()
+  .trim()
+  .min(1, 'the name is empty')
+  .max(64, 'the name is longer than 64 characters')
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'the name contains control characters');
+
+/** Input of `agents.create`. Defaults: the framework's emoji, the settings' runtime, 1024 MiB, 1 CPU. */
+export const AgentCreateInput = z
+  .object({
+    name: AgentName,
+    /** One emoji (a grapheme cluster); default = the framework's. */
+    emoji: z.string().min(1).max(32).optional(),
+    framework: z.string().min(1).default('builtin'),
+    runtime: RuntimeKindSchema.optional(),
+    model: z.string().min(3, 'must be `<provider-id>/<model-id>`'),
+    fallbacks: z.array(z.string().min(3)).max(5).default([]),
+    memory_mib: z.number().int().min(128).max(65536).default(1024),
+    cpus: z.number().min(0.1).max(64).default(1),
+  })
+  .strict();
+export type AgentCreateInput = z.input<typeof AgentCreateInput>;
+
+/** `{id}` input of per-agent methods. */
+export const AgentRef = z.object({ id: AgentId }).strict();
+
+/** Input of `agents.logs`. */
+export const AgentLogsInput = z
+  .object({ id: AgentId, tail: z.number().int().min(1).max(5000).default(200) })
+  .strict();
+
+/** Output of `agents.logs`. */
+export const AgentLogs = z.object({ id: z.string(), lines: z.array(z.string()) });
+
+/** Output of `agents.purge`: what was removed (orphans are tolerated). */
+export const AgentRemoved = z.object({
+  id: z.string(),
+  container_removed: z.boolean(),
+  files_removed: z.boolean(),
+  key_revoked: z.boolean(),
+});
+
+/** `agents.changed` event: every agent, as `agents.list` answers. */
+export const AgentsChanged = z.object({ agents: z.array(Agent) });
+
+/** `agents.progress` event: a step inside a phase (image build, waiting for health …). */
+export const AgentProgress = z.object({
+  id: z.string(),
+  phase: AgentPhase,
+  /** 0–1 within the whole deploy, or `null` when unknown. */
+  fraction: z.number().min(0).max(1).nullable(),
+  message: z.string(),
+});
+export type AgentProgress = z.infer<typeof AgentProgress>;
+
+/** A framework (harness) an agent can run (resources/frameworks/<id>/manifest.json). */
+export const Framework = z.object({
+  id: z.string(),
+  label: z.string(),
+  description: z.string(),
+  /** Default emoji of its agents. */
+  emoji: z.string(),
+  image: z.string(),
+  /** Model APIs it can drive (`openai-chat`, `anthropic-messages`, `openai-responses`). */
+  model_apis: z.array(z.string()),
+});
+export type Framework = z.infer<typeof Framework>;
+
+/** Presence of the base image in one runtime. */
+export const ImageState = z.object({
+  runtime: RuntimeKindSchema,
+  ref: z.string(),
+  /** `null` when the runtime could not be asked (its detail says why). */
+  present: z.boolean().nullable(),
+  building: z.boolean(),
+  detail: z.string(),
+});
+
+/** Output of `images.status`. */
+export const ImagesStatus = z.object({ images: z.array(ImageState) });
+
+/** Input of `images.build`: the runtimes to import into (default: every reachable one). */
+export const ImagesBuildInput = z.object({ runtimes: z.array(RuntimeKindSchema).min(1).optional() }).strict();
+
+/** Input of `images.import` / `images.export`: an absolute path of a tarball on the core's machine. */
+export const ImageFileInput = z
+  .object({
+    file: z
+      .string()
+      .min(1)
+      .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'must be an absolute path'),
+    runtimes: z.array(RuntimeKindSchema).min(1).optional(),
+  })
+  .strict();
+
+/** `images.progress` event. */
+export const ImageProgress = z.object({
+  step: z.string(),
+  fraction: z.number().min(0).max(1).nullable(),
+  message: z.string(),
+});
+
+/** Input of `agents.chat`: one message to the agent; the turn streams as `agents.turn` events. */
+export const AgentChatInput = z
+  .object({
+    id: AgentId,
+    text: z.string().min(1, 'the message is empty').max(100_000),
+    /** Continue this thread; omitted = a new thread. */
+    thread_id: z.string().min(1).max(128).optional(),
+  })
+  .strict();
+
+/** Output of `agents.chat`, when the turn has ended. */
+export const AgentChatResult = z.object({
+  thread_id: z.string(),
+  turn_id: z.string(),
+  /** The final reply, `null` when the turn ended with an error. */
+  reply: z.string().nullable(),
+  /** The turn's error (step limit, model failure …), `null` on success. */
+  error: z.string().nullable(),
+});
+
+/** `agents.turn` event: one event of a running turn, as the runtime streamed it (resources/agent-runtime/PROTOCOL.md). */
+export const AgentTurnEvent = z.object({
+  agent_id: z.string(),
+  thread_id: z.string(),
+  turn_id: z.string(),
+  /** `turn`, `text`, `tool_call`, `tool_result`, `error`, `done`. */
+  event: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+
+/** Input of `agents.thread`. */
+export const AgentThreadInput = z.object({ id: AgentId, thread_id: z.string().min(1).max(128) }).strict();
+
+/** A thread as the chat pane shows it: messages in OpenAI format (user, assistant with tool_calls, tool). */
+export const AgentThread = z.object({
+  thread_id: z.string(),
+  messages: z.array(z.record(z.string(), z.unknown())),
+});
+
+/** Output of `agents.threads`: the agent's threads, newest first. */
+export const AgentThreads = z.object({
+  threads: z.array(z.object({ thread_id: z.string(), updated_at: z.number().int(), title: z.string() })),
+});

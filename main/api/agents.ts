@@ -1,0 +1,52 @@
+// Handlers for the `agents`, `frameworks` and `images` groups.
+import type { AgentService } from '../services/agents/agent-service';
+import { toAppError } from '../services/agents/agent-service';
+import type { ChatRelay } from '../services/agents/chat-relay';
+import type { FrameworkManifest } from '../services/agents/frameworks';
+import { toFramework } from '../services/agents/frameworks';
+import type { Handlers } from '../transport/dispatch';
+import type { ImagesFacade } from './images-facade';
+
+/**
+ * Builds the `agents` handlers. Engine errors become UNAVAILABLE with the fix; `chat`, `threads` and
+ * `thread` go through the chat relay (its errors are AppErrors already).
+ */
+export function agentsHandlers(agents: AgentService, chat: ChatRelay): Handlers['agents'] {
+  const guard = async <T>(p: Promise<T>): Promise<T> => {
+    try {
+      return await p;
+    } catch (err) {
+      throw toAppError(err);
+    }
+  };
+  return {
+    list: () => ({ agents: agents.list() }),
+    create: (input) => agents.create(input),
+    get: ({ id }) => agents.get(id),
+    start: ({ id }) => guard(agents.start(id)),
+    stop: ({ id }) => guard(agents.stop(id)),
+    restart: ({ id }) => guard(agents.restart(id)),
+    logs: async ({ id, tail }) => ({ id, lines: await agents.logs(id, tail) }),
+    archive: ({ id }) => guard(agents.archive(id)),
+    restore: ({ id }) => guard(agents.restore(id)),
+    chat: (input) => chat.chat(input),
+    threads: async ({ id }) => ({ threads: await chat.threads(id) }),
+    thread: ({ id, thread_id }) => chat.thread(id, thread_id),
+    purge: ({ id }) => guard(agents.purge(id)),
+  };
+}
+
+/** Builds the `frameworks` handlers from the loaded manifests. */
+export function frameworksHandlers(frameworks: Map<string, FrameworkManifest>): Handlers['frameworks'] {
+  return { list: () => ({ frameworks: [...frameworks.values()].map(toFramework) }) };
+}
+
+/** Builds the `images` handlers. */
+export function imagesHandlers(images: ImagesFacade): Handlers['images'] {
+  return {
+    status: () => images.status(),
+    build: ({ runtimes }) => images.build(runtimes),
+    export: ({ file }) => images.exportTo(file),
+    import: ({ file, runtimes }) => images.importFrom(file, runtimes),
+  };
+}

@@ -1,0 +1,18 @@
+// What the `images` handlers need from the image service (implemented over ImageService in the composition root).
+import type { z } from 'zod';
+import type { ImagesStatus } from '../../contract/agents';
+import type { RuntimeKind } from '../services/runtimes/container-runtime';
+
+type Status = z.infer<typeof ImagesStatus>;
+
+/** The base image as the `images` group sees it. Errors: AppError (UNAVAILABLE, INVALID_INPUT, CONFLICT). */
+export interface ImagesFacade {
+  /** Presence per runtime; a runtime that cannot be asked answers `present: null` with why. */
+  status(): Promise<Status>;
+  /** Builds (minutes) and imports into `runtimes` (default: every reachable one). */
+  build(runtimes?: RuntimeKind[]): Promise<Status>;
+  /** Writes the image to `file`; answers its size in bytes. */
+  exportTo(file: string): Promise<{ file: string; bytes: number }>;
+  /** Imports from a tarball written by {@link exportTo}. */
+  importFrom(file: string, runtimes?: RuntimeKind[]): Promise<Status>;
+}

@@ -1,0 +1,243 @@
+// Composition of the container side: runtimes, base image, frameworks and the agent service (issue 5).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { z } from 'zod';
+import type { ImagesStatus } from '../../contract/agents';
+import { AppError } from '../../contract/errors';
+import type { ImagesFacade } from '../api/images-facade';
+import type { EventBus } from '../platform/event-bus';
+import type { Logger } from '../platform/logging';
+import { agentRuntimeDir, appRoot, resourcesDir } from '../platform/paths';
+import { agentFolder } from '../services/agents/agent-folder';
+import { AgentRepository } from '../services/agents/agent-repository';
+import { AgentService } from '../services/agents/agent-service';
+import { ChatRelay } from '../services/agents/chat-relay';
+import { loadFrameworks } from '../services/agents/frameworks';
+import type { FrameworkManifest } from '../services/agents/frameworks';
+import { BASE_IMAGE_REF, ImageService } from '../services/images/base-image';
+import type { LlmService } from '../services/llm/llm-service';
+import type { VirtualKeys } from '../services/llm/virtual-keys';
+import type { ProviderRepository } from '../services/providers/provider-repository';
+import type { ContainerRuntime, RuntimeKind } from '../services/runtimes/container-runtime';
+import { RUNTIME_KINDS } from '../services/runtimes/container-runtime';
+import { DockerRuntime } from '../services/runtimes/docker/docker-runtime';
+import { IncusRuntime } from '../services/runtimes/incus/incus-runtime';
+import type { SettingsStore } from '../services/settings/settings-store';
+import type { TraceRecorder } from '../services/traces/trace-recorder';
+import type { TurnWindows } from '../services/traces/turn-windows';
+import type { Db } from '../services/storage/database';
+
+/** What the container side needs from the rest of the core. */
+export interface AgentsWiringDeps {
+  home: string;
+  db: Db;
+  keys: VirtualKeys;
+  llm: LlmService;
+  providers: ProviderRepository;
+  settings: SettingsStore;
+  bus: EventBus;
+  log: Logger;
+  /** The trace recorder (lifecycle and chat events go there) and the relayed turns (issue 6). */
+  traces: { recorder: TraceRecorder; turns: TurnWindows };
+}
+
+/** The container side, built (no I/O yet). */
+export interface AgentsWiring {
+  agents: AgentService;
+  /** Chat turns to the agents' runtimes, and their threads. */
+  chat: ChatRelay;
+  /** The folder of an agent: `<data>/agents/<id>`, its archive folder while archived; `null` when unknown. */
+  folderOf(id: string): string | null;
+  images: ImagesFacade;
+  frameworks: Map<string, FrameworkManifest>;
+  runtimes: Partial<Record<RuntimeKind, ContainerRuntime>>;
+  shutdown(): Promise<void>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Where the base image recipe lives: `AGENTDESK_IMAGE_RECIPE_DIR`, else `scripts/images` of the app root.
+ * Its build cache: `AGENTDESK_IMAGE_CACHE`, else `<data>/images`.
+ */
+function imageDirs(home: string): { scriptsDir: string; cacheDir: string } {
+  return {
+    scriptsDir: process.env.AGENTDESK_IMAGE_RECIPE_DIR ?? path.join(appRoot(), 'scripts', 'images'),
+    cacheDir: process.env.AGENTDESK_IMAGE_CACHE ?? path.join(home, 'images'),
+  };
+}
+
+/** Builds runtimes, image service, frameworks and the agent service with plain constructors. */
+export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
+  const log = d.log.child({ service: 'agents' });
+  const runtimes: Partial<Record<RuntimeKind, ContainerRuntime>> = {
+    docker: new DockerRuntime({ log: log.child({ runtime: 'docker' }) }),
+    incus: new IncusRuntime({ log: log.child({ runtime: 'incus' }) }),
+  };
+  const { scriptsDir, cacheDir } = imageDirs(d.home);
+  const imageService = new ImageService({
+    runtimes,
+    scriptsDir,
+    cacheDir,
+    log: log.child({ service: 'images' }),
+    onProgress: (p) =>
+      d.bus.emit('images.progress', { step: p.kind, fraction: p.fraction, message: p.message }),
+  });
+  // AGENTDESK_FRAMEWORKS_DIR: another manifests folder (tests, framework authors).
+  const loaded = loadFrameworks(
+    process.env.AGENTDESK_FRAMEWORKS_DIR ?? path.join(resourcesDir(), 'frameworks'),
+  );
+  for (const e of loaded.errors) log.error({ error: e }, 'framework manifest skipped');
+
+  const repo = new AgentRepository(d.db);
+  const folderOf = (id: string): string | null => {
+    const row = repo.get(id);
+    if (!row) return null;
+    return row.phase === 'archived' && row.archive_dir ? row.archive_dir : agentFolder(d.home, id).root;
+  };
+  const { recorder, turns } = d.traces;
+  const agents = new AgentService(repo, {
+    dataDir: d.home,
+    instanceId: crypto.createHash('sha256').update(path.resolve(d.home)).digest('hex').slice(0, 16),
+    runtimes,
+    frameworks: loaded.frameworks,
+    keys: d.keys,
+    keysOf: {
+      prefixOf: (id) => d.keys.get(id)?.prefix ?? null,
+      liveAgentKeys: () => d.keys.list().filter((k) => k.revokedAt === null && UUID.test(k.owner)),
+      revoke: (id) => d.keys.revoke(id),
+    },
+    images: {
+      present: async (kind, ref) => (await imageService.status(kind)).present && ref === BASE_IMAGE_REF,
+      build: (kind, onProgress) => {
+        if (!d.settings.get().build_images_on_demand) return null;
+        const off = d.bus.on('images.progress', (p) => onProgress(p.fraction, p.message));
+        return imageService.build([kind]).finally(off);
+      },
+    },
+    gateway: {
+      port: () => d.llm.gateway.port,
+      addBind: (address) => d.llm.gateway.addBind(address),
+    },
+    runtimeBundleDir: () => agentRuntimeDir(),
+    providerIds: () => d.providers.list().map((p) => p.id),
+    defaultRuntime: () => d.settings.get().container_runtime,
+    stopOnShutdown: () => d.settings.get().stop_agents_on_quit,
+    onChange: (list) => d.bus.emit('agents.changed', { agents: list }),
+    onProgress: (p) => d.bus.emit('agents.progress', p),
+    onTransition: (t) => {
+      if (t.from === t.to) return;
+      try {
+        recorder.record({
+          v: 1,
+          id: crypto.randomUUID(),
+          trace_id: null,
+          parent_id: null,
+          created_at: t.at,
+          agent_id: t.id,
+          kind: 'lifecycle',
+          channel_id: null,
+          thread_id: null,
+          provider: null,
+          model: null,
+          duration_ms: null,
+          tokens_in: null,
+          tokens_out: null,
+          cost_usd: null,
+          error: t.to === 'failed' ? t.reason : null,
+          payload: { from_phase: t.from, to_phase: t.to, reason: t.reason },
+        });
+      } catch (err) {
+        log.error({ err, agent: t.id }, 'lifecycle event could not be traced');
+      }
+    },
+    log,
+  });
+  const chat = new ChatRelay({
+    agent: (id) => agents.get(id),
+    folderOf,
+    record: (e) => recorder.record(e),
+    turns,
+    emit: (e) => d.bus.emit('agents.turn', e),
+    log: log.child({ service: 'chat' }),
+  });
+
+  const status = async (): Promise<z.infer<typeof ImagesStatus>> => {
+    const images = await Promise.all(
+      RUNTIME_KINDS.map(async (kind) => {
+        try {
+          const st = await imageService.status(kind);
+          return {
+            runtime: kind,
+            ref: st.ref,
+            present: st.present,
+            building: st.building,
+            detail: st.present ? 'present' : 'missing',
+          };
+        } catch (err) {
+          return {
+            runtime: kind,
+            ref: BASE_IMAGE_REF,
+            present: null,
+            building: false,
+            detail: (err as Error).message,
+          };
+        }
+      }),
+    );
+    return { images };
+  };
+  const reachable = async (wanted?: RuntimeKind[]): Promise<RuntimeKind[]> => {
+    const st = await status();
+    const kinds = wanted ?? st.images.filter((i) => i.present !== null).map((i) => i.runtime);
+    const down = st.images.filter((i) => kinds.includes(i.runtime) && i.present === null);
+    if (down.length)
+      throw new AppError('UNAVAILABLE', down.map((i) => `${i.runtime}: ${i.detail}`).join('; '));
+    if (kinds.length === 0) throw new AppError('UNAVAILABLE', 'Neither Docker nor Incus is reachable');
+    return kinds;
+  };
+
+  const images: ImagesFacade = {
+    status,
+    build: async (wanted) => {
+      const kinds = await reachable(wanted);
+      if (!fs.existsSync(scriptsDir))
+        throw new AppError(
+          'UNAVAILABLE',
+          `The image recipe is missing (${scriptsDir}); reinstall Agent Desk`,
+        );
+      const building = imageService.build(kinds);
+      // Refusals (not root, no debootstrap) come at once; a real build takes minutes and reports by event.
+      const early = await Promise.race([
+        building.then(() => 'done' as const),
+        new Promise<'running'>((r) => setTimeout(() => r('running'), 500)),
+      ]);
+      if (early === 'running')
+        building.catch((err: Error) => log.error({ err: err.message }, 'image build failed'));
+      return status();
+    },
+    exportTo: async (file) => {
+      await imageService.exportTo(file);
+      return { file, bytes: fs.statSync(file).size };
+    },
+    importFrom: async (file, wanted) => {
+      if (!fs.existsSync(file)) throw new AppError('NOT_FOUND', `No file at ${file}`);
+      await imageService.importFrom(file, await reachable(wanted));
+      return status();
+    },
+  };
+
+  return {
+    agents,
+    chat,
+    folderOf,
+    images,
+    frameworks: loaded.frameworks,
+    runtimes,
+    shutdown: async () => {
+      await agents.shutdown();
+      await Promise.allSettled(Object.values(runtimes).map((r) => r.close()));
+    },
+  };
+}

@@ -1,0 +1,340 @@
+// `agentdesk agents list|create|start|stop|restart|logs|archive|restore|purge|chat`: non-interactive agents.
+import crypto from 'node:crypto';
+import { Command, InvalidArgumentError } from 'commander';
+import type { Agent } from '../../contract/agents';
+import type { Client } from '../../contract/client';
+import { AppError } from '../../contract/errors';
+import { table } from './providers-format';
+import type { RunnerIo } from './command-runner';
+import { commandRunner, printer } from './command-runner';
+
+/** The CLI's io plus what `purge` needs to ask for confirmation. */
+export interface AgentsIo extends RunnerIo {
+  /** True when stdin and stdout are a terminal (a question can be asked). */
+  interactive(): boolean;
+  /** Asks a yes/no question on the terminal; `true` for y/yes. */
+  confirm(question: string): Promise<boolean>;
+}
+
+/** How long ago `at` (UTC ms) was, e.g. `5 min`, `3 h`, `2 d`. */
+export function ago(at: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - at) / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  if (s < 86_400) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} d`;
+}
+
+/** The agents as an aligned table (archived last). */
+export function formatAgents(agents: Agent[], now = Date.now()): string {
+  if (agents.length === 0)
+    return 'No agents yet. Create one with `agentdesk agents create --name NAME --model MODEL`.';
+  const rows = [...agents]
+    .sort((a, b) => Number(a.phase === 'archived') - Number(b.phase === 'archived'))
+    .map((a) => [
+      `${a.emoji} ${a.name}`,
+      a.slug,
+      a.model,
+      a.runtime,
+      a.phase,
+      a.phase === 'running' && a.running_since
+        ? ago(a.running_since, now)
+        : a.archived_at
+          ? `${ago(a.archived_at, now)} ago`
+          : '',
+      a.phase_reason ?? '',
+    ]);
+  return table(['AGENT', 'SLUG', 'MODEL', 'RUNTIME', 'PHASE', 'UPTIME', 'NOTE'], rows);
+}
+
+/**
+ * Finds an agent by id, slug or name (case-insensitive); live agents win over archived ones.
+ * @throws AppError NOT_FOUND listing the valid names.
+ */
+export async function findAgent(c: Client, ref: string): Promise<Agent> {
+  const { agents } = await c.agents.list({});
+  const low = ref.toLowerCase();
+  const matches = agents.filter((a) => a.id === ref || a.slug === low || a.name.toLowerCase() === low);
+  const found = matches.find((a) => a.phase !== 'archived') ?? matches[0];
+  if (!found)
+    throw new AppError(
+      'NOT_FOUND',
+      `No agent "${ref}"; agents: ${agents.map((a) => a.slug).join(', ') || 'none (create one first)'}`,
+    );
+  return found;
+}
+
+/** Where `agents chat` writes: the reply to `out` as it streams, tool activity and errors to `err`. */
+export interface ChatStreamIo {
+  out: { write(text: string): unknown };
+  err: { write(text: string): unknown };
+}
+
+/**
+ * Sends `text` to `agent` and streams the turn: text deltas to `io.out` as they arrive (`agents.turn`
+ * events), each tool call and result as one line on `io.err`. When the client delivers no events (a
+ * transport without them), the reply is printed whole when the turn ends.
+ * @returns the turn's result; a turn error is in `error` (the caller sets the exit code).
+ * @throws AppError from `agents.chat` (agent not running: CONFLICT naming its phase; runtime down: UNAVAILABLE).
+ */
+export async function chatAndStream(
+  c: Client,
+  agent: Agent,
+  text: string,
+  io: ChatStreamIo,
+  threadId: string = crypto.randomUUID(),
+): Promise<{ thread_id: string; turn_id: string; reply: string | null; error: string | null }> {
+  let streamed = false;
+  let endsWithNewline = true;
+  let off: () => void = () => {};
+  try {
+    off = c.on('agents.turn', (e) => {
+      if (e.agent_id !== agent.id || e.thread_id !== threadId) return;
+      const d = e.data;
+      if (e.event === 'text' && typeof d.delta === 'string' && d.delta) {
+        streamed = true;
+        endsWithNewline = d.delta.endsWith('\n');
+        io.out.write(d.delta);
+      } else if (e.event === 'tool_call') {
+        const args = typeof d.arguments === 'string' ? d.arguments : JSON.stringify(d.arguments);
+        io.err.write(`[tool] ${String(d.name)} ${args}\n`);
+      } else if (e.event === 'tool_result') {
+        io.err.write(`[tool] ${String(d.name)} exit ${String(d.exit_code)}, ${String(d.size)} bytes\n`);
+      }
+    });
+  } catch {
+    off = () => {}; // this transport has no events: the reply is printed at the end
+  }
+  try {
+    const r = await c.agents.chat({ id: agent.id, text, thread_id: threadId });
+    if (streamed && !endsWithNewline) io.out.write('\n');
+    if (!streamed && r.reply !== null) io.out.write(`${r.reply}\n`);
+    return r;
+  } finally {
+    off();
+  }
+}
+
+/** Waits until the agent leaves the transient phases; returns it. */
+async function settle(c: Client, id: string): Promise<Agent> {
+  const transient = new Set([
+    'creating',
+    'provisioning',
+    'starting',
+    'verifying',
+    'stopping',
+    'restoring',
+    'archiving',
+    'purging',
+  ]);
+  for (;;) {
+    const a = await c.agents.get({ id });
+    if (!transient.has(a.phase)) return a;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function positiveNumber(label: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${label} must be a positive number`);
+    return n;
+  };
+}
+
+/** Builds the `agents` command tree (see {@link commandRunner} for exit codes). */
+export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined): Command {
+  const cmd = new Command('agents')
+    .description('create, start, stop, chat with, archive, restore and purge agents')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
+  cmd.option('--home <dir>', 'data directory');
+  const run = commandRunner(io, cmd, globalHome);
+  const print = printer(io);
+  const done = (json: boolean, a: Agent) => {
+    print(
+      json,
+      a,
+      `${a.emoji} ${a.name} (${a.slug}): ${a.phase}${a.phase_reason ? ` — ${a.phase_reason}` : ''}`,
+    );
+    if (!json && a.phase === 'failed' && a.failed_log.length)
+      io.err.write(`last log lines:\n${a.failed_log.map((l) => `  ${l}`).join('\n')}\n`);
+    return a.phase === 'failed' ? 1 : 0;
+  };
+
+  cmd
+    .command('list')
+    .description('list agents (archived ones last)')
+    .option('--json', 'print JSON')
+    .action((o: { json?: boolean }) =>
+      run(
+        'list',
+        async (c, json) => {
+          const { agents } = await c.agents.list({});
+          print(json, { agents }, formatAgents(agents));
+        },
+        Boolean(o.json),
+      )(),
+    );
+
+  cmd
+    .command('create')
+    .description('create an agent and deploy it (waits until it runs or fails)')
+    .requiredOption('--name <name>', 'display name (its slug names the container)')
+    .requiredOption(
+      '--model <model>',
+      'a served model, <provider-id>/<model-id> (see `agentdesk agents models`)',
+    )
+    .option('--emoji <emoji>', 'one emoji (default: the framework’s)')
+    .option('--framework <id>', 'framework (harness)', 'builtin')
+    .option('--runtime <kind>', 'docker or incus (default: the setting)')
+    .option('--memory <mib>', 'memory limit in MiB', positiveNumber('--memory'))
+    .option('--cpus <n>', 'CPU limit', positiveNumber('--cpus'))
+    .option('--no-wait', 'return once the agent is recorded')
+    .option('--json', 'print JSON')
+    .action(
+      (o: {
+        name: string;
+        model: string;
+        emoji?: string;
+        framework: string;
+        runtime?: 'docker' | 'incus';
+        memory?: number;
+        cpus?: number;
+        wait: boolean;
+        json?: boolean;
+      }) =>
+        run(
+          'create',
+          async (c, json) => {
+            const served = (await c.llm.status({})).litellm.models;
+            if (served.length && !served.includes(o.model))
+              throw new AppError(
+                'INVALID_INPUT',
+                `--model: "${o.model}" is not served; served models: ${served.join(', ')}`,
+              );
+            const a = await c.agents.create({
+              name: o.name,
+              model: o.model,
+              framework: o.framework,
+              ...(o.emoji ? { emoji: o.emoji } : {}),
+              ...(o.runtime ? { runtime: o.runtime } : {}),
+              ...(o.memory ? { memory_mib: Math.round(o.memory) } : {}),
+              ...(o.cpus ? { cpus: o.cpus } : {}),
+            });
+            return done(json, o.wait ? await settle(c, a.id) : a);
+          },
+          Boolean(o.json),
+        )(),
+    );
+
+  cmd
+    .command('models')
+    .description('the models an agent can use (served by LiteLLM now)')
+    .action(() =>
+      run('models', async (c) => {
+        const { models } = (await c.llm.status({})).litellm;
+        print(
+          false,
+          null,
+          models.length ? models.join('\n') : 'No model is served yet: add a provider first.',
+        );
+      })(),
+    );
+
+  const simple = (name: 'start' | 'stop' | 'restart' | 'archive' | 'restore', description: string) =>
+    cmd
+      .command(name)
+      .description(description)
+      .argument('<agent>', 'id, slug or name')
+      .option('--json', 'print JSON')
+      .action((ref: string, o: { json?: boolean }) =>
+        run(
+          name,
+          async (c, json) => {
+            const a = await findAgent(c, ref);
+            await c.agents[name]({ id: a.id });
+            return done(json, await settle(c, a.id));
+          },
+          Boolean(o.json),
+        )(),
+      );
+  simple('start', 'start a stopped agent (a failed one is deployed again)');
+  simple('stop', 'stop an agent');
+  simple('restart', 'stop then start an agent');
+  simple('archive', 'stop, rename and set aside an agent; its key is revoked, its files kept');
+  simple('restore', 'bring an archived agent back with a new key (a taken name gets -2, -3 …)');
+
+  cmd
+    .command('logs')
+    .description('the last lines its container wrote')
+    .argument('<agent>', 'id, slug or name')
+    .option('--tail <n>', 'lines', positiveNumber('--tail'), 200)
+    .action((ref: string, o: { tail: number }) =>
+      run('logs', async (c) => {
+        const a = await findAgent(c, ref);
+        const { lines } = await c.agents.logs({ id: a.id, tail: Math.round(o.tail) });
+        print(false, null, lines.join('\n'));
+      })(),
+    );
+
+  cmd
+    .command('chat')
+    .description('send a message to a running agent and stream its reply to stdout (tool calls on stderr)')
+    .argument('<agent>', 'id, slug or name')
+    .argument('<text...>', 'the message (words are joined with spaces)')
+    .option('--thread <id>', 'continue this thread (default: a new one; its id is printed on stderr)')
+    .option('--json', 'print the result as JSON when the turn ends instead of streaming')
+    .action((ref: string, words: string[], o: { thread?: string; json?: boolean }) =>
+      run(
+        'chat',
+        async (c, json) => {
+          const a = await findAgent(c, ref);
+          const quiet = { write: () => true };
+          const r = await chatAndStream(c, a, words.join(' '), json ? { out: quiet, err: quiet } : io, o.thread);
+          if (json) print(true, r, '');
+          else io.err.write(`[thread ${r.thread_id}]\n`);
+          if (r.error !== null) {
+            if (!json) io.err.write(`error: ${r.error}\n`);
+            return 1;
+          }
+        },
+        Boolean(o.json),
+      )(),
+    );
+
+  cmd
+    .command('purge')
+    .description('remove an agent for good: container, files, traces, key and record')
+    .argument('<agent>', 'id, slug or name')
+    .option('--yes', 'do not ask (required when not on a terminal)')
+    .option('--json', 'print JSON')
+    .action((ref: string, o: { yes?: boolean; json?: boolean }) =>
+      run(
+        'purge',
+        async (c, json) => {
+          const a = await findAgent(c, ref);
+          if (!o.yes) {
+            if (!io.interactive())
+              throw new AppError(
+                'INVALID_INPUT',
+                `purging ${a.slug} deletes its files for good: add --yes to confirm`,
+              );
+            if (
+              !(await io.confirm(
+                `Purge ${a.emoji} ${a.name} (${a.slug}) with its container, files and traces?`,
+              ))
+            ) {
+              io.err.write('not purged\n');
+              return 1;
+            }
+          }
+          const r = await c.agents.purge({ id: a.id });
+          print(json, r, `purged ${a.slug}`);
+        },
+        Boolean(o.json),
+      )(),
+    );
+
+  return cmd;
+}

@@ -1,0 +1,47 @@
+// Shared by the CLI's command groups: run an action against the data dir's core, print, map errors to exit codes.
+import type { Command } from 'commander';
+import type { Client } from '../../contract/client';
+import { isAppError } from '../../contract/errors';
+import { resolveDataDir } from '../platform/paths';
+import { withCoreClient } from './core-client';
+import { NotRunningError } from './http-client';
+
+/** Where the CLI writes and how it sets its exit code (the process by default; buffers in tests). */
+export interface RunnerIo {
+  out: { write(text: string): unknown };
+  err: { write(text: string): unknown };
+  setExitCode(code: number): void;
+}
+
+/** An error as one line (AppError messages are one line already; others may carry newlines). */
+export function oneLine(e: unknown): string {
+  const message = isAppError(e) || e instanceof Error ? e.message : String(e);
+  return message.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/**
+ * Makes the `run` of a command group: `run(name, action, json)()` runs `action` against the core of
+ * the data dir (`--home` of `cmd`, then of the program, AGENTDESK_HOME, the app's), started in-process
+ * when none runs; the action's number is the exit code (default 0). Errors print
+ * `agentdesk <group> <name>: <message>` and exit 1 (2 when a core exists but does not answer).
+ */
+export function commandRunner(io: RunnerIo, cmd: Command, globalHome: () => string | undefined) {
+  return (name: string, action: (client: Client, json: boolean) => Promise<number | void>, json = false) =>
+    async (): Promise<void> => {
+      try {
+        const home = resolveDataDir(cmd.opts<{ home?: string }>().home ?? globalHome());
+        const code = await withCoreClient(home, (client) => action(client, json));
+        io.setExitCode(code ?? 0);
+      } catch (e) {
+        io.err.write(`agentdesk ${cmd.name()} ${name}: ${oneLine(e)}\n`);
+        io.setExitCode(e instanceof NotRunningError ? 2 : 1);
+      }
+    };
+}
+
+/** Prints `value` as JSON (`json`) or `text`, with a trailing newline. */
+export function printer(io: RunnerIo) {
+  return (json: boolean, value: unknown, text: string): void => {
+    io.out.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+  };
+}

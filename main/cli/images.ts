@@ -1,0 +1,115 @@
+// `agentdesk images status|build|export|import`: the base image agents run from, offline.
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import type { Client } from '../../contract/client';
+import type { RunnerIo } from './command-runner';
+import { commandRunner, printer } from './command-runner';
+
+type Status = Awaited<ReturnType<Client['images']['status']>>;
+
+/** One line per runtime: `docker  agentdesk/agent-base:1  present`. */
+export function formatImages(st: Status): string {
+  return st.images
+    .map((i) => {
+      const state = i.building
+        ? 'building…'
+        : i.present === null
+          ? `unknown (${i.detail})`
+          : i.present
+            ? 'present'
+            : 'missing';
+      return `${i.runtime.padEnd(7)} ${i.ref.padEnd(24)} ${state}`;
+    })
+    .join('\n');
+}
+
+/** Polls `images.status` every second until no build runs; prints a dot line per 10 s when `progress`. */
+async function waitBuilt(c: Client, io: RunnerIo, progress: boolean): Promise<Status> {
+  const t0 = Date.now();
+  let lastNote = 0;
+  for (;;) {
+    const st = await c.images.status({});
+    if (!st.images.some((i) => i.building)) return st;
+    if (progress && Date.now() - lastNote >= 10_000) {
+      io.err.write(`building the base image… ${Math.round((Date.now() - t0) / 1000)} s\n`);
+      lastNote = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Builds the `images` command tree (see {@link commandRunner} for exit codes). */
+export function imagesCommand(io: RunnerIo, globalHome: () => string | undefined): Command {
+  const cmd = new Command('images')
+    .description('the base image agents run from: status, build, export and import (offline)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
+  cmd.option('--home <dir>', 'data directory');
+  const run = commandRunner(io, cmd, globalHome);
+  const print = printer(io);
+  const runtimeOpt = () =>
+    new Option('--runtime <kind...>', 'only this container runtime').choices(['docker', 'incus']);
+
+  cmd
+    .command('status')
+    .description('whether the base image is present in Docker and Incus')
+    .option('--json', 'print JSON')
+    .action((o: { json?: boolean }) =>
+      run(
+        'status',
+        async (c, json) => {
+          const st = await c.images.status({});
+          print(json, st, formatImages(st));
+          return st.images.some((i) => i.present) ? 0 : 1;
+        },
+        Boolean(o.json),
+      )(),
+    );
+
+  cmd
+    .command('build')
+    .description('build the base image with debootstrap (needs root; minutes) and import it')
+    .addOption(runtimeOpt())
+    .option('--json', 'print JSON')
+    .action((o: { json?: boolean; runtime?: ('docker' | 'incus')[] }) =>
+      run(
+        'build',
+        async (c, json) => {
+          await c.images.build(o.runtime ? { runtimes: o.runtime } : {});
+          const st = await waitBuilt(c, io, !json);
+          print(json, st, formatImages(st));
+          const wanted = st.images.filter((i) => !o.runtime || o.runtime.includes(i.runtime));
+          return wanted.every((i) => i.present !== false) ? 0 : 1;
+        },
+        Boolean(o.json),
+      )(),
+    );
+
+  cmd
+    .command('export')
+    .description('write the base image to a tarball, to carry it to a machine with no network')
+    .argument('<file>')
+    .action((file: string) =>
+      run('export', async (c) => {
+        const r = await c.images.export({ file: path.resolve(file) });
+        print(false, null, `wrote ${r.file} (${Math.round(r.bytes / 1024 / 1024)} MiB)`);
+      })(),
+    );
+
+  cmd
+    .command('import')
+    .description('import the base image from a tarball made by `agentdesk images export`')
+    .argument('<file>')
+    .addOption(runtimeOpt())
+    .action((file: string, o: { runtime?: ('docker' | 'incus')[] }) =>
+      run('import', async (c) => {
+        const st = await c.images.import({
+          file: path.resolve(file),
+          ...(o.runtime ? { runtimes: o.runtime } : {}),
+        });
+        print(false, null, formatImages(st));
+      })(),
+    );
+
+  return cmd;
+}

@@ -1,0 +1,204 @@
+// Agent rows and their phase transitions in the app database (migration 004). Holds no key, only a key id.
+import type { Agent, AgentPhase } from '../../../contract/agents';
+import type { RuntimeKind } from '../runtimes/container-runtime';
+import type { Db } from '../storage/database';
+
+/** An agent row as stored. */
+export interface AgentRow {
+  id: string;
+  slug: string;
+  name: string;
+  emoji: string;
+  framework: string;
+  runtime: RuntimeKind;
+  model: string;
+  /** JSON array of model names. */
+  fallbacks: string;
+  memory_mib: number;
+  cpus: number;
+  phase: AgentPhase;
+  phase_reason: string | null;
+  /** UTC ms. */
+  phase_at: number;
+  /** JSON array of log lines. */
+  failed_log: string;
+  container: string;
+  runtime_port: number | null;
+  key_id: string | null;
+  created_at: number;
+  running_since: number | null;
+  /** While archived: `<data>/archive/<slug>-<UTC timestamp>`. */
+  archive_dir: string | null;
+}
+
+/** Phases in which an agent's slug is taken and its container may exist. */
+export const LIVE_PHASES: readonly AgentPhase[] = [
+  'creating',
+  'provisioning',
+  'starting',
+  'verifying',
+  'running',
+  'stopping',
+  'stopped',
+  'failed',
+  'archiving',
+  'restoring',
+  'purging',
+];
+
+/** Phases a deploy or start passes through; a core that stops in one of them left work half-way. */
+export const TRANSIENT_PHASES: readonly AgentPhase[] = [
+  'creating',
+  'provisioning',
+  'starting',
+  'verifying',
+  'stopping',
+];
+
+/**
+ * Reads and writes agents (synchronous, better-sqlite3). {@link setPhase} records the transition in
+ * `agent_transitions` in the same transaction, so the phase on disk is always the one being acted on.
+ */
+export class AgentRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Every agent, newest first. */
+  list(): AgentRow[] {
+    return this.db.prepare('SELECT * FROM agents ORDER BY created_at DESC, rowid DESC').all() as AgentRow[];
+  }
+
+  get(id: string): AgentRow | undefined {
+    return this.db.prepare('SELECT * FROM agents WHERE id = ?').get(id) as AgentRow | undefined;
+  }
+
+  /** The agent that is not archived and has `slug`, or `undefined`. */
+  findLiveBySlug(slug: string): AgentRow | undefined {
+    return this.db.prepare("SELECT * FROM agents WHERE slug = ? AND phase <> 'archived'").get(slug) as
+      AgentRow | undefined;
+  }
+
+  /** Inserts a new agent and its first transition. @throws SqliteError when the slug is taken. */
+  insert(row: AgentRow): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO agents (id, slug, name, emoji, framework, runtime, model, fallbacks, memory_mib, cpus,
+             phase, phase_reason, phase_at, failed_log, container, runtime_port, key_id, created_at, running_since,
+             archive_dir)
+           VALUES (@id, @slug, @name, @emoji, @framework, @runtime, @model, @fallbacks, @memory_mib, @cpus,
+             @phase, @phase_reason, @phase_at, @failed_log, @container, @runtime_port, @key_id, @created_at,
+             @running_since, @archive_dir)`,
+        )
+        .run(row);
+      this.logTransition(row.id, null, row.phase, row.phase_reason, row.phase_at);
+    })();
+  }
+
+  /**
+   * Moves an agent to `phase` (and applies `patch`) and records the transition, in one transaction.
+   * @returns the updated row, or `undefined` when the agent no longer exists.
+   */
+  setPhase(
+    id: string,
+    phase: AgentPhase,
+    reason: string | null,
+    patch: Partial<Pick<AgentRow, 'failed_log' | 'runtime_port' | 'key_id' | 'running_since'>> = {},
+    now = Date.now(),
+  ): AgentRow | undefined {
+    return this.db.transaction(() => {
+      const before = this.get(id);
+      if (!before) return undefined;
+      const next: AgentRow = { ...before, ...patch, phase, phase_reason: reason, phase_at: now };
+      this.db
+        .prepare(
+          `UPDATE agents SET phase = @phase, phase_reason = @phase_reason, phase_at = @phase_at,
+             failed_log = @failed_log, runtime_port = @runtime_port, key_id = @key_id,
+             running_since = @running_since WHERE id = @id`,
+        )
+        .run(next);
+      if (before.phase !== phase) this.logTransition(id, before.phase, phase, reason, now);
+      return next;
+    })();
+  }
+
+  /** Changes fields that are not the phase (no transition recorded). */
+  update(
+    id: string,
+    patch: Partial<
+      Pick<AgentRow, 'runtime_port' | 'key_id' | 'running_since' | 'slug' | 'container' | 'archive_dir'>
+    >,
+  ): void {
+    const before = this.get(id);
+    if (!before) return;
+    this.db
+      .prepare(
+        `UPDATE agents SET runtime_port = @runtime_port, key_id = @key_id, running_since = @running_since,
+           slug = @slug, container = @container, archive_dir = @archive_dir WHERE id = @id`,
+      )
+      .run({ ...before, ...patch });
+  }
+
+  /** Deletes the agent and its transitions. */
+  delete(id: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM agent_transitions WHERE agent_id = ?').run(id);
+      this.db.prepare('DELETE FROM agents WHERE id = ?').run(id);
+    })();
+  }
+
+  /** The transitions of an agent, oldest first. */
+  transitions(
+    id: string,
+  ): { from_phase: AgentPhase | null; to_phase: AgentPhase; reason: string | null; at: number }[] {
+    return this.db
+      .prepare(
+        'SELECT from_phase, to_phase, reason, at FROM agent_transitions WHERE agent_id = ? ORDER BY seq',
+      )
+      .all(id) as {
+      from_phase: AgentPhase | null;
+      to_phase: AgentPhase;
+      reason: string | null;
+      at: number;
+    }[];
+  }
+
+  private logTransition(
+    id: string,
+    from: AgentPhase | null,
+    to: AgentPhase,
+    reason: string | null,
+    at: number,
+  ): void {
+    this.db
+      .prepare(
+        'INSERT INTO agent_transitions (agent_id, from_phase, to_phase, reason, at) VALUES (?, ?, ?, ?, ?)',
+      )
+      .run(id, from, to, reason, at);
+  }
+}
+
+/** The DTO of a row (JSON columns parsed; the key prefix looked up by the caller). */
+export function toAgent(row: AgentRow, keyPrefix: string | null): Agent {
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    emoji: row.emoji,
+    framework: row.framework,
+    runtime: row.runtime,
+    model: row.model,
+    fallbacks: JSON.parse(row.fallbacks) as string[],
+    memory_mib: row.memory_mib,
+    cpus: row.cpus,
+    phase: row.phase,
+    phase_reason: row.phase_reason,
+    phase_at: row.phase_at,
+    failed_log: JSON.parse(row.failed_log) as string[],
+    container: row.container,
+    runtime_port: row.runtime_port,
+    key_prefix: keyPrefix,
+    created_at: row.created_at,
+    running_since: row.running_since,
+    archived_at: row.phase === 'archived' ? row.phase_at : null,
+  };
+}

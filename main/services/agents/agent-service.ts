@@ -1,0 +1,506 @@
+// Agents: create with validation, deploy in the background, start/stop/restart, archive/restore/purge, rollback on failure.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { Agent, AgentCreateInput, AgentPhase } from '../../../contract/agents';
+import { AgentCreateInput as CreateSchema } from '../../../contract/agents';
+import { AppError } from '../../../contract/errors';
+import type { Logger } from '../../platform/logging';
+import type { ContainerRuntime, RuntimeEvent, RuntimeKind } from '../runtimes/container-runtime';
+import { RUNTIME_KINDS, RuntimeUnavailableError } from '../runtimes/container-runtime';
+import { agentFolder, removeAgentFolder } from './agent-folder';
+import { archiveAgent, restoreAgent } from './archiver';
+import type { ArchiverDeps } from './archiver';
+import type { AgentRepository, AgentRow } from './agent-repository';
+import { toAgent } from './agent-repository';
+import { Deployer, DeployError } from './deployer';
+import type { DeployerDeps } from './deployer';
+import type { FrameworkManifest } from './frameworks';
+import { containerNameOf, isSingleEmoji, slugOf } from './naming';
+import { reconcileAgents } from './reconcile';
+
+/** What the agent service needs beyond the deployer's deps. */
+export interface AgentServiceDeps extends Omit<DeployerDeps, 'setPhase' | 'progress' | 'runtime'> {
+  runtimes: Partial<Record<RuntimeKind, ContainerRuntime>>;
+  frameworks: Map<string, FrameworkManifest>;
+  /** Provider ids that exist now (a model is `<provider-id>/<model-id>`). */
+  providerIds: () => string[];
+  /** Runtime for new agents when the input names none (the `container_runtime` setting). */
+  defaultRuntime: () => RuntimeKind;
+  /** Whether agents stop when the core shuts down (the `stop_agents_on_quit` setting). */
+  stopOnShutdown: () => boolean;
+  keysOf: {
+    prefixOf(keyId: string): string | null;
+    liveAgentKeys(): { id: string; owner: string }[];
+    revoke(id: string): boolean;
+  };
+  onChange: (agents: Agent[]) => void;
+  onProgress: (p: { id: string; phase: AgentPhase; fraction: number | null; message: string }) => void;
+  /**
+   * Called after each phase is written (`from` = `null` at creation; `at` = UTC ms), for the lifecycle
+   * trace. Must not throw.
+   */
+  onTransition?: (t: {
+    id: string;
+    from: AgentPhase | null;
+    to: AgentPhase;
+    reason: string | null;
+    at: number;
+  }) => void;
+  log: Logger;
+}
+
+/** Phases in which the gateway accepts the agent's key. */
+const CALLING_PHASES: ReadonlySet<AgentPhase> = new Set(['starting', 'verifying', 'running']);
+
+/**
+ * The agents of this machine (ARCHITECTURE §5 "Agent lifecycle"). One operation at a time per agent
+ * (a queue per id); every phase is written to the DB before it is acted on; a failed deploy rolls back
+ * (container removed, key revoked) and leaves the record in `failed` with the reason and the last 50
+ * log lines, so the user can read them and retry with `start`.
+ */
+export class AgentService {
+  private readonly deployer: Deployer;
+  private readonly queues = new Map<string, Promise<unknown>>();
+  /** Agents with an operation in progress: runtime events about them are ours, not news. */
+  private readonly busy = new Set<string>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly repo: AgentRepository,
+    private readonly d: AgentServiceDeps,
+  ) {
+    this.deployer = new Deployer({
+      ...d,
+      runtime: (kind) => this.runtime(kind),
+      setPhase: (id, phase, reason, patch) => this.setPhase(id, phase, reason, patch),
+      progress: (id, phase, fraction, message) => d.onProgress({ id, phase, fraction, message }),
+    });
+  }
+
+  /** Reconciles the DB with every reachable runtime, then follows their events. Never throws for an engine that is down. */
+  async init(): Promise<void> {
+    for (const kind of RUNTIME_KINDS) {
+      const rt = this.d.runtimes[kind];
+      if (!rt) continue;
+      try {
+        await rt.ping();
+      } catch (err) {
+        this.d.log.warn(
+          { runtime: kind, err: (err as Error).message },
+          'runtime not reachable; agents on it are not reconciled',
+        );
+        continue;
+      }
+      await reconcileAgents({
+        kind,
+        rt,
+        instanceId: this.d.instanceId,
+        repo: this.repo,
+        keys: this.d.keysOf,
+        log: this.d.log,
+        setPhase: (...a) => this.setPhase(...a),
+      });
+      this.unsubscribe.push(rt.events((e) => this.onRuntimeEvent(e)));
+    }
+    this.emitChange();
+  }
+
+  /** Every agent, newest first. */
+  list(): Agent[] {
+    return this.repo.list().map((r) => this.dto(r));
+  }
+
+  /** @throws AppError NOT_FOUND */
+  get(id: string): Agent {
+    return this.dto(this.row(id));
+  }
+
+  /** `null` when the key's owner may call the gateway; otherwise why not. Owners that are not agents are not judged. */
+  refusal(owner: string): string | null {
+    const row = this.repo.get(owner);
+    if (!row || CALLING_PHASES.has(row.phase)) return null;
+    return `The agent "${row.name}" is ${row.phase}`;
+  }
+
+  /**
+   * Validates and records a new agent (`creating`), then deploys it in the background.
+   * @throws AppError INVALID_INPUT naming the field and the valid values; CONFLICT when the slug is taken.
+   */
+  create(raw: AgentCreateInput): Agent {
+    const input = CreateSchema.parse(raw);
+    const fw = this.d.frameworks.get(input.framework);
+    if (!fw)
+      throw new AppError(
+        'INVALID_INPUT',
+        `framework: "${input.framework}" is not a framework; valid: ${[...this.d.frameworks.keys()].join(', ')}`,
+      );
+    const emoji = input.emoji ?? fw.emoji;
+    if (!isSingleEmoji(emoji)) throw new AppError('INVALID_INPUT', `emoji: "${emoji}" is not one emoji`);
+    const runtime = input.runtime ?? this.d.defaultRuntime();
+    if (!this.d.runtimes[runtime])
+      throw new AppError(
+        'INVALID_INPUT',
+        `runtime: ${runtime} is not available here; valid: ${Object.keys(this.d.runtimes).join(', ')}`,
+      );
+    const providers = this.d.providerIds();
+    for (const [field, model] of [
+      ['model', input.model],
+      ...input.fallbacks.map((m, i) => [`fallbacks.${i}`, m]),
+    ] as const) {
+      const provider = model.split('/')[0] ?? '';
+      if (!model.includes('/') || !providers.includes(provider))
+        throw new AppError(
+          'INVALID_INPUT',
+          `${field}: "${model}" must be <provider-id>/<model-id> with a provider that exists; providers: ${providers.join(', ') || 'none (add one first)'}`,
+        );
+    }
+    const slug = slugOf(input.name);
+    const taken = this.repo.findLiveBySlug(slug);
+    if (taken)
+      throw new AppError(
+        'CONFLICT',
+        `An agent named "${taken.name}" already uses the name ${slug}; choose another name`,
+      );
+    const now = Date.now();
+    const row: AgentRow = {
+      id: crypto.randomUUID(),
+      slug,
+      name: input.name,
+      emoji,
+      framework: fw.id,
+      runtime,
+      model: input.model,
+      fallbacks: JSON.stringify(input.fallbacks),
+      memory_mib: input.memory_mib,
+      cpus: input.cpus,
+      phase: 'creating',
+      phase_reason: null,
+      phase_at: now,
+      failed_log: '[]',
+      container: containerNameOf(slug),
+      runtime_port: null,
+      key_id: null,
+      created_at: now,
+      running_since: null,
+      archive_dir: null,
+    };
+    this.repo.insert(row);
+    this.d.onTransition?.({ id: row.id, from: null, to: 'creating', reason: null, at: now });
+    this.emitChange();
+    void this.enqueue(row.id, () => this.runDeploy(row.id));
+    return this.dto(row);
+  }
+
+  /** Starts a stopped agent, or deploys again a failed one whose container was rolled back. @throws AppError NOT_FOUND, CONFLICT */
+  async start(id: string): Promise<Agent> {
+    return this.enqueue(id, async () => {
+      const row = this.row(id);
+      if (row.phase === 'running') return this.dto(row);
+      if (row.phase !== 'stopped' && row.phase !== 'failed')
+        throw new AppError('CONFLICT', `The agent is ${row.phase}; it can be started when stopped or failed`);
+      const rt = this.runtime(row.runtime);
+      const exists = await rt.inspect(row.container).catch(() => null);
+      if (!exists || (row.phase === 'failed' && !row.key_id)) {
+        this.setPhase(id, 'creating', null, { failed_log: '[]' });
+        await this.runDeploy(id);
+      } else {
+        this.setPhase(id, 'starting', null, { failed_log: '[]' });
+        try {
+          await this.deployer.startContainer(row, this.framework(row));
+          this.setPhase(id, 'running', null, { running_since: Date.now() });
+        } catch (err) {
+          await this.fail(id, err, false);
+        }
+      }
+      return this.get(id);
+    });
+  }
+
+  /** Stops a running (or failed, still present) agent. @throws AppError NOT_FOUND, CONFLICT, UNAVAILABLE */
+  async stop(id: string): Promise<Agent> {
+    return this.enqueue(id, async () => {
+      const row = this.row(id);
+      if (row.phase === 'stopped') return this.dto(row);
+      if (row.phase !== 'running' && row.phase !== 'failed')
+        throw new AppError('CONFLICT', `The agent is ${row.phase}; it can be stopped when running`);
+      try {
+        await this.deployer.stop(row);
+      } catch (err) {
+        await this.fail(id, err, false);
+      }
+      return this.get(id);
+    });
+  }
+
+  /**
+   * Archives a running, stopped or failed agent (see {@link archiveAgent}).
+   * @throws AppError NOT_FOUND, CONFLICT (wrong phase), UNAVAILABLE (engine down); a failed rename leaves it live.
+   */
+  async archive(id: string): Promise<Agent> {
+    return this.enqueue(id, async () => {
+      const row = this.row(id);
+      if (!['running', 'stopped', 'failed'].includes(row.phase))
+        throw new AppError(
+          'CONFLICT',
+          `The agent is ${row.phase}; it can be archived when running, stopped or failed`,
+        );
+      try {
+        await archiveAgent(this.archiverDeps(), row, this.framework(row));
+      } catch (err) {
+        throw toAppError(err);
+      }
+      return this.get(id);
+    });
+  }
+
+  /**
+   * Restores an archived agent under a free name with a new virtual key, and starts it (deploys it
+   * anew when its container is gone). @throws AppError NOT_FOUND, CONFLICT (not archived)
+   */
+  async restore(id: string): Promise<Agent> {
+    return this.enqueue(id, async () => {
+      const row = this.row(id);
+      if (row.phase !== 'archived') throw new AppError('CONFLICT', `The agent is ${row.phase}, not archived`);
+      try {
+        const present = await restoreAgent(this.archiverDeps(), row, this.framework(row));
+        if (!present) {
+          this.setPhase(id, 'creating', 'Its container was gone: deploying it again', { failed_log: '[]' });
+          await this.runDeploy(id);
+        }
+      } catch (err) {
+        await this.fail(id, err, false);
+      }
+      return this.get(id);
+    });
+  }
+
+  private archiverDeps(): ArchiverDeps {
+    return {
+      dataDir: this.d.dataDir,
+      repo: this.repo,
+      deployer: this.deployer,
+      runtime: (kind) => this.runtime(kind),
+      keys: this.d.keys,
+      setPhase: (id, phase, reason, patch) => this.setPhase(id, phase, reason, patch),
+      log: this.d.log,
+    };
+  }
+
+  /** Stops then starts. */
+  async restart(id: string): Promise<Agent> {
+    const row = this.row(id);
+    if (row.phase === 'running') await this.stop(id);
+    return this.start(id);
+  }
+
+  /** The last `tail` lines of the agent's container. @throws AppError NOT_FOUND, UNAVAILABLE */
+  async logs(id: string, tail: number): Promise<string[]> {
+    const row = this.row(id);
+    try {
+      return await this.runtime(row.runtime).logs(row.container, { tail });
+    } catch (err) {
+      throw toAppError(err);
+    }
+  }
+
+  /**
+   * Removes an agent for good: container (if any), folder, key, record. Tolerates orphans (a record
+   * whose container is gone, a folder already deleted). @throws AppError NOT_FOUND, UNAVAILABLE
+   */
+  async purge(
+    id: string,
+  ): Promise<{ id: string; container_removed: boolean; files_removed: boolean; key_revoked: boolean }> {
+    return this.enqueue(id, async () => {
+      const row = this.row(id);
+      // An archived record stays archived until deleted: its slug may belong to a live agent by now.
+      if (row.phase !== 'archived') this.setPhase(id, 'purging', null);
+      let containerRemoved = false;
+      try {
+        const rt = this.runtime(row.runtime);
+        containerRemoved = (await rt.inspect(row.container)) !== null;
+        if (containerRemoved) await rt.remove(row.container);
+      } catch (err) {
+        this.setPhase(id, 'failed', `Removing the container failed: ${(err as Error).message}`);
+        throw toAppError(err);
+      }
+      const keyRevoked = this.d.keys.revokeOwner(id) > 0;
+      let filesRemoved = removeAgentFolder(agentFolder(this.d.dataDir, id));
+      if (row.archive_dir && fs.existsSync(row.archive_dir)) {
+        fs.rmSync(row.archive_dir, { recursive: true, force: true });
+        filesRemoved = true;
+      }
+      this.repo.delete(id);
+      this.emitChange();
+      return {
+        id,
+        container_removed: containerRemoved,
+        files_removed: filesRemoved,
+        key_revoked: keyRevoked,
+      };
+    });
+  }
+
+  /** Stops following runtimes; stops running agents unless the user keeps them running. Waits for operations in progress. */
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    for (const u of this.unsubscribe.splice(0)) u();
+    await Promise.allSettled([...this.queues.values()]);
+    if (!this.d.stopOnShutdown()) return;
+    const running = this.repo.list().filter((r) => r.phase === 'running');
+    await Promise.allSettled(running.map((r) => this.deployer.stop(r, 'Stopped when Agent Desk quit')));
+  }
+
+  private async runDeploy(id: string): Promise<void> {
+    const row = this.row(id);
+    try {
+      await this.deployer.deploy(row, this.framework(row));
+    } catch (err) {
+      await this.fail(id, err, true);
+    }
+  }
+
+  /**
+   * `failed` with the reason and the last 50 log lines. A deploy also rolls back first (container
+   * removed, key revoked), so an agent shown as failed has nothing left running; a crash before the
+   * phase is written is repaired by reconciliation (a deploy phase with no container → failed).
+   */
+  private async fail(id: string, err: unknown, rollback: boolean): Promise<void> {
+    const row = this.repo.get(id);
+    if (!row) return;
+    const e = err as Error;
+    const reason = e instanceof DeployError && e.hint ? `${e.message}. ${e.hint}` : e.message;
+    this.d.log.warn({ agent: id, phase: row.phase, err: e.message }, 'agent operation failed');
+    let lines: string[] = [];
+    try {
+      lines = await this.runtime(row.runtime).logs(row.container, { tail: 50 });
+    } catch {
+      /* no container, or the engine is down: no lines */
+    }
+    if (rollback) {
+      try {
+        await this.runtime(row.runtime).remove(row.container);
+      } catch (rmErr) {
+        this.d.log.error(
+          { agent: id, err: (rmErr as Error).message },
+          'rollback could not remove the container',
+        );
+      }
+      this.d.keys.revokeOwner(id);
+    }
+    this.setPhase(id, 'failed', reason, {
+      failed_log: JSON.stringify(lines.slice(-50)),
+      runtime_port: null,
+      running_since: null,
+      ...(rollback ? { key_id: null } : {}),
+    });
+  }
+
+  private onRuntimeEvent(e: RuntimeEvent): void {
+    const id = e.labels['agentdesk.agent_id'];
+    if (!id || this.busy.has(id) || this.closed) return;
+    const row = this.repo.get(id);
+    if (!row || row.container !== e.name) return;
+    if (e.action === 'stop' && row.phase === 'running') {
+      const code = e.exitCode ?? null;
+      const clean = code === 0 || code === 143;
+      this.setPhase(
+        id,
+        clean ? 'stopped' : 'failed',
+        `The container stopped outside Agent Desk${code !== null ? ` (exit code ${code})` : ''}`,
+        {
+          runtime_port: null,
+          running_since: null,
+        },
+      );
+    } else if (e.action === 'remove' && LIVE_WITH_CONTAINER.has(row.phase)) {
+      this.setPhase(
+        id,
+        'failed',
+        'The container was removed outside Agent Desk; start the agent to deploy it again',
+        {
+          runtime_port: null,
+          running_since: null,
+          key_id: null,
+        },
+      );
+      this.d.keys.revokeOwner(id);
+    } else if (e.action === 'start' && row.phase === 'stopped') {
+      void this.start(id).catch(() => {});
+    }
+  }
+
+  private async enqueue<T>(id: string, op: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(id) ?? Promise.resolve();
+    const next = prev
+      .catch(() => {})
+      .then(async () => {
+        this.busy.add(id);
+        try {
+          return await op();
+        } finally {
+          this.busy.delete(id);
+        }
+      });
+    this.queues.set(id, next);
+    void next
+      .finally(() => {
+        if (this.queues.get(id) === next) this.queues.delete(id);
+      })
+      .catch(() => {});
+    return next;
+  }
+
+  private setPhase(
+    id: string,
+    phase: AgentPhase,
+    reason: string | null,
+    patch: Partial<Pick<AgentRow, 'failed_log' | 'runtime_port' | 'key_id' | 'running_since'>> = {},
+  ): AgentRow {
+    const from = this.repo.get(id)?.phase ?? null;
+    const row = this.repo.setPhase(id, phase, reason, patch);
+    if (!row) throw new AppError('NOT_FOUND', `The agent ${id} no longer exists`);
+    this.d.onTransition?.({ id, from, to: phase, reason, at: row.phase_at });
+    this.emitChange();
+    return row;
+  }
+
+  private emitChange(): void {
+    this.d.onChange(this.list());
+  }
+
+  private row(id: string): AgentRow {
+    const row = this.repo.get(id);
+    if (!row) throw new AppError('NOT_FOUND', `No agent with id ${id}; see \`agents.list\``);
+    return row;
+  }
+
+  private framework(row: AgentRow): FrameworkManifest {
+    const fw = this.d.frameworks.get(row.framework);
+    if (!fw)
+      throw new DeployError(
+        `The framework "${row.framework}" is not installed; installed: ${[...this.d.frameworks.keys()].join(', ')}`,
+      );
+    return fw;
+  }
+
+  private runtime(kind: RuntimeKind): ContainerRuntime {
+    const rt = this.d.runtimes[kind];
+    if (!rt) throw new DeployError(`The ${kind} runtime is not available in this app`);
+    return rt;
+  }
+
+  private dto(row: AgentRow): Agent {
+    return toAgent(row, row.key_id ? this.d.keysOf.prefixOf(row.key_id) : null);
+  }
+}
+
+const LIVE_WITH_CONTAINER: ReadonlySet<AgentPhase> = new Set(['running', 'stopped']);
+
+/** Engine errors as contract errors (UNAVAILABLE with the fix for an engine that is down). */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof RuntimeUnavailableError)
+    return new AppError('UNAVAILABLE', `${err.message}. ${err.fix}`);
+  return new AppError('INTERNAL', (err as Error).message);
+}

@@ -1,0 +1,134 @@
+// Reconciliation at start: the DB's agents against the containers a runtime reports, repaired both ways.
+import type { AgentPhase } from '../../../contract/agents';
+import type { Logger } from '../../platform/logging';
+import type { ContainerInfo, ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
+import { LABELS } from '../runtimes/container-runtime';
+import type { AgentRepository, AgentRow } from './agent-repository';
+import { TRANSIENT_PHASES } from './agent-repository';
+
+/** What reconciliation needs. */
+export interface ReconcileDeps {
+  kind: RuntimeKind;
+  rt: ContainerRuntime;
+  /** Only containers with this {@link LABELS.instance} are this core's (another data dir may share the engine). */
+  instanceId: string;
+  repo: AgentRepository;
+  /** `liveAgentKeys`: unrevoked keys whose owner is shaped like an agent id (a UUID). */
+  keys: { liveAgentKeys(): { id: string; owner: string }[]; revoke(id: string): boolean };
+  log: Logger;
+  setPhase: (
+    id: string,
+    phase: AgentPhase,
+    reason: string | null,
+    patch?: Partial<Pick<AgentRow, 'failed_log' | 'runtime_port' | 'key_id' | 'running_since'>>,
+  ) => AgentRow;
+}
+
+/** What reconciliation changed, for logs and tests. */
+export interface ReconcileReport {
+  failedDeploys: string[];
+  markedStopped: string[];
+  markedRunning: string[];
+  markedFailed: string[];
+  orphanContainers: string[];
+  revokedKeys: string[];
+}
+
+/**
+ * Repairs what a crash or an outside hand left (ARCHITECTURE §5): a deploy left half-way (never ran) →
+ * `failed` with its container removed and key revoked; `stopping` → stopped; `running` whose container
+ * is gone → `failed`, stopped → `stopped`; `stopped` whose container runs → `running` with its port;
+ * containers labelled with an agent id no record has → removed; live keys of agents that are gone or
+ * hold another key → revoked. Agents on other runtimes are left alone.
+ */
+export async function reconcileAgents(d: ReconcileDeps): Promise<ReconcileReport> {
+  const report: ReconcileReport = {
+    failedDeploys: [],
+    markedStopped: [],
+    markedRunning: [],
+    markedFailed: [],
+    orphanContainers: [],
+    revokedKeys: [],
+  };
+  const revokeOwner = (owner: string) => {
+    for (const k of d.keys.liveAgentKeys())
+      if (k.owner === owner && d.keys.revoke(k.id)) report.revokedKeys.push(k.id);
+  };
+  const containers = await d.rt.list({ [LABELS.managed]: '1', [LABELS.instance]: d.instanceId });
+  const byName = new Map<string, ContainerInfo>(containers.map((c) => [c.name, c]));
+  const rows = d.repo.list();
+  const known = new Set(rows.map((r) => r.id));
+
+  for (const row of rows.filter((r) => r.runtime === d.kind && r.phase !== 'archived')) {
+    const c = byName.get(row.container);
+    const ours = c && c.labels[LABELS.agentId] === row.id ? c : null;
+    const everRan = d.repo.transitions(row.id).some((t) => t.to_phase === 'running');
+    if (TRANSIENT_PHASES.includes(row.phase) && row.phase !== 'stopping' && !everRan) {
+      if (ours) await d.rt.remove(row.container);
+      revokeOwner(row.id);
+      d.setPhase(
+        row.id,
+        'failed',
+        `Agent Desk stopped while the agent was ${row.phase}; start it to deploy again`,
+        {
+          key_id: null,
+          runtime_port: null,
+        },
+      );
+      report.failedDeploys.push(row.id);
+      continue;
+    }
+    if (!ours) {
+      if (row.phase === 'failed' || row.phase === 'purging') continue;
+      revokeOwner(row.id);
+      d.setPhase(row.id, 'failed', 'Its container is gone; start the agent to deploy it again', {
+        key_id: null,
+        runtime_port: null,
+        running_since: null,
+      });
+      report.markedFailed.push(row.id);
+      continue;
+    }
+    const port = ours.ports[0]?.hostPort ?? null;
+    if (ours.state === 'running' && row.phase !== 'running' && row.phase !== 'failed') {
+      d.setPhase(row.id, 'running', null, {
+        runtime_port: port,
+        running_since: ours.startedAt ?? Date.now(),
+      });
+      report.markedRunning.push(row.id);
+    } else if (
+      ours.state !== 'running' &&
+      (row.phase === 'running' || TRANSIENT_PHASES.includes(row.phase))
+    ) {
+      d.setPhase(row.id, 'stopped', 'Stopped while Agent Desk was not running', {
+        runtime_port: null,
+        running_since: null,
+      });
+      report.markedStopped.push(row.id);
+    } else if (ours.state === 'running' && row.phase === 'running' && port !== row.runtime_port) {
+      d.setPhase(row.id, 'running', row.phase_reason, { runtime_port: port });
+    }
+  }
+
+  for (const c of containers) {
+    const id = c.labels[LABELS.agentId];
+    if (id && !known.has(id)) {
+      d.log.warn({ container: c.name, agent: id }, 'removing a container whose agent no longer exists');
+      await d.rt.remove(c.name);
+      report.orphanContainers.push(c.name);
+    }
+  }
+
+  const current = new Map(d.repo.list().map((r) => [r.id, r]));
+  for (const k of d.keys.liveAgentKeys()) {
+    const row = current.get(k.owner);
+    if (row && row.runtime !== d.kind) continue;
+    if (!row || row.key_id !== k.id || row.phase === 'archived') {
+      d.keys.revoke(k.id);
+      report.revokedKeys.push(k.id);
+    }
+  }
+  if (Object.values(report).some((l) => (l as string[]).length > 0))
+    d.log.info({ runtime: d.kind, ...report }, 'agents reconciled');
+  return report;
+}

@@ -1,0 +1,233 @@
+// The ContainerRuntime interface: one shape for Docker (dockerode) and Incus (REST over its unix socket).
+
+/** Which engine a runtime drives. */
+export type RuntimeKind = 'docker' | 'incus';
+
+/** The valid runtime kinds, for error messages and schemas. */
+export const RUNTIME_KINDS: readonly RuntimeKind[] = ['docker', 'incus'];
+
+/** What an engine says about itself. */
+export interface RuntimeInfo {
+  kind: RuntimeKind;
+  /** Engine version, e.g. `20.10.24` or `6.0.4`. */
+  version: string;
+  /** API version, e.g. `1.41` (Docker) or `1.0` (Incus). */
+  apiVersion: string;
+  /** Where the engine was reached, e.g. `/var/run/docker.sock`. */
+  endpoint: string;
+  /** Host CPUs and memory the engine reports (bytes), 0 when unknown. */
+  cpus: number;
+  memoryBytes: number;
+}
+
+/** A host folder mounted into the container. */
+export interface MountSpec {
+  hostPath: string;
+  containerPath: string;
+  readOnly: boolean;
+}
+
+/**
+ * A TCP port of the container made reachable from the host, on 127.0.0.1 only (never another host
+ * address). Docker: published port; Incus: proxy device with `bind=host`.
+ */
+export interface PortForward {
+  containerPort: number;
+  /** Host port on 127.0.0.1; 0 = a free one chosen by the driver (read it back from {@link ContainerInfo.ports}). */
+  hostPort: number;
+}
+
+/** Everything needed to create an agent container. */
+export interface ContainerSpec {
+  /** Container name, e.g. `agentdesk-my-agent` (Docker and Incus naming rules: [a-z0-9-], ≤ 63 chars). */
+  name: string;
+  /** Image reference, e.g. `agentdesk/agent-base:1` (Incus: the image alias of the same string). */
+  image: string;
+  /** Environment of the container's main process. Never a provider key (ARCHITECTURE §2). */
+  env: Record<string, string>;
+  /** Labels (Docker labels; Incus `user.*` config keys). The app sets `agentdesk.agent_id` and friends. */
+  labels: Record<string, string>;
+  mounts: MountSpec[];
+  /** Memory limit in MiB. */
+  memoryMiB: number;
+  /** CPU limit in CPUs (may be fractional on Docker; Incus rounds up to whole CPUs). */
+  cpus: number;
+  ports: PortForward[];
+  /**
+   * The host port of a service on the host (the gateway) the container must reach. Docker: reached at
+   * the `agentdesk` bridge network's gateway address; Incus: a proxy device listening inside the
+   * container. Where it is reached from inside comes from {@link ContainerRuntime.hostServiceAddress}.
+   */
+  hostServicePort?: number;
+  /**
+   * Arguments for the image's init (`/usr/local/bin/agentdesk-init`), which sources
+   * `/home/agent/.agentdesk/env` and runs them; empty = the built-in runtime.
+   */
+  command: string[];
+}
+
+/** Container state as the app uses it. */
+export type ContainerState = 'created' | 'running' | 'stopped' | 'paused' | 'restarting' | 'unknown';
+
+/** What `inspect` and `list` return, in the same shape for both engines. */
+export interface ContainerInfo {
+  /** Engine id (Docker id; Incus: the name). */
+  id: string;
+  name: string;
+  image: string;
+  state: ContainerState;
+  labels: Record<string, string>;
+  /** Forwards as applied, host ports resolved. */
+  ports: PortForward[];
+  /** Applied limits (read back from the engine, so a test can see them). */
+  memoryMiB: number | null;
+  cpus: number | null;
+  /** Epoch ms, or null when unknown / not running. */
+  startedAt: number | null;
+  /** Exit code of the last run, when stopped. */
+  exitCode: number | null;
+}
+
+/** Output of a command run inside a container. */
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A container event from the engine's event stream, normalised. */
+export interface RuntimeEvent {
+  kind: RuntimeKind;
+  /** `start`, `stop` (any exit: stop, kill, die, OOM), `create`, `remove`, `rename`; others are dropped. */
+  action: 'start' | 'stop' | 'create' | 'remove' | 'rename';
+  name: string;
+  labels: Record<string, string>;
+  /** Epoch ms. */
+  at: number;
+  /** Exit code on `stop` when the engine says it. */
+  exitCode?: number;
+}
+
+/** Progress of a long operation (image import), for the UI. */
+export interface RuntimeProgress {
+  /** 0–1, or null when unknown. */
+  fraction: number | null;
+  message: string;
+}
+
+/**
+ * Thrown when the engine cannot be reached (socket missing, refused, permission denied).
+ * `fix` says what the user can do.
+ */
+export class RuntimeUnavailableError extends Error {
+  constructor(
+    readonly kind: RuntimeKind,
+    message: string,
+    readonly fix: string,
+  ) {
+    super(message);
+    this.name = 'RuntimeUnavailableError';
+  }
+}
+
+/** Thrown when a named container or image does not exist. */
+export class RuntimeNotFoundError extends Error {
+  constructor(
+    readonly kind: RuntimeKind,
+    readonly what: 'container' | 'image',
+    readonly ref: string,
+  ) {
+    super(`${kind}: ${what} ${ref} not found`);
+    this.name = 'RuntimeNotFoundError';
+  }
+}
+
+/** Thrown for any other engine failure; `status` is the engine's HTTP status when there was one. */
+export class RuntimeOperationError extends Error {
+  constructor(
+    readonly kind: RuntimeKind,
+    readonly operation: string,
+    message: string,
+    readonly status: number | null = null,
+  ) {
+    super(`${kind} ${operation}: ${message}`);
+    this.name = 'RuntimeOperationError';
+  }
+}
+
+/**
+ * One container engine (ARCHITECTURE §5, CONVENTIONS 9). Every method throws
+ * {@link RuntimeUnavailableError} when the engine cannot be reached, {@link RuntimeNotFoundError} for a
+ * missing container/image where noted, {@link RuntimeOperationError} otherwise. Names are container
+ * names (not ids). Times in ms unless the name says s.
+ */
+export interface ContainerRuntime {
+  readonly kind: RuntimeKind;
+  /** Resolves when the engine answers. */
+  ping(): Promise<void>;
+  info(): Promise<RuntimeInfo>;
+  /**
+   * Prepares what agent containers need to reach host services (Docker: the `agentdesk` bridge network;
+   * Incus: nothing). Idempotent. Returns the host address the gateway must also listen on (Docker: the
+   * bridge's gateway address) or null (Incus: proxy devices connect to 127.0.0.1).
+   */
+  prepareNetwork(): Promise<{ gatewayBind: string | null }>;
+  /** Where a container reaches the host service of {@link ContainerSpec.hostServicePort}. */
+  hostServiceAddress(hostPort: number): Promise<{ host: string; port: number }>;
+  imagePresent(ref: string): Promise<boolean>;
+  /**
+   * Imports an image. Docker: `tarball` is a rootfs tar (as for `docker import`), with `changes` applied
+   * (ENTRYPOINT, ENV …). Incus: `tarball` is the same rootfs tar and `metadata` the image metadata
+   * tarball (split image). Replaces an existing image of the same ref.
+   */
+  importImage(
+    ref: string,
+    files: { rootfs: string; incusMetadata?: string; dockerChanges?: string[] },
+    onProgress?: (p: RuntimeProgress) => void,
+  ): Promise<void>;
+  /** Removes an image; missing = no-op. */
+  removeImage(ref: string): Promise<void>;
+  /** Creates (does not start) a container. @throws RuntimeNotFoundError when the image is missing. */
+  create(spec: ContainerSpec): Promise<ContainerInfo>;
+  /** Starts; already running = no-op. @throws RuntimeNotFoundError */
+  start(name: string): Promise<void>;
+  /** Stops gracefully within `timeoutS`, then kills; already stopped = no-op. @throws RuntimeNotFoundError */
+  stop(name: string, opts: { timeoutS: number }): Promise<void>;
+  /** @throws RuntimeNotFoundError; RuntimeOperationError when `to` is taken. */
+  rename(from: string, to: string): Promise<void>;
+  /** Removes (force stops first); missing = no-op. */
+  remove(name: string): Promise<void>;
+  /** The container, or null when it does not exist. */
+  inspect(name: string): Promise<ContainerInfo | null>;
+  /** Containers whose labels include every given label (all states). */
+  list(labels: Record<string, string>): Promise<ContainerInfo[]>;
+  /** The last `tail` lines of the main process's output (stdout and stderr merged, demuxed). */
+  logs(name: string, opts: { tail: number }): Promise<string[]>;
+  /** Follows the output line by line until `signal` aborts or the container stops. */
+  followLogs(name: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void>;
+  /** Runs a command inside the running container. @throws RuntimeOperationError on timeout. */
+  exec(
+    name: string,
+    cmd: string[],
+    opts: { timeoutMs: number; env?: Record<string, string> },
+  ): Promise<ExecResult>;
+  /**
+   * Subscribes to container events of containers labelled `agentdesk.agent_id` (one long-lived stream,
+   * reconnected with backoff when it breaks; `onState(false)` while it is down). Returns unsubscribe.
+   */
+  events(
+    onEvent: (e: RuntimeEvent) => void,
+    onState?: (connected: boolean, error?: string) => void,
+  ): () => void;
+  /** Closes streams and sockets. */
+  close(): Promise<void>;
+}
+
+/** Label keys the app sets on its containers. */
+export const LABELS = {
+  agentId: 'agentdesk.agent_id',
+  slug: 'agentdesk.slug',
+  managed: 'agentdesk.managed',
+  /** Which data dir's core owns the container (a hash of its path): reconciliation only touches its own. */
+  instance: 'agentdesk.instance',
+} as const;

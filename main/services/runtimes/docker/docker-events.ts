@@ -1,0 +1,214 @@
+// One long-lived `GET /events` stream shared by every subscriber, reconnected with backoff, mapped to RuntimeEvent.
+import type Dockerode from 'dockerode';
+import { LABELS } from '../container-runtime';
+import type { RuntimeEvent } from '../container-runtime';
+
+/** Backoff between reconnects: 0.5 s doubling to 10 s; reset once a stream is up. */
+export const EVENTS_BACKOFF_MS = { first: 500, max: 10_000 } as const;
+
+/** Attributes Docker puts next to the labels in `Actor.Attributes` (Engine API "System events"). */
+const ENGINE_ATTRIBUTES = new Set(['name', 'image', 'exitCode', 'oldName', 'signal', 'execID', 'container']);
+
+/** One message of `GET /events` (Engine API v1.41, `EventMessage`). */
+export interface DockerEventMessage {
+  Type?: string;
+  Action?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+  time?: number;
+  timeNano?: number;
+}
+
+/**
+ * Maps a Docker container event to a RuntimeEvent, or null for actions the app ignores.
+ * `start` → start; `die` (every exit, with `exitCode`), `stop`, `oom` and `kill` with SIGKILL → stop;
+ * `create`; `destroy` → remove; `rename` (name = the new name). A `kill` with another signal is
+ * dropped: the process may handle it and keep running; its exit arrives as `die`.
+ */
+export function toRuntimeEvent(msg: DockerEventMessage): RuntimeEvent | null {
+  if (msg.Type !== 'container' || !msg.Action) return null;
+  const attrs = msg.Actor?.Attributes ?? {};
+  let action: RuntimeEvent['action'];
+  switch (msg.Action) {
+    case 'start':
+    case 'create':
+    case 'rename':
+      action = msg.Action;
+      break;
+    case 'destroy':
+      action = 'remove';
+      break;
+    case 'die':
+    case 'stop':
+    case 'oom':
+      action = 'stop';
+      break;
+    case 'kill':
+      if (attrs.signal !== '9' && attrs.signal !== 'SIGKILL') return null;
+      action = 'stop';
+      break;
+    default:
+      return null;
+  }
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(attrs)) if (!ENGINE_ATTRIBUTES.has(k)) labels[k] = v;
+  const at = msg.timeNano ? Math.floor(msg.timeNano / 1e6) : (msg.time ?? 0) * 1000;
+  const event: RuntimeEvent = {
+    kind: 'docker',
+    action,
+    name: (attrs.name ?? '').replace(/^\//, ''),
+    labels,
+    at: at || Date.now(),
+  };
+  if (msg.Action === 'die' && attrs.exitCode !== undefined && /^-?\d+$/.test(attrs.exitCode)) {
+    event.exitCode = Number(attrs.exitCode);
+  }
+  return event;
+}
+
+interface Subscriber {
+  onEvent: (e: RuntimeEvent) => void;
+  onState?: (connected: boolean, error?: string) => void;
+}
+
+/** Minimal logger: the runtime's optional `log`. */
+export interface EventsLog {
+  warn(msg: string): void;
+}
+
+/**
+ * The shared event stream. Starts with the first subscriber and stops with the last. After a break it
+ * reconnects with `since` = the last event seen (or the moment it broke), so events that happened
+ * while it was down are replayed; replayed duplicates are dropped.
+ */
+export class DockerEventStream {
+  private readonly subs = new Set<Subscriber>();
+  private abort: AbortController | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private backoffMs: number = EVENTS_BACKOFF_MS.first;
+  private connected = false;
+  private lastNano = 0;
+  private brokeAtS = 0;
+  private readonly recent: string[] = [];
+
+  constructor(
+    private readonly docker: () => Dockerode,
+    private readonly log?: EventsLog,
+  ) {}
+
+  /** Adds a subscriber; returns its unsubscribe. A subscriber joining a live stream hears `onState(true)`. */
+  subscribe(sub: Subscriber): () => void {
+    this.subs.add(sub);
+    if (this.subs.size === 1) this.connect();
+    else if (this.connected) sub.onState?.(true);
+    return () => {
+      if (!this.subs.delete(sub)) return;
+      if (this.subs.size === 0) this.stop();
+    };
+  }
+
+  /** Drops every subscriber and closes the stream. */
+  close(): void {
+    this.subs.clear();
+    this.stop();
+  }
+
+  private stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.abort?.abort();
+    this.abort = null;
+    this.connected = false;
+    this.backoffMs = EVENTS_BACKOFF_MS.first;
+    this.lastNano = 0;
+    this.brokeAtS = 0;
+    this.recent.length = 0;
+  }
+
+  private connect(): void {
+    this.timer = null;
+    const ac = new AbortController();
+    this.abort = ac;
+    const since = this.lastNano ? Math.floor(this.lastNano / 1e9) : this.brokeAtS;
+    let docker: Dockerode;
+    try {
+      docker = this.docker();
+    } catch (err) {
+      this.broken(ac, (err as Error).message);
+      return;
+    }
+    docker
+      .getEvents({
+        filters: { type: ['container'], label: [LABELS.agentId] },
+        ...(since ? { since } : {}),
+        abortSignal: ac.signal,
+      })
+      .then((stream) => {
+        if (this.abort !== ac) {
+          (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+          return;
+        }
+        this.backoffMs = EVENTS_BACKOFF_MS.first;
+        this.setState(true);
+        let partial = '';
+        stream.on('data', (chunk: Buffer | string) => {
+          const lines = (partial + chunk.toString()).split('\n');
+          partial = lines.pop() ?? '';
+          for (const line of lines) if (line.trim()) this.handleLine(line);
+        });
+        stream.on('error', (err: Error) => this.broken(ac, err.message));
+        stream.on('end', () => this.broken(ac, 'the Docker event stream ended'));
+        stream.on('close', () => this.broken(ac, 'the Docker event stream closed'));
+      })
+      .catch((err: unknown) => this.broken(ac, (err as Error).message ?? String(err)));
+  }
+
+  private handleLine(line: string): void {
+    let msg: DockerEventMessage;
+    try {
+      msg = JSON.parse(line) as DockerEventMessage;
+    } catch {
+      this.log?.warn(`docker events: skipped a line that is not JSON: ${line.slice(0, 120)}`);
+      return;
+    }
+    const nano = msg.timeNano ?? (msg.time ?? 0) * 1e9;
+    const key = `${nano}|${msg.Action}|${msg.Actor?.ID}`;
+    if (nano < this.lastNano || this.recent.includes(key)) return; // replayed after a reconnect
+    this.lastNano = nano;
+    this.recent.push(key);
+    if (this.recent.length > 64) this.recent.shift();
+    const event = toRuntimeEvent(msg);
+    if (!event) return;
+    for (const s of [...this.subs]) {
+      try {
+        s.onEvent(event);
+      } catch (err) {
+        this.log?.warn(`docker events: a subscriber threw: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private broken(ac: AbortController, reason: string): void {
+    if (this.abort !== ac) return; // stale stream, or stopped on purpose
+    ac.abort();
+    this.abort = null;
+    if (this.connected || !this.brokeAtS) this.brokeAtS = Math.floor(Date.now() / 1000) - 1;
+    this.setState(false, reason);
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, EVENTS_BACKOFF_MS.max);
+    this.timer = setTimeout(() => this.connect(), delay);
+    this.timer.unref?.();
+  }
+
+  private setState(connected: boolean, error?: string): void {
+    const changed = this.connected !== connected;
+    this.connected = connected;
+    if (!changed && connected) return;
+    for (const s of [...this.subs]) {
+      try {
+        s.onState?.(connected, error);
+      } catch (err) {
+        this.log?.warn(`docker events: a state listener threw: ${(err as Error).message}`);
+      }
+    }
+  }
+}

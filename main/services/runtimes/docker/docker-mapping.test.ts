@@ -1,0 +1,131 @@
+// Pure parts of the Docker driver: event and state mapping, input checks, gateway fallback, stream demux.
+import { describe, expect, it } from 'vitest';
+import Docker from 'dockerode';
+import type Dockerode from 'dockerode';
+import { LABELS } from '../container-runtime';
+import type { ContainerSpec } from '../container-runtime';
+import { toRuntimeEvent } from './docker-events';
+import { demuxBufferLines } from './docker-logs';
+import type { DemuxModem } from './docker-logs';
+import { mapState, parseImageRef, toCreateOptions, validateSpec } from './docker-mapping';
+import { ipv4Gateway } from './docker-network';
+
+const spec: ContainerSpec = {
+  name: 'agentdesk-a',
+  image: 'agentdesk/agent-base:1',
+  env: { A: '1' },
+  labels: { [LABELS.agentId]: 'a' },
+  mounts: [{ hostPath: '/data/a/home', containerPath: '/home/agent', readOnly: false }],
+  memoryMiB: 512,
+  cpus: 1.5,
+  ports: [{ containerPort: 8100, hostPort: 0 }],
+  command: [],
+};
+
+function frame(stream: 1 | 2, text: string): Buffer {
+  const body = Buffer.from(text, 'utf8');
+  const header = Buffer.alloc(8);
+  header.writeUInt8(stream, 0);
+  header.writeUInt32BE(body.length, 4);
+  return Buffer.concat([header, body]);
+}
+
+describe('Docker events → RuntimeEvent', () => {
+  const base = { Type: 'container', time: 1_700_000_000, timeNano: 1_700_000_000_123_000_000 };
+  const attrs = { name: 'agentdesk-a', image: 'img', [LABELS.agentId]: 'a' };
+
+  it('die carries the exit code and the labels, without engine attributes', () => {
+    const e = toRuntimeEvent({
+      ...base,
+      Action: 'die',
+      Actor: { Attributes: { ...attrs, exitCode: '137' } },
+    });
+    expect(e).toEqual({
+      kind: 'docker',
+      action: 'stop',
+      name: 'agentdesk-a',
+      labels: { [LABELS.agentId]: 'a' },
+      at: 1_700_000_000_123,
+      exitCode: 137,
+    });
+  });
+
+  it('destroy is remove; a kill the process may survive is dropped, SIGKILL is a stop', () => {
+    expect(toRuntimeEvent({ ...base, Action: 'destroy', Actor: { Attributes: attrs } })?.action).toBe(
+      'remove',
+    );
+    expect(
+      toRuntimeEvent({ ...base, Action: 'kill', Actor: { Attributes: { ...attrs, signal: '15' } } }),
+    ).toBeNull();
+    expect(
+      toRuntimeEvent({ ...base, Action: 'kill', Actor: { Attributes: { ...attrs, signal: '9' } } })?.action,
+    ).toBe('stop');
+    expect(toRuntimeEvent({ ...base, Action: 'exec_start: ls', Actor: { Attributes: attrs } })).toBeNull();
+    expect(toRuntimeEvent({ ...base, Type: 'network', Action: 'connect' })).toBeNull();
+  });
+});
+
+describe('Docker mapping', () => {
+  it('maps engine states to the app states', () => {
+    expect(['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'what'].map(mapState)).toEqual([
+      'created',
+      'running',
+      'paused',
+      'restarting',
+      'stopped',
+      'stopped',
+      'unknown',
+    ]);
+  });
+
+  it('parses image references; a registry port is not a tag', () => {
+    expect(parseImageRef('agentdesk/agent-base:1')).toEqual({ repo: 'agentdesk/agent-base', tag: '1' });
+    expect(parseImageRef('localhost:5000/x')).toEqual({ repo: 'localhost:5000/x', tag: 'latest' });
+    expect(() => parseImageRef('Agent Base')).toThrow(/name\[:tag\]/);
+  });
+
+  it('builds a create body: 127.0.0.1-only ports, MiB → bytes, CPUs → NanoCpus, managed label', () => {
+    const o = toCreateOptions(spec, 'agentdesk') as Dockerode.ContainerCreateOptions & {
+      HostConfig: Dockerode.HostConfig & { PortBindings: Dockerode.PortMap };
+    };
+    expect(o.HostConfig.PortBindings).toEqual({ '8100/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
+    expect(o.HostConfig).toMatchObject({
+      Memory: 512 * 1024 * 1024,
+      NanoCpus: 1.5e9,
+      NetworkMode: 'agentdesk',
+    });
+    expect(o.Labels).toEqual({ [LABELS.agentId]: 'a', [LABELS.managed]: '1' });
+    expect(o.Cmd).toBeUndefined(); // empty command: the image's entrypoint runs the built-in runtime
+    expect(o.Entrypoint).toBeUndefined();
+  });
+
+  it('refuses bad specs naming the field and what is valid', () => {
+    expect(() => validateSpec({ ...spec, name: 'Agent_A' })).toThrow(/a-z, 0-9 and "-"/);
+    expect(() => validateSpec({ ...spec, cpus: 0 })).toThrow(/cpus 0 is not valid/);
+    expect(() => validateSpec({ ...spec, env: { 'A=B': 'x' } })).toThrow(/no "="/);
+    expect(() => validateSpec({ ...spec, ports: [{ containerPort: 0, hostPort: 0 }] })).toThrow(/1–65535/);
+  });
+
+  it('takes the gateway from IPAM, else the first address of the subnet', () => {
+    const net = (Config: object[]) =>
+      ({ IPAM: { Driver: 'default', Config } }) as Dockerode.NetworkInspectInfo;
+    expect(ipv4Gateway(net([{ Subnet: 'fd00::/64', Gateway: 'fd00::1' }, { Gateway: '10.1.2.1' }]))).toBe(
+      '10.1.2.1',
+    );
+    expect(ipv4Gateway(net([{ Subnet: '10.213.7.0/24' }]))).toBe('10.213.7.1');
+    expect(ipv4Gateway(net([]))).toBeNull();
+  });
+});
+
+describe('log demux', () => {
+  const modem = new Docker({ socketPath: '/nonexistent' }).modem as DemuxModem;
+
+  it('splits multiplexed frames into lines, a line split across frames stays whole', async () => {
+    const body = Buffer.concat([frame(1, 'one\ntw'), frame(2, 'err line\n'), frame(1, 'o\n\nthree')]);
+    expect(await demuxBufferLines(modem, body)).toEqual(['one', 'err line', 'two', 'three']);
+  });
+
+  it('passes a TTY (not multiplexed) body through', async () => {
+    expect(await demuxBufferLines(modem, Buffer.from('plain\r\nlines\n'))).toEqual(['plain', 'lines']);
+  });
+});

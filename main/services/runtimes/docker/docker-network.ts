@@ -1,0 +1,119 @@
+// Ensures the user-defined bridge network agent containers join, and finds its gateway address on the host.
+import net from 'node:net';
+import os from 'node:os';
+import type Dockerode from 'dockerode';
+import { LABELS, RuntimeOperationError } from '../container-runtime';
+import { dockerMessage, dockerStatus } from './docker-errors';
+
+/**
+ * Subnets tried, in order, when Docker cannot or does not assign one itself (its default pools
+ * exhausted, or an engine that leaves the gateway empty). /24s in 10.213.0.0/16, skipped when a host
+ * interface already sits in one.
+ */
+const FALLBACK_SUBNETS = Array.from({ length: 16 }, (_, i) => `10.213.${i * 16 + 7}.0/24`);
+
+/** The IPv4 gateway of a network: IPAM's `Gateway`, else the first host address of its IPv4 `Subnet`. */
+export function ipv4Gateway(info: Dockerode.NetworkInspectInfo): string | null {
+  for (const c of info.IPAM?.Config ?? []) {
+    const gw = (c as { Gateway?: string }).Gateway?.split('/')[0];
+    if (gw && net.isIPv4(gw)) return gw;
+  }
+  for (const c of info.IPAM?.Config ?? []) {
+    const subnet = (c as { Subnet?: string }).Subnet;
+    const base = subnet?.split('/')[0];
+    if (base && net.isIPv4(base)) {
+      const parts = base.split('.').map(Number);
+      parts[3] = (parts[3] ?? 0) + 1; // Docker's IPAM gives the bridge the first address of the subnet
+      return parts.join('.');
+    }
+  }
+  return null;
+}
+
+function hostUses(subnet: string): boolean {
+  const prefix = subnet.split('.').slice(0, 3).join('.') + '.';
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .some((a) => a?.family === 'IPv4' && a.address.startsWith(prefix));
+}
+
+async function inspectOrNull(docker: Dockerode, name: string): Promise<Dockerode.NetworkInspectInfo | null> {
+  try {
+    return await docker.getNetwork(name).inspect();
+  } catch (err) {
+    if (dockerStatus(err) === 404) return null;
+    throw err;
+  }
+}
+
+function fail(message: string, status: number | null = null): RuntimeOperationError {
+  return new RuntimeOperationError('docker', 'prepareNetwork', message, status);
+}
+
+async function create(docker: Dockerode, name: string, subnet?: string): Promise<void> {
+  await docker.createNetwork({
+    Name: name,
+    Driver: 'bridge',
+    CheckDuplicate: true,
+    Labels: { [LABELS.managed]: '1' },
+    ...(subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } } : {}),
+  });
+}
+
+/**
+ * Makes sure the bridge network `name` exists and returns its IPv4 gateway address (the host's
+ * address on that bridge, where a container reaches host services; PLATFORM-NOTES "Docker").
+ * An existing network of that name is reused. A new one is created with Docker's own subnet; only
+ * when that fails for lack of an address pool, or comes back without a gateway, it is (re)created
+ * with a fixed /24 from {@link FALLBACK_SUBNETS}.
+ * @throws RuntimeOperationError when the existing network is not a bridge, or no subnet works;
+ *   socket errors are rethrown as they are (the caller maps them).
+ */
+export async function ensureBridgeNetwork(docker: Dockerode, name: string, attempt = 0): Promise<string> {
+  const existing = await inspectOrNull(docker, name);
+  if (existing) {
+    if (existing.Driver !== 'bridge') {
+      throw fail(
+        `network "${name}" exists with driver "${existing.Driver}": remove it (\`docker network rm ${name}\`) so a bridge can be created`,
+      );
+    }
+    const gw = ipv4Gateway(existing);
+    if (!gw)
+      throw fail(
+        `network "${name}" has no IPv4 gateway: remove it (\`docker network rm ${name}\`) and retry`,
+      );
+    return gw;
+  }
+  let firstError: unknown = null;
+  try {
+    await create(docker, name);
+  } catch (err) {
+    if (dockerStatus(err) === 409 && attempt < 2) return ensureBridgeNetwork(docker, name, attempt + 1); // created meanwhile by another process
+    if (!/address pool|overlap/i.test(dockerMessage(err))) throw err;
+    firstError = err;
+  }
+  if (!firstError) {
+    const created = await inspectOrNull(docker, name);
+    const gw = created && ipv4Gateway(created);
+    if (gw) return gw;
+    await docker
+      .getNetwork(name)
+      .remove()
+      .catch(() => undefined);
+  }
+  for (const subnet of FALLBACK_SUBNETS) {
+    if (hostUses(subnet)) continue;
+    try {
+      await create(docker, name, subnet);
+    } catch (err) {
+      if (dockerStatus(err) === 409 && attempt < 2) return ensureBridgeNetwork(docker, name, attempt + 1);
+      if (/overlap/i.test(dockerMessage(err))) continue;
+      throw err;
+    }
+    const created = await inspectOrNull(docker, name);
+    const gw = created && ipv4Gateway(created);
+    if (gw) return gw;
+  }
+  const why = firstError ? dockerMessage(firstError) : 'Docker assigned no gateway';
+  throw fail(`could not create network "${name}" (${why}); every fallback subnet overlaps another network`);
+}

@@ -1,0 +1,378 @@
+// DockerRuntime: the ContainerRuntime driver for Docker (and Podman's Docker API) through dockerode.
+import type Dockerode from 'dockerode';
+import { RuntimeNotFoundError, RuntimeOperationError, RuntimeUnavailableError } from '../container-runtime';
+import type {
+  ContainerInfo,
+  ContainerRuntime,
+  ContainerSpec,
+  ExecResult,
+  RuntimeEvent,
+  RuntimeInfo,
+  RuntimeProgress,
+} from '../container-runtime';
+import { connectDocker } from './docker-client';
+import type { DockerConnection } from './docker-client';
+import { dockerMessage, dockerStatus, ignoreStatus, toRuntimeError } from './docker-errors';
+import { DockerEventStream } from './docker-events';
+import { importRootfs } from './docker-image';
+import { execInContainer } from './docker-exec';
+import { demuxBufferLines, demuxLines } from './docker-logs';
+import { assertContainerName, toContainerInfo, toCreateOptions, validateSpec } from './docker-mapping';
+import { ensureBridgeNetwork } from './docker-network';
+
+/** Deadline of `ping` and `info` in ms: a daemon that accepts but never answers counts as unavailable. */
+const PING_TIMEOUT_MS = 5000;
+
+/** Where the driver reports what it does not throw (event stream trouble). pino's logger fits. */
+export interface RuntimeLog {
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+/** Options of {@link DockerRuntime}. */
+export interface DockerRuntimeOptions {
+  /** Environment read for DOCKER_HOST / XDG_RUNTIME_DIR (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** The bridge network agent containers join (default `agentdesk`). */
+  networkName?: string;
+  log?: RuntimeLog;
+}
+
+/**
+ * The Docker driver (ARCHITECTURE §5, CONVENTIONS 9–10). One dockerode client per endpoint (from
+ * `resolveDockerEndpoint`: DOCKER_HOST or the usual sockets), created on first use; one shared
+ * event stream. The constructor does no I/O. Errors: see {@link ContainerRuntime}; bad input is a
+ * RuntimeOperationError naming the field and what is valid.
+ */
+export class DockerRuntime implements ContainerRuntime {
+  readonly kind = 'docker' as const;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly networkName: string;
+  private readonly log: RuntimeLog | undefined;
+  private conn: DockerConnection | null = null;
+  private gateway: string | null = null;
+  private readonly eventStream: DockerEventStream;
+  private readonly followers = new Set<AbortController>();
+
+  constructor(opts: DockerRuntimeOptions = {}) {
+    this.env = opts.env ?? process.env;
+    this.networkName = opts.networkName ?? 'agentdesk';
+    this.log = opts.log;
+    this.eventStream = new DockerEventStream(() => this.connection().docker, this.log);
+  }
+
+  /** The client, built on first use. @throws RuntimeUnavailableError for an unusable DOCKER_HOST. */
+  private connection(): DockerConnection {
+    this.conn ??= connectDocker(this.env);
+    return this.conn;
+  }
+
+  /** Runs one engine call and maps its failure (see docker-errors). */
+  private async call<T>(
+    operation: string,
+    fn: (docker: Dockerode) => Promise<T>,
+    notFound?: { what: 'container' | 'image'; ref: string },
+  ): Promise<T> {
+    const c = this.connection();
+    try {
+      return await fn(c.docker);
+    } catch (err) {
+      const name = (err as Error | null)?.name;
+      if (operation === 'ping' && (name === 'AbortError' || name === 'TimeoutError')) {
+        throw new RuntimeUnavailableError(
+          'docker',
+          `Docker at ${c.label} did not answer within ${PING_TIMEOUT_MS / 1000} s`,
+          'Restart Docker (Docker Desktop, or `sudo systemctl restart docker`) and check its log',
+        );
+      }
+      throw toRuntimeError(err, operation, c.label, notFound);
+    }
+  }
+
+  private bad(operation: string, err: unknown): RuntimeOperationError {
+    return new RuntimeOperationError('docker', operation, (err as Error).message);
+  }
+
+  private checkName(operation: string, name: string): void {
+    try {
+      assertContainerName(name);
+    } catch (err) {
+      throw this.bad(operation, err);
+    }
+  }
+
+  /** `GET /_ping` within 5 s. */
+  async ping(): Promise<void> {
+    const signal = AbortSignal.timeout(PING_TIMEOUT_MS);
+    const ping = (d: Dockerode) =>
+      (d.ping as (opts: { abortSignal: AbortSignal }) => Promise<unknown>).call(d, {
+        abortSignal: signal,
+      });
+    await this.call('ping', ping);
+  }
+
+  /** Engine and API version (`GET /version`), CPUs and memory in bytes (`GET /info`). */
+  async info(): Promise<RuntimeInfo> {
+    await this.ping();
+    const [version, info] = await this.call('info', (d) =>
+      Promise.all([d.version(), d.info() as Promise<{ NCPU?: number; MemTotal?: number }>]),
+    );
+    return {
+      kind: 'docker',
+      version: version.Version,
+      apiVersion: version.ApiVersion,
+      endpoint: this.connection().label,
+      cpus: info.NCPU ?? 0,
+      memoryBytes: info.MemTotal ?? 0,
+    };
+  }
+
+  /** Ensures the bridge network (see ensureBridgeNetwork); `gatewayBind` = its IPv4 gateway address. */
+  async prepareNetwork(): Promise<{ gatewayBind: string | null }> {
+    this.gateway = await this.call('prepareNetwork', (d) => ensureBridgeNetwork(d, this.networkName));
+    return { gatewayBind: this.gateway };
+  }
+
+  /** The bridge gateway address and the same port: containers reach the host there. */
+  async hostServiceAddress(hostPort: number): Promise<{ host: string; port: number }> {
+    if (!Number.isInteger(hostPort) || hostPort < 1 || hostPort > 65535) {
+      throw new RuntimeOperationError(
+        'docker',
+        'hostServiceAddress',
+        `port ${hostPort} is not valid: use 1–65535`,
+      );
+    }
+    const host = this.gateway ?? (await this.prepareNetwork()).gatewayBind!;
+    return { host, port: hostPort };
+  }
+
+  async imagePresent(ref: string): Promise<boolean> {
+    try {
+      await this.call('imagePresent', (d) => d.getImage(ref).inspect(), { what: 'image', ref });
+      return true;
+    } catch (err) {
+      if (err instanceof RuntimeNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  /** `docker import` of `files.rootfs` with `files.dockerChanges` (see importRootfs); Incus metadata is ignored. */
+  async importImage(
+    ref: string,
+    files: { rootfs: string; incusMetadata?: string; dockerChanges?: string[] },
+    onProgress?: (p: RuntimeProgress) => void,
+  ): Promise<void> {
+    await this.call('importImage', (d) =>
+      importRootfs(d, ref, files.rootfs, files.dockerChanges ?? [], onProgress),
+    );
+  }
+
+  /** Removes an image (not forced: an image a container uses stays, RuntimeOperationError 409). */
+  async removeImage(ref: string): Promise<void> {
+    try {
+      await this.call('removeImage', (d) => d.getImage(ref).remove(), { what: 'image', ref });
+    } catch (err) {
+      if (!(err instanceof RuntimeNotFoundError)) throw err;
+    }
+  }
+
+  /**
+   * Creates the container on the bridge network (prepared here if needed), ports on 127.0.0.1 only.
+   * @throws RuntimeNotFoundError('image') when the image is missing; RuntimeOperationError for a bad
+   *   spec or a name in use.
+   */
+  async create(spec: ContainerSpec): Promise<ContainerInfo> {
+    try {
+      validateSpec(spec);
+    } catch (err) {
+      throw this.bad('create', err);
+    }
+    await this.prepareNetwork();
+    await this.call('create', async (d) => {
+      try {
+        await d.createContainer(toCreateOptions(spec, this.networkName));
+      } catch (err) {
+        if (dockerStatus(err) === 404 && /image/i.test(dockerMessage(err))) {
+          throw new RuntimeNotFoundError('docker', 'image', spec.image);
+        }
+        throw err;
+      }
+    });
+    const info = await this.inspect(spec.name);
+    if (!info)
+      throw new RuntimeOperationError('docker', 'create', `${spec.name} vanished right after creation`);
+    return info;
+  }
+
+  async start(name: string): Promise<void> {
+    this.checkName('start', name);
+    await this.call('start', (d) => d.getContainer(name).start().catch(ignoreStatus(304)), {
+      what: 'container',
+      ref: name,
+    });
+  }
+
+  /** `POST /containers/{name}/stop?t=` — the engine sends SIGTERM, then SIGKILL after `timeoutS`. */
+  async stop(name: string, opts: { timeoutS: number }): Promise<void> {
+    this.checkName('stop', name);
+    if (!Number.isFinite(opts.timeoutS) || opts.timeoutS < 0) {
+      throw new RuntimeOperationError(
+        'docker',
+        'stop',
+        `timeoutS ${opts.timeoutS} is not valid: use 0 or more seconds`,
+      );
+    }
+    const t = Math.ceil(opts.timeoutS);
+    await this.call('stop', (d) => d.getContainer(name).stop({ t }).catch(ignoreStatus(304)), {
+      what: 'container',
+      ref: name,
+    });
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    this.checkName('rename', from);
+    this.checkName('rename', to);
+    await this.call('rename', (d) => d.getContainer(from).rename({ name: to }), {
+      what: 'container',
+      ref: from,
+    });
+  }
+
+  /** Force-removes the container and its anonymous volumes; missing (or already being removed) = no-op. */
+  async remove(name: string): Promise<void> {
+    this.checkName('remove', name);
+    await this.call('remove', async (d) => {
+      try {
+        await d.getContainer(name).remove({ force: true, v: true });
+      } catch (err) {
+        const status = dockerStatus(err);
+        if (status === 404) return;
+        if (status === 409 && /already in progress/i.test(dockerMessage(err))) return;
+        throw err;
+      }
+    });
+  }
+
+  /** The container by exact name (an id prefix that happens to match is not accepted), or null. */
+  async inspect(name: string): Promise<ContainerInfo | null> {
+    try {
+      const info = await this.call('inspect', (d) => d.getContainer(name).inspect(), {
+        what: 'container',
+        ref: name,
+      });
+      if (info.Name !== `/${name}` && info.Id !== name) return null;
+      return toContainerInfo(info);
+    } catch (err) {
+      if (err instanceof RuntimeNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  /** `GET /containers/json?all=1&filters={"label":["k=v",…]}`, each inspected for limits and ports. */
+  async list(labels: Record<string, string>): Promise<ContainerInfo[]> {
+    const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+    const found = await this.call('list', (d) =>
+      d.listContainers({ all: true, ...(label.length ? { filters: { label } } : {}) }),
+    );
+    const infos = await Promise.all(
+      found.map(async (c) => {
+        try {
+          const info = await this.call('list', (d) => d.getContainer(c.Id).inspect(), {
+            what: 'container',
+            ref: c.Id,
+          });
+          return toContainerInfo(info);
+        } catch (err) {
+          if (err instanceof RuntimeNotFoundError) return null; // removed since the listing
+          throw err;
+        }
+      }),
+    );
+    return infos.filter((i): i is ContainerInfo => i !== null).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** The last `tail` non-blank lines of stdout and stderr, in the engine's order. */
+  async logs(name: string, opts: { tail: number }): Promise<string[]> {
+    this.checkName('logs', name);
+    if (!Number.isInteger(opts.tail) || opts.tail < 0) {
+      throw new RuntimeOperationError(
+        'docker',
+        'logs',
+        `tail ${opts.tail} is not valid: use a whole number ≥ 0`,
+      );
+    }
+    if (opts.tail === 0) {
+      await this.call('logs', (d) => d.getContainer(name).inspect(), { what: 'container', ref: name });
+      return [];
+    }
+    const body = await this.call(
+      'logs',
+      (d) => d.getContainer(name).logs({ stdout: true, stderr: true, tail: opts.tail, follow: false }),
+      { what: 'container', ref: name },
+    );
+    const lines = await demuxBufferLines(this.connection().modem, body);
+    return lines.slice(-opts.tail);
+  }
+
+  /**
+   * Follows new output (lines written from now on) until `signal` aborts, the container stops, or
+   * `close()` is called; resolves then. @throws RuntimeNotFoundError
+   */
+  async followLogs(name: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+    this.checkName('followLogs', name);
+    if (signal.aborted) return;
+    const ac = new AbortController();
+    const onAbort = (): void => ac.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.followers.add(ac);
+    try {
+      const stream = await this.call(
+        'followLogs',
+        (d) =>
+          d
+            .getContainer(name)
+            .logs({ stdout: true, stderr: true, follow: true, tail: 0, abortSignal: ac.signal }),
+        { what: 'container', ref: name },
+      );
+      await demuxLines(this.connection().modem, stream, onLine);
+    } catch (err) {
+      if (!ac.signal.aborted) throw err;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      this.followers.delete(ac);
+    }
+  }
+
+  /** Runs `cmd` in the running container (see execInContainer). @throws RuntimeOperationError on timeout. */
+  async exec(
+    name: string,
+    cmd: string[],
+    opts: { timeoutMs: number; env?: Record<string, string> },
+  ): Promise<ExecResult> {
+    this.checkName('exec', name);
+    const modem = this.connection().modem;
+    return this.call('exec', (d) => execInContainer(d.getContainer(name), modem, cmd, opts), {
+      what: 'container',
+      ref: name,
+    });
+  }
+
+  /** Subscribes to the shared container event stream (see DockerEventStream). Returns unsubscribe. */
+  events(
+    onEvent: (e: RuntimeEvent) => void,
+    onState?: (connected: boolean, error?: string) => void,
+  ): () => void {
+    return this.eventStream.subscribe({ onEvent, ...(onState ? { onState } : {}) });
+  }
+
+  /** Closes the event stream and log followers and the client's sockets. A later call reconnects. */
+  close(): Promise<void> {
+    this.eventStream.close();
+    for (const ac of this.followers) ac.abort();
+    this.followers.clear();
+    this.conn?.agent.destroy();
+    this.conn = null;
+    return Promise.resolve();
+  }
+}

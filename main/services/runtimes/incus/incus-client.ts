@@ -1,0 +1,387 @@
+// The Incus REST API over its unix socket (node:http): JSON envelopes, background operations, multipart upload.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import { RuntimeOperationError, RuntimeUnavailableError } from '../container-runtime';
+
+/** A background operation as Incus reports it (`GET /1.0/operations/<id>`). */
+export interface IncusOperation {
+  id: string;
+  status: string;
+  status_code: number;
+  err: string;
+  metadata: Record<string, unknown> | null;
+}
+
+/** The JSON envelope of every Incus answer (Incus docs, "REST API": sync, async and error responses). */
+interface Envelope {
+  type: 'sync' | 'async' | 'error';
+  status_code?: number;
+  error_code?: number;
+  error?: string;
+  operation?: string;
+  metadata?: unknown;
+}
+
+/** One request: method, path under /1.0, JSON body, deadline (ms). */
+interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  timeoutMs?: number;
+}
+
+/** A file sent as one part of a multipart form. */
+export interface UploadPart {
+  /** Form field name (`metadata`, `rootfs`). */
+  field: string;
+  /** Path of the file on the host. */
+  file: string;
+}
+
+/** An operation still running at its deadline (Incus 6.0 cannot cancel most operations, e.g. exec). */
+export class IncusDeadlineError extends RuntimeOperationError {
+  constructor(
+    operation: string,
+    readonly operationId: string,
+  ) {
+    super('incus', operation, `not finished within the deadline (operation ${operationId})`, null);
+    this.name = 'IncusDeadlineError';
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const UNAVAILABLE_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTSOCK', 'EPERM']);
+
+/**
+ * A client of one Incus daemon's REST API over its unix socket. Every answer is unwrapped from the
+ * Incus envelope. Errors:
+ * - {@link RuntimeUnavailableError} when the socket is missing (ENOENT), refuses (ECONNREFUSED) or is
+ *   not ours to use (EACCES), with a fix for the user;
+ * - {@link RuntimeOperationError} with Incus's own error text and its `error_code` as `status`
+ *   (404 = not found, 409 = name taken …) for everything else, including missed deadlines.
+ * Incus reports errors of `/wait` with HTTP 200 and an error envelope, so the envelope decides, not the
+ * HTTP status (measured on Incus 6.0.4).
+ */
+export class IncusClient {
+  private readonly agent = new http.Agent({ keepAlive: true });
+
+  constructor(
+    readonly socketPath: string,
+    private readonly project: string,
+  ) {}
+
+  /** `GET path`, returns the envelope's `metadata`. `operation` names the call in errors. */
+  async get<T>(path: string, operation: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
+    const env = await this.request(path, operation, { timeoutMs });
+    return env.metadata as T;
+  }
+
+  /** A synchronous write (`POST`/`PUT`/`PATCH`/`DELETE`) whose answer is not an operation. */
+  async send<T>(method: string, path: string, body: unknown, operation: string): Promise<T> {
+    const env = await this.request(path, operation, { method, body });
+    return env.metadata as T;
+  }
+
+  /**
+   * A write that Incus runs as a background operation; waits for it until `timeoutMs` has passed.
+   * @returns the finished operation (its `metadata` holds results such as an exec's `return`).
+   * @throws RuntimeOperationError with the operation's `err` when it fails, or when it is not done in time.
+   */
+  async run(
+    method: string,
+    path: string,
+    body: unknown,
+    operation: string,
+    timeoutMs: number,
+    onProgress?: (op: IncusOperation) => void,
+  ): Promise<IncusOperation> {
+    const deadline = Date.now() + timeoutMs;
+    const env = await this.request(path, operation, { method, body });
+    if (env.type !== 'async') return { id: '', status: 'Success', status_code: 200, err: '', metadata: null };
+    return this.wait(operationId(env), operation, deadline, onProgress);
+  }
+
+  /**
+   * Starts a background operation and returns its id without waiting (see {@link wait}).
+   * @throws RuntimeOperationError when Incus refuses the request or answers without an operation.
+   */
+  async start(method: string, path: string, body: unknown, operation: string): Promise<string> {
+    return operationId(await this.request(path, operation, { method, body }));
+  }
+
+  /**
+   * Waits for a background operation with `GET /1.0/operations/<id>/wait?timeout=<s>` in slices of at
+   * most 1 s (so `onProgress` sees the operation's progress metadata), until `deadline` (epoch ms).
+   * @throws RuntimeOperationError with the operation's error, or `not finished within …` at the deadline.
+   */
+  async wait(
+    id: string,
+    operation: string,
+    deadline: number,
+    onProgress?: (op: IncusOperation) => void,
+  ): Promise<IncusOperation> {
+    const path = `/1.0/operations/${encodeURIComponent(id)}`;
+    for (;;) {
+      const remainingS = Math.ceil((deadline - Date.now()) / 1000);
+      if (remainingS <= 0) break;
+      const sliceS = onProgress ? 1 : Math.min(remainingS, 30);
+      const env = await this.request(`${path}/wait?timeout=${sliceS}`, operation, {
+        timeoutMs: sliceS * 1000 + 5000,
+        raw: true,
+      });
+      // A failed operation and a wait that timed out both come back as error envelopes: ask the operation.
+      const op =
+        env.type === 'sync' ? (env.metadata as IncusOperation) : await this.operationAfterError(path, env);
+      if (op.status === 'Success') return op;
+      if (op.status === 'Failure' || op.status === 'Cancelled')
+        throw new RuntimeOperationError(
+          'incus',
+          operation,
+          op.err || env.error || op.status,
+          env.error_code || 500,
+        );
+      onProgress?.(op);
+    }
+    throw new IncusDeadlineError(operation, id);
+  }
+
+  /** `GET path` of a plain-text resource (console log, exec output); an error envelope still throws. */
+  async text(path: string, operation: string): Promise<string> {
+    const { body, status, json } = await this.raw(path, operation, {});
+    if (body.length > 0 && (json || status >= 400)) {
+      const env = parseEnvelope(body, operation, status);
+      if (env.type === 'error') throw envelopeError(env, operation, status);
+    }
+    return body.toString('utf8');
+  }
+
+  /**
+   * Sends files as `multipart/form-data` (streamed, with Content-Length) and returns the async
+   * operation's id. Used for `POST /1.0/images` with parts `metadata` and `rootfs` (Incus docs, "Images":
+   * split image upload). `onBytes(sent, total)` reports the upload; the SHA-256 of all parts' bytes in
+   * order (= the Incus fingerprint of a split image) is returned too.
+   */
+  async upload(
+    path: string,
+    parts: UploadPart[],
+    operation: string,
+    onBytes: (sent: number, total: number) => void,
+  ): Promise<{ operationId: string; sha256: string }> {
+    const boundary = `agentdesk-${crypto.randomBytes(12).toString('hex')}`;
+    const heads = parts.map((p) =>
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${p.field}"; filename="${p.field}"\r\n` +
+          'Content-Type: application/octet-stream\r\n\r\n',
+      ),
+    );
+    const tail = Buffer.from(`--${boundary}--\r\n`);
+    const sizes = await Promise.all(parts.map(async (p) => (await fs.promises.stat(p.file)).size));
+    const fileBytes = sizes.reduce((a, b) => a + b, 0);
+    const total = heads.reduce((a, h) => a + h.length + 2, 0) + fileBytes + tail.length;
+    const hash = crypto.createHash('sha256');
+    const { body, status } = await this.raw(path, operation, {
+      method: 'POST',
+      headers: {
+        'Content-Type': `multipart/form-data; boundary=${boundary}`,
+        'Content-Length': String(total),
+      },
+      timeoutMs: 0,
+      write: async (req) => {
+        let sent = 0;
+        for (const [i, part] of parts.entries()) {
+          req.write(heads[i]);
+          for await (const chunk of fs.createReadStream(part.file, { highWaterMark: 1 << 20 })) {
+            const buf = chunk as Buffer;
+            hash.update(buf);
+            sent += buf.length;
+            if (!req.write(buf)) await drained(req);
+            if (req.destroyed) return;
+            onBytes(sent, fileBytes);
+          }
+          req.write('\r\n');
+        }
+        req.end(tail);
+      },
+    });
+    const env = parseEnvelope(body, operation, status);
+    return { operationId: operationId(env), sha256: hash.digest('hex') };
+  }
+
+  /** Closes the keep-alive sockets. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async request(
+    path: string,
+    operation: string,
+    opts: RequestOptions & { raw?: boolean },
+  ): Promise<Envelope> {
+    const json = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
+    const { body, status } = await this.raw(path, operation, {
+      method: opts.method ?? 'GET',
+      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      headers: json ? { 'Content-Type': 'application/json', 'Content-Length': String(json.length) } : {},
+      write: (req) => {
+        req.end(json);
+      },
+    });
+    const env = parseEnvelope(body, operation, status);
+    if (env.type === 'error' && !opts.raw) throw envelopeError(env, operation, status);
+    return env;
+  }
+
+  private raw(
+    path: string,
+    operation: string,
+    opts: {
+      method?: string;
+      headers?: Record<string, string>;
+      timeoutMs?: number;
+      write?: (req: http.ClientRequest) => void | Promise<void>;
+    },
+  ): Promise<{ body: Buffer; status: number; json: boolean }> {
+    return new Promise((resolve, reject) => {
+      const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      const req = http.request(
+        {
+          socketPath: this.socketPath,
+          path: this.withProject(path),
+          method: opts.method ?? 'GET',
+          agent: this.agent,
+          headers: { Host: 'incus', Accept: 'application/json', ...opts.headers },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            clearTimeout(timer);
+            const json = (res.headers['content-type'] ?? '').includes('application/json');
+            resolve({ body: Buffer.concat(chunks), status: res.statusCode ?? 0, json });
+          });
+          res.on('error', (err) => fail(new RuntimeOperationError('incus', operation, err.message)));
+        },
+      );
+      const fail = (err: Error): void => {
+        clearTimeout(timer);
+        req.destroy();
+        reject(err);
+      };
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(
+              () =>
+                fail(
+                  new RuntimeOperationError(
+                    'incus',
+                    operation,
+                    `Incus did not answer within ${timeoutMs} ms`,
+                  ),
+                ),
+              timeoutMs,
+            )
+          : undefined;
+      req.on('error', (err: NodeJS.ErrnoException) => fail(this.socketError(err, operation)));
+      if (!opts.write) req.end();
+      else
+        Promise.resolve(opts.write(req)).catch((err: Error) =>
+          fail(new RuntimeOperationError('incus', operation, err.message)),
+        );
+    });
+  }
+
+  /** The operation behind an error envelope of `/wait`; when it is gone, the envelope's error itself. */
+  private async operationAfterError(path: string, env: Envelope): Promise<IncusOperation> {
+    try {
+      return await this.get<IncusOperation>(path, 'operation');
+    } catch {
+      return {
+        id: '',
+        status: 'Failure',
+        status_code: 400,
+        err: env.error ?? 'operation failed',
+        metadata: null,
+      };
+    }
+  }
+
+  private withProject(path: string): string {
+    if (path === '/1.0' || path.startsWith('/1.0/resources') || this.project === 'default') return path;
+    return `${path}${path.includes('?') ? '&' : '?'}project=${encodeURIComponent(this.project)}`;
+  }
+
+  private socketError(err: NodeJS.ErrnoException, operation: string): Error {
+    if (err.code && UNAVAILABLE_CODES.has(err.code)) return incusUnavailable(this.socketPath, err.code);
+    return new RuntimeOperationError(
+      'incus',
+      operation,
+      `${err.code ?? 'error'} on ${this.socketPath}: ${err.message}`,
+    );
+  }
+}
+
+/**
+ * The error for an Incus socket that cannot be used, with the fix for the user.
+ * @param code the Node error code (ENOENT, ECONNREFUSED, EACCES …) or `UNTRUSTED` (Incus answered `auth: untrusted`).
+ */
+export function incusUnavailable(socketPath: string, code: string): RuntimeUnavailableError {
+  if (code === 'EACCES' || code === 'EPERM' || code === 'UNTRUSTED')
+    return new RuntimeUnavailableError(
+      'incus',
+      `Incus at ${socketPath} does not let this user in (${code})`,
+      'Add yourself to the incus-admin group: `sudo usermod -aG incus-admin $USER`, then log out and in',
+    );
+  return new RuntimeUnavailableError(
+    'incus',
+    `Incus is not reachable at ${socketPath} (${code})`,
+    'Install Incus and start it (`sudo systemctl start incus`, or run scripts/bootstrap-linux.sh); ' +
+      'set INCUS_SOCKET if its socket lives elsewhere',
+  );
+}
+
+/** True for an Incus "not found" answer (error_code 404). */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof RuntimeOperationError && err.status === 404;
+}
+
+/** Resolves when the request can take more data, or when it was destroyed (no listener is left behind). */
+function drained(req: http.ClientRequest): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      req.off('drain', done);
+      req.off('close', done);
+      resolve();
+    };
+    req.on('drain', done);
+    req.on('close', done);
+  });
+}
+
+function parseEnvelope(body: Buffer, operation: string, status: number): Envelope {
+  try {
+    return JSON.parse(body.toString('utf8')) as Envelope;
+  } catch {
+    throw new RuntimeOperationError(
+      'incus',
+      operation,
+      `unexpected answer (HTTP ${status}): ${body.toString('utf8').slice(0, 200)}`,
+      status || null,
+    );
+  }
+}
+
+function envelopeError(env: Envelope, operation: string, status: number): RuntimeOperationError {
+  return new RuntimeOperationError(
+    'incus',
+    operation,
+    env.error || 'unknown error',
+    env.error_code || status || null,
+  );
+}
+
+function operationId(env: Envelope): string {
+  const id = env.operation?.split('/').pop();
+  if (env.type !== 'async' || !id)
+    throw new RuntimeOperationError('incus', 'operation', 'expected a background operation');
+  return id;
+}

@@ -1,0 +1,376 @@
+// The Incus driver of ContainerRuntime: system containers through the Incus REST API on its unix socket.
+import type { Logger } from '../../../platform/logging';
+import { freePort } from '../../../platform/free-port';
+import { RuntimeNotFoundError, RuntimeOperationError } from '../container-runtime';
+import type {
+  ContainerInfo,
+  ContainerRuntime,
+  ContainerSpec,
+  ExecResult,
+  PortForward,
+  RuntimeEvent,
+  RuntimeInfo,
+  RuntimeProgress,
+} from '../container-runtime';
+import { resolveIncusSocket } from '../incus-endpoint';
+import { IncusClient, incusUnavailable, isNotFound } from './incus-client';
+import {
+  INCUS_GATEWAY_PORT,
+  hasLabels,
+  instanceBody,
+  labelsOf,
+  toContainerInfo,
+  validateName,
+  validateSpec,
+} from './incus-config';
+import type { IncusInstance } from './incus-config';
+import { ConsoleTranscripts } from './incus-console';
+import { IncusEventStream } from './incus-events';
+import { execInContainer } from './incus-exec';
+import { aliasTarget, importSplitImage, removeImageByAlias } from './incus-images';
+
+/** Options of {@link IncusRuntime}. */
+export interface IncusRuntimeOptions {
+  /** Environment for the socket path (`INCUS_SOCKET`, `INCUS_DIR`); default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Incus project; default `default`. */
+  project?: string;
+  /** Where warnings (event stream trouble) go; none = silent. */
+  log?: Pick<Logger, 'warn' | 'debug' | 'info'>;
+}
+
+/** Deadlines (ms): creating copies the rootfs on a `dir` pool (4.3 s for 500 MB, PLATFORM-NOTES). */
+const CREATE_DEADLINE_MS = 10 * 60_000;
+const START_DEADLINE_MS = 60_000;
+const FORCE_STOP_DEADLINE_MS = 30_000;
+const DELETE_DEADLINE_MS = 120_000;
+/** followLogs polls the console this often (Incus 6.0 has no console-log stream). */
+const FOLLOW_POLL_MS = 500;
+
+/**
+ * {@link ContainerRuntime} for Incus (ARCHITECTURE §5): instance = system container created from the
+ * image alias of the ref; limits, env and labels as config keys; mounts as disk devices; the gateway and
+ * port forwards as proxy devices on 127.0.0.1 (no container IP needed, PLATFORM-NOTES). The container's
+ * output is its console (see {@link ConsoleTranscripts}). The constructor does no I/O.
+ * Errors: RuntimeUnavailableError (socket missing/refused/denied, or Incus does not trust this user),
+ * RuntimeNotFoundError (Incus 404 for the named container or image), RuntimeOperationError with Incus's
+ * own error text otherwise; bad input throws Error naming the field.
+ */
+export class IncusRuntime implements ContainerRuntime {
+  readonly kind = 'incus' as const;
+  private readonly socketPath: string;
+  private readonly client: IncusClient;
+  private readonly consoles: ConsoleTranscripts;
+  private readonly stream: IncusEventStream;
+
+  constructor(opts: IncusRuntimeOptions = {}) {
+    this.socketPath = resolveIncusSocket(opts.env ?? process.env);
+    const project = opts.project ?? 'default';
+    this.client = new IncusClient(this.socketPath, project);
+    this.consoles = new ConsoleTranscripts(this.client);
+    this.stream = new IncusEventStream(
+      this.socketPath,
+      project,
+      { get: (name) => this.instance(name), all: () => this.instances() },
+      opts.log,
+    );
+  }
+
+  /** `GET /1.0`; also refuses an Incus that does not trust this user. */
+  async ping(): Promise<void> {
+    await this.server();
+  }
+
+  /** Server and API version from `GET /1.0`; CPUs and memory (bytes) from `GET /1.0/resources`. */
+  async info(): Promise<RuntimeInfo> {
+    const server = await this.server();
+    const res = await this.client
+      .get<{ cpu?: { total?: number }; memory?: { total?: number } }>('/1.0/resources', 'info')
+      .catch(() => ({ cpu: undefined, memory: undefined }));
+    return {
+      kind: 'incus',
+      version: server.environment?.server_version ?? '',
+      apiVersion: server.api_version ?? '',
+      endpoint: this.socketPath,
+      cpus: res.cpu?.total ?? 0,
+      memoryBytes: res.memory?.total ?? 0,
+    };
+  }
+
+  /** Nothing to prepare: containers reach host services through proxy devices to 127.0.0.1. */
+  prepareNetwork(): Promise<{ gatewayBind: string | null }> {
+    return Promise.resolve({ gatewayBind: null });
+  }
+
+  /** Inside the container, the `agentdesk-gateway` proxy device listens on 127.0.0.1:4000 for any host port. */
+  hostServiceAddress(hostPort: number): Promise<{ host: string; port: number }> {
+    if (!Number.isInteger(hostPort) || hostPort < 1 || hostPort > 65535)
+      return Promise.reject(new Error(`hostPort ${hostPort} is not valid: use 1-65535`));
+    return Promise.resolve({ host: '127.0.0.1', port: INCUS_GATEWAY_PORT });
+  }
+
+  /** True when the alias `ref` exists. */
+  async imagePresent(ref: string): Promise<boolean> {
+    return (await aliasTarget(this.client, ref)) !== null;
+  }
+
+  /** Uploads the split image `files.incusMetadata` + `files.rootfs` under alias `ref` (see importSplitImage). */
+  async importImage(
+    ref: string,
+    files: { rootfs: string; incusMetadata?: string; dockerChanges?: string[] },
+    onProgress?: (p: RuntimeProgress) => void,
+  ): Promise<void> {
+    if (!files.incusMetadata)
+      throw new Error(
+        'Incus needs the image metadata tarball (files.incusMetadata, with metadata.yaml) next to the rootfs',
+      );
+    await importSplitImage(
+      this.client,
+      ref,
+      { metadata: files.incusMetadata, rootfs: files.rootfs },
+      onProgress,
+    );
+  }
+
+  /** Removes alias `ref` (and its image when unused); missing = no-op. */
+  async removeImage(ref: string): Promise<void> {
+    await removeImageByAlias(this.client, ref);
+  }
+
+  /**
+   * Creates the instance (not started). Host ports 0 get a free port on 127.0.0.1, picked now; it is
+   * bound only when the container starts, so another program could take it in between (start then fails
+   * with Incus's error).
+   * @throws Error for a bad spec; RuntimeNotFoundError('image') when the alias is missing;
+   *   RuntimeOperationError (status 409) when the name is taken.
+   */
+  async create(spec: ContainerSpec): Promise<ContainerInfo> {
+    validateSpec(spec);
+    if ((await aliasTarget(this.client, spec.image)) === null)
+      throw new RuntimeNotFoundError('incus', 'image', spec.image);
+    if (await this.instance(spec.name))
+      throw new RuntimeOperationError('incus', 'create', `container ${spec.name} already exists`, 409);
+    const ports: PortForward[] = [];
+    for (const p of spec.ports)
+      ports.push({ containerPort: p.containerPort, hostPort: p.hostPort || (await freePort()) });
+    await this.client.run('POST', '/1.0/instances', instanceBody(spec, ports), 'create', CREATE_DEADLINE_MS);
+    const info = await this.inspect(spec.name);
+    if (!info)
+      throw new RuntimeOperationError(
+        'incus',
+        'create',
+        `container ${spec.name} vanished right after creation`,
+      );
+    this.stream.remember(spec.name, info.labels);
+    return info;
+  }
+
+  /** Starts; running = no-op, frozen = unfreeze. On failure the error adds the ERROR lines of lxc.log. */
+  async start(name: string): Promise<void> {
+    const inst = await this.mustGet(name);
+    if (inst.status === 'Running') return;
+    const action = inst.status === 'Frozen' ? 'unfreeze' : 'start';
+    try {
+      await this.client.run('PUT', `${this.path(name)}/state`, { action }, 'start', START_DEADLINE_MS);
+    } catch (err) {
+      if (!(err instanceof RuntimeOperationError)) throw err;
+      const log = await this.client.text(`${this.path(name)}/logs/lxc.log`, 'start').catch(() => '');
+      const errors = log
+        .split('\n')
+        .filter((l) => l.includes('ERROR'))
+        .slice(-3);
+      const hint = errors.length
+        ? ` — lxc.log: ${errors.map((l) => l.replace(/^.*? - /, '')).join(' | ')}`
+        : '';
+      throw new RuntimeOperationError('incus', 'start', `${name}: ${err.message}${hint}`, err.status);
+    }
+  }
+
+  /**
+   * Stops: a clean shutdown (SIGPWR to init) within `timeoutS`, then a forced stop (an init that
+   * ignores SIGPWR would otherwise hang, PLATFORM-NOTES). Stopped = no-op; frozen = forced at once.
+   */
+  async stop(name: string, opts: { timeoutS: number }): Promise<void> {
+    const inst = await this.mustGet(name);
+    if (inst.status === 'Stopped') return;
+    const timeoutS = Math.max(0, Math.ceil(opts.timeoutS));
+    if (inst.status !== 'Frozen' && timeoutS > 0) {
+      try {
+        const body = { action: 'stop', timeout: timeoutS, force: false };
+        await this.client.run('PUT', `${this.path(name)}/state`, body, 'stop', timeoutS * 1000 + 15_000);
+        return;
+      } catch (err) {
+        if (!(err instanceof RuntimeOperationError)) throw err;
+        if ((await this.instance(name))?.status === 'Stopped') return;
+      }
+    }
+    await this.forceStop(name);
+  }
+
+  /** Renames (Incus renames only stopped containers: a running one gets Incus's refusal). */
+  async rename(from: string, to: string): Promise<void> {
+    validateName(to);
+    await this.mustGet(from);
+    if (await this.instance(to))
+      throw new RuntimeOperationError('incus', 'rename', `container ${to} already exists`, 409);
+    await this.client.run('POST', this.path(from), { name: to }, 'rename', START_DEADLINE_MS);
+    this.consoles.rename(from, to);
+  }
+
+  /** Force-stops when needed, then deletes; missing = no-op. */
+  async remove(name: string): Promise<void> {
+    const inst = await this.instance(name);
+    if (!inst) return;
+    try {
+      if (inst.status !== 'Stopped') await this.forceStop(name);
+      await this.client.run('DELETE', this.path(name), undefined, 'remove', DELETE_DEADLINE_MS);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    this.consoles.forget(name);
+  }
+
+  /** The container, or null. */
+  async inspect(name: string): Promise<ContainerInfo | null> {
+    const inst = await this.instance(name);
+    return inst ? toContainerInfo(inst) : null;
+  }
+
+  /** Containers (not VMs) of the project whose `user.*` labels include every given label. */
+  async list(labels: Record<string, string>): Promise<ContainerInfo[]> {
+    const all = await this.instances();
+    return all
+      .filter((i) => i.type === 'container' && hasLabels(labelsOf(i.config), labels))
+      .map(toContainerInfo);
+  }
+
+  /** The last `tail` console lines (see {@link ConsoleTranscripts} for what the console holds). @throws RuntimeNotFoundError */
+  async logs(name: string, opts: { tail: number }): Promise<string[]> {
+    await this.readConsole(await this.mustGet(name));
+    return this.consoles.tail(name, opts.tail);
+  }
+
+  /**
+   * Calls `onLine` for each new console line, polling every 500 ms (Incus 6.0 offers no console-log
+   * stream), until `signal` aborts, the container stops (its last lines are delivered) or it is removed.
+   * @throws RuntimeNotFoundError when the container does not exist at the start.
+   */
+  async followLogs(name: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+    let inst: IncusInstance | null = await this.mustGet(name);
+    const unfollow = this.consoles.follow(name, onLine);
+    try {
+      while (inst && !signal.aborted) {
+        await this.readConsole(inst);
+        if (inst.status !== 'Running') break;
+        await sleep(FOLLOW_POLL_MS, signal);
+        if (!signal.aborted) inst = await this.instance(name);
+      }
+    } finally {
+      unfollow();
+    }
+  }
+
+  /** See {@link execInContainer}. @throws RuntimeNotFoundError; RuntimeOperationError on timeout. */
+  async exec(
+    name: string,
+    cmd: string[],
+    opts: { timeoutMs: number; env?: Record<string, string> },
+  ): Promise<ExecResult> {
+    try {
+      return await execInContainer(this.client, name, cmd, opts);
+    } catch (err) {
+      if (isNotFound(err) && !(await this.instance(name)))
+        throw new RuntimeNotFoundError('incus', 'container', name);
+      throw err;
+    }
+  }
+
+  /** Lifecycle events of containers labelled `agentdesk.agent_id` (see {@link IncusEventStream}). */
+  events(
+    onEvent: (e: RuntimeEvent) => void,
+    onState?: (connected: boolean, error?: string) => void,
+  ): () => void {
+    return this.stream.subscribe(onEvent, onState);
+  }
+
+  /** Closes the event stream and the keep-alive sockets. */
+  close(): Promise<void> {
+    this.stream.close();
+    this.client.close();
+    return Promise.resolve();
+  }
+
+  private async server(): Promise<{
+    api_version?: string;
+    auth?: string;
+    environment?: { server_version?: string };
+  }> {
+    const server = await this.client.get<{
+      api_version?: string;
+      auth?: string;
+      environment?: { server_version?: string };
+    }>('/1.0', 'ping', 5000);
+    if (server.auth && server.auth !== 'trusted') throw incusUnavailable(this.socketPath, 'UNTRUSTED');
+    return server;
+  }
+
+  private path(name: string): string {
+    return `/1.0/instances/${encodeURIComponent(name)}`;
+  }
+
+  /** The instance (config, devices, status), or null when Incus says 404. */
+  private async instance(name: string): Promise<IncusInstance | null> {
+    try {
+      return await this.client.get<IncusInstance>(this.path(name), 'inspect');
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  private async mustGet(name: string): Promise<IncusInstance> {
+    const inst = await this.instance(name);
+    if (!inst) throw new RuntimeNotFoundError('incus', 'container', name);
+    return inst;
+  }
+
+  private async instances(): Promise<IncusInstance[]> {
+    return (await this.client.get<IncusInstance[] | null>('/1.0/instances?recursion=1', 'list')) ?? [];
+  }
+
+  private async forceStop(name: string): Promise<void> {
+    try {
+      await this.client.run(
+        'PUT',
+        `${this.path(name)}/state`,
+        { action: 'stop', force: true },
+        'stop',
+        FORCE_STOP_DEADLINE_MS,
+      );
+    } catch (err) {
+      // Stopped meanwhile (by its init or someone else): that is what was asked.
+      if ((await this.instance(name))?.status !== 'Stopped') throw err;
+    }
+  }
+
+  private async readConsole(inst: IncusInstance): Promise<void> {
+    try {
+      await this.consoles.read(inst.name, inst.status === 'Running', inst.last_used_at ?? '');
+    } catch (err) {
+      if (isNotFound(err)) throw new RuntimeNotFoundError('incus', 'container', inst.name);
+      throw err;
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,196 @@
+// One streamed chat completion against the gateway: SSE parsing and assembly of streamed tool-call deltas.
+import { randomUUID } from 'node:crypto';
+import { messageOf } from './log';
+import type { ChatMessage, ToolCall } from './threads';
+
+/** What one model call answered. */
+export interface ChatAnswer {
+  /** The assistant's text ('' when it only called tools). */
+  content: string;
+  toolCalls: ToolCall[];
+  finishReason: string | null;
+}
+
+/** A model call failed; the message names the URL, the HTTP status and the gateway's own error message. */
+export class UpstreamError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status, or `null` when no answer came (network, stream cut). */
+    readonly status: number | null,
+  ) {
+    super(message);
+    this.name = 'UpstreamError';
+  }
+}
+
+/** Inputs of {@link streamChat}. */
+export interface ChatRequest {
+  baseUrl: string;
+  apiKey: string;
+  model: string;
+  messages: ChatMessage[];
+  tools: readonly unknown[];
+  /** Called with each streamed text fragment, in order. */
+  onText: (delta: string) => void;
+  signal?: AbortSignal;
+}
+
+interface Delta {
+  content?: string | null;
+  tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: string } }[];
+}
+
+interface Chunk {
+  choices?: { delta?: Delta; message?: Delta; finish_reason?: string | null }[];
+  error?: { message?: string };
+}
+
+/**
+ * The error message of a non-2xx answer: `error.message` of an OpenAI-style body (the gateway's own
+ * errors use that shape), else the start of the body text.
+ */
+export async function errorMessageOf(res: Response): Promise<string> {
+  const text = await res.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    const m = typeof body.error === 'string' ? body.error : (body.error?.message ?? body.message);
+    if (typeof m === 'string' && m) return m;
+  } catch {
+    // Not JSON: fall through to the raw text.
+  }
+  return text.trim().slice(0, 500) || res.statusText || 'no error message';
+}
+
+/** Parses `text/event-stream` into the `data` payload of each event (https://html.spec.whatwg.org/#event-stream-interpretation). */
+async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const reader = body.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
+    const events = buffer.split(/\r?\n\r?\n/);
+    buffer = done ? '' : (events.pop() ?? '');
+    for (const ev of events) {
+      const data = ev
+        .split(/\r?\n/)
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(l.startsWith('data: ') ? 6 : 5));
+      if (data.length) yield data.join('\n');
+    }
+    if (done) return;
+  }
+}
+
+/** Accumulates streamed deltas into the assistant's text and complete tool calls (keyed by `index`). */
+class Assembler {
+  content = '';
+  finishReason: string | null = null;
+  private readonly calls = new Map<number, { id: string; name: string; args: string }>();
+
+  add(chunk: Chunk, onText: (d: string) => void): void {
+    if (chunk.error)
+      throw new UpstreamError(
+        `the model's stream reported an error: ${chunk.error.message ?? 'unknown'}`,
+        null,
+      );
+    for (const choice of chunk.choices ?? []) {
+      const delta = choice.delta ?? choice.message ?? {};
+      if (typeof delta.content === 'string' && delta.content) {
+        this.content += delta.content;
+        onText(delta.content);
+      }
+      for (const [i, tc] of (delta.tool_calls ?? []).entries()) {
+        const index = tc.index ?? i;
+        const call = this.calls.get(index) ?? { id: '', name: '', args: '' };
+        if (tc.id) call.id = tc.id;
+        const name = tc.function?.name;
+        if (name && call.name !== name) call.name += name;
+        if (tc.function?.arguments) call.args += tc.function.arguments;
+        this.calls.set(index, call);
+      }
+      if (choice.finish_reason) this.finishReason = choice.finish_reason;
+    }
+  }
+
+  answer(): ChatAnswer {
+    const toolCalls = [...this.calls.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([, c]): ToolCall => ({
+        id: c.id || `call_${randomUUID()}`,
+        type: 'function',
+        function: { name: c.name, arguments: c.args },
+      }));
+    return { content: this.content, toolCalls, finishReason: this.finishReason };
+  }
+}
+
+/**
+ * `POST {baseUrl}/chat/completions` with `stream: true`, `Authorization: Bearer <apiKey>` and the tools;
+ * streams text through `onText` and returns the assembled answer. Accepts a plain JSON completion too
+ * (a server that ignores `stream`).
+ * @throws UpstreamError for a non-2xx answer (`HTTP <status> from <url>: <gateway message>`), an
+ *   unreachable gateway, an error inside the stream, or a stream that ends before the answer does.
+ *   An abort through `signal` rejects with the AbortError.
+ */
+export async function streamChat(req: ChatRequest): Promise<ChatAnswer> {
+  const url = `${req.baseUrl}/chat/completions`;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'text/event-stream',
+        Authorization: `Bearer ${req.apiKey}`,
+      },
+      body: JSON.stringify({
+        model: req.model,
+        messages: req.messages,
+        tools: req.tools,
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+      signal: req.signal,
+    });
+  } catch (err) {
+    if (req.signal?.aborted) throw err;
+    throw new UpstreamError(`cannot reach the gateway at ${url}: ${messageOf(err)}`, null);
+  }
+  if (!res.ok)
+    throw new UpstreamError(
+      `model call failed: HTTP ${res.status} from ${url}: ${await errorMessageOf(res)}`,
+      res.status,
+    );
+  const asm = new Assembler();
+  if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) {
+    asm.add((await res.json()) as Chunk, req.onText);
+    return asm.answer();
+  }
+  if (!res.body) throw new UpstreamError(`model call to ${url} answered without a body`, res.status);
+  let sawDone = false;
+  try {
+    for await (const data of sseData(res.body)) {
+      if (data.trim() === '[DONE]') {
+        sawDone = true;
+        break;
+      }
+      let chunk: Chunk;
+      try {
+        chunk = JSON.parse(data) as Chunk;
+      } catch {
+        throw new UpstreamError(
+          `the model's stream sent a chunk that is not JSON: ${data.slice(0, 200)}`,
+          null,
+        );
+      }
+      asm.add(chunk, req.onText);
+    }
+  } catch (err) {
+    if (err instanceof UpstreamError || req.signal?.aborted) throw err;
+    throw new UpstreamError(`the model's stream from ${url} broke: ${messageOf(err)}`, null);
+  }
+  if (!sawDone && !asm.finishReason)
+    throw new UpstreamError(`the model's stream from ${url} ended before the answer was complete`, null);
+  return asm.answer();
+}

@@ -1,0 +1,190 @@
+// One turn: the tool loop (model call → tool calls → results → model call …) with events, trace and persistence.
+import { randomUUID } from 'node:crypto';
+import type { RuntimeConfig } from './config';
+import { streamChat } from './llm';
+import { logError, logInfo, messageOf, redact, redactSecrets } from './log';
+import type { ChatMessage, Thread, ThreadStore } from './threads';
+import type { ToolBox, ToolResult } from './tools';
+import { TOOL_DEFINITIONS } from './tools';
+import type { TraceClient } from './trace';
+
+/** The events of a turn, in PROTOCOL.md's names and shapes. */
+export type TurnEvent =
+  | { event: 'turn'; data: { thread_id: string; turn_id: string } }
+  | { event: 'text'; data: { delta: string } }
+  | { event: 'tool_call'; data: { id: string; name: string; arguments: string } }
+  | {
+      event: 'tool_result';
+      data: { id: string; name: string; output: string; exit_code: number; truncated: boolean; size: number };
+    }
+  | { event: 'error'; data: { message: string } }
+  | { event: 'done'; data: { thread_id: string; turn_id: string; reply: string; steps: number } };
+
+/** What a turn needs besides its input. */
+export interface TurnDeps {
+  config: Pick<RuntimeConfig, 'baseUrl' | 'apiKey' | 'model' | 'maxSteps' | 'agentName' | 'workspace'>;
+  threads: ThreadStore;
+  tools: ToolBox;
+  trace: TraceClient;
+}
+
+/** The input of one turn. The caller holds the thread's lock. */
+export interface TurnInput {
+  text: string;
+  threadId: string;
+  /** Called for every event, in order; `turn` first, then `done` or `error` last. */
+  emit: (e: TurnEvent) => void;
+  /** Aborted when the client went away: the model call stops and a running shell command is killed. */
+  signal: AbortSignal;
+}
+
+function systemPrompt(cfg: TurnDeps['config']): ChatMessage {
+  return {
+    role: 'system',
+    content:
+      `You are ${cfg.agentName}, an agent running in a Linux container managed by Agent Desk. ` +
+      `Your workspace is ${cfg.workspace}; the tools shell, read_file, write_file and list_dir work there. ` +
+      'Use them when they help, then answer the user concisely.',
+  };
+}
+
+/**
+ * Runs one turn to its end and never throws: every failure (model call, tool, thread file) becomes an
+ * `error` event (also on stderr and posted to the trace) and ends the turn. The thread is saved after each
+ * step, always in a state a model accepts (every tool call has its result), so a failed turn can be
+ * continued by the next message.
+ * @returns the number of model calls made.
+ */
+export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number> {
+  const { config, threads, trace } = deps;
+  const turnId = randomUUID();
+  const threadId = input.threadId;
+  const started = Date.now();
+  let steps = 0;
+  let thread: Thread | null = null;
+  input.emit({ event: 'turn', data: { thread_id: threadId, turn_id: turnId } });
+  try {
+    thread = (await threads.load(threadId)) ?? threads.create(threadId);
+    thread.messages.push({ role: 'user', content: input.text });
+    await threads.save(thread);
+    for (;;) {
+      if (steps >= config.maxSteps) {
+        throw new Error(
+          `step limit reached: the model still asked for tools after ${steps} model calls ` +
+            `(AGENTDESK_MAX_STEPS=${config.maxSteps}); send another message to let it continue`,
+        );
+      }
+      steps++;
+      const answer = await streamChat({
+        baseUrl: config.baseUrl,
+        apiKey: config.apiKey,
+        model: config.model,
+        messages: [systemPrompt(config), ...thread.messages],
+        tools: TOOL_DEFINITIONS,
+        onText: (delta) => input.emit({ event: 'text', data: { delta } }),
+        signal: input.signal,
+      });
+      const calls = answer.toolCalls;
+      thread.messages.push(
+        calls.length
+          ? { role: 'assistant', content: answer.content || null, tool_calls: calls }
+          : { role: 'assistant', content: answer.content },
+      );
+      if (!calls.length) {
+        await threads.save(thread);
+        input.emit({
+          event: 'done',
+          data: { thread_id: threadId, turn_id: turnId, reply: answer.content, steps },
+        });
+        logInfo('turn', { thread: threadId, turn: turnId, status: 'done', steps, ms: Date.now() - started });
+        return steps;
+      }
+      const last = steps >= config.maxSteps;
+      for (const call of calls) {
+        const result: ToolResult =
+          last || input.signal.aborted
+            ? {
+                output: last
+                  ? `not run: the step limit (${config.maxSteps} model calls) was reached`
+                  : 'not run: the turn was cancelled',
+                exit_code: 1,
+                size: 0,
+                truncated: false,
+              }
+            : await runTool(deps, { turnId, threadId, call, emit: input.emit, signal: input.signal });
+        thread.messages.push({ role: 'tool', tool_call_id: call.id, content: result.output });
+      }
+      await threads.save(thread);
+      if (input.signal.aborted) throw new Error(cancelled(input.signal));
+    }
+  } catch (err) {
+    const message = redact(input.signal.aborted ? cancelled(input.signal) : messageOf(err));
+    if (thread)
+      await threads
+        .save(thread)
+        .catch((e: unknown) => logError('thread.save_failed', { thread: threadId, reason: messageOf(e) }));
+    input.emit({ event: 'error', data: { message } });
+    trace.send({
+      trace_id: turnId,
+      parent_id: null,
+      kind: 'error',
+      thread_id: threadId,
+      payload: { message },
+    });
+    logError('turn', {
+      thread: threadId,
+      turn: turnId,
+      status: 'error',
+      steps,
+      ms: Date.now() - started,
+      error: message,
+    });
+    return steps;
+  }
+}
+
+function cancelled(signal: AbortSignal): string {
+  return `the turn was cancelled: ${signal.reason instanceof Error ? signal.reason.message : 'aborted'}`;
+}
+
+async function runTool(
+  deps: TurnDeps,
+  t: {
+    turnId: string;
+    threadId: string;
+    call: { id: string; function: { name: string; arguments: string } };
+    emit: TurnInput['emit'];
+    signal: AbortSignal;
+  },
+): Promise<ToolResult> {
+  const { name, arguments: args } = t.call.function;
+  const started = Date.now();
+  t.emit({ event: 'tool_call', data: { id: t.call.id, name, arguments: args } });
+  const callEvent = deps.trace.send({
+    trace_id: t.turnId,
+    parent_id: null,
+    kind: 'tool_call',
+    thread_id: t.threadId,
+    payload: { name, arguments: args, call_id: t.call.id },
+  });
+  const ran = await deps.tools.run(name, args, t.signal);
+  // The agent's own key may show up (e.g. `env`); it goes no further than the container.
+  const result = { ...ran, output: redactSecrets(ran.output) };
+  t.emit({ event: 'tool_result', data: { id: t.call.id, name, ...result } });
+  deps.trace.send({
+    trace_id: t.turnId,
+    parent_id: callEvent.id,
+    kind: 'tool_result',
+    thread_id: t.threadId,
+    payload: { ...result, name, call_id: t.call.id },
+  });
+  logInfo('tool', {
+    thread: t.threadId,
+    turn: t.turnId,
+    tool: name,
+    exit_code: result.exit_code,
+    size: result.size,
+    ms: Date.now() - started,
+  });
+  return result;
+}

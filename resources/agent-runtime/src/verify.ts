@@ -1,0 +1,85 @@
+// `verify`: proves the inference path from inside the container (the gateway lists the model and its key resolves).
+import type { RuntimeConfig } from './config';
+import { errorMessageOf } from './llm';
+import { messageOf } from './log';
+
+/** The one JSON line `verify` prints. */
+export type VerifyResult = { ok: true; model: string; models: number } | { ok: false; error: string };
+
+/** `GET /agentdesk/models/<model>` of the gateway (main/services/llm, PROTOCOL.md "Verify"). */
+interface ModelStatus {
+  id?: string;
+  provider?: string;
+  served?: boolean;
+  key?: 'resolved' | 'missing' | 'not_needed';
+}
+
+async function getJson(url: string, apiKey: string, timeoutMs: number): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      headers: { Authorization: `Bearer ${apiKey}`, Accept: 'application/json' },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    throw new Error(`cannot reach the gateway at ${url}: ${messageOf(err)}`);
+  }
+  if (!res.ok) throw new Error(`GET ${url} answered HTTP ${res.status}: ${await errorMessageOf(res)}`);
+  try {
+    return await res.json();
+  } catch {
+    throw new Error(`GET ${url} answered something that is not JSON`);
+  }
+}
+
+/**
+ * Checks, with the agent's virtual key, that `GET {baseUrl}/models` lists `model` and that
+ * `GET {baseUrl}/agentdesk/models/<model>` (each `/`-separated part URL-encoded) says it is served and
+ * its provider key resolves (`key` = `resolved` or `not_needed`). Never throws: every failure is
+ * `{ok:false, error}` naming the URL, the HTTP status and the gateway's message.
+ * @param timeoutMs deadline of each request, ms.
+ */
+export async function verify(
+  config: Pick<RuntimeConfig, 'baseUrl' | 'apiKey' | 'model'>,
+  timeoutMs = 10_000,
+): Promise<VerifyResult> {
+  try {
+    const list = (await getJson(`${config.baseUrl}/models`, config.apiKey, timeoutMs)) as { data?: unknown };
+    if (!Array.isArray(list.data))
+      return {
+        ok: false,
+        error: `GET ${config.baseUrl}/models did not answer an OpenAI model list ({data:[…]})`,
+      };
+    const ids = list.data
+      .map((m) => (m as { id?: unknown }).id)
+      .filter((id): id is string => typeof id === 'string');
+    if (!ids.includes(config.model)) {
+      const shown = ids.slice(0, 10).join(', ') + (ids.length > 10 ? ', …' : '');
+      return {
+        ok: false,
+        error: `model ${config.model} is not in the gateway's list for this key (${ids.length} models: ${shown || 'none'})`,
+      };
+    }
+    const path = config.model.split('/').map(encodeURIComponent).join('/');
+    const status = (await getJson(
+      `${config.baseUrl}/agentdesk/models/${path}`,
+      config.apiKey,
+      timeoutMs,
+    )) as ModelStatus;
+    if (status.served !== true)
+      return { ok: false, error: `model ${config.model} is not served by the app's LiteLLM proxy` };
+    if (status.key === 'missing')
+      return {
+        ok: false,
+        error: `provider ${status.provider ?? config.model.split('/')[0]} of model ${config.model} has no API key: add it in Providers`,
+      };
+    if (status.key !== 'resolved' && status.key !== 'not_needed')
+      return {
+        ok: false,
+        error: `the gateway answered an unknown key state ${JSON.stringify(status.key)} for ${config.model}`,
+      };
+    return { ok: true, model: config.model, models: ids.length };
+  } catch (err) {
+    return { ok: false, error: messageOf(err) };
+  }
+}

@@ -1,0 +1,98 @@
+// Test helpers for agents: the runtime bundle, whether an engine answers, and one turn against an agent's runtime.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RuntimeKind } from '../main/services/runtimes/container-runtime';
+import { call } from '../main/transport/dispatch';
+import type { Dispatcher } from '../main/transport/dispatch';
+
+const root = path.resolve(__dirname, '..');
+
+/** Builds `out/agent-runtime/agent-runtime.cjs` when it is missing or older than its sources. */
+export function ensureRuntimeBundle(): string {
+  const out = path.join(root, 'out', 'agent-runtime', 'agent-runtime.cjs');
+  const srcDir = path.join(root, 'resources', 'agent-runtime', 'src');
+  const newest = Math.max(...fs.readdirSync(srcDir).map((f) => fs.statSync(path.join(srcDir, f)).mtimeMs));
+  if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < newest)
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'build-runtime.mjs')], { stdio: 'inherit' });
+  return out;
+}
+
+/** True when the engine's CLI reaches its daemon (docker version / incus info), within 5 s. */
+export function runtimeReachable(kind: RuntimeKind): boolean {
+  try {
+    execFileSync(kind === 'docker' ? 'docker' : 'incus', kind === 'docker' ? ['version'] : ['info'], {
+      stdio: 'ignore',
+      timeout: 5000,
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One SSE event of a turn. */
+export interface TurnEvent {
+  event: string;
+  data: unknown;
+}
+
+/** Posts `text` to `POST /turn` of a runtime on 127.0.0.1:`port` and collects its SSE events until the stream ends. */
+export async function turn(port: number, text: string, threadId?: string): Promise<TurnEvent[]> {
+  const res = await fetch(`http://127.0.0.1:${port}/turn`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(threadId ? { text, thread_id: threadId } : { text }),
+  });
+  if (!res.ok) throw new Error(`POST /turn answered ${res.status}: ${await res.text()}`);
+  const body = await res.text();
+  return body
+    .split('\n\n')
+    .filter((block) => block.trim())
+    .map((block) => {
+      const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+      const data = block
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .join('\n');
+      return { event, data: data ? (JSON.parse(data) as unknown) : null };
+    });
+}
+
+/**
+ * Polls `get` every 50 ms until `ok` holds; returns the value.
+ * @throws Error naming `what` and the last value after `ms`.
+ */
+export async function until<T>(
+  get: () => T | Promise<T>,
+  ok: (v: T) => boolean,
+  ms: number,
+  what: string,
+): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await get();
+    if (ok(v)) return v;
+    if (Date.now() - t0 > ms)
+      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v).slice(0, 800)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Adds the scripted upstream as provider `scripted` (its key from AGENTDESK_KEY_SCRIPTED) and waits for LiteLLM. */
+export async function addScriptedProvider(dispatcher: Dispatcher, v1: string): Promise<void> {
+  await call(dispatcher, 'providers', 'add', { type: 'openai-compatible', name: 'Scripted', base_url: v1 });
+  await until(
+    () => call(dispatcher, 'llm', 'status', {}),
+    (s) => s.litellm.state === 'ready',
+    120_000,
+    'LiteLLM',
+  );
+}
+
+/** Purges every agent of a core (test clean-up; errors ignored). */
+export async function purgeAll(dispatcher: Dispatcher): Promise<void> {
+  for (const a of (await call(dispatcher, 'agents', 'list', {})).agents)
+    await call(dispatcher, 'agents', 'purge', { id: a.id }).catch(() => {});
+}

@@ -1,0 +1,112 @@
+// Integration-test helper: makes sure agentdesk/agent-base:1 is in the given runtimes, built once for all vitest workers.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ImageService } from '../main/services/images/base-image';
+import type { ContainerRuntime, RuntimeKind } from '../main/services/runtimes/container-runtime';
+import { DockerRuntime } from '../main/services/runtimes/docker/docker-runtime';
+import { IncusRuntime } from '../main/services/runtimes/incus/incus-runtime';
+
+/** How often a waiting worker looks at the lock (ms). */
+const POLL_MS = 500;
+/** How long a worker waits for another one's build (ms): a first build takes minutes. */
+const LOCK_WAIT_MS = 40 * 60_000;
+
+/**
+ * The shared build cache: `AGENTDESK_IMAGE_CACHE`, else `~/.cache/agentdesk/images`. Kept between
+ * runs, so only the first run on a machine pays for debootstrap.
+ */
+export function imageCacheDir(): string {
+  return process.env.AGENTDESK_IMAGE_CACHE ?? path.join(os.homedir(), '.cache', 'agentdesk', 'images');
+}
+
+/** The recipe folder of this checkout (`scripts/images`). */
+export function imageScriptsDir(): string {
+  return path.resolve(__dirname, '..', 'scripts', 'images');
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Holds a cross-process lock while `work` runs: the directory `<cacheDir>/.ensure.lock` (mkdir is atomic)
+ * with an `owner` file naming the pid. A lock whose owner process is gone (crashed worker) is stale
+ * and taken over. @throws Error when the lock stays held for {@link LOCK_WAIT_MS}.
+ */
+async function withLock<T>(cacheDir: string, work: () => Promise<T>): Promise<T> {
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const lock = path.join(cacheDir, '.ensure.lock');
+  const owner = path.join(lock, 'owner');
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(owner, String(process.pid));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let pid = NaN;
+    try {
+      pid = Number(fs.readFileSync(owner, 'utf8'));
+    } catch {
+      /* the owner file is not written yet, or the lock was just released */
+    }
+    const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    // No owner after 10 s = its creator died between mkdir and write.
+    if ((Number.isInteger(pid) && pid > 0 && !pidAlive(pid)) || (Number.isNaN(pid) && age > 10_000)) {
+      fs.rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${lock} is still held by pid ${pid} after ${LOCK_WAIT_MS / 60_000} min`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  try {
+    return await work();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** A fresh driver for `kind` (closed by the caller). */
+export function runtimeFor(kind: RuntimeKind): ContainerRuntime {
+  return kind === 'docker' ? new DockerRuntime() : new IncusRuntime();
+}
+
+/**
+ * Makes sure `agentdesk/agent-base:1` exists in every runtime of `kinds`, safely from several vitest
+ * worker processes at once: under a cross-process lock, it builds the rootfs into the shared cache
+ * once (root + debootstrap, minutes the first time; reused afterwards) and imports it where missing.
+ * @throws whatever the build or import throws (ImageError with a hint, runtime errors).
+ */
+export async function ensureBaseImage(kinds: RuntimeKind[]): Promise<void> {
+  const cacheDir = imageCacheDir();
+  const runtimes: Partial<Record<RuntimeKind, ContainerRuntime>> = {};
+  for (const kind of kinds) runtimes[kind] = runtimeFor(kind);
+  const service = new ImageService({
+    runtimes,
+    scriptsDir: imageScriptsDir(),
+    cacheDir,
+    log: { debug: () => {}, info: () => {}, warn: console.warn, error: console.error },
+  });
+  try {
+    const missing = async (): Promise<RuntimeKind[]> => {
+      const present = await Promise.all(kinds.map(async (k) => (await service.status(k)).present));
+      return kinds.filter((_, i) => !present[i]);
+    };
+    if ((await missing()).length === 0) return;
+    await withLock(cacheDir, async () => {
+      const todo = await missing(); // another worker may have imported it while we waited
+      if (todo.length) await service.build(todo);
+    });
+  } finally {
+    await Promise.allSettled(Object.values(runtimes).map((r) => r.close()));
+  }
+}
