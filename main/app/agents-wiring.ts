@@ -118,7 +118,7 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
     },
     gateway: {
       port: () => d.llm.gateway.port,
-      addBind: (address) => d.llm.gateway.addBind(address),
+      addBind: (address) => d.llm.addGatewayBind(address),
     },
     runtimeBundleDir: () => agentRuntimeDir(),
     providerIds: () => d.providers.list().map((p) => p.id),

@@ -102,6 +102,11 @@ describe.skipIf(skip)('agentdesk agents (docker)', () => {
     const list = await cli(['agents', 'list', ...h(), '--json']);
     const agents = (JSON.parse(list.out) as { agents: { slug: string; memory_mib: number }[] }).agents;
     expect(agents).toEqual([expect.objectContaining({ slug: 'cli-bot', memory_mib: 256 })]);
+    // Chat streams over the served core's SSE events: tool lines on stderr, the reply on stdout.
+    const chat = await cli(['agents', 'chat', ...h(), 'cli-bot', 'run it #tool=shell']);
+    expect(chat.code, chat.err).toBe(0);
+    expect(chat.err).toMatch(/\[tool\] shell .*echo hi/);
+    expect(chat.out.trim().length).toBeGreaterThan(0);
     expect((await cli(['agents', 'stop', ...h(), 'cli-bot'])).out).toMatch(/stopped/);
     expect((await cli(['agents', 'archive', ...h(), 'Cli Bot'])).out).toMatch(/archived/);
     expect((await cli(['agents', 'list', ...h()])).out).toMatch(/cli-bot .*archived/);

@@ -291,7 +291,13 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
         async (c, json) => {
           const a = await findAgent(c, ref);
           const quiet = { write: () => true };
-          const r = await chatAndStream(c, a, words.join(' '), json ? { out: quiet, err: quiet } : io, o.thread);
+          const r = await chatAndStream(
+            c,
+            a,
+            words.join(' '),
+            json ? { out: quiet, err: quiet } : io,
+            o.thread,
+          );
           if (json) print(true, r, '');
           else io.err.write(`[thread ${r.thread_id}]\n`);
           if (r.error !== null) {

@@ -2,15 +2,17 @@
 import { createClient } from '../../contract/client';
 import type { Client, Transport } from '../../contract/client';
 import { startCore } from '../app/bootstrap';
+import type { EventName } from '../../contract/events';
+import type { EventBus } from '../platform/event-bus';
 import type { Dispatcher } from '../transport/dispatch';
 import { connect, NotRunningError } from './http-client';
 import { readControlFile } from '../transport/http/control-file';
 
-/** A {@link Transport} that calls a dispatcher in this process (no events). */
-export function inProcessTransport(dispatcher: Dispatcher): Transport {
+/** A {@link Transport} that calls a dispatcher in this process; events come from the core's bus. */
+export function inProcessTransport(dispatcher: Dispatcher, bus?: EventBus): Transport {
   return {
     invoke: (channel, input) => dispatcher.dispatch(channel, input, { transport: 'internal' }),
-    on: () => () => {},
+    on: (event, listener) => (bus ? bus.on(event as EventName, listener) : () => {}),
   };
 }
 
@@ -39,7 +41,7 @@ export async function withCoreClient<T>(home: string, fn: (client: Client) => Pr
   }
   const core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 });
   try {
-    return await fn(createClient(inProcessTransport(core.dispatcher)));
+    return await fn(createClient(inProcessTransport(core.dispatcher, core.bus)));
   } finally {
     await core.shutdown();
   }

@@ -13,11 +13,57 @@ export class NotRunningError extends Error {
   }
 }
 
+/** Calls that may last longer than the default deadline (a chat turn, agent operations that wait for a container). */
+const LONG_CALLS_MS: Record<string, number> = {
+  'agents.chat': 30 * 60_000,
+  'agents.start': 5 * 60_000,
+  'agents.stop': 5 * 60_000,
+  'agents.restart': 5 * 60_000,
+  'agents.archive': 5 * 60_000,
+  'agents.restore': 5 * 60_000,
+  'agents.purge': 5 * 60_000,
+  'images.import': 30 * 60_000,
+  'images.export': 30 * 60_000,
+};
+
 /**
- * An HTTP {@link Transport} to the core at `control.url` with its bearer token.
- * @param timeoutMs per-call deadline in ms.
+ * Follows `GET /api/events` (Server-Sent Events, `event: <name>\ndata: <json>`) and calls `deliver`
+ * for each event until `signal` aborts. Returns when the stream ends.
+ */
+async function followEvents(
+  control: Pick<ControlFile, 'url' | 'token'>,
+  deliver: (name: string, payload: unknown) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const res = await fetch(`${control.url}/api/events`, {
+    headers: { Authorization: `Bearer ${control.token}`, Accept: 'text/event-stream' },
+    signal,
+  });
+  if (!res.ok || !res.body) throw new Error(`GET /api/events answered HTTP ${res.status}`);
+  const decoder = new TextDecoder();
+  let buf = '';
+  for await (const chunk of res.body) {
+    buf += decoder.decode(chunk as Uint8Array, { stream: true });
+    let end: number;
+    while ((end = buf.indexOf('\n\n')) !== -1) {
+      const block = buf.slice(0, end);
+      buf = buf.slice(end + 2);
+      const name = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (name && data) deliver(name, JSON.parse(data) as unknown);
+    }
+  }
+}
+
+/**
+ * An HTTP {@link Transport} to the core at `control.url` with its bearer token. Events come from one
+ * SSE stream, opened on the first subscription and closed when the last listener leaves.
+ * @param timeoutMs per-call deadline in ms (longer for the calls in LONG_CALLS_MS).
  */
 export function httpTransport(control: Pick<ControlFile, 'url' | 'token'>, timeoutMs = 30_000): Transport {
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  let stream: AbortController | null = null;
+  const count = () => [...listeners.values()].reduce((n, s) => n + s.size, 0);
   return {
     async invoke(channel: string, input: unknown): Promise<Result<unknown>> {
       const [group, method] = channel.split('.');
@@ -25,7 +71,7 @@ export function httpTransport(control: Pick<ControlFile, 'url' | 'token'>, timeo
         method: 'POST',
         headers: { Authorization: `Bearer ${control.token}`, 'Content-Type': 'application/json' },
         body: JSON.stringify(input ?? {}),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.timeout(Math.max(timeoutMs, LONG_CALLS_MS[channel] ?? 0)),
       });
       const text = await res.text();
       try {
@@ -37,8 +83,28 @@ export function httpTransport(control: Pick<ControlFile, 'url' | 'token'>, timeo
         };
       }
     },
-    on() {
-      throw new Error('Events over HTTP are not used by this client');
+    on(event, listener) {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      set.add(listener);
+      if (!stream) {
+        const ctl = new AbortController();
+        stream = ctl;
+        followEvents(
+          control,
+          (name, payload) => listeners.get(name)?.forEach((l) => l(payload)),
+          ctl.signal,
+        ).catch(() => {
+          /* closed or the core went away: calls report errors themselves */
+        });
+      }
+      return () => {
+        set.delete(listener);
+        if (count() === 0 && stream) {
+          stream.abort();
+          stream = null;
+        }
+      };
     },
   };
 }

@@ -78,7 +78,10 @@ export class AgentService {
     });
   }
 
-  /** Reconciles the DB with every reachable runtime, then follows their events. Never throws for an engine that is down. */
+  /**
+   * Per reachable runtime: listens on its bridge address again (for agents left running), reconciles the
+   * DB with it, then follows its events. Never throws for an engine that is down.
+   */
   async init(): Promise<void> {
     for (const kind of RUNTIME_KINDS) {
       const rt = this.d.runtimes[kind];
@@ -91,6 +94,22 @@ export class AgentService {
           'runtime not reachable; agents on it are not reconciled',
         );
         continue;
+      }
+      // Agents still running from before reach the gateway on the bridge address: listen there again.
+      if (this.repo.list().some((r) => r.runtime === kind && r.phase !== 'archived')) {
+        try {
+          const net = await rt.prepareNetwork();
+          if (net.gatewayBind) {
+            const bound = await this.d.gateway.addBind(net.gatewayBind);
+            if (!bound.ok)
+              this.d.log.error({ runtime: kind, error: bound.error }, 'gateway cannot listen on the bridge');
+          }
+        } catch (err) {
+          this.d.log.error(
+            { runtime: kind, err: (err as Error).message },
+            'network for agents could not be prepared',
+          );
+        }
       }
       await reconcileAgents({
         kind,

@@ -1,10 +1,5 @@
-// Agent names: the slug derived from a name, container names, and the one-emoji check.
-
-/**
- * Longest slug: `agentdesk-archived-` (19) + slug + `-2` restore suffix room + `-YYYYMMDD-HHMMSS` (16) stays
- * within 63, the Incus (hostname) and practical Docker limit.
- */
-export const SLUG_MAX = 26;
+// Agent names in the core: the shared rules (contract/agent-naming.ts) plus archive names.
+export { containerNameOf, isSingleEmoji, SLUG_MAX, slugOf } from '../../../contract/agent-naming';
 
 /** `YYYYMMDD-HHMMSS` in UTC: the archive timestamp, valid in container names and folder names. */
 export function archiveStamp(at: number): string {
@@ -14,39 +9,4 @@ export function archiveStamp(at: number): string {
 /** The container of an archived agent: `agentdesk-archived-<slug>-<YYYYMMDD-HHMMSS>`. */
 export function archivedContainerName(slug: string, at: number): string {
   return `agentdesk-archived-${slug}-${archiveStamp(at)}`;
-}
-
-/**
- * Derives the slug of an agent name: accents folded (NFKD), lowercase, runs of anything but a–z/0–9
- * become one dash, trimmed to {@link SLUG_MAX}. A name with no Latin letter or digit (e.g. only CJK or
- * emoji) gives `agent`.
- */
-export function slugOf(name: string): string {
-  const ascii = name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase();
-  const slug = ascii
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, SLUG_MAX)
-    .replace(/-+$/g, '');
-  return slug || 'agent';
-}
-
-/** The container of an agent: `agentdesk-<slug>`. */
-export function containerNameOf(slug: string): string {
-  return `agentdesk-${slug}`;
-}
-
-const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
-const PICTOGRAPHIC = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3/u;
-
-/**
- * True when `text` is exactly one emoji: one grapheme cluster (Unicode UAX #29, so ZWJ sequences, skin
- * tones, flags and keycaps count as one) that contains a pictographic character.
- */
-export function isSingleEmoji(text: string): boolean {
-  const graphemes = [...segmenter.segment(text)];
-  return graphemes.length === 1 && PICTOGRAPHIC.test(text);
 }

@@ -12,6 +12,7 @@ import {
   ensureRuntimeBundle,
   purgeAll,
   runtimeReachable,
+  turn,
   until,
 } from '../../../test/agents';
 import { ensureBaseImage } from '../../../test/base-image';
@@ -180,7 +181,17 @@ describe.skipIf(skip)('reconciliation after a crash (docker)', () => {
     );
     expect(o.runtime_port).toBeGreaterThan(0);
 
-    expect((await get(steady.id)).phase).toBe('running');
+    const s = await get(steady.id);
+    expect(s.phase).toBe('running');
+    // It still reaches models once LiteLLM is up again: the new core listens on the bridge address again.
+    await until(
+      () => call(core!.dispatcher, 'llm', 'status', {}),
+      (st) => st.litellm.state === 'ready',
+      120_000,
+      'LiteLLM',
+    );
+    const events = await turn(s.runtime_port!, 'still there?');
+    expect(events.at(-1), JSON.stringify(events.at(-1))).toMatchObject({ event: 'done' });
     expect(keyOf(steady.id)).toBeDefined();
     await until(
       () => exists(orphan),

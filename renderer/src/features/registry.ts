@@ -1,5 +1,7 @@
 // Every page of the app, in sidebar order. A new feature is a new folder exporting a `Feature`, listed here.
 import { agentsFeature } from './agents';
+// Registers the chat pane of the Agents page (chat has no page of its own).
+import './chat';
 import { providersFeature } from './providers';
 import { settingsFeature } from './settings';
 import { systemFeature } from './system';

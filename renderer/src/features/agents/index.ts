@@ -1,4 +1,4 @@
-// The Agents feature, as listed in the sidebar.
+// The Agents feature, as listed in the sidebar; also the slot API the chat and trace features plug into.
 import { AgentsIcon } from '../../components/Icons';
 import type { Feature } from '../types';
 import { AgentsPage } from './AgentsPage';
@@ -10,3 +10,6 @@ export const agentsFeature: Feature = {
   section: 'main',
   Page: AgentsPage,
 };
+
+export { registerAgentPane } from './panes';
+export type { AgentPaneProps } from './panes';

@@ -1,23 +1,53 @@
-// Traces page: for now an honest empty state (the live trace arrives with the traces contract group).
+// Traces page: every agent's trace, or one agent's, live and grouped by turn.
+import { useEffect } from 'react';
 import type { ReactElement } from 'react';
-import { EmptyState } from '../../components/EmptyState';
-import { TracesIcon } from '../../components/Icons';
 import { PageHeader } from '../../components/PageHeader';
+import { agentsStore, useAgents } from '../../stores/agents';
+import { tracesStore, useTraces } from '../../stores/traces';
+import { TraceView } from './TraceView';
 
-/** The Traces page. */
+/**
+ * The Traces page. The agent picker lists live agents (from the agents store); "All agents" merges
+ * them. `tracesStore.getState().open(id)` before navigating to `#/traces` preselects an agent.
+ */
 export function TracesPage(): ReactElement {
+  const agents = useAgents((s) => s.agents);
+  const agentId = useTraces((s) => s.agentId);
+  useEffect(() => {
+    const offAgents = agentsStore.getState().follow();
+    void agentsStore.getState().load();
+    const offTraces = tracesStore.getState().follow();
+    void tracesStore.getState().open(tracesStore.getState().agentId);
+    return () => {
+      offAgents();
+      offTraces();
+    };
+  }, []);
+  const live = agents.filter((a) => a.phase !== 'archived');
   return (
     <>
       <PageHeader
         title="Traces"
-        description="Every turn of every agent: messages, model calls, tool calls and errors."
+        description="Every turn of every agent: messages, model calls, tool calls, results, errors and phase changes, live."
       />
-      <EmptyState icon={<TracesIcon />} title="No traces yet">
-        <p>
-          Traces appear here once agents run. Each model call will show its model, tokens, cost and latency,
-          next to the tool calls and results of the same turn.
-        </p>
-      </EmptyState>
+      <section className="card" data-testid="traces-card">
+        <label className="trace-agent-picker">
+          <span className="small muted">Agent</span>
+          <select
+            value={agentId ?? ''}
+            onChange={(e) => void tracesStore.getState().open(e.target.value || null)}
+            data-testid="trace-agent"
+          >
+            <option value="">All agents</option>
+            {live.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.emoji} {a.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <TraceView agents={agents} />
+      </section>
     </>
   );
 }

@@ -1,0 +1,173 @@
+// Trace events, envelope v1 (ARCHITECTURE §5 "Trace store"): the envelope, one payload schema per kind, and the query.
+import { z } from 'zod';
+
+/** Largest `tool_result` output kept in a trace event, in UTF-8 bytes (64 KiB); `size` keeps the original. */
+export const TRACE_OUTPUT_LIMIT_BYTES = 64 * 1024;
+
+const encoder = new TextEncoder();
+/** Whether `s` is at most the output limit in UTF-8 (works in Node and in the renderer; n UTF-16 units ≤ 3n bytes). */
+const fitsOutputLimit = (s: string): boolean =>
+  s.length * 3 <= TRACE_OUTPUT_LIMIT_BYTES || encoder.encode(s).length <= TRACE_OUTPUT_LIMIT_BYTES;
+
+/** Every kind of trace event, in the order a turn usually produces them. */
+export const TraceKind = z.enum([
+  'message_in',
+  'llm_call',
+  'reasoning',
+  'tool_call',
+  'tool_result',
+  'message_out',
+  'error',
+  'lifecycle',
+]);
+export type TraceKind = z.infer<typeof TraceKind>;
+
+/** `message_in`: a message sent to the agent. `from` = who sent it (`user` for the chat pane and the CLI). */
+export const MessageInPayload = z.object({ from: z.string().min(1).max(200), text: z.string() });
+
+/** `message_out`: the agent's final reply of a turn. */
+export const MessageOutPayload = z.object({ text: z.string() });
+
+/**
+ * `llm_call`: one request through the gateway (one model call of a turn). Request summary: `path`,
+ * `stream`; response summary: `status` (HTTP, 499 = the caller went away), `ttft_ms` (streams: time to
+ * the first byte from LiteLLM); `finish_reason` when known. `turn_match` = `time` when the event was
+ * tied to a turn because its start fell inside exactly one turn of the agent relayed by the core (the
+ * gateway does not know the turn id of a model call).
+ */
+export const LlmCallPayload = z.object({
+  path: z.string(),
+  stream: z.boolean(),
+  status: z.number().int(),
+  ttft_ms: z.number().int().nullable(),
+  finish_reason: z.string().nullable().optional(),
+  turn_match: z.literal('time').optional(),
+});
+
+/** `tool_call`: the tool and its arguments (the model's JSON text, or an object); `call_id` = the model's call id. */
+export const ToolCallPayload = z.object({
+  name: z.string().min(1),
+  arguments: z.union([z.string(), z.record(z.string(), z.unknown())]),
+  call_id: z.string().optional(),
+});
+
+/**
+ * `tool_result`: the tool's output, cut at {@link TRACE_OUTPUT_LIMIT_BYTES} (UTF-8); `size` = the original
+ * size in bytes, `truncated` = whether anything was cut; `exit_code` = the command's status (0/1 for file
+ * tools), `null` when unknown.
+ */
+export const ToolResultPayload = z.object({
+  name: z.string().min(1),
+  output: z.string().refine(fitsOutputLimit, {
+    message: `output must be at most ${TRACE_OUTPUT_LIMIT_BYTES} bytes (cut it and keep the original size)`,
+  }),
+  exit_code: z.number().int().nullable(),
+  size: z.number().int().min(0),
+  truncated: z.boolean(),
+  call_id: z.string().optional(),
+});
+
+/** `reasoning`: the model's reasoning text, when a framework reports it. */
+export const ReasoningPayload = z.object({ text: z.string() });
+
+/** `error`: what went wrong (the envelope's `error` holds the same one-line message). */
+export const ErrorPayload = z.object({ message: z.string(), stack: z.string().optional() });
+
+/** `lifecycle`: a phase transition of the agent (`from_phase` is `null` for the first one). */
+export const LifecyclePayload = z.object({
+  from_phase: z.string().nullable(),
+  to_phase: z.string(),
+  reason: z.string().nullable(),
+});
+
+/** Payload schema of each kind. */
+export const TRACE_PAYLOADS = {
+  message_in: MessageInPayload,
+  message_out: MessageOutPayload,
+  llm_call: LlmCallPayload,
+  tool_call: ToolCallPayload,
+  tool_result: ToolResultPayload,
+  reasoning: ReasoningPayload,
+  error: ErrorPayload,
+  lifecycle: LifecyclePayload,
+} as const;
+
+/** UTC ms between 2000-01-01 and 2100-01-01: anything else is a unit mistake (seconds, µs). */
+const UtcMs = z
+  .number()
+  .int('must be whole milliseconds')
+  .min(946_684_800_000, 'must be UTC milliseconds since the epoch (not seconds)')
+  .max(4_102_444_800_000, 'must be UTC milliseconds since the epoch');
+
+const nullableCount = z.number().int().min(0).nullable();
+
+/**
+ * The envelope v1 fields every event has. `trace_id` ties the events of one turn together (= the turn
+ * id the runtime reports), `null` for events outside a turn (lifecycle, untied model calls);
+ * `parent_id` = the event this one answers (a `tool_result`'s `tool_call`, a `message_out`'s
+ * `message_in`). `channel_id` = where a message came from (`chat`), `null` otherwise.
+ */
+const envelope = {
+  v: z.literal(1),
+  /** Unique id (UUID): reads de-duplicate by it. */
+  id: z.string().min(1).max(200),
+  trace_id: z.string().min(1).max(200).nullable(),
+  parent_id: z.string().min(1).max(200).nullable(),
+  /** UTC ms when it happened; chooses the hour file. */
+  created_at: UtcMs,
+  agent_id: z.string().min(1).max(200),
+  channel_id: z.string().max(200).nullable(),
+  thread_id: z.string().max(200).nullable(),
+  provider: z.string().nullable(),
+  model: z.string().nullable(),
+  duration_ms: z.number().int().min(0).nullable(),
+  tokens_in: nullableCount,
+  tokens_out: nullableCount,
+  /** USD, `null` when unknown. */
+  cost_usd: z.number().min(0).nullable(),
+  /** One line on what failed, `null` on success. */
+  error: z.string().nullable(),
+};
+
+/** One trace event: the envelope v1 with the payload of its kind. */
+export const TraceEvent = z.discriminatedUnion('kind', [
+  z.object({ ...envelope, kind: z.literal('message_in'), payload: MessageInPayload }),
+  z.object({ ...envelope, kind: z.literal('message_out'), payload: MessageOutPayload }),
+  z.object({ ...envelope, kind: z.literal('llm_call'), payload: LlmCallPayload }),
+  z.object({ ...envelope, kind: z.literal('tool_call'), payload: ToolCallPayload }),
+  z.object({ ...envelope, kind: z.literal('tool_result'), payload: ToolResultPayload }),
+  z.object({ ...envelope, kind: z.literal('reasoning'), payload: ReasoningPayload }),
+  z.object({ ...envelope, kind: z.literal('error'), payload: ErrorPayload }),
+  z.object({ ...envelope, kind: z.literal('lifecycle'), payload: LifecyclePayload }),
+]);
+export type TraceEvent = z.output<typeof TraceEvent>;
+/** A trace event of one kind. */
+export type TraceEventOf<K extends TraceKind> = Extract<TraceEvent, { kind: K }>;
+
+/** Largest page of `traces.list`. */
+export const TRACE_PAGE_MAX = 1000;
+
+/**
+ * Input of `traces.list`. Without `agent_id`, every live agent's events are merged. `since`/`until` are
+ * UTC ms (inclusive / exclusive). `order` = `asc` (oldest first, the default) or `desc` (newest first);
+ * `cursor` = the `next_cursor` of the previous page (same filters and order).
+ */
+export const TraceQuery = z
+  .object({
+    agent_id: z.string().uuid('must be an agent id (a UUID, see `agents.list`)').optional(),
+    since: UtcMs.optional(),
+    until: UtcMs.optional(),
+    kinds: z.array(TraceKind).min(1).optional(),
+    thread_id: z.string().min(1).max(200).optional(),
+    trace_id: z.string().min(1).max(200).optional(),
+    order: z.enum(['asc', 'desc']).default('asc'),
+    limit: z.number().int().min(1).max(TRACE_PAGE_MAX).default(200),
+    cursor: z.string().min(1).max(1000).optional(),
+  })
+  .strict();
+export type TraceQueryInput = z.input<typeof TraceQuery>;
+export type TraceQuery = z.output<typeof TraceQuery>;
+
+/** Output of `traces.list`: one page, ordered by `created_at` (then id); `next_cursor` = `null` on the last page. */
+export const TracePage = z.object({ events: z.array(TraceEvent), next_cursor: z.string().nullable() });
+export type TracePage = z.output<typeof TracePage>;

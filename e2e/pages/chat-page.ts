@@ -1,0 +1,76 @@
+// Page object for an agent's chat and trace panes beside the agents list: threads, messages, tool cards, trace events.
+import type { Locator } from 'playwright-core';
+import type { AppShell } from './app-shell';
+
+export class ChatPage {
+  constructor(private readonly shell: AppShell) {}
+
+  private get page() {
+    return this.shell.page;
+  }
+
+  /** Opens the Agents page and the chat pane of the agent `slug` (its row's Chat button). */
+  async open(slug: string): Promise<void> {
+    await this.shell.goTo('agents');
+    await this.page.getByTestId(`agent-chat-${slug}`).click();
+    await this.pane().waitFor({ state: 'visible' });
+  }
+
+  pane(): Locator {
+    return this.page.getByTestId('chat-pane');
+  }
+
+  header(): Locator {
+    return this.page.getByTestId('chat-header');
+  }
+
+  input(): Locator {
+    return this.page.getByTestId('chat-input');
+  }
+
+  /** Types `text` and presses Enter (Enter sends; Shift+Enter would add a line). */
+  async send(text: string): Promise<void> {
+    await this.input().fill(text);
+    await this.input().press('Enter');
+  }
+
+  /** Waits until the turn in flight has ended (no streaming turn left on screen). */
+  async waitForTurnEnd(timeoutMs = 60_000): Promise<void> {
+    await this.page.getByTestId('chat-turn').waitFor({ state: 'detached', timeout: timeoutMs });
+  }
+
+  /** The tool cards whose tool is `name`. */
+  toolCards(name: string): Locator {
+    return this.page.locator(`[data-testid="tool-card"][data-tool="${name}"]`);
+  }
+
+  /** Opens a tool card (its summary) and returns its output text. */
+  async toolOutput(card: Locator): Promise<string> {
+    if ((await card.getAttribute('open')) === null) await card.locator('summary').click();
+    return card.getByTestId('tool-card-output').innerText();
+  }
+
+  assistantMessages(): Locator {
+    return this.page.getByTestId('chat-msg-assistant');
+  }
+
+  userMessages(): Locator {
+    return this.page.getByTestId('chat-msg-user');
+  }
+
+  threads(): Locator {
+    return this.page.getByTestId('chat-thread');
+  }
+
+  /** Opens the trace pane of the agent `slug` (its row's Trace button). */
+  async openTrace(slug: string): Promise<void> {
+    await this.page.getByTestId(`agent-trace-${slug}`).click();
+    await this.page.getByTestId('trace-pane').waitFor({ state: 'visible' });
+  }
+
+  /** The kinds of the trace events shown (inside `within` when given), in order. */
+  async traceKinds(within?: Locator): Promise<string[]> {
+    const events = await (within ?? this.page).getByTestId('trace-event').all();
+    return Promise.all(events.map(async (e) => (await e.getAttribute('data-kind')) ?? ''));
+  }
+}

@@ -1,0 +1,289 @@
+// E2E: the Agents page in Chromium against `agentdesk serve`, real Docker, the real LiteLLM and keychain, a scripted upstream.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { AsyncEntry } from '@napi-rs/keyring';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Agent } from '../../contract/agents';
+import type { LlmStatus } from '../../contract/llm';
+import type { Provider } from '../../contract/models';
+import { ensureRuntimeBundle, runtimeReachable } from '../../test/agents';
+import { ensureBaseImage } from '../../test/base-image';
+import { withModelApis } from '../../test/fixtures/scripted-llm';
+import { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
+import { keychainAvailable } from '../../test/keychain';
+import { litellmInstalled } from '../../test/llm-stack';
+import { skipUnlessReal } from '../../test/real';
+import { foreignRequests, launchBrowser, newRecordingContext } from '../fixtures/browser';
+import { callCore } from '../fixtures/core-api';
+import { assertPrerequisites, shouldRunE2e } from '../fixtures/paths';
+import { startServe } from '../fixtures/serve';
+import type { ServedCore } from '../fixtures/serve';
+import { waitUntil } from '../fixtures/wait';
+import { AgentsPage } from '../pages/agents-page';
+import { AppShell } from '../pages/app-shell';
+import { ProvidersPage } from '../pages/providers-page';
+
+const RUN = randomBytes(3).toString('hex');
+/** The key the scripted upstream accepts: it must reach the upstream and never the page. */
+const KEY = `sk-e2e-agents-${randomBytes(12).toString('hex')}`;
+const PROVIDER_NAME = `Agents E2E ${RUN}`;
+const UPSTREAM_MODELS = ['e2e-agent-mini', 'e2e-agent-large'];
+/** Agent names whose slugs give containers `agentdesk-test-…-<run>`. */
+const FOX = { name: `Test Fox ${RUN}`, slug: `test-fox-${RUN}`, emoji: '🦊' };
+const UNICORN = { name: `Test Unicorn ${RUN}`, slug: `test-unicorn-${RUN}`, emoji: '🦄', unified: '1f984' };
+const DEPLOY_ORDER = ['creating', 'provisioning', 'starting', 'verifying', 'running'];
+
+const keychain = await keychainAvailable();
+const litellm = litellmInstalled();
+const docker = runtimeReachable('docker');
+const skip =
+  !shouldRunE2e() ||
+  skipUnlessReal(keychain, 'the OS keychain (run inside scripts/with-keyring.sh)') ||
+  skipUnlessReal(litellm, 'LiteLLM (.venv/litellm, from scripts/bootstrap-linux.sh)') ||
+  skipUnlessReal(docker, 'Docker');
+
+/** Removes every container this run may have left: live and archived names of both agents. */
+function removeContainers(): void {
+  const names = execFileSync('docker', ['ps', '-a', '--format', '{{.Names}}'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((n) => n.includes(`-${RUN}`) && n.startsWith('agentdesk-'));
+  if (names.length > 0) execFileSync('docker', ['rm', '-f', ...names], { stdio: 'ignore' });
+}
+
+function containerExists(name: string): boolean {
+  try {
+    execFileSync('docker', ['inspect', name], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(skip)(
+  'Agents page: create with an emoji, deploy live, stop/start, archive, restore, purge',
+  () => {
+    let core: ServedCore;
+    let upstream: ScriptedUpstream;
+    let browser: Browser;
+    let context: BrowserContext;
+    let page: Page;
+    let agents: AgentsPage;
+    let providerId = '';
+    let model = '';
+    let requests: string[] = [];
+    const pageErrors: string[] = [];
+    const consoleLines: string[] = [];
+
+    const agentBySlug = async (slug: string): Promise<Agent | undefined> =>
+      (await callCore<{ agents: Agent[] }>(core, 'agents.list')).agents.find((a) => a.slug === slug);
+
+    beforeAll(async () => {
+      assertPrerequisites();
+      if (!keychain)
+        throw new Error('No usable Secret Service: run the e2e suite inside scripts/with-keyring.sh');
+      if (!litellm) throw new Error('LiteLLM is not installed: run scripts/bootstrap-linux.sh');
+      if (!docker) throw new Error('Docker is not reachable: run scripts/bootstrap-linux.sh');
+      await ensureBaseImage(['docker']);
+      ensureRuntimeBundle();
+      upstream = await withModelApis(new ScriptedUpstream({ key: KEY, models: UPSTREAM_MODELS })).start();
+      core = await startServe();
+      await callCore(core, 'settings.update', { container_runtime: 'docker' });
+      browser = await launchBrowser();
+      const recording = await newRecordingContext(browser);
+      context = recording.context;
+      requests = recording.requests;
+      page = await context.newPage();
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+      const shell = new AppShell(page);
+      await shell.open(core.url);
+      agents = new AgentsPage(shell);
+    }, 1_800_000);
+
+    // A failed step may leave a modal dialog open, which makes the rest of the page inert: close it.
+    afterEach(async () => {
+      for (let i = 0; i < 3 && (await page.locator('dialog[open]').count()) > 0; i++)
+        await page.keyboard.press('Escape');
+    });
+
+    afterAll(async () => {
+      if (core) {
+        const left = await callCore<{ agents: Agent[] }>(core, 'agents.list').catch(() => ({ agents: [] }));
+        for (const a of left.agents)
+          await callCore(core, 'agents.purge', { id: a.id }).catch(() => undefined);
+      }
+      await context?.close();
+      await browser?.close();
+      await core?.stop(20_000);
+      await upstream?.stop();
+      if (docker) removeContainers();
+      if (keychain && providerId)
+        await new AsyncEntry('agentdesk', `provider:${providerId}`, { linux: { store: 'secret-service' } })
+          .deletePassword()
+          .catch(() => undefined);
+    });
+
+    it('says why no model can be picked before any provider, with a link to Providers', async () => {
+      await agents.open();
+      expect(await page.getByTestId('agent-list').innerText()).toContain('No agents yet');
+      await page.getByTestId('new-agent').click();
+      await agents.createDialog().waitFor({ state: 'visible' });
+      const notice = agents.createDialog().getByTestId('agent-no-models');
+      await notice.waitFor({ state: 'visible' });
+      // "Reading the models LiteLLM serves…" until `llm.status` answers, then the reason.
+      await expect.poll(() => notice.innerText(), { timeout: 30_000 }).toContain('no provider has models');
+      expect(await agents.createDialog().getByTestId('create-agent-submit').isDisabled()).toBe(true);
+      await notice.getByTestId('agent-no-models-link').click();
+      await page.getByTestId('page-providers').waitFor({ state: 'visible' });
+    });
+
+    it('adds a provider on the Providers page, and LiteLLM serves its models', async () => {
+      const providers = new ProvidersPage(new AppShell(page));
+      await providers.open();
+      await providers.fillAddForm('openai-compatible', {
+        name: PROVIDER_NAME,
+        baseUrl: upstream.v1,
+        key: KEY,
+      });
+      await providers.save();
+      await waitUntil(
+        async () =>
+          (await callCore<Provider[]>(core, 'providers.list')).some((p) => p.name === PROVIDER_NAME),
+        30_000,
+        'the provider to be added',
+      );
+      providerId = (await callCore<Provider[]>(core, 'providers.list')).find(
+        (p) => p.name === PROVIDER_NAME,
+      )!.id;
+      model = `${providerId}/${UPSTREAM_MODELS[0]}`;
+      await waitUntil(
+        async () => {
+          const s = await callCore<LlmStatus>(core, 'llm.status');
+          return s.litellm.state === 'ready' && s.litellm.models.includes(model);
+        },
+        150_000,
+        'LiteLLM to serve the provider’s models',
+        500,
+      );
+    });
+
+    it('creates an agent with a keyboard quick-picked emoji and follows the phases to running live', async () => {
+      await agents.open();
+      await agents.openCreate();
+      await agents.fillName(FOX.name);
+      expect(await agents.slugLine().innerText()).toBe(`agentdesk-${FOX.slug}`);
+      expect(await agents.chosenEmoji()).toBe('🤖'); // the framework's default
+      await agents.quickPickByKeyboard(FOX.emoji);
+      expect(await agents.chosenEmoji()).toBe(FOX.emoji);
+      await agents.selectModel(model);
+      await page.evaluate('window.__sameDocument = true');
+      await agents.recordDeployPhases(FOX.slug);
+      await agents.submitCreate();
+      const outcome = await agents.waitForDeployEnd(FOX.slug);
+      const record = await agentBySlug(FOX.slug);
+      expect(outcome, `${record?.phase_reason ?? ''}\n${record?.failed_log.join('\n') ?? ''}`).toBe(
+        'running',
+      );
+
+      // The first phase shown is `creating`, or a later one when its push beat the `agents.create`
+      // answer; then at least one more step before `running`, only ever forward in the deploy order.
+      const seen = await agents.seenDeployPhases();
+      expect(seen.at(-1)).toBe('running');
+      expect(seen.length).toBeGreaterThanOrEqual(3);
+      const positions = seen.map((p) => DEPLOY_ORDER.indexOf(p));
+      expect(positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]!))).toBe(true);
+      expect(await page.evaluate<boolean>('window.__sameDocument === true')).toBe(true);
+
+      expect(record).toMatchObject({
+        emoji: FOX.emoji,
+        model,
+        phase: 'running',
+        container: `agentdesk-${FOX.slug}`,
+      });
+      expect(containerExists(`agentdesk-${FOX.slug}`)).toBe(true);
+      await agents.closeDeployDialog();
+      expect(await agents.phase(FOX.slug)).toBe('running');
+      expect(await page.getByTestId(`agent-emoji-${FOX.slug}`).innerText()).toBe(FOX.emoji);
+      expect(await page.getByTestId(`agent-usage-${FOX.slug}`).getAttribute('title')).toContain('Traces');
+    });
+
+    it('creates a second agent with an emoji found through the full picker’s search', async () => {
+      await agents.openCreate();
+      await agents.fillName(UNICORN.name);
+      // Escape closes the picker only, and gives focus back to "More…".
+      await agents.openFullPicker();
+      await page.keyboard.press('Escape');
+      await agents.createDialog().getByTestId('emoji-picker').waitFor({ state: 'detached' });
+      expect(await agents.createDialog().isVisible()).toBe(true);
+      await expect
+        .poll(() => page.evaluate<string | null>(`document.activeElement?.getAttribute('data-testid')`))
+        .toBe('emoji-more');
+      await agents.openFullPicker();
+      // Its stylesheet applies under the app's CSP (no inline styles allowed).
+      expect(await agents.fullPickerDisplay()).toBe('flex');
+      await agents.searchAndPick('unicorn', UNICORN.unified);
+      expect(await agents.chosenEmoji()).toBe(UNICORN.emoji);
+      await agents.submitCreate();
+      const outcome = await agents.waitForDeployEnd(UNICORN.slug);
+      expect(outcome).toBe('running');
+      expect((await agentBySlug(UNICORN.slug))?.emoji).toBe(UNICORN.emoji);
+      await agents.closeDeployDialog();
+      await agents.waitForPhase(UNICORN.slug, 'running');
+    });
+
+    it('stops and starts an agent, with the uptime only while running', async () => {
+      await agents.action('stop', FOX.slug).click();
+      await agents.waitForPhase(FOX.slug, 'stopped', 60_000);
+      expect(await agents.uptime(FOX.slug).innerText()).toBe('—');
+      expect((await agentBySlug(FOX.slug))?.phase).toBe('stopped');
+      await agents.action('start', FOX.slug).click();
+      await agents.waitForPhase(FOX.slug, 'running', 120_000);
+      const first = await agents.uptime(FOX.slug).innerText();
+      expect(first).toMatch(/^\d+ s$/);
+      await expect.poll(() => agents.uptime(FOX.slug).innerText(), { timeout: 10_000 }).not.toBe(first);
+    });
+
+    it('archives an agent: it leaves the list and appears in Archived with how long ago', async () => {
+      await agents.archive(FOX.slug);
+      await agents.archivedRow(FOX.slug).waitFor({ state: 'visible', timeout: 120_000 });
+      expect(await agents.row(FOX.slug).count()).toBe(0);
+      const text = await agents.archivedRow(FOX.slug).innerText();
+      expect(text).toContain(FOX.emoji);
+      expect(text).toContain(FOX.name);
+      expect(text).toContain(UPSTREAM_MODELS[0]);
+      expect(text).toContain('just now');
+      expect((await agentBySlug(FOX.slug))?.phase).toBe('archived');
+      expect(containerExists(`agentdesk-${FOX.slug}`)).toBe(false);
+    });
+
+    it('restores it to running', async () => {
+      await agents.restore(FOX.slug);
+      await agents.waitForPhase(FOX.slug, 'running', 180_000);
+      expect(await agents.archivedRow(FOX.slug).count()).toBe(0);
+      expect(containerExists(`agentdesk-${FOX.slug}`)).toBe(true);
+    });
+
+    it('purges it after typing its name: no row, no record, no container', async () => {
+      await agents.archive(FOX.slug);
+      await agents.archivedRow(FOX.slug).waitFor({ state: 'visible', timeout: 120_000 });
+      await agents.purge(FOX.slug, FOX.name);
+      await agents.archivedRow(FOX.slug).waitFor({ state: 'detached', timeout: 60_000 });
+      expect(await agents.row(FOX.slug).count()).toBe(0);
+      expect(await agentBySlug(FOX.slug)).toBeUndefined();
+      const names = execFileSync('docker', ['ps', '-a', '--format', '{{.Names}}'], { encoding: 'utf8' });
+      expect(names).not.toContain(FOX.slug);
+    });
+
+    it('never sent a request to a host other than 127.0.0.1, threw no page errors, and never showed the key', async () => {
+      expect(foreignRequests(requests)).toEqual([]);
+      expect(pageErrors).toEqual([]);
+      expect(consoleLines.join('\n')).not.toContain(KEY);
+      // The only console errors allowed: the picker's own inline <style>, refused by the CSP (its rules
+      // are applied through a constructed stylesheet instead). No refused remote image, no other error.
+      const errors = consoleLines.filter((l) => l.startsWith('error:'));
+      expect(errors.filter((l) => !l.includes('Applying inline style violates'))).toEqual([]);
+      expect(await page.content()).not.toContain(KEY);
+    });
+  },
+);

@@ -1,0 +1,165 @@
+// E2E: chat with a real agent in Docker from Chromium against `agentdesk serve` and the real LiteLLM: tool card, reply, trace, reload.
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Agent } from '../../contract/agents';
+import type { LlmStatus } from '../../contract/llm';
+import type { TracePage } from '../../contract/traces';
+import { ensureRuntimeBundle, runtimeReachable } from '../../test/agents';
+import { ensureBaseImage } from '../../test/base-image';
+import { withModelApis } from '../../test/fixtures/scripted-llm';
+import { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
+import { litellmInstalled } from '../../test/llm-stack';
+import { skipUnlessReal } from '../../test/real';
+import { foreignRequests, launchBrowser, newRecordingContext } from '../fixtures/browser';
+import { callCore } from '../fixtures/core-api';
+import { assertPrerequisites, shouldRunE2e } from '../fixtures/paths';
+import { startServe } from '../fixtures/serve';
+import type { ServedCore } from '../fixtures/serve';
+import { waitUntil } from '../fixtures/wait';
+import { AppShell } from '../pages/app-shell';
+import { ChatPage } from '../pages/chat-page';
+
+/** The upstream's key: given to the core only through AGENTDESK_KEY_SCRIPTED (no keychain needed). */
+const KEY = `sk-e2e-chat-${randomBytes(12).toString('hex')}`;
+const NAME = `agentdesk-test-chat-${randomBytes(3).toString('hex')}`;
+
+const docker = runtimeReachable('docker');
+const litellm = litellmInstalled();
+const skip =
+  !shouldRunE2e() ||
+  skipUnlessReal(docker, 'Docker (scripts/bootstrap-linux.sh)') ||
+  skipUnlessReal(litellm, 'LiteLLM (.venv/litellm, from scripts/bootstrap-linux.sh)');
+
+describe.skipIf(skip)('Chat and trace of an agent in Docker, in Chromium against agentdesk serve', () => {
+  let core: ServedCore;
+  let upstream: ScriptedUpstream;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let chat: ChatPage;
+  let agent: Agent;
+  let requests: string[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    assertPrerequisites();
+    await ensureBaseImage(['docker']);
+    ensureRuntimeBundle();
+    upstream = await withModelApis(new ScriptedUpstream({ key: KEY, models: ['gpt-test-mini'] })).start();
+    core = await startServe({ env: { AGENTDESK_KEY_SCRIPTED: KEY } });
+    await callCore(core, 'settings.update', { container_runtime: 'docker' });
+    await callCore(core, 'providers.add', {
+      type: 'openai-compatible',
+      name: 'Scripted',
+      base_url: upstream.v1,
+    });
+    await waitUntil(
+      async () => (await callCore<LlmStatus>(core, 'llm.status')).litellm.state === 'ready',
+      150_000,
+      'LiteLLM to be ready',
+      500,
+    );
+    const created = await callCore<Agent>(core, 'agents.create', {
+      name: NAME,
+      model: 'scripted/gpt-test-mini',
+      memory_mib: 512,
+    });
+    await waitUntil(
+      async () => {
+        agent = await callCore<Agent>(core, 'agents.get', { id: created.id });
+        if (agent.phase === 'failed') throw new Error(`the agent failed: ${agent.phase_reason}`);
+        return agent.phase === 'running';
+      },
+      180_000,
+      'the agent to run',
+      500,
+    );
+    browser = await launchBrowser();
+    const recording = await newRecordingContext(browser);
+    context = recording.context;
+    requests = recording.requests;
+    page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const shell = new AppShell(page);
+    await shell.open(core.url);
+    chat = new ChatPage(shell);
+  }, 600_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    if (core && agent) await callCore(core, 'agents.purge', { id: agent.id }).catch(() => undefined);
+    await core?.stop(20_000);
+    await upstream?.stop();
+    if (agent) execFileSync('docker', ['rm', '-f', agent.container], { stdio: 'ignore' });
+  });
+
+  it('opens the chat with the agent’s emoji and name, and an empty conversation', async () => {
+    await chat.open(agent.slug);
+    const header = await chat.header().innerText();
+    expect(header).toContain(agent.emoji);
+    expect(header).toContain(agent.name);
+    expect(await chat.input().isEnabled()).toBe(true);
+    expect(await chat.threads().count()).toBe(0);
+  });
+
+  it('sends "#tool=shell" with Enter: a tool card with "hi" and the reply stream in', async () => {
+    await chat.send('#tool=shell');
+    const card = chat.toolCards('shell').first();
+    await card.waitFor({ state: 'visible', timeout: 60_000 });
+    await chat.waitForTurnEnd();
+    expect(await chat.toolOutput(card)).toContain('hi');
+    expect(await card.getByTestId('tool-card-arguments').innerText()).toContain('echo hi');
+    expect(await chat.assistantMessages().last().innerText()).toContain('chunk0');
+    expect(await chat.userMessages().first().innerText()).toBe('#tool=shell');
+    await expect.poll(() => chat.threads().count()).toBe(1);
+    expect(await chat.threads().first().innerText()).toContain('#tool=shell');
+  });
+
+  it('shows the turn in the trace: message_in, llm_call, tool_call, tool_result, message_out', async () => {
+    await chat.openTrace(agent.slug);
+    const wanted = ['message_in', 'llm_call', 'tool_call', 'tool_result', 'message_out'];
+    await waitUntil(
+      async () => {
+        const kinds = await chat.traceKinds();
+        return wanted.every((k) => kinds.includes(k));
+      },
+      30_000,
+      'every kind of the turn in the trace pane',
+    );
+    // One group holds the turn, tied by the turn id, in the order the turn happened.
+    const group = page.locator('[data-testid="trace-group"]', {
+      has: page.locator('[data-kind="message_in"]'),
+    });
+    const traceId = await group.getAttribute('data-trace-id');
+    expect(traceId).toBeTruthy();
+    const inGroup = await chat.traceKinds(group);
+    expect(inGroup[0]).toBe('message_in');
+    expect(inGroup.at(-1)).toBe('message_out');
+    expect(inGroup).toEqual(expect.arrayContaining(wanted));
+    // The same events through the API: the pane shows what the store holds.
+    const api = await callCore<TracePage>(core, 'traces.list', { agent_id: agent.id, trace_id: traceId });
+    expect(api.events.map((e) => e.kind).sort()).toEqual([...inGroup].sort());
+    // A payload opens on click.
+    const out = group.locator('[data-kind="message_out"]');
+    await out.locator('summary').click();
+    expect(await out.getByTestId('trace-payload').innerText()).toContain('chunk0');
+  });
+
+  it('keeps the thread after a reload of the page', async () => {
+    await page.reload();
+    await chat.open(agent.slug);
+    await expect.poll(() => chat.threads().count(), { timeout: 15_000 }).toBe(1);
+    await chat.toolCards('shell').first().waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await chat.toolOutput(chat.toolCards('shell').first())).toContain('hi');
+    expect(await chat.assistantMessages().last().innerText()).toContain('chunk0');
+  });
+
+  it('never sent a request to a host other than 127.0.0.1, threw no page errors, and showed no key', async () => {
+    expect(foreignRequests(requests)).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    expect(await page.content()).not.toContain(KEY);
+  });
+});

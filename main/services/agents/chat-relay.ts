@@ -1,0 +1,316 @@
+// Chat with an agent: relays a message to its runtime's `POST /turn`, re-emits the SSE stream, records message_in/out; lists threads.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Agent } from '../../../contract/agents';
+import { AppError } from '../../../contract/errors';
+import type { ErrorCode } from '../../../contract/errors';
+import type { TraceEvent } from '../../../contract/traces';
+import type { Logger } from '../../platform/logging';
+import { errorEvent, messageIn, messageOut } from '../traces/chat-trace';
+import type { ChatTurn } from '../traces/chat-trace';
+import { cappedText, causeOf, readInside, runtimeMessage, sseParser, titleOf } from './chat-relay-io';
+
+/** Thread ids are file names in the runtime (resources/agent-runtime/PROTOCOL.md). */
+const THREAD_ID = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/;
+
+/** One event of a turn as re-emitted (`agents.turn`). */
+export interface TurnEventOut {
+  agent_id: string;
+  thread_id: string;
+  turn_id: string;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** What the relay needs. Times in ms. */
+export interface ChatRelayDeps {
+  /** The agent record. @throws AppError NOT_FOUND */
+  agent(id: string): Agent;
+  /** The agent's folder (`<data>/agents/<id>`, or its archive folder), `null` when there is none. */
+  folderOf(id: string): string | null;
+  /** Where message_in, message_out and relay errors go. */
+  record(event: TraceEvent): void;
+  /** Turn windows, so model calls can be tied to the turn (see TurnWindows). */
+  turns: {
+    begin(agentId: string, turnId: string, threadId: string, at: number): void;
+    end(agentId: string, turnId: string, at: number): void;
+  };
+  /** Publishes one turn event (the `agents.turn` bus event). */
+  emit(event: TurnEventOut): void;
+  log: Logger;
+  /** A turn that sends nothing (not even the runtime's 15 s keep-alive) for this long is cancelled (default 90 000). */
+  idleTimeoutMs?: number;
+}
+
+/** Output of {@link ChatRelay.chat}. */
+export interface ChatResult {
+  thread_id: string;
+  turn_id: string;
+  reply: string | null;
+  error: string | null;
+}
+
+/** One thread in the list. */
+export interface ThreadSummary {
+  thread_id: string;
+  updated_at: number;
+  title: string;
+}
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'INVALID_INPUT',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+};
+
+/**
+ * Relays chat turns between the core and an agent's runtime (resources/agent-runtime/PROTOCOL.md):
+ * `POST http://127.0.0.1:<runtime_port>/turn` answers Server-Sent Events (`turn`, `text`, `tool_call`,
+ * `tool_result`, `error` | `done`). Every event is re-emitted as it arrives; the message is recorded as
+ * `message_in` and the reply as `message_out`, both with `trace_id` = the runtime's turn id (the id the
+ * runtime also gives its own tool events). A turn error reported by the runtime is traced by the
+ * runtime itself; errors only the relay sees (connection, HTTP status, silence) are traced here.
+ */
+export class ChatRelay {
+  constructor(private readonly d: ChatRelayDeps) {}
+
+  /** Records a trace event; a refusal is logged and never breaks the turn. */
+  private trace(event: TraceEvent): void {
+    try {
+      this.d.record(event);
+    } catch (err) {
+      this.d.log.error({ err, kind: event.kind }, 'chat trace event not recorded');
+    }
+  }
+
+  /**
+   * Sends `text` to agent `id` (in `thread_id`, or a new thread) and resolves when the turn ends.
+   * @returns the turn's thread and id, the reply, or the turn's error (the step limit, a model failure,
+   *   a connection that broke mid-turn) with what to do.
+   * @throws AppError NOT_FOUND (agent), CONFLICT (not running, naming the phase; a turn already running
+   *   in the thread), INVALID_INPUT (thread id), UNAVAILABLE (the runtime does not answer), UPSTREAM.
+   */
+  async chat(input: { id: string; text: string; thread_id?: string }): Promise<ChatResult> {
+    const agent = this.d.agent(input.id);
+    if (agent.phase !== 'running' || agent.runtime_port === null)
+      throw new AppError(
+        'CONFLICT',
+        `${agent.emoji} ${agent.name} is ${agent.phase}, not running: start it (agents.start) to chat`,
+      );
+    const threadId = input.thread_id ?? crypto.randomUUID();
+    checkThreadId(threadId);
+    const sentAt = Date.now();
+    const inId = crypto.randomUUID();
+    const common = { agent, threadId, sentAt, inId };
+    const url = `http://127.0.0.1:${agent.runtime_port}/turn`;
+    const abort = new AbortController();
+    let res: Response;
+    // Until the answer's headers arrive; the stream itself is watched by the idle deadline.
+    const connect = setTimeout(() => abort.abort(new Error('no answer within 30 s')), 30_000);
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+        body: JSON.stringify({ text: input.text, thread_id: threadId }),
+        signal: abort.signal,
+      });
+    } catch (err) {
+      const message = `The runtime of ${agent.name} does not answer at ${url} (${causeOf(err)}); check its logs or restart the agent`;
+      this.recordFailure(common, input.text, crypto.randomUUID(), message);
+      throw new AppError('UNAVAILABLE', message);
+    } finally {
+      clearTimeout(connect);
+    }
+    if (!res.ok || !res.body) {
+      const detail = await runtimeMessage(res);
+      const message =
+        res.status === 409
+          ? `A turn is already running in this thread; wait for it to end or start a new thread`
+          : `The runtime of ${agent.name} refused the message (HTTP ${res.status}: ${detail})`;
+      this.recordFailure(common, input.text, crypto.randomUUID(), message);
+      throw new AppError(STATUS_CODES[res.status] ?? 'UPSTREAM', message);
+    }
+    return this.follow(res.body, abort, common, input.text);
+  }
+
+  /** Reads the SSE stream of one turn to its end. */
+  private async follow(
+    body: ReadableStream<Uint8Array>,
+    abort: AbortController,
+    c: ChatTurn & { agent: Agent },
+    text: string,
+  ): Promise<ChatResult> {
+    const agentId = c.agent.id;
+    let turnId: string | null = null;
+    let reply: string | null = null;
+    let error: string | null = null;
+    let runtimeError = false;
+    let idle = false;
+    const idleMs = this.d.idleTimeoutMs ?? 90_000;
+    let timer = setTimeout(() => ((idle = true), abort.abort()), idleMs);
+    const onEvent = (event: string, data: Record<string, unknown>): void => {
+      if (event === 'turn' && turnId === null) {
+        turnId = typeof data.turn_id === 'string' ? data.turn_id : crypto.randomUUID();
+        this.d.turns.begin(agentId, turnId, c.threadId, c.sentAt);
+        this.trace(messageIn(c, turnId, text));
+      }
+      if (turnId === null) return;
+      this.d.emit({ agent_id: agentId, thread_id: c.threadId, turn_id: turnId, event, data });
+      if (event === 'done') reply = typeof data.reply === 'string' ? data.reply : '';
+      if (event === 'error') {
+        runtimeError = true;
+        error = typeof data.message === 'string' ? data.message : 'The turn failed';
+      }
+    };
+    try {
+      const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+      const parser = sseParser(onEvent);
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        clearTimeout(timer);
+        timer = setTimeout(() => ((idle = true), abort.abort()), idleMs);
+        parser(value);
+      }
+    } catch (err) {
+      if (reply === null && error === null)
+        error = idle
+          ? `${c.agent.name} sent nothing for ${Math.round(idleMs / 1000)} s, so the turn was cancelled; check its logs or restart it`
+          : `The connection to ${c.agent.name} broke during the turn (${causeOf(err)}); the reply may be incomplete — send the message again or check its logs`;
+    } finally {
+      clearTimeout(timer);
+    }
+    const traceId: string = turnId ?? crypto.randomUUID();
+    if (turnId === null) this.trace(messageIn(c, traceId, text));
+    if (reply === null && error === null)
+      error = `${c.agent.name}'s runtime ended the turn without an answer; send the message again or check its logs`;
+    const endedAt = Date.now();
+    this.d.turns.end(agentId, traceId, endedAt);
+    if (reply !== null) {
+      this.trace(messageOut(c, traceId, reply, endedAt));
+    } else if (!runtimeError) {
+      this.d.emit({
+        agent_id: agentId,
+        thread_id: c.threadId,
+        turn_id: traceId,
+        event: 'error',
+        data: { message: error, source: 'relay' },
+      });
+      this.trace(errorEvent(c, traceId, error ?? 'The turn failed', endedAt));
+    }
+    abort.abort(); // releases the connection (and cancels a turn the runtime would still be running)
+    return { thread_id: c.threadId, turn_id: traceId, reply, error };
+  }
+
+  private recordFailure(
+    c: ChatTurn & { agent: Agent },
+    text: string,
+    traceId: string,
+    message: string,
+  ): void {
+    this.trace(messageIn(c, traceId, text));
+    this.trace(errorEvent(c, traceId, message, Date.now()));
+  }
+
+  /**
+   * The agent's threads, newest first, each with a title from its first user message (≤ 80 characters).
+   * Read from the thread files in its home (`.agentdesk/threads/*.json`), so they are there after a
+   * restart and while the agent is stopped; unreadable files are skipped.
+   * @throws AppError NOT_FOUND
+   */
+  async threads(id: string): Promise<ThreadSummary[]> {
+    this.d.agent(id);
+    const dir = this.threadsDir(id);
+    let names: string[] = [];
+    try {
+      names = (await fs.promises.readdir(dir)).filter(
+        (n) => n.endsWith('.json') && THREAD_ID.test(n.slice(0, -5)),
+      );
+    } catch {
+      return [];
+    }
+    const out: ThreadSummary[] = [];
+    for (const name of names) {
+      try {
+        const t = JSON.parse(await readInside(this.homeOf(id), path.join(dir, name))) as StoredThread;
+        if (typeof t.thread_id !== 'string' || !Array.isArray(t.messages)) continue;
+        out.push({
+          thread_id: t.thread_id,
+          updated_at: Math.round(Number(t.updated_at) || 0),
+          title: titleOf(t.messages),
+        });
+      } catch (err) {
+        this.d.log.debug({ agent: id, file: name, err: (err as Error).message }, 'thread file skipped');
+      }
+    }
+    return out.sort((a, b) => b.updated_at - a.updated_at);
+  }
+
+  /**
+   * One thread's messages (OpenAI format, no system prompt): from the runtime (`GET /threads/<id>`) while
+   * the agent runs, else (or when the runtime does not answer) from its file.
+   * @throws AppError NOT_FOUND (agent or thread), INVALID_INPUT (thread id)
+   */
+  async thread(
+    id: string,
+    threadId: string,
+  ): Promise<{ thread_id: string; messages: Record<string, unknown>[] }> {
+    const agent = this.d.agent(id);
+    checkThreadId(threadId);
+    const missing = () =>
+      new AppError('NOT_FOUND', `${agent.name} has no thread ${threadId}; see agents.threads`);
+    if (agent.phase === 'running' && agent.runtime_port !== null) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${agent.runtime_port}/threads/${threadId}`, {
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (res.status === 404) throw missing();
+        if (res.ok) {
+          const t = JSON.parse(await cappedText(res)) as StoredThread;
+          if (Array.isArray(t.messages)) return { thread_id: threadId, messages: t.messages };
+        }
+      } catch (err) {
+        if (err instanceof AppError) throw err;
+        this.d.log.debug(
+          { agent: id, err: causeOf(err) },
+          'runtime did not answer GET /threads; reading the file',
+        );
+      }
+    }
+    try {
+      const t = JSON.parse(
+        await readInside(this.homeOf(id), path.join(this.threadsDir(id), `${threadId}.json`)),
+      ) as StoredThread;
+      if (!Array.isArray(t.messages)) throw missing();
+      return { thread_id: threadId, messages: t.messages };
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      throw missing();
+    }
+  }
+
+  /** The agent's home on the host (mounted at /home/agent), or a path that does not exist. */
+  private homeOf(id: string): string {
+    const root = this.d.folderOf(id);
+    return root ? path.join(root, 'home') : path.join('/nonexistent-agentdesk', id);
+  }
+
+  private threadsDir(id: string): string {
+    return path.join(this.homeOf(id), '.agentdesk', 'threads');
+  }
+}
+
+interface StoredThread {
+  thread_id?: unknown;
+  updated_at?: unknown;
+  messages?: Record<string, unknown>[];
+}
+
+function checkThreadId(id: string): void {
+  if (!THREAD_ID.test(id))
+    throw new AppError(
+      'INVALID_INPUT',
+      `thread_id: "${id.slice(0, 140)}" is invalid; use 1–128 letters, digits, "_", "-" or "." (not first)`,
+    );
+}

@@ -1,0 +1,192 @@
+// The trace recorder on real files: hour files by created_at, record order, fsync'd content, de-duplication, cursor paging, drops.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TraceQuery } from '../../../contract/traces';
+import type { TraceEvent, TraceQueryInput } from '../../../contract/traces';
+import { hourKeyOf } from './trace-files';
+import { InvalidTraceEventError, TraceRecorder } from './trace-recorder';
+
+const AGENT = '11111111-1111-4111-8111-111111111111';
+const OTHER = '22222222-2222-4222-8222-222222222222';
+/** 2024-05-01T14:00:00Z */
+const T14 = Date.UTC(2024, 4, 1, 14);
+
+let data: string;
+let recorded: TraceEvent[];
+let recorder: TraceRecorder;
+
+const traceDir = (agent: string) => path.join(data, 'agents', agent, 'trace');
+
+function event(over: Partial<TraceEvent> & { created_at: number }): TraceEvent {
+  return {
+    v: 1,
+    id: crypto.randomUUID(),
+    trace_id: 'turn-1',
+    parent_id: null,
+    agent_id: AGENT,
+    kind: 'message_in',
+    channel_id: 'chat',
+    thread_id: 'thread-1',
+    provider: null,
+    model: null,
+    duration_ms: null,
+    tokens_in: null,
+    tokens_out: null,
+    cost_usd: null,
+    error: null,
+    payload: { from: 'user', text: 'hello' },
+    ...over,
+  } as TraceEvent;
+}
+
+const q = (input: TraceQueryInput) => recorder.query(TraceQuery.parse(input));
+const lines = (file: string) =>
+  fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as TraceEvent);
+
+beforeEach(() => {
+  data = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-traces-'));
+  for (const a of [AGENT, OTHER]) fs.mkdirSync(path.join(data, 'agents', a), { recursive: true });
+  recorded = [];
+  recorder = new TraceRecorder({
+    traceDirOf: (id) => (fs.existsSync(path.join(data, 'agents', id)) ? traceDir(id) : null),
+    allTraceDirs: () => fs.readdirSync(path.join(data, 'agents')).map((id) => traceDir(id)),
+    onRecorded: (e) => recorded.push(e),
+    log: pino({ level: 'silent' }),
+  });
+});
+
+afterEach(async () => {
+  await recorder.close();
+  fs.rmSync(data, { recursive: true, force: true });
+});
+
+describe('TraceRecorder', () => {
+  it('files an event by the UTC hour of created_at: 14:59:59.999 goes to T14 even when written later', async () => {
+    const late = event({ created_at: T14 + 3_600_000 - 1 });
+    const next = event({ created_at: T14 + 3_600_000 });
+    await recorder.append([late, next]);
+    expect(fs.readdirSync(traceDir(AGENT)).sort()).toEqual(['2024-05-01T14.jsonl', '2024-05-01T15.jsonl']);
+    expect(lines(path.join(traceDir(AGENT), '2024-05-01T14.jsonl')).map((e) => e.id)).toEqual([late.id]);
+    expect(lines(path.join(traceDir(AGENT), '2024-05-01T15.jsonl')).map((e) => e.id)).toEqual([next.id]);
+    expect(hourKeyOf(T14 + 3_599_999)).toBe('2024-05-01T14');
+  });
+
+  it('is on disk (0600 file, 0700 folder) once append resolves, and only then published, in record order', async () => {
+    const events = Array.from({ length: 20 }, (_, i) => event({ created_at: T14 + 1000 - i }));
+    const done = recorder.append(events);
+    expect(recorded).toEqual([]);
+    await done;
+    const file = path.join(traceDir(AGENT), '2024-05-01T14.jsonl');
+    // The file holds them in record order (not created_at order) and each line is the full event.
+    expect(lines(file)).toEqual(events);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(traceDir(AGENT)).mode & 0o777).toBe(0o700);
+    expect(recorded.map((e) => e.id)).toEqual(events.map((e) => e.id));
+  });
+
+  it('writes record() calls within the batch window without being waited on', async () => {
+    const e = event({ created_at: T14 + 5 });
+    recorder.record(e);
+    // Queued events already answer queries, before they reach the file.
+    expect((await q({ agent_id: AGENT })).events.map((x) => x.id)).toEqual([e.id]);
+    await recorder.flush();
+    expect(lines(path.join(traceDir(AGENT), '2024-05-01T14.jsonl'))[0]).toEqual(e);
+  });
+
+  it('answers in created_at order and drops duplicate ids (a runtime retrying a written batch)', async () => {
+    const a = event({ created_at: T14 + 30 });
+    const b = event({ created_at: T14 + 10, kind: 'message_out', payload: { text: 'hi' } });
+    await recorder.append([a, b]);
+    await recorder.append([a]);
+    expect(lines(path.join(traceDir(AGENT), '2024-05-01T14.jsonl'))).toHaveLength(3);
+    const page = await q({ agent_id: AGENT });
+    expect(page.events.map((e) => e.id)).toEqual([b.id, a.id]);
+    expect(page.next_cursor).toBeNull();
+    expect((await q({ agent_id: AGENT, order: 'desc' })).events.map((e) => e.id)).toEqual([a.id, b.id]);
+  });
+
+  it('pages with a cursor across hour files in both orders, without gaps or repeats', async () => {
+    const events = Array.from({ length: 25 }, (_, i) =>
+      event({ created_at: T14 + i * 10 * 60_000, trace_id: `turn-${i % 3}` }),
+    );
+    await recorder.append(events);
+    expect(fs.readdirSync(traceDir(AGENT))).toHaveLength(5);
+    for (const order of ['asc', 'desc'] as const) {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await q({ agent_id: AGENT, order, limit: 10, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.events.map((e) => e.id));
+        cursor = page.next_cursor ?? undefined;
+        pages++;
+      } while (cursor);
+      const expected = events.map((e) => e.id);
+      expect(seen).toEqual(order === 'asc' ? expected : [...expected].reverse());
+      expect(pages).toBe(3);
+    }
+    const first = await q({ agent_id: AGENT, limit: 10 });
+    await expect(
+      q({ agent_id: AGENT, limit: 10, kinds: ['error'], cursor: first.next_cursor! }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/cursor/) as string });
+    await expect(q({ agent_id: AGENT, cursor: 'garbage' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('filters by time range, kinds, thread and trace, and merges agents when none is named', async () => {
+    const mine = [
+      event({ created_at: T14 + 1 }),
+      event({ created_at: T14 + 2, kind: 'error', error: 'x', payload: { message: 'x' }, trace_id: 't2' }),
+      event({ created_at: T14 + 3, thread_id: 'thread-2' }),
+    ];
+    const theirs = event({ created_at: T14 + 4, agent_id: OTHER });
+    await recorder.append([...mine, theirs]);
+    const ids = async (input: TraceQueryInput) => (await q(input)).events.map((e) => e.id);
+    expect(await ids({ agent_id: AGENT, kinds: ['error'] })).toEqual([mine[1]!.id]);
+    expect(await ids({ agent_id: AGENT, thread_id: 'thread-2' })).toEqual([mine[2]!.id]);
+    expect(await ids({ agent_id: AGENT, trace_id: 't2' })).toEqual([mine[1]!.id]);
+    expect(await ids({ agent_id: AGENT, since: T14 + 2, until: T14 + 3 })).toEqual([mine[1]!.id]);
+    expect(await ids({})).toEqual([...mine, theirs].map((e) => e.id));
+    expect(await ids({ agent_id: OTHER })).toEqual([theirs.id]);
+  });
+
+  it('skips a torn last line after a crash instead of failing the read', async () => {
+    const e = event({ created_at: T14 + 1 });
+    await recorder.append([e]);
+    fs.appendFileSync(path.join(traceDir(AGENT), '2024-05-01T14.jsonl'), '{"id":"half');
+    expect((await q({ agent_id: AGENT })).events.map((x) => x.id)).toEqual([e.id]);
+  });
+
+  it('drops events of an agent whose folder is gone and never re-creates the folder', async () => {
+    fs.rmSync(path.join(data, 'agents', OTHER), { recursive: true });
+    await recorder.append([event({ created_at: T14, agent_id: OTHER })]);
+    expect(fs.existsSync(path.join(data, 'agents', OTHER))).toBe(false);
+    expect(recorded).toEqual([]);
+  });
+
+  it('refuses an event that is not an envelope v1, naming the field', () => {
+    expect(() => recorder.record({ ...event({ created_at: T14 }), created_at: 1_714_000_000 })).toThrow(
+      /created_at.*not seconds/,
+    );
+    expect(() => recorder.record({ ...event({ created_at: T14 }), kind: 'tool_call' })).toThrow(
+      InvalidTraceEventError,
+    );
+    const big = 'x'.repeat(64 * 1024 + 1);
+    expect(() =>
+      recorder.record(
+        event({
+          created_at: T14,
+          kind: 'tool_result',
+          payload: { name: 'shell', output: big, exit_code: 0, size: big.length, truncated: false },
+        }),
+      ),
+    ).toThrow(/output/);
+  });
+});

@@ -1,0 +1,90 @@
+// The table of live agents: one AgentRow per agent under column headers a screen reader announces.
+import type { ReactElement } from 'react';
+import type { Agent } from '../../../../contract/agents';
+import { useAgents } from '../../stores/agents';
+import type { AgentsState, SelectedPane } from '../../stores/agents';
+import { AgentRow } from './AgentRow';
+import type { RowHandlers } from './AgentRow';
+
+/** The agents table over the window's store (progress, busy and errors per row come from it). */
+export function AgentsTable({
+  agents,
+  selected,
+  handlers,
+}: {
+  agents: readonly Agent[];
+  selected: SelectedPane | null;
+  handlers: RowHandlers;
+}): ReactElement {
+  const progress = useAgents((s) => s.progress);
+  const lastDeployPhase = useAgents((s) => s.lastDeployPhase);
+  const busy = useAgents((s) => s.busy);
+  const rowErrors = useAgents((s) => s.rowErrors);
+  return (
+    <AgentsTableView
+      agents={agents}
+      selected={selected}
+      handlers={handlers}
+      progress={progress}
+      lastDeployPhase={lastDeployPhase}
+      busy={busy}
+      rowErrors={rowErrors}
+    />
+  );
+}
+
+/** The table from plain props (the component tests render this one). */
+export function AgentsTableView({
+  agents,
+  selected,
+  handlers,
+  progress,
+  lastDeployPhase,
+  busy,
+  rowErrors,
+}: {
+  agents: readonly Agent[];
+  selected: SelectedPane | null;
+  handlers: RowHandlers;
+  progress: AgentsState['progress'];
+  lastDeployPhase: AgentsState['lastDeployPhase'];
+  busy: AgentsState['busy'];
+  rowErrors: AgentsState['rowErrors'];
+}): ReactElement {
+  return (
+    <div className="agents-table__wrap">
+      <table className="agents-table">
+        <thead>
+          <tr>
+            <th scope="col">Agent</th>
+            <th scope="col">Model</th>
+            <th scope="col">Phase</th>
+            <th scope="col" className="agents-table__num">
+              Uptime
+            </th>
+            <th scope="col" className="agents-table__num">
+              <abbr title="Tokens and cost today">Today</abbr>
+            </th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {agents.map((a) => (
+            <AgentRow
+              key={a.id}
+              agent={a}
+              progress={progress[a.id]}
+              lastDeployPhase={lastDeployPhase[a.id]}
+              busy={busy[a.id]}
+              error={rowErrors[a.id]}
+              selected={selected?.id === a.id ? selected.pane : null}
+              handlers={handlers}
+            />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,148 @@
+// The "New agent" dialog: the create form, then the deploy's live progress until running or failed.
+import { useEffect, useState } from 'react';
+import type { ReactElement } from 'react';
+import { Dialog } from '../../components/Dialog';
+import { agentsStore, deployView, splitCreateErrors, useAgents } from '../../stores/agents';
+import { llmStore, useLlm } from '../../stores/llm';
+import { CREATE_FORM_ID, CreateAgentForm } from './CreateAgentForm';
+import { DeployProgress } from './DeployProgress';
+
+/** The deploy view of the agent just created (live from the store). */
+function DeployStage({ id, onClose }: { id: string; onClose: () => void }): ReactElement {
+  const agent = useAgents((s) => s.agents.find((a) => a.id === id));
+  const progress = useAgents((s) => s.progress[id]);
+  const lastDeployPhase = useAgents((s) => s.lastDeployPhase[id]);
+  const retrying = useAgents((s) => s.busy[id] === 'start');
+  if (!agent)
+    return (
+      <Dialog title="Agent removed" onClose={onClose} testId="deploy-dialog">
+        <p>The agent is no longer there (it was purged).</p>
+      </Dialog>
+    );
+  const view = deployView(agent, progress, lastDeployPhase);
+  const title =
+    view.outcome === 'running'
+      ? `${agent.name} is running`
+      : view.outcome === 'failed'
+        ? `${agent.name} failed to deploy`
+        : `Deploying ${agent.name}`;
+  const openChat = (): void => {
+    agentsStore.getState().openPane(agent.id, 'chat');
+    onClose();
+  };
+  return (
+    <Dialog
+      title={
+        <>
+          <span aria-hidden="true">{agent.emoji}</span> {title}
+        </>
+      }
+      description={
+        view.outcome === 'deploying'
+          ? 'You can close this window: the deploy goes on, and the list shows its phase.'
+          : undefined
+      }
+      onClose={onClose}
+      wide
+      testId="deploy-dialog"
+      footer={
+        view.outcome === 'running' ? (
+          <>
+            <button type="button" className="button" onClick={onClose} data-testid="deploy-done">
+              Done
+            </button>
+            <button
+              type="button"
+              className="button button--primary"
+              onClick={openChat}
+              data-autofocus=""
+              data-testid="deploy-open-chat"
+            >
+              Open chat
+            </button>
+          </>
+        ) : (
+          <button type="button" className="button" onClick={onClose} data-testid="deploy-close">
+            Close
+          </button>
+        )
+      }
+    >
+      <DeployProgress
+        agent={agent}
+        view={view}
+        retrying={retrying}
+        onRetry={() => void agentsStore.getState().start(agent.id)}
+      />
+    </Dialog>
+  );
+}
+
+/**
+ * "New agent": the form (frameworks, provider names and the served models are loaded and followed
+ * while it is open), then, once `agents.create` answers, the deploy's progress in the same place.
+ * Escape or × closes it at any time except during the submit itself; a deploy goes on in the background.
+ */
+export function CreateAgentDialog({ onClose }: { onClose: () => void }): ReactElement {
+  const [created, setCreated] = useState<string | null>(null);
+  const [submitting, setSubmitting] = useState(false);
+  const frameworks = useAgents((s) => s.frameworks);
+  const providerNames = useAgents((s) => s.providerNames);
+  const agents = useAgents((s) => s.agents);
+  const status = useLlm((s) => s.status);
+
+  useEffect(() => {
+    void agentsStore.getState().loadCreateOptions();
+    const llm = llmStore.getState();
+    const off = llm.follow();
+    void llm.load();
+    return off;
+  }, []);
+
+  if (created) return <DeployStage id={created} onClose={onClose} />;
+
+  const noModels = (status?.litellm.models.length ?? 0) === 0;
+  return (
+    <Dialog
+      title="New agent"
+      description="It runs in its own container and reaches its models only through the gateway."
+      onClose={onClose}
+      wide
+      dismissible={!submitting}
+      testId="create-agent-dialog"
+      footer={
+        <>
+          <button type="button" className="button" onClick={onClose} disabled={submitting}>
+            Cancel
+          </button>
+          <button
+            type="submit"
+            form={CREATE_FORM_ID}
+            className="button button--primary"
+            disabled={submitting || noModels}
+            aria-busy={submitting}
+            data-testid="create-agent-submit"
+          >
+            {submitting ? 'Creating…' : 'Create agent'}
+          </button>
+        </>
+      }
+    >
+      <CreateAgentForm
+        frameworks={frameworks}
+        status={status}
+        providerNames={providerNames}
+        agents={agents}
+        onBusy={setSubmitting}
+        onSubmit={async (input) => {
+          const r = await agentsStore.getState().create(input);
+          if (r.ok) {
+            setCreated(r.agent.id);
+            return null;
+          }
+          return splitCreateErrors(r.error);
+        }}
+      />
+    </Dialog>
+  );
+}

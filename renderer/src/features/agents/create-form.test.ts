@@ -1,0 +1,59 @@
+// Unit tests of the create form's checks before sending: name, typed emoji, model, limits, and the input made.
+import { describe, expect, it } from 'vitest';
+import { sampleAgent } from '../../test/fake-client';
+import { checkDraft, newDraft } from './create-form';
+
+const ctx = {
+  agents: [sampleAgent({ name: 'Helper', slug: 'helper' })],
+  frameworkEmoji: '🤖',
+  typedEmojiValid: true,
+};
+
+describe('checkDraft', () => {
+  it('makes the create input with the framework emoji by default and without the model among fallbacks', () => {
+    const draft = {
+      ...newDraft('builtin', 'scripted/a'),
+      name: '  Fox  ',
+      fallbacks: ['scripted/b', 'scripted/a'],
+      memory: '2048',
+      cpus: '0.5',
+    };
+    expect(checkDraft(draft, ctx)).toEqual({
+      errors: {},
+      input: {
+        name: 'Fox',
+        emoji: '🤖',
+        framework: 'builtin',
+        model: 'scripted/a',
+        fallbacks: ['scripted/b'],
+        memory_mib: 2048,
+        cpus: 0.5,
+      },
+    });
+    expect(checkDraft({ ...draft, emoji: '🦊' }, ctx).input?.emoji).toBe('🦊');
+  });
+
+  it('names every field that is wrong and what is valid', () => {
+    const r = checkDraft(
+      { ...newDraft('builtin'), name: 'helper', memory: '64', cpus: 'two' },
+      {
+        ...ctx,
+        typedEmojiValid: false,
+      },
+    );
+    expect(r.input).toBeNull();
+    expect(r.errors).toEqual({
+      name: 'An agent named “Helper” already uses the name helper; choose another name',
+      emoji: 'Fix the typed emoji, or pick one',
+      model: 'Pick a model',
+      memory_mib: 'Memory must be a whole number of MiB from 128 to 65536; “64” is not',
+      cpus: 'CPUs must be a number from 0.1 to 64 (e.g. 0.5 or 2); “two” is not',
+    });
+    expect(checkDraft({ ...newDraft('builtin', 'm/x'), name: ' ' }, ctx).errors.name).toBe(
+      'Give the agent a name',
+    );
+    expect(
+      checkDraft({ ...newDraft('builtin', 'm/x'), name: 'a', memory: '512.5' }, ctx).errors.memory_mib,
+    ).toContain('whole number');
+  });
+});

@@ -1,0 +1,7 @@
+// The chat feature: registers the chat pane shown beside the agents list (opened with agentsStore.openPane(id, 'chat')).
+import { registerAgentPane } from '../agents/panes';
+import { ChatPane } from './ChatPane';
+
+registerAgentPane('chat', ChatPane);
+
+export { ChatPane } from './ChatPane';

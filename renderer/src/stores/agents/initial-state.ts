@@ -1,0 +1,66 @@
+// State of the Agents page: every agent (live and archived), deploy progress, per-row work and errors, and the open pane.
+import type { Agent, AgentPhase, AgentProgress, Framework } from '../../../../contract/agents';
+import type { ShownError } from '../errors';
+
+/** An action under way on one agent. */
+export type RowBusy = 'start' | 'stop' | 'restart' | 'archive' | 'restore' | 'purge';
+
+/** What the side pane next to the list shows for the selected agent (built by the chat and trace features). */
+export type AgentPaneKind = 'chat' | 'trace';
+
+/** The agent whose chat or trace is open. */
+export interface SelectedPane {
+  id: string;
+  pane: AgentPaneKind;
+}
+
+/** The logs dialog of one agent. */
+export interface LogsState {
+  id: string;
+  loading: boolean;
+  lines: string[];
+  error: ShownError | null;
+}
+
+export interface AgentsState {
+  /** Every agent, newest first (as `agents.list` and `agents.changed` give them), archived ones included. */
+  agents: Agent[];
+  /** True once a list arrived (load or push): before that, "no agents" is not known. */
+  loaded: boolean;
+  loading: boolean;
+  loadError: ShownError | null;
+  /** `agents.changed` pushes taken so far; a slower `agents.list` answer never replaces a newer push. */
+  pushes: number;
+  /** The last `agents.progress` step of each agent while it deploys, by id. */
+  progress: Record<string, AgentProgress>;
+  /** The last deploy phase each agent was seen in, by id: tells which step a failure stopped at. */
+  lastDeployPhase: Record<string, AgentPhase>;
+  frameworks: Framework[];
+  frameworksError: ShownError | null;
+  /** Provider names by id (`providers.list`), for the model groups; ids are shown until they arrive. */
+  providerNames: Record<string, string>;
+  /** Per-agent action under way, by id. */
+  busy: Record<string, RowBusy>;
+  /** Per-agent failures of the last action, by id. */
+  rowErrors: Record<string, ShownError>;
+  /** The chat or trace pane open next to the list; `null` when none. */
+  selected: SelectedPane | null;
+  logs: LogsState | null;
+}
+
+export const initialAgentsState: AgentsState = {
+  agents: [],
+  loaded: false,
+  loading: false,
+  loadError: null,
+  pushes: 0,
+  progress: {},
+  lastDeployPhase: {},
+  frameworks: [],
+  frameworksError: null,
+  providerNames: {},
+  busy: {},
+  rowErrors: {},
+  selected: null,
+  logs: null,
+};

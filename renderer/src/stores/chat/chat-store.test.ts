@@ -1,0 +1,212 @@
+// Unit tests of the chat store against a fake core: threads, a streamed turn, tool cards, errors with what to do, availability.
+import { describe, expect, it } from 'vitest';
+import { createFakeCore, FakeCoreError, handleChat, sampleAgent } from '../../test/fake-client';
+import { chatAvailability, createChatStore, itemsOfThread } from './index';
+
+const AGENT = sampleAgent();
+
+function setup(gate?: () => Promise<void>) {
+  const core = createFakeCore();
+  const fake = handleChat(core, AGENT.id, gate);
+  const store = createChatStore(() => core.client);
+  const off = store.getState().follow();
+  return { core, fake, store, off };
+}
+
+/** A gate the test opens: the fake `agents.chat` answers only after `open()`. */
+function gate(): { wait: () => Promise<void>; open: () => void } {
+  let open: () => void = () => {};
+  const p = new Promise<void>((r) => (open = r));
+  return { wait: () => p, open };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+describe('chat store', () => {
+  it('streams a turn: text as it arrives and a tool card with its output, then reads the thread back', async () => {
+    const g = gate();
+    const { store, core } = setup(g.wait);
+    await store.getState().open(AGENT.id);
+    const sending = store.getState().send('Run it #tool');
+    await settle();
+    // Mid-turn: the user's message, the tool card with its output, the text so far.
+    const live = store.getState().turn!;
+    expect(live).toMatchObject({ status: 'streaming', turn_id: 'turn-1', text: 'Run it #tool' });
+    expect(live.items.map((i) => i.kind)).toEqual(['tool', 'assistant']);
+    expect(live.items[0]).toMatchObject({ tool: { name: 'shell', output: 'hi\n', exit_code: 0 } });
+    expect(live.items[1]).toMatchObject({ text: 'Hello' });
+    expect(store.getState().threadId).toBe(live.thread_id);
+    g.open();
+    await sending;
+    const s = store.getState();
+    expect(s.turn).toBeNull();
+    expect(s.messages.map((m) => m.kind)).toEqual(['user', 'tool', 'assistant']);
+    await settle();
+    expect(store.getState().threads.map((t) => t.thread_id)).toEqual([live.thread_id]);
+    const chat = core.calls.find((c) => c.channel === 'agents.chat')!;
+    expect(chat.input).toEqual({ id: AGENT.id, text: 'Run it #tool', thread_id: live.thread_id });
+  });
+
+  it('reopens with the newest thread selected (threads survive a reload) and continues it', async () => {
+    const { store, core } = setup();
+    await store.getState().open(AGENT.id);
+    await store.getState().send('first');
+    const first = store.getState().threadId!;
+    store.getState().newThread();
+    await store.getState().send('second');
+    const second = store.getState().threadId!;
+    expect(second).not.toBe(first);
+
+    const again = createChatStore(() => core.client);
+    await again.getState().open(AGENT.id);
+    expect(again.getState().threads.map((t) => t.title)).toEqual(['second', 'first']);
+    expect(again.getState().threadId).toBe(second);
+    await again.getState().selectThread(first);
+    await again.getState().send('more');
+    expect(
+      again
+        .getState()
+        .messages.filter((m) => m.kind === 'user')
+        .map((m) => m.kind === 'user' && m.text),
+    ).toEqual(['first', 'more']);
+  });
+
+  it('shows a runtime error inline with what to do, and keeps it after the thread is read back', async () => {
+    const { store } = setup();
+    await store.getState().open(AGENT.id);
+    await store.getState().send('please #fail');
+    const error = store.getState().messages.find((m) => m.kind === 'error');
+    expect(error).toMatchObject({ message: expect.stringContaining('HTTP 502') as string });
+    expect(error?.kind === 'error' && error.hint).toMatch(/Providers page/);
+  });
+
+  it('shows a refused message (agent stopped) inline and keeps it when the next message goes out', async () => {
+    const { store, core } = setup();
+    await store.getState().open(AGENT.id);
+    core.handle('agents.chat', () => {
+      throw new FakeCoreError({
+        code: 'CONFLICT',
+        message: '🤖 Helper is stopped, not running: start it (agents.start) to chat',
+      });
+    });
+    await store.getState().send('hello?');
+    expect(store.getState().turn).toMatchObject({ status: 'error', text: 'hello?' });
+    expect(store.getState().turn!.items.at(-1)).toMatchObject({
+      kind: 'error',
+      message: expect.stringMatching(/is stopped/) as string,
+    });
+    handleChat(core, AGENT.id);
+    await store.getState().send('now?');
+    expect(store.getState().messages.some((m) => m.kind === 'error')).toBe(false); // read back from the thread
+    expect(store.getState().turn).toBeNull();
+  });
+
+  it('keeps following a slow turn after the call times out, and finishes on its done event', async () => {
+    const { store, core } = setup();
+    await store.getState().open(AGENT.id);
+    let threadId = '';
+    core.handle('agents.chat', (input) => {
+      threadId = (input as { thread_id: string }).thread_id;
+      core.emit('agents.turn', {
+        agent_id: AGENT.id,
+        thread_id: threadId,
+        turn_id: 't9',
+        event: 'turn',
+        data: {},
+      });
+      throw new FakeCoreError({
+        code: 'TIMEOUT',
+        message: 'The core did not answer agents.chat within 60 s',
+      });
+    });
+    core.handle('agents.thread', () => ({
+      thread_id: threadId,
+      messages: [
+        { role: 'user', content: 'slow' },
+        { role: 'assistant', content: 'done at last' },
+      ],
+    }));
+    await store.getState().send('slow');
+    expect(store.getState().turn).toMatchObject({ status: 'streaming' });
+    core.emit('agents.turn', {
+      agent_id: AGENT.id,
+      thread_id: threadId,
+      turn_id: 't9',
+      event: 'done',
+      data: { reply: 'done at last' },
+    });
+    await settle();
+    expect(store.getState().turn).toBeNull();
+    expect(store.getState().messages.at(-1)).toMatchObject({ kind: 'assistant', text: 'done at last' });
+  });
+
+  it('ignores turn events of other agents and threads', async () => {
+    const g = gate();
+    const { store, core } = setup(g.wait);
+    await store.getState().open(AGENT.id);
+    const sending = store.getState().send('hi');
+    await settle();
+    const before = store.getState().turn;
+    const thread = before!.thread_id;
+    core.emit('agents.turn', {
+      agent_id: 'someone-else',
+      thread_id: thread,
+      turn_id: 'turn-1',
+      event: 'text',
+      data: { delta: 'X' },
+    });
+    core.emit('agents.turn', {
+      agent_id: AGENT.id,
+      thread_id: 'other',
+      turn_id: 'turn-1',
+      event: 'text',
+      data: { delta: 'X' },
+    });
+    expect(store.getState().turn).toBe(before);
+    g.open();
+    await sending;
+  });
+});
+
+describe('chat selectors', () => {
+  it('says why the input is disabled, per phase', () => {
+    expect(chatAvailability(sampleAgent(), null)).toEqual({ ok: true });
+    expect(chatAvailability(sampleAgent({ phase: 'stopped' }), null)).toEqual({
+      ok: false,
+      reason: 'Helper is stopped. Start it to chat.',
+    });
+    expect(
+      chatAvailability(sampleAgent({ phase: 'failed', phase_reason: 'image missing' }), null),
+    ).toMatchObject({
+      reason: expect.stringMatching(/failed: image missing.*Retry/) as string,
+    });
+    expect(chatAvailability(sampleAgent({ phase: 'verifying' }), null)).toMatchObject({
+      reason: expect.stringMatching(/once it is running/) as string,
+    });
+    expect(
+      chatAvailability(sampleAgent(), {
+        thread_id: 't',
+        turn_id: null,
+        text: 'x',
+        items: [],
+        status: 'streaming',
+        error: null,
+      }),
+    ).toMatchObject({ ok: false, reason: 'Wait for the reply to finish.' });
+  });
+
+  it('turns stored OpenAI messages into rows, filling each tool card with its result', () => {
+    const rows = itemsOfThread([
+      { role: 'user', content: 'go' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'c1', type: 'function', function: { name: 'list_dir', arguments: '{}' } }],
+      },
+      { role: 'tool', tool_call_id: 'c1', content: 'a.txt' },
+      { role: 'assistant', content: 'There is a.txt' },
+    ]);
+    expect(rows.map((r) => r.kind)).toEqual(['user', 'tool', 'assistant']);
+    expect(rows[1]).toMatchObject({ tool: { name: 'list_dir', arguments: '{}', output: 'a.txt' } });
+  });
+});

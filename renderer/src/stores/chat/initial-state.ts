@@ -1,0 +1,70 @@
+// State of the chat pane: the open agent, its threads, the selected thread's messages and the turn streaming in.
+import type { ShownError } from '../errors';
+
+/** A tool call as a card: arguments, and the output once its result arrived. */
+export interface ToolCard {
+  /** The model's call id (ties the result to the call). */
+  call_id: string;
+  name: string;
+  /** The arguments as the model wrote them (JSON text). */
+  arguments: string;
+  /** `null` until the result arrives. */
+  output: string | null;
+  /** `null` when unknown (results read back from a thread file carry no exit code). */
+  exit_code: number | null;
+  /** Whether the runtime cut the output (64 KiB); `size` = the original size in bytes. */
+  truncated: boolean;
+  size: number | null;
+}
+
+/** One row of the conversation. */
+export type ChatItem =
+  | { kind: 'user'; key: string; text: string }
+  | { kind: 'assistant'; key: string; text: string }
+  | { kind: 'tool'; key: string; tool: ToolCard }
+  | { kind: 'error'; key: string; message: string; hint: string | null };
+
+/** The turn being sent or streamed: the user's message, then what the runtime streams, in arrival order. */
+export interface LiveTurn {
+  thread_id: string;
+  /** Known once the runtime's `turn` event arrived. */
+  turn_id: string | null;
+  text: string;
+  items: ChatItem[];
+  status: 'sending' | 'streaming' | 'done' | 'error';
+  error: string | null;
+}
+
+/** A thread in the list (as `agents.threads` answers). */
+export interface ThreadSummary {
+  thread_id: string;
+  updated_at: number;
+  title: string;
+}
+
+export interface ChatState {
+  /** The agent whose chat is open; `null` when none. */
+  agentId: string | null;
+  threads: ThreadSummary[];
+  threadsLoading: boolean;
+  threadsError: ShownError | null;
+  /** The selected thread; `null` = a new thread (made by the first message). */
+  threadId: string | null;
+  /** The selected thread's conversation as stored by the runtime. */
+  messages: ChatItem[];
+  threadLoading: boolean;
+  threadError: ShownError | null;
+  turn: LiveTurn | null;
+}
+
+export const initialChatState: ChatState = {
+  agentId: null,
+  threads: [],
+  threadsLoading: false,
+  threadsError: null,
+  threadId: null,
+  messages: [],
+  threadLoading: false,
+  threadError: null,
+  turn: null,
+};
