@@ -47,7 +47,7 @@ describe.skipIf(skip)('runtime in the base image (Docker)', () => {
       { timeout: 30_000, interval: 200 },
     );
     url = `http://127.0.0.1:${port}`;
-  });
+  }, 40 * 60_000); // a first image build takes minutes
 
   afterAll(async () => {
     await docker('rm', '-f', name).catch(() => undefined);
