@@ -33,7 +33,7 @@ import {
   ImagesStatus,
 } from './agents';
 import { LlmStatus, LlmTestInput, LlmTestResult } from './llm';
-import { TracePage, TraceQuery } from './traces';
+import { TracePage, TraceQuery, TraceTotals, TraceTotalsQuery } from './traces';
 
 /** A method with no input takes `{}` (an empty object); extra fields are refused. */
 const NoInput = z.object({}).strict();
@@ -177,6 +177,11 @@ export const api = {
       TraceQuery,
       TracePage,
       'One page of trace events (all live agents without `agent_id`), ordered by created_at then id; filters: time range, kinds, thread_id, trace_id. INVALID_INPUT for a cursor of another query.',
+    ),
+    totals: method(
+      TraceTotalsQuery,
+      TraceTotals,
+      'Per-agent totals of one UTC day (default today) over its llm_call events: tokens in/out, cost (null when no call had a price), calls, errors. Without `agent_ids`, every live agent. NOT_FOUND for an unknown agent id.',
     ),
   },
   frameworks: {

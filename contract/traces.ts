@@ -171,3 +171,53 @@ export type TraceQuery = z.output<typeof TraceQuery>;
 /** Output of `traces.list`: one page, ordered by `created_at` (then id); `next_cursor` = `null` on the last page. */
 export const TracePage = z.object({ events: z.array(TraceEvent), next_cursor: z.string().nullable() });
 export type TracePage = z.output<typeof TracePage>;
+
+/** A UTC calendar day, `YYYY-MM-DD` (e.g. `2024-05-01`). */
+export const UtcDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a UTC day written YYYY-MM-DD, e.g. 2024-05-01')
+  .refine((s) => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return true; // the pattern's own message says it
+    const t = Date.parse(`${s}T00:00:00.000Z`);
+    return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === s;
+  }, 'is not a calendar day (month 01–12, day within the month)');
+
+/** Most agents one `traces.totals` call may name. */
+export const TRACE_TOTALS_AGENTS_MAX = 1000;
+
+/**
+ * Input of `traces.totals`. `agent_ids` = the agents to total (each gets an entry, zeros when it made no
+ * call); without it, every live (not archived) agent. `day` = the UTC day (`YYYY-MM-DD`), today (UTC)
+ * when absent.
+ */
+export const TraceTotalsQuery = z
+  .object({
+    agent_ids: z
+      .array(z.string().uuid('must be an agent id (a UUID, see `agents.list`)'))
+      .max(TRACE_TOTALS_AGENTS_MAX)
+      .optional(),
+    day: UtcDay.optional(),
+  })
+  .strict();
+export type TraceTotalsQueryInput = z.input<typeof TraceTotalsQuery>;
+export type TraceTotalsQuery = z.output<typeof TraceTotalsQuery>;
+
+/**
+ * One agent's model use over one UTC day, summed over its `llm_call` events (each counted once, by id):
+ * `tokens_in`/`tokens_out` (an unknown count adds 0), `cost_usd` = the sum of the known costs, `null`
+ * when no call had a price (LiteLLM's cost map has none for the model); `calls` = model calls,
+ * `errors` = the calls that failed (`error` set).
+ */
+export const AgentDayTotals = z.object({
+  agent_id: z.string().min(1).max(200),
+  tokens_in: z.number().int().min(0),
+  tokens_out: z.number().int().min(0),
+  cost_usd: z.number().min(0).nullable(),
+  calls: z.number().int().min(0),
+  errors: z.number().int().min(0),
+});
+export type AgentDayTotals = z.output<typeof AgentDayTotals>;
+
+/** Output of `traces.totals`: the day totalled and one entry per agent, in the order asked (or `agents.list`'s). */
+export const TraceTotals = z.object({ day: UtcDay, totals: z.array(AgentDayTotals) });
+export type TraceTotals = z.output<typeof TraceTotals>;

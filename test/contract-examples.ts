@@ -48,6 +48,8 @@ export const EXAMPLE_INPUTS: Record<Channel, unknown> = {
   'agents.thread': { id: NO_AGENT, thread_id: 'thread-1' },
   'agents.purge': { id: NO_AGENT },
   'traces.list': { agent_id: NO_AGENT, kinds: ['message_in', 'llm_call'], limit: 10 },
+  // No agent is left, so every live agent's totals of that day are an empty list.
+  'traces.totals': { day: '2024-05-01' },
   'frameworks.list': {},
   'images.status': {},
   // The transport tests point AGENTDESK_IMAGE_RECIPE_DIR at a missing folder: `build` is refused at once.

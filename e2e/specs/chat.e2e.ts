@@ -162,4 +162,9 @@ describe.skipIf(skip)('Chat and trace of an agent in Docker, in Chromium against
     expect(pageErrors).toEqual([]);
     expect(await page.content()).not.toContain(KEY);
   });
+
+  it('shows the turn’s tokens in the agent’s row of the Agents list (today’s totals)', async () => {
+    const usage = page.getByTestId(`agent-usage-${agent.slug}`);
+    await expect.poll(() => usage.innerText(), { timeout: 15_000 }).toMatch(/^[1-9][\d.]*[kM]? tok · /);
+  });
 });

@@ -8,6 +8,7 @@ import { providersHandlers } from '../api/providers';
 import { settingsHandlers } from '../api/settings';
 import { systemHandlers } from '../api/system';
 import { tracesHandlers } from '../api/traces';
+import { TraceDayTotals } from '../services/traces/trace-totals';
 import { EventBus } from '../platform/event-bus';
 import { createLogger } from '../platform/logging';
 import type { Logger } from '../platform/logging';
@@ -219,13 +220,24 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       started_at: startedAt,
       schema_version: schemaVersion(db),
     });
+    const dayTotals = new TraceDayTotals({
+      traceDirOf: (id) => {
+        const folder = containers?.folderOf(id) ?? null;
+        return folder ? path.join(folder, 'trace') : null;
+      },
+      liveAgentIds: () =>
+        wired.agents
+          .list()
+          .filter((a) => a.phase !== 'archived')
+          .map((a) => a.id),
+    });
     const handlers: Handlers = {
       system: systemHandlers({ health, info }),
       settings: settingsHandlers(settings),
       providers: providersHandlers(providers),
       llm: llmHandlers(llm),
       agents: agentsHandlers(containers.agents, containers.chat),
-      traces: tracesHandlers(traces, (id) => void wired.agents.get(id)),
+      traces: tracesHandlers(traces, (id) => void wired.agents.get(id), dayTotals),
       frameworks: frameworksHandlers(containers.frameworks),
       images: imagesHandlers(containers.images),
     };

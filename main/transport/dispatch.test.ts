@@ -51,7 +51,7 @@ function handlers(overrides: Partial<Handlers['settings']> = {}): Handlers {
       'thread',
       'purge',
     ]),
-    traces: unused<'traces'>(['list']),
+    traces: unused<'traces'>(['list', 'totals']),
     frameworks: unused<'frameworks'>(['list']),
     images: unused<'images'>(['status', 'build', 'export', 'import']),
   };

@@ -5,7 +5,7 @@ import type { Agent, Framework } from '../../../contract/agents';
 import type { ErrorBody, Result } from '../../../contract/errors';
 import type { LlmStatus } from '../../../contract/llm';
 import type { CoreInfo, HealthReport, Settings } from '../../../contract/models';
-import type { TraceEvent } from '../../../contract/traces';
+import type { AgentDayTotals, TraceEvent } from '../../../contract/traces';
 
 /** A handler answers one channel: return a value, or throw {@link FakeCoreError} to answer `{ok:false}`. */
 export type FakeHandler = (input: unknown) => unknown;
@@ -372,4 +372,37 @@ export function handleChat(
     return { thread_id, turn_id, reply: 'Hello', error: null };
   });
   return { threads };
+}
+
+// ---- Daily totals (traces.totals, the Agents list's "Today" column) ----
+
+/** One agent's totals of a day as `traces.totals` answers them ({@link sampleAgent}, no call unless overridden). */
+export function sampleDayTotals(over: Partial<AgentDayTotals> = {}): AgentDayTotals {
+  return {
+    agent_id: sampleAgent().id,
+    tokens_in: 0,
+    tokens_out: 0,
+    cost_usd: null,
+    calls: 0,
+    errors: 0,
+    ...over,
+  };
+}
+
+/**
+ * Installs `traces.totals` on `core`, answering `{day, totals}` with the current list (every agent of it,
+ * whatever the input); `set` replaces the list, `calls` counts the calls made so far.
+ */
+export function handleTraceTotals(
+  core: FakeCore,
+  initial: AgentDayTotals[] = [],
+  day = '2024-05-01',
+): { set: (totals: AgentDayTotals[]) => void; calls: () => number } {
+  let totals = [...initial];
+  let calls = 0;
+  core.handle('traces.totals', () => {
+    calls += 1;
+    return { day, totals: [...totals] };
+  });
+  return { set: (t) => void (totals = [...t]), calls: () => calls };
 }

@@ -2,7 +2,7 @@
 import type { ReactElement } from 'react';
 import type { Agent, AgentPhase, AgentProgress } from '../../../../contract/agents';
 import { deployView, isDeploying, modelIdOf, rowActions } from '../../stores/agents';
-import type { AgentPaneKind, RowBusy } from '../../stores/agents';
+import type { AgentPaneKind, RowBusy, UsageView } from '../../stores/agents';
 import type { ShownError } from '../../stores/errors';
 import { formatDuration } from '../system/llm-format';
 import { useNow } from '../system/use-now';
@@ -35,9 +35,6 @@ export function Uptime({ since, slug }: { since: number | null; slug: string }):
   );
 }
 
-const NO_USAGE =
-  'Usage per day arrives with the Traces issue: tokens and cost come from the trace of every model call.';
-
 const BUSY_LABEL: Record<RowBusy, string> = {
   start: 'Starting…',
   stop: 'Stopping…',
@@ -55,6 +52,7 @@ export function AgentRow({
   busy,
   error,
   selected,
+  usage,
   handlers,
 }: {
   agent: Agent;
@@ -64,6 +62,8 @@ export function AgentRow({
   error: ShownError | undefined;
   /** The pane open for this agent, if any. */
   selected: AgentPaneKind | null;
+  /** Today's tokens and cost, as the "Today" cell shows them. */
+  usage: UsageView;
   handlers: RowHandlers;
 }): ReactElement {
   const can = rowActions(agent, busy !== undefined);
@@ -114,9 +114,14 @@ export function AgentRow({
           <Uptime since={agent.phase === 'running' ? agent.running_since : null} slug={slug} />
         </td>
         <td className="agents-table__num">
-          <span title={NO_USAGE} data-testid={`agent-usage-${slug}`}>
-            <span aria-hidden="true">— · —</span>
-            <span className="visually-hidden">Tokens and cost today: not available yet.</span>
+          <span
+            className={usage.state === 'calls' ? undefined : 'muted'}
+            title={usage.title}
+            data-testid={`agent-usage-${slug}`}
+            data-state={usage.state}
+          >
+            <span aria-hidden="true">{usage.text}</span>
+            <span className="visually-hidden">{usage.spoken}</span>
           </span>
         </td>
         <td className="agents-table__actions">

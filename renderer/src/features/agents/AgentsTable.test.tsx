@@ -3,7 +3,8 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { Agent } from '../../../../contract/agents';
 import { deployView } from '../../stores/agents';
-import { sampleAgent } from '../../test/fake-client';
+import type { UsageState } from '../../stores/agents';
+import { sampleAgent, sampleDayTotals } from '../../test/fake-client';
 import { AgentsTableView } from './AgentsTable';
 import { DeployProgress } from './DeployProgress';
 import { tagOf, textOf } from './test-html';
@@ -18,6 +19,9 @@ const handlers = {
   onDismissError: noop,
 };
 
+/** Totals answered for 2024-05-01 with no agent in them (no call today). */
+const NO_CALLS: UsageState = { totals: {}, day: '2024-05-01', loaded: true, error: null };
+
 function render(agents: Agent[], extra: Partial<Parameters<typeof AgentsTableView>[0]> = {}): string {
   return renderToStaticMarkup(
     <AgentsTableView
@@ -28,13 +32,14 @@ function render(agents: Agent[], extra: Partial<Parameters<typeof AgentsTableVie
       lastDeployPhase={{}}
       busy={{}}
       rowErrors={{}}
+      usage={NO_CALLS}
       {...extra}
     />,
   );
 }
 
 describe('AgentsTable', () => {
-  it('shows a running agent: emoji, name, model, phase, ticking uptime, no faked usage, its actions', () => {
+  it('shows a running agent: emoji, name, model, phase, ticking uptime, "—" without calls today, its actions', () => {
     const since = Date.now() - 65_000;
     const html = render([sampleAgent({ emoji: '🦊', name: 'Fox', slug: 'fox', running_since: since })]);
     expect(tagOf(html, 'agent-row-fox')).toContain('data-phase="running"');
@@ -44,12 +49,66 @@ describe('AgentsTable', () => {
     expect(tagOf(html, 'agent-phase-fox')).toContain('phase--running');
     expect(textOf(html, 'agent-phase-fox')).toBe('Running');
     expect(textOf(html, 'agent-uptime-fox')).toMatch(/^1 min [5-9] s$/);
-    // Usage is not known yet: a dash with the reason, never a number.
-    expect(tagOf(html, 'agent-usage-fox')).toContain('title="Usage per day arrives with the Traces issue');
-    expect(textOf(html, 'agent-usage-fox')).not.toMatch(/\d/);
+    // No model call today: a dash with the reason, never a zero.
+    expect(tagOf(html, 'agent-usage-fox')).toContain(
+      'title="No model call today (UTC day 2024-05-01, since 00:00 UTC). Tokens and cost are summed',
+    );
+    expect(textOf(html, 'agent-usage-fox')).toBe('—No model call today.');
     for (const id of ['stop', 'chat', 'trace', 'archive', 'logs']) tagOf(html, `agent-${id}-fox`);
     expect(html).not.toContain('data-testid="agent-start-fox"');
     expect(html).not.toContain('data-testid="agent-retry-fox"');
+  });
+
+  it("shows today's tokens and cost of each agent, the exact figures in the title", () => {
+    const fox = sampleAgent({ id: '00000000-0000-4000-8000-000000000001', slug: 'fox' });
+    const owl = sampleAgent({ id: '00000000-0000-4000-8000-000000000002', slug: 'owl' });
+    const usage: UsageState = {
+      ...NO_CALLS,
+      totals: {
+        [fox.id]: sampleDayTotals({
+          agent_id: fox.id,
+          tokens_in: 1000,
+          tokens_out: 234,
+          cost_usd: 0.0042,
+          calls: 3,
+          errors: 1,
+        }),
+        [owl.id]: sampleDayTotals({ agent_id: owl.id, tokens_in: 80, tokens_out: 20, calls: 1 }),
+      },
+    };
+    const html = render([fox, owl], { usage });
+    expect(tagOf(html, 'agent-usage-fox')).toContain('data-state="calls"');
+    expect(textOf(html, 'agent-usage-fox')).toBe(
+      '1.2k tok · $0.004Today: 1,234 tokens, $0.004, 3 model calls, 1 failed.',
+    );
+    expect(tagOf(html, 'agent-usage-fox')).toContain(
+      'title="1,000 tokens in, 234 out · $0.0042 · 3 model calls, 1 failed, today (UTC day 2024-05-01',
+    );
+    // A call without a price: tokens, and a cost that says it is unknown rather than $0.
+    expect(textOf(html, 'agent-usage-owl')).toBe(
+      '100 tok · no priceToday: 100 tokens, cost unknown, 1 model call.',
+    );
+    expect(tagOf(html, 'agent-usage-owl')).toContain('cost unknown (LiteLLM has no price for the model)');
+  });
+
+  it('says the totals are loading, or why they could not be had, instead of a dash', () => {
+    const a = sampleAgent({ slug: 'fox' });
+    const loading = render([a], { usage: { totals: {}, day: null, loaded: false, error: null } });
+    expect(tagOf(loading, 'agent-usage-fox')).toContain('data-state="loading"');
+    const failed = render([a], {
+      usage: {
+        totals: {},
+        day: null,
+        loaded: false,
+        error: {
+          code: 'UNAVAILABLE',
+          message: 'Daily totals are not available in this core.',
+          unreachable: false,
+        },
+      },
+    });
+    expect(textOf(failed, 'agent-usage-fox')).toBe("n/aToday's tokens and cost could not be loaded.");
+    expect(tagOf(failed, 'agent-usage-fox')).toContain('(UNAVAILABLE): Daily totals are not available');
   });
 
   it('shows a deploying agent with its progress line and no start/stop/archive', () => {

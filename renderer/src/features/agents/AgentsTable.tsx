@@ -1,7 +1,7 @@
 // The table of live agents: one AgentRow per agent under column headers a screen reader announces.
 import type { ReactElement } from 'react';
 import type { Agent } from '../../../../contract/agents';
-import { useAgents } from '../../stores/agents';
+import { useAgents, usageView } from '../../stores/agents';
 import type { AgentsState, SelectedPane } from '../../stores/agents';
 import { AgentRow } from './AgentRow';
 import type { RowHandlers } from './AgentRow';
@@ -20,6 +20,7 @@ export function AgentsTable({
   const lastDeployPhase = useAgents((s) => s.lastDeployPhase);
   const busy = useAgents((s) => s.busy);
   const rowErrors = useAgents((s) => s.rowErrors);
+  const usage = useAgents((s) => s.usage);
   return (
     <AgentsTableView
       agents={agents}
@@ -29,6 +30,7 @@ export function AgentsTable({
       lastDeployPhase={lastDeployPhase}
       busy={busy}
       rowErrors={rowErrors}
+      usage={usage}
     />
   );
 }
@@ -42,6 +44,7 @@ export function AgentsTableView({
   lastDeployPhase,
   busy,
   rowErrors,
+  usage,
 }: {
   agents: readonly Agent[];
   selected: SelectedPane | null;
@@ -50,6 +53,8 @@ export function AgentsTableView({
   lastDeployPhase: AgentsState['lastDeployPhase'];
   busy: AgentsState['busy'];
   rowErrors: AgentsState['rowErrors'];
+  /** Today's totals (`traces.totals`). */
+  usage: AgentsState['usage'];
 }): ReactElement {
   return (
     <div className="agents-table__wrap">
@@ -63,7 +68,7 @@ export function AgentsTableView({
               Uptime
             </th>
             <th scope="col" className="agents-table__num">
-              <abbr title="Tokens and cost today">Today</abbr>
+              <abbr title="Tokens and cost today (UTC)">Today</abbr>
             </th>
             <th scope="col">
               <span className="visually-hidden">Actions</span>
@@ -80,6 +85,7 @@ export function AgentsTableView({
               busy={busy[a.id]}
               error={rowErrors[a.id]}
               selected={selected?.id === a.id ? selected.pane : null}
+              usage={usageView(usage.totals[a.id], usage)}
               handlers={handlers}
             />
           ))}

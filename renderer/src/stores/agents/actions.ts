@@ -6,12 +6,14 @@ import { toShownError } from '../errors';
 import type { ShownError } from '../errors';
 import type { AgentPaneKind, AgentsState, RowBusy } from './initial-state';
 import { isDeploying } from './selectors';
+import { createUsageActions } from './usage-actions';
+import type { UsageActions } from './usage-actions';
 
 /** Outcome of `create` as the dialog sees it: the new agent (in `creating`), or the core's error. */
 export type CreateResult = { ok: true; agent: Agent } | { ok: false; error: ShownError };
 
-export interface AgentsActions {
-  /** Loads `agents.list`; a failure lands in `loadError`. */
+export interface AgentsActions extends UsageActions {
+  /** Loads `agents.list` and today's totals; a failure lands in `loadError` (`usage.error` for the totals). */
   load(): Promise<void>;
   /** Loads what the create dialog offers: frameworks and provider names (models come from the LLM store). */
   loadCreateOptions(): Promise<void>;
@@ -19,7 +21,10 @@ export interface AgentsActions {
   applyAgents(agents: Agent[]): void;
   /** Takes one `agents.progress` step. */
   applyProgress(progress: AgentProgress): void;
-  /** Subscribes to `agents.changed` and `agents.progress`; returns the unsubscribe function. */
+  /**
+   * Subscribes to `agents.changed`, `agents.progress` and the model calls that change today's totals
+   * (see {@link UsageActions.followUsage}); returns the unsubscribe function.
+   */
   follow(): () => void;
   /** `agents.create`: answers at once with the agent in `creating`; the deploy follows as events. */
   create(input: AgentCreateInput): Promise<CreateResult>;
@@ -89,20 +94,27 @@ export function createAgentsActions(set: Set, get: Get, getClient: ClientGetter)
     }
   }
 
+  const usage = createUsageActions(set, get, getClient);
+
+  async function loadList(): Promise<void> {
+    set({ loading: true });
+    const pushesBefore = get().pushes;
+    try {
+      const { agents } = await getClient().agents.list({});
+      // A push that arrived while the call was in flight is at least as new as this answer.
+      if (get().pushes === pushesBefore) get().applyAgents(agents);
+      set({ loadError: null });
+    } catch (err) {
+      set({ loadError: toShownError(err) });
+    } finally {
+      set({ loading: false });
+    }
+  }
+
   return {
+    ...usage,
     async load() {
-      set({ loading: true });
-      const pushesBefore = get().pushes;
-      try {
-        const { agents } = await getClient().agents.list({});
-        // A push that arrived while the call was in flight is at least as new as this answer.
-        if (get().pushes === pushesBefore) get().applyAgents(agents);
-        set({ loadError: null });
-      } catch (err) {
-        set({ loadError: toShownError(err) });
-      } finally {
-        set({ loading: false });
-      }
+      await Promise.all([loadList(), usage.loadUsage()]);
     },
     async loadCreateOptions() {
       const client = getClient();
@@ -149,9 +161,11 @@ export function createAgentsActions(set: Set, get: Get, getClient: ClientGetter)
         get().applyAgents(e.agents);
       });
       const offProgress = client.on('agents.progress', (p) => get().applyProgress(p));
+      const offUsage = usage.followUsage();
       return () => {
         offChanged();
         offProgress();
+        offUsage();
       };
     },
     async create(input) {

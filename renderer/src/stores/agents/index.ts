@@ -30,5 +30,14 @@ export function useAgents<T>(selector: (s: AgentsStore) => T): T {
 export * from './selectors';
 export * from './naming';
 export * from './field-errors';
-export type { AgentsState, AgentPaneKind, LogsState, RowBusy, SelectedPane } from './initial-state';
+export * from './usage-view';
+export { USAGE_REFRESH_MS } from './usage-actions';
+export type {
+  AgentsState,
+  AgentPaneKind,
+  LogsState,
+  RowBusy,
+  SelectedPane,
+  UsageState,
+} from './initial-state';
 export type { CreateResult } from './actions';

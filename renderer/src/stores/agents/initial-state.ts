@@ -1,5 +1,6 @@
 // State of the Agents page: every agent (live and archived), deploy progress, per-row work and errors, and the open pane.
 import type { Agent, AgentPhase, AgentProgress, Framework } from '../../../../contract/agents';
+import type { AgentDayTotals } from '../../../../contract/traces';
 import type { ShownError } from '../errors';
 
 /** An action under way on one agent. */
@@ -19,6 +20,18 @@ export interface LogsState {
   id: string;
   loading: boolean;
   lines: string[];
+  error: ShownError | null;
+}
+
+/** Today's model use of every live agent (`traces.totals`), for the list's last column. */
+export interface UsageState {
+  /** Totals by agent id; an agent missing here made no call that day (or appeared after the answer). */
+  totals: Record<string, AgentDayTotals>;
+  /** The UTC day (`YYYY-MM-DD`) the core totalled; `null` before the first answer. */
+  day: string | null;
+  /** True once an answer arrived. */
+  loaded: boolean;
+  /** The last refresh's failure (the last totals stay shown); `null` after a success. */
   error: ShownError | null;
 }
 
@@ -46,6 +59,7 @@ export interface AgentsState {
   /** The chat or trace pane open next to the list; `null` when none. */
   selected: SelectedPane | null;
   logs: LogsState | null;
+  usage: UsageState;
 }
 
 export const initialAgentsState: AgentsState = {
@@ -63,4 +77,5 @@ export const initialAgentsState: AgentsState = {
   rowErrors: {},
   selected: null,
   logs: null,
+  usage: { totals: {}, day: null, loaded: false, error: null },
 };
