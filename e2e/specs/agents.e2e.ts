@@ -1,5 +1,7 @@
 // E2E: the Agents page in Chromium against `agentdesk serve`, real Docker, the real LiteLLM and keychain, a scripted upstream.
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AsyncEntry } from '@napi-rs/keyring';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -205,7 +207,9 @@ describe.skipIf(skip)(
       await agents.closeDeployDialog();
       expect(await agents.phase(FOX.slug)).toBe('running');
       expect(await page.getByTestId(`agent-emoji-${FOX.slug}`).innerText()).toBe(FOX.emoji);
-      expect(await page.getByTestId(`agent-usage-${FOX.slug}`).getAttribute('title')).toContain('Traces');
+      expect(await page.getByTestId(`agent-usage-${FOX.slug}`).getAttribute('title')).toMatch(
+        /No model call today/,
+      );
     });
 
     it('creates a second agent with an emoji found through the full picker’s search', async () => {
@@ -257,11 +261,42 @@ describe.skipIf(skip)(
       expect(containerExists(`agentdesk-${FOX.slug}`)).toBe(false);
     });
 
-    it('restores it to running', async () => {
+    it('restores it into a taken name as <slug>-2 with a new key; the old key is refused by the gateway', async () => {
+      const archived = await agentBySlug(FOX.slug);
+      const envOf = (dir: string) =>
+        /^OPENAI_API_KEY='([^']+)'/m.exec(
+          readFileSync(join(dir, 'home', '.agentdesk', 'env'), 'utf8'),
+        )?.[1] ?? '';
+      const archiveDir = readdirSync(join(core.home, 'archive')).find((d) => d.startsWith(`${FOX.slug}-`));
+      const oldKey = envOf(join(core.home, 'archive', archiveDir!));
+      expect(oldKey).toMatch(/^sk-agentdesk-/);
+      const gateway = (await callCore<LlmStatus>(core, 'llm.status')).gateway.url!;
+      const models = (key: string) =>
+        fetch(`${gateway}/models`, { headers: { Authorization: `Bearer ${key}` } }).then((r) => r.status);
+      expect(await models(oldKey)).toBe(401);
+
+      // Meanwhile another agent takes the name.
+      const twin = await callCore<Agent>(core, 'agents.create', { name: FOX.name, model });
+      expect(twin.slug).toBe(FOX.slug);
+      await waitUntil(
+        async () => (await agentBySlug(FOX.slug))?.phase === 'running',
+        180_000,
+        'the twin running',
+      );
+
       await agents.restore(FOX.slug);
-      await agents.waitForPhase(FOX.slug, 'running', 180_000);
+      const restoredSlug = `${FOX.slug}-2`;
+      await agents.waitForPhase(restoredSlug, 'running', 180_000);
       expect(await agents.archivedRow(FOX.slug).count()).toBe(0);
-      expect(containerExists(`agentdesk-${FOX.slug}`)).toBe(true);
+      expect(containerExists(`agentdesk-${restoredSlug}`)).toBe(true);
+      const restored = await agentBySlug(restoredSlug);
+      expect(restored?.id).toBe(archived?.id);
+      const newKey = envOf(join(core.home, 'agents', restored!.id));
+      expect(newKey).not.toBe(oldKey);
+      expect(await models(newKey)).toBe(200);
+      expect(await models(oldKey)).toBe(401);
+      await callCore(core, 'agents.purge', { id: twin.id });
+      FOX.slug = restoredSlug;
     });
 
     it('purges it after typing its name: no row, no record, no container', async () => {
@@ -273,6 +308,8 @@ describe.skipIf(skip)(
       expect(await agentBySlug(FOX.slug)).toBeUndefined();
       const names = execFileSync('docker', ['ps', '-a', '--format', '{{.Names}}'], { encoding: 'utf8' });
       expect(names).not.toContain(FOX.slug);
+      expect(existsSync(join(core.home, 'agents'))).toBe(true);
+      expect(readdirSync(join(core.home, 'archive')).filter((d) => d.startsWith(FOX.slug))).toEqual([]);
     });
 
     it('never sent a request to a host other than 127.0.0.1, threw no page errors, and never showed the key', async () => {

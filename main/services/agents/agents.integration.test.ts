@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AgentPhase } from '../../../contract/agents';
 import { ensureBaseImage } from '../../../test/base-image';
 import {
@@ -22,6 +22,8 @@ import { startCore } from '../../app/bootstrap';
 import type { Core } from '../../app/bootstrap';
 import { call } from '../../transport/dispatch';
 import type { RuntimeKind } from '../runtimes/container-runtime';
+import { DockerRuntime } from '../runtimes/docker/docker-runtime';
+import { IncusRuntime } from '../runtimes/incus/incus-runtime';
 
 const kinds: RuntimeKind[] = ['docker', 'incus'];
 
@@ -270,6 +272,35 @@ describe.each(kinds)('agents on %s', (kind) => {
       expect((await turn(restored.runtime_port!, 'back again')).at(-1)?.event).toBe('done');
       for (const id of [a.id, twin.id]) await call(core.dispatcher, 'agents', 'purge', { id });
       expect(fs.existsSync(path.join(home, 'archive', archiveDirs[0]!))).toBe(false);
+    },
+  );
+
+  it.skipIf(skip)(
+    'a failed rename leaves the agent live and consistent (running again, same key)',
+    async () => {
+      const a = await call(core.dispatcher, 'agents', 'create', {
+        name: `Stays ${kind}`,
+        model: 'scripted/gpt-test-mini',
+      });
+      const running = await waitPhase(a.id, 'running');
+      const proto = kind === 'docker' ? DockerRuntime.prototype : IncusRuntime.prototype;
+      const rename = vi.spyOn(proto, 'rename').mockRejectedValueOnce(new Error('injected rename failure'));
+      try {
+        await expect(call(core.dispatcher, 'agents', 'archive', { id: a.id })).rejects.toThrow(
+          /injected rename failure/,
+        );
+      } finally {
+        rename.mockRestore();
+      }
+      const after = await agent(a.id);
+      expect(after.phase).toBe('running');
+      expect(after.phase_reason).toMatch(/Archiving failed: injected rename failure/);
+      expect(after.container).toBe(running.container);
+      expect(after.key_prefix).toBe(running.key_prefix);
+      expect(containerState(kind, running.container)).toBe('running');
+      expect(fs.existsSync(path.join(home, 'agents', a.id, 'home'))).toBe(true);
+      expect((await turn(after.runtime_port!, 'still here')).at(-1)?.event).toBe('done');
+      await call(core.dispatcher, 'agents', 'purge', { id: a.id });
     },
   );
 

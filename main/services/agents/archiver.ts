@@ -79,8 +79,20 @@ export async function archiveAgent(d: ArchiverDeps, row: AgentRow, fw: Framework
       const reason = `Archiving failed: ${(err as Error).message}`;
       if (wasRunning) {
         d.setPhase(row.id, 'starting', reason);
-        await d.deployer.startContainer(row, fw).catch(() => undefined);
-        d.setPhase(row.id, 'running', reason, { running_since: Date.now() });
+        try {
+          await d.deployer.startContainer(row, fw);
+          d.setPhase(row.id, 'running', reason, { running_since: Date.now() });
+        } catch (startErr) {
+          d.setPhase(
+            row.id,
+            'failed',
+            `${reason}; starting it again failed: ${(startErr as Error).message}`,
+            {
+              runtime_port: null,
+              running_since: null,
+            },
+          );
+        }
       } else {
         d.setPhase(row.id, 'stopped', reason, { runtime_port: null, running_since: null });
       }
