@@ -31,6 +31,12 @@ export interface AgentRow {
   archive_dir: string | null;
 }
 
+/** Fields a phase change may set with it. */
+export type PhasePatch = Partial<Pick<AgentRow, 'failed_log' | 'runtime_port' | 'key_id' | 'running_since'>>;
+
+/** Moves an agent to a phase (DB first, then the UIs are told); returns the updated row. */
+export type SetPhase = (id: string, phase: AgentPhase, reason: string | null, patch?: PhasePatch) => AgentRow;
+
 /** Phases in which an agent's slug is taken and its container may exist. */
 export const LIVE_PHASES: readonly AgentPhase[] = [
   'creating',

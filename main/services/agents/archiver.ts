@@ -2,11 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../../contract/errors';
-import type { AgentPhase } from '../../../contract/agents';
 import type { Logger } from '../../platform/logging';
 import type { ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
 import { agentFolder } from './agent-folder';
-import type { AgentRepository, AgentRow } from './agent-repository';
+import type { AgentRepository, AgentRow, SetPhase } from './agent-repository';
 import type { Deployer } from './deployer';
 import type { FrameworkManifest } from './frameworks';
 import { archivedContainerName, archiveStamp, containerNameOf, SLUG_MAX } from './naming';
@@ -18,12 +17,7 @@ export interface ArchiverDeps {
   deployer: Deployer;
   runtime: (kind: RuntimeKind) => ContainerRuntime;
   keys: { revokeOwner(owner: string): number };
-  setPhase: (
-    id: string,
-    phase: AgentPhase,
-    reason: string | null,
-    patch?: Partial<Pick<AgentRow, 'failed_log' | 'runtime_port' | 'key_id' | 'running_since'>>,
-  ) => AgentRow;
+  setPhase: SetPhase;
   log: Logger;
   /** Graceful stop before kill, s (default 10). */
   stopTimeoutS?: number;

@@ -4,7 +4,7 @@ import type { Logger } from '../../platform/logging';
 import type { ContainerRuntime, ContainerSpec, RuntimeKind } from '../runtimes/container-runtime';
 import { LABELS, RuntimeUnavailableError } from '../runtimes/container-runtime';
 import { agentFolder, makeAgentFolder, writeEnvFile } from './agent-folder';
-import type { AgentRow } from './agent-repository';
+import type { AgentRow, SetPhase } from './agent-repository';
 import type { FrameworkManifest } from './frameworks';
 
 /** A deploy step that failed, with what the user can do. */
@@ -43,12 +43,7 @@ export interface DeployerDeps {
   /** Host folder holding `agent-runtime.cjs`, mounted read-only at /opt/agentdesk/runtime. */
   runtimeBundleDir: () => string | null;
   /** Moves the agent's phase (DB first) and tells the UIs. */
-  setPhase: (
-    id: string,
-    phase: AgentPhase,
-    reason: string | null,
-    patch?: Partial<Pick<AgentRow, 'failed_log' | 'runtime_port' | 'key_id' | 'running_since'>>,
-  ) => AgentRow;
+  setPhase: SetPhase;
   progress: (id: string, phase: AgentPhase, fraction: number | null, message: string) => void;
   log: Logger;
   /** Label value naming this data dir's core ({@link LABELS.instance}). */

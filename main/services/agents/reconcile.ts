@@ -1,9 +1,8 @@
 // Reconciliation at start: the DB's agents against the containers a runtime reports, repaired both ways.
-import type { AgentPhase } from '../../../contract/agents';
 import type { Logger } from '../../platform/logging';
 import type { ContainerInfo, ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
 import { LABELS } from '../runtimes/container-runtime';
-import type { AgentRepository, AgentRow } from './agent-repository';
+import type { AgentRepository, SetPhase } from './agent-repository';
 import { TRANSIENT_PHASES } from './agent-repository';
 
 /** What reconciliation needs. */
@@ -16,12 +15,7 @@ export interface ReconcileDeps {
   /** `liveAgentKeys`: unrevoked keys whose owner is shaped like an agent id (a UUID). */
   keys: { liveAgentKeys(): { id: string; owner: string }[]; revoke(id: string): boolean };
   log: Logger;
-  setPhase: (
-    id: string,
-    phase: AgentPhase,
-    reason: string | null,
-    patch?: Partial<Pick<AgentRow, 'failed_log' | 'runtime_port' | 'key_id' | 'running_since'>>,
-  ) => AgentRow;
+  setPhase: SetPhase;
 }
 
 /** What reconciliation changed, for logs and tests. */

@@ -1,25 +1,14 @@
 // One row of the health list: component name, state badge, what was observed and, when not ok, the fix.
-import { useEffect, useState } from 'react';
 import type { ReactElement } from 'react';
 import type { ComponentHealth } from '../../../../contract/models';
 import { Badge } from '../../components/Badge';
 import { CopyIcon } from '../../components/Icons';
+import { useCopy } from '../../components/use-copy';
 import { splitFix } from './fix-line';
 import { COMPONENT_LABELS, COMPONENT_ROLES, STATE_BADGES } from './labels';
 
 function CopyButton({ text }: { text: string }): ReactElement {
-  const [copied, setCopied] = useState(false);
-  useEffect(() => {
-    if (!copied) return;
-    const t = setTimeout(() => setCopied(false), 1500);
-    return () => clearTimeout(t);
-  }, [copied]);
-  const copy = (): void => {
-    void navigator.clipboard?.writeText(text).then(
-      () => setCopied(true),
-      () => undefined,
-    );
-  };
+  const { copied, copy } = useCopy(text);
   return (
     <button
       type="button"

@@ -1,7 +1,7 @@
 // A value in monospace (a path, a URL) with a button that copies it to the clipboard.
-import { useEffect, useState } from 'react';
 import type { ReactElement } from 'react';
 import { CopyIcon } from '../../components/Icons';
+import { useCopy } from '../../components/use-copy';
 
 /**
  * `text` in `<code>` followed by a copy button named "Copy <label>" (announced as "Copied" for 1.5 s
@@ -16,18 +16,7 @@ export function CopyText({
   label: string;
   testId?: string;
 }): ReactElement {
-  const [copied, setCopied] = useState(false);
-  useEffect(() => {
-    if (!copied) return;
-    const t = setTimeout(() => setCopied(false), 1500);
-    return () => clearTimeout(t);
-  }, [copied]);
-  const copy = (): void => {
-    void navigator.clipboard?.writeText(text).then(
-      () => setCopied(true),
-      () => undefined,
-    );
-  };
+  const { copied, copy } = useCopy(text);
   return (
     <span className="copy-text">
       <code data-testid={testId}>{text}</code>
