@@ -20,6 +20,10 @@ export default defineConfig({
           index: resolve(__dirname, 'main/index.ts'),
           headless: resolve(__dirname, 'main/headless.ts'),
           'llm-kit': resolve(__dirname, 'main/llm-kit.ts'),
+          // The trace store's worker thread (main/services/traces/trace-worker-file.ts finds it at run time).
+          'trace-worker': resolve(__dirname, 'main/services/traces/trace-worker.ts'),
+          // The trace store for bench/trace.mjs (like llm-kit for bench/gateway.mjs).
+          'trace-kit': resolve(__dirname, 'main/services/traces/trace-kit.ts'),
         },
       },
     },

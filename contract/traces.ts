@@ -149,7 +149,7 @@ export const TRACE_PAGE_MAX = 1000;
 
 /**
  * Input of `traces.list`. Without `agent_id`, every live agent's events are merged. `since`/`until` are
- * UTC ms (inclusive / exclusive). `order` = `asc` (oldest first, the default) or `desc` (newest first);
+ * UTC ms (inclusive / exclusive); `text` = a substring of the payload's JSON text. `order` = `asc` (oldest first, the default) or `desc` (newest first);
  * `cursor` = the `next_cursor` of the previous page (same filters and order).
  */
 export const TraceQuery = z
@@ -160,6 +160,8 @@ export const TraceQuery = z
     kinds: z.array(TraceKind).min(1).optional(),
     thread_id: z.string().min(1).max(200).optional(),
     trace_id: z.string().min(1).max(200).optional(),
+    /** Text to find in the payload (messages, tool names, arguments and outputs, errors): case-insensitive for ASCII letters. */
+    text: z.string().min(1).max(500).optional(),
     order: z.enum(['asc', 'desc']).default('asc'),
     limit: z.number().int().min(1).max(TRACE_PAGE_MAX).default(200),
     cursor: z.string().min(1).max(1000).optional(),

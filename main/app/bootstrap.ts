@@ -119,7 +119,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     const keys = new VirtualKeys(db, (k) => secretRedactor.add(k));
     let lastLlmState = '';
     let containers: AgentsWiring | null = null;
-    // Traces of agents (issue 6; issue 7 adds the SQLite store): folders are resolved at write time.
+    // Traces of agents (hourly SQLite files written by a worker thread): folders are resolved at write time.
     const turns = new TurnWindows();
     const traces = new TraceRecorder({
       traceDirOf: (id) => {
@@ -132,6 +132,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
         return ids.map((id) => path.join(root, id, 'trace'));
       },
       onRecorded: (e) => bus.emit('traces.event', e),
+      retentionDays: () => settings.get().trace_retention_days,
       log: log.child({ service: 'traces' }),
     });
     // Added before `llm` and `agents`, so it is closed after them (their last events are written).
@@ -221,10 +222,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       schema_version: schemaVersion(db),
     });
     const dayTotals = new TraceDayTotals({
-      traceDirOf: (id) => {
-        const folder = containers?.folderOf(id) ?? null;
-        return folder ? path.join(folder, 'trace') : null;
-      },
+      recorder: traces,
       liveAgentIds: () =>
         wired.agents
           .list()

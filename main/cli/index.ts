@@ -10,6 +10,7 @@ import { processIo, providersCommand } from './providers';
 import type { CliIo } from './providers';
 import { serve } from './serve';
 import { statusCommand } from './status';
+import { traceCommand } from './trace';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -67,6 +68,7 @@ export function buildProgram(io: CliIo = processIo()): Command {
   program.addCommand(providersCommand(io, () => program.opts<{ home?: string }>().home));
   program.addCommand(imagesCommand(io, () => program.opts<{ home?: string }>().home));
   program.addCommand(agentsCommand(withTerminal(io), () => program.opts<{ home?: string }>().home));
+  program.addCommand(traceCommand(io, () => program.opts<{ home?: string }>().home));
 
   return program;
 }

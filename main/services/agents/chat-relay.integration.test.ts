@@ -152,8 +152,9 @@ describe.skipIf(skip)('chat with an agent in Docker', () => {
         .map((e) => e.id)
         .sort(),
     ).toEqual(events.map((e) => e.id).sort());
-    expect(fs.readdirSync(path.join(home, 'agents', agent.id, 'trace'))[0]).toMatch(
-      /^\d{4}-\d\d-\d\dT\d\d\.jsonl$/,
+    // The hour's SQLite file of the trace store (issue 7).
+    expect(fs.readdirSync(path.join(home, 'agents', agent.id, 'trace'))).toContainEqual(
+      expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d\.db$/),
     );
     // Its deploy is in the trace as lifecycle transitions.
     const lifecycle = await call(core.dispatcher, 'traces', 'list', {

@@ -50,6 +50,8 @@ beforeEach(() => {
     traceDirOf: (id) => (id === AGENT ? path.join(data, AGENT, 'trace') : null),
     allTraceDirs: () => [path.join(data, AGENT, 'trace')],
     log,
+    now: () => T0,
+    maintenanceMs: 0,
   });
 });
 afterEach(async () => {
@@ -142,11 +144,8 @@ describe('runtime tool events', () => {
     if (!parsed.ok) throw new Error(parsed.error);
     for (const e of parsed.events) expect(() => TraceEvent.parse(runtimeEvent(AGENT, e))).not.toThrow();
     await new RecorderAgentTraceSink(recorder).append(AGENT, parsed.events);
-    const file = fs.readFileSync(path.join(data, AGENT, 'trace', '2024-05-01T14.jsonl'), 'utf8');
-    const written = file
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as TraceEvent);
+    expect(fs.existsSync(path.join(data, AGENT, 'trace', '2024-05-01T14.db'))).toBe(true);
+    const written = (await recorder.query(TraceQuery.parse({ agent_id: AGENT }))).events;
     expect(written.map((e) => [e.kind, e.trace_id, e.agent_id])).toEqual([
       ['tool_call', 'turn-1', AGENT],
       ['tool_result', 'turn-1', AGENT],

@@ -1,39 +1,37 @@
-// Reads trace events back: hour files (plus events not yet written) → filter → de-duplicate by id → order → cursor pages.
+// Reads trace events back: hours of `.db`, `.jsonl` and `.late.jsonl` (plus events not yet written) → filter → de-duplicate by id → order → cursor pages.
 import crypto from 'node:crypto';
 import { AppError } from '../../../contract/errors';
 import type { TraceEvent, TracePage, TraceQuery } from '../../../contract/traces';
-import { HOUR_MS, hourKeyOf, hourStartOf, listHourFiles, readHourFile } from './trace-files';
+import { asciiLower, payloadNeedle } from './trace-db';
+import type { HourFilter } from './trace-db';
+import { HOUR_MS, hourKeyOf, hourStartOf } from './trace-files';
 
-/** Where a query reads from. */
-export interface TraceSource {
-  /** Trace folders (`<agent>/trace`) to read. */
-  dirs: readonly string[];
-  /** Events accepted but not yet on disk (they count as recorded). */
-  pending: readonly TraceEvent[];
-}
-
-interface Cursor {
-  /** created_at and id of the last event of the previous page. */
+/** The position after which a page starts: created_at and id of the last event of the previous page. */
+export interface CursorPos {
   t: number;
   id: string;
+}
+
+interface Cursor extends CursorPos {
   o: 'asc' | 'desc';
   /** Hash of the filters, so a cursor is not reused with other filters. */
   f: string;
 }
 
 function filterHash(q: TraceQuery): string {
-  const f = [q.agent_id, q.since, q.until, q.kinds?.join(','), q.thread_id, q.trace_id];
+  const f = [q.agent_id, q.since, q.until, q.kinds?.join(','), q.thread_id, q.trace_id, q.text];
   return crypto.createHash('sha256').update(JSON.stringify(f)).digest('base64url').slice(0, 12);
 }
 
-function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
-}
-
-function decodeCursor(raw: string, q: TraceQuery): Cursor {
+/**
+ * The position of `q.cursor`, or `null` without one.
+ * @throws AppError INVALID_INPUT for a cursor that is not one, or that belongs to other filters or order.
+ */
+export function cursorOf(q: TraceQuery): CursorPos | null {
+  if (!q.cursor) return null;
   let c: Partial<Cursor> | null = null;
   try {
-    c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Cursor>;
+    c = JSON.parse(Buffer.from(q.cursor, 'base64url').toString('utf8')) as Partial<Cursor>;
   } catch {
     c = null;
   }
@@ -44,7 +42,7 @@ function decodeCursor(raw: string, q: TraceQuery): Cursor {
       'INVALID_INPUT',
       'cursor: it belongs to a query with other filters or order; repeat the first query without a cursor',
     );
-  return c as Cursor;
+  return { t: c.t, id: c.id };
 }
 
 /** Total order of events: created_at, then id. */
@@ -52,61 +50,90 @@ function compare(a: TraceEvent, b: TraceEvent): number {
   return a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
-function matches(e: TraceEvent, q: TraceQuery, after: Cursor | null): boolean {
-  if (q.agent_id !== undefined && e.agent_id !== q.agent_id) return false;
-  if (q.since !== undefined && e.created_at < q.since) return false;
-  if (q.until !== undefined && e.created_at >= q.until) return false;
-  if (q.kinds && !q.kinds.includes(e.kind)) return false;
-  if (q.thread_id !== undefined && e.thread_id !== q.thread_id) return false;
-  if (q.trace_id !== undefined && e.trace_id !== q.trace_id) return false;
-  if (after) {
+/** Whether `e` passes the filters of `f` (the JSON-file side of {@link HourFilter}, same meaning as the SQL). */
+export function matchesFilter(e: TraceEvent, f: HourFilter): boolean {
+  if (f.agentId !== undefined && e.agent_id !== f.agentId) return false;
+  if (f.since !== undefined && e.created_at < f.since) return false;
+  if (f.until !== undefined && e.created_at >= f.until) return false;
+  if (f.kinds && !f.kinds.includes(e.kind)) return false;
+  if (f.threadId !== undefined && e.thread_id !== f.threadId) return false;
+  if (f.traceId !== undefined && e.trace_id !== f.traceId) return false;
+  if (f.text !== undefined && !asciiLower(JSON.stringify(e.payload)).includes(f.text)) return false;
+  if (f.after) {
+    const a = f.after;
     const beyond =
-      after.o === 'asc'
-        ? e.created_at > after.t || (e.created_at === after.t && e.id > after.id)
-        : e.created_at < after.t || (e.created_at === after.t && e.id < after.id);
+      f.order === 'asc'
+        ? e.created_at > a.t || (e.created_at === a.t && e.id > a.id)
+        : e.created_at < a.t || (e.created_at === a.t && e.id < a.id);
     if (!beyond) return false;
   }
   return true;
 }
 
+/** The filter of one page of `q` after `after`, asking for one event more than the page (to know if more follow). */
+export function hourFilterOf(q: TraceQuery, after: CursorPos | null): HourFilter {
+  return {
+    ...(q.since !== undefined ? { since: q.since } : {}),
+    ...(q.until !== undefined ? { until: q.until } : {}),
+    ...(q.agent_id !== undefined ? { agentId: q.agent_id } : {}),
+    ...(q.kinds ? { kinds: q.kinds } : {}),
+    ...(q.thread_id !== undefined ? { threadId: q.thread_id } : {}),
+    ...(q.trace_id !== undefined ? { traceId: q.trace_id } : {}),
+    ...(q.text !== undefined ? { text: payloadNeedle(q.text) } : {}),
+    ...(after ? { after } : {}),
+    order: q.order,
+    limit: q.limit + 1,
+  };
+}
+
+/** One hour of one trace folder, as the store reads it. */
+export interface HourSource {
+  key: string;
+  /** The hour's events matching the filter, from every file of the hour (duplicates allowed). */
+  read(f: HourFilter): TraceEvent[];
+}
+
 /**
- * Answers `q` from `src`. Files are chosen by created_at, so every event of an hour file is later than
- * every event of the files before it: hours are read in order and reading stops once a page is full —
- * a page costs the hours it spans, not the whole history. Duplicates (a runtime retrying a batch that
- * was already written) are dropped by id; unreadable lines are skipped.
- * @throws AppError INVALID_INPUT for a cursor that is not one, or that belongs to other filters.
+ * Answers `q` from hours (of any number of folders) and events not yet written. Files are chosen by
+ * created_at, so every event of an hour is later than every event of the hours before it: hours are
+ * read in order and reading stops once a page is full — a page costs the hours it spans, not the whole
+ * history. Duplicates (an event in `.db` and `.jsonl` after a retried batch) are dropped by id.
  */
-export async function queryTraces(q: TraceQuery, src: TraceSource): Promise<TracePage> {
-  const after = q.cursor ? decodeCursor(q.cursor, q) : null;
-  const byHour = new Map<string, { files: string[]; pending: TraceEvent[] }>();
+export function pageOf(
+  q: TraceQuery,
+  after: CursorPos | null,
+  hours: readonly HourSource[],
+  pending: readonly TraceEvent[],
+): TracePage {
+  const f = hourFilterOf(q, after);
+  const asc = q.order === 'asc';
+  const byHour = new Map<string, { sources: HourSource[]; pending: TraceEvent[] }>();
   const slot = (key: string) => {
     let s = byHour.get(key);
-    if (!s) byHour.set(key, (s = { files: [], pending: [] }));
+    if (!s) byHour.set(key, (s = { sources: [], pending: [] }));
     return s;
   };
-  for (const dir of src.dirs) for (const [key, files] of listHourFiles(dir)) slot(key).files.push(...files);
-  for (const e of src.pending) slot(hourKeyOf(e.created_at)).pending.push(e);
-
-  const asc = q.order === 'asc';
+  for (const h of hours) slot(h.key).sources.push(h);
+  for (const e of pending) slot(hourKeyOf(e.created_at)).pending.push(e);
   const lo = Math.max(q.since ?? -Infinity, after && asc ? after.t : -Infinity);
   const hi = Math.min(q.until ?? Infinity, after && !asc ? after.t + 1 : Infinity);
-  const hours = [...byHour.keys()]
+  const keys = [...byHour.keys()]
     .filter((k) => {
       const start = hourStartOf(k);
       return start + HOUR_MS > lo && start < hi;
     })
     .sort();
-  if (!asc) hours.reverse();
+  if (!asc) keys.reverse();
 
   const seen = new Set<string>();
   const found: TraceEvent[] = [];
-  for (const key of hours) {
+  for (const key of keys) {
     const s = byHour.get(key)!;
-    const read = await Promise.all(s.files.map((f) => readHourFile(f)));
-    for (const e of [...read.flatMap((r) => r.events), ...s.pending]) {
+    const events = [...s.sources.flatMap((h) => h.read(f)), ...s.pending.filter((e) => matchesFilter(e, f))];
+    for (const e of events) {
       if (seen.has(e.id)) continue;
       seen.add(e.id);
-      if (matches(e, q, after)) found.push(e);
+      found.push(e);
     }
     if (found.length > q.limit) break;
   }
@@ -114,10 +141,11 @@ export async function queryTraces(q: TraceQuery, src: TraceSource): Promise<Trac
   const events = found.slice(0, q.limit);
   const last = events.at(-1);
   const more = found.length > q.limit && last !== undefined;
+  const cursor: Cursor | null = more
+    ? { t: last.created_at, id: last.id, o: q.order, f: filterHash(q) }
+    : null;
   return {
     events,
-    next_cursor: more
-      ? encodeCursor({ t: last.created_at, id: last.id, o: q.order, f: filterHash(q) })
-      : null,
+    next_cursor: cursor ? Buffer.from(JSON.stringify(cursor)).toString('base64url') : null,
   };
 }

@@ -1,8 +1,9 @@
-// The trace recorder on real files: hour files by created_at, record order, fsync'd content, de-duplication, cursor paging, drops.
+// The trace recorder on real files: hour files by created_at, commit before acknowledgement, de-duplication, cursor paging, text search, drops.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TraceQuery } from '../../../contract/traces';
@@ -44,6 +45,15 @@ function event(over: Partial<TraceEvent> & { created_at: number }): TraceEvent {
 }
 
 const q = (input: TraceQueryInput) => recorder.query(TraceQuery.parse(input));
+/** The ids stored in a SQLite hour file, in insertion (rowid) order. */
+const dbIds = (file: string): string[] => {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare('SELECT id FROM events ORDER BY rowid').all() as { id: string }[]).map((r) => r.id);
+  } finally {
+    db.close();
+  }
+};
 const lines = (file: string) =>
   fs
     .readFileSync(file, 'utf8')
@@ -60,6 +70,8 @@ beforeEach(() => {
     allTraceDirs: () => fs.readdirSync(path.join(data, 'agents')).map((id) => traceDir(id)),
     onRecorded: (e) => recorded.push(e),
     log: pino({ level: 'silent' }),
+    now: () => T14 + 30 * 60_000,
+    maintenanceMs: 0,
   });
 });
 
@@ -73,20 +85,22 @@ describe('TraceRecorder', () => {
     const late = event({ created_at: T14 + 3_600_000 - 1 });
     const next = event({ created_at: T14 + 3_600_000 });
     await recorder.append([late, next]);
-    expect(fs.readdirSync(traceDir(AGENT)).sort()).toEqual(['2024-05-01T14.jsonl', '2024-05-01T15.jsonl']);
-    expect(lines(path.join(traceDir(AGENT), '2024-05-01T14.jsonl')).map((e) => e.id)).toEqual([late.id]);
-    expect(lines(path.join(traceDir(AGENT), '2024-05-01T15.jsonl')).map((e) => e.id)).toEqual([next.id]);
+    const dbs = fs.readdirSync(traceDir(AGENT)).filter((f) => f.endsWith('.db'));
+    expect(dbs.sort()).toEqual(['2024-05-01T14.db', '2024-05-01T15.db']);
+    expect(dbIds(path.join(traceDir(AGENT), '2024-05-01T14.db'))).toEqual([late.id]);
+    expect(dbIds(path.join(traceDir(AGENT), '2024-05-01T15.db'))).toEqual([next.id]);
     expect(hourKeyOf(T14 + 3_599_999)).toBe('2024-05-01T14');
   });
 
-  it('is on disk (0600 file, 0700 folder) once append resolves, and only then published, in record order', async () => {
+  it('is committed (0600 file, 0700 folder) once append resolves, and only then published, in record order', async () => {
     const events = Array.from({ length: 20 }, (_, i) => event({ created_at: T14 + 1000 - i }));
     const done = recorder.append(events);
     expect(recorded).toEqual([]);
     await done;
-    const file = path.join(traceDir(AGENT), '2024-05-01T14.jsonl');
-    // The file holds them in record order (not created_at order) and each line is the full event.
-    expect(lines(file)).toEqual(events);
+    const file = path.join(traceDir(AGENT), '2024-05-01T14.db');
+    // The file holds them in record order (not created_at order), and reads give back the full events.
+    expect(dbIds(file)).toEqual(events.map((e) => e.id));
+    expect((await q({ agent_id: AGENT, order: 'desc' })).events).toEqual(events);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(fs.statSync(traceDir(AGENT)).mode & 0o777).toBe(0o700);
     expect(recorded.map((e) => e.id)).toEqual(events.map((e) => e.id));
@@ -98,7 +112,7 @@ describe('TraceRecorder', () => {
     // Queued events already answer queries, before they reach the file.
     expect((await q({ agent_id: AGENT })).events.map((x) => x.id)).toEqual([e.id]);
     await recorder.flush();
-    expect(lines(path.join(traceDir(AGENT), '2024-05-01T14.jsonl'))[0]).toEqual(e);
+    expect(dbIds(path.join(traceDir(AGENT), '2024-05-01T14.db'))).toEqual([e.id]);
   });
 
   it('answers in created_at order and drops duplicate ids (a runtime retrying a written batch)', async () => {
@@ -106,7 +120,7 @@ describe('TraceRecorder', () => {
     const b = event({ created_at: T14 + 10, kind: 'message_out', payload: { text: 'hi' } });
     await recorder.append([a, b]);
     await recorder.append([a]);
-    expect(lines(path.join(traceDir(AGENT), '2024-05-01T14.jsonl'))).toHaveLength(3);
+    expect(dbIds(path.join(traceDir(AGENT), '2024-05-01T14.db'))).toHaveLength(2);
     const page = await q({ agent_id: AGENT });
     expect(page.events.map((e) => e.id)).toEqual([b.id, a.id]);
     expect(page.next_cursor).toBeNull();
@@ -118,7 +132,7 @@ describe('TraceRecorder', () => {
       event({ created_at: T14 + i * 10 * 60_000, trace_id: `turn-${i % 3}` }),
     );
     await recorder.append(events);
-    expect(fs.readdirSync(traceDir(AGENT))).toHaveLength(5);
+    expect(fs.readdirSync(traceDir(AGENT)).filter((f) => f.endsWith('.db'))).toHaveLength(5);
     for (const order of ['asc', 'desc'] as const) {
       const seen: string[] = [];
       let cursor: string | undefined;
@@ -157,11 +171,41 @@ describe('TraceRecorder', () => {
     expect(await ids({ agent_id: OTHER })).toEqual([theirs.id]);
   });
 
-  it('skips a torn last line after a crash instead of failing the read', async () => {
+  it('reads JSONL hour files written by the issue-6 recorder with the SQLite ones, skipping a torn last line', async () => {
     const e = event({ created_at: T14 + 1 });
     await recorder.append([e]);
-    fs.appendFileSync(path.join(traceDir(AGENT), '2024-05-01T14.jsonl'), '{"id":"half');
-    expect((await q({ agent_id: AGENT })).events.map((x) => x.id)).toEqual([e.id]);
+    const old = event({
+      created_at: T14 - 5 * 60_000,
+      kind: 'message_out',
+      payload: { text: 'from before' },
+    });
+    const older = event({ created_at: T14 - 2 * 3_600_000 });
+    fs.writeFileSync(path.join(traceDir(AGENT), '2024-05-01T13.jsonl'), JSON.stringify(old) + '\n');
+    fs.writeFileSync(
+      path.join(traceDir(AGENT), '2024-05-01T12.jsonl'),
+      JSON.stringify(older) + '\n{"id":"half',
+    );
+    fs.appendFileSync(path.join(traceDir(AGENT), '2024-05-01T14.jsonl'), JSON.stringify(e) + '\n{"id":"half');
+    expect((await q({ agent_id: AGENT })).events.map((x) => x.id)).toEqual([older.id, old.id, e.id]);
+    expect(lines(path.join(traceDir(AGENT), '2024-05-01T13.jsonl'))).toEqual([old]);
+  });
+
+  it('finds events by text in their payload, case-insensitively, in SQLite and JSONL alike', async () => {
+    const a = event({ created_at: T14 + 1, payload: { from: 'user', text: 'Deploy the "Blue" build' } });
+    const b = event({
+      created_at: T14 + 2,
+      kind: 'tool_call',
+      payload: { name: 'shell', arguments: '{"command":"ls /srv/blue"}' },
+    });
+    const c = event({ created_at: T14 + 3, payload: { from: 'user', text: 'nothing here' } });
+    await recorder.append([a, b]);
+    fs.writeFileSync(path.join(traceDir(AGENT), '2024-05-01T14.jsonl'), JSON.stringify(c) + '\n');
+    const ids = async (input: TraceQueryInput) => (await q(input)).events.map((e) => e.id);
+    expect(await ids({ agent_id: AGENT, text: 'BLUE' })).toEqual([a.id, b.id]);
+    expect(await ids({ agent_id: AGENT, text: '"Blue"' })).toEqual([a.id]);
+    expect(await ids({ agent_id: AGENT, text: 'nothing' })).toEqual([c.id]);
+    expect(await ids({ agent_id: AGENT, text: 'blue', kinds: ['tool_call'] })).toEqual([b.id]);
+    expect(TraceQuery.safeParse({ text: '' }).success).toBe(false);
   });
 
   it('drops events of an agent whose folder is gone and never re-creates the folder', async () => {

@@ -1,11 +1,12 @@
-// The trace recorder: validates events, appends them in batches to the agent's hourly JSONL files (fsync'd), then publishes them.
-import fs from 'node:fs';
-import path from 'node:path';
+// The trace recorder (main thread): validates events, group-commits them through the trace worker, acknowledges after commit, then publishes them.
 import { TraceEvent } from '../../../contract/traces';
-import type { TracePage, TraceQuery } from '../../../contract/traces';
+import type { AgentDayTotals, TracePage, TraceQuery } from '../../../contract/traces';
 import type { Logger } from '../../platform/logging';
-import { hourFileOf } from './trace-files';
-import { queryTraces } from './trace-query';
+import { cursorOf } from './trace-query';
+import { encodeBatch, encodeEvent } from './trace-wire';
+import type { EncodedEvent } from './trace-wire';
+import { TraceWorkerClient, TraceWorkerGoneError } from './trace-worker-client';
+import { traceWorkerFile } from './trace-worker-file';
 
 /** What the recorder needs. */
 export interface TraceRecorderDeps {
@@ -15,19 +16,34 @@ export interface TraceRecorderDeps {
    * was archived or purged meanwhile is honoured.
    */
   traceDirOf(agentId: string): string | null;
-  /** The trace folders of every live agent (queries without `agent_id`). */
+  /** The trace folders of every live agent (queries without `agent_id`, sealing and retention). */
   allTraceDirs(): string[];
-  /** Called once per event after its batch is on disk, in record order (the `traces.event` bus event). */
+  /** Called once per event after its batch is committed, in record order (the `traces.event` bus event). */
   onRecorded?: (event: TraceEvent) => void;
   log: Logger;
-  /** Longest wait before a batch is written, ms (default 50). */
+  /** Longest wait before a batch is committed, ms (default 50). */
   batchMs?: number;
+  /** Queued events that start a commit at once, without waiting for `batchMs` (default 256). */
+  batchMax?: number;
+  /** Days an hour is kept (setting `trace_retention_days`); `null` or absent keeps everything. */
+  retentionDays?: () => number | null;
+  /** The clock, UTC ms (default `Date.now`): decides which hours are sealed and which expired. */
+  now?: () => number;
+  /** Interval of sealing and retention, ms (default 60 000; 0 = only when {@link TraceRecorder.maintain} is called). */
+  maintenanceMs?: number;
+  /** The worker script (default: found by trace-worker-file.ts). */
+  workerFile?: string;
 }
 
 interface Pending {
   event: TraceEvent;
+  /** JSON of the event, made when it is recorded (spreads the cost; the batch posts as one string). */
+  encoded: EncodedEvent;
   done?: { resolve: () => void; reject: (err: unknown) => void };
 }
+
+/** Most events sent to the worker in one batch (when the worker falls behind, the rest follow at once). */
+const POST_MAX = 4096;
 
 /** Thrown for an event that is not a valid envelope v1. */
 export class InvalidTraceEventError extends Error {
@@ -48,55 +64,90 @@ function validate(raw: unknown): TraceEvent {
 }
 
 /**
- * Records trace events of agents (ARCHITECTURE §5 "Trace store", the JSONL part). Events are queued and
- * written every ≤ `batchMs` (group commit: one append and one fdatasync per hour file per batch) to
- * `<trace>/YYYY-MM-DDTHH.jsonl`, the UTC hour of `created_at` (so an event made at 14:59:59.999 and
- * written at 15:00 lands in T14). Batches are written one after the other, so each file holds events in
- * record order. Files are 0600, folders 0700; a folder is only made inside an agent folder that exists,
- * so an event arriving after a purge never brings the folder back. Issue 7 adds SQLite `.db` files
- * beside these with the same hour keys and merges them on read.
+ * Records trace events of agents (ARCHITECTURE §5 "Trace store"). Events are validated here, queued,
+ * and sent to the trace worker (trace-store.ts: one SQLite file per agent per UTC hour of `created_at`,
+ * JSONL fallbacks, sealing) in batches: a batch leaves when `batchMs` passed or `batchMax` events are
+ * queued, and while one batch is being committed the next one gathers (group commit). The main thread
+ * never touches SQLite. `append` resolves and `onRecorded` fires only after the commit.
  */
 export class TraceRecorder {
   private queue: Pending[] = [];
-  private inflight: Pending[] = [];
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private closed = false;
+  private maintenance: NodeJS.Timeout | null = null;
+  private readonly worker: TraceWorkerClient;
 
-  constructor(private readonly d: TraceRecorderDeps) {}
-
-  /**
-   * Queues one event; it is on disk within `batchMs` plus the write. Write failures are logged (the
-   * caller does not wait). @throws InvalidTraceEventError naming the bad fields.
-   */
-  record(raw: unknown): void {
-    this.enqueue([{ event: validate(raw) }]);
+  constructor(private readonly d: TraceRecorderDeps) {
+    const file = d.workerFile;
+    this.worker = new TraceWorkerClient(
+      () => (file ? Promise.resolve(file) : traceWorkerFile()),
+      (err) => d.log.error({ err }, 'trace worker failed'),
+    );
   }
 
   /**
-   * Queues events and resolves once they are on disk (fdatasync'd), or dropped because their agent no
-   * longer exists. @throws InvalidTraceEventError (nothing queued); rejects with the file system error.
+   * Queues one event; it is committed within `batchMs` plus the write. Write failures are logged (the
+   * caller does not wait). @throws InvalidTraceEventError naming the bad fields.
+   */
+  record(raw: unknown): void {
+    const event = validate(raw);
+    this.enqueue([{ event, encoded: encodeEvent(event) }]);
+  }
+
+  /**
+   * Queues events and resolves once they are committed (SQLite, or the fsync'd JSONL fallback), or
+   * dropped because their agent no longer exists. @throws InvalidTraceEventError (nothing queued);
+   * rejects with the storage error when an event could be stored nowhere.
    */
   append(raws: readonly unknown[]): Promise<void> {
     const events = raws.map(validate);
     return Promise.all(
       events.map(
         (event) =>
-          new Promise<void>((resolve, reject) => this.enqueue([{ event, done: { resolve, reject } }])),
+          new Promise<void>((resolve, reject) =>
+            this.enqueue([{ event, encoded: encodeEvent(event), done: { resolve, reject } }]),
+          ),
       ),
     ).then(() => undefined);
   }
 
-  /** One page of events (see {@link queryTraces}); events queued but not yet written are included. */
-  query(q: TraceQuery): Promise<TracePage> {
+  /**
+   * One page of events (see trace-query.ts `pageOf`); events queued but not yet committed are included.
+   * @throws AppError INVALID_INPUT for a bad cursor; the worker's error when files cannot be listed.
+   */
+  async query(q: TraceQuery): Promise<TracePage> {
+    const after = cursorOf(q);
     const dirs = q.agent_id
       ? [this.d.traceDirOf(q.agent_id)].filter((d): d is string => d !== null)
       : this.d.allTraceDirs();
-    const pending = [...this.inflight, ...this.queue].map((p) => p.event);
-    return queryTraces(q, { dirs, pending });
+    const pending = this.queue.map((p) => p.event);
+    const r = await this.worker.call('query', { q, after, dirs, pending });
+    for (const w of r.warnings) this.d.log.warn({ detail: w }, 'trace file partly unreadable');
+    return r.page;
   }
 
-  /** Writes everything queued so far; resolves when it is on disk. */
+  /** The `llm_call` totals of `day` (`YYYY-MM-DD`, UTC) of each agent, committed events only. */
+  totals(day: string, agentIds: readonly string[]): Promise<AgentDayTotals[]> {
+    const agents = agentIds.map((id) => ({ id, dir: this.d.traceDirOf(id) }));
+    return this.worker.call('totals', { day, agents });
+  }
+
+  /** Seals hours that ended more than 2 h ago and removes expired ones, over every live agent's folder. */
+  async maintain(): Promise<{ sealed: number; removed: number }> {
+    const now = (this.d.now ?? Date.now)();
+    const r = await this.worker.call('maintain', {
+      dirs: this.d.allTraceDirs(),
+      now,
+      retentionDays: this.d.retentionDays?.() ?? null,
+    });
+    for (const w of r.warnings) this.d.log.warn({ detail: w }, 'trace hour could not be sealed or removed');
+    if (r.sealed || r.removed)
+      this.d.log.info({ sealed: r.sealed, removed: r.removed }, 'trace hours maintained');
+    return { sealed: r.sealed, removed: r.removed };
+  }
+
+  /** Commits everything queued so far; resolves when it is committed. */
   async flush(): Promise<void> {
     while (this.writing || this.queue.length) {
       if (this.writing) await this.writing;
@@ -104,10 +155,13 @@ export class TraceRecorder {
     }
   }
 
-  /** Writes what is queued and refuses further events (they are dropped with a warning). */
+  /** Commits what is queued, refuses further events (dropped with a warning) and stops the worker. */
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
+    if (this.maintenance) clearInterval(this.maintenance);
+    this.maintenance = null;
+    await this.worker.close();
   }
 
   private enqueue(items: Pending[]): void {
@@ -116,111 +170,85 @@ export class TraceRecorder {
       for (const p of items) p.done?.resolve();
       return;
     }
+    this.startMaintenance();
     this.queue.push(...items);
-    if (!this.timer && !this.writing) this.timer = setTimeout(() => this.startWrite(), this.d.batchMs ?? 50);
+    if (this.writing) return; // the next batch gathers while this one commits
+    if (this.queue.length >= (this.d.batchMax ?? 256)) this.startWrite();
+    else this.timer ??= setTimeout(() => this.startWrite(), this.d.batchMs ?? 50);
+  }
+
+  private startMaintenance(): void {
+    const every = this.d.maintenanceMs ?? 60_000;
+    if (this.maintenance || every <= 0) return;
+    const run = () =>
+      void this.maintain().catch((err: unknown) => this.d.log.error({ err }, 'trace maintenance failed'));
+    this.maintenance = setInterval(run, every);
+    this.maintenance.unref();
+    run();
   }
 
   private startWrite(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.writing || this.queue.length === 0) return;
-    const batch = this.queue.splice(0);
-    this.inflight = batch;
+    const batch = this.queue.splice(0, POST_MAX); // bounded: posting and acknowledging stay short on the main thread
     this.writing = this.write(batch).finally(() => {
-      this.inflight = [];
       this.writing = null;
-      if (this.queue.length && !this.timer)
-        this.timer = setTimeout(() => this.startWrite(), this.d.batchMs ?? 50);
+      if (!this.queue.length) return;
+      if (this.queue.length >= (this.d.batchMax ?? 256)) this.startWrite();
+      else this.timer ??= setTimeout(() => this.startWrite(), this.d.batchMs ?? 50);
     });
   }
 
   private async write(batch: Pending[]): Promise<void> {
-    // Group by file, keeping record order inside each file; the folder is resolved now, not at record time.
-    const files = new Map<string, Pending[]>();
-    const dropped: Pending[] = [];
-    const dirs = new Map<string, string | null>();
-    const failed: string[] = [];
+    const dirs: string[] = [];
+    const dirIndex = new Map<string, number | null>();
+    const rows: { dir: number; event: EncodedEvent }[] = [];
+    const sent: Pending[] = [];
     for (const p of batch) {
       const agent = p.event.agent_id;
-      if (!dirs.has(agent)) {
-        try {
-          dirs.set(agent, this.traceDir(agent));
-        } catch (err) {
-          this.d.log.error({ err, agent }, 'trace folder could not be made');
-          dirs.set(agent, null);
-          failed.push(agent);
-        }
+      let index = dirIndex.get(agent);
+      if (index === undefined) {
+        const dir = this.d.traceDirOf(agent);
+        index = dir === null ? null : dirs.push(dir) - 1;
+        dirIndex.set(agent, index);
       }
-      const dir = dirs.get(agent);
-      if (!dir) {
-        dropped.push(p);
+      if (index === null) {
+        p.done?.resolve(); // the agent no longer exists: nothing to keep
         continue;
       }
-      const file = hourFileOf(dir, p.event.created_at);
-      const list = files.get(file) ?? [];
-      list.push(p);
-      files.set(file, list);
+      rows.push({ dir: index, event: p.encoded });
+      sent.push(p);
     }
-    if (dropped.length)
-      this.d.log.debug({ events: dropped.length }, 'trace events of agents that no longer exist dropped');
-    for (const p of dropped)
-      if (failed.includes(p.event.agent_id)) p.done?.reject(new Error('the trace folder could not be made'));
-      else p.done?.resolve();
-    for (const [file, items] of files) {
-      try {
-        await appendDurably(file, items.map((p) => JSON.stringify(p.event) + '\n').join(''));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-          // The agent folder was removed (purge) while the batch was being written: nothing to keep.
-          this.d.log.debug({ file, events: items.length }, 'trace events of a removed agent dropped');
-          for (const p of items) p.done?.resolve();
-          continue;
-        }
-        this.d.log.error({ err, file, events: items.length }, 'trace events could not be written');
-        for (const p of items) p.done?.reject(err);
-        continue;
-      }
-      for (const p of items) {
-        p.done?.resolve();
-        try {
-          this.d.onRecorded?.(p.event);
-        } catch (err) {
-          this.d.log.error({ err }, 'trace event listener failed');
-        }
-      }
-    }
-  }
-
-  /** The agent's trace folder, made (0700) when its agent folder exists; `null` when it cannot be. */
-  private traceDir(agentId: string): string | null {
-    const dir = this.d.traceDirOf(agentId);
-    if (!dir) return null;
+    if (!rows.length) return;
+    const body = { dirs, batch: encodeBatch(rows) };
+    let outcome;
     try {
-      fs.mkdirSync(dir, { mode: 0o700 }); // not recursive: never re-creates a removed agent folder
+      // A worker that died mid-batch may or may not have committed it: sent again (ids de-duplicate).
+      outcome = await this.worker.call('write', body).catch((err: unknown) => {
+        if (err instanceof TraceWorkerGoneError) return this.worker.call('write', body);
+        throw err;
+      });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return null;
-      if (code !== 'EEXIST') throw err;
+      this.d.log.error({ err, events: rows.length }, 'trace events could not be written');
+      for (const p of sent) p.done?.reject(err);
+      return;
     }
-    return dir;
-  }
-}
-
-/**
- * Appends `data` to `file` (0600) and fdatasyncs it; a new file's folder is fsync'd too, since a new
- * file is durable only once its directory entry is (fsync(2), NOTES).
- */
-async function appendDurably(file: string, data: string): Promise<void> {
-  const created = !fs.existsSync(file);
-  const h = await fs.promises.open(file, 'a', 0o600);
-  try {
-    await h.appendFile(data);
-    await h.datasync();
-  } finally {
-    await h.close();
-  }
-  if (created) {
-    const d = await fs.promises.open(path.dirname(file), 'r');
-    await d.sync().finally(() => d.close());
+    for (const w of outcome.warnings) this.d.log.warn({ detail: w }, 'trace store fell back');
+    const failed = new Map(outcome.failed.map((f) => [f.index, f.message]));
+    const dropped = new Set(outcome.dropped);
+    if (failed.size)
+      this.d.log.error({ events: failed.size, detail: outcome.failed[0]!.message }, 'trace events lost');
+    sent.forEach((p, i) => {
+      const message = failed.get(i);
+      if (message !== undefined) return p.done?.reject(new Error(`Trace event not stored: ${message}`));
+      p.done?.resolve();
+      if (dropped.has(i)) return;
+      try {
+        this.d.onRecorded?.(p.event);
+      } catch (err) {
+        this.d.log.error({ err }, 'trace event listener failed');
+      }
+    });
   }
 }

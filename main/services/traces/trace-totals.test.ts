@@ -1,4 +1,4 @@
-// Daily totals on real hour files written by the real recorder: the day's bounds, sums, errors, prices, cache and growth.
+// Daily totals on real hour files written by the real recorder: the day's bounds, sums, errors, prices, SQLite and JSONL fallbacks counted once.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,7 +9,7 @@ import { AppError } from '../../../contract/errors';
 import { TraceTotalsQuery } from '../../../contract/traces';
 import type { TraceEvent, TraceTotalsQueryInput } from '../../../contract/traces';
 import { tracesHandlers } from '../../api/traces';
-import { CACHE_IDLE_MS, TraceDayTotals } from './trace-totals';
+import { TraceDayTotals } from './trace-totals';
 import { TraceRecorder } from './trace-recorder';
 
 const A = '11111111-1111-4111-8111-111111111111';
@@ -18,8 +18,6 @@ const GONE = '33333333-3333-4333-8333-333333333333';
 /** 2024-05-01T00:00:00Z */
 const DAY = Date.UTC(2024, 4, 1);
 const HOUR = 3_600_000;
-/** A whole-second mtime (s) that utimes can set back exactly. */
-const MTIME = DAY / 1000 + 10 * 3600;
 
 let data: string;
 let recorder: TraceRecorder;
@@ -61,14 +59,16 @@ beforeEach(() => {
   data = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-totals-'));
   for (const a of [A, B]) fs.mkdirSync(path.join(data, 'agents', a), { recursive: true });
   const traceDirOf = (id: string) => (fs.existsSync(path.join(data, 'agents', id)) ? traceDir(id) : null);
+  clock = DAY + 15 * HOUR;
   recorder = new TraceRecorder({
     traceDirOf,
     allTraceDirs: () => [A, B].map(traceDir),
     log: pino({ level: 'silent' }),
     batchMs: 1,
+    now: () => clock,
+    maintenanceMs: 0,
   });
-  clock = DAY + 15 * HOUR;
-  totals = new TraceDayTotals({ traceDirOf, liveAgentIds: () => [A, B], now: () => clock });
+  totals = new TraceDayTotals({ recorder, liveAgentIds: () => [A, B], now: () => clock });
 });
 
 afterEach(async () => {
@@ -123,58 +123,27 @@ describe('TraceDayTotals', () => {
     expect(await run()).toMatchObject({ day: '2024-05-02', totals: [{ calls: 0 }, { calls: 0 }] });
   });
 
-  it('does not read an unchanged hour again, and reads on when the current hour grows', async () => {
-    await recorder.append([call({ created_at: DAY + 9 * HOUR }), call({ created_at: DAY + 15 * HOUR })]);
-    fs.utimesSync(hourFile(A, 9), MTIME, MTIME);
-    expect((await of(A))?.calls).toBe(2);
-    // Same size and mtime: the cached summary stands (a re-read would find no llm_call here).
-    const past = hourFile(A, 9);
-    fs.writeFileSync(past, 'x'.repeat(fs.statSync(past).size));
-    fs.utimesSync(past, MTIME, MTIME);
-    expect((await of(A))?.calls).toBe(2);
-    // The current hour grows: only the appended bytes are read (the lines already read are not parsed again).
-    const current = hourFile(A, 15);
-    const before = fs.readFileSync(current, 'utf8');
-    fs.writeFileSync(current, before.replace(/"tokens_in":200/, '"tokens_in":900'));
-    await recorder.append([call({ created_at: DAY + 15 * HOUR + 10, tokens_in: 1 })]);
-    expect(await of(A)).toMatchObject({ calls: 3, tokens_in: 401 });
-  });
-
-  it('counts a line being appended only once it is complete, and an event in .jsonl and .late.jsonl once', async () => {
+  it('counts the JSONL fallbacks (issue 6 files, SQLite failures, late events) with the SQLite rows, each event once', async () => {
     const first = call({ created_at: DAY + 15 * HOUR });
     await recorder.append([first]);
-    const line = JSON.stringify(call({ created_at: DAY + 15 * HOUR + 5, tokens_out: 1 })) + '\n';
-    fs.appendFileSync(hourFile(A, 15), line.slice(0, 40));
-    expect(await of(A)).toMatchObject({ calls: 1, tokens_out: 50 });
-    fs.appendFileSync(hourFile(A, 15), line.slice(40));
+    const legacy = call({ created_at: DAY + 15 * HOUR + 5, tokens_out: 1 });
+    // A `.jsonl` beside the `.db` (written by issue 6's recorder, or by a SQLite failure), with a torn last line.
+    fs.writeFileSync(hourFile(A, 15), JSON.stringify(legacy) + '\n' + JSON.stringify(first) + '\n{"id":"to');
     expect(await of(A)).toMatchObject({ calls: 2, tokens_out: 51 });
-    fs.writeFileSync(path.join(traceDir(A), '2024-05-01T15.late.jsonl'), JSON.stringify(first) + '\n');
+    fs.writeFileSync(path.join(traceDir(A), '2024-05-01T15.late.jsonl'), JSON.stringify(legacy) + '\n');
     expect(await of(A)).toMatchObject({ calls: 2, tokens_out: 51 });
-  });
-
-  it('reads a replaced file from the start, and forgets a file that vanished', async () => {
-    await recorder.append([call({ created_at: DAY + 15 * HOUR }), call({ created_at: DAY + 15 * HOUR + 1 })]);
-    expect((await of(A))?.calls).toBe(2);
-    const file = hourFile(A, 15);
-    const kept = fs.readFileSync(file, 'utf8').split('\n')[0]! + '\n';
-    const extra = JSON.stringify(call({ created_at: DAY + 15 * HOUR + 2, tokens_in: 5 })) + '\n';
-    fs.rmSync(file);
-    fs.writeFileSync(file, kept + extra + extra); // a new file (new inode), larger than before
-    expect(await of(A)).toMatchObject({ calls: 2, tokens_in: 205 });
     fs.rmSync(traceDir(A), { recursive: true });
     expect(await of(A)).toMatchObject({ calls: 0, tokens_in: 0 });
   });
 
-  it('drops summaries idle for the cache time, then reads the hour again', async () => {
+  it('keeps totalling an hour after it is sealed, and counts late events of that hour', async () => {
     await recorder.append([call({ created_at: DAY + 9 * HOUR })]);
-    fs.utimesSync(hourFile(A, 9), MTIME, MTIME);
-    expect((await of(A))?.calls).toBe(1);
-    const past = hourFile(A, 9);
-    fs.writeFileSync(past, 'x'.repeat(fs.statSync(past).size));
-    fs.utimesSync(past, MTIME, MTIME);
-    clock += CACHE_IDLE_MS + 1;
-    await run({ agent_ids: [B] }); // any call prunes
-    expect((await of(A))?.calls).toBe(0);
+    clock = DAY + 13 * HOUR;
+    expect(await recorder.maintain()).toMatchObject({ sealed: 1 });
+    expect(fs.existsSync(path.join(traceDir(A), '2024-05-01T09.sealed'))).toBe(true);
+    await recorder.append([call({ created_at: DAY + 9 * HOUR + 1, tokens_in: 1 })]);
+    expect(fs.existsSync(path.join(traceDir(A), '2024-05-01T09.late.jsonl'))).toBe(true);
+    expect(await of(A)).toMatchObject({ calls: 2, tokens_in: 201 });
   });
 });
 

@@ -1,16 +1,22 @@
-// One trace event in the timeline: time, a coloured kind label, a one-line summary, and its payload on demand.
+// One trace event in the timeline: time, a coloured kind label, a one-line summary; opened, its payload (long ones cut) and a copy button.
+import { useState } from 'react';
 import type { ReactElement } from 'react';
 import type { TraceEvent } from '../../../../contract/traces';
 import { KIND_LABELS, summaryOf } from '../../stores/traces';
 
+/** Lines of an open payload shown before "Show all". */
+export const PAYLOAD_PREVIEW_LINES = 40;
+/** Characters of an open payload shown before "Show all". */
+export const PAYLOAD_PREVIEW_CHARS = 4000;
+
 /** `14:03:07.123` in local time. */
-function clock(ms: number): string {
+export function clock(ms: number): string {
   const d = new Date(ms);
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
-/** The envelope fields worth showing beside the payload (nulls left out). */
+/** The envelope fields worth showing beside the payload (nulls left out), then the payload. */
 function detailsOf(e: TraceEvent): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of [
@@ -31,17 +37,85 @@ function detailsOf(e: TraceEvent): Record<string, unknown> {
   return out;
 }
 
+/** `text` cut to the preview size, or `null` when it fits. */
+export function previewOf(text: string): string | null {
+  const lines = text.split('\n');
+  if (lines.length <= PAYLOAD_PREVIEW_LINES && text.length <= PAYLOAD_PREVIEW_CHARS) return null;
+  return lines.slice(0, PAYLOAD_PREVIEW_LINES).join('\n').slice(0, PAYLOAD_PREVIEW_CHARS);
+}
+
+/** The pretty JSON of an open event: cut to a preview with a "Show all" button when long. */
+function Payload({ event }: { event: TraceEvent }): ReactElement {
+  const [all, setAll] = useState(false);
+  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
+  const text = JSON.stringify(detailsOf(event), null, 2);
+  const preview = all ? null : previewOf(text);
+  const copy = () => {
+    navigator.clipboard.writeText(JSON.stringify(event, null, 2)).then(
+      () => setCopied('yes'),
+      () => setCopied('failed'),
+    );
+  };
+  return (
+    <div className="trace-event__body">
+      <div className="trace-event__actions">
+        <button type="button" className="button button--small" onClick={copy} data-testid="trace-copy">
+          Copy JSON
+        </button>
+        {copied ? (
+          <span className="small muted" role="status">
+            {copied === 'yes' ? 'Copied' : 'Copy failed: the clipboard is not available'}
+          </span>
+        ) : null}
+      </div>
+      <pre className="trace-event__payload" data-testid="trace-payload">
+        {preview ?? text}
+      </pre>
+      {preview !== null ? (
+        <button
+          type="button"
+          className="button button--small"
+          onClick={() => setAll(true)}
+          data-testid="trace-show-all"
+        >
+          Show all ({text.split('\n').length} lines, {text.length.toLocaleString()} characters)
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
 /**
- * A `<details>` row: the summary line is the kind (colour and text, never colour alone), the time and
- * what happened; opened, it shows the payload and envelope as JSON.
+ * A `<details>` row, opened from the store (`open`/`onToggle`) so it stays open when scrolled out and
+ * back. The summary line is the kind (colour and text, never colour alone), the time and what happened;
+ * `depth` indents what answers another event (a tool_result under its tool_call).
  */
-export function TraceEventRow({ event, showAgent }: { event: TraceEvent; showAgent?: string }): ReactElement {
+export function TraceEventRow({
+  event,
+  depth = 0,
+  open = false,
+  onToggle,
+  showAgent,
+}: {
+  event: TraceEvent;
+  depth?: number;
+  open?: boolean;
+  onToggle?: (id: string, open: boolean) => void;
+  showAgent?: string;
+}): ReactElement {
   return (
     <details
       className={`trace-event trace-kind--${event.kind}`}
+      style={depth ? { marginLeft: `${Math.min(depth, 6) * 16}px` } : undefined}
       data-testid="trace-event"
       data-kind={event.kind}
       data-id={event.id}
+      data-depth={depth}
+      open={open}
+      onToggle={(e) => {
+        const now = e.currentTarget.open;
+        if (now !== open) onToggle?.(event.id, now);
+      }}
     >
       <summary className="trace-event__summary">
         <time className="trace-event__time muted small" dateTime={new Date(event.created_at).toISOString()}>
@@ -51,9 +125,7 @@ export function TraceEventRow({ event, showAgent }: { event: TraceEvent; showAge
         {showAgent ? <span className="trace-event__agent small">{showAgent}</span> : null}
         <span className="trace-event__text">{summaryOf(event)}</span>
       </summary>
-      <pre className="trace-event__payload" data-testid="trace-payload">
-        {JSON.stringify(detailsOf(event), null, 2)}
-      </pre>
+      {open ? <Payload event={event} /> : null}
     </details>
   );
 }

@@ -2,18 +2,18 @@
 import { useEffect } from 'react';
 import type { ReactElement } from 'react';
 import type { Agent } from '../../../../contract/agents';
-import { tracesStore } from '../../stores/traces';
+import { tracePaneStore } from '../../stores/traces';
 import { TraceView } from './TraceView';
 
 /** Shows `agent`'s trace: loads the newest page when opened and follows `traces.event` while mounted. */
 export function TracePane({ agent }: { agent: Agent; onClose?: () => void }): ReactElement {
-  useEffect(() => tracesStore.getState().follow(), []);
+  useEffect(() => tracePaneStore.getState().follow(), []);
   useEffect(() => {
-    void tracesStore.getState().open(agent.id);
+    void tracePaneStore.getState().open(agent.id);
   }, [agent.id]);
   return (
     <div className="trace-pane" data-testid="trace-pane" data-agent={agent.id}>
-      <TraceView />
+      <TraceView store={tracePaneStore} />
     </div>
   );
 }

@@ -1,51 +1,49 @@
-// A trace timeline grouped by turn: kind filter, turns with their totals, events with expandable payloads, older pages.
+// A trace timeline grouped by turn: filters, the virtualized list of turns, paging back, follow mode and export.
+import { useMemo, useSyncExternalStore } from 'react';
 import type { ReactElement } from 'react';
+import type { StoreApi } from 'zustand/vanilla';
+import type { Rect } from '@tanstack/react-virtual';
 import type { Agent } from '../../../../contract/agents';
-import { TraceKind } from '../../../../contract/traces';
-import { formatUsd, groupByTrace, KIND_LABELS, tracesStore, useTraces } from '../../stores/traces';
-import { TraceEventRow } from './TraceEventRow';
+import { filterEvents, groupByTrace, threadsOf } from '../../stores/traces';
+import type { TracesStore } from '../../stores/traces';
+import { downloadJsonl, exportFileName } from './export-jsonl';
+import { TraceFilters } from './TraceFilters';
+import { TraceTimeline } from './TraceTimeline';
 
 /**
- * The events of the traces store, grouped by trace_id (one group per turn; lifecycle and untied events
- * stand alone), oldest first with live events appended. `agents` names the agent of each group when
- * the view shows every agent.
+ * The events of `store` that pass its filters, grouped by trace_id (one group per turn; lifecycle and
+ * untied events stand alone), oldest first with live events appended. `agents` names the agent of
+ * each group while the view shows every agent (no agent picked); `initialRect` is passed to the virtual list.
  */
-export function TraceView({ agents }: { agents?: Agent[] }): ReactElement {
-  const s = useTraces((x) => x);
-  const groups = groupByTrace(s.events);
+export function TraceView({
+  store,
+  agents,
+  initialRect,
+}: {
+  store: StoreApi<TracesStore>;
+  agents?: Agent[];
+  initialRect?: Rect;
+}): ReactElement {
+  // The server snapshot is the live state too (zustand's would be the initial one): no hydration here.
+  const s = useSyncExternalStore(store.subscribe, store.getState, store.getState);
+  const { events, agentId, kinds, sinceMs, threadId, text } = s;
+  const shown = useMemo(
+    () => filterEvents(events, { agentId, kinds, sinceMs, threadId, text, rangeMs: null }),
+    [events, agentId, kinds, sinceMs, threadId, text],
+  );
+  const groups = useMemo(() => groupByTrace(shown), [shown]);
+  const threads = useMemo(() => threadsOf(events), [events]);
   const nameOf = (id: string) => {
     const a = agents?.find((x) => x.id === id);
     return a ? `${a.emoji} ${a.name}` : undefined;
   };
-  const toggle = (k: TraceKind) => {
-    const next = s.kinds.includes(k) ? s.kinds.filter((x) => x !== k) : [...s.kinds, k];
-    void tracesStore.getState().setKinds(next);
+  const onExport = () => {
+    const who = agentId ? (agents?.find((a) => a.id === agentId)?.slug ?? agentId) : 'all';
+    downloadJsonl(shown, exportFileName(who));
   };
   return (
     <div className="trace-view" data-testid="trace-view" data-loaded={s.loaded ? 'true' : 'false'}>
-      <div className="trace-filters" role="group" aria-label="Kinds shown">
-        {TraceKind.options.map((k) => (
-          <button
-            key={k}
-            type="button"
-            className={`trace-chip trace-kind--${k}`}
-            aria-pressed={s.kinds.includes(k)}
-            onClick={() => toggle(k)}
-            data-testid={`trace-filter-${k}`}
-          >
-            {KIND_LABELS[k]}
-          </button>
-        ))}
-        {s.kinds.length ? (
-          <button
-            type="button"
-            className="button button--small"
-            onClick={() => void tracesStore.getState().setKinds([])}
-          >
-            Show all
-          </button>
-        ) : null}
-      </div>
+      <TraceFilters s={s} threads={threads} shown={shown.length} onExport={onExport} />
       {s.error ? (
         <p className="inline-error" role="alert" data-testid="trace-error">
           {s.error.message}
@@ -55,11 +53,11 @@ export function TraceView({ agents }: { agents?: Agent[] }): ReactElement {
         <button
           type="button"
           className="button button--small trace-older"
-          onClick={() => void tracesStore.getState().loadOlder()}
+          onClick={() => void s.loadOlder()}
           disabled={s.loading}
           data-testid="trace-older"
         >
-          Load older events
+          {s.loading ? 'Loading older events…' : 'Load older events'}
         </button>
       ) : null}
       {groups.length === 0 ? (
@@ -68,42 +66,19 @@ export function TraceView({ agents }: { agents?: Agent[] }): ReactElement {
           data-testid="trace-empty"
           data-loading={s.loading || !s.loaded ? 'true' : 'false'}
         >
-          No traces yet.{' '}
           {s.loading || !s.loaded
             ? 'Loading…'
-            : 'Messages, model calls, tool calls, results, errors and phase changes appear here as they happen.'}
+            : events.length || kinds.length || s.rangeMs !== null || threadId !== null || text.trim()
+              ? 'No event matches these filters.'
+              : 'No traces yet. Messages, model calls, tool calls, results, errors and phase changes appear here as they happen.'}
         </p>
       ) : (
-        <ol className="trace-groups">
-          {groups.map((g) => (
-            <li
-              key={g.key}
-              className="trace-group"
-              data-testid="trace-group"
-              data-trace-id={g.trace_id ?? ''}
-            >
-              {g.trace_id ? (
-                <div className="trace-group__head">
-                  <span className="trace-group__title">{g.title}</span>
-                  <span className="muted small" data-testid="trace-group-totals">
-                    {g.events.length} events
-                    {g.tokens_in || g.tokens_out ? ` · ${g.tokens_in} in · ${g.tokens_out} out tokens` : ''}
-                    {g.cost_usd ? ` · ${formatUsd(g.cost_usd)}` : ''}
-                    {g.duration_ms !== null ? ` · ${(g.duration_ms / 1000).toFixed(1)} s` : ''}
-                    {g.errors ? ` · ${g.errors} error${g.errors > 1 ? 's' : ''}` : ''}
-                  </span>
-                </div>
-              ) : null}
-              {g.events.map((e) => (
-                <TraceEventRow
-                  key={e.id}
-                  event={e}
-                  showAgent={agents && g.events[0] === e ? nameOf(e.agent_id) : undefined}
-                />
-              ))}
-            </li>
-          ))}
-        </ol>
+        <TraceTimeline
+          groups={groups}
+          s={s}
+          nameOf={agents && agentId === null ? nameOf : () => undefined}
+          initialRect={initialRect}
+        />
       )}
     </div>
   );

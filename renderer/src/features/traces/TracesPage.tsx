@@ -1,4 +1,4 @@
-// Traces page: every agent's trace, or one agent's, live and grouped by turn.
+// Traces page: every agent's trace, or one agent's, live, grouped by turn, filtered and exportable.
 import { useEffect } from 'react';
 import type { ReactElement } from 'react';
 import { PageHeader } from '../../components/PageHeader';
@@ -46,7 +46,7 @@ export function TracesPage(): ReactElement {
             ))}
           </select>
         </label>
-        <TraceView agents={agents} />
+        <TraceView store={tracesStore} agents={agents} />
       </section>
     </>
   );

@@ -1,5 +1,6 @@
-// Pure views of trace events: merging pages and live events, grouping by turn, labels and summaries per kind.
+// Pure views of trace events: merging pages and live events, the filters, labels and one-line summaries per kind.
 import type { TraceEvent, TraceKind } from '../../../../contract/traces';
+import type { TraceFilters } from './initial-state';
 import { TRACE_EVENTS_KEPT } from './initial-state';
 
 /** Orders by created_at, then id (the order of `traces.list`). */
@@ -7,74 +8,94 @@ export function compareEvents(a: TraceEvent, b: TraceEvent): number {
   return a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
-/** `current` and `incoming` merged: unique by id, oldest first, the newest {@link TRACE_EVENTS_KEPT} kept. */
+/** Index of the first event of `sorted` not before `e` (binary search). */
+function lowerBound(sorted: readonly TraceEvent[], e: TraceEvent): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareEvents(sorted[mid]!, e) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of the event with `e`'s id among those with `e`'s created_at, or -1. */
+function indexOfSame(sorted: readonly TraceEvent[], e: TraceEvent): number {
+  const probe = { ...e, id: '' } as TraceEvent;
+  for (let i = lowerBound(sorted, probe); i < sorted.length && sorted[i]!.created_at === e.created_at; i++)
+    if (sorted[i]!.id === e.id) return i;
+  return -1;
+}
+
+/**
+ * `current` (sorted) and `incoming` merged: unique by id (an incoming copy replaces the old one), oldest
+ * first, the newest {@link TRACE_EVENTS_KEPT} kept. A few live events are inserted by binary search
+ * (O(log n) each plus one array copy), so following a 100,000-event trace stays cheap.
+ */
 export function mergeEvents(current: readonly TraceEvent[], incoming: readonly TraceEvent[]): TraceEvent[] {
-  const byId = new Map<string, TraceEvent>();
-  for (const e of current) byId.set(e.id, e);
-  for (const e of incoming) byId.set(e.id, e);
-  const all = [...byId.values()].sort(compareEvents);
+  let all: TraceEvent[];
+  if (incoming.length <= 16) {
+    all = current.slice();
+    for (const e of incoming) {
+      const same = indexOfSame(all, e);
+      if (same >= 0) all[same] = e;
+      else all.splice(lowerBound(all, e), 0, e);
+    }
+  } else {
+    const byId = new Map<string, TraceEvent>();
+    for (const e of current) byId.set(e.id, e);
+    for (const e of incoming) byId.set(e.id, e);
+    all = [...byId.values()].sort(compareEvents);
+  }
   return all.length > TRACE_EVENTS_KEPT ? all.slice(all.length - TRACE_EVENTS_KEPT) : all;
 }
 
-/** Whether a live event belongs in a pane showing `agentId` (null = all) and `kinds` (empty = all). */
+/** Whether a live event belongs in a view of `agentId` (null = all) and `kinds` (empty = all). */
 export function eventMatches(e: TraceEvent, agentId: string | null, kinds: readonly TraceKind[]): boolean {
   return (agentId === null || e.agent_id === agentId) && (kinds.length === 0 || kinds.includes(e.kind));
 }
 
-/** One turn (events sharing a trace_id), or one event outside any turn. */
-export interface TraceGroup {
-  key: string;
-  trace_id: string | null;
-  agent_id: string;
-  events: TraceEvent[];
-  /** What the group is about: the message sent, or the event's own label. */
-  title: string;
-  started_at: number;
-  tokens_in: number;
-  tokens_out: number;
-  cost_usd: number;
-  /** The turn's duration (its message_out/error), `null` while unknown. */
-  duration_ms: number | null;
-  errors: number;
+/** Whether `e` passes every filter of the view (`sinceMs` = the lower time bound, UTC ms, or null). */
+export function passesFilters(
+  e: TraceEvent,
+  view: TraceFilters & { agentId: string | null; sinceMs: number | null },
+): boolean {
+  if (!eventMatches(e, view.agentId, view.kinds)) return false;
+  if (view.sinceMs !== null && e.created_at < view.sinceMs) return false;
+  if (view.threadId !== null && e.thread_id !== view.threadId) return false;
+  const text = view.text.trim();
+  return text === '' || searchTextOf(e).includes(JSON.stringify(text).slice(1, -1).toLowerCase());
 }
 
-/** Groups events by trace_id in order of each group's first event; events without one stand alone. */
-export function groupByTrace(events: readonly TraceEvent[]): TraceGroup[] {
-  const groups: TraceGroup[] = [];
-  const byTrace = new Map<string, TraceGroup>();
-  for (const e of events) {
-    const key = e.trace_id ? `${e.agent_id}:${e.trace_id}` : `event:${e.id}`;
-    let g = byTrace.get(key);
-    if (!g) {
-      g = {
-        key,
-        trace_id: e.trace_id,
-        agent_id: e.agent_id,
-        events: [],
-        title: '',
-        started_at: e.created_at,
-        tokens_in: 0,
-        tokens_out: 0,
-        cost_usd: 0,
-        duration_ms: null,
-        errors: 0,
-      };
-      byTrace.set(key, g);
-      groups.push(g);
-    }
-    g.events.push(e);
-    g.tokens_in += e.tokens_in ?? 0;
-    g.tokens_out += e.tokens_out ?? 0;
-    g.cost_usd += e.cost_usd ?? 0;
-    if (e.kind === 'error' || e.error) g.errors += 1;
-    if ((e.kind === 'message_out' || e.kind === 'error') && e.duration_ms !== null)
-      g.duration_ms = e.duration_ms;
+const searchCache = new WeakMap<TraceEvent, string>();
+/**
+ * The lower-cased payload JSON the text filter searches (cached per event): the same text as the
+ * core's `traces.list` `text` filter (the needle matched JSON-escaped), so a live event is kept
+ * exactly when a reload would return it.
+ */
+export function searchTextOf(e: TraceEvent): string {
+  let s = searchCache.get(e);
+  if (s === undefined) {
+    s = JSON.stringify(e.payload).toLowerCase();
+    searchCache.set(e, s);
   }
-  for (const g of groups) {
-    const first = g.events.find((e) => e.kind === 'message_in');
-    g.title = first?.kind === 'message_in' ? oneLine(first.payload.text, 80) : summaryOf(g.events[0]!);
-  }
-  return groups;
+  return s;
+}
+
+/** The events of `events` that pass the view's filters (the same array when no client-side filter applies). */
+export function filterEvents(
+  events: readonly TraceEvent[],
+  view: TraceFilters & { agentId: string | null; sinceMs: number | null },
+): readonly TraceEvent[] {
+  return events.filter((e) => passesFilters(e, view));
+}
+
+/** The thread ids seen in `events`, in order of first appearance (for the thread filter). */
+export function threadsOf(events: readonly TraceEvent[]): string[] {
+  const seen = new Set<string>();
+  for (const e of events) if (e.thread_id) seen.add(e.thread_id);
+  return [...seen];
 }
 
 /** `text` on one line, cut at `max` characters. */
@@ -95,7 +116,7 @@ export const KIND_LABELS: Record<TraceKind, string> = {
   lifecycle: 'Lifecycle',
 };
 
-/** A one-line summary of an event for the timeline row. */
+/** A one-line summary of an event for the timeline row and the CLI. */
 export function summaryOf(e: TraceEvent): string {
   switch (e.kind) {
     case 'message_in':
@@ -124,4 +145,9 @@ export function summaryOf(e: TraceEvent): string {
 /** USD with enough digits for sub-cent model calls. */
 export function formatUsd(usd: number): string {
   return usd >= 0.01 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(6).replace(/0+$/, '').replace(/\.$/, '.0')}`;
+}
+
+/** The events as JSONL (one envelope per line, trailing newline), as `agentdesk trace --json` prints them. */
+export function toJsonl(events: readonly TraceEvent[]): string {
+  return events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : '');
 }

@@ -1,0 +1,194 @@
+// E2E: the Traces page in Chromium against `agentdesk serve` with a real agent in Docker: turns, kind filter, payload, JSONL export, live follow.
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Agent } from '../../contract/agents';
+import type { LlmStatus } from '../../contract/llm';
+import type { TraceEvent, TracePage } from '../../contract/traces';
+import { ensureRuntimeBundle, runtimeReachable } from '../../test/agents';
+import { ensureBaseImage } from '../../test/base-image';
+import { withModelApis } from '../../test/fixtures/scripted-llm';
+import { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
+import { litellmInstalled } from '../../test/llm-stack';
+import { skipUnlessReal } from '../../test/real';
+import { foreignRequests, launchBrowser, newRecordingContext } from '../fixtures/browser';
+import { callCore } from '../fixtures/core-api';
+import { assertPrerequisites, shouldRunE2e } from '../fixtures/paths';
+import { startServe } from '../fixtures/serve';
+import type { ServedCore } from '../fixtures/serve';
+import { waitUntil } from '../fixtures/wait';
+import { AppShell } from '../pages/app-shell';
+import { TracesPage } from '../pages/traces-page';
+
+/** The upstream's key: given to the core only through AGENTDESK_KEY_SCRIPTED (no keychain needed). */
+const KEY = `sk-e2e-traces-${randomBytes(12).toString('hex')}`;
+const NAME = `agentdesk-test-traces-${randomBytes(3).toString('hex')}`;
+
+const skip =
+  !shouldRunE2e() ||
+  skipUnlessReal(runtimeReachable('docker'), 'Docker (scripts/bootstrap-linux.sh)') ||
+  skipUnlessReal(litellmInstalled(), 'LiteLLM (.venv/litellm, from scripts/bootstrap-linux.sh)');
+
+describe.skipIf(skip)('Traces page in Chromium against agentdesk serve, with an agent in Docker', () => {
+  let core: ServedCore;
+  let upstream: ScriptedUpstream;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let traces: TracesPage;
+  let agent: Agent;
+  let requests: string[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    assertPrerequisites();
+    await ensureBaseImage(['docker']);
+    ensureRuntimeBundle();
+    upstream = await withModelApis(new ScriptedUpstream({ key: KEY, models: ['gpt-test-mini'] })).start();
+    core = await startServe({ env: { AGENTDESK_KEY_SCRIPTED: KEY } });
+    await callCore(core, 'settings.update', { container_runtime: 'docker' });
+    await callCore(core, 'providers.add', {
+      type: 'openai-compatible',
+      name: 'Scripted',
+      base_url: upstream.v1,
+    });
+    await waitUntil(
+      async () => (await callCore<LlmStatus>(core, 'llm.status')).litellm.state === 'ready',
+      150_000,
+      'LiteLLM to be ready',
+      500,
+    );
+    const created = await callCore<Agent>(core, 'agents.create', {
+      name: NAME,
+      model: 'scripted/gpt-test-mini',
+      memory_mib: 512,
+    });
+    await waitUntil(
+      async () => {
+        agent = await callCore<Agent>(core, 'agents.get', { id: created.id });
+        if (agent.phase === 'failed') throw new Error(`the agent failed: ${agent.phase_reason}`);
+        return agent.phase === 'running';
+      },
+      180_000,
+      'the agent to run',
+      500,
+    );
+    // One real turn seeds the trace: message_in, llm_call(s), tool_call, tool_result, message_out.
+    await callCore(core, 'agents.chat', { id: agent.id, text: '#tool=shell' });
+    browser = await launchBrowser();
+    const recording = await newRecordingContext(browser);
+    context = recording.context;
+    requests = recording.requests;
+    page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const shell = new AppShell(page);
+    await shell.open(core.url);
+    traces = new TracesPage(shell);
+  }, 600_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    if (core && agent) await callCore(core, 'agents.purge', { id: agent.id }).catch(() => undefined);
+    await core?.stop(20_000);
+    await upstream?.stop();
+    if (agent) execFileSync('docker', ['rm', '-f', agent.container], { stdio: 'ignore' });
+  });
+
+  it('shows the agent’s turn as one group: the message first, the tool_result under its tool_call', async () => {
+    await traces.open();
+    await traces.pickAgent(agent.id);
+    await waitUntil(async () => (await traces.kinds()).includes('message_out'), 30_000, 'the turn');
+    const group = page.locator('[data-testid="trace-group"]', {
+      has: page.locator('[data-kind="message_in"]'),
+    });
+    const kinds = await Promise.all(
+      (await group.locator('[data-testid="trace-event"]').all()).map(
+        async (r) => `${await r.getAttribute('data-kind')}:${await r.getAttribute('data-depth')}`,
+      ),
+    );
+    expect(kinds[0]).toBe('message_in:1');
+    expect(kinds.at(-1)).toBe('message_out:1');
+    expect(kinds).toEqual(expect.arrayContaining(['llm_call:1', 'tool_call:1', 'tool_result:2']));
+    expect(await group.getByTestId('trace-turn').innerText()).toContain('#tool=shell');
+  });
+
+  it('filters by kind, opens a payload, and exports exactly the filtered events as JSONL', async () => {
+    await traces.toggleKind('tool_result');
+    await waitUntil(
+      async () => {
+        const k = await traces.kinds();
+        return k.length > 0 && k.every((x) => x === 'tool_result');
+      },
+      15_000,
+      'only tool_result rows',
+    );
+    const row = traces.events('tool_result').first();
+    const payload = await traces.openPayload(row);
+    expect(payload).toContain('"name": "shell"');
+    expect(payload).toContain('hi');
+    const download = await traces.export();
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^agentdesk-trace-${agent.slug}-.*\\.jsonl$`));
+    const file = await download.path();
+    const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    const events = lines.map((l) => JSON.parse(l) as TraceEvent);
+    expect(events.length).toBe(await traces.shownCount());
+    expect(events.every((e) => e.kind === 'tool_result' && e.agent_id === agent.id && e.v === 1)).toBe(true);
+    const api = await callCore<TracePage>(core, 'traces.list', {
+      agent_id: agent.id,
+      kinds: ['tool_result'],
+    });
+    expect(events.map((e) => e.id).sort()).toEqual(api.events.map((e) => e.id).sort());
+    await traces.toggleKind('tool_result');
+  });
+
+  it('narrows by text, then follows: a new turn appears live without a reload', async () => {
+    await traces.filterText('no event says this');
+    await page.getByText('No event matches these filters.').waitFor();
+    await traces.filterText('#TOOL=shell');
+    await waitUntil(async () => (await traces.kinds()).includes('message_in'), 15_000, 'the matching event');
+    expect(await traces.kinds()).toEqual(['message_in']);
+    await traces.filterText('');
+    await waitUntil(async () => (await traces.kinds()).includes('message_out'), 15_000, 'every event again');
+    const before = await traces.shownCount();
+    await callCore(core, 'agents.chat', { id: agent.id, text: 'a live question' });
+    const live = page.locator('[data-testid="trace-group"]', { hasText: 'a live question' });
+    await live.locator('[data-kind="message_out"]').waitFor({ timeout: 30_000 });
+    expect(await traces.shownCount()).toBeGreaterThan(before);
+    // Follow mode kept the list at its newest turn, so no "N new" pill.
+    await waitUntil(
+      async () => (await traces.scrollPosition()).fromBottom <= 24,
+      10_000,
+      'the list at its newest event',
+    );
+    expect(await traces.newPill().count()).toBe(0);
+  });
+
+  it('scrolled up, new events raise an "N new" pill that jumps to them', async () => {
+    for (const text of ['filler one', 'filler two'])
+      await callCore(core, 'agents.chat', { id: agent.id, text });
+    await page.locator('[data-testid="trace-group"]', { hasText: 'filler two' }).waitFor({ timeout: 30_000 });
+    await page.getByTestId('trace-scroll').hover();
+    await page.mouse.wheel(0, -20_000);
+    await waitUntil(async () => (await traces.scrollPosition()).top === 0, 10_000, 'the list at its top');
+    await callCore(core, 'agents.chat', { id: agent.id, text: 'while scrolled up' });
+    await traces.newPill().waitFor({ timeout: 30_000 });
+    expect(await traces.newPill().innerText()).toMatch(/^\d+ new$/);
+    await traces.newPill().click();
+    const newest = page.locator('[data-testid="trace-group"]', { hasText: 'while scrolled up' });
+    await newest.waitFor({ state: 'visible', timeout: 10_000 });
+    await traces.newPill().waitFor({ state: 'detached' });
+    await waitUntil(
+      async () => (await traces.scrollPosition()).fromBottom <= 24,
+      10_000,
+      'the list at its newest event',
+    );
+  });
+
+  it('never sent a request to a host other than 127.0.0.1 and threw no page errors', () => {
+    expect(foreignRequests(requests)).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
