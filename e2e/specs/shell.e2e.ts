@@ -55,8 +55,11 @@ describe.skipIf(!shouldRunE2e())('Agent Desk in Chromium against agentdesk serve
       const root = await shell.goTo(id);
       expect(await shell.currentNavId()).toBe(id);
       expect(page.url()).toContain(`#/${id}`);
+      // The empty state shows once the page's first load has answered.
       if (id in PLACEHOLDERS)
-        expect(await root.innerText()).toContain(PLACEHOLDERS[id as keyof typeof PLACEHOLDERS]);
+        await expect
+          .poll(() => root.innerText(), { timeout: 10_000 })
+          .toContain(PLACEHOLDERS[id as keyof typeof PLACEHOLDERS]);
     }
   });
 

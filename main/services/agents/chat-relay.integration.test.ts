@@ -146,12 +146,21 @@ describe.skipIf(skip)('chat with an agent in Docker', () => {
     const toolCall = events.find((e) => e.kind === 'tool_call')!;
     expect(events.find((e) => e.kind === 'tool_result')!.parent_id).toBe(toolCall.id);
     // Each one also went out live, and the files are in the agent's trace folder (never mounted).
-    expect(
-      live
-        .filter((e) => e.trace_id === result.turn_id)
-        .map((e) => e.id)
-        .sort(),
-    ).toEqual(events.map((e) => e.id).sort());
+    // (live delivery follows the commit asynchronously: wait for it rather than race it)
+    const wanted = events.map((e) => e.id).sort();
+    const liveIds = await until(
+      () =>
+        Promise.resolve(
+          live
+            .filter((e) => e.trace_id === result.turn_id)
+            .map((e) => e.id)
+            .sort(),
+        ),
+      (ids) => ids.length >= wanted.length,
+      10_000,
+      'the live trace events',
+    );
+    expect(liveIds).toEqual(wanted);
     // The hour's SQLite file of the trace store (issue 7).
     expect(fs.readdirSync(path.join(home, 'agents', agent.id, 'trace'))).toContainEqual(
       expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d\.db$/),
