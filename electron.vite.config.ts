@@ -16,6 +16,8 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
+        // Only the source-tree fallback of the trace worker loads the bundler (trace-worker-file.ts); never bundle it.
+        external: ['rolldown'],
         input: {
           index: resolve(__dirname, 'main/index.ts'),
           headless: resolve(__dirname, 'main/headless.ts'),
