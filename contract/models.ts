@@ -45,6 +45,12 @@ export const CoreInfo = z.object({
   started_at: z.number().int(),
   /** Applied database schema version (number of the last migration). */
   schema_version: z.number().int(),
+  /**
+   * Whether this desktop shows a tray icon, as the desktop shell found it (Linux: a StatusNotifier host
+   * on D-Bus). `false` = closing the window quits and the app never starts hidden. Absent or `null` in
+   * `agentdesk serve` (no window, no tray).
+   */
+  tray_available: z.boolean().nullable().optional(),
 });
 export type CoreInfo = z.infer<typeof CoreInfo>;
 

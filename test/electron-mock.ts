@@ -5,6 +5,7 @@
 // `electronMock` from this file to drive them (invoke an ipcMain handler, fire will-navigate, …).
 // The factory runs lazily (first import of 'electron'), after this module has finished evaluating.
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -330,6 +331,18 @@ export class FakeApp extends EventEmitter {
   readonly focus = vi.fn();
   readonly getName = vi.fn(() => 'agentdesk');
   readonly getVersion = vi.fn(() => '0.0.0-test');
+  /** What `getLoginItemSettings()` answers (tests set `wasOpenedAtLogin` to simulate a login start on macOS). */
+  loginItem = { openAtLogin: false, openAsHidden: false, wasOpenedAtLogin: false, wasOpenedAsHidden: false };
+  readonly setLoginItemSettings = vi.fn(
+    (settings: { openAtLogin?: boolean; openAsHidden?: boolean; path?: string; args?: string[] }) => {
+      this.loginItem.openAtLogin = settings.openAtLogin ?? false;
+      this.loginItem.openAsHidden = settings.openAsHidden ?? false;
+    },
+  );
+  readonly getLoginItemSettings = vi.fn((_options?: { path?: string; args?: string[] }) => ({
+    ...this.loginItem,
+  }));
+  readonly getAppPath = vi.fn(() => path.join(os.tmpdir(), 'agentdesk-electron-mock', 'app'));
   readonly exit = vi.fn((code: number = 0) => {
     this.exitCode = code;
   });
@@ -372,8 +385,144 @@ export class FakeApp extends EventEmitter {
     this.ready = false;
     this.readyWaiters = [];
     this.paths.clear();
-    for (const fn of [this.requestSingleInstanceLock, this.enableSandbox, this.focus, this.exit, this.quit])
+    this.loginItem = {
+      openAtLogin: false,
+      openAsHidden: false,
+      wasOpenedAtLogin: false,
+      wasOpenedAsHidden: false,
+    };
+    for (const fn of [
+      this.requestSingleInstanceLock,
+      this.enableSandbox,
+      this.focus,
+      this.exit,
+      this.quit,
+      this.setLoginItemSettings,
+      this.getLoginItemSettings,
+      this.getAppPath,
+    ])
       fn.mockClear();
+  }
+}
+
+/** A `NativeImage` made from a file path or a buffer; `empty` when the file did not exist (as Electron does). */
+export class FakeNativeImage {
+  templateImage = false;
+  constructor(
+    readonly source: string,
+    private readonly empty: boolean,
+  ) {}
+  isEmpty(): boolean {
+    return this.empty;
+  }
+  setTemplateImage(on: boolean): void {
+    this.templateImage = on;
+  }
+}
+
+/** `nativeImage`: `createFromPath` gives an empty image for a missing file, like Electron. */
+export const nativeImage = {
+  createFromPath: vi.fn((p: string) => new FakeNativeImage(p, !existsSync(p))),
+  createEmpty: vi.fn(() => new FakeNativeImage('', true)),
+};
+
+/** A menu item template as `Menu.buildFromTemplate` takes it (the subset Agent Desk uses). */
+export interface FakeMenuItemOptions {
+  id?: string;
+  label?: string;
+  type?: 'normal' | 'separator' | 'submenu' | 'checkbox' | 'radio';
+  enabled?: boolean;
+  toolTip?: string;
+  click?: (...args: unknown[]) => void;
+  submenu?: FakeMenuItemOptions[];
+  role?: string;
+}
+
+/** A `Menu` built from a template: `items` is the template, `click(labels…)` runs an item found by its label path. */
+export class FakeMenu {
+  constructor(readonly items: FakeMenuItemOptions[]) {}
+  static buildFromTemplate(template: FakeMenuItemOptions[]): FakeMenu {
+    return new FakeMenu(template);
+  }
+  /** The labels of the top-level items (separators as `---`). */
+  labels(): string[] {
+    return this.items.map((i) => (i.type === 'separator' ? '---' : (i.label ?? '')));
+  }
+  /** Finds an item by its label path (`['🤖 Ada · running', 'Stop']`). @throws when there is none. */
+  find(...labels: string[]): FakeMenuItemOptions {
+    let items = this.items;
+    let found: FakeMenuItemOptions | undefined;
+    for (const label of labels) {
+      found = items.find((i) => i.label === label);
+      if (!found) throw new Error(`no menu item "${label}" among ${items.map((i) => i.label).join(', ')}`);
+      items = found.submenu ?? [];
+    }
+    if (!found) throw new Error('no label given');
+    return found;
+  }
+  /** Clicks the item at the label path, as a user would (refuses a disabled item). */
+  click(...labels: string[]): void {
+    const item = this.find(...labels);
+    if (item.enabled === false) throw new Error(`menu item "${labels.join(' › ')}" is disabled`);
+    item.click?.(item, undefined, {});
+  }
+}
+
+/** A `Tray`: its image, tooltip and context menu; `created` lists every instance since the last reset. */
+export class FakeTray extends EventEmitter {
+  static created: FakeTray[] = [];
+  image: FakeNativeImage | string;
+  toolTip = '';
+  contextMenu: FakeMenu | null = null;
+  private destroyed = false;
+  constructor(image: FakeNativeImage | string) {
+    super();
+    this.image = image;
+    FakeTray.created.push(this);
+  }
+  setImage(image: FakeNativeImage | string): void {
+    this.image = image;
+  }
+  setToolTip(text: string): void {
+    this.toolTip = text;
+  }
+  setContextMenu(menu: FakeMenu | null): void {
+    this.contextMenu = menu;
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+}
+
+/** A `Notification`: records its options and whether it was shown; `shown` lists every shown one since the last reset. */
+export class FakeNotification extends EventEmitter {
+  static shown: FakeNotification[] = [];
+  static supported = true;
+  static isSupported(): boolean {
+    return FakeNotification.supported;
+  }
+  constructor(readonly options: { title?: string; body?: string; silent?: boolean; icon?: unknown } = {}) {
+    super();
+  }
+  get title(): string {
+    return this.options.title ?? '';
+  }
+  get body(): string {
+    return this.options.body ?? '';
+  }
+  show(): void {
+    FakeNotification.shown.push(this);
+    this.emit('show', fakeEvent());
+  }
+  close(): void {
+    this.emit('close', fakeEvent());
+  }
+  /** Simulates the user clicking the notification. */
+  click(): void {
+    this.emit('click', fakeEvent());
   }
 }
 
@@ -416,6 +565,10 @@ export const electronMock = {
   net,
   dialog,
   contextBridge,
+  Tray: FakeTray,
+  Menu: FakeMenu,
+  Notification: FakeNotification,
+  nativeImage,
   fakeEvent,
   FakeWebFrameMain,
   FakeWebContents,
@@ -437,6 +590,11 @@ export function resetElectronMock(): void {
   dialog.showMessageBox.mockClear();
   contextBridge.exposed = {};
   contextBridge.exposeInMainWorld.mockClear();
+  FakeTray.created = [];
+  FakeNotification.shown = [];
+  FakeNotification.supported = true;
+  nativeImage.createFromPath.mockClear();
+  nativeImage.createEmpty.mockClear();
 }
 
 const electronModule = {
@@ -450,6 +608,10 @@ const electronModule = {
   net,
   dialog,
   contextBridge,
+  Tray: FakeTray,
+  Menu: FakeMenu,
+  Notification: FakeNotification,
+  nativeImage,
 };
 
 vi.mock('electron', () => ({ ...electronModule, default: electronModule }));

@@ -89,6 +89,18 @@ function withTerminal(io: CliIo): AgentsIo {
   };
 }
 
+/** First arguments that make the desktop app binary run the CLI instead of opening a window. */
+export const CLI_COMMANDS: ReadonlySet<string> = new Set([
+  'serve',
+  'status',
+  'providers',
+  'images',
+  'agents',
+  'trace',
+  '--help',
+  '--version',
+]);
+
 /** Runs the CLI with `argv` (as process.argv). Errors print one line to stderr and exit non-zero. */
 export async function runCli(argv: string[]): Promise<void> {
   try {

@@ -10,6 +10,7 @@ import { electronMock } from '../../test/electron-mock';
 import type { FakeBrowserWindow } from '../../test/electron-mock';
 import { runDesktop } from './lifecycle';
 import type { DesktopCore, DesktopOptions } from './lifecycle';
+import type { BackgroundShell, WindowControls } from './desktop-shell';
 import { CONTENT_SECURITY_POLICY } from './security';
 
 const { app } = electronMock;
@@ -42,6 +43,18 @@ function options(overrides: Partial<DesktopOptions> = {}): DesktopOptions {
     env: { AGENTDESK_HOME: path.join(home, 'data') },
     handleSignals: false,
     ...overrides,
+  };
+}
+
+function background(
+  over: Partial<BackgroundShell> = {},
+): Omit<BackgroundShell, 'dispose'> & { dispose: Mock<() => void> } {
+  return {
+    trayAvailable: false,
+    startHidden: false,
+    keepRunningWithoutWindows: () => false,
+    ...over,
+    dispose: vi.fn(),
   };
 }
 
@@ -181,6 +194,8 @@ describe('with a real core', () => {
       {},
     );
     expect(info).toMatchObject({ ok: true, value: { mode: 'electron', data_dir: path.join(home, 'data') } });
+    // No background in this test: the shell does not know of a tray.
+    expect(info).toMatchObject({ value: { tray_available: null } });
 
     contents.mainFrame.url = 'https://evil.example/';
     const refused = await electronMock.ipcMain.invoke(
@@ -223,12 +238,55 @@ describe('quit', () => {
     expect(electronMock.protocol.isProtocolHandled('app')).toBe(false);
   });
 
-  it('keeps running without windows when the tray seam says so', async () => {
+  it('keeps running without windows when the background says so; its tray Open brings a new window', async () => {
     const core = fakeCore();
-    await start(options({ startCore: () => Promise.resolve(core), keepRunningWithoutWindows: () => true }));
+    const bg = background({ keepRunningWithoutWindows: () => true });
+    let controls: WindowControls | null = null;
+    await start(
+      options({
+        startCore: () => Promise.resolve(core),
+        background: (_c, win) => {
+          controls = win;
+          return Promise.resolve(bg);
+        },
+      }),
+    );
     mainWindow().close();
     expect(app.quit).not.toHaveBeenCalled();
     expect(core.shutdown).not.toHaveBeenCalled();
+    expect(electronMock.BrowserWindow.getAllWindows()).toHaveLength(0);
+    controls!.show();
+    expect(electronMock.BrowserWindow.getAllWindows()).toHaveLength(1);
+    app.quit();
+    await vi.waitFor(() => expect(app.exit).toHaveBeenCalledWith(0));
+    expect(bg.dispose).toHaveBeenCalledTimes(1);
+  });
+
+  it('quits on close when the background does not keep running (no tray)', async () => {
+    const core = fakeCore();
+    await start(
+      options({ startCore: () => Promise.resolve(core), background: () => Promise.resolve(background()) }),
+    );
+    mainWindow().close();
+    await vi.waitFor(() => expect(app.exit).toHaveBeenCalledWith(0));
+    expect(core.shutdown).toHaveBeenCalledTimes(1);
+  });
+
+  it('starts hidden: no window until the tray opens one', async () => {
+    let controls: WindowControls | null = null;
+    await start(
+      options({
+        background: (_c, win) => {
+          controls = win;
+          return Promise.resolve(background({ startHidden: true }));
+        },
+      }),
+    );
+    expect(electronMock.BrowserWindow.created).toHaveLength(0);
+    expect(controls!.isVisible()).toBe(false);
+    controls!.show();
+    mainWindow().emit('ready-to-show');
+    expect(controls!.isVisible()).toBe(true);
   });
 
   it('a quit during core start waits for the core, shuts it down, and opens no window', async () => {

@@ -10,6 +10,8 @@ import { resolveUiOrigin, trustedUrlPredicate } from './origin';
 import { registerAppScheme, serveAppProtocol } from './protocol';
 import { contentSecurityPolicy, hardenSession, installWebContentsGuards } from './security';
 import { createMainWindow, focusWindow } from './window';
+import { withShellInfo } from './desktop-shell';
+import type { BackgroundShell, WindowControls } from './desktop-shell';
 
 /** Log calls the shell makes (the core's pino Logger fits; before it exists, the console is used). */
 export interface ShellLog {
@@ -27,18 +29,19 @@ export interface DesktopCore {
   shutdown(): Promise<void>;
 }
 
-export interface DesktopOptions {
+export interface DesktopOptions<C extends DesktopCore = DesktopCore> {
   /** main/app/bootstrap.ts `startCore`. */
-  startCore: (opts: { home: string; mode: 'electron' }) => Promise<DesktopCore>;
+  startCore: (opts: { home: string; mode: 'electron' }) => Promise<C>;
   /** Absolute path of the built preload (`out/preload/index.js`). */
   preloadPath: string;
   /** The built renderer served on `app://agentdesk` (`rendererDir()`). */
   rendererDir: string;
   /**
-   * Seam for the tray (a later issue): called when the last window closes; `true` keeps the app —
-   * and the agents — running in the background instead of quitting. Default: quit.
+   * Starts the background half (tray, notifications, login item: desktop-shell.ts `startBackground`)
+   * once the core runs. It decides whether the window opens at launch and whether closing the last
+   * window keeps the app — and the agents — running. Without it: the window opens, close quits.
    */
-  keepRunningWithoutWindows?: () => boolean;
+  background?: (core: C, window: WindowControls) => Promise<BackgroundShell>;
   /** Environment to read `AGENTDESK_HOME` and `ELECTRON_RENDERER_URL` from (default `process.env`). */
   env?: NodeJS.ProcessEnv;
   /** Longest wait for `core.shutdown()` before the app exits anyway, in ms (default 15000). */
@@ -65,12 +68,13 @@ const consoleLog: ShellLog = {
  *    `AGENTDESK_HOME`, when set, also becomes Electron's `userData`.
  * 3. On ready: `startCore({home, mode:'electron'})` with home = `AGENTDESK_HOME` or `userData`;
  *    then session hardening, the `app://` protocol, the IPC transport, and the main window.
- * 4. `window-all-closed` quits unless `keepRunningWithoutWindows()`; `before-quit` is prevented
+ *    With `background`, the tray & co. start next, and the window is not opened when it says `startHidden`.
+ * 4. `window-all-closed` quits unless the background keeps running; `before-quit` is prevented
  *    once, the transport disposed and `core.shutdown()` awaited (bounded), then `app.exit(0)`.
  * A core that fails to start is reported in an error box, then `app.exit(1)`.
  * @returns when the start is over (not when the app quits).
  */
-export async function runDesktop(opts: DesktopOptions): Promise<DesktopOutcome> {
+export async function runDesktop<C extends DesktopCore>(opts: DesktopOptions<C>): Promise<DesktopOutcome> {
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return 'second-instance';
@@ -97,9 +101,10 @@ export async function runDesktop(opts: DesktopOptions): Promise<DesktopOutcome> 
   });
   if (env.AGENTDESK_HOME) app.setPath('userData', path.resolve(env.AGENTDESK_HOME));
 
-  let corePromise: Promise<DesktopCore> | null = null;
-  let core: DesktopCore | null = null;
+  let corePromise: Promise<C> | null = null;
+  let core: C | null = null;
   let mainWindow: BrowserWindow | null = null;
+  let background: BackgroundShell | null = null;
   const disposers: (() => void)[] = [];
 
   const getWebContents = () => (mainWindow && !mainWindow.isDestroyed() ? [mainWindow.webContents] : []);
@@ -124,7 +129,7 @@ export async function runDesktop(opts: DesktopOptions): Promise<DesktopOutcome> 
     if (core) showMainWindow();
   });
   app.on('window-all-closed', () => {
-    if (opts.keepRunningWithoutWindows?.() === true) return;
+    if (background?.keepRunningWithoutWindows() === true) return;
     app.quit();
   });
 
@@ -180,14 +185,28 @@ export async function runDesktop(opts: DesktopOptions): Promise<DesktopOutcome> 
     disposers.push(
       registerIpcTransport({
         ipcMain,
-        dispatcher: core.dispatcher,
+        dispatcher: withShellInfo(core.dispatcher, () => background?.trayAvailable ?? null),
         bus: core.bus,
         isTrustedSender: createSenderCheck({ trustedOrigins: ui.trustedOrigins, getWebContents }),
         getWebContents,
         log: shellLog,
       }),
     );
-    showMainWindow();
+    if (opts.background) {
+      background = await opts.background(core, {
+        show: showMainWindow,
+        isVisible: () =>
+          !!mainWindow && !mainWindow.isDestroyed() && mainWindow.isVisible() && !mainWindow.isMinimized(),
+        quit: () => app.quit(),
+      });
+      const started = background;
+      disposers.push(() => started.dispose());
+    }
+    if (quitting) {
+      background?.dispose(); // the quit ran the disposers before this one was added
+      return 'failed';
+    }
+    if (!background?.startHidden) showMainWindow();
   } catch (err) {
     log.error({ err }, 'desktop shell failed to start');
     reportStartFailure(err, home);

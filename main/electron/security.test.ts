@@ -181,7 +181,7 @@ describe('hardenSession', () => {
 describe('CSP', () => {
   it('is the strict policy in production', () => {
     expect(CONTENT_SECURITY_POLICY).toBe(
-      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     );
     expect(contentSecurityPolicy({ dev: false })).toBe(CONTENT_SECURITY_POLICY);
   });

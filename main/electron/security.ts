@@ -34,6 +34,7 @@ const CSP_DIRECTIVES = [
   "connect-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
+  "form-action 'none'",
   "frame-ancestors 'none'",
 ];
 

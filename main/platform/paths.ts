@@ -31,8 +31,13 @@ export function findAppRoot(start: string): string {
   }
 }
 
-/** Folder shipped with the app (`resources/`): agent runtime, framework manifests, LiteLLM requirements. */
+/**
+ * Folder shipped with the app: framework manifests, LiteLLM requirements, tray icons. `resources/` of the
+ * app root in a checkout; `AGENTDESK_RESOURCES_DIR` when set (a packaged app points it at Electron's
+ * `process.resourcesPath`, where electron-builder.yml's extraResources put them, outside app.asar).
+ */
 export function resourcesDir(): string {
+  if (process.env.AGENTDESK_RESOURCES_DIR) return process.env.AGENTDESK_RESOURCES_DIR;
   return path.join(appRoot(), 'resources');
 }
 

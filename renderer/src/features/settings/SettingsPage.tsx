@@ -37,6 +37,7 @@ export function SettingsPage(): ReactElement {
   const loadError = useSettings((s) => s.loadError);
   const dirty = useSettings(selectDirty);
   const headless = useSystem((s) => s.info?.mode === 'headless');
+  const noTray = useSystem((s) => s.info?.tray_available === false);
 
   const submit = (e: FormEvent): void => {
     e.preventDefault();
@@ -93,6 +94,14 @@ export function SettingsPage(): ReactElement {
           {headless ? (
             <p className="card__note">
               These apply to the desktop app; <code>agentdesk serve</code> has no window or tray.
+            </p>
+          ) : null}
+          {noTray ? (
+            <p className="card__note" role="note" data-testid="settings-no-tray">
+              This desktop shows no tray icons (no StatusNotifier host on the session D-Bus — e.g. GNOME
+              without the AppIndicator extension). So closing the window quits Agent Desk, and it never starts
+              hidden. Enable AppIndicator support (on GNOME: <code>gnome-shell-extension-appindicator</code>)
+              and restart Agent Desk to keep agents in the tray.
             </p>
           ) : null}
           <SelectField

@@ -1,0 +1,193 @@
+// The background half of the desktop shell: tray, notifications, start at login and close-to-tray, wired to a started core.
+import type { Settings } from '../../contract/models';
+import type { Result } from '../../contract/errors';
+import type { EventBus } from '../platform/event-bus';
+import type { Dispatcher } from '../transport/dispatch';
+import { keepsRunningOnClose, probeTrayAvailable, startsHidden } from './background';
+import { applyLoginItem } from './login-item';
+import type { LoginItemApp } from './login-item';
+import { NoticeTracker, showDesktopNotice } from './notifications';
+import type { DesktopNotice } from './notifications';
+import { TrayController } from './tray';
+import type { TrayAgent, TrayLlm } from './tray-menu';
+
+/** What the background shell needs of a started core (main/app/bootstrap.ts `Core` fits). */
+export interface BackgroundCore {
+  bus: Pick<EventBus, 'on'>;
+  settings: { get(): Pick<Settings, 'close_to_tray' | 'start_at_login' | 'start_hidden'> };
+  agents: {
+    list(): readonly TrayAgent[];
+    start(id: string): Promise<unknown>;
+    stop(id: string): Promise<unknown>;
+  };
+  llm: { status(): TrayLlm & { litellm: { last_error: string | null } } };
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+/** What the shell lends the background half: the main window and quitting. */
+export interface WindowControls {
+  /** Opens the main window (creates it when closed) and brings it to the front. */
+  show(): void;
+  /** True when the main window exists, is shown and not minimised. */
+  isVisible(): boolean;
+  /** Quits the app (agents stop or not per `stop_agents_on_quit`, in the core's shutdown). */
+  quit(): void;
+}
+
+/** The running background half. */
+export interface BackgroundShell {
+  /** Whether this desktop shows a tray icon (see background.ts `probeTrayAvailable`). */
+  readonly trayAvailable: boolean;
+  /** Whether the window stays closed at this launch. */
+  readonly startHidden: boolean;
+  /** Asked when the last window closes: `true` keeps the app (and agents) running in the tray. */
+  keepRunningWithoutWindows(): boolean;
+  /** Removes the tray and every subscription. Safe to call twice. */
+  dispose(): void;
+}
+
+/** Platform facts and seams; defaults are the real ones. */
+export interface BackgroundOptions {
+  platform?: NodeJS.Platform;
+  argv?: readonly string[];
+  /** `app.getLoginItemSettings().wasOpenedAtLogin` (macOS). */
+  openedAtLogin?: boolean;
+  trayAvailable?: () => Promise<boolean>;
+  /** Electron's `app` (login items). */
+  app: LoginItemApp;
+  /** The command a login launch runs (login-item.ts `launchCommand`). */
+  launchCommand: readonly string[];
+  /** Apply start at login at this launch too (packaged apps: the path may have moved), not only on change. */
+  applyLoginItemAtStart: boolean;
+  /** Autostart folder override (tests). */
+  autostartDir?: string;
+  /** Shows a notice (default: Electron `Notification`). */
+  notify?: (notice: DesktopNotice, onClick: () => void) => void;
+  /** Tray rebuild debounce in ms (tests). */
+  trayDebounceMs?: number;
+  /** Tray icon folder override (tests). */
+  iconDir?: string;
+}
+
+/**
+ * Starts the background half: probes the tray (Linux: D-Bus), creates the tray when there is one,
+ * follows the bus for notifications, and keeps start at login in step with the settings (applied when
+ * `start_at_login` or `start_hidden` changes, and at start when `applyLoginItemAtStart`).
+ * Never throws: a login item that cannot be applied is logged.
+ */
+export async function startBackground(
+  core: BackgroundCore,
+  win: WindowControls,
+  opts: BackgroundOptions,
+): Promise<BackgroundShell> {
+  const platform = opts.platform ?? process.platform;
+  const trayAvailable = await (opts.trayAvailable ?? (() => probeTrayAvailable(platform)))();
+  const disposers: (() => void)[] = [];
+  const log = core.log;
+
+  let tray: TrayController | null = null;
+  if (trayAvailable) {
+    tray = new TrayController({
+      bus: core.bus,
+      agents: () => core.agents.list(),
+      llm: () => core.llm.status(),
+      debounceMs: opts.trayDebounceMs,
+      iconDir: opts.iconDir,
+      log,
+      actions: {
+        open: () => win.show(),
+        startAgent: (id) =>
+          void core.agents.start(id).catch((err: unknown) => log.warn({ err, id }, 'tray: start failed')),
+        stopAgent: (id) =>
+          void core.agents.stop(id).catch((err: unknown) => log.warn({ err, id }, 'tray: stop failed')),
+        stopAll: () => {
+          for (const a of core.agents.list().filter((x) => x.phase === 'running'))
+            void core.agents
+              .stop(a.id)
+              .catch((err: unknown) => log.warn({ err, id: a.id }, 'tray: stop failed'));
+        },
+        quit: () => win.quit(),
+      },
+    });
+    const t = tray;
+    disposers.push(() => t.dispose());
+  } else log.info({ platform }, 'no tray on this desktop: closing the window quits');
+
+  const notify = opts.notify ?? showDesktopNotice;
+  const notices = new NoticeTracker(
+    { notify: (n) => notify(n, () => win.show()), isWindowVisible: () => win.isVisible() },
+    { agents: core.agents.list(), llm: core.llm.status() },
+  );
+  disposers.push(
+    core.bus.on('agents.changed', (e) => notices.onAgents(e.agents)),
+    core.bus.on('llm.status', (st) => notices.onLlm(st)),
+  );
+
+  const applyLogin = (s: Pick<Settings, 'start_at_login' | 'start_hidden'>): void => {
+    try {
+      const where = applyLoginItem({
+        platform,
+        wish: { startAtLogin: s.start_at_login, startHidden: s.start_hidden },
+        app: opts.app,
+        command: opts.launchCommand,
+        autostartDir: opts.autostartDir,
+      });
+      log.info(
+        { where, start_at_login: s.start_at_login, start_hidden: s.start_hidden },
+        'start at login applied',
+      );
+    } catch (err) {
+      log.warn({ err }, 'start at login could not be applied');
+    }
+  };
+  let login = core.settings.get();
+  if (opts.applyLoginItemAtStart) applyLogin(login);
+  disposers.push(
+    core.bus.on('settings.changed', (s) => {
+      if (s.start_at_login !== login.start_at_login || s.start_hidden !== login.start_hidden) applyLogin(s);
+      login = s;
+    }),
+  );
+
+  const startHidden = startsHidden({
+    argv: opts.argv ?? process.argv,
+    startHiddenSetting: login.start_hidden,
+    openedAtLogin: opts.openedAtLogin ?? false,
+    trayAvailable,
+  });
+  let disposed = false;
+  return {
+    trayAvailable,
+    startHidden,
+    keepRunningWithoutWindows: () =>
+      !disposed && keepsRunningOnClose(core.settings.get().close_to_tray, trayAvailable),
+    dispose: () => {
+      if (disposed) return;
+      disposed = true;
+      for (const d of disposers.splice(0).reverse()) d();
+    },
+  };
+}
+
+/**
+ * Wraps a dispatcher so `system.info` also answers `tray_available` (known only to the shell; the
+ * headless core leaves it out). Every other call passes through unchanged.
+ */
+export function withShellInfo(
+  dispatcher: Pick<Dispatcher, 'dispatch'>,
+  trayAvailable: () => boolean | null,
+): Pick<Dispatcher, 'dispatch'> {
+  return {
+    dispatch: async (channel, input, ctx): Promise<Result<unknown>> => {
+      const result = await dispatcher.dispatch(channel, input, ctx);
+      if (
+        channel !== 'system.info' ||
+        !result.ok ||
+        typeof result.value !== 'object' ||
+        result.value === null
+      )
+        return result;
+      return { ok: true, value: { ...result.value, tray_available: trayAvailable() } };
+    },
+  };
+}

@@ -1,0 +1,107 @@
+// Pure tray model: overall state, tooltip and context-menu template from the agents and LiteLLM's status.
+import type { MenuItemConstructorOptions } from 'electron';
+import type { Agent, AgentPhase } from '../../contract/agents';
+import type { LlmStatus } from '../../contract/llm';
+
+/** Overall state the tray icon shows: `ok` all well, `warn` an agent failed, `down` LiteLLM or the gateway is down. */
+export type TrayState = 'ok' | 'warn' | 'down';
+
+/** The part of an agent the tray shows. */
+export type TrayAgent = Pick<Agent, 'id' | 'name' | 'emoji' | 'phase' | 'phase_reason'>;
+
+/** The part of `llm.status` the tray judges. */
+export type TrayLlm = {
+  litellm: Pick<LlmStatus['litellm'], 'state' | 'detail'>;
+  gateway: Pick<LlmStatus['gateway'], 'state' | 'detail'>;
+};
+
+/**
+ * LiteLLM states that mean "models cannot be reached": crashed too often (`failed`), crashed and coming
+ * back (`restarting`), or not installed while providers have models (`missing`). `idle` (no provider
+ * has models), `starting` and `stopped` (shutdown) are not "down" (contract/llm.ts LitellmState).
+ */
+const LLM_DOWN = new Set<string>(['failed', 'restarting', 'missing']);
+
+/** What the user can do from the tray; each is called from a menu click. */
+export interface TrayActions {
+  open(): void;
+  startAgent(id: string): void;
+  stopAgent(id: string): void;
+  stopAll(): void;
+  quit(): void;
+}
+
+/**
+ * Overall state, worst first: `down` when LiteLLM is failed/restarting/missing or the gateway could not
+ * listen; else `warn` when an agent that is not archived is `failed`; else `ok`.
+ */
+export function trayState(agents: readonly TrayAgent[], llm: TrayLlm | null): TrayState {
+  if (llm && (LLM_DOWN.has(llm.litellm.state) || llm.gateway.state === 'error')) return 'down';
+  if (agents.some((a) => a.phase === 'failed')) return 'warn';
+  return 'ok';
+}
+
+/** The tooltip: what is wrong first, then how many agents run, e.g. "Agent Desk — 1 agent failed · 2 of 3 running". */
+export function trayTooltip(agents: readonly TrayAgent[], llm: TrayLlm | null): string {
+  const live = agents.filter((a) => a.phase !== 'archived');
+  const parts: string[] = [];
+  if (llm && LLM_DOWN.has(llm.litellm.state)) parts.push(`LiteLLM is ${llm.litellm.state}`);
+  if (llm?.gateway.state === 'error') parts.push('the gateway is down');
+  const failed = live.filter((a) => a.phase === 'failed').length;
+  if (failed > 0) parts.push(`${failed} agent${failed === 1 ? '' : 's'} failed`);
+  const running = live.filter((a) => a.phase === 'running').length;
+  parts.push(live.length === 0 ? 'no agents' : `${running} of ${live.length} running`);
+  return `Agent Desk — ${parts.join(' · ')}`;
+}
+
+/** Phases from which the agent can be started / stopped (agent-service.ts `start` and `stop`). */
+const STARTABLE: ReadonlySet<AgentPhase> = new Set(['stopped', 'failed']);
+const STOPPABLE: ReadonlySet<AgentPhase> = new Set(['running', 'failed']);
+
+/** The label of an agent's line: `<emoji> <name> · <phase>`. */
+export function agentLabel(a: TrayAgent): string {
+  return `${a.emoji} ${a.name} · ${a.phase}`;
+}
+
+/**
+ * The tray's context menu: Open Agent Desk, one line per agent that is not archived (emoji, name,
+ * phase; a submenu with Start and Stop, each enabled only in a phase that allows it), Stop all agents
+ * (enabled while one runs), Quit. Agents keep the order given (`agents.list`: newest first).
+ */
+export function trayMenuTemplate(
+  agents: readonly TrayAgent[],
+  llm: TrayLlm | null,
+  actions: TrayActions,
+): MenuItemConstructorOptions[] {
+  const live = agents.filter((a) => a.phase !== 'archived');
+  const lines: MenuItemConstructorOptions[] =
+    live.length === 0
+      ? [{ label: 'No agents yet', enabled: false }]
+      : live.map((a) => ({
+          id: `agent:${a.id}`,
+          label: agentLabel(a),
+          toolTip: a.phase_reason ?? undefined,
+          submenu: [
+            { label: 'Start', enabled: STARTABLE.has(a.phase), click: () => actions.startAgent(a.id) },
+            { label: 'Stop', enabled: STOPPABLE.has(a.phase), click: () => actions.stopAgent(a.id) },
+          ],
+        }));
+  const status: MenuItemConstructorOptions[] =
+    llm && trayState([], llm) === 'down'
+      ? [{ label: `⚠ LiteLLM ${llm.litellm.state}: ${llm.litellm.detail}`.slice(0, 120), enabled: false }]
+      : [];
+  return [
+    { label: 'Open Agent Desk', click: () => actions.open() },
+    { type: 'separator' },
+    ...status,
+    ...lines,
+    { type: 'separator' },
+    {
+      label: 'Stop all agents',
+      enabled: live.some((a) => a.phase === 'running'),
+      click: () => actions.stopAll(),
+    },
+    { type: 'separator' },
+    { label: 'Quit Agent Desk', click: () => actions.quit() },
+  ];
+}
