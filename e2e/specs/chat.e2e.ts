@@ -4,20 +4,17 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Agent } from '../../contract/agents';
-import type { LlmStatus } from '../../contract/llm';
 import type { TracePage } from '../../contract/traces';
-import { ensureRuntimeBundle, runtimeReachable } from '../../test/agents';
-import { ensureBaseImage } from '../../test/base-image';
-import { withModelApis } from '../../test/fixtures/scripted-llm';
-import { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
+import { runtimeReachable } from '../../test/agents';
+import type { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
 import { litellmInstalled } from '../../test/llm-stack';
 import { skipUnlessReal } from '../../test/real';
 import { foreignRequests, launchBrowser, newRecordingContext } from '../fixtures/browser';
 import { callCore } from '../fixtures/core-api';
 import { assertPrerequisites, shouldRunE2e } from '../fixtures/paths';
-import { startServe } from '../fixtures/serve';
 import type { ServedCore } from '../fixtures/serve';
 import { waitUntil } from '../fixtures/wait';
+import { startAgentStack } from '../fixtures/agent-stack';
 import { AppShell } from '../pages/app-shell';
 import { ChatPage } from '../pages/chat-page';
 
@@ -45,37 +42,7 @@ describe.skipIf(skip)('Chat and trace of an agent in Docker, in Chromium against
 
   beforeAll(async () => {
     assertPrerequisites();
-    await ensureBaseImage(['docker']);
-    ensureRuntimeBundle();
-    upstream = await withModelApis(new ScriptedUpstream({ key: KEY, models: ['gpt-test-mini'] })).start();
-    core = await startServe({ env: { AGENTDESK_KEY_SCRIPTED: KEY } });
-    await callCore(core, 'settings.update', { container_runtime: 'docker' });
-    await callCore(core, 'providers.add', {
-      type: 'openai-compatible',
-      name: 'Scripted',
-      base_url: upstream.v1,
-    });
-    await waitUntil(
-      async () => (await callCore<LlmStatus>(core, 'llm.status')).litellm.state === 'ready',
-      150_000,
-      'LiteLLM to be ready',
-      500,
-    );
-    const created = await callCore<Agent>(core, 'agents.create', {
-      name: NAME,
-      model: 'scripted/gpt-test-mini',
-      memory_mib: 512,
-    });
-    await waitUntil(
-      async () => {
-        agent = await callCore<Agent>(core, 'agents.get', { id: created.id });
-        if (agent.phase === 'failed') throw new Error(`the agent failed: ${agent.phase_reason}`);
-        return agent.phase === 'running';
-      },
-      180_000,
-      'the agent to run',
-      500,
-    );
+    ({ core, upstream, agent } = await startAgentStack(KEY, NAME));
     browser = await launchBrowser();
     const recording = await newRecordingContext(browser);
     context = recording.context;
