@@ -201,4 +201,21 @@ describe.skipIf(skip)('reconciliation after a crash (docker)', () => {
     );
     expect(exists(stranger)).toBe('true');
   });
+
+  it('stops running agents when the app quits with "stop agents on quit" on, and they stay stopped', async () => {
+    await call(core!.dispatcher, 'settings', 'update', { stop_agents_on_quit: true });
+    const a = await deploy('Quitter');
+    await stop();
+    expect(exists(a.container)).toBe('false');
+    await start();
+    const after = await until(
+      () => get(a.id),
+      (x) => x.phase !== 'running',
+      20_000,
+      'the agent after restart',
+    );
+    expect(after.phase).toBe('stopped');
+    expect(after.phase_reason).toBe('Stopped when Agent Desk quit');
+    expect(exists(a.container)).toBe('false');
+  });
 });
