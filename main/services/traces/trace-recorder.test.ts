@@ -1,5 +1,4 @@
 // The trace recorder on real files: hour files by created_at, commit before acknowledgement, de-duplication, cursor paging, text search, drops.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TraceQuery } from '../../../contract/traces';
+import { traceEvent } from '../../../test/trace-events';
 import type { TraceEvent, TraceQueryInput } from '../../../contract/traces';
 import { hourKeyOf } from './trace-files';
 import { InvalidTraceEventError, TraceRecorder } from './trace-recorder';
@@ -23,25 +23,7 @@ let recorder: TraceRecorder;
 const traceDir = (agent: string) => path.join(data, 'agents', agent, 'trace');
 
 function event(over: Partial<TraceEvent> & { created_at: number }): TraceEvent {
-  return {
-    v: 1,
-    id: crypto.randomUUID(),
-    trace_id: 'turn-1',
-    parent_id: null,
-    agent_id: AGENT,
-    kind: 'message_in',
-    channel_id: 'chat',
-    thread_id: 'thread-1',
-    provider: null,
-    model: null,
-    duration_ms: null,
-    tokens_in: null,
-    tokens_out: null,
-    cost_usd: null,
-    error: null,
-    payload: { from: 'user', text: 'hello' },
-    ...over,
-  } as TraceEvent;
+  return traceEvent(AGENT, over.created_at, over);
 }
 
 const q = (input: TraceQueryInput) => recorder.query(TraceQuery.parse(input));

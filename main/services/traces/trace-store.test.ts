@@ -1,5 +1,4 @@
 // The trace store on real SQLite files through the real worker: the hour boundary, SQLite failures → JSONL, sealing, late events, retention.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TraceQuery } from '../../../contract/traces';
+import { traceEvent } from '../../../test/trace-events';
 import type { TraceEvent, TraceQueryInput } from '../../../contract/traces';
 import { HourDb } from './trace-db';
 import { readJsonlEvents } from './trace-files';
@@ -28,25 +28,7 @@ const dir = () => path.join(data, 'agents', AGENT, 'trace');
 const file = (name: string) => path.join(dir(), name);
 
 function event(createdAt: number, text = 'hello'): TraceEvent {
-  return {
-    v: 1,
-    id: crypto.randomUUID(),
-    trace_id: 'turn-1',
-    parent_id: null,
-    created_at: createdAt,
-    agent_id: AGENT,
-    kind: 'message_in',
-    channel_id: 'chat',
-    thread_id: 'thread-1',
-    provider: null,
-    model: null,
-    duration_ms: null,
-    tokens_in: null,
-    tokens_out: null,
-    cost_usd: null,
-    error: null,
-    payload: { from: 'user', text },
-  };
+  return traceEvent(AGENT, createdAt, { payload: { from: 'user', text } });
 }
 
 const ids = async (input: TraceQueryInput = { agent_id: AGENT, limit: 1000 }) =>
