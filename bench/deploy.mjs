@@ -1,5 +1,6 @@
 // Benchmark: agent create→running and restart (stop→start) on Docker and Incus through `agentdesk serve`,
-// against a plain `docker run` / `incus launch` of the same cached image as the floor. Writes bench/results/deploy.json.
+// against a plain `docker run` / `incus launch` of the same cached image as the floor; then an OpenClaw agent's
+// create→running on Docker against OpenClaw alone reaching /readyz in a plain container. Writes bench/results/deploy.json.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,6 +12,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const IMAGE = 'agentdesk/agent-base:1';
 const KEY = 'sk-bench-upstream-key-0000000000000000';
 const KINDS = (process.env.BENCH_RUNTIMES ?? 'docker,incus').split(',');
+const OPENCLAW_RUNS = Number(process.env.BENCH_OPENCLAW_RUNS ?? 3);
+const OPENCLAW_IMAGE = 'agentdesk/openclaw:2026.9.6';
 
 const stats = (xs) => ({ median: r1(percentile(xs, 50)), max: r1(Math.max(...xs)) });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -78,13 +81,30 @@ function floorRuns(kind) {
   for (let i = 0; i < RUNS; i++) {
     const name = `agentdesk-bench-floor-${process.pid}-${i}`;
     if (kind === 'docker') {
-      times.push(timeCli('docker', ['run', '-d', '--name', name, IMAGE, 'sleep', '60']));
+      times.push(timeCli('docker', ['run', '-d', '--network', 'none', '--name', name, IMAGE, 'sleep', '60']));
       execFileSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
     } else {
       times.push(timeCli('incus', ['launch', IMAGE, name]));
       execFileSync('incus', ['delete', '--force', name], { stdio: 'ignore' });
     }
   }
+  return times;
+}
+
+/** OpenClaw alone: a plain container of its image starting the gateway until /readyz (the image's warm script, with its stop). */
+function openclawFloorRuns() {
+  const times = [];
+  for (let i = 0; i < OPENCLAW_RUNS; i++)
+    times.push(
+      timeCli('docker', [
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        OPENCLAW_IMAGE,
+        '/opt/agentdesk/openclaw/warm-compile-cache.sh',
+      ]),
+    );
   return times;
 }
 
@@ -128,6 +148,43 @@ try {
       floor_ms: stats(floorRuns(kind)),
     };
   }
+  if (OPENCLAW_RUNS > 0 && KINDS.includes('docker')) {
+    await api(serve, 'settings.update', { container_runtime: 'docker' });
+    let imageBuildMs = null;
+    try {
+      execFileSync('docker', ['image', 'inspect', OPENCLAW_IMAGE], { stdio: 'ignore' });
+    } catch {
+      // First use builds the image (npm + docker build): measured once, apart from create→running.
+      const t0 = performance.now();
+      const a = await api(serve, 'agents.create', {
+        name: 'bench openclaw build',
+        framework: 'openclaw',
+        model,
+      });
+      await waitPhase(serve, a.id, 'running');
+      imageBuildMs = performance.now() - t0;
+      await api(serve, 'agents.purge', { id: a.id });
+    }
+    const create = [];
+    for (let i = 0; i < OPENCLAW_RUNS; i++) {
+      const t0 = performance.now();
+      const a = await api(serve, 'agents.create', {
+        name: `bench openclaw ${i}`,
+        framework: 'openclaw',
+        model,
+      });
+      await waitPhase(serve, a.id, 'running');
+      create.push(performance.now() - t0);
+      await api(serve, 'agents.purge', { id: a.id });
+    }
+    result.openclaw_docker = {
+      runs: OPENCLAW_RUNS,
+      image: OPENCLAW_IMAGE,
+      create_to_running_ms: stats(create),
+      floor_ms: stats(openclawFloorRuns()),
+      first_use_with_image_build_ms: imageBuildMs === null ? null : r1(imageBuildMs),
+    };
+  }
 } finally {
   serve.child.kill('SIGTERM');
   await new Promise((r) => serve.child.once('exit', r));
@@ -135,6 +192,7 @@ try {
   fs.rmSync(home, { recursive: true, force: true });
 }
 result.baseline =
-  'floor_ms: a plain `docker run -d IMAGE sleep 60` / `incus launch IMAGE` of the same cached image, same run';
+  'floor_ms: a plain `docker run -d --network none IMAGE sleep 60` / `incus launch IMAGE` of the same cached image, same run; ' +
+  'openclaw_docker.floor_ms: `docker run --rm` of the OpenClaw image running only its gateway until /readyz (and its stop), same run';
 result.goal = { docker_create_to_running_ms: 2000, incus_create_to_running_ms: 3000, restart_ms: 1000 };
 writeResult('deploy', result);

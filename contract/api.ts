@@ -5,6 +5,7 @@ import {
   CoreInfo,
   Discovery,
   HealthReport,
+  NetworkStatus,
   Provider,
   ProviderAddInput,
   ProviderEditInput,
@@ -33,6 +34,7 @@ import {
   ImagesStatus,
 } from './agents';
 import { LlmStatus, LlmTestInput, LlmTestResult } from './llm';
+import { SetupFixInput, SetupStatus } from './setup';
 import { TracePage, TraceQuery, TraceTotals, TraceTotalsQuery } from './traces';
 
 /** A method with no input takes `{}` (an empty object); extra fields are refused. */
@@ -66,6 +68,20 @@ export const api = {
       'Health of keychain, Docker, Incus, LiteLLM and gateway; `refresh` probes again instead of using the last result.',
     ),
     info: method(NoInput, CoreInfo, 'Version, data dir, mode and schema version of the running core.'),
+  },
+  // First-run onboarding: checks of the engine, keychain and LiteLLM, one-click fixes, LiteLLM provisioning.
+  setup: {
+    status: method(
+      z.object({ refresh: z.boolean().optional() }).strict(),
+      SetupStatus,
+      'Onboarding state: every check with its fix, and LiteLLM provisioning progress; `refresh` probes again.',
+    ),
+    fix: method(
+      SetupFixInput,
+      SetupStatus,
+      'Runs a one-click fix. `provision-litellm` starts in the background and reports on `setup.progress`.',
+    ),
+    complete: method(NoInput, SetupStatus, 'Marks onboarding as done (it is not shown at start any more).'),
   },
   settings: {
     get: method(NoInput, Settings, 'Current settings.'),
@@ -114,6 +130,11 @@ export const api = {
       z.object({ id: ProviderId }).strict(),
       ProviderRemoved,
       'Removes a provider, its cached models and its keychain entry. KEYCHAIN_UNAVAILABLE when its key cannot be deleted.',
+    ),
+    network: method(
+      NoInput,
+      NetworkStatus,
+      'Whether a route to the internet exists (from the routing table; nothing is sent) and which providers are unreachable. Going offline marks cloud providers `unreachable` once, without probing them.',
     ),
   },
   // LiteLLM supervisor and gateway (issue 4): the System view's data and its "Test model" action.

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { AgentProgress, AgentsChanged, AgentTurnEvent, ImageProgress } from './agents';
 import { LlmStatus } from './llm';
 import { HealthReport, ProvidersChanged, Settings } from './models';
+import { ProvisionProgress } from './setup';
 import { TraceEvent } from './traces';
 
 /** Every push event. Each has one documented payload. */
@@ -25,6 +26,8 @@ export const events = {
   'traces.event': TraceEvent,
   /** Progress of a base image build or import. */
   'images.progress': ImageProgress,
+  /** Progress of LiteLLM provisioning into the data dir (first-run onboarding). */
+  'setup.progress': ProvisionProgress,
 } as const;
 
 export type Events = typeof events;

@@ -74,6 +74,8 @@ export const Settings = z.object({
   litellm_command: z.string().nullable(),
   /** Trace files older than this many days are removed. */
   trace_retention_days: z.number().int().min(1).max(3650),
+  /** The first-run onboarding was completed (or skipped); `false` shows it at start. */
+  onboarding_done: z.boolean(),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -139,8 +141,11 @@ export const ProviderKeyInfo = z.object({
 });
 export type ProviderKeyInfo = z.infer<typeof ProviderKeyInfo>;
 
-/** Result of the last test of a provider: `unknown` never tested (or changed since). */
-export const ProviderStatus = z.enum(['unknown', 'ok', 'error']);
+/**
+ * Result of the last test of a provider: `unknown` never tested (or changed since); `unreachable` the
+ * test could not reach it (offline, DNS, refused, timeout): one status, not an error per call.
+ */
+export const ProviderStatus = z.enum(['unknown', 'ok', 'error', 'unreachable']);
 export type ProviderStatus = z.infer<typeof ProviderStatus>;
 
 /** A configured provider. */
@@ -269,6 +274,22 @@ export const Discovery = z.object({
   scanned_at: z.number().int(),
 });
 export type Discovery = z.infer<typeof Discovery>;
+
+/**
+ * Whether this machine has a route to the internet (`providers.network`), read from the routing table
+ * (nothing is sent), and the cloud providers that could not be reached.
+ */
+export const NetworkStatus = z.object({
+  /** False when there is no default route: only local model servers can answer. */
+  online: z.boolean(),
+  /** One line for the user, e.g. "default route via eth0". */
+  detail: z.string(),
+  /** Ids of providers whose last test could not reach them (status `unreachable`). */
+  unreachable: z.array(z.string()),
+  /** UTC ms. */
+  checked_at: z.number().int(),
+});
+export type NetworkStatus = z.infer<typeof NetworkStatus>;
 
 /** A provider id (slug). */
 export const ProviderId = z

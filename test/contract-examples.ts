@@ -15,6 +15,10 @@ const NO_AGENT = '00000000-0000-4000-8000-000000000000';
 export const EXAMPLE_INPUTS: Record<Channel, unknown> = {
   'system.health': {},
   'system.info': {},
+  'setup.status': {},
+  // `use-docker` only sets the runtime setting to its default; `provision-litellm` would run pip.
+  'setup.fix': { action: 'use-docker' },
+  'setup.complete': {},
   'settings.get': {},
   'settings.update': { theme: 'dark' },
   'providers.catalog': {},
@@ -31,6 +35,7 @@ export const EXAMPLE_INPUTS: Record<Channel, unknown> = {
   'providers.test': { id: 'example' },
   'providers.models': { id: 'example' },
   'providers.remove': { id: 'example' },
+  'providers.network': {},
   'llm.status': {},
   'llm.testModel': { model: 'example/none' },
   // No provider is left, so `create` answers INVALID_INPUT listing none; the others NOT_FOUND.

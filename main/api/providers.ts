@@ -14,5 +14,6 @@ export function providersHandlers(service: ProviderService): Handlers['providers
     test: (input) => service.test(input.id),
     models: (input) => service.models(input.id, input.refresh ?? false),
     remove: (input) => service.remove(input.id),
+    network: () => service.network(),
   };
 }

@@ -16,11 +16,14 @@ import { ChatRelay } from '../services/agents/chat-relay';
 import { loadFrameworks } from '../services/agents/frameworks';
 import type { FrameworkManifest } from '../services/agents/frameworks';
 import { BASE_IMAGE_REF, ImageService } from '../services/images/base-image';
+import { OPENCLAW_IMAGE_REF, OpenClawImageBuilder } from '../services/images/framework-image';
 import type { LlmService } from '../services/llm/llm-service';
 import type { VirtualKeys } from '../services/llm/virtual-keys';
 import type { ProviderRepository } from '../services/providers/provider-repository';
 import type { ContainerRuntime, RuntimeKind } from '../services/runtimes/container-runtime';
 import { RUNTIME_KINDS } from '../services/runtimes/container-runtime';
+import { connectDocker } from '../services/runtimes/docker/docker-client';
+import type { DockerConnection } from '../services/runtimes/docker/docker-client';
 import { DockerRuntime } from '../services/runtimes/docker/docker-runtime';
 import { IncusRuntime } from '../services/runtimes/incus/incus-runtime';
 import type { SettingsStore } from '../services/settings/settings-store';
@@ -85,9 +88,37 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
       d.bus.emit('images.progress', { step: p.kind, fraction: p.fraction, message: p.message }),
   });
   // AGENTDESK_FRAMEWORKS_DIR: another manifests folder (tests, framework authors).
-  const loaded = loadFrameworks(
-    process.env.AGENTDESK_FRAMEWORKS_DIR ?? path.join(resourcesDir(), 'frameworks'),
-  );
+  const frameworksDir = process.env.AGENTDESK_FRAMEWORKS_DIR ?? path.join(resourcesDir(), 'frameworks');
+  const loaded = loadFrameworks(frameworksDir);
+  // OpenClaw's image: built from the base image on first use (Docker only); its progress is images.progress.
+  let dockerConn: DockerConnection | null = null;
+  const openclawImage = new OpenClawImageBuilder({
+    docker: () => (dockerConn ??= connectDocker(process.env)).docker,
+    recipeDir: path.join(scriptsDir, 'openclaw'),
+    harnessFile: path.join(frameworksDir, 'openclaw', 'harness.mjs'),
+    cacheDir,
+    ensureBase: async () => {
+      if (!(await imageService.status('docker')).present) await imageService.build(['docker']);
+    },
+    log: log.child({ service: 'images', image: 'openclaw' }),
+  });
+  const buildFrameworkImage = (
+    kind: RuntimeKind,
+    ref: string,
+    onProgress: (fraction: number | null, message: string) => void,
+  ): Promise<void> => {
+    if (ref !== OPENCLAW_IMAGE_REF || kind !== 'docker')
+      return Promise.reject(
+        new AppError(
+          'UNAVAILABLE',
+          `Agent Desk cannot build ${ref} for ${kind}; it builds ${BASE_IMAGE_REF} (Docker, Incus) and ${OPENCLAW_IMAGE_REF} (Docker)`,
+        ),
+      );
+    return openclawImage.build((fraction, message) => {
+      d.bus.emit('images.progress', { step: 'openclaw', fraction, message });
+      onProgress(fraction, message);
+    });
+  };
   for (const e of loaded.errors) log.error({ error: e }, 'framework manifest skipped');
 
   const repo = new AgentRepository(d.db);
@@ -109,9 +140,15 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
       revoke: (id) => d.keys.revoke(id),
     },
     images: {
-      present: async (kind, ref) => (await imageService.status(kind)).present && ref === BASE_IMAGE_REF,
-      build: (kind, onProgress) => {
+      present: async (kind, ref) =>
+        ref === BASE_IMAGE_REF
+          ? (await imageService.status(kind)).present
+          : ref === OPENCLAW_IMAGE_REF && kind === 'docker'
+            ? openclawImage.present()
+            : ((await runtimes[kind]?.imagePresent(ref)) ?? false),
+      build: (kind, onProgress, ref) => {
         if (!d.settings.get().build_images_on_demand) return null;
+        if (ref !== BASE_IMAGE_REF) return buildFrameworkImage(kind, ref, onProgress);
         const off = d.bus.on('images.progress', (p) => onProgress(p.fraction, p.message));
         return imageService.build([kind]).finally(off);
       },
@@ -238,6 +275,7 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
     shutdown: async () => {
       await agents.shutdown();
       await Promise.allSettled(Object.values(runtimes).map((r) => r.close()));
+      dockerConn?.agent.destroy();
     },
   };
 }

@@ -6,6 +6,7 @@ import { agentsHandlers, frameworksHandlers, imagesHandlers } from '../api/agent
 import { llmHandlers } from '../api/llm';
 import { providersHandlers } from '../api/providers';
 import { settingsHandlers } from '../api/settings';
+import { setupHandlers } from '../api/setup';
 import { systemHandlers } from '../api/system';
 import { tracesHandlers } from '../api/traces';
 import { TraceDayTotals } from '../services/traces/trace-totals';
@@ -41,6 +42,7 @@ import { APP_VERSION } from './version';
 import { wireAgents } from './agents-wiring';
 import type { AgentsWiring } from './agents-wiring';
 import { acquireCoreLock } from './core-lock';
+import { wireSetup } from './setup-wiring';
 import { ShutdownSequence } from './shutdown';
 
 /** How to start a core. */
@@ -206,6 +208,9 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       await wired.shutdown();
     });
 
+    const setup = wireSetup({ home: opts.home, health, settings, llm, bus, log });
+    shutdown.add('setup', setup.cancel);
+
     const interval = opts.healthIntervalMs ?? 3000;
     if (interval > 0) {
       health.start(interval);
@@ -231,6 +236,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     });
     const handlers: Handlers = {
       system: systemHandlers({ health, info }),
+      setup: setupHandlers(setup.setup),
       settings: settingsHandlers(settings),
       providers: providersHandlers(providers),
       llm: llmHandlers(llm),

@@ -1,7 +1,10 @@
-// `agentdesk images status|build|export|import`: the base image agents run from, offline.
+// `agentdesk images status|build|export|import`: the base image agents run from, offline; `build --framework openclaw` for OpenClaw's.
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { Client } from '../../contract/client';
+import { appRoot, resolveDataDir, resourcesDir } from '../platform/paths';
+import { OpenClawImageBuilder } from '../services/images/framework-image';
+import { connectDocker } from '../services/runtimes/docker/docker-client';
 import type { RunnerIo } from './command-runner';
 import { commandRunner, printer } from './command-runner';
 
@@ -38,6 +41,46 @@ async function waitBuilt(c: Client, io: RunnerIo, progress: boolean): Promise<St
   }
 }
 
+/**
+ * Builds `agentdesk/openclaw:<version>` in this process with the Docker engine (the same builder and
+ * cache as the core: `AGENTDESK_IMAGE_CACHE`, else `<data>/images`), after making the core build the
+ * base image when Docker lacks it. Progress lines go to stderr. @returns the image ref.
+ */
+async function buildOpenClawImage(c: Client, io: RunnerIo, home: string, progress: boolean): Promise<string> {
+  const conn = connectDocker(process.env);
+  try {
+    const builder = new OpenClawImageBuilder({
+      docker: () => conn.docker,
+      recipeDir: path.join(
+        process.env.AGENTDESK_IMAGE_RECIPE_DIR ?? path.join(appRoot(), 'scripts', 'images'),
+        'openclaw',
+      ),
+      harnessFile: path.join(
+        process.env.AGENTDESK_FRAMEWORKS_DIR ?? path.join(resourcesDir(), 'frameworks'),
+        'openclaw',
+        'harness.mjs',
+      ),
+      cacheDir: process.env.AGENTDESK_IMAGE_CACHE ?? path.join(home, 'images'),
+      ensureBase: async () => {
+        const st = await c.images.status({});
+        if (st.images.some((i) => i.runtime === 'docker' && i.present)) return;
+        await c.images.build({ runtimes: ['docker'] });
+        await waitBuilt(c, io, progress);
+      },
+      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    });
+    let last = '';
+    await builder.build((fraction, message) => {
+      if (!progress || message === last) return;
+      last = message;
+      io.err.write(`${fraction === null ? '' : `${Math.round(fraction * 100)}% `}${message}\n`);
+    });
+    return builder.ref;
+  } finally {
+    conn.agent.destroy();
+  }
+}
+
 /** Builds the `images` command tree (see {@link commandRunner} for exit codes). */
 export function imagesCommand(io: RunnerIo, globalHome: () => string | undefined): Command {
   const cmd = new Command('images')
@@ -70,11 +113,25 @@ export function imagesCommand(io: RunnerIo, globalHome: () => string | undefined
     .command('build')
     .description('build the base image with debootstrap (needs root; minutes) and import it')
     .addOption(runtimeOpt())
+    .addOption(
+      new Option(
+        '--framework <id>',
+        "build a framework's image instead (Docker only; npm on this machine)",
+      ).choices(['openclaw']),
+    )
     .option('--json', 'print JSON')
-    .action((o: { json?: boolean; runtime?: ('docker' | 'incus')[] }) =>
+    .action((o: { json?: boolean; runtime?: ('docker' | 'incus')[]; framework?: 'openclaw' }) =>
       run(
         'build',
         async (c, json) => {
+          if (o.framework) {
+            if (o.runtime && o.runtime.some((r) => r !== 'docker'))
+              throw new Error(`the ${o.framework} image is built for docker only; valid --runtime: docker`);
+            const home = resolveDataDir(cmd.opts<{ home?: string }>().home ?? globalHome());
+            const ref = await buildOpenClawImage(c, io, home, !json);
+            print(json, { runtime: 'docker', ref, present: true }, `docker  ${ref}  present`);
+            return 0;
+          }
           await c.images.build(o.runtime ? { runtimes: o.runtime } : {});
           const st = await waitBuilt(c, io, !json);
           print(json, st, formatImages(st));

@@ -1,4 +1,4 @@
-// `agentdesk providers list|add|edit|remove|test|models|discover|catalog`: non-interactive, keys only from stdin or env.
+// `agentdesk providers list|add|edit|remove|test|models|discover|catalog|network`: non-interactive, keys only from stdin or env.
 import { Command, Option } from 'commander';
 import { CatalogEntry } from '../../contract/models';
 import { CATALOG, findCatalogEntry, PROVIDER_TYPES } from '../services/providers/catalog';
@@ -316,6 +316,25 @@ export function providersCommand(io: CliIo, globalHome: () => string | undefined
         async (c, json) => {
           const d = await c.providers.discover({});
           print(json, d, formatDiscovery(d));
+        },
+        Boolean(o.json),
+      )(),
+    );
+
+  cmd
+    .command('network')
+    .description(
+      'whether this machine has a route to the internet (exit 1 when offline), and which providers are unreachable',
+    )
+    .option('--json', 'print the network status as JSON')
+    .action((o: { json?: boolean }) =>
+      run(
+        'network',
+        async (c, json) => {
+          const n = await c.providers.network({});
+          const unreachable = n.unreachable.length ? `\nunreachable: ${n.unreachable.join(', ')}` : '';
+          print(json, n, `${n.online ? 'online' : 'offline'}: ${n.detail}${unreachable}`);
+          return n.online ? 0 : 1;
         },
         Boolean(o.json),
       )(),

@@ -36,6 +36,7 @@ function handlers(overrides: Partial<Handlers['settings']> = {}): Handlers {
       'remove',
     ]),
     llm: unused<'llm'>(['status', 'testModel']),
+    setup: unused<'setup'>(['status', 'fix', 'complete']),
     agents: unused<'agents'>([
       'list',
       'create',
@@ -97,7 +98,7 @@ describe('Dispatcher', () => {
     expect(m.ok === false && m.error.message).toContain('get, update');
     const g = await d.dispatch('nope.x', {}, { transport: 'internal' });
     expect(g.ok === false && g.error.code).toBe('NOT_FOUND');
-    expect(g.ok === false && g.error.message).toContain('system, settings');
+    expect(g.ok === false && g.error.message).toMatch(/Valid groups: system, .*settings, .*agents/);
     const proto = await d.dispatch('__proto__.toString', {}, { transport: 'internal' });
     expect(proto.ok === false && proto.error.code).toBe('NOT_FOUND');
   });

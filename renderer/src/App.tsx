@@ -1,12 +1,15 @@
-// The app shell: sidebar, connection banner and the open page (hash-routed), themed by the settings.
+// The app shell: sidebar, connection banner and the open page (hash-routed), themed by the settings; onboarding on first run.
 import type { ReactElement } from 'react';
 import { usePage } from './app/route';
 import { useThemeSync } from './app/theme';
 import { ConnectionBanner } from './components/ConnectionBanner';
+import { OfflineIndicator } from './components/OfflineIndicator';
 import { Sidebar } from './components/Sidebar';
 import { TokenRefusedScreen } from './components/TokenScreens';
+import { OnboardingScreen } from './features/onboarding/OnboardingScreen';
 import { DEFAULT_FEATURE_ID, FEATURE_IDS, FEATURES } from './features/registry';
 import { selectUnauthorized, useConnection } from './stores/connection';
+import { useSettings } from './stores/settings';
 import { useSystem } from './stores/system';
 
 function CoreLine(): ReactElement | null {
@@ -24,13 +27,22 @@ export function App(): ReactElement {
   useThemeSync();
   const pageId = usePage(FEATURE_IDS, DEFAULT_FEATURE_ID);
   const unauthorized = useConnection(selectUnauthorized);
+  const onboarding = useSettings((s) => s.saved?.onboarding_done === false);
   if (unauthorized) return <TokenRefusedScreen />;
+  // First run (or "Run setup again"): the onboarding replaces the shell until it is completed.
+  if (onboarding)
+    return (
+      <main className="onboarding-page" data-testid="page-onboarding">
+        <OnboardingScreen />
+      </main>
+    );
   const feature = FEATURES.find((f) => f.id === pageId) ?? FEATURES[0]!;
   return (
     <div className="shell">
       <Sidebar features={FEATURES} current={feature.id} footer={<CoreLine />} />
       <div className="main">
         <ConnectionBanner />
+        <OfflineIndicator />
         <main className="page" data-testid={`page-${feature.id}`} key={feature.id}>
           <feature.Page />
         </main>

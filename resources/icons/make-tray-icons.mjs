@@ -1,7 +1,10 @@
 // Generates the tray icons (tray-<state>.png 16 px and tray-<state>@2x.png 32 px) with node's zlib: `node resources/icons/make-tray-icons.mjs`.
 //
 // Each icon is a light-grey ring (the app) with a status dot at the lower right: green = all well,
-// amber = an agent failed, red = LiteLLM down. Anti-aliased by 4×4 supersampling. PNG layout from
+// amber = an agent failed, red = LiteLLM down. macOS gets template images as well
+// (tray-<state>Template.png, black + alpha only, so the menu bar tints them for light and dark mode;
+// Electron: a file name ending in "Template" is a template image): there the state is told by the
+// mark's shape instead of its colour — a dot (all well), a triangle (an agent failed), a cross (LiteLLM down). Anti-aliased by 4×4 supersampling. PNG layout from
 // RFC 2083 (signature, IHDR, IDAT with filter byte 0 per row, IEND; CRC-32 over type + data).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -55,7 +58,25 @@ function sample(x, y, dot) {
   return null;
 }
 
-function draw(size, dot) {
+const BLACK = [0, 0, 0];
+
+/** Template sample (macOS): the ring plus a state mark whose shape, not colour, carries the state. */
+function sampleTemplate(x, y, state) {
+  const dx = x - 0.72;
+  const dy = y - 0.72;
+  let mark = false;
+  if (state === 'ok') mark = Math.hypot(dx, dy) <= 0.24;
+  else if (state === 'warn') mark = y <= 0.98 && y >= 0.46 && Math.abs(dx) <= (y - 0.46) * 0.55;
+  else
+    mark =
+      Math.max(Math.abs(dx), Math.abs(dy)) <= 0.24 && (Math.abs(dx - dy) <= 0.1 || Math.abs(dx + dy) <= 0.1);
+  if (mark) return BLACK;
+  if (Math.hypot(dx, dy) <= 0.33) return null; // gap around the mark
+  const r = Math.hypot(x - 0.44, y - 0.44);
+  return r <= 0.4 && r >= 0.26 ? BLACK : null;
+}
+
+function draw(size, dot, sampler = sample) {
   const out = Buffer.alloc(size * size * 4);
   const n = 4;
   for (let py = 0; py < size; py++)
@@ -66,7 +87,7 @@ function draw(size, dot) {
         a = 0;
       for (let sy = 0; sy < n; sy++)
         for (let sx = 0; sx < n; sx++) {
-          const c = sample((px + (sx + 0.5) / n) / size, (py + (sy + 0.5) / n) / size, dot);
+          const c = sampler((px + (sx + 0.5) / n) / size, (py + (sy + 0.5) / n) / size, dot);
           if (!c) continue;
           r += c[0];
           g += c[1];
@@ -86,5 +107,7 @@ function draw(size, dot) {
 for (const [state, dot] of Object.entries(STATES)) {
   fs.writeFileSync(path.join(here, `tray-${state}.png`), png(16, draw(16, dot)));
   fs.writeFileSync(path.join(here, `tray-${state}@2x.png`), png(32, draw(32, dot)));
+  fs.writeFileSync(path.join(here, `tray-${state}Template.png`), png(16, draw(16, state, sampleTemplate)));
+  fs.writeFileSync(path.join(here, `tray-${state}Template@2x.png`), png(32, draw(32, state, sampleTemplate)));
 }
-console.log(`wrote ${Object.keys(STATES).length * 2} tray icons to ${here}`);
+console.log(`wrote ${Object.keys(STATES).length * 4} tray icons to ${here}`);

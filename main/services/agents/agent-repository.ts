@@ -1,4 +1,5 @@
 // Agent rows and their phase transitions in the app database (migration 004). Holds no key, only a key id.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Agent, AgentPhase } from '../../../contract/agents';
 import type { RuntimeKind } from '../runtimes/container-runtime';
 import type { Db } from '../storage/database';
@@ -62,6 +63,25 @@ export const TRANSIENT_PHASES: readonly AgentPhase[] = [
 ];
 
 /**
+ * The agent operation in progress (`deploy`, `start`, `stop`, `archive`, `restore`, `purge`), set by the
+ * agent service around each queued operation; it names the {@link faultPoint}s reached inside it.
+ */
+export const agentOperation = new AsyncLocalStorage<string>();
+
+/**
+ * Test-only fault injection (issue 9, "kill -9 of the core at every step"): when `NODE_ENV` is `test`
+ * and `AGENTDESK_FAULT_KILL_AT` equals `<operation>:<step>` (e.g. `deploy:provisioning`,
+ * `archive:renamed`), the process SIGKILLs itself right here, after everything before the point is
+ * committed. Steps are phase names (called after the phase is written) and the named steps of the
+ * archiver and of purge. A no-op in every other case; nothing else reads the variable.
+ */
+export function faultPoint(step: string): void {
+  const at = process.env['AGENTDESK_FAULT_KILL_AT'];
+  if (!at || process.env['NODE_ENV'] !== 'test') return;
+  if (`${agentOperation.getStore() ?? 'none'}:${step}` === at) process.kill(process.pid, 'SIGKILL');
+}
+
+/**
  * Reads and writes agents (synchronous, better-sqlite3). {@link setPhase} records the transition in
  * `agent_transitions` in the same transaction, so the phase on disk is always the one being acted on.
  */
@@ -98,6 +118,7 @@ export class AgentRepository {
         .run(row);
       this.logTransition(row.id, null, row.phase, row.phase_reason, row.phase_at);
     })();
+    faultPoint(row.phase);
   }
 
   /**
@@ -111,7 +132,7 @@ export class AgentRepository {
     patch: Partial<Pick<AgentRow, 'failed_log' | 'runtime_port' | 'key_id' | 'running_since'>> = {},
     now = Date.now(),
   ): AgentRow | undefined {
-    return this.db.transaction(() => {
+    const row = this.db.transaction(() => {
       const before = this.get(id);
       if (!before) return undefined;
       const next: AgentRow = { ...before, ...patch, phase, phase_reason: reason, phase_at: now };
@@ -125,6 +146,8 @@ export class AgentRepository {
       if (before.phase !== phase) this.logTransition(id, before.phase, phase, reason, now);
       return next;
     })();
+    if (row) faultPoint(phase);
+    return row;
   }
 
   /** Changes fields that are not the phase (no transition recorded). */

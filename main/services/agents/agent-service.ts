@@ -8,15 +8,15 @@ import type { Logger } from '../../platform/logging';
 import type { ContainerRuntime, RuntimeEvent, RuntimeKind } from '../runtimes/container-runtime';
 import { RUNTIME_KINDS, RuntimeUnavailableError } from '../runtimes/container-runtime';
 import { agentFolder, removeAgentFolder } from './agent-folder';
-import { archiveAgent, restoreAgent } from './archiver';
+import { archiveAgent, findAgentContainer, restoreAgent, rollBackRestore } from './archiver';
 import type { ArchiverDeps } from './archiver';
 import type { AgentRepository, AgentRow } from './agent-repository';
-import { toAgent } from './agent-repository';
+import { agentOperation, faultPoint, toAgent } from './agent-repository';
 import { Deployer, DeployError } from './deployer';
 import type { DeployerDeps } from './deployer';
 import type { FrameworkManifest } from './frameworks';
 import { containerNameOf, isSingleEmoji, slugOf } from './naming';
-import { reconcileAgents } from './reconcile';
+import { reconcileAgents, RESUMED_PHASES } from './reconcile';
 
 /** What the agent service needs beyond the deployer's deps. */
 export interface AgentServiceDeps extends Omit<DeployerDeps, 'setPhase' | 'progress' | 'runtime'> {
@@ -64,6 +64,10 @@ export class AgentService {
   /** Agents with an operation in progress: runtime events about them are ours, not news. */
   private readonly busy = new Set<string>();
   private readonly unsubscribe: (() => void)[] = [];
+  /** Runtimes whose engine is unreachable now (their agents are reconciled when it answers again). */
+  private readonly down = new Set<RuntimeKind>();
+  /** Reconciliations after an engine came back, one at a time. */
+  private reconciling: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(
@@ -91,38 +95,111 @@ export class AgentService {
       } catch (err) {
         this.d.log.warn(
           { runtime: kind, err: (err as Error).message },
-          'runtime not reachable; agents on it are not reconciled',
+          'runtime not reachable; agents on it are reconciled when it answers',
         );
+        this.down.add(kind);
+        this.follow(kind, rt);
         continue;
       }
-      // Agents still running from before reach the gateway on the bridge address: listen there again.
-      if (this.repo.list().some((r) => r.runtime === kind && r.phase !== 'archived')) {
-        try {
-          const net = await rt.prepareNetwork();
-          if (net.gatewayBind) {
-            const bound = await this.d.gateway.addBind(net.gatewayBind);
-            if (!bound.ok)
-              this.d.log.error({ runtime: kind, error: bound.error }, 'gateway cannot listen on the bridge');
-          }
-        } catch (err) {
-          this.d.log.error(
-            { runtime: kind, err: (err as Error).message },
-            'network for agents could not be prepared',
-          );
-        }
-      }
-      await reconcileAgents({
-        kind,
-        rt,
-        instanceId: this.d.instanceId,
-        repo: this.repo,
-        keys: this.d.keysOf,
-        log: this.d.log,
-        setPhase: (...a) => this.setPhase(...a),
-      });
-      this.unsubscribe.push(rt.events((e) => this.onRuntimeEvent(e)));
+      await this.reconcileRuntime(kind, rt);
+      this.follow(kind, rt);
     }
     this.emitChange();
+  }
+
+  /**
+   * Follows a runtime's events; when its engine comes back after being unreachable (stopped, restarted,
+   * not running at start), its agents are reconciled again, since what happened meanwhile was not seen.
+   */
+  private follow(kind: RuntimeKind, rt: ContainerRuntime): void {
+    this.unsubscribe.push(
+      rt.events(
+        (e) => this.onRuntimeEvent(e),
+        (connected) => {
+          if (this.closed) return;
+          if (!connected) {
+            if (!this.down.has(kind)) this.d.log.warn({ runtime: kind }, 'runtime unreachable');
+            this.down.add(kind);
+            return;
+          }
+          if (!this.down.delete(kind)) return;
+          this.d.log.info({ runtime: kind }, 'runtime reachable again; reconciling its agents');
+          this.reconciling = this.reconciling
+            .then(() => this.reconcileRuntime(kind, rt, `Stopped while ${kind} was not reachable`))
+            .then(() => this.emitChange())
+            .catch((err: Error) =>
+              this.d.log.error({ runtime: kind, err: err.message }, 'agents could not be reconciled'),
+            );
+        },
+      ),
+    );
+  }
+
+  /**
+   * Listens on the runtime's bridge address again (for agents left running), reconciles the DB with the
+   * runtime (agents with an operation in progress are left to it), then settles interrupted operations.
+   * @throws engine errors from reconciliation.
+   */
+  private async reconcileRuntime(
+    kind: RuntimeKind,
+    rt: ContainerRuntime,
+    stoppedReason?: string,
+  ): Promise<void> {
+    // Agents still running from before reach the gateway on the bridge address: listen there again.
+    if (this.repo.list().some((r) => r.runtime === kind && r.phase !== 'archived')) {
+      try {
+        const net = await rt.prepareNetwork();
+        if (net.gatewayBind) {
+          const bound = await this.d.gateway.addBind(net.gatewayBind);
+          if (!bound.ok)
+            this.d.log.error({ runtime: kind, error: bound.error }, 'gateway cannot listen on the bridge');
+        }
+      } catch (err) {
+        this.d.log.error(
+          { runtime: kind, err: (err as Error).message },
+          'network for agents could not be prepared',
+        );
+      }
+    }
+    await reconcileAgents({
+      kind,
+      rt,
+      instanceId: this.d.instanceId,
+      repo: this.repo,
+      keys: this.d.keysOf,
+      log: this.d.log,
+      setPhase: (...a) => this.setPhase(...a),
+      skip: (id) => this.busy.has(id) || this.queues.has(id),
+      stoppedReason,
+    });
+    this.resumeInterrupted(kind);
+  }
+
+  /**
+   * Settles, in the background, the operations a crash interrupted, so an agent never stays `archiving`,
+   * `restoring` or `purging`: archives and purges are finished (their steps can run again); restores are
+   * undone (the agent is archived again, see {@link rollBackRestore}), as finishing one would need a
+   * ready LiteLLM to verify it. Failures are logged; the agent then stays where the step left it.
+   */
+  private resumeInterrupted(kind: RuntimeKind): void {
+    for (const row of this.repo.list()) {
+      if (row.runtime !== kind || !RESUMED_PHASES.includes(row.phase) || this.queues.has(row.id)) continue;
+      this.d.log.warn({ agent: row.id, phase: row.phase }, 'finishing an operation a crash interrupted');
+      const op =
+        row.phase === 'archiving'
+          ? this.archive(row.id)
+          : row.phase === 'restoring'
+            ? this.enqueue(row.id, 'restore-rollback', () =>
+                rollBackRestore(this.archiverDeps(), this.row(row.id)),
+              )
+            : this.purge(row.id);
+      op.catch((err: Error) =>
+        this.d.log.error(
+          { agent: row.id, err: err.message },
+          'an interrupted operation could not be finished',
+        ),
+      );
+    }
   }
 
   /** Every agent, newest first. */
@@ -156,11 +233,22 @@ export class AgentService {
       );
     const emoji = input.emoji ?? fw.emoji;
     if (!isSingleEmoji(emoji)) throw new AppError('INVALID_INPUT', `emoji: "${emoji}" is not one emoji`);
-    const runtime = input.runtime ?? this.d.defaultRuntime();
+    // No runtime asked for: the default one, unless the framework does not run there and one it runs on is here.
+    const preferred = this.d.defaultRuntime();
+    const runtime =
+      input.runtime ??
+      (fw.runtimes && !fw.runtimes.includes(preferred)
+        ? (fw.runtimes.find((r) => this.d.runtimes[r]) ?? preferred)
+        : preferred);
     if (!this.d.runtimes[runtime])
       throw new AppError(
         'INVALID_INPUT',
         `runtime: ${runtime} is not available here; valid: ${Object.keys(this.d.runtimes).join(', ')}`,
+      );
+    if (fw.runtimes && !fw.runtimes.includes(runtime))
+      throw new AppError(
+        'INVALID_INPUT',
+        `runtime: ${fw.label} does not run on ${runtime}; valid runtime for ${fw.id}: ${fw.runtimes.join(', ')}`,
       );
     const providers = this.d.providerIds();
     for (const [field, model] of [
@@ -204,16 +292,16 @@ export class AgentService {
       running_since: null,
       archive_dir: null,
     };
-    this.repo.insert(row);
+    agentOperation.run('deploy', () => this.repo.insert(row));
     this.d.onTransition?.({ id: row.id, from: null, to: 'creating', reason: null, at: now });
     this.emitChange();
-    void this.enqueue(row.id, () => this.runDeploy(row.id));
+    void this.enqueue(row.id, 'deploy', () => this.runDeploy(row.id));
     return this.dto(row);
   }
 
   /** Starts a stopped agent, or deploys again a failed one whose container was rolled back. @throws AppError NOT_FOUND, CONFLICT */
   async start(id: string): Promise<Agent> {
-    return this.enqueue(id, async () => {
+    return this.enqueue(id, 'start', async () => {
       const row = this.row(id);
       if (row.phase === 'running') return this.dto(row);
       if (row.phase !== 'stopped' && row.phase !== 'failed')
@@ -238,7 +326,7 @@ export class AgentService {
 
   /** Stops a running (or failed, still present) agent. @throws AppError NOT_FOUND, CONFLICT, UNAVAILABLE */
   async stop(id: string): Promise<Agent> {
-    return this.enqueue(id, async () => {
+    return this.enqueue(id, 'stop', async () => {
       const row = this.row(id);
       if (row.phase === 'stopped') return this.dto(row);
       if (row.phase !== 'running' && row.phase !== 'failed')
@@ -253,13 +341,14 @@ export class AgentService {
   }
 
   /**
-   * Archives a running, stopped or failed agent (see {@link archiveAgent}).
+   * Archives a running, stopped or failed agent (see {@link archiveAgent}); finishes an archive a crash
+   * left `archiving`.
    * @throws AppError NOT_FOUND, CONFLICT (wrong phase), UNAVAILABLE (engine down); a failed rename leaves it live.
    */
   async archive(id: string): Promise<Agent> {
-    return this.enqueue(id, async () => {
+    return this.enqueue(id, 'archive', async () => {
       const row = this.row(id);
-      if (!['running', 'stopped', 'failed'].includes(row.phase))
+      if (!['running', 'stopped', 'failed', 'archiving'].includes(row.phase))
         throw new AppError(
           'CONFLICT',
           `The agent is ${row.phase}; it can be archived when running, stopped or failed`,
@@ -275,10 +364,11 @@ export class AgentService {
 
   /**
    * Restores an archived agent under a free name with a new virtual key, and starts it (deploys it
-   * anew when its container is gone). @throws AppError NOT_FOUND, CONFLICT (not archived)
+   * anew when its container is gone).
+   * @throws AppError NOT_FOUND, CONFLICT (not archived)
    */
   async restore(id: string): Promise<Agent> {
-    return this.enqueue(id, async () => {
+    return this.enqueue(id, 'restore', async () => {
       const row = this.row(id);
       if (row.phase !== 'archived') throw new AppError('CONFLICT', `The agent is ${row.phase}, not archived`);
       try {
@@ -330,25 +420,31 @@ export class AgentService {
   async purge(
     id: string,
   ): Promise<{ id: string; container_removed: boolean; files_removed: boolean; key_revoked: boolean }> {
-    return this.enqueue(id, async () => {
+    return this.enqueue(id, 'purge', async () => {
       const row = this.row(id);
       // An archived record stays archived until deleted: its slug may belong to a live agent by now.
       if (row.phase !== 'archived') this.setPhase(id, 'purging', null);
       let containerRemoved = false;
       try {
         const rt = this.runtime(row.runtime);
-        containerRemoved = (await rt.inspect(row.container)) !== null;
-        if (containerRemoved) await rt.remove(row.container);
+        // By name, else by its agent label (a crash may have left it renamed half-way through an archive).
+        const found = await findAgentContainer(rt, row);
+        containerRemoved = found !== null;
+        if (found) await rt.remove(found.name);
       } catch (err) {
-        this.setPhase(id, 'failed', `Removing the container failed: ${(err as Error).message}`);
+        if (row.phase !== 'archived')
+          this.setPhase(id, 'failed', `Removing the container failed: ${(err as Error).message}`);
         throw toAppError(err);
       }
+      faultPoint('removed');
       const keyRevoked = this.d.keys.revokeOwner(id) > 0;
+      faultPoint('revoked');
       let filesRemoved = removeAgentFolder(agentFolder(this.d.dataDir, id));
       if (row.archive_dir && fs.existsSync(row.archive_dir)) {
         fs.rmSync(row.archive_dir, { recursive: true, force: true });
         filesRemoved = true;
       }
+      faultPoint('files');
       this.repo.delete(id);
       this.emitChange();
       return {
@@ -449,14 +545,14 @@ export class AgentService {
     }
   }
 
-  private async enqueue<T>(id: string, op: () => Promise<T>): Promise<T> {
+  private async enqueue<T>(id: string, name: string, op: () => Promise<T>): Promise<T> {
     const prev = this.queues.get(id) ?? Promise.resolve();
     const next = prev
       .catch(() => {})
       .then(async () => {
         this.busy.add(id);
         try {
-          return await op();
+          return await agentOperation.run(name, op);
         } finally {
           this.busy.delete(id);
         }

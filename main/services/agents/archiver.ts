@@ -3,12 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../../contract/errors';
 import type { Logger } from '../../platform/logging';
-import type { ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
+import type { ContainerInfo, ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
+import { LABELS } from '../runtimes/container-runtime';
 import { agentFolder } from './agent-folder';
 import type { AgentRepository, AgentRow, SetPhase } from './agent-repository';
+import { faultPoint } from './agent-repository';
 import type { Deployer } from './deployer';
 import type { FrameworkManifest } from './frameworks';
-import { archivedContainerName, archiveStamp, containerNameOf, SLUG_MAX } from './naming';
+import { archiveStamp, containerNameOf, SLUG_MAX } from './naming';
 
 /** What archive and restore need. */
 export interface ArchiverDeps {
@@ -48,23 +50,47 @@ export async function freeSlug(
 }
 
 /**
- * archiving → archived (ARCHITECTURE §1.4, issue 6): stop (killed after the timeout) → rename the
- * container `agentdesk-archived-<slug>-<UTC stamp>` → move `<data>/agents/<id>` to
- * `<data>/archive/<slug>-<stamp>/` → revoke the key → record archived. If the rename fails the agent is
- * put back as it was (started again when it was running) and the error is thrown.
+ * The agent's container: the one named in its record, else the one labelled with its id (a crash between
+ * a rename and the record's update leaves the other name). `null` when there is none.
+ * @throws engine errors (RuntimeUnavailableError when it is down).
+ */
+export async function findAgentContainer(
+  rt: ContainerRuntime,
+  row: Pick<AgentRow, 'id' | 'container'>,
+): Promise<ContainerInfo | null> {
+  const named = await rt.inspect(row.container);
+  if (named && named.labels[LABELS.agentId] === row.id) return named;
+  const labelled = await rt.list({ [LABELS.agentId]: row.id });
+  return labelled[0] ?? named;
+}
+
+/**
+ * archiving → archived (ARCHITECTURE §1.4, issue 6): record the archive folder → stop (killed after the
+ * timeout) → rename the container `agentdesk-archived-<slug>-<UTC stamp>` → move `<data>/agents/<id>`
+ * to `<data>/archive/<slug>-<stamp>/` → revoke the key → record archived. Every step can be run again,
+ * so an agent a crash left `archiving` is finished by calling this again. If the rename fails the agent
+ * is put back as it was (started again when it was running) and the error is thrown.
  * @throws AppError CONFLICT when the agent cannot be archived in its phase; engine errors.
  */
 export async function archiveAgent(d: ArchiverDeps, row: AgentRow, fw: FrameworkManifest): Promise<void> {
   const rt = d.runtime(row.runtime);
   const wasRunning = row.phase === 'running';
-  const at = Date.now();
+  const resuming = row.phase === 'archiving' && row.archive_dir !== null;
+  // Chosen once and written first: a resumed archive uses the same folder and container name.
+  const archiveDir =
+    resuming && row.archive_dir
+      ? row.archive_dir
+      : path.join(d.dataDir, 'archive', `${row.slug}-${archiveStamp(Date.now())}`);
+  const archivedName = `agentdesk-archived-${path.basename(archiveDir)}`;
+  if (!resuming) d.repo.update(row.id, { archive_dir: archiveDir });
   d.setPhase(row.id, 'archiving', null);
-  const present = (await rt.inspect(row.container)) !== null;
-  const archivedName = archivedContainerName(row.slug, at);
-  if (present) {
-    await rt.stop(row.container, { timeoutS: d.stopTimeoutS ?? 10 });
+  const found = await findAgentContainer(rt, row);
+  const present = found !== null;
+  if (found) {
+    await rt.stop(found.name, { timeoutS: d.stopTimeoutS ?? 10 });
+    faultPoint('stopped');
     try {
-      await rt.rename(row.container, archivedName);
+      if (found.name !== archivedName) await rt.rename(found.name, archivedName);
     } catch (err) {
       d.log.warn(
         { agent: row.id, err: (err as Error).message },
@@ -90,15 +116,18 @@ export async function archiveAgent(d: ArchiverDeps, row: AgentRow, fw: Framework
       } else {
         d.setPhase(row.id, 'stopped', reason, { runtime_port: null, running_since: null });
       }
+      d.repo.update(row.id, { archive_dir: null });
       throw err;
     }
+    faultPoint('renamed');
   }
   const from = agentFolder(d.dataDir, row.id).root;
-  const archiveDir = path.join(d.dataDir, 'archive', `${row.slug}-${archiveStamp(at)}`);
   fs.mkdirSync(path.dirname(archiveDir), { recursive: true, mode: 0o700 });
-  if (fs.existsSync(from)) fs.renameSync(from, archiveDir);
+  if (fs.existsSync(from) && !fs.existsSync(archiveDir)) fs.renameSync(from, archiveDir);
   else fs.mkdirSync(archiveDir, { recursive: true, mode: 0o700 });
+  faultPoint('moved');
   d.keys.revokeOwner(row.id);
+  faultPoint('revoked');
   d.repo.update(row.id, { container: present ? archivedName : row.container, archive_dir: archiveDir });
   d.setPhase(row.id, 'archived', null, { key_id: null, runtime_port: null, running_since: null });
 }
@@ -111,18 +140,22 @@ export async function archiveAgent(d: ArchiverDeps, row: AgentRow, fw: Framework
  */
 export async function restoreAgent(d: ArchiverDeps, row: AgentRow, fw: FrameworkManifest): Promise<boolean> {
   const rt = d.runtime(row.runtime);
-  // The slug first, while the record is still archived (slugs are unique among the others).
-  const slug = await freeSlug(row.slug, d.repo, rt, row.id);
+  // The slug first, while the record is still archived (slugs are unique among the others). A restore
+  // a crash left `restoring` keeps the slug it had reserved, and runs the remaining steps again.
+  const slug = row.phase === 'restoring' ? row.slug : await freeSlug(row.slug, d.repo, rt, row.id);
   const name = containerNameOf(slug);
   d.repo.update(row.id, { slug });
   d.setPhase(row.id, 'restoring', null);
-  const present = (await rt.inspect(row.container)) !== null;
-  if (present && row.container !== name) await rt.rename(row.container, name);
+  const found = await findAgentContainer(rt, row);
+  const present = found !== null;
+  if (found && found.name !== name) await rt.rename(found.name, name);
+  faultPoint('renamed');
   const to = agentFolder(d.dataDir, row.id).root;
   if (row.archive_dir && fs.existsSync(row.archive_dir) && !fs.existsSync(to)) {
     fs.mkdirSync(path.dirname(to), { recursive: true, mode: 0o700 });
     fs.renameSync(row.archive_dir, to);
   }
+  faultPoint('moved');
   d.repo.update(row.id, { container: name, archive_dir: null });
   const restored = d.repo.get(row.id)!;
   if (!present) return false;
@@ -134,4 +167,39 @@ export async function restoreAgent(d: ArchiverDeps, row: AgentRow, fw: Framework
   await d.deployer.verifyRunning(restored, fw, port);
   d.setPhase(row.id, 'running', null, { running_since: Date.now() });
   return true;
+}
+
+/**
+ * Undoes a restore a crash interrupted while the agent was `restoring` (before its new key was in use):
+ * the container is renamed back to its archive name, the folder moved back to the archive folder, any
+ * key revoked, and the agent recorded `archived` again, with the reason; the user restores it again.
+ * When the archive folder is no longer recorded (the crash came after the record's update), the agent is
+ * left `failed` without key, so `start` deploys it again with its folder.
+ * @throws engine errors (the agent then stays `restoring` until the next start).
+ */
+export async function rollBackRestore(d: ArchiverDeps, row: AgentRow): Promise<void> {
+  const rt = d.runtime(row.runtime);
+  const found = await findAgentContainer(rt, row);
+  d.keys.revokeOwner(row.id);
+  if (!row.archive_dir) {
+    d.setPhase(row.id, 'failed', 'Agent Desk stopped while restoring it; start it to deploy it again', {
+      key_id: null,
+      runtime_port: null,
+      running_since: null,
+    });
+    return;
+  }
+  const archivedName = `agentdesk-archived-${path.basename(row.archive_dir)}`;
+  if (found) {
+    await rt.stop(found.name, { timeoutS: d.stopTimeoutS ?? 10 });
+    if (found.name !== archivedName) await rt.rename(found.name, archivedName);
+  }
+  const from = agentFolder(d.dataDir, row.id).root;
+  if (fs.existsSync(from) && !fs.existsSync(row.archive_dir)) fs.renameSync(from, row.archive_dir);
+  d.repo.update(row.id, { container: found ? archivedName : row.container });
+  d.setPhase(row.id, 'archived', 'Agent Desk stopped while restoring it; restore it again', {
+    key_id: null,
+    runtime_port: null,
+    running_since: null,
+  });
 }

@@ -6,6 +6,7 @@ import { LABELS, RuntimeUnavailableError } from '../runtimes/container-runtime';
 import { agentFolder, makeAgentFolder, writeEnvFile } from './agent-folder';
 import type { AgentRow, SetPhase } from './agent-repository';
 import type { FrameworkManifest } from './frameworks';
+import { writeOpenClawConfig } from './harnesses/openclaw-config';
 
 /** A deploy step that failed, with what the user can do. */
 export class DeployError extends Error {
@@ -28,10 +29,14 @@ export interface DeployerDeps {
   };
   images: {
     present(kind: RuntimeKind, ref: string): Promise<boolean>;
-    /** Builds and imports the image; `null` when building on demand is turned off (the hint says what to do). */
+    /**
+     * Builds and imports the image `ref` (the base image, or a framework's image built from it); `null`
+     * when building on demand is turned off (the hint says what to do).
+     */
     build(
       kind: RuntimeKind,
       onProgress: (fraction: number | null, message: string) => void,
+      ref: string,
     ): Promise<void> | null;
   };
   gateway: {
@@ -40,6 +45,8 @@ export interface DeployerDeps {
     /** Listens on one more host address (the Docker bridge's gateway). */
     addBind(address: string): Promise<{ ok: true } | { ok: false; error: string }>;
   };
+  /** The installed framework manifests, for their `config` (the agent service passes its own). */
+  frameworks?: Map<string, FrameworkManifest>;
   /** Host folder holding `agent-runtime.cjs`, mounted read-only at /opt/agentdesk/runtime. */
   runtimeBundleDir: () => string | null;
   /** Moves the agent's phase (DB first) and tells the UIs. */
@@ -81,10 +88,17 @@ export class Deployer {
 
     this.d.setPhase(id, 'provisioning', null, { key_id: keyId });
     this.d.progress(id, 'provisioning', 0.1, `Checking ${rt.kind} and the image ${fw.image}`);
+    if (fw.runtimes && !fw.runtimes.includes(rt.kind))
+      throw new DeployError(
+        `${fw.label} does not run on ${rt.kind}; valid runtime: ${fw.runtimes.join(', ')}`,
+        `Create the agent again with runtime ${fw.runtimes[0]}`,
+      );
     await this.ping(rt);
     if (!(await this.d.images.present(rt.kind, fw.image))) {
-      const building = this.d.images.build(rt.kind, (f, message) =>
-        this.d.progress(id, 'provisioning', 0.1 + 0.5 * (f ?? 0), message),
+      const building = this.d.images.build(
+        rt.kind,
+        (f, message) => this.d.progress(id, 'provisioning', 0.1 + 0.5 * (f ?? 0), message),
+        fw.image,
       );
       if (!building)
         throw new DeployError(
@@ -148,8 +162,19 @@ export class Deployer {
   async writeEnv(row: AgentRow, key: string): Promise<void> {
     const rt = this.d.runtime(row.runtime);
     const gw = await rt.hostServiceAddress(this.d.gateway.port());
-    writeEnvFile(agentFolder(this.d.dataDir, row.id).envFile, {
-      OPENAI_BASE_URL: `http://${gw.host}:${gw.port}/v1`,
+    const folder = agentFolder(this.d.dataDir, row.id);
+    const baseUrl = `http://${gw.host}:${gw.port}/v1`;
+    // Frameworks configured by file (manifest `config`) get it next to the env file, with the same key.
+    if (this.d.frameworks?.get(row.framework)?.config === 'openclaw')
+      writeOpenClawConfig({
+        home: folder.home,
+        baseUrl,
+        virtualKey: key,
+        model: row.model,
+        fallbacks: JSON.parse(row.fallbacks) as string[],
+      });
+    writeEnvFile(folder.envFile, {
+      OPENAI_BASE_URL: baseUrl,
       OPENAI_API_KEY: key,
       AGENTDESK_MODEL: row.model,
       AGENTDESK_FALLBACKS: (JSON.parse(row.fallbacks) as string[]).join(','),
@@ -184,7 +209,10 @@ export class Deployer {
       throw new DeployError(`The container ${row.container} has no port forward for ${fw.drive.port}`);
     this.d.setPhase(row.id, 'starting', null, { runtime_port: port });
     this.d.progress(row.id, 'starting', fraction + 0.08, 'Waiting for the agent runtime to answer');
-    await this.waitHealthy(rt, row.container, port, fw.drive.health);
+    const deadlineMs = fw.drive.ready_timeout_s
+      ? Math.max(fw.drive.ready_timeout_s * 1000, this.d.healthDeadlineMs ?? 0)
+      : this.d.healthDeadlineMs;
+    await this.waitHealthy(rt, row.container, port, fw.drive.health, deadlineMs);
     return port;
   }
 
@@ -221,8 +249,9 @@ export class Deployer {
     name: string,
     port: number,
     healthPath: string,
+    deadlineMs = this.d.healthDeadlineMs ?? 30_000,
   ): Promise<void> {
-    const deadline = Date.now() + (this.d.healthDeadlineMs ?? 30_000);
+    const deadline = Date.now() + deadlineMs;
     let lastError = 'no answer yet';
     let checks = 0;
     while (Date.now() < deadline) {
@@ -246,7 +275,7 @@ export class Deployer {
       await new Promise((r) => setTimeout(r, 25));
     }
     throw new DeployError(
-      `The agent runtime did not answer ${healthPath} within ${Math.round((this.d.healthDeadlineMs ?? 30_000) / 1000)} s (${lastError})`,
+      `The agent runtime did not answer ${healthPath} within ${Math.round(deadlineMs / 1000)} s (${lastError})`,
       'See the log lines below',
     );
   }

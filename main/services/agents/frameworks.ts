@@ -21,6 +21,8 @@ export const FrameworkManifest = z
       port: z.number().int().min(1).max(65535),
       health: z.string().startsWith('/'),
       turn: z.string().startsWith('/'),
+      /** How long the harness may take to answer `health` after start, s (default: the deployer's, 30 s). */
+      ready_timeout_s: z.number().int().min(1).max(600).optional(),
     }),
     /**
      * How `verifying` proves the model path from inside the container: `http` = GET this path of the
@@ -32,6 +34,16 @@ export const FrameworkManifest = z
     ]),
     /** Mount the built-in runtime bundle read-only at /opt/agentdesk/runtime. */
     mounts_runtime: z.boolean(),
+    /** Container runtimes the framework runs on (default: every one); deploy refuses the others. */
+    runtimes: z
+      .array(z.enum(['docker', 'incus']))
+      .min(1)
+      .optional(),
+    /**
+     * Configuration the app writes into the agent's home at deploy besides the env file:
+     * `openclaw` = `~/.openclaw/openclaw.json` + the virtual key file (docs/frameworks/openclaw.md).
+     */
+    config: z.enum(['openclaw']).optional(),
   })
   .strict();
 export type FrameworkManifest = z.infer<typeof FrameworkManifest>;

@@ -2,8 +2,15 @@
 import type { Logger } from '../../platform/logging';
 import type { ContainerInfo, ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
 import { LABELS } from '../runtimes/container-runtime';
+import type { AgentPhase } from '../../../contract/agents';
 import type { AgentRepository, SetPhase } from './agent-repository';
 import { TRANSIENT_PHASES } from './agent-repository';
+
+/**
+ * Phases of operations whose steps can be run again: reconciliation leaves these agents alone and the
+ * agent service finishes the operation after it (archive, restore, purge).
+ */
+export const RESUMED_PHASES: readonly AgentPhase[] = ['archiving', 'restoring', 'purging'];
 
 /** What reconciliation needs. */
 export interface ReconcileDeps {
@@ -16,6 +23,10 @@ export interface ReconcileDeps {
   keys: { liveAgentKeys(): { id: string; owner: string }[]; revoke(id: string): boolean };
   log: Logger;
   setPhase: SetPhase;
+  /** Why a container found stopped was stopped (default: Agent Desk was not running). */
+  stoppedReason?: string;
+  /** Agents left alone (an operation in progress owns them); default none. */
+  skip?: (id: string) => boolean;
 }
 
 /** What reconciliation changed, for logs and tests. */
@@ -33,7 +44,8 @@ export interface ReconcileReport {
  * `failed` with its container removed and key revoked; `stopping` → stopped; `running` whose container
  * is gone → `failed`, stopped → `stopped`; `stopped` whose container runs → `running` with its port;
  * containers labelled with an agent id no record has → removed; live keys of agents that are gone or
- * hold another key → revoked. Agents on other runtimes are left alone.
+ * hold another key → revoked. Agents on other runtimes are left alone, and so are agents in
+ * {@link RESUMED_PHASES} (their operation is finished afterwards).
  */
 export async function reconcileAgents(d: ReconcileDeps): Promise<ReconcileReport> {
   const report: ReconcileReport = {
@@ -53,7 +65,10 @@ export async function reconcileAgents(d: ReconcileDeps): Promise<ReconcileReport
   const rows = d.repo.list();
   const known = new Set(rows.map((r) => r.id));
 
-  for (const row of rows.filter((r) => r.runtime === d.kind && r.phase !== 'archived')) {
+  for (const row of rows.filter(
+    (r) =>
+      r.runtime === d.kind && r.phase !== 'archived' && !RESUMED_PHASES.includes(r.phase) && !d.skip?.(r.id),
+  )) {
     const c = byName.get(row.container);
     const ours = c && c.labels[LABELS.agentId] === row.id ? c : null;
     const everRan = d.repo.transitions(row.id).some((t) => t.to_phase === 'running');
@@ -94,7 +109,7 @@ export async function reconcileAgents(d: ReconcileDeps): Promise<ReconcileReport
       ours.state !== 'running' &&
       (row.phase === 'running' || TRANSIENT_PHASES.includes(row.phase))
     ) {
-      d.setPhase(row.id, 'stopped', 'Stopped while Agent Desk was not running', {
+      d.setPhase(row.id, 'stopped', d.stoppedReason ?? 'Stopped while Agent Desk was not running', {
         runtime_port: null,
         running_since: null,
       });
@@ -116,7 +131,7 @@ export async function reconcileAgents(d: ReconcileDeps): Promise<ReconcileReport
   const current = new Map(d.repo.list().map((r) => [r.id, r]));
   for (const k of d.keys.liveAgentKeys()) {
     const row = current.get(k.owner);
-    if (row && row.runtime !== d.kind) continue;
+    if (row && (row.runtime !== d.kind || d.skip?.(row.id))) continue;
     if (!row || row.key_id !== k.id || row.phase === 'archived') {
       d.keys.revoke(k.id);
       report.revokedKeys.push(k.id);

@@ -104,10 +104,13 @@ export class AgentdeskRoutes {
     try {
       // Known secrets (provider, master and virtual keys) never reach the trace, e.g. a key a tool printed.
       // They are base62-like, so they appear unescaped in the JSON text and "[REDACTED]" keeps it valid.
-      const text = raw.toString('utf8');
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
       body = JSON.parse(this.opts.scrub ? this.opts.scrub(text) : text);
     } catch {
-      return sendError(res, gatewayErrors.badBody('The request body must be JSON: {"events": [...]}.'));
+      return sendError(
+        res,
+        gatewayErrors.badBody('The request body must be JSON in UTF-8: {"events": [...]}.'),
+      );
     }
     const parsed = parseTraceBatch(body);
     if (!parsed.ok) return sendError(res, gatewayErrors.badBody(parsed.error));

@@ -1,5 +1,6 @@
 // The gateway's own errors in OpenAI's JSON form, and how LiteLLM's error answers are turned into them.
 import type http from 'node:http';
+import type { Duplex } from 'node:stream';
 
 /** An error the gateway answers with: HTTP status, OpenAI `type` and `code`, a message, extra headers. */
 export interface GatewayError {
@@ -27,6 +28,36 @@ export function sendError(res: http.ServerResponse, e: GatewayError, close = fal
     ...e.headers,
   });
   res.end(body);
+}
+
+/**
+ * Answers a request Node's HTTP parser refused before any handler ran (the server's `clientError`
+ * event), in the gateway's JSON form instead of Node's bare status line, then closes the connection:
+ * headers over Node's `maxHeaderSize` (16 KiB) → 431; headers or the whole request slower than
+ * `headersTimeout`/`requestTimeout` → 408; anything else unparseable (bad method, bad chunking, invalid
+ * header characters) → 400. A socket already reset or no longer writable is just destroyed (Node docs,
+ * "Event: 'clientError'").
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'headers_too_large', 'Request headers larger than 16 KiB.']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'HPE_HEADER_TIMEOUT'
+        ? [408, 'Request Timeout', 'request_timeout', 'The request was not received in time; send it again.']
+        : [
+            400,
+            'Bad Request',
+            'bad_request',
+            `The request is not valid HTTP/1.1 (${err.code ?? 'parse error'}).`,
+          ];
+  const body = JSON.stringify({ error: { message, type: 'invalid_request_error', code, param: null } });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** Shorthands for the gateway's errors. */

@@ -3,11 +3,12 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../../platform/logging';
 import type { AgentTraceSink } from './agent-trace-sink';
 import { AGENTDESK_PREFIX, AgentdeskRoutes } from './gateway-agentdesk';
 import type { AgentdeskRouteOptions } from './gateway-agentdesk';
-import { gatewayErrors, sendError } from './gateway-errors';
+import { answerClientError, gatewayErrors, sendError } from './gateway-errors';
 import type { GatewayError } from './gateway-errors';
 import { GatewayPolicy } from './gateway-policy';
 import type { KeyStore } from './gateway-policy';
@@ -65,6 +66,8 @@ const POST_PATHS = new Set([
   '/v1/responses',
   '/v1/messages',
 ]);
+/** Strict UTF-8: a body with invalid bytes is refused, not silently decoded to U+FFFD and forwarded. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const USAGE_STREAM_PATHS = new Set(['/v1/chat/completions', '/v1/completions']);
 /** Body fields that would let a caller redirect LiteLLM or swap credentials (LiteLLM honours some of them); `litellm*` too. */
 const BANNED_FIELDS = new Set([
@@ -117,9 +120,15 @@ export class Gateway {
 
   /** One HTTP server listening on `address:port` (0 = a free port). @throws Error from listen (EADDRINUSE, EADDRNOTAVAIL…). */
   private async listen(address: string, port: number): Promise<http.Server> {
-    const server = http.createServer({ noDelay: true, keepAlive: true }, (req, res) => this.handle(req, res));
-    server.headersTimeout = this.opts.headersTimeoutMs ?? 15_000;
+    const headersTimeout = this.opts.headersTimeoutMs ?? 15_000;
+    const server = http.createServer(
+      // Node checks both timeouts every `connectionsCheckingInterval` (default 30 s): check often enough.
+      { noDelay: true, keepAlive: true, connectionsCheckingInterval: Math.min(1000, headersTimeout) },
+      (req, res) => this.handle(req, res),
+    );
+    server.headersTimeout = headersTimeout;
     server.requestTimeout = this.opts.requestTimeoutMs ?? 120_000;
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket));
     server.keepAliveTimeout = 5_000;
     server.timeout = 0; // a model may think for minutes before its first token
     await new Promise<void>((resolve, reject) => {
@@ -334,9 +343,17 @@ export class Gateway {
     req.on('end', () => {
       if (tooLarge || finished) return;
       const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      let text: string;
+      try {
+        text = UTF8.decode(raw);
+      } catch {
+        return fail(
+          gatewayErrors.badBody('The request body is not valid UTF-8 (RFC 8259 §8.1: JSON is UTF-8).'),
+        );
+      }
       let body: Record<string, unknown>;
       try {
-        body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+        body = JSON.parse(text) as Record<string, unknown>;
         if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error('not an object');
       } catch {
         return fail(gatewayErrors.badBody('The request body must be a JSON object.'));

@@ -28,6 +28,7 @@ describe('resolveLitellmCommand', () => {
     const data = tmp();
     const appBin = fakeVenv(path.join(app, '.venv', 'litellm'), '1.2.3');
     const dataBin = fakeVenv(path.join(data, 'litellm', 'venv'), '9.9.9');
+    fs.writeFileSync(path.join(data, 'litellm', 'venv', '.agentdesk-provisioned'), '{}');
     expect(
       resolveLitellmCommand({
         setting: '/opt/x/litellm',
@@ -51,6 +52,11 @@ describe('resolveLitellmCommand', () => {
       source: 'data-venv',
       version: '9.9.9',
     });
+    // A venv whose provisioning did not finish (no marker) is never used.
+    fs.rmSync(path.join(data, 'litellm', 'venv', '.agentdesk-provisioned'));
+    expect(
+      resolveLitellmCommand({ setting: null, appRoot: app, dataDir: data, env: { PATH: '' } }),
+    ).toBeNull();
     fs.rmSync(path.join(data, 'litellm'), { recursive: true });
     expect(
       resolveLitellmCommand({ setting: null, appRoot: app, dataDir: data, env: { PATH: '' } }),

@@ -20,7 +20,11 @@ function isExecutable(file: string): boolean {
   }
 }
 
-function venvVersion(command: string): string | null {
+/**
+ * The LiteLLM version installed in the venv that holds `command` (`<venv>/bin/litellm`), read from its
+ * `site-packages/litellm-<version>.dist-info` folder. @returns `null` when not a venv layout.
+ */
+export function venvVersion(command: string): string | null {
   const lib = path.join(path.dirname(path.dirname(command)), 'lib');
   try {
     for (const py of fs.readdirSync(lib)) {
@@ -39,7 +43,8 @@ function venvVersion(command: string): string | null {
 /**
  * Resolves the litellm command in this order: the `litellm_command` setting, `AGENTDESK_LITELLM`,
  * `<app root>/.venv/litellm/bin/litellm` (made by scripts/bootstrap-linux.sh),
- * `<data>/litellm/venv/bin/litellm` (provisioned by the app), then `litellm` on PATH.
+ * `<data>/litellm/venv/bin/litellm` (provisioned by the app: only once its `.agentdesk-provisioned` marker
+ * exists), then `litellm` on PATH.
  * A configured path that is not executable is returned anyway (the caller reports it), so a typo
  * is never hidden by a fallback.
  * @returns `null` when nothing is found.
@@ -56,8 +61,12 @@ export function resolveLitellmCommand(opts: {
     return { command: env.AGENTDESK_LITELLM, source: 'env', version: venvVersion(env.AGENTDESK_LITELLM) };
   const appVenv = path.join(opts.appRoot, '.venv', 'litellm', 'bin', 'litellm');
   if (isExecutable(appVenv)) return { command: appVenv, source: 'app-venv', version: venvVersion(appVenv) };
+  // Only a venv the app finished provisioning (marker written after verifying), never a half-made one.
   const dataVenv = path.join(opts.dataDir, 'litellm', 'venv', 'bin', 'litellm');
-  if (isExecutable(dataVenv))
+  if (
+    isExecutable(dataVenv) &&
+    fs.existsSync(path.join(opts.dataDir, 'litellm', 'venv', '.agentdesk-provisioned'))
+  )
     return { command: dataVenv, source: 'data-venv', version: venvVersion(dataVenv) };
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
@@ -83,7 +92,7 @@ export function probeLitellmInstall(opts: {
       name: 'litellm',
       state: 'missing',
       detail: 'LiteLLM is not installed (no app venv, no `litellm` on PATH)',
-      fix: 'Run `sudo bash scripts/bootstrap-linux.sh`, or `pip install "litellm[proxy]"` and set AGENTDESK_LITELLM to its path',
+      fix: 'Install it from Setup ("Install LiteLLM" makes a venv in the data dir), or run `sudo bash scripts/bootstrap-linux.sh` in a checkout, or `pip install "litellm[proxy]"` and set AGENTDESK_LITELLM to its path',
     };
   }
   if (!isExecutable(found.command)) {

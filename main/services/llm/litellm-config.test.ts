@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import {
   buildLitellmConfig,
+  isEmbeddingModel,
+  litellmModelOf,
   NO_KEY_PLACEHOLDER,
   providerOfModel,
   writeLitellmConfig,
@@ -99,5 +101,69 @@ describe('buildLitellmConfig', () => {
   it('providerOfModel takes the part before the first slash', () => {
     expect(providerOfModel('openrouter/meta-llama/llama-3')).toBe('openrouter');
     expect(providerOfModel('bare')).toBeNull();
+  });
+});
+
+describe('local servers: Ollama and embeddings', () => {
+  const local = [
+    {
+      providerId: 'ollama',
+      type: 'ollama',
+      prefix: 'ollama_chat/',
+      apiBase: 'http://127.0.0.1:11434',
+      keyless: true,
+      models: ['llama3.2:3b', 'nomic-embed-text:latest'],
+    },
+    {
+      providerId: 'lmstudio',
+      type: 'lmstudio',
+      prefix: 'lm_studio/',
+      apiBase: 'http://127.0.0.1:1234/v1',
+      keyless: true,
+      models: ['text-embedding-nomic-embed-text-v1.5', 'qwen2.5-7b-instruct'],
+    },
+  ];
+  type Entry = { model_name: string; litellm_params: Record<string, string>; model_info?: { mode: string } };
+  const entries = () => (YAML.parse(buildLitellmConfig(local).yaml) as { model_list: Entry[] }).model_list;
+  const byName = (name: string) => entries().find((e) => e.model_name === name)!;
+
+  it('chats with Ollama through ollama_chat/ at its server root, with no key at all', () => {
+    expect(byName('ollama/llama3.2:3b')).toEqual({
+      model_name: 'ollama/llama3.2:3b',
+      litellm_params: { model: 'ollama_chat/llama3.2:3b', api_base: 'http://127.0.0.1:11434' },
+    });
+  });
+
+  it('serves Ollama embedding models through ollama/ (LiteLLM calls /api/embed) in embedding mode', () => {
+    expect(byName('ollama/nomic-embed-text:latest')).toMatchObject({
+      litellm_params: { model: 'ollama/nomic-embed-text:latest' },
+      model_info: { mode: 'embedding' },
+    });
+  });
+
+  it('marks OpenAI-style embedding models as embeddings and leaves chat models alone', () => {
+    expect(byName('lmstudio/text-embedding-nomic-embed-text-v1.5')).toMatchObject({
+      litellm_params: {
+        model: 'lm_studio/text-embedding-nomic-embed-text-v1.5',
+        api_key: NO_KEY_PLACEHOLDER,
+      },
+      model_info: { mode: 'embedding' },
+    });
+    expect(byName('lmstudio/qwen2.5-7b-instruct').model_info).toBeUndefined();
+  });
+
+  it('tells embedding model ids from chat model ids', () => {
+    for (const id of [
+      'nomic-embed-text',
+      'mxbai-embed-large:335m',
+      'text-embedding-3-small',
+      'bge-m3',
+      'all-minilm',
+    ])
+      expect(isEmbeddingModel(id), id).toBe(true);
+    for (const id of ['llama3.2:3b', 'qwen2.5-coder:7b', 'gpt-4o-mini', 'gemma3:4b', 'deepseek-r1:8b'])
+      expect(isEmbeddingModel(id), id).toBe(false);
+    expect(litellmModelOf('ollama_chat/', 'llama3.2:3b')).toBe('ollama_chat/llama3.2:3b');
+    expect(litellmModelOf('openai/', 'nomic-embed-text')).toBe('openai/nomic-embed-text');
   });
 });

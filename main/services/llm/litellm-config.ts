@@ -39,6 +39,24 @@ export const MASTER_KEY_ENV = 'LITELLM_MASTER_KEY';
  */
 export const NO_KEY_PLACEHOLDER = 'agentdesk-no-key';
 
+/**
+ * True when a model id names an embedding model (`nomic-embed-text`, `mxbai-embed-large`,
+ * `text-embedding-3-small`, `bge-m3`, `all-minilm`): local servers list them beside chat models
+ * without saying which is which in `/api/tags` or `/v1/models`.
+ */
+export function isEmbeddingModel(modelId: string): boolean {
+  return /embed|(^|[/:_-])(bge|gte|e5)([-_:.]|$)|minilm/i.test(modelId);
+}
+
+/**
+ * The LiteLLM model string of `modelId` behind `prefix`. Ollama embeddings go through `ollama/`
+ * (LiteLLM calls `/api/embed` for it; `ollama_chat/` only chats — docs.litellm.ai/docs/providers/ollama).
+ */
+export function litellmModelOf(prefix: string, modelId: string): string {
+  if (prefix === 'ollama_chat/' && isEmbeddingModel(modelId)) return `ollama/${modelId}`;
+  return `${prefix}${modelId}`;
+}
+
 /** The public model name of `modelId` served by `providerId`: `<provider-id>/<model-id>`. */
 export function servedModelName(providerId: string, modelId: string): string {
   return `${providerId}/${modelId}`;
@@ -63,7 +81,8 @@ export interface LitellmConfig {
  * Builds the LiteLLM proxy config (docs.litellm.ai/docs/proxy/configs): one `model_list` entry per
  * provider model, named `<provider-id>/<model-id>`, with `litellm_params.model = <prefix><model-id>`,
  * `api_base`, and `api_key: os.environ/AGENTDESK_KEY_<PROVIDER_ID>` (a placeholder, not a key, for
- * keyless OpenAI-style providers; nothing for Ollama). `general_settings.master_key` names the env
+ * keyless OpenAI-style providers; nothing for Ollama); embedding models get `model_info.mode: embedding`
+ * (and `ollama/` instead of `ollama_chat/`, see {@link litellmModelOf}). `general_settings.master_key` names the env
  * var: LiteLLM ignores a master key placed under `litellm_settings` (PLATFORM-NOTES); router cooldowns
  * are off (each model has a single deployment). Pure: same input,
  * same text. Providers without models contribute nothing.
@@ -78,11 +97,15 @@ export function buildLitellmConfig(providers: readonly LitellmProvider[]): Litel
     if (!p.keyless) keyEnvVars.push(keyVar);
     for (const modelId of p.models) {
       const name = servedModelName(p.providerId, modelId);
-      const litellmModel = `${p.prefix}${modelId}`;
+      const litellmModel = litellmModelOf(p.prefix, modelId);
       const params: Record<string, string> = { model: litellmModel, api_base: p.apiBase };
       if (!p.keyless) params.api_key = `os.environ/${keyVar}`;
       else if (!p.prefix.startsWith('ollama')) params.api_key = NO_KEY_PLACEHOLDER;
-      modelList.push({ model_name: name, litellm_params: params });
+      modelList.push(
+        isEmbeddingModel(modelId)
+          ? { model_name: name, litellm_params: params, model_info: { mode: 'embedding' } }
+          : { model_name: name, litellm_params: params },
+      );
       models.push({ name, providerId: p.providerId, litellmModel });
     }
   }

@@ -94,6 +94,21 @@ export function litellmEnv(opts: {
   };
 }
 
+/**
+ * The `setpriv` of util-linux on Linux, else `null`. LiteLLM is started through
+ * `setpriv --pdeathsig KILL -- litellm …`, so the kernel kills it when the core dies without stopping it
+ * (kill -9, crash): no orphan keeps serving with provider keys in its environment (issue 9). The signal
+ * is prctl(2) PR_SET_PDEATHSIG, kept across execve(2) for a binary that is not set-user-ID; it fires
+ * when the thread that spawned the child exits (Node spawns from the main thread).
+ */
+export function parentDeathGuard(
+  platform: NodeJS.Platform = process.platform,
+  exists: (file: string) => boolean = fs.existsSync,
+): string | null {
+  if (platform !== 'linux') return null;
+  return ['/usr/bin/setpriv', '/bin/setpriv'].find((f) => exists(f)) ?? null;
+}
+
 /** A new master key: `sk-` (LiteLLM treats keys starting with it as keys) + 43 base62 characters. */
 export function newMasterKey(): string {
   return `sk-master-${randomBase62(43)}`;
@@ -140,9 +155,11 @@ export class LitellmProcess {
         this.retireKeys();
         opts.redactor.add(masterKey);
         this.keysInUse.add(masterKey);
+        const args = ['--config', opts.configFile, '--host', '127.0.0.1', '--port', String(port)];
+        const guard = parentDeathGuard();
         return {
-          command: opts.command,
-          args: ['--config', opts.configFile, '--host', '127.0.0.1', '--port', String(port)],
+          command: guard ?? opts.command,
+          args: guard ? ['--pdeathsig', 'KILL', '--', opts.command, ...args] : args,
           env: litellmEnv({ parentEnv: opts.parentEnv ?? process.env, home, masterKey, keys: opts.keys }),
           cwd: opts.workDir,
           port,

@@ -29,6 +29,20 @@ export function keyInfo(entry: CatalogRecord, row: ProviderRow, lookup: KeyLooku
   return { state: 'not_needed', last4: null };
 }
 
+/**
+ * Marks a status detail as "could not reach it". The table's CHECK constraint (migration 002) only
+ * admits unknown/ok/error, so an unreachable provider is stored as `error` with this prefix and
+ * reported as `unreachable` by {@link toProvider}.
+ */
+export const UNREACHABLE_PREFIX = 'Unreachable: ';
+
+/** The contract status of a row: `error` rows whose detail starts with {@link UNREACHABLE_PREFIX} are `unreachable`. */
+export function statusOf(row: Pick<ProviderRow, 'status' | 'status_detail'>): Provider['status'] {
+  return row.status === 'error' && row.status_detail.startsWith(UNREACHABLE_PREFIX)
+    ? 'unreachable'
+    : row.status;
+}
+
 /** The Provider DTO of a row (see contract/models.ts `Provider`). */
 export function toProvider(
   entry: CatalogRecord,
@@ -44,7 +58,7 @@ export function toProvider(
     name: row.name,
     base_url: row.base_url,
     key: keyInfo(entry, row, lookup),
-    status: row.status,
+    status: statusOf(row),
     status_detail: row.status_detail,
     checked_at: row.checked_at,
     model_count: modelCount,

@@ -9,6 +9,7 @@ import type {
   ProviderEditInput,
   ProviderModels,
   ProviderRemoved,
+  NetworkStatus,
   ProviderTestResult,
 } from '../../../contract/models';
 import type { Logger } from '../../platform/logging';
@@ -16,13 +17,17 @@ import type { SecretRedactor } from '../../platform/secret-redactor';
 import type { KeyLookup, ProviderKeys } from '../secrets/provider-keys';
 import { providerAccount, providerKeyEnvVar } from '../secrets/secret-store';
 import type { KeychainUnavailableError } from '../secrets/secret-store';
+import { litellmModelOf } from '../llm/litellm-config';
 import { normaliseBaseUrl, slugify } from './base-url';
 import { CATALOG, catalogEntry, findCatalogEntry } from './catalog';
 import type { CatalogRecord } from './catalog';
 import { discover } from './discovery';
 import { probeModels } from './model-probe';
 import type { ProbeResult } from './model-probe';
-import { toProvider } from './provider-dto';
+import { isLoopbackUrl, readNetworkRoute } from './network-status';
+import type { NetworkRoute } from './network-status';
+import { statusOf, toProvider, UNREACHABLE_PREFIX } from './provider-dto';
+import { noKey, offlineDetail, unreachable } from './probe-results';
 import type { ProviderRepository, ProviderRow } from './provider-repository';
 
 /** What the provider service needs. */
@@ -37,7 +42,17 @@ export interface ProviderServiceDeps {
   probeTimeoutMs?: number;
   /** The core's environment, for `key_from_env`, `AGENTDESK_KEY_<ID>` and discovery (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Reads whether a route to the internet exists (default {@link readNetworkRoute}; never sends anything). */
+  networkRoute?: () => NetworkRoute;
 }
+
+/** Probe failures that mean "could not reach it" rather than "it answered wrong": reported as `unreachable`. */
+const UNREACHABLE_KINDS: ReadonlySet<ProbeOutcome['kind']> = new Set([
+  'dns',
+  'refused',
+  'timeout',
+  'network',
+]);
 
 /**
  * The providers domain (issue 3). Keys go in through {@link add}/{@link edit} and never come out:
@@ -46,9 +61,13 @@ export interface ProviderServiceDeps {
  */
 export class ProviderService {
   private readonly env: NodeJS.ProcessEnv;
+  private readonly route: () => NetworkRoute;
+  /** The last route read by {@link network}; `null` before the first. */
+  private lastOnline: boolean | null = null;
 
   constructor(private readonly deps: ProviderServiceDeps) {
     this.env = deps.env ?? process.env;
+    this.route = deps.networkRoute ?? (() => readNetworkRoute());
   }
 
   /** The catalog of addable types. */
@@ -224,8 +243,43 @@ export class ProviderService {
       models: this.deps.repo.models(id).map((m) => ({
         id: m.model_id,
         label: m.label,
-        litellm_model: entry.litellm_prefix + m.model_id,
+        litellm_model: litellmModelOf(entry.litellm_prefix, m.model_id),
       })),
+    };
+  }
+
+  /**
+   * Whether a route to the internet exists, from the routing table (nothing is sent). Going offline
+   * marks every provider that is not on this machine `unreachable` once, without probing it (no storm
+   * of failing calls); coming back online tests those providers again, once each, in the background.
+   * Never throws.
+   */
+  async network(): Promise<NetworkStatus> {
+    const route = this.route();
+    const wasOnline = this.lastOnline;
+    this.lastOnline = route.online;
+    const remote = this.deps.repo.list().filter((r) => !isLoopbackUrl(r.base_url));
+    if (!route.online) {
+      const fresh = remote.filter((r) => statusOf(r) !== 'unreachable');
+      for (const r of fresh) this.deps.repo.setStatus(r.id, 'error', offlineDetail(), Date.now());
+      if (fresh.length) {
+        this.deps.log.info({ providers: fresh.map((r) => r.id) }, 'offline: providers marked unreachable');
+        await this.changed();
+      }
+    } else if (wasOnline === false) {
+      const again = remote.filter((r) => statusOf(r) === 'unreachable');
+      void (async () => {
+        for (const r of again) await this.probeAndRecord(r).catch(() => undefined);
+      })();
+    }
+    return {
+      online: route.online,
+      detail: route.detail,
+      unreachable: this.deps.repo
+        .list()
+        .filter((r) => statusOf(r) === 'unreachable')
+        .map((r) => r.id),
+      checked_at: Date.now(),
     };
   }
 
@@ -244,7 +298,9 @@ export class ProviderService {
     const lookup = entry.key === 'none' ? null : await this.deps.keys.lookup(row.id, row.key_ref !== null);
     const key = lookup?.source ? lookup.value : null;
     let result: ProbeResult;
-    if (!key && lookup?.source === null && lookup.error)
+    if (!isLoopbackUrl(row.base_url) && !this.route().online)
+      result = unreachable(row.base_url + entry.models_path, offlineDetail());
+    else if (!key && lookup?.source === null && lookup.error)
       result = noKey(row.base_url + entry.models_path, lookup.error.message);
     else if (!key && entry.key === 'required')
       result = noKey(
@@ -259,7 +315,9 @@ export class ProviderService {
         timeoutMs: this.deps.probeTimeoutMs,
       });
     const now = Date.now();
-    this.deps.repo.setStatus(row.id, result.outcome.ok ? 'ok' : 'error', result.outcome.message, now);
+    const cannotReach = UNREACHABLE_KINDS.has(result.outcome.kind);
+    const detail = cannotReach ? UNREACHABLE_PREFIX + result.outcome.message : result.outcome.message;
+    this.deps.repo.setStatus(row.id, result.outcome.ok ? 'ok' : 'error', detail, now);
     if (result.outcome.ok)
       this.deps.repo.replaceModels(
         row.id,
@@ -355,17 +413,4 @@ export class ProviderService {
       this.deps.log.error({ err }, 'providers.changed could not be built');
     }
   }
-}
-
-function noKey(url: string, message: string): ProbeResult {
-  const outcome: ProbeOutcome = {
-    ok: false,
-    kind: 'no_key',
-    message,
-    url,
-    http_status: null,
-    latency_ms: 0,
-    model_count: null,
-  };
-  return { outcome, models: [] };
 }

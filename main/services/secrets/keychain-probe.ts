@@ -1,5 +1,5 @@
 // Probes the OS keychain (Secret Service on Linux) without writing to it.
-import { AsyncEntry } from '@napi-rs/keyring';
+import { AsyncEntry, findCredentialsAsync } from '@napi-rs/keyring';
 import type { ComponentHealth } from '../../../contract/models';
 
 /** Service name under which Agent Desk keeps its entries (ARCHITECTURE §5 SecretStore). */
@@ -16,8 +16,10 @@ export function keychainLabel(platform: NodeJS.Platform = process.platform): str
 }
 
 /**
- * Probes the keychain by reading a probe entry that never exists (a read does not unlock or prompt).
- * Never throws.
+ * Probes the keychain by reading a probe entry that never exists (a read does not unlock or prompt),
+ * then by searching Agent Desk's entries: a locked collection answers the first with "not found" like
+ * an open one, but refuses the search with `org.freedesktop.Secret.Error.IsLocked` when it holds our
+ * keys (measured with gnome-keyring 42, issue 9). Never throws.
  * @param timeoutMs deadline in ms; a keychain that does not answer in time is reported as `error`.
  */
 export async function probeKeychain(timeoutMs = 2000): Promise<ComponentHealth> {
@@ -26,6 +28,7 @@ export async function probeKeychain(timeoutMs = 2000): Promise<ComponentHealth> 
   try {
     const entry = new AsyncEntry(KEYCHAIN_SERVICE, 'health-probe', KEYCHAIN_ENTRY_OPTIONS);
     await entry.getPassword(signal);
+    if (process.platform === 'linux') await findCredentialsAsync(KEYCHAIN_SERVICE, null, signal);
     return { name: 'keychain', state: 'ok', detail: `${label} is available`, fix: '' };
   } catch (err) {
     if (signal.aborted) {

@@ -2,7 +2,7 @@
 import { Settings } from '../../../contract/models';
 
 /** Version of the settings shape. Bump it and add a step to `settings-store.ts` MIGRATIONS when it changes. */
-export const SETTINGS_VERSION = 1;
+export const SETTINGS_VERSION = 2;
 
 /** Defaults for a fresh data dir. `close_to_tray: null` means the platform default (decided by the shell). */
 export const DEFAULT_SETTINGS: Settings = {
@@ -16,6 +16,7 @@ export const DEFAULT_SETTINGS: Settings = {
   build_images_on_demand: true,
   litellm_command: null,
   trace_retention_days: 30,
+  onboarding_done: false,
 };
 
 export { Settings as SettingsSchema };

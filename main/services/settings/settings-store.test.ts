@@ -48,6 +48,26 @@ describe('SettingsStore', () => {
     expect(store.get()).toMatchObject({ theme: 'system', start_hidden: true });
   });
 
+  it('migrates version 1 to 2: a data dir that was already set up does not show onboarding again', () => {
+    const file = dbFile();
+    const db = openDatabase(file);
+    db.prepare('INSERT INTO settings (id, version, json, updated_at) VALUES (1, 1, ?, 0)').run(
+      JSON.stringify({ version: 1, theme: 'dark' }),
+    );
+    const store = new SettingsStore(db);
+    expect(store.load()).toEqual([]);
+    expect(store.get()).toMatchObject({ version: SETTINGS_VERSION, theme: 'dark', onboarding_done: true });
+    db.close();
+    const row = openDatabase(file).prepare('SELECT version, json FROM settings').get() as { version: number };
+    expect(row.version).toBe(SETTINGS_VERSION);
+  });
+
+  it('shows onboarding on a fresh data dir', () => {
+    const store = new SettingsStore(openDatabase(dbFile()));
+    store.load();
+    expect(store.get().onboarding_done).toBe(false);
+  });
+
   it('treats unparseable JSON as defaults', () => {
     expect(migrateSettings('nonsense').settings).toEqual(DEFAULT_SETTINGS);
     expect(migrateSettings(null).settings).toEqual(DEFAULT_SETTINGS);

@@ -7,7 +7,10 @@ import { DEFAULT_SETTINGS, SETTINGS_VERSION, SettingsSchema } from './schema';
 type Raw = Record<string, unknown>;
 
 /** Steps from version N to N+1, keyed by N. Each takes the raw object and returns the next shape. */
-const MIGRATIONS: Record<number, (raw: Raw) => Raw> = {};
+const MIGRATIONS: Record<number, (raw: Raw) => Raw> = {
+  // 1 → 2: `onboarding_done` added. A data dir from version 1 was already set up: do not show onboarding.
+  1: (raw) => ({ ...raw, onboarding_done: true }),
+};
 
 /**
  * Brings a stored settings object of any known version to {@link SETTINGS_VERSION}.

@@ -61,7 +61,7 @@ export const SAMPLE_INFO: CoreInfo = {
 };
 
 export const SAMPLE_SETTINGS: Settings = {
-  version: 1,
+  version: 2,
   theme: 'system',
   close_to_tray: null,
   start_at_login: false,
@@ -71,6 +71,7 @@ export const SAMPLE_SETTINGS: Settings = {
   container_runtime: 'docker',
   litellm_command: null,
   trace_retention_days: 30,
+  onboarding_done: true,
 };
 
 /** A LiteLLM that is ready with two models, behind a listening gateway (`llm.status`). */

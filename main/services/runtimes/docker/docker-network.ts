@@ -50,23 +50,87 @@ function fail(message: string, status: number | null = null): RuntimeOperationEr
   return new RuntimeOperationError('docker', 'prepareNetwork', message, status);
 }
 
-async function create(docker: Dockerode, name: string, subnet?: string): Promise<void> {
+/**
+ * Bridge driver option that stops container-to-container traffic on the network (Docker docs, "Bridge
+ * network driver", options): each agent reaches the host (the gateway) but not another agent's runtime.
+ */
+export const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
+
+/** True when containers on the network cannot talk to each other. */
+export function iccDisabled(info: Dockerode.NetworkInspectInfo): boolean {
+  return info.Options?.[ICC_OPTION] === 'false';
+}
+
+type IpamConfig = { Subnet?: string; Gateway?: string; IPRange?: string };
+
+async function create(docker: Dockerode, name: string, subnet?: string | IpamConfig[]): Promise<void> {
+  const config = typeof subnet === 'string' ? [{ Subnet: subnet }] : subnet;
   await docker.createNetwork({
     Name: name,
     Driver: 'bridge',
     CheckDuplicate: true,
     Labels: { [LABELS.managed]: '1' },
-    ...(subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } } : {}),
+    Options: { [ICC_OPTION]: 'false' },
+    ...(config?.length ? { IPAM: { Driver: 'default', Config: config } } : {}),
   });
 }
 
 /**
- * Makes sure the bridge network `name` exists and returns its IPv4 gateway address (the host's
- * address on that bridge, where a container reaches host services; PLATFORM-NOTES "Docker").
- * An existing network of that name is reused. A new one is created with Docker's own subnet; only
+ * Replaces a network of ours that allows container-to-container traffic (made before that option was
+ * set) by one that does not, keeping its subnet and gateway, so the gateway's bind address and every
+ * agent's `OPENAI_BASE_URL` stay valid. Its containers, running or stopped, are disconnected and
+ * connected again to the new network (a running agent keeps running; in-flight connections to other
+ * containers on the bridge break, which is the point). When the old network cannot be removed (another
+ * process attached a container meanwhile), the containers are connected back and it is kept for now.
+ * @returns true when migrated (or gone meanwhile: the caller looks again), false when kept as it is.
+ * @throws RuntimeOperationError when the new network cannot be created (naming the containers left out).
+ */
+async function migrateToIsolated(
+  docker: Dockerode,
+  name: string,
+  info: Dockerode.NetworkInspectInfo,
+): Promise<boolean> {
+  const members = await docker.listContainers({ all: true, filters: { network: [info.Id] } });
+  const old = docker.getNetwork(info.Id);
+  try {
+    for (const m of members) await old.disconnect({ Container: m.Id, Force: true });
+    await old.remove();
+  } catch (err) {
+    if (dockerStatus(err) === 404) return true; // another core migrated it meanwhile: look again
+    for (const m of members) await old.connect({ Container: m.Id }).catch(() => undefined);
+    if (dockerStatus(err) === 403 || dockerStatus(err) === 409) return false;
+    throw err;
+  }
+  const config = (info.IPAM?.Config ?? [])
+    .map((c) => c as IpamConfig)
+    .filter((c) => c.Subnet)
+    .map((c) => ({
+      Subnet: c.Subnet,
+      ...(c.Gateway ? { Gateway: c.Gateway } : {}),
+      ...(c.IPRange ? { IPRange: c.IPRange } : {}),
+    }));
+  try {
+    await create(docker, name, config);
+  } catch (err) {
+    const names = members.map((m) => m.Names[0]?.replace(/^\//, '') ?? m.Id).join(', ') || 'none';
+    throw fail(
+      `network "${name}" was removed to turn off container-to-container traffic but could not be created again with subnet ${config.map((c) => c.Subnet).join(', ')} (${dockerMessage(err)}); containers left without it: ${names}. Free the subnet and restart Agent Desk.`,
+    );
+  }
+  const fresh = docker.getNetwork(name);
+  for (const m of members) await fresh.connect({ Container: m.Id });
+  return true;
+}
+
+/**
+ * Makes sure the bridge network `name` exists with container-to-container traffic off
+ * ({@link ICC_OPTION}) and returns its IPv4 gateway address (the host's address on that bridge, where a
+ * container reaches host services; PLATFORM-NOTES "Docker"). An existing network of that name is
+ * reused; one of ours made without the option is migrated in place (same subnet and gateway). A new one is created with Docker's own subnet; only
  * when that fails for lack of an address pool, or comes back without a gateway, it is (re)created
  * with a fixed /24 from {@link FALLBACK_SUBNETS}.
- * @throws RuntimeOperationError when the existing network is not a bridge, or no subnet works;
+ * @throws RuntimeOperationError when the existing network is not a bridge, is not ours and allows
+ *   container-to-container traffic, or no subnet works;
  *   socket errors are rethrown as they are (the caller maps them).
  */
 export async function ensureBridgeNetwork(docker: Dockerode, name: string, attempt = 0): Promise<string> {
@@ -82,6 +146,13 @@ export async function ensureBridgeNetwork(docker: Dockerode, name: string, attem
       throw fail(
         `network "${name}" has no IPv4 gateway: remove it (\`docker network rm ${name}\`) and retry`,
       );
+    if (!iccDisabled(existing)) {
+      if (existing.Labels?.[LABELS.managed] !== '1')
+        throw fail(
+          `network "${name}" was not made by Agent Desk and lets containers reach each other: remove it (\`docker network rm ${name}\`) so Agent Desk creates one with ${ICC_OPTION}=false`,
+        );
+      if (await migrateToIsolated(docker, name, existing)) return ensureBridgeNetwork(docker, name, attempt);
+    }
     return gw;
   }
   let firstError: unknown = null;

@@ -52,6 +52,8 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly log: RuntimeLog | undefined;
   private conn: DockerConnection | null = null;
   private gateway: string | null = null;
+  /** The network preparation in progress, shared by concurrent callers. */
+  private preparing: Promise<string> | null = null;
   private readonly eventStream: DockerEventStream;
   private readonly followers = new Set<AbortController>();
 
@@ -130,7 +132,11 @@ export class DockerRuntime implements ContainerRuntime {
 
   /** Ensures the bridge network (see ensureBridgeNetwork); `gatewayBind` = its IPv4 gateway address. */
   async prepareNetwork(): Promise<{ gatewayBind: string | null }> {
-    this.gateway = await this.call('prepareNetwork', (d) => ensureBridgeNetwork(d, this.networkName));
+    // One at a time: concurrent deploys would otherwise race to create (or migrate) the same network.
+    this.preparing ??= this.call('prepareNetwork', (d) => ensureBridgeNetwork(d, this.networkName)).finally(
+      () => (this.preparing = null),
+    );
+    this.gateway = await this.preparing;
     return { gatewayBind: this.gateway };
   }
 

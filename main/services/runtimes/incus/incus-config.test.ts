@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { ContainerSpec } from '../container-runtime';
 import {
+  isolatedNicsOf,
   forwardsOf,
   incusImageAlias,
   instanceBody,
@@ -122,5 +123,25 @@ describe('incus config', () => {
     );
     expect(() => incusImageAlias('has space')).toThrow(/not valid/);
     expect(() => validateSpec(spec)).not.toThrow();
+  });
+
+  it("port-isolates the profile's bridged NICs and leaves other devices to the profile", () => {
+    expect(
+      isolatedNicsOf({
+        eth0: { type: 'nic', nictype: 'bridged', parent: 'incusbr0', name: 'eth0' },
+        eth1: { type: 'nic', network: 'agentnet', name: 'eth1' },
+        mac: { type: 'nic', nictype: 'macvlan', parent: 'enp1s0' },
+        root: { type: 'disk', path: '/', pool: 'default' },
+      }),
+    ).toEqual({
+      eth0: {
+        type: 'nic',
+        nictype: 'bridged',
+        parent: 'incusbr0',
+        name: 'eth0',
+        'security.port_isolation': 'true',
+      },
+      eth1: { type: 'nic', network: 'agentnet', name: 'eth1', 'security.port_isolation': 'true' },
+    });
   });
 });

@@ -94,7 +94,11 @@ export function validateSpec(spec: ContainerSpec): void {
  * `agentdesk-gateway` proxy (`bind=instance`) and one `agentdesk-port-<containerPort>` proxy per
  * forward (`bind=host`, listening on 127.0.0.1 only).
  */
-export function instanceBody(spec: ContainerSpec, ports: PortForward[]): Record<string, unknown> {
+export function instanceBody(
+  spec: ContainerSpec,
+  ports: PortForward[],
+  isolatedNics: Record<string, Record<string, string>> = {},
+): Record<string, unknown> {
   const config: Record<string, string> = {
     'limits.memory': `${Math.round(spec.memoryMiB)}MiB`,
     'limits.cpu': String(Math.ceil(spec.cpus)),
@@ -104,7 +108,7 @@ export function instanceBody(spec: ContainerSpec, ports: PortForward[]): Record<
   if (spec.command.length > 0) config[`environment.${COMMAND_ENV}`] = shellQuote(spec.command);
   for (const [k, v] of Object.entries(spec.labels)) config[`user.${k}`] = v;
   config[`user.${LABELS.managed}`] = '1';
-  const devices: Record<string, Record<string, string>> = {};
+  const devices: Record<string, Record<string, string>> = { ...isolatedNics };
   spec.mounts.forEach((m, i) => {
     devices[`mount-${i}`] = {
       type: 'disk',
@@ -135,6 +139,25 @@ export function instanceBody(spec: ContainerSpec, ports: PortForward[]): Record<
     config,
     devices,
   };
+}
+
+/**
+ * The bridged NICs of a profile, each overridden with `security.port_isolation=true` (Incus docs,
+ * "Type: nic", bridged: "Prevent the NIC from communicating with other NICs in the network that
+ * have port isolation enabled"), so two agents on the same bridge cannot reach each other (IPv4 or
+ * IPv6 link-local) while each keeps its route out. Other device types are left to the profile.
+ * @param profileDevices `devices` of the profile the instance uses (`GET /1.0/profiles/default`).
+ * @returns instance-level devices with the same names, which take precedence over the profile's.
+ */
+export function isolatedNicsOf(
+  profileDevices: Record<string, Record<string, string>>,
+): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [name, d] of Object.entries(profileDevices)) {
+    const bridged = d.type === 'nic' && (d.nictype === 'bridged' || (d.network !== undefined && !d.nictype));
+    if (bridged) out[name] = { ...d, 'security.port_isolation': 'true' };
+  }
+  return out;
 }
 
 /** Joins arguments into one `sh -c` string; arguments with other than `[A-Za-z0-9_./:=@%+,-]` are single-quoted. */

@@ -18,6 +18,7 @@ import {
   INCUS_GATEWAY_PORT,
   hasLabels,
   instanceBody,
+  isolatedNicsOf,
   labelsOf,
   toContainerInfo,
   validateName,
@@ -153,7 +154,13 @@ export class IncusRuntime implements ContainerRuntime {
     const ports: PortForward[] = [];
     for (const p of spec.ports)
       ports.push({ containerPort: p.containerPort, hostPort: p.hostPort || (await freePort()) });
-    await this.client.run('POST', '/1.0/instances', instanceBody(spec, ports), 'create', CREATE_DEADLINE_MS);
+    // Agents on the profile's bridge must not reach each other: its NICs get port isolation.
+    const profile = await this.client.get<{ devices?: Record<string, Record<string, string>> }>(
+      '/1.0/profiles/default',
+      'create',
+    );
+    const body = instanceBody(spec, ports, isolatedNicsOf(profile.devices ?? {}));
+    await this.client.run('POST', '/1.0/instances', body, 'create', CREATE_DEADLINE_MS);
     const info = await this.inspect(spec.name);
     if (!info)
       throw new RuntimeOperationError(

@@ -35,7 +35,10 @@ export function AddProviderForm({
   const keyId = useId();
   const titleId = useId();
   const needsUrl = entry.type === 'openai-compatible';
-  const takesKey = entry.key !== 'none';
+  // Local servers run keyless by default: their optional key is asked only when the user says it is set.
+  const localOptional = entry.kind === 'local' && entry.key === 'optional';
+  const [wantsKey, setWantsKey] = useState(Boolean(editing && editing.key.state !== 'not_needed'));
+  const takesKey = entry.key !== 'none' && (!localOptional || wantsKey);
 
   useEffect(() => {
     form.current?.querySelector<HTMLInputElement>('[data-testid="provider-name"]')?.focus();
@@ -44,7 +47,7 @@ export function AddProviderForm({
   async function submit(e: FormEvent): Promise<void> {
     e.preventDefault();
     if (busy) return;
-    const typed = key.trim();
+    const typed = takesKey ? key.trim() : '';
     // The key leaves component state as soon as it is handed to the call.
     setKey('');
     setBusy(true);
@@ -151,8 +154,21 @@ export function AddProviderForm({
           ) : null}
         </div>
       ) : (
-        <p className="muted small">This server needs no key.</p>
+        <p className="muted small" data-testid="provider-no-key">
+          This server needs no key.
+        </p>
       )}
+      {localOptional ? (
+        <label className="provider-form__check">
+          <input
+            type="checkbox"
+            checked={wantsKey}
+            onChange={(e) => setWantsKey(e.target.checked)}
+            data-testid="provider-wants-key"
+          />{' '}
+          This server was started with an API key
+        </label>
+      ) : null}
       {generalError ? <ErrorLine error={generalError} testId="add-provider-error" /> : null}
       <div className="provider-form__actions">
         <button

@@ -3,6 +3,7 @@ import { useMemo } from 'react';
 import type { ReactElement } from 'react';
 import { RefreshIcon } from '../../components/Icons';
 import { PageHeader } from '../../components/PageHeader';
+import { getClient } from '../../stores/client';
 import { selectComponents, selectSummary, systemStore, useSystem } from '../../stores/system';
 import { ComponentRow } from './ComponentRow';
 import { CoreInfoCard } from './CoreInfoCard';
@@ -49,6 +50,14 @@ export function SystemPage(): ReactElement {
                 <RefreshIcon />
               </span>
               {refreshing ? 'Checking…' : 'Check again'}
+            </button>
+            <button
+              type="button"
+              className="button"
+              onClick={() => void getClient().settings.update({ onboarding_done: false })}
+              data-testid="run-setup"
+            >
+              Run setup again
             </button>
           </>
         }

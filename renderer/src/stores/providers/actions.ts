@@ -27,6 +27,11 @@ export interface ProvidersActions {
   applyProviders(providers: Provider[]): void;
   /** Subscribes to `providers.changed`; returns the unsubscribe function. */
   follow(): () => void;
+  /**
+   * Reads `providers.network` (the core reads its routing table; nothing is sent). A failed call keeps
+   * the last answer: the connection banner covers a core that does not answer.
+   */
+  checkNetwork(): Promise<void>;
 }
 
 type Store = ProvidersState & ProvidersActions;
@@ -132,6 +137,13 @@ export function createProvidersActions(set: Set, get: Get, getClient: ClientGett
         const m = await getClient().providers.models(refresh ? { id, refresh: true } : { id });
         set({ models: { ...get().models, [id]: m } });
       });
+    },
+    async checkNetwork() {
+      try {
+        set({ network: await getClient().providers.network({}) });
+      } catch {
+        // The core did not answer: keep the last state (ConnectionBanner says the core is lost).
+      }
     },
     applyProviders(providers) {
       const ids = new Set(providers.map((p) => p.id));

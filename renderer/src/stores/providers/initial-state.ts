@@ -1,5 +1,11 @@
 // State of the Providers page: catalog, discovery, added providers, cached model lists and per-row errors.
-import type { CatalogEntry, Discovery, Provider, ProviderModels } from '../../../../contract/models';
+import type {
+  CatalogEntry,
+  Discovery,
+  NetworkStatus,
+  Provider,
+  ProviderModels,
+} from '../../../../contract/models';
 import type { ShownError } from '../errors';
 
 /** A provider action under way on one row. */
@@ -21,6 +27,8 @@ export interface ProvidersState {
   rowErrors: Record<string, ShownError>;
   /** Per-provider action under way, by id. */
   busy: Record<string, RowBusy>;
+  /** Whether the core's machine has a route to the internet (`providers.network`); `null` until read. */
+  network: NetworkStatus | null;
 }
 
 export const initialProvidersState: ProvidersState = {
@@ -34,4 +42,5 @@ export const initialProvidersState: ProvidersState = {
   discoverError: null,
   rowErrors: {},
   busy: {},
+  network: null,
 };

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogEntry, Discovery, Provider } from '../../../../contract/models';
 import { createFakeCore, FakeCoreError } from '../../test/fake-client';
-import { createProvidersStore, filterModels, keyLine, statusBadge } from './index';
+import { createProvidersStore, filterModels, keyLine, offlineLine, statusBadge } from './index';
 
 const KEY = 'sk-unit-secret-ABCDwxyz';
 
@@ -118,5 +118,35 @@ describe('providers store', () => {
       { id: 'llama', label: 'Llama Big', litellm_model: 'openai/llama' },
     ];
     expect(filterModels(models, 'BIG').map((m) => m.id)).toEqual(['llama']);
+  });
+});
+
+describe('network state', () => {
+  const OFFLINE = { online: false, detail: 'no default route', unreachable: ['openai'], checked_at: 1 };
+
+  it('reads providers.network and keeps the last answer when the core does not answer', async () => {
+    const { core, store } = setup();
+    core.handle('providers.network', () => OFFLINE);
+    await store.getState().checkNetwork();
+    expect(store.getState().network).toEqual(OFFLINE);
+    core.handle('providers.network', () => {
+      throw new FakeCoreError({ code: 'INTERNAL', message: 'core gone' });
+    });
+    await store.getState().checkNetwork();
+    expect(store.getState().network).toEqual(OFFLINE);
+  });
+
+  it('says offline with the count of unreachable providers, and nothing when online or unknown', () => {
+    expect(offlineLine(OFFLINE)).toBe('Offline — local models only · 1 provider unreachable');
+    expect(offlineLine({ ...OFFLINE, unreachable: ['a', 'b'] })).toBe(
+      'Offline — local models only · 2 providers unreachable',
+    );
+    expect(offlineLine({ ...OFFLINE, unreachable: [] })).toBe('Offline — local models only');
+    expect(offlineLine({ ...OFFLINE, online: true })).toBeNull();
+    expect(offlineLine(null)).toBeNull();
+  });
+
+  it('badges an unreachable provider as such, not as an error', () => {
+    expect(statusBadge(provider({ status: 'unreachable' }))).toEqual({ tone: 'warn', label: 'Unreachable' });
   });
 });

@@ -1,5 +1,5 @@
 // Derived views of the Providers state.
-import type { CatalogEntry, Provider, ProviderModel } from '../../../../contract/models';
+import type { CatalogEntry, NetworkStatus, Provider, ProviderModel } from '../../../../contract/models';
 import type { BadgeTone } from '../../components/Badge';
 import type { ProvidersState } from './initial-state';
 
@@ -21,6 +21,7 @@ export function selectCatalogGroup(
 export function statusBadge(p: Pick<Provider, 'status'>): { tone: BadgeTone; label: string } {
   if (p.status === 'ok') return { tone: 'ok', label: 'Connected' };
   if (p.status === 'error') return { tone: 'danger', label: 'Error' };
+  if (p.status === 'unreachable') return { tone: 'warn', label: 'Unreachable' };
   return { tone: 'neutral', label: 'Not checked' };
 }
 
@@ -47,4 +48,14 @@ export function filterModels(models: readonly ProviderModel[], query: string): P
   const q = query.trim().toLowerCase();
   if (!q) return [...models];
   return models.filter((m) => m.id.toLowerCase().includes(q) || (m.label ?? '').toLowerCase().includes(q));
+}
+
+/**
+ * The offline indicator's text, or `null` when online (or not known yet): "Offline — local models
+ * only", plus how many providers cannot be reached.
+ */
+export function offlineLine(network: NetworkStatus | null): string | null {
+  if (!network || network.online) return null;
+  const n = network.unreachable.length;
+  return `Offline — local models only${n ? ` · ${n} provider${n === 1 ? '' : 's'} unreachable` : ''}`;
 }

@@ -1,0 +1,77 @@
+// The Electron entry with Electron mocked: `<app> serve|status|…` runs the CLI (headless parity in a packaged
+// install, where the RunAsNode fuse is off); anything else opens the desktop; packaged resources are found.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { app } from 'electron';
+import type * as CliModule from './cli/index';
+
+const runCli = vi.fn((_argv: string[]) => Promise.resolve());
+const runDesktop = vi.fn((_opts: unknown) => Promise.resolve());
+vi.mock('./cli/index', async (importOriginal) => ({
+  ...(await importOriginal<typeof CliModule>()),
+  runCli: (argv: string[]) => runCli(argv),
+}));
+vi.mock('./electron/lifecycle', () => ({ runDesktop: (opts: unknown) => runDesktop(opts) }));
+
+const saved = {
+  argv: process.argv,
+  env: { ...process.env },
+  resourcesPath: (process as { resourcesPath?: string }).resourcesPath,
+};
+
+async function launch(argv: string[], packaged: boolean): Promise<void> {
+  (app as unknown as { isPackaged: boolean }).isPackaged = packaged;
+  // Electron sets process.resourcesPath; the packaged layout puts resources beside app.asar.
+  if (packaged) (process as { resourcesPath?: string }).resourcesPath = '/opt/Agent Desk/resources';
+  process.argv = argv;
+  vi.resetModules();
+  await import('./index');
+  await Promise.resolve();
+}
+
+beforeEach(() => {
+  runCli.mockClear();
+  runDesktop.mockClear();
+  delete process.env.AGENTDESK_RESOURCES_DIR;
+  delete process.env.AGENTDESK_RUNTIME_DIR;
+  delete process.env.AGENTDESK_IMAGE_RECIPE_DIR;
+});
+
+afterEach(() => {
+  process.argv = saved.argv;
+  process.env = { ...saved.env };
+  (process as { resourcesPath?: string }).resourcesPath = saved.resourcesPath;
+  process.exitCode = undefined;
+});
+
+describe('main/index.ts', () => {
+  it('runs the CLI for `<installed app> serve --port 0` (argv[1] is the first argument when packaged)', async () => {
+    await launch(['/opt/Agent Desk/agentdesk', 'serve', '--port', '0'], true);
+    expect(runCli).toHaveBeenCalledWith(['node', 'agentdesk', 'serve', '--port', '0']);
+    expect(runDesktop).not.toHaveBeenCalled();
+    // The core finds the plain files shipped beside app.asar.
+    expect(process.env.AGENTDESK_RESOURCES_DIR).toBe('/opt/Agent Desk/resources');
+    expect(process.env.AGENTDESK_RUNTIME_DIR).toBe('/opt/Agent Desk/resources/agent-runtime');
+    expect(process.env.AGENTDESK_IMAGE_RECIPE_DIR).toBe('/opt/Agent Desk/resources/images');
+  });
+
+  it('exits with the CLI’s exit code after a one-shot command such as `status --json`', async () => {
+    runCli.mockImplementationOnce(() => {
+      process.exitCode = 3;
+      return Promise.resolve();
+    });
+    await launch(['/opt/Agent Desk/agentdesk', 'status', '--json'], true);
+    await vi.waitFor(() => expect((app as unknown as { exitCode: number | null }).exitCode).toBe(3));
+    expect(runCli).toHaveBeenCalledWith(['node', 'agentdesk', 'status', '--json']);
+  });
+
+  it('opens the desktop app for no arguments or unknown ones, in development (`electron .`) too', async () => {
+    await launch(['/opt/Agent Desk/agentdesk', '--hidden'], true);
+    expect(runDesktop).toHaveBeenCalledTimes(1);
+    expect(runCli).not.toHaveBeenCalled();
+    delete process.env.AGENTDESK_RESOURCES_DIR;
+    await launch(['/usr/bin/electron', '.'], false);
+    expect(runDesktop).toHaveBeenCalledTimes(2);
+    // Not packaged: resources come from the checkout, no override is set.
+    expect(process.env.AGENTDESK_RESOURCES_DIR).toBeUndefined();
+  });
+});

@@ -1,0 +1,93 @@
+// OpenClaw's deploy-time configuration: the shape openclaw 2026.9.6 accepts, the key only in its own 0600 file.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadFrameworks } from '../frameworks';
+import { openClawConfig, writeOpenClawConfig } from './openclaw-config';
+
+const KEY = `sk-agentdesk-${'a1B2c3'.repeat(7)}x`;
+const dirs: string[] = [];
+const tmpHome = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-openclaw-cfg-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+describe('OpenClaw configuration', () => {
+  it('names the gateway, the agent scope and the default model, with the key as a file SecretRef', () => {
+    const c = openClawConfig({
+      baseUrl: 'http://172.30.0.1:4100/v1',
+      model: 'scripted/gpt-test-mini',
+      fallbacks: ['scripted/gpt-test-large'],
+    }) as {
+      gateway: Record<string, unknown>;
+      models: { mode: string; providers: { agentdesk: Record<string, unknown> } };
+      agents: { defaults: { model: Record<string, unknown> } };
+    };
+    expect(c.gateway).toMatchObject({
+      mode: 'local',
+      bind: 'loopback',
+      http: { endpoints: { chatCompletions: { enabled: true } } },
+    });
+    expect(c.models.mode).toBe('replace');
+    const p = c.models.providers.agentdesk;
+    expect(p).toMatchObject({
+      baseUrl: 'http://172.30.0.1:4100/v1',
+      api: 'openai-completions',
+      apiKey: { source: 'file', provider: 'agentdesk', id: 'value' },
+    });
+    expect((p.models as { id: string }[]).map((m) => m.id)).toEqual([
+      'scripted/gpt-test-mini',
+      'scripted/gpt-test-large',
+    ]);
+    expect(c.agents.defaults.model).toEqual({
+      primary: 'agentdesk/scripted/gpt-test-mini',
+      fallbacks: ['agentdesk/scripted/gpt-test-large'],
+    });
+  });
+
+  it('writes the key alone in a 0600 file and a config without it; a new key replaces the old one', () => {
+    const home = tmpHome();
+    const input = { home, baseUrl: 'http://10.0.0.1:1/v1', model: 'a/b', fallbacks: [] };
+    writeOpenClawConfig({ ...input, virtualKey: KEY });
+    const keyFile = path.join(home, '.openclaw', 'agentdesk-virtual-key');
+    const config = path.join(home, '.openclaw', 'openclaw.json');
+    expect(fs.readFileSync(keyFile, 'utf8')).toBe(KEY);
+    expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(config).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(home, '.openclaw')).mode & 0o777).toBe(0o700);
+    expect(fs.readFileSync(config, 'utf8')).not.toMatch(/sk-agentdesk-[0-9A-Za-z]/);
+    const next = KEY.replace('a1B2', 'Z9y8');
+    writeOpenClawConfig({ ...input, virtualKey: next });
+    expect(fs.readFileSync(keyFile, 'utf8')).toBe(next);
+    expect(fs.statSync(keyFile).nlink).toBe(1);
+  });
+
+  it('refuses anything but a virtual key', () => {
+    const home = tmpHome();
+    expect(() =>
+      writeOpenClawConfig({
+        home,
+        baseUrl: 'http://x/v1',
+        model: 'a/b',
+        fallbacks: [],
+        virtualKey: 'sk-proj-REALKEY',
+      }),
+    ).toThrow(/only an Agent Desk virtual key/);
+    expect(fs.existsSync(path.join(home, '.openclaw'))).toBe(false);
+  });
+
+  it('ships a manifest with its own emoji, Docker only, configured by file', () => {
+    const { frameworks, errors } = loadFrameworks(path.join(process.cwd(), 'resources', 'frameworks'));
+    expect(errors).toEqual([]);
+    expect(frameworks.get('openclaw')).toMatchObject({
+      emoji: '🦞',
+      image: 'agentdesk/openclaw:2026.9.6',
+      runtimes: ['docker'],
+      config: 'openclaw',
+      mounts_runtime: false,
+    });
+  });
+});

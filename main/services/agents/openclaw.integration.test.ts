@@ -1,0 +1,227 @@
+// An OpenClaw agent in real Docker through the core (real LiteLLM, scripted upstream): image built on demand, chat, tool and error events in the trace, no provider key in the container.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Agent } from '../../../contract/agents';
+import type { EventPayload } from '../../../contract/events';
+import { runtimeReachable, until } from '../../../test/agents';
+import { ensureBaseImage, imageCacheDir } from '../../../test/base-image';
+import { TOOL_ARGUMENTS, withModelApis } from '../../../test/fixtures/scripted-llm';
+import type { RouteHandler } from '../../../test/fixtures/scripted-upstream';
+import { ScriptedUpstream } from '../../../test/fixtures/scripted-upstream';
+import { litellmInstalled, REAL_KEY } from '../../../test/llm-stack';
+import { skipUnlessReal } from '../../../test/real';
+import { startCore } from '../../app/bootstrap';
+import type { Core } from '../../app/bootstrap';
+import { call } from '../../transport/dispatch';
+import { OPENCLAW_IMAGE_REF } from '../images/framework-image';
+
+const skip = skipUnlessReal(runtimeReachable('docker') && litellmInstalled(), 'Docker and LiteLLM');
+const suffix = Math.random().toString(36).slice(2, 8);
+
+/**
+ * OpenClaw appends its own "internal context" user message after the user's text, so the scripted
+ * model (which reads `#directives` from the last message) would never see them: drop that message
+ * before the scripted chat handler answers.
+ */
+function seeThroughOpenClawContext(up: ScriptedUpstream): void {
+  const routes = (up as unknown as { routes: Map<string, { handler: RouteHandler; auth: boolean }> }).routes;
+  const original = routes.get('POST /v1/chat/completions')!;
+  up.on('POST', '/v1/chat/completions', (req, res) => {
+    const body = JSON.parse(req.body) as { messages?: { role: string; content: unknown }[] };
+    const last = body.messages?.at(-1);
+    if (last?.role === 'user' && JSON.stringify(last.content).includes('BEGIN_OPENCLAW_INTERNAL_CONTEXT'))
+      body.messages!.pop();
+    return original.handler({ ...req, body: JSON.stringify(body) }, res);
+  });
+}
+
+describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
+  let home: string;
+  let core: Core;
+  let upstream: ScriptedUpstream;
+  let agent: Agent;
+  const turnEvents: EventPayload<'agents.turn'>[] = [];
+  const imageProgress: EventPayload<'images.progress'>[] = [];
+  const saved = { cache: process.env.AGENTDESK_IMAGE_CACHE, exec: TOOL_ARGUMENTS.exec };
+
+  const settled = (id: string, ms: number) =>
+    until(
+      () => call(core.dispatcher, 'agents', 'get', { id }),
+      (a) => a.phase === 'running' || a.phase === 'failed',
+      ms,
+      'running or failed',
+    );
+  const traceOf = (traceId: string) =>
+    call(core.dispatcher, 'traces', 'list', { agent_id: agent.id, trace_id: traceId }).then((p) => p.events);
+
+  beforeAll(async () => {
+    await ensureBaseImage(['docker']);
+    // The core builds the OpenClaw image on demand into the shared cache (its own cross-process lock).
+    process.env.AGENTDESK_IMAGE_CACHE = imageCacheDir();
+    TOOL_ARGUMENTS.exec = { command: 'echo hi' }; // OpenClaw's shell tool is `exec {command}`
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-openclaw-'));
+    upstream = withModelApis(new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] }));
+    seeThroughOpenClawContext(upstream);
+    await upstream.start();
+    process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
+    core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 });
+    core.bus.on('agents.turn', (e) => turnEvents.push(e));
+    core.bus.on('images.progress', (e) => imageProgress.push(e));
+    await call(core.dispatcher, 'settings', 'update', { container_runtime: 'docker' });
+    await call(core.dispatcher, 'providers', 'add', {
+      type: 'openai-compatible',
+      name: 'Scripted',
+      base_url: upstream.v1,
+    });
+    await until(
+      () => call(core.dispatcher, 'llm', 'status', {}),
+      (s) => s.litellm.state === 'ready',
+      120_000,
+      'LiteLLM',
+    );
+    const created = await call(core.dispatcher, 'agents', 'create', {
+      name: `agentdesk-test-openclaw-${suffix}`,
+      framework: 'openclaw',
+      model: 'scripted/gpt-test-mini',
+      memory_mib: 1536,
+    });
+    expect(created.emoji).toBe('🦞');
+    agent = await settled(created.id, 900_000);
+    expect(agent.phase, `${agent.phase_reason ?? ''}\n${agent.failed_log?.join('\n') ?? ''}`).toBe('running');
+  }, 960_000);
+
+  afterAll(async () => {
+    if (core) {
+      for (const a of (await call(core.dispatcher, 'agents', 'list', {})).agents)
+        await call(core.dispatcher, 'agents', 'purge', { id: a.id }).catch(() => {});
+      await core.shutdown();
+    }
+    await upstream?.stop();
+    delete process.env.AGENTDESK_KEY_SCRIPTED;
+    if (saved.cache === undefined) delete process.env.AGENTDESK_IMAGE_CACHE;
+    else process.env.AGENTDESK_IMAGE_CACHE = saved.cache;
+    if (saved.exec) TOOL_ARGUMENTS.exec = saved.exec;
+    else delete TOOL_ARGUMENTS.exec;
+    if (home) fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('is offered with its own emoji, and its image exists in Docker', async () => {
+    const { frameworks } = await call(core.dispatcher, 'frameworks', 'list', {});
+    expect(frameworks.find((f) => f.id === 'openclaw')).toMatchObject({
+      label: 'OpenClaw',
+      emoji: '🦞',
+      image: OPENCLAW_IMAGE_REF,
+    });
+    expect(spawnSync('docker', ['image', 'inspect', OPENCLAW_IMAGE_REF]).status).toBe(0);
+  });
+
+  it('chats through OpenClaw to the scripted model, with its tool call and result in the turn and the trace', async () => {
+    const result = await call(core.dispatcher, 'agents', 'chat', { id: agent.id, text: 'Run it #tool=exec' });
+    expect(result.error).toBeNull();
+    expect(result.reply).toMatch(/chunk0/);
+    const mine = turnEvents.filter((e) => e.turn_id === result.turn_id);
+    expect(mine.find((e) => e.event === 'tool_call')?.data).toMatchObject({ name: 'exec' });
+    expect(String(mine.find((e) => e.event === 'tool_result')?.data.output)).toContain('hi');
+    const events = await until(
+      () => traceOf(result.turn_id),
+      (ev) => ev.some((e) => e.kind === 'tool_result') && ev.some((e) => e.kind === 'message_out'),
+      20_000,
+      'the tool events in the trace',
+    );
+    const kinds = events.map((e) => e.kind);
+    expect(kinds[0]).toBe('message_in');
+    expect(kinds).toEqual(expect.arrayContaining(['llm_call', 'tool_call', 'tool_result', 'message_out']));
+    const call1 = events.find((e) => e.kind === 'tool_call')!;
+    const res1 = events.find((e) => e.kind === 'tool_result')!;
+    expect(call1.payload).toMatchObject({ name: 'exec' });
+    expect(res1.parent_id).toBe(call1.id);
+    expect(res1.thread_id).toBe(result.thread_id);
+  });
+
+  it('shows a model error OpenClaw keeps in its session as an error the user sees, and traces it', async () => {
+    const result = await call(core.dispatcher, 'agents', 'chat', { id: agent.id, text: 'Fail #status=400' });
+    expect(result.reply).toBeNull();
+    expect(result.error).toMatch(/model call failed.*400/i);
+    expect(turnEvents.some((e) => e.turn_id === result.turn_id && e.event === 'error')).toBe(true);
+    const events = await until(
+      () => traceOf(result.turn_id),
+      (ev) => ev.some((e) => e.kind === 'error'),
+      20_000,
+      'the error event',
+    );
+    expect(events.find((e) => e.kind === 'error')?.error ?? '').toMatch(/400/);
+  });
+
+  it('keeps the threads readable from the host', async () => {
+    const { threads } = await call(core.dispatcher, 'agents', 'threads', { id: agent.id });
+    expect(threads.map((t) => t.title)).toContain('Run it #tool=exec');
+  });
+
+  it('holds only the virtual key (0600 files) and never the provider key: inspect, env, files', () => {
+    const agentHome = path.join(home, 'agents', agent.id, 'home');
+    const keyFile = path.join(agentHome, '.openclaw', 'agentdesk-virtual-key');
+    const configFile = path.join(agentHome, '.openclaw', 'openclaw.json');
+    expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(configFile).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(keyFile, 'utf8')).toMatch(/^sk-agentdesk-[0-9A-Za-z]{43}$/);
+    expect(fs.readFileSync(configFile, 'utf8')).not.toMatch(/sk-agentdesk-/);
+    const name = agent.container;
+    const inspect = execFileSync('docker', ['inspect', name], { encoding: 'utf8' });
+    const env = execFileSync(
+      'docker',
+      ['exec', name, 'sh', '-c', 'cat /proc/*/environ 2>/dev/null | tr "\\0" "\\n"'],
+      {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    expect(env).toMatch(/OPENAI_API_KEY=sk-agentdesk-/);
+    const grep = spawnSync(
+      'sh',
+      ['-c', `docker export ${name} | tar -xOf - 2>/dev/null | grep -c -a -F "$K"`],
+      {
+        env: { ...process.env, K: REAL_KEY },
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    const homeHits = spawnSync('grep', ['-r', '-l', '-a', '-F', REAL_KEY, agentHome], { encoding: 'utf8' });
+    expect({
+      inspect: inspect.includes(REAL_KEY),
+      env: env.includes(REAL_KEY),
+      filesystem: grep.stdout.trim(),
+      home: homeHits.stdout.trim(),
+    }).toEqual({ inspect: false, env: false, filesystem: '0', home: '' });
+  }, 300_000);
+
+  it('refuses Incus at create with an error that names the valid runtime, and records nothing', async () => {
+    const before = (await call(core.dispatcher, 'agents', 'list', {})).agents.length;
+    await expect(
+      call(core.dispatcher, 'agents', 'create', {
+        name: `agentdesk-test-openclaw-incus-${suffix}`,
+        framework: 'openclaw',
+        runtime: 'incus',
+        model: 'scripted/gpt-test-mini',
+      }),
+    ).rejects.toThrow(/runtime: OpenClaw does not run on incus; valid runtime for openclaw: docker/);
+    expect((await call(core.dispatcher, 'agents', 'list', {})).agents).toHaveLength(before);
+  });
+
+  it('picks Docker for OpenClaw when no runtime is given and the default runtime is Incus', async () => {
+    await call(core.dispatcher, 'settings', 'update', { container_runtime: 'incus' });
+    try {
+      const created = await call(core.dispatcher, 'agents', 'create', {
+        name: `agentdesk-test-openclaw-default-${suffix}`,
+        framework: 'openclaw',
+        model: 'scripted/gpt-test-mini',
+      });
+      expect(created.runtime).toBe('docker');
+      await call(core.dispatcher, 'agents', 'purge', { id: created.id });
+    } finally {
+      await call(core.dispatcher, 'settings', 'update', { container_runtime: 'docker' });
+    }
+  });
+});

@@ -1,0 +1,158 @@
+// The onboarding view rendered to HTML per situation, and the setup store against a fake core.
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import type { ProvisionProgress, SetupStatus } from '../../../../contract/setup';
+import { createSetupStore } from '../../stores/setup';
+import { createFakeCore } from '../../test/fake-client';
+import { OnboardingView } from './OnboardingView';
+import type { OnboardingViewProps } from './OnboardingView';
+
+const IDLE: ProvisionProgress = {
+  state: 'idle',
+  step: null,
+  percent: 0,
+  message: '',
+  source: null,
+  error: null,
+  log_tail: [],
+};
+
+const MISSING_LITELLM: SetupStatus = {
+  onboarding_done: false,
+  provision: IDLE,
+  checks: [
+    {
+      id: 'engine',
+      title: 'Container engine',
+      state: 'ok',
+      detail: 'Docker: Docker 20.10',
+      steps: [],
+      action: null,
+    },
+    {
+      id: 'keychain',
+      title: 'Keychain for provider keys',
+      state: 'warn',
+      detail: 'No Secret Service',
+      steps: ['Install it: `sudo apt install gnome-keyring`.'],
+      action: null,
+    },
+    {
+      id: 'litellm',
+      title: 'LiteLLM proxy',
+      state: 'fail',
+      detail: 'LiteLLM is not installed',
+      steps: [],
+      action: { id: 'provision-litellm', label: 'Install LiteLLM' },
+    },
+  ],
+};
+
+function render(over: Partial<OnboardingViewProps>): string {
+  return renderToStaticMarkup(
+    <OnboardingView
+      status={MISSING_LITELLM}
+      checking={false}
+      fixing={null}
+      completing={false}
+      error={null}
+      onRecheck={() => undefined}
+      onFix={() => undefined}
+      onContinue={() => undefined}
+      {...over}
+    />,
+  );
+}
+
+describe('OnboardingView', () => {
+  it('shows each check with its state, commands as code, the one-click fix, and "Continue anyway" while one fails', () => {
+    const html = render({});
+    expect(html).toMatch(/data-testid="setup-engine" data-state="ok"/);
+    expect(html).toMatch(/data-testid="setup-keychain" data-state="warn"/);
+    expect(html).toMatch(/data-testid="setup-litellm" data-state="fail"/);
+    expect(html).toContain('<code>sudo apt install gnome-keyring</code>');
+    expect(html).toMatch(/data-testid="setup-action-provision-litellm"[^>]*>Install LiteLLM</);
+    expect(html).toMatch(/data-testid="setup-continue"[^>]*>Continue anyway</);
+  });
+
+  it('shows the progress bar while LiteLLM installs and does not let the user continue', () => {
+    const html = render({
+      status: {
+        ...MISSING_LITELLM,
+        provision: {
+          ...IDLE,
+          state: 'running',
+          step: 'install',
+          percent: 42.4,
+          message: 'Fetching packages (50)',
+          source: 'wheelhouse',
+        },
+      },
+    });
+    expect(html).toMatch(/<progress[^>]*max="100"[^>]*value="42"/);
+    expect(html).toContain('42% · Fetching packages (50) (offline, from the bundled wheels)');
+    expect(html).toMatch(/disabled=""[^>]*data-testid="setup-continue"/);
+    expect(html).not.toContain('setup-action-provision-litellm');
+  });
+
+  it('shows a failure with pip’s last lines', () => {
+    const html = render({
+      status: {
+        ...MISSING_LITELLM,
+        provision: { ...IDLE, state: 'failed', error: 'PyPI could not be reached.', log_tail: ['ERROR: x'] },
+      },
+    });
+    expect(html).toMatch(/data-testid="provision-error"[^>]*>PyPI could not be reached\.</);
+    expect(html).toContain('ERROR: x');
+  });
+
+  it('says Continue when every check passes', () => {
+    const html = render({
+      status: {
+        ...MISSING_LITELLM,
+        checks: MISSING_LITELLM.checks.map((c) => ({ ...c, state: 'ok' as const })),
+      },
+    });
+    expect(html).toMatch(/data-testid="setup-continue"[^>]*>Continue</);
+  });
+});
+
+describe('setup store', () => {
+  it('loads with refresh, runs a fix, follows progress, and reloads the checks when provisioning ends', async () => {
+    const core = createFakeCore();
+    let status = MISSING_LITELLM;
+    core.handle('setup.status', () => status);
+    core.handle('setup.fix', () => ({
+      ...status,
+      provision: { ...IDLE, state: 'running', step: 'python', percent: 1 },
+    }));
+    const store = createSetupStore(() => core.client);
+    const off = store.getState().follow();
+    await store.getState().load(true);
+    expect(core.calls.at(-1)).toEqual({ channel: 'setup.status', input: { refresh: true } });
+    await store.getState().fix('provision-litellm');
+    expect(core.calls.at(-1)).toEqual({ channel: 'setup.fix', input: { action: 'provision-litellm' } });
+    expect(store.getState().status?.provision.state).toBe('running');
+
+    core.emit('setup.progress', { ...IDLE, state: 'running', step: 'install', percent: 50, message: 'half' });
+    expect(store.getState().status?.provision.percent).toBe(50);
+
+    status = {
+      ...MISSING_LITELLM,
+      checks: MISSING_LITELLM.checks.map((c) => ({ ...c, state: 'ok' as const, action: null })),
+    };
+    core.emit('setup.progress', { ...IDLE, state: 'done', percent: 100, message: 'LiteLLM 1 installed' });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(core.calls.at(-1)).toEqual({ channel: 'setup.status', input: { refresh: false } });
+    expect(store.getState().status?.checks.every((c) => c.state === 'ok')).toBe(true);
+    off();
+    expect(core.listenerCount('setup.progress')).toBe(0);
+  });
+
+  it('keeps an error from complete and reports failure', async () => {
+    const core = createFakeCore();
+    const store = createSetupStore(() => core.client);
+    expect(await store.getState().complete()).toBe(false);
+    expect(store.getState().error?.message).toMatch(/setup\.complete/);
+  });
+});

@@ -1,0 +1,149 @@
+// Test helper: a private incusd (own INCUS_DIR, `dir` pool, its own bridge) that a test may stop and start.
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** The daemon binary of Debian's incus package (PLATFORM-NOTES "Incus"). */
+const INCUSD = '/usr/libexec/incus/incusd';
+
+/** An incusd this test started; the system one is never touched. */
+export interface PrivateIncusd {
+  /** Its INCUS_DIR (the API socket is `<dir>/unix.socket`). */
+  dir: string;
+  /** Runs the incus CLI against this daemon; returns stdout. @throws Error from execFileSync. */
+  incus(...args: string[]): string;
+  /** Copies an image of the system daemon into this one, under the same alias (export, then import). */
+  copyImage(alias: string): void;
+  /** Starts the daemon again on the same folder (after {@link stop}); resolves once it answers. */
+  start(): Promise<void>;
+  /** SIGTERM and wait for the exit; Incus leaves its instances running (they are reattached at start). */
+  stop(): Promise<void>;
+  /** Deletes its instances, stops it and deletes its folder. */
+  remove(): Promise<void>;
+}
+
+/** `10.232.<n>.1/24` for a `<n>` no host interface uses. */
+function freeSubnet(): string {
+  const used = new Set(
+    Object.values(os.networkInterfaces())
+      .flat()
+      .map((a) => a?.address ?? ''),
+  );
+  for (let i = 0; i < 50; i++) {
+    const n = crypto.randomInt(0, 256);
+    if (![...used].some((a) => a.startsWith(`10.232.${n}.`))) return `10.232.${n}.1/24`;
+  }
+  throw new Error('no free /24 in 10.232.0.0/16 for the private Incus bridge');
+}
+
+/** True when incusd can be run here (root, Debian's incus package). */
+export function canRunIncusd(): boolean {
+  return fs.existsSync(INCUSD) && process.getuid?.() === 0;
+}
+
+/**
+ * Starts `incusd --group root` with `INCUS_DIR=/var/lib/agentdesk-test-incus-<random>/var` and gives it
+ * a `dir` storage pool and a NIC on its own bridge (a free 10.232.x.0/24, no NAT, no firewall rules)
+ * in the default profile.
+ * @throws Error with the daemon's log when it does not answer within 30 s.
+ */
+export async function startPrivateIncusd(): Promise<PrivateIncusd> {
+  const root = `/var/lib/agentdesk-test-incus-${crypto.randomBytes(4).toString('hex')}`;
+  const dir = path.join(root, 'var');
+  // Search (x) access for everyone: unprivileged containers' root (an unmapped uid) must traverse it.
+  fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
+  const logFile = path.join(root, 'incusd.log');
+  const env = { ...process.env, INCUS_DIR: dir };
+  let child: ChildProcess | null = null;
+  const incus = (...args: string[]) =>
+    execFileSync('incus', args, {
+      encoding: 'utf8',
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+    }).trim();
+  const answers = () => {
+    try {
+      incus('query', '/1.0');
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const start = async () => {
+    const log = fs.openSync(logFile, 'a');
+    child = spawn(INCUSD, ['--group', 'root'], { env, stdio: ['ignore', log, log] });
+    fs.closeSync(log);
+    const t0 = Date.now();
+    while (!answers()) {
+      if (child.exitCode !== null || Date.now() - t0 > 30_000)
+        throw new Error(
+          `the private incusd did not start:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`,
+        );
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const stop = async () => {
+    const c = child;
+    child = null;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise<void>((r) => c.once('exit', () => r()));
+    c.kill('SIGTERM');
+    const timer = setTimeout(() => c.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  await start();
+  incus('storage', 'create', 'default', 'dir');
+  incus('profile', 'device', 'add', 'default', 'root', 'disk', 'path=/', 'pool=default');
+  // A bridge with an explicit, unused subnet (PLATFORM-NOTES), no NAT or firewall rules: instances need a
+  // NIC for their loopback to be up, where the host → runtime proxy device connects.
+  const bridge = `adt${crypto.randomBytes(3).toString('hex')}`;
+  incus(
+    'network',
+    'create',
+    bridge,
+    `ipv4.address=${freeSubnet()}`,
+    'ipv4.nat=false',
+    'ipv4.firewall=false',
+    'ipv6.address=none',
+  );
+  incus('profile', 'device', 'add', 'default', 'eth0', 'nic', `network=${bridge}`, 'name=eth0');
+  return {
+    dir,
+    incus,
+    copyImage: (alias) => {
+      const tmp = path.join(root, 'image');
+      fs.mkdirSync(tmp, { recursive: true });
+      const sys = { ...process.env };
+      delete sys.INCUS_DIR;
+      execFileSync('incus', ['image', 'export', alias, path.join(tmp, 'image')], {
+        env: sys,
+        stdio: 'ignore',
+      });
+      const files = fs
+        .readdirSync(tmp)
+        .map((f) => path.join(tmp, f))
+        .sort(); // image (metadata), image.root
+      incus('image', 'import', ...files, '--alias', alias);
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+    start,
+    stop,
+    remove: async () => {
+      try {
+        if (!child) await start();
+        for (const name of incus('list', '-f', 'csv', '-c', 'n').split('\n').filter(Boolean))
+          incus('delete', '-f', name);
+        incus('profile', 'device', 'remove', 'default', 'eth0');
+        incus('network', 'delete', bridge); // its bridge would outlive the daemon on the host
+      } finally {
+        await stop();
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+    },
+  };
+}
