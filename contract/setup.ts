@@ -50,6 +50,17 @@ export const ProvisionProgress = z.object({
 });
 export type ProvisionProgress = z.infer<typeof ProvisionProgress>;
 
+/** Provisioning before its first run. */
+export const IDLE_PROVISION: ProvisionProgress = {
+  state: 'idle',
+  step: null,
+  percent: 0,
+  message: '',
+  source: null,
+  error: null,
+  log_tail: [],
+};
+
 /** Answer of `setup.status`: whether onboarding was completed, every check, and provisioning. */
 export const SetupStatus = z.object({
   onboarding_done: z.boolean(),

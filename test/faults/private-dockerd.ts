@@ -1,10 +1,10 @@
 // Test helper: a private dockerd (own socket, data root, exec root, own default bridge) that a test may stop and start.
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { daemon } from './daemon';
 
 /** A dockerd this test started; the system one is never touched. */
 export interface PrivateDockerd {
@@ -73,7 +73,6 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
   const sock = path.join(dir, 'docker.sock');
   const host = `unix://${sock}`;
   const logFile = path.join(dir, 'dockerd.log');
-  let child: ChildProcess | null = null;
   const docker = (...args: string[]) =>
     execFileSync('docker', ['-H', host, ...args], {
       encoding: 'utf8',
@@ -88,45 +87,25 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
       return false;
     }
   };
-  const start = async () => {
-    const log = fs.openSync(logFile, 'a');
-    child = spawn(
-      'dockerd',
-      [
-        '--host',
-        host,
-        '--data-root',
-        path.join(dir, 'data'),
-        '--exec-root',
-        path.join(dir, 'exec'),
-        '--pidfile',
-        path.join(dir, 'docker.pid'),
-        `--bridge=${bridge}`,
-        '--iptables=false',
-        '--ip-masq=false',
-      ],
-      { stdio: ['ignore', log, log] },
-    );
-    fs.closeSync(log);
-    const t0 = Date.now();
-    while (!answers()) {
-      if (child.exitCode !== null || Date.now() - t0 > 30_000)
-        throw new Error(
-          `the private dockerd did not start:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`,
-        );
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
-  const stop = async () => {
-    const c = child;
-    child = null;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const exited = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill('SIGTERM');
-    const timer = setTimeout(() => c.kill('SIGKILL'), 30_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const { start, stop, running } = daemon({
+    label: 'private dockerd',
+    command: 'dockerd',
+    args: [
+      '--host',
+      host,
+      '--data-root',
+      path.join(dir, 'data'),
+      '--exec-root',
+      path.join(dir, 'exec'),
+      '--pidfile',
+      path.join(dir, 'docker.pid'),
+      `--bridge=${bridge}`,
+      '--iptables=false',
+      '--ip-masq=false',
+    ],
+    logFile,
+    answers,
+  });
   try {
     await start();
   } catch (err) {
@@ -146,7 +125,7 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
     stop,
     remove: async () => {
       try {
-        if (!child) await start();
+        if (!running()) await start();
         const ids = docker('ps', '-aq').split('\n').filter(Boolean);
         if (ids.length) docker('rm', '-f', ...ids);
         docker('network', 'prune', '-f'); // its bridges would outlive it on the host

@@ -1,10 +1,10 @@
 // Test helper: a private incusd (own INCUS_DIR, `dir` pool, its own bridge) that a test may stop and start.
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { daemon } from './daemon';
 
 /** The daemon binary of Debian's incus package (PLATFORM-NOTES "Incus"). */
 const INCUSD = '/usr/libexec/incus/incusd';
@@ -57,7 +57,6 @@ export async function startPrivateIncusd(): Promise<PrivateIncusd> {
   fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
   const logFile = path.join(root, 'incusd.log');
   const env = { ...process.env, INCUS_DIR: dir };
-  let child: ChildProcess | null = null;
   const incus = (...args: string[]) =>
     execFileSync('incus', args, {
       encoding: 'utf8',
@@ -73,29 +72,14 @@ export async function startPrivateIncusd(): Promise<PrivateIncusd> {
       return false;
     }
   };
-  const start = async () => {
-    const log = fs.openSync(logFile, 'a');
-    child = spawn(INCUSD, ['--group', 'root'], { env, stdio: ['ignore', log, log] });
-    fs.closeSync(log);
-    const t0 = Date.now();
-    while (!answers()) {
-      if (child.exitCode !== null || Date.now() - t0 > 30_000)
-        throw new Error(
-          `the private incusd did not start:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`,
-        );
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
-  const stop = async () => {
-    const c = child;
-    child = null;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const exited = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill('SIGTERM');
-    const timer = setTimeout(() => c.kill('SIGKILL'), 30_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const { start, stop, running } = daemon({
+    label: 'private incusd',
+    command: INCUSD,
+    args: ['--group', 'root'],
+    env,
+    logFile,
+    answers,
+  });
   await start();
   incus('storage', 'create', 'default', 'dir');
   incus('profile', 'device', 'add', 'default', 'root', 'disk', 'path=/', 'pool=default');
@@ -135,7 +119,7 @@ export async function startPrivateIncusd(): Promise<PrivateIncusd> {
     stop,
     remove: async () => {
       try {
-        if (!child) await start();
+        if (!running()) await start();
         for (const name of incus('list', '-f', 'csv', '-c', 'n').split('\n').filter(Boolean))
           incus('delete', '-f', name);
         incus('profile', 'device', 'remove', 'default', 'eth0');

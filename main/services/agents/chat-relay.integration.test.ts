@@ -8,7 +8,13 @@ import type { Agent } from '../../../contract/agents';
 import { createClient } from '../../../contract/client';
 import type { EventPayload } from '../../../contract/events';
 import type { TraceEvent } from '../../../contract/traces';
-import { ensureRuntimeBundle, runtimeReachable } from '../../../test/agents';
+import {
+  addScriptedProvider,
+  ensureRuntimeBundle,
+  purgeAll,
+  runtimeReachable,
+  until,
+} from '../../../test/agents';
 import { ensureBaseImage } from '../../../test/base-image';
 import { withModelApis } from '../../../test/fixtures/scripted-llm';
 import { ScriptedUpstream } from '../../../test/fixtures/scripted-upstream';
@@ -20,17 +26,6 @@ import { chatAndStream } from '../../cli/agents';
 import { call } from '../../transport/dispatch';
 
 const skip = skipUnlessReal(runtimeReachable('docker') && litellmInstalled(), 'Docker and LiteLLM');
-
-async function until<T>(get: () => Promise<T>, ok: (v: T) => boolean, ms: number, what: string): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() - t0 > ms)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 600)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.skipIf(skip)('chat with an agent in Docker', () => {
   let home: string;
@@ -62,17 +57,7 @@ describe.skipIf(skip)('chat with an agent in Docker', () => {
     core.bus.on('agents.turn', (e) => turnEvents.push(e));
     core.bus.on('traces.event', (e) => live.push(e));
     await call(core.dispatcher, 'settings', 'update', { container_runtime: 'docker' });
-    await call(core.dispatcher, 'providers', 'add', {
-      type: 'openai-compatible',
-      name: 'Scripted',
-      base_url: upstream.v1,
-    });
-    await until(
-      () => call(core.dispatcher, 'llm', 'status', {}),
-      (s) => s.litellm.state === 'ready',
-      120_000,
-      'LiteLLM',
-    );
+    await addScriptedProvider(core.dispatcher, upstream.v1);
     const created = await call(core.dispatcher, 'agents', 'create', {
       name: `agentdesk-test-chat-${Math.random().toString(36).slice(2, 8)}`,
       model: 'scripted/gpt-test-mini',
@@ -84,8 +69,7 @@ describe.skipIf(skip)('chat with an agent in Docker', () => {
 
   afterAll(async () => {
     if (core) {
-      for (const a of (await call(core.dispatcher, 'agents', 'list', {})).agents)
-        await call(core.dispatcher, 'agents', 'purge', { id: a.id }).catch(() => {});
+      await purgeAll(core.dispatcher);
       await core.shutdown();
     }
     await upstream?.stop();

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../../contract/agents';
 import type { EventPayload } from '../../../contract/events';
-import { runtimeReachable, until } from '../../../test/agents';
+import { addScriptedProvider, purgeAll, runtimeReachable, until } from '../../../test/agents';
 import { ensureBaseImage, imageCacheDir } from '../../../test/base-image';
 import { TOOL_ARGUMENTS, withModelApis } from '../../../test/fixtures/scripted-llm';
 import type { RouteHandler } from '../../../test/fixtures/scripted-upstream';
@@ -71,17 +71,7 @@ describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
     core.bus.on('agents.turn', (e) => turnEvents.push(e));
     core.bus.on('images.progress', (e) => imageProgress.push(e));
     await call(core.dispatcher, 'settings', 'update', { container_runtime: 'docker' });
-    await call(core.dispatcher, 'providers', 'add', {
-      type: 'openai-compatible',
-      name: 'Scripted',
-      base_url: upstream.v1,
-    });
-    await until(
-      () => call(core.dispatcher, 'llm', 'status', {}),
-      (s) => s.litellm.state === 'ready',
-      120_000,
-      'LiteLLM',
-    );
+    await addScriptedProvider(core.dispatcher, upstream.v1);
     const created = await call(core.dispatcher, 'agents', 'create', {
       name: `agentdesk-test-openclaw-${suffix}`,
       framework: 'openclaw',
@@ -95,8 +85,7 @@ describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
 
   afterAll(async () => {
     if (core) {
-      for (const a of (await call(core.dispatcher, 'agents', 'list', {})).agents)
-        await call(core.dispatcher, 'agents', 'purge', { id: a.id }).catch(() => {});
+      await purgeAll(core.dispatcher);
       await core.shutdown();
     }
     await upstream?.stop();

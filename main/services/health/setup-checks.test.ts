@@ -1,7 +1,7 @@
 // The onboarding checks built from health: the right state, steps and one-click fix for each situation.
 import { describe, expect, it } from 'vitest';
 import type { ComponentHealth, HealthReport } from '../../../contract/models';
-import type { ProvisionProgress } from '../../../contract/setup';
+import { IDLE_PROVISION } from '../../../contract/setup';
 import { buildSetupChecks } from './setup-checks';
 
 const OK = (name: ComponentHealth['name'], detail = `${name} fine`): ComponentHealth => ({
@@ -20,15 +20,7 @@ const DOWN = (
   detail: `${name} ${state}`,
   fix,
 });
-const IDLE: ProvisionProgress = {
-  state: 'idle',
-  step: null,
-  percent: 0,
-  message: '',
-  source: null,
-  error: null,
-  log_tail: [],
-};
+const IDLE = IDLE_PROVISION;
 
 function report(...components: ComponentHealth[]): HealthReport {
   return { components, checked_at: 1 };

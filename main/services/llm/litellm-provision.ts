@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { IDLE_PROVISION } from '../../../contract/setup';
 import type { ProvisionProgress } from '../../../contract/setup';
 import type { Logger } from '../../platform/logging';
 import { LineSplitter, RingBuffer } from '../../platform/output-lines';
@@ -37,15 +38,7 @@ export interface ProvisionOptions {
   log: Logger;
 }
 
-const IDLE: ProvisionProgress = {
-  state: 'idle',
-  step: null,
-  percent: 0,
-  message: '',
-  source: null,
-  error: null,
-  log_tail: [],
-};
+const IDLE = IDLE_PROVISION;
 
 /** `bin/` on POSIX, `Scripts/` on Windows. */
 function venvBin(venvDir: string, name: string): string {

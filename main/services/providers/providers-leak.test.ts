@@ -4,12 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from '../../../contract/client';
-import type { Client, Transport } from '../../../contract/client';
+import type { Client } from '../../../contract/client';
 import { errorBody, ScriptedUpstream } from '../../../test/fixtures/scripted-upstream';
 import { keychainAvailable } from '../../../test/keychain';
+import { recordedClient } from '../../../test/recorded-client';
 import { skipUnlessReal } from '../../../test/real';
-import { httpTransport } from '../../cli/http-client';
 import { serve } from '../../cli/serve';
 import type { Served } from '../../cli/serve';
 
@@ -24,39 +23,11 @@ let up: ScriptedUpstream;
 const seen: string[] = []; // every API answer and SSE chunk, as text
 let stopEvents: (() => void) | null = null;
 
-/** An HTTP transport that also keeps every answer's text. */
-function recording(inner: Transport): Transport {
-  return {
-    async invoke(channel, input) {
-      const r = await inner.invoke(channel, input);
-      seen.push(JSON.stringify(r));
-      return r;
-    },
-    on: (event, listener) => inner.on(event, listener),
-  };
-}
-
 async function start(): Promise<void> {
   served = await serve({ home, port: 0, healthIntervalMs: 0 });
-  client = createClient(recording(httpTransport({ url: served.http.url, token: served.token })));
-  const ac = new AbortController();
-  const res = await fetch(`${served.http.url}/api/events`, {
-    headers: { Authorization: `Bearer ${served.token}` },
-    signal: ac.signal,
-  });
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  void (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        seen.push(new TextDecoder().decode(value));
-      }
-    } catch {
-      /* aborted */
-    }
-  })();
-  stopEvents = () => ac.abort();
+  const rec = await recordedClient(served, seen);
+  client = rec.client;
+  stopEvents = rec.stop;
 }
 
 async function stop(): Promise<void> {

@@ -7,16 +7,15 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../../contract/agents';
-import { createClient } from '../../../contract/client';
-import type { Client, Transport } from '../../../contract/client';
+import type { Client } from '../../../contract/client';
 import { ensureRuntimeBundle, runtimeReachable, until } from '../../../test/agents';
 import { ensureBaseImage } from '../../../test/base-image';
 import { withModelApis } from '../../../test/fixtures/scripted-llm';
 import { ScriptedUpstream } from '../../../test/fixtures/scripted-upstream';
 import { keychainAvailable } from '../../../test/keychain';
 import { litellmInstalled } from '../../../test/llm-stack';
+import { recordedClient } from '../../../test/recorded-client';
 import { skipUnlessReal } from '../../../test/real';
-import { httpTransport } from '../../cli/http-client';
 import { serve } from '../../cli/serve';
 import type { Served } from '../../cli/serve';
 
@@ -37,18 +36,6 @@ let client: Client;
 let upstream: ScriptedUpstream;
 const seen: string[] = []; // every API answer and SSE chunk, as text
 let stopEvents: () => void = () => {};
-
-/** The HTTP transport, keeping the text of every answer. */
-function recording(inner: Transport): Transport {
-  return {
-    async invoke(channel, input) {
-      const r = await inner.invoke(channel, input);
-      seen.push(JSON.stringify(r));
-      return r;
-    },
-    on: (event, listener) => inner.on(event, listener),
-  };
-}
 
 async function docker(...args: string[]): Promise<string> {
   const { stdout } = await execFileAsync('docker', args, { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
@@ -145,25 +132,9 @@ describe.skipIf(skip)('security over a full session (providers, agents, chats, a
     process.env.AGENTDESK_LOG_LEVEL = 'trace'; // log as much as possible
     upstream = await withModelApis(new ScriptedUpstream({ key: KEY, models: ['gpt-test-mini'] })).start();
     served = await serve({ home, port: 0, healthIntervalMs: 0 });
-    client = createClient(recording(httpTransport({ url: served.http.url, token: served.token })));
-    const ac = new AbortController();
-    const res = await fetch(`${served.http.url}/api/events`, {
-      headers: { Authorization: `Bearer ${served.token}` },
-      signal: ac.signal,
-    });
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    void (async () => {
-      try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) return;
-          seen.push(new TextDecoder().decode(value));
-        }
-      } catch {
-        /* aborted */
-      }
-    })();
-    stopEvents = () => ac.abort();
+    const rec = await recordedClient(served, seen);
+    client = rec.client;
+    stopEvents = rec.stop;
 
     // The session: a provider with the key, two agents, chats with a tool call, archive and restore.
     await client.settings.update({ container_runtime: 'docker' });

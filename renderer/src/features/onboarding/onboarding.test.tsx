@@ -1,21 +1,14 @@
 // The onboarding view rendered to HTML per situation, and the setup store against a fake core.
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import type { ProvisionProgress, SetupStatus } from '../../../../contract/setup';
+import { IDLE_PROVISION } from '../../../../contract/setup';
+import type { SetupStatus } from '../../../../contract/setup';
 import { createSetupStore } from '../../stores/setup';
 import { createFakeCore } from '../../test/fake-client';
 import { OnboardingView } from './OnboardingView';
 import type { OnboardingViewProps } from './OnboardingView';
 
-const IDLE: ProvisionProgress = {
-  state: 'idle',
-  step: null,
-  percent: 0,
-  message: '',
-  source: null,
-  error: null,
-  log_tail: [],
-};
+const IDLE = IDLE_PROVISION;
 
 const MISSING_LITELLM: SetupStatus = {
   onboarding_done: false,
