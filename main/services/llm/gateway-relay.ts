@@ -106,8 +106,11 @@ export function relayAnswer(
       call.cost_usd = opts.cost(call.model, usage.tokensIn ?? 0, usage.tokensOut ?? 0);
     opts.spent(call.cost_usd);
   });
-  ures.on('error', () => {
+  // LiteLLM went away mid-answer (killed, crashed): the caller's stream is cut (it must not look
+  // complete), and the record says why before the socket's close would call it the caller's doing.
+  ures.on('error', (err: NodeJS.ErrnoException) => {
     release();
+    finish(502, `LiteLLM connection lost mid-answer: ${err.code ?? err.message}`);
     res.destroy();
   });
 }

@@ -95,6 +95,10 @@ describe.skipIf(skip)('fault: LiteLLM killed during streaming requests', () => {
       expect(o.text).not.toContain('chunk199 '); // it was cut, not replayed
       expect(o.how).toBe('cut');
     }
+    // Each cut stream is recorded as an llm_call that LiteLLM broke, not as the caller leaving.
+    const cut = (await s.calls()).filter((c) => c.stream && c.status === 502);
+    expect(cut).toHaveLength(3);
+    for (const c of cut) expect(c.error).toMatch(/LiteLLM connection lost mid-answer/);
 
     // While LiteLLM restarts, new calls get the gateway's own 503 (JSON, OpenAI error shape, Retry-After).
     const gap = await chat('in the gap');
