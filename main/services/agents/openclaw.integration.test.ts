@@ -8,8 +8,7 @@ import type { Agent } from '../../../contract/agents';
 import type { EventPayload } from '../../../contract/events';
 import { addScriptedProvider, purgeAll, runtimeReachable, until } from '../../../test/agents';
 import { ensureBaseImage, imageCacheDir } from '../../../test/base-image';
-import { TOOL_ARGUMENTS, withModelApis } from '../../../test/fixtures/scripted-llm';
-import type { RouteHandler } from '../../../test/fixtures/scripted-upstream';
+import { withModelApis } from '../../../test/fixtures/scripted-llm';
 import { ScriptedUpstream } from '../../../test/fixtures/scripted-upstream';
 import { litellmInstalled, REAL_KEY } from '../../../test/llm-stack';
 import { skipUnlessReal } from '../../../test/real';
@@ -21,23 +20,6 @@ import { OPENCLAW_IMAGE_REF } from '../images/framework-image';
 const skip = skipUnlessReal(runtimeReachable('docker') && litellmInstalled(), 'Docker and LiteLLM');
 const suffix = Math.random().toString(36).slice(2, 8);
 
-/**
- * OpenClaw appends its own "internal context" user message after the user's text, so the scripted
- * model (which reads `#directives` from the last message) would never see them: drop that message
- * before the scripted chat handler answers.
- */
-function seeThroughOpenClawContext(up: ScriptedUpstream): void {
-  const routes = (up as unknown as { routes: Map<string, { handler: RouteHandler; auth: boolean }> }).routes;
-  const original = routes.get('POST /v1/chat/completions')!;
-  up.on('POST', '/v1/chat/completions', (req, res) => {
-    const body = JSON.parse(req.body) as { messages?: { role: string; content: unknown }[] };
-    const last = body.messages?.at(-1);
-    if (last?.role === 'user' && JSON.stringify(last.content).includes('BEGIN_OPENCLAW_INTERNAL_CONTEXT'))
-      body.messages!.pop();
-    return original.handler({ ...req, body: JSON.stringify(body) }, res);
-  });
-}
-
 describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
   let home: string;
   let core: Core;
@@ -45,7 +27,7 @@ describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
   let agent: Agent;
   const turnEvents: EventPayload<'agents.turn'>[] = [];
   const imageProgress: EventPayload<'images.progress'>[] = [];
-  const saved = { cache: process.env.AGENTDESK_IMAGE_CACHE, exec: TOOL_ARGUMENTS.exec };
+  const saved = { cache: process.env.AGENTDESK_IMAGE_CACHE };
 
   const settled = (id: string, ms: number) =>
     until(
@@ -61,10 +43,8 @@ describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
     await ensureBaseImage(['docker']);
     // The core builds the OpenClaw image on demand into the shared cache (its own cross-process lock).
     process.env.AGENTDESK_IMAGE_CACHE = imageCacheDir();
-    TOOL_ARGUMENTS.exec = { command: 'echo hi' }; // OpenClaw's shell tool is `exec {command}`
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-openclaw-'));
     upstream = withModelApis(new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] }));
-    seeThroughOpenClawContext(upstream);
     await upstream.start();
     process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
     core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 });
@@ -92,8 +72,6 @@ describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
     delete process.env.AGENTDESK_KEY_SCRIPTED;
     if (saved.cache === undefined) delete process.env.AGENTDESK_IMAGE_CACHE;
     else process.env.AGENTDESK_IMAGE_CACHE = saved.cache;
-    if (saved.exec) TOOL_ARGUMENTS.exec = saved.exec;
-    else delete TOOL_ARGUMENTS.exec;
     if (home) fs.rmSync(home, { recursive: true, force: true });
   });
 
