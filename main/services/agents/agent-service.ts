@@ -1,12 +1,10 @@
 // Agents: create with validation, deploy in the background, start/stop/restart, archive/restore/purge, rollback on failure.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Agent, AgentCreateInput, AgentPhase } from '../../../contract/agents';
-import { AgentCreateInput as CreateSchema } from '../../../contract/agents';
 import { AppError } from '../../../contract/errors';
 import type { Logger } from '../../platform/logging';
-import type { ContainerRuntime, RuntimeEvent, RuntimeKind } from '../runtimes/container-runtime';
-import { RUNTIME_KINDS, RuntimeUnavailableError } from '../runtimes/container-runtime';
+import type { ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
+import { RuntimeUnavailableError } from '../runtimes/container-runtime';
 import { agentFolder, removeAgentFolder } from './agent-folder';
 import { archiveAgent, findAgentContainer, restoreAgent, rollBackRestore } from './archiver';
 import type { ArchiverDeps } from './archiver';
@@ -15,8 +13,8 @@ import { agentOperation, faultPoint, toAgent } from './agent-repository';
 import { Deployer, DeployError } from './deployer';
 import type { DeployerDeps } from './deployer';
 import type { FrameworkManifest } from './frameworks';
-import { containerNameOf, isSingleEmoji, slugOf } from './naming';
-import { reconcileAgents, RESUMED_PHASES } from './reconcile';
+import { newAgentRow } from './agent-create';
+import { RuntimeFollower } from './runtime-follower';
 
 /** What the agent service needs beyond the deployer's deps. */
 export interface AgentServiceDeps extends Omit<DeployerDeps, 'setPhase' | 'progress' | 'runtime'> {
@@ -63,12 +61,7 @@ export class AgentService {
   private readonly queues = new Map<string, Promise<unknown>>();
   /** Agents with an operation in progress: runtime events about them are ours, not news. */
   private readonly busy = new Set<string>();
-  private readonly unsubscribe: (() => void)[] = [];
-  /** Runtimes whose engine is unreachable now (their agents are reconciled when it answers again). */
-  private readonly down = new Set<RuntimeKind>();
-  /** Reconciliations after an engine came back, one at a time. */
-  private reconciling: Promise<void> = Promise.resolve();
-  private closed = false;
+  private readonly follower: RuntimeFollower;
 
   constructor(
     private readonly repo: AgentRepository,
@@ -80,126 +73,33 @@ export class AgentService {
       setPhase: (id, phase, reason, patch) => this.setPhase(id, phase, reason, patch),
       progress: (id, phase, fraction, message) => d.onProgress({ id, phase, fraction, message }),
     });
+    this.follower = new RuntimeFollower({
+      repo,
+      runtimes: d.runtimes,
+      instanceId: d.instanceId,
+      gateway: d.gateway,
+      keysOf: d.keysOf,
+      keys: d.keys,
+      log: d.log,
+      setPhase: (...a) => this.setPhase(...a),
+      emitChange: () => this.emitChange(),
+      isBusy: (id) => this.busy.has(id),
+      isQueued: (id) => this.queues.has(id),
+      archive: (id) => this.archive(id),
+      purge: (id) => this.purge(id),
+      start: (id) => this.start(id),
+      rollBackRestore: (id) =>
+        this.enqueue(id, 'restore-rollback', () => rollBackRestore(this.archiverDeps(), this.row(id))),
+    });
   }
 
   /**
    * Per reachable runtime: listens on its bridge address again (for agents left running), reconciles the
-   * DB with it, then follows its events. Never throws for an engine that is down.
+   * DB with it, then follows its events (see {@link RuntimeFollower}). Never throws for an engine that is down.
    */
   async init(): Promise<void> {
-    for (const kind of RUNTIME_KINDS) {
-      const rt = this.d.runtimes[kind];
-      if (!rt) continue;
-      try {
-        await rt.ping();
-      } catch (err) {
-        this.d.log.warn(
-          { runtime: kind, err: (err as Error).message },
-          'runtime not reachable; agents on it are reconciled when it answers',
-        );
-        this.down.add(kind);
-        this.follow(kind, rt);
-        continue;
-      }
-      await this.reconcileRuntime(kind, rt);
-      this.follow(kind, rt);
-    }
+    await this.follower.init();
     this.emitChange();
-  }
-
-  /**
-   * Follows a runtime's events; when its engine comes back after being unreachable (stopped, restarted,
-   * not running at start), its agents are reconciled again, since what happened meanwhile was not seen.
-   */
-  private follow(kind: RuntimeKind, rt: ContainerRuntime): void {
-    this.unsubscribe.push(
-      rt.events(
-        (e) => this.onRuntimeEvent(e),
-        (connected) => {
-          if (this.closed) return;
-          if (!connected) {
-            if (!this.down.has(kind)) this.d.log.warn({ runtime: kind }, 'runtime unreachable');
-            this.down.add(kind);
-            return;
-          }
-          if (!this.down.delete(kind)) return;
-          this.d.log.info({ runtime: kind }, 'runtime reachable again; reconciling its agents');
-          this.reconciling = this.reconciling
-            .then(() => this.reconcileRuntime(kind, rt, `Stopped while ${kind} was not reachable`))
-            .then(() => this.emitChange())
-            .catch((err: Error) =>
-              this.d.log.error({ runtime: kind, err: err.message }, 'agents could not be reconciled'),
-            );
-        },
-      ),
-    );
-  }
-
-  /**
-   * Listens on the runtime's bridge address again (for agents left running), reconciles the DB with the
-   * runtime (agents with an operation in progress are left to it), then settles interrupted operations.
-   * @throws engine errors from reconciliation.
-   */
-  private async reconcileRuntime(
-    kind: RuntimeKind,
-    rt: ContainerRuntime,
-    stoppedReason?: string,
-  ): Promise<void> {
-    // Agents still running from before reach the gateway on the bridge address: listen there again.
-    if (this.repo.list().some((r) => r.runtime === kind && r.phase !== 'archived')) {
-      try {
-        const net = await rt.prepareNetwork();
-        if (net.gatewayBind) {
-          const bound = await this.d.gateway.addBind(net.gatewayBind);
-          if (!bound.ok)
-            this.d.log.error({ runtime: kind, error: bound.error }, 'gateway cannot listen on the bridge');
-        }
-      } catch (err) {
-        this.d.log.error(
-          { runtime: kind, err: (err as Error).message },
-          'network for agents could not be prepared',
-        );
-      }
-    }
-    await reconcileAgents({
-      kind,
-      rt,
-      instanceId: this.d.instanceId,
-      repo: this.repo,
-      keys: this.d.keysOf,
-      log: this.d.log,
-      setPhase: (...a) => this.setPhase(...a),
-      skip: (id) => this.busy.has(id) || this.queues.has(id),
-      stoppedReason,
-    });
-    this.resumeInterrupted(kind);
-  }
-
-  /**
-   * Settles, in the background, the operations a crash interrupted, so an agent never stays `archiving`,
-   * `restoring` or `purging`: archives and purges are finished (their steps can run again); restores are
-   * undone (the agent is archived again, see {@link rollBackRestore}), as finishing one would need a
-   * ready LiteLLM to verify it. Failures are logged; the agent then stays where the step left it.
-   */
-  private resumeInterrupted(kind: RuntimeKind): void {
-    for (const row of this.repo.list()) {
-      if (row.runtime !== kind || !RESUMED_PHASES.includes(row.phase) || this.queues.has(row.id)) continue;
-      this.d.log.warn({ agent: row.id, phase: row.phase }, 'finishing an operation a crash interrupted');
-      const op =
-        row.phase === 'archiving'
-          ? this.archive(row.id)
-          : row.phase === 'restoring'
-            ? this.enqueue(row.id, 'restore-rollback', () =>
-                rollBackRestore(this.archiverDeps(), this.row(row.id)),
-              )
-            : this.purge(row.id);
-      op.catch((err: Error) =>
-        this.d.log.error(
-          { agent: row.id, err: err.message },
-          'an interrupted operation could not be finished',
-        ),
-      );
-    }
   }
 
   /** Every agent, newest first. */
@@ -224,74 +124,12 @@ export class AgentService {
    * @throws AppError INVALID_INPUT naming the field and the valid values; CONFLICT when the slug is taken.
    */
   create(raw: AgentCreateInput): Agent {
-    const input = CreateSchema.parse(raw);
-    const fw = this.d.frameworks.get(input.framework);
-    if (!fw)
-      throw new AppError(
-        'INVALID_INPUT',
-        `framework: "${input.framework}" is not a framework; valid: ${[...this.d.frameworks.keys()].join(', ')}`,
-      );
-    const emoji = input.emoji ?? fw.emoji;
-    if (!isSingleEmoji(emoji)) throw new AppError('INVALID_INPUT', `emoji: "${emoji}" is not one emoji`);
-    // No runtime asked for: the default one, unless the framework does not run there and one it runs on is here.
-    const preferred = this.d.defaultRuntime();
-    const runtime =
-      input.runtime ??
-      (fw.runtimes && !fw.runtimes.includes(preferred)
-        ? (fw.runtimes.find((r) => this.d.runtimes[r]) ?? preferred)
-        : preferred);
-    if (!this.d.runtimes[runtime])
-      throw new AppError(
-        'INVALID_INPUT',
-        `runtime: ${runtime} is not available here; valid: ${Object.keys(this.d.runtimes).join(', ')}`,
-      );
-    if (fw.runtimes && !fw.runtimes.includes(runtime))
-      throw new AppError(
-        'INVALID_INPUT',
-        `runtime: ${fw.label} does not run on ${runtime}; valid runtime for ${fw.id}: ${fw.runtimes.join(', ')}`,
-      );
-    const providers = this.d.providerIds();
-    for (const [field, model] of [
-      ['model', input.model],
-      ...input.fallbacks.map((m, i) => [`fallbacks.${i}`, m]),
-    ] as const) {
-      const provider = model.split('/')[0] ?? '';
-      if (!model.includes('/') || !providers.includes(provider))
-        throw new AppError(
-          'INVALID_INPUT',
-          `${field}: "${model}" must be <provider-id>/<model-id> with a provider that exists; providers: ${providers.join(', ') || 'none (add one first)'}`,
-        );
-    }
-    const slug = slugOf(input.name);
-    const taken = this.repo.findLiveBySlug(slug);
-    if (taken)
-      throw new AppError(
-        'CONFLICT',
-        `An agent named "${taken.name}" already uses the name ${slug}; choose another name`,
-      );
     const now = Date.now();
-    const row: AgentRow = {
-      id: crypto.randomUUID(),
-      slug,
-      name: input.name,
-      emoji,
-      framework: fw.id,
-      runtime,
-      model: input.model,
-      fallbacks: JSON.stringify(input.fallbacks),
-      memory_mib: input.memory_mib,
-      cpus: input.cpus,
-      phase: 'creating',
-      phase_reason: null,
-      phase_at: now,
-      failed_log: '[]',
-      container: containerNameOf(slug),
-      runtime_port: null,
-      key_id: null,
-      created_at: now,
-      running_since: null,
-      archive_dir: null,
-    };
+    const row = newAgentRow(
+      raw,
+      { ...this.d, findLiveBySlug: (slug) => this.repo.findLiveBySlug(slug) },
+      now,
+    );
     agentOperation.run('deploy', () => this.repo.insert(row));
     this.d.onTransition?.({ id: row.id, from: null, to: 'creating', reason: null, at: now });
     this.emitChange();
@@ -458,8 +296,7 @@ export class AgentService {
 
   /** Stops following runtimes; stops running agents unless the user keeps them running. Waits for operations in progress. */
   async shutdown(): Promise<void> {
-    this.closed = true;
-    for (const u of this.unsubscribe.splice(0)) u();
+    this.follower.close();
     await Promise.allSettled([...this.queues.values()]);
     if (!this.d.stopOnShutdown()) return;
     const running = this.repo.list().filter((r) => r.phase === 'running');
@@ -509,40 +346,6 @@ export class AgentService {
       running_since: null,
       ...(rollback ? { key_id: null } : {}),
     });
-  }
-
-  private onRuntimeEvent(e: RuntimeEvent): void {
-    const id = e.labels['agentdesk.agent_id'];
-    if (!id || this.busy.has(id) || this.closed) return;
-    const row = this.repo.get(id);
-    if (!row || row.container !== e.name) return;
-    if (e.action === 'stop' && row.phase === 'running') {
-      const code = e.exitCode ?? null;
-      const clean = code === 0 || code === 143;
-      this.setPhase(
-        id,
-        clean ? 'stopped' : 'failed',
-        `The container stopped outside Agent Desk${code !== null ? ` (exit code ${code})` : ''}`,
-        {
-          runtime_port: null,
-          running_since: null,
-        },
-      );
-    } else if (e.action === 'remove' && LIVE_WITH_CONTAINER.has(row.phase)) {
-      this.setPhase(
-        id,
-        'failed',
-        'The container was removed outside Agent Desk; start the agent to deploy it again',
-        {
-          runtime_port: null,
-          running_since: null,
-          key_id: null,
-        },
-      );
-      this.d.keys.revokeOwner(id);
-    } else if (e.action === 'start' && row.phase === 'stopped') {
-      void this.start(id).catch(() => {});
-    }
   }
 
   private async enqueue<T>(id: string, name: string, op: () => Promise<T>): Promise<T> {
@@ -609,8 +412,6 @@ export class AgentService {
     return toAgent(row, row.key_id ? this.d.keysOf.prefixOf(row.key_id) : null);
   }
 }
-
-const LIVE_WITH_CONTAINER: ReadonlySet<AgentPhase> = new Set(['running', 'stopped']);
 
 /** Engine errors as contract errors (UNAVAILABLE with the fix for an engine that is down). */
 export function toAppError(err: unknown): AppError {

@@ -1,0 +1,188 @@
+// Keeps agents in step with their container engines: reconcile at start and when an engine returns, follow its events.
+import type { AgentPhase } from '../../../contract/agents';
+import type { Logger } from '../../platform/logging';
+import type { ContainerRuntime, RuntimeEvent, RuntimeKind } from '../runtimes/container-runtime';
+import { RUNTIME_KINDS } from '../runtimes/container-runtime';
+import type { AgentRepository, SetPhase } from './agent-repository';
+import { reconcileAgents, RESUMED_PHASES } from './reconcile';
+import type { ReconcileDeps } from './reconcile';
+
+/** What the follower needs from the agent service. */
+export interface RuntimeFollowerHost {
+  repo: AgentRepository;
+  runtimes: Partial<Record<RuntimeKind, ContainerRuntime>>;
+  instanceId: string;
+  gateway: { addBind(address: string): Promise<{ ok: true } | { ok: false; error: string }> };
+  keysOf: ReconcileDeps['keys'];
+  keys: { revokeOwner(owner: string): number };
+  log: Logger;
+  setPhase: SetPhase;
+  emitChange: () => void;
+  /** An operation of the agent is running now: its runtime events are ours, not news. */
+  isBusy: (id: string) => boolean;
+  /** An operation of the agent is running or queued. */
+  isQueued: (id: string) => boolean;
+  /** The service's own operations, queued per agent, used to settle what a crash interrupted. */
+  archive: (id: string) => Promise<unknown>;
+  purge: (id: string) => Promise<unknown>;
+  start: (id: string) => Promise<unknown>;
+  rollBackRestore: (id: string) => Promise<unknown>;
+}
+
+const LIVE_WITH_CONTAINER: ReadonlySet<AgentPhase> = new Set(['running', 'stopped']);
+
+/**
+ * Per runtime: reconciles the DB with what the engine reports (at start, and again whenever the engine
+ * answers after being unreachable, since what happened meanwhile was not seen), then follows its
+ * events (a container stopped, removed or started outside Agent Desk).
+ */
+export class RuntimeFollower {
+  private readonly unsubscribe: (() => void)[] = [];
+  /** Runtimes whose engine is unreachable now. */
+  private readonly down = new Set<RuntimeKind>();
+  /** Reconciliations after an engine came back, one at a time. */
+  private reconciling: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly h: RuntimeFollowerHost) {}
+
+  /**
+   * Per available runtime: reconciles it when its engine answers (else marks it down, to be reconciled
+   * when it answers), then follows its events. Never throws for an engine that is down.
+   * @throws engine errors from reconciliation of a reachable engine.
+   */
+  async init(): Promise<void> {
+    for (const kind of RUNTIME_KINDS) {
+      const rt = this.h.runtimes[kind];
+      if (!rt) continue;
+      try {
+        await rt.ping();
+      } catch (err) {
+        this.h.log.warn(
+          { runtime: kind, err: (err as Error).message },
+          'runtime not reachable; agents on it are reconciled when it answers',
+        );
+        this.down.add(kind);
+        this.follow(kind, rt);
+        continue;
+      }
+      await this.reconcile(kind, rt);
+      this.follow(kind, rt);
+    }
+  }
+
+  /** Stops following every runtime (events after this are ignored). */
+  close(): void {
+    this.closed = true;
+    for (const u of this.unsubscribe.splice(0)) u();
+  }
+
+  private follow(kind: RuntimeKind, rt: ContainerRuntime): void {
+    this.unsubscribe.push(
+      rt.events(
+        (e) => this.onEvent(e),
+        (connected) => {
+          if (this.closed) return;
+          if (!connected) {
+            if (!this.down.has(kind)) this.h.log.warn({ runtime: kind }, 'runtime unreachable');
+            this.down.add(kind);
+            return;
+          }
+          if (!this.down.delete(kind)) return;
+          this.h.log.info({ runtime: kind }, 'runtime reachable again; reconciling its agents');
+          this.reconciling = this.reconciling
+            .then(() => this.reconcile(kind, rt, `Stopped while ${kind} was not reachable`))
+            .then(() => this.h.emitChange())
+            .catch((err: Error) =>
+              this.h.log.error({ runtime: kind, err: err.message }, 'agents could not be reconciled'),
+            );
+        },
+      ),
+    );
+  }
+
+  /**
+   * Listens on the runtime's bridge address again (for agents left running), reconciles the DB with the
+   * runtime (agents with an operation in progress are left to it), then settles interrupted operations.
+   */
+  private async reconcile(kind: RuntimeKind, rt: ContainerRuntime, stoppedReason?: string): Promise<void> {
+    const { repo, log } = this.h;
+    if (repo.list().some((r) => r.runtime === kind && r.phase !== 'archived')) {
+      try {
+        const net = await rt.prepareNetwork();
+        if (net.gatewayBind) {
+          const bound = await this.h.gateway.addBind(net.gatewayBind);
+          if (!bound.ok)
+            log.error({ runtime: kind, error: bound.error }, 'gateway cannot listen on the bridge');
+        }
+      } catch (err) {
+        log.error({ runtime: kind, err: (err as Error).message }, 'network for agents could not be prepared');
+      }
+    }
+    await reconcileAgents({
+      kind,
+      rt,
+      instanceId: this.h.instanceId,
+      repo,
+      keys: this.h.keysOf,
+      log,
+      setPhase: (...a) => this.h.setPhase(...a),
+      skip: (id) => this.h.isBusy(id) || this.h.isQueued(id),
+      stoppedReason,
+    });
+    this.resumeInterrupted(kind);
+  }
+
+  /**
+   * Settles, in the background, the operations a crash interrupted, so an agent never stays `archiving`,
+   * `restoring` or `purging`: archives and purges are finished (their steps can run again); restores are
+   * undone (the agent is archived again), as finishing one would need a ready LiteLLM to verify it.
+   * Failures are logged; the agent then stays where the step left it.
+   */
+  private resumeInterrupted(kind: RuntimeKind): void {
+    for (const row of this.h.repo.list()) {
+      if (row.runtime !== kind || !RESUMED_PHASES.includes(row.phase) || this.h.isQueued(row.id)) continue;
+      this.h.log.warn({ agent: row.id, phase: row.phase }, 'finishing an operation a crash interrupted');
+      const op =
+        row.phase === 'archiving'
+          ? this.h.archive(row.id)
+          : row.phase === 'restoring'
+            ? this.h.rollBackRestore(row.id)
+            : this.h.purge(row.id);
+      op.catch((err: Error) =>
+        this.h.log.error(
+          { agent: row.id, err: err.message },
+          'an interrupted operation could not be finished',
+        ),
+      );
+    }
+  }
+
+  /** A container of ours changed outside an operation: stopped → stopped/failed, removed → failed, started → start. */
+  private onEvent(e: RuntimeEvent): void {
+    const id = e.labels['agentdesk.agent_id'];
+    if (!id || this.h.isBusy(id) || this.closed) return;
+    const row = this.h.repo.get(id);
+    if (!row || row.container !== e.name) return;
+    if (e.action === 'stop' && row.phase === 'running') {
+      const code = e.exitCode ?? null;
+      const clean = code === 0 || code === 143;
+      this.h.setPhase(
+        id,
+        clean ? 'stopped' : 'failed',
+        `The container stopped outside Agent Desk${code !== null ? ` (exit code ${code})` : ''}`,
+        { runtime_port: null, running_since: null },
+      );
+    } else if (e.action === 'remove' && LIVE_WITH_CONTAINER.has(row.phase)) {
+      this.h.setPhase(
+        id,
+        'failed',
+        'The container was removed outside Agent Desk; start the agent to deploy it again',
+        { runtime_port: null, running_since: null, key_id: null },
+      );
+      this.h.keys.revokeOwner(id);
+    } else if (e.action === 'start' && row.phase === 'stopped') {
+      void this.h.start(id).catch(() => {});
+    }
+  }
+}
