@@ -1,7 +1,7 @@
 // Integration-test helper: makes sure agentdesk/agent-base:1 is in the given runtimes, built once for all vitest workers.
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { withDirLock } from '../main/platform/locks';
 import { ImageService } from '../main/services/images/base-image';
 import type { ContainerRuntime, RuntimeKind } from '../main/services/runtimes/container-runtime';
 import { DockerRuntime } from '../main/services/runtimes/docker/docker-runtime';
@@ -25,54 +25,14 @@ export function imageScriptsDir(): string {
   return path.resolve(__dirname, '..', 'scripts', 'images');
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Holds a cross-process lock while `work` runs: the directory `<cacheDir>/.ensure.lock` (mkdir is atomic)
- * with an `owner` file naming the pid. A lock whose owner process is gone (crashed worker) is stale
- * and taken over. @throws Error when the lock stays held for {@link LOCK_WAIT_MS}.
- */
-async function withLock<T>(cacheDir: string, work: () => Promise<T>): Promise<T> {
-  fs.mkdirSync(cacheDir, { recursive: true });
+/** Holds `<cacheDir>/.ensure.lock` while `work` runs (see withDirLock). @throws when held for {@link LOCK_WAIT_MS}. */
+function withLock<T>(cacheDir: string, work: () => Promise<T>): Promise<T> {
   const lock = path.join(cacheDir, '.ensure.lock');
-  const owner = path.join(lock, 'owner');
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      fs.mkdirSync(lock);
-      fs.writeFileSync(owner, String(process.pid));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    let pid = NaN;
-    try {
-      pid = Number(fs.readFileSync(owner, 'utf8'));
-    } catch {
-      /* the owner file is not written yet, or the lock was just released */
-    }
-    const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-    // No owner after 10 s = its creator died between mkdir and write.
-    if ((Number.isInteger(pid) && pid > 0 && !pidAlive(pid)) || (Number.isNaN(pid) && age > 10_000)) {
-      fs.rmSync(lock, { recursive: true, force: true });
-      continue;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${lock} is still held by pid ${pid} after ${LOCK_WAIT_MS / 60_000} min`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-  try {
-    return await work();
-  } finally {
-    fs.rmSync(lock, { recursive: true, force: true });
-  }
+  return withDirLock(lock, work, {
+    waitMs: LOCK_WAIT_MS,
+    pollMs: POLL_MS,
+    timeout: (pid) => new Error(`${lock} is still held by pid ${pid} after ${LOCK_WAIT_MS / 60_000} min`),
+  });
 }
 
 /** A fresh driver for `kind` (closed by the caller). */

@@ -1,6 +1,7 @@
 // One core per data dir: an exclusive lock file holding the owner's pid, replaced when its owner is gone.
 import fs from 'node:fs';
 import path from 'node:path';
+import { processAlive } from '../platform/locks';
 
 /** Thrown when another live core (or this process) already holds the data dir. */
 export class CoreLockedError extends Error {
@@ -12,15 +13,6 @@ export class CoreLockedError extends Error {
       `Another Agent Desk core (pid ${pid}) is already using ${home}. Stop it first, or use another data dir with --home.`,
     );
     this.name = 'CoreLockedError';
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -47,7 +39,7 @@ export function acquireCoreLock(home: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number(fs.readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(owner) && owner > 0 && alive(owner)) throw new CoreLockedError(home, owner);
+      if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) throw new CoreLockedError(home, owner);
       fs.rmSync(file, { force: true });
     }
   }

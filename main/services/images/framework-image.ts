@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { AppError } from '../../../contract/errors';
+import { withDirLock } from '../../platform/locks';
 import type { Logger } from '../../platform/logging';
 import { run, SpawnError } from '../../platform/spawn';
 import { BASE_IMAGE_REF } from './image-manifest';
@@ -206,46 +207,12 @@ export class OpenClawImageBuilder {
    * Runs `work` holding `<cacheDir>/.openclaw-build.lock` (mkdir is atomic; the `owner` file names the
    * pid; a lock whose process is gone is taken over). Waits up to 30 min.
    */
-  private async locked<T>(work: () => Promise<T>): Promise<T> {
-    fs.mkdirSync(this.d.cacheDir, { recursive: true });
+  private locked<T>(work: () => Promise<T>): Promise<T> {
     const lock = path.join(this.d.cacheDir, '.openclaw-build.lock');
-    const deadline = Date.now() + 30 * 60_000;
-    for (;;) {
-      try {
-        fs.mkdirSync(lock);
-        fs.writeFileSync(path.join(lock, 'owner'), String(process.pid));
-        break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-      let pid = NaN;
-      try {
-        pid = Number(fs.readFileSync(path.join(lock, 'owner'), 'utf8'));
-      } catch {
-        /* not written yet */
-      }
-      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if ((pid > 0 && !alive(pid)) || (Number.isNaN(pid) && age > 10_000)) {
-        fs.rmSync(lock, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() > deadline)
-        throw new AppError('UNAVAILABLE', `${lock} is held by process ${pid}; remove it if no build runs`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    try {
-      return await work();
-    } finally {
-      fs.rmSync(lock, { recursive: true, force: true });
-    }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return withDirLock(lock, work, {
+      waitMs: 30 * 60_000,
+      timeout: (pid) =>
+        new AppError('UNAVAILABLE', `${lock} is held by process ${pid}; remove it if no build runs`),
+    });
   }
 }

@@ -61,12 +61,4 @@ export function removeControlFile(home: string, pid = process.pid): void {
   }
 }
 
-/** True when process `pid` exists (signal 0 probes without sending anything). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { processAlive } from '../../platform/locks';
