@@ -1,26 +1,18 @@
 // Chat with a real agent in Docker through the core (real LiteLLM, scripted upstream): streamed turn, trace of the turn, threads, errors.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../../contract/agents';
 import { createClient } from '../../../contract/client';
 import type { EventPayload } from '../../../contract/events';
 import type { TraceEvent } from '../../../contract/traces';
-import {
-  addScriptedProvider,
-  ensureRuntimeBundle,
-  purgeAll,
-  runtimeReachable,
-  until,
-} from '../../../test/agents';
+import { ensureRuntimeBundle, runtimeReachable, until } from '../../../test/agents';
 import { ensureBaseImage } from '../../../test/base-image';
-import { withModelApis } from '../../../test/fixtures/scripted-llm';
-import { ScriptedUpstream } from '../../../test/fixtures/scripted-upstream';
-import { litellmInstalled, REAL_KEY } from '../../../test/llm-stack';
+import { litellmInstalled } from '../../../test/llm-stack';
 import { skipUnlessReal } from '../../../test/real';
-import { startCore } from '../../app/bootstrap';
+import { startScriptedCore } from '../../../test/scripted-core';
+import type { ScriptedCore } from '../../../test/scripted-core';
 import type { Core } from '../../app/bootstrap';
 import { chatAndStream } from '../../cli/agents';
 import { call } from '../../transport/dispatch';
@@ -28,9 +20,8 @@ import { call } from '../../transport/dispatch';
 const skip = skipUnlessReal(runtimeReachable('docker') && litellmInstalled(), 'Docker and LiteLLM');
 
 describe.skipIf(skip)('chat with an agent in Docker', () => {
-  let home: string;
+  let stack: ScriptedCore;
   let core: Core;
-  let upstream: ScriptedUpstream;
   let agent: Agent;
   const turnEvents: EventPayload<'agents.turn'>[] = [];
   const live: TraceEvent[] = [];
@@ -48,16 +39,10 @@ describe.skipIf(skip)('chat with an agent in Docker', () => {
   beforeAll(async () => {
     await ensureBaseImage(['docker']);
     ensureRuntimeBundle();
-    home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-chat-'));
-    upstream = await withModelApis(
-      new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] }),
-    ).start();
-    process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
-    core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 });
+    stack = await startScriptedCore('agentdesk-test-chat-');
+    core = stack.core;
     core.bus.on('agents.turn', (e) => turnEvents.push(e));
     core.bus.on('traces.event', (e) => live.push(e));
-    await call(core.dispatcher, 'settings', 'update', { container_runtime: 'docker' });
-    await addScriptedProvider(core.dispatcher, upstream.v1);
     const created = await call(core.dispatcher, 'agents', 'create', {
       name: `agentdesk-test-chat-${Math.random().toString(36).slice(2, 8)}`,
       model: 'scripted/gpt-test-mini',
@@ -68,13 +53,7 @@ describe.skipIf(skip)('chat with an agent in Docker', () => {
   }, 600_000);
 
   afterAll(async () => {
-    if (core) {
-      await purgeAll(core.dispatcher);
-      await core.shutdown();
-    }
-    await upstream?.stop();
-    delete process.env.AGENTDESK_KEY_SCRIPTED;
-    if (home) fs.rmSync(home, { recursive: true, force: true });
+    await stack?.close();
   });
 
   it('streams a turn with a shell tool call as agents.turn events and answers with the reply', async () => {
@@ -146,7 +125,7 @@ describe.skipIf(skip)('chat with an agent in Docker', () => {
     );
     expect(liveIds).toEqual(wanted);
     // The hour's SQLite file of the trace store (issue 7).
-    expect(fs.readdirSync(path.join(home, 'agents', agent.id, 'trace'))).toContainEqual(
+    expect(fs.readdirSync(path.join(stack.home, 'agents', agent.id, 'trace'))).toContainEqual(
       expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d\.db$/),
     );
     // Its deploy is in the trace as lifecycle transitions.

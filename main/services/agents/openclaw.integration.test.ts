@@ -1,18 +1,16 @@
 // An OpenClaw agent in real Docker through the core (real LiteLLM, scripted upstream): image built on demand, chat, tool and error events in the trace, no provider key in the container.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../../contract/agents';
 import type { EventPayload } from '../../../contract/events';
-import { addScriptedProvider, purgeAll, runtimeReachable, until } from '../../../test/agents';
+import { runtimeReachable, until } from '../../../test/agents';
 import { ensureBaseImage, imageCacheDir } from '../../../test/base-image';
-import { withModelApis } from '../../../test/fixtures/scripted-llm';
-import { ScriptedUpstream } from '../../../test/fixtures/scripted-upstream';
 import { litellmInstalled, REAL_KEY } from '../../../test/llm-stack';
 import { skipUnlessReal } from '../../../test/real';
-import { startCore } from '../../app/bootstrap';
+import { startScriptedCore } from '../../../test/scripted-core';
+import type { ScriptedCore } from '../../../test/scripted-core';
 import type { Core } from '../../app/bootstrap';
 import { call } from '../../transport/dispatch';
 import { OPENCLAW_IMAGE_REF } from '../images/framework-image';
@@ -21,9 +19,8 @@ const skip = skipUnlessReal(runtimeReachable('docker') && litellmInstalled(), 'D
 const suffix = Math.random().toString(36).slice(2, 8);
 
 describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
-  let home: string;
+  let stack: ScriptedCore;
   let core: Core;
-  let upstream: ScriptedUpstream;
   let agent: Agent;
   const turnEvents: EventPayload<'agents.turn'>[] = [];
   const imageProgress: EventPayload<'images.progress'>[] = [];
@@ -43,15 +40,10 @@ describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
     await ensureBaseImage(['docker']);
     // The core builds the OpenClaw image on demand into the shared cache (its own cross-process lock).
     process.env.AGENTDESK_IMAGE_CACHE = imageCacheDir();
-    home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-openclaw-'));
-    upstream = withModelApis(new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] }));
-    await upstream.start();
-    process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
-    core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 });
+    stack = await startScriptedCore('agentdesk-test-openclaw-');
+    core = stack.core;
     core.bus.on('agents.turn', (e) => turnEvents.push(e));
     core.bus.on('images.progress', (e) => imageProgress.push(e));
-    await call(core.dispatcher, 'settings', 'update', { container_runtime: 'docker' });
-    await addScriptedProvider(core.dispatcher, upstream.v1);
     const created = await call(core.dispatcher, 'agents', 'create', {
       name: `agentdesk-test-openclaw-${suffix}`,
       framework: 'openclaw',
@@ -64,15 +56,9 @@ describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
   }, 960_000);
 
   afterAll(async () => {
-    if (core) {
-      await purgeAll(core.dispatcher);
-      await core.shutdown();
-    }
-    await upstream?.stop();
-    delete process.env.AGENTDESK_KEY_SCRIPTED;
+    await stack?.close();
     if (saved.cache === undefined) delete process.env.AGENTDESK_IMAGE_CACHE;
     else process.env.AGENTDESK_IMAGE_CACHE = saved.cache;
-    if (home) fs.rmSync(home, { recursive: true, force: true });
   });
 
   it('is offered with its own emoji, and its image exists in Docker', async () => {
@@ -128,7 +114,7 @@ describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
   });
 
   it('holds only the virtual key (0600 files) and never the provider key: inspect, env, files', () => {
-    const agentHome = path.join(home, 'agents', agent.id, 'home');
+    const agentHome = path.join(stack.home, 'agents', agent.id, 'home');
     const keyFile = path.join(agentHome, '.openclaw', 'agentdesk-virtual-key');
     const configFile = path.join(agentHome, '.openclaw', 'openclaw.json');
     expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);

@@ -1,0 +1,55 @@
+// Test fixture: an in-process core (startCore) on a fresh data dir with the scripted provider added and LiteLLM ready.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startCore } from '../main/app/bootstrap';
+import type { Core } from '../main/app/bootstrap';
+import type { RuntimeKind } from '../main/services/runtimes/container-runtime';
+import { call } from '../main/transport/dispatch';
+import { addScriptedProvider, purgeAll } from './agents';
+import { withModelApis } from './fixtures/scripted-llm';
+import { ScriptedUpstream } from './fixtures/scripted-upstream';
+import { REAL_KEY } from './llm-stack';
+
+/** A running core with the provider `scripted` (model `scripted/gpt-test-mini`) served by LiteLLM. */
+export interface ScriptedCore {
+  home: string;
+  core: Core;
+  upstream: ScriptedUpstream;
+  /** Purges every agent, shuts the core down, stops the upstream, forgets the key, removes the data dir. */
+  close: () => Promise<void>;
+}
+
+/**
+ * Starts the scripted upstream (key {@link REAL_KEY}, given to the core only as AGENTDESK_KEY_SCRIPTED),
+ * a headless core on `<tmp>/<prefix>…` with `container_runtime` = `runtime`, adds the provider and waits
+ * for LiteLLM (120 s at most).
+ */
+export async function startScriptedCore(
+  prefix: string,
+  runtime: RuntimeKind = 'docker',
+): Promise<ScriptedCore> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const upstream = await withModelApis(
+    new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] }),
+  ).start();
+  process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
+  const core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 });
+  await call(core.dispatcher, 'settings', 'update', { container_runtime: runtime });
+  await addScriptedProvider(core.dispatcher, upstream.v1);
+  return {
+    home,
+    core,
+    upstream,
+    close: async () => {
+      try {
+        await purgeAll(core.dispatcher);
+        await core.shutdown();
+      } finally {
+        await upstream.stop();
+        delete process.env.AGENTDESK_KEY_SCRIPTED;
+        fs.rmSync(home, { recursive: true, force: true });
+      }
+    },
+  };
+}
