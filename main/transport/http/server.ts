@@ -1,15 +1,16 @@
-// The HTTP transport: POST /api/<group>/<method>, SSE on GET /api/events, the built renderer; 127.0.0.1 only.
+// The HTTP transport: the /api plugin (calls and SSE), the built renderer, Host and canonical-path checks; 127.0.0.1 only.
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import fastifyStatic from '@fastify/static';
 import Fastify from 'fastify';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ERROR_STATUS } from '../../../contract/errors';
-import type { ErrorBody, ErrorCode, Result } from '../../../contract/errors';
+import type { FastifyInstance } from 'fastify';
 import type { EventBus } from '../../platform/event-bus';
 import type { Logger } from '../../platform/logging';
 import type { Dispatcher } from '../dispatch';
-import { bearerMatches, hostAllowed, originAllowed } from './guards';
+import { apiRoutes } from './api-routes';
+import { pathProblem } from './canonical-path';
+import { hostAllowed } from './guards';
+import { fail } from './reply';
 
 /**
  * Content-Security-Policy sent with every page of the renderer: nothing remote, no inline script. The one
@@ -21,9 +22,6 @@ export const RENDERER_CSP =
 
 /** Largest request body accepted by the control API, in bytes. */
 export const MAX_BODY_BYTES = 1024 * 1024;
-
-/** Interval of SSE keep-alive comments, in ms. */
-const SSE_PING_MS = 15_000;
 
 export interface HttpTransportOptions {
   dispatcher: Dispatcher;
@@ -47,24 +45,17 @@ export interface HttpTransport {
   server: FastifyInstance;
 }
 
-function fail(
-  reply: FastifyReply,
-  code: ErrorCode,
-  message: string,
-  details?: Record<string, unknown>,
-): FastifyReply {
-  const error: ErrorBody = details ? { code, message, details } : { code, message };
-  return reply
-    .code(ERROR_STATUS[code])
-    .type('application/json')
-    .send({ ok: false, error } satisfies Result<never>);
-}
-
 /**
- * Starts the HTTP transport on 127.0.0.1 (never another interface).
- * Every request must name us in `Host` (DNS-rebinding defence) → else 403; `/api/*` also needs
- * our own `Origin` or none → else 403, and the bearer token → else 401. Errors are envelopes with
- * the status of their code; nothing a client sends produces a 500.
+ * Starts the HTTP transport on 127.0.0.1 (never another interface). Every request, in this order:
+ * 1. must name us in `Host` (DNS-rebinding defence) → else 403;
+ * 2. must have a path in canonical form ({@link pathProblem}: no percent-escaped unreserved characters,
+ *    no encoded or doubled slashes, no dot segments, no absolute-form target) → else 400 — in the first
+ *    hook, before any route's own hook or handler runs;
+ * 3. under `/api`, the `/api` plugin's own hook ({@link apiRoutes}) wants our own `Origin` or none
+ *    → else 403, and the bearer token → else 401.
+ * The router is case-sensitive and keeps trailing and duplicate slashes significant, so `/API/…` and
+ * `/api//…` never match an `/api` route. Errors are envelopes with the status of their code; nothing a
+ * client sends produces a 500.
  * @throws Error when the port cannot be bound (e.g. EADDRINUSE).
  */
 export async function startHttpTransport(opts: HttpTransportOptions): Promise<HttpTransport> {
@@ -73,6 +64,17 @@ export async function startHttpTransport(opts: HttpTransportOptions): Promise<Ht
     bodyLimit: MAX_BODY_BYTES,
     requestTimeout: 30_000,
     return503OnClosing: true,
+    // Explicit, so a change of fastify's defaults cannot open a second spelling of an /api route.
+    routerOptions: {
+      caseSensitive: true,
+      ignoreTrailingSlash: false,
+      ignoreDuplicateSlashes: false,
+    },
+    useSemicolonDelimiter: false,
+    // Malformed escapes (`%zz`), over-long parameters: refused by the router itself, answered as envelopes.
+    frameworkErrors: (err, _req, reply) => {
+      void fail(reply, 'INVALID_INPUT', `The path is not valid: ${err.message}`);
+    },
   });
   let port = opts.port;
   const streams = new Set<() => void>();
@@ -101,27 +103,22 @@ export async function startHttpTransport(opts: HttpTransportOptions): Promise<Ht
         'FORBIDDEN',
         `Host "${req.headers.host ?? ''}" is not allowed: use http://127.0.0.1:${port}`,
       );
-    if (req.url.startsWith('/api/')) {
-      if (!originAllowed(req.headers.origin, port))
-        return fail(reply, 'FORBIDDEN', `Origin "${req.headers.origin ?? ''}" is not allowed`);
-      if (!bearerMatches(req.headers.authorization, opts.token)) {
-        return fail(
-          reply,
-          'UNAUTHORIZED',
-          'Missing or wrong access token: send "Authorization: Bearer <token>" with the token from control.json',
-        );
-      }
-    }
+    const problem = pathProblem(req.raw.url ?? '');
+    if (problem)
+      return fail(
+        reply,
+        'INVALID_INPUT',
+        `The path ${JSON.stringify((req.raw.url ?? '').split('?')[0]!.slice(0, 200))} is not in canonical form: ${problem}. Write it plainly, e.g. POST /api/system/info`,
+      );
     return undefined;
   });
 
-  server.addHook('onSend', async (req, reply, payload) => {
+  server.addHook('onSend', async (_req, reply, payload) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
     reply.header('X-Frame-Options', 'DENY');
     reply.header('Cross-Origin-Resource-Policy', 'same-origin');
-    if (req.url.startsWith('/api/')) reply.header('Cache-Control', 'no-store');
-    else reply.header('Content-Security-Policy', RENDERER_CSP);
+    reply.header('Content-Security-Policy', RENDERER_CSP);
     return payload;
   });
 
@@ -136,58 +133,15 @@ export async function startHttpTransport(opts: HttpTransportOptions): Promise<Ht
     return fail(reply, 'INTERNAL', 'Internal error; see the log for details');
   });
 
-  server.setNotFoundHandler((req, reply) => {
-    if (req.url.startsWith('/api/'))
-      return fail(
-        reply,
-        'NOT_FOUND',
-        `No such endpoint: ${req.method} ${req.url.split('?')[0] ?? ''}. Calls are POST /api/<group>/<method>; events are GET /api/events`,
-      );
-    return reply.code(404).type('text/plain').send('Not found');
-  });
+  server.setNotFoundHandler((_req, reply) => reply.code(404).type('text/plain').send('Not found'));
 
-  server.get('/api/events', (req, reply) => {
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-store',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-      'X-Content-Type-Options': 'nosniff',
-    });
-    res.write(': connected\n\n');
-    const unsubscribe = opts.bus.onAny((name, payload) => {
-      res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
-    });
-    const ping = setInterval(() => res.write(': ping\n\n'), SSE_PING_MS);
-    const end = () => {
-      clearInterval(ping);
-      unsubscribe();
-      streams.delete(end);
-      if (!res.writableEnded) res.end();
-    };
-    streams.add(end);
-    req.raw.on('close', end);
-  });
-
-  server.post(
-    '/api/:group/:method',
-    async (req: FastifyRequest<{ Params: { group: string; method: string } }>, reply) => {
-      const { group, method } = req.params;
-      const result = await opts.dispatcher.dispatch(`${group}.${method}`, req.body, { transport: 'http' });
-      if (result.ok) return reply.code(200).type('application/json').send(result);
-      return reply
-        .code(ERROR_STATUS[result.error.code] ?? 500)
-        .type('application/json')
-        .send(result);
-    },
-  );
-
-  server.route({
-    method: ['GET', 'PUT', 'PATCH', 'DELETE'],
-    url: '/api/:group/:method',
-    handler: (req, reply) => fail(reply, 'METHOD_NOT_ALLOWED', `Use POST for ${req.url.split('?')[0] ?? ''}`),
+  await server.register(apiRoutes, {
+    prefix: '/api',
+    dispatcher: opts.dispatcher,
+    bus: opts.bus,
+    token: opts.token,
+    port: () => port,
+    streams,
   });
 
   if (opts.rendererDir && fs.existsSync(opts.rendererDir)) {
