@@ -10,6 +10,7 @@ import { setupHandlers } from '../api/setup';
 import { systemHandlers } from '../api/system';
 import { tracesHandlers } from '../api/traces';
 import { TraceDayTotals } from '../services/traces/trace-totals';
+import { ensurePrivateDataDir } from '../platform/data-dir';
 import { EventBus } from '../platform/event-bus';
 import { createLogger } from '../platform/logging';
 import type { Logger } from '../platform/logging';
@@ -47,7 +48,7 @@ import { ShutdownSequence } from './shutdown';
 
 /** How to start a core. */
 export interface CoreOptions {
-  /** The data dir (created 0700 if missing). */
+  /** The data dir (created 0700 if missing; refused unless 0700 and owned by this user). */
   home: string;
   mode: CoreInfo['mode'];
   /** A logger to use instead of the default file logger in `<home>/logs/`. */
@@ -79,12 +80,13 @@ export interface Core {
 /**
  * Starts the core: data dir, logging, database (migrated), settings, health probes, handlers.
  * Services never import Electron, so the same core runs in the desktop app and in `agentdesk serve`.
- * @throws CoreLockedError when another live core uses `home`; Error when the data dir cannot be
+ * @throws DataDirNotPrivateError when the data dir is not 0700 or not owned by this user (the message
+ *   names the fix); CoreLockedError when another live core uses `home`; Error when the data dir cannot be
  *   created or the database cannot be opened or migrated (nothing is left running in that case).
  */
 export async function startCore(opts: CoreOptions): Promise<Core> {
   const startedAt = Date.now();
-  fs.mkdirSync(opts.home, { recursive: true, mode: 0o700 });
+  ensurePrivateDataDir(opts.home);
   const log = opts.log ?? createLogger({ dir: dataPaths.logs(opts.home) });
   const shutdown = new ShutdownSequence(log);
   const release = acquireCoreLock(opts.home);
@@ -170,9 +172,12 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
         docker: () => probeDocker(),
         incus: () => probeIncus(),
         // While no provider has models, report whether LiteLLM is installed; afterwards, its real state.
+        // While it is refused (unsafe command), the probe names the reason and the fix too.
         litellm: () => {
           const st = llm.status();
-          return st.litellm.state === 'idle' ? probeLitellmInstall(litellmInstall()) : healthOf(st).litellm;
+          return st.litellm.state === 'idle' || st.litellm.state === 'missing'
+            ? probeLitellmInstall(litellmInstall())
+            : healthOf(st).litellm;
         },
         gateway: () => healthOf(llm.status()).gateway,
       },

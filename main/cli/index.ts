@@ -9,6 +9,7 @@ import { imagesCommand } from './images';
 import { processIo, providersCommand } from './providers';
 import type { CliIo } from './providers';
 import { serve } from './serve';
+import { settingsCommand } from './settings';
 import { statusCommand } from './status';
 import { traceCommand } from './trace';
 
@@ -69,6 +70,7 @@ export function buildProgram(io: CliIo = processIo()): Command {
   program.addCommand(imagesCommand(io, () => program.opts<{ home?: string }>().home));
   program.addCommand(agentsCommand(withTerminal(io), () => program.opts<{ home?: string }>().home));
   program.addCommand(traceCommand(io, () => program.opts<{ home?: string }>().home));
+  program.addCommand(settingsCommand(io, () => program.opts<{ home?: string }>().home));
 
   return program;
 }
@@ -97,6 +99,7 @@ export const CLI_COMMANDS: ReadonlySet<string> = new Set([
   'images',
   'agents',
   'trace',
+  'settings',
   '--help',
   '--version',
 ]);

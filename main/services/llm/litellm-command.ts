@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ComponentHealth } from '../../../contract/models';
+import { executableProblem } from '../../platform/trusted-executable';
 
 /** A resolved litellm command, with where it came from and its version when known. */
 export interface LitellmCommand {
@@ -77,7 +78,9 @@ export function resolveLitellmCommand(opts: {
 }
 
 /**
- * Health of LiteLLM before the supervisor exists: installed or not. Never throws.
+ * Health of LiteLLM before the supervisor exists (or while it refuses to start one): installed or not,
+ * executable, and safe to run ({@link executableProblem}: owned by this user or root, writable by no
+ * one else). Never throws.
  * (Once LiteLLM is supervised, the supervisor's state replaces this.)
  */
 export function probeLitellmInstall(opts: {
@@ -102,6 +105,19 @@ export function probeLitellmInstall(opts: {
       state: 'error',
       detail: `${found.command} (from ${where}) is not an executable file`,
       fix: `Correct ${where}, or clear it to use the app's own venv`,
+    };
+  }
+  const unsafe = executableProblem(found.command);
+  if (unsafe) {
+    const where = found.source === 'setting' ? 'the LiteLLM command setting' : `its ${found.source} location`;
+    return {
+      name: 'litellm',
+      state: 'error',
+      detail: `LiteLLM is not started: refusing to run ${found.command} (from ${where}): ${unsafe.reason}`,
+      fix:
+        found.source === 'setting'
+          ? `${unsafe.fix}; or clear the setting (desktop Settings, or \`agentdesk settings unset litellm_command\` while the core is stopped)`
+          : unsafe.fix,
     };
   }
   const version = found.version ? ` ${found.version}` : '';

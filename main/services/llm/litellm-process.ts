@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { freePort } from '../../platform/free-port';
 import { groupOwnsListener } from '../../platform/socket-owner';
 import { SupervisedProcess } from '../../platform/supervised-process';
+import { describeExecutableProblem, executableProblem } from '../../platform/trusted-executable';
 import type { SpawnPlan, SupervisorStatus } from '../../platform/supervised-process';
 import type { GatewayTarget } from './gateway';
 import { MASTER_KEY_ENV } from './litellm-config';
@@ -148,6 +149,9 @@ export class LitellmProcess {
     this.supervisor = new SupervisedProcess<LitellmPlan>({
       name: 'LiteLLM',
       plan: async () => {
+        // Right before each spawn (restarts too): the program may have changed since it was chosen.
+        const unsafe = executableProblem(opts.command);
+        if (unsafe) throw new Error(describeExecutableProblem(opts.command, unsafe));
         fs.mkdirSync(home, { recursive: true, mode: 0o700 });
         const port = await (opts.port ?? (() => freePort('127.0.0.1')))();
         this.lastPlanPort = port;

@@ -7,6 +7,7 @@ import type { LlmStatus, LlmTestInput, LlmTestResult } from '../../../contract/l
 import type { Logger } from '../../platform/logging';
 import { RotatingFileStream } from '../../platform/logging';
 import type { SupervisorStatus } from '../../platform/supervised-process';
+import { describeExecutableProblem, executableProblem } from '../../platform/trusted-executable';
 import { JsonlAgentTraceSink } from './agent-trace-sink';
 import type { AgentTraceSink } from './agent-trace-sink';
 import { Gateway } from './gateway';
@@ -71,6 +72,8 @@ export class LlmService {
   active: LlmInstance | null = null;
   candidate: LlmInstance | null = null;
   private idle: 'idle' | 'missing' | 'stopped' | null = null;
+  /** Why the resolved command is not run (not safe: see trusted-executable.ts), while providers have models. */
+  private refusal: string | null = null;
   private notes: string[] = [];
   private lastReloadError: string | null = null;
   private readonly dir: string;
@@ -193,7 +196,14 @@ export class LlmService {
     this.lastSnapshot = { providers: snap.providers, notes: snap.notes };
     const cfg = buildLitellmConfig(snap.providers);
     const command = this.deps.resolveCommand();
-    if (cfg.models.length === 0 || !command || !isExecutable(command.command)) {
+    // Checked at every (re)configuration and again by LitellmProcess right before each spawn.
+    const unsafe =
+      cfg.models.length > 0 && command && isExecutable(command.command)
+        ? executableProblem(command.command)
+        : null;
+    this.refusal = unsafe && command ? describeExecutableProblem(command.command, unsafe) : null;
+    if (this.refusal) this.deps.log.error({ reason: this.refusal }, 'LiteLLM not started');
+    if (cfg.models.length === 0 || !command || !isExecutable(command.command) || unsafe) {
       this.idle = cfg.models.length === 0 ? 'idle' : 'missing';
       const old = this.active;
       this.active = null;
@@ -295,7 +305,13 @@ export class LlmService {
 
   /** Why the gateway cannot forward now, and when to retry (s). */
   unavailable(): { message: string; retryAfterS: number | null } {
-    return unavailableReason(this.closed, this.idle, this.active?.proc.supervisor.status() ?? null);
+    return unavailableReason(
+      this.closed,
+      this.idle,
+      this.active?.proc.supervisor.status() ?? null,
+      Date.now(),
+      this.refusal !== null,
+    );
   }
 
   /** The status shown in the System view (contract `llm.status`). */
@@ -306,6 +322,7 @@ export class LlmService {
       idle: this.closed ? 'stopped' : this.idle,
       notes: this.notes,
       lastReloadError: this.lastReloadError,
+      refusal: this.refusal,
       logFile: this.logFile,
       command: this.active?.command ?? this.deps.resolveCommand(),
       gateway: this.gateway,

@@ -14,6 +14,8 @@ export interface StatusInput {
   idle: 'idle' | 'missing' | 'stopped' | null;
   notes: string[];
   lastReloadError: string | null;
+  /** Why the command is not run although providers have models (unsafe owner or mode), with the fix. */
+  refusal: string | null;
   logFile: string;
   command: LitellmCommand | null;
   gateway: Gateway;
@@ -34,9 +36,11 @@ export function buildStatus(i: StatusInput, now = Date.now()): LlmStatus {
   const models = shown?.models.map((m) => m.name) ?? [];
   const detail: Record<LitellmState, string> = {
     idle: 'Not running: no provider has models yet. Add a provider on the Providers page.',
-    missing: i.command
-      ? `${i.command.command} is not an executable file.`
-      : 'LiteLLM is not installed (no app venv, no `litellm` on PATH).',
+    missing: i.refusal
+      ? `LiteLLM is not started. ${i.refusal}`
+      : i.command
+        ? `${i.command.command} is not an executable file.`
+        : 'LiteLLM is not installed (no app venv, no `litellm` on PATH).',
     starting: `Starting LiteLLM (${elapsed} s; it usually takes 10–40 s).`,
     ready: `Serving ${models.length} model${models.length === 1 ? '' : 's'} on 127.0.0.1:${shown?.proc.port() ?? '?'}.`,
     restarting: `Restarting after a crash${sup?.nextRestartAt && sup.nextRestartAt > now ? ` in ${Math.ceil((sup.nextRestartAt - now) / 1000)} s` : ''}: ${sup?.lastError ?? ''}`,
@@ -59,7 +63,7 @@ export function buildStatus(i: StatusInput, now = Date.now()): LlmStatus {
       restarts: sup?.restarts ?? 0,
       recent_crashes: sup?.recentCrashes ?? 0,
       next_restart_at: sup?.state === 'restarting' ? sup.nextRestartAt : null,
-      last_error: i.lastReloadError ?? sup?.lastError ?? null,
+      last_error: i.lastReloadError ?? sup?.lastError ?? i.refusal ?? null,
       stderr_tail: shown?.proc.supervisor.tail() ?? [],
       models,
       notes: i.notes,
@@ -143,12 +147,18 @@ export function unavailableReason(
   idle: 'idle' | 'missing' | 'stopped' | null,
   active: SupervisorStatus | null,
   now = Date.now(),
+  refused = false,
 ): { message: string; retryAfterS: number | null } {
   if (closed) return { message: 'Agent Desk is shutting down.', retryAfterS: null };
   if (!active) {
     if (idle === 'idle')
       return {
         message: 'No model is configured: add a provider with models in Agent Desk.',
+        retryAfterS: null,
+      };
+    if (idle === 'missing' && refused)
+      return {
+        message: 'LiteLLM is not started: its command is not safe to run; see the System view in Agent Desk.',
         retryAfterS: null,
       };
     if (idle === 'missing')

@@ -1,6 +1,7 @@
 // Loads, migrates, validates and saves the user's settings (one JSON row in the app database).
 import type { Settings, SettingsPatch } from '../../../contract/models';
 import { AppError } from '../../../contract/errors';
+import { describeExecutableProblem, executableProblem } from '../../platform/trusted-executable';
 import type { Db } from '../storage/database';
 import { DEFAULT_SETTINGS, SETTINGS_VERSION, SettingsSchema } from './schema';
 
@@ -80,10 +81,23 @@ export class SettingsStore {
   }
 
   /**
-   * Applies a validated patch and saves.
-   * @throws AppError INVALID_INPUT when the result is not valid settings (the message names the field).
+   * Applies a validated patch and saves. A new `litellm_command` must be safe to run (see
+   * trusted-executable.ts: owned by this user or root, writable by no one else, nor its folders).
+   * Who may change it at all is the caller's decision (the HTTP transport may not: api/settings.ts).
+   * @throws AppError INVALID_INPUT when the result is not valid settings, or the command is not safe
+   *   (the message names the field, the reason and the fix).
    */
   update(patch: SettingsPatch): Settings {
+    const command = patch.litellm_command;
+    if (command && command !== this.current.litellm_command) {
+      const problem = executableProblem(command);
+      if (problem)
+        throw new AppError(
+          'INVALID_INPUT',
+          `Invalid setting litellm_command: ${describeExecutableProblem(command, problem)}`,
+          { field: 'litellm_command' },
+        );
+    }
     const next = SettingsSchema.safeParse({ ...this.current, ...patch, version: SETTINGS_VERSION });
     if (!next.success) {
       const issue = next.error.issues[0];

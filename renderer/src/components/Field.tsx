@@ -129,6 +129,8 @@ export function InputField(
     min?: number;
     max?: number;
     suffix?: string;
+    /** Shown but not editable (e.g. a setting this transport may not change). */
+    readOnly?: boolean;
   },
 ): ReactElement {
   return (
@@ -145,6 +147,7 @@ export function InputField(
           placeholder={p.placeholder}
           min={p.min}
           max={p.max}
+          readOnly={p.readOnly}
           spellCheck={false}
           autoComplete="off"
           onChange={(e) => p.onChange(e.target.value)}

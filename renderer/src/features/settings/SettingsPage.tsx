@@ -165,7 +165,18 @@ export function SettingsPage(): ReactElement {
             placeholder="Use the app’s own LiteLLM"
             monospace
             onChange={(v) => edit('litellm_command', v.trim() === '' ? null : v)}
-            hint="Path of the litellm executable. Leave empty to use the one Agent Desk installs."
+            readOnly={headless}
+            hint={
+              headless ? (
+                <>
+                  It chooses a program the core runs, so it cannot be changed from the browser. Change it in
+                  the desktop app, or stop the core and run{' '}
+                  <code>agentdesk settings set litellm_command PATH</code>.
+                </>
+              ) : (
+                'Path of the litellm executable (owned by you or root, writable by no one else). Leave empty to use the one Agent Desk installs.'
+              )
+            }
             error={errors.litellm_command}
           />
           <InputField
