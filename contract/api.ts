@@ -9,6 +9,7 @@ import {
   Provider,
   ProviderAddInput,
   ProviderEditInput,
+  ProviderEdited,
   ProviderId,
   ProviderModels,
   ProviderRemoved,
@@ -113,8 +114,8 @@ export const api = {
     ),
     edit: method(
       ProviderEditInput,
-      Provider,
-      'Changes name, base URL or key (`key: null` deletes it). A changed base URL or key resets the status and the model cache.',
+      ProviderEdited,
+      'Changes name, base URL or key (`key: null` deletes it). A changed base URL or key resets the status and the model cache. A base URL moved to another origin (scheme, host, port) without a new key removes the key (`key_removed` says why). INVALID_INPUT for plain http:// to a host that needs https://.',
     ),
     test: method(
       z.object({ id: ProviderId }).strict(),

@@ -340,6 +340,17 @@ export const ProviderEditInput = z
   .strict();
 export type ProviderEditInput = z.infer<typeof ProviderEditInput>;
 
+/** `providers.edit` answer: the provider, and whether this edit removed its key. */
+export const ProviderEdited = Provider.extend({
+  /**
+   * Why the edit removed the provider's key, with what to do; `null` when it did not. A key belongs to
+   * the origin (scheme, host, port) it was given for: a base URL moved to another origin without a new
+   * key loses the stored key (and `AGENTDESK_KEY_<ID>` for this run).
+   */
+  key_removed: z.string().nullable(),
+});
+export type ProviderEdited = z.infer<typeof ProviderEdited>;
+
 /** `providers.remove` answer. */
 export const ProviderRemoved = z.object({
   id: z.string(),

@@ -220,7 +220,9 @@ export function providersCommand(io: CliIo, globalHome: () => string | undefined
   keyOptions(
     cmd
       .command('edit')
-      .description('change a provider’s name, base URL or key')
+      .description(
+        'change a provider’s name, base URL or key (a base URL on another host removes the stored key unless a new one is given)',
+      )
       .argument('<id>')
       .argument('[extra...]')
       .option('--name <name>', 'new display name')
@@ -247,7 +249,7 @@ export function providersCommand(io: CliIo, globalHome: () => string | undefined
             ...(key !== undefined && { key }),
             probe: o.probe,
           });
-          print(json, p, `Updated ${formatProvider(p)}`);
+          print(json, p, `Updated ${formatProvider(p)}${p.key_removed ? `\n${p.key_removed}` : ''}`);
         },
         Boolean(o.json),
       )();

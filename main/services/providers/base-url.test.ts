@@ -1,6 +1,6 @@
 // Base URL validation (the reason is given) and slugs.
 import { describe, expect, it } from 'vitest';
-import { normaliseBaseUrl, slugify } from './base-url';
+import { checkPlainHttp, normaliseBaseUrl, originOf, slugify } from './base-url';
 
 const reason = (raw: string | undefined) => {
   try {
@@ -25,6 +25,69 @@ describe('normaliseBaseUrl', () => {
     expect(reason('https://x.example/v1?key=1')).toMatch(/query string/);
     expect(reason('https://x.example/v1#a')).toMatch(/fragment/);
     expect(reason('not a url at all')).toMatch(/not a URL/);
+  });
+});
+
+describe('checkPlainHttp', () => {
+  const cloud = { kind: 'cloud' as const, label: 'OpenAI' };
+  const local = { kind: 'local' as const, label: 'Ollama' };
+  const custom = { kind: 'custom' as const, label: 'OpenAI-compatible' };
+  const verdict = (url: string, entry: typeof cloud | typeof local | typeof custom) => {
+    try {
+      checkPlainHttp(url, entry);
+      return 'ok';
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+
+  it('allows https everywhere and http on loopback for every kind', () => {
+    for (const e of [cloud, local, custom]) {
+      expect(verdict('https://api.example.com/v1', e)).toBe('ok');
+      expect(verdict('http://127.0.0.1:8000/v1', e)).toBe('ok');
+      expect(verdict('http://localhost:8000/v1', e)).toBe('ok');
+      expect(verdict('http://[::1]:8000/v1', e)).toBe('ok');
+    }
+  });
+
+  it('refuses http to any other host for a cloud type, naming https', () => {
+    for (const url of ['http://api.openai.com/v1', 'http://192.168.1.20:8000/v1', 'http://gpu-box:8000/v1'])
+      expect(verdict(url, cloud)).toMatch(/OpenAI is a hosted API: its key may only travel over https:\/\//);
+  });
+
+  it('allows http on the local network for local and custom types, and refuses public hosts', () => {
+    for (const e of [local, custom]) {
+      for (const url of [
+        'http://192.168.1.20:11434',
+        'http://10.0.0.5:8000/v1',
+        'http://172.20.0.1:8000/v1',
+        'http://169.254.10.1:8000/v1',
+        'http://100.101.102.103:8000/v1',
+        'http://[fd12:3456::1]:8000/v1',
+        'http://[fe80::1]:8000/v1',
+        'http://gpu-box:8000/v1',
+        'http://gpu.local:8000/v1',
+        'http://gpu.lan/v1',
+        'http://gpu.home.arpa/v1',
+      ])
+        expect(verdict(url, e), url).toBe('ok');
+      for (const url of [
+        'http://api.example.com/v1',
+        'http://203.0.113.5:8000/v1',
+        'http://172.32.0.1/v1',
+        'http://[2001:db8::1]/v1',
+      ])
+        expect(verdict(url, e), url).toMatch(/a public host needs https:\/\//);
+    }
+  });
+});
+
+describe('originOf', () => {
+  it('is scheme, host and port', () => {
+    expect(originOf('https://api.openai.com/v1')).toBe('https://api.openai.com');
+    expect(originOf('http://127.0.0.1:9/v1')).not.toBe(originOf('http://127.0.0.1:10/v1'));
+    expect(originOf('http://x.example/v1')).not.toBe(originOf('https://x.example/v1'));
+    expect(originOf('https://x.example:443/a')).toBe(originOf('https://x.example/b'));
   });
 });
 

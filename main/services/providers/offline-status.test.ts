@@ -17,7 +17,7 @@ import { ProviderRepository } from './provider-repository';
 import { ProviderService } from './provider-service';
 
 /** TEST-NET-1 (RFC 5737): never answers, so a probe sent there fails as unreachable. */
-const REMOTE = 'http://192.0.2.10/v1';
+const REMOTE = 'https://192.0.2.10/v1';
 
 /** A port on 127.0.0.1 where nothing listens (bound, then closed). */
 async function closedPort(): Promise<number> {

@@ -6,6 +6,7 @@ import type {
   ProbeOutcome,
   Provider,
   ProviderAddInput,
+  ProviderEdited,
   ProviderEditInput,
   ProviderModels,
   ProviderRemoved,
@@ -18,10 +19,11 @@ import type { KeyLookup, ProviderKeys } from '../secrets/provider-keys';
 import { providerAccount, providerKeyEnvVar } from '../secrets/secret-store';
 import type { KeychainUnavailableError } from '../secrets/secret-store';
 import { litellmModelOf } from '../llm/litellm-config';
-import { normaliseBaseUrl, slugify } from './base-url';
+import { checkPlainHttp, normaliseBaseUrl, originOf, slugify } from './base-url';
 import { CATALOG, catalogEntry, findCatalogEntry } from './catalog';
 import type { CatalogRecord } from './catalog';
 import { discover } from './discovery';
+import { incomingKey } from './incoming-key';
 import { probeModels } from './model-probe';
 import type { ProbeResult } from './model-probe';
 import { isLoopbackUrl, readNetworkRoute } from './network-status';
@@ -106,6 +108,7 @@ export class ProviderService {
     this.deps.redactor.add(input.key);
     const entry = catalogEntry(input.type);
     const baseUrl = normaliseBaseUrl(input.base_url || entry.base_url, entry.label);
+    checkPlainHttp(baseUrl, entry);
     const name = input.name ?? entry.label;
     const id = input.id ?? slugify(name, entry.type);
     const byId = this.deps.repo.get(id);
@@ -155,9 +158,13 @@ export class ProviderService {
   /**
    * Changes name, base URL or key. `key: null` deletes the stored key. A new base URL or key resets
    * the status and the model cache and probes again (unless `probe: false`).
-   * @throws AppError NOT_FOUND, INVALID_INPUT, CONFLICT, KEYCHAIN_UNAVAILABLE.
+   * A key belongs to the origin (scheme, host, port) it was given for: when the base URL's origin
+   * changes and no new key comes with the edit, the stored key is deleted from the keychain and
+   * `AGENTDESK_KEY_<ID>` is ignored for the rest of this run, so the re-probe and LiteLLM never send
+   * it to the new host; `key_removed` says so. Plain `http://` follows {@link checkPlainHttp}.
+   * @throws AppError NOT_FOUND, INVALID_INPUT, CONFLICT, KEYCHAIN_UNAVAILABLE (nothing is changed then).
    */
-  async edit(input: ProviderEditInput): Promise<Provider> {
+  async edit(input: ProviderEditInput): Promise<ProviderEdited> {
     this.deps.redactor.add(input.key);
     const row = this.row(input.id);
     const entry = this.entryOf(row);
@@ -168,29 +175,42 @@ export class ProviderService {
     }
     if (input.base_url !== undefined) {
       const url = normaliseBaseUrl(input.base_url, entry.label);
+      checkPlainHttp(url, entry);
       if (url !== row.base_url) patch.base_url = url;
     }
+    const newOrigin =
+      patch.base_url !== undefined && originOf(patch.base_url) !== originOf(row.base_url)
+        ? originOf(patch.base_url)
+        : null;
     let keyChanged = false;
-    if (input.key === null) {
+    let keyRemoved: string | null = null;
+    const key = input.key === null ? null : this.incomingKey(entry, input);
+    if (key) {
+      await this.deps.keys.store(row.id, key);
+      patch.key_ref = providerAccount(row.id);
+      keyChanged = true;
+    } else if (input.key === null || (newOrigin && row.key_ref)) {
       if (row.key_ref) await this.deps.keys.delete(row.id);
       patch.key_ref = null;
       keyChanged = row.key_ref !== null;
-    } else {
-      const key = this.incomingKey(entry, input);
-      if (key) {
-        await this.deps.keys.store(row.id, key);
-        patch.key_ref = providerAccount(row.id);
-        keyChanged = true;
-      }
+    }
+    if (newOrigin) {
+      const envSet = await this.deps.keys.ignoreEnv(row.id);
+      if (!key && (row.key_ref || envSet))
+        keyRemoved = `The key was removed because the base URL moved from ${originOf(row.base_url)} to ${newOrigin}: a key is only sent to the host it was given for.${envSet ? ` ${providerKeyEnvVar(row.id)} is ignored for this provider until the core restarts.` : ''} Give the key again if ${newOrigin} should have it.`;
     }
     const reprobe = keyChanged || patch.base_url !== undefined;
     if (reprobe) Object.assign(patch, { status: 'unknown', status_detail: '', checked_at: null });
     this.deps.repo.update(row.id, patch);
     if (reprobe) this.deps.repo.clearModels(row.id);
-    this.deps.log.info({ provider: row.id, fields: Object.keys(patch) }, 'provider edited');
-    if (reprobe && input.probe !== false) return (await this.test(row.id)).provider;
+    this.deps.log.info(
+      { provider: row.id, fields: Object.keys(patch), keyRemoved: keyRemoved !== null },
+      'provider edited',
+    );
+    if (reprobe && input.probe !== false)
+      return { ...(await this.test(row.id)).provider, key_removed: keyRemoved };
     await this.changed();
-    return this.get(row.id);
+    return { ...(await this.get(row.id)), key_removed: keyRemoved };
   }
 
   /**
@@ -332,36 +352,14 @@ export class ProviderService {
     return result;
   }
 
-  /** The key an add/edit brings: `key`, or the value of `key_from_env` (one of the type's usual variables). */
+  /** The key an add/edit brings ({@link incomingKey}), registered with the redactor. */
   private incomingKey(
     entry: CatalogRecord,
     input: { key?: string | null; key_from_env?: string },
   ): string | null {
-    if (input.key && input.key_from_env)
-      throw new AppError('INVALID_INPUT', 'Give either key or key_from_env, not both.', { field: 'key' });
-    if (entry.key === 'none' && (input.key || input.key_from_env))
-      throw new AppError('INVALID_INPUT', `${entry.label} does not use a key; add it without one.`, {
-        field: 'key',
-      });
-    if (input.key) return input.key;
-    if (!input.key_from_env) return null;
-    if (!entry.env_vars.includes(input.key_from_env))
-      throw new AppError(
-        'INVALID_INPUT',
-        `key_from_env must name a variable of ${entry.label}: ${entry.env_vars.join(', ') || '(none)'}.`,
-        { field: 'key_from_env', valid: entry.env_vars },
-      );
-    const value = this.env[input.key_from_env]?.trim();
-    if (!value)
-      throw new AppError(
-        'INVALID_INPUT',
-        `${input.key_from_env} is not set in the environment of the core.`,
-        {
-          field: 'key_from_env',
-        },
-      );
-    this.deps.redactor.add(value);
-    return value;
+    const key = incomingKey(entry, input, this.env);
+    this.deps.redactor.add(key);
+    return key;
   }
 
   private checkName(name: string, selfId?: string): void {

@@ -19,6 +19,8 @@ export type KeyLookup =
  */
 export class ProviderKeys {
   private readonly service: string;
+  /** Providers whose `AGENTDESK_KEY_<ID>` no longer applies in this run (their host changed). */
+  private readonly envIgnored = new Set<string>();
 
   constructor(
     private readonly deps: {
@@ -59,12 +61,23 @@ export class ProviderKeys {
         error = memo.error = err;
       }
     }
-    const fromEnv = await this.deps.env.getPassword(this.service, account);
+    const fromEnv = this.envIgnored.has(id) ? null : await this.deps.env.getPassword(this.service, account);
     if (fromEnv) {
       this.deps.redactor.add(fromEnv);
       return { source: 'env', value: fromEnv, envVar };
     }
     return error ? { source: null, envVar, error } : { source: null, envVar };
+  }
+
+  /**
+   * Stops reading `AGENTDESK_KEY_<ID>` for provider `id` for the rest of this run: the variable was
+   * given for the provider's former host, and must not follow it to a new one.
+   * @returns whether the variable is set (so the caller can say it no longer applies).
+   */
+  async ignoreEnv(id: string): Promise<boolean> {
+    const present = (await this.deps.env.getPassword(this.service, providerAccount(id))) !== null;
+    this.envIgnored.add(id);
+    return present;
   }
 
   /**

@@ -7,6 +7,15 @@ import { providersStore } from '../../stores/providers';
 import type { ShownError } from '../../stores/errors';
 import { ErrorLine } from './ErrorLine';
 
+/** The origin (scheme, host, port) of a URL as typed; `null` while it does not parse. */
+function originOf(url: string): string | null {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
+
 /** Fields of the form that show the core's error under themselves (`details.field`). */
 const FORM_FIELDS = ['name', 'base_url', 'key', 'key_from_env'];
 
@@ -72,6 +81,13 @@ export function AddProviderForm({
     else setError(result.error);
   }
 
+  // A key belongs to its host: moving the base URL to another origin without a new key removes it (the core does).
+  const movesKey =
+    editing !== undefined &&
+    (editing.key.state === 'set' || editing.key.state === 'env') &&
+    !key.trim() &&
+    originOf(baseUrl.trim()) !== originOf(editing.base_url);
+
   const errorField = typeof error?.details?.field === 'string' ? error.details.field : null;
   const fieldError = (field: string): string | undefined =>
     error && errorField === field ? `${error.message} (${error.code})` : undefined;
@@ -111,6 +127,12 @@ export function AddProviderForm({
         placeholder={needsUrl ? 'https://host:port/v1' : entry.base_url}
         hint={needsUrl ? 'The OpenAI-compatible endpoint, ending in /v1 for most servers.' : undefined}
       />
+      {movesKey ? (
+        <p className="field__hint provider-form__warning" role="status" data-testid="provider-key-moves">
+          This address is on another host: saving removes the stored key, which is only ever sent to the host
+          it was given for. Type the key again below if the new host should have it.
+        </p>
+      ) : null}
       {takesKey ? (
         <div className={`field${keyError ? ' field--invalid' : ''}`}>
           <label htmlFor={keyId} className="field__label">

@@ -19,6 +19,7 @@ export function ProviderRow({
   const id = provider.id;
   const busy = useProviders((s) => s.busy[id]);
   const error = useProviders((s) => s.rowErrors[id]);
+  const notice = useProviders((s) => s.notices[id]);
   const [confirming, setConfirming] = useState(false);
   const [editing, setEditing] = useState(false);
   const cancelRef = useRef<HTMLButtonElement>(null);
@@ -120,6 +121,18 @@ export function ProviderRow({
           </button>
           <button ref={cancelRef} type="button" className="button" onClick={() => setConfirming(false)}>
             Cancel
+          </button>
+        </div>
+      ) : null}
+      {notice ? (
+        <div className="provider__notice" role="status" data-testid={`provider-notice-${id}`}>
+          <p>{notice}</p>
+          <button
+            type="button"
+            className="button"
+            onClick={() => providersStore.getState().dismissNotice(id)}
+          >
+            Dismiss
           </button>
         </div>
       ) : null}

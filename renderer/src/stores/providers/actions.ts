@@ -17,9 +17,11 @@ export interface ProvidersActions {
   discover(): Promise<void>;
   /** Adds a provider; the input's `key` is used for this call only. */
   add(input: ProviderAddInput): Promise<SubmitResult>;
-  /** Edits a provider; the input's `key` is used for this call only. */
+  /** Edits a provider; the input's `key` is used for this call only. A removed key becomes a notice of the row. */
   edit(input: ProviderEditInput): Promise<SubmitResult>;
   test(id: string): Promise<void>;
+  /** Hides the notice of a provider row. */
+  dismissNotice(id: string): void;
   remove(id: string): Promise<boolean>;
   /** Fetches the cached model list, or a fresh one with `refresh`. */
   loadModels(id: string, refresh?: boolean): Promise<void>;
@@ -105,15 +107,23 @@ export function createProvidersActions(set: Set, get: Get, getClient: ClientGett
     async edit(input) {
       set({ busy: { ...get().busy, [input.id]: 'edit' } });
       try {
-        const provider = await getClient().providers.edit(input);
+        const { key_removed, ...provider } = await getClient().providers.edit(input);
         upsert(provider);
-        set({ models: without(get().models, input.id) });
+        set({
+          models: without(get().models, input.id),
+          notices: key_removed
+            ? { ...get().notices, [input.id]: key_removed }
+            : without(get().notices, input.id),
+        });
         return { ok: true, provider };
       } catch (err) {
         return { ok: false, error: toShownError(err) };
       } finally {
         set({ busy: without(get().busy, input.id) });
       }
+    },
+    dismissNotice(id) {
+      set({ notices: without(get().notices, id) });
     },
     async test(id) {
       await onRow(id, 'test', async () => {

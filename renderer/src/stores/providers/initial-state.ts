@@ -27,6 +27,8 @@ export interface ProvidersState {
   rowErrors: Record<string, ShownError>;
   /** Per-provider action under way, by id. */
   busy: Record<string, RowBusy>;
+  /** Per-provider notices from the last edit, by id (e.g. why its key was removed: `key_removed`). */
+  notices: Record<string, string>;
   /** Whether the core's machine has a route to the internet (`providers.network`); `null` until read. */
   network: NetworkStatus | null;
 }
@@ -42,5 +44,6 @@ export const initialProvidersState: ProvidersState = {
   discoverError: null,
   rowErrors: {},
   busy: {},
+  notices: {},
   network: null,
 };

@@ -78,6 +78,22 @@ describe('providers store', () => {
     expect(JSON.stringify(store.getState())).not.toContain(KEY);
   });
 
+  it('keeps why an edit removed the key as a notice of the row, until dismissed or the next edit', async () => {
+    const { core, store } = setup();
+    const why =
+      'The key was removed because the base URL moved from http://127.0.0.1:9 to http://127.0.0.1:10.';
+    core.handle('providers.edit', () => ({
+      ...provider({ base_url: 'http://127.0.0.1:10/v1', key: { state: 'missing', last4: null } }),
+      key_removed: why,
+    }));
+    const r = await store.getState().edit({ id: 'custom', base_url: 'http://127.0.0.1:10/v1' });
+    expect(r.ok).toBe(true);
+    expect(store.getState().notices).toEqual({ custom: why });
+    expect(store.getState().providers[0]).not.toHaveProperty('key_removed');
+    store.getState().dismissNotice('custom');
+    expect(store.getState().notices).toEqual({});
+  });
+
   it('returns the core error of a failed add with its code', async () => {
     const { core, store } = setup();
     core.handle('providers.add', () => {
