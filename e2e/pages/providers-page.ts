@@ -81,6 +81,19 @@ export class ProvidersPage {
     await this.models(id).getByTestId('model-search').fill(query);
   }
 
+  /** Opens a provider's edit form (inside its row). */
+  async edit(id: string): Promise<Locator> {
+    await this.page.getByTestId(`provider-edit-${id}`).click();
+    const form = this.row(id).getByTestId('add-provider-form');
+    await form.waitFor({ state: 'visible' });
+    return form;
+  }
+
+  /** The notice of a row after an edit (e.g. why its key was removed). */
+  notice(id: string): Locator {
+    return this.page.getByTestId(`provider-notice-${id}`);
+  }
+
   /** Remove, then confirm. */
   async remove(id: string): Promise<void> {
     await this.page.getByTestId(`provider-remove-${id}`).click();

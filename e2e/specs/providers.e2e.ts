@@ -145,6 +145,26 @@ describe.skipIf(!shouldRunE2e())('Providers page in Chromium against agentdesk s
     expect(consoleLines.join('\n')).not.toContain(KEY);
   });
 
+  it('moving it to another host warns first, then removes the key and says why; the new host never sees it', async ({
+    skip,
+  }) => {
+    skip(!keychain, 'no usable Secret Service (run inside scripts/with-keyring.sh)');
+    const form = await providers.edit(PROVIDER_ID);
+    expect(await form.getByTestId('provider-key-moves').count()).toBe(0);
+    await form.getByTestId('provider-base-url').fill(local.v1);
+    await form.getByTestId('provider-key-moves').waitFor({ state: 'visible' });
+    await form.getByTestId('provider-save').click();
+    const notice = providers.notice(PROVIDER_ID);
+    await notice.waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await notice.innerText()).toContain(`moved from ${upstream.url} to ${local.url}`);
+    await expect
+      .poll(async () => providers.keyLine(PROVIDER_ID).innerText(), { timeout: 15_000 })
+      .not.toContain('key set');
+    expect(await keyEntry(PROVIDER_ID).getPassword()).toBeFalsy();
+    expect(local.requests.length).toBeGreaterThan(0); // the re-probe went to the new host…
+    expect(JSON.stringify(local.requests)).not.toContain(KEY); // …without the key
+  });
+
   it('removes it, and the key is gone from the keychain', async ({ skip }) => {
     skip(!keychain, 'no usable Secret Service (run inside scripts/with-keyring.sh)');
     await providers.remove(PROVIDER_ID);

@@ -160,6 +160,24 @@ describe.skipIf(!shouldRunE2e())('Agent Desk in Chromium against agentdesk serve
     expect(await callCore<Settings>(core, 'settings.get')).toEqual(before);
   });
 
+  it('shows the LiteLLM command read-only in the browser, saying where it can be changed', async () => {
+    const settings = new SettingsPage(shell);
+    await settings.open();
+    const field = settings.field('litellm_command');
+    expect(await field.getAttribute('readonly')).not.toBeNull();
+    const hint = await page.locator('#settings-litellm_command-hint').innerText();
+    expect(hint).toContain('desktop app');
+    expect(hint).toContain('agentdesk settings set litellm_command PATH');
+    // The API refuses it too (the UI is not the only door).
+    const r = await fetch(`${core.origin}/api/settings/update`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${core.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ litellm_command: '/bin/true' }),
+    });
+    expect(r.status).toBe(403);
+    expect((await callCore<Settings>(core, 'settings.get')).litellm_command).toBeNull();
+  });
+
   it('without the token, says to open the URL printed by agentdesk serve', async () => {
     const fresh = await newRecordingContext(browser);
     try {

@@ -6,7 +6,10 @@ import { AppError, isAppError } from '../../contract/errors';
 import type { Result } from '../../contract/errors';
 import type { Logger } from '../platform/logging';
 
-/** Who is calling, for logging and for handlers that care (never used for auth decisions here). */
+/**
+ * Who is calling: for logging, and for handlers that refuse some changes over HTTP (settings that choose
+ * a program the core runs: api/settings.ts). The dispatcher itself decides nothing from it.
+ */
 export interface CallContext {
   transport: 'ipc' | 'http' | 'internal';
 }
