@@ -11,6 +11,7 @@ describe('pathProblem', () => {
     '/api/settings/get;x',
     '/assets/index-BQ1x_9a.js',
     '/a%3Ab%C3%A9%25',
+    '/apis/x',
   ])('accepts %s', (url) => expect(pathProblem(url)).toBeNull());
 
   it.each([
@@ -34,6 +35,8 @@ describe('pathProblem', () => {
     ['/api/événements', /must be percent-encoded/],
     ['http://127.0.0.1:1/api/events', /starting with "\/"/],
     ['*', /starting with "\/"/],
+    ['/API/settings/get', /lower case/],
+    ['/Api', /lower case/],
     ['', /starting with "\/"/],
   ])('refuses %s', (url, reason) => expect(pathProblem(url)).toMatch(reason));
 });

@@ -14,7 +14,8 @@ const PATH_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
  * - no backslash, no doubled slash, no `.` or `..` segment;
  * - only `pchar` characters raw (RFC 3986 §3.3); a `%` starts a well-formed escape in upper-case hex
  *   (§6.2.2.1) of a character that needs one: not an unreserved character (`%61` for `a`, `%2E` for `.`),
- *   not `/` or `\` (`%2F`, `%5C`), not a control character or space.
+ *   not `/` or `\` (`%2F`, `%5C`), not a control character or space;
+ * - the `/api` prefix in lower case (`/API/…` is refused rather than left to the static files).
  * The query string (after `?`) is not looked at: it never chooses a route.
  * @param url the raw request target as received (`req.raw.url`).
  * @returns one line naming what is wrong, for the 400 answer.
@@ -41,5 +42,7 @@ export function pathProblem(url: string): string | null {
   }
   for (const segment of path.split('/').slice(1))
     if (segment === '.' || segment === '..') return 'it contains a "." or ".." segment';
+  if (/^\/api(\/|$)/i.test(path) && !/^\/api(\/|$)/.test(path))
+    return 'the /api prefix is written in lower case';
   return null;
 }

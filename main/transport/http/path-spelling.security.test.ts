@@ -90,16 +90,18 @@ const NON_CANONICAL_METHOD = (p: number) => [
   `http://127.0.0.1:${p}/api/settings/get`,
   `HTTP://127.0.0.1:${p}/api/settings/get`,
   '*',
+  '/API/settings/get',
+  '/Api/settings/get',
 ];
 
 /** Other spellings (case, trailing slash, `;`, query, raw tab): routed, but never to the settings without the token. */
 const OTHER_METHOD = [
+  '/%2561pi/settings/get',
+  '/api/%2573ettings/get',
   '/api/settings/get/',
   '/api/settings/get?x',
   '/api/settings/get?',
   '/api/settings/get;x',
-  '/API/settings/get',
-  '/Api/settings/get',
   '/api/Settings/get',
   '/api/settings/GET',
   '/api/settings/get\t',
@@ -121,16 +123,10 @@ const NON_CANONICAL_EVENTS = (p: number) => [
   '/api\\events',
   '/api/events#x',
   `http://127.0.0.1:${p}/api/events`,
+  '/API/events',
 ];
 
-const OTHER_EVENTS = [
-  '/api/events/',
-  '/api/events?x',
-  '/api/events;x',
-  '/API/events',
-  '/api/Events',
-  '/api/EVENTS',
-];
+const OTHER_EVENTS = ['/api/events/', '/api/events?x', '/api/events;x', '/api/Events', '/api/EVENTS'];
 
 /** True when the answer carries event-stream bytes (the first comment or an event). */
 const eventBytes = (text: string) => text.includes(': connected') || /\nevent: /.test(text);
