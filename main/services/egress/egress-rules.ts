@@ -54,6 +54,9 @@ export function agentChainsRestore(r: AgentRulesInput): string {
   for (const name of [c.forward, c.input, c.refuse]) lines.push(`:${name} - [0:0]`, `-F ${name}`);
   lines.push(
     `-A ${c.refuse} -m conntrack --ctstate NEW -m limit --limit ${LOG_RATE.perSecond}/sec --limit-burst ${LOG_RATE.burst} -j LOG --log-prefix "${LOG_PREFIX} ${r.tag} " --log-level 4`,
+    // TCP gets a reset (the kernel rate-limits ICMP errors, so a burst of refused connections would
+    // otherwise hang until their SYN retries run out); everything else "administratively prohibited".
+    `-A ${c.refuse} -p tcp -j REJECT --reject-with tcp-reset`,
     `-A ${c.refuse} -j REJECT --reject-with icmp-admin-prohibited`,
   );
   const replies = '-m conntrack --ctstate ESTABLISHED,RELATED --ctdir REPLY -j ACCEPT';

@@ -1,7 +1,7 @@
 // Egress per agent: stores policies, attaches containers (address, DNS), keeps the host firewall and resolver in step, traces refusals.
 import type { AgentPhase } from '../../../contract/agents';
 import type { AgentEgress, AgentPolicyInput, EgressMode } from '../../../contract/egress';
-import { ALLOW_ENTRIES_MAX } from '../../../contract/egress';
+import { ALLOW_ENTRIES_MAX, NEVER_ALLOWED } from '../../../contract/egress';
 import { AppError } from '../../../contract/errors';
 import type { TraceEventOf } from '../../../contract/traces';
 import type { Logger } from '../../platform/logging';
@@ -360,8 +360,9 @@ export class EgressService {
     });
   }
 
+  /** Engine networks, agent pools, and the special ranges no agent may reach (link-local first). */
   private protectedRanges(): string[] {
-    const out = new Set<string>();
+    const out = new Set<string>(NEVER_ALLOWED.map((r) => `${r.network}/${r.prefix}`));
     for (const n of this.networks.values()) {
       for (const r of n.protectedRanges) out.add(r);
       if (n.kind === 'routed') out.add(n.pool);
