@@ -76,7 +76,17 @@ export async function outsideWorld(): Promise<OutsideWorld> {
     inNs('route', 'add', 'default', 'via', host);
     const servers = spawn(
       'ip',
-      ['netns', 'exec', ns, process.execPath, '-e', SERVERS([[a, 'A'], [b, 'B']])],
+      [
+        'netns',
+        'exec',
+        ns,
+        process.execPath,
+        '-e',
+        SERVERS([
+          [a, 'A'],
+          [b, 'B'],
+        ]),
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     children.push(servers);
@@ -163,7 +173,12 @@ export async function curlFrom(rt: ContainerRuntime, name: string, url: string):
 }
 
 /** A UDP datagram from inside the container and the reply, or `no reply` (2 s). */
-export async function udpFrom(rt: ContainerRuntime, name: string, host: string, port: number): Promise<string> {
+export async function udpFrom(
+  rt: ContainerRuntime,
+  name: string,
+  host: string,
+  port: number,
+): Promise<string> {
   const js = `const s=require('dgram').createSocket('udp4');s.on('message',m=>{console.log(String(m));process.exit(0)});s.on('error',e=>{console.log('no reply '+e.code);process.exit(0)});s.send('hi',${port},'${host}');setTimeout(()=>{console.log('no reply');process.exit(0)},2000)`;
   const r = await rt.exec(name, ['node', '-e', js], { timeoutMs: 15_000 });
   return r.stdout.trim();
@@ -176,7 +191,12 @@ export async function resolveFrom(rt: ContainerRuntime, name: string, host: stri
 }
 
 /** The answer to a DNS query sent straight to `server` (not the container's resolver), or the error code. */
-export async function dnsVia(rt: ContainerRuntime, name: string, server: string, host: string): Promise<string> {
+export async function dnsVia(
+  rt: ContainerRuntime,
+  name: string,
+  server: string,
+  host: string,
+): Promise<string> {
   const js = `const r=new (require('dns').promises.Resolver)({timeout:2000,tries:1});r.setServers(['${server}']);r.resolve4('${host}').then(a=>console.log(a.join(',')),e=>console.log(e.code))`;
   const r = await rt.exec(name, ['node', '-e', js], { timeoutMs: 15_000 });
   return r.stdout.trim();

@@ -465,6 +465,9 @@ export class EgressService {
           await this.firewall.ensureBase(this.baseInput());
         }
         if (health === 'missing' || kind) return await this.reconcile(kind);
+        for (const [id, policy] of this.policies)
+          if (policy.expire() && this.bound.has(id))
+            await this.firewall.updateAgentChains(this.rulesInput(id));
         const docker = this.d.runtimes.docker;
         if (docker && [...this.bound.values()].some((b) => b.kind === 'docker')) {
           const network = await docker.egressNetwork();

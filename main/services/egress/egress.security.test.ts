@@ -34,7 +34,9 @@ import { EgressService } from './egress-service';
 const root = process.getuid?.() === 0;
 const tools = (() => {
   try {
-    execFileSync('sh', ['-c', 'command -v ip && command -v dnsmasq && command -v iptables'], { stdio: 'ignore' });
+    execFileSync('sh', ['-c', 'command -v ip && command -v dnsmasq && command -v iptables'], {
+      stdio: 'ignore',
+    });
     return true;
   } catch {
     return false;
@@ -78,7 +80,12 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
 
   const refusals = (agentId: string) => events.filter((e) => e.agent_id === agentId);
   const waitRefusal = async (agentId: string, what: string, match: (e: TraceEventOf<'egress'>) => boolean) =>
-    (await until(() => refusals(agentId).find(match), (e) => e !== undefined, 10_000, what))!;
+    (await until(
+      () => refusals(agentId).find(match),
+      (e) => e !== undefined,
+      10_000,
+      what,
+    ))!;
 
   beforeAll(async () => {
     if (skip) return;
@@ -101,7 +108,12 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
       instanceId: `test${hex}`,
       runtimes: { [kind]: rt },
       agents: () =>
-        (['a', 'b'] as const).map((k) => ({ id: ids[k], runtime: kind, container: names[k], phase: 'running' as const })),
+        (['a', 'b'] as const).map((k) => ({
+          id: ids[k],
+          runtime: kind,
+          container: names[k],
+          phase: 'running' as const,
+        })),
       gatewayPort: () => gwPort,
       record: (e) => events.push(e),
       log: createLogger({ dir: null, level: process.env.AGENTDESK_LOG_LEVEL ?? 'warn' }),
@@ -147,9 +159,13 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
     if (kind === 'docker') {
       // The base rules made for this test's bridge (a real core's bridge keeps them for good).
       const bridge = `br-${execFileSync('docker', ['network', 'inspect', '-f', '{{.Id}}', network], { encoding: 'utf8' }).slice(0, 12)}`;
-      const subnet = execFileSync('docker', ['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', network], {
-        encoding: 'utf8',
-      }).trim();
+      const subnet = execFileSync(
+        'docker',
+        ['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', network],
+        {
+          encoding: 'utf8',
+        },
+      ).trim();
       for (const chain of ['AGENTDESK-FWD', 'AGENTDESK-IN'])
         for (const line of execFileSync('iptables', ['-S', chain], { encoding: 'utf8' }).split('\n'))
           if (line.includes(bridge) || line.includes(subnet))
@@ -161,57 +177,92 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
     await rt.close();
   }, 300_000);
 
-  it.skipIf(skip)('mode none (the default): the gateway only; outside hosts, names and direct DNS are refused and traced', async () => {
-    expect(await curlFrom(rt, names.a, gatewayUrl)).toBe('gateway');
-    expect(await curlFrom(rt, names.a, `http://${world.a}:${PORTS.tcp}/`)).toMatch(/^refused/);
-    await waitRefusal(ids.a, 'tcp refusal', (e) => e.payload.address === world.a && e.payload.port === PORTS.tcp);
-    expect(await udpFrom(rt, names.a, world.a, PORTS.udp)).toMatch(/^no reply/);
-    const udp = await waitRefusal(ids.a, 'udp refusal', (e) => e.payload.protocol === 'udp' && e.payload.port === PORTS.udp);
-    expect(udp.payload).toMatchObject({ address: world.a, mode: 'none', rule: 'not_allowed' });
-    expect(await resolveFrom(rt, names.a, NAMES.allowed)).toBe('unresolved');
-    const dns = await waitRefusal(ids.a, 'dns refusal', (e) => e.payload.protocol === 'dns');
-    expect(dns.payload).toMatchObject({ host: NAMES.allowed, address: null, mode: 'none' });
-    // Straight to the outside DNS server (which would answer): never reaches it.
-    expect(await dnsVia(rt, names.a, world.a, NAMES.allowed)).not.toBe(world.a);
-    expect(dns.error).toMatch(/refused DNS lookup of allowed\.egress\.test/);
-  });
+  it.skipIf(skip)(
+    'mode none (the default): the gateway only; outside hosts, names and direct DNS are refused and traced',
+    async () => {
+      expect(await curlFrom(rt, names.a, gatewayUrl)).toBe('gateway');
+      expect(await curlFrom(rt, names.a, `http://${world.a}:${PORTS.tcp}/`)).toMatch(/^refused/);
+      await waitRefusal(
+        ids.a,
+        'tcp refusal',
+        (e) => e.payload.address === world.a && e.payload.port === PORTS.tcp,
+      );
+      expect(await udpFrom(rt, names.a, world.a, PORTS.udp)).toMatch(/^no reply/);
+      const udp = await waitRefusal(
+        ids.a,
+        'udp refusal',
+        (e) => e.payload.protocol === 'udp' && e.payload.port === PORTS.udp,
+      );
+      expect(udp.payload).toMatchObject({ address: world.a, mode: 'none', rule: 'not_allowed' });
+      expect(await resolveFrom(rt, names.a, NAMES.allowed)).toBe('unresolved');
+      const dns = await waitRefusal(ids.a, 'dns refusal', (e) => e.payload.protocol === 'dns');
+      expect(dns.payload).toMatchObject({ host: NAMES.allowed, address: null, mode: 'none' });
+      // Straight to the outside DNS server (which would answer): never reaches it.
+      expect(await dnsVia(rt, names.a, world.a, NAMES.allowed)).not.toBe(world.a);
+      expect(dns.error).toMatch(/refused DNS lookup of allowed\.egress\.test/);
+    },
+  );
 
-  it.skipIf(skip)("the host's own services on 0.0.0.0 are refused on every host address, in every mode", async () => {
-    const addresses = [...hostAddresses(), ...(kind === 'incus' ? ['169.254.0.1'] : [])];
-    for (const name of [names.a, names.b]) {
-      for (const address of addresses) {
-        expect(await curlFrom(rt, name, `http://${address}:${host.tcp}/`), `${name} → ${address}`).toMatch(/^refused/);
-        expect(await udpFrom(rt, name, address, host.udp)).toMatch(/^no reply/);
+  it.skipIf(skip)(
+    "the host's own services on 0.0.0.0 are refused on every host address, in every mode",
+    async () => {
+      const addresses = [...hostAddresses(), ...(kind === 'incus' ? ['169.254.0.1'] : [])];
+      for (const name of [names.a, names.b]) {
+        for (const address of addresses) {
+          expect(await curlFrom(rt, name, `http://${address}:${host.tcp}/`), `${name} → ${address}`).toMatch(
+            /^refused/,
+          );
+          expect(await udpFrom(rt, name, address, host.udp)).toMatch(/^no reply/);
+        }
       }
-    }
-    const id = ids.b; // open mode
-    const e = await waitRefusal(id, 'host service refusal', (x) => x.payload.port === host.tcp);
-    expect(e.payload).toMatchObject({ rule: 'host_service', mode: 'open', protocol: 'tcp' });
-  });
+      const id = ids.b; // open mode
+      const e = await waitRefusal(id, 'host service refusal', (x) => x.payload.port === host.tcp);
+      expect(e.payload).toMatchObject({ rule: 'host_service', mode: 'open', protocol: 'tcp' });
+    },
+  );
 
-  it.skipIf(skip)('mode open: outside hosts and names; never another agent or link-local (cloud metadata)', async () => {
-    expect(await curlFrom(rt, names.b, `http://${NAMES.other}:${PORTS.tcp}/`)).toBe(`B:${PORTS.tcp}`);
-    expect(await udpFrom(rt, names.b, world.a, PORTS.udpOther)).toBe(`A:${PORTS.udpOther}`);
-    const aAddress = egress.view(ids.a).address!;
-    expect(await curlFrom(rt, names.b, `http://${aAddress}:8100/`)).toMatch(/^refused/);
-    await waitRefusal(ids.b, 'agent refusal', (x) => x.payload.address === aAddress && x.payload.rule === 'agent_network');
-    expect(await curlFrom(rt, names.b, 'http://169.254.169.254/latest/meta-data/')).toMatch(/^refused/);
-    await waitRefusal(ids.b, 'metadata refusal', (x) => x.payload.rule === 'link_local');
-  });
+  it.skipIf(skip)(
+    'mode open: outside hosts and names; never another agent or link-local (cloud metadata)',
+    async () => {
+      expect(await curlFrom(rt, names.b, `http://${NAMES.other}:${PORTS.tcp}/`)).toBe(`B:${PORTS.tcp}`);
+      expect(await udpFrom(rt, names.b, world.a, PORTS.udpOther)).toBe(`A:${PORTS.udpOther}`);
+      const aAddress = egress.view(ids.a).address!;
+      expect(await curlFrom(rt, names.b, `http://${aAddress}:8100/`)).toMatch(/^refused/);
+      await waitRefusal(
+        ids.b,
+        'agent refusal',
+        (x) => x.payload.address === aAddress && x.payload.rule === 'agent_network',
+      );
+      expect(await curlFrom(rt, names.b, 'http://169.254.169.254/latest/meta-data/')).toMatch(/^refused/);
+      await waitRefusal(ids.b, 'metadata refusal', (x) => x.payload.rule === 'link_local');
+    },
+  );
 
   it.skipIf(skip)('a policy change applies to the running agent at once, without a redeploy', async () => {
     const before = (await rt.inspect(names.a))!;
-    await egress.update(ids.a, { egress: 'allowlist', allow: [`${NAMES.allowed}:${PORTS.tcp}`, `${world.b}:${PORTS.udp}`] });
+    await egress.update(ids.a, {
+      egress: 'allowlist',
+      allow: [`${NAMES.allowed}:${PORTS.tcp}`, `${world.b}:${PORTS.udp}`],
+    });
     expect(await resolveFrom(rt, names.a, NAMES.allowed)).toBe(world.a);
     expect(await curlFrom(rt, names.a, `http://${NAMES.allowed}:${PORTS.tcp}/`)).toBe(`A:${PORTS.tcp}`);
     expect(await udpFrom(rt, names.a, world.b, PORTS.udp)).toBe(`B:${PORTS.udp}`);
     // The same host on another port, another host, another name: refused, and the trace says which name.
     expect(await curlFrom(rt, names.a, `http://${NAMES.allowed}:${PORTS.tcpOther}/`)).toMatch(/^refused/);
     const port = await waitRefusal(ids.a, 'other port refusal', (e) => e.payload.port === PORTS.tcpOther);
-    expect(port.payload).toMatchObject({ host: NAMES.allowed, address: world.a, mode: 'allowlist', rule: 'not_allowed' });
+    expect(port.payload).toMatchObject({
+      host: NAMES.allowed,
+      address: world.a,
+      mode: 'allowlist',
+      rule: 'not_allowed',
+    });
     expect(await curlFrom(rt, names.a, `http://${world.b}:${PORTS.tcp}/`)).toMatch(/^refused/);
     expect(await resolveFrom(rt, names.a, NAMES.other)).toBe('unresolved');
-    await waitRefusal(ids.a, 'other name refusal', (e) => e.payload.host === NAMES.other && e.payload.mode === 'allowlist');
+    await waitRefusal(
+      ids.a,
+      'other name refusal',
+      (e) => e.payload.host === NAMES.other && e.payload.mode === 'allowlist',
+    );
     // Back to none: the connection that worked a moment ago is refused now.
     await egress.update(ids.a, { egress: 'none' });
     expect(await curlFrom(rt, names.a, `http://${world.a}:${PORTS.tcp}/`)).toMatch(/^refused/);
@@ -225,7 +276,12 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
     const start = refusals(ids.a).length;
     const js = `const net=require('net');let n=0;setTimeout(()=>process.exit(0),8000);for(let p=20000;p<20300;p++){const s=net.connect(p,'${world.a}');s.on('error',()=>{if(++n===300)process.exit(0)});s.on('connect',()=>s.destroy())}`;
     await rt.exec(names.a, ['node', '-e', js], { timeoutMs: 30_000 });
-    await until(() => refusals(ids.a).length - start, (n) => n >= 20, 10_000, 'flood events');
+    await until(
+      () => refusals(ids.a).length - start,
+      (n) => n >= 20,
+      10_000,
+      'flood events',
+    );
     expect(refusals(ids.a).length - start).toBeLessThanOrEqual(60);
   });
 
@@ -235,7 +291,9 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
     egress.create(id, 'open', []);
     await egress.attach(id, kind, `${names.a}-x`, false);
     const tag = agentTag(id);
-    const rules = () => execFileSync('iptables', ['-S'], { encoding: 'utf8' }) + execFileSync('iptables', ['-t', 'nat', '-S'], { encoding: 'utf8' });
+    const rules = () =>
+      execFileSync('iptables', ['-S'], { encoding: 'utf8' }) +
+      execFileSync('iptables', ['-t', 'nat', '-S'], { encoding: 'utf8' });
     expect(rules()).toContain(tag);
     await egress.release(id);
     expect(rules()).not.toContain(tag);
