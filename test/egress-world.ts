@@ -91,7 +91,7 @@ export async function outsideWorld(): Promise<OutsideWorld> {
     );
     children.push(servers);
     await new Promise<void>((resolve, reject) => {
-      servers.stdout!.once('data', () => resolve());
+      servers.stdout?.once('data', () => resolve());
       servers.once('exit', (code) => reject(new Error(`outside servers exited ${code}`)));
     });
     const dnsmasq = spawn(

@@ -60,7 +60,8 @@ export async function dockerAddressesInUse(docker: Dockerode, name: string): Pro
   const info = await docker.getNetwork(name).inspect();
   const members = await docker.listContainers({ all: true, filters: { network: [info.Id] } });
   for (const m of members) {
-    const ep = Object.values(m.NetworkSettings?.Networks ?? {}).find((n) => n.NetworkID === info.Id);
+    const ep = Object.values(m.NetworkSettings?.Networks ?? {}).find((n) => n.NetworkID === info.Id) as
+      { IPAMConfig?: { IPv4Address?: string } | null; IPAddress?: string } | undefined;
     const address = ep?.IPAMConfig?.IPv4Address || ep?.IPAddress;
     if (address) out.set(address, (m.Names[0] ?? m.Id).replace(/^\//, ''));
   }
@@ -86,8 +87,11 @@ export async function dockerAttachEgress(
     if (dockerStatus(err) === 404) throw new RuntimeNotFoundError('docker', 'container', container);
     throw err;
   }
-  const ep = info.NetworkSettings?.Networks?.[name] as
-    (Dockerode.NetworkInfo & { IPAMConfig?: { IPv4Address?: string } | null }) | undefined;
+  const networks = (info.NetworkSettings?.Networks ?? {}) as Record<
+    string,
+    { IPAMConfig?: { IPv4Address?: string } | null } | undefined
+  >;
+  const ep = networks[name];
   if (ep?.IPAMConfig?.IPv4Address === egress.address) return;
   const network = docker.getNetwork(name);
   if (ep) await network.disconnect({ Container: info.Id, Force: true });

@@ -118,7 +118,8 @@ async function migrateToIsolated(
   const members = await docker.listContainers({ all: true, filters: { network: [info.Id] } });
   const fixed = new Map<string, string>();
   for (const m of members) {
-    const ep = Object.values(m.NetworkSettings?.Networks ?? {}).find((n) => n.NetworkID === info.Id);
+    const ep = Object.values(m.NetworkSettings?.Networks ?? {}).find((n) => n.NetworkID === info.Id) as
+      { IPAMConfig?: { IPv4Address?: string } | null } | undefined;
     const address = ep?.IPAMConfig?.IPv4Address;
     if (address) fixed.set(m.Id, address);
   }

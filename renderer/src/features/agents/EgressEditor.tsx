@@ -83,7 +83,12 @@ export function EgressEditor({
           ) : (
             <ul className="egress-editor__list" aria-labelledby={`${id}-allow-label`}>
               {allow.map((entry) => (
-                <li key={entry} className="egress-editor__entry" data-testid="egress-entry" data-entry={entry}>
+                <li
+                  key={entry}
+                  className="egress-editor__entry"
+                  data-testid="egress-entry"
+                  data-entry={entry}
+                >
                   <code>{entry}</code>
                   <button
                     type="button"
@@ -134,8 +139,8 @@ export function EgressEditor({
             </button>
           </div>
           <p id={`${id}-add-hint`} className="field__hint">
-            A name, <code>*.domain</code> (its subdomains), an IPv4 address or CIDR; <code>:PORT</code> for one
-            port, none for every port (TCP and UDP).
+            A name, <code>*.domain</code> (its subdomains), an IPv4 address or CIDR; <code>:PORT</code> for
+            one port, none for every port (TCP and UDP).
           </p>
           {live || problem || allowError ? (
             <p className="field__error" role="alert" data-testid={`${id}-allow-error`}>

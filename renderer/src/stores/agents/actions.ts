@@ -40,7 +40,7 @@ export interface AgentsActions extends UsageActions {
    * `agents.policy`: changes the agent's egress mode and allowlist (a running agent gets it at once).
    * @returns null on success (the agent in the list is updated), else the core's error.
    */
-  setPolicy(id: string, change: Omit<AgentPolicyInput, 'id'>): Promise<ShownError | null>;
+  setPolicy: (id: string, change: Omit<AgentPolicyInput, 'id'>) => Promise<ShownError | null>;
   /** Forgets the last error of one row (its dismiss button). */
   clearRowError(id: string): void;
   /** Opens the logs dialog of `id` and loads its last `tail` lines (default 200). */

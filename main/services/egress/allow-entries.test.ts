@@ -1,6 +1,12 @@
 // Allowlist entries: what is accepted, how it is normalised, what is refused and with which message.
 import { describe, expect, it } from 'vitest';
-import { AgentPolicyInput, AllowEntry, allowEntryFor, inCidr, parseAllowEntry } from './egress';
+import {
+  AgentPolicyInput,
+  AllowEntry,
+  allowEntryFor,
+  inCidr,
+  parseAllowEntry,
+} from '../../../contract/egress';
 
 describe('allowlist entries (HOST[:PORT])', () => {
   it.each([
