@@ -1,6 +1,7 @@
 // An agent's allowlist at run time: which names it may resolve, and the addresses its allowed names resolved to.
-import type { AllowTarget, EgressMode } from '../../../contract/egress';
-import { NEVER_ALLOWED, inCidr, parseAllowEntry } from '../../../contract/egress';
+import type { AgentPolicyInput, AllowTarget, EgressMode } from '../../../contract/egress';
+import { ALLOW_ENTRIES_MAX, NEVER_ALLOWED, inCidr, parseAllowEntry } from '../../../contract/egress';
+import { AppError } from '../../../contract/errors';
 import type { Destination } from './egress-rules';
 
 /** Most addresses kept per name entry (the oldest answer is dropped first). */
@@ -10,6 +11,31 @@ export const ADDRESSES_PER_ENTRY = 32;
  * by one, so a long connection to a name with a short TTL must not be cut when the TTL runs out.
  */
 export const MIN_RETENTION_MS = 60 * 60_000;
+
+/**
+ * The policy after a change: `remove` first (each must be listed), then `allow` (kept once), then the
+ * mode. @throws AppError INVALID_INPUT naming an entry to remove that is not listed, or too many entries.
+ */
+export function nextPolicy(
+  current: { mode: EgressMode; allow: readonly string[] },
+  change: Omit<AgentPolicyInput, 'id'>,
+): { mode: EgressMode; allow: string[] } {
+  const remove = change.remove ?? [];
+  for (const r of remove)
+    if (!current.allow.includes(r))
+      throw new AppError(
+        'INVALID_INPUT',
+        `remove: "${r}" is not in the allowlist of this agent; it has ${current.allow.length ? current.allow.join(', ') : 'no entries'}`,
+      );
+  const allow = current.allow.filter((a) => !remove.includes(a));
+  for (const a of change.allow ?? []) if (!allow.includes(a)) allow.push(a);
+  if (allow.length > ALLOW_ENTRIES_MAX)
+    throw new AppError(
+      'INVALID_INPUT',
+      `allow: at most ${ALLOW_ENTRIES_MAX} entries (this would make ${allow.length})`,
+    );
+  return { mode: change.egress ?? current.mode, allow };
+}
 
 /** True when the target (a name or wildcard entry) covers the DNS name `name` (lower case, no trailing dot). */
 export function nameMatches(t: AllowTarget, name: string): boolean {

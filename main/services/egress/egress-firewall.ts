@@ -36,6 +36,8 @@ function argValue(args: string[], flag: string): string | null {
  */
 export class EgressFirewall {
   private queue: Promise<unknown> = Promise.resolve();
+  /** False once ip6tables failed (a kernel without IPv6 has nothing to guard there). */
+  private ipv6 = true;
 
   constructor(
     private readonly ipt: Iptables,
@@ -61,21 +63,29 @@ export class EgressFirewall {
           ? [FORWARD_CHAIN, INPUT_CHAIN]
           : [PREROUTING_CHAIN, POSTROUTING_CHAIN])
           changed = (await this.ensureChain(t, chain, 4)) || changed;
-      changed = (await this.ensureChain('filter', IPV6_CHAIN, 6)) || changed;
       for (const j of JUMPS)
         changed = (await this.ensureJump(j.table, j.from, j.to, 4, j.optional)) || changed;
-      for (const from of ['INPUT', 'FORWARD'])
-        changed = (await this.ensureJump('filter', from, IPV6_CHAIN, 6)) || changed;
       for (const r of baseTailRules(b))
         if (!(await this.ipt.has(r.table, r.chain, r.args))) {
           await this.ipt.exec(r.table, ['-A', r.chain, ...r.args]);
           changed = true;
         }
-      for (const args of ipv6Rules(b))
-        if (!(await this.ipt.has('filter', IPV6_CHAIN, args, 6))) {
-          await this.ipt.exec('filter', ['-A', IPV6_CHAIN, ...args], 6);
-          changed = true;
+      if (this.ipv6) {
+        try {
+          changed = (await this.ensureChain('filter', IPV6_CHAIN, 6)) || changed;
+          for (const from of ['INPUT', 'FORWARD'])
+            changed = (await this.ensureJump('filter', from, IPV6_CHAIN, 6)) || changed;
+          for (const args of ipv6Rules(b))
+            if (!(await this.ipt.has('filter', IPV6_CHAIN, args, 6))) {
+              await this.ipt.exec('filter', ['-A', IPV6_CHAIN, ...args], 6);
+              changed = true;
+            }
+        } catch (err) {
+          // No IPv6 in this kernel (ipv6.disable=1): agents cannot use it either.
+          this.ipv6 = false;
+          this.log.warn({ err: (err as Error).message }, 'egress: ip6tables unusable; IPv6 rules skipped');
         }
+      }
       return changed;
     });
   }

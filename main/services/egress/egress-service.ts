@@ -1,8 +1,6 @@
 // Egress per agent: stores policies, attaches containers (address, DNS), keeps the host firewall and resolver in step, traces refusals.
 import type { AgentPhase } from '../../../contract/agents';
 import type { AgentEgress, AgentPolicyInput, EgressMode } from '../../../contract/egress';
-import { ALLOW_ENTRIES_MAX, NEVER_ALLOWED } from '../../../contract/egress';
-import { AppError } from '../../../contract/errors';
 import type { TraceEventOf } from '../../../contract/traces';
 import type { Logger } from '../../platform/logging';
 import type {
@@ -13,13 +11,14 @@ import type {
 } from '../runtimes/container-runtime';
 import type { Db } from '../storage/database';
 import { pickAddress } from './egress-addresses';
-import { AgentAllowlist } from './egress-allowlist';
+import { AgentAllowlist, nextPolicy } from './egress-allowlist';
 import { EgressFirewall } from './egress-firewall';
 import { agentTag, routedIfaceName, ruleComment } from './egress-names';
 import { RefusalFolder, classify } from './egress-refusals';
 import { EgressRepository } from './egress-repository';
 import { EgressResolver, upstreamsFrom } from './egress-resolver';
-import type { AgentRulesInput, BaseInput } from './egress-rules';
+import { agentRulesInput, baseInputOf, bridgeMoved, protectedRangesOf } from './egress-inputs';
+import type { AgentRulesInput } from './egress-rules';
 import { Iptables } from './iptables';
 import { KernelLogFollower } from './kernel-log';
 import type { RefusedPacket } from './kernel-log';
@@ -64,20 +63,11 @@ export interface EgressServiceDeps {
   checkIntervalMs?: number;
 }
 
-/** Phases whose agents keep their rules (every phase but purging, when they are removed). */
-const RULED: ReadonlySet<AgentPhase> = new Set<AgentPhase>([
-  'creating',
-  'provisioning',
-  'starting',
-  'verifying',
-  'running',
-  'stopping',
-  'stopped',
-  'failed',
-  'archiving',
-  'archived',
-  'restoring',
-]);
+/**
+ * Phases whose agents are attached again at start and when an engine comes back (their containers are
+ * at rest; an agent in the middle of an operation is attached by that operation).
+ */
+const RECONCILED: ReadonlySet<AgentPhase> = new Set<AgentPhase>(['running', 'stopped', 'failed', 'archived']);
 
 const FIX =
   'Run Agent Desk as root (the documented setup: `sudo agentdesk serve`) on Linux with iptables, or set AGENTDESK_EGRESS=off to run agents without egress control (see docs/security/egress.md)';
@@ -107,6 +97,8 @@ export class EgressService {
   private readonly networks = new Map<RuntimeKind, EgressNetwork>();
   private readonly byTag = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
+  /** The base input last made sure of (ensureBase is ~30 iptables calls; a health look is 5). */
+  private baseKey: string | null = null;
   private readonly unsubscribe: (() => void)[] = [];
   private checking: Promise<void> = Promise.resolve();
 
@@ -217,21 +209,7 @@ export class EgressService {
    */
   async update(agentId: string, input: Omit<AgentPolicyInput, 'id'>): Promise<AgentEgress> {
     const row = this.repo.get(agentId);
-    let allow = [...(row?.allow ?? [])];
-    for (const r of input.remove ?? [])
-      if (!allow.includes(r))
-        throw new AppError(
-          'INVALID_INPUT',
-          `remove: "${r}" is not in the allowlist of this agent; it has ${allow.length ? allow.join(', ') : 'no entries'}`,
-        );
-    allow = allow.filter((a) => !(input.remove ?? []).includes(a));
-    for (const a of input.allow ?? []) if (!allow.includes(a)) allow.push(a);
-    if (allow.length > ALLOW_ENTRIES_MAX)
-      throw new AppError(
-        'INVALID_INPUT',
-        `allow: at most ${ALLOW_ENTRIES_MAX} entries (this would make ${allow.length})`,
-      );
-    const mode = input.egress ?? row?.mode ?? 'none';
+    const { mode, allow } = nextPolicy({ mode: row?.mode ?? 'none', allow: row?.allow ?? [] }, input);
     this.repo.setPolicy(agentId, mode, allow);
     const next = new AgentAllowlist(mode, allow);
     const before = this.policies.get(agentId);
@@ -260,9 +238,9 @@ export class EgressService {
       throw new EgressUnavailableError(`The agent's egress policy cannot be enforced: ${this.reason}`, FIX);
     const rt = this.runtime(kind);
     const network = await rt.egressNetwork();
-    const bridgeMoved = this.bridgeMoved(kind, network);
+    const moved = bridgeMoved(this.networks.get(kind), network);
     this.networks.set(kind, network);
-    await this.firewall.ensureBase(this.baseInput());
+    await this.ensureBase();
     const held = await rt.egressAddressesInUse();
     for (const [id, address] of this.repo.addresses()) if (!held.has(address)) held.set(address, id);
     const address = pickAddress(
@@ -287,7 +265,7 @@ export class EgressService {
     this.bound.set(agentId, { kind, address });
     await this.firewall.applyAgent(this.rulesInput(agentId));
     if (existing) await rt.attachEgress(container, att);
-    if (bridgeMoved) await this.reapply(kind, agentId);
+    if (moved) await this.reapply(kind, agentId);
     return att;
   }
 
@@ -356,67 +334,35 @@ export class EgressService {
       port: p.protocol === 'tcp' || p.protocol === 'udp' ? p.port : null,
       host: policy.nameOf(p.dst),
       mode: policy.mode,
-      rule: classify(p, this.protectedRanges()),
+      rule: classify(p, protectedRangesOf(this.networks.values())),
     });
-  }
-
-  /** Engine networks, agent pools, and the special ranges no agent may reach (link-local first). */
-  private protectedRanges(): string[] {
-    const out = new Set<string>(NEVER_ALLOWED.map((r) => `${r.network}/${r.prefix}`));
-    for (const n of this.networks.values()) {
-      for (const r of n.protectedRanges) out.add(r);
-      if (n.kind === 'routed') out.add(n.pool);
-    }
-    return [...out];
-  }
-
-  private baseInput(): BaseInput {
-    const docker = this.networks.get('docker');
-    const incus = this.networks.get('incus');
-    return {
-      bridges: docker?.kind === 'bridge' ? [{ name: docker.bridge, subnet: docker.subnet }] : [],
-      routedPool: incus?.kind === 'routed' ? incus.pool : null,
-    };
   }
 
   private rulesInput(agentId: string): AgentRulesInput {
     const b = this.bound.get(agentId);
     const network = b && this.networks.get(b.kind);
     if (!b || !network) throw new Error(`agent ${agentId} is not attached`);
-    const tag = agentTag(agentId);
     const policy = this.policy(agentId);
-    const resolverPort = this.resolver.sharedPort();
-    const bridge = network.kind === 'bridge';
-    if (bridge && !resolverPort) throw new Error('the resolver does not listen on the bridge');
-    return {
+    return agentRulesInput({
       agentId,
-      tag,
       instanceId: this.d.instanceId,
-      source: bridge
-        ? { kind: 'bridge', bridge: network.bridge, address: b.address }
-        : { kind: 'routed', iface: routedIfaceName(tag), address: b.address },
-      hostAllowed: bridge
-        ? [
-            { address: network.gateway, port: this.d.gatewayPort(), protocol: 'tcp' },
-            { address: network.gateway, port: resolverPort!, protocol: 'udp' },
-            { address: network.gateway, port: resolverPort!, protocol: 'tcp' },
-          ]
-        : [],
-      dnsRedirect: bridge ? { server: network.gateway, port: resolverPort! } : null,
+      address: b.address,
+      network,
       mode: policy.mode,
-      destinations: policy.mode === 'allowlist' ? policy.destinations() : [],
-      protectedRanges: this.protectedRanges(),
-    };
+      destinations: policy.destinations(),
+      gatewayPort: this.d.gatewayPort(),
+      resolverPort: this.resolver.sharedPort(),
+      protectedRanges: protectedRangesOf(this.networks.values()),
+    });
   }
 
-  /** True when the engine's bridge is not the one the agents' rules were written for. */
-  private bridgeMoved(kind: RuntimeKind, network: EgressNetwork): boolean {
-    const before = this.networks.get(kind);
-    return (
-      before?.kind === 'bridge' &&
-      network.kind === 'bridge' &&
-      (before.bridge !== network.bridge || before.gateway !== network.gateway)
-    );
+  /** Makes the base rules right for the known networks, unless they were made for them and look intact. */
+  private async ensureBase(force = false): Promise<void> {
+    const input = baseInputOf(this.networks);
+    const key = JSON.stringify(input);
+    if (!force && key === this.baseKey && (await this.firewall.health()) === 'ok') return;
+    await this.firewall.ensureBase(input);
+    this.baseKey = key;
   }
 
   /** Applies the rules of every bound agent of `kind` again (but `except`). */
@@ -438,7 +384,7 @@ export class EgressService {
     const agents = this.d.agents();
     const ids = new Set(agents.map((a) => a.id));
     for (const a of agents) {
-      if (!RULED.has(a.phase) || (only && a.runtime !== only)) continue;
+      if (!RECONCILED.has(a.phase) || (only && a.runtime !== only)) continue;
       const rt = this.d.runtimes[a.runtime];
       try {
         if (!rt || !(await rt.inspect(a.container))) continue;
@@ -462,7 +408,7 @@ export class EgressService {
         const health = await this.firewall.health();
         if (health !== 'ok') {
           this.d.log.warn({ health }, 'egress: host firewall changed outside Agent Desk; repairing');
-          await this.firewall.ensureBase(this.baseInput());
+          await this.ensureBase(true);
         }
         if (health === 'missing' || kind) return await this.reconcile(kind);
         for (const [id, policy] of this.policies)
@@ -471,9 +417,9 @@ export class EgressService {
         const docker = this.d.runtimes.docker;
         if (docker && [...this.bound.values()].some((b) => b.kind === 'docker')) {
           const network = await docker.egressNetwork();
-          if (this.bridgeMoved('docker', network)) {
+          if (bridgeMoved(this.networks.get('docker'), network)) {
             this.networks.set('docker', network);
-            await this.firewall.ensureBase(this.baseInput());
+            await this.ensureBase(true);
             await this.reapply('docker');
           }
         }

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EgressNetwork } from '../runtimes/container-runtime';
 import { pickAddress } from './egress-addresses';
-import { AgentAllowlist, MIN_RETENTION_MS } from './egress-allowlist';
+import { AgentAllowlist, MIN_RETENTION_MS, nextPolicy } from './egress-allowlist';
 import { EVENTS_PER_MINUTE, FOLD_WINDOW_MS, RefusalFolder, classify } from './egress-refusals';
 import { agentChainsRestore, agentDispatch, baseTailRules } from './egress-rules';
 import type { AgentRulesInput } from './egress-rules';
@@ -219,6 +219,26 @@ describe('allowlist at run time', () => {
     const b = new AgentAllowlist('allowlist', ['api.example.com:443']);
     b.carryOver(a);
     expect(b.destinations()).toEqual([{ cidr: '198.51.100.5/32', port: 443 }]);
+  });
+});
+
+describe('policy changes', () => {
+  it('removes listed entries, adds new ones once, keeps the mode unless given', () => {
+    const cur = { mode: 'allowlist' as const, allow: ['a.example', 'b.example:443'] };
+    expect(nextPolicy(cur, { remove: ['a.example'], allow: ['b.example:443', 'c.example'] })).toEqual({
+      mode: 'allowlist',
+      allow: ['b.example:443', 'c.example'],
+    });
+    expect(nextPolicy(cur, { egress: 'open' })).toEqual({ mode: 'open', allow: cur.allow });
+  });
+  it('refuses to remove what is not listed, naming what is', () => {
+    expect(() => nextPolicy({ mode: 'none', allow: ['a.example'] }, { remove: ['x.example'] })).toThrow(
+      /"x\.example" is not in the allowlist of this agent; it has a\.example/,
+    );
+    const many = Array.from({ length: 64 }, (_, i) => `h${i}.example`);
+    expect(() => nextPolicy({ mode: 'allowlist', allow: many }, { allow: ['one-more.example'] })).toThrow(
+      /at most 64/,
+    );
   });
 });
 
