@@ -172,14 +172,14 @@ export async function curlFrom(rt: ContainerRuntime, name: string, url: string):
   return r.exitCode === 0 ? r.stdout.trim() : `refused (${r.exitCode})`;
 }
 
-/** A UDP datagram from inside the container and the reply, or `no reply` (2 s). */
+/** A UDP datagram from inside the container and the reply, or `no reply` (1.2 s). */
 export async function udpFrom(
   rt: ContainerRuntime,
   name: string,
   host: string,
   port: number,
 ): Promise<string> {
-  const js = `const s=require('dgram').createSocket('udp4');s.on('message',m=>{console.log(String(m));process.exit(0)});s.on('error',e=>{console.log('no reply '+e.code);process.exit(0)});s.send('hi',${port},'${host}');setTimeout(()=>{console.log('no reply');process.exit(0)},2000)`;
+  const js = `const s=require('dgram').createSocket('udp4');s.on('message',m=>{console.log(String(m));process.exit(0)});s.on('error',e=>{console.log('no reply '+e.code);process.exit(0)});s.send('hi',${port},'${host}');setTimeout(()=>{console.log('no reply');process.exit(0)},1200)`;
   const r = await rt.exec(name, ['node', '-e', js], { timeoutMs: 15_000 });
   return r.stdout.trim();
 }

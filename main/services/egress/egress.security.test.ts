@@ -87,23 +87,10 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
       what,
     ))!;
 
-  beforeAll(async () => {
-    if (skip) return;
-    await ensureBaseImage([kind]);
-    world = await outsideWorld();
-    host = await hostServices();
-    rt = kind === 'docker' ? new DockerRuntime({ networkName: network }) : new IncusRuntime();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'adeg-test-'));
-    db = openDatabase(path.join(dir, 'agentdesk.db'));
-    // The gateway stand-in, where the runtime's host service address leads.
-    gateway = http.createServer((_q, r) => r.end('gateway'));
-    const bind = (await rt.prepareNetwork()).gatewayBind ?? '127.0.0.1';
-    await new Promise<void>((r) => gateway.listen(0, bind, r));
-    const gwPort = (gateway.address() as AddressInfo).port;
-    const target = await rt.hostServiceAddress(gwPort);
-    gatewayUrl = `http://${target.host}:${target.port}/`;
-    for (const k of ['a', 'b'] as const) insertAgent(ids[k], names[k]);
-    egress = new EgressService({
+  let gwPort = 0;
+  /** An egress service of this test's "core" (a new one = the core restarted with the same data dir). */
+  const makeEgress = (checkIntervalMs: number) =>
+    new EgressService({
       db,
       instanceId: `test${hex}`,
       runtimes: { [kind]: rt },
@@ -118,8 +105,26 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
       record: (e) => events.push(e),
       log: createLogger({ dir: null, level: process.env.AGENTDESK_LOG_LEVEL ?? 'warn' }),
       env: { ...process.env, AGENTDESK_EGRESS_DNS: world.dns },
-      checkIntervalMs: 0,
+      checkIntervalMs,
     });
+
+  beforeAll(async () => {
+    if (skip) return;
+    await ensureBaseImage([kind]);
+    world = await outsideWorld();
+    host = await hostServices();
+    rt = kind === 'docker' ? new DockerRuntime({ networkName: network }) : new IncusRuntime();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'adeg-test-'));
+    db = openDatabase(path.join(dir, 'agentdesk.db'));
+    // The gateway stand-in, where the runtime's host service address leads.
+    gateway = http.createServer((_q, r) => r.end('gateway'));
+    const bind = (await rt.prepareNetwork()).gatewayBind ?? '127.0.0.1';
+    await new Promise<void>((r) => gateway.listen(0, bind, r));
+    gwPort = (gateway.address() as AddressInfo).port;
+    const target = await rt.hostServiceAddress(gwPort);
+    gatewayUrl = `http://${target.host}:${target.port}/`;
+    for (const k of ['a', 'b'] as const) insertAgent(ids[k], names[k]);
+    egress = makeEgress(0);
     await egress.init();
     expect(egress.status()).toEqual({ enforced: true, reason: '' });
     egress.create(ids.a, undefined, []); // the default: none
@@ -284,6 +289,54 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
     );
     expect(refusals(ids.a).length - start).toBeLessThanOrEqual(60);
   });
+
+  it.skipIf(skip)(
+    'a restarted core attaches its agents again, and repairs rules changed outside it',
+    async () => {
+      egress.shutdown(); // the core stops: rules stay, the resolver goes
+      expect(await curlFrom(rt, names.b, `http://${world.b}:${PORTS.tcp}/`)).toBe(`B:${PORTS.tcp}`);
+      expect(await curlFrom(rt, names.a, `http://${world.b}:${PORTS.tcp}/`)).toMatch(/^refused/);
+      egress = makeEgress(300);
+      await egress.init();
+      // A new resolver port: the DNS path of the running agents follows it (Docker: DNAT; Incus: proxy devices).
+      expect(await resolveFrom(rt, names.b, NAMES.other)).toBe(world.b);
+      expect(await curlFrom(rt, names.a, gatewayUrl)).toBe('gateway');
+      // Another program puts a rule above ours, then removes our NAT chain (a firewall reload): both repaired.
+      const mark = [
+        '-p',
+        'udp',
+        '--dport',
+        '9',
+        '-m',
+        'comment',
+        '--comment',
+        `adeg-test-${hex}`,
+        '-j',
+        'ACCEPT',
+      ];
+      execFileSync('iptables', ['-w', '-I', 'INPUT', '1', ...mark]);
+      try {
+        await until(
+          () => execFileSync('iptables', ['-w', '-S', 'INPUT', '1'], { encoding: 'utf8' }).trim(),
+          (l) => l === '-A INPUT -j AGENTDESK-IN',
+          10_000,
+          'our INPUT jump first again',
+        );
+      } finally {
+        execFileSync('iptables', ['-w', '-D', 'INPUT', ...mark]);
+      }
+      execFileSync('sh', [
+        '-c',
+        'iptables -w -t nat -D PREROUTING -j AGENTDESK-PRE; iptables -w -t nat -F AGENTDESK-PRE; iptables -w -t nat -X AGENTDESK-PRE',
+      ]);
+      await until(
+        () => resolveFrom(rt, names.b, NAMES.other),
+        (r) => r === world.b,
+        15_000,
+        'DNS after a firewall reload',
+      );
+    },
+  );
 
   it.skipIf(skip)('purge removes every rule of the agent', async () => {
     const id = crypto.randomUUID();
