@@ -201,3 +201,42 @@ export async function dnsVia(
   const r = await rt.exec(name, ['node', '-e', js], { timeoutMs: 15_000 });
   return r.stdout.trim();
 }
+
+/**
+ * Removes a test's Docker network and the base egress rules made for its bridge and subnet (a real
+ * core's agents network keeps them for good). Containers on it must be gone first.
+ */
+export function dropDockerNetwork(network: string): void {
+  let id = '';
+  let subnet = '';
+  try {
+    id = execFileSync('docker', ['network', 'inspect', '-f', '{{.Id}}', network], {
+      encoding: 'utf8',
+    }).trim();
+    subnet = execFileSync(
+      'docker',
+      ['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', network],
+      {
+        encoding: 'utf8',
+      },
+    ).trim();
+  } catch {
+    return; // never made
+  }
+  const bridge = `br-${id.slice(0, 12)}`;
+  const drop = (tool: string, chain: string) => {
+    let lines: string[] = [];
+    try {
+      lines = execFileSync(tool, ['-w', '-S', chain], { encoding: 'utf8' }).split('\n');
+    } catch {
+      return;
+    }
+    for (const line of lines)
+      if (line.startsWith('-A ') && (line.includes(bridge) || (subnet && line.includes(subnet))))
+        execFileSync('sh', ['-c', `${tool} -w ${line.replace(/^-A/, '-D')}`]);
+  };
+  drop('iptables', 'AGENTDESK-FWD');
+  drop('iptables', 'AGENTDESK-IN');
+  drop('ip6tables', 'AGENTDESK-V6');
+  execFileSync('docker', ['network', 'rm', network], { stdio: 'ignore' });
+}

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Agent } from '../../contract/agents';
 import { runtimeReachable } from '../../test/agents';
-import { PORTS, outsideWorld } from '../../test/egress-world';
+import { PORTS, dropDockerNetwork, outsideWorld } from '../../test/egress-world';
 import type { OutsideWorld } from '../../test/egress-world';
 import type { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
 import { litellmInstalled } from '../../test/llm-stack';
@@ -23,6 +23,8 @@ import { EgressPage } from '../pages/egress-page';
 const execFileAsync = promisify(execFile);
 const KEY = `sk-e2e-egress-${randomBytes(12).toString('hex')}`;
 const NAME = `agentdesk-test-egress-${randomBytes(3).toString('hex')}`;
+/** Its own agents' bridge, so cores of other data dirs on this machine keep theirs untouched. */
+const NETWORK = `${NAME}-net`;
 
 const skip =
   !shouldRunE2e() ||
@@ -53,7 +55,10 @@ describe.skipIf(skip)('egress in Chromium against agentdesk serve, with an agent
   beforeAll(async () => {
     assertPrerequisites();
     world = await outsideWorld();
-    ({ core, upstream, agent } = await startAgentStack(KEY, NAME, { AGENTDESK_EGRESS_DNS: world.dns }));
+    ({ core, upstream, agent } = await startAgentStack(KEY, NAME, {
+      AGENTDESK_EGRESS_DNS: world.dns,
+      AGENTDESK_DOCKER_NETWORK: NETWORK,
+    }));
     browser = await launchBrowser();
     context = (await newRecordingContext(browser)).context;
     page = await context.newPage();
@@ -71,6 +76,7 @@ describe.skipIf(skip)('egress in Chromium against agentdesk serve, with an agent
     await upstream?.stop();
     world?.close();
     if (agent) execFileSync('docker', ['rm', '-f', agent.container], { stdio: 'ignore' });
+    dropDockerNetwork(NETWORK);
   });
 
   it('a refused connection shows in the agent’s trace pane; "Allow" opens it for the running agent', async () => {

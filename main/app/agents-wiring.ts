@@ -78,7 +78,11 @@ function imageDirs(home: string): { scriptsDir: string; cacheDir: string } {
 export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
   const log = d.log.child({ service: 'agents' });
   const runtimes: Partial<Record<RuntimeKind, ContainerRuntime>> = {
-    docker: new DockerRuntime({ log: log.child({ runtime: 'docker' }) }),
+    // AGENTDESK_DOCKER_NETWORK: another agents' bridge than `agentdesk` (tests, side-by-side installs).
+    docker: new DockerRuntime({
+      log: log.child({ runtime: 'docker' }),
+      ...(process.env.AGENTDESK_DOCKER_NETWORK ? { networkName: process.env.AGENTDESK_DOCKER_NETWORK } : {}),
+    }),
     incus: new IncusRuntime({ log: log.child({ runtime: 'incus' }) }),
   };
   const { scriptsDir, cacheDir } = imageDirs(d.home);

@@ -13,7 +13,7 @@ import {
   until,
 } from '../../test/agents';
 import { ensureBaseImage } from '../../test/base-image';
-import { NAMES, PORTS, hostServices, outsideWorld } from '../../test/egress-world';
+import { NAMES, PORTS, dropDockerNetwork, hostServices, outsideWorld } from '../../test/egress-world';
 import type { OutsideWorld } from '../../test/egress-world';
 import { withModelApis } from '../../test/fixtures/scripted-llm';
 import { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
@@ -68,6 +68,8 @@ describe.skipIf(skip)('agent egress through the CLI and a served core (docker)',
   let world: OutsideWorld;
   let host: Awaited<ReturnType<typeof hostServices>>;
   const h = () => ['--home', home];
+  // Its own agents' bridge: cores of other data dirs on this machine keep theirs untouched.
+  const network = `agentdesk-test-cli-egress-${process.pid}`;
 
   beforeAll(async () => {
     await ensureBaseImage(['docker']);
@@ -75,6 +77,7 @@ describe.skipIf(skip)('agent egress through the CLI and a served core (docker)',
     world = await outsideWorld();
     host = await hostServices();
     process.env.AGENTDESK_EGRESS_DNS = world.dns;
+    process.env.AGENTDESK_DOCKER_NETWORK = network;
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-cli-egress-'));
     up = await withModelApis(new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] })).start();
     process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
@@ -90,6 +93,8 @@ describe.skipIf(skip)('agent egress through the CLI and a served core (docker)',
     host?.close();
     delete process.env.AGENTDESK_KEY_SCRIPTED;
     delete process.env.AGENTDESK_EGRESS_DNS;
+    delete process.env.AGENTDESK_DOCKER_NETWORK;
+    dropDockerNetwork(network);
     fs.rmSync(home, { recursive: true, force: true });
   });
 

@@ -15,6 +15,7 @@ import {
   PORTS,
   curlFrom,
   dnsVia,
+  dropDockerNetwork,
   hostServices,
   outsideWorld,
   resolveFrom,
@@ -161,24 +162,7 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
     world.close();
     db.close();
     fs.rmSync(dir, { recursive: true, force: true });
-    if (kind === 'docker') {
-      // The base rules made for this test's bridge (a real core's bridge keeps them for good).
-      const bridge = `br-${execFileSync('docker', ['network', 'inspect', '-f', '{{.Id}}', network], { encoding: 'utf8' }).slice(0, 12)}`;
-      const subnet = execFileSync(
-        'docker',
-        ['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', network],
-        {
-          encoding: 'utf8',
-        },
-      ).trim();
-      for (const chain of ['AGENTDESK-FWD', 'AGENTDESK-IN'])
-        for (const line of execFileSync('iptables', ['-S', chain], { encoding: 'utf8' }).split('\n'))
-          if (line.includes(bridge) || line.includes(subnet))
-            execFileSync('sh', ['-c', `iptables ${line.replace(/^-A/, '-D')}`]);
-      for (const line of execFileSync('ip6tables', ['-S', 'AGENTDESK-V6'], { encoding: 'utf8' }).split('\n'))
-        if (line.includes(bridge)) execFileSync('sh', ['-c', `ip6tables ${line.replace(/^-A/, '-D')}`]);
-      execFileSync('docker', ['network', 'rm', network], { stdio: 'ignore' });
-    }
+    if (kind === 'docker') dropDockerNetwork(network);
     await rt.close();
   }, 300_000);
 
