@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { RuntimeOperationError } from '../container-runtime';
 import type { EgressAttachment, EgressNetwork } from '../container-runtime';
+import type { IncusClient } from './incus-client';
 import type { IncusInstance } from './incus-config';
 
 /**
@@ -118,4 +119,30 @@ export function hasEgress(inst: IncusInstance, wanted: Record<string, Record<str
     const have = inst.devices[name];
     return !!have && Object.entries(d).every(([k, v]) => have[k] === v);
   });
+}
+
+/**
+ * Gives instance `inst` (at `path`) the devices of {@link egressDevices} for the default profile and
+ * turns IPv6 off, unless it has them already (`PATCH`, devices and config merged).
+ */
+export async function attachIncusEgress(
+  client: IncusClient,
+  path: string,
+  inst: IncusInstance,
+  egress: EgressAttachment,
+  deadlineMs: number,
+): Promise<void> {
+  const profile = await client.get<{ devices?: Record<string, Record<string, string>> }>(
+    '/1.0/profiles/default',
+    'attachEgress',
+  );
+  const wanted = egressDevices(egress, profile.devices ?? {});
+  if (hasEgress(inst, wanted)) return;
+  await client.run(
+    'PATCH',
+    path,
+    { devices: { ...inst.devices, ...wanted }, config: { ...inst.config, ...IPV6_OFF } },
+    'attachEgress',
+    deadlineMs,
+  );
 }

@@ -28,7 +28,13 @@ import {
 } from './incus-config';
 import type { IncusInstance } from './incus-config';
 import { ConsoleTranscripts } from './incus-console';
-import { IPV6_OFF, egressDevices, hasEgress, incusEgressNetwork, routedAddresses } from './incus-egress';
+import {
+  IPV6_OFF,
+  attachIncusEgress,
+  egressDevices,
+  incusEgressNetwork,
+  routedAddresses,
+} from './incus-egress';
 import { IncusEventStream } from './incus-events';
 import { execInContainer } from './incus-exec';
 import { aliasTarget, importSplitImage, removeImageByAlias } from './incus-images';
@@ -127,18 +133,11 @@ export class IncusRuntime implements ContainerRuntime {
    * @throws RuntimeNotFoundError
    */
   async attachEgress(name: string, egress: EgressAttachment): Promise<void> {
-    const inst = await this.mustGet(name);
-    const profile = await this.client.get<{ devices?: Record<string, Record<string, string>> }>(
-      '/1.0/profiles/default',
-      'attachEgress',
-    );
-    const wanted = egressDevices(egress, profile.devices ?? {});
-    if (hasEgress(inst, wanted)) return;
-    await this.client.run(
-      'PATCH',
+    await attachIncusEgress(
+      this.client,
       this.path(name),
-      { devices: { ...inst.devices, ...wanted }, config: { ...inst.config, ...IPV6_OFF } },
-      'attachEgress',
+      await this.mustGet(name),
+      egress,
       START_DEADLINE_MS,
     );
   }
