@@ -1,5 +1,6 @@
 // Shapes of the `agents`, `frameworks` and `images` groups: agent records, phases, deploy progress, base image.
 import { z } from 'zod';
+import { AgentEgress, AllowList, EgressMode } from './egress';
 
 /**
  * The phase of an agent (ARCHITECTURE §5 "Agent lifecycle"). Deploy: `creating → provisioning (image) →
@@ -64,6 +65,8 @@ export const Agent = z.object({
   running_since: z.number().int().nullable(),
   /** UTC ms of the archive, while `archived`; `null` otherwise. */
   archived_at: z.number().int().nullable(),
+  /** What the agent may reach besides its gateway (contract/egress.ts). */
+  egress: AgentEgress,
 });
 export type Agent = z.infer<typeof Agent>;
 
@@ -88,6 +91,10 @@ export const AgentCreateInput = z
     fallbacks: z.array(z.string().min(3)).max(5).default([]),
     memory_mib: z.number().int().min(128).max(65536).default(1024),
     cpus: z.number().min(0.1).max(64).default(1),
+    /** Egress mode; default `allowlist` when `allow` has entries, else `none` (gateway only). */
+    egress: EgressMode.optional(),
+    /** Hosts, domains or addresses the agent may reach in `allowlist` mode (`HOST[:PORT]`). */
+    allow: AllowList.default([]),
   })
   .strict();
 export type AgentCreateInput = z.input<typeof AgentCreateInput>;

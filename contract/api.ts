@@ -34,6 +34,7 @@ import {
   ImagesBuildInput,
   ImagesStatus,
 } from './agents';
+import { AgentPolicyInput } from './egress';
 import { LlmStatus, LlmTestInput, LlmTestResult } from './llm';
 import { SetupFixInput, SetupStatus } from './setup';
 import { TracePage, TraceQuery, TraceTotals, TraceTotalsQuery } from './traces';
@@ -191,6 +192,11 @@ export const api = {
       AgentRef,
       AgentRemoved,
       'Removes the agent for good: container, files, virtual key and record. Tolerates a missing container or folder.',
+    ),
+    policy: method(
+      AgentPolicyInput,
+      Agent,
+      'Changes the egress policy (mode, allowlist entries to add or remove); a running agent gets it at once, without a redeploy. INVALID_INPUT names a bad entry or one to remove that is not listed.',
     ),
   },
   // Trace events of agents (issue 6; the SQLite store of issue 7 keeps this shape). Live: `traces.event`.

@@ -1,5 +1,6 @@
 // Trace events, envelope v1 (ARCHITECTURE §5 "Trace store"): the envelope, one payload schema per kind, and the query.
 import { z } from 'zod';
+import { EgressPayload } from './egress';
 
 /** Largest `tool_result` output kept in a trace event, in UTF-8 bytes (64 KiB); `size` keeps the original. */
 export const TRACE_OUTPUT_LIMIT_BYTES = 64 * 1024;
@@ -19,6 +20,7 @@ export const TraceKind = z.enum([
   'message_out',
   'error',
   'lifecycle',
+  'egress',
 ]);
 export type TraceKind = z.infer<typeof TraceKind>;
 
@@ -90,6 +92,7 @@ export const TRACE_PAYLOADS = {
   reasoning: ReasoningPayload,
   error: ErrorPayload,
   lifecycle: LifecyclePayload,
+  egress: EgressPayload,
 } as const;
 
 /** UTC ms between 2000-01-01 and 2100-01-01: anything else is a unit mistake (seconds, µs). */
@@ -139,6 +142,7 @@ export const TraceEvent = z.discriminatedUnion('kind', [
   z.object({ ...envelope, kind: z.literal('reasoning'), payload: ReasoningPayload }),
   z.object({ ...envelope, kind: z.literal('error'), payload: ErrorPayload }),
   z.object({ ...envelope, kind: z.literal('lifecycle'), payload: LifecyclePayload }),
+  z.object({ ...envelope, kind: z.literal('egress'), payload: EgressPayload }),
 ]);
 export type TraceEvent = z.output<typeof TraceEvent>;
 /** A trace event of one kind. */

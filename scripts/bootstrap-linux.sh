@@ -30,6 +30,8 @@ BASE_PKGS=(
   debootstrap                                      # base rootfs for agent images
   python3 python3-venv                             # LiteLLM venv
   make g++                                         # better-sqlite3 builds from source
+  iptables                                         # agent egress rules (docs/decisions/009-egress.md)
+  dnsmasq-base                                     # the egress tests' outside DNS server
 )
 # dockerd 20.10 + containerd/runc/tini (Depends). Recommends (apparmor, cgroupfs-mount…) unneeded.
 DOCKER_PKGS=(docker.io)

@@ -15,6 +15,7 @@ import { AgentService } from '../services/agents/agent-service';
 import { ChatRelay } from '../services/agents/chat-relay';
 import { loadFrameworks } from '../services/agents/frameworks';
 import type { FrameworkManifest } from '../services/agents/frameworks';
+import { EgressService } from '../services/egress/egress-service';
 import { BASE_IMAGE_REF, ImageService } from '../services/images/base-image';
 import { OPENCLAW_IMAGE_REF, OpenClawImageBuilder } from '../services/images/framework-image';
 import type { LlmService } from '../services/llm/llm-service';
@@ -55,6 +56,8 @@ export interface AgentsWiring {
   images: ImagesFacade;
   frameworks: Map<string, FrameworkManifest>;
   runtimes: Partial<Record<RuntimeKind, ContainerRuntime>>;
+  /** Egress policies and their enforcement; `init()` before the agents' (it re-applies their rules). */
+  egress: EgressService;
   shutdown(): Promise<void>;
 }
 
@@ -75,7 +78,11 @@ function imageDirs(home: string): { scriptsDir: string; cacheDir: string } {
 export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
   const log = d.log.child({ service: 'agents' });
   const runtimes: Partial<Record<RuntimeKind, ContainerRuntime>> = {
-    docker: new DockerRuntime({ log: log.child({ runtime: 'docker' }) }),
+    // AGENTDESK_DOCKER_NETWORK: another agents' bridge than `agentdesk` (tests, side-by-side installs).
+    docker: new DockerRuntime({
+      log: log.child({ runtime: 'docker' }),
+      ...(process.env.AGENTDESK_DOCKER_NETWORK ? { networkName: process.env.AGENTDESK_DOCKER_NETWORK } : {}),
+    }),
     incus: new IncusRuntime({ log: log.child({ runtime: 'incus' }) }),
   };
   const { scriptsDir, cacheDir } = imageDirs(d.home);
@@ -128,9 +135,26 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
     return row.phase === 'archived' && row.archive_dir ? row.archive_dir : agentFolder(d.home, id).root;
   };
   const { recorder, turns } = d.traces;
+  const instanceId = crypto.createHash('sha256').update(path.resolve(d.home)).digest('hex').slice(0, 16);
+  const egress = new EgressService({
+    db: d.db,
+    instanceId,
+    runtimes,
+    agents: () => repo.list(),
+    gatewayPort: () => d.llm.gateway.port,
+    record: (e) => {
+      try {
+        recorder.record(e);
+      } catch (err) {
+        log.error({ err, agent: e.agent_id }, 'egress event could not be traced');
+      }
+    },
+    log: log.child({ service: 'egress' }),
+  });
   const agents = new AgentService(repo, {
     dataDir: d.home,
-    instanceId: crypto.createHash('sha256').update(path.resolve(d.home)).digest('hex').slice(0, 16),
+    instanceId,
+    egress,
     runtimes,
     frameworks: loaded.frameworks,
     keys: d.keys,
@@ -272,8 +296,10 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
     images,
     frameworks: loaded.frameworks,
     runtimes,
+    egress,
     shutdown: async () => {
       await agents.shutdown();
+      egress.shutdown();
       await Promise.allSettled(Object.values(runtimes).map((r) => r.close()));
       dockerConn?.agent.destroy();
     },

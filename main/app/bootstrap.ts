@@ -203,8 +203,11 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       log,
       traces: { recorder: traces, turns },
     });
-    const agentsReady = containers.agents
+    const wiredAgents = containers;
+    // Egress first: the agents' reconciliation may start containers, which need their rules.
+    const agentsReady = wiredAgents.egress
       .init()
+      .then(() => wiredAgents.agents.init())
       .catch((err: Error) => log.error({ err }, 'agents could not be reconciled'));
     const wired = containers;
     // Before `llm`: agents stop (or keep running) while the gateway can still answer them.

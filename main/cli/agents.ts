@@ -1,9 +1,11 @@
-// `agentdesk agents list|create|start|stop|restart|logs|archive|restore|purge|chat`: non-interactive agents.
+// `agentdesk agents list|create|start|stop|restart|logs|archive|restore|purge|chat|policy`: non-interactive agents.
 import crypto from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Agent } from '../../contract/agents';
 import type { Client } from '../../contract/client';
+import type { EgressMode } from '../../contract/egress';
 import { AppError } from '../../contract/errors';
+import { addPolicyCommand, formatEgress, parseAllowOption, parseEgressMode } from './agents-egress';
 import { table } from './providers-format';
 import type { RunnerIo } from './command-runner';
 import { commandRunner, printer } from './command-runner';
@@ -157,6 +159,7 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
       a,
       `${a.emoji} ${a.name} (${a.slug}): ${a.phase}${a.phase_reason ? ` — ${a.phase_reason}` : ''}`,
     );
+    if (!json) io.out.write(`  ${formatEgress(a)}\n`);
     if (!json && a.phase === 'failed' && a.failed_log.length)
       io.err.write(`last log lines:\n${a.failed_log.map((l) => `  ${l}`).join('\n')}\n`);
     return a.phase === 'failed' ? 1 : 0;
@@ -190,6 +193,16 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
     .option('--runtime <kind>', 'docker or incus (default: the setting)')
     .option('--memory <mib>', 'memory limit in MiB', positiveNumber('--memory'))
     .option('--cpus <n>', 'CPU limit', positiveNumber('--cpus'))
+    .option(
+      '--egress <mode>',
+      'what it may reach besides its gateway: none (default), allowlist (the --allow entries), open',
+      parseEgressMode,
+    )
+    .option(
+      '--allow <host[:port]>',
+      'allowlist entry (repeatable): name, *.domain, IPv4 or CIDR; no port = every port',
+      parseAllowOption,
+    )
     .option('--no-wait', 'return once the agent is recorded')
     .option('--json', 'print JSON')
     .action(
@@ -201,6 +214,8 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
         runtime?: 'docker' | 'incus';
         memory?: number;
         cpus?: number;
+        egress?: EgressMode;
+        allow?: string[];
         wait: boolean;
         json?: boolean;
       }) =>
@@ -221,6 +236,8 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
               ...(o.runtime ? { runtime: o.runtime } : {}),
               ...(o.memory ? { memory_mib: Math.round(o.memory) } : {}),
               ...(o.cpus ? { cpus: o.cpus } : {}),
+              ...(o.egress ? { egress: o.egress } : {}),
+              ...(o.allow?.length ? { allow: o.allow } : {}),
             });
             return done(json, o.wait ? await settle(c, a.id) : a);
           },
@@ -341,6 +358,8 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
         Boolean(o.json),
       )(),
     );
+
+  addPolicyCommand(cmd, io, run, findAgent);
 
   return cmd;
 }

@@ -1,6 +1,7 @@
 // `agentdesk trace AGENT [--follow] [--kind …] [--since …] [--json]`: an agent's trace events, one line each, live with --follow.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Client } from '../../contract/client';
+import { allowEntryFor } from '../../contract/egress';
 import { TraceKind, TRACE_PAGE_MAX } from '../../contract/traces';
 import type { TraceEvent, TraceQueryInput } from '../../contract/traces';
 import { resolveDataDir } from '../platform/paths';
@@ -81,6 +82,10 @@ export function summaryLine(e: TraceEvent): string {
       return squeeze(e.payload.message, 200);
     case 'lifecycle':
       return `${e.payload.from_phase ?? '-'} -> ${e.payload.to_phase}${e.payload.reason ? ` (${squeeze(e.payload.reason, 100)})` : ''}`;
+    case 'egress': {
+      const entry = allowEntryFor(e.payload);
+      return `${squeeze(e.error ?? 'refused', 160)}${e.payload.count > 1 ? ` x${e.payload.count}` : ''}${entry ? ` (allow it: agents policy AGENT --allow ${entry})` : ''}`;
+    }
   }
 }
 

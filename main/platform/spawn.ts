@@ -75,12 +75,20 @@ export interface RunResult {
  * Runs `command args` to completion (never through a shell) and collects its output.
  * @param opts.timeoutMs deadline in ms; the process (and its group) gets SIGKILL when it passes.
  * @param opts.input written to stdin, which is then closed.
+ * @param opts.fullStdout keep all of stdout (default: its last {@link OUTPUT_TAIL_CHARS} characters), for
+ *   commands whose listing is parsed.
  * @throws SpawnError when it cannot start, exits non-zero, is killed, or misses the deadline.
  */
 export function run(
   command: string,
   args: readonly string[] = [],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
+  opts: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    input?: string;
+    fullStdout?: boolean;
+  } = {},
 ): Promise<RunResult> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
@@ -99,7 +107,9 @@ export function run(
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout = tail(stdout + c)));
+    child
+      .stdout!.setEncoding('utf8')
+      .on('data', (c: string) => (stdout = opts.fullStdout ? stdout + c : tail(stdout + c)));
     child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr = tail(stderr + c)));
     child.stdin!.on('error', () => {}); // EPIPE when the command does not read its input
     child.stdin!.end(opts.input ?? '');

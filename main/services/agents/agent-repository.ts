@@ -1,6 +1,7 @@
 // Agent rows and their phase transitions in the app database (migration 004). Holds no key, only a key id.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Agent, AgentPhase } from '../../../contract/agents';
+import type { AgentEgress } from '../../../contract/egress';
 import type { RuntimeKind } from '../runtimes/container-runtime';
 import type { Db } from '../storage/database';
 
@@ -206,8 +207,8 @@ export class AgentRepository {
   }
 }
 
-/** The DTO of a row (JSON columns parsed; the key prefix looked up by the caller). */
-export function toAgent(row: AgentRow, keyPrefix: string | null): Agent {
+/** The DTO of a row (JSON columns parsed; the key prefix and the egress policy looked up by the caller). */
+export function toAgent(row: AgentRow, keyPrefix: string | null, egress: AgentEgress): Agent {
   return {
     id: row.id,
     slug: row.slug,
@@ -229,5 +230,6 @@ export function toAgent(row: AgentRow, keyPrefix: string | null): Agent {
     created_at: row.created_at,
     running_since: row.running_since,
     archived_at: row.phase === 'archived' ? row.phase_at : null,
+    egress,
   };
 }

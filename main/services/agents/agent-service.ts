@@ -1,6 +1,7 @@
 // Agents: create with validation, deploy in the background, start/stop/restart, archive/restore/purge, rollback on failure.
 import fs from 'node:fs';
 import type { Agent, AgentCreateInput, AgentPhase } from '../../../contract/agents';
+import type { AgentEgress, AgentPolicyInput, EgressMode } from '../../../contract/egress';
 import { AppError } from '../../../contract/errors';
 import type { Logger } from '../../platform/logging';
 import type { ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
@@ -31,6 +32,13 @@ export interface AgentServiceDeps extends Omit<DeployerDeps, 'setPhase' | 'progr
     liveAgentKeys(): { id: string; owner: string }[];
     revoke(id: string): boolean;
   };
+  /** Egress policies (main/services/egress): the deployer's attach, plus what the service records and shows. */
+  egress?: NonNullable<DeployerDeps['egress']> & {
+    create(agentId: string, mode: EgressMode | undefined, allow: string[]): void;
+    update(agentId: string, input: Omit<AgentPolicyInput, 'id'>): Promise<AgentEgress>;
+    view(agentId: string): AgentEgress;
+    release(agentId: string): Promise<void>;
+  };
   onChange: (agents: Agent[]) => void;
   onProgress: (p: { id: string; phase: AgentPhase; fraction: number | null; message: string }) => void;
   /**
@@ -46,6 +54,9 @@ export interface AgentServiceDeps extends Omit<DeployerDeps, 'setPhase' | 'progr
   }) => void;
   log: Logger;
 }
+
+/** What an agent shows when no egress service is wired (unit tests of the service alone). */
+const NO_EGRESS: AgentEgress = { mode: 'none', allow: [], enforced: false, address: null };
 
 /** Phases in which the gateway accepts the agent's key. */
 const CALLING_PHASES: ReadonlySet<AgentPhase> = new Set(['starting', 'verifying', 'running']);
@@ -131,6 +142,7 @@ export class AgentService {
       now,
     );
     agentOperation.run('deploy', () => this.repo.insert(row));
+    this.d.egress?.create(row.id, raw.egress, raw.allow ?? []);
     this.d.onTransition?.({ id: row.id, from: null, to: 'creating', reason: null, at: now });
     this.emitChange();
     void this.enqueue(row.id, 'deploy', () => this.runDeploy(row.id));
@@ -160,6 +172,19 @@ export class AgentService {
       }
       return this.get(id);
     });
+  }
+
+  /**
+   * Changes the agent's egress policy (mode, entries added or removed); a running agent gets it at once.
+   * @throws AppError NOT_FOUND; INVALID_INPUT (see EgressService.update); CONFLICT while it is purged.
+   */
+  async policy(id: string, input: Omit<AgentPolicyInput, 'id'>): Promise<Agent> {
+    const row = this.row(id);
+    if (row.phase === 'purging') throw new AppError('CONFLICT', 'The agent is being purged');
+    if (!this.d.egress) throw new AppError('UNAVAILABLE', 'Egress policies are not available in this core');
+    await this.d.egress.update(id, input);
+    this.emitChange();
+    return this.get(id);
   }
 
   /** Stops a running (or failed, still present) agent. @throws AppError NOT_FOUND, CONFLICT, UNAVAILABLE */
@@ -275,6 +300,7 @@ export class AgentService {
         throw toAppError(err);
       }
       faultPoint('removed');
+      await this.d.egress?.release(id);
       const keyRevoked = this.d.keys.revokeOwner(id) > 0;
       faultPoint('revoked');
       let filesRemoved = removeAgentFolder(agentFolder(this.d.dataDir, id));
@@ -409,7 +435,11 @@ export class AgentService {
   }
 
   private dto(row: AgentRow): Agent {
-    return toAgent(row, row.key_id ? this.d.keysOf.prefixOf(row.key_id) : null);
+    return toAgent(
+      row,
+      row.key_id ? this.d.keysOf.prefixOf(row.key_id) : null,
+      this.d.egress?.view(row.id) ?? NO_EGRESS,
+    );
   }
 }
 

@@ -1,7 +1,12 @@
 // The deploy state machine and the start/stop procedures of one agent's container (ARCHITECTURE §5).
 import type { AgentPhase } from '../../../contract/agents';
 import type { Logger } from '../../platform/logging';
-import type { ContainerRuntime, ContainerSpec, RuntimeKind } from '../runtimes/container-runtime';
+import type {
+  ContainerRuntime,
+  ContainerSpec,
+  EgressAttachment,
+  RuntimeKind,
+} from '../runtimes/container-runtime';
 import { LABELS, RuntimeUnavailableError } from '../runtimes/container-runtime';
 import { agentFolder, makeAgentFolder, writeEnvFile } from './agent-folder';
 import type { AgentRow, SetPhase } from './agent-repository';
@@ -47,6 +52,19 @@ export interface DeployerDeps {
   };
   /** The installed framework manifests, for their `config` (the agent service passes its own). */
   frameworks?: Map<string, FrameworkManifest>;
+  /**
+   * Egress control (main/services/egress): attaches the agent (address, DNS path, host firewall rules)
+   * before its container is created (`existing` false) or started (`existing` true); null = egress
+   * control turned off. Throws when the policy cannot be enforced.
+   */
+  egress?: {
+    attach(
+      agentId: string,
+      kind: RuntimeKind,
+      container: string,
+      existing: boolean,
+    ): Promise<EgressAttachment | null>;
+  };
   /** Host folder holding `agent-runtime.cjs`, mounted read-only at /opt/agentdesk/runtime. */
   runtimeBundleDir: () => string | null;
   /** Moves the agent's phase (DB first) and tells the UIs. */
@@ -133,6 +151,8 @@ export class Deployer {
         );
       mounts.push({ hostPath: bundle, containerPath: RUNTIME_MOUNT, readOnly: true });
     }
+    this.d.progress(id, 'starting', 0.66, 'Applying the egress policy');
+    const egress = await this.attachEgress(row, rt, false);
     this.d.progress(id, 'starting', 0.68, `Creating the container ${row.container}`);
     await rt.create({
       name: row.container,
@@ -145,8 +165,9 @@ export class Deployer {
       ports: [{ containerPort: fw.drive.port, hostPort: 0 }],
       hostServicePort: this.d.gateway.port(),
       command: fw.command,
+      ...(egress ? { egress } : {}),
     });
-    const port = await this.startContainer(row, fw, 0.72);
+    const port = await this.startContainer(row, fw, 0.72, false);
 
     this.d.setPhase(id, 'verifying', null);
     this.d.progress(id, 'verifying', 0.9, 'Checking the model path from inside the container');
@@ -198,9 +219,13 @@ export class Deployer {
     await this.verify(this.d.runtime(row.runtime), row, fw, port);
   }
 
-  /** Starts an existing container and waits for its runtime (phase `starting` already written). */
-  async startContainer(row: AgentRow, fw: FrameworkManifest, fraction = 0.5): Promise<number> {
+  /**
+   * Starts an existing container and waits for its runtime (phase `starting` already written). Its
+   * egress attachment is checked first (`attach` false: the deploy that just created it did that).
+   */
+  async startContainer(row: AgentRow, fw: FrameworkManifest, fraction = 0.5, attach = true): Promise<number> {
     const rt = this.d.runtime(row.runtime);
+    if (attach) await this.attachEgress(row, rt, true);
     this.d.progress(row.id, 'starting', fraction, 'Starting the container');
     await rt.start(row.container);
     const info = await rt.inspect(row.container);
@@ -221,6 +246,22 @@ export class Deployer {
     this.d.setPhase(row.id, 'stopping', reason);
     await this.d.runtime(row.runtime).stop(row.container, { timeoutS: this.d.stopTimeoutS ?? 10 });
     this.d.setPhase(row.id, 'stopped', reason, { runtime_port: null, running_since: null });
+  }
+
+  /** The agent's egress attachment (see {@link DeployerDeps.egress}); an unenforceable policy is a DeployError. */
+  private async attachEgress(
+    row: AgentRow,
+    rt: ContainerRuntime,
+    existing: boolean,
+  ): Promise<EgressAttachment | null> {
+    if (!this.d.egress) return null;
+    try {
+      return await this.d.egress.attach(row.id, rt.kind, row.container, existing);
+    } catch (err) {
+      const fix = (err as { fix?: unknown }).fix;
+      if (typeof fix === 'string') throw new DeployError((err as Error).message, fix);
+      throw err;
+    }
   }
 
   private async ping(rt: ContainerRuntime): Promise<void> {

@@ -37,6 +37,39 @@ export interface PortForward {
   hostPort: number;
 }
 
+/**
+ * How an agent container is attached for egress control (main/services/egress, docs/decisions/009-egress.md).
+ * The host firewall recognises the agent's packets by it, so it is fixed by the core, never by the engine.
+ */
+export interface EgressAttachment {
+  /** Its IPv4 address: Docker, a fixed address on the agents' bridge; Incus, the address of its routed NIC. */
+  address: string;
+  /** Incus: host-side name of its routed NIC (≤ 15 characters), which the firewall rules match. */
+  hostInterface?: string;
+  /** Docker: the DNS server the container is given (the bridge's gateway address). */
+  dnsServer?: string;
+  /** Incus: host port on 127.0.0.1 that the container's 127.0.0.1:53 (UDP and TCP) is forwarded to. */
+  dnsHostPort?: number;
+}
+
+/**
+ * The engine's network for agents as the egress firewall sees it. `bridge` (Docker): agents share one
+ * bridge and are told apart by source address; fixed addresses come from `pool` (the half of the subnet
+ * Docker never assigns itself). `routed` (Incus): each agent has its own routed NIC (a host interface)
+ * with an address from `pool` (a CIDR). `protectedRanges`: the engine's networks (CIDRs), which agents
+ * must never reach.
+ */
+export type EgressNetwork =
+  | {
+      kind: 'bridge';
+      bridge: string;
+      subnet: string;
+      gateway: string;
+      pool: { first: string; last: string };
+      protectedRanges: string[];
+    }
+  | { kind: 'routed'; pool: string; protectedRanges: string[] };
+
 /** Everything needed to create an agent container. */
 export interface ContainerSpec {
   /** Container name, e.g. `agentdesk-my-agent` (Docker and Incus naming rules: [a-z0-9-], ≤ 63 chars). */
@@ -64,6 +97,8 @@ export interface ContainerSpec {
    * `/home/agent/.agentdesk/env` and runs them; empty = the built-in runtime.
    */
   command: string[];
+  /** Egress attachment; absent = the engine's default network as it is (driver tests only). */
+  egress?: EgressAttachment;
 }
 
 /** Container state as the app uses it. */
@@ -172,6 +207,16 @@ export interface ContainerRuntime {
    * bridge's gateway address) or null (Incus: proxy devices connect to 127.0.0.1).
    */
   prepareNetwork(): Promise<{ gatewayBind: string | null }>;
+  /** The agents' network for the egress firewall (Docker: prepares the bridge first). */
+  egressNetwork(): Promise<EgressNetwork>;
+  /** Addresses held on that network by any container (any state, any owner): address → container name. */
+  egressAddressesInUse(): Promise<Map<string, string>>;
+  /**
+   * Gives an existing container this attachment (address, DNS path); a no-op when it has it. A running
+   * container keeps running (its connections through the old address break).
+   * @throws RuntimeNotFoundError
+   */
+  attachEgress(name: string, egress: EgressAttachment): Promise<void>;
   /** Where a container reaches the host service of {@link ContainerSpec.hostServicePort}. */
   hostServiceAddress(hostPort: number): Promise<{ host: string; port: number }>;
   imagePresent(ref: string): Promise<boolean>;

@@ -186,6 +186,7 @@ export function sampleAgent(over: Partial<Agent> = {}): Agent {
     created_at: 10_000,
     running_since: 20_000,
     archived_at: null,
+    egress: { mode: 'none', allow: [], enforced: true, address: '172.19.128.5' },
     ...over,
   };
 }
@@ -222,7 +223,14 @@ export function handleAgents(
   core.handle('frameworks.list', () => ({ frameworks: [SAMPLE_FRAMEWORK] }));
   core.handle('agents.list', () => ({ agents: [...agents] }));
   core.handle('agents.create', (input) => {
-    const i = input as { name: string; emoji?: string; model: string; fallbacks?: string[] };
+    const i = input as {
+      name: string;
+      emoji?: string;
+      model: string;
+      fallbacks?: string[];
+      egress?: Agent['egress']['mode'];
+      allow?: string[];
+    };
     ids += 1;
     const slug = i.name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
     const agent = sampleAgent({
@@ -232,6 +240,12 @@ export function handleAgents(
       emoji: i.emoji ?? SAMPLE_FRAMEWORK.emoji,
       model: i.model,
       fallbacks: i.fallbacks ?? [],
+      egress: {
+        mode: i.egress ?? (i.allow?.length ? 'allowlist' : 'none'),
+        allow: i.allow ?? [],
+        enforced: true,
+        address: null,
+      },
       phase: 'creating',
       phase_at: (clock += 1000),
       running_since: null,
@@ -258,6 +272,24 @@ export function handleAgents(
     return { id: a.id, container_removed: true, files_removed: true, key_revoked: true };
   });
   core.handle('agents.logs', (input) => ({ id: find(input).id, lines: ['runtime listening on 8100'] }));
+  // Like EgressService.update: remove must name listed entries; adds keep one copy.
+  core.handle('agents.policy', (input) => {
+    const i = input as { id: string; egress?: Agent['egress']['mode']; allow?: string[]; remove?: string[] };
+    const a = find(i);
+    for (const r of i.remove ?? [])
+      if (!a.egress.allow.includes(r))
+        throw new FakeCoreError({
+          code: 'INVALID_INPUT',
+          message: `remove: "${r}" is not in the allowlist of this agent`,
+        });
+    const allow = a.egress.allow.filter((x) => !(i.remove ?? []).includes(x));
+    for (const x of i.allow ?? []) if (!allow.includes(x)) allow.push(x);
+    agents = agents.map((x) =>
+      x.id === a.id ? { ...x, egress: { ...x.egress, mode: i.egress ?? x.egress.mode, allow } } : x,
+    );
+    push();
+    return find(i);
+  });
   return { agents: () => [...agents], setPhase };
 }
 

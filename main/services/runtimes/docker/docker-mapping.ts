@@ -76,6 +76,10 @@ export function validateSpec(spec: ContainerSpec): void {
       );
     }
   }
+  if (spec.egress && !/^\d{1,3}(\.\d{1,3}){3}$/.test(spec.egress.address))
+    throw new Error(
+      `egress address "${spec.egress.address}" is not valid: use an IPv4 address of the agents' network`,
+    );
   for (const p of spec.ports) {
     const okContainer = Number.isInteger(p.containerPort) && p.containerPort >= 1 && p.containerPort <= 65535;
     const okHost = Number.isInteger(p.hostPort) && p.hostPort >= 0 && p.hostPort <= 65535;
@@ -122,7 +126,16 @@ export function toCreateOptions(spec: ContainerSpec, networkName: string): Docke
       NetworkMode: networkName,
       RestartPolicy: { Name: 'no' },
       Init: false,
+      ...(spec.egress?.dnsServer ? { Dns: [spec.egress.dnsServer] } : {}),
     },
+    // Egress: a fixed address on the agents' bridge, which the host firewall keys the agent's rules on.
+    ...(spec.egress
+      ? {
+          NetworkingConfig: {
+            EndpointsConfig: { [networkName]: { IPAMConfig: { IPv4Address: spec.egress.address } } },
+          },
+        }
+      : {}),
   };
 }
 

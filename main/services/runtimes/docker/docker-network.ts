@@ -63,8 +63,31 @@ export function iccDisabled(info: Dockerode.NetworkInspectInfo): boolean {
 
 type IpamConfig = { Subnet?: string; Gateway?: string; IPRange?: string };
 
+/**
+ * The lower half of an IPv4 subnet (`10.1.2.0/24` → `10.1.2.0/25`): the range Docker assigns addresses
+ * from by itself. The upper half is left for fixed addresses (agents get theirs from the egress service),
+ * so the two never collide. null for a subnet too small to split (/31, /32) or not IPv4.
+ */
+export function dynamicHalf(subnet: string): string | null {
+  const [base, bits] = subnet.split('/');
+  const prefix = Number(bits);
+  if (!base || !net.isIPv4(base) || !Number.isInteger(prefix) || prefix > 30) return null;
+  return `${base}/${prefix + 1}`;
+}
+
+/** True when the network has an IPv4 subnet with Docker's own assignments kept to its lower half. */
+export function pinned(info: Dockerode.NetworkInspectInfo): boolean {
+  return (info.IPAM?.Config ?? []).some((c) => {
+    const { Subnet, IPRange } = c as IpamConfig;
+    return !!Subnet && net.isIPv4(Subnet.split('/')[0]!) && IPRange === dynamicHalf(Subnet);
+  });
+}
+
 async function create(docker: Dockerode, name: string, subnet?: string | IpamConfig[]): Promise<void> {
-  const config = typeof subnet === 'string' ? [{ Subnet: subnet }] : subnet;
+  const config =
+    typeof subnet === 'string'
+      ? [{ Subnet: subnet, ...(dynamicHalf(subnet) ? { IPRange: dynamicHalf(subnet)! } : {}) }]
+      : subnet;
   await docker.createNetwork({
     Name: name,
     Driver: 'bridge',
@@ -77,9 +100,11 @@ async function create(docker: Dockerode, name: string, subnet?: string | IpamCon
 
 /**
  * Replaces a network of ours that allows container-to-container traffic (made before that option was
- * set) by one that does not, keeping its subnet and gateway, so the gateway's bind address and every
- * agent's `OPENAI_BASE_URL` stay valid. Its containers, running or stopped, are disconnected and
- * connected again to the new network (a running agent keeps running; in-flight connections to other
+ * set), or whose subnet Docker chose (fixed addresses need a subnet given at creation, and a range that
+ * keeps Docker's own assignments to its lower half: {@link dynamicHalf}), by one that has both, keeping
+ * its subnet and gateway, so the gateway's bind address and every agent's `OPENAI_BASE_URL` stay valid.
+ * Its containers, running or stopped, are disconnected and connected again to the new network with the
+ * fixed address they had, if any (a running agent keeps running; in-flight connections to other
  * containers on the bridge break, which is the point). When the old network cannot be removed (another
  * process attached a container meanwhile), the containers are connected back and it is kept for now.
  * @returns true when migrated (or gone meanwhile: the caller looks again), false when kept as it is.
@@ -91,6 +116,13 @@ async function migrateToIsolated(
   info: Dockerode.NetworkInspectInfo,
 ): Promise<boolean> {
   const members = await docker.listContainers({ all: true, filters: { network: [info.Id] } });
+  const fixed = new Map<string, string>();
+  for (const m of members) {
+    const ep = Object.values(m.NetworkSettings?.Networks ?? {}).find((n) => n.NetworkID === info.Id) as
+      { IPAMConfig?: { IPv4Address?: string } | null } | undefined;
+    const address = ep?.IPAMConfig?.IPv4Address;
+    if (address) fixed.set(m.Id, address);
+  }
   const old = docker.getNetwork(info.Id);
   try {
     for (const m of members) await old.disconnect({ Container: m.Id, Force: true });
@@ -104,11 +136,18 @@ async function migrateToIsolated(
   const config = (info.IPAM?.Config ?? [])
     .map((c) => c as IpamConfig)
     .filter((c) => c.Subnet)
-    .map((c) => ({
-      Subnet: c.Subnet,
-      ...(c.Gateway ? { Gateway: c.Gateway } : {}),
-      ...(c.IPRange ? { IPRange: c.IPRange } : {}),
-    }));
+    .map((c) => {
+      const half = net.isIPv4(c.Subnet!.split('/')[0]!) ? dynamicHalf(c.Subnet!) : null;
+      return {
+        Subnet: c.Subnet,
+        ...(c.Gateway ? { Gateway: c.Gateway } : {}),
+        ...(half ? { IPRange: half } : c.IPRange ? { IPRange: c.IPRange } : {}),
+      };
+    });
+  // Docker's own gateway of a subnet it chose is its first address; keep it explicitly.
+  const gw = ipv4Gateway(info);
+  if (gw && config[0] && !config[0].Gateway && net.isIPv4(config[0].Subnet!.split('/')[0]!))
+    config[0].Gateway = gw;
   try {
     await create(docker, name, config);
   } catch (err) {
@@ -118,17 +157,24 @@ async function migrateToIsolated(
     );
   }
   const fresh = docker.getNetwork(name);
-  for (const m of members) await fresh.connect({ Container: m.Id });
+  for (const m of members) {
+    const address = fixed.get(m.Id);
+    await fresh.connect({
+      Container: m.Id,
+      ...(address ? { EndpointConfig: { IPAMConfig: { IPv4Address: address } } } : {}),
+    });
+  }
   return true;
 }
 
 /**
  * Makes sure the bridge network `name` exists with container-to-container traffic off
- * ({@link ICC_OPTION}) and returns its IPv4 gateway address (the host's address on that bridge, where a
- * container reaches host services; PLATFORM-NOTES "Docker"). An existing network of that name is
- * reused; one of ours made without the option is migrated in place (same subnet and gateway). A new one is created with Docker's own subnet; only
- * when that fails for lack of an address pool, or comes back without a gateway, it is (re)created
- * with a fixed /24 from {@link FALLBACK_SUBNETS}.
+ * ({@link ICC_OPTION}) and a pinned subnet ({@link pinned}: fixed addresses possible in its upper half),
+ * and returns its IPv4 gateway address (the host's address on that bridge, where a container reaches
+ * host services). An existing network of that name is reused; one of ours made without either is
+ * migrated in place (same subnet and gateway). A new one is created with the subnet Docker picks from
+ * its pools, then pinned at once; only when that fails for lack of an address pool, or comes back
+ * without a gateway, it is (re)created with a fixed /24 from {@link FALLBACK_SUBNETS}.
  * @throws RuntimeOperationError when the existing network is not a bridge, is not ours and allows
  *   container-to-container traffic, or no subnet works;
  *   socket errors are rethrown as they are (the caller maps them).
@@ -146,11 +192,14 @@ export async function ensureBridgeNetwork(docker: Dockerode, name: string, attem
       throw fail(
         `network "${name}" has no IPv4 gateway: remove it (\`docker network rm ${name}\`) and retry`,
       );
-    if (!iccDisabled(existing)) {
+    if (!iccDisabled(existing) || !pinned(existing)) {
       if (existing.Labels?.[LABELS.managed] !== '1')
         throw fail(
-          `network "${name}" was not made by Agent Desk and lets containers reach each other: remove it (\`docker network rm ${name}\`) so Agent Desk creates one with ${ICC_OPTION}=false`,
+          iccDisabled(existing)
+            ? `network "${name}" was not made by Agent Desk and has no subnet with a fixed-address range (agents need fixed addresses for their egress rules): remove it (\`docker network rm ${name}\`) so Agent Desk creates its own`
+            : `network "${name}" was not made by Agent Desk and lets containers reach each other: remove it (\`docker network rm ${name}\`) so Agent Desk creates one with ${ICC_OPTION}=false`,
         );
+      // false: kept for now (another process holds it); the next preparation tries again.
       if (await migrateToIsolated(docker, name, existing)) return ensureBridgeNetwork(docker, name, attempt);
     }
     return gw;
@@ -166,7 +215,8 @@ export async function ensureBridgeNetwork(docker: Dockerode, name: string, attem
   if (!firstError) {
     const created = await inspectOrNull(docker, name);
     const gw = created && ipv4Gateway(created);
-    if (gw) return gw;
+    // Docker chose the subnet: pin it (given subnet, fixed-address half) before anything joins it.
+    if (gw) return ensureBridgeNetwork(docker, name, attempt);
     await docker
       .getNetwork(name)
       .remove()

@@ -5,6 +5,8 @@ import type {
   ContainerInfo,
   ContainerRuntime,
   ContainerSpec,
+  EgressAttachment,
+  EgressNetwork,
   ExecResult,
   RuntimeEvent,
   RuntimeInfo,
@@ -19,6 +21,7 @@ import { execInContainer } from './docker-exec';
 import { demuxBufferLines, demuxLines } from './docker-logs';
 import { assertContainerName, toContainerInfo, toCreateOptions, validateSpec } from './docker-mapping';
 import { ensureBridgeNetwork } from './docker-network';
+import { dockerAddressesInUse, dockerAttachEgress, dockerEgressNetwork } from './docker-egress';
 
 /** Deadline of `ping` and `info` in ms: a daemon that accepts but never answers counts as unavailable. */
 const PING_TIMEOUT_MS = 5000;
@@ -138,6 +141,25 @@ export class DockerRuntime implements ContainerRuntime {
     );
     this.gateway = await this.preparing;
     return { gatewayBind: this.gateway };
+  }
+
+  /** The agents' bridge as the egress firewall needs it (see dockerEgressNetwork); prepares it first. */
+  async egressNetwork(): Promise<EgressNetwork> {
+    await this.prepareNetwork();
+    return this.call('egressNetwork', (d) => dockerEgressNetwork(d, this.networkName));
+  }
+
+  /** Addresses held on the agents' bridge: address → container name. */
+  async egressAddressesInUse(): Promise<Map<string, string>> {
+    await this.prepareNetwork();
+    return this.call('egressAddressesInUse', (d) => dockerAddressesInUse(d, this.networkName));
+  }
+
+  /** Gives an existing container its fixed address on the agents' bridge (see dockerAttachEgress). */
+  async attachEgress(name: string, egress: EgressAttachment): Promise<void> {
+    this.checkName('attachEgress', name);
+    await this.prepareNetwork();
+    await this.call('attachEgress', (d) => dockerAttachEgress(d, this.networkName, name, egress));
   }
 
   /** The bridge gateway address and the same port: containers reach the host there. */

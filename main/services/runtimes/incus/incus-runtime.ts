@@ -6,6 +6,8 @@ import type {
   ContainerInfo,
   ContainerRuntime,
   ContainerSpec,
+  EgressAttachment,
+  EgressNetwork,
   ExecResult,
   PortForward,
   RuntimeEvent,
@@ -26,6 +28,13 @@ import {
 } from './incus-config';
 import type { IncusInstance } from './incus-config';
 import { ConsoleTranscripts } from './incus-console';
+import {
+  IPV6_OFF,
+  attachIncusEgress,
+  egressDevices,
+  incusEgressNetwork,
+  routedAddresses,
+} from './incus-egress';
 import { IncusEventStream } from './incus-events';
 import { execInContainer } from './incus-exec';
 import { aliasTarget, importSplitImage, removeImageByAlias } from './incus-images';
@@ -103,6 +112,36 @@ export class IncusRuntime implements ContainerRuntime {
     return Promise.resolve({ gatewayBind: null });
   }
 
+  /** The routed pool and the managed networks' subnets (see incusEgressNetwork). */
+  async egressNetwork(): Promise<EgressNetwork> {
+    const networks = await this.client.get<{ managed?: boolean; config?: Record<string, string> }[]>(
+      '/1.0/networks?recursion=1',
+      'egressNetwork',
+    );
+    return incusEgressNetwork(networks ?? []);
+  }
+
+  /** Addresses of every instance's routed NICs: address → instance name. */
+  async egressAddressesInUse(): Promise<Map<string, string>> {
+    return routedAddresses(await this.instances());
+  }
+
+  /**
+   * Gives an existing container its routed NIC and DNS proxies (a no-op when it has them). A routed NIC
+   * gets its address and route when the container starts (measured on Incus 6.0.4: hot-adding one to a
+   * running container leaves it unconfigured), so on a running container it takes effect at its next start.
+   * @throws RuntimeNotFoundError
+   */
+  async attachEgress(name: string, egress: EgressAttachment): Promise<void> {
+    await attachIncusEgress(
+      this.client,
+      this.path(name),
+      await this.mustGet(name),
+      egress,
+      START_DEADLINE_MS,
+    );
+  }
+
   /** Inside the container, the `agentdesk-gateway` proxy device listens on 127.0.0.1:4000 for any host port. */
   hostServiceAddress(hostPort: number): Promise<{ host: string; port: number }> {
     if (!Number.isInteger(hostPort) || hostPort < 1 || hostPort > 65535)
@@ -159,7 +198,12 @@ export class IncusRuntime implements ContainerRuntime {
       '/1.0/profiles/default',
       'create',
     );
-    const body = instanceBody(spec, ports, isolatedNicsOf(profile.devices ?? {}));
+    // With egress: a routed NIC of its own and DNS through the host resolver instead of the profile's NICs.
+    const nics = spec.egress
+      ? egressDevices(spec.egress, profile.devices ?? {})
+      : isolatedNicsOf(profile.devices ?? {});
+    const body = instanceBody(spec, ports, nics);
+    if (spec.egress) Object.assign((body as { config: Record<string, string> }).config, IPV6_OFF);
     await this.client.run('POST', '/1.0/instances', body, 'create', CREATE_DEADLINE_MS);
     const info = await this.inspect(spec.name);
     if (!info)

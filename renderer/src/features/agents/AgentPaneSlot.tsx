@@ -5,11 +5,12 @@ import type { Agent } from '../../../../contract/agents';
 import type { AgentPaneKind } from '../../stores/agents';
 import { agentPaneFor } from './panes';
 
-const TITLES: Record<AgentPaneKind, string> = { chat: 'Chat', trace: 'Trace' };
+const TITLES: Record<AgentPaneKind, string> = { chat: 'Chat', trace: 'Trace', network: 'Network' };
 
 const NOT_YET: Record<AgentPaneKind, string> = {
   chat: 'The chat pane is not part of this build yet.',
   trace: 'The live trace pane is not part of this build yet.',
+  network: 'The network pane is not part of this build yet.',
 };
 
 /**

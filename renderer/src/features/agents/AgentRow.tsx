@@ -181,6 +181,16 @@ export function AgentRow({
             >
               Trace
             </button>
+            <button
+              type="button"
+              className="button button--small"
+              aria-pressed={selected === 'network'}
+              onClick={() => handlers.onPane(agent.id, 'network')}
+              title={`Network access: ${agent.egress.mode}`}
+              data-testid={`agent-network-${slug}`}
+            >
+              Network
+            </button>
             {can.logs ? (
               <button
                 type="button"

@@ -8,6 +8,7 @@ import { containerNameOf, modelGroups, noModelReason, slugOf } from '../../store
 import type { CreateErrors } from '../../stores/agents';
 import { checkDraft, LIMITS, nameProblem, newDraft } from './create-form';
 import type { CreateDraft } from './create-form';
+import { EgressEditor } from './EgressEditor';
 import { EmojiField } from './EmojiField';
 import { ModelFields } from './ModelFields';
 import { quickPicks } from './quick-emoji';
@@ -208,6 +209,21 @@ export function CreateAgentForm({
             error={fieldError('cpus')}
           />
         </div>
+      </div>
+      <div data-field="egress">
+        <EgressEditor
+          id="agent-egress"
+          mode={draft.egress}
+          allow={draft.allow}
+          onMode={(m) => edit('egress', m)}
+          onAllow={(entries) => {
+            edit('allow', entries);
+            if (errors.fields.allow) setErrors((e) => ({ ...e, fields: { ...e.fields, allow: undefined } }));
+          }}
+          disabled={busy}
+          modeError={fieldError('egress')}
+          allowError={fieldError('allow')}
+        />
       </div>
       {errors.rest && !errors.rest.unreachable ? (
         <p className="inline-error" role="alert" data-testid="create-agent-error">

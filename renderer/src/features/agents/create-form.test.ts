@@ -28,6 +28,8 @@ describe('checkDraft', () => {
         fallbacks: ['scripted/b'],
         memory_mib: 2048,
         cpus: 0.5,
+        egress: 'none',
+        allow: [],
       },
     });
     expect(checkDraft({ ...draft, emoji: '🦊' }, ctx).input?.emoji).toBe('🦊');
@@ -55,5 +57,18 @@ describe('checkDraft', () => {
     expect(
       checkDraft({ ...newDraft('builtin', 'm/x'), name: 'a', memory: '512.5' }, ctx).errors.memory_mib,
     ).toContain('whole number');
+  });
+
+  it('sends the egress mode and allowlist; an allowlist without entries is refused before sending', () => {
+    const draft = { ...newDraft('builtin', 'scripted/a'), name: 'Fox' };
+    expect(
+      checkDraft({ ...draft, egress: 'allowlist', allow: ['api.example.com:443'] }, ctx).input,
+    ).toMatchObject({
+      egress: 'allowlist',
+      allow: ['api.example.com:443'],
+    });
+    const r = checkDraft({ ...draft, egress: 'allowlist', allow: [] }, ctx);
+    expect(r.input).toBeNull();
+    expect(r.errors.allow).toBe('Add at least one host to the allowlist, or choose None');
   });
 });

@@ -1,5 +1,6 @@
 // The create form's draft, its checks before anything is sent, and the `agents.create` input it makes.
 import type { Agent, AgentCreateInput } from '../../../../contract/agents';
+import type { EgressMode } from '../../../../contract/egress';
 import { agentHoldingSlug, slugOf } from '../../stores/agents';
 import type { CreateField } from '../../stores/agents';
 
@@ -20,6 +21,9 @@ export interface CreateDraft {
   fallbacks: string[];
   memory: string;
   cpus: string;
+  /** What it may reach besides its gateway (default `none`) and the allowlist entries (normalised). */
+  egress: EgressMode;
+  allow: string[];
 }
 
 /** A fresh draft for `framework` and, when given, the first served model. */
@@ -32,6 +36,8 @@ export function newDraft(framework: string, model = ''): CreateDraft {
     fallbacks: [],
     memory: String(LIMITS.memory.default),
     cpus: String(LIMITS.cpus.default),
+    egress: 'none',
+    allow: [],
   };
 }
 
@@ -75,6 +81,8 @@ export function checkDraft(
   const cpus = Number(draft.cpus.trim());
   if (draft.cpus.trim() === '' || !Number.isFinite(cpus) || cpus < LIMITS.cpus.min || cpus > LIMITS.cpus.max)
     errors.cpus = `CPUs must be a number from ${LIMITS.cpus.min} to ${LIMITS.cpus.max} (e.g. 0.5 or 2); “${draft.cpus}” is not`;
+  if (draft.egress === 'allowlist' && draft.allow.length === 0)
+    errors.allow = 'Add at least one host to the allowlist, or choose None';
   if (Object.keys(errors).length > 0) return { errors, input: null };
   return {
     errors,
@@ -86,6 +94,8 @@ export function checkDraft(
       fallbacks: draft.fallbacks.filter((f) => f !== draft.model),
       memory_mib: memory,
       cpus,
+      egress: draft.egress,
+      allow: draft.allow,
     },
   };
 }

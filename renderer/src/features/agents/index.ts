@@ -2,6 +2,10 @@
 import { AgentsIcon } from '../../components/Icons';
 import type { Feature } from '../types';
 import { AgentsPage } from './AgentsPage';
+import { EgressPane } from './EgressPane';
+import { registerAgentPane } from './panes';
+
+registerAgentPane('network', EgressPane);
 
 export const agentsFeature: Feature = {
   id: 'agents',

@@ -1,7 +1,12 @@
 // One trace event in the timeline: time, a coloured kind label, a one-line summary; opened, its payload (long ones cut) and a copy button.
 import { useState } from 'react';
 import type { ReactElement } from 'react';
-import type { TraceEvent } from '../../../../contract/traces';
+import { allowEntryFor } from '../../../../contract/egress';
+import type { TraceEvent, TraceEventOf } from '../../../../contract/traces';
+import type { Agent } from '../../../../contract/agents';
+import { useAgents } from '../../stores/agents';
+import type { AgentsStore } from '../../stores/agents';
+import type { ShownError } from '../../stores/errors';
 import { KIND_LABELS, summaryOf } from '../../stores/traces';
 
 /** Lines of an open payload shown before "Show all". */
@@ -44,6 +49,73 @@ export function previewOf(text: string): string | null {
   return lines.slice(0, PAYLOAD_PREVIEW_LINES).join('\n').slice(0, PAYLOAD_PREVIEW_CHARS);
 }
 
+/**
+ * "Allow this host" of a refused connection or lookup: adds the entry {@link allowEntryFor} proposes to
+ * the agent's allowlist (an agent in `none` is switched to `allowlist`); nothing when no entry can open it
+ * (the host's own services, other agents, link-local) or the agent is not in the list.
+ */
+export function AllowHost({ event }: { event: TraceEventOf<'egress'> }): ReactElement | null {
+  const agent = useAgents((s) => s.agents.find((a) => a.id === event.agent_id));
+  const setPolicy = useAgents((s) => s.setPolicy);
+  return <AllowHostButton event={event} agent={agent} setPolicy={setPolicy} />;
+}
+
+/** {@link AllowHost} given the agent (as the store has it) and the store's `setPolicy`. */
+export function AllowHostButton({
+  event,
+  agent,
+  setPolicy,
+}: {
+  event: TraceEventOf<'egress'>;
+  agent: Agent | undefined;
+  setPolicy: AgentsStore['setPolicy'];
+}): ReactElement | null {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ShownError | null>(null);
+  const entry = allowEntryFor(event.payload);
+  if (!entry || !agent || agent.phase === 'archived') return null;
+  const allowed =
+    agent.egress.mode === 'open' || (agent.egress.mode === 'allowlist' && agent.egress.allow.includes(entry));
+  if (allowed)
+    return (
+      <span className="trace-event__allow small muted" data-testid="trace-allowed">
+        {agent.egress.mode === 'open' ? 'The agent is in open mode now' : `${entry} is allowed now`}
+      </span>
+    );
+  const allow = async () => {
+    setBusy(true);
+    setError(
+      await setPolicy(agent.id, {
+        allow: [entry],
+        ...(agent.egress.mode === 'none' ? { egress: 'allowlist' as const } : {}),
+      }),
+    );
+    setBusy(false);
+  };
+  return (
+    <span className="trace-event__allow">
+      <button
+        type="button"
+        className="button button--small button--primary"
+        disabled={busy}
+        onClick={() => void allow()}
+        title={agent.egress.mode === 'none' ? 'Switches the agent from None to Allowlist' : undefined}
+        data-testid="trace-allow-host"
+      >
+        Allow {entry}
+      </button>
+      {agent.egress.mode === 'none' ? (
+        <span className="small muted">(network access becomes Allowlist)</span>
+      ) : null}
+      {error ? (
+        <span className="small inline-error" role="alert" data-testid="trace-allow-error">
+          {error.message}
+        </span>
+      ) : null}
+    </span>
+  );
+}
+
 /** The pretty JSON of an open event: cut to a preview with a "Show all" button when long. */
 function Payload({ event }: { event: TraceEvent }): ReactElement {
   const [all, setAll] = useState(false);
@@ -67,6 +139,7 @@ function Payload({ event }: { event: TraceEvent }): ReactElement {
             {copied === 'yes' ? 'Copied' : 'Copy failed: the clipboard is not available'}
           </span>
         ) : null}
+        {event.kind === 'egress' ? <AllowHost event={event} /> : null}
       </div>
       <pre className="trace-event__payload" data-testid="trace-payload">
         {preview ?? text}

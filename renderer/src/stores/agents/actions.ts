@@ -1,6 +1,7 @@
 // Agents actions: load and follow the list and deploy progress, create, start/stop, archive/restore/purge, logs, the open pane.
 import type { StoreApi } from 'zustand/vanilla';
 import type { Agent, AgentCreateInput, AgentProgress } from '../../../../contract/agents';
+import type { AgentPolicyInput } from '../../../../contract/egress';
 import type { ClientGetter } from '../client';
 import { toShownError } from '../errors';
 import type { ShownError } from '../errors';
@@ -35,6 +36,11 @@ export interface AgentsActions extends UsageActions {
   restore(id: string): Promise<boolean>;
   /** `agents.purge`; the agent leaves the list on success. */
   purge(id: string): Promise<boolean>;
+  /**
+   * `agents.policy`: changes the agent's egress mode and allowlist (a running agent gets it at once).
+   * @returns null on success (the agent in the list is updated), else the core's error.
+   */
+  setPolicy: (id: string, change: Omit<AgentPolicyInput, 'id'>) => Promise<ShownError | null>;
   /** Forgets the last error of one row (its dismiss button). */
   clearRowError(id: string): void;
   /** Opens the logs dialog of `id` and loads its last `tail` lines (default 200). */
@@ -192,6 +198,14 @@ export function createAgentsActions(set: Set, get: Get, getClient: ClientGetter)
           selected: selected?.id === id ? null : selected,
         });
       }),
+    async setPolicy(id, change) {
+      try {
+        merge(await getClient().agents.policy({ id, ...change }));
+        return null;
+      } catch (err) {
+        return toShownError(err);
+      }
+    },
     clearRowError(id) {
       set({ rowErrors: without(get().rowErrors, id) });
     },

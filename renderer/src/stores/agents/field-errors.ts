@@ -10,6 +10,8 @@ export const CREATE_FIELDS = [
   'fallbacks',
   'memory_mib',
   'cpus',
+  'egress',
+  'allow',
 ] as const;
 export type CreateField = (typeof CREATE_FIELDS)[number];
 
@@ -21,10 +23,12 @@ export interface CreateErrors {
 
 const isField = (v: string): v is CreateField => (CREATE_FIELDS as readonly string[]).includes(v);
 
-/** `fallbacks.1` / `fallbacks[1]` → "Fallback 2: …"; other fields keep the message as it is. */
+/** `fallbacks.1` / `fallbacks[1]` → "Fallback 2: …", `allow[0]` → "Entry 1: …"; other fields keep the message. */
 function label(path: string, message: string): string {
   const fallback = /^fallbacks(?:\.|\[)(\d+)\]?/.exec(path);
-  return fallback ? `Fallback ${Number(fallback[1]) + 1}: ${message}` : message;
+  if (fallback) return `Fallback ${Number(fallback[1]) + 1}: ${message}`;
+  const entry = /^allow(?:\.|\[)(\d+)\]?/.exec(path);
+  return entry ? `Entry ${Number(entry[1]) + 1}: ${message}` : message;
 }
 
 function add(fields: CreateErrors['fields'], field: CreateField, message: string): void {

@@ -6,8 +6,11 @@ import type { ShownError } from '../errors';
 /** An action under way on one agent. */
 export type RowBusy = 'start' | 'stop' | 'restart' | 'archive' | 'restore' | 'purge';
 
-/** What the side pane next to the list shows for the selected agent (built by the chat and trace features). */
-export type AgentPaneKind = 'chat' | 'trace';
+/**
+ * What the side pane next to the list shows for the selected agent (chat and trace are built by their
+ * features, network — the egress policy — by the agents feature).
+ */
+export type AgentPaneKind = 'chat' | 'trace' | 'network';
 
 /** The agent whose chat or trace is open. */
 export interface SelectedPane {

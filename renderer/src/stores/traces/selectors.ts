@@ -114,6 +114,7 @@ export const KIND_LABELS: Record<TraceKind, string> = {
   reasoning: 'Reasoning',
   error: 'Error',
   lifecycle: 'Lifecycle',
+  egress: 'Egress refused',
 };
 
 /** A one-line summary of an event for the timeline row and the CLI. */
@@ -139,6 +140,8 @@ export function summaryOf(e: TraceEvent): string {
       return oneLine(e.payload.message, 140);
     case 'lifecycle':
       return `${e.payload.from_phase ?? '—'} → ${e.payload.to_phase}${e.payload.reason ? ` (${oneLine(e.payload.reason, 80)})` : ''}`;
+    case 'egress':
+      return `${oneLine(e.error ?? 'refused', 140)}${e.payload.count > 1 ? ` ×${e.payload.count}` : ''}`;
   }
 }
 
