@@ -1,5 +1,6 @@
 // Probes a provider's model listing over HTTP and turns every failure into a clear, classified message.
 import type { ProbeOutcome } from '../../../contract/models';
+import { readBodyUpTo } from '../../platform/http-body';
 import { REDACTED } from '../../platform/secret-redactor';
 import type { CatalogRecord } from './catalog';
 import { MODEL_ID_RULE, parseModelList, shownId } from './model-list-parser';
@@ -232,7 +233,7 @@ export async function probeModels(opts: {
     try {
       const res = await fetch(url, { headers, signal, redirect: 'manual' });
       // An error answer is only read for its message: its first 64 KiB are plenty.
-      const body = await readUpTo(res, res.ok ? PROBE_MAX_BODY_BYTES : 64 * 1024);
+      const body = await readBodyUpTo(res, res.ok ? PROBE_MAX_BODY_BYTES : 64 * 1024);
       return { res, text: body.text, over: body.over };
     } catch (err) {
       const d = describeFetchError(
@@ -350,33 +351,4 @@ function invalidNote(invalid: ParsedPage['invalid']): string {
   const examples = invalid.examples.map((e) => `${shownId(e.id)}: ${e.why}`).join('; ');
   const n = invalid.count;
   return `${n} id${n === 1 ? ' that is not a valid model id' : 's that are not valid model ids'} (${examples}). A model id is ${MODEL_ID_RULE}`;
-}
-
-/**
- * Reads at most `limit` bytes of a response body, as UTF-8 text. A body announcing more with
- * Content-Length is not read at all; a longer stream is cancelled as soon as it passes the limit, so a
- * hostile server cannot make the core hold more than `limit` bytes of it.
- * @returns the text read (the first `limit` bytes when `over`), and whether the body was longer.
- */
-export async function readUpTo(res: Response, limit: number): Promise<{ text: string; over: boolean }> {
-  if (Number(res.headers.get('content-length') ?? 0) > limit) {
-    await res.body?.cancel().catch(() => {});
-    return { text: '', over: true };
-  }
-  if (!res.body) return { text: '', over: false };
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    if (size + value.byteLength > limit) {
-      chunks.push(value.subarray(0, limit - size));
-      await reader.cancel().catch(() => {});
-      return { text: Buffer.concat(chunks).toString('utf8'), over: true };
-    }
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  return { text: Buffer.concat(chunks, size).toString('utf8'), over: false };
 }
