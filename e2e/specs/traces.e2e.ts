@@ -42,8 +42,28 @@ describe.skipIf(skip)('Traces page in Chromium against agentdesk serve, with an 
   beforeAll(async () => {
     assertPrerequisites();
     ({ core, upstream, agent } = await startAgentStack(KEY, NAME));
-    // One real turn seeds the trace: message_in, llm_call(s), tool_call, tool_result, message_out.
-    await callCore(core, 'agents.chat', { id: agent.id, text: '#tool=shell' });
+    // One real turn seeds the trace: message_in, llm_call ×2, tool_call, tool_result, message_out. The
+    // runtime posts its tool events in the background and the last llm_call is committed when its
+    // response closes: wait until the store has all of them, so every read below sees the whole turn.
+    const turn = await callCore<{ turn_id: string }>(core, 'agents.chat', {
+      id: agent.id,
+      text: '#tool=shell',
+    });
+    await waitUntil(
+      async () => {
+        const { events } = await callCore<TracePage>(core, 'traces.list', {
+          agent_id: agent.id,
+          trace_id: turn.turn_id,
+        });
+        const kinds: string[] = events.map((e) => e.kind);
+        return (
+          ['message_in', 'tool_call', 'tool_result', 'message_out'].every((k) => kinds.includes(k)) &&
+          kinds.filter((k) => k === 'llm_call').length >= 2
+        );
+      },
+      60_000,
+      'the whole seeded turn in the trace store',
+    );
     browser = await launchBrowser();
     const recording = await newRecordingContext(browser);
     context = recording.context;

@@ -175,11 +175,15 @@ describe.skipIf(skip)('offline: a local Ollama end to end, no connection leaves 
     });
     expect(result.error).toBeNull();
     expect(result.reply).toMatch(/chunk0/);
+    // The runtime posts its tool events in the background and the second llm_call is committed when
+    // its response closes, possibly after the chat answered: wait for everything asserted below.
     const events = await until(
       () => call(core.dispatcher, 'traces', 'list', { agent_id: agent.id, trace_id: result.turn_id }),
-      (p) => p.events.some((e) => e.kind === 'tool_result'),
-      20_000,
-      'the tool events',
+      (p) =>
+        p.events.some((e) => e.kind === 'tool_result') &&
+        p.events.filter((e) => e.kind === 'llm_call').length >= 2,
+      60_000,
+      'the tool events and both llm_calls',
     ).then((p) => p.events);
     const toolResult = events.find((e) => e.kind === 'tool_result')!;
     expect(JSON.stringify(toolResult.payload)).toContain('hi');
