@@ -5,7 +5,7 @@
 #   1. apt: bookworm-backports suite + the packages below (skipped when all are installed)
 #   2. dockerd running, answering on /var/run/docker.sock     (AGENTDESK_SKIP_DOCKER=1 skips)
 #   3. incusd running + storage pool, bridge, default profile  (AGENTDESK_SKIP_INCUS=1 skips)
-#   4. LiteLLM venv at <repo>/.venv/litellm from resources/litellm/requirements.txt
+#   4. LiteLLM venv at <repo>/.venv/litellm from resources/litellm/requirements.txt (the hashed lock)
 #
 # Other overrides: AGENTDESK_INCUS_BRIDGE_ADDR (default 10.87.23.1/24).
 set -euo pipefail
@@ -165,11 +165,14 @@ if [ -x "$VENV/bin/litellm" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$WANT" ] &&
   log "litellm: venv up to date ($VENV)"
 else
   # Debian's python explicitly: a pyenv python may come first on PATH.
-  log "litellm: creating venv $VENV (pip install -r ${REQ#"$REPO"/})"
+  log "litellm: creating venv $VENV (pip install --require-hashes -r ${REQ#"$REPO"/})"
   rm -rf "$VENV"
   /usr/bin/python3 -m venv "$VENV"
   start=$(date +%s)
-  "$VENV/bin/pip" install -q --disable-pip-version-check -r "$REQ"
+  # Every package pinned and checked against the lock's sha256 hashes; wheels only (no build step runs
+  # code fetched outside the lock). A mismatch fails here: never fall back to an unchecked install.
+  "$VENV/bin/pip" install -q --disable-pip-version-check --require-hashes --only-binary=:all: -r "$REQ" ||
+    { rm -rf "$VENV"; die "litellm: pip install --require-hashes -r ${REQ#"$REPO"/} failed (see above)"; }
   echo "$WANT" >"$STAMP"
   log "litellm: installed in $(( $(date +%s) - start )) s: $("$VENV/bin/pip" show litellm | sed -n 's/^Version: //p')"
 fi

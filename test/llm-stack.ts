@@ -44,7 +44,7 @@ export interface LlmStack {
   gateway: string;
   /** Adds a provider row with cached models (as the Providers issue does after a successful test). */
   addProvider(id: string, type: string, baseUrl: string, models: string[]): void;
-  /** The llm_call records written so far. */
+  /** The llm_call records of every request the gateway has finished (waits for in-flight ones, 10 s at most). */
   calls(): Promise<LlmCall[]>;
   close(): Promise<void>;
 }
@@ -129,6 +129,12 @@ export async function startLlmStack(
     gateway: `http://127.0.0.1:${llm.gateway.port}`,
     addProvider,
     calls: async () => {
+      // A streamed answer is recorded when its response closes, which a caller in this process may see
+      // after its own 'end': wait until the gateway has nothing in flight (10 s at most, as a test may
+      // hold a stream open on purpose), so the records of every answered request are there.
+      const t0 = Date.now();
+      while (llm.gateway.stats().inflight > 0 && Date.now() - t0 < 10_000)
+        await new Promise((r) => setTimeout(r, 20));
       await sink.flush();
       if (!fs.existsSync(sinkFile)) return [];
       return fs

@@ -88,13 +88,15 @@ describe.skipIf(skip)('Chat and trace of an agent in Docker, in Chromium against
   it('shows the turn in the trace: message_in, llm_call, tool_call, tool_result, message_out', async () => {
     await chat.openTrace(agent.slug);
     const wanted = ['message_in', 'llm_call', 'tool_call', 'tool_result', 'message_out'];
+    // The turn made two model calls (the tool call, then the answer); the second llm_call is committed
+    // when its response closes, which may be after the turn ended: wait for both, not just the first.
     await waitUntil(
       async () => {
         const kinds = await chat.traceKinds();
-        return wanted.every((k) => kinds.includes(k));
+        return wanted.every((k) => kinds.includes(k)) && kinds.filter((k) => k === 'llm_call').length >= 2;
       },
-      30_000,
-      'every kind of the turn in the trace pane',
+      60_000,
+      'every event of the turn in the trace pane',
     );
     // One group holds the turn, tied by the turn id, in the order the turn happened.
     const group = page.locator('[data-testid="trace-group"]', {

@@ -75,7 +75,7 @@ describe.skipIf(!run)('offline: discovery → keyless local provider → offline
 
   it('shows "Offline — local models only" in the shell', async () => {
     const indicator = page.getByTestId('offline-indicator');
-    await indicator.waitFor({ state: 'visible', timeout: 15_000 });
+    await indicator.waitFor({ state: 'visible', timeout: 30_000 });
     expect(await indicator.innerText()).toContain('Offline — local models only');
     expect(await indicator.getAttribute('title')).toMatch(/no default route/);
   });
@@ -83,20 +83,20 @@ describe.skipIf(!run)('offline: discovery → keyless local provider → offline
   it('discovers the Ollama on 11434 and adds it with no key asked', async () => {
     await providers.open();
     const card = providers.discovered('ollama');
-    await card.waitFor({ state: 'visible', timeout: 15_000 });
+    await card.waitFor({ state: 'visible', timeout: 30_000 });
     expect(await card.innerText()).toContain(`http://127.0.0.1:${OLLAMA_PORT}`);
     expect(await card.innerText()).toContain(`${MODELS.length} models`);
     await card.getByTestId('discovered-add').click();
-    await providers.row('ollama').waitFor({ state: 'visible', timeout: 15_000 });
+    await providers.row('ollama').waitFor({ state: 'visible', timeout: 30_000 });
     await waitUntil(
       async () => (await providers.status('ollama')) === 'ok',
-      15_000,
+      30_000,
       'Ollama to be connected',
     );
     expect(await providers.keyLine('ollama').innerText()).toContain('no key needed');
     await waitUntil(
       async () => (await card.innerText()).includes('Added as ollama'),
-      15_000,
+      30_000,
       'the card to say it was added',
     );
     // Ollama's models were listed through its native /api/tags.
@@ -117,13 +117,13 @@ describe.skipIf(!run)('offline: discovery → keyless local provider → offline
   it('shows a cloud provider as unreachable once, without probing it, and counts it in the indicator', async () => {
     await providers.fillAddForm('openai', {});
     await providers.save();
-    await providers.row('openai').waitFor({ state: 'visible', timeout: 15_000 });
+    await providers.row('openai').waitFor({ state: 'visible', timeout: 30_000 });
     expect(await providers.status('openai')).toBe('unreachable');
     expect(await page.getByTestId('provider-detail-openai').innerText()).toMatch(/offline/);
     await waitUntil(
       async () =>
         (await page.getByTestId('offline-indicator').innerText()).includes('1 provider unreachable'),
-      15_000,
+      30_000,
       'the indicator to count the unreachable provider',
     );
     // One status, not an error per call: no alert anywhere on the page.

@@ -10,6 +10,7 @@ import { callCore } from '../fixtures/core-api';
 import { assertPrerequisites, REQUIRE_REAL, shouldRunE2e } from '../fixtures/paths';
 import { startServe } from '../fixtures/serve';
 import type { ServedCore } from '../fixtures/serve';
+import { waitUntil } from '../fixtures/wait';
 import { AppShell } from '../pages/app-shell';
 import { ProvidersPage } from '../pages/providers-page';
 
@@ -25,14 +26,15 @@ function keyEntry(id: string): AsyncEntry {
   return new AsyncEntry('agentdesk', `provider:${id}`, { linux: { store: 'secret-service' } });
 }
 
-/** Polls the core until it lists `count` providers. */
+/** Polls the core until it lists `count` providers (60 s at most). */
 async function listWhen(core: ServedCore, count: number): Promise<Provider[]> {
-  for (let i = 0; i < 150; i++) {
-    const list = await callCore<Provider[]>(core, 'providers.list');
-    if (list.length === count) return list;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the core never listed ${count} provider(s)`);
+  let list: Provider[] = [];
+  await waitUntil(
+    async () => (list = await callCore<Provider[]>(core, 'providers.list')).length === count,
+    60_000,
+    `the core to list ${count} provider(s)`,
+  );
+  return list;
 }
 
 describe.skipIf(!shouldRunE2e())('Providers page in Chromium against agentdesk serve', () => {

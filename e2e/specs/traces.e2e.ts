@@ -42,8 +42,28 @@ describe.skipIf(skip)('Traces page in Chromium against agentdesk serve, with an 
   beforeAll(async () => {
     assertPrerequisites();
     ({ core, upstream, agent } = await startAgentStack(KEY, NAME));
-    // One real turn seeds the trace: message_in, llm_call(s), tool_call, tool_result, message_out.
-    await callCore(core, 'agents.chat', { id: agent.id, text: '#tool=shell' });
+    // One real turn seeds the trace: message_in, llm_call ×2, tool_call, tool_result, message_out. The
+    // runtime posts its tool events in the background and the last llm_call is committed when its
+    // response closes: wait until the store has all of them, so every read below sees the whole turn.
+    const turn = await callCore<{ turn_id: string }>(core, 'agents.chat', {
+      id: agent.id,
+      text: '#tool=shell',
+    });
+    await waitUntil(
+      async () => {
+        const { events } = await callCore<TracePage>(core, 'traces.list', {
+          agent_id: agent.id,
+          trace_id: turn.turn_id,
+        });
+        const kinds: string[] = events.map((e) => e.kind);
+        return (
+          ['message_in', 'tool_call', 'tool_result', 'message_out'].every((k) => kinds.includes(k)) &&
+          kinds.filter((k) => k === 'llm_call').length >= 2
+        );
+      },
+      60_000,
+      'the whole seeded turn in the trace store',
+    );
     browser = await launchBrowser();
     const recording = await newRecordingContext(browser);
     context = recording.context;
@@ -89,7 +109,7 @@ describe.skipIf(skip)('Traces page in Chromium against agentdesk serve, with an 
         const k = await traces.kinds();
         return k.length > 0 && k.every((x) => x === 'tool_result');
       },
-      15_000,
+      30_000,
       'only tool_result rows',
     );
     const row = traces.events('tool_result').first();
@@ -115,10 +135,10 @@ describe.skipIf(skip)('Traces page in Chromium against agentdesk serve, with an 
     await traces.filterText('no event says this');
     await page.getByText('No event matches these filters.').waitFor();
     await traces.filterText('#TOOL=shell');
-    await waitUntil(async () => (await traces.kinds()).includes('message_in'), 15_000, 'the matching event');
+    await waitUntil(async () => (await traces.kinds()).includes('message_in'), 30_000, 'the matching event');
     expect(await traces.kinds()).toEqual(['message_in']);
     await traces.filterText('');
-    await waitUntil(async () => (await traces.kinds()).includes('message_out'), 15_000, 'every event again');
+    await waitUntil(async () => (await traces.kinds()).includes('message_out'), 30_000, 'every event again');
     const before = await traces.shownCount();
     await callCore(core, 'agents.chat', { id: agent.id, text: 'a live question' });
     const live = page.locator('[data-testid="trace-group"]', { hasText: 'a live question' });
@@ -127,7 +147,7 @@ describe.skipIf(skip)('Traces page in Chromium against agentdesk serve, with an 
     // Follow mode kept the list at its newest turn, so no "N new" pill.
     await waitUntil(
       async () => (await traces.scrollPosition()).fromBottom <= 24,
-      10_000,
+      30_000,
       'the list at its newest event',
     );
     expect(await traces.newPill().count()).toBe(0);
@@ -139,17 +159,17 @@ describe.skipIf(skip)('Traces page in Chromium against agentdesk serve, with an 
     await page.locator('[data-testid="trace-group"]', { hasText: 'filler two' }).waitFor({ timeout: 30_000 });
     await page.getByTestId('trace-scroll').hover();
     await page.mouse.wheel(0, -20_000);
-    await waitUntil(async () => (await traces.scrollPosition()).top === 0, 10_000, 'the list at its top');
+    await waitUntil(async () => (await traces.scrollPosition()).top === 0, 30_000, 'the list at its top');
     await callCore(core, 'agents.chat', { id: agent.id, text: 'while scrolled up' });
     await traces.newPill().waitFor({ timeout: 30_000 });
     expect(await traces.newPill().innerText()).toMatch(/^\d+ new$/);
     await traces.newPill().click();
     const newest = page.locator('[data-testid="trace-group"]', { hasText: 'while scrolled up' });
-    await newest.waitFor({ state: 'visible', timeout: 10_000 });
+    await newest.waitFor({ state: 'visible', timeout: 30_000 });
     await traces.newPill().waitFor({ state: 'detached' });
     await waitUntil(
       async () => (await traces.scrollPosition()).fromBottom <= 24,
-      10_000,
+      30_000,
       'the list at its newest event',
     );
   });

@@ -130,7 +130,7 @@ describe.skipIf(skip)('core with LiteLLM', () => {
     const lines = await until(
       () => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n') : []),
       (l) => l.some((x) => x.includes('agent-1')),
-      5000,
+      30_000,
     );
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({
       owner: 'agent-1',

@@ -165,7 +165,7 @@ describe('SupervisedProcess', () => {
     await sup.stop();
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250); // waited for the grace period: SIGTERM was ignored
     expect(sup.status().state).toBe('stopped');
-    await waitFor(() => !pidAlive(pid) && !pidAlive(grandchild), 2000);
+    await waitFor(() => !pidAlive(pid) && !pidAlive(grandchild), 15_000);
     expect(sup.tail()).toContain('ignoring SIGTERM');
   });
 

@@ -1,6 +1,7 @@
-// Reading what an agent's runtime sends or writes, defensively: SSE parsing, capped bodies, files confined to its home, thread titles.
+// Reading what an agent's runtime sends or writes, defensively: capped SSE parsing, capped bodies, files confined to its home, thread titles.
 import fs from 'node:fs';
 import path from 'node:path';
+import { readBodyUpTo } from '../../platform/http-body';
 
 /** Largest thread file or runtime answer read, bytes (16 MiB): the agent writes them, the core only reads. */
 const THREAD_MAX_BYTES = 16 * 1024 * 1024;
@@ -27,22 +28,56 @@ export async function readInside(home: string, file: string): Promise<string> {
   }
 }
 
+/** Most thread files listed: the newest by modification time. */
+export const THREADS_LISTED_MAX = 500;
+/** Most names looked at in a threads folder (the agent can create millions of files there). */
+export const THREADS_SCANNED_MAX = 10_000;
+/** Bytes read in all to list threads (64 MiB): older files past it are left out. */
+export const THREADS_READ_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The thread files of a threads folder worth reading, newest first: of the first
+ * {@link THREADS_SCANNED_MAX} names that `accept`, the {@link THREADS_LISTED_MAX} newest regular files
+ * (by mtime, not following links) whose sizes add up to at most {@link THREADS_READ_MAX_BYTES}.
+ * @returns absolute paths; `[]` when the folder cannot be read.
+ */
+export async function newestThreadFiles(dir: string, accept: (name: string) => boolean): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    const d = await fs.promises.opendir(dir);
+    for await (const entry of d) {
+      if (entry.isFile() && accept(entry.name)) names.push(entry.name);
+      if (names.length >= THREADS_SCANNED_MAX) break; // leaving the loop closes the folder
+    }
+  } catch {
+    return [];
+  }
+  const stats: { file: string; mtime: number; size: number }[] = [];
+  for (let i = 0; i < names.length; i += 200) {
+    const batch = names.slice(i, i + 200).map(async (n) => {
+      const file = path.join(dir, n);
+      const st = await fs.promises.lstat(file).catch(() => null);
+      if (st?.isFile()) stats.push({ file, mtime: st.mtimeMs, size: st.size });
+    });
+    await Promise.all(batch);
+  }
+  stats.sort((a, b) => b.mtime - a.mtime);
+  const out: string[] = [];
+  let budget = THREADS_READ_MAX_BYTES;
+  for (const s of stats) {
+    if (out.length >= THREADS_LISTED_MAX) break;
+    if (s.size > budget) continue;
+    budget -= s.size;
+    out.push(s.file);
+  }
+  return out;
+}
+
 /** The body of a runtime answer, at most 16 MiB. @throws Error when it is larger. */
 export async function cappedText(res: Response): Promise<string> {
-  if (Number(res.headers.get('content-length') ?? 0) > THREAD_MAX_BYTES)
-    throw new Error('the runtime answered more than 16 MiB');
-  if (!res.body) return '';
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let text = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return text;
-    text += value;
-    if (text.length > THREAD_MAX_BYTES) {
-      await reader.cancel();
-      throw new Error('the runtime answered more than 16 MiB');
-    }
-  }
+  const body = await readBodyUpTo(res, THREAD_MAX_BYTES);
+  if (body.over) throw new Error('the runtime answered more than 16 MiB');
+  return body.text;
 }
 
 /** A title from the first user message: one line, at most 80 characters. */
@@ -59,60 +94,98 @@ export function causeOf(err: unknown): string {
   return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
 }
 
-/** The runtime's error message of a refused request (`{error:{message}}`), else the start of its body. */
+/** The runtime's error message of a refused request (`{error:{message}}`), else the start of its body (read: 64 KiB at most). */
 export async function runtimeMessage(res: Response): Promise<string> {
-  const text = await res.text().catch(() => '');
+  const text = await readBodyUpTo(res, 64 * 1024).then(
+    (b) => b.text,
+    () => '',
+  );
   try {
     const m = (JSON.parse(text) as { error?: { message?: string } }).error?.message;
-    if (m) return m;
+    if (typeof m === 'string' && m) return m.slice(0, 300);
   } catch {
     /* not JSON */
   }
   return text.slice(0, 300) || res.statusText;
 }
 
+/** Longest SSE line accepted from a runtime, characters (8 Mi): a `write_file` call of 1 MiB, escaped twice, fits. */
+export const SSE_MAX_LINE_CHARS = 8 * 1024 * 1024;
+/** Largest data of one SSE event (its `data:` lines joined), characters (8 Mi). */
+export const SSE_MAX_EVENT_CHARS = 8 * 1024 * 1024;
+
+/** A runtime's stream passed one of the relay's limits; `message` says which, for the user. */
+export class SseLimitError extends Error {}
+
+/** Line breaks of an event stream: CRLF, LF or CR. */
+const LINE_BREAK = /\r\n|\n|\r/g;
+
 /**
  * A Server-Sent Events parser fed text chunks (WHATWG HTML "event stream interpretation", the subset the
  * runtime writes: `event:`/`data:` lines, `:` comments, blank line = dispatch). Data that is not a JSON
- * object is passed as `{text}`.
+ * object is passed as `{text}`. Work is linear in the input (each character is scanned once), and what
+ * it holds is bounded: the feeder throws {@link SseLimitError} as soon as a line passes `maxLine`
+ * characters or an event's data passes `maxEvent` (defaults {@link SSE_MAX_LINE_CHARS},
+ * {@link SSE_MAX_EVENT_CHARS}); the caller then drops the stream.
  */
 export function sseParser(
   onEvent: (event: string, data: Record<string, unknown>) => void,
+  limits: { maxLine?: number; maxEvent?: number } = {},
 ): (chunk: string) => void {
+  const maxLine = limits.maxLine ?? SSE_MAX_LINE_CHARS;
+  const maxEvent = limits.maxEvent ?? SSE_MAX_EVENT_CHARS;
   let buffer = '';
+  /** Where the next search for a line break starts: everything before it holds none. */
+  let scanFrom = 0;
   let name = '';
   let data: string[] = [];
+  let dataChars = 0;
+  const line = (text: string): void => {
+    if (text === '') {
+      if (data.length) {
+        const raw = data.join('\n');
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(raw);
+        } catch {
+          parsed = { text: raw };
+        }
+        const obj =
+          parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : { value: parsed };
+        onEvent(name || 'message', obj as Record<string, unknown>);
+      }
+      name = '';
+      data = [];
+      dataChars = 0;
+      return;
+    }
+    if (text.startsWith(':')) return;
+    const colon = text.indexOf(':');
+    const field = colon < 0 ? text : text.slice(0, colon);
+    const value = colon < 0 ? '' : text.slice(colon + 1).replace(/^ /, '');
+    if (field === 'event') name = value.slice(0, 200);
+    else if (field === 'data') {
+      dataChars += value.length + 1;
+      if (dataChars > maxEvent)
+        throw new SseLimitError(`an event with more than ${maxEvent / 1024 / 1024} Mi characters of data`);
+      data.push(value);
+    }
+  };
+  const tooLong = () => new SseLimitError(`a line longer than ${maxLine / 1024 / 1024} Mi characters`);
   return (chunk) => {
     buffer += chunk;
-    let nl: number;
-    while ((nl = buffer.search(/\r\n|\n|\r/)) >= 0) {
-      if (nl === buffer.length - 1 && buffer.endsWith('\r')) break; // maybe the first half of a CRLF
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + (buffer.startsWith('\r\n', nl) ? 2 : 1));
-      if (line === '') {
-        if (data.length) {
-          const raw = data.join('\n');
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(raw);
-          } catch {
-            parsed = { text: raw };
-          }
-          const obj =
-            parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : { value: parsed };
-          onEvent(name || 'message', obj as Record<string, unknown>);
-        }
-        name = '';
-        data = [];
-      } else if (line.startsWith(':')) {
-        continue;
-      } else {
-        const colon = line.indexOf(':');
-        const field = colon < 0 ? line : line.slice(0, colon);
-        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-        if (field === 'event') name = value;
-        else if (field === 'data') data.push(value);
-      }
+    let pos = 0;
+    for (;;) {
+      LINE_BREAK.lastIndex = Math.max(pos, scanFrom);
+      const m = LINE_BREAK.exec(buffer);
+      if (!m) break;
+      if (m[0] === '\r' && m.index === buffer.length - 1) break; // maybe the first half of a CRLF
+      if (m.index - pos > maxLine) throw tooLong();
+      line(buffer.slice(pos, m.index));
+      pos = m.index + m[0].length;
     }
+    if (pos > 0) buffer = buffer.slice(pos);
+    if (buffer.length > maxLine + 1) throw tooLong();
+    scanFrom = buffer.endsWith('\r') ? buffer.length - 1 : buffer.length;
   };
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readInside, sseParser, titleOf } from './chat-relay-io';
+import { readInside, SseLimitError, sseParser, titleOf } from './chat-relay-io';
 
 describe('sseParser', () => {
   it('dispatches events split across chunks at any byte, ignoring comments, with CRLF or LF', () => {
@@ -27,6 +27,31 @@ describe('sseParser', () => {
     const got: [string, unknown][] = [];
     sseParser((name, data) => got.push([name, data]))('data: plain words\n\n');
     expect(got).toEqual([['message', { text: 'plain words' }]]);
+  });
+});
+
+describe('sseParser limits', () => {
+  it('throws SseLimitError for a line or an event over its limit, and not below it', () => {
+    const got: unknown[] = [];
+    const feed = sseParser((_n, d) => got.push(d), { maxLine: 10, maxEvent: 20 });
+    feed('data: 123\n\n');
+    expect(got).toEqual([{ value: 123 }]);
+    expect(() => feed('data: 123456')).toThrow(SseLimitError); // 12 characters and no end yet
+    const ev = sseParser(() => {}, { maxLine: 10, maxEvent: 20 });
+    expect(() => ev('data: 1234\ndata: 1234\ndata: 1234\ndata: 1234\ndata: 1234\n')).toThrow(
+      /an event with more than/,
+    );
+  });
+
+  it('parses a long line fed in many small chunks', () => {
+    const got: unknown[] = [];
+    const feed = sseParser((_n, d) => got.push(d));
+    const text = 'x'.repeat(2_000_000);
+    feed('data: ');
+    for (let i = 0; i < text.length; i += 1000) feed(text.slice(i, i + 1000));
+    feed('\r');
+    feed('\n\r\n');
+    expect(got).toEqual([{ text }]);
   });
 });
 

@@ -1,6 +1,5 @@
 // Chat with an agent: relays a message to its runtime's `POST /turn`, re-emits the SSE stream, records message_in/out; lists threads.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Agent } from '../../../contract/agents';
 import { AppError } from '../../../contract/errors';
@@ -9,10 +8,28 @@ import type { TraceEvent } from '../../../contract/traces';
 import type { Logger } from '../../platform/logging';
 import { errorEvent, messageIn, messageOut } from '../traces/chat-trace';
 import type { ChatTurn } from '../traces/chat-trace';
-import { cappedText, causeOf, readInside, runtimeMessage, sseParser, titleOf } from './chat-relay-io';
+import {
+  cappedText,
+  causeOf,
+  newestThreadFiles,
+  readInside,
+  runtimeMessage,
+  SseLimitError,
+  sseParser,
+  titleOf,
+} from './chat-relay-io';
 
 /** Thread ids are file names in the runtime (resources/agent-runtime/PROTOCOL.md). */
 const THREAD_ID = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/;
+
+/**
+ * Most events relayed in one turn (250 000): a long turn streams one `text` event per token, a few
+ * thousand per step. A runtime sending more is cut off, so a prompt-injected agent cannot keep the core
+ * and every window relaying events without end.
+ */
+export const TURN_MAX_EVENTS = 250_000;
+/** Most bytes of one turn's event stream (256 MiB, keep-alives included). */
+export const TURN_MAX_BYTES = 256 * 1024 * 1024;
 
 /** One event of a turn as re-emitted (`agents.turn`). */
 export interface TurnEventOut {
@@ -147,9 +164,12 @@ export class ChatRelay {
     let error: string | null = null;
     let runtimeError = false;
     let idle = false;
+    let events = 0;
+    let bytes = 0;
     const idleMs = this.d.idleTimeoutMs ?? 90_000;
     let timer = setTimeout(() => ((idle = true), abort.abort()), idleMs);
     const onEvent = (event: string, data: Record<string, unknown>): void => {
+      if (++events > TURN_MAX_EVENTS) throw new SseLimitError(`more than ${TURN_MAX_EVENTS} events`);
       if (event === 'turn' && turnId === null) {
         turnId = typeof data.turn_id === 'string' ? data.turn_id : crypto.randomUUID();
         this.d.turns.begin(agentId, turnId, c.threadId, c.sentAt);
@@ -164,22 +184,33 @@ export class ChatRelay {
       }
     };
     try {
-      const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+      const reader = body.getReader();
+      const decoder = new TextDecoder();
       const parser = sseParser(onEvent);
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
         clearTimeout(timer);
         timer = setTimeout(() => ((idle = true), abort.abort()), idleMs);
-        parser(value);
+        bytes += value.byteLength;
+        if (bytes > TURN_MAX_BYTES)
+          throw new SseLimitError(`more than ${TURN_MAX_BYTES / 1024 / 1024} MiB in one turn`);
+        parser(decoder.decode(value, { stream: true }));
       }
     } catch (err) {
-      if (reply === null && error === null)
+      if (err instanceof SseLimitError) {
+        // The runtime broke the protocol's bounds: whatever it said before, this is the turn's outcome.
+        error = `${c.agent.name}'s runtime sent ${err.message}, past what Agent Desk relays, so the turn was cancelled; the agent may be misbehaving — check its logs or restart it`;
+        reply = null;
+        runtimeError = false;
+        this.d.log.warn({ agent: agentId, limit: err.message }, 'runtime stream over a relay limit');
+      } else if (reply === null && error === null)
         error = idle
           ? `${c.agent.name} sent nothing for ${Math.round(idleMs / 1000)} s, so the turn was cancelled; check its logs or restart it`
           : `The connection to ${c.agent.name} broke during the turn (${causeOf(err)}); the reply may be incomplete — send the message again or check its logs`;
     } finally {
       clearTimeout(timer);
+      abort.abort(); // stops reading at once (and cancels a turn the runtime would still be running)
     }
     const traceId: string = turnId ?? crypto.randomUUID();
     if (turnId === null) this.trace(messageIn(c, traceId, text));
@@ -199,7 +230,6 @@ export class ChatRelay {
       });
       this.trace(errorEvent(c, traceId, error ?? 'The turn failed', endedAt));
     }
-    abort.abort(); // releases the connection (and cancels a turn the runtime would still be running)
     return { thread_id: c.threadId, turn_id: traceId, reply, error };
   }
 
@@ -216,24 +246,20 @@ export class ChatRelay {
   /**
    * The agent's threads, newest first, each with a title from its first user message (≤ 80 characters).
    * Read from the thread files in its home (`.agentdesk/threads/*.json`), so they are there after a
-   * restart and while the agent is stopped; unreadable files are skipped.
+   * restart and while the agent is stopped; unreadable files are skipped. The agent writes that folder,
+   * so what is read is bounded (see {@link newestThreadFiles}: 500 threads, 64 MiB).
    * @throws AppError NOT_FOUND
    */
   async threads(id: string): Promise<ThreadSummary[]> {
     this.d.agent(id);
-    const dir = this.threadsDir(id);
-    let names: string[] = [];
-    try {
-      names = (await fs.promises.readdir(dir)).filter(
-        (n) => n.endsWith('.json') && THREAD_ID.test(n.slice(0, -5)),
-      );
-    } catch {
-      return [];
-    }
+    const files = await newestThreadFiles(
+      this.threadsDir(id),
+      (n) => n.endsWith('.json') && THREAD_ID.test(n.slice(0, -5)),
+    );
     const out: ThreadSummary[] = [];
-    for (const name of names) {
+    for (const file of files) {
       try {
-        const t = JSON.parse(await readInside(this.homeOf(id), path.join(dir, name))) as StoredThread;
+        const t = JSON.parse(await readInside(this.homeOf(id), file)) as StoredThread;
         if (typeof t.thread_id !== 'string' || !Array.isArray(t.messages)) continue;
         out.push({
           thread_id: t.thread_id,
@@ -241,7 +267,7 @@ export class ChatRelay {
           title: titleOf(t.messages),
         });
       } catch (err) {
-        this.d.log.debug({ agent: id, file: name, err: (err as Error).message }, 'thread file skipped');
+        this.d.log.debug({ agent: id, file, err: (err as Error).message }, 'thread file skipped');
       }
     }
     return out.sort((a, b) => b.updated_at - a.updated_at);

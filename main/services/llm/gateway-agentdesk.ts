@@ -1,4 +1,5 @@
 // The gateway's own paths for runtimes: `POST /v1/agentdesk/trace` (tool events) and `GET /v1/agentdesk/models/<model>`.
+import crypto from 'node:crypto';
 import type http from 'node:http';
 import type { Logger } from '../../platform/logging';
 import { parseTraceBatch, TRACE_MAX_BODY_BYTES } from './agent-trace';
@@ -7,6 +8,8 @@ import { gatewayErrors, sendError } from './gateway-errors';
 import type { GatewayError } from './gateway-errors';
 import type { GatewayPolicy } from './gateway-policy';
 import type { ModelInfo } from './model-info';
+import { DEFAULT_TRACE_LIMITS, TraceQuota } from './trace-quota';
+import type { QuotaVerdict, TraceLimits } from './trace-quota';
 import type { VirtualKeyRecord } from './virtual-keys';
 
 /** Every path of this file starts with this. */
@@ -22,6 +25,8 @@ export interface AgentdeskRouteOptions {
   describeModel?: (model: string) => Promise<{ info: ModelInfo } | { error: GatewayError }>;
   /** Secret redaction applied to trace bodies before they are parsed and stored. */
   scrub?: (text: string) => string;
+  /** Per-agent limits of the trace path (default {@link DEFAULT_TRACE_LIMITS}: 240 posts/min, 64 MiB/h). */
+  traceLimits?: TraceLimits;
   log: Logger;
 }
 
@@ -59,17 +64,23 @@ function sendJson(res: http.ServerResponse, status: number, value: unknown): voi
  * Serves the runtime paths (ARCHITECTURE §5 Gateway; resources/agent-runtime/PROTOCOL.md, "Trace" and
  * "Verify"). Both take the virtual key like the model paths (401 missing/unknown/revoked, 403 when the
  * owner may not call) but count against neither rate nor budget, and write no `llm_call` record.
- * - `POST /v1/agentdesk/trace` `{events:[1–256]}`, ≤ 1 MiB (413) → validated (400 naming the field) →
+ * - `POST /v1/agentdesk/trace` `{events:[1–256]}`, ≤ 1 MiB (413) → the agent's trace limits (429 with
+ *   Retry-After, before the body is read: {@link TraceQuota}) → validated (400 naming the field) →
  *   handed to the sink as events of the key's owner, known secrets redacted → `200 {accepted: n}` once
- *   durable, 503 when the sink fails.
+ *   durable, 503 when the sink fails. The first refusal in 10 minutes is also recorded in the agent's
+ *   trace as an `error` event, and logged.
  * - `GET /v1/agentdesk/models/<model>` (the rest of the path, URL-decoded: ids contain `/`) → 403
  *   outside the key's scope → `200 {id, provider, served, key}`.
  */
 export class AgentdeskRoutes {
+  private readonly quota: TraceQuota;
+
   constructor(
     private readonly opts: AgentdeskRouteOptions,
     private readonly policy: GatewayPolicy,
-  ) {}
+  ) {
+    this.quota = new TraceQuota(opts.traceLimits ?? DEFAULT_TRACE_LIMITS);
+  }
 
   /** Answers one request whose path starts with {@link AGENTDESK_PREFIX}. Never throws. */
   handle(req: http.IncomingMessage, res: http.ServerResponse, path: string): void {
@@ -94,12 +105,17 @@ export class AgentdeskRoutes {
     res: http.ServerResponse,
     key: VirtualKeyRecord,
   ): Promise<void> {
-    if (Number(req.headers['content-length'] ?? 0) > TRACE_MAX_BODY_BYTES) {
+    const declared = Number(req.headers['content-length'] ?? 0) || 0;
+    if (declared > TRACE_MAX_BODY_BYTES) {
       req.resume();
       return sendError(res, gatewayErrors.tooLarge(TRACE_MAX_BODY_BYTES), true);
     }
+    const admitted = this.quota.admit(key.owner, declared);
+    if (!admitted.ok) return this.refused(req, res, key.owner, admitted);
     const raw = await readBody(req, TRACE_MAX_BODY_BYTES);
     if (!raw) return sendError(res, gatewayErrors.tooLarge(TRACE_MAX_BODY_BYTES), true);
+    const charged = this.quota.charge(key.owner, raw.length);
+    if (!charged.ok) return this.refused(req, res, key.owner, charged);
     let body: unknown;
     try {
       // Known secrets (provider, master and virtual keys) never reach the trace, e.g. a key a tool printed.
@@ -121,6 +137,39 @@ export class AgentdeskRoutes {
       return sendError(res, gatewayErrors.traceStore((err as Error).message));
     }
     sendJson(res, 200, { accepted: parsed.events.length });
+  }
+
+  /**
+   * Answers a post refused by the trace limits (429, the body left unread, the connection closed), and
+   * for the first refusal in 10 minutes logs it and records it in the agent's own trace, so the user
+   * sees why tool events are missing.
+   */
+  private refused(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    owner: string,
+    verdict: Extract<QuotaVerdict, { ok: false }>,
+  ): void {
+    req.resume();
+    sendError(res, verdict.error, true);
+    if (!verdict.report) return;
+    this.opts.log.warn({ owner, code: verdict.error.code }, 'agent trace posts refused by the trace limits');
+    const now = Date.now();
+    this.opts
+      .traceSink!.append(owner, [
+        {
+          id: crypto.randomUUID(),
+          trace_id: `trace-limit-${now}`,
+          parent_id: null,
+          created_at: now,
+          kind: 'error',
+          thread_id: null,
+          payload: { message: `Agent Desk refused this agent's trace events: ${verdict.error.message}` },
+        },
+      ])
+      .catch((err: unknown) =>
+        this.opts.log.error({ err, owner }, 'the trace limit event could not be stored'),
+      );
   }
 
   private async model(

@@ -86,10 +86,10 @@ describe.skipIf(skip)('gateway → LiteLLM → scripted upstream', () => {
     expect(r.status).toBe(200);
     const contentAt = (n: number) => r.chunks.find((c) => c.text.includes(`chunk${n} `))!.at;
     const gaps = [1, 2, 3, 4].map((n) => contentAt(n) - contentAt(n - 1));
-    // Each chunk arrived on its own, about 300 ms after the previous one (a buffering proxy would deliver
-    // them together at the end). Tolerant of scheduling jitter on a loaded 2-core machine.
+    // The chunks arrived spread over the upstream's timing, about 300 ms apart (a buffering proxy would
+    // deliver them together at the end). On a loaded machine a stalled reader may take two at once, so
+    // no single gap is required to be long: the spread and most gaps are.
     expect([...gaps].sort((a, b) => a - b)[2]).toBeGreaterThan(200); // median-ish of 4 gaps
-    for (const g of gaps) expect(g).toBeGreaterThan(50);
     expect(contentAt(4) - contentAt(0)).toBeGreaterThan(900);
     expect(r.text).toContain('"usage"'); // include_usage added by the gateway
     expect(r.text.trim().endsWith('data: [DONE]')).toBe(true);

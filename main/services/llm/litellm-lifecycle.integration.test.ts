@@ -49,7 +49,7 @@ describe.skipIf(skip)('LiteLLM lifecycle', () => {
     expect(before.state).toBe('ready');
     const pid = before.pid!;
     process.kill(pid, 'SIGKILL');
-    await until(() => s.llm.status().litellm.state === 'restarting', 5000);
+    await until(() => s.llm.status().litellm.state === 'restarting', 30_000);
     const gap: { status: number; ms: number; retryAfter: string | undefined }[] = [];
     while (s.llm.status().litellm.state !== 'ready' && gap.length < 200) {
       const t0 = performance.now();
@@ -78,16 +78,20 @@ describe.skipIf(skip)('LiteLLM lifecycle', () => {
 
   it('a reload (new provider) during a long stream: the stream finishes, no request fails, the gateway switches', async () => {
     const old = s.llm.status().litellm;
+    const upstreamBefore = s.upstream.requestsTo('/v1/chat/completions').length;
+    // ≈ 40 s: longer than a LiteLLM start even on a loaded machine (10–40 s measured on slow ones).
+    const chunks = 80;
     const stream = postStream(
       `${s.gateway}/v1/chat/completions`,
       {
         model: 'scripted/gpt-test-mini',
         stream: true,
-        messages: [{ role: 'user', content: 'long #chunks=40 #delay=500' }], // ≈ 20 s, longer than a LiteLLM start
+        messages: [{ role: 'user', content: `long #chunks=${chunks} #delay=500` }],
       },
       { authorization: `Bearer ${key}` },
     );
-    await new Promise((r) => setTimeout(r, 500));
+    // The stream is under way (the upstream has it) before the reload starts.
+    await until(() => s.upstream.requestsTo('/v1/chat/completions').length > upstreamBefore, 30_000);
     s.env.AGENTDESK_KEY_SECOND = REAL_KEY;
     s.addProvider('second', 'openai-compatible', s.upstream.v1, ['gpt-test-large']);
     let streamDone = false;
@@ -113,8 +117,8 @@ describe.skipIf(skip)('LiteLLM lifecycle', () => {
     expect((await chat('on the new one', 'second/gpt-test-large')).status).toBe(200);
     const r = await stream;
     expect(r.status).toBe(200);
-    for (let i = 0; i < 40; i++) expect(r.text).toContain(`chunk${i} `);
+    for (let i = 0; i < chunks; i++) expect(r.text).toContain(`chunk${i} `);
     expect(r.text.trim().endsWith('data: [DONE]')).toBe(true);
-    await until(() => !alive(old.pid!), 10_000); // the old one was stopped after its stream ended
-  }, 90_000);
+    await until(() => !alive(old.pid!), 30_000); // the old one was stopped after its stream ended
+  }, 180_000);
 });

@@ -1,4 +1,4 @@
-// Provisioning the real pinned LiteLLM (resources/litellm/requirements.txt) from PyPI into a data dir, as a first run does.
+// Provisioning the real LiteLLM lock (resources/litellm/requirements.txt, hashes required) from PyPI into a data dir, as a first run does.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +11,8 @@ import { resolveLitellmCommand } from './litellm-command';
 import { LitellmProvisioner } from './litellm-provision';
 
 const REQUIREMENTS = path.resolve(__dirname, '../../../resources/litellm/requirements.txt');
-const PINNED = /litellm\[proxy\]==([\d.]+)/.exec(fs.readFileSync(REQUIREMENTS, 'utf8'))![1]!;
+// The lock pins `litellm==X` (with the proxy extra's dependencies listed beside it).
+const PINNED = /^litellm==([\d.]+)/m.exec(fs.readFileSync(REQUIREMENTS, 'utf8'))![1]!;
 
 /** PyPI answers (the only package index this machine may reach). */
 function pypiReachable(): boolean {

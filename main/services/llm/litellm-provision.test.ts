@@ -76,7 +76,8 @@ describe('LitellmProvisioner', () => {
   it('fails clearly when a package is not in the wheelhouse, and leaves no half-made venv behind', async () => {
     const home = tmp();
     const files = makeWheelhouse(tmp(), '0.0.1');
-    fs.writeFileSync(files.requirementsFile, 'litellm==9.9.9\n');
+    // A hashed pin of a version the wheelhouse does not have.
+    fs.writeFileSync(files.requirementsFile, `litellm==9.9.9 --hash=sha256:${'0'.repeat(64)}\n`);
     const { p } = provisioner(home, files);
     p.start();
     await p.settled();

@@ -1,4 +1,4 @@
-// Provisions LiteLLM into the data dir: finds Python 3.10+, makes a venv, pip-installs the pinned requirements
+// Provisions LiteLLM into the data dir: finds Python 3.10+, makes a venv, pip-installs the hashed lock
 // (from the offline wheelhouse shipped with the app when there is one), verifies, and reports progress.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -15,18 +15,22 @@ import { venvVersion } from './litellm-command';
 export const PROVISIONED_MARKER = '.agentdesk-provisioned';
 
 /**
- * How many distributions `litellm[proxy]==1.106.2` installs into an empty venv (counted with
- * `pip list` after `pip install -r resources/litellm/requirements.txt` on Debian 12, Python 3.11).
+ * How many distributions the lock installs into an empty venv (counted with `pip freeze` after
+ * `pip install --require-hashes -r resources/litellm/requirements.txt` on Debian 12, Python 3.11).
  * Only used to scale the progress bar when installing from the index; with a wheelhouse the number of
  * wheels in it is used instead.
  */
-export const EXPECTED_INDEX_PACKAGES = 121;
+export const EXPECTED_INDEX_PACKAGES = 120;
 
 /** Where to provision and from what. */
 export interface ProvisionOptions {
   /** The venv to make, e.g. `<data>/litellm/venv`. It is removed first unless already provisioned. */
   venvDir: string;
-  /** The pinned requirements file (`resources/litellm/requirements.txt`). */
+  /**
+   * The lock (`resources/litellm/requirements.txt`): every package pinned with `==` and its sha256
+   * hashes. pip runs with `--require-hashes`, so a file without them, or a download or wheel that does
+   * not match them, fails the install.
+   */
   requirementsFile: string;
   /** A folder of wheels; when it exists pip runs with `--no-index --find-links` (no network). */
   wheelhouseDir: string | null;
@@ -220,7 +224,16 @@ export class LitellmProvisioner {
     const total = wheelhouse
       ? Math.max(1, fs.readdirSync(wheelhouse).filter((f) => f.endsWith('.whl')).length)
       : EXPECTED_INDEX_PACKAGES;
-    const args = ['-m', 'pip', 'install', '--progress-bar', 'off', '-r', this.opts.requirementsFile];
+    const args = [
+      '-m',
+      'pip',
+      'install',
+      '--progress-bar',
+      'off',
+      '--require-hashes',
+      '-r',
+      this.opts.requirementsFile,
+    ];
     if (wheelhouse) args.push('--no-index', '--find-links', wheelhouse);
     this.set({
       step: 'install',
@@ -287,6 +300,16 @@ function venvFailure(output: string): string {
 }
 
 function pipFailure(output: string): string {
+  if (/DO NOT MATCH THE HASHES/i.test(output)) {
+    const pkg = /^\s*(\S+==\S+) from /m.exec(output)?.[1] ?? /^\s*(\S+) from /m.exec(output)?.[1];
+    return `A downloaded package does not match the hash in the LiteLLM lock${pkg ? ` (${pkg})` : ''}: the download or the bundled wheels were altered or damaged, so nothing was installed. Try again on another network; if it persists, reinstall Agent Desk.`;
+  }
+  if (
+    /Hashes are required in --require-hashes mode|In --require-hashes mode, all requirements must have their versions pinned/i.test(
+      output,
+    )
+  )
+    return `The LiteLLM requirements file is not a complete hashed lock (${lastMeaningful(output)}): the installation is damaged; reinstall Agent Desk.`;
   if (/No matching distribution found|Could not find a version/i.test(output))
     return `A package was not found: ${lastMeaningful(output)}. Without a network connection, install from an Agent Desk build that bundles the LiteLLM wheels, or point Settings → LiteLLM command at an existing litellm.`;
   if (

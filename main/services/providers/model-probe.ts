@@ -1,9 +1,10 @@
 // Probes a provider's model listing over HTTP and turns every failure into a clear, classified message.
 import type { ProbeOutcome } from '../../../contract/models';
+import { readBodyUpTo } from '../../platform/http-body';
 import { REDACTED } from '../../platform/secret-redactor';
 import type { CatalogRecord } from './catalog';
-import { parseModelList } from './model-list-parser';
-import type { ParsedModel } from './model-list-parser';
+import { MODEL_ID_RULE, parseModelList, shownId } from './model-list-parser';
+import type { ParsedModel, ParsedPage } from './model-list-parser';
 
 /** What the probe needs to know about the provider type. */
 export type ProbeTarget = Pick<
@@ -21,6 +22,14 @@ export interface ProbeResult {
 export const PROBE_TIMEOUT_MS = 10_000;
 /** Most pages followed for paginated listings (Anthropic, Gemini). */
 const MAX_PAGES = 10;
+/**
+ * Largest listing page read, bytes (16 MiB). The biggest real listings (OpenRouter's, with pricing and
+ * descriptions of every model) are a few MiB; a provider sending more is refused, and the rest of its
+ * body is never read.
+ */
+export const PROBE_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Most models kept from one provider, over all pages; the rest are not served (the message says so). */
+export const PROBE_MAX_MODELS = 2000;
 /** Anthropic API version header value (docs.anthropic.com, "Versions"). */
 const ANTHROPIC_VERSION = '2023-06-01';
 
@@ -220,10 +229,12 @@ export async function probeModels(opts: {
   const headers = authHeaders(target.auth, key);
   const firstUrl = pageUrl(opts.baseUrl, target, null);
   const models: ParsedModel[] = [];
-  const get = async (url: string): Promise<{ res: Response; text: string } | ProbeResult> => {
+  const get = async (url: string): Promise<{ res: Response; text: string; over: boolean } | ProbeResult> => {
     try {
       const res = await fetch(url, { headers, signal, redirect: 'manual' });
-      return { res, text: await res.text() };
+      // An error answer is only read for its message: its first 64 KiB are plenty.
+      const body = await readBodyUpTo(res, res.ok ? PROBE_MAX_BODY_BYTES : 64 * 1024);
+      return { res, text: body.text, over: body.over };
     } catch (err) {
       const d = describeFetchError(
         signal.aborted ? Object.assign(new Error('timeout'), { name: 'TimeoutError' }) : err,
@@ -246,11 +257,26 @@ export async function probeModels(opts: {
   };
 
   let cursor: string | null = null;
+  const invalid: ParsedPage['invalid'] = { count: 0, examples: [] };
+  const ids = new Set<string>();
+  let cut = false;
   for (let page = 0; page < MAX_PAGES; page++) {
     const url = pageUrl(opts.baseUrl, target, cursor);
     const got = await get(url);
     if ('outcome' in got) return got;
     if (!got.res.ok) return httpFail(url, got.res, got.text);
+    if (got.over)
+      return {
+        outcome: outcome(
+          'bad_response',
+          `${url} answered more than ${PROBE_MAX_BODY_BYTES / 1024 / 1024} MiB, far more than a model list; the rest was not read. Check the base URL.`,
+          firstUrl,
+          started,
+          got.res.status,
+          null,
+        ),
+        models: [],
+      };
     let body: unknown;
     try {
       body = JSON.parse(got.text);
@@ -268,7 +294,7 @@ export async function probeModels(opts: {
         models: [],
       };
     }
-    const parsed = parseModelList(body, target.models);
+    const parsed = parseModelList(body, target.models, PROBE_MAX_MODELS - models.length);
     if (!parsed)
       return {
         outcome: outcome(
@@ -281,10 +307,32 @@ export async function probeModels(opts: {
         ),
         models: [],
       };
-    models.push(...parsed.models);
+    for (const m of parsed.models) {
+      if (ids.has(m.id)) continue;
+      ids.add(m.id);
+      models.push(m);
+    }
+    invalid.count += parsed.invalid.count;
+    invalid.examples.push(...parsed.invalid.examples.slice(0, 3 - invalid.examples.length));
     cursor = parsed.next;
+    if (parsed.cut || (cursor && models.length >= PROBE_MAX_MODELS)) {
+      cut = true;
+      break;
+    }
     if (!cursor) break;
   }
+  if (models.length === 0 && invalid.count > 0)
+    return {
+      outcome: outcome(
+        'bad_response',
+        `${firstUrl} listed no valid model id (${invalidNote(invalid)}).`,
+        firstUrl,
+        started,
+        200,
+        null,
+      ),
+      models: [],
+    };
   if (target.key_check_path) {
     const url = pageUrl(opts.baseUrl, target, null, target.key_check_path);
     const got = await get(url);
@@ -292,5 +340,15 @@ export async function probeModels(opts: {
     if (!got.res.ok) return httpFail(url, got.res, got.text);
   }
   const n = models.length;
-  return { outcome: outcome('ok', `${n} model${n === 1 ? '' : 's'}`, firstUrl, started, 200, n), models };
+  let message = `${n} model${n === 1 ? '' : 's'}`;
+  if (cut) message += `; the listing has more, only the first ${PROBE_MAX_MODELS} are kept`;
+  if (invalid.count) message += `; skipped ${invalidNote(invalid)}`;
+  return { outcome: outcome('ok', message, firstUrl, started, 200, n), models };
+}
+
+/** `2 ids that are not valid model ids ("a,b": contains ","; …). A model id is …`. */
+function invalidNote(invalid: ParsedPage['invalid']): string {
+  const examples = invalid.examples.map((e) => `${shownId(e.id)}: ${e.why}`).join('; ');
+  const n = invalid.count;
+  return `${n} id${n === 1 ? ' that is not a valid model id' : 's that are not valid model ids'} (${examples}). A model id is ${MODEL_ID_RULE}`;
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '../../../contract/client';
+import { until } from '../../../test/agents';
 import { errorBody, ScriptedUpstream } from '../../../test/fixtures/scripted-upstream';
 import { keychainAvailable } from '../../../test/keychain';
 import { recordedClient } from '../../../test/recorded-client';
@@ -107,8 +108,11 @@ describe.skipIf(skipUnlessReal(available, 'OS keychain'))('provider keys never l
     expect(again.probe.ok).toBe(true);
     expect(again.provider.key.last4).toBe(KEY.slice(-4));
     await client.providers.models({ id: p.id });
+    const changes = () => seen.join('').split('event: providers.changed').length - 1;
+    const before = changes();
     await client.providers.remove({ id: echo.id });
-    await new Promise((r) => setTimeout(r, 100)); // let the last SSE chunks arrive
+    // The removal's event is the last thing the stream carries: wait for it rather than for a fixed time.
+    await until(changes, (n) => n > before, 30_000, 'the removal on the event stream');
     await stop();
 
     const everything = seen.join('\n');

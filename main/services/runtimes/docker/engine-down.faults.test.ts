@@ -41,7 +41,7 @@ describe.skipIf(skip)('fault: the Docker engine stops while an agent runs', () =
     const down = await until(
       () => stack.health.find((h) => h.at >= t0 && h.state !== 'ok') ?? null,
       (h) => h !== null,
-      5000,
+      30_000,
       'health.changed reporting Docker down',
     );
     // While the daemon shuts down its socket may still accept and not answer (`error`, "did not
@@ -56,7 +56,7 @@ describe.skipIf(skip)('fault: the Docker engine stops while an agent runs', () =
     const line = await until(
       () => stack.status(),
       (d) => d.state !== 'ok',
-      5000,
+      30_000,
       'agentdesk status',
     );
     expect(line.detail).toContain(engine.host.replace('unix://', ''));
@@ -108,7 +108,7 @@ describe.skipIf(skip)('fault: the Docker engine stops while an agent runs', () =
     const down = await until(
       () => stack.status(),
       (d) => d.state !== 'ok',
-      5000,
+      30_000,
       'agentdesk status',
     );
     expect(down.state).toBe('missing');

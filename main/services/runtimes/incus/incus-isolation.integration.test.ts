@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runtimeReachable } from '../../../../test/agents';
+import { runtimeReachable, until } from '../../../../test/agents';
 import { ensureBaseImage } from '../../../../test/base-image';
 import { skipUnlessReal } from '../../../../test/real';
 import type { ContainerSpec } from '../container-runtime';
@@ -79,15 +79,17 @@ describe.skipIf(skip)('agent isolation on Incus (proxy devices)', () => {
     const b = await rt.inspect(B);
     const bHostPort = b!.ports.find((p) => p.containerPort === 8100)!.hostPort;
     // B's runtime is up (from the host, through its bind=host proxy), so a refusal below is isolation, not absence.
-    for (let i = 0; i < 100; i++) {
-      const ok = await fetch(`http://127.0.0.1:${bHostPort}/`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(await (await fetch(`http://127.0.0.1:${bHostPort}/`)).text()).toBe('runtime');
+    const answer = await until(
+      () =>
+        fetch(`http://127.0.0.1:${bHostPort}/`).then(
+          (r) => (r.ok ? r.text() : `HTTP ${r.status}`),
+          (err: Error) => err.message,
+        ),
+      (text) => text === 'runtime',
+      60_000,
+      "B's runtime through its proxy device",
+    );
+    expect(answer).toBe('runtime');
 
     expect(await fromA('127.0.0.1', INCUS_GATEWAY_PORT)).toBe('open gateway');
     // The container's 127.0.0.1 is its own: the host's loopback-only services and B's forwarded port are not there.
