@@ -31,9 +31,15 @@ export class RingBuffer<T> {
   }
 }
 
+/** A run of key-like characters at the end of a text (base62, `-`, `_`, `.`), up to 512 of them. */
+const TRAILING_TOKEN = /[0-9A-Za-z_.-]{1,512}$/;
+
 /**
  * Turns a stream of text chunks into complete lines (without the newline, ANSI removed, `\r` dropped).
- * A line longer than `maxLine` characters is cut there (a runaway child cannot grow memory).
+ * A line longer than `maxLine` characters is cut there (a runaway child cannot grow memory). With
+ * `scrub` (secret redaction), every line is scrubbed **before** it is cut, and a line cut for its length
+ * is cut before a key-like token that reaches the cut (the token starts the next piece): a secret is
+ * never split in two, so no prefix of it survives the redaction.
  */
 export class LineSplitter {
   private partial = '';
@@ -41,6 +47,7 @@ export class LineSplitter {
   constructor(
     private readonly onLine: (line: string) => void,
     private readonly maxLine = 8192,
+    private readonly scrub?: (line: string) => string,
   ) {}
 
   /** Feeds a chunk; calls `onLine` for each line it completes. */
@@ -48,9 +55,12 @@ export class LineSplitter {
     const text = this.partial + chunk;
     const parts = text.split('\n');
     this.partial = parts.pop() ?? '';
-    if (this.partial.length > this.maxLine) {
-      parts.push(this.partial.slice(0, this.maxLine));
-      this.partial = '';
+    while (this.partial.length > this.maxLine) {
+      let cut = this.maxLine;
+      const token = this.scrub ? TRAILING_TOKEN.exec(this.partial.slice(0, cut)) : null;
+      if (token && token.index > 0) cut = token.index;
+      parts.push(this.partial.slice(0, cut));
+      this.partial = this.scrub ? this.partial.slice(cut) : '';
     }
     for (const p of parts) this.emit(p);
   }
@@ -62,7 +72,8 @@ export class LineSplitter {
   }
 
   private emit(raw: string): void {
-    const line = stripAnsi(raw.replace(/\r$/, '')).slice(0, this.maxLine);
+    const clean = stripAnsi(raw.replace(/\r$/, ''));
+    const line = (this.scrub ? this.scrub(clean) : clean).slice(0, this.maxLine);
     if (line.trim()) this.onLine(line);
   }
 }

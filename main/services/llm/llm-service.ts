@@ -6,6 +6,7 @@ import { AppError } from '../../../contract/errors';
 import type { LlmStatus, LlmTestInput, LlmTestResult } from '../../../contract/llm';
 import type { Logger } from '../../platform/logging';
 import { RotatingFileStream } from '../../platform/logging';
+import { listenerOf } from '../../platform/socket-owner';
 import type { SupervisorStatus } from '../../platform/supervised-process';
 import { JsonlAgentTraceSink } from './agent-trace-sink';
 import type { AgentTraceSink } from './agent-trace-sink';
@@ -49,8 +50,18 @@ export interface LlmServiceDeps {
   log: Logger;
   /** Called with the full status after every change (the `llm.status` event). */
   onStatus?: (status: LlmStatus) => void;
-  /** Gateway binds (default 127.0.0.1) and port (default: the one used last time, else a free one). */
-  gateway?: { binds?: string[]; port?: number };
+  /**
+   * Gateway binds (default 127.0.0.1), port (default: the one used last time, else a free one) and
+   * `hostAliasPorts` (more ports agents may name in `Host`, see GatewayOptions).
+   */
+  gateway?: { binds?: string[]; port?: number; hostAliasPorts?: number[] };
+  /**
+   * Whether anything may still call the gateway at the port of last time (agents are configured with it;
+   * default true). Only when this answers false may a taken port be replaced by a free one.
+   */
+  gatewayDependents?: () => boolean;
+  /** How often a gateway port held by another process is tried again, ms (default 3 000). */
+  gatewayRetryMs?: number;
   ownerRefusal?: (owner: string) => string | null;
   startDeadlineMs?: number;
   /** How long a replaced LiteLLM may finish its in-flight requests (default 30 000). */
@@ -76,6 +87,10 @@ export class LlmService {
   private readonly dir: string;
   private readonly log: RotatingFileStream;
   private gatewayError: string | null = null;
+  private gatewayFix: string | null = null;
+  /** The port of last time, held by another process; the gateway does not listen until it is free. */
+  private portTaken: number | null = null;
+  private gatewayRetry: NodeJS.Timeout | null = null;
   private readonly prices = new PriceBook();
   private readonly traceSink: AgentTraceSink;
   /** Key states come from here when the source cannot tell (only the providers and notes are kept). */
@@ -97,6 +112,7 @@ export class LlmService {
     this.gateway = new Gateway({
       binds: deps.gateway?.binds ?? ['127.0.0.1'],
       port: deps.gateway?.port ?? this.persistedPort(),
+      hostAliasPorts: deps.gateway?.hostAliasPorts,
       keys: deps.keys,
       sink: deps.sink,
       target: () => this.target(),
@@ -121,27 +137,114 @@ export class LlmService {
   }
 
   /**
-   * Starts the gateway (falls back to a free port when the last one is taken) and schedules the first
-   * LiteLLM start without waiting for it. Never throws for LiteLLM problems; they show in the status.
+   * Starts the gateway (see {@link startGateway}) and schedules the first LiteLLM start without waiting
+   * for it. Never throws for LiteLLM or gateway problems; they show in the status.
    */
   async init(): Promise<void> {
     for (const f of fs.readdirSync(this.dir))
       if (/^config-\d+\.yaml$/.test(f)) fs.rmSync(path.join(this.dir, f), { force: true });
-    try {
-      await this.gateway.start();
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || this.deps.gateway?.port !== undefined) {
-        this.gatewayError = (err as Error).message;
-        this.deps.log.error({ err }, 'gateway could not listen');
-      } else {
-        await this.gateway.start(0); // the port of last time is taken: any free one
-      }
+    await this.startGateway();
+    void this.reload();
+  }
+
+  /**
+   * Listens on the explicit port, else on the port of last time (agents' endpoints name it: their env
+   * files and Incus proxy devices), else on a free one. The port of last time held by another process is
+   * never replaced silently while agents may call it ({@link LlmServiceDeps.gatewayDependents}): a
+   * process squatting it would receive their requests and virtual keys. Instead the gateway reports
+   * `error` naming the process and the fix, {@link gatewayRefusal} stops agents from starting, and the
+   * port is tried again every few seconds, so freeing it is all the user has to do. Only when nothing
+   * depends on it is a taken port replaced by a free one (logged).
+   */
+  private async startGateway(): Promise<void> {
+    const explicit = this.deps.gateway?.port;
+    const port = explicit ?? this.persistedPort();
+    let err = await this.listenOn(port);
+    // A core that just quit may hold it for a moment longer: two more tries before calling it taken.
+    for (let i = 0; i < 2 && err?.code === 'EADDRINUSE'; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      err = await this.listenOn(port);
     }
+    if (!err) return this.persistPort();
+    const taken = err.code === 'EADDRINUSE' && port > 0;
+    if (taken && explicit === undefined && !(this.deps.gatewayDependents?.() ?? true)) {
+      this.deps.log.warn({ port }, 'the gateway port of last time is taken and no agent uses it: taking a free one');
+      err = await this.listenOn(0);
+      if (!err) return this.persistPort();
+    }
+    this.deps.log.error({ err, port }, 'gateway could not listen');
+    if (!taken) {
+      this.gatewayError = err.message;
+      this.gatewayFix = 'Restart Agent Desk; see its log';
+      return;
+    }
+    this.portTaken = port;
+    this.describeTakenPort(port);
+    this.gatewayRetry = setInterval(() => void this.retryTakenPort(), this.deps.gatewayRetryMs ?? 3000);
+    this.gatewayRetry.unref();
+  }
+
+  private async listenOn(port: number): Promise<NodeJS.ErrnoException | null> {
+    try {
+      await this.gateway.start(port);
+      return null;
+    } catch (err) {
+      return err as NodeJS.ErrnoException;
+    }
+  }
+
+  private describeTakenPort(port: number): void {
+    const owner = listenerOf(port);
+    const who = owner
+      ? `process ${owner.pid} (${owner.command})`
+      : 'another process (not visible to this user: it may belong to another user)';
+    this.gatewayError =
+      `Port ${port} on 127.0.0.1 is used by ${who}. Agents are configured to call the gateway on that port, ` +
+      'so it does not move: agents are kept stopped until it is free.';
+    this.gatewayFix = owner
+      ? `Stop process ${owner.pid} (\`kill ${owner.pid}\`) or make it use another port; Agent Desk takes port ${port} back within seconds`
+      : `Find what listens on port ${port} (\`ss -ltnp 'sport = :${port}'\` as root) and stop it; Agent Desk takes the port back within seconds`;
+  }
+
+  private async retryTakenPort(): Promise<void> {
+    const port = this.portTaken;
+    if (port === null || this.closed) return;
+    if (await this.listenOn(port)) {
+      const before = this.gatewayError;
+      this.describeTakenPort(port); // the squatter may have changed
+      if (before !== this.gatewayError) this.emit();
+      return;
+    }
+    if (this.gatewayRetry) clearInterval(this.gatewayRetry);
+    this.gatewayRetry = null;
+    this.portTaken = null;
+    this.gatewayError = this.gatewayFix = null;
+    this.persistPort();
+    this.deps.log.info({ port }, 'the gateway port is free again: listening');
+    this.emit();
+  }
+
+  private persistPort(): void {
     if (this.gateway.port)
       fs.writeFileSync(path.join(this.dir, 'gateway.json'), JSON.stringify({ port: this.gateway.port }), {
         mode: 0o600,
       });
-    void this.reload();
+  }
+
+  /**
+   * Why agents may not start now (the gateway does not listen on the port their endpoints name), or
+   * `null`. Agents started meanwhile would send their requests, virtual key included, to whatever holds
+   * that port.
+   */
+  gatewayRefusal(): string | null {
+    if (this.gatewayError) return `The gateway is not listening: ${this.gatewayError}`;
+    if (this.closed || this.gateway.port === 0) return 'The gateway is not listening.';
+    return null;
+  }
+
+  /** The gateway's port of last time, while another process holds it (see {@link startGateway}); else `null`. */
+  get takenPort(): number | null {
+    return this.portTaken;
   }
 
   /**
@@ -310,6 +413,7 @@ export class LlmService {
       command: this.active?.command ?? this.deps.resolveCommand(),
       gateway: this.gateway,
       gatewayError: this.gatewayError,
+      gatewayFix: this.gatewayFix,
     });
   }
 
@@ -347,6 +451,7 @@ export class LlmService {
     if (this.closed) return;
     this.closed = true;
     if (this.debounce) clearTimeout(this.debounce);
+    if (this.gatewayRetry) clearInterval(this.gatewayRetry);
     await this.gateway.stop();
     const stopAll = () =>
       Promise.all([this.active, this.candidate].filter((i) => i !== null).map((i) => this.retire(i, false)));
