@@ -23,8 +23,8 @@ export async function squat(port: number): Promise<Squatter> {
   const requests: string[] = [];
   let out = '';
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (c: string) => {
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (c: string) => {
       out += c;
       for (;;) {
         const nl = out.indexOf('\n');

@@ -160,8 +160,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       // Agents' endpoints name the gateway's port (env files; Incus proxy devices, which agents reach at
       // INCUS_GATEWAY_PORT inside their container): it never moves while any agent exists.
       gateway: { hostAliasPorts: [INCUS_GATEWAY_PORT] },
-      gatewayDependents: () =>
-        (db.prepare('SELECT count(*) AS n FROM agents').get() as { n: number }).n > 0,
+      gatewayDependents: () => (db.prepare('SELECT count(*) AS n FROM agents').get() as { n: number }).n > 0,
       onStatus: (st) => {
         bus.emit('llm.status', st);
         const state = `${st.litellm.state}/${st.gateway.state}`;
@@ -215,7 +214,8 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
         const n = await agentService.cutOff(
           `Stopped and its key revoked: another process holds the gateway port ${taken} this agent calls; start it again once the gateway listens`,
         );
-        if (n) log.warn({ port: taken, agents: n }, 'agents cut off: the gateway port is held by another process');
+        if (n)
+          log.warn({ port: taken, agents: n }, 'agents cut off: the gateway port is held by another process');
       })
       .catch((err: Error) => log.error({ err }, 'agents could not be reconciled'));
     const wired = containers;

@@ -13,7 +13,11 @@ describe('LineSplitter with scrub', () => {
       const text = `${'y'.repeat(100 - before)}${SECRET} tail\n`;
       for (const size of [1, 13, 64, text.length]) {
         const out: string[] = [];
-        const s = new LineSplitter((l) => out.push(l), 100, (t) => r.scrub(t));
+        const s = new LineSplitter(
+          (l) => out.push(l),
+          100,
+          (t) => r.scrub(t),
+        );
         for (let i = 0; i < text.length; i += size) s.push(text.slice(i, i + size));
         s.end();
         const all = out.join('|');

@@ -5,7 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureBaseImage } from '../../../test/base-image';
-import { addScriptedProvider, ensureRuntimeBundle, purgeAll, runtimeReachable, until } from '../../../test/agents';
+import {
+  addScriptedProvider,
+  ensureRuntimeBundle,
+  purgeAll,
+  runtimeReachable,
+  until,
+} from '../../../test/agents';
 import { withModelApis } from '../../../test/fixtures/scripted-llm';
 import { ScriptedUpstream } from '../../../test/fixtures/scripted-upstream';
 import { litellmInstalled, REAL_KEY } from '../../../test/llm-stack';
@@ -46,12 +52,17 @@ describe.skipIf(skip)('the gateway port squatted while the core was down (Incus 
     await ensureBaseImage(['incus']);
     ensureRuntimeBundle();
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-sec-port-'));
-    upstream = await withModelApis(new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] })).start();
+    upstream = await withModelApis(
+      new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] }),
+    ).start();
     process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
 
     // First run: an Incus agent, kept running when the core quits.
     core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 });
-    await call(core.dispatcher, 'settings', 'update', { container_runtime: 'incus', stop_agents_on_quit: false });
+    await call(core.dispatcher, 'settings', 'update', {
+      container_runtime: 'incus',
+      stop_agents_on_quit: false,
+    });
     await addScriptedProvider(core.dispatcher, upstream.v1);
     const created = await call(core.dispatcher, 'agents', 'create', {
       name: `Port squat ${Date.now() % 100000}`,
@@ -98,7 +109,9 @@ describe.skipIf(skip)('the gateway port squatted while the core was down (Incus 
     const refused = await call(core.dispatcher, 'agents', 'get', { id: created.id });
     expect(refused.phase).toBe('failed');
     expect(refused.phase_reason).toContain('The gateway is not listening');
-    await expect(call(core.dispatcher, 'agents', 'chat', { id: created.id, text: 'hello' })).rejects.toThrow();
+    await expect(
+      call(core.dispatcher, 'agents', 'chat', { id: created.id, text: 'hello' }),
+    ).rejects.toThrow();
     expect(squatter.requests).toEqual([]);
 
     // Recovery: the user stops the squatter; the gateway takes its port back and the agent starts again.

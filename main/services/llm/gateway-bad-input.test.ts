@@ -155,7 +155,9 @@ describe('gateway bad input', () => {
   });
 
   it('headers over 16 KiB get a JSON 431; garbage that is not HTTP gets a JSON 400', async () => {
-    const big = await raw([`GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:${gw.port}\r\nX-Big: ${'a'.repeat(20 * 1024)}\r\n\r\n`]);
+    const big = await raw([
+      `GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:${gw.port}\r\nX-Big: ${'a'.repeat(20 * 1024)}\r\n\r\n`,
+    ]);
     expect(big.status).toBe(431);
     expect(errorOf(big.json).code).toBe('headers_too_large');
     const garbage = await raw(['\x00\x01\x02 not http at all\r\n\r\n']);

@@ -12,7 +12,11 @@ describe('screenBody', () => {
 
   it('drops unknown fields and reports them', () => {
     const body: Record<string, unknown> = { model: 'p/m', input: 'x', brand_new_option: 1 };
-    expect(screenBody('/v1/embeddings', body)).toEqual({ ok: true, modified: true, dropped: ['brand_new_option'] });
+    expect(screenBody('/v1/embeddings', body)).toEqual({
+      ok: true,
+      modified: true,
+      dropped: ['brand_new_option'],
+    });
     expect(body).toEqual({ model: 'p/m', input: 'x' });
   });
 
@@ -44,8 +48,16 @@ describe('screenBody', () => {
   });
 
   it('metadata keeps only a string user_id; anything else in it is dropped', () => {
-    const body: Record<string, unknown> = { model: 'p/m', messages: [], metadata: { user_id: 'u1', tags: ['t'] } };
-    expect(screenBody('/v1/messages', body)).toEqual({ ok: true, modified: true, dropped: ['metadata.tags'] });
+    const body: Record<string, unknown> = {
+      model: 'p/m',
+      messages: [],
+      metadata: { user_id: 'u1', tags: ['t'] },
+    };
+    expect(screenBody('/v1/messages', body)).toEqual({
+      ok: true,
+      modified: true,
+      dropped: ['metadata.tags'],
+    });
     expect(body.metadata).toEqual({ user_id: 'u1' });
     const noUser: Record<string, unknown> = { model: 'p/m', messages: [], metadata: { model_group: 'x' } };
     screenBody('/v1/chat/completions', noUser);
@@ -55,7 +67,16 @@ describe('screenBody', () => {
   });
 
   it('what Claude Code and the OpenAI SDKs send is allowed on their paths', () => {
-    for (const f of ['system', 'tools', 'tool_choice', 'thinking', 'metadata', 'stop_sequences', 'top_k', 'max_tokens'])
+    for (const f of [
+      'system',
+      'tools',
+      'tool_choice',
+      'thinking',
+      'metadata',
+      'stop_sequences',
+      'top_k',
+      'max_tokens',
+    ])
       expect(ALLOWED_FIELDS.get('/v1/messages')!.has(f), f).toBe(true);
     for (const f of ['stream_options', 'response_format', 'reasoning_effort', 'parallel_tool_calls', 'tools'])
       expect(ALLOWED_FIELDS.get('/v1/chat/completions')!.has(f), f).toBe(true);

@@ -235,8 +235,7 @@ export function modelProblem(model: string): string | null {
 
 /** What {@link screenBody} decided. */
 export type Screened =
-  | { ok: true; modified: boolean; dropped: string[] | null }
-  | { ok: false; error: GatewayError };
+  { ok: true; modified: boolean; dropped: string[] | null } | { ok: false; error: GatewayError };
 
 /**
  * Applies the allow-list of `path` to a parsed request body, in place, in one pass over its keys

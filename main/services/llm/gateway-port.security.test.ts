@@ -43,7 +43,9 @@ describe.skipIf(skip)('the gateway port of last time, taken by another process',
     expect(health.fix).toContain(`kill ${squatter.child.pid}`);
     expect(s.llm.gatewayRefusal()).toContain(`Port ${port}`);
     expect(s.llm.gateway.port).toBe(0); // it did not move to another port
-    expect(JSON.parse(fs.readFileSync(path.join(s.home, 'litellm', 'gateway.json'), 'utf8'))).toEqual({ port });
+    expect(JSON.parse(fs.readFileSync(path.join(s.home, 'litellm', 'gateway.json'), 'utf8'))).toEqual({
+      port,
+    });
     expect(squatter.requests).toEqual([]);
 
     await squatter.stop();
@@ -56,9 +58,13 @@ describe.skipIf(skip)('the gateway port of last time, taken by another process',
     expect(s.llm.gateway.port).toBe(port);
     expect(s.llm.gatewayRefusal()).toBeNull();
     const key = s.keys.mint({ owner: 'agent-a', models: ['*'] }).key;
-    const r = await post(`http://127.0.0.1:${port}/v1/chat/completions`, { model: 'scripted/gpt-test-mini' }, {
-      authorization: `Bearer ${key}`,
-    });
+    const r = await post(
+      `http://127.0.0.1:${port}/v1/chat/completions`,
+      { model: 'scripted/gpt-test-mini' },
+      {
+        authorization: `Bearer ${key}`,
+      },
+    );
     expect(r.text).not.toContain('squatted'); // our gateway answers now (503 or 200, LiteLLM may be starting)
   });
 

@@ -86,8 +86,7 @@ describe.skipIf(skip)('model scope through the real LiteLLM', () => {
   for (const [name, how, model, extra] of smuggled)
     it(`${name}: the out-of-scope model's upstream is never called`, async () => {
       failA(how);
-      if (name.includes('api_base'))
-        (extra.fallbacks as { api_base: string }[])[0]!.api_base = b.v1; // the attacker's server
+      if (name.includes('api_base')) (extra.fallbacks as { api_base: string }[])[0]!.api_base = b.v1; // the attacker's server
       const before = b.requests.length;
       const r = await post(
         `${s.gateway}/v1/chat/completions`,
@@ -129,8 +128,13 @@ describe.skipIf(skip)('model scope through the real LiteLLM', () => {
       { authorization: `Bearer ${narrow}` },
     );
     expect(r.status).toBe(200);
-    expect(r.headers['x-agentdesk-dropped-fields']).toBe('some_new_sdk_field, metadata.tags, metadata.model_group');
-    const sent = JSON.parse(s.upstream.requestsTo('/v1/chat/completions').at(-1)!.body) as Record<string, unknown>;
+    expect(r.headers['x-agentdesk-dropped-fields']).toBe(
+      'some_new_sdk_field, metadata.tags, metadata.model_group',
+    );
+    const sent = JSON.parse(s.upstream.requestsTo('/v1/chat/completions').at(-1)!.body) as Record<
+      string,
+      unknown
+    >;
     expect(sent.some_new_sdk_field).toBeUndefined();
   });
 
@@ -152,10 +156,13 @@ describe.skipIf(skip)('model scope through the real LiteLLM', () => {
             body = Buffer.from(JSON.stringify({ ...json, fallbacks: [B] }));
           }
           const headers = { ...req.headers, 'content-length': String(body.length) };
-          const up = http.request({ host: '127.0.0.1', port: realPort, method: req.method, path: req.url, headers }, (ures) => {
-            res.writeHead(ures.statusCode ?? 502, ures.headers);
-            ures.pipe(res);
-          });
+          const up = http.request(
+            { host: '127.0.0.1', port: realPort, method: req.method, path: req.url, headers },
+            (ures) => {
+              res.writeHead(ures.statusCode ?? 502, ures.headers);
+              ures.pipe(res);
+            },
+          );
           up.on('error', () => res.destroy());
           up.end(body);
         });

@@ -121,13 +121,17 @@ describe.skipIf(skip)('secrets a provider echoes never reach an agent, a log or 
 
   it('provider response headers (llm_provider-*) and LiteLLM’s own never reach the agent', async () => {
     up.on('POST', '/v1/chat/completions', (req, res) => {
-      res.writeHead(200, { 'Content-Type': 'application/json', 'X-Echo': PLAIN_KEY, 'X-Request-Id': 'req-1' });
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'X-Echo': PLAIN_KEY,
+        'X-Request-Id': 'req-1',
+      });
       res.end(
         JSON.stringify({
           id: 'c',
           object: 'chat.completion',
           created: 1,
-          model: JSON.parse(req.body).model,
+          model: (JSON.parse(req.body) as { model: string }).model,
           choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
           usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
         }),
@@ -172,12 +176,19 @@ describe.skipIf(skip)('secrets a provider echoes never reach an agent, a log or 
       new Promise<{ status: number; text: string }>((resolve, reject) => {
         const body = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] });
         const req = http.request(
-          { host: '127.0.0.1', port, path, method, agent: false, headers: {
-            host,
-            authorization: `Bearer ${key}`,
-            'content-type': 'application/json',
-            ...(method === 'POST' ? { 'content-length': Buffer.byteLength(body) } : {}),
-          } },
+          {
+            host: '127.0.0.1',
+            port,
+            path,
+            method,
+            agent: false,
+            headers: {
+              host,
+              authorization: `Bearer ${key}`,
+              'content-type': 'application/json',
+              ...(method === 'POST' ? { 'content-length': Buffer.byteLength(body) } : {}),
+            },
+          },
           (res) => {
             let text = '';
             res.setEncoding('utf8');
@@ -188,7 +199,12 @@ describe.skipIf(skip)('secrets a provider echoes never reach an agent, a log or 
         req.on('error', reject);
         req.end(method === 'POST' ? body : undefined);
       });
-    for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1.nip.io:${port}`, `127.0.0.1:${port + 1}`]) {
+    for (const host of [
+      'evil.example',
+      `evil.example:${port}`,
+      `127.0.0.1.nip.io:${port}`,
+      `127.0.0.1:${port + 1}`,
+    ]) {
       for (const [path, method] of [
         ['/v1/chat/completions', 'POST'],
         ['/v1/models', 'GET'],

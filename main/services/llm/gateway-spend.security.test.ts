@@ -35,7 +35,9 @@ function dropMidStream(
             resolve(seen);
           }
         });
-        res.on('end', () => reject(new Error(`the stream ended before "${cutAfter}": ${seen.slice(0, 300)}`)));
+        res.on('end', () =>
+          reject(new Error(`the stream ended before "${cutAfter}": ${seen.slice(0, 300)}`)),
+        );
       },
     );
     req.on('error', (err) => {

@@ -45,7 +45,8 @@ describe('SseErrorScrubber', () => {
     for (let size = 1; size <= stream.length; size += 7) {
       const g = new SseErrorScrubber((t) => redactor.scrub(t));
       let out = '';
-      for (let i = 0; i < stream.length; i += size) out += g.push(Buffer.from(stream.slice(i, i + size))).toString();
+      for (let i = 0; i < stream.length; i += size)
+        out += g.push(Buffer.from(stream.slice(i, i + size))).toString();
       out += g.end().toString();
       expect(out, `chunks of ${size}`).toBe(stream.replace(SECRET, '[REDACTED]'));
     }
@@ -64,18 +65,28 @@ describe('SecretRedactor shapes', () => {
     expect(r.scrub(`k=sk-agentdesk-${'A1b2'.repeat(10)}xyz;`)).toBe('k=[REDACTED];');
     expect(r.scrub('cut: sk-agentdesk-AbC')).toBe('cut: [REDACTED]');
     expect(r.scrub(`m sk-master-${'x'.repeat(43)}`)).toBe('m [REDACTED]');
-    expect(r.scrub('send `Authorization: Bearer sk-agentdesk-…`')).toBe('send `Authorization: Bearer sk-agentdesk-…`');
+    expect(r.scrub('send `Authorization: Bearer sk-agentdesk-…`')).toBe(
+      'send `Authorization: Bearer sk-agentdesk-…`',
+    );
   });
 });
 
 describe('estimateUsage', () => {
   it('never charges nothing: input from the request size, output from the events or bytes seen', () => {
-    expect(estimateUsage(null, 400, { sseEvents: 7, bytes: 900, embeddings: false })).toEqual({ tokensIn: 100, tokensOut: 7 });
-    expect(estimateUsage({ tokensIn: 12, tokensOut: 0 }, 400, { sseEvents: 3, bytes: 0, embeddings: false })).toEqual({
+    expect(estimateUsage(null, 400, { sseEvents: 7, bytes: 900, embeddings: false })).toEqual({
+      tokensIn: 100,
+      tokensOut: 7,
+    });
+    expect(
+      estimateUsage({ tokensIn: 12, tokensOut: 0 }, 400, { sseEvents: 3, bytes: 0, embeddings: false }),
+    ).toEqual({
       tokensIn: 12,
       tokensOut: 3,
     });
-    expect(estimateUsage(null, 0, { sseEvents: null, bytes: 40, embeddings: false })).toEqual({ tokensIn: 1, tokensOut: 10 });
+    expect(estimateUsage(null, 0, { sseEvents: null, bytes: 40, embeddings: false })).toEqual({
+      tokensIn: 1,
+      tokensOut: 10,
+    });
     expect(estimateUsage(null, 80, { sseEvents: null, bytes: 4000, embeddings: true }).tokensOut).toBe(0);
   });
 });

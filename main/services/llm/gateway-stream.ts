@@ -51,7 +51,12 @@ export function trailingTokenStart(buf: Buffer): number {
   while (i > 0 && buf.length - i < 512) {
     const b = buf[i - 1]!;
     const keyLike =
-      (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b === 45 || b === 95 || b === 46;
+      (b >= 48 && b <= 57) ||
+      (b >= 65 && b <= 90) ||
+      (b >= 97 && b <= 122) ||
+      b === 45 ||
+      b === 95 ||
+      b === 46;
     if (!keyLike) break;
     i--;
   }

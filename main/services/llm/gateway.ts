@@ -425,7 +425,10 @@ export class Gateway {
       const k = `${path} ${field}`;
       if (this.droppedLogged.has(k) || this.droppedLogged.size > 1000) continue;
       this.droppedLogged.add(k);
-      this.opts.log.warn({ path, field, owner }, 'gateway dropped a request field that is not in its allow-list');
+      this.opts.log.warn(
+        { path, field, owner },
+        'gateway dropped a request field that is not in its allow-list',
+      );
     }
   }
 }

@@ -168,7 +168,10 @@ export class LlmService {
     if (!err) return this.persistPort();
     const taken = err.code === 'EADDRINUSE' && port > 0;
     if (taken && explicit === undefined && !(this.deps.gatewayDependents?.() ?? true)) {
-      this.deps.log.warn({ port }, 'the gateway port of last time is taken and no agent uses it: taking a free one');
+      this.deps.log.warn(
+        { port },
+        'the gateway port of last time is taken and no agent uses it: taking a free one',
+      );
       err = await this.listenOn(0);
       if (!err) return this.persistPort();
     }
