@@ -11,7 +11,7 @@ import type { AgentdeskRouteOptions } from './gateway-agentdesk';
 import { answerClientError, gatewayErrors, sendError } from './gateway-errors';
 import type { GatewayError } from './gateway-errors';
 import { modelProblem, screenBody } from './gateway-fields';
-import { GatewayPolicy } from './gateway-policy';
+import { gatewayHosts, GatewayPolicy } from './gateway-policy';
 import type { KeyStore } from './gateway-policy';
 import { providerOfModel } from './litellm-config';
 import type { LlmCall, LlmCallSink } from './llm-calls';
@@ -255,12 +255,7 @@ export class Gateway {
     await Promise.all(closed);
   }
 
-  /**
-   * True when `Host` names the gateway: one of its listening addresses with its port (IPv6 in brackets),
-   * `localhost:<port>`, or a loopback name with one of `hostAliasPorts`. Anything else — above all a DNS
-   * name that resolves to us (a web page rebinding its name to 127.0.0.1) — is refused, as by the
-   * control API (main/transport/http/guards.ts).
-   */
+  /** True when `Host` names the gateway (see {@link gatewayHosts}). */
   private hostAllowed(host: string | undefined): boolean {
     if (!host) return false;
     const hosts = this.allowedHosts();
@@ -268,13 +263,7 @@ export class Gateway {
   }
 
   private allowedHosts(): Set<string> {
-    if (this.hosts) return this.hosts;
-    const hosts = new Set<string>();
-    const port = this.boundPort;
-    for (const a of this.addresses) hosts.add(net.isIPv6(a) ? `[${a}]:${port}` : `${a}:${port}`);
-    for (const p of [port, ...(this.opts.hostAliasPorts ?? [])])
-      for (const name of ['127.0.0.1', 'localhost']) hosts.add(`${name}:${p}`);
-    return (this.hosts = hosts);
+    return (this.hosts ??= gatewayHosts(this.addresses, this.boundPort, this.opts.hostAliasPorts ?? []));
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -6,12 +6,12 @@ import { AppError } from '../../../contract/errors';
 import type { LlmStatus, LlmTestInput, LlmTestResult } from '../../../contract/llm';
 import type { Logger } from '../../platform/logging';
 import { RotatingFileStream } from '../../platform/logging';
-import { listenerOf } from '../../platform/socket-owner';
 import type { SupervisorStatus } from '../../platform/supervised-process';
 import { JsonlAgentTraceSink } from './agent-trace-sink';
 import type { AgentTraceSink } from './agent-trace-sink';
 import { Gateway } from './gateway';
 import type { GatewayTarget } from './gateway';
+import { GatewayPortKeeper } from './gateway-port';
 import type { KeyStore } from './gateway-policy';
 import { buildLitellmConfig, writeLitellmConfig } from './litellm-config';
 import type { ServedModel } from './litellm-config';
@@ -86,11 +86,7 @@ export class LlmService {
   private lastReloadError: string | null = null;
   private readonly dir: string;
   private readonly log: RotatingFileStream;
-  private gatewayError: string | null = null;
-  private gatewayFix: string | null = null;
-  /** The port of last time, held by another process; the gateway does not listen until it is free. */
-  private portTaken: number | null = null;
-  private gatewayRetry: NodeJS.Timeout | null = null;
+  private readonly port: GatewayPortKeeper;
   private readonly prices = new PriceBook();
   private readonly traceSink: AgentTraceSink;
   /** Key states come from here when the source cannot tell (only the providers and notes are kept). */
@@ -111,7 +107,7 @@ export class LlmService {
       deps.traceSink ?? new JsonlAgentTraceSink(path.join(deps.home, 'logs', 'agent-trace.jsonl'));
     this.gateway = new Gateway({
       binds: deps.gateway?.binds ?? ['127.0.0.1'],
-      port: deps.gateway?.port ?? this.persistedPort(),
+      port: deps.gateway?.port ?? GatewayPortKeeper.persisted(path.join(this.dir, 'gateway.json')),
       hostAliasPorts: deps.gateway?.hostAliasPorts,
       keys: deps.keys,
       sink: deps.sink,
@@ -129,6 +125,15 @@ export class LlmService {
         }),
       log: deps.log,
     });
+    this.port = new GatewayPortKeeper({
+      gateway: this.gateway,
+      file: path.join(this.dir, 'gateway.json'),
+      explicitPort: deps.gateway?.port,
+      dependents: deps.gatewayDependents,
+      retryMs: deps.gatewayRetryMs,
+      log: deps.log,
+      onChange: () => this.emit(),
+    });
   }
 
   /** The log file of LiteLLM's output. */
@@ -137,101 +142,14 @@ export class LlmService {
   }
 
   /**
-   * Starts the gateway (see {@link startGateway}) and schedules the first LiteLLM start without waiting
+   * Starts the gateway (GatewayPortKeeper.start) and schedules the first LiteLLM start without waiting
    * for it. Never throws for LiteLLM or gateway problems; they show in the status.
    */
   async init(): Promise<void> {
     for (const f of fs.readdirSync(this.dir))
       if (/^config-\d+\.yaml$/.test(f)) fs.rmSync(path.join(this.dir, f), { force: true });
-    await this.startGateway();
+    await this.port.start();
     void this.reload();
-  }
-
-  /**
-   * Listens on the explicit port, else on the port of last time (agents' endpoints name it: their env
-   * files and Incus proxy devices), else on a free one. The port of last time held by another process is
-   * never replaced silently while agents may call it ({@link LlmServiceDeps.gatewayDependents}): a
-   * process squatting it would receive their requests and virtual keys. Instead the gateway reports
-   * `error` naming the process and the fix, {@link gatewayRefusal} stops agents from starting, and the
-   * port is tried again every few seconds, so freeing it is all the user has to do. Only when nothing
-   * depends on it is a taken port replaced by a free one (logged).
-   */
-  private async startGateway(): Promise<void> {
-    const explicit = this.deps.gateway?.port;
-    const port = explicit ?? this.persistedPort();
-    let err = await this.listenOn(port);
-    // A core that just quit may hold it for a moment longer: two more tries before calling it taken.
-    for (let i = 0; i < 2 && err?.code === 'EADDRINUSE'; i++) {
-      await new Promise((r) => setTimeout(r, 500));
-      err = await this.listenOn(port);
-    }
-    if (!err) return this.persistPort();
-    const taken = err.code === 'EADDRINUSE' && port > 0;
-    if (taken && explicit === undefined && !(this.deps.gatewayDependents?.() ?? true)) {
-      this.deps.log.warn(
-        { port },
-        'the gateway port of last time is taken and no agent uses it: taking a free one',
-      );
-      err = await this.listenOn(0);
-      if (!err) return this.persistPort();
-    }
-    this.deps.log.error({ err, port }, 'gateway could not listen');
-    if (!taken) {
-      this.gatewayError = err.message;
-      this.gatewayFix = 'Restart Agent Desk; see its log';
-      return;
-    }
-    this.portTaken = port;
-    this.describeTakenPort(port);
-    this.gatewayRetry = setInterval(() => void this.retryTakenPort(), this.deps.gatewayRetryMs ?? 3000);
-    this.gatewayRetry.unref();
-  }
-
-  private async listenOn(port: number): Promise<NodeJS.ErrnoException | null> {
-    try {
-      await this.gateway.start(port);
-      return null;
-    } catch (err) {
-      return err as NodeJS.ErrnoException;
-    }
-  }
-
-  private describeTakenPort(port: number): void {
-    const owner = listenerOf(port);
-    const who = owner
-      ? `process ${owner.pid} (${owner.command})`
-      : 'another process (not visible to this user: it may belong to another user)';
-    this.gatewayError =
-      `Port ${port} on 127.0.0.1 is used by ${who}. Agents are configured to call the gateway on that port, ` +
-      'so it does not move: agents are kept stopped until it is free.';
-    this.gatewayFix = owner
-      ? `Stop process ${owner.pid} (\`kill ${owner.pid}\`) or make it use another port; Agent Desk takes port ${port} back within seconds`
-      : `Find what listens on port ${port} (\`ss -ltnp 'sport = :${port}'\` as root) and stop it; Agent Desk takes the port back within seconds`;
-  }
-
-  private async retryTakenPort(): Promise<void> {
-    const port = this.portTaken;
-    if (port === null || this.closed) return;
-    if (await this.listenOn(port)) {
-      const before = this.gatewayError;
-      this.describeTakenPort(port); // the squatter may have changed
-      if (before !== this.gatewayError) this.emit();
-      return;
-    }
-    if (this.gatewayRetry) clearInterval(this.gatewayRetry);
-    this.gatewayRetry = null;
-    this.portTaken = null;
-    this.gatewayError = this.gatewayFix = null;
-    this.persistPort();
-    this.deps.log.info({ port }, 'the gateway port is free again: listening');
-    this.emit();
-  }
-
-  private persistPort(): void {
-    if (this.gateway.port)
-      fs.writeFileSync(path.join(this.dir, 'gateway.json'), JSON.stringify({ port: this.gateway.port }), {
-        mode: 0o600,
-      });
   }
 
   /**
@@ -240,14 +158,12 @@ export class LlmService {
    * that port.
    */
   gatewayRefusal(): string | null {
-    if (this.gatewayError) return `The gateway is not listening: ${this.gatewayError}`;
-    if (this.closed || this.gateway.port === 0) return 'The gateway is not listening.';
-    return null;
+    return this.port.refusal(this.closed);
   }
 
-  /** The gateway's port of last time, while another process holds it (see {@link startGateway}); else `null`. */
+  /** The gateway's port of last time, while another process holds it (see GatewayPortKeeper); else `null`. */
   get takenPort(): number | null {
-    return this.portTaken;
+    return this.port.taken;
   }
 
   /**
@@ -415,8 +331,8 @@ export class LlmService {
       logFile: this.logFile,
       command: this.active?.command ?? this.deps.resolveCommand(),
       gateway: this.gateway,
-      gatewayError: this.gatewayError,
-      gatewayFix: this.gatewayFix,
+      gatewayError: this.port.error,
+      gatewayFix: this.port.fix,
     });
   }
 
@@ -454,7 +370,7 @@ export class LlmService {
     if (this.closed) return;
     this.closed = true;
     if (this.debounce) clearTimeout(this.debounce);
-    if (this.gatewayRetry) clearInterval(this.gatewayRetry);
+    this.port.close();
     await this.gateway.stop();
     const stopAll = () =>
       Promise.all([this.active, this.candidate].filter((i) => i !== null).map((i) => this.retire(i, false)));
@@ -470,17 +386,6 @@ export class LlmService {
     await Promise.all([this.deps.sink.close?.() ?? this.deps.sink.flush(), this.traceSink.close?.()]);
     this.logOpen = false;
     this.log.end();
-  }
-
-  private persistedPort(): number {
-    try {
-      const p = (
-        JSON.parse(fs.readFileSync(path.join(this.dir, 'gateway.json'), 'utf8')) as { port?: unknown }
-      ).port;
-      return typeof p === 'number' && Number.isInteger(p) && p > 0 && p < 65536 ? p : 0;
-    } catch {
-      return 0;
-    }
   }
 
   private emit(): void {
