@@ -134,7 +134,7 @@ export function relayAnswer(
     return;
   }
   const headers = answerHeaders(ures.headers, isSse);
-  if (ctx.dropped) headers['x-agentdesk-dropped-fields'] = ctx.dropped.join(', ');
+  if (ctx.dropped) headers['x-agentdesk-dropped-fields'] = droppedHeader(ctx.dropped);
   res.writeHead(status, headers);
   if (!sse) {
     ures.on('data', meter);
@@ -156,6 +156,15 @@ export function relayAnswer(
     settle(true);
     if (!res.destroyed) res.end(guard.end());
   });
+}
+
+/**
+ * The `x-agentdesk-dropped-fields` value: at most 20 names, each a plain identifier (a name with other
+ * characters — the caller chooses them — is shown as `?`, so the header is always valid).
+ */
+function droppedHeader(fields: readonly string[]): string {
+  const shown = fields.slice(0, 20).map((f) => (/^[A-Za-z0-9_.-]{1,64}$/.test(f) ? f : '?'));
+  return shown.join(', ') + (fields.length > 20 ? `, ... (${fields.length} in all)` : '');
 }
 
 /** An error answer of LiteLLM: read (≤ 1 MiB), classified, scrubbed, passed on or replaced (see relayAnswer). */

@@ -123,14 +123,16 @@ describe.skipIf(skip)('model scope through the real LiteLLM', () => {
         model: A,
         messages: [{ role: 'user', content: 'hi' }],
         some_new_sdk_field: 1,
+        'bad\r\nSet-Cookie: é': 1, // a name that cannot go in a header as is
         metadata: { user_id: 'u1', tags: ['x'], model_group: B },
       },
       { authorization: `Bearer ${narrow}` },
     );
     expect(r.status).toBe(200);
     expect(r.headers['x-agentdesk-dropped-fields']).toBe(
-      'some_new_sdk_field, metadata.tags, metadata.model_group',
+      'some_new_sdk_field, ?, metadata.tags, metadata.model_group',
     );
+    expect(r.headers['set-cookie']).toBeUndefined();
     const sent = JSON.parse(s.upstream.requestsTo('/v1/chat/completions').at(-1)!.body) as Record<
       string,
       unknown
