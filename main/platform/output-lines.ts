@@ -31,15 +31,17 @@ export class RingBuffer<T> {
   }
 }
 
-/** A run of key-like characters at the end of a text (base62, `-`, `_`, `.`), up to 512 of them. */
-const TRAILING_TOKEN = /[0-9A-Za-z_.-]{1,512}$/;
+/** Key-like characters (base62, `-`, `_`, `.`) at the start of a text. */
+const LEADING_TOKEN = /^[0-9A-Za-z_.-]*/;
+/** How far past the length limit a line is extended so as not to split a key-like token. */
+const TOKEN_SLACK = 512;
 
 /**
  * Turns a stream of text chunks into complete lines (without the newline, ANSI removed, `\r` dropped).
  * A line longer than `maxLine` characters is cut there (a runaway child cannot grow memory). With
- * `scrub` (secret redaction), every line is scrubbed **before** it is cut, and a line cut for its length
- * is cut before a key-like token that reaches the cut (the token starts the next piece): a secret is
- * never split in two, so no prefix of it survives the redaction.
+ * `scrub` (secret redaction), every line is scrubbed **before** it is cut, and a piece cut from an
+ * overlong line ends after the key-like token that reaches the limit (up to 512 characters more, waiting
+ * for the next chunk if need be): a secret is never split in two, so no prefix of it survives.
  */
 export class LineSplitter {
   private partial = '';
@@ -56,11 +58,16 @@ export class LineSplitter {
     const parts = text.split('\n');
     this.partial = parts.pop() ?? '';
     while (this.partial.length > this.maxLine) {
-      let cut = this.maxLine;
-      const token = this.scrub ? TRAILING_TOKEN.exec(this.partial.slice(0, cut)) : null;
-      if (token && token.index > 0) cut = token.index;
+      if (!this.scrub) {
+        parts.push(this.partial.slice(0, this.maxLine));
+        this.partial = '';
+        break;
+      }
+      const tail = this.partial.slice(this.maxLine, this.maxLine + TOKEN_SLACK);
+      const cut = this.maxLine + LEADING_TOKEN.exec(tail)![0].length;
+      if (cut === this.partial.length && cut < this.maxLine + TOKEN_SLACK) break; // the token may go on
       parts.push(this.partial.slice(0, cut));
-      this.partial = this.scrub ? this.partial.slice(cut) : '';
+      this.partial = this.partial.slice(cut);
     }
     for (const p of parts) this.emit(p);
   }
