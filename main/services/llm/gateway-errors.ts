@@ -136,11 +136,11 @@ export const gatewayErrors = {
     code: 'field_not_allowed',
     message: `The request field "${field}" is not accepted by this gateway: it is an instruction to LiteLLM (another model, endpoint, credentials, retries, prices or a fake answer), not to the model. Fields accepted on ${path}: ${allowed.join(', ')}.`,
   }),
-  badHost: (host: string, allowed: readonly string[]): GatewayError => ({
+  badHost: (host: string, port: number): GatewayError => ({
     status: 403,
     type: 'permission_error',
     code: 'host_not_allowed',
-    message: `Host "${host}" is not allowed: call the gateway by one of ${allowed.join(', ')}.`,
+    message: `Host "${host.slice(0, 200)}" is not allowed: call the gateway at its address (http://127.0.0.1:${port}/v1 on this machine, OPENAI_BASE_URL in an agent).`,
   }),
   servedOutOfScope: (served: string, requested: string, allowed: readonly string[]): GatewayError => ({
     status: 502,

@@ -77,10 +77,12 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const USAGE_STREAM_PATHS = new Set(['/v1/chat/completions', '/v1/completions']);
 
 /**
- * The OpenAI- and Anthropic-compatible endpoint agents call (ARCHITECTURE §5). Per request: route →
- * virtual key (401) → owner state (403) → budget and rate (429) → body ≤ 32 MiB (413) → model scope (403)
- * → a ready LiteLLM (503 with Retry-After, at once) → forward with the master key, streaming without
- * buffering → one {@link LlmCall} to the sink. Errors are OpenAI-style JSON; LiteLLM's auth errors never
+ * The OpenAI- and Anthropic-compatible endpoint agents call (ARCHITECTURE §5). Per request: `Host`
+ * naming the gateway (403, DNS rebinding) → route → virtual key (401) → owner state (403) → budget and
+ * rate (429) → body ≤ 32 MiB (413) → `model` one name (400) and in scope (403) → body fields per the
+ * endpoint's allow-list (400 for LiteLLM control fields, others dropped; gateway-fields.ts) → a ready
+ * LiteLLM (503 with Retry-After, at once) → forward with the master key, streaming without buffering →
+ * the model that answered checked against the scope (gateway-relay.ts) → one {@link LlmCall} to the sink. Errors are OpenAI-style JSON; LiteLLM's auth errors never
  * reach the caller (502 instead). Paths under `/v1/agentdesk/` (tool events, model checks for runtimes)
  * are served by {@link AgentdeskRoutes} with the same key checks and no llm_call record.
  */
@@ -276,7 +278,7 @@ export class Gateway {
     if (!this.hostAllowed(req.headers.host)) {
       res.once('close', () => this.active--);
       req.resume();
-      return sendError(res, gatewayErrors.badHost(req.headers.host ?? '', [...this.allowedHosts()]));
+      return sendError(res, gatewayErrors.badHost(req.headers.host ?? '', this.boundPort));
     }
     if (path.startsWith(AGENTDESK_PREFIX)) {
       res.once('close', () => this.active--);
