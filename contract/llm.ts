@@ -68,6 +68,8 @@ export const LlmStatus = z.object({
     requests: z.number().int(),
     inflight: z.number().int(),
     detail: z.string(),
+    /** What the user can do about `error` (e.g. which process holds the gateway's port). */
+    fix: z.string().optional(),
   }),
 });
 export type LlmStatus = z.infer<typeof LlmStatus>;

@@ -33,7 +33,8 @@ export const MessageOutPayload = z.object({ text: z.string() });
 /**
  * `llm_call`: one request through the gateway (one model call of a turn). Request summary: `path`,
  * `stream`; response summary: `status` (HTTP, 499 = the caller went away), `ttft_ms` (streams: time to
- * the first byte from LiteLLM); `finish_reason` when known. `turn_match` = `time` when the event was
+ * the first byte from LiteLLM); `finish_reason` when known; `requested_model` when LiteLLM answered with
+ * another model than the one asked for; `usage_estimated` when the answer did not complete. `turn_match` = `time` when the event was
  * tied to a turn because its start fell inside exactly one turn of the agent relayed by the core (the
  * gateway does not know the turn id of a model call).
  */
@@ -44,6 +45,10 @@ export const LlmCallPayload = z.object({
   ttft_ms: z.number().int().nullable(),
   finish_reason: z.string().nullable().optional(),
   turn_match: z.literal('time').optional(),
+  /** The model asked for, when another one answered (the event's `model` is the one that answered). */
+  requested_model: z.string().optional(),
+  /** True when the tokens (and the cost from them) are an estimate: the answer did not complete. */
+  usage_estimated: z.boolean().optional(),
 });
 
 /** `tool_call`: the tool and its arguments (the model's JSON text, or an object); `call_id` = the model's call id. */

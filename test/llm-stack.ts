@@ -53,12 +53,19 @@ export interface LlmStack {
  * Builds the stack on a fresh data dir: migrations, a provider `scripted` (OpenAI-compatible, models
  * `gpt-test-mini` and `gpt-4o-mini`) and `claude` (Anthropic, `claude-test`) pointing at the scripted
  * upstream, keys given as AGENTDESK_KEY_<ID> (the env store), then `llm.init()`.
- * @param wait wait until LiteLLM is ready (default true).
+ * @param opts.wait wait until LiteLLM is ready (default true).
  */
 export async function startLlmStack(
-  opts: { wait?: boolean; deps?: Partial<LlmServiceDeps>; providers?: boolean } = {},
+  opts: {
+    wait?: boolean;
+    deps?: Partial<LlmServiceDeps>;
+    providers?: boolean;
+    /** Runs on the fresh data dir before anything starts (e.g. to leave files of an earlier run). */
+    prepare?: (home: string) => void;
+  } = {},
 ): Promise<LlmStack> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-llm-'));
+  opts.prepare?.(home);
   const db = openDatabase(path.join(home, 'agentdesk.db'));
   const upstream = await withModelApis(
     new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini', 'gpt-4o-mini'] }),

@@ -180,6 +180,7 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
     gateway: {
       port: () => d.llm.gateway.port,
       addBind: (address) => d.llm.addGatewayBind(address),
+      refusal: () => d.llm.gatewayRefusal(),
     },
     runtimeBundleDir: () => agentRuntimeDir(),
     providerIds: () => d.providers.list().map((p) => p.id),

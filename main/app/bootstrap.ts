@@ -25,6 +25,7 @@ import { ProvidersLlmSource } from '../services/llm/provider-source';
 import { VirtualKeys } from '../services/llm/virtual-keys';
 import { probeDocker } from '../services/runtimes/docker-endpoint';
 import { probeIncus } from '../services/runtimes/incus-endpoint';
+import { INCUS_GATEWAY_PORT } from '../services/runtimes/incus/incus-config';
 import { ProviderRepository } from '../services/providers/provider-repository';
 import { ProviderService } from '../services/providers/provider-service';
 import { EnvSecretStore } from '../services/secrets/env-secret-store';
@@ -158,6 +159,10 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       traceSink: new RecorderAgentTraceSink(traces),
       redactor: secretRedactor,
       log: log.child({ service: 'llm' }),
+      // Agents' endpoints name the gateway's port (env files; Incus proxy devices, which agents reach at
+      // INCUS_GATEWAY_PORT inside their container): it never moves while any agent exists.
+      gateway: { hostAliasPorts: [INCUS_GATEWAY_PORT] },
+      gatewayDependents: () => (db.prepare('SELECT count(*) AS n FROM agents').get() as { n: number }).n > 0,
       onStatus: (st) => {
         bus.emit('llm.status', st);
         const state = `${st.litellm.state}/${st.gateway.state}`;
@@ -208,6 +213,17 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     const agentsReady = wiredAgents.egress
       .init()
       .then(() => wiredAgents.agents.init())
+      .then(async () => {
+        // Another process holds the gateway's port: agents left running (stop_agents_on_quit off) have been
+        // sending it their requests and keys. They are stopped and their keys revoked.
+        const taken = llm.takenPort;
+        if (taken === null) return;
+        const n = await wiredAgents.agents.cutOff(
+          `Stopped and its key revoked: another process holds the gateway port ${taken} this agent calls; start it again once the gateway listens`,
+        );
+        if (n)
+          log.warn({ port: taken, agents: n }, 'agents cut off: the gateway port is held by another process');
+      })
       .catch((err: Error) => log.error({ err }, 'agents could not be reconciled'));
     const wired = containers;
     // Before `llm`: agents stop (or keep running) while the gateway can still answer them.

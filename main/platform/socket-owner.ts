@@ -75,3 +75,27 @@ export function groupOwnsListener(pgid: number, port: number, procRoot = '/proc'
   if (owns(pgid)) return true;
   return groupMembers(pgid, procRoot).some((pid) => pid !== pgid && owns(pid));
 }
+
+/**
+ * The process listening on TCP `port` (any address), from /proc: its pid and command line (cut to 200
+ * characters). `null` when nobody listens, when /proc cannot tell (not Linux), or when the socket belongs
+ * to a process whose file descriptors this user cannot read (another user's).
+ */
+export function listenerOf(port: number, procRoot = '/proc'): { pid: number; command: string } | null {
+  if (!fs.existsSync(`${procRoot}/net/tcp`)) return null;
+  const listening = listeningInodes(port, procRoot);
+  if (listening.size === 0) return null;
+  for (const name of fs.readdirSync(procRoot)) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    if (![...socketInodesOf(pid, procRoot)].some((i) => listening.has(i))) continue;
+    let command = '';
+    try {
+      command = fs.readFileSync(`${procRoot}/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+    } catch {
+      /* gone meanwhile */
+    }
+    return { pid, command: command.slice(0, 200) || '?' };
+  }
+  return null;
+}

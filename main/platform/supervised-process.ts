@@ -332,14 +332,18 @@ export class SupervisedProcess<P extends SpawnPlan = SpawnPlan> {
 
   private hookOutput(child: ChildProcess, own: RingBuffer<string>): void {
     for (const stream of ['stdout', 'stderr'] as const) {
-      const splitter = new LineSplitter((raw) => {
-        const line = this.scrub(raw);
-        if (stream === 'stderr') {
-          this.stderrTail.push(line);
-          own.push(line);
-        }
-        this.opts.onOutput?.(line, stream);
-      });
+      // Lines are scrubbed by the splitter, before any cut (a secret straddling a cut would leak a prefix).
+      const splitter = new LineSplitter(
+        (line) => {
+          if (stream === 'stderr') {
+            this.stderrTail.push(line);
+            own.push(line);
+          }
+          this.opts.onOutput?.(line, stream);
+        },
+        8192,
+        this.opts.scrub,
+      );
       const s = child[stream]!;
       s.setEncoding('utf8');
       s.on('data', (c: string) => splitter.push(c));

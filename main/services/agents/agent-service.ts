@@ -320,6 +320,31 @@ export class AgentService {
     });
   }
 
+  /**
+   * Stops every agent that may be calling the gateway (running, starting, verifying) and revokes its
+   * key, leaving it `failed` with `reason`; its next start deploys it anew (fresh container, new key, the
+   * gateway's current endpoint). Used when the gateway's port was found held by another process: that
+   * process may have received the agents' requests and virtual keys while Agent Desk was not running.
+   * Failures to stop are logged; the key is revoked anyway. @returns how many agents were cut off.
+   */
+  async cutOff(reason: string): Promise<number> {
+    const rows = this.repo.list().filter((r) => CALLING_PHASES.has(r.phase));
+    await Promise.allSettled(
+      rows.map((r) =>
+        this.enqueue(r.id, 'stop', async () => {
+          try {
+            await this.runtime(r.runtime).stop(r.container, { timeoutS: 5 });
+          } catch (err) {
+            this.d.log.error({ agent: r.id, err: (err as Error).message }, 'could not stop a cut-off agent');
+          }
+          this.d.keys.revokeOwner(r.id);
+          this.setPhase(r.id, 'failed', reason, { key_id: null, runtime_port: null, running_since: null });
+        }),
+      ),
+    );
+    return rows.length;
+  }
+
   /** Stops following runtimes; stops running agents unless the user keeps them running. Waits for operations in progress. */
   async shutdown(): Promise<void> {
     this.follower.close();

@@ -49,6 +49,11 @@ export interface DeployerDeps {
     port(): number;
     /** Listens on one more host address (the Docker bridge's gateway). */
     addBind(address: string): Promise<{ ok: true } | { ok: false; error: string }>;
+    /**
+     * Why no agent may start now (the gateway does not listen on the port agents' endpoints name, e.g.
+     * another process holds it), or `null`. Absent = always `null`.
+     */
+    refusal?(): string | null;
   };
   /** The installed framework manifests, for their `config` (the agent service passes its own). */
   frameworks?: Map<string, FrameworkManifest>;
@@ -95,6 +100,7 @@ export class Deployer {
 
   /** creating → provisioning → starting → verifying → running. @throws DeployError and engine errors. */
   async deploy(row: AgentRow, fw: FrameworkManifest): Promise<void> {
+    this.checkGateway();
     const id = row.id;
     const rt = this.d.runtime(row.runtime);
     const folder = agentFolder(this.d.dataDir, id);
@@ -220,10 +226,12 @@ export class Deployer {
   }
 
   /**
-   * Starts an existing container and waits for its runtime (phase `starting` already written). Its
-   * egress attachment is checked first (`attach` false: the deploy that just created it did that).
+   * Starts an existing container and waits for its runtime (phase `starting` already written). Refused
+   * while the gateway is off its port; its egress attachment is checked first (`attach` false: the
+   * deploy that just created it did that).
    */
   async startContainer(row: AgentRow, fw: FrameworkManifest, fraction = 0.5, attach = true): Promise<number> {
+    this.checkGateway();
     const rt = this.d.runtime(row.runtime);
     if (attach) await this.attachEgress(row, rt, true);
     this.d.progress(row.id, 'starting', fraction, 'Starting the container');
@@ -262,6 +270,19 @@ export class Deployer {
       if (typeof fix === 'string') throw new DeployError((err as Error).message, fix);
       throw err;
     }
+  }
+
+  /**
+   * Refuses to start a container while the gateway does not listen on its port: the agent would send
+   * its requests, and its virtual key, to whatever holds that port. @throws DeployError
+   */
+  private checkGateway(): void {
+    const why = this.d.gateway.refusal?.() ?? null;
+    if (why)
+      throw new DeployError(
+        why,
+        'See the gateway in the System view; start the agent again once the gateway listens',
+      );
   }
 
   private async ping(rt: ContainerRuntime): Promise<void> {

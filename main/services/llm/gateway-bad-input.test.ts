@@ -143,7 +143,7 @@ describe('gateway bad input', () => {
     expect(declared.status).toBe(413);
     expect(errorOf(declared.json).code).toBe('request_too_large');
     const chunk = Buffer.alloc(16 * 1024, 0x20).toString();
-    const head = `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nTransfer-Encoding: chunked\r\n\r\n`;
+    const head = `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${gw.port}\r\nAuthorization: Bearer ${key}\r\nTransfer-Encoding: chunked\r\n\r\n`;
     const chunked = await raw([
       head,
       ...Array.from({ length: 6 }, () => `4000\r\n${chunk}\r\n`),
@@ -155,14 +155,16 @@ describe('gateway bad input', () => {
   });
 
   it('headers over 16 KiB get a JSON 431; garbage that is not HTTP gets a JSON 400', async () => {
-    const big = await raw([`GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20 * 1024)}\r\n\r\n`]);
+    const big = await raw([
+      `GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:${gw.port}\r\nX-Big: ${'a'.repeat(20 * 1024)}\r\n\r\n`,
+    ]);
     expect(big.status).toBe(431);
     expect(errorOf(big.json).code).toBe('headers_too_large');
     const garbage = await raw(['\x00\x01\x02 not http at all\r\n\r\n']);
     expect(garbage.status).toBe(400);
     expect(errorOf(garbage.json).message).toContain('not valid HTTP');
     const badChunks = await raw([
-      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`,
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${gw.port}\r\nAuthorization: Bearer ${key}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`,
     ]);
     expect(badChunks.status).toBe(400);
     await stillAnswers();
@@ -171,7 +173,7 @@ describe('gateway bad input', () => {
   it('a client sending its headers or its body too slowly is answered 408 and disconnected', async () => {
     // Headers trickled byte by byte, never finished: cut by headersTimeout (1 s here).
     const slowHeaders = await raw(
-      ['POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n', ...'X-Slow: 1'.split('')],
+      [`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${gw.port}\r\n`, ...'X-Slow: 1'.split('')],
       300,
     );
     expect(slowHeaders.status).toBe(408);
@@ -180,7 +182,7 @@ describe('gateway bad input', () => {
     // Complete headers, then a body that never finishes: cut by requestTimeout (2 s here).
     const slowBody = await raw(
       [
-        `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Length: 100\r\n\r\n`,
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${gw.port}\r\nAuthorization: Bearer ${key}\r\nContent-Length: 100\r\n\r\n`,
         ...'{"model":"scripted/m"'.split(''),
       ],
       300,
@@ -207,7 +209,7 @@ describe('gateway bad input', () => {
     }
     for (const method of ['DELETE', 'PUT', 'OPTIONS', 'PATCH']) {
       const r = await raw([
-        `${method} /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+        `${method} /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${gw.port}\r\nConnection: close\r\n\r\n`,
       ]);
       expect(r.status, method).toBe(404);
       expect(errorOf(r.json).code, method).toBe('unknown_url');

@@ -130,6 +130,24 @@ export const gatewayErrors = {
     code: 'request_too_large',
     message: `Request body larger than ${Math.round(limit / 1024 / 1024)} MiB.`,
   }),
+  fieldRefused: (field: string, path: string, allowed: readonly string[]): GatewayError => ({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'field_not_allowed',
+    message: `The request field "${field}" is not accepted by this gateway: it is an instruction to LiteLLM (another model, endpoint, credentials, retries, prices or a fake answer), not to the model. Fields accepted on ${path}: ${allowed.join(', ')}.`,
+  }),
+  badHost: (host: string, port: number): GatewayError => ({
+    status: 403,
+    type: 'permission_error',
+    code: 'host_not_allowed',
+    message: `Host "${host.slice(0, 200)}" is not allowed: call the gateway at its address (http://127.0.0.1:${port}/v1 on this machine, OPENAI_BASE_URL in an agent).`,
+  }),
+  servedOutOfScope: (served: string, requested: string, allowed: readonly string[]): GatewayError => ({
+    status: 502,
+    type: 'upstream_error',
+    code: 'served_model_not_allowed',
+    message: `LiteLLM answered with model "${served}" instead of "${requested}", and this key may not use it (allowed models: ${allowed.join(', ')}); the answer was withheld.`,
+  }),
   badBody: (why: string): GatewayError => ({
     status: 400,
     type: 'invalid_request_error',
@@ -171,7 +189,8 @@ function errorObject(body: string): { message?: unknown; type?: unknown } | null
  * - A provider refusing its key (LiteLLM's `AuthenticationError`, 401) → 502 naming the provider key.
  * - 5xx → 502 with LiteLLM's message.
  * - Other 4xx (bad request, unknown model, provider rate limit) → passed on with LiteLLM's message.
- * Never passes LiteLLM's own auth errors through. Messages go through `scrub` (secret redaction).
+ * Never passes LiteLLM's own auth errors through. Messages go through `scrub` (secret redaction) before
+ * they are cut to 2 000 characters.
  * @returns `pass` (status and body unchanged, scrubbed) or a gateway error.
  */
 export function classifyLitellmError(
@@ -182,7 +201,8 @@ export function classifyLitellmError(
   const err = errorObject(body);
   const raw =
     typeof err?.message === 'string' ? err.message : err?.message ? JSON.stringify(err.message) : body;
-  const message = scrub(raw.slice(0, 2000)).trim();
+  // Scrubbed whole, then cut: a secret straddling the cut would otherwise leave its prefix behind.
+  const message = scrub(raw).slice(0, 2000).trim();
   const type = typeof err?.type === 'string' ? err.type : '';
   if (/AuthenticationError|PermissionDeniedError/.test(message))
     return {

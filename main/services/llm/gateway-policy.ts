@@ -1,5 +1,6 @@
-// Who may call the gateway: virtual key → owner state → rate and budget → model scope.
+// Who may call the gateway: Host → virtual key → owner state → rate and budget → model scope.
 import type http from 'node:http';
+import net from 'node:net';
 import { gatewayErrors } from './gateway-errors';
 import type { GatewayError } from './gateway-errors';
 import { inScope } from './virtual-keys';
@@ -27,6 +28,25 @@ export function presentedKey(headers: http.IncomingHttpHeaders): string | null {
 }
 
 const MINUTE_MS = 60_000;
+
+/**
+ * The `Host` values that name the gateway: each listening address with its port (IPv6 in brackets),
+ * `127.0.0.1`/`localhost` with its port, and those two with each of `aliasPorts` (the port agents see
+ * inside an Incus container, forwarded to ours by its proxy device). Anything else — above all a DNS
+ * name that resolves to us, a web page rebinding its name to 127.0.0.1 — is refused, as by the control
+ * API (main/transport/http/guards.ts).
+ */
+export function gatewayHosts(
+  addresses: readonly string[],
+  port: number,
+  aliasPorts: readonly number[],
+): Set<string> {
+  const hosts = new Set<string>();
+  for (const a of addresses) hosts.add(net.isIPv6(a) ? `[${a}]:${port}` : `${a}:${port}`);
+  for (const p of [port, ...aliasPorts])
+    for (const name of ['127.0.0.1', 'localhost']) hosts.add(`${name}:${p}`);
+  return hosts;
+}
 
 /**
  * Applies the per-key rules. Requests per minute are counted in memory (sliding window of 60 s, per

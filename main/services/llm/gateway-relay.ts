@@ -1,10 +1,12 @@
-// The gateway → LiteLLM leg: the request forwarded with the master key, the answer piped back as it arrives, usage and cost read on the way.
+// The gateway → LiteLLM leg: the request forwarded with the master key, the answer piped back as it arrives, the served model checked, usage and cost read on the way.
 import http from 'node:http';
 import { classifyLitellmError, gatewayErrors, sendError } from './gateway-errors';
 import type { GatewayError } from './gateway-errors';
 import type { GatewayTarget } from './gateway';
 import type { LlmCall } from './llm-calls';
-import { JsonUsageCollector, SseUsageScanner } from './llm-usage';
+import { answerHeaders, SseErrorScrubber, trailingTokenStart } from './gateway-stream';
+import { providerOfModel } from './litellm-config';
+import { estimateUsage, JsonUsageCollector, SseUsageScanner } from './llm-usage';
 import { inScope } from './virtual-keys';
 import type { VirtualKeyRecord } from './virtual-keys';
 
@@ -16,22 +18,15 @@ export interface GatewayRequest {
   call: LlmCall;
   /** performance.now() at arrival. */
   t0: number;
+  /** Bytes of the request body forwarded (0 for GETs): the input estimate of a cut answer. */
+  requestBytes: number;
+  /** Request fields the allow-list dropped (sent back in `x-agentdesk-dropped-fields`), or `null`. */
+  dropped: string[] | null;
   /** Ends the record (once): HTTP status sent and error, if any. */
   finish: (status: number, error: string | null) => void;
   /** Answers with a gateway error and ends the record. */
   fail: (e: GatewayError, close?: boolean) => void;
 }
-
-/** Response headers never passed on: hop-by-hop, cookies, and LiteLLM's own (`x-litellm-*`: api base, key info). */
-const DROP_RESPONSE = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'proxy-authenticate',
-  'trailer',
-  'upgrade',
-  'set-cookie',
-]);
 
 /** What the relay needs from the gateway. */
 export interface RelayOptions {
@@ -39,14 +34,29 @@ export interface RelayOptions {
   cost?: (model: string, tokensIn: number, tokensOut: number) => number | null;
   /** Records the spending of the call on its key (USD, `null` when unknown). */
   spent: (usd: number | null) => void;
+  /** The key's model scope: an answer served by a model outside it is withheld. */
+  scope: readonly string[];
 }
 
+/** Error answers are read up to this many bytes (the rest is dropped). */
+const ERROR_BODY_LIMIT = 1024 * 1024;
+
 /**
- * Relays one LiteLLM answer. Errors (status ≥ 400) are read whole and classified (classifyLitellmError):
- * LiteLLM auth errors and 5xx become the gateway's 502, others pass with their status. Successes are
- * piped chunk by chunk as they arrive (no buffering; Node's pipe keeps backpressure), while usage is
- * read on the side: SSE events for streams (TTFT = first body byte), the JSON body otherwise.
- * Cost: LiteLLM's `x-litellm-response-cost` for whole answers, else tokens × LiteLLM's price map.
+ * Relays one LiteLLM answer.
+ * - Errors (status ≥ 400) are read whole (≤ 1 MiB) and classified (classifyLitellmError): LiteLLM auth
+ *   errors and 5xx become the gateway's 502, others pass with their status; the text is scrubbed of
+ *   secrets before any cut.
+ * - The model that answered is LiteLLM's `x-litellm-model-group` header (measured on 1.106.2: present on
+ *   every 2xx of the five model paths, streams included, naming the fallback when LiteLLM used one). It
+ *   is recorded as the call's model (the request's goes to `requested_model` when they differ). When it
+ *   is outside the key's scope the answer is read but withheld (502 `served_model_not_allowed`), and its
+ *   cost is still charged: the provider was called.
+ * - Successes are piped chunk by chunk as they arrive (no buffering; backpressure kept), with only the
+ *   allowed headers (answerHeaders) and SSE error events scrubbed (SseErrorScrubber); usage is read on
+ *   the side: SSE events for streams (TTFT = first body byte), the JSON body otherwise.
+ * - Cost: LiteLLM's `x-litellm-response-cost` for whole JSON answers, else tokens × LiteLLM's price map
+ *   for the model that answered. An answer that does not complete (the caller went away, LiteLLM died)
+ *   is charged for what was produced (estimateUsage), never nothing.
  */
 export function relayAnswer(
   ctx: GatewayRequest,
@@ -57,62 +67,147 @@ export function relayAnswer(
   const { res, call, finish } = ctx;
   const status = ures.statusCode ?? 502;
   const scrub = opts.scrub ?? ((s: string) => s);
-  if (status >= 400) {
-    const chunks: Buffer[] = [];
-    ures.on('data', (c: Buffer) => chunks.length < 256 && chunks.push(c));
-    ures.on('end', () => {
-      release();
-      const verdict = classifyLitellmError(status, Buffer.concat(chunks).toString('utf8'), scrub);
-      if (!verdict.pass) {
-        sendError(res, verdict.error);
-        return finish(verdict.error.status, verdict.error.message);
-      }
-      res.writeHead(status, {
-        'Content-Type': 'application/json',
-        'Content-Length': Buffer.byteLength(verdict.body),
-      });
-      res.end(verdict.body);
-      finish(status, verdict.body.slice(0, 500));
-    });
-    ures.on('error', () => release());
-    return;
+  if (status >= 400) return relayError(ctx, ures, status, scrub, release);
+  const served = ures.headers['x-litellm-model-group'];
+  const requested = call.model;
+  if (typeof served === 'string' && served && served !== requested) {
+    if (requested) call.requested_model = requested;
+    call.model = served;
+    call.provider = providerOfModel(served);
   }
-  const headers: http.OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(ures.headers))
-    if (value !== undefined && !DROP_RESPONSE.has(name) && !name.startsWith('x-litellm'))
-      headers[name] = value;
   const litellmCost = Number(ures.headers['x-litellm-response-cost']);
   const isSse = String(ures.headers['content-type'] ?? '').startsWith('text/event-stream');
-  res.writeHead(status, headers);
   const sse = isSse ? new SseUsageScanner() : null;
   const json = isSse ? null : new JsonUsageCollector();
+  let bytes = 0;
+  let settled = false;
+  /** Sets tokens and cost once, from the whole answer (`complete`) or from what was seen of it. */
+  const settle = (complete: boolean) => {
+    if (settled) return;
+    settled = true;
+    release();
+    const seen = sse ? sse.result() : json!.result();
+    let usage: { tokensIn: number | null; tokensOut: number | null } | null = seen;
+    if (!complete) {
+      usage = estimateUsage(seen, ctx.requestBytes, {
+        sseEvents: sse ? sse.events : null,
+        bytes,
+        embeddings: call.path === '/v1/embeddings',
+      });
+      call.usage_estimated = true;
+    }
+    call.tokens_in = usage?.tokensIn ?? null;
+    call.tokens_out = usage?.tokensOut ?? null;
+    if (complete && !isSse && Number.isFinite(litellmCost) && litellmCost > 0) call.cost_usd = litellmCost;
+    else if (usage && call.model && opts.cost)
+      call.cost_usd = opts.cost(call.model, usage.tokensIn ?? 0, usage.tokensOut ?? 0);
+    opts.spent(call.cost_usd);
+  };
   let first = true;
-  ures.on('data', (c: Buffer) => {
+  const meter = (c: Buffer) => {
     if (first) {
       first = false;
       if (call.stream) call.ttft_ms = Math.round((performance.now() - ctx.t0) * 100) / 100;
     }
+    bytes += c.length;
     if (sse) sse.push(c);
     else json!.push(c);
-  });
-  ures.pipe(res);
-  ures.on('end', () => {
-    release();
-    const usage = sse ? sse.result() : json!.result();
-    call.tokens_in = usage?.tokensIn ?? null;
-    call.tokens_out = usage?.tokensOut ?? null;
-    if (!isSse && Number.isFinite(litellmCost) && litellmCost > 0) call.cost_usd = litellmCost;
-    else if (usage && call.model && opts.cost)
-      call.cost_usd = opts.cost(call.model, usage.tokensIn ?? 0, usage.tokensOut ?? 0);
-    opts.spent(call.cost_usd);
+  };
+  // The caller went away mid-answer: charge what was produced before the record is written (this
+  // listener runs before the gateway's own, which writes the record).
+  res.prependOnceListener('close', () => {
+    if (!res.writableFinished) settle(false);
   });
   // LiteLLM went away mid-answer (killed, crashed): the caller's stream is cut (it must not look
   // complete), and the record says why before the socket's close would call it the caller's doing.
   ures.on('error', (err: NodeJS.ErrnoException) => {
-    release();
+    settle(false);
     finish(502, `LiteLLM connection lost mid-answer: ${err.code ?? err.message}`);
     res.destroy();
   });
+  if (typeof served === 'string' && served && !inScope(opts.scope, served)) {
+    ures.on('data', meter);
+    ures.on('end', () => {
+      settle(true);
+      ctx.fail(gatewayErrors.servedOutOfScope(served, requested ?? '?', opts.scope));
+    });
+    return;
+  }
+  const headers = answerHeaders(ures.headers, isSse);
+  if (ctx.dropped) headers['x-agentdesk-dropped-fields'] = droppedHeader(ctx.dropped);
+  res.writeHead(status, headers);
+  if (!sse) {
+    ures.on('data', meter);
+    ures.pipe(res);
+    ures.on('end', () => settle(true));
+    return;
+  }
+  const guard = new SseErrorScrubber(scrub);
+  ures.on('data', (c: Buffer) => {
+    meter(c);
+    if (res.destroyed) return;
+    const out = guard.push(c);
+    if (out.length && !res.write(out)) {
+      ures.pause();
+      res.once('drain', () => ures.resume());
+    }
+  });
+  ures.on('end', () => {
+    settle(true);
+    if (!res.destroyed) res.end(guard.end());
+  });
+}
+
+/**
+ * The `x-agentdesk-dropped-fields` value: at most 20 names, each a plain identifier (a name with other
+ * characters — the caller chooses them — is shown as `?`, so the header is always valid).
+ */
+function droppedHeader(fields: readonly string[]): string {
+  const shown = fields.slice(0, 20).map((f) => (/^[A-Za-z0-9_.-]{1,64}$/.test(f) ? f : '?'));
+  return shown.join(', ') + (fields.length > 20 ? `, ... (${fields.length} in all)` : '');
+}
+
+/** An error answer of LiteLLM: read (≤ 1 MiB), classified, scrubbed, passed on or replaced (see relayAnswer). */
+function relayError(
+  ctx: GatewayRequest,
+  ures: http.IncomingMessage,
+  status: number,
+  scrub: (s: string) => string,
+  release: () => void,
+): void {
+  const { res, finish } = ctx;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let cut = false;
+  ures.on('data', (c: Buffer) => {
+    if (size >= ERROR_BODY_LIMIT) {
+      cut = true;
+      return;
+    }
+    chunks.push(c);
+    size += c.length;
+  });
+  ures.on('end', () => {
+    release();
+    let raw = Buffer.concat(chunks, size);
+    if (cut || size > ERROR_BODY_LIMIT) {
+      // Cut: drop a key-like token that reaches the cut, so no prefix of a secret is kept.
+      raw = raw.subarray(0, ERROR_BODY_LIMIT);
+      raw = raw.subarray(0, trailingTokenStart(raw));
+    }
+    const verdict = classifyLitellmError(status, raw.toString('utf8'), scrub);
+    if (!verdict.pass) {
+      sendError(res, verdict.error);
+      return finish(verdict.error.status, verdict.error.message);
+    }
+    res.writeHead(status, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(verdict.body),
+    });
+    res.end(verdict.body);
+    finish(status, verdict.body.slice(0, 500));
+  });
+  ures.on('error', () => release());
 }
 
 /** `GET /v1/models` from LiteLLM, answered with only the models in the key's scope. */
@@ -221,6 +316,7 @@ export function forwardToLitellm(
       scrub: deps.scrub,
       cost: deps.cost,
       spent: (usd) => deps.spent(key, usd),
+      scope: key.models,
     };
     relayAnswer(ctx, ures, relayOpts, release);
   });

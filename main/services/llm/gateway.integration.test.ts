@@ -239,17 +239,24 @@ describe.skipIf(skip)('gateway → LiteLLM → scripted upstream', () => {
     expect(huge.text).toContain('request_too_large');
   });
 
-  it('a caller cannot redirect LiteLLM or swap credentials through the body', async () => {
+  it('a caller cannot redirect LiteLLM or swap credentials through the body: refused, naming the field', async () => {
     const before = s.upstream.requestsTo('/v1/chat/completions').length;
-    const r = await chat(key, 'hi', {
-      api_base: 'http://127.0.0.1:9/v1',
-      api_key: 'sk-other',
-      litellm_params: { x: 1 },
-    });
-    expect(r.status).toBe(200);
-    const seen = s.upstream.requestsTo('/v1/chat/completions');
-    expect(seen.length).toBe(before + 1);
-    expect(seen.at(-1)!.headers.authorization).toBe(`Bearer ${REAL_KEY}`);
+    for (const [field, value] of [
+      ['api_base', 'http://127.0.0.1:9/v1'],
+      ['api_key', 'sk-other'],
+      ['litellm_params', { x: 1 }],
+    ] as const) {
+      const r = await chat(key, 'hi', { [field]: value });
+      expect(r.status, field).toBe(400);
+      const err = (r.json() as { error: { code: string; message: string } }).error;
+      expect(err.code).toBe('field_not_allowed');
+      expect(err.message).toContain(`"${field}"`);
+    }
+    expect(s.upstream.requestsTo('/v1/chat/completions').length).toBe(before);
+    expect((await chat(key, 'hi')).status).toBe(200);
+    expect(s.upstream.requestsTo('/v1/chat/completions').at(-1)!.headers.authorization).toBe(
+      `Bearer ${REAL_KEY}`,
+    );
   });
 
   it('403 outside the scope, listing the allowed models; /v1/models filtered to the scope', async () => {

@@ -10,7 +10,8 @@ import { AGENTDESK_PREFIX, AgentdeskRoutes } from './gateway-agentdesk';
 import type { AgentdeskRouteOptions } from './gateway-agentdesk';
 import { answerClientError, gatewayErrors, sendError } from './gateway-errors';
 import type { GatewayError } from './gateway-errors';
-import { GatewayPolicy } from './gateway-policy';
+import { modelProblem, screenBody } from './gateway-fields';
+import { gatewayHosts, GatewayPolicy } from './gateway-policy';
 import type { KeyStore } from './gateway-policy';
 import { providerOfModel } from './litellm-config';
 import type { LlmCall, LlmCallSink } from './llm-calls';
@@ -33,6 +34,11 @@ export interface GatewayTarget {
 export interface GatewayOptions {
   /** Addresses to listen on: 127.0.0.1, later the container bridge gateway addresses. */
   binds: string[];
+  /**
+   * More ports a caller may name with a loopback host (`127.0.0.1:<p>`, `localhost:<p>`) in `Host`: the
+   * port agents see inside an Incus container, whose proxy device forwards it to the gateway's.
+   */
+  hostAliasPorts?: number[];
   /** Port for every bind; 0 = one free port chosen at the first bind and reused for the others. */
   port: number;
   keys: KeyStore;
@@ -69,22 +75,14 @@ const POST_PATHS = new Set([
 /** Strict UTF-8: a body with invalid bytes is refused, not silently decoded to U+FFFD and forwarded. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const USAGE_STREAM_PATHS = new Set(['/v1/chat/completions', '/v1/completions']);
-/** Body fields that would let a caller redirect LiteLLM or swap credentials (LiteLLM honours some of them); `litellm*` too. */
-const BANNED_FIELDS = new Set([
-  'api_key',
-  'api_base',
-  'base_url',
-  'api_version',
-  'user_config',
-  'custom_llm_provider',
-  'mock_response',
-]);
 
 /**
- * The OpenAI- and Anthropic-compatible endpoint agents call (ARCHITECTURE §5). Per request: route →
- * virtual key (401) → owner state (403) → budget and rate (429) → body ≤ 32 MiB (413) → model scope (403)
- * → a ready LiteLLM (503 with Retry-After, at once) → forward with the master key, streaming without
- * buffering → one {@link LlmCall} to the sink. Errors are OpenAI-style JSON; LiteLLM's auth errors never
+ * The OpenAI- and Anthropic-compatible endpoint agents call (ARCHITECTURE §5). Per request: `Host`
+ * naming the gateway (403, DNS rebinding) → route → virtual key (401) → owner state (403) → budget and
+ * rate (429) → body ≤ 32 MiB (413) → `model` one name (400) and in scope (403) → body fields per the
+ * endpoint's allow-list (400 for LiteLLM control fields, others dropped; gateway-fields.ts) → a ready
+ * LiteLLM (503 with Retry-After, at once) → forward with the master key, streaming without buffering →
+ * the model that answered checked against the scope (gateway-relay.ts) → one {@link LlmCall} to the sink. Errors are OpenAI-style JSON; LiteLLM's auth errors never
  * reach the caller (502 instead). Paths under `/v1/agentdesk/` (tool events, model checks for runtimes)
  * are served by {@link AgentdeskRoutes} with the same key checks and no llm_call record.
  */
@@ -96,6 +94,10 @@ export class Gateway {
   private readonly forwardDeps: ForwardDeps;
   private readonly pendingBinds = new Map<string, Promise<{ ok: true } | { ok: false; error: string }>>();
   private boundPort = 0;
+  /** `Host` values accepted (see {@link hostAllowed}); rebuilt when the addresses change. */
+  private hosts: Set<string> | null = null;
+  /** Dropped request fields already logged (once per path and name). */
+  private readonly droppedLogged = new Set<string>();
   private stopped = false;
   private requests = 0;
   private active = 0;
@@ -168,6 +170,7 @@ export class Gateway {
       this.servers.push(server);
     }
     this.boundPort = port;
+    this.hosts = null;
   }
 
   /**
@@ -204,6 +207,7 @@ export class Gateway {
           return { ok: false, error: 'The gateway stopped meanwhile.' };
         }
         this.servers.push(server);
+        this.hosts = null;
         this.recordBindError(address, '');
         this.opts.log.info({ address, port }, 'gateway listening on one more address');
         return { ok: true };
@@ -243,6 +247,7 @@ export class Gateway {
   /** Stops listening; in-flight requests get up to `graceMs` (default 5 000) before their sockets are closed. */
   async stop(graceMs = 5000): Promise<void> {
     this.stopped = true;
+    this.hosts = null;
     const servers = this.servers.splice(0);
     const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
     for (const s of servers) s.closeIdleConnections();
@@ -252,6 +257,17 @@ export class Gateway {
     await Promise.all(closed);
   }
 
+  /** True when `Host` names the gateway (see {@link gatewayHosts}). */
+  private hostAllowed(host: string | undefined): boolean {
+    if (!host) return false;
+    const hosts = this.allowedHosts();
+    return hosts.has(host) || hosts.has(host.toLowerCase());
+  }
+
+  private allowedHosts(): Set<string> {
+    return (this.hosts ??= gatewayHosts(this.addresses, this.boundPort, this.opts.hostAliasPorts ?? []));
+  }
+
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.requests++;
     this.active++;
@@ -259,6 +275,11 @@ export class Gateway {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
+    if (!this.hostAllowed(req.headers.host)) {
+      res.once('close', () => this.active--);
+      req.resume();
+      return sendError(res, gatewayErrors.badHost(req.headers.host ?? '', this.boundPort));
+    }
     if (path.startsWith(AGENTDESK_PREFIX)) {
       res.once('close', () => this.active--);
       return this.agentdesk.handle(req, res, path);
@@ -321,7 +342,7 @@ export class Gateway {
       req.resume();
       return fail(refused);
     }
-    const ctx: GatewayRequest = { req, res, call, t0, finish, fail };
+    const ctx: GatewayRequest = { req, res, call, t0, finish, fail, requestBytes: 0, dropped: null };
     if (isModels) return forwardToLitellm(ctx, key, null, this.forwardDeps);
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > this.maxBody) {
@@ -365,15 +386,16 @@ export class Gateway {
         );
       call.model = model;
       call.provider = providerOfModel(model);
+      const badModel = modelProblem(model);
+      if (badModel) return fail(gatewayErrors.badBody(badModel));
       const outOfScope = this.policy.scope(key, model);
       if (outOfScope) return fail(outOfScope);
       call.stream = body.stream === true;
-      let modified = false;
-      for (const f of Object.keys(body))
-        if (BANNED_FIELDS.has(f) || f.startsWith('litellm')) {
-          delete body[f];
-          modified = true;
-        }
+      const screened = screenBody(path, body);
+      if (!screened.ok) return fail(screened.error);
+      let modified = screened.modified;
+      if (screened.dropped) this.noteDropped(path, screened.dropped, key.owner);
+      ctx.dropped = screened.dropped;
       if (call.stream && USAGE_STREAM_PATHS.has(path)) {
         const so = (body.stream_options ?? {}) as Record<string, unknown>;
         if (so.include_usage !== true) {
@@ -381,8 +403,23 @@ export class Gateway {
           modified = true;
         }
       }
-      forwardToLitellm(ctx, key, modified ? Buffer.from(JSON.stringify(body)) : raw, this.forwardDeps);
+      const forwarded = modified ? Buffer.from(JSON.stringify(body)) : raw;
+      ctx.requestBytes = forwarded.length;
+      forwardToLitellm(ctx, key, forwarded, this.forwardDeps);
     });
     req.on('error', () => finish(499, 'the caller closed the connection'));
+  }
+
+  /** Logs (once per path and field) a request field the allow-list dropped, so a new SDK field shows up. */
+  private noteDropped(path: string, fields: string[], owner: string): void {
+    for (const field of fields) {
+      const k = `${path} ${field}`;
+      if (this.droppedLogged.has(k) || this.droppedLogged.size > 1000) continue;
+      this.droppedLogged.add(k);
+      this.opts.log.warn(
+        { path, field, owner },
+        'gateway dropped a request field that is not in its allow-list',
+      );
+    }
   }
 }

@@ -17,10 +17,12 @@ export interface LitellmPlan extends SpawnPlan {
   masterKey: string;
 }
 
-/** Where secrets seen here are registered, so no log line can carry them. */
+/** Where secrets seen here are registered, so no log line can carry them; `scrub` cleans LiteLLM's output. */
 export interface Redactor {
   add(secret: string): void;
   remove(secret: string): void;
+  /** `text` with every known secret (and every key of our own shapes) replaced. */
+  scrub(text: string): string;
 }
 
 /** Options of a {@link LitellmProcess}. Times in ms. */
@@ -176,6 +178,10 @@ export class LitellmProcess {
       startDeadlineMs: opts.startDeadlineMs ?? 90_000,
       stopGraceMs: opts.stopGraceMs ?? 5000,
       backoff: opts.backoff,
+      // Every line of LiteLLM's stdout/stderr is scrubbed before it is kept (stderr tail → llm.status, the
+      // UI, an agent's 503), forwarded (→ litellm.log) or used as a crash reason: a provider error may
+      // echo its key, and LiteLLM logs provider errors.
+      scrub: (line) => opts.redactor.scrub(line),
       onOutput: (line, stream) => this.opts.onOutput?.(line, stream, this.currentPort()),
       onChange: (s) => {
         if (s.state !== 'ready') this.dropTarget();

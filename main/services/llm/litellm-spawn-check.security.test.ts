@@ -19,7 +19,7 @@ describe('LitellmProcess', () => {
     const command = path.join(dir, 'litellm');
     fs.writeFileSync(command, `#!/bin/sh\necho ran > '${marker}'\nexec sleep 60\n`, { mode: 0o755 });
     fs.chmodSync(command, 0o777); // spoiled after LlmService chose it
-    const redactor = { add: () => {}, remove: () => {} };
+    const redactor = { add: () => {}, remove: () => {}, scrub: (s: string) => s };
     const proc = new LitellmProcess({
       command,
       configFile: path.join(dir, 'config.yaml'),

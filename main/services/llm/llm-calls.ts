@@ -19,8 +19,15 @@ export interface LlmCall {
   key_id: string | null;
   /** Provider id (the part of `model` before the first `/`), `null` when there is no model. */
   provider: string | null;
-  /** The model asked for (`<provider>/<model>`), `null` for listings and refused requests without one. */
+  /**
+   * The model that answered (`<provider>/<model>`): LiteLLM's `x-litellm-model-group` when it answered,
+   * else the one asked for; `null` for listings and refused requests without one.
+   */
   model: string | null;
+  /** The model asked for, when LiteLLM answered with another one (set only then). */
+  requested_model?: string;
+  /** True when the tokens are an estimate (the answer did not complete; see estimateUsage). */
+  usage_estimated?: boolean;
   /** Request path, e.g. `/v1/chat/completions`. */
   path: string;
   stream: boolean;

@@ -12,6 +12,7 @@ import { JsonlAgentTraceSink } from './agent-trace-sink';
 import type { AgentTraceSink } from './agent-trace-sink';
 import { Gateway } from './gateway';
 import type { GatewayTarget } from './gateway';
+import { GatewayPortKeeper } from './gateway-port';
 import type { KeyStore } from './gateway-policy';
 import { buildLitellmConfig, writeLitellmConfig } from './litellm-config';
 import type { ServedModel } from './litellm-config';
@@ -50,8 +51,18 @@ export interface LlmServiceDeps {
   log: Logger;
   /** Called with the full status after every change (the `llm.status` event). */
   onStatus?: (status: LlmStatus) => void;
-  /** Gateway binds (default 127.0.0.1) and port (default: the one used last time, else a free one). */
-  gateway?: { binds?: string[]; port?: number };
+  /**
+   * Gateway binds (default 127.0.0.1), port (default: the one used last time, else a free one) and
+   * `hostAliasPorts` (more ports agents may name in `Host`, see GatewayOptions).
+   */
+  gateway?: { binds?: string[]; port?: number; hostAliasPorts?: number[] };
+  /**
+   * Whether anything may still call the gateway at the port of last time (agents are configured with it;
+   * default true). Only when this answers false may a taken port be replaced by a free one.
+   */
+  gatewayDependents?: () => boolean;
+  /** How often a gateway port held by another process is tried again, ms (default 3 000). */
+  gatewayRetryMs?: number;
   ownerRefusal?: (owner: string) => string | null;
   startDeadlineMs?: number;
   /** How long a replaced LiteLLM may finish its in-flight requests (default 30 000). */
@@ -78,7 +89,7 @@ export class LlmService {
   private lastReloadError: string | null = null;
   private readonly dir: string;
   private readonly log: RotatingFileStream;
-  private gatewayError: string | null = null;
+  private readonly port: GatewayPortKeeper;
   private readonly prices = new PriceBook();
   private readonly traceSink: AgentTraceSink;
   /** Key states come from here when the source cannot tell (only the providers and notes are kept). */
@@ -99,7 +110,8 @@ export class LlmService {
       deps.traceSink ?? new JsonlAgentTraceSink(path.join(deps.home, 'logs', 'agent-trace.jsonl'));
     this.gateway = new Gateway({
       binds: deps.gateway?.binds ?? ['127.0.0.1'],
-      port: deps.gateway?.port ?? this.persistedPort(),
+      port: deps.gateway?.port ?? GatewayPortKeeper.persisted(path.join(this.dir, 'gateway.json')),
+      hostAliasPorts: deps.gateway?.hostAliasPorts,
       keys: deps.keys,
       sink: deps.sink,
       target: () => this.target(),
@@ -116,6 +128,15 @@ export class LlmService {
         }),
       log: deps.log,
     });
+    this.port = new GatewayPortKeeper({
+      gateway: this.gateway,
+      file: path.join(this.dir, 'gateway.json'),
+      explicitPort: deps.gateway?.port,
+      dependents: deps.gatewayDependents,
+      retryMs: deps.gatewayRetryMs,
+      log: deps.log,
+      onChange: () => this.emit(),
+    });
   }
 
   /** The log file of LiteLLM's output. */
@@ -124,27 +145,28 @@ export class LlmService {
   }
 
   /**
-   * Starts the gateway (falls back to a free port when the last one is taken) and schedules the first
-   * LiteLLM start without waiting for it. Never throws for LiteLLM problems; they show in the status.
+   * Starts the gateway (GatewayPortKeeper.start) and schedules the first LiteLLM start without waiting
+   * for it. Never throws for LiteLLM or gateway problems; they show in the status.
    */
   async init(): Promise<void> {
     for (const f of fs.readdirSync(this.dir))
       if (/^config-\d+\.yaml$/.test(f)) fs.rmSync(path.join(this.dir, f), { force: true });
-    try {
-      await this.gateway.start();
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || this.deps.gateway?.port !== undefined) {
-        this.gatewayError = (err as Error).message;
-        this.deps.log.error({ err }, 'gateway could not listen');
-      } else {
-        await this.gateway.start(0); // the port of last time is taken: any free one
-      }
-    }
-    if (this.gateway.port)
-      fs.writeFileSync(path.join(this.dir, 'gateway.json'), JSON.stringify({ port: this.gateway.port }), {
-        mode: 0o600,
-      });
+    await this.port.start();
     void this.reload();
+  }
+
+  /**
+   * Why agents may not start now (the gateway does not listen on the port their endpoints name), or
+   * `null`. Agents started meanwhile would send their requests, virtual key included, to whatever holds
+   * that port.
+   */
+  gatewayRefusal(): string | null {
+    return this.port.refusal(this.closed);
+  }
+
+  /** The gateway's port of last time, while another process holds it (see GatewayPortKeeper); else `null`. */
+  get takenPort(): number | null {
+    return this.port.taken;
   }
 
   /**
@@ -326,7 +348,8 @@ export class LlmService {
       logFile: this.logFile,
       command: this.active?.command ?? this.deps.resolveCommand(),
       gateway: this.gateway,
-      gatewayError: this.gatewayError,
+      gatewayError: this.port.error,
+      gatewayFix: this.port.fix,
     });
   }
 
@@ -364,6 +387,7 @@ export class LlmService {
     if (this.closed) return;
     this.closed = true;
     if (this.debounce) clearTimeout(this.debounce);
+    this.port.close();
     await this.gateway.stop();
     const stopAll = () =>
       Promise.all([this.active, this.candidate].filter((i) => i !== null).map((i) => this.retire(i, false)));
@@ -379,17 +403,6 @@ export class LlmService {
     await Promise.all([this.deps.sink.close?.() ?? this.deps.sink.flush(), this.traceSink.close?.()]);
     this.logOpen = false;
     this.log.end();
-  }
-
-  private persistedPort(): number {
-    try {
-      const p = (
-        JSON.parse(fs.readFileSync(path.join(this.dir, 'gateway.json'), 'utf8')) as { port?: unknown }
-      ).port;
-      return typeof p === 'number' && Number.isInteger(p) && p > 0 && p < 65536 ? p : 0;
-    } catch {
-      return 0;
-    }
   }
 
   private emit(): void {

@@ -20,6 +20,8 @@ export interface StatusInput {
   command: LitellmCommand | null;
   gateway: Gateway;
   gatewayError: string | null;
+  /** What the user can do about `gatewayError`. */
+  gatewayFix?: string | null;
 }
 
 /** Builds the contract's LlmStatus from the service's parts. `now` in UTC ms. */
@@ -77,6 +79,7 @@ export function buildStatus(i: StatusInput, now = Date.now()): LlmStatus {
       addresses: gwListening ? i.gateway.addresses : [],
       requests: stats.requests,
       inflight: stats.inflight,
+      ...(i.gatewayError && i.gatewayFix ? { fix: i.gatewayFix } : {}),
       detail: i.gatewayError
         ? `Could not listen: ${i.gatewayError}`
         : gwListening
@@ -132,7 +135,7 @@ export function healthOf(s: LlmStatus): { litellm: ComponentHealth; gateway: Com
       name: 'gateway',
       state: g.state === 'listening' ? 'ok' : g.state === 'error' ? 'error' : 'missing',
       detail: g.state === 'listening' ? `Listening at ${g.url}` : g.detail,
-      fix: g.state === 'error' ? 'Free the port or restart Agent Desk' : '',
+      fix: g.state === 'error' ? (g.fix ?? 'Free the port or restart Agent Desk') : '',
     },
   };
 }

@@ -45,9 +45,12 @@ export function mergeUsage(a: Usage | null, b: Usage | null): Usage | null {
 export class SseUsageScanner {
   private partial = '';
   private usage: Usage | null = null;
+  /** `data:` fields seen: about one per streamed event (the estimate of a cut stream's output). */
+  events = 0;
 
   /** Feeds one chunk of the stream. */
   push(chunk: Buffer): void {
+    for (let i = chunk.indexOf('data:'); i !== -1; i = chunk.indexOf('data:', i + 5)) this.events++;
     if (this.partial === '' && chunk.indexOf('usage') === -1 && chunk.indexOf('\n') !== -1) {
       // Common case: no usage here. Keep only the unfinished last line.
       const lastNl = chunk.lastIndexOf('\n');
@@ -120,4 +123,32 @@ export class JsonUsageCollector {
     const tokensOut = pick(/"(?:completion|output)_tokens"\s*:\s*(\d+)/g);
     return tokensIn === null && tokensOut === null ? null : { tokensIn, tokensOut };
   }
+}
+
+/** Bytes of JSON text per token assumed by {@link estimateUsage} (English text is about 4 per token). */
+export const BYTES_PER_TOKEN = 4;
+
+/**
+ * Usage of an answer that did not complete (the caller dropped it, or LiteLLM went away), so it is
+ * charged for what was produced rather than nothing:
+ * - in: the tokens reported so far (Anthropic reports them first, in `message_start`), else the
+ *   request body's bytes / {@link BYTES_PER_TOKEN} (JSON framing included: an upper bound);
+ * - out: the larger of the tokens reported so far and the estimate — one token per streamed `data:`
+ *   event (providers stream about one token per event; the last usage and `[DONE]` events are counted
+ *   too), or the relayed bytes / {@link BYTES_PER_TOKEN} for a JSON answer; 0 for embeddings (priced
+ *   on input only).
+ * Never 0 tokens in: a call that reached the provider is never free.
+ */
+export function estimateUsage(
+  seen: Usage | null,
+  requestBytes: number,
+  answer: { sseEvents: number | null; bytes: number; embeddings: boolean },
+): { tokensIn: number; tokensOut: number } {
+  const tokensIn = seen?.tokensIn ?? Math.max(1, Math.ceil(requestBytes / BYTES_PER_TOKEN));
+  const guess = answer.embeddings
+    ? 0
+    : answer.sseEvents !== null
+      ? answer.sseEvents
+      : Math.ceil(answer.bytes / BYTES_PER_TOKEN);
+  return { tokensIn, tokensOut: Math.max(seen?.tokensOut ?? 0, guess) };
 }

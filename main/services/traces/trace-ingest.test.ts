@@ -77,6 +77,17 @@ describe('llm_call records', () => {
     expect(llmCallEvent(call({ owner: null }))).toBeNull();
   });
 
+  it('carry the model that answered, the one asked for when it differs, and whether the usage is estimated', () => {
+    const e = llmCallEvent(
+      call({ model: 'other/gpt-4o-mini', requested_model: 'scripted/gpt-test-mini', usage_estimated: true }),
+    )!;
+    expect(TraceEvent.parse(e)).toMatchObject({
+      model: 'other/gpt-4o-mini',
+      payload: { requested_model: 'scripted/gpt-test-mini', usage_estimated: true },
+    });
+    expect(TraceEvent.parse(llmCallEvent(call())!).payload).not.toHaveProperty('requested_model');
+  });
+
   it('are tied to the one relayed turn they fell in, and left untied when two turns overlap', async () => {
     const turns = new TurnWindows(() => T0);
     const inner = new MemoryLlmCallSink();

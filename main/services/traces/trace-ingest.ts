@@ -12,7 +12,7 @@ const count = (n: number | null): number | null => (n === null ? null : Math.max
 /**
  * The `llm_call` trace event of a gateway record of agent `call.owner`, or `null` when the key had no
  * owner. `turn` = the relayed turn the call fell in (its trace and thread), when exactly one did.
- * Payload: `{path, stream, status, ttft_ms, finish_reason}` (see contract/traces.ts).
+ * Payload: `{path, stream, status, ttft_ms, finish_reason}`, plus `requested_model` and `usage_estimated` when set (see contract/traces.ts).
  */
 export function llmCallEvent(
   call: LlmCall,
@@ -45,6 +45,8 @@ export function llmCallEvent(
       ttft_ms: count(call.ttft_ms),
       finish_reason: finish,
       ...(turn ? { turn_match: 'time' as const } : {}),
+      ...(call.requested_model ? { requested_model: call.requested_model } : {}),
+      ...(call.usage_estimated ? { usage_estimated: true } : {}),
     },
   };
 }
