@@ -136,7 +136,10 @@ export const ProviderKeyInfo = z.object({
   last4: z.string().nullable(),
   /** For `env`: the variable the key came from. For `missing`/`unavailable`: the variable the core would read (`AGENTDESK_KEY_<ID>`). */
   env_var: z.string().optional(),
-  /** Why the key could not be read (`unavailable` only). */
+  /**
+   * Why the key could not be read (`unavailable`), or why `AGENTDESK_KEY_<ID>` is set but not used
+   * (`missing`/`not_needed`: it was given for the host the provider had before its base URL moved).
+   */
   detail: z.string().optional(),
 });
 export type ProviderKeyInfo = z.infer<typeof ProviderKeyInfo>;
@@ -335,6 +338,12 @@ export const ProviderEditInput = z
     /** A new key (replaces the stored one); `null` deletes the stored key. */
     key: ProviderKeyInput.nullable().optional(),
     key_from_env: z.string().optional(),
+    /**
+     * Send `AGENTDESK_KEY_<ID>` (set in the core's environment) to the provider's current host. The
+     * variable belongs to the host the provider was added for; after a move to another host it is not
+     * used there (across restarts) until accepted this way. INVALID_INPUT when the variable is not set.
+     */
+    accept_env_key: z.literal(true).optional(),
     probe: z.boolean().optional(),
   })
   .strict();
@@ -345,7 +354,7 @@ export const ProviderEdited = Provider.extend({
   /**
    * Why the edit removed the provider's key, with what to do; `null` when it did not. A key belongs to
    * the origin (scheme, host, port) it was given for: a base URL moved to another origin without a new
-   * key loses the stored key (and `AGENTDESK_KEY_<ID>` for this run).
+   * key loses the stored key, and `AGENTDESK_KEY_<ID>` stays with the former host (see `accept_env_key`).
    */
   key_removed: z.string().nullable(),
 });

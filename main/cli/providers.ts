@@ -227,6 +227,10 @@ export function providersCommand(io: CliIo, globalHome: () => string | undefined
       .argument('[extra...]')
       .option('--name <name>', 'new display name')
       .option('--base-url <url>', 'new base URL')
+      .option(
+        '--accept-env-key',
+        "send AGENTDESK_KEY_<ID> (in the core's environment) to the provider's current host, after a move",
+      )
       .option('--no-probe', 'do not list models after a change of URL or key')
       .option('--json', 'print the provider as JSON'),
     'delete the stored key',
@@ -234,7 +238,14 @@ export function providersCommand(io: CliIo, globalHome: () => string | undefined
     async (
       id: string,
       extra: string[],
-      raw: { name?: string; baseUrl?: string; probe: boolean; json?: boolean; key?: string | boolean },
+      raw: {
+        name?: string;
+        baseUrl?: string;
+        acceptEnvKey?: boolean;
+        probe: boolean;
+        json?: boolean;
+        key?: string | boolean;
+      },
     ) => {
       const o = normaliseKeyOpts(raw);
       await run(
@@ -247,6 +258,7 @@ export function providersCommand(io: CliIo, globalHome: () => string | undefined
             ...(o.name !== undefined && { name: o.name }),
             ...(o.baseUrl !== undefined && { base_url: o.baseUrl }),
             ...(key !== undefined && { key }),
+            ...(o.acceptEnvKey && { accept_env_key: true as const }),
             probe: o.probe,
           });
           print(json, p, `Updated ${formatProvider(p)}${p.key_removed ? `\n${p.key_removed}` : ''}`);

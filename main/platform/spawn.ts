@@ -75,6 +75,9 @@ export interface RunResult {
  * Runs `command args` to completion (never through a shell) and collects its output.
  * @param opts.timeoutMs deadline in ms; the process (and its group) gets SIGKILL when it passes.
  * @param opts.input written to stdin, which is then closed.
+ * @param opts.stdinFd an open file descriptor the child reads as its stdin instead (`input` is ignored);
+ *   it shares the file offset with ours, so give each run a fresh descriptor.
+ * @param opts.stdoutFd an open file descriptor the child writes its stdout to (the result's `stdout` is then '').
  * @param opts.fullStdout keep all of stdout (default: its last {@link OUTPUT_TAIL_CHARS} characters), for
  *   commands whose listing is parsed.
  * @throws SpawnError when it cannot start, exits non-zero, is killed, or misses the deadline.
@@ -87,6 +90,8 @@ export function run(
     env?: NodeJS.ProcessEnv;
     timeoutMs?: number;
     input?: string;
+    stdinFd?: number;
+    stdoutFd?: number;
     fullStdout?: boolean;
   } = {},
 ): Promise<RunResult> {
@@ -97,7 +102,7 @@ export function run(
       child = spawn(command, [...args], {
         cwd: opts.cwd,
         env: opts.env,
-        stdio: ['pipe', 'pipe', 'pipe'],
+        stdio: [opts.stdinFd ?? 'pipe', opts.stdoutFd ?? 'pipe', 'pipe'],
         detached: true,
       });
     } catch (cause) {
@@ -107,12 +112,14 @@ export function run(
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child
-      .stdout!.setEncoding('utf8')
+    child.stdout
+      ?.setEncoding('utf8')
       .on('data', (c: string) => (stdout = opts.fullStdout ? stdout + c : tail(stdout + c)));
     child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr = tail(stderr + c)));
-    child.stdin!.on('error', () => {}); // EPIPE when the command does not read its input
-    child.stdin!.end(opts.input ?? '');
+    if (child.stdin) {
+      child.stdin.on('error', () => {}); // EPIPE when the command does not read its input
+      child.stdin.end(opts.input ?? '');
+    }
     const timer =
       opts.timeoutMs === undefined
         ? null

@@ -115,7 +115,8 @@ export class ImageService {
   /**
    * Writes one tar at `file` (manifest.json, rootfs.tar, metadata.tar.gz), building the rootfs first
    * when the cache has none.
-   * @throws AppError INVALID_INPUT when the folder of `file` does not exist; see {@link build}.
+   * @throws AppError INVALID_INPUT when `file` exists (file or link), its folder does not, or another
+   *   user could change that folder (image-file.ts `createExportFile`); see {@link build}.
    */
   exportTo(file: string): Promise<void> {
     return this.exclusive([], false, async () => {
@@ -128,7 +129,8 @@ export class ImageService {
   /**
    * Imports an export written by {@link exportTo} into each runtime of `kinds`, after checking its
    * manifest (ref and version) and SHA-256 sums. When the cache holds no rootfs it keeps this one.
-   * @throws AppError INVALID_INPUT naming what the file holds and what was expected; driver errors.
+   * @throws AppError INVALID_INPUT when `file` is a link, a FIFO, a device or not a regular file, naming
+   *   what the file holds and what was expected; driver errors.
    */
   importFrom(file: string, kinds: readonly RuntimeKind[]): Promise<void> {
     const bad = this.checkKinds(kinds);

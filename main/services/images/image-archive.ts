@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../../contract/errors';
 import { run, SpawnError } from '../../platform/spawn';
+import { checkImportFile, createExportFile, openImportFile, removeExportFile } from './image-file';
 import { BASE_IMAGE_REF, IMAGE_FILES, validateManifest } from './image-manifest';
 import type { ImageManifest } from './image-manifest';
 
@@ -60,49 +61,63 @@ export async function readRootfs(dir: string, verifyHashes = false): Promise<Roo
 
 /**
  * Writes one uncompressed tar at `file` holding manifest.json, rootfs.tar and metadata.tar.gz of
- * `built` (manifest first, so a reader finds it at once). Written to `file.part`, then renamed.
- * @throws AppError INVALID_INPUT when the target folder does not exist; INTERNAL when tar fails.
+ * `built` (manifest first, so a reader finds it at once). `file` is created exclusively, in a folder
+ * no other user can change (createExportFile: never an existing file, never through a link); tar writes
+ * to that descriptor, and the file is removed again when tar fails.
+ * @returns the real path written and its size in bytes.
+ * @throws AppError INVALID_INPUT naming what is wrong with `file` and what is valid; INTERNAL when tar fails.
  */
-export async function writeExport(built: RootfsFiles, file: string): Promise<void> {
-  const target = path.resolve(file);
-  if (!fs.existsSync(path.dirname(target)))
-    throw new AppError(
-      'INVALID_INPUT',
-      `Cannot write ${target}: the folder ${path.dirname(target)} does not exist`,
-    );
-  const part = `${target}.part`;
+export async function writeExport(
+  built: RootfsFiles,
+  file: string,
+): Promise<{ path: string; bytes: number }> {
+  const out = createExportFile(file);
   try {
-    await run('tar', ['--numeric-owner', '-cf', part, '-C', built.dir, ...IMAGE_FILES], {
+    await run('tar', ['--numeric-owner', '-cf', '-', '-C', built.dir, ...IMAGE_FILES], {
       timeoutMs: TAR_TIMEOUT_MS,
+      stdoutFd: out.fd,
     });
-    await fs.promises.rename(part, target);
+    fs.fsyncSync(out.fd);
+    return { path: out.path, bytes: fs.fstatSync(out.fd).size };
   } catch (err) {
-    await fs.promises.rm(part, { force: true });
+    removeExportFile(out);
     throw new AppError(
       'INTERNAL',
-      `Exporting ${BASE_IMAGE_REF} to ${target} failed: ${(err as Error).message}`,
+      `Exporting ${BASE_IMAGE_REF} to ${out.path} failed: ${(err as Error).message}`,
     );
+  } finally {
+    fs.closeSync(out.fd);
   }
 }
 
 /**
  * Unpacks an export written by {@link writeExport} into the new folder `into` and checks it: exactly
- * the three files, a manifest for {@link BASE_IMAGE_REF}, SHA-256 sums that match.
+ * the three files, a manifest for {@link BASE_IMAGE_REF}, SHA-256 sums that match. `file` must be a
+ * regular file that is not a link (checkImportFile); tar reads it from a descriptor opened with
+ * `O_NOFOLLOW` and checked to be that same file, never by path.
  * @throws AppError INVALID_INPUT naming the file, what was found and what was expected.
  */
 export async function readExport(file: string, into: string): Promise<RootfsFiles> {
-  const source = path.resolve(file);
+  const checked = checkImportFile(file);
+  const source = checked.path;
   const expected = `a tar holding ${IMAGE_FILES.join(', ')} (written by Agent Desk's image export)`;
-  const st = await fs.promises.stat(source).catch(() => null);
-  if (!st?.isFile())
-    throw new AppError('INVALID_INPUT', `No image export at ${source}: expected ${expected}`);
+  /** One tar run reading the file on its stdin, from a fresh descriptor (each starts at offset 0). */
+  const tar = async (args: string[], fullStdout = false) => {
+    const fd = openImportFile(checked);
+    try {
+      return await run('tar', args, { timeoutMs: TAR_TIMEOUT_MS, stdinFd: fd, fullStdout });
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
   let members: string[];
   try {
-    members = (await run('tar', ['-tf', source], { timeoutMs: TAR_TIMEOUT_MS })).stdout
+    members = (await tar(['-tf', '-'], true)).stdout
       .split('\n')
       .map((l) => l.replace(/^\.\//, '').trim())
       .filter(Boolean);
   } catch (err) {
+    if (err instanceof AppError) throw err;
     const why = err instanceof SpawnError ? err.stderr.trim().split('\n').pop() : (err as Error).message;
     throw new AppError(
       'INVALID_INPUT',
@@ -117,14 +132,10 @@ export async function readExport(file: string, into: string): Promise<RootfsFile
       { found: members.slice(0, 20), expected: [...IMAGE_FILES] },
     );
   }
-  const manifestText = (
-    await run('tar', ['-xOf', source, '--occurrence=1', 'manifest.json'], { timeoutMs: TAR_TIMEOUT_MS })
-  ).stdout;
+  const manifestText = (await tar(['-xOf', '-', '--occurrence=1', 'manifest.json'], true)).stdout;
   validateManifest(manifestText, source);
   await fs.promises.mkdir(into, { recursive: true });
-  await run('tar', ['--no-same-owner', '-xf', source, '-C', into, ...IMAGE_FILES], {
-    timeoutMs: TAR_TIMEOUT_MS,
-  });
+  await tar(['--no-same-owner', '-xf', '-', '-C', into, ...IMAGE_FILES]);
   const built = await readRootfs(into, true);
   if (!built)
     throw new AppError(

@@ -148,6 +148,13 @@ export const gatewayErrors = {
     code: 'served_model_not_allowed',
     message: `LiteLLM answered with model "${served}" instead of "${requested}", and this key may not use it (allowed models: ${allowed.join(', ')}); the answer was withheld.`,
   }),
+  /** A content part names a URL the host would download (see gateway-media.ts); `why` names the field. */
+  mediaUrl: (why: string): GatewayError => ({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'media_url_not_allowed',
+    message: why,
+  }),
   badBody: (why: string): GatewayError => ({
     status: 400,
     type: 'invalid_request_error',

@@ -11,6 +11,7 @@ import type { AgentdeskRouteOptions } from './gateway-agentdesk';
 import { answerClientError, gatewayErrors, sendError } from './gateway-errors';
 import type { GatewayError } from './gateway-errors';
 import { modelProblem, screenBody } from './gateway-fields';
+import { mediaUrlProblem } from './gateway-media';
 import { gatewayHosts, GatewayPolicy } from './gateway-policy';
 import type { KeyStore } from './gateway-policy';
 import { providerOfModel } from './litellm-config';
@@ -80,7 +81,8 @@ const USAGE_STREAM_PATHS = new Set(['/v1/chat/completions', '/v1/completions']);
  * The OpenAI- and Anthropic-compatible endpoint agents call (ARCHITECTURE §5). Per request: `Host`
  * naming the gateway (403, DNS rebinding) → route → virtual key (401) → owner state (403) → budget and
  * rate (429) → body ≤ 32 MiB (413) → `model` one name (400) and in scope (403) → body fields per the
- * endpoint's allow-list (400 for LiteLLM control fields, others dropped; gateway-fields.ts) → a ready
+ * endpoint's allow-list (400 for LiteLLM control fields, others dropped; gateway-fields.ts) → image and
+ * file parts inline only (400 for a URL the host would download; gateway-media.ts) → a ready
  * LiteLLM (503 with Retry-After, at once) → forward with the master key, streaming without buffering →
  * the model that answered checked against the scope (gateway-relay.ts) → one {@link LlmCall} to the sink. Errors are OpenAI-style JSON; LiteLLM's auth errors never
  * reach the caller (502 instead). Paths under `/v1/agentdesk/` (tool events, model checks for runtimes)
@@ -393,6 +395,8 @@ export class Gateway {
       call.stream = body.stream === true;
       const screened = screenBody(path, body);
       if (!screened.ok) return fail(screened.error);
+      const mediaUrl = mediaUrlProblem(path, body);
+      if (mediaUrl) return fail(gatewayErrors.mediaUrl(mediaUrl));
       let modified = screened.modified;
       if (screened.dropped) this.noteDropped(path, screened.dropped, key.owner);
       ctx.dropped = screened.dropped;

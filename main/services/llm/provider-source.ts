@@ -1,5 +1,7 @@
 // Reads the providers table, the catalog and the keychain into what the LiteLLM config and environment need.
 import { findCatalogEntry } from '../providers/catalog';
+import { envRefusal } from '../providers/provider-dto';
+import { envKeyRefusedFor } from '../providers/provider-repository';
 import type { ProviderRepository } from '../providers/provider-repository';
 import type { ProviderKeys } from '../secrets/provider-keys';
 import type { KeychainUnavailableError } from '../secrets/secret-store';
@@ -96,9 +98,11 @@ export class ProvidersLlmSource implements LlmProviderSource {
     { state: 'resolved'; value: string } | { state: 'missing'; why: string } | { state: 'not_needed' }
   > {
     if (entry.key === 'none') return { state: 'not_needed' };
-    const found = await this.keys.lookup(row.id, row.key_ref !== null, memo);
+    const found = await this.keys.lookup(row.id, row.key_ref !== null, memo, envKeyRefusedFor(row));
     if (found.source) return { state: 'resolved', value: found.value };
     if (entry.key !== 'required' && !row.key_ref) return { state: 'not_needed' };
+    if (found.envRefusedFor)
+      return { state: 'missing', why: envRefusal(row.id, found.envVar, found.envRefusedFor) };
     const why = found.error ? `the keychain is unavailable (${found.error.problem})` : 'the key is missing';
     return { state: 'missing', why: `${why}; set its key on the Providers page or in ${found.envVar}` };
   }

@@ -13,10 +13,19 @@ export function last4(key: string): string | null {
 }
 
 /**
+ * Why `AGENTDESK_KEY_<ID>` (`envVar`, set) is not used for provider `id`: it was given for `origin`, and
+ * the provider's base URL has moved to another host since (provider-repository.ts `envKeyRefusedFor`).
+ */
+export function envRefusal(id: string, envVar: string, origin: string): string {
+  return `${envVar} was given for ${origin} and is not sent to this provider's new host; accept it for this host with \`agentdesk providers edit ${id} --accept-env-key\`, or give a key.`;
+}
+
+/**
  * What the UI may know about a provider's key (contract ProviderKeyInfo):
  * keyless type → `not_needed`; found in the keychain → `set`; in `AGENTDESK_KEY_<ID>` → `env`;
  * stored but the keychain failed → `unavailable` (with why); otherwise `missing` when the type requires
- * a key or one was stored and is gone, else `not_needed`.
+ * a key or one was stored and is gone, else `not_needed` — both with `detail` when `AGENTDESK_KEY_<ID>`
+ * is set but belongs to another host ({@link envRefusal}).
  */
 export function keyInfo(entry: CatalogRecord, row: ProviderRow, lookup: KeyLookup | null): ProviderKeyInfo {
   if (entry.key === 'none' || !lookup) return { state: 'not_needed', last4: null };
@@ -24,9 +33,17 @@ export function keyInfo(entry: CatalogRecord, row: ProviderRow, lookup: KeyLooku
   if (lookup.source === 'env') return { state: 'env', last4: last4(lookup.value), env_var: lookup.envVar };
   if (lookup.error && row.key_ref)
     return { state: 'unavailable', last4: null, env_var: lookup.envVar, detail: lookup.error.message };
+  const refused = lookup.envRefusedFor
+    ? { detail: envRefusal(row.id, lookup.envVar, lookup.envRefusedFor) }
+    : {};
   if (entry.key === 'required' || row.key_ref)
-    return { state: 'missing', last4: null, env_var: lookup.envVar };
-  return { state: 'not_needed', last4: null };
+    return { state: 'missing', last4: null, env_var: lookup.envVar, ...refused };
+  return {
+    state: 'not_needed',
+    last4: null,
+    ...(lookup.envRefusedFor && { env_var: lookup.envVar }),
+    ...refused,
+  };
 }
 
 /**

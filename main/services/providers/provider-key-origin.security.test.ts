@@ -132,7 +132,9 @@ describe.skipIf(skip)('a provider whose base URL moves to another host loses its
     expect(moved.value?.key_removed).toContain(`from ${honest.url} to ${attacker.url}`);
     expect(moved.value?.key_removed).toContain('Give the key again');
     expect(envMoved.value?.key.state).toBe('not_needed');
-    expect(envMoved.value?.key_removed).toContain('AGENTDESK_KEY_ENVVICTIM is ignored');
+    expect(envMoved.value?.key_removed).toContain(
+      `AGENTDESK_KEY_ENVVICTIM was given for ${honest.url} and is not sent`,
+    );
     expect(await new KeychainSecretStore().getPassword(KEYCHAIN_SERVICE, 'provider:victim')).toBeNull();
   }, 400_000);
 

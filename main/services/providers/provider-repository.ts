@@ -1,5 +1,6 @@
 // Provider rows and cached model lists in the app database. Holds no key material: only a key reference.
 import type { Db } from '../storage/database';
+import { originOf } from './base-url';
 
 /** A provider row. `key_ref` is the keychain account (`provider:<id>`) or `null` when no key is stored. */
 export interface ProviderRow {
@@ -16,6 +17,22 @@ export interface ProviderRow {
   models_fetched_at: number | null;
   created_at: number;
   updated_at: number;
+  /**
+   * The origin (`scheme://host:port`, base-url.ts `originOf`) `AGENTDESK_KEY_<ID>` belongs to (migration
+   * 008): set when the provider is added, kept when its base URL moves, changed only when the user
+   * accepts the variable for the new host. `null` on rows from before migration 008 (the current origin).
+   */
+  env_key_origin: string | null;
+}
+
+/**
+ * The origin `AGENTDESK_KEY_<ID>` was given for when it must NOT be sent to the row's current base URL
+ * (the base URL moved to another origin since), else `null` (the variable may be used).
+ */
+export function envKeyRefusedFor(row: Pick<ProviderRow, 'base_url' | 'env_key_origin'>): string | null {
+  return row.env_key_origin !== null && row.env_key_origin !== originOf(row.base_url)
+    ? row.env_key_origin
+    : null;
 }
 
 /** A cached model. */
@@ -48,16 +65,19 @@ export class ProviderRepository {
       ProviderRow | undefined;
   }
 
-  /** Inserts a row. @throws SqliteError on a duplicate id or name. */
-  insert(row: ProviderRow): void {
+  /**
+   * Inserts a row; `env_key_origin` defaults to the origin of `base_url` (the host the provider is
+   * added for). @throws SqliteError on a duplicate id or name.
+   */
+  insert(row: Omit<ProviderRow, 'env_key_origin'> & { env_key_origin?: string | null }): void {
     this.db
       .prepare(
         `INSERT INTO providers (id, type, name, base_url, key_ref, status, status_detail, checked_at,
-           models_fetched_at, created_at, updated_at)
+           models_fetched_at, created_at, updated_at, env_key_origin)
          VALUES (@id, @type, @name, @base_url, @key_ref, @status, @status_detail, @checked_at,
-           @models_fetched_at, @created_at, @updated_at)`,
+           @models_fetched_at, @created_at, @updated_at, @env_key_origin)`,
       )
-      .run(row);
+      .run({ ...row, env_key_origin: row.env_key_origin ?? originOf(row.base_url) });
   }
 
   /** Changes some fields of a row and bumps `updated_at`. */

@@ -28,8 +28,9 @@ import { probeModels } from './model-probe';
 import type { ProbeResult } from './model-probe';
 import { isLoopbackUrl, readNetworkRoute } from './network-status';
 import type { NetworkRoute } from './network-status';
-import { statusOf, toProvider, UNREACHABLE_PREFIX } from './provider-dto';
+import { envRefusal, statusOf, toProvider, UNREACHABLE_PREFIX } from './provider-dto';
 import { noKey, offlineDetail, unreachable } from './probe-results';
+import { envKeyRefusedFor } from './provider-repository';
 import type { ProviderRepository, ProviderRow } from './provider-repository';
 
 /** What the provider service needs. */
@@ -137,6 +138,7 @@ export class ProviderService {
         type: entry.type,
         name,
         base_url: baseUrl,
+        env_key_origin: originOf(baseUrl),
         key_ref: key ? providerAccount(id) : null,
         status: 'unknown',
         status_detail: '',
@@ -159,9 +161,12 @@ export class ProviderService {
    * Changes name, base URL or key. `key: null` deletes the stored key. A new base URL or key resets
    * the status and the model cache and probes again (unless `probe: false`).
    * A key belongs to the origin (scheme, host, port) it was given for: when the base URL's origin
-   * changes and no new key comes with the edit, the stored key is deleted from the keychain and
-   * `AGENTDESK_KEY_<ID>` is ignored for the rest of this run, so the re-probe and LiteLLM never send
-   * it to the new host; `key_removed` says so. Plain `http://` follows {@link checkPlainHttp}.
+   * changes and no new key comes with the edit, the stored key is deleted from the keychain, so the
+   * re-probe and LiteLLM never send it to the new host; `key_removed` says so. `AGENTDESK_KEY_<ID>`
+   * stays with the origin recorded in `env_key_origin` (the one the provider was added for, or the one
+   * it leaves now on a row from before migration 008): it is not used for another origin, after a
+   * restart too, until `accept_env_key` ties it to the current one (the variable must be set).
+   * Plain `http://` follows {@link checkPlainHttp}.
    * @throws AppError NOT_FOUND, INVALID_INPUT, CONFLICT, KEYCHAIN_UNAVAILABLE (nothing is changed then).
    */
   async edit(input: ProviderEditInput): Promise<ProviderEdited> {
@@ -194,10 +199,22 @@ export class ProviderService {
       patch.key_ref = null;
       keyChanged = row.key_ref !== null;
     }
+    const envVar = providerKeyEnvVar(row.id);
+    if (input.accept_env_key) {
+      if (!(await this.deps.keys.envSet(row.id)))
+        throw new AppError(
+          'INVALID_INPUT',
+          `${envVar} is not set in the environment of the core, so there is no environment key to accept; set it where the core is started, restart it, and accept it then.`,
+          { field: 'accept_env_key', env_var: envVar },
+        );
+      patch.env_key_origin = originOf(patch.base_url ?? row.base_url);
+      keyChanged ||= patch.env_key_origin !== row.env_key_origin;
+    } else if (newOrigin && row.env_key_origin === null) patch.env_key_origin = originOf(row.base_url);
     if (newOrigin) {
-      const envSet = await this.deps.keys.ignoreEnv(row.id);
-      if (!key && (row.key_ref || envSet))
-        keyRemoved = `The key was removed because the base URL moved from ${originOf(row.base_url)} to ${newOrigin}: a key is only sent to the host it was given for.${envSet ? ` ${providerKeyEnvVar(row.id)} is ignored for this provider until the core restarts.` : ''} Give the key again if ${newOrigin} should have it.`;
+      const envOrigin = patch.env_key_origin ?? row.env_key_origin;
+      const envLeft = envOrigin !== newOrigin && (await this.deps.keys.envSet(row.id));
+      if (!key && (row.key_ref || envLeft))
+        keyRemoved = `The key was removed because the base URL moved from ${originOf(row.base_url)} to ${newOrigin}: a key is only sent to the host it was given for.${envLeft ? ` ${envVar} was given for ${envOrigin} and is not sent to ${newOrigin}, after a restart too, unless you accept it for this host (agentdesk providers edit ${row.id} --accept-env-key).` : ''} Give the key again if ${newOrigin} should have it.`;
     }
     const reprobe = keyChanged || patch.base_url !== undefined;
     if (reprobe) Object.assign(patch, { status: 'unknown', status_detail: '', checked_at: null });
@@ -309,13 +326,16 @@ export class ProviderService {
    */
   async keyFor(id: string): Promise<string | null> {
     const row = this.row(id);
-    const lookup = await this.deps.keys.lookup(id, row.key_ref !== null);
+    const lookup = await this.deps.keys.lookup(id, row.key_ref !== null, {}, envKeyRefusedFor(row));
     return lookup.source ? lookup.value : null;
   }
 
   private async probeAndRecord(row: ProviderRow): Promise<ProbeResult> {
     const entry = this.entryOf(row);
-    const lookup = entry.key === 'none' ? null : await this.deps.keys.lookup(row.id, row.key_ref !== null);
+    const lookup =
+      entry.key === 'none'
+        ? null
+        : await this.deps.keys.lookup(row.id, row.key_ref !== null, {}, envKeyRefusedFor(row));
     const key = lookup?.source ? lookup.value : null;
     let result: ProbeResult;
     if (!isLoopbackUrl(row.base_url) && !this.route().online)
@@ -325,7 +345,9 @@ export class ProviderService {
     else if (!key && entry.key === 'required')
       result = noKey(
         row.base_url + entry.models_path,
-        `No key: ${entry.label} needs one. Add it, or set ${providerKeyEnvVar(row.id)} for this run.`,
+        lookup?.source === null && lookup.envRefusedFor
+          ? `No key: ${entry.label} needs one. ${envRefusal(row.id, lookup.envVar, lookup.envRefusedFor)}`
+          : `No key: ${entry.label} needs one. Add it, or set ${providerKeyEnvVar(row.id)} for this run.`,
       );
     else
       result = await probeModels({
@@ -399,7 +421,9 @@ export class ProviderService {
   ): Promise<Provider> {
     const entry = this.entryOf(row);
     const lookup: KeyLookup | null =
-      entry.key === 'none' ? null : await this.deps.keys.lookup(row.id, row.key_ref !== null, memo);
+      entry.key === 'none'
+        ? null
+        : await this.deps.keys.lookup(row.id, row.key_ref !== null, memo, envKeyRefusedFor(row));
     return toProvider(entry, row, lookup, count);
   }
 

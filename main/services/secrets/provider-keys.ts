@@ -8,7 +8,13 @@ import type { SecretStore } from './secret-store';
 export type KeyLookup =
   | { source: 'keychain'; value: string }
   | { source: 'env'; value: string; envVar: string }
-  | { source: null; envVar: string; error?: KeychainUnavailableError };
+  | {
+      source: null;
+      envVar: string;
+      error?: KeychainUnavailableError;
+      /** Set when `envVar` holds a key that was given for this origin, not the provider's current one. */
+      envRefusedFor?: string;
+    };
 
 /**
  * The one place provider keys are read and written (ARCHITECTURE §2: a key lives in the keychain and
@@ -19,8 +25,6 @@ export type KeyLookup =
  */
 export class ProviderKeys {
   private readonly service: string;
-  /** Providers whose `AGENTDESK_KEY_<ID>` no longer applies in this run (their host changed). */
-  private readonly envIgnored = new Set<string>();
 
   constructor(
     private readonly deps: {
@@ -39,11 +43,15 @@ export class ProviderKeys {
    * (unless the env var supplies the key).
    * @param memo shared by the lookups of one request: after a keychain failure, the next lookups reuse
    *   it instead of waiting for the keychain again (a locked keyring may take the whole deadline).
+   * @param envRefusedFor the origin `AGENTDESK_KEY_<ID>` was given for when the provider's base URL has
+   *   moved to another one since (provider-repository.ts `envKeyRefusedFor`): the variable is then not
+   *   used, and the answer says so (`envRefusedFor`) when it is set.
    */
   async lookup(
     id: string,
     inKeychain: boolean,
     memo: { error?: KeychainUnavailableError } = {},
+    envRefusedFor: string | null = null,
   ): Promise<KeyLookup> {
     const account = providerAccount(id);
     const envVar = providerKeyEnvVar(id);
@@ -61,23 +69,22 @@ export class ProviderKeys {
         error = memo.error = err;
       }
     }
-    const fromEnv = this.envIgnored.has(id) ? null : await this.deps.env.getPassword(this.service, account);
-    if (fromEnv) {
-      this.deps.redactor.add(fromEnv);
-      return { source: 'env', value: fromEnv, envVar };
-    }
-    return error ? { source: null, envVar, error } : { source: null, envVar };
+    const fromEnv = await this.deps.env.getPassword(this.service, account);
+    if (fromEnv) this.deps.redactor.add(fromEnv);
+    if (fromEnv && envRefusedFor === null) return { source: 'env', value: fromEnv, envVar };
+    return {
+      source: null,
+      envVar,
+      ...(error && { error }),
+      ...(fromEnv && envRefusedFor !== null && { envRefusedFor }),
+    };
   }
 
-  /**
-   * Stops reading `AGENTDESK_KEY_<ID>` for provider `id` for the rest of this run: the variable was
-   * given for the provider's former host, and must not follow it to a new one.
-   * @returns whether the variable is set (so the caller can say it no longer applies).
-   */
-  async ignoreEnv(id: string): Promise<boolean> {
-    const present = (await this.deps.env.getPassword(this.service, providerAccount(id))) !== null;
-    this.envIgnored.add(id);
-    return present;
+  /** True when `AGENTDESK_KEY_<ID>` of provider `id` is set in the core's environment (its value stays here). */
+  async envSet(id: string): Promise<boolean> {
+    const value = await this.deps.env.getPassword(this.service, providerAccount(id));
+    if (value) this.deps.redactor.add(value);
+    return value !== null && value !== '';
   }
 
   /**

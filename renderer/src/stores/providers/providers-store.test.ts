@@ -128,6 +128,13 @@ describe('providers store', () => {
     expect(keyLine(provider({ key: { state: 'env', last4: null, env_var: 'OPENAI_API_KEY' } }))).toBe(
       'key from OPENAI_API_KEY',
     );
+    const refused =
+      'AGENTDESK_KEY_X was given for https://a.example and is not sent to this provider’s new host';
+    expect(
+      keyLine(
+        provider({ key: { state: 'not_needed', last4: null, env_var: 'AGENTDESK_KEY_X', detail: refused } }),
+      ),
+    ).toBe(`no key: ${refused}`);
     expect(statusBadge({ status: 'error' })).toEqual({ tone: 'danger', label: 'Error' });
     const models = [
       { id: 'gpt-a', label: null, litellm_model: 'openai/gpt-a' },

@@ -25,7 +25,7 @@ export function statusBadge(p: Pick<Provider, 'status'>): { tone: BadgeTone; lab
   return { tone: 'neutral', label: 'Not checked' };
 }
 
-/** "key set · …abcd", "key from OPENAI_API_KEY", "no key needed", … */
+/** "key set · …abcd", "key from OPENAI_API_KEY", "no key needed", "no key: AGENTDESK_KEY_X was given for …", … */
 export function keyLine(p: Pick<Provider, 'key'>): string {
   const k = p.key;
   const tail = k.last4 ? ` · …${k.last4}` : '';
@@ -35,9 +35,10 @@ export function keyLine(p: Pick<Provider, 'key'>): string {
     case 'env':
       return `key from ${k.env_var ?? 'the environment'}${tail}`;
     case 'missing':
+      if (k.detail) return `no key: ${k.detail}`;
       return k.env_var ? `no key (set one, or ${k.env_var})` : 'no key';
     case 'not_needed':
-      return 'no key needed';
+      return k.detail ? `no key: ${k.detail}` : 'no key needed';
     case 'unavailable':
       return `key unavailable${k.detail ? `: ${k.detail}` : ''}`;
   }
