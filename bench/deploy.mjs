@@ -9,7 +9,7 @@ import { percentile, r1, writeResult } from './_machine.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
-const IMAGE = 'agentdesk/agent-base:1';
+const IMAGE = 'agentdesk/agent-base:2';
 const KEY = 'sk-bench-upstream-key-0000000000000000';
 const KINDS = (process.env.BENCH_RUNTIMES ?? 'docker,incus').split(',');
 const OPENCLAW_RUNS = Number(process.env.BENCH_OPENCLAW_RUNS ?? 3);

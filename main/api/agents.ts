@@ -33,6 +33,7 @@ export function agentsHandlers(agents: AgentService, chat: ChatRelay): Handlers[
     threads: async ({ id }) => ({ threads: await chat.threads(id) }),
     thread: ({ id, thread_id }) => chat.thread(id, thread_id),
     purge: ({ id }) => guard(agents.purge(id)),
+    folders: ({ id, add, remove }) => guard(agents.folders(id, add, remove)),
   };
 }
 

@@ -132,7 +132,7 @@ describe.skipIf(skip)('reconciliation after a crash (docker)', () => {
       `agentdesk.instance=${instance}`,
       '--label',
       `agentdesk.agent_id=${crypto.randomUUID()}`,
-      'agentdesk/agent-base:1',
+      'agentdesk/agent-base:2',
       'sleep',
       '300',
     );
@@ -148,7 +148,7 @@ describe.skipIf(skip)('reconciliation after a crash (docker)', () => {
       'agentdesk.instance=someone-else',
       '--label',
       `agentdesk.agent_id=${crypto.randomUUID()}`,
-      'agentdesk/agent-base:1',
+      'agentdesk/agent-base:2',
       'sleep',
       '300',
     );

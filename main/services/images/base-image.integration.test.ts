@@ -45,7 +45,7 @@ const logsContaining = (rt: ContainerRuntime, name: string, text: string): Promi
     return lines.some((l) => l.includes(text)) ? lines : undefined;
   }, `"${text}" in the logs of ${name}`);
 
-describe.skipIf(skip)('base image agentdesk/agent-base:1', () => {
+describe.skipIf(skip)('base image agentdesk/agent-base:2', () => {
   const created: [RuntimeKind, string][] = [];
   let tmp: string;
 

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { AppError } from '../../../contract/errors';
 
 /** The image every agent container starts from (ARCHITECTURE §5). Docker tag and Incus alias alike. */
-export const BASE_IMAGE_REF = 'agentdesk/agent-base:1';
+export const BASE_IMAGE_REF = 'agentdesk/agent-base:2';
 /** Version of the recipe; a cached rootfs or an export of another version is never used. */
-export const BASE_IMAGE_VERSION = 1;
+export const BASE_IMAGE_VERSION = 2;
 
 /** The files of a built rootfs (all in one folder), in the order an export holds them. */
 export const IMAGE_FILES = ['manifest.json', 'rootfs.tar', 'metadata.tar.gz'] as const;

@@ -35,7 +35,7 @@ describe.skipIf(skip)('runtime in the base image (Docker)', () => {
       '-v', `${bundle}:/opt/agentdesk/runtime/agent-runtime.cjs:ro`,
       '-e', `OPENAI_BASE_URL=${gw.up.v1}`, '-e', `OPENAI_API_KEY=${KEY}`, '-e', `AGENTDESK_MODEL=${MODEL}`,
       '-e', 'AGENTDESK_PORT=0', '-e', 'AGENTDESK_HOST=127.0.0.1',
-      'agentdesk/agent-base:1',
+      'agentdesk/agent-base:2',
     ); // prettier-ignore
     const port = await vi.waitFor(
       async () => {

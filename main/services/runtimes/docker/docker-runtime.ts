@@ -1,4 +1,5 @@
 // DockerRuntime: the ContainerRuntime driver for Docker (and Podman's Docker API) through dockerode.
+import os from 'node:os';
 import type Dockerode from 'dockerode';
 import { RuntimeNotFoundError, RuntimeOperationError, RuntimeUnavailableError } from '../container-runtime';
 import type {
@@ -6,6 +7,7 @@ import type {
   ContainerRuntime,
   ContainerSpec,
   ExecResult,
+  RuntimeEndpoint,
   RuntimeEvent,
   RuntimeInfo,
   RuntimeProgress,
@@ -18,6 +20,7 @@ import { importRootfs } from './docker-image';
 import { execInContainer } from './docker-exec';
 import { demuxBufferLines, demuxLines } from './docker-logs';
 import { assertContainerName, toContainerInfo, toCreateOptions, validateSpec } from './docker-mapping';
+import { seccompApplies } from './docker-seccomp';
 import { ensureBridgeNetwork } from './docker-network';
 
 /** Deadline of `ping` and `info` in ms: a daemon that accepts but never answers counts as unavailable. */
@@ -195,9 +198,13 @@ export class DockerRuntime implements ContainerRuntime {
       throw this.bad('create', err);
     }
     await this.prepareNetwork();
+    const layout = {
+      publishReach: !this.routesToContainers(),
+      seccomp: seccompApplies(await this.architecture()),
+    };
     await this.call('create', async (d) => {
       try {
-        await d.createContainer(toCreateOptions(spec, this.networkName));
+        await d.createContainer(toCreateOptions(spec, this.networkName, layout));
       } catch (err) {
         if (dockerStatus(err) === 404 && /image/i.test(dockerMessage(err))) {
           throw new RuntimeNotFoundError('docker', 'image', spec.image);
@@ -273,6 +280,49 @@ export class DockerRuntime implements ContainerRuntime {
       if (err instanceof RuntimeNotFoundError) return null;
       throw err;
     }
+  }
+
+  /**
+   * Whether this host routes to container addresses on the bridge: the engine is a local socket and the
+   * bridge's gateway address is one of this host's interfaces (Docker Engine on Linux). Docker Desktop
+   * (macOS, Windows, and Linux, where the engine runs in a VM), rootless Docker (its own network
+   * namespace) and remote engines fail this, and the runtime port is published on 127.0.0.1 instead.
+   */
+  routesToContainers(): boolean {
+    if (!this.gateway || this.connection().label.includes('://')) return false;
+    return Object.values(os.networkInterfaces()).some((list) =>
+      (list ?? []).some((a) => a.address === this.gateway),
+    );
+  }
+
+  private arch: string | null = null;
+
+  /** The engine's architecture (`GET /info` `Architecture`), cached. */
+  private async architecture(): Promise<string> {
+    this.arch ??= await this.call('info', async (d) => {
+      const info = (await d.info()) as { Architecture?: string };
+      return info.Architecture ?? '';
+    });
+    return this.arch;
+  }
+
+  /**
+   * The published 127.0.0.1 port of `containerPort` when there is one (the fallback, and containers of
+   * earlier versions), else the container's address on the bridge network and the port itself.
+   */
+  async endpoint(name: string, containerPort: number): Promise<RuntimeEndpoint | null> {
+    this.checkName('endpoint', name);
+    const info = await this.call('endpoint', (d) => d.getContainer(name).inspect(), {
+      what: 'container',
+      ref: name,
+    });
+    if (!info.State?.Running) return null;
+    const published = info.NetworkSettings?.Ports?.[`${containerPort}/tcp`]?.find(
+      (b) => b.HostIp === '127.0.0.1',
+    );
+    if (published?.HostPort) return { kind: 'tcp', host: '127.0.0.1', port: Number(published.HostPort) };
+    const address = info.NetworkSettings?.Networks?.[this.networkName]?.IPAddress;
+    return address ? { kind: 'tcp', host: address, port: containerPort } : null;
   }
 
   /** `GET /containers/json?all=1&filters={"label":["k=v",…]}`, each inspected for limits and ports. */
