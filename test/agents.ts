@@ -2,6 +2,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { agentFolder, readRuntimeCredential } from '../main/services/agents/agent-folder';
+import { parseEndpoint, runtimeFetch } from '../main/services/agents/runtime-client';
 import type { RuntimeKind } from '../main/services/runtimes/container-runtime';
 import { call } from '../main/transport/dispatch';
 import type { Dispatcher } from '../main/transport/dispatch';
@@ -37,11 +39,32 @@ export interface TurnEvent {
   data: unknown;
 }
 
-/** Posts `text` to `POST /turn` of a runtime on 127.0.0.1:`port` and collects its SSE events until the stream ends. */
-export async function turn(port: number, text: string, threadId?: string): Promise<TurnEvent[]> {
-  const res = await fetch(`http://127.0.0.1:${port}/turn`, {
+/** An agent as `agents.get` answers (the fields a turn needs), and the data dir of its core. */
+export interface RuntimeTarget {
+  home: string;
+  agent: { id: string; runtime_endpoint: string | null };
+}
+
+/**
+ * A request to an agent's runtime as the core makes it: at its `runtime_endpoint` (container address,
+ * unix socket or published port) with its runtime credential from the config folder.
+ * @throws Error when the agent has no endpoint (not running).
+ */
+export function runtimeRequest(
+  t: RuntimeTarget,
+  pathName: string,
+  init: Parameters<typeof runtimeFetch>[3] = {},
+): Promise<Response> {
+  if (!t.agent.runtime_endpoint) throw new Error(`agent ${t.agent.id} has no runtime endpoint (not running)`);
+  const credential = readRuntimeCredential(agentFolder(t.home, t.agent.id));
+  return runtimeFetch(parseEndpoint(t.agent.runtime_endpoint), credential, pathName, init);
+}
+
+/** Posts `text` to `POST /turn` of an agent's runtime (see {@link runtimeRequest}) and collects its SSE events until the stream ends. */
+export async function turn(t: RuntimeTarget, text: string, threadId?: string): Promise<TurnEvent[]> {
+  const res = await runtimeRequest(t, '/turn', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    accept: 'text/event-stream',
     body: JSON.stringify(threadId ? { text, thread_id: threadId } : { text }),
   });
   if (!res.ok) throw new Error(`POST /turn answered ${res.status}: ${await res.text()}`);

@@ -265,7 +265,7 @@ describe.skipIf(skip)(
       const archived = await agentBySlug(FOX.slug);
       const envOf = (dir: string) =>
         /^OPENAI_API_KEY='([^']+)'/m.exec(
-          readFileSync(join(dir, 'home', '.agentdesk', 'env'), 'utf8'),
+          readFileSync(join(dir, 'config', 'env'), 'utf8'),
         )?.[1] ?? '';
       const archiveDir = readdirSync(join(core.home, 'archive')).find((d) => d.startsWith(`${FOX.slug}-`));
       const oldKey = envOf(join(core.home, 'archive', archiveDir!));

@@ -1,9 +1,10 @@
-// `agentdesk agents list|create|start|stop|restart|logs|archive|restore|purge|chat`: non-interactive agents.
+// `agentdesk agents list|create|start|stop|restart|logs|archive|restore|purge|chat|folders`: non-interactive agents.
 import crypto from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
-import type { Agent } from '../../contract/agents';
+import type { Agent, FolderGrant } from '../../contract/agents';
 import type { Client } from '../../contract/client';
 import { AppError } from '../../contract/errors';
+import { addFoldersCommand, collectFolder } from './agent-folders';
 import { table } from './providers-format';
 import type { RunnerIo } from './command-runner';
 import { commandRunner, printer } from './command-runner';
@@ -190,6 +191,12 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
     .option('--runtime <kind>', 'docker or incus (default: the setting)')
     .option('--memory <mib>', 'memory limit in MiB', positiveNumber('--memory'))
     .option('--cpus <n>', 'CPU limit', positiveNumber('--cpus'))
+    .option(
+      '--folder <path[:ro|rw]>',
+      'share a host folder, seen at /shared/<name> (read-only unless :rw); repeatable',
+      collectFolder,
+    )
+    .option('--pids-limit <n>', 'most processes and threads in its container (default 512)', positiveNumber('--pids-limit'))
     .option('--no-wait', 'return once the agent is recorded')
     .option('--json', 'print JSON')
     .action(
@@ -201,6 +208,8 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
         runtime?: 'docker' | 'incus';
         memory?: number;
         cpus?: number;
+        folder?: FolderGrant[];
+        pidsLimit?: number;
         wait: boolean;
         json?: boolean;
       }) =>
@@ -221,6 +230,8 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
               ...(o.runtime ? { runtime: o.runtime } : {}),
               ...(o.memory ? { memory_mib: Math.round(o.memory) } : {}),
               ...(o.cpus ? { cpus: o.cpus } : {}),
+              ...(o.folder?.length ? { folders: o.folder } : {}),
+              ...(o.pidsLimit ? { pids_limit: Math.round(o.pidsLimit) } : {}),
             });
             return done(json, o.wait ? await settle(c, a.id) : a);
           },
@@ -264,6 +275,7 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
   simple('restart', 'stop then start an agent');
   simple('archive', 'stop, rename and set aside an agent; its key is revoked, its files kept');
   simple('restore', 'bring an archived agent back with a new key (a taken name gets -2, -3 …)');
+  addFoldersCommand(cmd, { run, print, findAgent, settle });
 
   cmd
     .command('logs')

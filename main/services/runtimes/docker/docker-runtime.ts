@@ -1,5 +1,5 @@
 // DockerRuntime: the ContainerRuntime driver for Docker (and Podman's Docker API) through dockerode.
-import os from 'node:os';
+import fs from 'node:fs';
 import type Dockerode from 'dockerode';
 import { RuntimeNotFoundError, RuntimeOperationError, RuntimeUnavailableError } from '../container-runtime';
 import type {
@@ -284,14 +284,24 @@ export class DockerRuntime implements ContainerRuntime {
 
   /**
    * Whether this host routes to container addresses on the bridge: the engine is a local socket and the
-   * bridge's gateway address is one of this host's interfaces (Docker Engine on Linux). Docker Desktop
-   * (macOS, Windows, and Linux, where the engine runs in a VM), rootless Docker (its own network
-   * namespace) and remote engines fail this, and the runtime port is published on 127.0.0.1 instead.
+   * bridge's gateway address is a local address of this host's network namespace (Docker Engine on
+   * Linux). Read from the kernel's `/proc/net/fib_trie` (its `/32 host LOCAL` entries), which lists a
+   * bridge's address even while no container is attached (`os.networkInterfaces()` skips such a down
+   * bridge). Docker Desktop (macOS, Windows, and Linux, where the engine runs in a VM), rootless Docker
+   * (its own network namespace) and remote engines fail this, and the runtime port is published on
+   * 127.0.0.1 instead.
    */
   routesToContainers(): boolean {
     if (!this.gateway || this.connection().label.includes('://')) return false;
-    return Object.values(os.networkInterfaces()).some((list) =>
-      (list ?? []).some((a) => a.address === this.gateway),
+    let trie = '';
+    try {
+      trie = fs.readFileSync('/proc/net/fib_trie', 'utf8');
+    } catch {
+      return false;
+    }
+    const lines = trie.split('\n');
+    return lines.some(
+      (l, i) => l.trim() === `|-- ${this.gateway}` && /\/32 host LOCAL/.test(lines[i + 1] ?? ''),
     );
   }
 

@@ -15,6 +15,38 @@ export const REACH_DEVICE = 'agentdesk-runtime';
 /** Longest unix socket path Linux accepts (`sun_path` is 108 bytes with its NUL). */
 export const MAX_SOCKET_PATH = 107;
 
+/** S_ISUID and S_ISGID, refused one by one (a masked comparison tests all bits of its mask). */
+const SET_ID = [0o4000, 0o2000];
+/** open flags that create a file with the mode argument: O_CREAT, __O_TMPFILE. */
+const CREATING = [0o100, 0o20000000];
+const masked = (index: number, bits: number) => `[${index},${bits},SCMP_CMP_MASKED_EQ,${bits}]`;
+
+/**
+ * Lines appended to Incus's own seccomp denylist (`security.syscalls.deny`, LXC's policy syntax with
+ * argument filters; measured on Incus 6.0.4): no setuid/setgid bit set by chmod (all variants,
+ * `fchmodat2` included), mknod, creat or a creating open; no new user namespace (unshare, clone with
+ * CLONE_NEWUSER; clone3 answers ENOSYS so the C library falls back to clone).
+ */
+export const INCUS_SYSCALL_DENY: readonly string[] = [
+  ...SET_ID.flatMap((bit) => [
+    `chmod errno 1 ${masked(1, bit)}`,
+    `fchmod errno 1 ${masked(1, bit)}`,
+    `fchmodat errno 1 ${masked(2, bit)}`,
+    `fchmodat2 errno 1 ${masked(2, bit)}`,
+    `mknod errno 1 ${masked(1, bit)}`,
+    `mknodat errno 1 ${masked(2, bit)}`,
+    `creat errno 1 ${masked(1, bit)}`,
+    ...CREATING.flatMap((flag) => [
+      `open errno 1 ${masked(1, flag)} ${masked(2, bit)}`,
+      `openat errno 1 ${masked(2, flag)} ${masked(3, bit)}`,
+    ]),
+  ]),
+  'openat2 errno 38',
+  'unshare errno 1',
+  `clone errno 1 ${masked(0, 0x10000000)}`,
+  'clone3 errno 38',
+];
+
 /**
  * Instance config of {@link ContainerSpec.security} (docs/decisions/008-agent-containment.md): an
  * unprivileged container without nesting, `limits.processes`, and the uid/gid the image's init drops
@@ -28,6 +60,7 @@ export function securityConfig(spec: ContainerSpec): Record<string, string> {
     'security.privileged': 'false',
     'security.nesting': 'false',
     'limits.processes': String(s.pidsLimit),
+    'security.syscalls.deny': INCUS_SYSCALL_DENY.join('\n'),
     'environment.AGENTDESK_UID': String(s.uid),
     'environment.AGENTDESK_GID': String(s.gid),
   };

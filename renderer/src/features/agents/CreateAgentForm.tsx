@@ -11,6 +11,7 @@ import type { CreateDraft } from './create-form';
 import { EmojiField } from './EmojiField';
 import { ModelFields } from './ModelFields';
 import { quickPicks } from './quick-emoji';
+import { SharedFoldersEditor } from './SharedFoldersEditor';
 
 /** The form's element id: the dialog's footer buttons submit it with `form=`. */
 export const CREATE_FORM_ID = 'create-agent-form';
@@ -208,6 +209,19 @@ export function CreateAgentForm({
             error={fieldError('cpus')}
           />
         </div>
+      </div>
+      <div data-field="folders">
+        <SharedFoldersEditor
+          rows={draft.folders}
+          onChange={(folders) => setDraft((d) => ({ ...d, folders }))}
+          disabled={busy}
+          idPrefix="create"
+        />
+        {fieldError('folders') ? (
+          <p className="inline-error" role="alert" data-testid="create-folders-error">
+            {fieldError('folders')}
+          </p>
+        ) : null}
       </div>
       {errors.rest && !errors.rest.unreachable ? (
         <p className="inline-error" role="alert" data-testid="create-agent-error">

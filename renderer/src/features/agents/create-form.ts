@@ -1,5 +1,6 @@
 // The create form's draft, its checks before anything is sent, and the `agents.create` input it makes.
 import type { Agent, AgentCreateInput } from '../../../../contract/agents';
+import type { FolderRow } from './SharedFoldersEditor';
 import { agentHoldingSlug, slugOf } from '../../stores/agents';
 import type { CreateField } from '../../stores/agents';
 
@@ -20,6 +21,8 @@ export interface CreateDraft {
   fallbacks: string[];
   memory: string;
   cpus: string;
+  /** Shared host folders (read-only unless `rw`). */
+  folders: FolderRow[];
 }
 
 /** A fresh draft for `framework` and, when given, the first served model. */
@@ -32,6 +35,7 @@ export function newDraft(framework: string, model = ''): CreateDraft {
     fallbacks: [],
     memory: String(LIMITS.memory.default),
     cpus: String(LIMITS.cpus.default),
+    folders: [],
   };
 }
 
@@ -86,6 +90,7 @@ export function checkDraft(
       fallbacks: draft.fallbacks.filter((f) => f !== draft.model),
       memory_mib: memory,
       cpus,
+      ...(draft.folders.length ? { folders: draft.folders.map((f) => ({ path: f.path, mode: f.mode })) } : {}),
     },
   };
 }

@@ -1,6 +1,6 @@
 // Agents actions: load and follow the list and deploy progress, create, start/stop, archive/restore/purge, logs, the open pane.
 import type { StoreApi } from 'zustand/vanilla';
-import type { Agent, AgentCreateInput, AgentProgress } from '../../../../contract/agents';
+import type { Agent, AgentCreateInput, AgentProgress, FolderGrant } from '../../../../contract/agents';
 import type { ClientGetter } from '../client';
 import { toShownError } from '../errors';
 import type { ShownError } from '../errors';
@@ -35,6 +35,11 @@ export interface AgentsActions extends UsageActions {
   restore(id: string): Promise<boolean>;
   /** `agents.purge`; the agent leaves the list on success. */
   purge(id: string): Promise<boolean>;
+  /**
+   * `agents.folders`: adds (or changes the mode of) and removes shared folders; a running agent is
+   * recreated with them. Answers the error to show, or null.
+   */
+  setFolders(id: string, add: FolderGrant[], remove: string[]): Promise<ShownError | null>;
   /** Forgets the last error of one row (its dismiss button). */
   clearRowError(id: string): void;
   /** Opens the logs dialog of `id` and loads its last `tail` lines (default 200). */
@@ -192,6 +197,14 @@ export function createAgentsActions(set: Set, get: Get, getClient: ClientGetter)
           selected: selected?.id === id ? null : selected,
         });
       }),
+    async setFolders(id, add, remove) {
+      try {
+        merge(await getClient().agents.folders({ id, add, remove }));
+        return null;
+      } catch (err) {
+        return toShownError(err);
+      }
+    },
     clearRowError(id) {
       set({ rowErrors: without(get().rowErrors, id) });
     },

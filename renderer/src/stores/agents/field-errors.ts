@@ -10,6 +10,7 @@ export const CREATE_FIELDS = [
   'fallbacks',
   'memory_mib',
   'cpus',
+  'folders',
 ] as const;
 export type CreateField = (typeof CREATE_FIELDS)[number];
 
