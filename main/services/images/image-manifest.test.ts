@@ -149,7 +149,7 @@ describe('export files', () => {
   });
 
   it('does not reuse a cached build of another version', async () => {
-    fakeBuild(path.join(dir, 'built'), { version: 2 });
+    fakeBuild(path.join(dir, 'built'), { version: BASE_IMAGE_VERSION - 1 });
     expect(await readRootfs(path.join(dir, 'built'))).toBeNull();
   });
 });

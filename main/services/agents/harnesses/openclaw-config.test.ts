@@ -99,7 +99,7 @@ describe('OpenClaw configuration', () => {
     expect(errors).toEqual([]);
     expect(frameworks.get('openclaw')).toMatchObject({
       emoji: '🦞',
-      image: 'agentdesk/openclaw:2026.9.6',
+      image: 'agentdesk/openclaw:2026.9.6-base2',
       runtimes: ['docker'],
       config: 'openclaw',
       mounts_runtime: false,
