@@ -49,7 +49,9 @@ export interface FoldersCommandDeps {
 export function addFoldersCommand(cmd: Command, d: FoldersCommandDeps): void {
   cmd
     .command('folders')
-    .description('list, add or remove the host folders an agent sees under /shared (a running agent restarts)')
+    .description(
+      'list, add or remove the host folders an agent sees under /shared (a running agent restarts)',
+    )
     .argument('<agent>', 'id, slug or name')
     .option('--add <path[:ro|rw]>', 'share a folder (read-only unless :rw); repeatable', collectFolder)
     .option('--remove <path>', 'stop sharing a folder; repeatable', collectPath)

@@ -196,7 +196,11 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
       'share a host folder, seen at /shared/<name> (read-only unless :rw); repeatable',
       collectFolder,
     )
-    .option('--pids-limit <n>', 'most processes and threads in its container (default 512)', positiveNumber('--pids-limit'))
+    .option(
+      '--pids-limit <n>',
+      'most processes and threads in its container (default 512)',
+      positiveNumber('--pids-limit'),
+    )
     .option('--no-wait', 'return once the agent is recorded')
     .option('--json', 'print JSON')
     .action(

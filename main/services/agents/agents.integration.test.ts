@@ -117,7 +117,9 @@ describe.each(kinds)('agents on %s', (kind) => {
       ]);
       // No host port: Docker on Linux is reached at the container's address, Incus through a unix socket.
       expect(running.runtime_port).toBeNull();
-      expect(running.runtime_endpoint).toMatch(kind === 'docker' ? /^http:\/\/\d+\.\d+\.\d+\.\d+:8100$/ : /^unix:\//);
+      expect(running.runtime_endpoint).toMatch(
+        kind === 'docker' ? /^http:\/\/\d+\.\d+\.\d+\.\d+:8100$/ : /^unix:\//,
+      );
       expect(running.key_prefix).toMatch(/^[A-Za-z0-9]{8}$/);
 
       // The env file holds the virtual key, in the config folder (0640, mounted read-only); the

@@ -11,7 +11,8 @@ const recipe = path.join(process.cwd(), 'scripts', 'images');
 describe('base image recipe', () => {
   it('matches the hash recorded for its version (change the recipe → bump BASE_IMAGE_VERSION and the ref)', () => {
     const h = crypto.createHash('sha256');
-    for (const f of ['build-base-rootfs.sh', 'agentdesk-init']) h.update(fs.readFileSync(path.join(recipe, f)));
+    for (const f of ['build-base-rootfs.sh', 'agentdesk-init'])
+      h.update(fs.readFileSync(path.join(recipe, f)));
     const now = h.digest('hex');
     expect(
       now,
@@ -26,7 +27,10 @@ describe('base image recipe', () => {
     expect(script).toContain(`readonly IMAGE_VERSION=${BASE_IMAGE_VERSION}`);
     expect(OPENCLAW_IMAGE_REF).toMatch(new RegExp(`-base${BASE_IMAGE_VERSION}$`));
     const builtin = JSON.parse(
-      fs.readFileSync(path.join(process.cwd(), 'resources', 'frameworks', 'builtin', 'manifest.json'), 'utf8'),
+      fs.readFileSync(
+        path.join(process.cwd(), 'resources', 'frameworks', 'builtin', 'manifest.json'),
+        'utf8',
+      ),
     ) as { image: string };
     expect(builtin.image).toBe(BASE_IMAGE_REF);
   });

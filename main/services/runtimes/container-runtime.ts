@@ -63,8 +63,7 @@ export interface ContainerSecurity {
  * 127.0.0.1 fallback), or a unix socket on the host.
  */
 export type RuntimeEndpoint =
-  | { kind: 'tcp'; host: string; port: number }
-  | { kind: 'unix'; socketPath: string };
+  { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; socketPath: string };
 
 /** Everything needed to create an agent container. */
 export interface ContainerSpec {

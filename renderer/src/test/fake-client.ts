@@ -258,8 +258,14 @@ export function handleAgents(
     const i = input as { id: string; add?: { path: string; mode?: 'ro' | 'rw' }[]; remove?: string[] };
     const a = find(i);
     const kept = a.folders.filter((f) => !(i.remove ?? []).includes(f.path));
-    const added = (i.add ?? []).map((f) => ({ path: f.path, mode: f.mode ?? 'ro', mount: `/shared/${f.path.split('/').pop()}` }));
-    return moved(i, a.phase, { folders: [...kept.filter((f) => !added.some((x) => x.path === f.path)), ...added] });
+    const added = (i.add ?? []).map((f) => ({
+      path: f.path,
+      mode: f.mode ?? 'ro',
+      mount: `/shared/${f.path.split('/').pop()}`,
+    }));
+    return moved(i, a.phase, {
+      folders: [...kept.filter((f) => !added.some((x) => x.path === f.path)), ...added],
+    });
   });
   core.handle('agents.archive', (input) =>
     moved(input, 'archived', { archived_at: clock, running_since: null }),

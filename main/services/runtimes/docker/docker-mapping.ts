@@ -114,10 +114,7 @@ export function securityOptions(
     User: `${s.uid}:${s.gid}`,
     HostConfig: {
       CapDrop: ['ALL'],
-      SecurityOpt: [
-        'no-new-privileges:true',
-        ...(seccomp ? [`seccomp=${agentSeccompProfile()}`] : []),
-      ],
+      SecurityOpt: ['no-new-privileges:true', ...(seccomp ? [`seccomp=${agentSeccompProfile()}`] : [])],
       PidsLimit: s.pidsLimit,
       ReadonlyRootfs: true,
       Tmpfs: tmpfs,

@@ -131,4 +131,3 @@ export function agentSeccompProfile(): string {
 export function seccompApplies(architecture: string): boolean {
   return architecture === 'x86_64' || architecture === 'amd64';
 }
-

@@ -126,7 +126,10 @@ export function AgentsPage(): ReactElement {
       />
       {creating ? <CreateAgentDialog onClose={() => setCreating(false)} /> : null}
       {foldersOf && agents.find((a) => a.id === foldersOf) ? (
-        <AgentFoldersDialog agent={agents.find((a) => a.id === foldersOf)!} onClose={() => setFoldersOf(null)} />
+        <AgentFoldersDialog
+          agent={agents.find((a) => a.id === foldersOf)!}
+          onClose={() => setFoldersOf(null)}
+        />
       ) : null}
       {logs && logsAgent ? (
         <LogsDialog

@@ -13,7 +13,12 @@ export interface FolderRow {
 /** Where a new folder will appear (the core decides; collisions get -2, -3 …): `/shared/<base name>`. */
 export function previewMount(p: string, taken: readonly string[]): string {
   const base =
-    (p.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? '')
+    (
+      p
+        .replace(/[\\/]+$/, '')
+        .split(/[\\/]/)
+        .pop() ?? ''
+    )
       .replace(/[^A-Za-z0-9._-]+/g, '-')
       .replace(/^[.-]+/, '')
       .slice(0, 64) || 'folder';
@@ -70,8 +75,8 @@ export function SharedFoldersEditor({
       <legend>Shared folders</legend>
       <p className="muted">
         Host folders the agent sees under <code>/shared</code>, read-only unless you allow writing. Folders
-        holding keys or secrets (.ssh, .gnupg, .env, *.pem, *.key, keychains) and system or Agent Desk
-        folders are refused.
+        holding keys or secrets (.ssh, .gnupg, .env, *.pem, *.key, keychains) and system or Agent Desk folders
+        are refused.
       </p>
       {rows.length ? (
         <ul className="shared-folders__list">
@@ -129,7 +134,12 @@ export function SharedFoldersEditor({
           <option value="ro">read-only</option>
           <option value="rw">read-write</option>
         </select>
-        <button type="button" className="button button--small" onClick={add} data-testid={`${idPrefix}-folder-add`}>
+        <button
+          type="button"
+          className="button button--small"
+          onClick={add}
+          data-testid={`${idPrefix}-folder-add`}
+        >
           Add folder
         </button>
       </div>

@@ -90,7 +90,9 @@ export function checkDraft(
       fallbacks: draft.fallbacks.filter((f) => f !== draft.model),
       memory_mib: memory,
       cpus,
-      ...(draft.folders.length ? { folders: draft.folders.map((f) => ({ path: f.path, mode: f.mode })) } : {}),
+      ...(draft.folders.length
+        ? { folders: draft.folders.map((f) => ({ path: f.path, mode: f.mode })) }
+        : {}),
     },
   };
 }
