@@ -97,7 +97,7 @@ export class Deployer {
 
     // creating: folder and virtual key (a retry replaces the old key).
     this.d.progress(id, 'creating', 0.05, 'Creating the agent folder and its virtual key');
-    makeAgentFolder(folder, this.who);
+    fs.mkdirSync(folder.root, { recursive: true, mode: 0o700 });
     const { key, keyId } = this.mintKey(row);
 
     this.d.setPhase(id, 'provisioning', null, { key_id: keyId });
@@ -133,8 +133,10 @@ export class Deployer {
           'Check that nothing else uses the gateway port on that address',
         );
     }
-    await this.writeEnv(row, key);
+    // A container an earlier attempt left goes first: nothing of the agent runs while the host writes
+    // into its folder.
     await this.clearStale(rt, row);
+    await this.writeEnv(row, key);
     this.d.progress(id, 'starting', 0.68, `Creating the container ${row.container}`);
     await this.createContainer(rt, row, fw);
     const endpoint = await this.startContainer(row, fw, 0.72);

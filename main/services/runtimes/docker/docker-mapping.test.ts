@@ -129,3 +129,46 @@ describe('log demux', () => {
     expect(await demuxBufferLines(modem, Buffer.from('plain\r\nlines\n'))).toEqual(['plain', 'lines']);
   });
 });
+
+describe('Docker containment (docs/decisions/008-agent-containment.md)', () => {
+  const contained: ContainerSpec = {
+    ...spec,
+    ports: [],
+    security: { uid: 64000, gid: 64000, pidsLimit: 300, tmpfs: { '/tmp': 256 } },
+    reach: { containerPort: 8100, socketPath: '' },
+  };
+
+  it('runs as the agent user with no capabilities, no new privileges, seccomp, a pids limit and a read-only root', () => {
+    const o = toCreateOptions(contained, 'agentdesk', { publishReach: false, seccomp: true });
+    expect(o.User).toBe('64000:64000');
+    expect(o.HostConfig).toMatchObject({
+      CapDrop: ['ALL'],
+      PidsLimit: 300,
+      ReadonlyRootfs: true,
+      Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=256m,mode=1777' },
+    });
+    const opts = o.HostConfig!.SecurityOpt!;
+    expect(opts[0]).toBe('no-new-privileges:true');
+    const profile = JSON.parse(opts[1]!.replace(/^seccomp=/, '')) as {
+      defaultAction: string;
+      syscalls: { names: string[]; action: string; args?: { index: number; value: number }[] }[];
+    };
+    expect(profile.defaultAction).toBe('SCMP_ACT_ERRNO');
+    const allowed = profile.syscalls[0]!.names;
+    for (const call of ['chmod', 'fchmodat', 'open', 'openat', 'unshare', 'mount', 'keyctl', 'fchmodat2'])
+      expect(allowed).not.toContain(call);
+    expect(allowed).toContain('read');
+    const chmod = profile.syscalls.find((r) => r.names.includes('chmod'))!;
+    expect(chmod.args).toEqual([{ index: 1, value: 0o6000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }]);
+  });
+
+  it('publishes nothing when the host routes to the container, the runtime port on 127.0.0.1 otherwise', () => {
+    const direct = toCreateOptions(contained, 'agentdesk', { publishReach: false, seccomp: true });
+    expect(direct.HostConfig!.PortBindings).toEqual({});
+    const fallback = toCreateOptions(contained, 'agentdesk', { publishReach: true, seccomp: false });
+    expect(fallback.HostConfig!.PortBindings).toEqual({
+      '8100/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }],
+    });
+    expect(fallback.HostConfig!.SecurityOpt).toEqual(['no-new-privileges:true']);
+  });
+});
