@@ -147,7 +147,7 @@ describe('Docker containment (docs/decisions/008-agent-containment.md)', () => {
       ReadonlyRootfs: true,
       Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=256m,mode=1777' },
     });
-    const opts = o.HostConfig!.SecurityOpt!;
+    const opts = (o.HostConfig as { SecurityOpt: string[] }).SecurityOpt;
     expect(opts[0]).toBe('no-new-privileges:true');
     const profile = JSON.parse(opts[1]!.replace(/^seccomp=/, '')) as {
       defaultAction: string;
