@@ -106,6 +106,9 @@ export function envFileText(env: Record<string, string>): string {
 /**
  * Writes one file of the config folder atomically (exclusive temp file, no link followed, renamed),
  * mode 0640, group = the agent's gid when the core is root. The config folder is the core's alone.
+ * `ownedByAgent`: mode 0600 owned by the agent's uid, for programs that accept a secret file only when
+ * the reading user owns it and nobody else can read it (OpenClaw's file secrets); the agent still
+ * cannot change it (the folder is the core's and mounted read-only).
  * @throws Error on a file system error.
  */
 export function writeConfigFile(
@@ -113,16 +116,18 @@ export function writeConfigFile(
   name: string,
   content: string,
   who: AgentIdentity = agentIdentity(),
+  opts: { ownedByAgent?: boolean } = {},
 ): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new Error(`Config file name "${name}" is not valid`);
   const file = path.join(f.config, name);
   const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
   const { O_CREAT, O_EXCL, O_NOFOLLOW, O_WRONLY } = fs.constants;
-  const fd = fs.openSync(tmp, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY, 0o640);
+  const mode = opts.ownedByAgent ? 0o600 : 0o640;
+  const fd = fs.openSync(tmp, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY, mode);
   try {
     fs.writeSync(fd, Buffer.from(content, 'utf8'));
-    fs.fchmodSync(fd, 0o640);
-    if (process.getuid?.() === 0) fs.fchownSync(fd, 0, who.gid);
+    fs.fchmodSync(fd, mode);
+    if (process.getuid?.() === 0) fs.fchownSync(fd, opts.ownedByAgent ? who.uid : 0, who.gid);
   } finally {
     fs.closeSync(fd);
   }

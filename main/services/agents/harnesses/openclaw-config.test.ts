@@ -65,7 +65,7 @@ describe('OpenClaw configuration', () => {
     const keyFile = path.join(folder.config, 'openclaw-virtual-key');
     const config = path.join(folder.config, 'openclaw.json');
     expect(fs.readFileSync(keyFile, 'utf8')).toBe(KEY);
-    expect(fs.statSync(keyFile).mode & 0o777).toBe(0o640);
+    expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(fs.statSync(config).mode & 0o777).toBe(0o640);
     expect(fs.readFileSync(config, 'utf8')).not.toMatch(/sk-agentdesk-[0-9A-Za-z]/);
     expect(JSON.parse(fs.readFileSync(config, 'utf8'))).toMatchObject({

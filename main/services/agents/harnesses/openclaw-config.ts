@@ -12,7 +12,10 @@ export const OPENCLAW_CONFIG_FILE = 'openclaw.json';
 /** The token of OpenClaw's own gateway (`gateway.auth` token mode), read by the harness. */
 export const OPENCLAW_TOKEN_FILE = 'openclaw-gateway-token';
 /** The environment the harness and OpenClaw need besides the env file's usual entries. */
-export const OPENCLAW_ENV = { OPENCLAW_CONFIG_PATH: `${CONFIG_MOUNT}/${OPENCLAW_CONFIG_FILE}` };
+export const OPENCLAW_ENV = {
+  OPENCLAW_CONFIG_PATH: `${CONFIG_MOUNT}/${OPENCLAW_CONFIG_FILE}`,
+  OPENCLAW_STATE_DIR: `${CONTAINER_HOME}/.openclaw`,
+};
 /** The port OpenClaw's own gateway listens on, on the container's loopback only (the harness drives it). */
 export const OPENCLAW_GATEWAY_PORT = 18789;
 
@@ -104,7 +107,8 @@ export function openClawConfig(
 export function writeOpenClawConfig(input: OpenClawConfigInput, who?: AgentIdentity): void {
   if (!/^sk-agentdesk-[A-Za-z0-9_-]+$/.test(input.virtualKey))
     throw new Error('OpenClaw gets only an Agent Desk virtual key (sk-agentdesk-…), never another key');
-  writeConfigFile(input.folder, OPENCLAW_KEY_FILE, input.virtualKey, who);
+  // OpenClaw reads a file secret only when the reading user owns it and nobody else can read it.
+  writeConfigFile(input.folder, OPENCLAW_KEY_FILE, input.virtualKey, who, { ownedByAgent: true });
   writeConfigFile(input.folder, OPENCLAW_TOKEN_FILE, `${input.gatewayToken}\n`, who);
   writeConfigFile(
     input.folder,
