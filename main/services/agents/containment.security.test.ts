@@ -1,15 +1,16 @@
 // Attacker's side, real containers on Docker and Incus: no host port, only the core drives the runtime, the agent is unprivileged, a fork bomb stays inside, no setuid file reaches the host, shared folders as granted.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../../contract/agents';
 import {
   addScriptedProvider,
+  attackHeaders,
   ensureRuntimeBundle,
   purgeAll,
+  rawTurn,
   runtimeReachable,
   turn,
   until,
@@ -24,24 +25,9 @@ import type { Core } from '../../app/bootstrap';
 import { call } from '../../transport/dispatch';
 import type { RuntimeKind } from '../runtimes/container-runtime';
 import { agentFolder, readRuntimeCredential } from './agent-folder';
-import { parseEndpoint } from './runtime-client';
 
 const kinds: RuntimeKind[] = ['docker', 'incus'];
 const PIDS = 200;
-
-/** A raw request to a runtime endpoint with the attacker's own headers (fetch would fix Host and Origin). */
-function raw(endpoint: string, headers: Record<string, string>, body: string): Promise<number> {
-  const e = parseEndpoint(endpoint);
-  const where = e.kind === 'unix' ? { socketPath: e.socketPath } : { host: e.host, port: e.port };
-  return new Promise((resolve, reject) => {
-    const req = http.request({ ...where, method: 'POST', path: '/turn', headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 /** The output of the shell tool call of one turn (the agent's own process runs it). */
 async function shellOutput(home: string, agent: Agent, command: string): Promise<string> {
@@ -144,26 +130,11 @@ describe.each(kinds)('containment on %s', (kind) => {
       }
       const credential = readRuntimeCredential(agentFolder(home, a.id))!;
       const workspace = agentFolder(home, a.id).workspace;
-      const good = {
-        Host: 'localhost',
-        Authorization: `Bearer ${credential}`,
-        'Content-Type': 'application/json',
-      };
-      const attacks: [string, Record<string, string>, number][] = [
-        ['no credential', { Host: 'localhost', 'Content-Type': 'application/json' }, 401],
-        [
-          'a wrong credential',
-          { ...good, Authorization: 'Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
-          401,
-        ],
-        ['Host: evil.example', { ...good, Host: 'evil.example' }, 403],
-        ['Origin: http://evil.example', { ...good, Origin: 'http://evil.example' }, 403],
-        ['text/plain', { ...good, 'Content-Type': 'text/plain' }, 415],
-      ];
+      const attacks = attackHeaders(credential);
       for (const [what, headers, status] of attacks) {
         const marker = `attack-${status}-${Math.random().toString(36).slice(2)}`;
         const body = JSON.stringify({ text: cmdDirective(`touch /home/agent/workspace/${marker}`) });
-        expect(await raw(a.runtime_endpoint!, headers, body), what).toBe(status);
+        expect(await rawTurn(a.runtime_endpoint!, headers, body), what).toBe(status);
         await new Promise((r) => setTimeout(r, 500));
         expect(fs.existsSync(path.join(workspace, marker)), what).toBe(false);
       }
