@@ -265,6 +265,21 @@ describe.each(kinds)('containment on %s', (kind) => {
     },
   );
 
+  it.skipIf(skip)('archive and restore keep the shared folders and the containment', async () => {
+    await call(core.dispatcher, 'agents', 'archive', { id: a.id });
+    await call(core.dispatcher, 'agents', 'restore', { id: a.id });
+    a = await running(a.id);
+    expect(a.phase, a.phase_reason ?? '').toBe('running');
+    expect(a.folders.map((f) => [f.mount, f.mode])).toEqual([
+      ['/shared/rw', 'rw'],
+      ['/shared/ro', 'ro'],
+    ]);
+    expect(a.runtime_port).toBeNull();
+    const out = await shellOutput(home, a, 'cat /shared/rw/hello.txt; id -u');
+    expect(out).toContain('hello rw');
+    expect(out).not.toMatch(/^0$/m);
+  });
+
   it.skipIf(skip)('purge removes the agent and never touches its shared folders', async () => {
     const removed = await call(core.dispatcher, 'agents', 'purge', { id: a.id });
     expect(removed).toMatchObject({ container_removed: true, files_removed: true });
