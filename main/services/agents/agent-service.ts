@@ -24,7 +24,7 @@ import { newAgentRow } from './agent-create';
 import { RuntimeFollower } from './runtime-follower';
 import { socketDir } from './container-spec';
 import { removeTreeNoFollow } from './safe-fs';
-import { resolveFolders } from './shared-folders';
+import { changedFolders } from './shared-folders';
 
 /** What the agent service needs beyond the deployer's deps. */
 export interface AgentServiceDeps extends Omit<DeployerDeps, 'setPhase' | 'progress' | 'runtime'> {
@@ -204,22 +204,9 @@ export class AgentService {
           'CONFLICT',
           `The agent is ${row.phase}; its folders can be changed when running, stopped or failed`,
         );
-      const current = JSON.parse(row.folders) as SharedFolder[];
-      const real = (p: string) => {
-        try {
-          return fs.realpathSync.native(p);
-        } catch {
-          return path.resolve(p);
-        }
-      };
-      for (const p of remove)
-        if (!current.some((f) => f.path === p || f.path === real(p)))
-          throw new AppError(
-            'INVALID_INPUT',
-            `remove: ${p} is not shared with this agent; shared: ${current.map((f) => f.path).join(', ') || 'none'}`,
-          );
-      const keep = current.filter((f) => !remove.some((p) => f.path === p || f.path === real(p)));
-      const next = resolveFolders(add, { dataDir: this.d.dataDir }, keep);
+      const next = changedFolders(JSON.parse(row.folders) as SharedFolder[], add, remove, {
+        dataDir: this.d.dataDir,
+      });
       this.repo.update(id, { folders: JSON.stringify(next) });
       this.emitChange();
       if (row.phase === 'running') {

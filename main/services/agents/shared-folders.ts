@@ -175,3 +175,26 @@ export function folderMounts(folders: readonly SharedFolder[], ctx: FolderContex
     return { hostPath: checked!.path, containerPath: f.mount, readOnly: f.mode !== 'rw' };
   });
 }
+
+/**
+ * An agent's folders after `agents.folders`: `remove` (host paths as given or as resolved) taken out,
+ * `add` checked and added (or a new mode for one it has). Mounts of kept folders do not move.
+ * @throws AppError INVALID_INPUT for a removed path the agent does not have (listing those it has), or
+ *   as {@link resolveFolders}.
+ */
+export function changedFolders(
+  current: readonly SharedFolder[],
+  add: readonly FolderGrant[],
+  remove: readonly string[],
+  ctx: FolderContext,
+): SharedFolder[] {
+  const same = (f: SharedFolder, p: string) => f.path === p || f.path === (realDir(p) ?? path.resolve(p));
+  for (const p of remove)
+    if (!current.some((f) => same(f, p)))
+      throw new AppError(
+        'INVALID_INPUT',
+        `remove: ${p} is not shared with this agent; shared: ${current.map((f) => f.path).join(', ') || 'none'}`,
+      );
+  const keep = current.filter((f) => !remove.some((p) => same(f, p)));
+  return resolveFolders(add, ctx, keep);
+}

@@ -9,6 +9,7 @@ import { demuxBufferLines } from './docker-logs';
 import type { DemuxModem } from './docker-logs';
 import { mapState, parseImageRef, toCreateOptions, validateSpec } from './docker-mapping';
 import { ipv4Gateway } from './docker-network';
+import { endpointOf, hostRoutesTo } from './docker-reach';
 
 const spec: ContainerSpec = {
   name: 'agentdesk-a',
@@ -170,5 +171,40 @@ describe('Docker containment (docs/decisions/008-agent-containment.md)', () => {
       '8100/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }],
     });
     expect(fallback.HostConfig!.SecurityOpt).toEqual(['no-new-privileges:true']);
+  });
+});
+
+describe('reaching the runtime port', () => {
+  const trie =
+    'Main:\n  +-- 0.0.0.0/0 3 0 5\n     |-- 172.19.0.1\n        /32 host LOCAL\n     |-- 172.20.0.0\n        /16 link UNICAST\n';
+
+  it('routes to a bridge whose gateway is a local address of the host, not to others', () => {
+    expect(hostRoutesTo('172.19.0.1', trie)).toBe(true);
+    expect(hostRoutesTo('172.20.0.1', trie)).toBe(false);
+    expect(hostRoutesTo('172.19.0.1', '')).toBe(false);
+  });
+
+  it('prefers a published 127.0.0.1 port, else the container address on the network', () => {
+    const base = { State: { Running: true } } as unknown as Dockerode.ContainerInspectInfo;
+    const withIp = {
+      ...base,
+      NetworkSettings: { Ports: {}, Networks: { agentdesk: { IPAddress: '172.19.0.5' } } },
+    } as unknown as Dockerode.ContainerInspectInfo;
+    expect(endpointOf(withIp, 'agentdesk', 8100)).toEqual({ kind: 'tcp', host: '172.19.0.5', port: 8100 });
+    const published = {
+      ...withIp,
+      NetworkSettings: {
+        ...withIp.NetworkSettings,
+        Ports: { '8100/tcp': [{ HostIp: '127.0.0.1', HostPort: '41000' }] },
+      },
+    } as unknown as Dockerode.ContainerInspectInfo;
+    expect(endpointOf(published, 'agentdesk', 8100)).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 41000 });
+    expect(
+      endpointOf(
+        { State: { Running: false } } as unknown as Dockerode.ContainerInspectInfo,
+        'agentdesk',
+        8100,
+      ),
+    ).toBeNull();
   });
 });

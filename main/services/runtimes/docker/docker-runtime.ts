@@ -1,5 +1,4 @@
 // DockerRuntime: the ContainerRuntime driver for Docker (and Podman's Docker API) through dockerode.
-import fs from 'node:fs';
 import type Dockerode from 'dockerode';
 import { RuntimeNotFoundError, RuntimeOperationError, RuntimeUnavailableError } from '../container-runtime';
 import type {
@@ -20,6 +19,7 @@ import { importRootfs } from './docker-image';
 import { execInContainer } from './docker-exec';
 import { demuxBufferLines, demuxLines } from './docker-logs';
 import { assertContainerName, toContainerInfo, toCreateOptions, validateSpec } from './docker-mapping';
+import { endpointOf, hostRoutesTo } from './docker-reach';
 import { seccompApplies } from './docker-seccomp';
 import { ensureBridgeNetwork } from './docker-network';
 
@@ -283,26 +283,11 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   /**
-   * Whether this host routes to container addresses on the bridge: the engine is a local socket and the
-   * bridge's gateway address is a local address of this host's network namespace (Docker Engine on
-   * Linux). Read from the kernel's `/proc/net/fib_trie` (its `/32 host LOCAL` entries), which lists a
-   * bridge's address even while no container is attached (`os.networkInterfaces()` skips such a down
-   * bridge). Docker Desktop (macOS, Windows, and Linux, where the engine runs in a VM), rootless Docker
-   * (its own network namespace) and remote engines fail this, and the runtime port is published on
-   * 127.0.0.1 instead.
+   * Whether the core reaches containers at their bridge addresses (see {@link hostRoutesTo}); else the
+   * runtime port is published on 127.0.0.1.
    */
   routesToContainers(): boolean {
-    if (!this.gateway || this.connection().label.includes('://')) return false;
-    let trie = '';
-    try {
-      trie = fs.readFileSync('/proc/net/fib_trie', 'utf8');
-    } catch {
-      return false;
-    }
-    const lines = trie.split('\n');
-    return lines.some(
-      (l, i) => l.trim() === `|-- ${this.gateway}` && /\/32 host LOCAL/.test(lines[i + 1] ?? ''),
-    );
+    return this.gateway !== null && !this.connection().label.includes('://') && hostRoutesTo(this.gateway);
   }
 
   private arch: string | null = null;
@@ -326,13 +311,7 @@ export class DockerRuntime implements ContainerRuntime {
       what: 'container',
       ref: name,
     });
-    if (!info.State?.Running) return null;
-    const published = info.NetworkSettings?.Ports?.[`${containerPort}/tcp`]?.find(
-      (b) => b.HostIp === '127.0.0.1',
-    );
-    if (published?.HostPort) return { kind: 'tcp', host: '127.0.0.1', port: Number(published.HostPort) };
-    const address = info.NetworkSettings?.Networks?.[this.networkName]?.IPAddress;
-    return address ? { kind: 'tcp', host: address, port: containerPort } : null;
+    return endpointOf(info, this.networkName, containerPort);
   }
 
   /** `GET /containers/json?all=1&filters={"label":["k=v",…]}`, each inspected for limits and ports. */
