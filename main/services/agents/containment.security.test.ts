@@ -156,6 +156,7 @@ describe.each(kinds)('containment on %s', (kind) => {
         home,
         a,
         'id -u; id -g; grep -E "^(CapEff|CapPrm|NoNewPrivs)" /proc/self/status; ' +
+          'echo init-$(grep CapEff /proc/1/status); ' +
           'cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max; ' +
           'touch /usr/agentdesk-test 2>/dev/null && echo usr=written || echo usr=refused',
       );
@@ -166,6 +167,8 @@ describe.each(kinds)('containment on %s', (kind) => {
       expect(out).toMatch(/^CapEff:\s+0000000000000000$/m);
       expect(out).toMatch(/^CapPrm:\s+0000000000000000$/m);
       expect(out).toMatch(/^NoNewPrivs:\s+1$/m);
+      // PID 1: the agent's own user on Docker; on Incus the init, root inside, with only setuid, setgid, setpcap.
+      expect(out).toMatch(kind === 'docker' ? /^init-CapEff:\s+0{16}$/m : /^init-CapEff:\s+0{13}1c0$/m);
       // Docker shows the pids cgroup inside; an Incus container on this cgroup v1 host does not, so its
       // limit is read where the kernel enforces it, on the host.
       if (kind === 'docker') expect(out).toMatch(new RegExp(`^${PIDS}$`, 'm'));

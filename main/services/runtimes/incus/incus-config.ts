@@ -51,7 +51,9 @@ export const INCUS_SYSCALL_DENY: readonly string[] = [
  * Instance config of {@link ContainerSpec.security} (docs/decisions/008-agent-containment.md): an
  * unprivileged container without nesting, `limits.processes`, and the uid/gid the image's init drops
  * to (with every capability, `setpriv --no-new-privs`) before it runs the agent, plus a seccomp policy
- * refusing setuid/setgid bits and new user namespaces (appended to Incus's own denylist).
+ * refusing setuid/setgid bits and new user namespaces (appended to Incus's own denylist). The
+ * container's root (the init alone) keeps only CAP_SETUID, CAP_SETGID and CAP_SETPCAP (`raw.lxc`
+ * `lxc.cap.keep`; measured on Incus 6.0.4: PID 1's CapEff is 0x1c0).
  */
 export function securityConfig(spec: ContainerSpec): Record<string, string> {
   const s = spec.security;
@@ -61,6 +63,8 @@ export function securityConfig(spec: ContainerSpec): Record<string, string> {
     'security.nesting': 'false',
     'limits.processes': String(s.pidsLimit),
     'security.syscalls.deny': INCUS_SYSCALL_DENY.join('\n'),
+    // Root inside (only the image's init) keeps just what dropping to the agent's user needs.
+    'raw.lxc': 'lxc.cap.keep = setuid setgid setpcap',
     'environment.AGENTDESK_UID': String(s.uid),
     'environment.AGENTDESK_GID': String(s.gid),
   };
