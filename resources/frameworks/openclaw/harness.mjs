@@ -39,9 +39,15 @@ function secretFile(file, what) {
   process.exit(1);
 }
 /** The runtime credential: only the core sends it (resources/agent-runtime/PROTOCOL.md "Authentication"). */
-const CREDENTIAL = secretFile(env.AGENTDESK_RUNTIME_TOKEN_FILE || path.join(CONFIG_DIR, 'runtime-token'), 'runtime credential');
+const CREDENTIAL = secretFile(
+  env.AGENTDESK_RUNTIME_TOKEN_FILE || path.join(CONFIG_DIR, 'runtime-token'),
+  'runtime credential',
+);
 /** The token of OpenClaw's own gateway (openclaw.json `gateway.auth`, token mode). */
-const OPENCLAW_TOKEN = secretFile(path.join(CONFIG_DIR, 'openclaw-gateway-token'), "OpenClaw's gateway token");
+const OPENCLAW_TOKEN = secretFile(
+  path.join(CONFIG_DIR, 'openclaw-gateway-token'),
+  "OpenClaw's gateway token",
+);
 
 for (const name of ['OPENAI_BASE_URL', 'OPENAI_API_KEY', 'AGENTDESK_MODEL']) {
   if (!env[name]) {
@@ -411,7 +417,8 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
  * a bare GET /health (constant-time comparison). Returns [status, message] or null.
  */
 function refuse(req, pathname) {
-  if (req.headers.origin !== undefined) return [403, 'requests from web pages (with an Origin header) are refused'];
+  if (req.headers.origin !== undefined)
+    return [403, 'requests from web pages (with an Origin header) are refused'];
   const host = (req.headers.host ?? '').trim().toLowerCase();
   const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
   const local = (req.socket.localAddress ?? '').replace(/^::ffff:/, '');
