@@ -97,6 +97,7 @@ describe.each(kinds)('containment on %s', (kind) => {
     await upstream?.stop();
     delete process.env.AGENTDESK_KEY_SCRIPTED;
     fs.rmSync(home, { recursive: true, force: true });
+    fs.rmSync(shared, { recursive: true, force: true });
   });
 
   it.skipIf(skip)(
