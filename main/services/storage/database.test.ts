@@ -56,6 +56,47 @@ describe('openDatabase', () => {
     db.close();
   });
 
+  it('runs a migration a placeholder stood in for, once, and records its real name', () => {
+    const file = path.join(tmp(), 'p.db');
+    const withPlaceholder = parseMigrations({
+      './migrations/001_a.sql': 'CREATE TABLE a (x INTEGER);',
+      './migrations/002_reserved_b.sql': 'SELECT 1;',
+      './migrations/003_c.sql': 'CREATE TABLE c (z INTEGER);',
+    });
+    openDatabase(file, withPlaceholder).close();
+    const real = parseMigrations({
+      './migrations/001_a.sql': 'CREATE TABLE a (x INTEGER);',
+      './migrations/002_b.sql': 'ALTER TABLE a ADD COLUMN y TEXT;',
+      './migrations/003_c.sql': 'CREATE TABLE c (z INTEGER);',
+    });
+    const db = openDatabase(file, withPlaceholder);
+    expect(migrate(db, real, { 2: 'reserved_b' })).toEqual([2]);
+    expect(db.prepare('SELECT name FROM pragma_table_info(?)').all('a')).toEqual([
+      { name: 'x' },
+      { name: 'y' },
+    ]);
+    expect(db.prepare('SELECT name FROM schema_migrations WHERE version = 2').get()).toEqual({ name: 'b' });
+    expect(schemaVersion(db)).toBe(3);
+    expect(migrate(db, real, { 2: 'reserved_b' })).toEqual([]);
+    db.close();
+  });
+
+  it('upgrades a data dir that recorded the containment placeholder 005', () => {
+    const file = path.join(tmp(), 'q.db');
+    const placeholder = { version: 5, name: 'reserved_contain_core', sql: 'SELECT 1;' };
+    const old = MIGRATIONS.map((m) => (m.version === 5 ? placeholder : m));
+    openDatabase(file, old).close();
+    const db = openDatabase(file);
+    const columns = (
+      db.prepare('SELECT name FROM pragma_table_info(?)').all('agents') as { name: string }[]
+    ).map((c) => c.name);
+    expect(columns).toEqual(expect.arrayContaining(['runtime_endpoint', 'pids_limit', 'folders']));
+    expect(db.prepare('SELECT name FROM schema_migrations WHERE version = 5').get()).toEqual({
+      name: 'agent_containment',
+    });
+    db.close();
+  });
+
   it('refuses a database from a newer app', () => {
     const file = path.join(tmp(), 'c.db');
     const db = openDatabase(file);

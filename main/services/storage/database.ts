@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { MIGRATIONS } from './migrations';
+import { MIGRATIONS, PLACEHOLDERS } from './migrations';
 import type { Migration } from './migrations';
 
 export type Db = Database.Database;
@@ -39,10 +39,16 @@ export function schemaVersion(db: Db): number {
 
 /**
  * Applies every migration newer than the database's schema version, each in its own transaction
- * together with the version bump, and records it in `schema_migrations`.
+ * together with the version bump, and records it in `schema_migrations`. A migration recorded under
+ * the name of a placeholder (`placeholders`: number → name; see {@link PLACEHOLDERS}) is run then too,
+ * in its own transaction, and recorded under its real name.
  * @returns the versions applied (empty when up to date).
  */
-export function migrate(db: Db, migrations: Migration[] = MIGRATIONS): number[] {
+export function migrate(
+  db: Db,
+  migrations: Migration[] = MIGRATIONS,
+  placeholders: Readonly<Record<number, string>> = PLACEHOLDERS,
+): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const current = schemaVersion(db);
@@ -53,6 +59,23 @@ export function migrate(db: Db, migrations: Migration[] = MIGRATIONS): number[] 
     );
   }
   const applied: number[] = [];
+  const recorded = db.prepare('SELECT name FROM schema_migrations WHERE version = ?');
+  for (const mig of migrations) {
+    if (mig.version > current) continue;
+    const placeholder = placeholders[mig.version];
+    if (!placeholder || mig.name === placeholder) continue;
+    const row = recorded.get(mig.version) as { name: string } | undefined;
+    if (row?.name !== placeholder) continue;
+    db.transaction(() => {
+      db.exec(mig.sql);
+      db.prepare('UPDATE schema_migrations SET name = ?, applied_at = ? WHERE version = ?').run(
+        mig.name,
+        Date.now(),
+        mig.version,
+      );
+    })();
+    applied.push(mig.version);
+  }
   for (const mig of migrations) {
     if (mig.version <= current) continue;
     db.transaction(() => {

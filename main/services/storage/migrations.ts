@@ -33,5 +33,12 @@ export function parseMigrations(sources: Record<string, string>): Migration[] {
   return list;
 }
 
+/**
+ * Placeholder migrations some data dirs may have recorded: number → the placeholder's name. A branch
+ * kept a number free for a migration merged later with `SELECT 1;`; a database that recorded the
+ * placeholder under that number never ran the real migration, so {@link migrate} runs it then.
+ */
+export const PLACEHOLDERS: Readonly<Record<number, string>> = { 5: 'reserved_contain_core' };
+
 /** The app's migrations, in order. */
 export const MIGRATIONS: Migration[] = parseMigrations(files);
