@@ -184,6 +184,45 @@ describe.each(kinds)('containment on %s', (kind) => {
     },
   );
 
+  it.skipIf(skip)(
+    'the agent cannot send as another address (egress tells Docker agents apart by it): no raw, packet or transparent socket',
+    async () => {
+      // The egress rules match a Docker agent by its source address on the shared bridge
+      // (docs/decisions/009-egress.md); with NET_RAW or NET_ADMIN it could write packets carrying another
+      // agent's address. With every capability dropped each way to do so is refused.
+      expect(a.egress.enforced).toBe(true);
+      const other = (await get(b.id)).egress.address;
+      expect(other).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      const out = await shellOutput(
+        home,
+        a,
+        `python3 - <<'EOF'
+import errno, socket
+def t(f):
+    try:
+        f()
+        return 'ok'
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+def freebind():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_IP, 15, 1)  # IP_FREEBIND: binding to a foreign address needs no capability
+    s.bind(('${other}', 0))
+    s.sendto(b'x', ('192.0.2.1', 53))
+print('raw=' + t(lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)))
+print('packet=' + t(lambda: socket.socket(socket.AF_PACKET, socket.SOCK_RAW)))
+print('transparent=' + t(lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).setsockopt(socket.SOL_IP, 19, 1)))
+print('freebind=' + t(freebind))
+EOF`,
+      );
+      expect(out).toMatch(/^raw=EPERM$/m);
+      expect(out).toMatch(/^packet=EPERM$/m);
+      expect(out).toMatch(/^transparent=EPERM$/m);
+      // The kernel sends from its own addresses only: the packet never leaves with the other address.
+      expect(out).toMatch(/^freebind=E[A-Z]+$/m);
+    },
+  );
+
   it.skipIf(skip)('an agent cannot leave a setuid or setgid file on the host', async () => {
     const w = '/home/agent/workspace';
     await shellOutput(
