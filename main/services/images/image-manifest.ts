@@ -11,7 +11,7 @@ export const BASE_IMAGE_VERSION = 2;
  * they are in scripts/images). A unit test fails when the recipe changes without a new version (and
  * so a new ref): engines and caches hold images by ref, so only a new ref rebuilds them.
  */
-export const BASE_RECIPE_SHA256 = '9719c2d02a7c35f5f7dfd5219f347f7ad8310086d028d7509ef9e250c5e2850d';
+export const BASE_RECIPE_SHA256 = '4846cea85a69004e003c79bbbb129b1501fa4041e5923b054d220b389367147f';
 
 /** The files of a built rootfs (all in one folder), in the order an export holds them. */
 export const IMAGE_FILES = ['manifest.json', 'rootfs.tar', 'metadata.tar.gz'] as const;
