@@ -32,6 +32,32 @@ export const RuntimeKindSchema = z.enum(['docker', 'incus']);
 /** An agent id (UUID v4 as the core makes them). */
 export const AgentId = z.string().uuid('must be an agent id (a UUID, see `agents.list`)');
 
+/** How an agent may use a shared host folder: read-only (the default) or read-write. */
+export const FolderMode = z.enum(['ro', 'rw']);
+
+/** A host folder to give an agent (`agents.create`, `agents.folders`): an absolute path on the core's machine. */
+export const FolderGrant = z
+  .object({
+    path: z
+      .string()
+      .min(1)
+      .max(4096)
+      .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'must be an absolute path'),
+    mode: FolderMode.default('ro'),
+  })
+  .strict();
+export type FolderGrant = z.input<typeof FolderGrant>;
+
+/** A host folder an agent has, with where its container sees it. */
+export const SharedFolder = z.object({
+  /** The real path on the core's machine (links resolved when it was granted). */
+  path: z.string(),
+  mode: FolderMode,
+  /** Where the agent sees it, `/shared/<name>` (docs/security/containment.md). */
+  mount: z.string(),
+});
+export type SharedFolder = z.infer<typeof SharedFolder>;
+
 /** An agent as the UI and CLI see it. Holds no key: only the virtual key's 8-character prefix. */
 export const Agent = z.object({
   id: z.string(),
@@ -56,8 +82,20 @@ export const Agent = z.object({
   failed_log: z.array(z.string()),
   /** Container name in its runtime (`agentdesk-<slug>`). */
   container: z.string(),
-  /** Host port on 127.0.0.1 where the agent's runtime answers; `null` while not running. */
+  /**
+   * Host port on 127.0.0.1 where the agent's runtime is published; `null` while not running and
+   * whenever the engine lets the core reach it without one (see `runtime_endpoint`).
+   */
   runtime_port: z.number().int().nullable(),
+  /**
+   * Where the core reaches the agent's runtime (`http://<container address>:8100`, `unix:<socket>` or a
+   * `http://127.0.0.1:<port>` fallback); `null` while not running. Only the core holds its credential.
+   */
+  runtime_endpoint: z.string().nullable(),
+  /** Most processes and threads its container may hold. */
+  pids_limit: z.number().int(),
+  /** Host folders the agent has, with their mount paths. */
+  folders: z.array(SharedFolder),
   /** First 8 random characters of the live virtual key (`sk-agentdesk-XXXXXXXX…`), `null` when none. */
   key_prefix: z.string().nullable(),
   created_at: z.number().int(),
@@ -95,9 +133,23 @@ export const AgentCreateInput = z
     egress: EgressMode.optional(),
     /** Hosts, domains or addresses the agent may reach in `allowlist` mode (`HOST[:PORT]`). */
     allow: AllowList.default([]),
+    /** Host folders to mount (read-only unless `mode: "rw"`); blocked ones are refused, naming the rule. */
+    folders: z.array(FolderGrant).max(16).default([]),
+    /** Most processes and threads the container may hold (a fork bomb stops there). */
+    pids_limit: z.number().int().min(64).max(65536).default(512),
   })
   .strict();
 export type AgentCreateInput = z.input<typeof AgentCreateInput>;
+
+/** Input of `agents.folders`: folders to add (or change the mode of) and host paths to remove. */
+export const AgentFoldersInput = z
+  .object({
+    id: AgentId,
+    add: z.array(FolderGrant).max(16).default([]),
+    remove: z.array(z.string().min(1).max(4096)).max(16).default([]),
+  })
+  .strict();
+export type AgentFoldersInput = z.input<typeof AgentFoldersInput>;
 
 /** `{id}` input of per-agent methods. */
 export const AgentRef = z.object({ id: AgentId }).strict();

@@ -22,6 +22,7 @@ import {
   AgentChatInput,
   AgentChatResult,
   AgentCreateInput,
+  AgentFoldersInput,
   AgentLogs,
   AgentLogsInput,
   AgentRef,
@@ -191,7 +192,12 @@ export const api = {
     purge: method(
       AgentRef,
       AgentRemoved,
-      'Removes the agent for good: container, files, virtual key and record. Tolerates a missing container or folder.',
+      'Removes the agent for good: container, files, virtual key and record. Tolerates a missing container or folder. Never touches its shared folders.',
+    ),
+    folders: method(
+      AgentFoldersInput,
+      Agent,
+      'Adds (or changes the mode of) and removes shared host folders; a running agent is recreated with them and started again (progress as `agents.progress`). INVALID_INPUT names a blocked folder and the rule.',
     ),
     policy: method(
       AgentPolicyInput,

@@ -1,7 +1,10 @@
 // Test helpers for agents: the runtime bundle, whether an engine answers, and one turn against an agent's runtime.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
+import { agentFolder, readRuntimeCredential } from '../main/services/agents/agent-folder';
+import { parseEndpoint, runtimeFetch } from '../main/services/agents/runtime-client';
 import type { RuntimeKind } from '../main/services/runtimes/container-runtime';
 import { call } from '../main/transport/dispatch';
 import type { Dispatcher } from '../main/transport/dispatch';
@@ -37,11 +40,65 @@ export interface TurnEvent {
   data: unknown;
 }
 
-/** Posts `text` to `POST /turn` of a runtime on 127.0.0.1:`port` and collects its SSE events until the stream ends. */
-export async function turn(port: number, text: string, threadId?: string): Promise<TurnEvent[]> {
-  const res = await fetch(`http://127.0.0.1:${port}/turn`, {
+/** An agent as `agents.get` answers (the fields a turn needs), and the data dir of its core. */
+export interface RuntimeTarget {
+  home: string;
+  agent: { id: string; runtime_endpoint: string | null };
+}
+
+/**
+ * A request to an agent's runtime as the core makes it: at its `runtime_endpoint` (container address,
+ * unix socket or published port) with its runtime credential from the config folder.
+ * @throws Error when the agent has no endpoint (not running).
+ */
+export function runtimeRequest(
+  t: RuntimeTarget,
+  pathName: string,
+  init: Parameters<typeof runtimeFetch>[3] = {},
+): Promise<Response> {
+  if (!t.agent.runtime_endpoint) throw new Error(`agent ${t.agent.id} has no runtime endpoint (not running)`);
+  const credential = readRuntimeCredential(agentFolder(t.home, t.agent.id));
+  return runtimeFetch(parseEndpoint(t.agent.runtime_endpoint), credential, pathName, init);
+}
+
+/**
+ * `POST /turn` to a runtime endpoint with the caller's own headers (an attacker's: fetch would fix Host
+ * and Origin); answers the HTTP status.
+ */
+export function rawTurn(endpoint: string, headers: Record<string, string>, body: string): Promise<number> {
+  const e = parseEndpoint(endpoint);
+  const where = e.kind === 'unix' ? { socketPath: e.socketPath } : { host: e.host, port: e.port };
+  return new Promise((resolve, reject) => {
+    const req = http.request({ ...where, method: 'POST', path: '/turn', headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The requests an attacker tries against a runtime, each with the status it must get. */
+export function attackHeaders(credential: string): [string, Record<string, string>, number][] {
+  const good = {
+    Host: 'localhost',
+    Authorization: `Bearer ${credential}`,
+    'Content-Type': 'application/json',
+  };
+  return [
+    ['no credential', { Host: 'localhost', 'Content-Type': 'application/json' }, 401],
+    ['a wrong credential', { ...good, Authorization: `Bearer ${'A'.repeat(43)}` }, 401],
+    ['Host: evil.example', { ...good, Host: 'evil.example' }, 403],
+    ['Origin: http://evil.example', { ...good, Origin: 'http://evil.example' }, 403],
+    ['text/plain', { ...good, 'Content-Type': 'text/plain' }, 415],
+  ];
+}
+
+/** Posts `text` to `POST /turn` of an agent's runtime (see {@link runtimeRequest}) and collects its SSE events until the stream ends. */
+export async function turn(t: RuntimeTarget, text: string, threadId?: string): Promise<TurnEvent[]> {
+  const res = await runtimeRequest(t, '/turn', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    accept: 'text/event-stream',
     body: JSON.stringify(threadId ? { text, thread_id: threadId } : { text }),
   });
   if (!res.ok) throw new Error(`POST /turn answered ${res.status}: ${await res.text()}`);

@@ -1,4 +1,4 @@
-// Integration-test helper: makes sure agentdesk/agent-base:1 is in the given runtimes, built once for all vitest workers.
+// Integration-test helper: makes sure agentdesk/agent-base:2 is in the given runtimes, built once for all vitest workers.
 import os from 'node:os';
 import path from 'node:path';
 import { withDirLock } from '../main/platform/locks';
@@ -41,7 +41,7 @@ export function runtimeFor(kind: RuntimeKind): ContainerRuntime {
 }
 
 /**
- * Makes sure `agentdesk/agent-base:1` exists in every runtime of `kinds`, safely from several vitest
+ * Makes sure `agentdesk/agent-base:2` exists in every runtime of `kinds`, safely from several vitest
  * worker processes at once: under a cross-process lock, it builds the rootfs into the shared cache
  * once (root + debootstrap, minutes the first time; reused afterwards) and imports it where missing.
  * @throws whatever the build or import throws (ImageError with a hint, runtime errors).

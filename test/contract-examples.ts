@@ -53,6 +53,7 @@ export const EXAMPLE_INPUTS: Record<Channel, unknown> = {
   'agents.thread': { id: NO_AGENT, thread_id: 'thread-1' },
   'agents.purge': { id: NO_AGENT },
   'agents.policy': { id: NO_AGENT, egress: 'allowlist', allow: ['api.example.com:443'] },
+  'agents.folders': { id: NO_AGENT, add: [{ path: '/nonexistent-example', mode: 'ro' }] },
   'traces.list': { agent_id: NO_AGENT, kinds: ['message_in', 'llm_call'], limit: 10 },
   // No agent is left, so every live agent's totals of that day are an empty list.
   'traces.totals': { day: '2024-05-01' },

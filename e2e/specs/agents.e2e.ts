@@ -264,9 +264,7 @@ describe.skipIf(skip)(
     it('restores it into a taken name as <slug>-2 with a new key; the old key is refused by the gateway', async () => {
       const archived = await agentBySlug(FOX.slug);
       const envOf = (dir: string) =>
-        /^OPENAI_API_KEY='([^']+)'/m.exec(
-          readFileSync(join(dir, 'home', '.agentdesk', 'env'), 'utf8'),
-        )?.[1] ?? '';
+        /^OPENAI_API_KEY='([^']+)'/m.exec(readFileSync(join(dir, 'config', 'env'), 'utf8'))?.[1] ?? '';
       const archiveDir = readdirSync(join(core.home, 'archive')).find((d) => d.startsWith(`${FOX.slug}-`));
       const oldKey = envOf(join(core.home, 'archive', archiveDir!));
       expect(oldKey).toMatch(/^sk-agentdesk-/);

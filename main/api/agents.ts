@@ -34,6 +34,7 @@ export function agentsHandlers(agents: AgentService, chat: ChatRelay): Handlers[
     thread: ({ id, thread_id }) => chat.thread(id, thread_id),
     purge: ({ id }) => guard(agents.purge(id)),
     policy: ({ id, ...change }) => guard(agents.policy(id, change)),
+    folders: ({ id, add, remove }) => guard(agents.folders(id, add, remove)),
   };
 }
 

@@ -9,7 +9,7 @@ import type { ImagesFacade } from '../api/images-facade';
 import type { EventBus } from '../platform/event-bus';
 import type { Logger } from '../platform/logging';
 import { agentRuntimeDir, appRoot, resourcesDir } from '../platform/paths';
-import { agentFolder } from '../services/agents/agent-folder';
+import { agentFolder, readRuntimeCredential } from '../services/agents/agent-folder';
 import { AgentRepository } from '../services/agents/agent-repository';
 import { AgentService } from '../services/agents/agent-service';
 import { ChatRelay } from '../services/agents/chat-relay';
@@ -219,6 +219,7 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
   const chat = new ChatRelay({
     agent: (id) => agents.get(id),
     folderOf,
+    credentialOf: (id) => (repo.get(id) ? readRuntimeCredential(agentFolder(d.home, id)) : null),
     record: (e) => recorder.record(e),
     turns,
     emit: (e) => d.bus.emit('agents.turn', e),

@@ -1,11 +1,12 @@
-// `agentdesk agents list|create|start|stop|restart|logs|archive|restore|purge|chat|policy`: non-interactive agents.
+// `agentdesk agents list|create|start|stop|restart|logs|archive|restore|purge|chat|policy|folders`: non-interactive agents.
 import crypto from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
-import type { Agent } from '../../contract/agents';
+import type { Agent, FolderGrant } from '../../contract/agents';
 import type { Client } from '../../contract/client';
 import type { EgressMode } from '../../contract/egress';
 import { AppError } from '../../contract/errors';
 import { addPolicyCommand, formatEgress, parseAllowOption, parseEgressMode } from './agents-egress';
+import { addFoldersCommand, collectFolder } from './agent-folders';
 import { table } from './providers-format';
 import type { RunnerIo } from './command-runner';
 import { commandRunner, printer } from './command-runner';
@@ -203,6 +204,16 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
       'allowlist entry (repeatable): name, *.domain, IPv4 or CIDR; no port = every port',
       parseAllowOption,
     )
+    .option(
+      '--folder <path[:ro|rw]>',
+      'share a host folder, seen at /shared/<name> (read-only unless :rw); repeatable',
+      collectFolder,
+    )
+    .option(
+      '--pids-limit <n>',
+      'most processes and threads in its container (default 512)',
+      positiveNumber('--pids-limit'),
+    )
     .option('--no-wait', 'return once the agent is recorded')
     .option('--json', 'print JSON')
     .action(
@@ -216,6 +227,8 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
         cpus?: number;
         egress?: EgressMode;
         allow?: string[];
+        folder?: FolderGrant[];
+        pidsLimit?: number;
         wait: boolean;
         json?: boolean;
       }) =>
@@ -238,6 +251,8 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
               ...(o.cpus ? { cpus: o.cpus } : {}),
               ...(o.egress ? { egress: o.egress } : {}),
               ...(o.allow?.length ? { allow: o.allow } : {}),
+              ...(o.folder?.length ? { folders: o.folder } : {}),
+              ...(o.pidsLimit ? { pids_limit: Math.round(o.pidsLimit) } : {}),
             });
             return done(json, o.wait ? await settle(c, a.id) : a);
           },
@@ -281,6 +296,7 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
   simple('restart', 'stop then start an agent');
   simple('archive', 'stop, rename and set aside an agent; its key is revoked, its files kept');
   simple('restore', 'bring an archived agent back with a new key (a taken name gets -2, -3 …)');
+  addFoldersCommand(cmd, { run, print, findAgent, settle });
 
   cmd
     .command('logs')

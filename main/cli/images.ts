@@ -10,7 +10,7 @@ import { commandRunner, printer } from './command-runner';
 
 type Status = Awaited<ReturnType<Client['images']['status']>>;
 
-/** One line per runtime: `docker  agentdesk/agent-base:1  present`. */
+/** One line per runtime: `docker  agentdesk/agent-base:2  present`. */
 export function formatImages(st: Status): string {
   return st.images
     .map((i) => {

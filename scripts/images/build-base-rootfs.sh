@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the rootfs of the offline base image agentdesk/agent-base:1 (ARCHITECTURE §5).
+# Builds the rootfs of the offline base image agentdesk/agent-base:2 (ARCHITECTURE §5).
 #
 # Usage: build-base-rootfs.sh OUT_DIR        (as root; Debian/Ubuntu host with debootstrap, amd64)
 #
@@ -16,8 +16,8 @@
 #   AGENTDESK_IMAGE_DOWNLOADS  download cache; default OUT_DIR/downloads.
 set -euo pipefail
 
-readonly IMAGE_REF='agentdesk/agent-base:1'
-readonly IMAGE_VERSION=1
+readonly IMAGE_REF='agentdesk/agent-base:2'
+readonly IMAGE_VERSION=2
 readonly SUITE='bookworm'
 # Packages on top of debootstrap's minbase. bash (the runtime's shell tool runs `bash -lc`) is
 # Essential already; listed to make the dependency explicit. procps: ps/top/kill for the agent.
@@ -171,8 +171,23 @@ progress 'Adding agentdesk-init and folders'
 install -m 0755 "$SCRIPT_DIR/agentdesk-init" "$ROOT/usr/local/bin/agentdesk-init"
 # Incus system containers exec /sbin/init (PLATFORM-NOTES "Incus"); minbase has none.
 ln -sf /usr/local/bin/agentdesk-init "$ROOT/sbin/init"
-install -d -m 0755 "$ROOT/home/agent" "$ROOT/home/agent/workspace" "$ROOT/opt/agentdesk" "$ROOT/opt/agentdesk/runtime"
-install -d -m 0700 "$ROOT/home/agent/.agentdesk"
+install -d -m 0755 "$ROOT/home/agent" "$ROOT/home/agent/workspace" "$ROOT/opt/agentdesk" "$ROOT/opt/agentdesk/runtime" \
+  "$ROOT/opt/agentdesk/config" "$ROOT/shared"
+# The unprivileged users agents run as (docs/decisions/010-agent-containment.md): `agent` (1000, the
+# usual desktop user's id when the core runs as that user) and `agentdesk` (64000, used when the core
+# runs as root). Another core uid runs without a passwd entry (HOME is set by the init).
+for entry in 'agent:1000' 'agentdesk:64000'; do
+  name=${entry%%:*}
+  id=${entry#*:}
+  grep -q "^$name:" "$ROOT/etc/group" || printf '%s:x:%s:\n' "$name" "$id" >>"$ROOT/etc/group"
+  grep -q "^$name:" "$ROOT/etc/passwd" ||
+    printf '%s:x:%s:%s:Agent Desk agent:/home/agent:/bin/bash\n' "$name" "$id" "$id" >>"$ROOT/etc/passwd"
+  grep -q "^$name:" "$ROOT/etc/shadow" || printf '%s:!:19000::::::\n' "$name" >>"$ROOT/etc/shadow"
+done
+chown 1000:1000 "$ROOT/home/agent" "$ROOT/home/agent/workspace"
+[ -x "$ROOT/usr/bin/setpriv" ] || die 'setpriv (util-linux) is missing from the rootfs: the init needs it to drop to the agent user'
+# No setuid/setgid program in the image: even with no_new_privs set by the engines, none is needed.
+find "$ROOT" -xdev -type f -perm /6000 -exec chmod ug-s {} +
 # Future apt installs inside an agent stay small too.
 cat >"$ROOT/etc/dpkg/dpkg.cfg.d/01-agentdesk-nodoc" <<'EOF'
 path-exclude /usr/share/doc/*

@@ -7,6 +7,7 @@ import type { ContainerRuntime, RuntimeKind } from '../runtimes/container-runtim
 import type { AgentRow } from './agent-repository';
 import type { FrameworkManifest } from './frameworks';
 import { containerNameOf, isSingleEmoji, slugOf } from './naming';
+import { resolveFolders } from './shared-folders';
 
 /** What validation reads: the installed frameworks and runtimes, the settings and the live names. */
 export interface CreateContext {
@@ -18,6 +19,8 @@ export interface CreateContext {
   providerIds: () => string[];
   /** The live (not archived) agent using `slug`, if any. */
   findLiveBySlug: (slug: string) => AgentRow | undefined;
+  /** The data dir (shared folders may not be in it, nor hold it). */
+  dataDir: string;
 }
 
 /**
@@ -64,6 +67,7 @@ export function newAgentRow(raw: AgentCreateInput, ctx: CreateContext, now = Dat
         `${field}: "${model}" must be <provider-id>/<model-id> with a provider that exists; providers: ${providers.join(', ') || 'none (add one first)'}`,
       );
   }
+  const folders = resolveFolders(input.folders, { dataDir: ctx.dataDir });
   const slug = slugOf(input.name);
   const taken = ctx.findLiveBySlug(slug);
   if (taken)
@@ -92,5 +96,8 @@ export function newAgentRow(raw: AgentCreateInput, ctx: CreateContext, now = Dat
     created_at: now,
     running_since: null,
     archive_dir: null,
+    runtime_endpoint: null,
+    pids_limit: input.pids_limit,
+    folders: JSON.stringify(folders),
   };
 }

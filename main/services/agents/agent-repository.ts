@@ -1,6 +1,6 @@
 // Agent rows and their phase transitions in the app database (migration 004). Holds no key, only a key id.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Agent, AgentPhase } from '../../../contract/agents';
+import type { Agent, AgentPhase, SharedFolder } from '../../../contract/agents';
 import type { AgentEgress } from '../../../contract/egress';
 import type { RuntimeKind } from '../runtimes/container-runtime';
 import type { Db } from '../storage/database';
@@ -31,10 +31,18 @@ export interface AgentRow {
   running_since: number | null;
   /** While archived: `<data>/archive/<slug>-<UTC timestamp>`. */
   archive_dir: string | null;
+  /** How the core reaches the runtime (`http://…` or `unix:<path>`); null while not running. */
+  runtime_endpoint: string | null;
+  /** Most tasks its container may hold. */
+  pids_limit: number;
+  /** JSON array of {@link SharedFolder}. */
+  folders: string;
 }
 
 /** Fields a phase change may set with it. */
-export type PhasePatch = Partial<Pick<AgentRow, 'failed_log' | 'runtime_port' | 'key_id' | 'running_since'>>;
+export type PhasePatch = Partial<
+  Pick<AgentRow, 'failed_log' | 'runtime_port' | 'runtime_endpoint' | 'key_id' | 'running_since'>
+>;
 
 /** Moves an agent to a phase (DB first, then the UIs are told); returns the updated row. */
 export type SetPhase = (id: string, phase: AgentPhase, reason: string | null, patch?: PhasePatch) => AgentRow;
@@ -111,10 +119,10 @@ export class AgentRepository {
         .prepare(
           `INSERT INTO agents (id, slug, name, emoji, framework, runtime, model, fallbacks, memory_mib, cpus,
              phase, phase_reason, phase_at, failed_log, container, runtime_port, key_id, created_at, running_since,
-             archive_dir)
+             archive_dir, runtime_endpoint, pids_limit, folders)
            VALUES (@id, @slug, @name, @emoji, @framework, @runtime, @model, @fallbacks, @memory_mib, @cpus,
              @phase, @phase_reason, @phase_at, @failed_log, @container, @runtime_port, @key_id, @created_at,
-             @running_since, @archive_dir)`,
+             @running_since, @archive_dir, @runtime_endpoint, @pids_limit, @folders)`,
         )
         .run(row);
       this.logTransition(row.id, null, row.phase, row.phase_reason, row.phase_at);
@@ -130,7 +138,7 @@ export class AgentRepository {
     id: string,
     phase: AgentPhase,
     reason: string | null,
-    patch: Partial<Pick<AgentRow, 'failed_log' | 'runtime_port' | 'key_id' | 'running_since'>> = {},
+    patch: PhasePatch = {},
     now = Date.now(),
   ): AgentRow | undefined {
     const row = this.db.transaction(() => {
@@ -140,8 +148,8 @@ export class AgentRepository {
       this.db
         .prepare(
           `UPDATE agents SET phase = @phase, phase_reason = @phase_reason, phase_at = @phase_at,
-             failed_log = @failed_log, runtime_port = @runtime_port, key_id = @key_id,
-             running_since = @running_since WHERE id = @id`,
+             failed_log = @failed_log, runtime_port = @runtime_port, runtime_endpoint = @runtime_endpoint,
+             key_id = @key_id, running_since = @running_since WHERE id = @id`,
         )
         .run(next);
       if (before.phase !== phase) this.logTransition(id, before.phase, phase, reason, now);
@@ -155,15 +163,26 @@ export class AgentRepository {
   update(
     id: string,
     patch: Partial<
-      Pick<AgentRow, 'runtime_port' | 'key_id' | 'running_since' | 'slug' | 'container' | 'archive_dir'>
+      Pick<
+        AgentRow,
+        | 'runtime_port'
+        | 'runtime_endpoint'
+        | 'key_id'
+        | 'running_since'
+        | 'slug'
+        | 'container'
+        | 'archive_dir'
+        | 'folders'
+      >
     >,
   ): void {
     const before = this.get(id);
     if (!before) return;
     this.db
       .prepare(
-        `UPDATE agents SET runtime_port = @runtime_port, key_id = @key_id, running_since = @running_since,
-           slug = @slug, container = @container, archive_dir = @archive_dir WHERE id = @id`,
+        `UPDATE agents SET runtime_port = @runtime_port, runtime_endpoint = @runtime_endpoint, key_id = @key_id,
+           running_since = @running_since, slug = @slug, container = @container, archive_dir = @archive_dir,
+           folders = @folders WHERE id = @id`,
       )
       .run({ ...before, ...patch });
   }
@@ -226,6 +245,9 @@ export function toAgent(row: AgentRow, keyPrefix: string | null, egress: AgentEg
     failed_log: JSON.parse(row.failed_log) as string[],
     container: row.container,
     runtime_port: row.runtime_port,
+    runtime_endpoint: row.runtime_endpoint,
+    pids_limit: row.pids_limit,
+    folders: JSON.parse(row.folders) as SharedFolder[],
     key_prefix: keyPrefix,
     created_at: row.created_at,
     running_since: row.running_since,

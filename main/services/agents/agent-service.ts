@@ -1,6 +1,13 @@
 // Agents: create with validation, deploy in the background, start/stop/restart, archive/restore/purge, rollback on failure.
 import fs from 'node:fs';
-import type { Agent, AgentCreateInput, AgentPhase } from '../../../contract/agents';
+import path from 'node:path';
+import type {
+  Agent,
+  AgentCreateInput,
+  AgentPhase,
+  FolderGrant,
+  SharedFolder,
+} from '../../../contract/agents';
 import type { AgentEgress, AgentPolicyInput, EgressMode } from '../../../contract/egress';
 import { AppError } from '../../../contract/errors';
 import type { Logger } from '../../platform/logging';
@@ -9,13 +16,16 @@ import { RuntimeUnavailableError } from '../runtimes/container-runtime';
 import { agentFolder, removeAgentFolder } from './agent-folder';
 import { archiveAgent, findAgentContainer, restoreAgent, rollBackRestore } from './archiver';
 import type { ArchiverDeps } from './archiver';
-import type { AgentRepository, AgentRow } from './agent-repository';
+import type { AgentRepository, AgentRow, PhasePatch } from './agent-repository';
 import { agentOperation, faultPoint, toAgent } from './agent-repository';
 import { Deployer, DeployError } from './deployer';
 import type { DeployerDeps } from './deployer';
 import type { FrameworkManifest } from './frameworks';
 import { newAgentRow } from './agent-create';
 import { RuntimeFollower } from './runtime-follower';
+import { socketDir } from './container-spec';
+import { removeTreeNoFollow } from './safe-fs';
+import { changedFolders } from './shared-folders';
 
 /** What the agent service needs beyond the deployer's deps. */
 export interface AgentServiceDeps extends Omit<DeployerDeps, 'setPhase' | 'progress' | 'runtime'> {
@@ -162,13 +172,69 @@ export class AgentService {
         this.setPhase(id, 'creating', null, { failed_log: '[]' });
         await this.runDeploy(id);
       } else {
-        this.setPhase(id, 'starting', null, { failed_log: '[]' });
+        await this.startExisting(id);
+      }
+      return this.get(id);
+    });
+  }
+
+  /**
+   * `starting` → running for an agent whose container exists: its config folder and container are made
+   * current first (an agent of an earlier version gets the config folder, a new key and a contained
+   * container; changed shared folders recreate the container), then it is started and, with a new key,
+   * verified. A failure leaves it `failed` with the reason.
+   */
+  private async startExisting(id: string): Promise<void> {
+    this.setPhase(id, 'starting', null, { failed_log: '[]' });
+    try {
+      const fw = this.framework(this.row(id));
+      const keyId = await this.deployer.refresh(this.row(id), fw);
+      if (keyId) this.setPhase(id, 'starting', null, { key_id: keyId });
+      const endpoint = await this.deployer.startContainer(this.row(id), fw);
+      if (keyId) {
+        this.setPhase(id, 'verifying', null);
+        await this.deployer.verifyRunning(this.row(id), fw, endpoint);
+      }
+      this.setPhase(id, 'running', null, { running_since: Date.now() });
+    } catch (err) {
+      await this.fail(id, err, false);
+    }
+  }
+
+  /**
+   * Changes an agent's shared folders: `add` (new ones, or a new mode for one it has) and `remove` (host
+   * paths, as given or as resolved). A running agent is stopped, its container created again with the
+   * folders and started; a stopped or failed one gets them at its next start.
+   * @throws AppError NOT_FOUND, CONFLICT (archived or busy phase), INVALID_INPUT (blocked folder, or a
+   *   removed path the agent does not have, listing the ones it has).
+   */
+  async folders(id: string, add: FolderGrant[], remove: string[]): Promise<Agent> {
+    return this.enqueue(id, 'folders', async () => {
+      const row = this.row(id);
+      if (!['running', 'stopped', 'failed'].includes(row.phase))
+        throw new AppError(
+          'CONFLICT',
+          `The agent is ${row.phase}; its folders can be changed when running, stopped or failed`,
+        );
+      const next = changedFolders(JSON.parse(row.folders) as SharedFolder[], add, remove, {
+        dataDir: this.d.dataDir,
+      });
+      this.repo.update(id, { folders: JSON.stringify(next) });
+      this.emitChange();
+      if (row.phase === 'running') {
+        this.d.onProgress({
+          id,
+          phase: 'stopping',
+          fraction: 0.1,
+          message: 'Stopping to change its folders',
+        });
         try {
-          await this.deployer.startContainer(row, this.framework(row));
-          this.setPhase(id, 'running', null, { running_since: Date.now() });
+          await this.deployer.stop(this.row(id), 'Changing its shared folders');
         } catch (err) {
           await this.fail(id, err, false);
+          return this.get(id);
         }
+        await this.startExisting(id);
       }
       return this.get(id);
     });
@@ -303,11 +369,11 @@ export class AgentService {
       await this.d.egress?.release(id);
       const keyRevoked = this.d.keys.revokeOwner(id) > 0;
       faultPoint('revoked');
+      // Never following a link the agent left, never crossing into another file system; the shared
+      // folders are only mounted into the container (removed above), never under these folders.
       let filesRemoved = removeAgentFolder(agentFolder(this.d.dataDir, id));
-      if (row.archive_dir && fs.existsSync(row.archive_dir)) {
-        fs.rmSync(row.archive_dir, { recursive: true, force: true });
-        filesRemoved = true;
-      }
+      if (row.archive_dir && removeTreeNoFollow(row.archive_dir)) filesRemoved = true;
+      fs.rmSync(path.join(socketDir(this.d.dataDir), `${id}.sock`), { force: true });
       faultPoint('files');
       this.repo.delete(id);
       this.emitChange();
@@ -394,6 +460,7 @@ export class AgentService {
     this.setPhase(id, 'failed', reason, {
       failed_log: JSON.stringify(lines.slice(-50)),
       runtime_port: null,
+      runtime_endpoint: null,
       running_since: null,
       ...(rollback ? { key_id: null } : {}),
     });
@@ -420,12 +487,7 @@ export class AgentService {
     return next;
   }
 
-  private setPhase(
-    id: string,
-    phase: AgentPhase,
-    reason: string | null,
-    patch: Partial<Pick<AgentRow, 'failed_log' | 'runtime_port' | 'key_id' | 'running_since'>> = {},
-  ): AgentRow {
+  private setPhase(id: string, phase: AgentPhase, reason: string | null, patch: PhasePatch = {}): AgentRow {
     const from = this.repo.get(id)?.phase ?? null;
     const row = this.repo.setPhase(id, phase, reason, patch);
     if (!row) throw new AppError('NOT_FOUND', `The agent ${id} no longer exists`);

@@ -115,12 +115,17 @@ describe.each(kinds)('agents on %s', (kind) => {
         'verifying',
         'running',
       ]);
-      expect(running.runtime_port).toBeGreaterThan(0);
+      // No host port: Docker on Linux is reached at the container's address, Incus through a unix socket.
+      expect(running.runtime_port).toBeNull();
+      expect(running.runtime_endpoint).toMatch(
+        kind === 'docker' ? /^http:\/\/\d+\.\d+\.\d+\.\d+:8100$/ : /^unix:\//,
+      );
       expect(running.key_prefix).toMatch(/^[A-Za-z0-9]{8}$/);
 
-      // The env file holds the virtual key, mode 0600; the container's own environment holds none.
-      const envFile = path.join(home, 'agents', created.id, 'home', '.agentdesk', 'env');
-      expect(fs.statSync(envFile).mode & 0o777).toBe(0o600);
+      // The env file holds the virtual key, in the config folder (0640, mounted read-only); the
+      // container's own environment holds none.
+      const envFile = path.join(home, 'agents', created.id, 'config', 'env');
+      expect(fs.statSync(envFile).mode & 0o777).toBe(0o640);
       expect(fs.readFileSync(envFile, 'utf8')).toMatch(/^OPENAI_API_KEY='sk-agentdesk-/m);
       const inspect = inspectLimits(kind, running.container);
       expect(inspect.memoryMiB).toBe(512);
@@ -128,7 +133,7 @@ describe.each(kinds)('agents on %s', (kind) => {
       expect(inspect.env).not.toMatch(/sk-agentdesk-|sk-upstream/);
 
       // One turn: the scripted model asks for `shell` with `echo hi`, gets the result and answers.
-      const events = await turn(running.runtime_port!, 'Run it #tool=shell');
+      const events = await turn({ home, agent: running }, 'Run it #tool=shell');
       const call1 = events.find((e) => e.event === 'tool_call');
       expect(call1?.data).toMatchObject({ name: 'shell' });
       const result = events.find((e) => e.event === 'tool_result');
@@ -141,7 +146,7 @@ describe.each(kinds)('agents on %s', (kind) => {
       await call(core.dispatcher, 'agents', 'start', { id: created.id });
       const again = await agent(created.id);
       expect(again.phase).toBe('running');
-      expect((await turn(again.runtime_port!, 'hello again')).at(-1)?.event).toBe('done');
+      expect((await turn({ home, agent: again }, 'hello again')).at(-1)?.event).toBe('done');
 
       const removed = await call(core.dispatcher, 'agents', 'purge', { id: created.id });
       expect(removed).toMatchObject({ container_removed: true, files_removed: true, key_revoked: true });
@@ -232,7 +237,7 @@ describe.each(kinds)('agents on %s', (kind) => {
       fs.writeFileSync(path.join(home, 'agents', a.id, 'home', 'workspace', 'note.txt'), 'kept');
       const keyOf = (id: string) =>
         /^OPENAI_API_KEY='([^']+)'/m.exec(
-          fs.readFileSync(path.join(home, 'agents', id, 'home', '.agentdesk', 'env'), 'utf8'),
+          fs.readFileSync(path.join(home, 'agents', id, 'config', 'env'), 'utf8'),
         )![1]!;
       const oldKey = keyOf(a.id);
       const models = (key: string) =>
@@ -269,7 +274,7 @@ describe.each(kinds)('agents on %s', (kind) => {
       expect(newKey).not.toBe(oldKey);
       expect(await models(oldKey)).toBe(401);
       expect(await models(newKey)).toBe(200);
-      expect((await turn(restored.runtime_port!, 'back again')).at(-1)?.event).toBe('done');
+      expect((await turn({ home, agent: restored }, 'back again')).at(-1)?.event).toBe('done');
       for (const id of [a.id, twin.id]) await call(core.dispatcher, 'agents', 'purge', { id });
       expect(fs.existsSync(path.join(home, 'archive', archiveDirs[0]!))).toBe(false);
     },
@@ -299,7 +304,7 @@ describe.each(kinds)('agents on %s', (kind) => {
       expect(after.key_prefix).toBe(running.key_prefix);
       expect(containerState(kind, running.container)).toBe('running');
       expect(fs.existsSync(path.join(home, 'agents', a.id, 'home'))).toBe(true);
-      expect((await turn(after.runtime_port!, 'still here')).at(-1)?.event).toBe('done');
+      expect((await turn({ home, agent: after }, 'still here')).at(-1)?.event).toBe('done');
       await call(core.dispatcher, 'agents', 'purge', { id: a.id });
     },
   );

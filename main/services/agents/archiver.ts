@@ -11,6 +11,7 @@ import { faultPoint } from './agent-repository';
 import type { Deployer } from './deployer';
 import type { FrameworkManifest } from './frameworks';
 import { archiveStamp, containerNameOf, SLUG_MAX } from './naming';
+import { renameNoFollow } from './safe-fs';
 
 /** What archive and restore need. */
 export interface ArchiverDeps {
@@ -109,12 +110,17 @@ export async function archiveAgent(d: ArchiverDeps, row: AgentRow, fw: Framework
             `${reason}; starting it again failed: ${(startErr as Error).message}`,
             {
               runtime_port: null,
+              runtime_endpoint: null,
               running_since: null,
             },
           );
         }
       } else {
-        d.setPhase(row.id, 'stopped', reason, { runtime_port: null, running_since: null });
+        d.setPhase(row.id, 'stopped', reason, {
+          runtime_port: null,
+          runtime_endpoint: null,
+          running_since: null,
+        });
       }
       d.repo.update(row.id, { archive_dir: null });
       throw err;
@@ -123,13 +129,18 @@ export async function archiveAgent(d: ArchiverDeps, row: AgentRow, fw: Framework
   }
   const from = agentFolder(d.dataDir, row.id).root;
   fs.mkdirSync(path.dirname(archiveDir), { recursive: true, mode: 0o700 });
-  if (fs.existsSync(from) && !fs.existsSync(archiveDir)) fs.renameSync(from, archiveDir);
+  if (fs.existsSync(from) && !fs.existsSync(archiveDir)) renameNoFollow(d.dataDir, from, archiveDir);
   else fs.mkdirSync(archiveDir, { recursive: true, mode: 0o700 });
   faultPoint('moved');
   d.keys.revokeOwner(row.id);
   faultPoint('revoked');
   d.repo.update(row.id, { container: present ? archivedName : row.container, archive_dir: archiveDir });
-  d.setPhase(row.id, 'archived', null, { key_id: null, runtime_port: null, running_since: null });
+  d.setPhase(row.id, 'archived', null, {
+    key_id: null,
+    runtime_port: null,
+    runtime_endpoint: null,
+    running_since: null,
+  });
 }
 
 /**
@@ -153,18 +164,21 @@ export async function restoreAgent(d: ArchiverDeps, row: AgentRow, fw: Framework
   const to = agentFolder(d.dataDir, row.id).root;
   if (row.archive_dir && fs.existsSync(row.archive_dir) && !fs.existsSync(to)) {
     fs.mkdirSync(path.dirname(to), { recursive: true, mode: 0o700 });
-    fs.renameSync(row.archive_dir, to);
+    renameNoFollow(d.dataDir, row.archive_dir, to);
   }
   faultPoint('moved');
   d.repo.update(row.id, { container: name, archive_dir: null });
   const restored = d.repo.get(row.id)!;
   if (!present) return false;
   const { key, keyId } = d.deployer.mintKey(restored);
+  // The config folder (host-written, read-only in the container) gets the new key; nothing is written
+  // into the agent's home. A container of an earlier version is created again, contained.
   await d.deployer.writeEnv(restored, key);
   d.setPhase(row.id, 'starting', null, { key_id: keyId });
-  const port = await d.deployer.startContainer(restored, fw);
+  await d.deployer.refresh(d.repo.get(row.id)!, fw);
+  const endpoint = await d.deployer.startContainer(d.repo.get(row.id)!, fw);
   d.setPhase(row.id, 'verifying', null);
-  await d.deployer.verifyRunning(restored, fw, port);
+  await d.deployer.verifyRunning(d.repo.get(row.id)!, fw, endpoint);
   d.setPhase(row.id, 'running', null, { running_since: Date.now() });
   return true;
 }
@@ -185,6 +199,7 @@ export async function rollBackRestore(d: ArchiverDeps, row: AgentRow): Promise<v
     d.setPhase(row.id, 'failed', 'Agent Desk stopped while restoring it; start it to deploy it again', {
       key_id: null,
       runtime_port: null,
+      runtime_endpoint: null,
       running_since: null,
     });
     return;
@@ -195,11 +210,13 @@ export async function rollBackRestore(d: ArchiverDeps, row: AgentRow): Promise<v
     if (found.name !== archivedName) await rt.rename(found.name, archivedName);
   }
   const from = agentFolder(d.dataDir, row.id).root;
-  if (fs.existsSync(from) && !fs.existsSync(row.archive_dir)) fs.renameSync(from, row.archive_dir);
+  if (fs.existsSync(from) && !fs.existsSync(row.archive_dir))
+    renameNoFollow(d.dataDir, from, row.archive_dir);
   d.repo.update(row.id, { container: found ? archivedName : row.container });
   d.setPhase(row.id, 'archived', 'Agent Desk stopped while restoring it; restore it again', {
     key_id: null,
     runtime_port: null,
+    runtime_endpoint: null,
     running_since: null,
   });
 }

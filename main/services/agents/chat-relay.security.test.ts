@@ -41,10 +41,14 @@ function agent(port: number): Agent {
     failed_log: [],
     container: 'agentdesk-hostile',
     runtime_port: port,
+    runtime_endpoint: `http://127.0.0.1:${port}`,
+    pids_limit: 512,
+    folders: [],
     key_prefix: null,
     created_at: Date.now(),
     running_since: Date.now(),
     archived_at: null,
+    egress: { mode: 'none', allow: [], enforced: false, address: null },
   });
 }
 
@@ -55,6 +59,7 @@ async function relayTo(answer: FloodAnswer): Promise<ChatRelay> {
   return new ChatRelay({
     agent: () => a,
     folderOf: () => home,
+    credentialOf: () => null,
     record: (e) => recorded.push(e),
     turns: { begin: () => {}, end: () => {} },
     emit: (e) => emitted.push(e),
@@ -156,6 +161,7 @@ describe('thread listing against a flooded threads folder', () => {
     const relay = new ChatRelay({
       agent: () => a,
       folderOf: () => home,
+      credentialOf: () => null,
       record: () => {},
       turns: { begin: () => {}, end: () => {} },
       emit: () => {},

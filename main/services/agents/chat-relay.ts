@@ -18,6 +18,7 @@ import {
   sseParser,
   titleOf,
 } from './chat-relay-io';
+import { parseEndpoint, runtimeFetch } from './runtime-client';
 
 /** Thread ids are file names in the runtime (resources/agent-runtime/PROTOCOL.md). */
 const THREAD_ID = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/;
@@ -46,6 +47,8 @@ export interface ChatRelayDeps {
   agent(id: string): Agent;
   /** The agent's folder (`<data>/agents/<id>`, or its archive folder), `null` when there is none. */
   folderOf(id: string): string | null;
+  /** The runtime credential of the agent (from its config folder), `null` when it has none. */
+  credentialOf(id: string): string | null;
   /** Where message_in, message_out and relay errors go. */
   record(event: TraceEvent): void;
   /** Turn windows, so model calls can be tied to the turn (see TurnWindows). */
@@ -83,7 +86,7 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 
 /**
  * Relays chat turns between the core and an agent's runtime (resources/agent-runtime/PROTOCOL.md):
- * `POST http://127.0.0.1:<runtime_port>/turn` answers Server-Sent Events (`turn`, `text`, `tool_call`,
+ * `POST /turn` at the agent's `runtime_endpoint`, with its runtime credential, answers Server-Sent Events (`turn`, `text`, `tool_call`,
  * `tool_result`, `error` | `done`). Every event is re-emitted as it arrives; the message is recorded as
  * `message_in` and the reply as `message_out`, both with `trace_id` = the runtime's turn id (the id the
  * runtime also gives its own tool events). A turn error reported by the runtime is traced by the
@@ -110,7 +113,7 @@ export class ChatRelay {
    */
   async chat(input: { id: string; text: string; thread_id?: string }): Promise<ChatResult> {
     const agent = this.d.agent(input.id);
-    if (agent.phase !== 'running' || agent.runtime_port === null)
+    if (agent.phase !== 'running' || agent.runtime_endpoint === null)
       throw new AppError(
         'CONFLICT',
         `${agent.emoji} ${agent.name} is ${agent.phase}, not running: start it (agents.start) to chat`,
@@ -120,18 +123,23 @@ export class ChatRelay {
     const sentAt = Date.now();
     const inId = crypto.randomUUID();
     const common = { agent, threadId, sentAt, inId };
-    const url = `http://127.0.0.1:${agent.runtime_port}/turn`;
+    const url = `${agent.runtime_endpoint}/turn`;
     const abort = new AbortController();
     let res: Response;
     // Until the answer's headers arrive; the stream itself is watched by the idle deadline.
     const connect = setTimeout(() => abort.abort(new Error('no answer within 30 s')), 30_000);
     try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
-        body: JSON.stringify({ text: input.text, thread_id: threadId }),
-        signal: abort.signal,
-      });
+      res = await runtimeFetch(
+        parseEndpoint(agent.runtime_endpoint),
+        this.d.credentialOf(agent.id),
+        '/turn',
+        {
+          method: 'POST',
+          accept: 'text/event-stream',
+          body: JSON.stringify({ text: input.text, thread_id: threadId }),
+          signal: abort.signal,
+        },
+      );
     } catch (err) {
       const message = `The runtime of ${agent.name} does not answer at ${url} (${causeOf(err)}); check its logs or restart the agent`;
       this.recordFailure(common, input.text, crypto.randomUUID(), message);
@@ -286,11 +294,14 @@ export class ChatRelay {
     checkThreadId(threadId);
     const missing = () =>
       new AppError('NOT_FOUND', `${agent.name} has no thread ${threadId}; see agents.threads`);
-    if (agent.phase === 'running' && agent.runtime_port !== null) {
+    if (agent.phase === 'running' && agent.runtime_endpoint !== null) {
       try {
-        const res = await fetch(`http://127.0.0.1:${agent.runtime_port}/threads/${threadId}`, {
-          signal: AbortSignal.timeout(10_000),
-        });
+        const res = await runtimeFetch(
+          parseEndpoint(agent.runtime_endpoint),
+          this.d.credentialOf(id),
+          `/threads/${threadId}`,
+          { signal: AbortSignal.timeout(10_000) },
+        );
         if (res.status === 404) throw missing();
         if (res.ok) {
           const t = JSON.parse(await cappedText(res)) as StoredThread;

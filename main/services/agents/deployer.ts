@@ -1,17 +1,30 @@
 // The deploy state machine and the start/stop procedures of one agent's container (ARCHITECTURE §5).
+import fs from 'node:fs';
 import type { AgentPhase } from '../../../contract/agents';
 import type { Logger } from '../../platform/logging';
 import type {
   ContainerRuntime,
-  ContainerSpec,
   EgressAttachment,
+  RuntimeEndpoint,
   RuntimeKind,
 } from '../runtimes/container-runtime';
 import { LABELS, RuntimeUnavailableError } from '../runtimes/container-runtime';
-import { agentFolder, makeAgentFolder, writeEnvFile } from './agent-folder';
+import type { AgentIdentity } from './agent-folder';
+import {
+  agentFolder,
+  agentIdentity,
+  CONFIG_MOUNT,
+  makeAgentFolder,
+  readRuntimeCredential,
+  removeLegacyFiles,
+  writeEnvFile,
+  writeRuntimeCredential,
+} from './agent-folder';
 import type { AgentRow, SetPhase } from './agent-repository';
+import { agentContainerSpec, isCurrent } from './container-spec';
 import type { FrameworkManifest } from './frameworks';
-import { writeOpenClawConfig } from './harnesses/openclaw-config';
+import { newGatewayToken, OPENCLAW_ENV, writeOpenClawConfig } from './harnesses/openclaw-config';
+import { endpointText, publishedPort, runtimeFetch } from './runtime-client';
 
 /** A deploy step that failed, with what the user can do. */
 export class DeployError extends Error {
@@ -84,9 +97,10 @@ export interface DeployerDeps {
   verifyDeadlineMs?: number;
   /** Graceful stop before kill, s (default 10). */
   stopTimeoutS?: number;
+  /** Who agents run as (default {@link agentIdentity}: the core's user, or a fixed one for a root core). */
+  identity?: AgentIdentity;
 }
 
-const RUNTIME_MOUNT = '/opt/agentdesk/runtime';
 /** The port the runtime listens on inside the container (resources/agent-runtime/PROTOCOL.md). */
 export const RUNTIME_PORT = 8100;
 
@@ -107,7 +121,7 @@ export class Deployer {
 
     // creating: folder and virtual key (a retry replaces the old key).
     this.d.progress(id, 'creating', 0.05, 'Creating the agent folder and its virtual key');
-    makeAgentFolder(folder);
+    fs.mkdirSync(folder.root, { recursive: true, mode: 0o700 });
     const { key, keyId } = this.mintKey(row);
 
     this.d.setPhase(id, 'provisioning', null, { key_id: keyId });
@@ -143,71 +157,135 @@ export class Deployer {
           'Check that nothing else uses the gateway port on that address',
         );
     }
-    await this.writeEnv(row, key);
+    // A container an earlier attempt left goes first: nothing of the agent runs while the host writes
+    // into its folder.
     await this.clearStale(rt, row);
-    const mounts: ContainerSpec['mounts'] = [
-      { hostPath: folder.home, containerPath: '/home/agent', readOnly: false },
-    ];
-    if (fw.mounts_runtime) {
-      const bundle = this.d.runtimeBundleDir();
-      if (!bundle)
-        throw new DeployError(
-          'The agent runtime bundle (agent-runtime.cjs) is missing from this installation',
-          'Reinstall Agent Desk; from a source checkout run `npm run build`',
-        );
-      mounts.push({ hostPath: bundle, containerPath: RUNTIME_MOUNT, readOnly: true });
-    }
+    await this.writeEnv(row, key);
     this.d.progress(id, 'starting', 0.66, 'Applying the egress policy');
     const egress = await this.attachEgress(row, rt, false);
     this.d.progress(id, 'starting', 0.68, `Creating the container ${row.container}`);
-    await rt.create({
-      name: row.container,
-      image: fw.image,
-      env: { AGENTDESK_AGENT_ID: id },
-      labels: { [LABELS.agentId]: id, [LABELS.slug]: row.slug, [LABELS.instance]: this.d.instanceId },
-      mounts,
-      memoryMiB: row.memory_mib,
-      cpus: row.cpus,
-      ports: [{ containerPort: fw.drive.port, hostPort: 0 }],
-      hostServicePort: this.d.gateway.port(),
-      command: fw.command,
-      ...(egress ? { egress } : {}),
-    });
-    const port = await this.startContainer(row, fw, 0.72, false);
+    await this.createContainer(rt, row, fw, egress);
+    const endpoint = await this.startContainer(row, fw, 0.72, false);
 
     this.d.setPhase(id, 'verifying', null);
     this.d.progress(id, 'verifying', 0.9, 'Checking the model path from inside the container');
-    await this.verify(rt, row, fw, port);
+    await this.verify(rt, row, fw, endpoint);
     this.d.setPhase(id, 'running', null, { running_since: Date.now() });
     this.d.progress(id, 'running', 1, 'Running');
   }
 
+  /** Who the agent runs as. */
+  get who(): AgentIdentity {
+    return this.d.identity ?? agentIdentity();
+  }
+
   /**
-   * Writes the agent's env file (0600): the gateway as the container sees it, the virtual key, the model.
-   * Restore calls it with a new key, so no reinstall is needed.
+   * Writes the agent's config folder (host-written, mounted read-only at /opt/agentdesk/config): the
+   * env file (the gateway as the container sees it, the virtual key, the model), a new runtime
+   * credential, and the framework's own config (OpenClaw). Files earlier versions wrote into the home
+   * are removed without following links. Restore calls it with a new key, so no reinstall is needed.
+   * Call it only while the agent's container is not running.
    */
   async writeEnv(row: AgentRow, key: string): Promise<void> {
     const rt = this.d.runtime(row.runtime);
     const gw = await rt.hostServiceAddress(this.d.gateway.port());
     const folder = agentFolder(this.d.dataDir, row.id);
+    makeAgentFolder(folder, this.who);
     const baseUrl = `http://${gw.host}:${gw.port}/v1`;
-    // Frameworks configured by file (manifest `config`) get it next to the env file, with the same key.
-    if (this.d.frameworks?.get(row.framework)?.config === 'openclaw')
-      writeOpenClawConfig({
-        home: folder.home,
-        baseUrl,
-        virtualKey: key,
-        model: row.model,
-        fallbacks: JSON.parse(row.fallbacks) as string[],
-      });
-    writeEnvFile(folder.envFile, {
-      OPENAI_BASE_URL: baseUrl,
-      OPENAI_API_KEY: key,
-      AGENTDESK_MODEL: row.model,
-      AGENTDESK_FALLBACKS: (JSON.parse(row.fallbacks) as string[]).join(','),
-      AGENTDESK_AGENT_ID: row.id,
-      AGENTDESK_AGENT_NAME: row.name,
-    });
+    const fallbacks = JSON.parse(row.fallbacks) as string[];
+    const openclaw = this.d.frameworks?.get(row.framework)?.config === 'openclaw';
+    if (openclaw)
+      writeOpenClawConfig(
+        { folder, baseUrl, virtualKey: key, model: row.model, fallbacks, gatewayToken: newGatewayToken() },
+        this.who,
+      );
+    writeEnvFile(
+      folder,
+      {
+        OPENAI_BASE_URL: baseUrl,
+        OPENAI_API_KEY: key,
+        AGENTDESK_MODEL: row.model,
+        AGENTDESK_FALLBACKS: fallbacks.join(','),
+        AGENTDESK_AGENT_ID: row.id,
+        AGENTDESK_AGENT_NAME: row.name,
+        AGENTDESK_CONFIG_DIR: CONFIG_MOUNT,
+        AGENTDESK_RUNTIME_TOKEN_FILE: `${CONFIG_MOUNT}/runtime-token`,
+        ...(openclaw ? OPENCLAW_ENV : {}),
+      },
+      this.who,
+    );
+    writeRuntimeCredential(folder, this.who);
+    removeLegacyFiles(folder);
+  }
+
+  /**
+   * Before starting an existing container: makes sure the agent's folder and config exist (an agent of
+   * an earlier version gets its config folder and a new key, `keyId` returned) and that the container
+   * has the current containment and shared folders, creating it again (same home) when not.
+   * @returns the id of a newly minted key, or null.
+   * @throws DeployError, AppError INVALID_INPUT (a shared folder is now blocked), engine errors.
+   */
+  async refresh(row: AgentRow, fw: FrameworkManifest): Promise<string | null> {
+    const rt = this.d.runtime(row.runtime);
+    const folder = agentFolder(this.d.dataDir, row.id);
+    let keyId: string | null = null;
+    const info = await rt.inspect(row.container);
+    const current = info !== null && isCurrent(info.labels, row);
+    if (!current || !fs.existsSync(folder.envFile) || !readRuntimeCredential(folder)) {
+      if (info && info.state === 'running')
+        await rt.stop(row.container, { timeoutS: this.d.stopTimeoutS ?? 10 });
+      const minted = this.mintKey(row);
+      keyId = minted.keyId;
+      await this.writeEnv(row, minted.key);
+    }
+    if (!current) {
+      this.d.progress(
+        row.id,
+        'starting',
+        0.4,
+        `Creating ${row.container} again with the current containment`,
+      );
+      const net = await rt.prepareNetwork();
+      if (net.gatewayBind) await this.d.gateway.addBind(net.gatewayBind);
+      await this.clearStale(rt, row);
+      // The new container gets the agent's address and DNS path at create, like a deploy's.
+      const egress = await this.attachEgress(row, rt, false);
+      await this.createContainer(rt, row, fw, egress);
+    }
+    return keyId;
+  }
+
+  /**
+   * Creates the agent's container from {@link agentContainerSpec}, with its egress attachment (null:
+   * egress control off). @throws DeployError, engine errors.
+   */
+  private async createContainer(
+    rt: ContainerRuntime,
+    row: AgentRow,
+    fw: FrameworkManifest,
+    egress: EgressAttachment | null,
+  ): Promise<void> {
+    const bundle = fw.mounts_runtime ? this.d.runtimeBundleDir() : null;
+    if (fw.mounts_runtime && !bundle)
+      throw new DeployError(
+        'The agent runtime bundle (agent-runtime.cjs) is missing from this installation',
+        'Reinstall Agent Desk; from a source checkout run `npm run build`',
+      );
+    const folder = agentFolder(this.d.dataDir, row.id);
+    await rt.create(
+      agentContainerSpec({
+        row,
+        fw,
+        kind: rt.kind,
+        dataDir: this.d.dataDir,
+        folder,
+        who: this.who,
+        instanceId: this.d.instanceId,
+        gatewayPort: this.d.gateway.port(),
+        runtimeBundle: bundle,
+        egress,
+      }),
+    );
   }
 
   /** Mints the agent's virtual key (revoking any older one), scoped to its model and fallbacks. */
@@ -221,39 +299,53 @@ export class Deployer {
   }
 
   /** Proves the model path from inside the running container (the `verifying` phase is the caller's). */
-  async verifyRunning(row: AgentRow, fw: FrameworkManifest, port: number): Promise<void> {
-    await this.verify(this.d.runtime(row.runtime), row, fw, port);
+  async verifyRunning(row: AgentRow, fw: FrameworkManifest, endpoint: RuntimeEndpoint): Promise<void> {
+    await this.verify(this.d.runtime(row.runtime), row, fw, endpoint);
   }
 
   /**
-   * Starts an existing container and waits for its runtime (phase `starting` already written). Refused
-   * while the gateway is off its port; its egress attachment is checked first (`attach` false: the
-   * deploy that just created it did that).
+   * Starts an existing container and waits for its runtime (phase `starting` already written); records
+   * how the core reaches it (`runtime_endpoint`, and `runtime_port` when published). Refused while the
+   * gateway is off its port; its egress attachment is checked first (`attach` false: the deploy that
+   * just created it did that).
    */
-  async startContainer(row: AgentRow, fw: FrameworkManifest, fraction = 0.5, attach = true): Promise<number> {
+  async startContainer(
+    row: AgentRow,
+    fw: FrameworkManifest,
+    fraction = 0.5,
+    attach = true,
+  ): Promise<RuntimeEndpoint> {
     this.checkGateway();
     const rt = this.d.runtime(row.runtime);
     if (attach) await this.attachEgress(row, rt, true);
     this.d.progress(row.id, 'starting', fraction, 'Starting the container');
     await rt.start(row.container);
-    const info = await rt.inspect(row.container);
-    const port = info?.ports.find((p) => p.containerPort === fw.drive.port)?.hostPort ?? null;
-    if (!port)
-      throw new DeployError(`The container ${row.container} has no port forward for ${fw.drive.port}`);
-    this.d.setPhase(row.id, 'starting', null, { runtime_port: port });
+    const endpoint = await rt.endpoint(row.container, fw.drive.port);
+    if (!endpoint)
+      throw new DeployError(
+        `The container ${row.container} gives the core no way to its runtime port ${fw.drive.port}`,
+      );
+    this.d.setPhase(row.id, 'starting', null, {
+      runtime_port: publishedPort(endpoint),
+      runtime_endpoint: endpointText(endpoint),
+    });
     this.d.progress(row.id, 'starting', fraction + 0.08, 'Waiting for the agent runtime to answer');
     const deadlineMs = fw.drive.ready_timeout_s
       ? Math.max(fw.drive.ready_timeout_s * 1000, this.d.healthDeadlineMs ?? 0)
       : this.d.healthDeadlineMs;
-    await this.waitHealthy(rt, row.container, port, fw.drive.health, deadlineMs);
-    return port;
+    await this.waitHealthy(rt, row, endpoint, fw.drive.health, deadlineMs);
+    return endpoint;
   }
 
   /** running → stopping → stopped (SIGTERM, killed after the timeout). */
   async stop(row: AgentRow, reason: string | null = null): Promise<void> {
     this.d.setPhase(row.id, 'stopping', reason);
     await this.d.runtime(row.runtime).stop(row.container, { timeoutS: this.d.stopTimeoutS ?? 10 });
-    this.d.setPhase(row.id, 'stopped', reason, { runtime_port: null, running_since: null });
+    this.d.setPhase(row.id, 'stopped', reason, {
+      runtime_port: null,
+      runtime_endpoint: null,
+      running_since: null,
+    });
   }
 
   /** The agent's egress attachment (see {@link DeployerDeps.egress}); an unenforceable policy is a DeployError. */
@@ -308,19 +400,22 @@ export class Deployer {
 
   private async waitHealthy(
     rt: ContainerRuntime,
-    name: string,
-    port: number,
+    row: AgentRow,
+    endpoint: RuntimeEndpoint,
     healthPath: string,
     deadlineMs = this.d.healthDeadlineMs ?? 30_000,
   ): Promise<void> {
+    const name = row.container;
+    const credential = readRuntimeCredential(agentFolder(this.d.dataDir, row.id));
     const deadline = Date.now() + deadlineMs;
     let lastError = 'no answer yet';
     let checks = 0;
     while (Date.now() < deadline) {
       try {
-        const res = await fetch(`http://127.0.0.1:${port}${healthPath}`, {
+        const res = await runtimeFetch(endpoint, credential, healthPath, {
           signal: AbortSignal.timeout(2000),
         });
+        await res.body?.cancel();
         if (res.ok) return;
         lastError = `HTTP ${res.status}`;
       } catch (err) {
@@ -346,7 +441,7 @@ export class Deployer {
     rt: ContainerRuntime,
     row: AgentRow,
     fw: FrameworkManifest,
-    port: number,
+    endpoint: RuntimeEndpoint,
   ): Promise<void> {
     const deadline = this.d.verifyDeadlineMs ?? 30_000;
     const failed = (message: string) =>
@@ -354,9 +449,12 @@ export class Deployer {
     if (fw.verify.kind === 'http') {
       let res: Response;
       try {
-        res = await fetch(`http://127.0.0.1:${port}${fw.verify.path}`, {
-          signal: AbortSignal.timeout(deadline),
-        });
+        res = await runtimeFetch(
+          endpoint,
+          readRuntimeCredential(agentFolder(this.d.dataDir, row.id)),
+          fw.verify.path,
+          { signal: AbortSignal.timeout(deadline) },
+        );
       } catch (err) {
         throw failed(`the harness did not answer ${fw.verify.path}: ${(err as Error).message}`);
       }
@@ -374,7 +472,7 @@ export class Deployer {
     const quoted = fw.verify.command.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     const r = await rt.exec(
       row.container,
-      ['sh', '-c', `set -a; . /home/agent/.agentdesk/env; set +a; exec ${quoted}`],
+      ['sh', '-c', `set -a; . ${CONFIG_MOUNT}/env; set +a; exec ${quoted}`],
       { timeoutMs: deadline },
     );
     if (r.exitCode === 0) return;

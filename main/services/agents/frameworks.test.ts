@@ -13,7 +13,7 @@ describe('frameworks', () => {
     expect(b && toFramework(b)).toMatchObject({
       id: 'builtin',
       emoji: '🤖',
-      image: 'agentdesk/agent-base:1',
+      image: 'agentdesk/agent-base:2',
     });
     expect(b?.model_apis).toContain('openai-chat');
   });

@@ -5,8 +5,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../../contract/agents';
 import type { EventPayload } from '../../../contract/events';
-import { runtimeReachable, until } from '../../../test/agents';
+import { attackHeaders, rawTurn, runtimeReachable, until } from '../../../test/agents';
 import { ensureBaseImage, imageCacheDir } from '../../../test/base-image';
+import { cmdDirective } from '../../../test/fixtures/scripted-llm';
 import { litellmInstalled, REAL_KEY } from '../../../test/llm-stack';
 import { skipUnlessReal } from '../../../test/real';
 import { startScriptedCore } from '../../../test/scripted-core';
@@ -14,6 +15,7 @@ import type { ScriptedCore } from '../../../test/scripted-core';
 import type { Core } from '../../app/bootstrap';
 import { call } from '../../transport/dispatch';
 import { OPENCLAW_IMAGE_REF } from '../images/framework-image';
+import { agentFolder, readRuntimeCredential } from './agent-folder';
 
 const skip = skipUnlessReal(runtimeReachable('docker') && litellmInstalled(), 'Docker and LiteLLM');
 const suffix = Math.random().toString(36).slice(2, 8);
@@ -113,12 +115,16 @@ describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
     expect(threads.map((t) => t.title)).toContain('Run it #tool=exec');
   });
 
-  it('holds only the virtual key (0600 files) and never the provider key: inspect, env, files', () => {
+  it('holds only the virtual key (in the read-only config folder) and never the provider key: inspect, env, files', () => {
     const agentHome = path.join(stack.home, 'agents', agent.id, 'home');
-    const keyFile = path.join(agentHome, '.openclaw', 'agentdesk-virtual-key');
-    const configFile = path.join(agentHome, '.openclaw', 'openclaw.json');
+    const config = path.join(stack.home, 'agents', agent.id, 'config');
+    const keyFile = path.join(config, 'openclaw-virtual-key');
+    const configFile = path.join(config, 'openclaw.json');
     expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
-    expect(fs.statSync(configFile).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(configFile).mode & 0o777).toBe(0o640);
+    // Nothing host-written is left in the agent's home.
+    expect(fs.existsSync(path.join(agentHome, '.openclaw', 'agentdesk-virtual-key'))).toBe(false);
+    expect(fs.existsSync(path.join(agentHome, '.openclaw', 'openclaw.json'))).toBe(false);
     expect(fs.readFileSync(keyFile, 'utf8')).toMatch(/^sk-agentdesk-[0-9A-Za-z]{43}$/);
     expect(fs.readFileSync(configFile, 'utf8')).not.toMatch(/sk-agentdesk-/);
     const name = agent.container;
@@ -150,6 +156,20 @@ describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
     }).toEqual({ inspect: false, env: false, filesystem: '0', home: '' });
   }, 300_000);
 
+  it('its harness refuses every caller but the core, and no tool runs', async () => {
+    const running = await call(core.dispatcher, 'agents', 'get', { id: agent.id });
+    expect(running.runtime_port).toBeNull();
+    const credential = readRuntimeCredential(agentFolder(stack.home, agent.id))!;
+    const workspace = agentFolder(stack.home, agent.id).workspace;
+    for (const [what, headers, status] of attackHeaders(credential)) {
+      const marker = `attack-${status}-${Math.random().toString(36).slice(2)}`;
+      const body = JSON.stringify({ text: cmdDirective(`touch /home/agent/workspace/${marker}`, 'exec') });
+      expect(await rawTurn(running.runtime_endpoint!, headers, body), what).toBe(status);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(fs.existsSync(path.join(workspace, marker)), what).toBe(false);
+    }
+  });
+
   it('refuses Incus at create with an error that names the valid runtime, and records nothing', async () => {
     const before = (await call(core.dispatcher, 'agents', 'list', {})).agents.length;
     await expect(
@@ -172,9 +192,10 @@ describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
         model: 'scripted/gpt-test-mini',
       });
       expect(created.runtime).toBe('docker');
+      // Purge waits for the deploy queued before it (an OpenClaw start takes 20–40 s here).
       await call(core.dispatcher, 'agents', 'purge', { id: created.id });
     } finally {
       await call(core.dispatcher, 'settings', 'update', { container_runtime: 'docker' });
     }
-  });
+  }, 240_000);
 });

@@ -132,7 +132,7 @@ describe.skipIf(skip)('reconciliation after a crash (docker)', () => {
       `agentdesk.instance=${instance}`,
       '--label',
       `agentdesk.agent_id=${crypto.randomUUID()}`,
-      'agentdesk/agent-base:1',
+      'agentdesk/agent-base:2',
       'sleep',
       '300',
     );
@@ -148,7 +148,7 @@ describe.skipIf(skip)('reconciliation after a crash (docker)', () => {
       'agentdesk.instance=someone-else',
       '--label',
       `agentdesk.agent_id=${crypto.randomUUID()}`,
-      'agentdesk/agent-base:1',
+      'agentdesk/agent-base:2',
       'sleep',
       '300',
     );
@@ -179,7 +179,7 @@ describe.skipIf(skip)('reconciliation after a crash (docker)', () => {
       20_000,
       'outside → running',
     );
-    expect(o.runtime_port).toBeGreaterThan(0);
+    expect(o.runtime_endpoint).toMatch(/^(http:|unix:)/);
 
     const s = await get(steady.id);
     expect(s.phase).toBe('running');
@@ -190,7 +190,7 @@ describe.skipIf(skip)('reconciliation after a crash (docker)', () => {
       120_000,
       'LiteLLM',
     );
-    const events = await turn(s.runtime_port!, 'still there?');
+    const events = await turn({ home, agent: s }, 'still there?');
     expect(events.at(-1), JSON.stringify(events.at(-1))).toMatchObject({ event: 'done' });
     expect(keyOf(steady.id)).toBeDefined();
     await until(

@@ -5,6 +5,10 @@ import { LABELS } from '../runtimes/container-runtime';
 import type { AgentPhase } from '../../../contract/agents';
 import type { AgentRepository, SetPhase } from './agent-repository';
 import { TRANSIENT_PHASES } from './agent-repository';
+import { endpointText, publishedPort } from './runtime-client';
+
+/** The port every runtime protocol harness listens on in its container (resources/agent-runtime/PROTOCOL.md). */
+const RUNTIME_PORT = 8100;
 
 /**
  * Phases of operations whose steps can be run again: reconciliation leaves these agents alone and the
@@ -82,6 +86,7 @@ export async function reconcileAgents(d: ReconcileDeps): Promise<ReconcileReport
         {
           key_id: null,
           runtime_port: null,
+          runtime_endpoint: null,
         },
       );
       report.failedDeploys.push(row.id);
@@ -93,15 +98,20 @@ export async function reconcileAgents(d: ReconcileDeps): Promise<ReconcileReport
       d.setPhase(row.id, 'failed', 'Its container is gone; start the agent to deploy it again', {
         key_id: null,
         runtime_port: null,
+        runtime_endpoint: null,
         running_since: null,
       });
       report.markedFailed.push(row.id);
       continue;
     }
-    const port = ours.ports[0]?.hostPort ?? null;
+    const ep =
+      ours.state === 'running' ? await d.rt.endpoint(row.container, RUNTIME_PORT).catch(() => null) : null;
+    const port = publishedPort(ep);
+    const endpoint = ep ? endpointText(ep) : null;
     if (ours.state === 'running' && row.phase !== 'running' && row.phase !== 'failed') {
       d.setPhase(row.id, 'running', null, {
         runtime_port: port,
+        runtime_endpoint: endpoint,
         running_since: ours.startedAt ?? Date.now(),
       });
       report.markedRunning.push(row.id);
@@ -111,11 +121,12 @@ export async function reconcileAgents(d: ReconcileDeps): Promise<ReconcileReport
     ) {
       d.setPhase(row.id, 'stopped', d.stoppedReason ?? 'Stopped while Agent Desk was not running', {
         runtime_port: null,
+        runtime_endpoint: null,
         running_since: null,
       });
       report.markedStopped.push(row.id);
-    } else if (ours.state === 'running' && row.phase === 'running' && port !== row.runtime_port) {
-      d.setPhase(row.id, 'running', row.phase_reason, { runtime_port: port });
+    } else if (ours.state === 'running' && row.phase === 'running' && endpoint !== row.runtime_endpoint) {
+      d.setPhase(row.id, 'running', row.phase_reason, { runtime_port: port, runtime_endpoint: endpoint });
     }
   }
 

@@ -171,14 +171,14 @@ export class RuntimeFollower {
         id,
         clean ? 'stopped' : 'failed',
         `The container stopped outside Agent Desk${code !== null ? ` (exit code ${code})` : ''}`,
-        { runtime_port: null, running_since: null },
+        { runtime_port: null, runtime_endpoint: null, running_since: null },
       );
     } else if (e.action === 'remove' && LIVE_WITH_CONTAINER.has(row.phase)) {
       this.h.setPhase(
         id,
         'failed',
         'The container was removed outside Agent Desk; start the agent to deploy it again',
-        { runtime_port: null, running_since: null, key_id: null },
+        { runtime_port: null, runtime_endpoint: null, running_since: null, key_id: null },
       );
       this.h.keys.revokeOwner(id);
     } else if (e.action === 'start' && row.phase === 'stopped') {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBaseImage, imageCacheDir, imageScriptsDir, runtimeFor } from '../../../test/base-image';
 import { skipUnlessReal } from '../../../test/real';
 import type { ContainerRuntime, ContainerSpec, RuntimeKind } from '../runtimes/container-runtime';
-import { BASE_IMAGE_REF, ImageService } from './base-image';
+import { BASE_IMAGE_REF, BASE_IMAGE_VERSION, ImageService } from './base-image';
 import type { ImageProgress } from './base-image';
 
 const kinds: RuntimeKind[] = ['docker', 'incus'];
@@ -45,11 +45,11 @@ const logsContaining = (rt: ContainerRuntime, name: string, text: string): Promi
     return lines.some((l) => l.includes(text)) ? lines : undefined;
   }, `"${text}" in the logs of ${name}`);
 
-describe.skipIf(skip)('base image agentdesk/agent-base:1', () => {
+describe.skipIf(skip)('base image agentdesk/agent-base:2', () => {
   const created: [RuntimeKind, string][] = [];
   let tmp: string;
 
-  /** A container of `image` with a home folder holding `.agentdesk/env`; started. */
+  /** A container of `image` with a home folder and a read-only config folder holding `env`; started. */
   async function startContainer(
     kind: RuntimeKind,
     tag: string,
@@ -58,15 +58,20 @@ describe.skipIf(skip)('base image agentdesk/agent-base:1', () => {
   ): Promise<string> {
     const name = `agentdesk-test-${suffix}-${tag}`;
     const home = path.join(tmp, name);
-    fs.mkdirSync(path.join(home, '.agentdesk'), { recursive: true });
-    fs.writeFileSync(path.join(home, '.agentdesk', 'env'), envFile, { mode: 0o600 });
+    const config = path.join(tmp, `${name}-config`);
+    fs.mkdirSync(home, { recursive: true });
+    fs.mkdirSync(config, { recursive: true });
+    fs.writeFileSync(path.join(config, 'env'), envFile, { mode: 0o640 });
     created.push([kind, name]);
     await runtimes[kind].create({
       name,
       image: BASE_IMAGE_REF,
       env: {},
       labels: {},
-      mounts: [{ hostPath: home, containerPath: '/home/agent', readOnly: false }],
+      mounts: [
+        { hostPath: home, containerPath: '/home/agent', readOnly: false },
+        { hostPath: config, containerPath: '/opt/agentdesk/config', readOnly: true, idmapped: true },
+      ],
       memoryMiB: 256,
       cpus: 1,
       ports: [],
@@ -156,7 +161,7 @@ describe.skipIf(skip)('base image agentdesk/agent-base:1', () => {
       cacheDir: imageCacheDir(),
       log: quiet,
     });
-    const file = path.join(tmp, 'agent-base-1.tar');
+    const file = path.join(tmp, 'agent-base.tar');
     await exporter.exportTo(file);
 
     // A machine with an empty cache imports it under a fresh ref (so the shared image is never removed).
@@ -179,7 +184,9 @@ describe.skipIf(skip)('base image agentdesk/agent-base:1', () => {
       expect.arrayContaining(['docker', 'incus']),
     );
     // The imported rootfs is kept in the empty cache, so a later build on this machine is offline.
-    expect(fs.existsSync(path.join(tmp, 'cache', 'agent-base-1', 'manifest.json'))).toBe(true);
+    expect(fs.existsSync(path.join(tmp, 'cache', `agent-base-${BASE_IMAGE_VERSION}`, 'manifest.json'))).toBe(
+      true,
+    );
 
     fs.writeFileSync(path.join(tmp, 'other.tar'), 'not an image');
     await expect(importer.importFrom(path.join(tmp, 'other.tar'), kinds)).rejects.toThrow(

@@ -17,7 +17,7 @@ printf rootfs > "$out/rootfs.tar"; printf meta > "$out/metadata.tar.gz"
 r=$(sha256sum "$out/rootfs.tar" | cut -d' ' -f1); m=$(sha256sum "$out/metadata.tar.gz" | cut -d' ' -f1)
 echo "[image] 2/2 Writing manifest"
 cat > "$out/manifest.json" <<JSON
-{"ref":"agentdesk/agent-base:1","version":1,"node_version":"v22.23.3","created_at":"2025-01-01T00:00:00Z",
+{"ref":"agentdesk/agent-base:2","version":2,"node_version":"v22.23.3","created_at":"2025-01-01T00:00:00Z",
  "files":{"rootfs.tar":{"sha256":"$r","bytes":6},"metadata.tar.gz":{"sha256":"$m","bytes":4}}}
 JSON
 `;

@@ -1,4 +1,4 @@
-// The base image agentdesk/agent-base:1: presence per runtime, offline build, import into Docker and Incus, export/import.
+// The base image agentdesk/agent-base:2: presence per runtime, offline build, import into Docker and Incus, export/import.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';

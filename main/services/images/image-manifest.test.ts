@@ -74,13 +74,13 @@ describe('validateManifest', () => {
   it('names the found and the expected image for another version', () => {
     const text = JSON.stringify({
       ...JSON.parse(manifestText(dir)),
-      ref: 'agentdesk/agent-base:2',
-      version: 2,
+      ref: 'agentdesk/agent-base:1',
+      version: 1,
     });
     const err = appErrorOf(() => validateManifest(text, '/tmp/old.tar'));
     expect(err.code).toBe('INVALID_INPUT');
     expect(err.message).toBe(
-      '/tmp/old.tar holds agentdesk/agent-base:2 version 2; this Agent Desk needs agentdesk/agent-base:1 version 1',
+      '/tmp/old.tar holds agentdesk/agent-base:1 version 1; this Agent Desk needs agentdesk/agent-base:2 version 2',
     );
   });
 
@@ -149,7 +149,7 @@ describe('export files', () => {
   });
 
   it('does not reuse a cached build of another version', async () => {
-    fakeBuild(path.join(dir, 'built'), { version: 2 });
+    fakeBuild(path.join(dir, 'built'), { version: BASE_IMAGE_VERSION - 1 });
     expect(await readRootfs(path.join(dir, 'built'))).toBeNull();
   });
 });

@@ -3,9 +3,15 @@ import { z } from 'zod';
 import { AppError } from '../../../contract/errors';
 
 /** The image every agent container starts from (ARCHITECTURE §5). Docker tag and Incus alias alike. */
-export const BASE_IMAGE_REF = 'agentdesk/agent-base:1';
+export const BASE_IMAGE_REF = 'agentdesk/agent-base:2';
 /** Version of the recipe; a cached rootfs or an export of another version is never used. */
-export const BASE_IMAGE_VERSION = 1;
+export const BASE_IMAGE_VERSION = 2;
+/**
+ * SHA-256 of the recipe of {@link BASE_IMAGE_VERSION} (`build-base-rootfs.sh` then `agentdesk-init`, as
+ * they are in scripts/images). A unit test fails when the recipe changes without a new version (and
+ * so a new ref): engines and caches hold images by ref, so only a new ref rebuilds them.
+ */
+export const BASE_RECIPE_SHA256 = '4846cea85a69004e003c79bbbb129b1501fa4041e5923b054d220b389367147f';
 
 /** The files of a built rootfs (all in one folder), in the order an export holds them. */
 export const IMAGE_FILES = ['manifest.json', 'rootfs.tar', 'metadata.tar.gz'] as const;

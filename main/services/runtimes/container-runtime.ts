@@ -25,6 +25,11 @@ export interface MountSpec {
   hostPath: string;
   containerPath: string;
   readOnly: boolean;
+  /**
+   * Incus: shift ids (idmapped mount) even when read-only, so host owners and groups appear as the same
+   * ids inside (the config folder is readable by the agent's group only). Writable mounts always shift.
+   */
+  idmapped?: boolean;
 }
 
 /**
@@ -70,11 +75,34 @@ export type EgressNetwork =
     }
   | { kind: 'routed'; pool: string; protectedRanges: string[] };
 
+/**
+ * What the container's processes may do (docs/decisions/010-agent-containment.md): an unprivileged
+ * user, no capabilities, no new privileges, a pids limit, a read-only root where the engine offers one,
+ * and no setuid/setgid bit set by the agent (seccomp).
+ */
+export interface ContainerSecurity {
+  /** uid/gid of the agent's processes (Docker: the container's `User`; Incus: the init drops to it). */
+  uid: number;
+  gid: number;
+  /** Most tasks (processes and threads) the container may hold (Docker `PidsLimit`, Incus `limits.processes`). */
+  pidsLimit: number;
+  /** Writable tmpfs mounts over the read-only root: container path → size in MiB. */
+  tmpfs: Record<string, number>;
+}
+
+/**
+ * How the core reaches a port of a container (never a host port other users could guess, where the
+ * engine allows it): TCP to an address (the container's own on a bridge the host routes to, or a
+ * 127.0.0.1 fallback), or a unix socket on the host.
+ */
+export type RuntimeEndpoint =
+  { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; socketPath: string };
+
 /** Everything needed to create an agent container. */
 export interface ContainerSpec {
   /** Container name, e.g. `agentdesk-my-agent` (Docker and Incus naming rules: [a-z0-9-], ≤ 63 chars). */
   name: string;
-  /** Image reference, e.g. `agentdesk/agent-base:1` (Incus: the image alias of the same string). */
+  /** Image reference, e.g. `agentdesk/agent-base:2` (Incus: the image alias of the same string). */
   image: string;
   /** Environment of the container's main process. Never a provider key (ARCHITECTURE §2). */
   env: Record<string, string>;
@@ -94,11 +122,19 @@ export interface ContainerSpec {
   hostServicePort?: number;
   /**
    * Arguments for the image's init (`/usr/local/bin/agentdesk-init`), which sources
-   * `/home/agent/.agentdesk/env` and runs them; empty = the built-in runtime.
+   * `/opt/agentdesk/config/env` and runs them; empty = the built-in runtime.
    */
   command: string[];
   /** Egress attachment; absent = the engine's default network as it is (driver tests only). */
   egress?: EgressAttachment;
+  /** Containment of the container's processes; omitted = the engine's defaults (tests of the drivers). */
+  security?: ContainerSecurity;
+  /**
+   * The container port the core must reach without publishing it where the engine allows
+   * (see {@link ContainerRuntime.endpoint}). `socketPath`: where Incus listens for it on the host (a
+   * unix socket in a 0700 folder of the data dir); Docker ignores it.
+   */
+  reach?: { containerPort: number; socketPath: string };
 }
 
 /** Container state as the app uses it. */
@@ -244,6 +280,13 @@ export interface ContainerRuntime {
   remove(name: string): Promise<void>;
   /** The container, or null when it does not exist. */
   inspect(name: string): Promise<ContainerInfo | null>;
+  /**
+   * How the core reaches `containerPort` of the running container `name` (see {@link ContainerSpec.reach}):
+   * Docker — the container's address on the bridge when the host routes to it, else the 127.0.0.1 port
+   * it was published on; Incus — the unix socket of its proxy device (or a 127.0.0.1 port of an older
+   * container). `null` when the container has no way in for that port (not running, no address yet).
+   */
+  endpoint(name: string, containerPort: number): Promise<RuntimeEndpoint | null>;
   /** Containers whose labels include every given label (all states). */
   list(labels: Record<string, string>): Promise<ContainerInfo[]>;
   /** The last `tail` lines of the main process's output (stdout and stderr merged, demuxed). */
@@ -275,4 +318,9 @@ export const LABELS = {
   managed: 'agentdesk.managed',
   /** Which data dir's core owns the container (a hash of its path): reconciliation only touches its own. */
   instance: 'agentdesk.instance',
+  /**
+   * The containment version the container was created with (docs/decisions/010-agent-containment.md);
+   * a container without the current one is created again at its next start.
+   */
+  containment: 'agentdesk.containment',
 } as const;

@@ -119,10 +119,10 @@ describe.skipIf(skip)('security over a full session (providers, agents, chats, a
   let a: Agent;
   let b: Agent;
   let bKeyBeforeArchive = '';
-  /** The virtual key deployed to an agent (its env file in the data dir, mounted into the container). */
+  /** The virtual key deployed to an agent (its env file in its host-written config folder, mounted read-only). */
   const keyOf = (id: string) =>
     /^OPENAI_API_KEY='([^']+)'/m.exec(
-      fs.readFileSync(path.join(home, 'agents', id, 'home', '.agentdesk', 'env'), 'utf8'),
+      fs.readFileSync(path.join(home, 'agents', id, 'config', 'env'), 'utf8'),
     )![1]!;
 
   beforeAll(async () => {
@@ -217,7 +217,11 @@ describe.skipIf(skip)('security over a full session (providers, agents, chats, a
     expect(await canConnect(a.container, bridge!, served.http.port)).toBe(false);
     expect(await canConnect(a.container, bridge!, litellmPort)).toBe(false);
     expect(await canConnect(a.container, bIp, 8100)).toBe(false);
-    expect(await canConnect(a.container, bridge!, bNow.runtime_port!)).toBe(false);
+    // The core reaches b's runtime at b's own bridge address (nothing published on the host); a cannot.
+    expect(bNow.runtime_port).toBeNull();
+    const bRuntime = new URL(bNow.runtime_endpoint!);
+    expect(bRuntime.hostname).toBe(bIp);
+    expect(await canConnect(a.container, bRuntime.hostname, Number(bRuntime.port))).toBe(false);
     expect(await canConnect(bNow.container, '127.0.0.1', 8100)).toBe(true); // the probe itself works
   });
 

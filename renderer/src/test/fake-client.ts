@@ -181,7 +181,10 @@ export function sampleAgent(over: Partial<Agent> = {}): Agent {
     phase_at: 20_000,
     failed_log: [],
     container: `agentdesk-${slug}`,
-    runtime_port: 41500,
+    runtime_port: null,
+    runtime_endpoint: 'http://172.30.0.5:8100',
+    pids_limit: 512,
+    folders: [],
     key_prefix: 'AbCdEfGh',
     created_at: 10_000,
     running_since: 20_000,
@@ -250,6 +253,12 @@ export function handleAgents(
       phase_at: (clock += 1000),
       running_since: null,
       runtime_port: null,
+      runtime_endpoint: null,
+      folders: ((input as { folders?: { path: string; mode?: 'ro' | 'rw' }[] }).folders ?? []).map((f) => ({
+        path: f.path,
+        mode: f.mode ?? 'ro',
+        mount: `/shared/${f.path.split('/').pop()}`,
+      })),
     });
     agents = [agent, ...agents];
     push();
@@ -259,6 +268,19 @@ export function handleAgents(
     moved(input, 'running', { running_since: clock, phase_reason: null }),
   );
   core.handle('agents.stop', (input) => moved(input, 'stopped', { running_since: null }));
+  core.handle('agents.folders', (input) => {
+    const i = input as { id: string; add?: { path: string; mode?: 'ro' | 'rw' }[]; remove?: string[] };
+    const a = find(i);
+    const kept = a.folders.filter((f) => !(i.remove ?? []).includes(f.path));
+    const added = (i.add ?? []).map((f) => ({
+      path: f.path,
+      mode: f.mode ?? 'ro',
+      mount: `/shared/${f.path.split('/').pop()}`,
+    }));
+    return moved(i, a.phase, {
+      folders: [...kept.filter((f) => !added.some((x) => x.path === f.path)), ...added],
+    });
+  });
   core.handle('agents.archive', (input) =>
     moved(input, 'archived', { archived_at: clock, running_since: null }),
   );

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from './testkit';
-import { KEY, MODEL, named, parseSse, startGateway, tempHome } from './testkit';
+import { KEY, MODEL, named, parseSse, rtFetch, startGateway, tempHome, TEST_CREDENTIAL } from './testkit';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../../..');
@@ -37,6 +37,7 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     AGENTDESK_HOME_DIR: dir,
     AGENTDESK_HOST: '127.0.0.1',
     AGENTDESK_PORT: '0',
+    AGENTDESK_RUNTIME_TOKEN: TEST_CREDENTIAL,
     ...extra,
   };
 }
@@ -81,7 +82,7 @@ describe('bundled runtime', () => {
     });
     const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as Record<string, unknown>;
     expect(health).toMatchObject({ ok: true, model: MODEL });
-    const res = await fetch(`http://127.0.0.1:${port}/turn`, {
+    const res = await rtFetch(`http://127.0.0.1:${port}/turn`, {
       method: 'POST',
       body: '{"text":"hi from the bundle"}',
     });
@@ -91,6 +92,7 @@ describe('bundled runtime', () => {
     expect(await exited).toBe(0);
     expect(out).toMatch(/ turn thread=\S+ turn=\S+ status=done steps=1/);
     expect(out + stderr).not.toContain(KEY);
+    expect(out + stderr).not.toContain(TEST_CREDENTIAL);
   });
 
   it('exits 1 naming the variable when the environment is incomplete, 2 for an unknown command', async () => {

@@ -1,4 +1,5 @@
 // The runtime's settings, read once from its environment (PROTOCOL.md "Environment") and checked.
+import fs from 'node:fs';
 import path from 'node:path';
 
 /** The runtime's version, reported by `GET /health`. */
@@ -38,7 +39,15 @@ export interface RuntimeConfig {
   threadsDir: string;
   /** Deadline of one `shell` command, ms. */
   shellTimeoutMs: number;
+  /**
+   * The runtime credential: every route but `GET /health` requires `Authorization: Bearer <it>`
+   * (PROTOCOL.md "Authentication"). Only the core sends it; never logged.
+   */
+  credential: string;
 }
+
+/** Where the app writes the runtime credential (the read-only config folder). */
+export const DEFAULT_CREDENTIAL_FILE = '/opt/agentdesk/config/runtime-token';
 
 /** A setting is missing or invalid; the message names the variable and what is valid. */
 export class ConfigError extends Error {
@@ -113,5 +122,33 @@ export function loadConfig(env: Env): RuntimeConfig {
     workspace: path.join(homeDir, 'workspace'),
     threadsDir: path.join(homeDir, '.agentdesk', 'threads'),
     shellTimeoutMs: integer(env, 'AGENTDESK_SHELL_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    credential: credentialOf(env),
   };
+}
+
+/**
+ * The runtime credential: `AGENTDESK_RUNTIME_TOKEN` (tests), else the file `AGENTDESK_RUNTIME_TOKEN_FILE`
+ * (default {@link DEFAULT_CREDENTIAL_FILE}), trimmed; 20–200 characters of base64url.
+ * @throws ConfigError naming the variable or file when it is missing or malformed (the runtime then
+ *   refuses to start rather than serve without authentication).
+ */
+export function credentialOf(env: Env): string {
+  let value = env.AGENTDESK_RUNTIME_TOKEN?.trim();
+  let source = 'AGENTDESK_RUNTIME_TOKEN';
+  if (!value) {
+    const file = env.AGENTDESK_RUNTIME_TOKEN_FILE?.trim() || DEFAULT_CREDENTIAL_FILE;
+    source = file;
+    try {
+      value = fs.readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError(
+        `the runtime credential file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): the app writes it; set AGENTDESK_RUNTIME_TOKEN_FILE or AGENTDESK_RUNTIME_TOKEN`,
+      );
+    }
+  }
+  if (!/^[A-Za-z0-9_-]{20,200}$/.test(value))
+    throw new ConfigError(
+      `the runtime credential in ${source} is malformed: use 20–200 characters [A-Za-z0-9_-]`,
+    );
+  return value;
 }

@@ -9,7 +9,17 @@ import { ensureRuntimeBundle, runtimeReachable } from '../../../test/agents';
 import { ensureBaseImage } from '../../../test/base-image';
 import { skipUnlessReal } from '../../../test/real';
 import type { Gateway } from './testkit';
-import { KEY, MODEL, named, parseSse, script, startGateway, tempHome } from './testkit';
+import {
+  KEY,
+  MODEL,
+  named,
+  parseSse,
+  rtFetch,
+  script,
+  startGateway,
+  tempHome,
+  TEST_CREDENTIAL,
+} from './testkit';
 
 const run = promisify(execFile);
 const docker = (...args: string[]) => run('docker', args);
@@ -34,8 +44,8 @@ describe.skipIf(skip)('runtime in the base image (Docker)', () => {
       'run', '-d', '--name', name, '--network', 'host',
       '-v', `${bundle}:/opt/agentdesk/runtime/agent-runtime.cjs:ro`,
       '-e', `OPENAI_BASE_URL=${gw.up.v1}`, '-e', `OPENAI_API_KEY=${KEY}`, '-e', `AGENTDESK_MODEL=${MODEL}`,
-      '-e', 'AGENTDESK_PORT=0', '-e', 'AGENTDESK_HOST=127.0.0.1',
-      'agentdesk/agent-base:1',
+      '-e', 'AGENTDESK_PORT=0', '-e', 'AGENTDESK_HOST=127.0.0.1', '-e', `AGENTDESK_RUNTIME_TOKEN=${TEST_CREDENTIAL}`,
+      'agentdesk/agent-base:2',
     ); // prettier-ignore
     const port = await vi.waitFor(
       async () => {
@@ -58,7 +68,7 @@ describe.skipIf(skip)('runtime in the base image (Docker)', () => {
   it('answers /health and runs shell in /home/agent/workspace', async () => {
     const health = (await (await fetch(`${url}/health`)).json()) as Record<string, unknown>;
     expect(health).toMatchObject({ ok: true, model: MODEL });
-    const res = await fetch(`${url}/turn`, {
+    const res = await rtFetch(`${url}/turn`, {
       method: 'POST',
       body: JSON.stringify({
         text: script({ tool: 'shell', args: { command: 'echo hi; pwd; echo $HOME' } }),

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Gateway } from './testkit';
-import { processAlive, script, startGateway, startRuntime, tempHome, testConfig } from './testkit';
+import { processAlive, rtFetch, script, startGateway, startRuntime, tempHome, testConfig } from './testkit';
 
 let gw: Gateway;
 let home: string;
@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 async function post(body: string): Promise<{ status: number; message: string }> {
-  const res = await fetch(`${rt.url}/turn`, { method: 'POST', body });
+  const res = await rtFetch(`${rt.url}/turn`, { method: 'POST', body });
   const json = (await res.json()) as { error: { message: string } };
   return { status: res.status, message: json.error.message };
 }
@@ -52,14 +52,14 @@ describe('agent runtime input checks', () => {
   });
 
   it('answers 404 and 405 naming the routes', async () => {
-    const nf = await fetch(`${rt.url}/nope`);
+    const nf = await rtFetch(`${rt.url}/nope`);
     expect(nf.status).toBe(404);
     expect(((await nf.json()) as { error: { message: string } }).error.message).toContain('POST /turn');
-    const na = await fetch(`${rt.url}/turn`);
+    const na = await rtFetch(`${rt.url}/turn`);
     expect(na.status).toBe(405);
     expect(((await na.json()) as { error: { message: string } }).error.message).toContain('use POST');
-    expect((await fetch(`${rt.url}/threads/no-such-thread`)).status).toBe(404);
-    expect((await fetch(`${rt.url}/threads/..%2Fx`)).status).toBe(400);
+    expect((await rtFetch(`${rt.url}/threads/no-such-thread`)).status).toBe(404);
+    expect((await rtFetch(`${rt.url}/threads/..%2Fx`)).status).toBe(400);
   });
 
   it('refuses a second turn on a busy thread (409) and kills the running command when the client leaves', async () => {
@@ -67,7 +67,7 @@ describe('agent runtime input checks', () => {
     const pidFile = path.join(home, 'workspace', 'busy.pid');
     const text = script({ tool: 'shell', args: { command: `echo $$ > ${pidFile}; sleep 30` } });
     const abort = new AbortController();
-    const res = await fetch(`${rt.url}/turn`, {
+    const res = await rtFetch(`${rt.url}/turn`, {
       method: 'POST',
       body: JSON.stringify({ text, thread_id: threadId }),
       signal: abort.signal,
@@ -85,14 +85,14 @@ describe('agent runtime input checks', () => {
     expect(busy.message).toBe(
       `a turn is already running on thread ${threadId}; wait for its "done" or "error" event`,
     );
-    const other = await fetch(`${rt.url}/turn`, { method: 'POST', body: '{"text":"another thread"}' });
+    const other = await rtFetch(`${rt.url}/turn`, { method: 'POST', body: '{"text":"another thread"}' });
     expect(other.status).toBe(200);
     await other.text();
 
     abort.abort();
     await vi.waitFor(() => expect(processAlive(pid)).toBe(false));
     await vi.waitFor(async () => {
-      const t = (await (await fetch(`${rt.url}/threads/${threadId}`)).json()) as {
+      const t = (await (await rtFetch(`${rt.url}/threads/${threadId}`)).json()) as {
         messages: { role: string; content: string }[];
       };
       expect(t.messages.at(-1)?.role).toBe('tool');
@@ -102,7 +102,7 @@ describe('agent runtime input checks', () => {
     });
     // The lock is released right after the error event; a new turn on the thread then runs.
     await vi.waitFor(async () => {
-      const after = await fetch(`${rt.url}/turn`, {
+      const after = await rtFetch(`${rt.url}/turn`, {
         method: 'POST',
         body: JSON.stringify({ text: 'hi', thread_id: threadId }),
       });

@@ -4,7 +4,18 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseTraceBatch } from '../../../main/services/llm/agent-trace';
 import type { Gateway } from './testkit';
-import { KEY, MODEL, named, script, startGateway, startRuntime, tempHome, testConfig, turn } from './testkit';
+import {
+  KEY,
+  MODEL,
+  named,
+  rtFetch,
+  script,
+  startGateway,
+  startRuntime,
+  tempHome,
+  testConfig,
+  turn,
+} from './testkit';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -39,7 +50,7 @@ function chatBodies(): { messages: { role: string; content: string | null; tool_
 describe('agent runtime server', () => {
   it('answers /health with the model and version', async () => {
     const rt = await runtime();
-    const res = await fetch(`${rt.url}/health`);
+    const res = await rtFetch(`${rt.url}/health`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ ok: true, model: MODEL });
@@ -270,7 +281,7 @@ describe('agent runtime server', () => {
     expect(await fs.readdir(path.join(home, '.agentdesk/threads'))).toEqual([`${threadId}.json`]);
 
     const second = await runtime({}, home);
-    const res = await fetch(`${second.url}/threads/${threadId}`);
+    const res = await rtFetch(`${second.url}/threads/${threadId}`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       thread_id: threadId,

@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RuntimeConfig } from './config';
 import { LIMITS, RUNTIME_VERSION } from './config';
+import { refuse } from './guard';
 import { addSecret, logError, logInfo, messageOf } from './log';
 import { ThreadStore, threadIdProblem } from './threads';
 import { ToolBox } from './tools';
@@ -107,6 +108,7 @@ export function parseTurnBody(raw: string): { text: string; threadId: string | n
  */
 export async function startServer(config: RuntimeConfig, opts: ServerOptions = {}): Promise<RuntimeServer> {
   addSecret(config.apiKey);
+  addSecret(config.credential);
   const workspace = new Workspace(config.workspace);
   await workspace.ensure();
   const threads = new ThreadStore(config.threadsDir);
@@ -157,6 +159,8 @@ export async function startServer(config: RuntimeConfig, opts: ServerOptions = {
 
   const route = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const { pathname } = new URL(req.url ?? '/', 'http://runtime');
+    const refused = refuse(req, pathname, config.credential);
+    if (refused) throw new HttpError(refused.status, refused.message);
     const only = (method: string) => {
       if (req.method !== method)
         throw new HttpError(405, `${req.method} ${pathname} is not allowed; use ${method}`);

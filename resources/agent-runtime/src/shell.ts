@@ -42,7 +42,7 @@ export function runShell(command: string, opts: ShellOptions): Promise<ShellResu
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-lc', command], {
       cwd: opts.cwd,
-      env: { ...process.env, HOME: opts.home },
+      env: { ...withoutCredential(process.env), HOME: opts.home },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -113,4 +113,11 @@ export function runShell(command: string, opts: ShellOptions): Promise<ShellResu
     });
     child.once('close', () => finish());
   });
+}
+
+/** The environment without the runtime credential, should it have been given as a variable. */
+function withoutCredential(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy.AGENTDESK_RUNTIME_TOKEN;
+  return copy;
 }

@@ -122,6 +122,18 @@ export async function tempHome(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'agentdesk-test-runtime-'));
 }
 
+/** The runtime credential of test runtimes (the app mints a random one per agent). */
+export const TEST_CREDENTIAL = 'test-runtime-credential-0123456789';
+
+/** `fetch` to a test runtime as the core does it: with the credential, and JSON bodies. */
+export function rtFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has('Authorization')) headers.set('Authorization', `Bearer ${TEST_CREDENTIAL}`);
+  if (init.body !== undefined && !headers.has('Content-Type'))
+    headers.set('Content-Type', 'application/json');
+  return fetch(url, { ...init, headers });
+}
+
 /** Config for an in-process runtime on 127.0.0.1 and a free port. */
 export function testConfig(baseUrl: string, home: string, env: Record<string, string> = {}): RuntimeConfig {
   return loadConfig({
@@ -132,6 +144,7 @@ export function testConfig(baseUrl: string, home: string, env: Record<string, st
     AGENTDESK_HOST: '127.0.0.1',
     AGENTDESK_PORT: '0',
     AGENTDESK_HOME_DIR: home,
+    AGENTDESK_RUNTIME_TOKEN: TEST_CREDENTIAL,
     ...env,
   });
 }
@@ -165,9 +178,8 @@ export async function turn(
   url: string,
   body: unknown,
 ): Promise<{ status: number; events: Sse[]; text: string }> {
-  const res = await fetch(`${url}/turn`, {
+  const res = await rtFetch(`${url}/turn`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();

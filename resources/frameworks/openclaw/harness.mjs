@@ -25,6 +25,29 @@ const DB = path.join(HOME, '.openclaw', 'agents', 'main', 'agent', 'openclaw-age
 const THREADS = path.join(HOME, '.agentdesk', 'threads');
 const THREAD_ID = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/;
 const VERSION = 'openclaw-harness/1';
+const CONFIG_DIR = env.AGENTDESK_CONFIG_DIR || '/opt/agentdesk/config';
+
+/** Reads one secret file of the read-only config folder (written by the app), trimmed; exits when missing. */
+function secretFile(file, what) {
+  try {
+    const value = fs.readFileSync(file, 'utf8').trim();
+    if (/^[A-Za-z0-9_-]{20,200}$/.test(value)) return value;
+    console.error(`openclaw-harness: ${file} (${what}) is malformed`);
+  } catch (err) {
+    console.error(`openclaw-harness: cannot read ${file} (${what}): ${err.code ?? err.message}`);
+  }
+  process.exit(1);
+}
+/** The runtime credential: only the core sends it (resources/agent-runtime/PROTOCOL.md "Authentication"). */
+const CREDENTIAL = secretFile(
+  env.AGENTDESK_RUNTIME_TOKEN_FILE || path.join(CONFIG_DIR, 'runtime-token'),
+  'runtime credential',
+);
+/** The token of OpenClaw's own gateway (openclaw.json `gateway.auth`, token mode). */
+const OPENCLAW_TOKEN = secretFile(
+  path.join(CONFIG_DIR, 'openclaw-gateway-token'),
+  "OpenClaw's gateway token",
+);
 
 for (const name of ['OPENAI_BASE_URL', 'OPENAI_API_KEY', 'AGENTDESK_MODEL']) {
   if (!env[name]) {
@@ -38,7 +61,7 @@ const MODEL = env.AGENTDESK_MODEL;
 const startedAt = Date.now();
 
 /** Masks the agent's own key in anything shown or traced. */
-const redact = (s) => String(s).split(KEY).join('[redacted]');
+const redact = (s) => String(s).split(KEY).join('[redacted]').split(CREDENTIAL).join('[redacted]');
 const log = (msg) => process.stderr.write(`openclaw-harness: ${redact(msg)}\n`);
 
 // ---- the OpenClaw gateway, as a child: it stops when we stop, and we stop when it dies ----
@@ -267,7 +290,11 @@ async function runTurn(req, res, body) {
   try {
     const up = await fetch(`${OPENCLAW}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'x-openclaw-session-key': `agentdesk-${threadId}` },
+      headers: {
+        'Content-Type': 'application/json',
+        Authorization: `Bearer ${OPENCLAW_TOKEN}`,
+        'x-openclaw-session-key': `agentdesk-${threadId}`,
+      },
       body: JSON.stringify({
         model: 'openclaw/default',
         stream: true,
@@ -331,7 +358,10 @@ function json(res, status, body) {
 }
 async function health(res) {
   try {
-    const r = await fetch(`${OPENCLAW}/readyz`, { signal: AbortSignal.timeout(2000) });
+    const r = await fetch(`${OPENCLAW}/readyz`, {
+      headers: { Authorization: `Bearer ${OPENCLAW_TOKEN}` },
+      signal: AbortSignal.timeout(2000),
+    });
     if (r.ok)
       return json(res, 200, { ok: true, model: MODEL, version: VERSION, uptime_ms: Date.now() - startedAt });
     return json(res, 503, { ok: false, error: `OpenClaw is not ready (HTTP ${r.status})` });
@@ -379,9 +409,37 @@ async function readBody(req) {
   return Buffer.concat(parts).toString('utf8');
 }
 
+const digest = (v) => crypto.createHash('sha256').update(v, 'utf8').digest();
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+/**
+ * The same checks as the built-in runtime (resources/agent-runtime/src/guard.ts): no Origin, a loopback
+ * Host or the address the request arrived on, JSON bodies, and the runtime credential on every route but
+ * a bare GET /health (constant-time comparison). Returns [status, message] or null.
+ */
+function refuse(req, pathname) {
+  if (req.headers.origin !== undefined)
+    return [403, 'requests from web pages (with an Origin header) are refused'];
+  const host = (req.headers.host ?? '').trim().toLowerCase();
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
+  const local = (req.socket.localAddress ?? '').replace(/^::ffff:/, '');
+  if (!(LOOPBACK.has(name) || (local && (name === local || name === `[${local}]`))))
+    return [403, `Host "${host}" is refused: use localhost, 127.0.0.1 or the address the request arrived on`];
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/json') return [415, `Content-Type "${type}" is refused: send application/json`];
+  }
+  if (pathname === '/health' && req.method === 'GET') return null;
+  const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+  if (!m || !crypto.timingSafeEqual(digest(m[1].trim()), digest(CREDENTIAL)))
+    return [401, 'missing or wrong runtime credential (Authorization: Bearer …)'];
+  return null;
+}
+
 http
   .createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
+    const refused = refuse(req, url.pathname);
+    if (refused) return json(res, refused[0], { error: { message: refused[1] } });
     const route = async () => {
       if (url.pathname === '/health' && req.method === 'GET') return health(res);
       if (url.pathname === '/verify' && req.method === 'GET') return verify(res);

@@ -1,8 +1,9 @@
-// OpenClaw's deploy-time configuration: the shape openclaw 2026.9.6 accepts, the key only in its own 0600 file.
+// OpenClaw's deploy-time configuration: the shape openclaw 2026.9.6 accepts, in the config folder, the key only in its own file.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { agentFolder } from '../agent-folder';
 import { loadFrameworks } from '../frameworks';
 import { openClawConfig, writeOpenClawConfig } from './openclaw-config';
 
@@ -21,6 +22,7 @@ describe('OpenClaw configuration', () => {
       baseUrl: 'http://172.30.0.1:4100/v1',
       model: 'scripted/gpt-test-mini',
       fallbacks: ['scripted/gpt-test-large'],
+      gatewayToken: 'gw-token-0123456789abcdef',
     }) as {
       gateway: Record<string, unknown>;
       models: { mode: string; providers: { agentdesk: Record<string, unknown> } };
@@ -29,6 +31,7 @@ describe('OpenClaw configuration', () => {
     expect(c.gateway).toMatchObject({
       mode: 'local',
       bind: 'loopback',
+      auth: { mode: 'token', token: 'gw-token-0123456789abcdef' },
       http: { endpoints: { chatCompletions: { enabled: true } } },
     });
     expect(c.models.mode).toBe('replace');
@@ -48,17 +51,27 @@ describe('OpenClaw configuration', () => {
     });
   });
 
-  it('writes the key alone in a 0600 file and a config without it; a new key replaces the old one', () => {
-    const home = tmpHome();
-    const input = { home, baseUrl: 'http://10.0.0.1:1/v1', model: 'a/b', fallbacks: [] };
+  it('writes the key alone in its own file of the config folder, nothing into the home; a new key replaces the old one', () => {
+    const folder = agentFolder(tmpHome(), 'a1');
+    fs.mkdirSync(folder.config, { recursive: true });
+    const input = {
+      folder,
+      baseUrl: 'http://10.0.0.1:1/v1',
+      model: 'a/b',
+      fallbacks: [],
+      gatewayToken: 'g'.repeat(24),
+    };
     writeOpenClawConfig({ ...input, virtualKey: KEY });
-    const keyFile = path.join(home, '.openclaw', 'agentdesk-virtual-key');
-    const config = path.join(home, '.openclaw', 'openclaw.json');
+    const keyFile = path.join(folder.config, 'openclaw-virtual-key');
+    const config = path.join(folder.config, 'openclaw.json');
     expect(fs.readFileSync(keyFile, 'utf8')).toBe(KEY);
     expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
-    expect(fs.statSync(config).mode & 0o777).toBe(0o600);
-    expect(fs.statSync(path.join(home, '.openclaw')).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(config).mode & 0o777).toBe(0o640);
     expect(fs.readFileSync(config, 'utf8')).not.toMatch(/sk-agentdesk-[0-9A-Za-z]/);
+    expect(JSON.parse(fs.readFileSync(config, 'utf8'))).toMatchObject({
+      secrets: { providers: { agentdesk: { path: '/opt/agentdesk/config/openclaw-virtual-key' } } },
+    });
+    expect(fs.existsSync(folder.home)).toBe(false);
     const next = KEY.replace('a1B2', 'Z9y8');
     writeOpenClawConfig({ ...input, virtualKey: next });
     expect(fs.readFileSync(keyFile, 'utf8')).toBe(next);
@@ -66,17 +79,19 @@ describe('OpenClaw configuration', () => {
   });
 
   it('refuses anything but a virtual key', () => {
-    const home = tmpHome();
+    const folder = agentFolder(tmpHome(), 'a1');
+    fs.mkdirSync(folder.config, { recursive: true });
     expect(() =>
       writeOpenClawConfig({
-        home,
+        folder,
         baseUrl: 'http://x/v1',
         model: 'a/b',
         fallbacks: [],
+        gatewayToken: 'g'.repeat(24),
         virtualKey: 'sk-proj-REALKEY',
       }),
     ).toThrow(/only an Agent Desk virtual key/);
-    expect(fs.existsSync(path.join(home, '.openclaw'))).toBe(false);
+    expect(fs.readdirSync(folder.config)).toEqual([]);
   });
 
   it('ships a manifest with its own emoji, Docker only, configured by file', () => {
@@ -84,7 +99,7 @@ describe('OpenClaw configuration', () => {
     expect(errors).toEqual([]);
     expect(frameworks.get('openclaw')).toMatchObject({
       emoji: '🦞',
-      image: 'agentdesk/openclaw:2026.9.6',
+      image: 'agentdesk/openclaw:2026.9.6-base2',
       runtimes: ['docker'],
       config: 'openclaw',
       mounts_runtime: false,

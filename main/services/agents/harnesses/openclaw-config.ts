@@ -1,20 +1,30 @@
-// Writes OpenClaw's configuration into an agent's home at deploy: openclaw.json (no secret) and the virtual key file, both 0600.
-import fs from 'node:fs';
-import path from 'node:path';
+// Writes OpenClaw's configuration into the agent's config folder (host-written, mounted read-only): openclaw.json, the virtual key file, its gateway token.
+import crypto from 'node:crypto';
+import type { AgentFolder, AgentIdentity } from '../agent-folder';
+import { CONFIG_MOUNT, writeConfigFile } from '../agent-folder';
 
 /** Where the container sees the agent's home (mounted from `<data>/agents/<id>/home`). */
 const CONTAINER_HOME = '/home/agent';
-/** The file holding only the virtual key, relative to the home. */
-export const OPENCLAW_KEY_FILE = '.openclaw/agentdesk-virtual-key';
-/** OpenClaw's config file, relative to the home (its state dir is `~/.openclaw`). */
-export const OPENCLAW_CONFIG_FILE = '.openclaw/openclaw.json';
+/** The file holding only the virtual key, in the config folder. */
+export const OPENCLAW_KEY_FILE = 'openclaw-virtual-key';
+/** OpenClaw's config file in the config folder (`OPENCLAW_CONFIG_PATH`); its state dir stays `~/.openclaw`. */
+export const OPENCLAW_CONFIG_FILE = 'openclaw.json';
+/** The token of OpenClaw's own gateway (`gateway.auth` token mode), read by the harness. */
+export const OPENCLAW_TOKEN_FILE = 'openclaw-gateway-token';
+/** The environment the harness and OpenClaw need besides the env file's usual entries. */
+export const OPENCLAW_ENV = {
+  OPENCLAW_CONFIG_PATH: `${CONFIG_MOUNT}/${OPENCLAW_CONFIG_FILE}`,
+  OPENCLAW_STATE_DIR: `${CONTAINER_HOME}/.openclaw`,
+};
 /** The port OpenClaw's own gateway listens on, on the container's loopback only (the harness drives it). */
 export const OPENCLAW_GATEWAY_PORT = 18789;
 
 /** Input of {@link writeOpenClawConfig}. */
 export interface OpenClawConfigInput {
-  /** The agent's home on the host. */
-  home: string;
+  /** The agent's folder on the host (the files go to its config folder). */
+  folder: AgentFolder;
+  /** The token OpenClaw's gateway requires (`gateway.auth.mode: "token"`). */
+  gatewayToken: string;
   /** The Agent Desk gateway as the container reaches it, e.g. `http://172.30.0.1:4100/v1`. */
   baseUrl: string;
   /** The agent's virtual key `sk-agentdesk-…` (never a provider key). */
@@ -29,12 +39,13 @@ export interface OpenClawConfigInput {
  * The `openclaw.json` for an agent (format of openclaw 2026.9.6, see docs/frameworks/openclaw.md):
  * one custom OpenAI-compatible provider `agentdesk` whose models are the agent's scope and whose API key
  * is a file SecretRef (`mode: "singleValue"`) to {@link OPENCLAW_KEY_FILE}, so the config itself holds
- * no secret; the default model `agentdesk/<model>` with the fallbacks; OpenClaw's gateway in local mode
- * on loopback without auth (only the harness in the same container reaches it) with its
- * `/v1/chat/completions` endpoint enabled; heartbeat and dreaming off (no model call without a user turn).
+ * no secret but OpenClaw's own gateway token; the default model `agentdesk/<model>` with the fallbacks;
+ * OpenClaw's gateway in local mode on loopback with token auth (only the harness, which reads the token
+ * from the config folder, drives it) with its `/v1/chat/completions` endpoint enabled; heartbeat and
+ * dreaming off (no model call without a user turn).
  */
 export function openClawConfig(
-  input: Omit<OpenClawConfigInput, 'home' | 'virtualKey'>,
+  input: Omit<OpenClawConfigInput, 'folder' | 'virtualKey'>,
 ): Record<string, unknown> {
   const models = [input.model, ...input.fallbacks.filter((m) => m !== input.model)];
   return {
@@ -42,14 +53,14 @@ export function openClawConfig(
       mode: 'local',
       port: OPENCLAW_GATEWAY_PORT,
       bind: 'loopback',
-      auth: { mode: 'none' },
+      auth: { mode: 'token', token: input.gatewayToken },
       http: { endpoints: { chatCompletions: { enabled: true } } },
     },
     secrets: {
       providers: {
         agentdesk: {
           source: 'file',
-          path: `${CONTAINER_HOME}/${OPENCLAW_KEY_FILE}`,
+          path: `${CONFIG_MOUNT}/${OPENCLAW_KEY_FILE}`,
           mode: 'singleValue',
         },
       },
@@ -87,28 +98,27 @@ export function openClawConfig(
 }
 
 /**
- * Writes `<home>/.openclaw/openclaw.json` and `<home>/.openclaw/agentdesk-virtual-key` (the key and
- * nothing else), each 0600 in a 0700 folder, atomically (temp file + rename, so the key file has one
- * hard link, as OpenClaw's file secret provider requires). Called at every deploy and restore, so a new
- * virtual key replaces the old one.
+ * Writes `openclaw.json`, `openclaw-virtual-key` (the key and nothing else) and `openclaw-gateway-token`
+ * into the agent's config folder (0640, the core's; see {@link writeConfigFile}), atomically (temp file +
+ * rename, so the key file has one hard link, as OpenClaw's file secret provider requires). Nothing is
+ * written into the agent's home. Called at every deploy, start and restore.
  * @throws Error when the key is not a virtual key (`sk-agentdesk-…`), or on a file system error.
  */
-export function writeOpenClawConfig(input: OpenClawConfigInput): void {
+export function writeOpenClawConfig(input: OpenClawConfigInput, who?: AgentIdentity): void {
   if (!/^sk-agentdesk-[A-Za-z0-9_-]+$/.test(input.virtualKey))
     throw new Error('OpenClaw gets only an Agent Desk virtual key (sk-agentdesk-…), never another key');
-  const dir = path.join(input.home, '.openclaw');
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.chmodSync(dir, 0o700);
-  writePrivate(path.join(input.home, OPENCLAW_KEY_FILE), input.virtualKey);
-  writePrivate(
-    path.join(input.home, OPENCLAW_CONFIG_FILE),
+  // OpenClaw reads a file secret only when the reading user owns it and nobody else can read it.
+  writeConfigFile(input.folder, OPENCLAW_KEY_FILE, input.virtualKey, who, { ownedByAgent: true });
+  writeConfigFile(input.folder, OPENCLAW_TOKEN_FILE, `${input.gatewayToken}\n`, who);
+  writeConfigFile(
+    input.folder,
+    OPENCLAW_CONFIG_FILE,
     `${JSON.stringify(openClawConfig(input), null, 2)}\n`,
+    who,
   );
 }
 
-function writePrivate(file: string, content: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, content, { mode: 0o600 });
-  fs.chmodSync(tmp, 0o600);
-  fs.renameSync(tmp, file);
+/** A new random token for OpenClaw's gateway. */
+export function newGatewayToken(): string {
+  return crypto.randomBytes(24).toString('base64url');
 }

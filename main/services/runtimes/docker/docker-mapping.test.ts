@@ -9,6 +9,7 @@ import { demuxBufferLines } from './docker-logs';
 import type { DemuxModem } from './docker-logs';
 import { mapState, parseImageRef, toCreateOptions, validateSpec } from './docker-mapping';
 import { ipv4Gateway } from './docker-network';
+import { endpointOf, hostRoutesTo } from './docker-reach';
 
 const spec: ContainerSpec = {
   name: 'agentdesk-a',
@@ -127,5 +128,83 @@ describe('log demux', () => {
 
   it('passes a TTY (not multiplexed) body through', async () => {
     expect(await demuxBufferLines(modem, Buffer.from('plain\r\nlines\n'))).toEqual(['plain', 'lines']);
+  });
+});
+
+describe('Docker containment (docs/decisions/010-agent-containment.md)', () => {
+  const contained: ContainerSpec = {
+    ...spec,
+    ports: [],
+    security: { uid: 64000, gid: 64000, pidsLimit: 300, tmpfs: { '/tmp': 256 } },
+    reach: { containerPort: 8100, socketPath: '' },
+  };
+
+  it('runs as the agent user with no capabilities, no new privileges, seccomp, a pids limit and a read-only root', () => {
+    const o = toCreateOptions(contained, 'agentdesk', { publishReach: false, seccomp: true });
+    expect(o.User).toBe('64000:64000');
+    expect(o.HostConfig).toMatchObject({
+      CapDrop: ['ALL'],
+      PidsLimit: 300,
+      ReadonlyRootfs: true,
+      Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=256m,mode=1777' },
+    });
+    const opts = (o.HostConfig as { SecurityOpt: string[] }).SecurityOpt;
+    expect(opts[0]).toBe('no-new-privileges:true');
+    const profile = JSON.parse(opts[1]!.replace(/^seccomp=/, '')) as {
+      defaultAction: string;
+      syscalls: { names: string[]; action: string; args?: { index: number; value: number }[] }[];
+    };
+    expect(profile.defaultAction).toBe('SCMP_ACT_ERRNO');
+    const allowed = profile.syscalls[0]!.names;
+    for (const call of ['chmod', 'fchmodat', 'open', 'openat', 'unshare', 'mount', 'keyctl', 'fchmodat2'])
+      expect(allowed).not.toContain(call);
+    expect(allowed).toContain('read');
+    const chmod = profile.syscalls.find((r) => r.names.includes('chmod'))!;
+    expect(chmod.args).toEqual([{ index: 1, value: 0o6000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }]);
+  });
+
+  it('publishes nothing when the host routes to the container, the runtime port on 127.0.0.1 otherwise', () => {
+    const direct = toCreateOptions(contained, 'agentdesk', { publishReach: false, seccomp: true });
+    expect(direct.HostConfig!.PortBindings).toEqual({});
+    const fallback = toCreateOptions(contained, 'agentdesk', { publishReach: true, seccomp: false });
+    expect(fallback.HostConfig!.PortBindings).toEqual({
+      '8100/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }],
+    });
+    expect(fallback.HostConfig!.SecurityOpt).toEqual(['no-new-privileges:true']);
+  });
+});
+
+describe('reaching the runtime port', () => {
+  const trie =
+    'Main:\n  +-- 0.0.0.0/0 3 0 5\n     |-- 172.19.0.1\n        /32 host LOCAL\n     |-- 172.20.0.0\n        /16 link UNICAST\n';
+
+  it('routes to a bridge whose gateway is a local address of the host, not to others', () => {
+    expect(hostRoutesTo('172.19.0.1', trie)).toBe(true);
+    expect(hostRoutesTo('172.20.0.1', trie)).toBe(false);
+    expect(hostRoutesTo('172.19.0.1', '')).toBe(false);
+  });
+
+  it('prefers a published 127.0.0.1 port, else the container address on the network', () => {
+    const base = { State: { Running: true } } as unknown as Dockerode.ContainerInspectInfo;
+    const withIp = {
+      ...base,
+      NetworkSettings: { Ports: {}, Networks: { agentdesk: { IPAddress: '172.19.0.5' } } },
+    } as unknown as Dockerode.ContainerInspectInfo;
+    expect(endpointOf(withIp, 'agentdesk', 8100)).toEqual({ kind: 'tcp', host: '172.19.0.5', port: 8100 });
+    const published = {
+      ...withIp,
+      NetworkSettings: {
+        ...withIp.NetworkSettings,
+        Ports: { '8100/tcp': [{ HostIp: '127.0.0.1', HostPort: '41000' }] },
+      },
+    } as unknown as Dockerode.ContainerInspectInfo;
+    expect(endpointOf(published, 'agentdesk', 8100)).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 41000 });
+    expect(
+      endpointOf(
+        { State: { Running: false } } as unknown as Dockerode.ContainerInspectInfo,
+        'agentdesk',
+        8100,
+      ),
+    ).toBeNull();
   });
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { LABELS } from '../container-runtime';
 import type { ContainerInfo, ContainerSpec, ContainerState, PortForward } from '../container-runtime';
+import { agentSeccompProfile } from './docker-seccomp';
 
 const MiB = 1024 * 1024;
 /** Docker's own minimum memory limit (daemon: "Minimum memory limit allowed is 6MB"). */
@@ -91,20 +92,63 @@ export function validateSpec(spec: ContainerSpec): void {
   }
 }
 
+/** How the driver lays out a container beyond its spec (decided from the engine, see DockerRuntime). */
+export interface DockerCreateOptions {
+  /** Publish {@link ContainerSpec.reach} on 127.0.0.1 (the host cannot route to container addresses). */
+  publishReach: boolean;
+  /** Apply the agent seccomp profile (x86_64 engines; elsewhere Docker's default profile stays). */
+  seccomp: boolean;
+}
+
+/**
+ * The `HostConfig` fields of {@link ContainerSpec.security} (docs/decisions/010-agent-containment.md):
+ * the unprivileged user, every capability dropped, no new privileges, the agent seccomp profile
+ * (no setuid/setgid bit, no namespaces), a pids limit, a read-only root with `nosuid,nodev` tmpfs mounts.
+ */
+export function securityOptions(
+  spec: ContainerSpec,
+  seccomp: boolean,
+): { User?: string; HostConfig: Partial<Dockerode.HostConfig> } {
+  const s = spec.security;
+  if (!s) return { HostConfig: {} };
+  const tmpfs: Record<string, string> = {};
+  for (const [p, mib] of Object.entries(s.tmpfs))
+    tmpfs[p] = `rw,nosuid,nodev,size=${Math.round(mib)}m,mode=1777`;
+  return {
+    User: `${s.uid}:${s.gid}`,
+    HostConfig: {
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges:true', ...(seccomp ? [`seccomp=${agentSeccompProfile()}`] : [])],
+      PidsLimit: s.pidsLimit,
+      ReadonlyRootfs: true,
+      Tmpfs: tmpfs,
+    },
+  };
+}
+
 /**
  * The Docker Engine API body of `POST /containers/create` for a spec (API v1.41 ContainerConfig +
- * HostConfig). Ports are published on 127.0.0.1 only; the entrypoint comes from the image; mounts
- * are bind `Mounts` (not `Binds`), so a missing host folder is an error instead of a root-owned
- * folder Docker creates silently.
+ * HostConfig). Ports are published on 127.0.0.1 only; {@link ContainerSpec.reach} is published only
+ * when `opts.publishReach`; the entrypoint comes from the image; mounts are bind `Mounts` (not
+ * `Binds`), so a missing host folder is an error instead of a root-owned folder Docker creates silently.
  */
-export function toCreateOptions(spec: ContainerSpec, networkName: string): Dockerode.ContainerCreateOptions {
+export function toCreateOptions(
+  spec: ContainerSpec,
+  networkName: string,
+  opts: DockerCreateOptions = { publishReach: true, seccomp: false },
+): Dockerode.ContainerCreateOptions {
   const exposed: Record<string, object> = {};
   const bindings: Dockerode.PortMap = {};
-  for (const p of spec.ports) {
+  const forwards = [...spec.ports];
+  if (spec.reach && opts.publishReach && !forwards.some((p) => p.containerPort === spec.reach!.containerPort))
+    forwards.push({ containerPort: spec.reach.containerPort, hostPort: 0 });
+  for (const p of forwards) {
     const key = `${p.containerPort}/tcp`;
     exposed[key] = {};
     bindings[key] = [{ HostIp: '127.0.0.1', HostPort: p.hostPort ? String(p.hostPort) : '' }];
   }
+  if (spec.reach) exposed[`${spec.reach.containerPort}/tcp`] = {};
+  const security = securityOptions(spec, opts.seccomp);
   return {
     name: spec.name,
     Image: spec.image,
@@ -113,7 +157,9 @@ export function toCreateOptions(spec: ContainerSpec, networkName: string): Docke
     ...(spec.command.length ? { Cmd: spec.command } : {}),
     Tty: false,
     ExposedPorts: exposed,
+    ...(security.User ? { User: security.User } : {}),
     HostConfig: {
+      ...security.HostConfig,
       Mounts: spec.mounts.map((m) => ({
         Type: 'bind' as const,
         Source: m.hostPath,

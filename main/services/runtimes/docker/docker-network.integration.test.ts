@@ -22,7 +22,7 @@ const suffix = crypto.randomBytes(4).toString('hex');
 const NETWORK = `agentdesk-test-net-${suffix}`;
 const A = `agentdesk-test-${suffix}-a`;
 const B = `agentdesk-test-${suffix}-b`;
-const IMAGE = 'agentdesk/agent-base:1';
+const IMAGE = 'agentdesk/agent-base:2';
 /** B's "runtime": an HTTP server on 8100, as the built-in runtime serves `POST /turn`. */
 const RUNTIME = `require('http').createServer((q,r)=>r.end('runtime')).listen(8100)`;
 const servers: http.Server[] = [];

@@ -8,6 +8,7 @@ import type {
   EgressAttachment,
   EgressNetwork,
   ExecResult,
+  RuntimeEndpoint,
   RuntimeEvent,
   RuntimeInfo,
   RuntimeProgress,
@@ -20,6 +21,8 @@ import { importRootfs } from './docker-image';
 import { execInContainer } from './docker-exec';
 import { demuxBufferLines, demuxLines } from './docker-logs';
 import { assertContainerName, toContainerInfo, toCreateOptions, validateSpec } from './docker-mapping';
+import { endpointOf, hostRoutesTo } from './docker-reach';
+import { seccompApplies } from './docker-seccomp';
 import { ensureBridgeNetwork } from './docker-network';
 import { dockerAddressesInUse, dockerAttachEgress, dockerEgressNetwork } from './docker-egress';
 
@@ -217,9 +220,13 @@ export class DockerRuntime implements ContainerRuntime {
       throw this.bad('create', err);
     }
     await this.prepareNetwork();
+    const layout = {
+      publishReach: !this.routesToContainers(),
+      seccomp: seccompApplies(await this.architecture()),
+    };
     await this.call('create', async (d) => {
       try {
-        await d.createContainer(toCreateOptions(spec, this.networkName));
+        await d.createContainer(toCreateOptions(spec, this.networkName, layout));
       } catch (err) {
         if (dockerStatus(err) === 404 && /image/i.test(dockerMessage(err))) {
           throw new RuntimeNotFoundError('docker', 'image', spec.image);
@@ -295,6 +302,38 @@ export class DockerRuntime implements ContainerRuntime {
       if (err instanceof RuntimeNotFoundError) return null;
       throw err;
     }
+  }
+
+  /**
+   * Whether the core reaches containers at their bridge addresses (see {@link hostRoutesTo}); else the
+   * runtime port is published on 127.0.0.1.
+   */
+  routesToContainers(): boolean {
+    return this.gateway !== null && !this.connection().label.includes('://') && hostRoutesTo(this.gateway);
+  }
+
+  private arch: string | null = null;
+
+  /** The engine's architecture (`GET /info` `Architecture`), cached. */
+  private async architecture(): Promise<string> {
+    this.arch ??= await this.call('info', async (d) => {
+      const info = (await d.info()) as { Architecture?: string };
+      return info.Architecture ?? '';
+    });
+    return this.arch;
+  }
+
+  /**
+   * The published 127.0.0.1 port of `containerPort` when there is one (the fallback, and containers of
+   * earlier versions), else the container's address on the bridge network and the port itself.
+   */
+  async endpoint(name: string, containerPort: number): Promise<RuntimeEndpoint | null> {
+    this.checkName('endpoint', name);
+    const info = await this.call('endpoint', (d) => d.getContainer(name).inspect(), {
+      what: 'container',
+      ref: name,
+    });
+    return endpointOf(info, this.networkName, containerPort);
   }
 
   /** `GET /containers/json?all=1&filters={"label":["k=v",…]}`, each inspected for limits and ports. */

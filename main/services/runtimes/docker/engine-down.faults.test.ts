@@ -1,6 +1,6 @@
 // Fault: the Docker engine stops while an agent runs (a private dockerd): the System view and `agentdesk status` say so within 5 s; on return the agent is reconciled.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runtimeReachable, until } from '../../../../test/agents';
+import { runtimeReachable, runtimeRequest, until } from '../../../../test/agents';
 import { ensureBaseImage } from '../../../../test/base-image';
 import { startEngineStack } from '../../../../test/faults/engine-stack';
 import type { EngineStack } from '../../../../test/faults/engine-stack';
@@ -92,11 +92,11 @@ describe.skipIf(skip)('fault: the Docker engine stops while an agent runs', () =
     expect(settled.phase).toBe('stopped');
     // Told by the engine's last events, or found by the reconciliation once it answered again.
     expect(settled.phase_reason).toMatch(/stopped outside Agent Desk|Stopped while docker was not reachable/);
-    expect(settled.runtime_port).toBeNull();
+    expect(settled.runtime_endpoint).toBeNull();
     const started = await call(stack.dispatcher(), 'agents', 'start', { id: stack.agent.id });
     expect(started.phase).toBe('running');
     expect(engine.docker('inspect', '-f', '{{.State.Running}}', stack.agent.container)).toBe('true');
-    const res = await fetch(`http://127.0.0.1:${started.runtime_port}/health`);
+    const res = await runtimeRequest({ home: stack.home, agent: started }, '/health');
     expect(res.ok).toBe(true);
   }, 180_000);
 

@@ -1,6 +1,6 @@
 // Fault: the Incus daemon stops while an agent runs (a private incusd): the System view and `agentdesk status` say so within 5 s; on return the agent is reconciled.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runtimeReachable, until } from '../../../../test/agents';
+import { runtimeReachable, runtimeRequest, until } from '../../../../test/agents';
 import { ensureBaseImage } from '../../../../test/base-image';
 import { startEngineStack } from '../../../../test/faults/engine-stack';
 import type { EngineStack } from '../../../../test/faults/engine-stack';
@@ -81,16 +81,15 @@ describe.skipIf(skip)('fault: the Incus daemon stops while an agent runs', () =>
     expect(engine.incus('list', stack.agent.container, '-f', 'csv', '-c', 's')).toBe('RUNNING');
     const now = await stack.get();
     expect(now.phase).toBe('running');
-    const port = now.runtime_port!;
     const res = await until(
       () =>
-        fetch(`http://127.0.0.1:${port}/health`).then(
+        runtimeRequest({ home: stack.home, agent: now }, '/health').then(
           (r) => r.status,
           () => 0,
         ),
       (st) => st === 200,
       30_000,
-      'the agent runtime through its proxy device',
+      'the agent runtime through its proxy device (a unix socket)',
     );
     expect(res).toBe(200);
   }, 180_000);

@@ -145,3 +145,48 @@ describe('incus config', () => {
     });
   });
 });
+
+describe('Incus containment (docs/decisions/010-agent-containment.md)', () => {
+  it('sets the pids limit, no nesting, the agent ids for the init, the seccomp deny lines and a unix socket proxy', () => {
+    const body = instanceBody(
+      {
+        name: 'agentdesk-a',
+        image: 'agentdesk/agent-base:2',
+        env: {},
+        labels: {},
+        mounts: [
+          { hostPath: '/d/config', containerPath: '/opt/agentdesk/config', readOnly: true, idmapped: true },
+        ],
+        memoryMiB: 256,
+        cpus: 1,
+        ports: [],
+        command: [],
+        security: { uid: 64000, gid: 64000, pidsLimit: 300, tmpfs: {} },
+        reach: { containerPort: 8100, socketPath: '/d/run/a.sock' },
+      },
+      [],
+      {},
+      { uid: 1000, gid: 1000 },
+    ) as { config: Record<string, string>; devices: Record<string, Record<string, string>> };
+    expect(body.config).toMatchObject({
+      'limits.processes': '300',
+      'security.nesting': 'false',
+      'security.privileged': 'false',
+      'environment.AGENTDESK_UID': '64000',
+      'environment.AGENTDESK_GID': '64000',
+      'raw.lxc': 'lxc.cap.keep = setuid setgid setpcap',
+    });
+    expect(body.config['security.syscalls.deny']).toContain('chmod errno 1 [1,2048,SCMP_CMP_MASKED_EQ,2048]');
+    expect(body.config['security.syscalls.deny']).toContain('unshare errno 1');
+    expect(body.devices['mount-0']).toMatchObject({ readonly: 'true', shift: 'true' });
+    expect(body.devices['agentdesk-runtime']).toEqual({
+      type: 'proxy',
+      listen: 'unix:/d/run/a.sock',
+      connect: 'tcp:127.0.0.1:8100',
+      bind: 'host',
+      mode: '0600',
+      uid: '1000',
+      gid: '1000',
+    });
+  });
+});

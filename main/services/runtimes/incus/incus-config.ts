@@ -10,6 +10,85 @@ export const GATEWAY_DEVICE = 'agentdesk-gateway';
 export const IMAGE_REF_KEY = 'image.agentdesk.ref';
 /** Environment variable carrying {@link ContainerSpec.command} for the image's init (run with `sh -c`). */
 export const COMMAND_ENV = 'AGENTDESK_COMMAND';
+/** Name of the proxy device host → {@link ContainerSpec.reach} (a unix socket on the host). */
+export const REACH_DEVICE = 'agentdesk-runtime';
+/** Longest unix socket path Linux accepts (`sun_path` is 108 bytes with its NUL). */
+export const MAX_SOCKET_PATH = 107;
+
+/** S_ISUID and S_ISGID, refused one by one (a masked comparison tests all bits of its mask). */
+const SET_ID = [0o4000, 0o2000];
+/** open flags that create a file with the mode argument: O_CREAT, __O_TMPFILE. */
+const CREATING = [0o100, 0o20000000];
+const masked = (index: number, bits: number) => `[${index},${bits},SCMP_CMP_MASKED_EQ,${bits}]`;
+
+/**
+ * Lines appended to Incus's own seccomp denylist (`security.syscalls.deny`, LXC's policy syntax with
+ * argument filters; measured on Incus 6.0.4): no setuid/setgid bit set by chmod (all variants,
+ * `fchmodat2` included), mknod, creat or a creating open; no new user namespace (unshare, clone with
+ * CLONE_NEWUSER; clone3 answers ENOSYS so the C library falls back to clone).
+ */
+export const INCUS_SYSCALL_DENY: readonly string[] = [
+  ...SET_ID.flatMap((bit) => [
+    `chmod errno 1 ${masked(1, bit)}`,
+    `fchmod errno 1 ${masked(1, bit)}`,
+    `fchmodat errno 1 ${masked(2, bit)}`,
+    `fchmodat2 errno 1 ${masked(2, bit)}`,
+    `mknod errno 1 ${masked(1, bit)}`,
+    `mknodat errno 1 ${masked(2, bit)}`,
+    `creat errno 1 ${masked(1, bit)}`,
+    ...CREATING.flatMap((flag) => [
+      `open errno 1 ${masked(1, flag)} ${masked(2, bit)}`,
+      `openat errno 1 ${masked(2, flag)} ${masked(3, bit)}`,
+    ]),
+  ]),
+  'openat2 errno 38',
+  'unshare errno 1',
+  `clone errno 1 ${masked(0, 0x10000000)}`,
+  'clone3 errno 38',
+];
+
+/**
+ * Instance config of {@link ContainerSpec.security} (docs/decisions/010-agent-containment.md): an
+ * unprivileged container without nesting, `limits.processes`, and the uid/gid the image's init drops
+ * to (with every capability, `setpriv --no-new-privs`) before it runs the agent, plus a seccomp policy
+ * refusing setuid/setgid bits and new user namespaces (appended to Incus's own denylist). The
+ * container's root (the init alone) keeps only CAP_SETUID, CAP_SETGID and CAP_SETPCAP (`raw.lxc`
+ * `lxc.cap.keep`; measured on Incus 6.0.4: PID 1's CapEff is 0x1c0).
+ */
+export function securityConfig(spec: ContainerSpec): Record<string, string> {
+  const s = spec.security;
+  if (!s) return {};
+  return {
+    'security.privileged': 'false',
+    'security.nesting': 'false',
+    'limits.processes': String(s.pidsLimit),
+    'security.syscalls.deny': INCUS_SYSCALL_DENY.join('\n'),
+    // Root inside (only the image's init) keeps just what dropping to the agent's user needs.
+    'raw.lxc': 'lxc.cap.keep = setuid setgid setpcap',
+    'environment.AGENTDESK_UID': String(s.uid),
+    'environment.AGENTDESK_GID': String(s.gid),
+  };
+}
+
+/**
+ * The proxy device that makes {@link ContainerSpec.reach} reachable from the host: Incus listens on the
+ * unix socket `reach.socketPath` (mode 0600, owned by `owner`), and connects to the port on the
+ * container's loopback. No TCP port on the host, so no other local user reaches the runtime.
+ */
+export function reachDevice(
+  reach: NonNullable<ContainerSpec['reach']>,
+  owner: { uid: number; gid: number },
+): Record<string, string> {
+  return {
+    type: 'proxy',
+    listen: `unix:${reach.socketPath}`,
+    connect: `tcp:127.0.0.1:${reach.containerPort}`,
+    bind: 'host',
+    mode: '0600',
+    uid: String(owner.uid),
+    gid: String(owner.gid),
+  };
+}
 
 /** The parts of an Incus instance (`GET /1.0/instances?recursion=1`) this driver reads. */
 export interface IncusInstance {
@@ -83,6 +162,14 @@ export function validateSpec(spec: ContainerSpec): void {
   }
   if (spec.hostServicePort !== undefined && !isPort(spec.hostServicePort))
     throw new Error(`hostServicePort ${spec.hostServicePort} is not valid: use 1-65535`);
+  if (spec.reach) {
+    if (!isPort(spec.reach.containerPort))
+      throw new Error(`reach.containerPort ${spec.reach.containerPort} is not valid: use 1-65535`);
+    if (!spec.reach.socketPath.startsWith('/') || Buffer.byteLength(spec.reach.socketPath) > MAX_SOCKET_PATH)
+      throw new Error(
+        `reach.socketPath ${spec.reach.socketPath} is not valid: use an absolute path of at most ${MAX_SOCKET_PATH} bytes`,
+      );
+  }
 }
 
 /**
@@ -98,11 +185,13 @@ export function instanceBody(
   spec: ContainerSpec,
   ports: PortForward[],
   isolatedNics: Record<string, Record<string, string>> = {},
+  socketOwner: { uid: number; gid: number } = { uid: 0, gid: 0 },
 ): Record<string, unknown> {
   const config: Record<string, string> = {
     'limits.memory': `${Math.round(spec.memoryMiB)}MiB`,
     'limits.cpu': String(Math.ceil(spec.cpus)),
     [IMAGE_REF_KEY]: spec.image,
+    ...securityConfig(spec),
   };
   for (const [k, v] of Object.entries(spec.env)) config[`environment.${k}`] = v;
   if (spec.command.length > 0) config[`environment.${COMMAND_ENV}`] = shellQuote(spec.command);
@@ -115,9 +204,10 @@ export function instanceBody(
       source: m.hostPath,
       path: m.containerPath,
       readonly: String(m.readOnly),
-      ...(m.readOnly ? {} : { shift: 'true' }),
+      ...(m.readOnly && !m.idmapped ? {} : { shift: 'true' }),
     };
   });
+  if (spec.reach) devices[REACH_DEVICE] = reachDevice(spec.reach, socketOwner);
   if (spec.hostServicePort !== undefined)
     devices[GATEWAY_DEVICE] = {
       type: 'proxy',

@@ -43,7 +43,7 @@ describe.skipIf(skip)('agent isolation on Incus (proxy devices)', () => {
 
   const spec = (name: string, command: string[]): ContainerSpec => ({
     name,
-    image: 'agentdesk/agent-base:1',
+    image: 'agentdesk/agent-base:2',
     env: {},
     labels: { 'agentdesk.test': suffix },
     mounts: [],

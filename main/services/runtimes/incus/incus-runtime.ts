@@ -10,6 +10,7 @@ import type {
   EgressNetwork,
   ExecResult,
   PortForward,
+  RuntimeEndpoint,
   RuntimeEvent,
   RuntimeInfo,
   RuntimeProgress,
@@ -17,6 +18,7 @@ import type {
 import { resolveIncusSocket } from '../incus-endpoint';
 import { IncusClient, incusUnavailable, isNotFound } from './incus-client';
 import {
+  REACH_DEVICE,
   INCUS_GATEWAY_PORT,
   hasLabels,
   instanceBody,
@@ -202,7 +204,8 @@ export class IncusRuntime implements ContainerRuntime {
     const nics = spec.egress
       ? egressDevices(spec.egress, profile.devices ?? {})
       : isolatedNicsOf(profile.devices ?? {});
-    const body = instanceBody(spec, ports, nics);
+    const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+    const body = instanceBody(spec, ports, nics, owner);
     if (spec.egress) Object.assign((body as { config: Record<string, string> }).config, IPV6_OFF);
     await this.client.run('POST', '/1.0/instances', body, 'create', CREATE_DEADLINE_MS);
     const info = await this.inspect(spec.name);
@@ -285,6 +288,21 @@ export class IncusRuntime implements ContainerRuntime {
   async inspect(name: string): Promise<ContainerInfo | null> {
     const inst = await this.instance(name);
     return inst ? toContainerInfo(inst) : null;
+  }
+
+  /**
+   * The unix socket of the container's `agentdesk-runtime` proxy device when it has one for
+   * `containerPort`, else a 127.0.0.1 port forward of an older container; null when not running.
+   */
+  async endpoint(name: string, containerPort: number): Promise<RuntimeEndpoint | null> {
+    const inst = await this.mustGet(name);
+    if (inst.status !== 'Running') return null;
+    const devices = inst.expanded_devices ?? inst.devices;
+    const reach = devices[REACH_DEVICE];
+    if (reach?.listen?.startsWith('unix:') && reach.connect?.endsWith(`:${containerPort}`))
+      return { kind: 'unix', socketPath: reach.listen.slice('unix:'.length) };
+    const forward = toContainerInfo(inst).ports.find((p) => p.containerPort === containerPort);
+    return forward ? { kind: 'tcp', host: '127.0.0.1', port: forward.hostPort } : null;
   }
 
   /** Containers (not VMs) of the project whose `user.*` labels include every given label. */

@@ -15,6 +15,8 @@ export interface RowHandlers {
   onStop: (id: string) => void;
   onArchive: (agent: Agent) => void;
   onLogs: (id: string) => void;
+  /** Opens the shared-folder settings of the agent (omitted: no Folders button). */
+  onFolders?: (agent: Agent) => void;
   onPane: (id: string, pane: AgentPaneKind) => void;
   onDismissError: (id: string) => void;
 }
@@ -199,6 +201,16 @@ export function AgentRow({
                 data-testid={`agent-logs-${slug}`}
               >
                 Logs
+              </button>
+            ) : null}
+            {handlers.onFolders && can.logs ? (
+              <button
+                type="button"
+                className="button button--small"
+                onClick={() => handlers.onFolders?.(agent)}
+                data-testid={`agent-folders-${slug}`}
+              >
+                Folders
               </button>
             ) : null}
             {can.archive ? (

@@ -12,6 +12,7 @@ import { AgentPaneSlot } from './AgentPaneSlot';
 import { AgentsTable } from './AgentsTable';
 import { ArchivedPanel } from './ArchivedPanel';
 import { CreateAgentDialog } from './CreateAgentDialog';
+import { AgentFoldersDialog } from './AgentFoldersDialog';
 import { LogsDialog } from './LogsDialog';
 
 type Confirm = { kind: 'archive' | 'purge'; agent: Agent } | null;
@@ -32,6 +33,7 @@ export function AgentsPage(): ReactElement {
   const archived = useMemo(() => selectArchivedAgents({ agents }), [agents]);
   const [creating, setCreating] = useState(false);
   const [confirm, setConfirm] = useState<Confirm>(null);
+  const [foldersOf, setFoldersOf] = useState<string | null>(null);
 
   useEffect(() => {
     const store = agentsStore.getState();
@@ -95,6 +97,7 @@ export function AgentsPage(): ReactElement {
               onStop: (id) => void store.stop(id),
               onArchive: (agent) => setConfirm({ kind: 'archive', agent }),
               onLogs: (id) => void store.openLogs(id),
+              onFolders: (agent) => setFoldersOf(agent.id),
               onPane: (id, pane) => store.openPane(id, pane),
               onDismissError: (id) => store.clearRowError(id),
             }}
@@ -122,6 +125,12 @@ export function AgentsPage(): ReactElement {
         onPurge={(agent) => setConfirm({ kind: 'purge', agent })}
       />
       {creating ? <CreateAgentDialog onClose={() => setCreating(false)} /> : null}
+      {foldersOf && agents.find((a) => a.id === foldersOf) ? (
+        <AgentFoldersDialog
+          agent={agents.find((a) => a.id === foldersOf)!}
+          onClose={() => setFoldersOf(null)}
+        />
+      ) : null}
       {logs && logsAgent ? (
         <LogsDialog
           agent={logsAgent}

@@ -12,6 +12,7 @@ import { EgressEditor } from './EgressEditor';
 import { EmojiField } from './EmojiField';
 import { ModelFields } from './ModelFields';
 import { quickPicks } from './quick-emoji';
+import { SharedFoldersEditor } from './SharedFoldersEditor';
 
 /** The form's element id: the dialog's footer buttons submit it with `form=`. */
 export const CREATE_FORM_ID = 'create-agent-form';
@@ -224,6 +225,19 @@ export function CreateAgentForm({
           modeError={fieldError('egress')}
           allowError={fieldError('allow')}
         />
+      </div>
+      <div data-field="folders">
+        <SharedFoldersEditor
+          rows={draft.folders}
+          onChange={(folders) => setDraft((d) => ({ ...d, folders }))}
+          disabled={busy}
+          idPrefix="create"
+        />
+        {fieldError('folders') ? (
+          <p className="inline-error" role="alert" data-testid="create-folders-error">
+            {fieldError('folders')}
+          </p>
+        ) : null}
       </div>
       {errors.rest && !errors.rest.unreachable ? (
         <p className="inline-error" role="alert" data-testid="create-agent-error">

@@ -1,6 +1,7 @@
 // The create form's draft, its checks before anything is sent, and the `agents.create` input it makes.
 import type { Agent, AgentCreateInput } from '../../../../contract/agents';
 import type { EgressMode } from '../../../../contract/egress';
+import type { FolderRow } from './SharedFoldersEditor';
 import { agentHoldingSlug, slugOf } from '../../stores/agents';
 import type { CreateField } from '../../stores/agents';
 
@@ -24,6 +25,8 @@ export interface CreateDraft {
   /** What it may reach besides its gateway (default `none`) and the allowlist entries (normalised). */
   egress: EgressMode;
   allow: string[];
+  /** Shared host folders (read-only unless `rw`). */
+  folders: FolderRow[];
 }
 
 /** A fresh draft for `framework` and, when given, the first served model. */
@@ -38,6 +41,7 @@ export function newDraft(framework: string, model = ''): CreateDraft {
     cpus: String(LIMITS.cpus.default),
     egress: 'none',
     allow: [],
+    folders: [],
   };
 }
 
@@ -96,6 +100,9 @@ export function checkDraft(
       cpus,
       egress: draft.egress,
       allow: draft.allow,
+      ...(draft.folders.length
+        ? { folders: draft.folders.map((f) => ({ path: f.path, mode: f.mode })) }
+        : {}),
     },
   };
 }

@@ -1,6 +1,6 @@
 // Agents actions: load and follow the list and deploy progress, create, start/stop, archive/restore/purge, logs, the open pane.
 import type { StoreApi } from 'zustand/vanilla';
-import type { Agent, AgentCreateInput, AgentProgress } from '../../../../contract/agents';
+import type { Agent, AgentCreateInput, AgentProgress, FolderGrant } from '../../../../contract/agents';
 import type { AgentPolicyInput } from '../../../../contract/egress';
 import type { ClientGetter } from '../client';
 import { toShownError } from '../errors';
@@ -41,6 +41,11 @@ export interface AgentsActions extends UsageActions {
    * @returns null on success (the agent in the list is updated), else the core's error.
    */
   setPolicy: (id: string, change: Omit<AgentPolicyInput, 'id'>) => Promise<ShownError | null>;
+  /**
+   * `agents.folders`: adds (or changes the mode of) and removes shared folders; a running agent is
+   * recreated with them. Answers the error to show, or null.
+   */
+  setFolders(id: string, add: FolderGrant[], remove: string[]): Promise<ShownError | null>;
   /** Forgets the last error of one row (its dismiss button). */
   clearRowError(id: string): void;
   /** Opens the logs dialog of `id` and loads its last `tail` lines (default 200). */
@@ -201,6 +206,14 @@ export function createAgentsActions(set: Set, get: Get, getClient: ClientGetter)
     async setPolicy(id, change) {
       try {
         merge(await getClient().agents.policy({ id, ...change }));
+        return null;
+      } catch (err) {
+        return toShownError(err);
+      }
+    },
+    async setFolders(id, add, remove) {
+      try {
+        merge(await getClient().agents.folders({ id, add, remove }));
         return null;
       } catch (err) {
         return toShownError(err);

@@ -12,6 +12,7 @@ export const CREATE_FIELDS = [
   'cpus',
   'egress',
   'allow',
+  'folders',
 ] as const;
 export type CreateField = (typeof CREATE_FIELDS)[number];
 
