@@ -269,7 +269,8 @@ export class EgressService {
    * Attaches the agent before its container is created (`existing` false) or started (`existing` true):
    * picks its address, opens its DNS path, applies its rules; an existing container is given the
    * address and DNS path it lacks. @returns the attachment for the container spec, or null when egress
-   * control is turned off. @throws EgressUnavailableError when it cannot be enforced here; engine errors.
+   * control is turned off. Waits for {@link init} when it runs (the helper image may be building).
+   * @throws EgressUnavailableError when it cannot be enforced here; engine errors.
    */
   async attach(
     agentId: string,
@@ -278,6 +279,16 @@ export class EgressService {
     existing: boolean,
   ): Promise<EgressAttachment | null> {
     if (this.started) await this.started;
+    return this.attachNow(agentId, kind, container, existing);
+  }
+
+  /** {@link attach} without waiting for init (init's own reconciliation calls it). */
+  private async attachNow(
+    agentId: string,
+    kind: RuntimeKind,
+    container: string,
+    existing: boolean,
+  ): Promise<EgressAttachment | null> {
     if (this.state === 'off') return null;
     if (!this.enforced)
       throw new EgressUnavailableError(
@@ -436,7 +447,7 @@ export class EgressService {
       const rt = this.d.runtimes[a.runtime];
       try {
         if (!rt || !(await rt.inspect(a.container))) continue;
-        await this.attach(a.id, a.runtime, a.container, true);
+        await this.attachNow(a.id, a.runtime, a.container, true);
       } catch (err) {
         this.d.log.warn({ agent: a.id, err: (err as Error).message }, 'egress: agent not attached');
       }

@@ -138,7 +138,7 @@ function checkSharedRule(facts: RuleFacts, agentInterface: (name: string) => boo
   if (facts.target === 'MASQUERADE')
     return facts.source ? null : 'MASQUERADE in a shared chain needs a -s match of an agent network';
   if (facts.target !== 'ACCEPT' && facts.target !== 'DNAT' && !OWN_CHAIN.test(facts.target)) return null;
-  if (facts.interfaces.some(agentInterface)) return null;
+  if (facts.interfaces.some((name) => agentInterface(name))) return null;
   return `-j ${facts.target} in a shared chain needs a -i or -o match of an agent network (adeg… or a bridge of this host)`;
 }
 
