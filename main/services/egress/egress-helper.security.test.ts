@@ -133,7 +133,7 @@ describe.skipIf(skip)('egress enforced for a core that is not root (helper conta
         AGENTDESK_IMAGE_CACHE: path.join(user.home, 'images'),
         AGENTDESK_EGRESS: '',
       },
-      user.wrap,
+      (argv) => user.wrap(argv),
     );
     await api('settings', 'update', { container_runtime: 'docker' });
     await api('providers', 'add', { type: 'openai-compatible', name: 'Scripted', base_url: up.v1 });
@@ -182,7 +182,7 @@ describe.skipIf(skip)('egress enforced for a core that is not root (helper conta
     const name = /egress helper container (agentdesk-egress-[0-9a-f]{16})/.exec(egress!.detail)?.[1];
     expect(name, egress!.detail).toBeTruthy();
     helper = name!;
-    const info = JSON.parse(execFileSync('docker', ['inspect', helper], { encoding: 'utf8' }))[0] as {
+    const inspected = JSON.parse(execFileSync('docker', ['inspect', helper], { encoding: 'utf8' })) as {
       State: { Running: boolean };
       Config: { Labels: Record<string, string> };
       HostConfig: {
@@ -195,7 +195,8 @@ describe.skipIf(skip)('egress enforced for a core that is not root (helper conta
         PidMode: string;
       };
       Mounts: { Source: string }[];
-    };
+    }[];
+    const info = inspected[0]!;
     expect(info.State.Running).toBe(true);
     expect(info.Config.Labels).toMatchObject({ 'agentdesk.role': 'egress-helper' });
     expect(info.HostConfig).toMatchObject({

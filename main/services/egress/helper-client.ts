@@ -141,7 +141,7 @@ class HelperSession {
       Tty: false,
       User: '0:0',
     });
-    const stream = (await exec.start({ hijack: true, stdin: true })) as Duplex;
+    const stream: Duplex = await exec.start({ hijack: true, stdin: true });
     const session = new HelperSession(stream, onEvent);
     const out = new PassThrough();
     const err = new PassThrough();
@@ -253,11 +253,9 @@ export class HelperIptables implements IptablesExecutor {
         );
         const hello = await s.request({ op: 'hello', backend: this.d.backend });
         if (!hello.ok) throw new Error(hello.error);
-        if ((hello as Ok).protocol !== HELPER_PROTOCOL)
-          throw new Error(
-            `the helper speaks protocol ${(hello as Ok).protocol}, the core ${HELPER_PROTOCOL}`,
-          );
-        this.version = (hello as Ok).version ?? '';
+        if (hello.protocol !== HELPER_PROTOCOL)
+          throw new Error(`the helper speaks protocol ${hello.protocol}, the core ${HELPER_PROTOCOL}`);
+        this.version = hello.version ?? '';
         this.session = s;
         if (this.onKmsg) await this.requestKmsg(s);
         return s;

@@ -69,7 +69,7 @@ export function isAgentInterface(name: string, sysClassNet = '/sys/class/net'): 
  * characters are never used by Agent Desk, so they are refused rather than interpreted).
  */
 export function splitRestoreLine(line: string): string[] | string {
-  if (/[\\'\u0000-\u001f\u007f-\uffff]/.test(line))
+  if (/[\\']/.test(line) || !/^[\x20-\x7e]*$/.test(line))
     return 'backslashes, single quotes and control or non-ASCII characters are not allowed';
   const words: string[] = [];
   // A word is quoted as a whole or not at all: iptables-restore would join `a"b c"` into one word.

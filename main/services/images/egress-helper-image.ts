@@ -221,13 +221,14 @@ export class EgressHelperImage {
       networkmode: 'none',
     });
     const tail: string[] = [];
-    let failure: string | null = null;
+    // Set by the progress callback (a plain `let` would be narrowed to null by the compiler).
+    const result: { failure: string | null } = { failure: null };
     await new Promise<void>((resolve, reject) => {
       docker.modem.followProgress(
         stream,
         (err: Error | null) => (err ? reject(err) : resolve()),
         (e: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
-          if (e.error) failure = e.errorDetail?.message ?? e.error;
+          if (e.error) result.failure = e.errorDetail?.message ?? e.error;
           for (const line of (e.stream ?? '').split('\n').filter((l) => l.trim())) {
             tail.push(line);
             if (tail.length > 20) tail.shift();
@@ -236,10 +237,10 @@ export class EgressHelperImage {
         },
       );
     });
-    if (failure)
+    if (result.failure)
       throw new AppError(
         'INTERNAL',
-        `Building ${this.ref} failed: ${failure}. Last lines: ${tail.slice(-6).join(' | ')}`,
+        `Building ${this.ref} failed: ${result.failure}. Last lines: ${tail.slice(-6).join(' | ')}`,
       );
     this.d.log.info({ ref: this.ref }, 'egress helper image built');
   }
