@@ -265,6 +265,36 @@ describe.skipIf(skip)('egress enforced for a core that is not root (helper conta
     ).toBe(started);
   }, 600_000);
 
+  it('a helper container removed under the core is made again on the next change; refusals are traced again', async () => {
+    expect(helper).toBeTruthy();
+    const agent = (await api<{ agents: Agent[] }>('agents', 'list', {})).agents[0]!;
+    const before = execFileSync('docker', ['inspect', '-f', '{{.Id}}', helper], { encoding: 'utf8' }).trim();
+    execFileSync('docker', ['rm', '-f', helper], { stdio: 'ignore' });
+    // The rules stay in the host firewall meanwhile: the agent is still contained.
+    expect(curl(agent.container, `http://${world.a}:${PORTS.tcp}/`)).toBe(`A:${PORTS.tcp}`); // open, from the last test
+    await api('agents', 'policy', { id: agent.id, egress: 'none' });
+    expect(curl(agent.container, `http://${world.a}:${PORTS.tcp}/`)).toMatch(/^refused/);
+    const after = execFileSync('docker', ['inspect', '-f', '{{.Id}}', helper], { encoding: 'utf8' }).trim();
+    expect(after).not.toBe(before);
+    // A refusal after the new session began reaches the trace (the kernel log is followed again).
+    const since = Date.now();
+    expect(curl(agent.container, `http://${world.b}:${PORTS.udp}/`)).toMatch(/^refused/);
+    await until(
+      async () =>
+        (
+          await api<{ events: Event[] }>('traces', 'list', {
+            agent_id: agent.id,
+            kinds: ['egress'],
+            since,
+            limit: 100,
+          })
+        ).events,
+      (es) => es.some((e) => e.payload.address === world.b && e.payload.port === PORTS.udp),
+      20_000,
+      'a refusal traced after the helper came back',
+    );
+  }, 300_000);
+
   it('the helper refuses anything that touches chains other than Agent Desk’s, whoever talks to it', async () => {
     expect(helper).toBeTruthy();
     // A chain of someone else, made by the test, with a rule: it must come out untouched.
