@@ -295,6 +295,45 @@ describe.skipIf(skip)('egress enforced for a core that is not root (helper conta
     );
   }, 300_000);
 
+  it('a core that is not root and cannot reach Docker (Incus only) says egress cannot be enforced, and what to do', async () => {
+    const home = path.join(user.home, 'data-incus-only');
+    user.own(home);
+    const other = await startChildCore(
+      bundle.entry,
+      home,
+      {
+        HOME: user.home,
+        DBUS_SESSION_BUS_ADDRESS: '',
+        AGENTDESK_APP_ROOT: root,
+        DOCKER_HOST: `unix://${path.join(user.home, 'no-docker.sock')}`,
+        AGENTDESK_EGRESS: '',
+      },
+      (argv) => user.wrap(argv),
+    );
+    try {
+      const egress = await until(
+        async () =>
+          (
+            (await other.call('system', 'health', { refresh: true })) as {
+              value: { components: { name: string; state: string; detail: string; fix: string }[] };
+            }
+          ).value.components.find((c) => c.name === 'egress'),
+        (c) => c !== undefined && c.state !== 'starting',
+        60_000,
+        'egress enforcement decided',
+      );
+      expect(egress).toMatchObject({ state: 'missing' });
+      expect(egress!.detail).toMatch(
+        /agents cannot be deployed: .*you must be root.*Docker is not reachable/,
+      );
+      expect(egress!.fix).toMatch(/`docker` group.*sudo agentdesk serve.*AGENTDESK_EGRESS=off/);
+    } finally {
+      process.kill(other.pid, 'SIGTERM');
+      await Promise.race([other.exited, new Promise((r) => setTimeout(r, 20_000))]);
+      other.kill();
+    }
+  }, 120_000);
+
   it('the helper refuses anything that touches chains other than Agent Desk’s, whoever talks to it', async () => {
     expect(helper).toBeTruthy();
     // A chain of someone else, made by the test, with a rule: it must come out untouched.
