@@ -144,15 +144,25 @@ export const AllowEntry = z
 export const AllowList = z.array(AllowEntry).max(ALLOW_ENTRIES_MAX, `at most ${ALLOW_ENTRIES_MAX} entries`);
 
 /**
+ * How this host enforces egress policies (docs/decisions/009-egress.md): `root` (the core changes the
+ * host firewall itself), `helper` (through Agent Desk's egress helper container, for a core that is not
+ * root but can use Docker), `off` (`AGENTDESK_EGRESS=off`), `unavailable` (cannot: agents are not
+ * deployed; the `egress` health component says why and what to do), `starting` (being prepared).
+ */
+export const EgressEnforcement = z.enum(['root', 'helper', 'off', 'unavailable', 'starting']);
+export type EgressEnforcement = z.infer<typeof EgressEnforcement>;
+
+/**
  * An agent's egress policy as the UI and CLI see it. `allow` is kept when the mode is not `allowlist`
  * (switching back restores it). `enforced` = the host applies it now (false when the core cannot change
- * the host's firewall, e.g. not running as root: see docs/security/egress.md). `address` = the agent's
+ * the host's firewall: see docs/security/egress.md); `enforcement` says how. `address` = the agent's
  * IPv4 address on its engine's network (`null` before its first deploy).
  */
 export const AgentEgress = z.object({
   mode: EgressMode,
   allow: z.array(z.string()),
   enforced: z.boolean(),
+  enforcement: EgressEnforcement,
   address: z.string().nullable(),
 });
 export type AgentEgress = z.infer<typeof AgentEgress>;

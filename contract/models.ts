@@ -2,7 +2,11 @@
 import { z } from 'zod';
 
 /** The components whose health the System view and `agentdesk status` report. */
-export const COMPONENT_NAMES = ['keychain', 'docker', 'incus', 'litellm', 'gateway'] as const;
+/**
+ * The components of the health report. `egress`: how agents' egress policies are enforced (as root,
+ * through the egress helper container, off, or not at all, with the fix).
+ */
+export const COMPONENT_NAMES = ['keychain', 'docker', 'incus', 'litellm', 'gateway', 'egress'] as const;
 export const ComponentName = z.enum(COMPONENT_NAMES);
 export type ComponentName = z.infer<typeof ComponentName>;
 

@@ -33,6 +33,7 @@ beforeEach(() => {
   runDesktop.mockClear();
   delete process.env.AGENTDESK_RESOURCES_DIR;
   delete process.env.AGENTDESK_RUNTIME_DIR;
+  delete process.env.AGENTDESK_EGRESS_HELPER_DIR;
   delete process.env.AGENTDESK_IMAGE_RECIPE_DIR;
 });
 
@@ -51,6 +52,7 @@ describe('main/index.ts', () => {
     // The core finds the plain files shipped beside app.asar.
     expect(process.env.AGENTDESK_RESOURCES_DIR).toBe('/opt/Agent Desk/resources');
     expect(process.env.AGENTDESK_RUNTIME_DIR).toBe('/opt/Agent Desk/resources/agent-runtime');
+    expect(process.env.AGENTDESK_EGRESS_HELPER_DIR).toBe('/opt/Agent Desk/resources/egress-helper');
     expect(process.env.AGENTDESK_IMAGE_RECIPE_DIR).toBe('/opt/Agent Desk/resources/images');
   });
 

@@ -17,6 +17,7 @@ if (app.isPackaged) {
   const res = process.resourcesPath;
   process.env.AGENTDESK_RESOURCES_DIR ??= res;
   process.env.AGENTDESK_RUNTIME_DIR ??= path.join(res, 'agent-runtime');
+  process.env.AGENTDESK_EGRESS_HELPER_DIR ??= path.join(res, 'egress-helper');
   process.env.AGENTDESK_IMAGE_RECIPE_DIR ??= path.join(res, 'images');
 }
 

@@ -154,10 +154,11 @@ describe('electron-builder.yml content', () => {
     );
   });
 
-  it('ships the agent runtime, framework manifests, image recipe, LiteLLM requirements and tray icons as real files', () => {
+  it('ships the agent runtime, egress helper, framework manifests, image recipes, LiteLLM requirements and tray icons as real files', () => {
     const byTarget = new Map((config.extraResources ?? []).map((r) => [r.to, r]));
     expect([...byTarget.keys()].sort()).toEqual([
       'agent-runtime',
+      'egress-helper',
       'frameworks',
       'icons',
       'images',
@@ -169,7 +170,12 @@ describe('electron-builder.yml content', () => {
       from: 'out/agent-runtime',
       filter: ['agent-runtime.cjs'],
     });
+    expect(byTarget.get('egress-helper')).toMatchObject({
+      from: 'out/egress-helper',
+      filter: ['egress-helper.cjs'],
+    });
     expect(byTarget.get('images')?.from).toBe('scripts/images');
+    expect(byTarget.get('images')?.filter).toContain('egress-helper/**');
     // Every named source file exists in the repository (out/agent-runtime is made by `npm run build`).
     for (const r of config.extraResources ?? []) {
       if (r.from.startsWith('out/')) continue;

@@ -4,7 +4,7 @@ import { waitUntil } from '../fixtures/wait';
 import type { AppShell } from './app-shell';
 
 /** The components the System view must list (contract/models.ts COMPONENT_NAMES). */
-export const COMPONENTS = ['keychain', 'docker', 'incus', 'litellm', 'gateway'] as const;
+export const COMPONENTS = ['keychain', 'docker', 'incus', 'litellm', 'gateway', 'egress'] as const;
 export type ComponentId = (typeof COMPONENTS)[number];
 
 /** How a "Test model" run ended on screen (`data-outcome` of the result region). */

@@ -8,7 +8,7 @@ import { AppError } from '../../contract/errors';
 import type { ImagesFacade } from '../api/images-facade';
 import type { EventBus } from '../platform/event-bus';
 import type { Logger } from '../platform/logging';
-import { agentRuntimeDir, appRoot, resourcesDir } from '../platform/paths';
+import { agentRuntimeDir, appRoot, egressHelperFile, resourcesDir } from '../platform/paths';
 import { agentFolder, readRuntimeCredential } from '../services/agents/agent-folder';
 import { AgentRepository } from '../services/agents/agent-repository';
 import { AgentService } from '../services/agents/agent-service';
@@ -16,6 +16,9 @@ import { ChatRelay } from '../services/agents/chat-relay';
 import { loadFrameworks } from '../services/agents/frameworks';
 import type { FrameworkManifest } from '../services/agents/frameworks';
 import { EgressService } from '../services/egress/egress-service';
+import { EgressHelperContainer, HelperIptables } from '../services/egress/helper-client';
+import { hostIptablesBackend } from '../services/egress/iptables';
+import { EgressHelperImage } from '../services/images/egress-helper-image';
 import { BASE_IMAGE_REF, ImageService } from '../services/images/base-image';
 import { OPENCLAW_IMAGE_REF, OpenClawImageBuilder } from '../services/images/framework-image';
 import type { LlmService } from '../services/llm/llm-service';
@@ -136,6 +139,24 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
   };
   const { recorder, turns } = d.traces;
   const instanceId = crypto.createHash('sha256').update(path.resolve(d.home)).digest('hex').slice(0, 16);
+  // A core that is not root applies egress rules through its helper container (Docker).
+  const dockerClient = () => (dockerConn ??= connectDocker(process.env)).docker;
+  const helperContainer = new EgressHelperContainer({
+    docker: dockerClient,
+    image: new EgressHelperImage({
+      docker: dockerClient,
+      recipeDir: path.join(scriptsDir, 'egress-helper'),
+      helperFile: egressHelperFile(),
+      cacheDir,
+      baseRef: BASE_IMAGE_REF,
+      ensureBase: async () => {
+        if (!(await imageService.status('docker')).present) await imageService.build(['docker']);
+      },
+      log: log.child({ service: 'images', image: 'egress-helper' }),
+    }),
+    instanceId,
+    log: log.child({ service: 'egress' }),
+  });
   const egress = new EgressService({
     db: d.db,
     instanceId,
@@ -150,6 +171,22 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
       }
     },
     log: log.child({ service: 'egress' }),
+    helperName: helperContainer.name,
+    helper: async () => {
+      try {
+        await dockerClient().ping();
+      } catch (err) {
+        throw new Error(`Docker is not reachable (${(err as Error).message})`);
+      }
+      const executor = new HelperIptables({
+        docker: dockerClient,
+        container: helperContainer,
+        backend: await hostIptablesBackend(),
+        log: log.child({ service: 'egress' }),
+      });
+      await executor.connect();
+      return executor;
+    },
   });
   const agents = new AgentService(repo, {
     dataDir: d.home,

@@ -16,6 +16,7 @@ import { createLogger } from '../platform/logging';
 import type { Logger } from '../platform/logging';
 import { appRoot, dataPaths } from '../platform/paths';
 import { secretRedactor } from '../platform/secret-redactor';
+import { egressHealth } from '../services/egress/egress-enforcement';
 import { HealthService } from '../services/health/health-service';
 import { probeLitellmInstall, resolveLitellmCommand } from '../services/llm/litellm-command';
 import { JsonlLlmCallSink } from '../services/llm/llm-calls';
@@ -185,6 +186,16 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
             : healthOf(st).litellm;
         },
         gateway: () => healthOf(llm.status()).gateway,
+        egress: () =>
+          egressHealth(
+            containers?.egress.status() ?? {
+              enforced: false,
+              enforcement: 'starting',
+              reason: '',
+              fix: '',
+              container: null,
+            },
+          ),
       },
       (report) => bus.emit('health.changed', report),
     );

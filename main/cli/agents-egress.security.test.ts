@@ -184,7 +184,7 @@ describe.skipIf(skip)('agent egress through the CLI and a served core (docker)',
       `${NAMES.allowed}:${PORTS.tcp}`,
     ]);
     expect(p.code, p.err).toBe(0);
-    expect(p.out).toMatch(/egress none \(gateway only\)$/m);
+    expect(p.out).toMatch(/egress none \(gateway only\) \(enforced as root\)$/m);
     expect(await curl(agent.container, `http://${world.a}:${PORTS.tcp}/`)).toMatch(/^refused/);
     const missing = await cli(['agents', 'policy', ...h(), 'egress-bot', '--remove', 'nope.example']);
     expect(missing.code).toBe(1);

@@ -33,7 +33,26 @@ export function parseAllowOption(value: string, previous: string[] = []): string
   return out;
 }
 
-/** The agent's egress policy on one line, e.g. `egress allowlist: api.example.com:443, 203.0.113.7 (enforced)`. */
+/**
+ * How the host enforces it, after the policy: `(enforced as root)`, `(enforced by the egress helper
+ * container)`, or why it is not.
+ */
+function enforcementNote(e: Agent['egress']): string {
+  switch (e.enforcement) {
+    case 'root':
+      return ' (enforced as root)';
+    case 'helper':
+      return ' (enforced by the egress helper container)';
+    case 'off':
+      return ' — NOT ENFORCED: egress control is off (AGENTDESK_EGRESS=off)';
+    case 'starting':
+      return ' — not enforced yet (egress enforcement is being prepared)';
+    default:
+      return ' — NOT ENFORCED on this host (`agentdesk status` says why; see docs/security/egress.md)';
+  }
+}
+
+/** The agent's egress policy on one line, e.g. `egress allowlist: api.example.com:443, 203.0.113.7 (enforced as root)`. */
 export function formatEgress(a: Agent): string {
   const e = a.egress;
   const list = e.allow.length ? e.allow.join(', ') : 'no entries';
@@ -43,7 +62,7 @@ export function formatEgress(a: Agent): string {
       : e.mode === 'open'
         ? `open (any outside address)${e.allow.length ? `; allowlist kept: ${list}` : ''}`
         : `allowlist: ${list}`;
-  return `egress ${what}${e.enforced ? '' : ' — NOT ENFORCED on this host (see docs/security/egress.md)'}`;
+  return `egress ${what}${enforcementNote(e)}`;
 }
 
 /** Adds `agents policy` to the `agents` command (run = the group's commandRunner). */

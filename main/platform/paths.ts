@@ -51,6 +51,18 @@ export function agentRuntimeDir(env = process.env): string | null {
   return fs.existsSync(path.join(dir, 'agent-runtime.cjs')) ? dir : null;
 }
 
+/**
+ * The egress helper program (the helper container's, docs/decisions/009-egress.md):
+ * `AGENTDESK_EGRESS_HELPER_DIR/egress-helper.cjs`, else `out/egress-helper/egress-helper.cjs` of the app
+ * root (built by `npm run build`). The file may be missing; the image build says so.
+ */
+export function egressHelperFile(env = process.env): string {
+  return path.join(
+    env.AGENTDESK_EGRESS_HELPER_DIR ?? path.join(appRoot(), 'out', 'egress-helper'),
+    'egress-helper.cjs',
+  );
+}
+
 /** The built renderer (`out/renderer`), served by `agentdesk serve` and the `app://` protocol. */
 export function rendererDir(): string {
   return path.join(appRoot(), 'out', 'renderer');

@@ -63,15 +63,18 @@ export interface ChildCore {
 
 /**
  * Spawns `node <entry> serve --port 0 --home <home>` with `env` added (e.g. the fault hook's
- * `NODE_ENV=test AGENTDESK_FAULT_KILL_AT=…`) and resolves once it prints its URL.
+ * `NODE_ENV=test AGENTDESK_FAULT_KILL_AT=…`) and resolves once it prints its URL. `wrap` turns the
+ * command line into another (e.g. test/unprivileged-user.ts `wrap`: run it as another user).
  * @throws Error with its output when it exits first or prints no URL within 60 s.
  */
 export async function startChildCore(
   entry: string,
   home: string,
   env: NodeJS.ProcessEnv,
+  wrap: (argv: string[]) => string[] = (argv) => argv,
 ): Promise<ChildCore> {
-  const child: ChildProcess = spawn(process.execPath, [entry, 'serve', '--port', '0', '--home', home], {
+  const [command, ...args] = wrap([process.execPath, entry, 'serve', '--port', '0', '--home', home]);
+  const child: ChildProcess = spawn(command!, args, {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -66,7 +66,13 @@ export interface AgentServiceDeps extends Omit<DeployerDeps, 'setPhase' | 'progr
 }
 
 /** What an agent shows when no egress service is wired (unit tests of the service alone). */
-const NO_EGRESS: AgentEgress = { mode: 'none', allow: [], enforced: false, address: null };
+const NO_EGRESS: AgentEgress = {
+  mode: 'none',
+  allow: [],
+  enforced: false,
+  enforcement: 'unavailable',
+  address: null,
+};
 
 /** Phases in which the gateway accepts the agent's key. */
 const CALLING_PHASES: ReadonlySet<AgentPhase> = new Set(['starting', 'verifying', 'running']);

@@ -1,6 +1,5 @@
 // Applies agent egress rules to the host firewall (iptables): shared base chains, one agent's chains, removal, repair.
 import type { Logger } from '../../platform/logging';
-import { SpawnError } from '../../platform/spawn';
 import { FORWARD_CHAIN, INPUT_CHAIN, POSTROUTING_CHAIN, PREROUTING_CHAIN, agentChains } from './egress-names';
 import {
   IPV6_CHAIN,
@@ -13,7 +12,7 @@ import {
 } from './egress-rules';
 import type { AgentRulesInput, BaseInput, SharedRule } from './egress-rules';
 import type { Iptables } from './iptables';
-import { ruleArgs } from './iptables';
+import { IptablesCommandError, ruleArgs } from './iptables';
 
 const SHARED: readonly { table: 'filter' | 'nat'; chain: string }[] = [
   { table: 'filter', chain: FORWARD_CHAIN },
@@ -115,7 +114,8 @@ export class EgressFirewall {
     try {
       await this.ipt.exec(table, ['-N', chain], family);
     } catch (err) {
-      if (!(err instanceof SpawnError) || !(await this.ipt.chainExists(table, chain, family))) throw err; // made meanwhile by another core
+      if (!(err instanceof IptablesCommandError) || !(await this.ipt.chainExists(table, chain, family)))
+        throw err; // made meanwhile by another core
     }
     return true;
   }

@@ -12,6 +12,8 @@ import type {
 import type { Db } from '../storage/database';
 import { pickAddress } from './egress-addresses';
 import { AgentAllowlist, nextPolicy } from './egress-allowlist';
+import { chooseEnforcement } from './egress-enforcement';
+import type { EgressStatus, EnforcementState } from './egress-enforcement';
 import { EgressFirewall } from './egress-firewall';
 import { agentTag, routedIfaceName, ruleComment } from './egress-names';
 import { RefusalFolder, classify } from './egress-refusals';
@@ -19,8 +21,9 @@ import { EgressRepository } from './egress-repository';
 import { EgressResolver, upstreamsFrom } from './egress-resolver';
 import { agentRulesInput, baseInputOf, bridgeMoved, protectedRangesOf } from './egress-inputs';
 import type { AgentRulesInput } from './egress-rules';
-import { Iptables } from './iptables';
-import { KernelLogFollower } from './kernel-log';
+import { Iptables, IptablesCommandError, LocalIptables } from './iptables';
+import type { Enforcement, IptablesExecutor } from './iptables';
+import { parseRefusal } from './kernel-log';
 import type { RefusedPacket } from './kernel-log';
 
 /** Thrown by {@link EgressService.attach} when the policy cannot be enforced on this host; `fix` says what to do. */
@@ -55,10 +58,19 @@ export interface EgressServiceDeps {
   /** Where `egress` trace events go (the trace recorder). Must not throw. */
   record: (e: TraceEventOf<'egress'>) => void;
   log: Logger;
-  /** `AGENTDESK_EGRESS=off` turns enforcement off (agents then run on the engine's network unfiltered). */
+  /**
+   * `AGENTDESK_EGRESS=off` turns enforcement off (agents then run on the engine's network unfiltered);
+   * `root`/`helper` force one way (egress-enforcement.ts).
+   */
   env?: NodeJS.ProcessEnv;
-  iptables?: Iptables;
   kmsgPath?: string;
+  /**
+   * Starts the egress helper container and a session to it, for a core that is not root (Docker);
+   * rejects with why not. Absent = no helper.
+   */
+  helper?: () => Promise<IptablesExecutor>;
+  /** The helper container's name, shown in {@link EgressService.status}. */
+  helperName?: string;
   /** How often the base rules are checked (ms, default 30 000; 0 = never). */
   checkIntervalMs?: number;
 }
@@ -69,8 +81,14 @@ export interface EgressServiceDeps {
  */
 const RECONCILED: ReadonlySet<AgentPhase> = new Set<AgentPhase>(['running', 'stopped', 'failed', 'archived']);
 
-const FIX =
-  'Run Agent Desk as root (the documented setup: `sudo agentdesk serve`) on Linux with iptables, or set AGENTDESK_EGRESS=off to run agents without egress control (see docs/security/egress.md)';
+/** Stands in until {@link EgressService.init} has chosen how rules are applied. */
+const NOT_CHOSEN: IptablesExecutor = {
+  kind: 'root',
+  query: () => Promise.reject(new IptablesCommandError('egress enforcement is not chosen yet', null)),
+  restore: () => Promise.reject(new IptablesCommandError('egress enforcement is not chosen yet', null)),
+  followKernelLog: () => Promise.resolve('egress enforcement is not chosen yet'),
+  close: () => undefined,
+};
 
 /**
  * The egress policy of every agent (docs/decisions/009-egress.md): `none` (gateway only), `allowlist`,
@@ -82,15 +100,16 @@ const FIX =
  */
 export class EgressService {
   private readonly repo: EgressRepository;
-  private readonly ipt: Iptables;
-  private readonly firewall: EgressFirewall;
+  private executor: IptablesExecutor = NOT_CHOSEN;
+  private firewall: EgressFirewall;
   private readonly resolver: EgressResolver;
   private readonly folder: RefusalFolder;
-  private readonly kmsg: KernelLogFollower;
   private readonly env: NodeJS.ProcessEnv;
   private enforced = false;
-  private off = false;
-  private reason = 'not started';
+  private state: EnforcementState = 'starting';
+  private reason = 'egress enforcement is being prepared';
+  private fix = '';
+  private started: Promise<void> | null = null;
   private readonly policies = new Map<string, AgentAllowlist>();
   /** Agents attached since start: engine and address. */
   private readonly bound = new Map<string, { kind: RuntimeKind; address: string }>();
@@ -105,8 +124,7 @@ export class EgressService {
   constructor(private readonly d: EgressServiceDeps) {
     this.env = d.env ?? process.env;
     this.repo = new EgressRepository(d.db);
-    this.ipt = d.iptables ?? new Iptables(this.env);
-    this.firewall = new EgressFirewall(this.ipt, d.log);
+    this.firewall = new EgressFirewall(new Iptables(NOT_CHOSEN), d.log);
     this.resolver = new EgressResolver(
       {
         agentBySource: (address) => this.agentBySource(address),
@@ -131,35 +149,49 @@ export class EgressService {
       (agentId, count) =>
         d.log.warn({ agent: agentId, count }, 'egress refusals not traced (more than 60 a minute)'),
     );
-    this.kmsg = new KernelLogFollower((p) => this.onRefusedPacket(p), d.kmsgPath);
   }
 
   /**
-   * Decides whether egress can be enforced here (Linux, iptables usable by this process, not turned
-   * off), follows the kernel log, applies every agent's rules again and starts the periodic check.
-   * Never throws: what fails is logged and {@link status} says why.
+   * Decides how egress is enforced here (egress-enforcement.ts: root, else the helper container, else
+   * not; `AGENTDESK_EGRESS=off` turns it off), follows the kernel log, applies every agent's rules again
+   * and starts the periodic check. A second call returns the first one's promise. Never throws: what
+   * fails is logged and {@link status} says why.
    */
-  async init(): Promise<void> {
-    if (this.env.AGENTDESK_EGRESS === 'off') {
-      this.off = true;
-      this.reason =
-        'egress control is turned off (AGENTDESK_EGRESS=off): agents reach anything their engine lets them';
-      this.d.log.warn(this.reason);
+  init(): Promise<void> {
+    this.started ??= this.initNow();
+    return this.started;
+  }
+
+  private async initNow(): Promise<void> {
+    const choice = await chooseEnforcement({
+      env: this.env,
+      platform: process.platform,
+      local: () => {
+        const local = new LocalIptables(this.env, this.d.kmsgPath);
+        return { executor: local, probe: () => local.probe() };
+      },
+      helper: this.d.helper ?? null,
+    });
+    this.state = choice.state;
+    this.reason = choice.reason;
+    this.fix = choice.fix;
+    if (!choice.executor) {
+      if (choice.state === 'off') this.d.log.warn(this.reason);
+      else this.d.log.warn({ reason: this.reason }, 'egress cannot be enforced: agents cannot be deployed');
       return;
     }
-    const why =
-      process.platform === 'linux'
-        ? await this.ipt.probe()
-        : `egress control needs a Linux host (this is ${process.platform})`;
-    if (why) {
-      this.reason = why;
-      this.d.log.warn({ reason: why }, 'egress cannot be enforced: agents cannot be deployed');
-      return;
-    }
+    this.executor = choice.executor;
+    this.firewall = new EgressFirewall(new Iptables(choice.executor), this.d.log);
     this.enforced = true;
-    this.reason = '';
-    const kmsg = this.kmsg.start();
-    if (kmsg) this.d.log.warn(kmsg);
+    this.d.log.info({ enforcement: choice.state }, 'egress enforced');
+    const kmsg = await this.executor.followKernelLog((message) => {
+      const p = parseRefusal(message);
+      if (p) this.onRefusedPacket(p);
+    });
+    if (kmsg) {
+      this.reason = kmsg;
+      this.d.log.warn(kmsg);
+    }
     for (const a of this.d.agents()) this.byTag.set(agentTag(a.id), a.id);
     await this.reconcile().catch((err: Error) =>
       this.d.log.error({ err: err.message }, 'egress rules could not be applied'),
@@ -180,9 +212,20 @@ export class EgressService {
       );
   }
 
-  /** Whether policies are enforced now, and if not why (one line). */
-  status(): { enforced: boolean; reason: string } {
-    return { enforced: this.enforced, reason: this.reason };
+  /** Whether policies are enforced now and how, and if not why and what to do. */
+  status(): EgressStatus {
+    return {
+      enforced: this.enforced,
+      enforcement: this.state,
+      reason: this.reason,
+      fix: this.fix,
+      container: this.d.helperName && this.state === 'helper' ? this.d.helperName : null,
+    };
+  }
+
+  /** How rules reach the host firewall, when they do. */
+  get enforcement(): Enforcement | null {
+    return this.enforced ? this.executor.kind : null;
   }
 
   /** The agent's policy as the contract shows it. */
@@ -192,6 +235,7 @@ export class EgressService {
       mode: row?.mode ?? 'none',
       allow: row?.allow ?? [],
       enforced: this.enforced,
+      enforcement: this.state,
       address: row?.address ?? null,
     };
   }
@@ -225,7 +269,8 @@ export class EgressService {
    * Attaches the agent before its container is created (`existing` false) or started (`existing` true):
    * picks its address, opens its DNS path, applies its rules; an existing container is given the
    * address and DNS path it lacks. @returns the attachment for the container spec, or null when egress
-   * control is turned off. @throws EgressUnavailableError when it cannot be enforced here; engine errors.
+   * control is turned off. Waits for {@link init} when it runs (the helper image may be building).
+   * @throws EgressUnavailableError when it cannot be enforced here; engine errors.
    */
   async attach(
     agentId: string,
@@ -233,9 +278,23 @@ export class EgressService {
     container: string,
     existing: boolean,
   ): Promise<EgressAttachment | null> {
-    if (this.off) return null;
+    if (this.started) await this.started;
+    return this.attachNow(agentId, kind, container, existing);
+  }
+
+  /** {@link attach} without waiting for init (init's own reconciliation calls it). */
+  private async attachNow(
+    agentId: string,
+    kind: RuntimeKind,
+    container: string,
+    existing: boolean,
+  ): Promise<EgressAttachment | null> {
+    if (this.state === 'off') return null;
     if (!this.enforced)
-      throw new EgressUnavailableError(`The agent's egress policy cannot be enforced: ${this.reason}`, FIX);
+      throw new EgressUnavailableError(
+        `The agent's egress policy cannot be enforced: ${this.reason}`,
+        this.fix,
+      );
     const rt = this.runtime(kind);
     const network = await rt.egressNetwork();
     const moved = bridgeMoved(this.networks.get(kind), network);
@@ -288,7 +347,7 @@ export class EgressService {
   shutdown(): void {
     if (this.timer) clearInterval(this.timer);
     for (const u of this.unsubscribe.splice(0)) u();
-    this.kmsg.close();
+    this.executor.close();
     this.folder.close();
     this.resolver.close();
   }
@@ -388,7 +447,7 @@ export class EgressService {
       const rt = this.d.runtimes[a.runtime];
       try {
         if (!rt || !(await rt.inspect(a.container))) continue;
-        await this.attach(a.id, a.runtime, a.container, true);
+        await this.attachNow(a.id, a.runtime, a.container, true);
       } catch (err) {
         this.d.log.warn({ agent: a.id, err: (err as Error).message }, 'egress: agent not attached');
       }

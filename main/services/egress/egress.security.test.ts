@@ -127,7 +127,7 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
     for (const k of ['a', 'b'] as const) insertAgent(ids[k], names[k]);
     egress = makeEgress(0);
     await egress.init();
-    expect(egress.status()).toEqual({ enforced: true, reason: '' });
+    expect(egress.status()).toMatchObject({ enforced: true, enforcement: 'root', reason: '' });
     egress.create(ids.a, undefined, []); // the default: none
     egress.create(ids.b, 'open', []);
     for (const k of ['a', 'b'] as const) {

@@ -25,9 +25,7 @@ const LINE = new RegExp(
  * @returns null for any other line.
  */
 export function parseRefusal(record: string): RefusedPacket | null {
-  const semi = record.indexOf(';');
-  const message = /^\d+,\d+,\d+,[^;]*;/.test(record) ? record.slice(semi + 1) : record;
-  const m = LINE.exec(message.split('\n')[0] ?? '');
+  const m = LINE.exec(kmsgMessage(record));
   if (!m) return null;
   const proto = m[6]!.toLowerCase();
   const dpt = /\bDPT=(\d+)/.exec(m[7] ?? '');
@@ -45,11 +43,17 @@ export function parseRefusal(record: string): RefusedPacket | null {
 /** How often the log is read again once it has been read to its end, ms. */
 const POLL_MS = 200;
 
+/** The message of a `/dev/kmsg` record (`prio,seq,usec,flags;message\n[continuation lines]`): its first line. */
+export function kmsgMessage(record: string): string {
+  const message = /^\d+,\d+,\d+,[^;]*;/.test(record) ? record.slice(record.indexOf(';') + 1) : record;
+  return message.split('\n')[0] ?? '';
+}
+
 /**
  * Reads `/dev/kmsg` without blocking (one record per read; EAGAIN at the end, then polls every 200 ms;
- * EPIPE when records were overwritten before they were read, then goes on with the next). Records that
- * were already there when it opened are skipped. Needs CAP_SYSLOG (root) where `kernel.dmesg_restrict`
- * is 1 (Debian's default).
+ * EPIPE when records were overwritten before they were read, then goes on with the next) and hands the
+ * message of each record that contains `contains` to `onMessage`. Records that were already there when
+ * it opened are skipped. Needs CAP_SYSLOG (root) where `kernel.dmesg_restrict` is 1 (Debian's default).
  */
 export class KernelLogFollower {
   private fd: number | null = null;
@@ -58,8 +62,9 @@ export class KernelLogFollower {
   private closed = false;
 
   constructor(
-    private readonly onRefusal: (p: RefusedPacket) => void,
+    private readonly onMessage: (message: string) => void,
     private readonly path = '/dev/kmsg',
+    private readonly contains = '',
   ) {}
 
   /** Opens the log and skips what it holds. @returns null when following, else why not (one line). */
@@ -97,8 +102,8 @@ export class KernelLogFollower {
       }
       if (n <= 0) return;
       if (!deliver) continue;
-      const p = parseRefusal(this.buf.toString('utf8', 0, n));
-      if (p) this.onRefusal(p);
+      const message = kmsgMessage(this.buf.toString('utf8', 0, n));
+      if (message.includes(this.contains)) this.onMessage(message);
     }
   }
 

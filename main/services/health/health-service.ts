@@ -6,7 +6,7 @@ import { COMPONENT_NAMES } from '../../../contract/models';
 export type Probe = () => Promise<ComponentHealth> | ComponentHealth;
 
 /**
- * Health of every component (keychain, docker, incus, litellm, gateway).
+ * Health of every component (keychain, docker, incus, litellm, gateway, egress).
  * `check()` probes all in parallel; `start(intervalMs)` re-probes periodically and calls
  * `onChange` when any state, detail or fix differs from the last report.
  */

@@ -33,6 +33,7 @@ export const SAMPLE_HEALTH: HealthReport = {
   checked_at: 1_000,
   components: [
     { name: 'gateway', state: 'ok', detail: 'Listening on 127.0.0.1:4100', fix: '' },
+    { name: 'egress', state: 'ok', detail: 'Enforced by Agent Desk itself (root)', fix: '' },
     {
       name: 'docker',
       state: 'missing',
@@ -189,7 +190,7 @@ export function sampleAgent(over: Partial<Agent> = {}): Agent {
     created_at: 10_000,
     running_since: 20_000,
     archived_at: null,
-    egress: { mode: 'none', allow: [], enforced: true, address: '172.19.128.5' },
+    egress: { mode: 'none', allow: [], enforced: true, enforcement: 'root', address: '172.19.128.5' },
     ...over,
   };
 }
@@ -247,6 +248,7 @@ export function handleAgents(
         mode: i.egress ?? (i.allow?.length ? 'allowlist' : 'none'),
         allow: i.allow ?? [],
         enforced: true,
+        enforcement: 'root',
         address: null,
       },
       phase: 'creating',

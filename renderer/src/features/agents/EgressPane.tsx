@@ -47,12 +47,23 @@ export function EgressPane({ agent }: AgentPaneProps): ReactElement {
 
   return (
     <div className="egress-pane" data-testid="egress-pane">
-      {!current.enforced ? (
+      {current.enforcement === 'off' ? (
         <p className="inline-error" role="alert" data-testid="egress-not-enforced">
-          Not enforced on this host: the core cannot change its firewall (it must run as root on Linux), so
-          this policy is recorded but not applied.
+          Not enforced: egress control is turned off (AGENTDESK_EGRESS=off), so this policy is recorded but
+          not applied.
         </p>
-      ) : null}
+      ) : !current.enforced ? (
+        <p className="inline-error" role="alert" data-testid="egress-not-enforced">
+          Not enforced on this host: Agent Desk cannot change its firewall (it needs root, or Docker for its
+          egress helper container; System says what is missing), so this policy is recorded but not applied.
+        </p>
+      ) : (
+        <p className="muted small" data-testid="egress-enforcement">
+          {current.enforcement === 'helper'
+            ? 'Enforced on this host by the egress helper container (Agent Desk is not running as root).'
+            : 'Enforced on this host by Agent Desk (running as root).'}
+        </p>
+      )}
       <EgressEditor
         id="egress-pane"
         mode={mode}

@@ -71,13 +71,35 @@ describe('egress editor in the create form', () => {
 describe('Network pane', () => {
   it('shows the policy, the address, and warns when it is not enforced', () => {
     const agent = sampleAgent({
-      egress: { mode: 'allowlist', allow: ['203.0.113.7'], enforced: false, address: '10.214.3.4' },
+      egress: {
+        mode: 'allowlist',
+        allow: ['203.0.113.7'],
+        enforced: false,
+        enforcement: 'unavailable',
+        address: '10.214.3.4',
+      },
     });
     const html = renderToStaticMarkup(<EgressPane agent={agent} onClose={() => undefined} />);
     expect(textOf(html, 'egress-not-enforced')).toMatch(/Not enforced on this host/);
     expect(textOf(html, 'egress-address')).toBe('10.214.3.4');
     expect(tagOf(html, 'egress-save')).toContain('disabled'); // nothing changed yet
     expect(countOf(html, 'egress-entry"')).toBe(1);
+  });
+
+  it('says how the policy is enforced: by the helper container, as root, or that egress control is off', () => {
+    const pane = (enforcement: 'root' | 'helper' | 'off') =>
+      renderToStaticMarkup(
+        <EgressPane
+          agent={sampleAgent({
+            egress: { mode: 'none', allow: [], enforced: enforcement !== 'off', enforcement, address: null },
+          })}
+          onClose={() => undefined}
+        />,
+      );
+    expect(textOf(pane('helper'), 'egress-enforcement')).toMatch(/egress helper container/);
+    expect(pane('helper')).not.toContain('egress-not-enforced');
+    expect(textOf(pane('root'), 'egress-enforcement')).toMatch(/running as root/);
+    expect(textOf(pane('off'), 'egress-not-enforced')).toMatch(/AGENTDESK_EGRESS=off/);
   });
 });
 
@@ -107,7 +129,13 @@ describe('"allow this host" on a refused connection', () => {
 
   it('offers nothing for the host’s own services, and says when it is allowed already', () => {
     const allowed = sampleAgent({
-      egress: { mode: 'allowlist', allow: ['api.example.com:443'], enforced: true, address: null },
+      egress: {
+        mode: 'allowlist',
+        allow: ['api.example.com:443'],
+        enforced: true,
+        enforcement: 'helper',
+        address: null,
+      },
     });
     expect(textOf(allowHost(allowed), 'trace-allowed')).toBe('api.example.com:443 is allowed now');
     expect(allowHost(sampleAgent(), refused({ rule: 'host_service', host: null }))).toBe('');

@@ -9,6 +9,7 @@ export const COMPONENT_LABELS: Record<ComponentName, string> = {
   incus: 'Incus',
   litellm: 'LiteLLM',
   gateway: 'Gateway',
+  egress: 'Egress control',
 };
 
 /** What each component is for, one line. */
@@ -18,6 +19,7 @@ export const COMPONENT_ROLES: Record<ComponentName, string> = {
   incus: 'Container runtime',
   litellm: 'Model proxy',
   gateway: 'Agents’ only way to models',
+  egress: 'What agents may reach',
 };
 
 /** Badge text and tone for each state. */

@@ -6,7 +6,7 @@ import type { SystemState } from './initial-state';
 const ORDER = new Map<string, number>(COMPONENT_NAMES.map((n, i) => [n, i]));
 const SEVERITY: Record<ComponentState, number> = { ok: 0, starting: 1, missing: 2, error: 3 };
 
-/** The components in the contract's order (keychain, docker, incus, litellm, gateway); unknown names last. */
+/** The components in the contract's order (keychain, docker, incus, litellm, gateway, egress); unknown names last. */
 export function selectComponents(s: Pick<SystemState, 'health'>): ComponentHealth[] {
   const list = s.health?.components ?? [];
   return [...list].sort((a, b) => (ORDER.get(a.name) ?? 99) - (ORDER.get(b.name) ?? 99));

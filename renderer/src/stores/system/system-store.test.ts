@@ -20,6 +20,7 @@ describe('system store', () => {
       'incus',
       'litellm',
       'gateway',
+      'egress',
     ]);
     expect(selectOverallState(store.getState())).toBe('error');
     expect(store.getState().loadingHealth).toBe(false);
