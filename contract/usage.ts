@@ -1,6 +1,8 @@
 // Shapes of the `usage` group: spend limits per agent (USD/day, USD/month, requests/minute) and usage totals.
 import { z } from 'zod';
-import { AgentId } from './agents';
+
+/** An agent id (as contract/agents.ts AgentId; not imported from there, which imports this file). */
+const AgentId = z.string().uuid('must be an agent id (a UUID, see `agents.list`)');
 
 /** A USD amount a limit may take: finite, ≥ 0, at most 1 000 000. */
 export const UsdLimit = z
