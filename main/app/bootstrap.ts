@@ -256,6 +256,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       chat: wired.chat,
       recorder: traces,
       budgets,
+      modelsReady: () => ['ready', 'idle'].includes(llm.status().litellm.state),
       settings,
       bus,
       log,

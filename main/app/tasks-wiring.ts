@@ -65,6 +65,8 @@ export function wireTasks(d: {
   chat: ChatRelay;
   recorder: Pick<TraceRecorder, 'query'>;
   budgets: BudgetsWiring;
+  /** True while models can be called (LiteLLM ready, or idle with no model to serve). */
+  modelsReady: () => boolean;
   settings: SettingsStore;
   bus: EventBus;
   log: Logger;
@@ -92,6 +94,7 @@ export function wireTasks(d: {
       return { tokens_in: tin, tokens_out: tout, cost_usd: usd };
     },
     budgetRefusal: (id) => d.budgets.guard.refusal(id),
+    modelsReady: d.modelsReady,
     onRun: (run) => {
       d.bus.emit('tasks.run', run);
       if (run.status !== 'queued' && run.status !== 'running') tasks?.changed();

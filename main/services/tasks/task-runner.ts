@@ -28,6 +28,14 @@ export interface TaskRunnerDeps {
     agentId: string,
     traceId: string,
   ): Promise<{ tokens_in: number; tokens_out: number; cost_usd: number | null } | null>;
+  /**
+   * Whether models can be called now (LiteLLM ready, or nothing to wait for); a run waits for it up to
+   * `modelsTimeoutMs` — after a restart LiteLLM takes seconds to start, and a catch-up run would
+   * otherwise fail with the gateway's 503. Default: always ready.
+   */
+  modelsReady?: () => boolean;
+  /** How long a run waits for {@link modelsReady} (default 120 000). */
+  modelsTimeoutMs?: number;
   /** Why the agent's model calls are refused now (a budget reached), or `null`. */
   budgetRefusal(agentId: string): string | null;
   /** A run was queued or changed. */
@@ -224,6 +232,8 @@ export class TaskRunner {
       return void this.finish(run, { status: 'skipped', error: ready.skip, hint: ready.hint });
     if ('fail' in ready)
       return void this.finish(run, { status: 'failed', error: ready.fail, hint: ready.hint });
+    await this.waitFor(() => this.d.modelsReady?.() ?? true, this.d.modelsTimeoutMs ?? 120_000, signal);
+    if (signal.aborted) return void this.finish(run, this.abortOutcome(signal));
     const threadId = task.thread_id ?? crypto.randomUUID();
     this.d.repo.patchRun(id, { thread_id: threadId });
     let result: Awaited<ReturnType<TaskRunnerDeps['chat']>>;
@@ -323,6 +333,12 @@ export class TaskRunner {
             };
       await new Promise((r) => setTimeout(r, 250));
     }
+  }
+
+  /** Resolves when `ok()` holds, `ms` have passed, or `signal` aborts (polled every 250 ms). */
+  private async waitFor(ok: () => boolean, ms: number, signal: AbortSignal): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!ok() && !signal.aborted && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
   }
 
   private abortOutcome(signal: AbortSignal): Partial<RunRow> {

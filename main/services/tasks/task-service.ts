@@ -143,6 +143,7 @@ export class TaskService {
     this.d.repo.insert(row);
     this.d.log.info({ task: row.id, agent: agent.id, trigger: describeTrigger(trigger) }, 'task added');
     this.changed();
+    this.tick();
     return { task: this.dto(row), webhook_url_with_secret: secret ? this.hookUrl(row.id, secret) : null };
   }
 
