@@ -10,7 +10,19 @@ import { agoLabel, statusTone, tasksStore, usageLabel, useTasks } from './store'
 const STATUSES: TaskRunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'];
 
 /** One run (`task-run` with `data-status`). `onRaiseBudget` is offered when a budget stopped it. */
-function RunRow({ run, task, agent, now, onRaiseBudget }: { run: TaskRun; task: Task | undefined; agent: Agent | undefined; now: number; onRaiseBudget?: (agentId: string) => void }): ReactElement {
+function RunRow({
+  run,
+  task,
+  agent,
+  now,
+  onRaiseBudget,
+}: {
+  run: TaskRun;
+  task: Task | undefined;
+  agent: Agent | undefined;
+  now: number;
+  onRaiseBudget?: (agentId: string) => void;
+}): ReactElement {
   const busy = useTasks((s) => s.busy[run.id]);
   const open = run.status === 'queued' || run.status === 'running';
   return (
@@ -19,7 +31,12 @@ function RunRow({ run, task, agent, now, onRaiseBudget }: { run: TaskRun; task: 
         <Badge tone={statusTone(run.status)} label={run.status} />
         <span className="run__title">
           {task?.name ?? 'removed task'}
-          {agent ? <span className="muted"> · {agent.emoji} {agent.name}</span> : null}
+          {agent ? (
+            <span className="muted">
+              {' '}
+              · {agent.emoji} {agent.name}
+            </span>
+          ) : null}
         </span>
         <span className="muted small">
           {run.trigger === 'catch_up' ? 'catch-up · ' : run.trigger !== 'schedule' ? `${run.trigger} · ` : ''}
@@ -29,17 +46,33 @@ function RunRow({ run, task, agent, now, onRaiseBudget }: { run: TaskRun; task: 
         </span>
         <span className="row-actions">
           {run.trace_id ? (
-            <button type="button" className="button button--small" onClick={() => void openRunTrace(run)} data-testid="run-open-trace">
+            <button
+              type="button"
+              className="button button--small"
+              onClick={() => void openRunTrace(run)}
+              data-testid="run-open-trace"
+            >
               Open trace
             </button>
           ) : null}
           {open ? (
-            <button type="button" className="button button--small" disabled={busy === 'cancel'} onClick={() => void tasksStore.getState().cancel(run.id)} data-testid="run-cancel">
+            <button
+              type="button"
+              className="button button--small"
+              disabled={busy === 'cancel'}
+              onClick={() => void tasksStore.getState().cancel(run.id)}
+              data-testid="run-cancel"
+            >
               Cancel
             </button>
           ) : null}
           {run.error_code === 'budget' && onRaiseBudget ? (
-            <button type="button" className="button button--small button--primary" onClick={() => onRaiseBudget(run.agent_id)} data-testid="run-raise-budget">
+            <button
+              type="button"
+              className="button button--small button--primary"
+              onClick={() => onRaiseBudget(run.agent_id)}
+              data-testid="run-raise-budget"
+            >
               Raise the budget
             </button>
           ) : null}
@@ -90,7 +123,12 @@ export function RunHistory({
         {fixedAgentId ? null : (
           <label>
             <span className="small muted">Agent</span>
-            <select className="input" value={f.agentId ?? ''} onChange={(e) => void store.setFilters({ agentId: e.target.value || null })} data-testid="runs-filter-agent">
+            <select
+              className="input"
+              value={f.agentId ?? ''}
+              onChange={(e) => void store.setFilters({ agentId: e.target.value || null })}
+              data-testid="runs-filter-agent"
+            >
               <option value="">All agents</option>
               {agents.map((a) => (
                 <option key={a.id} value={a.id}>
@@ -102,7 +140,12 @@ export function RunHistory({
         )}
         <label>
           <span className="small muted">Task</span>
-          <select className="input" value={f.taskId ?? ''} onChange={(e) => void store.setFilters({ taskId: e.target.value || null })} data-testid="runs-filter-task">
+          <select
+            className="input"
+            value={f.taskId ?? ''}
+            onChange={(e) => void store.setFilters({ taskId: e.target.value || null })}
+            data-testid="runs-filter-task"
+          >
             <option value="">All tasks</option>
             {tasks
               .filter((t) => !fixedAgentId || t.agent_id === fixedAgentId)
@@ -115,7 +158,14 @@ export function RunHistory({
         </label>
         <label>
           <span className="small muted">Status</span>
-          <select className="input" value={f.statuses[0] ?? ''} onChange={(e) => void store.setFilters({ statuses: e.target.value ? [e.target.value as TaskRunStatus] : [] })} data-testid="runs-filter-status">
+          <select
+            className="input"
+            value={f.statuses[0] ?? ''}
+            onChange={(e) =>
+              void store.setFilters({ statuses: e.target.value ? [e.target.value as TaskRunStatus] : [] })
+            }
+            data-testid="runs-filter-status"
+          >
             <option value="">Any status</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -132,7 +182,14 @@ export function RunHistory({
       ) : (
         <ul className="runs">
           {shown.map((r) => (
-            <RunRow key={r.id} run={r} task={taskById.get(r.task_id)} agent={agentById.get(r.agent_id)} now={now} onRaiseBudget={onRaiseBudget} />
+            <RunRow
+              key={r.id}
+              run={r}
+              task={taskById.get(r.task_id)}
+              agent={agentById.get(r.agent_id)}
+              now={now}
+              onRaiseBudget={onRaiseBudget}
+            />
           ))}
         </ul>
       )}

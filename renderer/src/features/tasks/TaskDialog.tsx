@@ -26,7 +26,9 @@ export function TaskDialog({
   onClose: () => void;
 }): ReactElement {
   const live = agents.filter((a) => a.phase !== 'archived');
-  const [form, setForm] = useState<TaskForm>(() => (task ? formOf(task) : emptyForm(agentId ?? live[0]?.id ?? '')));
+  const [form, setForm] = useState<TaskForm>(() =>
+    task ? formOf(task) : emptyForm(agentId ?? live[0]?.id ?? ''),
+  );
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [general, setGeneral] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -90,7 +92,15 @@ export function TaskDialog({
             error={errors['task-agent']}
           />
         )}
-        <InputField id="task-name" label="Name" value={form.name} placeholder="Morning report" onChange={(v) => put('name', v)} error={errors['task-name']} hint="Default: the prompt’s first words." />
+        <InputField
+          id="task-name"
+          label="Name"
+          value={form.name}
+          placeholder="Morning report"
+          onChange={(v) => put('name', v)}
+          error={errors['task-name']}
+          hint="Default: the prompt’s first words."
+        />
         <div className={`field${errors['task-prompt'] ? ' field--invalid' : ''}`}>
           <label htmlFor="task-prompt" className="field__label">
             Prompt
@@ -124,13 +134,36 @@ export function TaskDialog({
         />
         {form.kind === 'cron' ? (
           <div className="task-form__row">
-            <InputField id="task-cron" label="Cron expression" monospace value={form.cron} onChange={(v) => put('cron', v)} error={errors['task-cron']} hint="minute hour day month weekday, e.g. 0 9 * * 1-5 (09:00 on weekdays)" />
-            <InputField id="task-tz" label="Time zone" value={form.tz} onChange={(v) => put('tz', v)} error={errors['task-tz']} hint="IANA name, e.g. Europe/Paris" />
+            <InputField
+              id="task-cron"
+              label="Cron expression"
+              monospace
+              value={form.cron}
+              onChange={(v) => put('cron', v)}
+              error={errors['task-cron']}
+              hint="minute hour day month weekday, e.g. 0 9 * * 1-5 (09:00 on weekdays)"
+            />
+            <InputField
+              id="task-tz"
+              label="Time zone"
+              value={form.tz}
+              onChange={(v) => put('tz', v)}
+              error={errors['task-tz']}
+              hint="IANA name, e.g. Europe/Paris"
+            />
           </div>
         ) : null}
         {form.kind === 'interval' ? (
           <div className="task-form__row">
-            <InputField id="task-every" label="Every" type="number" min={1} value={form.every} onChange={(v) => put('every', v)} error={errors['task-every']} />
+            <InputField
+              id="task-every"
+              label="Every"
+              type="number"
+              min={1}
+              value={form.every}
+              onChange={(v) => put('every', v)}
+              error={errors['task-every']}
+            />
             <SelectField
               id="task-every-unit"
               label="Unit"
@@ -149,7 +182,14 @@ export function TaskDialog({
             <label htmlFor="task-at" className="field__label">
               At (local time)
             </label>
-            <input id="task-at" className="input" type="datetime-local" value={form.at} onChange={(e) => put('at', e.target.value)} data-testid="task-at" />
+            <input
+              id="task-at"
+              className="input"
+              type="datetime-local"
+              value={form.at}
+              onChange={(e) => put('at', e.target.value)}
+              data-testid="task-at"
+            />
             {errors['task-at'] ? (
               <p className="field__error" role="alert" data-testid="task-at-error">
                 {errors['task-at']}
@@ -174,7 +214,15 @@ export function TaskDialog({
           onChange={(v) => put('threadMode', v)}
         />
         {form.threadMode === 'named' ? (
-          <InputField id="task-thread" label="Thread name" monospace value={form.threadId} placeholder="daily-report" onChange={(v) => put('threadId', v)} error={errors['task-thread']} />
+          <InputField
+            id="task-thread"
+            label="Thread name"
+            monospace
+            value={form.threadId}
+            placeholder="daily-report"
+            onChange={(v) => put('threadId', v)}
+            error={errors['task-thread']}
+          />
         ) : null}
         <div className="task-form__row">
           <SelectField
@@ -198,8 +246,20 @@ export function TaskDialog({
             onChange={(v) => put('missed', v)}
           />
         </div>
-        <SwitchField id="task-start-agent" label="Start the agent for its runs when it is stopped" checked={form.startAgent} onChange={(v) => put('startAgent', v)} hint="Otherwise the run is skipped, with that reason." />
-        <SwitchField id="task-notify-success" label="Notify when a run succeeds" checked={form.notifySuccess} onChange={(v) => put('notifySuccess', v)} hint="Failures always notify while the window is hidden." />
+        <SwitchField
+          id="task-start-agent"
+          label="Start the agent for its runs when it is stopped"
+          checked={form.startAgent}
+          onChange={(v) => put('startAgent', v)}
+          hint="Otherwise the run is skipped, with that reason."
+        />
+        <SwitchField
+          id="task-notify-success"
+          label="Notify when a run succeeds"
+          checked={form.notifySuccess}
+          onChange={(v) => put('notifySuccess', v)}
+          hint="Failures always notify while the window is hidden."
+        />
         {general ? (
           <p className="inline-error" role="alert" data-testid="task-error">
             {general}

@@ -60,7 +60,8 @@ export function TaskTable({
                 <td data-testid="task-last-result">
                   {last ? (
                     <span title={last.error ?? undefined}>
-                      <Badge tone={statusTone(last.status)} label={last.status} /> <span className="muted small">{agoLabel(last.ended_at ?? last.queued_at, now)}</span>
+                      <Badge tone={statusTone(last.status)} label={last.status} />{' '}
+                      <span className="muted small">{agoLabel(last.ended_at ?? last.queued_at, now)}</span>
                     </span>
                   ) : (
                     <span className="muted">never run</span>
@@ -80,14 +81,31 @@ export function TaskTable({
                         data-testid="task-enabled"
                       />
                     </label>
-                    <button type="button" className="button button--small" disabled={busy[t.id] === 'run'} onClick={() => void store.runNow(t.id)} data-testid="task-run-now">
+                    <button
+                      type="button"
+                      className="button button--small"
+                      disabled={busy[t.id] === 'run'}
+                      onClick={() => void store.runNow(t.id)}
+                      data-testid="task-run-now"
+                    >
                       {busy[t.id] === 'run' ? 'Queuing…' : 'Run now'}
                     </button>
-                    <button type="button" className="button button--small" onClick={() => onEdit(t)} data-testid="task-edit">
+                    <button
+                      type="button"
+                      className="button button--small"
+                      onClick={() => onEdit(t)}
+                      data-testid="task-edit"
+                    >
                       Edit
                     </button>
                     {t.trigger.kind === 'webhook' ? (
-                      <button type="button" className="button button--small" onClick={() => void store.rotateSecret(t.id)} data-testid="task-secret" title="A new secret: the old URL stops working">
+                      <button
+                        type="button"
+                        className="button button--small"
+                        onClick={() => void store.rotateSecret(t.id)}
+                        data-testid="task-secret"
+                        title="A new secret: the old URL stops working"
+                      >
                         New URL
                       </button>
                     ) : null}
@@ -96,7 +114,8 @@ export function TaskTable({
                       className="button button--small button--danger"
                       disabled={busy[t.id] === 'remove'}
                       onClick={() => {
-                        if (window.confirm(`Remove the task “${t.name}” and its history?`)) void store.remove(t.id);
+                        if (window.confirm(`Remove the task “${t.name}” and its history?`))
+                          void store.remove(t.id);
                       }}
                       data-testid="task-remove"
                     >

@@ -109,7 +109,8 @@ export function createInputOf(f: TaskForm): { input: TaskCreateInput } | { field
   if (!f.prompt.trim()) return { field: 'task-prompt', error: 'Write what the agent should do' };
   const t = triggerOfForm(f);
   if ('error' in t) return t;
-  if (f.threadMode === 'named' && !f.threadId.trim()) return { field: 'task-thread', error: 'Name the thread, e.g. daily-report' };
+  if (f.threadMode === 'named' && !f.threadId.trim())
+    return { field: 'task-thread', error: 'Name the thread, e.g. daily-report' };
   return {
     input: {
       agent_id: f.agentId,

@@ -18,10 +18,19 @@ export interface ChartSeries {
  * Bars per day (`labels`), stacked by series; `unit` `usd` formats the axis and tooltips as dollars.
  * The canvas has a text alternative: the total of each series.
  */
-export function UsageChart({ labels, series, unit }: { labels: string[]; series: ChartSeries[]; unit: 'usd' | 'tokens' }): ReactElement {
+export function UsageChart({
+  labels,
+  series,
+  unit,
+}: {
+  labels: string[];
+  series: ChartSeries[];
+  unit: 'usd' | 'tokens';
+}): ReactElement {
   const canvas = useRef<HTMLCanvasElement>(null);
   const chart = useRef<Chart | null>(null);
-  const fmt = (v: number) => (unit === 'usd' ? `$${v.toFixed(v > 0 && v < 0.01 ? 4 : 2)}` : v.toLocaleString());
+  const fmt = (v: number) =>
+    unit === 'usd' ? `$${v.toFixed(v > 0 && v < 0.01 ? 4 : 2)}` : v.toLocaleString();
   useEffect(() => {
     if (!canvas.current) return;
     const text = getComputedStyle(canvas.current).color || '#888';
@@ -52,13 +61,22 @@ export function UsageChart({ labels, series, unit }: { labels: string[]; series:
     const c = chart.current;
     if (!c) return;
     c.data.labels = labels.map((d) => d.slice(5));
-    c.data.datasets = series.map((s, i) => ({ label: s.label, data: s.values, backgroundColor: COLORS[i % COLORS.length], borderRadius: 3 }));
+    c.data.datasets = series.map((s, i) => ({
+      label: s.label,
+      data: s.values,
+      backgroundColor: COLORS[i % COLORS.length],
+      borderRadius: 3,
+    }));
     c.update();
   }, [labels, series]);
   const summary = series.map((s) => `${s.label}: ${fmt(s.values.reduce((a, b) => a + b, 0))}`).join('; ');
   return (
     <div className="usage-chart" data-testid="usage-chart">
-      <canvas ref={canvas} role="img" aria-label={`${unit === 'usd' ? 'Spend' : 'Tokens'} per day by agent. ${summary}`} />
+      <canvas
+        ref={canvas}
+        role="img"
+        aria-label={`${unit === 'usd' ? 'Spend' : 'Tokens'} per day by agent. ${summary}`}
+      />
     </div>
   );
 }

@@ -100,7 +100,8 @@ export function createTasksActions(set: Set, get: Get, getClient: ClientGetter):
       try {
         const r = await getClient().tasks.create(input);
         putTask(r.task);
-        if (r.webhook_url_with_secret) set({ revealed: { taskId: r.task.id, url: r.webhook_url_with_secret } });
+        if (r.webhook_url_with_secret)
+          set({ revealed: { taskId: r.task.id, url: r.webhook_url_with_secret } });
         return { task: r.task };
       } catch (err) {
         return { error: toShownError(err) };
@@ -115,14 +116,21 @@ export function createTasksActions(set: Set, get: Get, getClient: ClientGetter):
         return { error: toShownError(err) };
       }
     },
-    setEnabled: (id, enabled) => withBusy(id, 'toggle', async () => putTask(await getClient().tasks.setEnabled({ id, enabled }))),
+    setEnabled: (id, enabled) =>
+      withBusy(id, 'toggle', async () => putTask(await getClient().tasks.setEnabled({ id, enabled }))),
     remove: (id) =>
       withBusy(id, 'remove', async () => {
         await getClient().tasks.remove({ id });
-        set({ tasks: get().tasks.filter((t) => t.id !== id), runs: get().runs.filter((r) => r.task_id !== id) });
+        set({
+          tasks: get().tasks.filter((t) => t.id !== id),
+          runs: get().runs.filter((r) => r.task_id !== id),
+        });
       }),
     runNow: (id) => withBusy(id, 'run', async () => get().applyRun(await getClient().tasks.run({ id }))),
-    cancel: (runId) => withBusy(runId, 'cancel', async () => get().applyRun(await getClient().tasks.cancel({ run_id: runId }))),
+    cancel: (runId) =>
+      withBusy(runId, 'cancel', async () =>
+        get().applyRun(await getClient().tasks.cancel({ run_id: runId })),
+      ),
     rotateSecret: (id) =>
       withBusy(id, 'secret', async () => {
         const r = await getClient().tasks.rotateSecret({ id });

@@ -83,7 +83,8 @@ export function nextRunLabel(t: Task, now: number): string {
 export function nextRunByAgent(tasks: readonly Task[]): Map<string, number> {
   const m = new Map<string, number>();
   for (const t of tasks)
-    if (t.enabled && t.next_run_at !== null && t.next_run_at < (m.get(t.agent_id) ?? Infinity)) m.set(t.agent_id, t.next_run_at);
+    if (t.enabled && t.next_run_at !== null && t.next_run_at < (m.get(t.agent_id) ?? Infinity))
+      m.set(t.agent_id, t.next_run_at);
   return m;
 }
 

@@ -25,13 +25,21 @@ type Set = StoreApi<Store>['setState'];
 type Get = StoreApi<Store>['getState'];
 
 /** Builds the Usage actions over the injected client. Failures are kept in state, never thrown. */
-export function createUsageActions(set: Set, get: Get, getClient: ClientGetter, now: () => number = Date.now): UsageActions {
+export function createUsageActions(
+  set: Set,
+  get: Get,
+  getClient: ClientGetter,
+  now: () => number = Date.now,
+): UsageActions {
   return {
     async load() {
       set({ loading: true });
       try {
         const { range, agentId } = get();
-        const summary = await getClient().usage.summary({ since: sinceOf(range, now()), ...(agentId ? { agent_id: agentId } : {}) });
+        const summary = await getClient().usage.summary({
+          since: sinceOf(range, now()),
+          ...(agentId ? { agent_id: agentId } : {}),
+        });
         set({ summary, error: null });
         await get().loadLimits();
       } catch (err) {

@@ -12,7 +12,10 @@ import type { UsageState } from './initial-state';
 export type UsageStore = UsageState & UsageActions;
 
 /** Creates a Usage store (the app uses {@link usageStore}; tests make their own with a fake client). */
-export function createUsageStore(client: ClientGetter = getClient, now: () => number = Date.now): StoreApi<UsageStore> {
+export function createUsageStore(
+  client: ClientGetter = getClient,
+  now: () => number = Date.now,
+): StoreApi<UsageStore> {
   return createStore<UsageStore>()((set, get) => ({
     ...initialUsageState,
     ...createUsageActions(set, get, client, now),

@@ -19,7 +19,8 @@ export function sinceOf(range: UsageRange, now: number): string {
 export function daysBetween(since: string, until: string): string[] {
   const out: string[] = [];
   const [y, m, dd] = since.split('-').map(Number) as [number, number, number];
-  for (let d = new Date(y, m - 1, dd); dayOf(d) <= until && out.length < 400; d.setDate(d.getDate() + 1)) out.push(dayOf(d));
+  for (let d = new Date(y, m - 1, dd); dayOf(d) <= until && out.length < 400; d.setDate(d.getDate() + 1))
+    out.push(dayOf(d));
   return out;
 }
 
@@ -46,14 +47,19 @@ export function sumBy(rows: readonly UsageRow[], key: (r: UsageRow) => string): 
 }
 
 /** The chart's series: USD per day for each agent (days with nothing are 0). */
-export function dailySeries(rows: readonly UsageRow[], days: readonly string[]): { agentId: string; usd: number[]; tokens: number[] }[] {
+export function dailySeries(
+  rows: readonly UsageRow[],
+  days: readonly string[],
+): { agentId: string; usd: number[]; tokens: number[] }[] {
   const agents = [...new Set(rows.map((r) => r.agent_id))];
   return agents.map((agentId) => {
     const mine = rows.filter((r) => r.agent_id === agentId);
     return {
       agentId,
       usd: days.map((d) => mine.filter((r) => r.day === d).reduce((s, r) => s + r.cost_usd, 0)),
-      tokens: days.map((d) => mine.filter((r) => r.day === d).reduce((s, r) => s + r.tokens_in + r.tokens_out, 0)),
+      tokens: days.map((d) =>
+        mine.filter((r) => r.day === d).reduce((s, r) => s + r.tokens_in + r.tokens_out, 0),
+      ),
     };
   });
 }
@@ -69,5 +75,8 @@ export function limitBadge(l: AgentLimits | undefined): { tone: BadgeTone; label
   const which = l.spent_day >= l.usd_day * (l.state === 'reached' ? 1 : 0.8) ? 'daily' : 'monthly';
   return l.state === 'reached'
     ? { tone: 'danger', label: `${which} budget reached` }
-    : { tone: 'warn', label: `${Math.round((which === 'daily' ? l.spent_day / l.usd_day : l.spent_month / l.usd_month) * 100)} % of ${which} budget` };
+    : {
+        tone: 'warn',
+        label: `${Math.round((which === 'daily' ? l.spent_day / l.usd_day : l.spent_month / l.usd_month) * 100)} % of ${which} budget`,
+      };
 }
