@@ -1,7 +1,6 @@
 // `agentdesk settings get|set|unset`: settings that choose what the core runs are changed here, on the data dir, while no core runs.
 import path from 'node:path';
 import { Command } from 'commander';
-import type { SettingsPatch } from '../../contract/models';
 import { LOCAL_ONLY_SETTINGS } from '../api/settings';
 import { acquireCoreLock, CoreLockedError } from '../app/core-lock';
 import { ensurePrivateDataDir } from '../platform/data-dir';
