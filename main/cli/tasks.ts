@@ -8,6 +8,7 @@ import { ago, findAgent } from './agents';
 import type { RunnerIo } from './command-runner';
 import { commandRunner, printer } from './command-runner';
 import { table } from './providers-format';
+import { normalizeTrigger } from '../services/tasks/task-schedule';
 
 /** `90`, `30s`, `15m`, `2h`, `1d` → seconds. */
 export function parseEvery(value: string): number {
@@ -221,6 +222,7 @@ export function tasksCommand(io: RunnerIo, globalHome: () => string | undefined)
               'Give a trigger: --cron "0 9 * * 1-5" [--tz Europe/Paris], --every 15m, --at 2025-06-01T09:00 or --webhook',
             );
           if (!o.prompt) throw new AppError('INVALID_INPUT', 'Give the prompt: --prompt "…"');
+          normalizeTrigger(trigger, Date.now()); // a bad cron or time zone: the reason and an example, before anything else
           const a = await findAgent(c, ref);
           const r = await c.tasks.create({
             agent_id: a.id,

@@ -24,7 +24,7 @@ function Totals({
       <span className="card__title">{label}</span>
       <span className="usage-total__usd">{usd(t?.cost_usd ?? 0)}</span>
       <span className="muted small">
-        {(t?.calls ?? 0).toLocaleString()} calls ·{' '}
+        {(t?.calls ?? 0).toLocaleString()} {t?.calls === 1 ? 'call' : 'calls'} ·{' '}
         {((t?.tokens_in ?? 0) + (t?.tokens_out ?? 0)).toLocaleString()} tokens
       </span>
     </div>
