@@ -80,7 +80,7 @@ describe.skipIf(skip)(
       expect((await run.getByTestId('run-answer').innerText()).trim()).toBe('chunk0 chunk1');
       expect(await run.innerText()).toMatch(/\d+ tok/);
       expect(await tasks.row(TASK).getByTestId('task-last-result').innerText()).toContain('succeeded');
-    await page.screenshot({ path: 'test-results/tasks-page.png', fullPage: true }).catch(() => undefined);
+      await page.screenshot({ path: 'test-results/tasks-page.png', fullPage: true }).catch(() => undefined);
     }, 120_000);
 
     it('opens its trace: the Traces page shows that turn, from the message to the answer', async () => {
@@ -90,9 +90,8 @@ describe.skipIf(skip)(
       await shell.pageRoot('traces').waitFor({ state: 'visible' });
       const group = page.locator(`[data-testid="trace-group"][data-trace-id="${run.trace_id}"]`);
       await group.waitFor({ state: 'visible', timeout: 30_000 });
-      const kinds = await group
-        .locator('[data-testid="trace-event"]')
-        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kind')));
+      const rows = await group.locator('[data-testid="trace-event"]').all();
+      const kinds = await Promise.all(rows.map((r) => r.getAttribute('data-kind')));
       expect(kinds).toEqual(expect.arrayContaining(['message_in', 'llm_call', 'message_out']));
       expect(await page.locator('[data-testid="trace-group"]').count()).toBe(1);
     }, 60_000);
