@@ -217,6 +217,40 @@ describe.skipIf(skip)('tasks and budgets (real core, Docker agent, LiteLLM, scri
     expect(state.state).toBe('ok');
   }, 90_000);
 
+  it('a stopped agent: the run is skipped with the reason, or the agent is started for it when the task says so', async () => {
+    await api('agents', 'stop', { id: agent.id });
+    await until(
+      () => api<Agent>('agents', 'get', { id: agent.id }),
+      (a) => a.phase === 'stopped',
+      60_000,
+      'agent stopped',
+    );
+    const { task } = await api<{ task: Task }>('tasks', 'create', {
+      agent_id: agent.id,
+      name: 'wake',
+      prompt: 'Wake up',
+      trigger: { kind: 'webhook' },
+    });
+    await api('tasks', 'run', { id: task.id });
+    const skipped = await until(
+      () => runsOf(task.id),
+      (r) => r[0]?.status === 'skipped',
+      30_000,
+      'the skipped run',
+    );
+    expect(skipped[0]!.error).toMatch(/is stopped, and this task does not start it$/);
+    await api('tasks', 'update', { id: task.id, start_agent: true });
+    await api('tasks', 'run', { id: task.id });
+    const ran = await until(
+      () => runsOf(task.id),
+      (r) => r[0]?.status === 'succeeded' || r[0]?.status === 'failed',
+      180_000,
+      'the run that started the agent',
+    );
+    expect(ran[0]).toMatchObject({ status: 'succeeded', error: null });
+    expect((await api<Agent>('agents', 'get', { id: agent.id })).phase).toBe('running');
+  }, 240_000);
+
   it('a core killed mid-run: that run is failed "interrupted" at the next start, and the next run comes on time', async () => {
     const { task } = await api<{ task: Task }>('tasks', 'create', {
       agent_id: agent.id,
