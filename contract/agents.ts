@@ -1,6 +1,7 @@
 // Shapes of the `agents`, `frameworks` and `images` groups: agent records, phases, deploy progress, base image.
 import { z } from 'zod';
 import { AgentEgress, AllowList, EgressMode } from './egress';
+import { RpmLimit, UsdLimit } from './usage';
 
 /**
  * The phase of an agent (ARCHITECTURE §5 "Agent lifecycle"). Deploy: `creating → provisioning (image) →
@@ -137,6 +138,10 @@ export const AgentCreateInput = z
     folders: z.array(FolderGrant).max(16).default([]),
     /** Most processes and threads the container may hold (a fork bomb stops there). */
     pids_limit: z.number().int().min(64).max(65536).default(512),
+    /** Spend limits (contract/usage.ts); omitted = the Settings defaults. */
+    budget_day_usd: UsdLimit.optional(),
+    budget_month_usd: UsdLimit.optional(),
+    rpm: RpmLimit.optional(),
   })
   .strict();
 export type AgentCreateInput = z.input<typeof AgentCreateInput>;

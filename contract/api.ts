@@ -39,6 +39,19 @@ import { AgentPolicyInput } from './egress';
 import { LlmStatus, LlmTestInput, LlmTestResult } from './llm';
 import { SetupFixInput, SetupStatus } from './setup';
 import { TracePage, TraceQuery, TraceTotals, TraceTotalsQuery } from './traces';
+import {
+  Task,
+  TaskCreated,
+  TaskCreateInput,
+  TaskEnableInput,
+  TaskHistoryInput,
+  TaskListInput,
+  TaskRef,
+  TaskRun,
+  TaskRunRef,
+  TaskUpdateInput,
+} from './tasks';
+import { AgentLimits, LimitsInput, SetLimitsInput, UsageQuery, UsageSummary } from './usage';
 
 /** A method with no input takes `{}` (an empty object); extra fields are refused. */
 const NoInput = z.object({}).strict();
@@ -242,6 +255,61 @@ export const api = {
       ImageFileInput,
       ImagesStatus,
       'Imports the base image from a tarball made by `images.export`.',
+    ),
+  },
+  // Unattended runs of agents (cron, interval, once, webhook) and their history. Live: `tasks.changed`, `tasks.run`.
+  tasks: {
+    list: method(
+      TaskListInput,
+      z.object({ tasks: z.array(Task) }),
+      'Every task (or one agent’s), with its next run and last result.',
+    ),
+    get: method(TaskRef, Task, 'One task.'),
+    create: method(
+      TaskCreateInput,
+      TaskCreated,
+      'Adds a task. INVALID_INPUT names a bad cron expression or time zone with a valid example. A webhook task’s URL with its secret is in the answer only.',
+    ),
+    update: method(TaskUpdateInput, Task, 'Changes a task; the next run is computed again.'),
+    remove: method(
+      TaskRef,
+      z.object({ id: z.string(), removed: z.boolean() }),
+      'Removes a task and its history; a running run is cancelled.',
+    ),
+    setEnabled: method(TaskEnableInput, Task, 'Enables (next run computed from now) or disables a task.'),
+    run: method(
+      TaskRef,
+      TaskRun,
+      'Queues a run now (it waits for the agent’s current run, or is skipped, per the task’s policy).',
+    ),
+    cancel: method(TaskRunRef, TaskRun, 'Cancels a queued or running run. CONFLICT when it has ended.'),
+    history: method(
+      TaskHistoryInput,
+      z.object({ runs: z.array(TaskRun) }),
+      'Runs, newest first, filtered by task, agent, status and time.',
+    ),
+    rotateSecret: method(
+      TaskRef,
+      TaskCreated,
+      'Gives a webhook task a new secret (the old URL stops working); the new URL is in the answer only.',
+    ),
+  },
+  // Spend limits of agents, enforced by the gateway before a call goes out, and usage totals.
+  usage: {
+    summary: method(
+      UsageQuery,
+      UsageSummary,
+      'Calls, tokens and USD per local day, agent and model (the model that answered), with today’s and this month’s totals.',
+    ),
+    limits: method(
+      LimitsInput,
+      z.object({ limits: z.array(AgentLimits) }),
+      'Each agent’s budgets (USD/day, USD/month) and requests/minute, with its spending against them.',
+    ),
+    setLimits: method(
+      SetLimitsInput,
+      AgentLimits,
+      'Changes an agent’s limits (`null` = the Settings default); effective on its next call.',
     ),
   },
 } as const;

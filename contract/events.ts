@@ -4,7 +4,9 @@ import { AgentProgress, AgentsChanged, AgentTurnEvent, ImageProgress } from './a
 import { LlmStatus } from './llm';
 import { HealthReport, ProvidersChanged, Settings } from './models';
 import { ProvisionProgress } from './setup';
+import { TaskRun, TasksChanged } from './tasks';
 import { TraceEvent } from './traces';
+import { UsageAlert } from './usage';
 
 /** Every push event. Each has one documented payload. */
 export const events = {
@@ -28,6 +30,12 @@ export const events = {
   'images.progress': ImageProgress,
   /** Progress of LiteLLM provisioning into the data dir (first-run onboarding). */
   'setup.progress': ProvisionProgress,
+  /** A task was added, changed (next run, last result) or removed: every task, as `tasks.list` answers. */
+  'tasks.changed': TasksChanged,
+  /** A run was queued or changed status (running, succeeded, failed, skipped, cancelled). */
+  'tasks.run': TaskRun,
+  /** An agent crossed 80 % or 100 % of its daily or monthly budget. */
+  'usage.alert': UsageAlert,
 } as const;
 
 export type Events = typeof events;

@@ -80,6 +80,19 @@ export const Settings = z.object({
   trace_retention_days: z.number().int().min(1).max(3650),
   /** The first-run onboarding was completed (or skipped); `false` shows it at start. */
   onboarding_done: z.boolean(),
+  /** Spend limits of an agent that has none of its own (finite: there is no "unlimited" default). */
+  default_budget_day_usd: z.number().finite().min(0).max(1_000_000),
+  default_budget_month_usd: z.number().finite().min(0).max(1_000_000),
+  default_rpm: z.number().int().min(1).max(100_000),
+  /**
+   * Address the task webhooks listen on: `127.0.0.1` (this machine only, the default) or another local
+   * address the user opts in to (e.g. a LAN address, `0.0.0.0`) so other machines can trigger tasks.
+   */
+  webhook_listen: z
+    .string()
+    .refine((a) => /^[0-9.]+$|^[0-9a-fA-F:]+$/.test(a), 'must be an IP address, e.g. 127.0.0.1'),
+  /** Port of the task webhooks; 0 = a free port chosen at the first start and kept. */
+  webhook_port: z.number().int().min(0).max(65535),
 });
 export type Settings = z.infer<typeof Settings>;
 

@@ -11,6 +11,8 @@ import type { Channel } from '../contract/api';
  */
 /** An agent id no core has. */
 const NO_AGENT = '00000000-0000-4000-8000-000000000000';
+/** A task (and run) id no core has. */
+const NO_TASK = '00000000-0000-4000-8000-000000000001';
 
 export const EXAMPLE_INPUTS: Record<Channel, unknown> = {
   'system.health': {},
@@ -63,4 +65,22 @@ export const EXAMPLE_INPUTS: Record<Channel, unknown> = {
   'images.build': { runtimes: ['docker'] },
   'images.export': { file: '/nonexistent-agentdesk/base.tar' },
   'images.import': { file: '/nonexistent-agentdesk/base.tar' },
+  // No agent exists: `create` answers NOT_FOUND, the others NOT_FOUND or empty lists.
+  'tasks.list': {},
+  'tasks.get': { id: NO_TASK },
+  'tasks.create': {
+    agent_id: NO_AGENT,
+    prompt: 'Say hello',
+    trigger: { kind: 'cron', cron: '0 9 * * 1-5', tz: 'Europe/Paris' },
+  },
+  'tasks.update': { id: NO_TASK, enabled: false },
+  'tasks.remove': { id: NO_TASK },
+  'tasks.setEnabled': { id: NO_TASK, enabled: true },
+  'tasks.run': { id: NO_TASK },
+  'tasks.cancel': { run_id: NO_TASK },
+  'tasks.history': { limit: 10 },
+  'tasks.rotateSecret': { id: NO_TASK },
+  'usage.summary': { since: '2024-05-01' },
+  'usage.limits': {},
+  'usage.setLimits': { agent_id: NO_AGENT, usd_day: 2 },
 };

@@ -2,7 +2,7 @@
 import type { Locator, Page } from 'playwright-core';
 
 /** Ids of the pages in the sidebar, in order. */
-export const PAGE_IDS = ['agents', 'providers', 'traces', 'settings', 'system'] as const;
+export const PAGE_IDS = ['agents', 'tasks', 'providers', 'traces', 'usage', 'settings', 'system'] as const;
 export type PageId = (typeof PAGE_IDS)[number];
 
 export class AppShell {

@@ -5,12 +5,17 @@ import type { SettingsStore } from '../services/settings/settings-store';
 import type { CallContext, Handlers } from '../transport/dispatch';
 
 /**
- * Settings that choose a program the core executes. They cannot be changed over HTTP: a caller of the
- * control API must never make the core run a program of its choice (it would run with every provider
- * key in its environment). They are changed in the desktop app (IPC) or with the CLI on the data dir
+ * Settings that choose a program the core executes, or who can reach it (the task webhooks' address
+ * and port). They cannot be changed over HTTP: a caller of the control API must never make the core run
+ * a program of its choice (it would run with every provider key in its environment), nor open a
+ * listener to the network. They are changed in the desktop app (IPC) or with the CLI on the data dir
  * while no core runs (`agentdesk settings set`).
  */
-export const LOCAL_ONLY_SETTINGS = ['litellm_command'] as const satisfies readonly (keyof SettingsPatch)[];
+export const LOCAL_ONLY_SETTINGS = [
+  'litellm_command',
+  'webhook_listen',
+  'webhook_port',
+] as const satisfies readonly (keyof SettingsPatch)[];
 
 /**
  * Refuses a patch that changes a {@link LOCAL_ONLY_SETTINGS} field when it comes over HTTP.
@@ -22,7 +27,7 @@ export function checkTransport(patch: SettingsPatch, current: SettingsPatch, ctx
     if (patch[field] === undefined || patch[field] === current[field]) continue;
     throw new AppError(
       'FORBIDDEN',
-      `${field} cannot be changed over the HTTP API: it chooses a program the core runs. Change it in the desktop app's Settings, or stop the core and run \`agentdesk settings set ${field} PATH\` (or \`agentdesk settings unset ${field}\`).`,
+      `${field} cannot be changed over the HTTP API: it ${field === 'litellm_command' ? 'chooses a program the core runs' : 'decides who can reach the task webhooks'}. Change it in the desktop app's Settings, or stop the core and run \`agentdesk settings set ${field} ${field === 'litellm_command' ? 'PATH' : 'VALUE'}\`${field === 'litellm_command' ? ` (or \`agentdesk settings unset ${field}\`)` : ''}.`,
       { field },
     );
   }

@@ -9,6 +9,7 @@ import { settingsHandlers } from '../api/settings';
 import { setupHandlers } from '../api/setup';
 import { systemHandlers } from '../api/system';
 import { tracesHandlers } from '../api/traces';
+import { tasksHandlers, usageHandlers, withLimitsAtCreate } from '../api/tasks';
 import { TraceDayTotals } from '../services/traces/trace-totals';
 import { ensurePrivateDataDir } from '../platform/data-dir';
 import { EventBus } from '../platform/event-bus';
@@ -47,6 +48,8 @@ import type { AgentsWiring } from './agents-wiring';
 import { acquireCoreLock } from './core-lock';
 import { wireSetup } from './setup-wiring';
 import { ShutdownSequence } from './shutdown';
+import { wireBudgets, wireTasks } from './tasks-wiring';
+import type { TasksWiring } from './tasks-wiring';
 
 /** How to start a core. */
 export interface CoreOptions {
@@ -57,6 +60,8 @@ export interface CoreOptions {
   log?: Logger;
   /** Interval of background health probes in ms (default 3000); 0 disables them. */
   healthIntervalMs?: number;
+  /** Run tasks on their schedule and listen for their webhooks (default true; a core started for one CLI command: false). */
+  schedule?: boolean;
 }
 
 /** A running core: what the transports and the shell need, and nothing else. */
@@ -74,6 +79,8 @@ export interface Core {
   keys: VirtualKeys;
   /** Agents, their containers and the base image (issue 5). */
   agents: AgentsWiring['agents'];
+  /** Tasks of agents and their runs. */
+  tasks: TasksWiring['tasks'];
   info(): CoreInfo;
   /** Stops services in reverse order of start. Safe to call twice. */
   shutdown(): Promise<void>;
@@ -125,6 +132,17 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     const keys = new VirtualKeys(db, (k) => secretRedactor.add(k));
     let lastLlmState = '';
     let containers: AgentsWiring | null = null;
+    // Spend limits of agents, enforced by the gateway; usage counted from its llm_call records.
+    const budgets = wireBudgets({
+      db,
+      settings,
+      bus,
+      agentOf: (id) => {
+        const a = containers?.agents.list().find((x) => x.id === id);
+        return a ? { name: a.name, slug: a.slug } : null;
+      },
+    });
+    shutdown.add('usage', () => budgets.ledger.flush());
     // Traces of agents (hourly SQLite files written by a worker thread): folders are resolved at write time.
     const turns = new TurnWindows();
     const traces = new TraceRecorder({
@@ -162,7 +180,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       log: log.child({ service: 'llm' }),
       // Agents' endpoints name the gateway's port (env files; Incus proxy devices, which agents reach at
       // INCUS_GATEWAY_PORT inside their container): it never moves while any agent exists.
-      gateway: { hostAliasPorts: [INCUS_GATEWAY_PORT] },
+      gateway: { hostAliasPorts: [INCUS_GATEWAY_PORT], budget: budgets.guard },
       gatewayDependents: () => (db.prepare('SELECT count(*) AS n FROM agents').get() as { n: number }).n > 0,
       onStatus: (st) => {
         bus.emit('llm.status', st);
@@ -243,6 +261,26 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       await wired.shutdown();
     });
 
+    const tasksWired = wireTasks({
+      db,
+      agents: wired.agents,
+      chat: wired.chat,
+      recorder: traces,
+      budgets,
+      modelsReady: () => ['ready', 'idle'].includes(llm.status().litellm.state),
+      settings,
+      bus,
+      log,
+    });
+    const tasksReady = agentsReady
+      .then(() => tasksWired.init(opts.schedule ?? true))
+      .catch((err: Error) => log.error({ err }, 'tasks could not be started'));
+    // After `agents`, so it runs first at shutdown: runs end while their agents still answer.
+    shutdown.add('tasks', async () => {
+      await tasksReady;
+      await tasksWired.shutdown();
+    });
+
     const setup = wireSetup({ home: opts.home, health, settings, llm, bus, log });
     shutdown.add('setup', setup.cancel);
 
@@ -275,10 +313,12 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       settings: settingsHandlers(settings),
       providers: providersHandlers(providers),
       llm: llmHandlers(llm),
-      agents: agentsHandlers(containers.agents, containers.chat),
+      agents: withLimitsAtCreate(agentsHandlers(containers.agents, containers.chat), budgets.limits),
       traces: tracesHandlers(traces, (id) => void wired.agents.get(id), dayTotals),
       frameworks: frameworksHandlers(containers.frameworks),
       images: imagesHandlers(containers.images),
+      tasks: tasksHandlers(tasksWired.tasks, tasksWired.runner, tasksWired.repo),
+      usage: usageHandlers({ agents: wired.agents, ...budgets }),
     };
     const dispatcher = new Dispatcher(handlers, log);
     log.info(
@@ -296,6 +336,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       llm,
       keys,
       agents: containers.agents,
+      tasks: tasksWired.tasks,
       info,
       shutdown: () => shutdown.run(),
     };

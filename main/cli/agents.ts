@@ -7,6 +7,7 @@ import type { EgressMode } from '../../contract/egress';
 import { AppError } from '../../contract/errors';
 import { addPolicyCommand, formatEgress, parseAllowOption, parseEgressMode } from './agents-egress';
 import { addFoldersCommand, collectFolder } from './agent-folders';
+import { addLimitsCommand, limitsInput, withLimitOptions } from './agents-limits';
 import { table } from './providers-format';
 import type { RunnerIo } from './command-runner';
 import { commandRunner, printer } from './command-runner';
@@ -181,8 +182,7 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
       )(),
     );
 
-  cmd
-    .command('create')
+  withLimitOptions(cmd.command('create'))
     .description('create an agent and deploy it (waits until it runs or fails)')
     .requiredOption('--name <name>', 'display name (its slug names the container)')
     .requiredOption(
@@ -229,6 +229,9 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
         allow?: string[];
         folder?: FolderGrant[];
         pidsLimit?: number;
+        budgetDay?: number;
+        budgetMonth?: number;
+        rpm?: number;
         wait: boolean;
         json?: boolean;
       }) =>
@@ -253,6 +256,7 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
               ...(o.allow?.length ? { allow: o.allow } : {}),
               ...(o.folder?.length ? { folders: o.folder } : {}),
               ...(o.pidsLimit ? { pids_limit: Math.round(o.pidsLimit) } : {}),
+              ...limitsInput(o),
             });
             return done(json, o.wait ? await settle(c, a.id) : a);
           },
@@ -376,6 +380,7 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
     );
 
   addPolicyCommand(cmd, io, run, findAgent);
+  addLimitsCommand(cmd, io, run, findAgent);
 
   return cmd;
 }

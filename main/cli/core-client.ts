@@ -39,7 +39,8 @@ export async function withCoreClient<T>(home: string, fn: (client: Client) => Pr
       if (!(err instanceof NotRunningError) || !/has exited/.test(err.message)) throw err;
     }
   }
-  const core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 });
+  // Not on a schedule: this core lives for one command (tasks run only when the command asks).
+  const core = await startCore({ home, mode: 'headless', healthIntervalMs: 0, schedule: false });
   try {
     return await fn(createClient(inProcessTransport(core.dispatcher, core.bus)));
   } finally {

@@ -12,6 +12,8 @@ import { serve } from './serve';
 import { settingsCommand } from './settings';
 import { statusCommand } from './status';
 import { traceCommand } from './trace';
+import { tasksCommand } from './tasks';
+import { usageCommand } from './usage';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -71,6 +73,8 @@ export function buildProgram(io: CliIo = processIo()): Command {
   program.addCommand(agentsCommand(withTerminal(io), () => program.opts<{ home?: string }>().home));
   program.addCommand(traceCommand(io, () => program.opts<{ home?: string }>().home));
   program.addCommand(settingsCommand(io, () => program.opts<{ home?: string }>().home));
+  program.addCommand(tasksCommand(io, () => program.opts<{ home?: string }>().home));
+  program.addCommand(usageCommand(io, () => program.opts<{ home?: string }>().home));
 
   return program;
 }
@@ -100,6 +104,8 @@ export const CLI_COMMANDS: ReadonlySet<string> = new Set([
   'agents',
   'trace',
   'settings',
+  'tasks',
+  'usage',
   '--help',
   '--version',
 ]);

@@ -21,7 +21,11 @@ type LocalOnly = (typeof LOCAL_ONLY_SETTINGS)[number];
  * @throws Error naming the running core's pid and the two ways out when a core holds the data dir;
  *   DataDirNotPrivateError; AppError INVALID_INPUT when the program is not safe to run (reason and fix).
  */
-export function setLocalSetting(home: string, field: LocalOnly, value: string | null): string | null {
+export function setLocalSetting(
+  home: string,
+  field: LocalOnly,
+  value: string | number | null,
+): string | number | null {
   ensurePrivateDataDir(home);
   let release: () => void;
   try {
@@ -102,11 +106,23 @@ export function settingsCommand(io: RunnerIo, globalHome: () => string | undefin
         return;
       }
       const dir = home();
-      const stored = setLocalSetting(dir, name as LocalOnly, value === null ? null : path.resolve(value));
+      const field = name as LocalOnly;
+      // webhook_listen and webhook_port go back to their defaults when unset (this machine only; a free port).
+      const given =
+        field === 'litellm_command'
+          ? value === null
+            ? null
+            : path.resolve(value)
+          : field === 'webhook_port'
+            ? value === null
+              ? 0
+              : Number(value)
+            : (value ?? '127.0.0.1');
+      const stored = setLocalSetting(dir, field, given);
       io.out.write(
         stored === null
           ? `${name} cleared: the core uses its own LiteLLM (takes effect when the core starts).\n`
-          : `${name} set to ${stored} (takes effect when the core starts).\n`,
+          : `${name} set to ${String(stored)} (takes effect when the core starts).\n`,
       );
       io.setExitCode(0);
     } catch (e) {
@@ -117,9 +133,14 @@ export function settingsCommand(io: RunnerIo, globalHome: () => string | undefin
 
   cmd
     .command('set')
-    .description('set litellm_command to PATH (refused while a core runs for the data dir)')
+    .description(
+      'set litellm_command to PATH, webhook_listen to an address, or webhook_port (refused while a core runs for the data dir)',
+    )
     .argument('<name>', `one of: ${LOCAL_ONLY_SETTINGS.join(', ')}`)
-    .argument('<value>', 'the path of the program (owned by you or root, writable by no one else)')
+    .argument(
+      '<value>',
+      'the path of the program (owned by you or root, writable by no one else), or the address / port',
+    )
     .action((name: string, value: string) => change('set', name, value));
 
   cmd

@@ -9,7 +9,21 @@ import type { LoginItemApp } from './login-item';
 import { NoticeTracker, showDesktopNotice } from './notifications';
 import type { DesktopNotice } from './notifications';
 import { TrayController } from './tray';
-import type { TrayAgent, TrayLlm } from './tray-menu';
+import type { AgentSchedule, TrayAgent, TrayLlm } from './tray-menu';
+import type { Task } from '../../contract/tasks';
+
+/** Each agent's soonest next run and running task, from the task list. */
+export function scheduleOf(tasks: readonly Task[]): Map<string, AgentSchedule> {
+  const m = new Map<string, AgentSchedule>();
+  for (const t of tasks) {
+    const s = m.get(t.agent_id) ?? { nextRunAt: null, running: null };
+    if (t.enabled && t.next_run_at !== null && (s.nextRunAt === null || t.next_run_at < s.nextRunAt))
+      s.nextRunAt = t.next_run_at;
+    if (t.last_run?.status === 'running') s.running = t.name;
+    m.set(t.agent_id, s);
+  }
+  return m;
+}
 
 /** What the background shell needs of a started core (main/app/bootstrap.ts `Core` fits). */
 export interface BackgroundCore {
@@ -21,6 +35,8 @@ export interface BackgroundCore {
     stop(id: string): Promise<unknown>;
   };
   llm: { status(): TrayLlm & { litellm: { last_error: string | null } } };
+  /** Tasks of agents (the tray's next runs and running tasks, notifications of runs); none in older cores. */
+  tasks?: { list(): readonly Task[] };
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
@@ -91,6 +107,7 @@ export async function startBackground(
       bus: core.bus,
       agents: () => core.agents.list(),
       llm: () => core.llm.status(),
+      schedule: () => scheduleOf(core.tasks?.list() ?? []),
       debounceMs: opts.trayDebounceMs,
       iconDir: opts.iconDir,
       log,
@@ -121,6 +138,14 @@ export async function startBackground(
   disposers.push(
     core.bus.on('agents.changed', (e) => notices.onAgents(e.agents)),
     core.bus.on('llm.status', (st) => notices.onLlm(st)),
+    core.bus.on('tasks.run', (run) => {
+      if (run.status !== 'failed' && run.status !== 'succeeded') return;
+      const task = core.tasks?.list().find((t) => t.id === run.task_id) ?? null;
+      notices.onRun(run, task, core.agents.list().find((a) => a.id === run.agent_id) ?? null);
+    }),
+    core.bus.on('usage.alert', (alert) =>
+      notices.onUsageAlert(alert, core.agents.list().find((a) => a.id === alert.agent_id) ?? null),
+    ),
   );
 
   const applyLogin = (s: Pick<Settings, 'start_at_login' | 'start_hidden'>): void => {

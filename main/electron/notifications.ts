@@ -1,5 +1,7 @@
-// Desktop notifications: an agent failed, LiteLLM failed, a deploy finished while the window was hidden — once per transition.
+// Desktop notifications: an agent failed, LiteLLM failed, a deploy finished, a task run failed (or succeeded, if asked) or a budget neared while the window was hidden.
 import { Notification } from 'electron';
+import type { TaskRun } from '../../contract/tasks';
+import type { UsageAlert } from '../../contract/usage';
 import type { TrayAgent, TrayLlm } from './tray-menu';
 
 /** One notification to show. */
@@ -64,6 +66,52 @@ export class NoticeTracker {
       });
     this.llmState = state;
   }
+
+  /**
+   * Handles a `tasks.run` event while the window is hidden: a failed run always notifies (its error and
+   * hint), a succeeded one when its task asks for it (`notify_success`), each once per run.
+   */
+  onRun(
+    run: Pick<TaskRun, 'id' | 'status' | 'error' | 'hint' | 'answer'>,
+    task: { name: string; notify_success: boolean } | null,
+    agent: Pick<TrayAgent, 'emoji' | 'name'> | null,
+  ): void {
+    if (this.deps.isWindowVisible() || this.runsSeen.has(run.id)) return;
+    const who = agent ? `${agent.emoji} ${agent.name}` : 'An agent';
+    const what = task ? `“${task.name}”` : 'a task';
+    if (run.status === 'failed') {
+      this.runsSeen.add(run.id);
+      this.deps.notify({
+        title: `${who}: ${what} failed`,
+        body: `${run.error ?? 'The run failed.'}${run.hint ? ` ${run.hint}.` : ''}`.slice(0, 300),
+      });
+    } else if (run.status === 'succeeded' && task?.notify_success) {
+      this.runsSeen.add(run.id);
+      this.deps.notify({
+        title: `${who}: ${what} done`,
+        body: (run.answer ?? '').slice(0, 300) || 'The run succeeded.',
+      });
+    }
+    if (this.runsSeen.size > 1000) this.runsSeen.clear();
+  }
+
+  /** Handles a `usage.alert` event while the window is hidden: an agent at 80 % or 100 % of a budget. */
+  onUsageAlert(alert: UsageAlert, agent: Pick<TrayAgent, 'emoji' | 'name'> | null): void {
+    if (this.deps.isWindowVisible()) return;
+    const who = agent ? `${agent.emoji} ${agent.name}` : 'An agent';
+    const period = alert.limit === 'day' ? 'daily' : 'monthly';
+    const spent = `$${alert.spent_usd.toFixed(2)} of $${alert.limit_usd.toFixed(2)}`;
+    this.deps.notify(
+      alert.level === 'reached'
+        ? {
+            title: `${who} reached its ${period} budget`,
+            body: `${spent} spent: its model calls are refused until the budget resets or is raised.`,
+          }
+        : { title: `${who} used 80 % of its ${period} budget`, body: `${spent} spent.` },
+    );
+  }
+
+  private readonly runsSeen = new Set<string>();
 
   private see(a: TrayAgent): void {
     this.phases.set(a.id, a.phase);

@@ -58,20 +58,46 @@ export function trayTooltip(agents: readonly TrayAgent[], llm: TrayLlm | null): 
 const STARTABLE: ReadonlySet<AgentPhase> = new Set(['stopped', 'failed']);
 const STOPPABLE: ReadonlySet<AgentPhase> = new Set(['running', 'failed']);
 
-/** The label of an agent's line: `<emoji> <name> · <phase>`. */
-export function agentLabel(a: TrayAgent): string {
-  return `${a.emoji} ${a.name} · ${a.phase}`;
+/** What the tray shows of an agent's tasks: its soonest next run, and whether a run is in progress. */
+export interface AgentSchedule {
+  /** UTC ms of the soonest next run of its enabled tasks, `null` when none is scheduled. */
+  nextRunAt: number | null;
+  /** Name of the task whose run is in progress, `null` when none. */
+  running: string | null;
+}
+
+/** "in 45 s", "in 12 min", "in 3 h", "in 2 d". */
+export function inDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `in ${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `in ${m} min`;
+  const h = Math.round(m / 60);
+  return h < 48 ? `in ${h} h` : `in ${Math.round(h / 24)} d`;
+}
+
+/**
+ * The label of an agent's line: `<emoji> <name> · <phase>`, then `· ▶ <task>` while a task runs, else
+ * `· next run in 12 min` when one is scheduled.
+ */
+export function agentLabel(a: TrayAgent, sched?: AgentSchedule, now = Date.now()): string {
+  const base = `${a.emoji} ${a.name} · ${a.phase}`;
+  if (sched?.running) return `${base} · ▶ ${sched.running}`;
+  if (sched?.nextRunAt != null) return `${base} · next run ${inDuration(sched.nextRunAt - now)}`;
+  return base;
 }
 
 /**
  * The tray's context menu: Open Agent Desk, one line per agent that is not archived (emoji, name,
- * phase; a submenu with Start and Stop, each enabled only in a phase that allows it), Stop all agents
+ * phase, its running task or next run from `schedule`; a submenu with Start and Stop, each enabled only in a phase that allows it), Stop all agents
  * (enabled while one runs), Quit. Agents keep the order given (`agents.list`: newest first).
  */
 export function trayMenuTemplate(
   agents: readonly TrayAgent[],
   llm: TrayLlm | null,
   actions: TrayActions,
+  schedule: ReadonlyMap<string, AgentSchedule> = new Map(),
+  now = Date.now(),
 ): MenuItemConstructorOptions[] {
   const live = agents.filter((a) => a.phase !== 'archived');
   const lines: MenuItemConstructorOptions[] =
@@ -79,7 +105,7 @@ export function trayMenuTemplate(
       ? [{ label: 'No agents yet', enabled: false }]
       : live.map((a) => ({
           id: `agent:${a.id}`,
-          label: agentLabel(a),
+          label: agentLabel(a, schedule.get(a.id), now),
           toolTip: a.phase_reason ?? undefined,
           submenu: [
             { label: 'Start', enabled: STARTABLE.has(a.phase), click: () => actions.startAgent(a.id) },

@@ -3,7 +3,7 @@ import { Menu, Tray } from 'electron';
 import type { EventBus } from '../platform/event-bus';
 import { trayIcon } from './tray-icon';
 import { trayMenuTemplate, trayState, trayTooltip } from './tray-menu';
-import type { TrayActions, TrayAgent, TrayLlm, TrayState } from './tray-menu';
+import type { AgentSchedule, TrayActions, TrayAgent, TrayLlm, TrayState } from './tray-menu';
 
 /** What the tray reads and subscribes to (main/app/bootstrap.ts `Core` fits through {@link TrayDeps}). */
 export interface TrayDeps {
@@ -13,6 +13,8 @@ export interface TrayDeps {
   /** Current LiteLLM/gateway status (`LlmService.status`). */
   llm: () => TrayLlm;
   actions: TrayActions;
+  /** Each agent's next task run and running task (default none); read again on `tasks.changed` and `tasks.run`. */
+  schedule?: () => ReadonlyMap<string, AgentSchedule>;
   /** Delay between the first event of a burst and the rebuild that covers the whole burst, in ms (default 150). */
   debounceMs?: number;
   /** Folder of the icons (default `<resources>/icons`). */
@@ -33,6 +35,8 @@ export class TrayController {
   private llm: TrayLlm;
   private state: TrayState | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** Re-renders every minute while a next run is shown ("next run in …" counts down). */
+  private readonly minute: NodeJS.Timeout;
   private readonly unsubscribe: (() => void)[] = [];
   private disposed = false;
 
@@ -51,7 +55,16 @@ export class TrayController {
         this.llm = st;
         this.schedule();
       }),
+      d.bus.on('tasks.changed', () => this.schedule()),
+      d.bus.on('tasks.run', () => this.schedule()),
     );
+    this.minute = setInterval(() => {
+      if (
+        [...(d.schedule?.() ?? new Map<string, AgentSchedule>()).values()].some((s) => s.nextRunAt !== null)
+      )
+        this.render();
+    }, 60_000);
+    this.minute.unref?.();
     this.render();
   }
 
@@ -69,7 +82,11 @@ export class TrayController {
     if (state !== this.state) this.tray.setImage(this.icon(state));
     this.state = state;
     this.tray.setToolTip(trayTooltip(this.agents, this.llm));
-    this.tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(this.agents, this.llm, this.d.actions)));
+    this.tray.setContextMenu(
+      Menu.buildFromTemplate(
+        trayMenuTemplate(this.agents, this.llm, this.d.actions, this.d.schedule?.() ?? new Map()),
+      ),
+    );
   }
 
   /** Unsubscribes and removes the tray icon. Safe to call twice. */
@@ -77,6 +94,7 @@ export class TrayController {
     if (this.disposed) return;
     this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
+    clearInterval(this.minute);
     for (const u of this.unsubscribe.splice(0)) u();
     this.tray.destroy();
   }

@@ -55,6 +55,19 @@ function handlers(overrides: Partial<Handlers['settings']> = {}): Handlers {
     traces: unused<'traces'>(['list', 'totals']),
     frameworks: unused<'frameworks'>(['list']),
     images: unused<'images'>(['status', 'build', 'export', 'import']),
+    tasks: unused<'tasks'>([
+      'list',
+      'get',
+      'create',
+      'update',
+      'remove',
+      'setEnabled',
+      'run',
+      'cancel',
+      'history',
+      'rotateSecret',
+    ]),
+    usage: unused<'usage'>(['summary', 'limits', 'setLimits']),
   };
 }
 

@@ -105,13 +105,19 @@ export class ChatRelay {
   }
 
   /**
-   * Sends `text` to agent `id` (in `thread_id`, or a new thread) and resolves when the turn ends.
+   * Sends `text` to agent `id` (in `thread_id`, or a new thread) and resolves when the turn ends;
+   * `signal` cancels it (the stream is closed, which cancels the runtime's turn).
    * @returns the turn's thread and id, the reply, or the turn's error (the step limit, a model failure,
    *   a connection that broke mid-turn) with what to do.
    * @throws AppError NOT_FOUND (agent), CONFLICT (not running, naming the phase; a turn already running
    *   in the thread), INVALID_INPUT (thread id), UNAVAILABLE (the runtime does not answer), UPSTREAM.
    */
-  async chat(input: { id: string; text: string; thread_id?: string }): Promise<ChatResult> {
+  async chat(input: {
+    id: string;
+    text: string;
+    thread_id?: string;
+    signal?: AbortSignal;
+  }): Promise<ChatResult> {
     const agent = this.d.agent(input.id);
     if (agent.phase !== 'running' || agent.runtime_endpoint === null)
       throw new AppError(
@@ -125,6 +131,7 @@ export class ChatRelay {
     const common = { agent, threadId, sentAt, inId };
     const url = `${agent.runtime_endpoint}/turn`;
     const abort = new AbortController();
+    input.signal?.addEventListener('abort', () => abort.abort(input.signal?.reason), { once: true });
     let res: Response;
     // Until the answer's headers arrive; the stream itself is watched by the idle deadline.
     const connect = setTimeout(() => abort.abort(new Error('no answer within 30 s')), 30_000);

@@ -17,6 +17,8 @@ import type { KeyStore } from './gateway-policy';
 import { providerOfModel } from './litellm-config';
 import type { LlmCall, LlmCallSink } from './llm-calls';
 import { forwardToLitellm } from './gateway-relay';
+import { reservationUsd } from './gateway-budget';
+import type { GatewayBudget } from './gateway-budget';
 import type { ForwardDeps, GatewayRequest } from './gateway-relay';
 
 /** Where requests go: one ready LiteLLM. The gateway counts its in-flight requests (for draining). */
@@ -50,6 +52,8 @@ export interface GatewayOptions {
   unavailable: () => { message: string; retryAfterS: number | null };
   /** Cost in USD of a call from its tokens (LiteLLM's price map), `null` when unknown. */
   cost?: (model: string, tokensIn: number, tokensOut: number) => number | null;
+  /** Agents' spend limits (gateway-budget.ts), checked before a call goes out; none without it. */
+  budget?: GatewayBudget;
   /** `null` when the key's owner may call, else why not (the agent's state; issue "Agents"). */
   ownerRefusal?: (owner: string) => string | null;
   /** Secret redaction for error messages passed on from LiteLLM. */
@@ -80,10 +84,10 @@ const USAGE_STREAM_PATHS = new Set(['/v1/chat/completions', '/v1/completions']);
 /**
  * The OpenAI- and Anthropic-compatible endpoint agents call (ARCHITECTURE §5). Per request: `Host`
  * naming the gateway (403, DNS rebinding) → route → virtual key (401) → owner state (403) → budget and
- * rate (429) → body ≤ 32 MiB (413) → `model` one name (400) and in scope (403) → body fields per the
+ * rate (429) → the agent's budgets and rate (429, gateway-budget.ts) → body ≤ 32 MiB (413) → `model` one name (400) and in scope (403) → body fields per the
  * endpoint's allow-list (400 for LiteLLM control fields, others dropped; gateway-fields.ts) → image and
- * file parts inline only (400 for a URL the host would download; gateway-media.ts) → a ready
- * LiteLLM (503 with Retry-After, at once) → forward with the master key, streaming without buffering →
+ * file parts inline only (400 for a URL the host would download; gateway-media.ts) → the call's
+ * estimated cost reserved in the agent's budgets (429) → a ready LiteLLM (503 with Retry-After, at once) → forward with the master key, streaming without buffering →
  * the model that answered checked against the scope (gateway-relay.ts) → one {@link LlmCall} to the sink. Errors are OpenAI-style JSON; LiteLLM's auth errors never
  * reach the caller (502 instead). Paths under `/v1/agentdesk/` (tool events, model checks for runtimes)
  * are served by {@link AgentdeskRoutes} with the same key checks and no llm_call record.
@@ -313,6 +317,7 @@ export class Gateway {
       call.status = status;
       call.error = error;
       call.duration_ms = Math.round((performance.now() - t0) * 100) / 100;
+      this.opts.budget?.settle(call);
       this.opts.sink.record(call);
     };
     const fail = (e: GatewayError, close = false): void => {
@@ -346,6 +351,11 @@ export class Gateway {
     }
     const ctx: GatewayRequest = { req, res, call, t0, finish, fail, requestBytes: 0, dropped: null };
     if (isModels) return forwardToLitellm(ctx, key, null, this.forwardDeps);
+    const overBudget = this.opts.budget?.check(key.owner) ?? null;
+    if (overBudget) {
+      req.resume();
+      return fail(overBudget);
+    }
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > this.maxBody) {
       req.resume(); // read and drop the rest, so the caller can read the answer
@@ -409,6 +419,9 @@ export class Gateway {
       }
       const forwarded = modified ? Buffer.from(JSON.stringify(body)) : raw;
       ctx.requestBytes = forwarded.length;
+      const estimate = this.opts.budget ? reservationUsd(body, forwarded.length, this.opts.cost) : 0;
+      const noRoom = this.opts.budget?.reserve(key.owner, call.id, estimate) ?? null;
+      if (noRoom) return fail(noRoom);
       forwardToLitellm(ctx, key, forwarded, this.forwardDeps);
     });
     req.on('error', () => finish(499, 'the caller closed the connection'));

@@ -14,6 +14,7 @@ import { Gateway } from './gateway';
 import type { GatewayTarget } from './gateway';
 import { GatewayPortKeeper } from './gateway-port';
 import type { KeyStore } from './gateway-policy';
+import type { GatewayBudget } from './gateway-budget';
 import { buildLitellmConfig, writeLitellmConfig } from './litellm-config';
 import type { ServedModel } from './litellm-config';
 import type { LitellmCommand } from './litellm-command';
@@ -55,7 +56,7 @@ export interface LlmServiceDeps {
    * Gateway binds (default 127.0.0.1), port (default: the one used last time, else a free one) and
    * `hostAliasPorts` (more ports agents may name in `Host`, see GatewayOptions).
    */
-  gateway?: { binds?: string[]; port?: number; hostAliasPorts?: number[] };
+  gateway?: { binds?: string[]; port?: number; hostAliasPorts?: number[]; budget?: GatewayBudget };
   /**
    * Whether anything may still call the gateway at the port of last time (agents are configured with it;
    * default true). Only when this answers false may a taken port be replaced by a free one.
@@ -112,6 +113,7 @@ export class LlmService {
       binds: deps.gateway?.binds ?? ['127.0.0.1'],
       port: deps.gateway?.port ?? GatewayPortKeeper.persisted(path.join(this.dir, 'gateway.json')),
       hostAliasPorts: deps.gateway?.hostAliasPorts,
+      budget: deps.gateway?.budget,
       keys: deps.keys,
       sink: deps.sink,
       target: () => this.target(),

@@ -17,6 +17,11 @@ export const DEFAULT_SETTINGS: Settings = {
   litellm_command: null,
   trace_retention_days: 30,
   onboarding_done: false,
+  default_budget_day_usd: 5,
+  default_budget_month_usd: 50,
+  default_rpm: 60,
+  webhook_listen: '127.0.0.1',
+  webhook_port: 0,
 };
 
 export { Settings as SettingsSchema };

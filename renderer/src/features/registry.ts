@@ -5,13 +5,17 @@ import './chat';
 import { providersFeature } from './providers';
 import { settingsFeature } from './settings';
 import { systemFeature } from './system';
+import { tasksFeature } from './tasks';
 import { tracesFeature } from './traces';
 import type { Feature } from './types';
+import { usageFeature } from './usage';
 
 export const FEATURES: readonly Feature[] = [
   agentsFeature,
+  tasksFeature,
   providersFeature,
   tracesFeature,
+  usageFeature,
   settingsFeature,
   systemFeature,
 ];

@@ -5,12 +5,18 @@ import type { Agent } from '../../../../contract/agents';
 import type { AgentPaneKind } from '../../stores/agents';
 import { agentPaneFor } from './panes';
 
-const TITLES: Record<AgentPaneKind, string> = { chat: 'Chat', trace: 'Trace', network: 'Network' };
+const TITLES: Record<AgentPaneKind, string> = {
+  chat: 'Chat',
+  trace: 'Trace',
+  network: 'Network',
+  tasks: 'Tasks',
+};
 
 const NOT_YET: Record<AgentPaneKind, string> = {
   chat: 'The chat pane is not part of this build yet.',
   trace: 'The live trace pane is not part of this build yet.',
   network: 'The network pane is not part of this build yet.',
+  tasks: 'The tasks pane is not part of this build yet.',
 };
 
 /**

@@ -186,6 +186,15 @@ export function AgentRow({
             <button
               type="button"
               className="button button--small"
+              aria-pressed={selected === 'tasks'}
+              onClick={() => handlers.onPane(agent.id, 'tasks')}
+              data-testid={`agent-tasks-${slug}`}
+            >
+              Tasks
+            </button>
+            <button
+              type="button"
+              className="button button--small"
               aria-pressed={selected === 'network'}
               onClick={() => handlers.onPane(agent.id, 'network')}
               title={`Network access: ${agent.egress.mode}`}

@@ -192,6 +192,56 @@ export function SettingsPage(): ReactElement {
             error={errors.trace_retention_days}
           />
         </section>
+
+        <section className="card" aria-labelledby="s-budgets">
+          <h2 id="s-budgets" className="card__title">
+            Tasks and budgets
+          </h2>
+          <InputField
+            id={id('default_budget_day_usd')}
+            type="number"
+            label="Default budget per day"
+            suffix="USD"
+            min={0}
+            value={Number.isNaN(draft.default_budget_day_usd) ? '' : String(draft.default_budget_day_usd)}
+            onChange={(v) => edit('default_budget_day_usd', v.trim() === '' ? Number.NaN : Number(v))}
+            hint="For agents without a budget of their own. The gateway refuses their model calls beyond it until midnight."
+            error={errors.default_budget_day_usd}
+          />
+          <InputField
+            id={id('default_budget_month_usd')}
+            type="number"
+            label="Default budget per month"
+            suffix="USD"
+            min={0}
+            value={Number.isNaN(draft.default_budget_month_usd) ? '' : String(draft.default_budget_month_usd)}
+            onChange={(v) => edit('default_budget_month_usd', v.trim() === '' ? Number.NaN : Number(v))}
+            error={errors.default_budget_month_usd}
+          />
+          <InputField
+            id={id('default_rpm')}
+            type="number"
+            label="Default requests per minute"
+            min={1}
+            value={Number.isNaN(draft.default_rpm) ? '' : String(draft.default_rpm)}
+            onChange={(v) => edit('default_rpm', v.trim() === '' ? Number.NaN : Number(v))}
+            error={errors.default_rpm}
+          />
+          <InputField
+            id={id('webhook_listen')}
+            label="Task webhooks listen on"
+            value={draft.webhook_listen}
+            monospace
+            onChange={(v) => edit('webhook_listen', v.trim())}
+            readOnly={headless}
+            hint={
+              headless
+                ? 'It decides who can reach task webhooks, so it cannot be changed from the browser: use the desktop app, or `agentdesk settings set webhook_listen ADDRESS` while no core runs.'
+                : '127.0.0.1: this machine only. Another address of this machine (or 0.0.0.0) lets other machines call webhook URLs — each still needs its secret.'
+            }
+            error={errors.webhook_listen}
+          />
+        </section>
         <SaveBar dirty={dirty} />
       </form>
     </>

@@ -10,7 +10,7 @@ export type RowBusy = 'start' | 'stop' | 'restart' | 'archive' | 'restore' | 'pu
  * What the side pane next to the list shows for the selected agent (chat and trace are built by their
  * features, network — the egress policy — by the agents feature).
  */
-export type AgentPaneKind = 'chat' | 'trace' | 'network';
+export type AgentPaneKind = 'chat' | 'trace' | 'network' | 'tasks';
 
 /** The agent whose chat or trace is open. */
 export interface SelectedPane {

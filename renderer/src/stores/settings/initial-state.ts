@@ -17,6 +17,10 @@ export const SETTINGS_FIELDS: readonly SettingsField[] = [
   'build_images_on_demand',
   'litellm_command',
   'trace_retention_days',
+  'default_budget_day_usd',
+  'default_budget_month_usd',
+  'default_rpm',
+  'webhook_listen',
 ];
 
 export interface SettingsState {

@@ -1,0 +1,121 @@
+// `agentdesk agents limits AGENT [--budget-day USD] [--budget-month USD] [--rpm N]`, and the same options of `agents create`.
+import { InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import type { Agent } from '../../contract/agents';
+import type { Client } from '../../contract/client';
+import type { AgentLimits } from '../../contract/usage';
+import type { RunnerIo } from './command-runner';
+import { printer } from './command-runner';
+
+/** A USD amount option: a finite number ≥ 0 (`none` is refused: limits are always finite). */
+export function parseUsd(flag: string) {
+  return (value: string): number => {
+    const n = Number(value.replace(/^\$/, ''));
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1_000_000)
+      throw new InvalidArgumentError(
+        `${flag} must be an amount of USD from 0 to 1000000, e.g. ${flag} 5 or ${flag} 0.50`,
+      );
+    return n;
+  };
+}
+
+/** A requests-per-minute option: a whole number from 1 to 100 000. */
+export function parseRpm(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000)
+    throw new InvalidArgumentError(
+      `--rpm must be a whole number of requests per minute from 1 to 100000, e.g. --rpm 60`,
+    );
+  return n;
+}
+
+/** Adds `--budget-day`, `--budget-month` and `--rpm` to a command. */
+export function withLimitOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--budget-day <usd>',
+      'most USD it may spend per day (default: the Settings default)',
+      parseUsd('--budget-day'),
+    )
+    .option(
+      '--budget-month <usd>',
+      'most USD it may spend per month (default: the Settings default)',
+      parseUsd('--budget-month'),
+    )
+    .option('--rpm <n>', 'most model requests per minute (default: the Settings default)', parseRpm);
+}
+
+/** The `agents.create` fields of those options. */
+export function limitsInput(o: { budgetDay?: number; budgetMonth?: number; rpm?: number }): {
+  budget_day_usd?: number;
+  budget_month_usd?: number;
+  rpm?: number;
+} {
+  return {
+    ...(o.budgetDay !== undefined ? { budget_day_usd: o.budgetDay } : {}),
+    ...(o.budgetMonth !== undefined ? { budget_month_usd: o.budgetMonth } : {}),
+    ...(o.rpm !== undefined ? { rpm: o.rpm } : {}),
+  };
+}
+
+const usd = (n: number) => `$${n.toFixed(2)}`;
+
+/** An agent's limits as lines: each limit, what was spent against it, when it resets. */
+export function formatLimits(a: Pick<Agent, 'emoji' | 'name'>, l: AgentLimits, now = Date.now()): string {
+  const dflt = (d: boolean) => (d ? ' (default)' : '');
+  const pct = (spent: number, of: number) => (of > 0 ? ` (${Math.round((spent / of) * 100)} %)` : '');
+  return [
+    `${a.emoji} ${a.name}: ${l.state === 'ok' ? 'within its limits' : l.state === 'warning' ? 'over 80 % of a budget' : 'a budget is reached: its model calls are refused'}`,
+    `  per day:    ${usd(l.spent_day)} of ${usd(l.usd_day)}${pct(l.spent_day, l.usd_day)}${dflt(l.defaults.usd_day)}, resets in ${Math.round((l.day_resets_at - now) / 60_000)} min`,
+    `  per month:  ${usd(l.spent_month)} of ${usd(l.usd_month)}${pct(l.spent_month, l.usd_month)}${dflt(l.defaults.usd_month)}`,
+    `  rate:       ${l.rpm} requests/min${dflt(l.defaults.rpm)}`,
+  ].join('\n');
+}
+
+/** Adds `agents limits AGENT …` to the `agents` command. */
+export function addLimitsCommand(
+  cmd: Command,
+  io: RunnerIo,
+  run: (
+    name: string,
+    action: (c: Client, json: boolean) => Promise<number | void>,
+    json?: boolean,
+  ) => () => Promise<void>,
+  findAgent: (c: Client, ref: string) => Promise<Agent>,
+): void {
+  const print = printer(io);
+  withLimitOptions(
+    cmd
+      .command('limits')
+      .description(
+        'show or change an agent’s spend limits (USD per day and month) and requests per minute; enforced before each model call',
+      )
+      .argument('<agent>', 'id, slug or name'),
+  )
+    .option('--default', 'return the limits not given to the Settings defaults')
+    .option('--json', 'print JSON')
+    .action(
+      (
+        ref: string,
+        o: { budgetDay?: number; budgetMonth?: number; rpm?: number; default?: boolean; json?: boolean },
+      ) =>
+        run(
+          'limits',
+          async (c, json) => {
+            const a = await findAgent(c, ref);
+            const given = limitsInput(o);
+            const change = Object.keys(given).length > 0 || o.default;
+            const l = change
+              ? await c.usage.setLimits({
+                  agent_id: a.id,
+                  usd_day: given.budget_day_usd ?? (o.default ? null : undefined),
+                  usd_month: given.budget_month_usd ?? (o.default ? null : undefined),
+                  rpm: given.rpm ?? (o.default ? null : undefined),
+                })
+              : (await c.usage.limits({ agent_id: a.id })).limits[0]!;
+            print(json, l, formatLimits(a, l));
+          },
+          Boolean(o.json),
+        )(),
+    );
+}

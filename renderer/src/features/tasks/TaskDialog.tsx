@@ -1,0 +1,271 @@
+// The new/edit task dialog: agent, prompt, trigger (cron with time zone, interval, once, webhook) and run policies.
+import { useState } from 'react';
+import type { ReactElement } from 'react';
+import type { Agent } from '../../../../contract/agents';
+import type { Task } from '../../../../contract/tasks';
+import { Dialog } from '../../components/Dialog';
+import { InputField, RadioField, SelectField, SwitchField } from '../../components/Field';
+import { tasksStore } from './store';
+import { createInputOf, emptyForm, fieldOfError, formOf, triggerOfForm } from './task-form';
+import type { TaskForm } from './task-form';
+
+/**
+ * Adds a task (`task` absent) or edits one. The core checks the cron expression and time zone; its
+ * refusal (naming the field, with a valid example) is shown under that field.
+ */
+export function TaskDialog({
+  agents,
+  task,
+  agentId,
+  onClose,
+}: {
+  agents: readonly Agent[];
+  task?: Task;
+  /** The agent preselected for a new task. */
+  agentId?: string;
+  onClose: () => void;
+}): ReactElement {
+  const live = agents.filter((a) => a.phase !== 'archived');
+  const [form, setForm] = useState<TaskForm>(() =>
+    task ? formOf(task) : emptyForm(agentId ?? live[0]?.id ?? ''),
+  );
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [general, setGeneral] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const put = <K extends keyof TaskForm>(k: K, v: TaskForm[K]) => setForm((f) => ({ ...f, [k]: v }));
+
+  const save = async () => {
+    setErrors({});
+    setGeneral(null);
+    const built = createInputOf(form);
+    if ('error' in built) return setErrors({ [built.field]: built.error });
+    setSaving(true);
+    const store = tasksStore.getState();
+    let r;
+    if (task) {
+      const t = triggerOfForm(form);
+      const { agent_id: _agent, ...rest } = built.input;
+      r = await store.update({ id: task.id, ...rest, ...('trigger' in t ? { trigger: t.trigger } : {}) });
+    } else r = await store.create(built.input);
+    setSaving(false);
+    if ('error' in r) {
+      const field = fieldOfError(r.error.message, r.error.details);
+      if (field) setErrors({ [field]: r.error.message });
+      else setGeneral(r.error.message);
+      return;
+    }
+    onClose();
+  };
+
+  return (
+    <Dialog
+      title={task ? `Edit “${task.name}”` : 'New task'}
+      description="The agent is asked the prompt at each run, in a turn of its own, with its own trace."
+      onClose={onClose}
+      wide
+      testId="task-dialog"
+      footer={
+        <>
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="button button--primary"
+            disabled={saving}
+            onClick={() => void save()}
+            data-testid="task-save"
+          >
+            {saving ? 'Saving…' : task ? 'Save' : 'Add task'}
+          </button>
+        </>
+      }
+    >
+      <div className="task-form">
+        {task ? null : (
+          <SelectField
+            id="task-agent"
+            label="Agent"
+            value={form.agentId}
+            options={live.map((a) => ({ value: a.id, label: `${a.emoji} ${a.name}` }))}
+            onChange={(v) => put('agentId', v)}
+            error={errors['task-agent']}
+          />
+        )}
+        <InputField
+          id="task-name"
+          label="Name"
+          value={form.name}
+          placeholder="Morning report"
+          onChange={(v) => put('name', v)}
+          error={errors['task-name']}
+          hint="Default: the prompt’s first words."
+        />
+        <div className={`field${errors['task-prompt'] ? ' field--invalid' : ''}`}>
+          <label htmlFor="task-prompt" className="field__label">
+            Prompt
+          </label>
+          <textarea
+            id="task-prompt"
+            className="input task-form__prompt"
+            rows={4}
+            value={form.prompt}
+            onChange={(e) => put('prompt', e.target.value)}
+            data-testid="task-prompt"
+            aria-invalid={errors['task-prompt'] ? true : undefined}
+          />
+          {errors['task-prompt'] ? (
+            <p className="field__error" role="alert" data-testid="task-prompt-error">
+              {errors['task-prompt']}
+            </p>
+          ) : null}
+        </div>
+        <RadioField
+          id="task-kind"
+          label="When"
+          value={form.kind}
+          options={[
+            { value: 'cron', label: 'Schedule (cron)' },
+            { value: 'interval', label: 'Every…' },
+            { value: 'once', label: 'Once' },
+            { value: 'webhook', label: 'Webhook' },
+          ]}
+          onChange={(v) => put('kind', v)}
+        />
+        {form.kind === 'cron' ? (
+          <div className="task-form__row">
+            <InputField
+              id="task-cron"
+              label="Cron expression"
+              monospace
+              value={form.cron}
+              onChange={(v) => put('cron', v)}
+              error={errors['task-cron']}
+              hint="minute hour day month weekday, e.g. 0 9 * * 1-5 (09:00 on weekdays)"
+            />
+            <InputField
+              id="task-tz"
+              label="Time zone"
+              value={form.tz}
+              onChange={(v) => put('tz', v)}
+              error={errors['task-tz']}
+              hint="IANA name, e.g. Europe/Paris"
+            />
+          </div>
+        ) : null}
+        {form.kind === 'interval' ? (
+          <div className="task-form__row">
+            <InputField
+              id="task-every"
+              label="Every"
+              type="number"
+              min={1}
+              value={form.every}
+              onChange={(v) => put('every', v)}
+              error={errors['task-every']}
+            />
+            <SelectField
+              id="task-every-unit"
+              label="Unit"
+              value={form.everyUnit}
+              options={[
+                { value: 's', label: 'seconds' },
+                { value: 'min', label: 'minutes' },
+                { value: 'h', label: 'hours' },
+              ]}
+              onChange={(v) => put('everyUnit', v)}
+            />
+          </div>
+        ) : null}
+        {form.kind === 'once' ? (
+          <div className={`field${errors['task-at'] ? ' field--invalid' : ''}`}>
+            <label htmlFor="task-at" className="field__label">
+              At (local time)
+            </label>
+            <input
+              id="task-at"
+              className="input"
+              type="datetime-local"
+              value={form.at}
+              onChange={(e) => put('at', e.target.value)}
+              data-testid="task-at"
+            />
+            {errors['task-at'] ? (
+              <p className="field__error" role="alert" data-testid="task-at-error">
+                {errors['task-at']}
+              </p>
+            ) : null}
+          </div>
+        ) : null}
+        {form.kind === 'webhook' ? (
+          <p className="card__note">
+            A local URL with a secret is shown once the task is added. Its JSON body is given to the prompt,
+            marked as untrusted input — anyone holding the URL can make the agent read what they send.
+          </p>
+        ) : null}
+        <RadioField
+          id="task-thread-mode"
+          label="Thread"
+          value={form.threadMode}
+          options={[
+            { value: 'fresh', label: 'A fresh thread per run' },
+            { value: 'named', label: 'Always the same thread' },
+          ]}
+          onChange={(v) => put('threadMode', v)}
+        />
+        {form.threadMode === 'named' ? (
+          <InputField
+            id="task-thread"
+            label="Thread name"
+            monospace
+            value={form.threadId}
+            placeholder="daily-report"
+            onChange={(v) => put('threadId', v)}
+            error={errors['task-thread']}
+          />
+        ) : null}
+        <div className="task-form__row">
+          <SelectField
+            id="task-overlap"
+            label="When the agent is busy"
+            value={form.overlap}
+            options={[
+              { value: 'wait', label: 'Wait for it' },
+              { value: 'skip', label: 'Skip this run' },
+            ]}
+            onChange={(v) => put('overlap', v)}
+          />
+          <SelectField
+            id="task-missed"
+            label="Runs missed while Agent Desk was off"
+            value={form.missed}
+            options={[
+              { value: 'run_once', label: 'Run once when back' },
+              { value: 'skip', label: 'Record them as missed' },
+            ]}
+            onChange={(v) => put('missed', v)}
+          />
+        </div>
+        <SwitchField
+          id="task-start-agent"
+          label="Start the agent for its runs when it is stopped"
+          checked={form.startAgent}
+          onChange={(v) => put('startAgent', v)}
+          hint="Otherwise the run is skipped, with that reason."
+        />
+        <SwitchField
+          id="task-notify-success"
+          label="Notify when a run succeeds"
+          checked={form.notifySuccess}
+          onChange={(v) => put('notifySuccess', v)}
+          hint="Failures always notify while the window is hidden."
+        />
+        {general ? (
+          <p className="inline-error" role="alert" data-testid="task-error">
+            {general}
+          </p>
+        ) : null}
+      </div>
+    </Dialog>
+  );
+}

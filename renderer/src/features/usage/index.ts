@@ -1,0 +1,15 @@
+// The Usage feature: the sidebar page (spend, tokens, chart, limits) and the limits dialog other features open.
+import type { Feature } from '../types';
+import { UsageIcon } from './UsageIcon';
+import { UsagePage } from './UsagePage';
+
+export { LimitsDialog } from './LimitsDialog';
+export { usageStore, useUsage, limitBadge } from './store';
+
+export const usageFeature: Feature = {
+  id: 'usage',
+  label: 'Usage',
+  icon: UsageIcon,
+  section: 'main',
+  Page: UsagePage,
+};
