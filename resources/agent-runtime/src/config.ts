@@ -1,5 +1,7 @@
 // The runtime's settings, read once from its environment (PROTOCOL.md "Environment") and checked.
 import path from 'node:path';
+import type { Instructions } from './instructions';
+import { loadInstructions } from './instructions';
 
 /** The runtime's version, reported by `GET /health`. */
 export const RUNTIME_VERSION = '0.1.0';
@@ -14,8 +16,8 @@ export const LIMITS = {
   writeBytes: 1024 * 1024,
 } as const;
 
-/** Everything the runtime needs to serve turns. */
-export interface RuntimeConfig {
+/** Everything the runtime needs to serve turns (with the agent's instructions, see instructions.ts). */
+export interface RuntimeConfig extends Instructions {
   /** The gateway's OpenAI-compatible base URL, without a trailing slash, e.g. `http://172.30.0.1:4100/v1`. */
   baseUrl: string;
   /** The agent's virtual key; sent only as `Authorization: Bearer` to {@link baseUrl}; never logged. */
@@ -113,5 +115,6 @@ export function loadConfig(env: Env): RuntimeConfig {
     workspace: path.join(homeDir, 'workspace'),
     threadsDir: path.join(homeDir, '.agentdesk', 'threads'),
     shellTimeoutMs: integer(env, 'AGENTDESK_SHELL_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    ...loadInstructions(env),
   };
 }

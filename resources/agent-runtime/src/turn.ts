@@ -1,11 +1,22 @@
 // One turn: the tool loop (model call → tool calls → results → model call …) with events, trace and persistence.
 import { randomUUID } from 'node:crypto';
+import { CallLoopGuard } from './call-loop';
 import type { RuntimeConfig } from './config';
+import { defaultSystemPrompt } from './instructions';
+import type { ChatAnswer } from './llm';
 import { streamChat } from './llm';
 import { logError, logInfo, messageOf, redact, redactSecrets } from './log';
-import type { ChatMessage, Thread, ThreadStore } from './threads';
+import {
+  isMalformedToolCall,
+  malformedMessage,
+  oneLine,
+  TextGate,
+  toModelMessages,
+  withTextToolCalls,
+} from './model-step';
+import type { ChatMessage, Thread, ThreadStore, ToolCall } from './threads';
 import type { ToolBox, ToolResult } from './tools';
-import { TOOL_DEFINITIONS } from './tools';
+import { TOOL_DEFINITIONS, TOOL_NAMES } from './tools';
 import type { TraceClient } from './trace';
 
 /** The events of a turn, in PROTOCOL.md's names and shapes. */
@@ -18,11 +29,23 @@ export type TurnEvent =
       data: { id: string; name: string; output: string; exit_code: number; truncated: boolean; size: number };
     }
   | { event: 'error'; data: { message: string } }
+  | { event: 'notice'; data: { message: string } }
   | { event: 'done'; data: { thread_id: string; turn_id: string; reply: string; steps: number } };
 
 /** What a turn needs besides its input. */
 export interface TurnDeps {
-  config: Pick<RuntimeConfig, 'baseUrl' | 'apiKey' | 'model' | 'maxSteps' | 'agentName' | 'workspace'>;
+  config: Pick<
+    RuntimeConfig,
+    | 'baseUrl'
+    | 'apiKey'
+    | 'model'
+    | 'maxSteps'
+    | 'agentName'
+    | 'workspace'
+    | 'systemPrompt'
+    | 'temperature'
+    | 'toolsEnabled'
+  >;
   threads: ThreadStore;
   tools: ToolBox;
   trace: TraceClient;
@@ -41,11 +64,16 @@ export interface TurnInput {
 function systemPrompt(cfg: TurnDeps['config']): ChatMessage {
   return {
     role: 'system',
-    content:
-      `You are ${cfg.agentName}, an agent running in a Linux container managed by Agent Desk. ` +
-      `Your workspace is ${cfg.workspace}; the tools shell, read_file, write_file and list_dir work there. ` +
-      'Use them when they help, then answer the user concisely.',
+    content: cfg.systemPrompt ?? defaultSystemPrompt(cfg.agentName, cfg.workspace, cfg.toolsEnabled),
   };
+}
+
+/** Says what a repeated call was and why it was not run (PROTOCOL.md "Tool loop"). */
+function repeatNote(call: ToolCall): string {
+  return (
+    `The model asked again for ${call.function.name} ${oneLine(call.function.arguments, 160)}, ` +
+    'which already ran in this turn; it was not run again and the model was asked to answer with the result it has.'
+  );
 }
 
 /**
@@ -67,6 +95,11 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
     thread = (await threads.load(threadId)) ?? threads.create(threadId);
     thread.messages.push({ role: 'user', content: input.text });
     await threads.save(thread);
+    const guard = new CallLoopGuard();
+    // Tools are offered unless the agent has them off; a malformed tool call or a repeated call takes
+    // them away for the next model call, so the model answers in words.
+    let offerTools = config.toolsEnabled;
+    let malformed = false;
     for (;;) {
       if (steps >= config.maxSteps) {
         throw new Error(
@@ -75,15 +108,43 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
         );
       }
       steps++;
-      const answer = await streamChat({
-        baseUrl: config.baseUrl,
-        apiKey: config.apiKey,
-        model: config.model,
-        messages: [systemPrompt(config), ...thread.messages],
-        tools: TOOL_DEFINITIONS,
-        onText: (delta) => input.emit({ event: 'text', data: { delta } }),
-        signal: input.signal,
-      });
+      const offered = offerTools;
+      offerTools = config.toolsEnabled;
+      const gate = new TextGate((delta) => input.emit({ event: 'text', data: { delta } }), offered);
+      let answer: ChatAnswer & { fromText: boolean };
+      try {
+        answer = withTextToolCalls(
+          await streamChat({
+            baseUrl: config.baseUrl,
+            apiKey: config.apiKey,
+            model: config.model,
+            messages: toModelMessages([systemPrompt(config), ...thread.messages]),
+            tools: offered ? TOOL_DEFINITIONS : [],
+            temperature: config.temperature,
+            onText: (delta) => gate.push(delta),
+            signal: input.signal,
+          }),
+          offered ? TOOL_NAMES : [],
+        );
+      } catch (err) {
+        if (input.signal.aborted || !isMalformedToolCall(err)) throw err;
+        const raw = (err as { partial?: string }).partial ?? '';
+        if (malformed) throw new Error(malformedMessage(raw, false));
+        malformed = true;
+        offerTools = false;
+        const message = malformedMessage(raw, true);
+        input.emit({ event: 'notice', data: { message } });
+        trace.send({
+          trace_id: turnId,
+          parent_id: null,
+          kind: 'error',
+          thread_id: threadId,
+          payload: { message },
+        });
+        logInfo('turn.malformed_tool_call', { thread: threadId, turn: turnId, step: steps });
+        continue;
+      }
+      gate.finish(answer.fromText ? answer.content : null);
       const calls = answer.toolCalls;
       thread.messages.push(
         calls.length
@@ -101,6 +162,21 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
       }
       const last = steps >= config.maxSteps;
       for (const call of calls) {
+        if (!last && !input.signal.aborted && guard.note(call.function.name, call.function.arguments) > 0) {
+          // A call loop: the result is already in the conversation; ask for an answer without tools.
+          offerTools = false;
+          const message = repeatNote(call);
+          input.emit({ event: 'notice', data: { message } });
+          thread.messages.push({
+            role: 'tool',
+            tool_call_id: call.id,
+            content:
+              'Not run: this exact call already ran in this turn and its result is above. Answer the user with it.',
+            not_run: true,
+          });
+          logInfo('turn.repeated_call', { thread: threadId, turn: turnId, tool: call.function.name });
+          continue;
+        }
         const result: ToolResult =
           last || input.signal.aborted
             ? {
@@ -112,7 +188,12 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
                 truncated: false,
               }
             : await runTool(deps, { turnId, threadId, call, emit: input.emit, signal: input.signal });
-        thread.messages.push({ role: 'tool', tool_call_id: call.id, content: result.output });
+        thread.messages.push({
+          role: 'tool',
+          tool_call_id: call.id,
+          content: result.output,
+          exit_code: result.exit_code,
+        });
       }
       await threads.save(thread);
       if (input.signal.aborted) throw new Error(cancelled(input.signal));
