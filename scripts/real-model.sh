@@ -16,7 +16,7 @@ set -euo pipefail
 
 CACHE="${AGENTDESK_REAL_MODEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/agentdesk/real-model}"
 PORT=18080
-THREADS=2
+THREADS=1
 PARALLEL=2
 CTX=8192
 

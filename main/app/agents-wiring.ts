@@ -29,6 +29,7 @@ import { IncusRuntime } from '../services/runtimes/incus/incus-runtime';
 import type { SettingsStore } from '../services/settings/settings-store';
 import type { TraceRecorder } from '../services/traces/trace-recorder';
 import type { TurnWindows } from '../services/traces/turn-windows';
+import type { VerifyWindows } from '../services/traces/verify-windows';
 import type { Db } from '../services/storage/database';
 
 /** What the container side needs from the rest of the core. */
@@ -42,7 +43,7 @@ export interface AgentsWiringDeps {
   bus: EventBus;
   log: Logger;
   /** The trace recorder (lifecycle and chat events go there) and the relayed turns (issue 6). */
-  traces: { recorder: TraceRecorder; turns: TurnWindows };
+  traces: { recorder: TraceRecorder; turns: TurnWindows; verifies?: VerifyWindows };
 }
 
 /** The container side, built (no I/O yet). */
@@ -153,6 +154,7 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
         return imageService.build([kind]).finally(off);
       },
     },
+    litellmState: () => d.llm.status().litellm.state,
     gateway: {
       port: () => d.llm.gateway.port,
       addBind: (address) => d.llm.addGatewayBind(address),
@@ -164,6 +166,8 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
     onChange: (list) => d.bus.emit('agents.changed', { agents: list }),
     onProgress: (p) => d.bus.emit('agents.progress', p),
     onTransition: (t) => {
+      if (t.to === 'verifying') d.traces.verifies?.begin(t.id, t.at);
+      else if (t.from === 'verifying') d.traces.verifies?.end(t.id, t.at);
       if (t.from === t.to) return;
       try {
         recorder.record({

@@ -1,5 +1,6 @@
 // The deploy state machine and the start/stop procedures of one agent's container (ARCHITECTURE §5).
 import type { AgentPhase } from '../../../contract/agents';
+import type { LitellmState } from '../../../contract/llm';
 import type { Logger } from '../../platform/logging';
 import type { ContainerRuntime, ContainerSpec, RuntimeKind } from '../runtimes/container-runtime';
 import { LABELS, RuntimeUnavailableError } from '../runtimes/container-runtime';
@@ -7,6 +8,7 @@ import { agentFolder, makeAgentFolder, writeEnvFile } from './agent-folder';
 import type { AgentRow, SetPhase } from './agent-repository';
 import type { FrameworkManifest } from './frameworks';
 import { writeOpenClawConfig } from './harnesses/openclaw-config';
+import { WAITING_FOR_LITELLM, waitForLitellm } from './litellm-wait';
 
 /** A deploy step that failed, with what the user can do. */
 export class DeployError extends Error {
@@ -57,7 +59,9 @@ export interface DeployerDeps {
   instanceId: string;
   /** How long the runtime may take to answer /health after start (default 30 000). */
   healthDeadlineMs?: number;
-  /** Deadline of the verify command (default 30 000). */
+  /** LiteLLM's state now: verifying waits while it is `starting` (see litellm-wait.ts). */
+  litellmState?: () => LitellmState;
+  /** Deadline of the verify command (default 90 000: it ends with a one-token completion, which a busy local model may queue). */
   verifyDeadlineMs?: number;
   /** Graceful stop before kill, s (default 10). */
   stopTimeoutS?: number;
@@ -286,9 +290,20 @@ export class Deployer {
     fw: FrameworkManifest,
     port: number,
   ): Promise<void> {
-    const deadline = this.d.verifyDeadlineMs ?? 30_000;
+    const deadline = this.d.verifyDeadlineMs ?? 90_000;
     const failed = (message: string) =>
       new DeployError(`Verifying the model ${row.model} from inside the container failed: ${message}`);
+    if (this.d.litellmState) {
+      let waited = false;
+      await waitForLitellm(this.d.litellmState, () => {
+        waited = true;
+        this.d.setPhase(row.id, 'verifying', WAITING_FOR_LITELLM);
+        this.d.progress(row.id, 'verifying', 0.88, 'Waiting for LiteLLM to start');
+      }).catch((err: Error) => {
+        throw new DeployError(err.message, 'Open the System view to see why LiteLLM does not start');
+      });
+      if (waited) this.d.setPhase(row.id, 'verifying', null);
+    }
     if (fw.verify.kind === 'http') {
       let res: Response;
       try {

@@ -5,6 +5,7 @@ import type { GatewayError } from './gateway-errors';
 import type { GatewayTarget } from './gateway';
 import type { LlmCall } from './llm-calls';
 import { JsonUsageCollector, SseUsageScanner } from './llm-usage';
+import { SseErrorScanner } from './sse-error';
 import { inScope } from './virtual-keys';
 import type { VirtualKeyRecord } from './virtual-keys';
 
@@ -85,6 +86,8 @@ export function relayAnswer(
   const isSse = String(ures.headers['content-type'] ?? '').startsWith('text/event-stream');
   res.writeHead(status, headers);
   const sse = isSse ? new SseUsageScanner() : null;
+  // An error inside a 200 stream makes the call a failed one (its record says why).
+  const streamError = isSse ? new SseErrorScanner() : null;
   const json = isSse ? null : new JsonUsageCollector();
   let first = true;
   ures.on('data', (c: Buffer) => {
@@ -94,6 +97,7 @@ export function relayAnswer(
     }
     if (sse) sse.push(c);
     else json!.push(c);
+    streamError?.push(c);
   });
   ures.pipe(res);
   ures.on('end', () => {
@@ -105,6 +109,7 @@ export function relayAnswer(
     else if (usage && call.model && opts.cost)
       call.cost_usd = opts.cost(call.model, usage.tokensIn ?? 0, usage.tokensOut ?? 0);
     opts.spent(call.cost_usd);
+    call.error = streamError?.result() ?? call.error;
   });
   // LiteLLM went away mid-answer (killed, crashed): the caller's stream is cut (it must not look
   // complete), and the record says why before the socket's close would call it the caller's doing.
@@ -168,6 +173,11 @@ export interface ForwardDeps {
   target: () => GatewayTarget | null;
   /** Why there is no target and when to retry (s). */
   unavailable: () => { message: string; retryAfterS: number | null };
+  /**
+   * Resolves once a target is ready, or at once when none is coming soon (not starting), or after a
+   * few seconds: a request that arrives while LiteLLM starts is held that long before its 503.
+   */
+  waitForTarget?: () => Promise<void>;
   scrub?: (text: string) => string;
   cost?: (model: string, tokensIn: number, tokensOut: number) => number | null;
   /** Records the spending (USD, `null` when unknown) of a call on its key. */
@@ -178,7 +188,8 @@ export interface ForwardDeps {
  * Forwards one admitted request to the ready LiteLLM with its master key (the caller's credentials and
  * hop-by-hop headers dropped) and relays the answer ({@link relayModels} for `/v1/models`, else
  * {@link relayAnswer}). `body` replaces the request body when given (already read); `null` for GETs.
- * No LiteLLM, or one that refuses the connection or was replaced meanwhile → 503 with Retry-After; an
+ * No LiteLLM yet → held while it starts ({@link ForwardDeps.waitForTarget}), then forwarded or 503; no
+ * LiteLLM, or one that refuses the connection or was replaced meanwhile → 503 with Retry-After; an
  * idle keep-alive socket closed by LiteLLM → retried once; other connection errors → 502.
  */
 export function forwardToLitellm(
@@ -187,9 +198,16 @@ export function forwardToLitellm(
   body: Buffer | null,
   deps: ForwardDeps,
   retried = false,
+  held = false,
 ): void {
   const { req, res, finish, fail } = ctx;
   const target = deps.target();
+  if (!target && !held && deps.waitForTarget) {
+    void deps.waitForTarget().then(() => {
+      if (!res.destroyed && !res.writableEnded) forwardToLitellm(ctx, key, body, deps, retried, true);
+    });
+    return;
+  }
   if (!target) {
     const why = deps.unavailable();
     return fail(gatewayErrors.unavailable(why.message, why.retryAfterS));

@@ -1,8 +1,12 @@
 // Call loops: a model that asks for the same tool call again in one turn (small models do, after a tool result).
 
-/** The arguments as canonical JSON (keys sorted, no spacing), or the trimmed text when it is not JSON. */
+/**
+ * The arguments as canonical JSON (keys sorted, no spacing, string values trimmed: a model that adds a
+ * trailing newline to the same content asks for the same thing), or the trimmed text when not JSON.
+ */
 export function canonicalArguments(args: string): string {
   const sort = (v: unknown): unknown => {
+    if (typeof v === 'string') return v.trim();
     if (Array.isArray(v)) return v.map(sort);
     if (v && typeof v === 'object')
       return Object.fromEntries(

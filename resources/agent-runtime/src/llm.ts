@@ -35,6 +35,10 @@ export interface ChatRequest {
   tools: readonly unknown[];
   /** Sampling temperature; `null`/absent = the model's default (not sent). */
   temperature?: number | null;
+  /** Most tokens to generate (`max_tokens`); absent = the model's limit. */
+  maxTokens?: number;
+  /** Stop sequences (`stop`); absent = none. */
+  stop?: string[];
   /** Called with each streamed text fragment, in order. */
   onText: (delta: string) => void;
   signal?: AbortSignal;
@@ -157,6 +161,8 @@ export async function streamChat(req: ChatRequest): Promise<ChatAnswer> {
         ...(req.temperature === null || req.temperature === undefined
           ? {}
           : { temperature: req.temperature }),
+        ...(req.maxTokens ? { max_tokens: req.maxTokens } : {}),
+        ...(req.stop?.length ? { stop: req.stop } : {}),
         stream: true,
         stream_options: { include_usage: true },
       }),

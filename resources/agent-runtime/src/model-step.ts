@@ -43,8 +43,9 @@ export class TextGate {
 
 /**
  * The answer with tool calls written as text turned into real ones, when tools were offered, the
- * model sent no `tool_calls`, and its text is made of calls to declared tools. Their ids are new
- * (`call_text_<uuid>`); the text left is the prose around them.
+ * model sent no `tool_calls`, and its text is made of calls to declared tools. Only the first call is
+ * kept: a small model writing calls as text goes on to write the calls it imagines next, before it
+ * has seen any result. Its id is new (`call_text_<uuid>`); the text left is the prose around it.
  */
 export function withTextToolCalls(
   answer: ChatAnswer,
@@ -53,13 +54,25 @@ export function withTextToolCalls(
   if (!tools.length || answer.toolCalls.length) return { ...answer, fromText: false };
   const found = parseTextToolCalls(answer.content, tools);
   if (!found) return { ...answer, fromText: false };
-  const toolCalls: ToolCall[] = found.calls.map((c) => ({
+  const toolCalls: ToolCall[] = found.calls.slice(0, 1).map((c) => ({
     id: `call_text_${randomUUID()}`,
     type: 'function',
     function: { name: c.name, arguments: c.arguments },
   }));
   return { ...answer, content: found.rest, toolCalls, fromText: true };
 }
+
+/**
+ * Models (by id) seen writing their tool calls as text in this runtime. Such a model goes on writing
+ * the calls it imagines next, one per line, until its token limit: for them each call with tools gets
+ * {@link TEXT_CALL_STOP}, so the model server ends the answer after the first call (with its usage
+ * counted, unlike a cancelled stream). Models that call tools natively never get it: some APIs refuse
+ * `stop` for some models.
+ */
+export const textCallers = new Set<string>();
+
+/** Ends an answer where a second call written as text would begin (`}` newline `{"name"`). */
+export const TEXT_CALL_STOP = ['}\n{"name"'];
 
 /**
  * True when a model call failed because the model server could not read the tool call the model
@@ -91,11 +104,23 @@ export function malformedMessage(raw: string, retried: boolean): string {
 }
 
 /**
- * The messages as a model API takes them: the runtime's own fields on stored messages (`exit_code`,
- * `not_run` on tool results) are left out.
+ * A tool result as the model reads it: its status first, then the output, then what to do next.
+ * Small models otherwise take a bare result for text to continue and call the same tool again
+ * (measured with Qwen2.5-Coder-0.5B, docs/decisions/010-real-model.md); large ones lose nothing.
+ */
+export function toolResultForModel(m: { content: string; exit_code?: number; not_run?: boolean }): string {
+  if (m.not_run || m.exit_code === undefined) return m.content;
+  return m.exit_code === 0
+    ? `OK: ${m.content}\n\nDo the next step of the task, or answer the user.`
+    : `Failed (exit code ${m.exit_code}): ${m.content}\n\nFix the call, try another way, or answer the user.`;
+}
+
+/**
+ * The messages as a model API takes them: tool results with their status ({@link toolResultForModel}),
+ * the runtime's own fields on stored messages (`exit_code`, `not_run`) left out.
  */
 export function toModelMessages(messages: readonly ChatMessage[]): ChatMessage[] {
   return messages.map((m) =>
-    m.role === 'tool' ? { role: 'tool', tool_call_id: m.tool_call_id, content: m.content } : m,
+    m.role === 'tool' ? { role: 'tool', tool_call_id: m.tool_call_id, content: toolResultForModel(m) } : m,
   );
 }

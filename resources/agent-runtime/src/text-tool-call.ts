@@ -14,7 +14,9 @@ export interface TextToolCalls {
 
 /**
  * Reads consecutive JSON values from `text` (separated by whitespace, commas or nothing), e.g. two
- * objects on two lines. `null` when anything else is in between, or a value does not parse.
+ * objects on two lines. The text may end inside the last value (a model stopped by its token limit,
+ * or one `}` short): missing closing brackets are added, and a last value cut inside a string is
+ * dropped when others came before it. `null` when anything else is in between, or a value does not parse.
  */
 function jsonSequence(text: string): unknown[] | null {
   const out: unknown[] = [];
@@ -25,7 +27,7 @@ function jsonSequence(text: string): unknown[] | null {
     if (i >= n) break;
     if (text[i] !== '{' && text[i] !== '[') return null;
     // Find the end of this value: brackets balanced outside strings.
-    let depth = 0;
+    const open: string[] = [];
     let inString = false;
     let j = i;
     for (; j < n; j++) {
@@ -34,17 +36,21 @@ function jsonSequence(text: string): unknown[] | null {
         if (c === '\\') j++;
         else if (c === '"') inString = false;
       } else if (c === '"') inString = true;
-      else if (c === '{' || c === '[') depth++;
+      else if (c === '{' || c === '[') open.push(c === '{' ? '}' : ']');
       else if (c === '}' || c === ']') {
-        depth--;
-        if (depth === 0) break;
+        if (open.pop() !== c) return null;
+        if (open.length === 0) break;
       }
     }
-    if (depth !== 0 || j >= n) return null;
+    let value = text.slice(i, j + 1);
+    if (j >= n) {
+      if (inString) return out.length ? out : null; // cut inside a string: keep what came before
+      value = text.slice(i) + open.reverse().join(''); // the text ended inside the value: close it
+    }
     try {
-      out.push(JSON.parse(text.slice(i, j + 1)));
+      out.push(JSON.parse(value));
     } catch {
-      return null;
+      return j >= n && out.length ? out : null;
     }
     i = j + 1;
   }

@@ -3,18 +3,21 @@ import { randomUUID } from 'node:crypto';
 import { CallLoopGuard } from './call-loop';
 import type { RuntimeConfig } from './config';
 import { defaultSystemPrompt } from './instructions';
-import type { ChatAnswer } from './llm';
+import { finalAnswerMessages } from './final-answer';
+import type { ChatAnswer, UpstreamError } from './llm';
 import { streamChat } from './llm';
 import { logError, logInfo, messageOf, redact, redactSecrets } from './log';
 import {
   isMalformedToolCall,
   malformedMessage,
   oneLine,
+  TEXT_CALL_STOP,
   TextGate,
+  textCallers,
   toModelMessages,
   withTextToolCalls,
 } from './model-step';
-import type { ChatMessage, Thread, ThreadStore, ToolCall } from './threads';
+import type { Thread, ThreadStore, ToolCall } from './threads';
 import type { ToolBox, ToolResult } from './tools';
 import { TOOL_DEFINITIONS, TOOL_NAMES } from './tools';
 import type { TraceClient } from './trace';
@@ -61,19 +64,26 @@ export interface TurnInput {
   signal: AbortSignal;
 }
 
-function systemPrompt(cfg: TurnDeps['config']): ChatMessage {
+function systemPrompt(cfg: TurnDeps['config']): { role: 'system'; content: string } {
   return {
     role: 'system',
     content: cfg.systemPrompt ?? defaultSystemPrompt(cfg.agentName, cfg.workspace, cfg.toolsEnabled),
   };
 }
 
-/** Says what a repeated call was and why it was not run (PROTOCOL.md "Tool loop"). */
-function repeatNote(call: ToolCall): string {
-  return (
-    `The model asked again for ${call.function.name} ${oneLine(call.function.arguments, 160)}, ` +
-    'which already ran in this turn; it was not run again and the model was asked to answer with the result it has.'
-  );
+/** The result a repeated call gets in the conversation (it is not run). */
+const NOT_RUN =
+  'Not run: this exact call already ran in this turn and its result is above. Do the next step of the task, or answer the user.';
+
+/** Most tokens of the final answer asked for without tools (a small model may otherwise ramble on). */
+const FINAL_ANSWER_TOKENS = 1024;
+
+/** Says what a repeated call was and what the runtime did about it (PROTOCOL.md "Tool loop"). */
+function repeatNote(call: ToolCall, stopped: boolean): string {
+  const what = `${call.function.name} ${oneLine(call.function.arguments, 160)}`;
+  return stopped
+    ? `The model asked again for ${what}, which already ran in this turn: the call loop was stopped and the model was asked to answer in words, without tools.`
+    : `The model asked again for ${what}, which already ran in this turn: it was not run again.`;
 }
 
 /**
@@ -95,11 +105,13 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
     thread = (await threads.load(threadId)) ?? threads.create(threadId);
     thread.messages.push({ role: 'user', content: input.text });
     await threads.save(thread);
+    const turnStart = thread.messages.length - 1;
     const guard = new CallLoopGuard();
-    // Tools are offered unless the agent has them off; a malformed tool call or a repeated call takes
-    // them away for the next model call, so the model answers in words.
-    let offerTools = config.toolsEnabled;
+    let repeats = 0;
     let malformed = false;
+    // Set by a malformed tool call or a second repeated call: the next model call asks for the answer
+    // in words, without tools, with this turn's calls written out as text (final-answer.ts).
+    let finalAnswer = false;
     for (;;) {
       if (steps >= config.maxSteps) {
         throw new Error(
@@ -108,8 +120,8 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
         );
       }
       steps++;
-      const offered = offerTools;
-      offerTools = config.toolsEnabled;
+      const offered = config.toolsEnabled && !finalAnswer;
+      const system = systemPrompt(config);
       const gate = new TextGate((delta) => input.emit({ event: 'text', data: { delta } }), offered);
       let answer: ChatAnswer & { fromText: boolean };
       try {
@@ -118,9 +130,13 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
             baseUrl: config.baseUrl,
             apiKey: config.apiKey,
             model: config.model,
-            messages: toModelMessages([systemPrompt(config), ...thread.messages]),
+            messages: finalAnswer
+              ? finalAnswerMessages(system.content, thread.messages, turnStart)
+              : toModelMessages([system, ...thread.messages]),
             tools: offered ? TOOL_DEFINITIONS : [],
             temperature: config.temperature,
+            maxTokens: finalAnswer ? FINAL_ANSWER_TOKENS : undefined,
+            stop: offered && textCallers.has(config.model) ? TEXT_CALL_STOP : undefined,
             onText: (delta) => gate.push(delta),
             signal: input.signal,
           }),
@@ -128,10 +144,10 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
         );
       } catch (err) {
         if (input.signal.aborted || !isMalformedToolCall(err)) throw err;
-        const raw = (err as { partial?: string }).partial ?? '';
-        if (malformed) throw new Error(malformedMessage(raw, false));
+        const raw = (err as UpstreamError).partial;
+        if (malformed || finalAnswer) throw new Error(malformedMessage(raw, false));
         malformed = true;
-        offerTools = false;
+        finalAnswer = true;
         const message = malformedMessage(raw, true);
         input.emit({ event: 'notice', data: { message } });
         trace.send({
@@ -145,6 +161,7 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
         continue;
       }
       gate.finish(answer.fromText ? answer.content : null);
+      if (answer.fromText) textCallers.add(config.model);
       const calls = answer.toolCalls;
       thread.messages.push(
         calls.length
@@ -163,18 +180,18 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
       const last = steps >= config.maxSteps;
       for (const call of calls) {
         if (!last && !input.signal.aborted && guard.note(call.function.name, call.function.arguments) > 0) {
-          // A call loop: the result is already in the conversation; ask for an answer without tools.
-          offerTools = false;
-          const message = repeatNote(call);
-          input.emit({ event: 'notice', data: { message } });
-          thread.messages.push({
-            role: 'tool',
-            tool_call_id: call.id,
-            content:
-              'Not run: this exact call already ran in this turn and its result is above. Answer the user with it.',
-            not_run: true,
+          // A call loop: the result is already in the conversation. The first repeat is answered
+          // "not run"; a second one ends the loop with a request for the answer in words.
+          repeats++;
+          if (repeats >= 2) finalAnswer = true;
+          input.emit({ event: 'notice', data: { message: repeatNote(call, repeats >= 2) } });
+          thread.messages.push({ role: 'tool', tool_call_id: call.id, content: NOT_RUN, not_run: true });
+          logInfo('turn.repeated_call', {
+            thread: threadId,
+            turn: turnId,
+            tool: call.function.name,
+            repeats,
           });
-          logInfo('turn.repeated_call', { thread: threadId, turn: turnId, tool: call.function.name });
           continue;
         }
         const result: ToolResult =
