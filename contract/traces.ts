@@ -33,7 +33,8 @@ export const MessageOutPayload = z.object({ text: z.string() });
  * `stream`; response summary: `status` (HTTP, 499 = the caller went away), `ttft_ms` (streams: time to
  * the first byte from LiteLLM); `finish_reason` when known. `turn_match` = `time` when the event was
  * tied to a turn because its start fell inside exactly one turn of the agent relayed by the core (the
- * gateway does not know the turn id of a model call).
+ * gateway does not know the turn id of a model call). `purpose` = `verify` for the calls of the deploy's
+ * verify step (made while the agent was `verifying`): they are not counted among the day's model calls.
  */
 export const LlmCallPayload = z.object({
   path: z.string(),
@@ -42,6 +43,7 @@ export const LlmCallPayload = z.object({
   ttft_ms: z.number().int().nullable(),
   finish_reason: z.string().nullable().optional(),
   turn_match: z.literal('time').optional(),
+  purpose: z.literal('verify').optional(),
 });
 
 /** `tool_call`: the tool and its arguments (the model's JSON text, or an object); `call_id` = the model's call id. */

@@ -30,6 +30,7 @@ BASE_PKGS=(
   debootstrap                                      # base rootfs for agent images
   python3 python3-venv                             # LiteLLM venv
   make g++                                         # better-sqlite3 builds from source
+  cmake ninja-build                                # llama.cpp's llama-server (scripts/real-model.sh)
 )
 # dockerd 20.10 + containerd/runc/tini (Depends). Recommends (apparmor, cgroupfs-mount…) unneeded.
 DOCKER_PKGS=(docker.io)

@@ -10,6 +10,7 @@ import type { EventBus } from '../platform/event-bus';
 import type { Logger } from '../platform/logging';
 import { agentRuntimeDir, appRoot, resourcesDir } from '../platform/paths';
 import { agentFolder } from '../services/agents/agent-folder';
+import { InstructionsRepository } from '../services/agents/agent-instructions';
 import { AgentRepository } from '../services/agents/agent-repository';
 import { AgentService } from '../services/agents/agent-service';
 import { ChatRelay } from '../services/agents/chat-relay';
@@ -155,6 +156,7 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
       },
     },
     litellmState: () => d.llm.status().litellm.state,
+    instructions: new InstructionsRepository(d.db),
     gateway: {
       port: () => d.llm.gateway.port,
       addBind: (address) => d.llm.addGatewayBind(address),

@@ -229,5 +229,9 @@ export function toAgent(row: AgentRow, keyPrefix: string | null): Agent {
     created_at: row.created_at,
     running_since: row.running_since,
     archived_at: row.phase === 'archived' ? row.phase_at : null,
+    // The defaults; the agent service fills in what the user set (agent-instructions.ts).
+    system_prompt: null,
+    temperature: null,
+    tools: true,
   };
 }

@@ -1,6 +1,6 @@
 // Agents: create with validation, deploy in the background, start/stop/restart, archive/restore/purge, rollback on failure.
 import fs from 'node:fs';
-import type { Agent, AgentCreateInput, AgentPhase } from '../../../contract/agents';
+import type { Agent, AgentConfigureInput, AgentCreateInput, AgentPhase } from '../../../contract/agents';
 import { AppError } from '../../../contract/errors';
 import type { Logger } from '../../platform/logging';
 import type { ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
@@ -14,6 +14,9 @@ import { Deployer, DeployError } from './deployer';
 import type { DeployerDeps } from './deployer';
 import type { FrameworkManifest } from './frameworks';
 import { newAgentRow } from './agent-create';
+import type { InstructionsRepository } from './agent-instructions';
+import { DEFAULT_INSTRUCTIONS } from './agent-instructions';
+import { configureAgent, instructionsOfCreate } from './agent-configure';
 import { RuntimeFollower } from './runtime-follower';
 
 /** What the agent service needs beyond the deployer's deps. */
@@ -31,6 +34,8 @@ export interface AgentServiceDeps extends Omit<DeployerDeps, 'setPhase' | 'progr
     liveAgentKeys(): { id: string; owner: string }[];
     revoke(id: string): boolean;
   };
+  /** Per-agent system prompt, temperature and tools on/off (without it every agent has the defaults). */
+  instructions?: InstructionsRepository;
   onChange: (agents: Agent[]) => void;
   onProgress: (p: { id: string; phase: AgentPhase; fraction: number | null; message: string }) => void;
   /**
@@ -131,6 +136,8 @@ export class AgentService {
       now,
     );
     agentOperation.run('deploy', () => this.repo.insert(row));
+    const instructions = instructionsOfCreate(raw);
+    if (instructions) this.d.instructions?.set(row.id, instructions);
     this.d.onTransition?.({ id: row.id, from: null, to: 'creating', reason: null, at: now });
     this.emitChange();
     void this.enqueue(row.id, 'deploy', () => this.runDeploy(row.id));
@@ -234,6 +241,18 @@ export class AgentService {
     };
   }
 
+  /**
+   * Sets the agent's system prompt, temperature and tools on/off (see agent-configure.ts); a running
+   * agent is restarted so its runtime reads them. @throws AppError NOT_FOUND, INVALID_INPUT, CONFLICT
+   */
+  async configure(input: AgentConfigureInput): Promise<Agent> {
+    const row = this.row(input.id);
+    const running = await this.enqueue(row.id, 'configure', () =>
+      Promise.resolve(configureAgent(this.d, this.row(row.id), input)),
+    );
+    return running ? this.restart(row.id) : this.get(row.id);
+  }
+
   /** Stops then starts. */
   async restart(id: string): Promise<Agent> {
     const row = this.row(id);
@@ -284,6 +303,7 @@ export class AgentService {
       }
       faultPoint('files');
       this.repo.delete(id);
+      this.d.instructions?.delete(id);
       this.emitChange();
       return {
         id,
@@ -409,7 +429,10 @@ export class AgentService {
   }
 
   private dto(row: AgentRow): Agent {
-    return toAgent(row, row.key_id ? this.d.keysOf.prefixOf(row.key_id) : null);
+    return {
+      ...toAgent(row, row.key_id ? this.d.keysOf.prefixOf(row.key_id) : null),
+      ...(this.d.instructions?.get(row.id) ?? DEFAULT_INSTRUCTIONS),
+    };
   }
 }
 

@@ -9,6 +9,8 @@ import type { AgentRow, SetPhase } from './agent-repository';
 import type { FrameworkManifest } from './frameworks';
 import { writeOpenClawConfig } from './harnesses/openclaw-config';
 import { WAITING_FOR_LITELLM, waitForLitellm } from './litellm-wait';
+import type { InstructionsRepository } from './agent-instructions';
+import { DEFAULT_INSTRUCTIONS, instructionsEnv } from './agent-instructions';
 
 /** A deploy step that failed, with what the user can do. */
 export class DeployError extends Error {
@@ -59,6 +61,8 @@ export interface DeployerDeps {
   instanceId: string;
   /** How long the runtime may take to answer /health after start (default 30 000). */
   healthDeadlineMs?: number;
+  /** The agent's system prompt, temperature and tools on/off, written into its env file. */
+  instructions?: Pick<InstructionsRepository, 'get'>;
   /** LiteLLM's state now: verifying waits while it is `starting` (see litellm-wait.ts). */
   litellmState?: () => LitellmState;
   /** Deadline of the verify command (default 90 000: it ends with a one-token completion, which a busy local model may queue). */
@@ -184,6 +188,7 @@ export class Deployer {
       AGENTDESK_FALLBACKS: (JSON.parse(row.fallbacks) as string[]).join(','),
       AGENTDESK_AGENT_ID: row.id,
       AGENTDESK_AGENT_NAME: row.name,
+      ...instructionsEnv(this.d.instructions?.get(row.id) ?? DEFAULT_INSTRUCTIONS),
     });
   }
 

@@ -186,6 +186,9 @@ export function sampleAgent(over: Partial<Agent> = {}): Agent {
     created_at: 10_000,
     running_since: 20_000,
     archived_at: null,
+    system_prompt: null,
+    temperature: null,
+    tools: true,
     ...over,
   };
 }
