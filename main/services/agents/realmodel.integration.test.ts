@@ -27,7 +27,6 @@ const skip = skipUnlessReal(
   'the real model (scripts/real-model.sh start), Docker, Incus, LiteLLM and strace',
 );
 const TASK = "create notes.txt containing 'hello from the agent', then show me its contents";
-const MODEL = `llamacpp/${REAL_MODEL_ID}`;
 const KINDS: RuntimeKind[] = ['docker', 'incus'];
 
 describe.skipIf(skip)('the main job on a real model (llama-server, Qwen2.5-Coder-0.5B)', () => {
@@ -36,6 +35,8 @@ describe.skipIf(skip)('the main job on a real model (llama-server, Qwen2.5-Coder
   let core: Core;
   let recorder: ConnectRecorder | null = null;
   const agents = new Map<RuntimeKind, Agent>();
+  /** `<provider id>/<model id>` once the provider is added. */
+  let model = '';
   const reasons = new Map<string, Set<string>>();
   const phases = new Map<string, AgentPhase[]>();
 
@@ -75,9 +76,10 @@ describe.skipIf(skip)('the main job on a real model (llama-server, Qwen2.5-Coder
     expect(server).toMatchObject({ base_url: realModelUrl(), model_count: 1, added_as: null });
     expect(server!.models).toEqual([REAL_MODEL_ID]);
     const p = await call(core.dispatcher, 'providers', 'add', { type: 'llamacpp', base_url: realModelUrl() });
-    expect(p).toMatchObject({ id: 'llamacpp', status: 'ok', model_count: 1, key: { state: 'not_needed' } });
-    const models = await call(core.dispatcher, 'providers', 'models', { id: 'llamacpp' });
+    expect(p).toMatchObject({ type: 'llamacpp', status: 'ok', model_count: 1, key: { state: 'not_needed' } });
+    const models = await call(core.dispatcher, 'providers', 'models', { id: p.id });
     expect(models.models.map((m) => m.id)).toEqual([REAL_MODEL_ID]);
+    model = `${p.id}/${REAL_MODEL_ID}`;
   });
 
   it('agents created right after adding the provider wait for LiteLLM, verify with a real completion and run, in Docker and in Incus', async () => {
@@ -85,7 +87,7 @@ describe.skipIf(skip)('the main job on a real model (llama-server, Qwen2.5-Coder
     for (const kind of KINDS) {
       const a = await call(core.dispatcher, 'agents', 'create', {
         name: `agentdesk-test-real-${kind}-${Math.random().toString(36).slice(2, 7)}`,
-        model: MODEL,
+        model,
         runtime: kind,
         memory_mib: 512,
         temperature: 0,
@@ -99,7 +101,9 @@ describe.skipIf(skip)('the main job on a real model (llama-server, Qwen2.5-Coder
         300_000,
         `the ${kind} agent to run`,
       );
-      expect(running.phase, `${kind}: ${running.phase_reason ?? ''}`).toBe('running');
+      expect(running.phase, `${kind}: ${running.phase_reason ?? ''}\n${running.failed_log.join('\n')}`).toBe(
+        'running',
+      );
       expect(running.temperature).toBe(0);
       expect(phases.get(a.id)).toEqual(['creating', 'provisioning', 'starting', 'verifying', 'running']);
       agents.set(kind, running);
@@ -149,7 +153,7 @@ describe.skipIf(skip)('the main job on a real model (llama-server, Qwen2.5-Coder
       const llm = events.filter((e) => e.kind === 'llm_call');
       expect(llm.length).toBeGreaterThanOrEqual(2);
       for (const e of llm) {
-        expect(e.model).toBe(MODEL);
+        expect(e.model).toBe(model);
         expect(e.tokens_in).toBeGreaterThan(0);
         expect(e.tokens_out).toBeGreaterThan(0);
         expect(e.duration_ms).toBeGreaterThan(0);
@@ -158,6 +162,7 @@ describe.skipIf(skip)('the main job on a real model (llama-server, Qwen2.5-Coder
     }, 600_000);
 
   it("leaves the verify calls out of the day's model calls", async () => {
+    expect(agents.size).toBe(KINDS.length);
     const totals = await call(core.dispatcher, 'traces', 'totals', {});
     for (const a of agents.values()) {
       const llm = (await traceOf(a.id)).filter((e) => e.kind === 'llm_call');

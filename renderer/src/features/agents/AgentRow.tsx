@@ -15,6 +15,8 @@ export interface RowHandlers {
   onStop: (id: string) => void;
   onArchive: (agent: Agent) => void;
   onLogs: (id: string) => void;
+  /** Opens the agent's settings (system prompt, temperature, tools). */
+  onSettings?: (agent: Agent) => void;
   onPane: (id: string, pane: AgentPaneKind) => void;
   onDismissError: (id: string) => void;
 }
@@ -181,6 +183,16 @@ export function AgentRow({
             >
               Trace
             </button>
+            {handlers.onSettings && ['running', 'stopped', 'failed'].includes(agent.phase) ? (
+              <button
+                type="button"
+                className="button button--small"
+                onClick={() => handlers.onSettings?.(agent)}
+                data-testid={`agent-settings-${slug}`}
+              >
+                Settings
+              </button>
+            ) : null}
             {can.logs ? (
               <button
                 type="button"

@@ -13,6 +13,8 @@ import { AgentsTable } from './AgentsTable';
 import { ArchivedPanel } from './ArchivedPanel';
 import { CreateAgentDialog } from './CreateAgentDialog';
 import { LogsDialog } from './LogsDialog';
+import { AgentSettingsDialog } from './AgentSettingsDialog';
+import { configureAgent } from '../../stores/agents/configure-action';
 
 type Confirm = { kind: 'archive' | 'purge'; agent: Agent } | null;
 
@@ -32,6 +34,7 @@ export function AgentsPage(): ReactElement {
   const archived = useMemo(() => selectArchivedAgents({ agents }), [agents]);
   const [creating, setCreating] = useState(false);
   const [confirm, setConfirm] = useState<Confirm>(null);
+  const [settingsOf, setSettingsOf] = useState<Agent | null>(null);
 
   useEffect(() => {
     const store = agentsStore.getState();
@@ -95,6 +98,7 @@ export function AgentsPage(): ReactElement {
               onStop: (id) => void store.stop(id),
               onArchive: (agent) => setConfirm({ kind: 'archive', agent }),
               onLogs: (id) => void store.openLogs(id),
+              onSettings: (agent) => setSettingsOf(agent),
               onPane: (id, pane) => store.openPane(id, pane),
               onDismissError: (id) => store.clearRowError(id),
             }}
@@ -122,6 +126,13 @@ export function AgentsPage(): ReactElement {
         onPurge={(agent) => setConfirm({ kind: 'purge', agent })}
       />
       {creating ? <CreateAgentDialog onClose={() => setCreating(false)} /> : null}
+      {settingsOf ? (
+        <AgentSettingsDialog
+          agent={settingsOf}
+          onSave={(input) => configureAgent(input)}
+          onClose={() => setSettingsOf(null)}
+        />
+      ) : null}
       {logs && logsAgent ? (
         <LogsDialog
           agent={logsAgent}

@@ -9,6 +9,7 @@ import type { CreateErrors } from '../../stores/agents';
 import { checkDraft, LIMITS, nameProblem, newDraft } from './create-form';
 import type { CreateDraft } from './create-form';
 import { EmojiField } from './EmojiField';
+import { InstructionsFields } from './InstructionsFields';
 import { ModelFields } from './ModelFields';
 import { quickPicks } from './quick-emoji';
 
@@ -209,6 +210,14 @@ export function CreateAgentForm({
           />
         </div>
       </div>
+      <details className="create-advanced" data-testid="create-instructions">
+        <summary>Instructions and sampling</summary>
+        <InstructionsFields
+          value={draft.instructions}
+          onChange={(instructions) => setDraft((d) => ({ ...d, instructions }))}
+          errors={{ system_prompt: fieldError('system_prompt'), temperature: fieldError('temperature') }}
+        />
+      </details>
       {errors.rest && !errors.rest.unreachable ? (
         <p className="inline-error" role="alert" data-testid="create-agent-error">
           <code>{errors.rest.code}</code> {errors.rest.message}

@@ -2,6 +2,8 @@
 import type { Agent, AgentCreateInput } from '../../../../contract/agents';
 import { agentHoldingSlug, slugOf } from '../../stores/agents';
 import type { CreateField } from '../../stores/agents';
+import { checkInstructions, instructionsDraft } from './instructions-form';
+import type { InstructionsDraft } from './instructions-form';
 
 /** Limits of `agents.create` (contract/agents.ts AgentCreateInput) and the defaults the form starts with. */
 export const LIMITS = {
@@ -20,6 +22,8 @@ export interface CreateDraft {
   fallbacks: string[];
   memory: string;
   cpus: string;
+  /** System prompt, temperature, tools on/off (instructions-form.ts). */
+  instructions: InstructionsDraft;
 }
 
 /** A fresh draft for `framework` and, when given, the first served model. */
@@ -32,6 +36,7 @@ export function newDraft(framework: string, model = ''): CreateDraft {
     fallbacks: [],
     memory: String(LIMITS.memory.default),
     cpus: String(LIMITS.cpus.default),
+    instructions: instructionsDraft(),
   };
 }
 
@@ -75,7 +80,10 @@ export function checkDraft(
   const cpus = Number(draft.cpus.trim());
   if (draft.cpus.trim() === '' || !Number.isFinite(cpus) || cpus < LIMITS.cpus.min || cpus > LIMITS.cpus.max)
     errors.cpus = `CPUs must be a number from ${LIMITS.cpus.min} to ${LIMITS.cpus.max} (e.g. 0.5 or 2); “${draft.cpus}” is not`;
-  if (Object.keys(errors).length > 0) return { errors, input: null };
+  const instructions = checkInstructions(draft.instructions);
+  if (!instructions.ok) errors[instructions.field] = instructions.error;
+  if (Object.keys(errors).length > 0 || !instructions.ok) return { errors, input: null };
+  const { system_prompt, temperature, tools } = instructions.value;
   return {
     errors,
     input: {
@@ -86,6 +94,9 @@ export function checkDraft(
       fallbacks: draft.fallbacks.filter((f) => f !== draft.model),
       memory_mib: memory,
       cpus,
+      ...(system_prompt !== null ? { system_prompt } : {}),
+      ...(temperature !== null ? { temperature } : {}),
+      tools,
     },
   };
 }

@@ -10,6 +10,8 @@ export const CREATE_FIELDS = [
   'fallbacks',
   'memory_mib',
   'cpus',
+  'system_prompt',
+  'temperature',
 ] as const;
 export type CreateField = (typeof CREATE_FIELDS)[number];
 
