@@ -12,7 +12,7 @@ const TAIL_BYTES = 16 * 1024;
  */
 export class SseErrorScanner {
   private tail: Buffer = Buffer.alloc(0);
-  private error: string | null = null;
+  private sawError = false;
 
   /** Feeds one chunk of the stream. */
   push(chunk: Buffer): void {
@@ -20,18 +20,23 @@ export class SseErrorScanner {
       this.tail.length + chunk.length <= TAIL_BYTES
         ? Buffer.concat([this.tail, chunk])
         : Buffer.concat([this.tail, chunk]).subarray(-TAIL_BYTES);
-    if (this.error === null && chunk.includes('"error"')) this.error = errorOf(this.tail.toString('utf8'));
+    // Searched in the new bytes and the 8 before them: `"error"` may be split between two chunks.
+    if (!this.sawError)
+      this.sawError = this.tail.indexOf('"error"', Math.max(0, this.tail.length - chunk.length - 8)) !== -1;
   }
 
   /**
-   * The error the stream reported, one line with the model's text before it
+   * The error the stream reported (call after it ended), one line with the model's text before it
    * (`<message> — the model's output before the error: <text>`), or `null` when there was none.
    */
   result(): string | null {
-    if (this.error === null) return null;
-    const text = contentOf(this.tail.toString('utf8')).trim();
-    const shown = text.length > 2000 ? `${text.slice(0, 1999)}…` : text;
-    return shown ? `${this.error} — the model's output before the error: ${shown}` : this.error;
+    if (!this.sawError) return null;
+    const text = this.tail.toString('utf8');
+    const error = errorOf(text);
+    if (error === null) return null;
+    const output = contentOf(text).trim();
+    const shown = output.length > 2000 ? `${output.slice(0, 1999)}…` : output;
+    return shown ? `${error} — the model's output before the error: ${shown}` : error;
   }
 }
 
