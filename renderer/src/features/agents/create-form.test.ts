@@ -28,6 +28,7 @@ describe('checkDraft', () => {
         fallbacks: ['scripted/b'],
         memory_mib: 2048,
         cpus: 0.5,
+        tools: true,
       },
     });
     expect(checkDraft({ ...draft, emoji: '🦊' }, ctx).input?.emoji).toBe('🦊');
