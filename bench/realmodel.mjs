@@ -93,32 +93,41 @@ await llm.reload();
 await llm.active.proc.whenReady();
 const { key } = keys.mint({ owner: 'bench', models: ['*'] });
 
-// The built-in runtime on this machine (no container: the container adds nothing per request).
-const rtHome = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-bench-rt-'));
-const rt = spawn(process.execPath, [path.join(root, 'out', 'agent-runtime', 'agent-runtime.cjs')], {
-  env: {
-    ...process.env,
-    OPENAI_BASE_URL: `http://127.0.0.1:${llm.gateway.port}/v1`,
-    OPENAI_API_KEY: key,
-    AGENTDESK_MODEL: `real/${modelId}`,
-    AGENTDESK_HOME_DIR: rtHome,
-    AGENTDESK_HOST: '127.0.0.1',
-    AGENTDESK_PORT: '0',
-    AGENTDESK_TEMPERATURE: '0',
-  },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const rtPort = await new Promise((resolve) => {
-  let buf = '';
-  rt.stdout.on('data', (c) => {
-    buf += c;
-    const m = /listening .*port=(\d+)/.exec(buf);
-    if (m) resolve(Number(m[1]));
+// The built-in runtime on this machine (no container: the container adds nothing per request), twice: with
+// tools off for the short turn (its text streams as the model writes it) and on for the tool turn.
+const rtHomes = [];
+const runtimes = [];
+async function startRuntime(tools) {
+  const rtHome = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-bench-rt-'));
+  rtHomes.push(rtHome);
+  const rt = spawn(process.execPath, [path.join(root, 'out', 'agent-runtime', 'agent-runtime.cjs')], {
+    env: {
+      ...process.env,
+      OPENAI_BASE_URL: `http://127.0.0.1:${llm.gateway.port}/v1`,
+      OPENAI_API_KEY: key,
+      AGENTDESK_MODEL: `real/${modelId}`,
+      AGENTDESK_HOME_DIR: rtHome,
+      AGENTDESK_HOST: '127.0.0.1',
+      AGENTDESK_PORT: '0',
+      AGENTDESK_TEMPERATURE: '0',
+      AGENTDESK_TOOLS: tools ? '1' : '0',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-});
+  runtimes.push(rt);
+  return new Promise((resolve) => {
+    let buf = '';
+    rt.stdout.on('data', (c) => {
+      buf += c;
+      const m = /listening .*port=(\d+)/.exec(buf);
+      if (m) resolve(Number(m[1]));
+    });
+  });
+}
+const ports = { short_turn: await startRuntime(false), tool_turn: await startRuntime(true) };
 
 /** One turn through Agent Desk: ms to the first `text` (or `tool_call`) event and to `done`; the reply. */
-async function viaAgentDesk(text) {
+async function viaAgentDesk(rtPort, text) {
   const t0 = performance.now();
   const res = await fetch(`http://127.0.0.1:${rtPort}/turn`, {
     method: 'POST',
@@ -174,7 +183,7 @@ try {
       const runAd = async () => {
         recorded.length = 0;
         recording = true;
-        const r = await viaAgentDesk(text);
+        const r = await viaAgentDesk(ports[name], text);
         recording = false;
         ad.first.push(r.first);
         ad.total.push(r.total);
@@ -203,11 +212,11 @@ try {
     };
   }
 } finally {
-  rt.kill('SIGTERM');
+  for (const rt of runtimes) rt.kill('SIGTERM');
   tap.close();
   await llm.shutdown();
   db.close();
-  for (const d of [home, rtHome]) fs.rmSync(d, { recursive: true, force: true });
+  for (const d of [home, ...rtHomes]) fs.rmSync(d, { recursive: true, force: true });
 }
 
 writeResult('realmodel', {
@@ -219,7 +228,7 @@ writeResult('realmodel', {
     what: 'the same requests (the bodies LiteLLM sent, recorded by a pass-through in front of llama-server) sent straight to llama-server, one after the other, interleaved with the Agent Desk turns in the same run (order alternating per round)',
     rounds: ROUNDS,
     first_token:
-      "Agent Desk: first `text` (or `tool_call`) event of the runtime's stream; direct: first content byte of the first request",
+      "Agent Desk: first `text` event of the runtime's stream (short turn: an agent with tools off, whose text streams as written) or first `tool_call` event (tool turn: sent only once the whole call is written, so not comparable); direct: first content byte of the first request",
   },
   notes:
     'The tool turn through Agent Desk also runs the tools and holds back text that may be a tool call; on a loaded 2-core machine llama-server timings vary by tens of percent between rounds.',
