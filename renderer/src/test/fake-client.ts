@@ -190,6 +190,9 @@ export function sampleAgent(over: Partial<Agent> = {}): Agent {
     running_since: 20_000,
     archived_at: null,
     egress: { mode: 'none', allow: [], enforced: true, address: '172.19.128.5' },
+    system_prompt: null,
+    temperature: null,
+    tools: true,
     ...over,
   };
 }

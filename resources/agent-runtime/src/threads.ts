@@ -7,7 +7,15 @@ import path from 'node:path';
 export type ChatMessage =
   | { role: 'system' | 'user'; content: string }
   | { role: 'assistant'; content: string | null; tool_calls?: ToolCall[] }
-  | { role: 'tool'; tool_call_id: string; content: string };
+  | {
+      role: 'tool';
+      tool_call_id: string;
+      content: string;
+      /** The runtime's own: the tool's exit code (0 = success), so a failure still shows when the thread is read back. */
+      exit_code?: number;
+      /** The runtime's own: the call was not run (a repeat of an earlier call of the turn). */
+      not_run?: boolean;
+    };
 
 /** A tool call in OpenAI's format; `arguments` is the JSON text the model wrote. */
 export interface ToolCall {
