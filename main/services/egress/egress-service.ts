@@ -101,6 +101,8 @@ export class EgressService {
   private baseKey: string | null = null;
   private readonly unsubscribe: (() => void)[] = [];
   private checking: Promise<void> = Promise.resolve();
+  /** Settles once {@link init} has decided whether egress is enforced (null before init is called). */
+  private decided: Promise<void> | null = null;
 
   constructor(private readonly d: EgressServiceDeps) {
     this.env = d.env ?? process.env;
@@ -140,24 +142,14 @@ export class EgressService {
    * Never throws: what fails is logged and {@link status} says why.
    */
   async init(): Promise<void> {
-    if (this.env.AGENTDESK_EGRESS === 'off') {
-      this.off = true;
-      this.reason =
-        'egress control is turned off (AGENTDESK_EGRESS=off): agents reach anything their engine lets them';
-      this.d.log.warn(this.reason);
-      return;
+    let decided = (): void => undefined;
+    this.decided = new Promise((r) => (decided = r));
+    try {
+      await this.decide();
+    } finally {
+      decided();
     }
-    const why =
-      process.platform === 'linux'
-        ? await this.ipt.probe()
-        : `egress control needs a Linux host (this is ${process.platform})`;
-    if (why) {
-      this.reason = why;
-      this.d.log.warn({ reason: why }, 'egress cannot be enforced: agents cannot be deployed');
-      return;
-    }
-    this.enforced = true;
-    this.reason = '';
+    if (!this.enforced) return;
     const kmsg = this.kmsg.start();
     if (kmsg) this.d.log.warn(kmsg);
     for (const a of this.d.agents()) this.byTag.set(agentTag(a.id), a.id);
@@ -178,6 +170,28 @@ export class EgressService {
           },
         ),
       );
+  }
+
+  /** Sets `off`, or `enforced`, or the reason it cannot be (see {@link init}). Never throws. */
+  private async decide(): Promise<void> {
+    if (this.env.AGENTDESK_EGRESS === 'off') {
+      this.off = true;
+      this.reason =
+        'egress control is turned off (AGENTDESK_EGRESS=off): agents reach anything their engine lets them';
+      this.d.log.warn(this.reason);
+      return;
+    }
+    const why =
+      process.platform === 'linux'
+        ? await this.ipt.probe()
+        : `egress control needs a Linux host (this is ${process.platform})`;
+    if (why) {
+      this.reason = why;
+      this.d.log.warn({ reason: why }, 'egress cannot be enforced: agents cannot be deployed');
+      return;
+    }
+    this.enforced = true;
+    this.reason = '';
   }
 
   /** Whether policies are enforced now, and if not why (one line). */
@@ -233,6 +247,9 @@ export class EgressService {
     container: string,
     existing: boolean,
   ): Promise<EgressAttachment | null> {
+    // A deploy that starts while the core is still deciding (right after start) waits for the decision
+    // instead of failing with "not started".
+    if (this.decided) await this.decided;
     if (this.off) return null;
     if (!this.enforced)
       throw new EgressUnavailableError(`The agent's egress policy cannot be enforced: ${this.reason}`, FIX);
