@@ -1,7 +1,9 @@
 // Benchmark: one short turn and one tool turn on the real model (llama-server, scripts/real-model.sh) through Agent Desk
-// (runtime → gateway → LiteLLM → llama-server) against the same requests sent straight to llama-server, interleaved in
-// one run. Writes bench/results/realmodel.json: time to first token and total time both ways, their ratios and overhead.
+// (runtime → gateway → LiteLLM → llama-server) against the same requests sent straight to llama-server, in one run; the
+// short turn is also measured hop by hop (llama-server, + LiteLLM, + gateway, + runtime) so the overhead has an owner.
+// Writes bench/results/realmodel.json.
 import { execFileSync, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -11,6 +13,8 @@ import { percentile, r1, writeResult } from './_machine.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Rounds of the short turn's hop-by-hop comparison (each round runs every hop once, in a rotating order). */
+const HOP_ROUNDS = Number(process.env.BENCH_HOP_ROUNDS ?? 24);
 const SHORT = 'Say hello in five words.';
 const TOOL = "create notes.txt containing 'hello from the agent', then show me its contents";
 const median = (xs) => r1(percentile(xs, 50));
@@ -30,28 +34,44 @@ try {
 const llama = new URL(llamaUrl);
 const modelId = (await (await fetch(`${llamaUrl}/models`)).json()).data[0].id;
 
-// A pass-through in front of llama-server that records the bodies LiteLLM sends, to replay them directly.
-const recorded = [];
-let recording = false;
-const tap = http.createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const body = Buffer.concat(chunks);
-    if (recording && req.url.endsWith('/chat/completions')) recorded.push(body.toString('utf8'));
-    const up = http.request(
-      { host: llama.hostname, port: llama.port, method: req.method, path: req.url, headers: req.headers },
-      (ures) => {
-        res.writeHead(ures.statusCode, ures.headers);
-        ures.pipe(res);
-      },
-    );
-    up.on('error', () => res.destroy());
-    up.end(body);
+/**
+ * A pass-through HTTP server that records the chat-completion bodies it forwards (while `recording`), so
+ * they can be replayed one hop further down. It sits in front of llama-server for LiteLLM (its cost is
+ * measured as a hop of its own) and in front of the gateway for a recording-only runtime.
+ */
+function tap(target) {
+  const state = { recorded: [], recording: false };
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (state.recording && req.url.endsWith('/chat/completions'))
+        state.recorded.push(body.toString('utf8'));
+      const up = http.request(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: target.host },
+        },
+        (ures) => {
+          res.writeHead(ures.statusCode, ures.headers);
+          ures.pipe(res);
+        },
+      );
+      up.on('error', () => res.destroy());
+      up.end(body);
+    });
   });
-});
-await new Promise((r) => tap.listen(0, '127.0.0.1', r));
-const tapUrl = `http://127.0.0.1:${tap.address().port}/v1`;
+  return new Promise((r) =>
+    server.listen(0, '127.0.0.1', () =>
+      r({ state, server, url: `http://127.0.0.1:${server.address().port}/v1` }),
+    ),
+  );
+}
+const llamaTap = await tap(llama);
 
 // The LLM service (LiteLLM + gateway) of the built app, with the tap as a keyless local provider.
 const kit = createRequire(import.meta.url)(path.join(root, 'out', 'main', 'llm-kit.js'));
@@ -72,7 +92,7 @@ const llm = new kit.LlmService({
           providerId: 'real',
           type: 'llamacpp',
           prefix: 'openai/',
-          apiBase: tapUrl,
+          apiBase: llamaTap.url,
           keyless: true,
           models: [modelId],
           local: true,
@@ -92,18 +112,24 @@ await llm.init();
 await llm.reload();
 await llm.active.proc.whenReady();
 const { key } = keys.mint({ owner: 'bench', models: ['*'] });
+const gatewayV1 = `http://127.0.0.1:${llm.gateway.port}/v1`;
+const litellmTarget = llm.active.proc.target();
+const litellmV1 = `http://${litellmTarget.host}:${litellmTarget.port}/v1`;
+const gatewayTap = await tap(new URL(gatewayV1));
 
-// The built-in runtime on this machine (no container: the container adds nothing per request), twice: with
-// tools off for the short turn (its text streams as the model writes it) and on for the tool turn.
+// The built-in runtime on this machine (no container: the container adds nothing per request): tools off for the
+// short turn (its text streams as the model writes it), tools on for the tool turn, and a recording-only one (tools
+// off, behind a tap in front of the gateway) that gives the runtime's own request for the hop comparison.
+const credential = crypto.randomBytes(32).toString('base64url');
 const rtHomes = [];
 const runtimes = [];
-async function startRuntime(tools) {
+async function startRuntime(tools, baseUrl = gatewayV1) {
   const rtHome = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-bench-rt-'));
   rtHomes.push(rtHome);
   const rt = spawn(process.execPath, [path.join(root, 'out', 'agent-runtime', 'agent-runtime.cjs')], {
     env: {
       ...process.env,
-      OPENAI_BASE_URL: `http://127.0.0.1:${llm.gateway.port}/v1`,
+      OPENAI_BASE_URL: baseUrl,
       OPENAI_API_KEY: key,
       AGENTDESK_MODEL: `real/${modelId}`,
       AGENTDESK_HOME_DIR: rtHome,
@@ -111,6 +137,7 @@ async function startRuntime(tools) {
       AGENTDESK_PORT: '0',
       AGENTDESK_TEMPERATURE: '0',
       AGENTDESK_TOOLS: tools ? '1' : '0',
+      AGENTDESK_RUNTIME_TOKEN: credential,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -124,13 +151,18 @@ async function startRuntime(tools) {
     });
   });
 }
-const ports = { short_turn: await startRuntime(false), tool_turn: await startRuntime(true) };
+const ports = {
+  short_turn: await startRuntime(false),
+  tool_turn: await startRuntime(true),
+  recorder: await startRuntime(false, gatewayTap.url),
+};
 
-/** One turn through Agent Desk: ms to the first `text` (or `tool_call`) event and to `done`; the reply. */
-async function viaAgentDesk(rtPort, text) {
+/** One turn through a runtime: ms to the first `text` (or `tool_call`) event and to `done`; the reply. */
+async function viaRuntime(rtPort, text) {
   const t0 = performance.now();
   const res = await fetch(`http://127.0.0.1:${rtPort}/turn`, {
     method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${credential}` },
     body: JSON.stringify({ text }),
   });
   let first = null;
@@ -146,16 +178,20 @@ async function viaAgentDesk(rtPort, text) {
   return { first, total, reply: JSON.parse(done[1]).reply };
 }
 
-/** The recorded requests straight to llama-server, one after the other: ms to the first content byte and in all. */
-async function direct(bodies) {
+/** Chat-completion bodies POSTed one after the other to `v1` with `apiKey`: ms to the first content byte and in all. */
+async function post(v1, bodies, apiKey = null) {
   const t0 = performance.now();
   let first = null;
   for (const b of bodies) {
-    const res = await fetch(`${llamaUrl}/chat/completions`, {
+    const res = await fetch(`${v1}/chat/completions`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: {
+        'Content-Type': 'application/json',
+        ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}),
+      },
       body: b,
     });
+    if (!res.ok) throw new Error(`${v1} answered HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`);
     const decoder = new TextDecoder();
     let seen = '';
     for await (const c of res.body) {
@@ -166,54 +202,121 @@ async function direct(bodies) {
   return { first, total: performance.now() - t0 };
 }
 
+/** Runs `fn` while `t` records; returns what it recorded. */
+async function recordingOn(t, fn) {
+  t.state.recorded.length = 0;
+  t.state.recording = true;
+  try {
+    await fn();
+  } finally {
+    t.state.recording = false;
+  }
+  return [...t.state.recorded];
+}
+
 const results = {};
-/** The bodies of each turn's last Agent Desk run, replayed directly. */
-const recordedLast = {};
 try {
-  for (const [name, text] of [
-    ['short_turn', SHORT],
-    ['tool_turn', TOOL],
-  ]) {
-    const ad = { first: [], total: [] };
-    const dr = { first: [], total: [] };
-    let calls = 0;
-    let reply = '';
-    for (let i = 0; i < ROUNDS; i++) {
-      // Alternate the order, so both sides find llama-server's prompt cache warm as often.
-      const runAd = async () => {
-        recorded.length = 0;
-        recording = true;
-        const r = await viaAgentDesk(ports[name], text);
-        recording = false;
-        ad.first.push(r.first);
-        ad.total.push(r.total);
-        reply = r.reply;
-        return [...recorded];
-      };
-      const bodies = i % 2 === 0 ? await runAd() : null;
-      const d = await direct(bodies ?? recordedLast[name]);
-      dr.first.push(d.first);
-      dr.total.push(d.total);
-      if (!bodies) recordedLast[name] = await runAd();
-      else recordedLast[name] = bodies;
-      calls = recordedLast[name].length;
-      console.log(`${name} round ${i + 1}: agent desk ${r1(ad.total.at(-1))} ms, direct ${r1(d.total)} ms`);
+  // ---- the short turn, hop by hop ----
+  // The runtime's request (as the gateway receives it) and LiteLLM's (as llama-server receives it), recorded once.
+  const runtimeBody = (await recordingOn(gatewayTap, () => viaRuntime(ports.recorder, SHORT)))[0];
+  const litellmBody = (await recordingOn(llamaTap, () => post(gatewayV1, [runtimeBody], key)))[0];
+  const hops = {
+    llama_server: () => post(llamaUrl, [litellmBody]),
+    tap: () => post(llamaTap.url, [litellmBody]),
+    litellm: () => post(litellmV1, [runtimeBody], litellmTarget.masterKey),
+    gateway: () => post(gatewayV1, [runtimeBody], key),
+    runtime: () => viaRuntime(ports.short_turn, SHORT),
+  };
+  const names = Object.keys(hops);
+  const seen = Object.fromEntries(names.map((n) => [n, { first: [], total: [] }]));
+  for (const n of names) await hops[n](); // warm every path once (connections, caches)
+  for (let i = 0; i < HOP_ROUNDS; i++)
+    for (let j = 0; j < names.length; j++) {
+      const n = names[(i + j) % names.length]; // rotate, so no hop always runs right after another
+      const r = await hops[n]();
+      seen[n].first.push(r.first);
+      seen[n].total.push(r.total);
     }
-    const adFirst = median(ad.first);
-    const drFirst = median(dr.first);
-    results[name] = {
-      model_calls: calls,
-      agentdesk: { first_token_ms: adFirst, total_ms: median(ad.total) },
-      direct: { first_token_ms: drFirst, total_ms: median(dr.total) },
+  const m = Object.fromEntries(
+    names.map((n) => [n, { first_token_ms: median(seen[n].first), total_ms: median(seen[n].total) }]),
+  );
+  // What a hop adds: the median over rounds of the difference with the hop below it in the same round
+  // (paired, so a slow spell of the shared machine shifts both sides of a difference alike).
+  const paired = (to, from, k) => median(seen[to][k].map((v, i) => v - seen[from][k][i]));
+  const step = (to, from) => ({
+    first_token_ms: paired(to, from, 'first'),
+    total_ms: paired(to, from, 'total'),
+  });
+  const added = {
+    bench_tap: step('tap', 'llama_server'),
+    litellm: step('litellm', 'tap'),
+    gateway: step('gateway', 'litellm'),
+    runtime: step('runtime', 'gateway'),
+  };
+  // Agent Desk's overhead over llama-server, without the bench's own tap (which only the measured paths
+  // cross): runtime − tap, paired within each round.
+  const overTotal = paired('runtime', 'tap', 'total');
+  const overFirst = paired('runtime', 'tap', 'first');
+  const ours = r1(added.gateway.total_ms + added.runtime.total_ms);
+  results.short_turn = {
+    model_calls: 1,
+    agentdesk: {
+      first_token_ms: r1(m.llama_server.first_token_ms + overFirst),
+      total_ms: r1(m.llama_server.total_ms + overTotal),
+    },
+    direct: m.llama_server,
+    ratio_total: Math.round(((m.llama_server.total_ms + overTotal) / m.llama_server.total_ms) * 1000) / 1000,
+    overhead_total_pct: r1((overTotal / m.llama_server.total_ms) * 100),
+    overhead_first_token_ms: overFirst,
+    hops: {
+      rounds: HOP_ROUNDS,
+      cumulative_medians: m,
+      added_by: added,
+      ours_total_ms: ours,
+      ours_total_pct: r1((ours / m.llama_server.total_ms) * 100),
+      litellm_total_pct: r1((added.litellm.total_ms / m.llama_server.total_ms) * 100),
+    },
+  };
+  console.log('short turn, hop by hop:', JSON.stringify(results.short_turn.hops, null, 1));
+
+  // ---- the tool turn: Agent Desk against its recorded llama-server requests replayed directly ----
+  // One untimed turn first: its long prompt (system prompt and tool definitions) is then in llama-server's cache for both sides.
+  if (ROUNDS > 0) await viaRuntime(ports.tool_turn, TOOL);
+  const ad = { first: [], total: [] };
+  const dr = { first: [], total: [] };
+  let last = [];
+  let reply = '';
+  for (let i = 0; i < ROUNDS; i++) {
+    // Alternate the order, so both sides find llama-server's prompt cache warm as often.
+    const runAd = async () => {
+      let r;
+      const bodies = await recordingOn(llamaTap, async () => (r = await viaRuntime(ports.tool_turn, TOOL)));
+      ad.first.push(r.first);
+      ad.total.push(r.total);
+      reply = r.reply;
+      return bodies;
+    };
+    const bodies = i % 2 === 0 ? await runAd() : null;
+    const d = await post(llamaUrl, bodies ?? last);
+    dr.first.push(d.first);
+    dr.total.push(d.total);
+    last = bodies ?? (await runAd());
+    console.log(`tool_turn round ${i + 1}: agent desk ${r1(ad.total.at(-1))} ms, direct ${r1(d.total)} ms`);
+  }
+  if (ROUNDS > 0)
+    results.tool_turn = {
+      model_calls: last.length,
+      agentdesk: { first_token_ms: median(ad.first), total_ms: median(ad.total) },
+      direct: { first_token_ms: median(dr.first), total_ms: median(dr.total) },
       ratio_total: r1((median(ad.total) / median(dr.total)) * 100) / 100,
       overhead_total_pct: r1(((median(ad.total) - median(dr.total)) / median(dr.total)) * 100),
-      overhead_first_token_ms: r1(adFirst - drFirst),
+      overhead_first_token_ms: r1(median(ad.first) - median(dr.first)),
       last_reply: reply.slice(0, 300),
     };
-  }
 } finally {
   for (const rt of runtimes) rt.kill('SIGTERM');
-  tap.close();
+  llamaTap.server.close();
+  gatewayTap.server.close();
   await llm.shutdown();
   db.close();
   for (const d of [home, ...rtHomes]) fs.rmSync(d, { recursive: true, force: true });
@@ -225,13 +328,13 @@ writeResult('realmodel', {
   litellm_version: command.version,
   ...results,
   baseline: {
-    what: 'the same requests (the bodies LiteLLM sent, recorded by a pass-through in front of llama-server) sent straight to llama-server, one after the other, interleaved with the Agent Desk turns in the same run (order alternating per round)',
-    rounds: ROUNDS,
+    what: "the same requests sent straight to llama-server in the same run. Short turn: the request LiteLLM sent (recorded once by a pass-through in front of llama-server) against, interleaved in a rotating order, the same turn through LiteLLM alone (the runtime's request with the master key), through the gateway (with the virtual key) and through the runtime (POST /turn); the pass-through's own cost is measured as a hop and taken out of the Agent Desk figures. Tool turn: each Agent Desk turn's recorded requests replayed straight to llama-server, one after the other (order alternating per round)",
+    rounds: { short_turn: HOP_ROUNDS, tool_turn: ROUNDS },
     first_token:
-      "Agent Desk: first `text` event of the runtime's stream (short turn: an agent with tools off, whose text streams as written) or first `tool_call` event (tool turn: sent only once the whole call is written, so not comparable); direct: first content byte of the first request",
+      "Agent Desk: first `text` event of the runtime's stream (short turn: an agent with tools off, whose text streams as written) or first `tool_call` event (tool turn: sent only once the whole call is written, so not comparable); the other hops: first content byte of the first request",
   },
   notes:
-    'The tool turn through Agent Desk also runs the tools and holds back text that may be a tool call; on a loaded 2-core machine llama-server timings vary by tens of percent between rounds.',
+    'hops.added_by = the median over rounds of the time each hop adds to the short turn, paired within a round (a small negative value is noise); ours = gateway + runtime, LiteLLM is the third-party proxy. The tool turn through Agent Desk also runs the tools and holds back text that may be a tool call; on a loaded 2-core machine llama-server timings vary by tens of percent between rounds.',
   goals: { overhead_total_pct: 5, overhead_first_token_ms: 30 },
 });
 process.exit(0);

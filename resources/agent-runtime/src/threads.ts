@@ -85,15 +85,20 @@ export class ThreadStore {
     return t as Thread;
   }
 
-  /** Writes the thread atomically and stamps `updated_at`. @throws Error from the file system. */
+  /**
+   * Writes the thread atomically and stamps `updated_at`. The thread is serialised at the call, so a
+   * caller may change it while the write is under way (the file holds the thread as it was when called).
+   * @throws Error from the file system.
+   */
   async save(thread: Thread): Promise<void> {
     thread.updated_at = Date.now();
+    const text = JSON.stringify(thread);
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = this.fileOf(thread.thread_id);
     const tmp = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
     const handle = await fs.open(tmp, 'w', 0o600);
     try {
-      await handle.writeFile(JSON.stringify(thread));
+      await handle.writeFile(text);
       await handle.sync();
     } finally {
       await handle.close();

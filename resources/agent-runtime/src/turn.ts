@@ -100,11 +100,26 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
   const started = Date.now();
   let steps = 0;
   let thread: Thread | null = null;
+  /** The save of the user's message while the model is called: resolves to its error, or null. */
+  let userSaved: Promise<Error | null> | null = null;
   input.emit({ event: 'turn', data: { thread_id: threadId, turn_id: turnId } });
   try {
     thread = (await threads.load(threadId)) ?? threads.create(threadId);
     thread.messages.push({ role: 'user', content: input.text });
-    await threads.save(thread);
+    // The user's message is written while the model is called (the first token does not wait for the
+    // disk); every later save waits for it first, so the saves land in order and its error is not lost.
+    userSaved = threads.save(thread).then(
+      () => null,
+      (err: unknown) => (err instanceof Error ? err : new Error(messageOf(err))),
+    );
+    const saveThread = async (t: Thread): Promise<void> => {
+      if (userSaved) {
+        const failed = await userSaved;
+        userSaved = null;
+        if (failed) throw failed;
+      }
+      await threads.save(t);
+    };
     const turnStart = thread.messages.length - 1;
     const guard = new CallLoopGuard();
     let repeats = 0;
@@ -169,7 +184,7 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
           : { role: 'assistant', content: answer.content },
       );
       if (!calls.length) {
-        await threads.save(thread);
+        await saveThread(thread);
         input.emit({
           event: 'done',
           data: { thread_id: threadId, turn_id: turnId, reply: answer.content, steps },
@@ -212,11 +227,12 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
           exit_code: result.exit_code,
         });
       }
-      await threads.save(thread);
+      await saveThread(thread);
       if (input.signal.aborted) throw new Error(cancelled(input.signal));
     }
   } catch (err) {
     const message = redact(input.signal.aborted ? cancelled(input.signal) : messageOf(err));
+    if (userSaved) await userSaved; // the catch's save lands after it
     if (thread)
       await threads
         .save(thread)
