@@ -9,7 +9,7 @@
 #   scripts/real-model.sh stop [--port N]         stops the server this script started on that port
 #   scripts/real-model.sh status [--port N]       exit 0 when it answers there
 #
-# Why these pieces: docs/decisions/010-real-model.md. Cache: $AGENTDESK_REAL_MODEL_CACHE, else
+# Why these pieces: docs/decisions/012-real-model.md. Cache: $AGENTDESK_REAL_MODEL_CACHE, else
 # ~/.cache/agentdesk/real-model (never inside the repository). Everything downloaded is pinned by sha256.
 # AGENTDESK_LLAMA_SERVER=source|prebuilt|/path/to/llama-server overrides the choice of server binary.
 set -euo pipefail
@@ -196,7 +196,7 @@ do_start() {
     libdir="$(dirname "$bin")"
     log "starting llama-server on $URL (model $MODEL_ALIAS, $THREADS threads, $PARALLEL slots, log $LOGFILE)"
     # The model's own chat template (--jinja), as a user would run it; 1 thread by default (measured:
-    # on a loaded 2-core machine 2 threads are ~15x slower, docs/decisions/010-real-model.md); no web UI.
+    # on a loaded 2-core machine 2 threads are ~15x slower, docs/decisions/012-real-model.md); no web UI.
     LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" setsid "$bin" \
       -m "$MODEL" --alias "$MODEL_ALIAS" --host 127.0.0.1 --port "$PORT" --jinja \
       -t "$THREADS" -np "$PARALLEL" -c "$CTX" -n "$PREDICT" --no-webui </dev/null >"$LOGFILE" 2>&1 &

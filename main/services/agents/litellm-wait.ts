@@ -6,7 +6,7 @@ export const WAITING_FOR_LITELLM = 'waiting for LiteLLM to start';
 
 /**
  * Waits while LiteLLM is `starting` (adding the first provider starts it: 6–13 s on a 2-core machine,
- * docs/decisions/010-real-model.md) and returns once it is in any other state: `ready`, or one the
+ * docs/decisions/012-real-model.md) and returns once it is in any other state: `ready`, or one the
  * verify step reports better than a timeout (idle, missing, failed, restarting after a crash).
  * @param state LiteLLM's state now (LlmService.status().litellm.state).
  * @param onWait called once, when it has to wait.

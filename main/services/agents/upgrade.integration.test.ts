@@ -126,5 +126,7 @@ describe.each(kinds)('upgrade of an agent made by the previous version on %s', (
       const events = await turn({ home, agent: after }, 'after the upgrade #tool=shell');
       expect(events.at(-1)?.event).toBe('done');
     },
+    // Two deploys (an Incus launch copies the rootfs on the dir pool) and a verify each: ~50 s alone here.
+    300_000,
   );
 });

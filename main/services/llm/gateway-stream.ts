@@ -75,7 +75,7 @@ const TAIL_BYTES = 16 * 1024;
  *
  * The same pass notes the first error event (after scrubbing) for the call's record: LiteLLM answers
  * 200 and starts streaming before the provider fails, then sends `data: {"error": {"message": …}}`
- * (llama.cpp's server refusing a tool call it cannot parse, docs/decisions/010-real-model.md). The last
+ * (llama.cpp's server refusing a tool call it cannot parse, docs/decisions/012-real-model.md). The last
  * 16 KiB sent are kept (as the chunks sent, no copy) so {@link streamError} can show the model's text
  * streamed before the error.
  */

@@ -10,7 +10,7 @@ const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0,
  * The messages that ask for the answer in words, without tools: what a call loop or a malformed tool
  * call ends in. Small models imitate the conversation's form: given tool calls in the history, they
  * write more calls (as JSON text) even when no tool is offered (measured with Qwen2.5-Coder-0.5B;
- * docs/decisions/010-real-model.md). So the history goes in as plain text: earlier turns keep only the
+ * docs/decisions/012-real-model.md). So the history goes in as plain text: earlier turns keep only the
  * user's messages and the assistant's words; this turn's calls and their results are listed under the
  * user's message, and the system prompt asks for an answer from them.
  * @param turnStart index in `messages` of this turn's user message.

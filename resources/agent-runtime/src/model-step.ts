@@ -106,7 +106,7 @@ export function malformedMessage(raw: string, retried: boolean): string {
 /**
  * A tool result as the model reads it: its status first, then the output, then what to do next.
  * Small models otherwise take a bare result for text to continue and call the same tool again
- * (measured with Qwen2.5-Coder-0.5B, docs/decisions/010-real-model.md); large ones lose nothing.
+ * (measured with Qwen2.5-Coder-0.5B, docs/decisions/012-real-model.md); large ones lose nothing.
  */
 export function toolResultForModel(m: { content: string; exit_code?: number; not_run?: boolean }): string {
   if (m.not_run || m.exit_code === undefined) return m.content;
