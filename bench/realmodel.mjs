@@ -14,7 +14,7 @@ import { percentile, r1, writeResult } from './_machine.mjs';
 const root = path.resolve(import.meta.dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Rounds of the short turn's hop-by-hop comparison (each round runs every hop once, in a rotating order). */
-const HOP_ROUNDS = Number(process.env.BENCH_HOP_ROUNDS ?? 24);
+const HOP_ROUNDS = Number(process.env.BENCH_HOP_ROUNDS ?? 48);
 const SHORT = 'Say hello in five words.';
 const TOOL = "create notes.txt containing 'hello from the agent', then show me its contents";
 const median = (xs) => r1(percentile(xs, 50));
@@ -247,12 +247,24 @@ try {
     first_token_ms: paired(to, from, 'first'),
     total_ms: paired(to, from, 'total'),
   });
-  const added = {
-    bench_tap: step('tap', 'llama_server'),
-    litellm: step('litellm', 'tap'),
-    gateway: step('gateway', 'litellm'),
-    runtime: step('runtime', 'gateway'),
+  const pairs = {
+    bench_tap: ['tap', 'llama_server'],
+    litellm: ['litellm', 'tap'],
+    gateway: ['gateway', 'litellm'],
+    runtime: ['runtime', 'gateway'],
   };
+  const added = Object.fromEntries(Object.entries(pairs).map(([k, [to, from]]) => [k, step(to, from)]));
+  // The spread of those paired differences (25th and 75th percentiles): how much of a figure is noise.
+  const iqr = (to, from, k) => {
+    const d = seen[to][k].map((v, i) => v - seen[from][k][i]);
+    return [r1(percentile(d, 25)), r1(percentile(d, 75))];
+  };
+  const spread = Object.fromEntries(
+    Object.entries(pairs).map(([k, [to, from]]) => [
+      k,
+      { first_token_ms: iqr(to, from, 'first'), total_ms: iqr(to, from, 'total') },
+    ]),
+  );
   // Agent Desk's overhead over llama-server, without the bench's own tap (which only the measured paths
   // cross): runtime − tap, paired within each round.
   const overTotal = paired('runtime', 'tap', 'total');
@@ -272,6 +284,7 @@ try {
       rounds: HOP_ROUNDS,
       cumulative_medians: m,
       added_by: added,
+      added_by_p25_p75: spread,
       ours_total_ms: ours,
       ours_total_pct: r1((ours / m.llama_server.total_ms) * 100),
       litellm_total_pct: r1((added.litellm.total_ms / m.llama_server.total_ms) * 100),
