@@ -106,8 +106,23 @@ export const Agent = z.object({
   archived_at: z.number().int().nullable(),
   /** What the agent may reach besides its gateway (contract/egress.ts). */
   egress: AgentEgress,
+  /** The agent's own system prompt; `null` = the framework's built-in one. */
+  system_prompt: z.string().nullable(),
+  /** Sampling temperature sent with each model call; `null` = the model's default. */
+  temperature: z.number().nullable(),
+  /** Whether the agent's tools are offered to the model (off = a plain chat). */
+  tools: z.boolean(),
 });
 export type Agent = z.infer<typeof Agent>;
+
+/** A system prompt as typed: at most 20 000 characters; blank = the built-in one. */
+export const SystemPrompt = z.string().max(20_000, 'the system prompt is longer than 20 000 characters');
+
+/** A sampling temperature: 0 (most predictable) to 2. */
+export const Temperature = z
+  .number()
+  .min(0, 'the temperature must be from 0 to 2')
+  .max(2, 'the temperature must be from 0 to 2');
 
 /** A name as typed: 1–64 characters after trimming, no control characters. */
 export const AgentName = z
@@ -142,6 +157,12 @@ export const AgentCreateInput = z
     budget_day_usd: UsdLimit.optional(),
     budget_month_usd: UsdLimit.optional(),
     rpm: RpmLimit.optional(),
+    /** The agent's own system prompt (blank or absent = the built-in one). */
+    system_prompt: SystemPrompt.optional(),
+    /** Sampling temperature (absent = the model's default). */
+    temperature: Temperature.optional(),
+    /** Whether tools are offered to the model (default true). */
+    tools: z.boolean().default(true),
   })
   .strict();
 export type AgentCreateInput = z.input<typeof AgentCreateInput>;
@@ -155,6 +176,20 @@ export const AgentFoldersInput = z
   })
   .strict();
 export type AgentFoldersInput = z.input<typeof AgentFoldersInput>;
+
+/**
+ * Input of `agents.configure`: the agent's instructions and sampling. A field left out keeps its value;
+ * `null` resets it (the built-in prompt, the model's temperature).
+ */
+export const AgentConfigureInput = z
+  .object({
+    id: AgentId,
+    system_prompt: SystemPrompt.nullable().optional(),
+    temperature: Temperature.nullable().optional(),
+    tools: z.boolean().optional(),
+  })
+  .strict();
+export type AgentConfigureInput = z.input<typeof AgentConfigureInput>;
 
 /** `{id}` input of per-agent methods. */
 export const AgentRef = z.object({ id: AgentId }).strict();

@@ -20,6 +20,7 @@ import {
 import {
   Agent,
   AgentChatInput,
+  AgentConfigureInput,
   AgentChatResult,
   AgentCreateInput,
   AgentFoldersInput,
@@ -184,6 +185,11 @@ export const api = {
     ),
     stop: method(AgentRef, Agent, 'Stops the agent (SIGTERM, killed after 10 s).'),
     restart: method(AgentRef, Agent, 'Stops then starts the agent.'),
+    configure: method(
+      AgentConfigureInput,
+      Agent,
+      'Sets the agent’s system prompt, temperature and whether tools are offered; a running agent is restarted to apply them. INVALID_INPUT names the field.',
+    ),
     logs: method(AgentLogsInput, AgentLogs, 'The last lines its container wrote.'),
     archive: method(
       AgentRef,

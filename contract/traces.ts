@@ -36,7 +36,8 @@ export const MessageOutPayload = z.object({ text: z.string() });
  * the first byte from LiteLLM); `finish_reason` when known; `requested_model` when LiteLLM answered with
  * another model than the one asked for; `usage_estimated` when the answer did not complete. `turn_match` = `time` when the event was
  * tied to a turn because its start fell inside exactly one turn of the agent relayed by the core (the
- * gateway does not know the turn id of a model call).
+ * gateway does not know the turn id of a model call). `purpose` = `verify` for the calls of the deploy's
+ * verify step (made while the agent was `verifying`): they are not counted among the day's model calls.
  */
 export const LlmCallPayload = z.object({
   path: z.string(),
@@ -49,6 +50,8 @@ export const LlmCallPayload = z.object({
   requested_model: z.string().optional(),
   /** True when the tokens (and the cost from them) are an estimate: the answer did not complete. */
   usage_estimated: z.boolean().optional(),
+  /** `verify`: made by the deploy's verify step; not counted among the day's model calls. */
+  purpose: z.literal('verify').optional(),
 });
 
 /** `tool_call`: the tool and its arguments (the model's JSON text, or an object); `call_id` = the model's call id. */

@@ -32,6 +32,7 @@ BASE_PKGS=(
   make g++                                         # better-sqlite3 builds from source
   iptables                                         # agent egress rules (docs/decisions/009-egress.md)
   dnsmasq-base                                     # the egress tests' outside DNS server
+  cmake ninja-build                                # llama.cpp's llama-server (scripts/real-model.sh)
 )
 # dockerd 20.10 + containerd/runc/tini (Depends). Recommends (apparmor, cgroupfs-mount…) unneeded.
 DOCKER_PKGS=(docker.io)

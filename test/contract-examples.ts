@@ -47,6 +47,7 @@ export const EXAMPLE_INPUTS: Record<Channel, unknown> = {
   'agents.start': { id: NO_AGENT },
   'agents.stop': { id: NO_AGENT },
   'agents.restart': { id: NO_AGENT },
+  'agents.configure': { id: NO_AGENT, temperature: 0 },
   'agents.logs': { id: NO_AGENT, tail: 10 },
   'agents.archive': { id: NO_AGENT },
   'agents.restore': { id: NO_AGENT },

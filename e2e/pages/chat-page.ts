@@ -62,6 +62,29 @@ export class ChatPage {
     return this.page.getByTestId('chat-thread');
   }
 
+  /**
+   * Starts recording, at every change of the page, the length of the live turn's assistant text and
+   * whether a turn is still on screen (`chat-turn`), with the time. Read with {@link streamedText}.
+   */
+  async recordStreaming(): Promise<void> {
+    // A string, evaluated in the page: the e2e code is compiled without the DOM library.
+    await this.page.evaluate(`(() => {
+      const seen = [];
+      window.__streamed = seen;
+      const look = () => {
+        const turn = document.querySelector('[data-testid="chat-turn"]');
+        const text = turn?.querySelector('[data-testid="chat-msg-assistant"]')?.textContent ?? '';
+        seen.push({ at: performance.now(), len: text.length, live: turn !== null });
+      };
+      new MutationObserver(look).observe(document.body, { subtree: true, childList: true, characterData: true });
+    })()`);
+  }
+
+  /** What {@link recordStreaming} saw, in order. */
+  async streamedText(): Promise<{ at: number; len: number; live: boolean }[]> {
+    return this.page.evaluate<{ at: number; len: number; live: boolean }[]>('window.__streamed');
+  }
+
   /** Opens the trace pane of the agent `slug` (its row's Trace button). */
   async openTrace(slug: string): Promise<void> {
     await this.page.getByTestId(`agent-trace-${slug}`).click();

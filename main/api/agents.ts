@@ -26,6 +26,7 @@ export function agentsHandlers(agents: AgentService, chat: ChatRelay): Handlers[
     start: ({ id }) => guard(agents.start(id)),
     stop: ({ id }) => guard(agents.stop(id)),
     restart: ({ id }) => guard(agents.restart(id)),
+    configure: (input) => guard(agents.configure(input)),
     logs: async ({ id, tail }) => ({ id, lines: await agents.logs(id, tail) }),
     archive: ({ id }) => guard(agents.archive(id)),
     restore: ({ id }) => guard(agents.restore(id)),

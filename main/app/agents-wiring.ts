@@ -10,6 +10,7 @@ import type { EventBus } from '../platform/event-bus';
 import type { Logger } from '../platform/logging';
 import { agentRuntimeDir, appRoot, egressHelperFile, resourcesDir } from '../platform/paths';
 import { agentFolder, readRuntimeCredential } from '../services/agents/agent-folder';
+import { InstructionsRepository } from '../services/agents/agent-instructions';
 import { AgentRepository } from '../services/agents/agent-repository';
 import { AgentService } from '../services/agents/agent-service';
 import { ChatRelay } from '../services/agents/chat-relay';
@@ -33,6 +34,7 @@ import { IncusRuntime } from '../services/runtimes/incus/incus-runtime';
 import type { SettingsStore } from '../services/settings/settings-store';
 import type { TraceRecorder } from '../services/traces/trace-recorder';
 import type { TurnWindows } from '../services/traces/turn-windows';
+import type { VerifyWindows } from '../services/traces/verify-windows';
 import type { Db } from '../services/storage/database';
 
 /** What the container side needs from the rest of the core. */
@@ -46,7 +48,7 @@ export interface AgentsWiringDeps {
   bus: EventBus;
   log: Logger;
   /** The trace recorder (lifecycle and chat events go there) and the relayed turns (issue 6). */
-  traces: { recorder: TraceRecorder; turns: TurnWindows };
+  traces: { recorder: TraceRecorder; turns: TurnWindows; verifies?: VerifyWindows };
 }
 
 /** The container side, built (no I/O yet). */
@@ -214,6 +216,8 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
         return imageService.build([kind]).finally(off);
       },
     },
+    litellmState: () => d.llm.status().litellm.state,
+    instructions: new InstructionsRepository(d.db),
     gateway: {
       port: () => d.llm.gateway.port,
       addBind: (address) => d.llm.addGatewayBind(address),
@@ -226,6 +230,8 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
     onChange: (list) => d.bus.emit('agents.changed', { agents: list }),
     onProgress: (p) => d.bus.emit('agents.progress', p),
     onTransition: (t) => {
+      if (t.to === 'verifying') d.traces.verifies?.begin(t.id, t.at);
+      else if (t.from === 'verifying') d.traces.verifies?.end(t.id, t.at);
       if (t.from === t.to) return;
       try {
         recorder.record({

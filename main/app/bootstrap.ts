@@ -38,6 +38,7 @@ import { SettingsStore } from '../services/settings/settings-store';
 import { RecorderAgentTraceSink, TracingLlmCallSink } from '../services/traces/trace-ingest';
 import { TraceRecorder } from '../services/traces/trace-recorder';
 import { TurnWindows } from '../services/traces/turn-windows';
+import { VerifyWindows } from '../services/traces/verify-windows';
 import { openDatabase, schemaVersion } from '../services/storage/database';
 import type { Db } from '../services/storage/database';
 import { Dispatcher } from '../transport/dispatch';
@@ -145,6 +146,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     shutdown.add('usage', () => budgets.ledger.flush());
     // Traces of agents (hourly SQLite files written by a worker thread): folders are resolved at write time.
     const turns = new TurnWindows();
+    const verifies = new VerifyWindows();
     const traces = new TraceRecorder({
       traceDirOf: (id) => {
         const folder = containers?.folderOf(id) ?? null;
@@ -174,6 +176,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
         traces,
         turns,
         log,
+        verifies,
       ),
       traceSink: new RecorderAgentTraceSink(traces),
       redactor: secretRedactor,
@@ -235,7 +238,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       settings,
       bus,
       log,
-      traces: { recorder: traces, turns },
+      traces: { recorder: traces, turns, verifies },
     });
     const wiredAgents = containers;
     // The engines' state is taken now, as the core starts: an engine that is down now and answers by the

@@ -138,6 +138,14 @@ async function settle(c: Client, id: string): Promise<Agent> {
   }
 }
 
+/** Parses `--temperature`: a number from 0 to 2. */
+function temperatureOption(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 2)
+    throw new InvalidArgumentError('--temperature must be a number from 0 to 2');
+  return n;
+}
+
 function positiveNumber(label: string) {
   return (value: string): number => {
     const n = Number(value);
@@ -214,6 +222,9 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
       'most processes and threads in its container (default 512)',
       positiveNumber('--pids-limit'),
     )
+    .option('--system-prompt <text>', 'the agent’s own system prompt (default: the built-in one)')
+    .option('--temperature <n>', 'sampling temperature, 0–2 (default: the model’s)', temperatureOption)
+    .option('--no-tools', 'offer the model no tools (a plain chat)')
     .option('--no-wait', 'return once the agent is recorded')
     .option('--json', 'print JSON')
     .action(
@@ -232,6 +243,9 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
         budgetDay?: number;
         budgetMonth?: number;
         rpm?: number;
+        systemPrompt?: string;
+        temperature?: number;
+        tools: boolean;
         wait: boolean;
         json?: boolean;
       }) =>
@@ -257,6 +271,9 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
               ...(o.folder?.length ? { folders: o.folder } : {}),
               ...(o.pidsLimit ? { pids_limit: Math.round(o.pidsLimit) } : {}),
               ...limitsInput(o),
+              ...(o.systemPrompt !== undefined ? { system_prompt: o.systemPrompt } : {}),
+              ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
+              tools: o.tools,
             });
             return done(json, o.wait ? await settle(c, a.id) : a);
           },
@@ -301,6 +318,45 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
   simple('archive', 'stop, rename and set aside an agent; its key is revoked, its files kept');
   simple('restore', 'bring an archived agent back with a new key (a taken name gets -2, -3 …)');
   addFoldersCommand(cmd, { run, print, findAgent, settle });
+
+  cmd
+    .command('configure')
+    .description('set an agent’s system prompt, temperature and tools on/off (a running agent restarts)')
+    .argument('<agent>', 'id, slug or name')
+    .option('--system-prompt <text>', 'its own system prompt ("" = the built-in one)')
+    .option('--temperature <n>', 'sampling temperature 0–2, or "default" for the model’s')
+    .option('--tools <on|off>', 'whether the model is offered tools')
+    .option('--json', 'print JSON')
+    .action(
+      (ref: string, o: { systemPrompt?: string; temperature?: string; tools?: string; json?: boolean }) =>
+        run(
+          'configure',
+          async (c, json) => {
+            if (o.tools !== undefined && o.tools !== 'on' && o.tools !== 'off')
+              throw new AppError('INVALID_INPUT', `--tools: "${o.tools}" is not valid; use on or off`);
+            const temperature =
+              o.temperature === undefined
+                ? undefined
+                : o.temperature === 'default'
+                  ? null
+                  : Number(o.temperature);
+            if (temperature !== undefined && temperature !== null && !(temperature >= 0 && temperature <= 2))
+              throw new AppError(
+                'INVALID_INPUT',
+                `--temperature: "${o.temperature}" is not valid; use a number from 0 to 2, or default`,
+              );
+            const a = await findAgent(c, ref);
+            await c.agents.configure({
+              id: a.id,
+              ...(o.systemPrompt !== undefined ? { system_prompt: o.systemPrompt } : {}),
+              ...(temperature !== undefined ? { temperature } : {}),
+              ...(o.tools !== undefined ? { tools: o.tools === 'on' } : {}),
+            });
+            return done(json, await settle(c, a.id));
+          },
+          Boolean(o.json),
+        )(),
+    );
 
   cmd
     .command('logs')

@@ -253,5 +253,9 @@ export function toAgent(row: AgentRow, keyPrefix: string | null, egress: AgentEg
     running_since: row.running_since,
     archived_at: row.phase === 'archived' ? row.phase_at : null,
     egress,
+    // The defaults; the agent service fills in what the user set (agent-instructions.ts).
+    system_prompt: null,
+    temperature: null,
+    tools: true,
   };
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type {
   Agent,
+  AgentConfigureInput,
   AgentCreateInput,
   AgentPhase,
   FolderGrant,
@@ -22,6 +23,9 @@ import { Deployer, DeployError } from './deployer';
 import type { DeployerDeps } from './deployer';
 import type { FrameworkManifest } from './frameworks';
 import { newAgentRow } from './agent-create';
+import type { InstructionsRepository } from './agent-instructions';
+import { DEFAULT_INSTRUCTIONS } from './agent-instructions';
+import { configureAgent, instructionsOfCreate } from './agent-configure';
 import { RuntimeFollower } from './runtime-follower';
 import { socketDir } from './container-spec';
 import { removeTreeNoFollow } from './safe-fs';
@@ -49,6 +53,8 @@ export interface AgentServiceDeps extends Omit<DeployerDeps, 'setPhase' | 'progr
     view(agentId: string): AgentEgress;
     release(agentId: string): Promise<void>;
   };
+  /** Per-agent system prompt, temperature and tools on/off (without it every agent has the defaults). */
+  instructions?: InstructionsRepository;
   onChange: (agents: Agent[]) => void;
   onProgress: (p: { id: string; phase: AgentPhase; fraction: number | null; message: string }) => void;
   /**
@@ -167,6 +173,8 @@ export class AgentService {
     );
     agentOperation.run('deploy', () => this.repo.insert(row));
     this.d.egress?.create(row.id, raw.egress, raw.allow ?? []);
+    const instructions = instructionsOfCreate(raw);
+    if (instructions) this.d.instructions?.set(row.id, instructions);
     this.d.onTransition?.({ id: row.id, from: null, to: 'creating', reason: null, at: now });
     this.emitChange();
     void this.enqueue(row.id, 'deploy', () => this.runDeploy(row.id));
@@ -339,6 +347,18 @@ export class AgentService {
     };
   }
 
+  /**
+   * Sets the agent's system prompt, temperature and tools on/off (see agent-configure.ts); a running
+   * agent is restarted so its runtime reads them. @throws AppError NOT_FOUND, INVALID_INPUT, CONFLICT
+   */
+  async configure(input: AgentConfigureInput): Promise<Agent> {
+    const row = this.row(input.id);
+    const running = await this.enqueue(row.id, 'configure', () =>
+      Promise.resolve(configureAgent(this.d, this.row(row.id), input)),
+    );
+    return running ? this.restart(row.id) : this.get(row.id);
+  }
+
   /** Stops then starts. */
   async restart(id: string): Promise<Agent> {
     const row = this.row(id);
@@ -390,6 +410,7 @@ export class AgentService {
       fs.rmSync(path.join(socketDir(this.d.dataDir), `${id}.sock`), { force: true });
       faultPoint('files');
       this.repo.delete(id);
+      this.d.instructions?.delete(id);
       this.emitChange();
       return {
         id,
@@ -536,11 +557,14 @@ export class AgentService {
   }
 
   private dto(row: AgentRow): Agent {
-    return toAgent(
-      row,
-      row.key_id ? this.d.keysOf.prefixOf(row.key_id) : null,
-      this.d.egress?.view(row.id) ?? NO_EGRESS,
-    );
+    return {
+      ...toAgent(
+        row,
+        row.key_id ? this.d.keysOf.prefixOf(row.key_id) : null,
+        this.d.egress?.view(row.id) ?? NO_EGRESS,
+      ),
+      ...(this.d.instructions?.get(row.id) ?? DEFAULT_INSTRUCTIONS),
+    };
   }
 }
 

@@ -49,6 +49,9 @@ function agent(port: number): Agent {
     running_since: Date.now(),
     archived_at: null,
     egress: { mode: 'none', allow: [], enforced: false, enforcement: 'off', address: null },
+    system_prompt: null,
+    temperature: null,
+    tools: true,
   });
 }
 

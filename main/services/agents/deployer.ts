@@ -1,6 +1,7 @@
 // The deploy state machine and the start/stop procedures of one agent's container (ARCHITECTURE §5).
 import fs from 'node:fs';
 import type { AgentPhase } from '../../../contract/agents';
+import type { LitellmState } from '../../../contract/llm';
 import type { Logger } from '../../platform/logging';
 import type {
   ContainerRuntime,
@@ -25,6 +26,9 @@ import { agentContainerSpec, isCurrent } from './container-spec';
 import type { FrameworkManifest } from './frameworks';
 import { newGatewayToken, OPENCLAW_ENV, writeOpenClawConfig } from './harnesses/openclaw-config';
 import { endpointText, publishedPort, runtimeFetch } from './runtime-client';
+import { WAITING_FOR_LITELLM, waitForLitellm } from './litellm-wait';
+import type { InstructionsRepository } from './agent-instructions';
+import { DEFAULT_INSTRUCTIONS, instructionsEnv } from './agent-instructions';
 
 /** A deploy step that failed, with what the user can do. */
 export class DeployError extends Error {
@@ -93,7 +97,11 @@ export interface DeployerDeps {
   instanceId: string;
   /** How long the runtime may take to answer /health after start (default 30 000). */
   healthDeadlineMs?: number;
-  /** Deadline of the verify command (default 30 000). */
+  /** The agent's system prompt, temperature and tools on/off, written into its env file. */
+  instructions?: Pick<InstructionsRepository, 'get'>;
+  /** LiteLLM's state now: verifying waits while it is `starting` (see litellm-wait.ts). */
+  litellmState?: () => LitellmState;
+  /** Deadline of the verify command (default 90 000: it ends with a one-token completion, which a busy local model may queue). */
   verifyDeadlineMs?: number;
   /** Graceful stop before kill, s (default 10). */
   stopTimeoutS?: number;
@@ -210,6 +218,7 @@ export class Deployer {
         AGENTDESK_AGENT_NAME: row.name,
         AGENTDESK_CONFIG_DIR: CONFIG_MOUNT,
         AGENTDESK_RUNTIME_TOKEN_FILE: `${CONFIG_MOUNT}/runtime-token`,
+        ...instructionsEnv(this.d.instructions?.get(row.id) ?? DEFAULT_INSTRUCTIONS),
         ...(openclaw ? OPENCLAW_ENV : {}),
       },
       this.who,
@@ -443,9 +452,20 @@ export class Deployer {
     fw: FrameworkManifest,
     endpoint: RuntimeEndpoint,
   ): Promise<void> {
-    const deadline = this.d.verifyDeadlineMs ?? 30_000;
+    const deadline = this.d.verifyDeadlineMs ?? 90_000;
     const failed = (message: string) =>
       new DeployError(`Verifying the model ${row.model} from inside the container failed: ${message}`);
+    if (this.d.litellmState) {
+      let waited = false;
+      await waitForLitellm(this.d.litellmState, () => {
+        waited = true;
+        this.d.setPhase(row.id, 'verifying', WAITING_FOR_LITELLM);
+        this.d.progress(row.id, 'verifying', 0.88, 'Waiting for LiteLLM to start');
+      }).catch((err: Error) => {
+        throw new DeployError(err.message, 'Open the System view to see why LiteLLM does not start');
+      });
+      if (waited) this.d.setPhase(row.id, 'verifying', null);
+    }
     if (fw.verify.kind === 'http') {
       let res: Response;
       try {

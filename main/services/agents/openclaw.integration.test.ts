@@ -73,6 +73,21 @@ describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
     expect(spawnSync('docker', ['image', 'inspect', OPENCLAW_IMAGE_REF]).status).toBe(0);
   });
 
+  it("was verified with a real completion through OpenClaw's provider settings, marked as a verify call", async () => {
+    const events = await until(
+      () =>
+        call(core.dispatcher, 'traces', 'list', { agent_id: agent.id, kinds: ['llm_call'], limit: 100 }).then(
+          (p) => p.events,
+        ),
+      (ev) => ev.some((e) => (e.payload as { path?: string }).path === '/v1/chat/completions'),
+      20_000,
+      'the verify completion in the trace',
+    );
+    const completion = events.find((e) => (e.payload as { path?: string }).path === '/v1/chat/completions')!;
+    expect(completion.payload).toMatchObject({ purpose: 'verify', status: 200, stream: false });
+    expect(completion.model).toBe('scripted/gpt-test-mini');
+  });
+
   it('chats through OpenClaw to the scripted model, with its tool call and result in the turn and the trace', async () => {
     const result = await call(core.dispatcher, 'agents', 'chat', { id: agent.id, text: 'Run it #tool=exec' });
     expect(result.error).toBeNull();

@@ -53,7 +53,9 @@ const ERROR_BODY_LIMIT = 1024 * 1024;
  *   cost is still charged: the provider was called.
  * - Successes are piped chunk by chunk as they arrive (no buffering; backpressure kept), with only the
  *   allowed headers (answerHeaders) and SSE error events scrubbed (SseErrorScrubber); usage is read on
- *   the side: SSE events for streams (TTFT = first body byte), the JSON body otherwise.
+ *   the side: SSE events for streams (TTFT = first body byte), the JSON body otherwise. An error event
+ *   inside a 200 stream (a provider failing after the stream began) is recorded as the call's error,
+ *   noted by the same scrubbing pass.
  * - Cost: LiteLLM's `x-litellm-response-cost` for whole JSON answers, else tokens × LiteLLM's price map
  *   for the model that answered. An answer that does not complete (the caller went away, LiteLLM died)
  *   is charged for what was produced (estimateUsage), never nothing.
@@ -153,8 +155,12 @@ export function relayAnswer(
     }
   });
   ures.on('end', () => {
+    const rest = guard.end();
+    // An error event inside the 200 stream makes the call a failed one; its record says why (set
+    // before the answer ends: the gateway writes the record when the response closes).
+    call.error = guard.streamError() ?? call.error;
     settle(true);
-    if (!res.destroyed) res.end(guard.end());
+    if (!res.destroyed) res.end(rest);
   });
 }
 
@@ -263,6 +269,11 @@ export interface ForwardDeps {
   target: () => GatewayTarget | null;
   /** Why there is no target and when to retry (s). */
   unavailable: () => { message: string; retryAfterS: number | null };
+  /**
+   * Resolves once a target is ready, or at once when none is coming soon (not starting), or after a
+   * few seconds: a request that arrives while LiteLLM starts is held that long before its 503.
+   */
+  waitForTarget?: () => Promise<void>;
   scrub?: (text: string) => string;
   cost?: (model: string, tokensIn: number, tokensOut: number) => number | null;
   /** Records the spending (USD, `null` when unknown) of a call on its key. */
@@ -273,7 +284,8 @@ export interface ForwardDeps {
  * Forwards one admitted request to the ready LiteLLM with its master key (the caller's credentials and
  * hop-by-hop headers dropped) and relays the answer ({@link relayModels} for `/v1/models`, else
  * {@link relayAnswer}). `body` replaces the request body when given (already read); `null` for GETs.
- * No LiteLLM, or one that refuses the connection or was replaced meanwhile → 503 with Retry-After; an
+ * No LiteLLM yet → held while it starts ({@link ForwardDeps.waitForTarget}), then forwarded or 503; no
+ * LiteLLM, or one that refuses the connection or was replaced meanwhile → 503 with Retry-After; an
  * idle keep-alive socket closed by LiteLLM → retried once; other connection errors → 502.
  */
 export function forwardToLitellm(
@@ -282,9 +294,16 @@ export function forwardToLitellm(
   body: Buffer | null,
   deps: ForwardDeps,
   retried = false,
+  held = false,
 ): void {
   const { req, res, finish, fail } = ctx;
   const target = deps.target();
+  if (!target && !held && deps.waitForTarget) {
+    void deps.waitForTarget().then(() => {
+      if (!res.destroyed && !res.writableEnded) forwardToLitellm(ctx, key, body, deps, retried, true);
+    });
+    return;
+  }
   if (!target) {
     const why = deps.unavailable();
     return fail(gatewayErrors.unavailable(why.message, why.retryAfterS));

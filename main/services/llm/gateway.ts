@@ -50,6 +50,8 @@ export interface GatewayOptions {
   target: () => GatewayTarget | null;
   /** Why there is no target and when to retry (seconds; `null` = no point retrying soon). */
   unavailable: () => { message: string; retryAfterS: number | null };
+  /** Holds a request while LiteLLM starts (see ForwardDeps.waitForTarget); without it, 503 at once. */
+  waitForTarget?: () => Promise<void>;
   /** Cost in USD of a call from its tokens (LiteLLM's price map), `null` when unknown. */
   cost?: (model: string, tokensIn: number, tokensOut: number) => number | null;
   /** Agents' spend limits (gateway-budget.ts), checked before a call goes out; none without it. */
@@ -120,6 +122,7 @@ export class Gateway {
     this.forwardDeps = {
       target: opts.target,
       unavailable: opts.unavailable,
+      waitForTarget: opts.waitForTarget,
       scrub: opts.scrub,
       cost: opts.cost,
       spent: (key, usd) => this.policy.spent(key, usd),

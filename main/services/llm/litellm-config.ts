@@ -19,6 +19,8 @@ export interface LitellmProvider {
   keyless: boolean;
   /** The provider's own model ids, e.g. `gpt-4o-mini`. */
   models: string[];
+  /** A local model server (catalog kind `local`: Ollama, LM Studio, llama.cpp, vLLM, Jan): its calls cost nothing. */
+  local?: boolean;
 }
 
 /** A model LiteLLM serves: its public name, the provider, and the LiteLLM model string. */
@@ -28,6 +30,8 @@ export interface ServedModel {
   providerId: string;
   /** `<prefix><model-id>`, e.g. `openai/gpt-4o-mini`. */
   litellmModel: string;
+  /** Served by a local model server: cost 0, no price looked up. */
+  local?: boolean;
 }
 
 /** The env var holding LiteLLM's master key (random per start, never on disk). */
@@ -106,7 +110,7 @@ export function buildLitellmConfig(providers: readonly LitellmProvider[]): Litel
           ? { model_name: name, litellm_params: params, model_info: { mode: 'embedding' } }
           : { model_name: name, litellm_params: params },
       );
-      models.push({ name, providerId: p.providerId, litellmModel });
+      models.push({ name, providerId: p.providerId, litellmModel, ...(p.local ? { local: true } : {}) });
     }
   }
   const doc = new YAML.Document({

@@ -68,6 +68,8 @@ export interface LlmServiceDeps {
   startDeadlineMs?: number;
   /** How long a replaced LiteLLM may finish its in-flight requests (default 30 000). */
   drainMs?: number;
+  /** How long the gateway holds a request while LiteLLM starts before answering 503 (default 10 000). */
+  holdMs?: number;
   /** Test hooks for the processes (port choice, backoff, grace). */
   processOptions?: Partial<Pick<LitellmProcessOptions, 'port' | 'backoff' | 'stopGraceMs' | 'parentEnv'>>;
 }
@@ -118,6 +120,7 @@ export class LlmService {
       sink: deps.sink,
       target: () => this.target(),
       unavailable: () => this.unavailable(),
+      waitForTarget: () => this.waitForTarget(deps.holdMs ?? 10_000),
       cost: (model, tin, tout) => this.prices.cost(this.active?.models, model, tin, tout),
       ownerRefusal: deps.ownerRefusal,
       scrub: (s) => deps.redactor.scrub(s),
@@ -325,6 +328,29 @@ export class LlmService {
   /** The LiteLLM requests go to: the serving instance while ready. */
   target(): GatewayTarget | null {
     return this.active?.proc.target() ?? null;
+  }
+
+  /**
+   * Resolves when LiteLLM serves, at once when it is not starting (idle, missing, failed, restarting
+   * after a crash, shutting down: callers are told at once), or after `maxMs` (ms). Polls every 100 ms.
+   */
+  waitForTarget(maxMs: number): Promise<void> {
+    const until = Date.now() + maxMs;
+    return new Promise((resolve) => {
+      const tick = () => {
+        if (this.target() || !this.starting() || Date.now() >= until) return resolve();
+        setTimeout(tick, 100).unref();
+      };
+      tick();
+    });
+  }
+
+  /** True while a LiteLLM is being started for the current providers (first start, or after one was added). */
+  private starting(): boolean {
+    if (this.closed) return false;
+    if (!this.active) return this.idle === null;
+    const state = this.active.proc.supervisor.status().state;
+    return state === 'idle' || state === 'starting';
   }
 
   /** Why the gateway cannot forward now, and when to retry (s). */

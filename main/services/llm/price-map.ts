@@ -87,8 +87,9 @@ export class PriceBook {
   }
 
   /**
-   * USD of a call to `model` (a served name, looked up in `served`) from its tokens; `null` when the
-   * model or its price is unknown (or the map is not loaded yet).
+   * USD of a call to `model` (a served name, looked up in `served`) from its tokens: 0 for a model of a
+   * local server (nothing is looked up); `null` when the model or its price is unknown (or the map is
+   * not loaded yet).
    */
   cost(
     served: readonly ServedModel[] | undefined,
@@ -97,6 +98,7 @@ export class PriceBook {
     tokensOut: number,
   ): number | null {
     const m = served?.find((x) => x.name === model);
+    if (m?.local) return 0;
     const price = m && this.prices ? priceOf(this.prices, m.litellmModel) : null;
     return price ? tokensIn * price.input + tokensOut * price.output : null;
   }

@@ -73,6 +73,7 @@ export class ProvidersLlmSource implements LlmProviderSource {
         apiBase: row.base_url,
         keyless,
         models,
+        local: entry.kind === 'local',
       });
     }
     return out;

@@ -160,12 +160,17 @@ export class HourDb {
     );
   }
 
-  /** The sums of the hour's `llm_call` events (an unknown token count adds 0). */
+  /**
+   * The sums of the hour's `llm_call` events that are model calls (an unknown token count adds 0):
+   * model listings and the deploy's verify calls are left out (see `isModelCall` in trace-totals.ts).
+   */
   callSums(): HourCallSums {
     const r = this.db
       .prepare(
         `SELECT count(*) AS calls, count(error) AS errors, total(tokens_in) AS tin, total(tokens_out) AS tout,
-           sum(cost_usd) AS cost FROM events WHERE kind = 'llm_call'`,
+           sum(cost_usd) AS cost FROM events WHERE kind = 'llm_call'
+           AND coalesce(json_extract(payload, '$.purpose'), '') <> 'verify'
+           AND coalesce(json_extract(payload, '$.path'), '') <> '/v1/models'`,
       )
       .get() as { calls: number; errors: number; tin: number; tout: number; cost: number | null };
     return { calls: r.calls, errors: r.errors, tokensIn: r.tin, tokensOut: r.tout, cost: r.cost };

@@ -6,17 +6,21 @@ import type { AgentTraceSink } from '../llm/agent-trace-sink';
 import type { LlmCall, LlmCallSink } from '../llm/llm-calls';
 import type { TraceRecorder } from './trace-recorder';
 import type { TurnWindows } from './turn-windows';
+import type { VerifyWindows } from './verify-windows';
 
 const count = (n: number | null): number | null => (n === null ? null : Math.max(0, Math.round(n)));
 
 /**
  * The `llm_call` trace event of a gateway record of agent `call.owner`, or `null` when the key had no
- * owner. `turn` = the relayed turn the call fell in (its trace and thread), when exactly one did.
- * Payload: `{path, stream, status, ttft_ms, finish_reason}`, plus `requested_model` and `usage_estimated` when set (see contract/traces.ts).
+ * owner. `turn` = the relayed turn the call fell in (its trace and thread), when exactly one did;
+ * `verify` = it arrived while the agent was `verifying` (payload `purpose: "verify"`).
+ * Payload: `{path, stream, status, ttft_ms, finish_reason}`, plus `requested_model` and `usage_estimated`
+ * when set (see contract/traces.ts).
  */
 export function llmCallEvent(
   call: LlmCall,
   turn: { traceId: string; threadId: string } | null = null,
+  verify = false,
 ): TraceEvent | null {
   if (!call.owner) return null;
   // `finish_reason` is not in the gateway's record yet; taken when it appears.
@@ -47,6 +51,8 @@ export function llmCallEvent(
       ...(turn ? { turn_match: 'time' as const } : {}),
       ...(call.requested_model ? { requested_model: call.requested_model } : {}),
       ...(call.usage_estimated ? { usage_estimated: true } : {}),
+      // Made by the deploy's verify step (see VerifyWindows): not counted among the day's model calls.
+      ...(verify ? { purpose: 'verify' as const } : {}),
     },
   };
 }
@@ -95,12 +101,19 @@ export class TracingLlmCallSink implements LlmCallSink {
     private readonly recorder: TraceRecorder,
     private readonly turns: TurnWindows,
     private readonly log: Logger,
+    private readonly verifies?: VerifyWindows,
   ) {}
 
   record(call: LlmCall): void {
     this.inner.record(call);
     try {
-      const event = call.owner ? llmCallEvent(call, this.turns.match(call.owner, call.created_at)) : null;
+      const event = call.owner
+        ? llmCallEvent(
+            call,
+            this.turns.match(call.owner, call.created_at),
+            this.verifies?.holds(call.owner, call.created_at) ?? false,
+          )
+        : null;
       if (event) this.recorder.record(event);
     } catch (err) {
       this.log.error({ err, call: call.id }, 'llm_call could not be traced');

@@ -18,6 +18,7 @@ import type { HourFiles } from './trace-files';
 import { matchesFilter, pageOf } from './trace-query';
 import type { CursorPos, HourSource } from './trace-query';
 import { decodeBatch, eventJsonOf } from './trace-wire';
+import { isModelCall } from './trace-totals';
 
 /** What became of a batch: indexes (into the batch) dropped or failed; every other item is committed. */
 export interface WriteOutcome {
@@ -174,7 +175,7 @@ export class TraceStore {
         for (const file of [h.jsonl && p.jsonl, h.late && p.late]) {
           if (!file) continue;
           for (const e of readJsonlEvents(file).events) {
-            if (e.kind !== 'llm_call' || seen.has(e.id) || db?.has(e.id)) continue;
+            if (e.kind !== 'llm_call' || !isModelCall(e.payload) || seen.has(e.id) || db?.has(e.id)) continue;
             seen.add(e.id);
             t.calls += 1;
             if (e.error !== null && e.error !== undefined) t.errors += 1;

@@ -11,6 +11,16 @@ export interface TraceDayTotalsDeps {
   now?: () => number;
 }
 
+/**
+ * Whether an `llm_call` event counts among the day's model calls: not a model listing
+ * (`GET /v1/models`) and not a call of the deploy's verify step (payload `purpose: "verify"`). The SQL
+ * of HourDb.callSums applies the same rule.
+ */
+export function isModelCall(payload: unknown): boolean {
+  const p = (payload ?? {}) as { purpose?: unknown; path?: unknown };
+  return p.purpose !== 'verify' && p.path !== '/v1/models';
+}
+
 /** The UTC day of `ms`, `YYYY-MM-DD`. */
 export function utcDayOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);

@@ -196,6 +196,9 @@ export function sampleAgent(over: Partial<Agent> = {}): Agent {
     running_since: 20_000,
     archived_at: null,
     egress: { mode: 'none', allow: [], enforced: true, enforcement: 'root', address: '172.19.128.5' },
+    system_prompt: null,
+    temperature: null,
+    tools: true,
     ...over,
   };
 }

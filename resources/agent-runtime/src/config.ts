@@ -1,6 +1,8 @@
 // The runtime's settings, read once from its environment (PROTOCOL.md "Environment") and checked.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Instructions } from './instructions';
+import { loadInstructions } from './instructions';
 
 /** The runtime's version, reported by `GET /health`. */
 export const RUNTIME_VERSION = '0.1.0';
@@ -15,8 +17,8 @@ export const LIMITS = {
   writeBytes: 1024 * 1024,
 } as const;
 
-/** Everything the runtime needs to serve turns. */
-export interface RuntimeConfig {
+/** Everything the runtime needs to serve turns (with the agent's instructions, see instructions.ts). */
+export interface RuntimeConfig extends Instructions {
   /** The gateway's OpenAI-compatible base URL, without a trailing slash, e.g. `http://172.30.0.1:4100/v1`. */
   baseUrl: string;
   /** The agent's virtual key; sent only as `Authorization: Bearer` to {@link baseUrl}; never logged. */
@@ -123,6 +125,7 @@ export function loadConfig(env: Env): RuntimeConfig {
     threadsDir: path.join(homeDir, '.agentdesk', 'threads'),
     shellTimeoutMs: integer(env, 'AGENTDESK_SHELL_TIMEOUT_MS', 60_000, 100, 3_600_000),
     credential: credentialOf(env),
+    ...loadInstructions(env),
   };
 }
 

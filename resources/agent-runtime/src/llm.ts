@@ -17,6 +17,8 @@ export class UpstreamError extends Error {
     message: string,
     /** HTTP status, or `null` when no answer came (network, stream cut). */
     readonly status: number | null,
+    /** The text the model streamed before the failure (its raw output so far), '' when none. */
+    readonly partial = '',
   ) {
     super(message);
     this.name = 'UpstreamError';
@@ -29,7 +31,14 @@ export interface ChatRequest {
   apiKey: string;
   model: string;
   messages: ChatMessage[];
+  /** The tools offered; empty = none (the request then has no `tools` field). */
   tools: readonly unknown[];
+  /** Sampling temperature; `null`/absent = the model's default (not sent). */
+  temperature?: number | null;
+  /** Most tokens to generate (`max_tokens`); absent = the model's limit. */
+  maxTokens?: number;
+  /** Stop sequences (`stop`); absent = none. */
+  stop?: string[];
   /** Called with each streamed text fragment, in order. */
   onText: (delta: string) => void;
   signal?: AbortSignal;
@@ -93,6 +102,7 @@ class Assembler {
       throw new UpstreamError(
         `the model's stream reported an error: ${chunk.error.message ?? 'unknown'}`,
         null,
+        this.content,
       );
     for (const choice of chunk.choices ?? []) {
       const delta = choice.delta ?? choice.message ?? {};
@@ -147,7 +157,12 @@ export async function streamChat(req: ChatRequest): Promise<ChatAnswer> {
       body: JSON.stringify({
         model: req.model,
         messages: req.messages,
-        tools: req.tools,
+        ...(req.tools.length ? { tools: req.tools } : {}),
+        ...(req.temperature === null || req.temperature === undefined
+          ? {}
+          : { temperature: req.temperature }),
+        ...(req.maxTokens ? { max_tokens: req.maxTokens } : {}),
+        ...(req.stop?.length ? { stop: req.stop } : {}),
         stream: true,
         stream_options: { include_usage: true },
       }),
@@ -182,15 +197,20 @@ export async function streamChat(req: ChatRequest): Promise<ChatAnswer> {
         throw new UpstreamError(
           `the model's stream sent a chunk that is not JSON: ${data.slice(0, 200)}`,
           null,
+          asm.content,
         );
       }
       asm.add(chunk, req.onText);
     }
   } catch (err) {
     if (err instanceof UpstreamError || req.signal?.aborted) throw err;
-    throw new UpstreamError(`the model's stream from ${url} broke: ${messageOf(err)}`, null);
+    throw new UpstreamError(`the model's stream from ${url} broke: ${messageOf(err)}`, null, asm.content);
   }
   if (!sawDone && !asm.finishReason)
-    throw new UpstreamError(`the model's stream from ${url} ended before the answer was complete`, null);
+    throw new UpstreamError(
+      `the model's stream from ${url} ended before the answer was complete`,
+      null,
+      asm.content,
+    );
   return asm.answer();
 }

@@ -110,7 +110,12 @@ describe('agent runtime server', () => {
     });
     expect(named(events, 'done')[0]).toMatchObject({ reply: 'chunk0 chunk1 chunk2 ', steps: 2 });
     const second = chatBodies().at(-1)!;
-    expect(second.messages.at(-1)).toEqual({ role: 'tool', tool_call_id: call!.id, content: 'hi\n' });
+    // The model reads the result with its status first and what to do next (model-step.ts toolResultForModel).
+    expect(second.messages.at(-1)).toEqual({
+      role: 'tool',
+      tool_call_id: call!.id,
+      content: 'OK: hi\n\n\nDo the next step of the task, or answer the user.',
+    });
 
     const turnId = named(events, 'turn')[0]!.turn_id;
     const threadId = named(events, 'turn')[0]!.thread_id;

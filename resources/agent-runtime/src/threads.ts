@@ -7,7 +7,15 @@ import path from 'node:path';
 export type ChatMessage =
   | { role: 'system' | 'user'; content: string }
   | { role: 'assistant'; content: string | null; tool_calls?: ToolCall[] }
-  | { role: 'tool'; tool_call_id: string; content: string };
+  | {
+      role: 'tool';
+      tool_call_id: string;
+      content: string;
+      /** The runtime's own: the tool's exit code (0 = success), so a failure still shows when the thread is read back. */
+      exit_code?: number;
+      /** The runtime's own: the call was not run (a repeat of an earlier call of the turn). */
+      not_run?: boolean;
+    };
 
 /** A tool call in OpenAI's format; `arguments` is the JSON text the model wrote. */
 export interface ToolCall {
@@ -77,15 +85,20 @@ export class ThreadStore {
     return t as Thread;
   }
 
-  /** Writes the thread atomically and stamps `updated_at`. @throws Error from the file system. */
+  /**
+   * Writes the thread atomically and stamps `updated_at`. The thread is serialised at the call, so a
+   * caller may change it while the write is under way (the file holds the thread as it was when called).
+   * @throws Error from the file system.
+   */
   async save(thread: Thread): Promise<void> {
     thread.updated_at = Date.now();
+    const text = JSON.stringify(thread);
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = this.fileOf(thread.thread_id);
     const tmp = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
     const handle = await fs.open(tmp, 'w', 0o600);
     try {
-      await handle.writeFile(JSON.stringify(thread));
+      await handle.writeFile(text);
       await handle.sync();
     } finally {
       await handle.close();

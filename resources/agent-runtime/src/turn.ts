@@ -1,11 +1,25 @@
 // One turn: the tool loop (model call → tool calls → results → model call …) with events, trace and persistence.
 import { randomUUID } from 'node:crypto';
+import { CallLoopGuard } from './call-loop';
 import type { RuntimeConfig } from './config';
+import { defaultSystemPrompt } from './instructions';
+import { finalAnswerMessages } from './final-answer';
+import type { ChatAnswer, UpstreamError } from './llm';
 import { streamChat } from './llm';
 import { logError, logInfo, messageOf, redact, redactSecrets } from './log';
-import type { ChatMessage, Thread, ThreadStore } from './threads';
+import {
+  isMalformedToolCall,
+  malformedMessage,
+  oneLine,
+  TEXT_CALL_STOP,
+  TextGate,
+  textCallers,
+  toModelMessages,
+  withTextToolCalls,
+} from './model-step';
+import type { Thread, ThreadStore, ToolCall } from './threads';
 import type { ToolBox, ToolResult } from './tools';
-import { TOOL_DEFINITIONS } from './tools';
+import { TOOL_DEFINITIONS, TOOL_NAMES } from './tools';
 import type { TraceClient } from './trace';
 
 /** The events of a turn, in PROTOCOL.md's names and shapes. */
@@ -18,11 +32,23 @@ export type TurnEvent =
       data: { id: string; name: string; output: string; exit_code: number; truncated: boolean; size: number };
     }
   | { event: 'error'; data: { message: string } }
+  | { event: 'notice'; data: { message: string } }
   | { event: 'done'; data: { thread_id: string; turn_id: string; reply: string; steps: number } };
 
 /** What a turn needs besides its input. */
 export interface TurnDeps {
-  config: Pick<RuntimeConfig, 'baseUrl' | 'apiKey' | 'model' | 'maxSteps' | 'agentName' | 'workspace'>;
+  config: Pick<
+    RuntimeConfig,
+    | 'baseUrl'
+    | 'apiKey'
+    | 'model'
+    | 'maxSteps'
+    | 'agentName'
+    | 'workspace'
+    | 'systemPrompt'
+    | 'temperature'
+    | 'toolsEnabled'
+  >;
   threads: ThreadStore;
   tools: ToolBox;
   trace: TraceClient;
@@ -38,14 +64,26 @@ export interface TurnInput {
   signal: AbortSignal;
 }
 
-function systemPrompt(cfg: TurnDeps['config']): ChatMessage {
+function systemPrompt(cfg: TurnDeps['config']): { role: 'system'; content: string } {
   return {
     role: 'system',
-    content:
-      `You are ${cfg.agentName}, an agent running in a Linux container managed by Agent Desk. ` +
-      `Your workspace is ${cfg.workspace}; the tools shell, read_file, write_file and list_dir work there. ` +
-      'Use them when they help, then answer the user concisely.',
+    content: cfg.systemPrompt ?? defaultSystemPrompt(cfg.agentName, cfg.workspace, cfg.toolsEnabled),
   };
+}
+
+/** The result a repeated call gets in the conversation (it is not run). */
+const NOT_RUN =
+  'Not run: this exact call already ran in this turn and its result is above. Do the next step of the task, or answer the user.';
+
+/** Most tokens of the final answer asked for without tools (a small model may otherwise ramble on). */
+const FINAL_ANSWER_TOKENS = 1024;
+
+/** Says what a repeated call was and what the runtime did about it (PROTOCOL.md "Tool loop"). */
+function repeatNote(call: ToolCall, stopped: boolean): string {
+  const what = `${call.function.name} ${oneLine(call.function.arguments, 160)}`;
+  return stopped
+    ? `The model asked again for ${what}, which already ran in this turn: the call loop was stopped and the model was asked to answer in words, without tools.`
+    : `The model asked again for ${what}, which already ran in this turn: it was not run again.`;
 }
 
 /**
@@ -62,11 +100,33 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
   const started = Date.now();
   let steps = 0;
   let thread: Thread | null = null;
+  /** The save of the user's message while the model is called: resolves to its error, or null. */
+  let userSaved: Promise<Error | null> | null = null;
   input.emit({ event: 'turn', data: { thread_id: threadId, turn_id: turnId } });
   try {
     thread = (await threads.load(threadId)) ?? threads.create(threadId);
     thread.messages.push({ role: 'user', content: input.text });
-    await threads.save(thread);
+    // The user's message is written while the model is called (the first token does not wait for the
+    // disk); every later save waits for it first, so the saves land in order and its error is not lost.
+    userSaved = threads.save(thread).then(
+      () => null,
+      (err: unknown) => (err instanceof Error ? err : new Error(messageOf(err))),
+    );
+    const saveThread = async (t: Thread): Promise<void> => {
+      if (userSaved) {
+        const failed = await userSaved;
+        userSaved = null;
+        if (failed) throw failed;
+      }
+      await threads.save(t);
+    };
+    const turnStart = thread.messages.length - 1;
+    const guard = new CallLoopGuard();
+    let repeats = 0;
+    let malformed = false;
+    // Set by a malformed tool call or a second repeated call: the next model call asks for the answer
+    // in words, without tools, with this turn's calls written out as text (final-answer.ts).
+    let finalAnswer = false;
     for (;;) {
       if (steps >= config.maxSteps) {
         throw new Error(
@@ -75,15 +135,48 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
         );
       }
       steps++;
-      const answer = await streamChat({
-        baseUrl: config.baseUrl,
-        apiKey: config.apiKey,
-        model: config.model,
-        messages: [systemPrompt(config), ...thread.messages],
-        tools: TOOL_DEFINITIONS,
-        onText: (delta) => input.emit({ event: 'text', data: { delta } }),
-        signal: input.signal,
-      });
+      const offered = config.toolsEnabled && !finalAnswer;
+      const system = systemPrompt(config);
+      const gate = new TextGate((delta) => input.emit({ event: 'text', data: { delta } }), offered);
+      let answer: ChatAnswer & { fromText: boolean };
+      try {
+        answer = withTextToolCalls(
+          await streamChat({
+            baseUrl: config.baseUrl,
+            apiKey: config.apiKey,
+            model: config.model,
+            messages: finalAnswer
+              ? finalAnswerMessages(system.content, thread.messages, turnStart)
+              : toModelMessages([system, ...thread.messages]),
+            tools: offered ? TOOL_DEFINITIONS : [],
+            temperature: config.temperature,
+            maxTokens: finalAnswer ? FINAL_ANSWER_TOKENS : undefined,
+            stop: offered && textCallers.has(config.model) ? TEXT_CALL_STOP : undefined,
+            onText: (delta) => gate.push(delta),
+            signal: input.signal,
+          }),
+          offered ? TOOL_NAMES : [],
+        );
+      } catch (err) {
+        if (input.signal.aborted || !isMalformedToolCall(err)) throw err;
+        const raw = (err as UpstreamError).partial;
+        if (malformed || finalAnswer) throw new Error(malformedMessage(raw, false));
+        malformed = true;
+        finalAnswer = true;
+        const message = malformedMessage(raw, true);
+        input.emit({ event: 'notice', data: { message } });
+        trace.send({
+          trace_id: turnId,
+          parent_id: null,
+          kind: 'error',
+          thread_id: threadId,
+          payload: { message },
+        });
+        logInfo('turn.malformed_tool_call', { thread: threadId, turn: turnId, step: steps });
+        continue;
+      }
+      gate.finish(answer.fromText ? answer.content : null);
+      if (answer.fromText) textCallers.add(config.model);
       const calls = answer.toolCalls;
       thread.messages.push(
         calls.length
@@ -91,7 +184,7 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
           : { role: 'assistant', content: answer.content },
       );
       if (!calls.length) {
-        await threads.save(thread);
+        await saveThread(thread);
         input.emit({
           event: 'done',
           data: { thread_id: threadId, turn_id: turnId, reply: answer.content, steps },
@@ -101,6 +194,21 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
       }
       const last = steps >= config.maxSteps;
       for (const call of calls) {
+        if (!last && !input.signal.aborted && guard.note(call.function.name, call.function.arguments) > 0) {
+          // A call loop: the result is already in the conversation. The first repeat is answered
+          // "not run"; a second one ends the loop with a request for the answer in words.
+          repeats++;
+          if (repeats >= 2) finalAnswer = true;
+          input.emit({ event: 'notice', data: { message: repeatNote(call, repeats >= 2) } });
+          thread.messages.push({ role: 'tool', tool_call_id: call.id, content: NOT_RUN, not_run: true });
+          logInfo('turn.repeated_call', {
+            thread: threadId,
+            turn: turnId,
+            tool: call.function.name,
+            repeats,
+          });
+          continue;
+        }
         const result: ToolResult =
           last || input.signal.aborted
             ? {
@@ -112,13 +220,19 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
                 truncated: false,
               }
             : await runTool(deps, { turnId, threadId, call, emit: input.emit, signal: input.signal });
-        thread.messages.push({ role: 'tool', tool_call_id: call.id, content: result.output });
+        thread.messages.push({
+          role: 'tool',
+          tool_call_id: call.id,
+          content: result.output,
+          exit_code: result.exit_code,
+        });
       }
-      await threads.save(thread);
+      await saveThread(thread);
       if (input.signal.aborted) throw new Error(cancelled(input.signal));
     }
   } catch (err) {
     const message = redact(input.signal.aborted ? cancelled(input.signal) : messageOf(err));
+    if (userSaved) await userSaved; // the catch's save lands after it
     if (thread)
       await threads
         .save(thread)

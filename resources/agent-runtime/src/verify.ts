@@ -1,4 +1,4 @@
-// `verify`: proves the inference path from inside the container (the gateway lists the model and its key resolves).
+// `verify`: proves the inference path from inside the container (the model is listed, its key resolves, it answers a one-token completion).
 import type { RuntimeConfig } from './config';
 import { errorMessageOf } from './llm';
 import { messageOf } from './log';
@@ -33,15 +33,51 @@ async function getJson(url: string, apiKey: string, timeoutMs: number): Promise<
 }
 
 /**
- * Checks, with the agent's virtual key, that `GET {baseUrl}/models` lists `model` and that
+ * The smallest real completion through the agent's own path (its key → gateway → LiteLLM → provider):
+ * one user message, `max_tokens` 1, temperature 0, not streamed. `null` when it answered 200.
+ */
+async function completionProblem(
+  config: Pick<RuntimeConfig, 'baseUrl' | 'apiKey' | 'model'>,
+  timeoutMs: number,
+): Promise<string | null> {
+  const url = `${config.baseUrl}/chat/completions`;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${config.apiKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        model: config.model,
+        messages: [{ role: 'user', content: 'Reply with OK.' }],
+        max_tokens: 1,
+        temperature: 0,
+        stream: false,
+      }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    return `the model did not answer a one-token completion at ${url} within ${Math.round(timeoutMs / 1000)} s: ${messageOf(err)}`;
+  }
+  if (res.ok) {
+    await res.arrayBuffer().catch(() => undefined);
+    return null;
+  }
+  return `the model did not answer a one-token completion: POST ${url} answered HTTP ${res.status}: ${await errorMessageOf(res)}`;
+}
+
+/**
+ * Checks, with the agent's virtual key, that `GET {baseUrl}/models` lists `model`, that
  * `GET {baseUrl}/agentdesk/models/<model>` (each `/`-separated part URL-encoded) says it is served and
- * its provider key resolves (`key` = `resolved` or `not_needed`). Never throws: every failure is
+ * its provider key resolves (`key` = `resolved` or `not_needed`), and that the model answers a
+ * one-token completion (so "running" means the agent can think). Never throws: every failure is
  * `{ok:false, error}` naming the URL, the HTTP status and the gateway's message.
- * @param timeoutMs deadline of each request, ms.
+ * @param timeoutMs deadline of each listing request, ms.
+ * @param completionTimeoutMs deadline of the completion, ms (a local model may be busy or loading).
  */
 export async function verify(
   config: Pick<RuntimeConfig, 'baseUrl' | 'apiKey' | 'model'>,
   timeoutMs = 10_000,
+  completionTimeoutMs = 60_000,
 ): Promise<VerifyResult> {
   try {
     const list = (await getJson(`${config.baseUrl}/models`, config.apiKey, timeoutMs)) as { data?: unknown };
@@ -78,6 +114,8 @@ export async function verify(
         ok: false,
         error: `the gateway answered an unknown key state ${JSON.stringify(status.key)} for ${config.model}`,
       };
+    const problem = await completionProblem(config, completionTimeoutMs);
+    if (problem) return { ok: false, error: problem };
     return { ok: true, model: config.model, models: ids.length };
   } catch (err) {
     return { ok: false, error: messageOf(err) };

@@ -372,30 +372,77 @@ async function health(res) {
     });
   }
 }
+/**
+ * The model endpoint, key and model OpenClaw itself is configured with (openclaw.json: the `agentdesk`
+ * provider's `baseUrl`, its file secret, the default agent's primary model), so verify checks the path
+ * OpenClaw's provider calls take, not only this harness's environment.
+ */
+function openClawModelPath() {
+  const file = env.OPENCLAW_CONFIG_PATH || path.join(CONFIG_DIR, 'openclaw.json');
+  const cfg = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const provider = cfg.models?.providers?.agentdesk;
+  const keyFile = cfg.secrets?.providers?.agentdesk?.path;
+  const primary = cfg.agents?.defaults?.model?.primary ?? '';
+  if (!provider?.baseUrl || !keyFile || !primary.startsWith('agentdesk/'))
+    throw new Error(`${file} has no agentdesk provider, key file or agentdesk/ primary model`);
+  return {
+    base: String(provider.baseUrl).replace(/\/+$/, ''),
+    key: fs.readFileSync(keyFile, 'utf8').trim(),
+    model: primary.slice('agentdesk/'.length),
+  };
+}
+
+/**
+ * `GET /verify`: with OpenClaw's own provider settings (openClawModelPath), the gateway lists the model
+ * for this key and answers a one-token completion (not streamed, temperature 0), so "running" means the
+ * agent can think. OpenClaw's own one-shot probe (`openclaw infer model run`) is not used: it starts a
+ * second OpenClaw process next to the gateway (measured: ~20 s and ~510 MB RSS; docs/frameworks/openclaw.md).
+ */
 async function verify(res) {
+  let p;
   try {
-    const r = await fetch(`${BASE}/models`, {
-      headers: { Authorization: `Bearer ${KEY}` },
-      signal: AbortSignal.timeout(10_000),
+    p = openClawModelPath();
+  } catch (err) {
+    return json(res, 503, { ok: false, error: `OpenClaw's configuration cannot be read: ${err.message}` });
+  }
+  const auth = { Authorization: `Bearer ${p.key}` };
+  const failed = (error) => json(res, 503, { ok: false, error: redact(error) });
+  try {
+    const r = await fetch(`${p.base}/models`, { headers: auth, signal: AbortSignal.timeout(10_000) });
+    const body = await r.json().catch(() => ({}));
+    if (!r.ok)
+      return failed(`GET ${p.base}/models answered HTTP ${r.status}: ${body.error?.message ?? 'no message'}`);
+    const ids = (body.data ?? []).map((m) => m.id);
+    if (!ids.includes(p.model))
+      return failed(
+        `the gateway does not serve ${p.model} to this agent (it serves: ${ids.join(', ') || 'nothing'})`,
+      );
+  } catch (err) {
+    return failed(`the gateway at ${p.base} does not answer: ${err.cause?.code ?? err.message}`);
+  }
+  try {
+    const r = await fetch(`${p.base}/chat/completions`, {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        model: p.model,
+        messages: [{ role: 'user', content: 'Reply with OK.' }],
+        max_tokens: 1,
+        temperature: 0,
+        stream: false,
+      }),
+      signal: AbortSignal.timeout(60_000),
     });
     const body = await r.json().catch(() => ({}));
     if (!r.ok)
-      return json(res, 503, {
-        ok: false,
-        error: `GET ${BASE}/models answered HTTP ${r.status}: ${body.error?.message ?? 'no message'}`,
-      });
-    const ids = (body.data ?? []).map((m) => m.id);
-    if (!ids.includes(MODEL))
-      return json(res, 503, {
-        ok: false,
-        error: `the gateway does not serve ${MODEL} to this agent (it serves: ${ids.join(', ') || 'nothing'})`,
-      });
-    return json(res, 200, { ok: true, model: MODEL });
+      return failed(
+        `the model did not answer a one-token completion: POST ${p.base}/chat/completions answered HTTP ${r.status}: ${body.error?.message ?? 'no message'}`,
+      );
+    return json(res, 200, { ok: true, model: p.model });
   } catch (err) {
-    return json(res, 503, {
-      ok: false,
-      error: `the gateway at ${BASE} does not answer: ${err.cause?.code ?? err.message}`,
-    });
+    return failed(
+      `the model did not answer a one-token completion within 60 s: ${err.cause?.code ?? err.message}`,
+    );
   }
 }
 async function readBody(req) {

@@ -17,6 +17,8 @@ export interface RowHandlers {
   onLogs: (id: string) => void;
   /** Opens the shared-folder settings of the agent (omitted: no Folders button). */
   onFolders?: (agent: Agent) => void;
+  /** Opens the agent's settings (system prompt, temperature, tools). */
+  onSettings?: (agent: Agent) => void;
   onPane: (id: string, pane: AgentPaneKind) => void;
   onDismissError: (id: string) => void;
 }
@@ -202,6 +204,16 @@ export function AgentRow({
             >
               Network
             </button>
+            {handlers.onSettings && ['running', 'stopped', 'failed'].includes(agent.phase) ? (
+              <button
+                type="button"
+                className="button button--small"
+                onClick={() => handlers.onSettings?.(agent)}
+                data-testid={`agent-settings-${slug}`}
+              >
+                Settings
+              </button>
+            ) : null}
             {can.logs ? (
               <button
                 type="button"

@@ -14,6 +14,8 @@ import { ArchivedPanel } from './ArchivedPanel';
 import { CreateAgentDialog } from './CreateAgentDialog';
 import { AgentFoldersDialog } from './AgentFoldersDialog';
 import { LogsDialog } from './LogsDialog';
+import { AgentSettingsDialog } from './AgentSettingsDialog';
+import { configureAgent } from '../../stores/agents/configure-action';
 
 type Confirm = { kind: 'archive' | 'purge'; agent: Agent } | null;
 
@@ -34,6 +36,7 @@ export function AgentsPage(): ReactElement {
   const [creating, setCreating] = useState(false);
   const [confirm, setConfirm] = useState<Confirm>(null);
   const [foldersOf, setFoldersOf] = useState<string | null>(null);
+  const [settingsOf, setSettingsOf] = useState<Agent | null>(null);
 
   useEffect(() => {
     const store = agentsStore.getState();
@@ -98,6 +101,7 @@ export function AgentsPage(): ReactElement {
               onArchive: (agent) => setConfirm({ kind: 'archive', agent }),
               onLogs: (id) => void store.openLogs(id),
               onFolders: (agent) => setFoldersOf(agent.id),
+              onSettings: (agent) => setSettingsOf(agent),
               onPane: (id, pane) => store.openPane(id, pane),
               onDismissError: (id) => store.clearRowError(id),
             }}
@@ -129,6 +133,13 @@ export function AgentsPage(): ReactElement {
         <AgentFoldersDialog
           agent={agents.find((a) => a.id === foldersOf)!}
           onClose={() => setFoldersOf(null)}
+        />
+      ) : null}
+      {settingsOf ? (
+        <AgentSettingsDialog
+          agent={settingsOf}
+          onSave={(input) => configureAgent(input)}
+          onClose={() => setSettingsOf(null)}
         />
       ) : null}
       {logs && logsAgent ? (

@@ -10,6 +10,7 @@ import { checkDraft, LIMITS, nameProblem, newDraft } from './create-form';
 import type { CreateDraft } from './create-form';
 import { EgressEditor } from './EgressEditor';
 import { EmojiField } from './EmojiField';
+import { InstructionsFields } from './InstructionsFields';
 import { ModelFields } from './ModelFields';
 import { quickPicks } from './quick-emoji';
 import { SharedFoldersEditor } from './SharedFoldersEditor';
@@ -239,6 +240,14 @@ export function CreateAgentForm({
           </p>
         ) : null}
       </div>
+      <details className="create-advanced" data-testid="create-instructions">
+        <summary>Instructions and sampling</summary>
+        <InstructionsFields
+          value={draft.instructions}
+          onChange={(instructions) => setDraft((d) => ({ ...d, instructions }))}
+          errors={{ system_prompt: fieldError('system_prompt'), temperature: fieldError('temperature') }}
+        />
+      </details>
       {errors.rest && !errors.rest.unreachable ? (
         <p className="inline-error" role="alert" data-testid="create-agent-error">
           <code>{errors.rest.code}</code> {errors.rest.message}

@@ -30,6 +30,7 @@ describe('checkDraft', () => {
         cpus: 0.5,
         egress: 'none',
         allow: [],
+        tools: true,
       },
     });
     expect(checkDraft({ ...draft, emoji: '🦊' }, ctx).input?.emoji).toBe('🦊');

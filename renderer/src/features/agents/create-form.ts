@@ -4,6 +4,8 @@ import type { EgressMode } from '../../../../contract/egress';
 import type { FolderRow } from './SharedFoldersEditor';
 import { agentHoldingSlug, slugOf } from '../../stores/agents';
 import type { CreateField } from '../../stores/agents';
+import { checkInstructions, instructionsDraft } from './instructions-form';
+import type { InstructionsDraft } from './instructions-form';
 
 /** Limits of `agents.create` (contract/agents.ts AgentCreateInput) and the defaults the form starts with. */
 export const LIMITS = {
@@ -27,6 +29,8 @@ export interface CreateDraft {
   allow: string[];
   /** Shared host folders (read-only unless `rw`). */
   folders: FolderRow[];
+  /** System prompt, temperature, tools on/off (instructions-form.ts). */
+  instructions: InstructionsDraft;
 }
 
 /** A fresh draft for `framework` and, when given, the first served model. */
@@ -42,6 +46,7 @@ export function newDraft(framework: string, model = ''): CreateDraft {
     egress: 'none',
     allow: [],
     folders: [],
+    instructions: instructionsDraft(),
   };
 }
 
@@ -87,7 +92,10 @@ export function checkDraft(
     errors.cpus = `CPUs must be a number from ${LIMITS.cpus.min} to ${LIMITS.cpus.max} (e.g. 0.5 or 2); “${draft.cpus}” is not`;
   if (draft.egress === 'allowlist' && draft.allow.length === 0)
     errors.allow = 'Add at least one host to the allowlist, or choose None';
-  if (Object.keys(errors).length > 0) return { errors, input: null };
+  const instructions = checkInstructions(draft.instructions);
+  if (!instructions.ok) errors[instructions.field] = instructions.error;
+  if (Object.keys(errors).length > 0 || !instructions.ok) return { errors, input: null };
+  const { system_prompt, temperature, tools } = instructions.value;
   return {
     errors,
     input: {
@@ -103,6 +111,9 @@ export function checkDraft(
       ...(draft.folders.length
         ? { folders: draft.folders.map((f) => ({ path: f.path, mode: f.mode })) }
         : {}),
+      ...(system_prompt !== null ? { system_prompt } : {}),
+      ...(temperature !== null ? { temperature } : {}),
+      tools,
     },
   };
 }

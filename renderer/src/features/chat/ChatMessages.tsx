@@ -27,6 +27,12 @@ function Row({ item }: { item: ChatItem }): ReactElement {
           {item.hint ? <div className="chat-error__hint">{item.hint}</div> : null}
         </div>
       );
+    case 'notice':
+      return (
+        <div className="chat-notice muted small" role="status" data-testid="chat-notice">
+          {item.message}
+        </div>
+      );
   }
 }
 

@@ -17,14 +17,20 @@ function prettyArguments(text: string): string {
  */
 export function ToolCardView({ tool }: { tool: ToolCard }): ReactElement {
   const done = tool.output !== null;
-  const failed = tool.exit_code !== null && tool.exit_code !== 0;
-  const state = !done ? 'running…' : tool.exit_code === null ? 'done' : `exit ${tool.exit_code}`;
+  const failed = !tool.not_run && tool.exit_code !== null && tool.exit_code !== 0;
+  const state = !done
+    ? 'running…'
+    : tool.not_run
+      ? 'not run'
+      : tool.exit_code === null
+        ? 'done'
+        : `exit ${tool.exit_code}`;
   return (
     <details
       className={`tool-card${failed ? ' tool-card--failed' : ''}`}
       data-testid="tool-card"
       data-tool={tool.name}
-      data-state={done ? 'done' : 'running'}
+      data-state={!done ? 'running' : tool.not_run ? 'not-run' : failed ? 'failed' : 'done'}
     >
       <summary className="tool-card__summary">
         <span className="tool-card__name">{tool.name}</span>

@@ -42,6 +42,14 @@ function detailsOf(e: TraceEvent): Record<string, unknown> {
   return out;
 }
 
+/** A tool result with a non-zero exit code, or any event with an error (a failed model call): shown red. */
+export function failedEvent(e: TraceEvent): boolean {
+  if (e.error !== null) return true;
+  if (e.kind !== 'tool_result') return false;
+  const code = (e.payload as { exit_code?: unknown }).exit_code;
+  return typeof code === 'number' && code !== 0;
+}
+
 /** `text` cut to the preview size, or `null` when it fits. */
 export function previewOf(text: string): string | null {
   const lines = text.split('\n');
@@ -178,7 +186,8 @@ export function TraceEventRow({
 }): ReactElement {
   return (
     <details
-      className={`trace-event trace-kind--${event.kind}`}
+      className={`trace-event trace-kind--${event.kind}${failedEvent(event) ? ' trace-event--failed' : ''}`}
+      data-failed={failedEvent(event) ? 'true' : undefined}
       style={depth ? { marginLeft: `${Math.min(depth, 6) * 16}px` } : undefined}
       data-testid="trace-event"
       data-kind={event.kind}

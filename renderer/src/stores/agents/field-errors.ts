@@ -13,6 +13,8 @@ export const CREATE_FIELDS = [
   'egress',
   'allow',
   'folders',
+  'system_prompt',
+  'temperature',
 ] as const;
 export type CreateField = (typeof CREATE_FIELDS)[number];
 

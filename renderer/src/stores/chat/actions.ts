@@ -54,7 +54,10 @@ export function createChatActions(set: Set, get: Get, getClient: ClientGetter): 
     let messages: ChatItem[];
     try {
       const t = await getClient().agents.thread({ id: agentId, thread_id: turn.thread_id });
-      messages = [...itemsOfThread(t.messages), ...turn.items.filter((i) => i.kind === 'error')];
+      messages = [
+        ...itemsOfThread(t.messages),
+        ...turn.items.filter((i) => i.kind === 'error' || i.kind === 'notice'),
+      ];
     } catch {
       messages = [...get().messages, ...rowsOf(turn)]; // the agent stopped meanwhile: keep what streamed in
     }

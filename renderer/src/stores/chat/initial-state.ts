@@ -10,8 +10,10 @@ export interface ToolCard {
   arguments: string;
   /** `null` until the result arrives. */
   output: string | null;
-  /** `null` when unknown (results read back from a thread file carry no exit code). */
+  /** `null` when unknown (results of threads written before exit codes were stored carry none). */
   exit_code: number | null;
+  /** The runtime did not run it (the model repeated a call it had already made in the turn). */
+  not_run?: boolean;
   /** Whether the runtime cut the output (64 KiB); `size` = the original size in bytes. */
   truncated: boolean;
   size: number | null;
@@ -22,7 +24,9 @@ export type ChatItem =
   | { kind: 'user'; key: string; text: string }
   | { kind: 'assistant'; key: string; text: string }
   | { kind: 'tool'; key: string; tool: ToolCard }
-  | { kind: 'error'; key: string; message: string; hint: string | null };
+  | { kind: 'error'; key: string; message: string; hint: string | null }
+  /** What the runtime did about the model's behaviour (a repeated call not run, a malformed call retried). */
+  | { kind: 'notice'; key: string; message: string };
 
 /** The turn being sent or streamed: the user's message, then what the runtime streams, in arrival order. */
 export interface LiveTurn {

@@ -43,7 +43,11 @@ export function itemsOfThread(messages: readonly Record<string, unknown>[]): Cha
       });
     } else if (m.role === 'tool') {
       const card = cards.get(str(m.tool_call_id));
-      if (card) card.output = str(m.content);
+      if (card) {
+        card.output = str(m.content);
+        card.exit_code = num(m.exit_code);
+        if (m.not_run === true) card.not_run = true;
+      }
     }
   });
   return items;
@@ -51,10 +55,13 @@ export function itemsOfThread(messages: readonly Record<string, unknown>[]): Cha
 
 /**
  * What to do about a turn error the runtime reported (relay errors already say it): the step limit →
- * send another message; a failed model call → check the provider and LiteLLM; else the agent's logs.
+ * send another message; a malformed tool call → the model's doing, not the provider's; a failed model
+ * call → check the provider and LiteLLM; else the agent's logs.
  */
 export function hintFor(message: string): string {
   if (/step limit/i.test(message)) return 'Send another message to let the agent continue.';
+  if (/malformed tool call/i.test(message))
+    return 'The model wrote a tool call it could not finish: send the message again, or choose a model with tool support (or turn the agent’s tools off).';
   if (/HTTP \d{3}|gateway|model/i.test(message))
     return 'The model call failed: check the provider on the Providers page and LiteLLM on the System page, then send the message again.';
   return 'Check the agent’s logs in the agents list, or restart it, then send the message again.';
@@ -104,6 +111,9 @@ export function applyTurnEvent(turn: LiveTurn, e: TurnEvent): LiveTurn {
       };
       return { ...turn, items };
     }
+    case 'notice':
+      items.push({ kind: 'notice', key: `live${items.length}`, message: str(d.message) });
+      return { ...turn, items };
     case 'error': {
       const message = str(d.message) || 'The turn failed';
       const hint = d.source === 'relay' ? null : hintFor(message);
