@@ -154,20 +154,14 @@ describe('electron-builder.yml content', () => {
     );
   });
 
-  it('ships the agent runtime, framework manifests, image recipe, LiteLLM requirements and tray icons as real files', () => {
+  it('ships the agent runtime and harness adapters, harness files, image recipe, LiteLLM requirements and tray icons as real files', () => {
     const byTarget = new Map((config.extraResources ?? []).map((r) => [r.to, r]));
-    expect([...byTarget.keys()].sort()).toEqual([
-      'agent-runtime',
-      'frameworks',
-      'icons',
-      'images',
-      'litellm',
-    ]);
+    expect([...byTarget.keys()].sort()).toEqual(['agent-runtime', 'harnesses', 'icons', 'images', 'litellm']);
     // main/index.ts points AGENTDESK_RESOURCES_DIR at process.resourcesPath: resourcesDir()/icons is the tray's.
     expect(byTarget.get('icons')?.from).toBe('resources/icons');
     expect(byTarget.get('agent-runtime')).toMatchObject({
       from: 'out/agent-runtime',
-      filter: ['agent-runtime.cjs'],
+      filter: ['agent-runtime.cjs', 'harness-*.cjs'],
     });
     expect(byTarget.get('images')?.from).toBe('scripts/images');
     // Every named source file exists in the repository (out/agent-runtime is made by `npm run build`).
@@ -177,8 +171,13 @@ describe('electron-builder.yml content', () => {
       for (const f of r.filter ?? [])
         if (!f.includes('*')) expect(fs.existsSync(path.join(root, r.from, f))).toBe(true);
     }
-    expect(fs.readdirSync(path.join(root, 'resources/frameworks'), { recursive: true })).toContain(
-      path.join('builtin', 'manifest.json'),
+    expect(byTarget.get('harnesses')?.from).toBe('main/services/harnesses');
+    expect(fs.readdirSync(path.join(root, 'main/services/harnesses'), { recursive: true })).toEqual(
+      expect.arrayContaining([
+        path.join('builtin', 'manifest.json'),
+        path.join('openclaw', 'image', 'Dockerfile'),
+        path.join('openclaw', 'harness.mjs'),
+      ]),
     );
   });
 

@@ -175,7 +175,7 @@ describe.skipIf(skip)(
       await agents.openCreate();
       await agents.fillName(FOX.name);
       expect(await agents.slugLine().innerText()).toBe(`agentdesk-${FOX.slug}`);
-      expect(await agents.chosenEmoji()).toBe('🤖'); // the framework's default
+      expect(await agents.chosenEmoji()).toBe('🤖'); // the harness's default
       await agents.quickPickByKeyboard(FOX.emoji);
       expect(await agents.chosenEmoji()).toBe(FOX.emoji);
       await agents.selectModel(model);

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import type { CoreInfo } from '../../contract/models';
 import path from 'node:path';
-import { agentsHandlers, frameworksHandlers, imagesHandlers } from '../api/agents';
+import { agentsHandlers, harnessesHandlers, imagesHandlers } from '../api/agents';
 import { llmHandlers } from '../api/llm';
 import { providersHandlers } from '../api/providers';
 import { settingsHandlers } from '../api/settings';
@@ -43,6 +43,7 @@ import type { Handlers } from '../transport/dispatch';
 import { APP_VERSION } from './version';
 import { wireAgents } from './agents-wiring';
 import type { AgentsWiring } from './agents-wiring';
+import type { HarnessPlugin } from '../services/harnesses/harness';
 import { acquireCoreLock } from './core-lock';
 import { wireSetup } from './setup-wiring';
 import { ShutdownSequence } from './shutdown';
@@ -56,6 +57,8 @@ export interface CoreOptions {
   log?: Logger;
   /** Interval of background health probes in ms (default 3000); 0 disables them. */
   healthIntervalMs?: number;
+  /** Harnesses to load besides the installed ones (tests, harness authors; docs/harnesses.md). */
+  extraHarnesses?: HarnessPlugin[];
 }
 
 /** A running core: what the transports and the shell need, and nothing else. */
@@ -207,6 +210,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       bus,
       log,
       traces: { recorder: traces, turns },
+      ...(opts.extraHarnesses ? { extraHarnesses: opts.extraHarnesses } : {}),
     });
     const wiredAgents = containers;
     // Egress first: the agents' reconciliation may start containers, which need their rules.
@@ -266,7 +270,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       llm: llmHandlers(llm),
       agents: agentsHandlers(containers.agents, containers.chat),
       traces: tracesHandlers(traces, (id) => void wired.agents.get(id), dayTotals),
-      frameworks: frameworksHandlers(containers.frameworks),
+      harnesses: harnessesHandlers(containers.harnesses),
       images: imagesHandlers(containers.images),
     };
     const dispatcher = new Dispatcher(handlers, log);

@@ -1,91 +1,90 @@
-// Framework manifests (resources/frameworks/<id>/manifest.json): what a harness needs and how the app drives it.
-import fs from 'node:fs';
-import path from 'node:path';
+// A harness's manifest (main/services/harnesses/<id>/manifest.json): what it speaks, where it runs, what it needs, how the core drives it.
 import { z } from 'zod';
-import type { Framework } from '../../../contract/agents';
+import type { Harness as HarnessDto } from '../../../contract/agents';
+
+/** The model APIs a harness can speak to the gateway (docs/harnesses.md). */
+export const ApiShape = z.enum(['openai-chat', 'openai-responses', 'anthropic-messages']);
+export type ApiShape = z.infer<typeof ApiShape>;
+
+/** A served model name pattern: `<provider>/<model>` where `*` stands for any run of characters. */
+const ModelPattern = z
+  .string()
+  .min(3)
+  .max(200)
+  .regex(/^[A-Za-z0-9*][A-Za-z0-9._:@*/-]*$/, 'a model pattern is `<provider>/<model>` with `*` wildcards');
 
 /** The manifest file's shape. */
-export const FrameworkManifest = z
+export const HarnessManifest = z
   .object({
-    id: z.string().regex(/^[a-z0-9-]+$/),
-    label: z.string().min(1),
-    description: z.string(),
-    emoji: z.string().min(1),
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lowercase letters, digits and dashes, ≤ 32'),
+    label: z.string().min(1).max(64),
+    description: z.string().max(500),
+    /** The default emoji of its agents. */
+    emoji: z.string().min(1).max(32),
+    /** The harness's own version (its npm package's for npm harnesses). */
+    version: z.string().min(1).max(64),
+    /** The image its containers run from: the base image, or one built FROM it (see the plugin's `image`). */
     image: z.string().min(1),
-    model_apis: z.array(z.enum(['openai-chat', 'openai-responses', 'anthropic-messages'])).min(1),
-    env: z.object({ required: z.array(z.string()), optional: z.array(z.string()) }),
-    /** Arguments for the image's init; empty = the built-in runtime. */
+    /** The model APIs it calls the gateway with. */
+    api_shapes: z.array(ApiShape).min(1),
+    /** Container engines it runs on; create refuses the others. */
+    engines: z.array(z.enum(['docker', 'incus'])).min(1),
+    /** Served models it accepts: `"any"`, or patterns (`scripted/*`); create refuses the others. */
+    models: z.union([z.literal('any'), z.array(ModelPattern).min(1)]),
+    /**
+     * Memory its container needs, MiB: `min_mib` is refused below at create (the kernel would kill it,
+     * measured for each harness in docs/harnesses/<id>.md); `default_mib` when the user gives none.
+     */
+    memory: z
+      .object({ min_mib: z.number().int().min(128).max(65536), default_mib: z.number().int().max(65536) })
+      .strict()
+      .refine((m) => m.default_mib >= m.min_mib, 'default_mib must be at least min_mib'),
+    /** Arguments for the image's init (`agentdesk-init`); empty = the built-in runtime. */
     command: z.array(z.string()),
-    drive: z.object({
-      kind: z.enum(['agentdesk-runtime', 'openai-http']),
-      port: z.number().int().min(1).max(65535),
-      health: z.string().startsWith('/'),
-      turn: z.string().startsWith('/'),
-      /** How long the harness may take to answer `health` after start, s (default: the deployer's, 30 s). */
-      ready_timeout_s: z.number().int().min(1).max(600).optional(),
-    }),
-    /**
-     * How `verifying` proves the model path from inside the container: `http` = GET this path of the
-     * harness (2xx = works, else JSON `{error}`); `exec` = run the command in the container (exit 0 = works).
-     */
-    verify: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('http'), path: z.string().startsWith('/') }).strict(),
-      z.object({ kind: z.literal('exec'), command: z.array(z.string()).min(1) }).strict(),
-    ]),
-    /** Mount the built-in runtime bundle read-only at /opt/agentdesk/runtime. */
+    /** Mount the runtime bundles (out/agent-runtime) read-only at /opt/agentdesk/runtime. */
     mounts_runtime: z.boolean(),
-    /** Container runtimes the framework runs on (default: every one); deploy refuses the others. */
-    runtimes: z
-      .array(z.enum(['docker', 'incus']))
-      .min(1)
-      .optional(),
-    /**
-     * Configuration the app writes into the agent's home at deploy besides the env file:
-     * `openclaw` = `~/.openclaw/openclaw.json` + the virtual key file (docs/frameworks/openclaw.md).
-     */
-    config: z.enum(['openclaw']).optional(),
+    /** How the core drives it: the Agent Desk runtime protocol (resources/agent-runtime/PROTOCOL.md) on `port`. */
+    drive: z
+      .object({
+        port: z.number().int().min(1).max(65535),
+        health: z.string().startsWith('/'),
+        turn: z.string().startsWith('/'),
+        /** How long the harness may take to answer `health` after start, s (default: the deployer's, 30 s). */
+        ready_timeout_s: z.number().int().min(1).max(600).optional(),
+      })
+      .strict(),
+    /** `verifying` GETs this path of the harness: 2xx = the model path works from inside, else JSON `{error}`. */
+    verify: z.object({ path: z.string().startsWith('/') }).strict(),
   })
   .strict();
-export type FrameworkManifest = z.infer<typeof FrameworkManifest>;
+export type HarnessManifest = z.infer<typeof HarnessManifest>;
 
-/**
- * Reads every `<dir>/<id>/manifest.json`. A broken manifest is skipped and reported in `errors`
- * (the app still starts); the folder name must equal the manifest's id.
- */
-export function loadFrameworks(dir: string): {
-  frameworks: Map<string, FrameworkManifest>;
-  errors: string[];
-} {
-  const frameworks = new Map<string, FrameworkManifest>();
-  const errors: string[] = [];
-  let entries: string[] = [];
-  try {
-    entries = fs.readdirSync(dir).sort();
-  } catch (err) {
-    errors.push(`No frameworks folder at ${dir}: ${(err as Error).message}`);
-  }
-  for (const id of entries) {
-    const file = path.join(dir, id, 'manifest.json');
-    if (!fs.existsSync(file)) continue;
-    try {
-      const m = FrameworkManifest.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
-      if (m.id !== id) throw new Error(`its id "${m.id}" differs from its folder "${id}"`);
-      frameworks.set(m.id, m);
-    } catch (err) {
-      errors.push(`${file}: ${(err as Error).message}`);
-    }
-  }
-  return { frameworks, errors };
+/** `*` in a model pattern matches any run of characters; everything else is literal. */
+function patternRegex(pattern: string): RegExp {
+  const body = pattern
+    .split('*')
+    .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${body}$`);
 }
 
-/** The DTO the UI sees. */
-export function toFramework(m: FrameworkManifest): Framework {
+/** Whether the manifest accepts the served model `model` (`<provider>/<model>`). */
+export function acceptsModel(m: Pick<HarnessManifest, 'models'>, model: string): boolean {
+  return m.models === 'any' || m.models.some((p) => patternRegex(p).test(model));
+}
+
+/** The DTO the UI and the CLI see (`harnesses.list`). */
+export function toHarness(m: HarnessManifest): HarnessDto {
   return {
     id: m.id,
     label: m.label,
     description: m.description,
     emoji: m.emoji,
+    version: m.version,
     image: m.image,
-    model_apis: m.model_apis,
+    api_shapes: m.api_shapes,
+    engines: m.engines,
+    models: m.models,
+    memory: m.memory,
   };
 }

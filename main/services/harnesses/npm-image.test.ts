@@ -1,4 +1,4 @@
-// The OpenClaw image builder against real Docker: a missing npm fails with what to do, nothing is built or left behind.
+// The npm image builder against real Docker: a missing npm fails with what to do, nothing is built or left behind; the recipe hash follows the recipe.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,11 +6,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runtimeReachable } from '../../../test/agents';
 import { skipUnlessReal } from '../../../test/real';
 import { connectDocker } from '../runtimes/docker/docker-client';
-import { OpenClawImageBuilder } from './framework-image';
+import { loadHarnesses } from '.';
+import { NpmImageBuilder } from './npm-image';
+
+const openclaw = loadHarnesses().get('openclaw')!;
+const recipe = openclaw.image!;
 
 const skip = skipUnlessReal(runtimeReachable('docker'), 'Docker');
 
-describe.skipIf(skip)('OpenClawImageBuilder', () => {
+describe.skipIf(skip)('NpmImageBuilder', () => {
   const conn = connectDocker(process.env);
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-ocimage-'));
   afterAll(() => {
@@ -21,10 +25,9 @@ describe.skipIf(skip)('OpenClawImageBuilder', () => {
   it('says npm failed, why, and where a saved npm cache goes; no image, no lock left', async () => {
     const ref = `agentdesk-test-openclaw-${Math.random().toString(36).slice(2, 8)}:x`;
     const steps: string[] = [];
-    const builder = new OpenClawImageBuilder({
+    const builder = new NpmImageBuilder({
       docker: () => conn.docker,
-      recipeDir: path.join(process.cwd(), 'scripts', 'images', 'openclaw'),
-      harnessFile: path.join(process.cwd(), 'resources', 'frameworks', 'openclaw', 'harness.mjs'),
+      harness: { ...openclaw, image: recipe },
       cacheDir,
       ensureBase: () => Promise.resolve(),
       log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
@@ -42,19 +45,18 @@ describe.skipIf(skip)('OpenClawImageBuilder', () => {
   });
 
   it('counts an image of another harness as missing (its recipe label changes with the harness)', () => {
-    const harness = path.join(cacheDir, 'harness-copy.mjs');
-    fs.copyFileSync(path.join(process.cwd(), 'resources', 'frameworks', 'openclaw', 'harness.mjs'), harness);
-    const builder = new OpenClawImageBuilder({
+    const dir = path.join(cacheDir, 'harness-copy');
+    fs.cpSync(openclaw.dir, dir, { recursive: true, filter: (f) => !f.includes('node_modules') });
+    const builder = new NpmImageBuilder({
       docker: () => conn.docker,
-      recipeDir: path.join(process.cwd(), 'scripts', 'images', 'openclaw'),
-      harnessFile: harness,
+      harness: { ...openclaw, dir, image: recipe },
       cacheDir,
       ensureBase: () => Promise.resolve(),
       log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     });
     const before = builder.recipeHash();
     expect(builder.recipeHash()).toBe(before);
-    fs.appendFileSync(harness, '\n// changed\n');
+    fs.appendFileSync(path.join(dir, 'harness.mjs'), '\n// changed\n');
     expect(builder.recipeHash()).not.toBe(before);
   });
 });

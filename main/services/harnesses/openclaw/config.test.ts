@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { agentFolder } from '../agent-folder';
-import { loadFrameworks } from '../frameworks';
-import { openClawConfig, writeOpenClawConfig } from './openclaw-config';
+import { agentFolder, configFolderOf } from '../../agents/agent-folder';
+import { loadHarnesses } from '..';
+import { openClawConfig, writeOpenClawConfig } from './config';
 
 const KEY = `sk-agentdesk-${'a1B2c3'.repeat(7)}x`;
 const dirs: string[] = [];
@@ -55,7 +55,7 @@ describe('OpenClaw configuration', () => {
     const folder = agentFolder(tmpHome(), 'a1');
     fs.mkdirSync(folder.config, { recursive: true });
     const input = {
-      folder,
+      config: configFolderOf(folder),
       baseUrl: 'http://10.0.0.1:1/v1',
       model: 'a/b',
       fallbacks: [],
@@ -83,7 +83,7 @@ describe('OpenClaw configuration', () => {
     fs.mkdirSync(folder.config, { recursive: true });
     expect(() =>
       writeOpenClawConfig({
-        folder,
+        config: configFolderOf(folder),
         baseUrl: 'http://x/v1',
         model: 'a/b',
         fallbacks: [],
@@ -94,15 +94,31 @@ describe('OpenClaw configuration', () => {
     expect(fs.readdirSync(folder.config)).toEqual([]);
   });
 
-  it('ships a manifest with its own emoji, Docker only, configured by file', () => {
-    const { frameworks, errors } = loadFrameworks(path.join(process.cwd(), 'resources', 'frameworks'));
-    expect(errors).toEqual([]);
-    expect(frameworks.get('openclaw')).toMatchObject({
+  it('ships a manifest with its own emoji, Docker only, the memory its gateway needs, configured by file', () => {
+    const registry = loadHarnesses();
+    expect(registry.errors).toEqual([]);
+    const h = registry.get('openclaw')!;
+    expect(h.manifest).toMatchObject({
       emoji: '🦞',
       image: 'agentdesk/openclaw:2026.9.6-base2',
-      runtimes: ['docker'],
-      config: 'openclaw',
+      engines: ['docker'],
       mounts_runtime: false,
     });
+    // Measured: its gateway holds ~875 MB after the first turn; at 1024 MiB the kernel kills it.
+    expect(h.manifest.memory.min_mib).toBeGreaterThan(1024);
+    const folder = agentFolder(tmpHome(), 'a1');
+    fs.mkdirSync(folder.config, { recursive: true });
+    const env = h.configure(configFolderOf(folder), {
+      gateway: 'http://10.0.0.1:4000',
+      virtualKey: KEY,
+      model: 'a/b',
+      fallbacks: [],
+    });
+    expect(env).toMatchObject({ OPENCLAW_CONFIG_PATH: '/opt/agentdesk/config/openclaw.json' });
+    expect(fs.readdirSync(folder.config).sort()).toEqual([
+      'openclaw-gateway-token',
+      'openclaw-virtual-key',
+      'openclaw.json',
+    ]);
   });
 });

@@ -1,7 +1,9 @@
 // Writes OpenClaw's configuration into the agent's config folder (host-written, mounted read-only): openclaw.json, the virtual key file, its gateway token.
 import crypto from 'node:crypto';
-import type { AgentFolder, AgentIdentity } from '../agent-folder';
-import { CONFIG_MOUNT, writeConfigFile } from '../agent-folder';
+import type { ConfigFolder } from '../harness';
+
+/** Where the container sees the config folder (docs/decisions/010-agent-containment.md). */
+const CONFIG_MOUNT = '/opt/agentdesk/config';
 
 /** Where the container sees the agent's home (mounted from `<data>/agents/<id>/home`). */
 const CONTAINER_HOME = '/home/agent';
@@ -21,8 +23,8 @@ export const OPENCLAW_GATEWAY_PORT = 18789;
 
 /** Input of {@link writeOpenClawConfig}. */
 export interface OpenClawConfigInput {
-  /** The agent's folder on the host (the files go to its config folder). */
-  folder: AgentFolder;
+  /** The agent's config folder (host-written, mounted read-only at /opt/agentdesk/config). */
+  config: ConfigFolder;
   /** The token OpenClaw's gateway requires (`gateway.auth.mode: "token"`). */
   gatewayToken: string;
   /** The Agent Desk gateway as the container reaches it, e.g. `http://172.30.0.1:4100/v1`. */
@@ -36,7 +38,7 @@ export interface OpenClawConfigInput {
 }
 
 /**
- * The `openclaw.json` for an agent (format of openclaw 2026.9.6, see docs/frameworks/openclaw.md):
+ * The `openclaw.json` for an agent (format of openclaw 2026.9.6, see docs/harnesses/openclaw.md):
  * one custom OpenAI-compatible provider `agentdesk` whose models are the agent's scope and whose API key
  * is a file SecretRef (`mode: "singleValue"`) to {@link OPENCLAW_KEY_FILE}, so the config itself holds
  * no secret but OpenClaw's own gateway token; the default model `agentdesk/<model>` with the fallbacks;
@@ -45,7 +47,7 @@ export interface OpenClawConfigInput {
  * dreaming off (no model call without a user turn).
  */
 export function openClawConfig(
-  input: Omit<OpenClawConfigInput, 'folder' | 'virtualKey'>,
+  input: Omit<OpenClawConfigInput, 'config' | 'virtualKey'>,
 ): Record<string, unknown> {
   const models = [input.model, ...input.fallbacks.filter((m) => m !== input.model)];
   return {
@@ -99,23 +101,18 @@ export function openClawConfig(
 
 /**
  * Writes `openclaw.json`, `openclaw-virtual-key` (the key and nothing else) and `openclaw-gateway-token`
- * into the agent's config folder (0640, the core's; see {@link writeConfigFile}), atomically (temp file +
+ * into the agent's config folder (0640, the core's; see {@link ConfigFolder.write}), atomically (temp file +
  * rename, so the key file has one hard link, as OpenClaw's file secret provider requires). Nothing is
  * written into the agent's home. Called at every deploy, start and restore.
  * @throws Error when the key is not a virtual key (`sk-agentdesk-…`), or on a file system error.
  */
-export function writeOpenClawConfig(input: OpenClawConfigInput, who?: AgentIdentity): void {
+export function writeOpenClawConfig(input: OpenClawConfigInput): void {
   if (!/^sk-agentdesk-[A-Za-z0-9_-]+$/.test(input.virtualKey))
     throw new Error('OpenClaw gets only an Agent Desk virtual key (sk-agentdesk-…), never another key');
   // OpenClaw reads a file secret only when the reading user owns it and nobody else can read it.
-  writeConfigFile(input.folder, OPENCLAW_KEY_FILE, input.virtualKey, who, { ownedByAgent: true });
-  writeConfigFile(input.folder, OPENCLAW_TOKEN_FILE, `${input.gatewayToken}\n`, who);
-  writeConfigFile(
-    input.folder,
-    OPENCLAW_CONFIG_FILE,
-    `${JSON.stringify(openClawConfig(input), null, 2)}\n`,
-    who,
-  );
+  input.config.write(OPENCLAW_KEY_FILE, input.virtualKey, { ownedByAgent: true });
+  input.config.write(OPENCLAW_TOKEN_FILE, `${input.gatewayToken}\n`);
+  input.config.write(OPENCLAW_CONFIG_FILE, `${JSON.stringify(openClawConfig(input), null, 2)}\n`);
 }
 
 /** A new random token for OpenClaw's gateway. */

@@ -3,19 +3,20 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent } from '../../../contract/agents';
-import type { EventPayload } from '../../../contract/events';
-import { attackHeaders, rawTurn, runtimeReachable, until } from '../../../test/agents';
-import { ensureBaseImage, imageCacheDir } from '../../../test/base-image';
-import { cmdDirective } from '../../../test/fixtures/scripted-llm';
-import { litellmInstalled, REAL_KEY } from '../../../test/llm-stack';
-import { skipUnlessReal } from '../../../test/real';
-import { startScriptedCore } from '../../../test/scripted-core';
-import type { ScriptedCore } from '../../../test/scripted-core';
-import type { Core } from '../../app/bootstrap';
-import { call } from '../../transport/dispatch';
-import { OPENCLAW_IMAGE_REF } from '../images/framework-image';
-import { agentFolder, readRuntimeCredential } from './agent-folder';
+import type { Agent } from '../../../../contract/agents';
+import type { EventPayload } from '../../../../contract/events';
+import { attackHeaders, rawTurn, runtimeReachable, until } from '../../../../test/agents';
+import { ensureBaseImage, imageCacheDir } from '../../../../test/base-image';
+import { cmdDirective } from '../../../../test/fixtures/scripted-llm';
+import { litellmInstalled, REAL_KEY } from '../../../../test/llm-stack';
+import { skipUnlessReal } from '../../../../test/real';
+import { startScriptedCore } from '../../../../test/scripted-core';
+import type { ScriptedCore } from '../../../../test/scripted-core';
+import type { Core } from '../../../app/bootstrap';
+import { call } from '../../../transport/dispatch';
+import { agentFolder, readRuntimeCredential } from '../../agents/agent-folder';
+
+const OPENCLAW_IMAGE_REF = 'agentdesk/openclaw:2026.9.6-base2';
 
 const skip = skipUnlessReal(runtimeReachable('docker') && litellmInstalled(), 'Docker and LiteLLM');
 const suffix = Math.random().toString(36).slice(2, 8);
@@ -48,11 +49,11 @@ describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
     core.bus.on('images.progress', (e) => imageProgress.push(e));
     const created = await call(core.dispatcher, 'agents', 'create', {
       name: `agentdesk-test-openclaw-${suffix}`,
-      framework: 'openclaw',
+      harness: 'openclaw',
       model: 'scripted/gpt-test-mini',
-      memory_mib: 1536,
     });
     expect(created.emoji).toBe('🦞');
+    expect(created.memory_mib).toBe(2048); // its manifest's default
     agent = await settled(created.id, 900_000);
     expect(agent.phase, `${agent.phase_reason ?? ''}\n${agent.failed_log?.join('\n') ?? ''}`).toBe('running');
   }, 960_000);
@@ -64,8 +65,8 @@ describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
   });
 
   it('is offered with its own emoji, and its image exists in Docker', async () => {
-    const { frameworks } = await call(core.dispatcher, 'frameworks', 'list', {});
-    expect(frameworks.find((f) => f.id === 'openclaw')).toMatchObject({
+    const { harnesses } = await call(core.dispatcher, 'harnesses', 'list', {});
+    expect(harnesses.find((f) => f.id === 'openclaw')).toMatchObject({
       label: 'OpenClaw',
       emoji: '🦞',
       image: OPENCLAW_IMAGE_REF,
@@ -175,7 +176,7 @@ describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
     await expect(
       call(core.dispatcher, 'agents', 'create', {
         name: `agentdesk-test-openclaw-incus-${suffix}`,
-        framework: 'openclaw',
+        harness: 'openclaw',
         runtime: 'incus',
         model: 'scripted/gpt-test-mini',
       }),
@@ -188,7 +189,7 @@ describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
     try {
       const created = await call(core.dispatcher, 'agents', 'create', {
         name: `agentdesk-test-openclaw-default-${suffix}`,
-        framework: 'openclaw',
+        harness: 'openclaw',
         model: 'scripted/gpt-test-mini',
       });
       expect(created.runtime).toBe('docker');
