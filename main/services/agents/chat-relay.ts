@@ -230,8 +230,9 @@ export class ChatRelay {
     if (reply === null && error === null)
       error = `${c.agent.name}'s runtime ended the turn without an answer; send the message again or check its logs`;
     // A harness killed by the kernel for lack of memory says only that its connection broke: say why.
-    const oom = reply === null ? await this.oomOf(agentId) : null;
-    if (oom) {
+    // A tool killed that way while the turn went on is said too, as a notice of the turn.
+    const oom = await this.oomOf(agentId, reply === null);
+    if (oom && reply === null) {
       error = `${oom.message}. ${oom.fix}, then send the message again`;
       runtimeError = false;
     }
@@ -239,6 +240,17 @@ export class ChatRelay {
     this.d.turns.end(agentId, traceId, endedAt);
     if (reply !== null) {
       this.trace(messageOut(c, traceId, reply, endedAt));
+      if (oom) {
+        const message = `${oom.message}. ${oom.fix}`;
+        this.d.emit({
+          agent_id: agentId,
+          thread_id: c.threadId,
+          turn_id: traceId,
+          event: 'notice',
+          data: { message, source: 'relay', cause: 'oom' },
+        });
+        this.trace(errorEvent(c, traceId, message, endedAt));
+      }
     } else if (!runtimeError) {
       this.d.emit({
         agent_id: agentId,
@@ -252,10 +264,13 @@ export class ChatRelay {
     return { thread_id: c.threadId, turn_id: traceId, reply, error };
   }
 
-  /** The OOM report of the agent (see {@link ChatRelayDeps.oomOf}); a second look after 300 ms, as engines report a kill a moment after it. */
-  private async oomOf(agentId: string): Promise<{ message: string; fix: string } | null> {
+  /**
+   * The OOM report of the agent (see {@link ChatRelayDeps.oomOf}); after a failed turn a second look
+   * after 300 ms, as an engine may report a kill a moment after the connection broke.
+   */
+  private async oomOf(agentId: string, failed: boolean): Promise<{ message: string; fix: string } | null> {
     if (!this.d.oomOf) return null;
-    for (const wait of [0, 300]) {
+    for (const wait of failed ? [0, 300] : [0]) {
       if (wait) await new Promise((r) => setTimeout(r, wait));
       try {
         const report = await this.d.oomOf(agentId);

@@ -26,7 +26,7 @@ export function oomReport(
 ): OomReport {
   const next = suggestedMemory(row.memory_mib, m);
   return {
-    message: `${m.label} was killed by the kernel ${when}: out of memory at the agent's limit of ${row.memory_mib} MiB (${m.label} needs at least ${m.memory.min_mib} MiB)`,
+    message: `The kernel killed ${m.label} (or a process it ran) for lack of memory ${when}: the agent's limit is ${row.memory_mib} MiB, and ${m.label} needs at least ${m.memory.min_mib} MiB`,
     fix: `Raise its memory limit to ${next} MiB or more: \`agentdesk agents limits ${row.id} --memory ${next}\``,
   };
 }
