@@ -35,6 +35,12 @@ describe('OpenClaw configuration', () => {
       http: { endpoints: { chatCompletions: { enabled: true } } },
     });
     expect(c.models.mode).toBe('replace');
+    // Nothing but the gateway: no update check, no remote catalog, no OpenAI embeddings with the key.
+    expect(c).toMatchObject({
+      update: { checkOnStart: false },
+      memory: { search: { provider: 'none' } },
+      models: { catalogRefresh: { enabled: false } },
+    });
     const p = c.models.providers.agentdesk;
     expect(p).toMatchObject({
       baseUrl: 'http://172.30.0.1:4100/v1',

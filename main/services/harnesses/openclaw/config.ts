@@ -17,6 +17,9 @@ export const OPENCLAW_TOKEN_FILE = 'openclaw-gateway-token';
 export const OPENCLAW_ENV = {
   OPENCLAW_CONFIG_PATH: `${CONFIG_MOUNT}/${OPENCLAW_CONFIG_FILE}`,
   OPENCLAW_STATE_DIR: `${CONTAINER_HOME}/.openclaw`,
+  // No daily update check to telemetry.openclaw.ai (docs/gateway/telemetry.md), no tracking.
+  OPENCLAW_NO_AUTO_UPDATE: '1',
+  DO_NOT_TRACK: '1',
 };
 /** The port OpenClaw's own gateway listens on, on the container's loopback only (the harness drives it). */
 export const OPENCLAW_GATEWAY_PORT = 18789;
@@ -44,7 +47,10 @@ export interface OpenClawConfigInput {
  * no secret but OpenClaw's own gateway token; the default model `agentdesk/<model>` with the fallbacks;
  * OpenClaw's gateway in local mode on loopback with token auth (only the harness, which reads the token
  * from the config folder, drives it) with its `/v1/chat/completions` endpoint enabled; heartbeat and
- * dreaming off (no model call without a user turn).
+ * dreaming off (no model call without a user turn); and nothing but the gateway called: no update check
+ * (telemetry.openclaw.ai), no remote model catalog (catalog.openclaw.ai), and memory search by keywords
+ * only — its default embeddings are OpenAI's, which would send `OPENAI_API_KEY` (the virtual key) to
+ * api.openai.com (measured: each was attempted, and refused by the egress policy).
  */
 export function openClawConfig(
   input: Omit<OpenClawConfigInput, 'config' | 'virtualKey'>,
@@ -67,8 +73,11 @@ export function openClawConfig(
         },
       },
     },
+    update: { checkOnStart: false },
+    memory: { search: { provider: 'none' } },
     models: {
       mode: 'replace',
+      catalogRefresh: { enabled: false },
       providers: {
         agentdesk: {
           baseUrl: input.baseUrl,
