@@ -8,10 +8,9 @@ import { HarnessRegistry } from './registry';
 const doc = fs.readFileSync(path.join(process.cwd(), 'docs', 'harnesses.md'), 'utf8');
 
 describe('docs/harnesses.md', () => {
-  const blocks = [...doc.matchAll(/<!-- file: (\S+) -->\n```\w*\n([\s\S]*?)\n```/g)].map((m) => [
-    m[1]!,
-    m[2]!,
-  ]);
+  const blocks: [string, string][] = [...doc.matchAll(/<!-- file: (\S+) -->\n```\w*\n([\s\S]*?)\n```/g)].map(
+    (m) => [m[1]!, m[2]!],
+  );
 
   it('shows every file of the example harness exactly as the tests load it', () => {
     expect(blocks.map(([file]) => path.basename(file))).toEqual([
