@@ -1,6 +1,7 @@
 // Benchmark: agent create→running and restart (stop→start) on Docker and Incus through `agentdesk serve`,
-// against a plain `docker run` / `incus launch` of the same cached image as the floor; then an OpenClaw agent's
-// create→running on Docker against OpenClaw alone reaching /readyz in a plain container. Writes bench/results/deploy.json.
+// against a plain `docker run` / `incus launch` of the same cached image as the floor; then, for every harness
+// with an image of its own, create→running on Docker against the harness alone getting ready in a plain
+// container of its image. Writes bench/results/deploy.json.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,8 +13,17 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const IMAGE = 'agentdesk/agent-base:2';
 const KEY = 'sk-bench-upstream-key-0000000000000000';
 const KINDS = (process.env.BENCH_RUNTIMES ?? 'docker,incus').split(',');
-const OPENCLAW_RUNS = Number(process.env.BENCH_OPENCLAW_RUNS ?? 3);
-const OPENCLAW_IMAGE = 'agentdesk/openclaw:2026.9.6-base2';
+const HARNESS_RUNS = Number(process.env.BENCH_HARNESS_RUNS ?? process.env.BENCH_OPENCLAW_RUNS ?? 3);
+
+/**
+ * The floor of each harness: its image's own program getting ready in a plain container with no network
+ * (OpenClaw: its gateway until /readyz and its stop, the image's warm-up script; the CLIs: one start).
+ */
+const HARNESS_FLOORS = {
+  openclaw: ['/opt/agentdesk/openclaw/warm-compile-cache.sh'],
+  'claude-code': ['sh', '-c', 'HOME=/tmp DISABLE_AUTOUPDATER=1 claude --version'],
+  codex: ['sh', '-c', 'HOME=/tmp codex --version'],
+};
 
 const stats = (xs) => ({ median: r1(percentile(xs, 50)), max: r1(Math.max(...xs)) });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -91,20 +101,11 @@ function floorRuns(kind) {
   return times;
 }
 
-/** OpenClaw alone: a plain container of its image starting the gateway until /readyz (the image's warm script, with its stop). */
-function openclawFloorRuns() {
+/** A harness alone: a plain `docker run --rm --network none` of its image running only its floor command. */
+function harnessFloorRuns(image, command) {
   const times = [];
-  for (let i = 0; i < OPENCLAW_RUNS; i++)
-    times.push(
-      timeCli('docker', [
-        'run',
-        '--rm',
-        '--network',
-        'none',
-        OPENCLAW_IMAGE,
-        '/opt/agentdesk/openclaw/warm-compile-cache.sh',
-      ]),
-    );
+  for (let i = 0; i < HARNESS_RUNS; i++)
+    times.push(timeCli('docker', ['run', '--rm', '--network', 'none', image, ...command]));
   return times;
 }
 
@@ -148,42 +149,40 @@ try {
       floor_ms: stats(floorRuns(kind)),
     };
   }
-  if (OPENCLAW_RUNS > 0 && KINDS.includes('docker')) {
+  if (HARNESS_RUNS > 0 && KINDS.includes('docker')) {
     await api(serve, 'settings.update', { container_runtime: 'docker' });
-    let imageBuildMs = null;
-    try {
-      execFileSync('docker', ['image', 'inspect', OPENCLAW_IMAGE], { stdio: 'ignore' });
-    } catch {
-      // First use builds the image (npm + docker build): measured once, apart from create→running.
-      const t0 = performance.now();
-      const a = await api(serve, 'agents.create', {
-        name: 'bench openclaw build',
-        framework: 'openclaw',
-        model,
-      });
-      await waitPhase(serve, a.id, 'running');
-      imageBuildMs = performance.now() - t0;
-      await api(serve, 'agents.purge', { id: a.id });
+    result.harnesses = {};
+    const { harnesses } = await api(serve, 'harnesses.list');
+    for (const h of harnesses.filter((x) => HARNESS_FLOORS[x.id] && x.engines.includes('docker'))) {
+      let imageBuildMs = null;
+      try {
+        execFileSync('docker', ['image', 'inspect', h.image], { stdio: 'ignore' });
+      } catch {
+        // First use builds the image (npm + docker build): measured once, apart from create→running.
+        const t0 = performance.now();
+        const a = await api(serve, 'agents.create', { name: `bench ${h.id} build`, harness: h.id, model });
+        await waitPhase(serve, a.id, 'running');
+        imageBuildMs = performance.now() - t0;
+        await api(serve, 'agents.purge', { id: a.id });
+      }
+      const create = [];
+      for (let i = 0; i < HARNESS_RUNS; i++) {
+        const t0 = performance.now();
+        const a = await api(serve, 'agents.create', { name: `bench ${h.id} ${i}`, harness: h.id, model });
+        await waitPhase(serve, a.id, 'running');
+        create.push(performance.now() - t0);
+        await api(serve, 'agents.purge', { id: a.id });
+      }
+      result.harnesses[h.id] = {
+        runs: HARNESS_RUNS,
+        engine: 'docker',
+        image: h.image,
+        memory_mib: h.memory.default_mib,
+        create_to_running_ms: stats(create),
+        floor_ms: stats(harnessFloorRuns(h.image, HARNESS_FLOORS[h.id])),
+        first_use_with_image_build_ms: imageBuildMs === null ? null : r1(imageBuildMs),
+      };
     }
-    const create = [];
-    for (let i = 0; i < OPENCLAW_RUNS; i++) {
-      const t0 = performance.now();
-      const a = await api(serve, 'agents.create', {
-        name: `bench openclaw ${i}`,
-        framework: 'openclaw',
-        model,
-      });
-      await waitPhase(serve, a.id, 'running');
-      create.push(performance.now() - t0);
-      await api(serve, 'agents.purge', { id: a.id });
-    }
-    result.openclaw_docker = {
-      runs: OPENCLAW_RUNS,
-      image: OPENCLAW_IMAGE,
-      create_to_running_ms: stats(create),
-      floor_ms: stats(openclawFloorRuns()),
-      first_use_with_image_build_ms: imageBuildMs === null ? null : r1(imageBuildMs),
-    };
   }
 } finally {
   serve.child.kill('SIGTERM');
@@ -193,6 +192,7 @@ try {
 }
 result.baseline =
   'floor_ms: a plain `docker run -d --network none IMAGE sleep 60` / `incus launch IMAGE` of the same cached image, same run; ' +
-  'openclaw_docker.floor_ms: `docker run --rm` of the OpenClaw image running only its gateway until /readyz (and its stop), same run';
+  'harnesses.<id>.floor_ms: `docker run --rm --network none` of the harness image running only the harness getting ready ' +
+  '(OpenClaw: its gateway until /readyz and its stop; Claude Code, Codex: one start of the CLI), same run';
 result.goal = { docker_create_to_running_ms: 2000, incus_create_to_running_ms: 3000, restart_ms: 1000 };
 writeResult('deploy', result);

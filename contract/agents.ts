@@ -1,4 +1,4 @@
-// Shapes of the `agents`, `frameworks` and `images` groups: agent records, phases, deploy progress, base image.
+// Shapes of the `agents`, `harnesses` and `images` groups: agent records, phases, deploy progress, images.
 import { z } from 'zod';
 import { AgentEgress, AllowList, EgressMode } from './egress';
 import { RpmLimit, UsdLimit } from './usage';
@@ -66,7 +66,8 @@ export const Agent = z.object({
   slug: z.string(),
   name: z.string(),
   emoji: z.string(),
-  framework: z.string(),
+  /** The harness it runs (`harnesses.list`): `builtin`, `openclaw`, `claude-code`, `codex` … */
+  harness: z.string(),
   runtime: RuntimeKindSchema,
   /** `<provider-id>/<model-id>`, as LiteLLM serves it. */
   model: z.string(),
@@ -133,17 +134,23 @@ export const AgentName = z
   // eslint-disable-next-line no-control-regex
   .regex(/^[^\u0000-\u001f\u007f]+$/, 'the name contains control characters');
 
-/** Input of `agents.create`. Defaults: the framework's emoji, the settings' runtime, 1024 MiB, 1 CPU. */
+/**
+ * Input of `agents.create`. Defaults: the harness's emoji and memory, the settings' runtime (or one the
+ * harness runs on), 1 CPU. A harness that does not support the runtime, the model or the memory limit
+ * refuses the agent (INVALID_INPUT naming what it supports) and nothing is recorded.
+ */
 export const AgentCreateInput = z
   .object({
     name: AgentName,
-    /** One emoji (a grapheme cluster); default = the framework's. */
+    /** One emoji (a grapheme cluster); default = the harness's. */
     emoji: z.string().min(1).max(32).optional(),
-    framework: z.string().min(1).default('builtin'),
+    /** The harness to run (`harnesses.list`). */
+    harness: z.string().min(1).default('builtin'),
     runtime: RuntimeKindSchema.optional(),
     model: z.string().min(3, 'must be `<provider-id>/<model-id>`'),
     fallbacks: z.array(z.string().min(3)).max(5).default([]),
-    memory_mib: z.number().int().min(128).max(65536).default(1024),
+    /** Memory limit, MiB; default = the harness's default, at least its minimum. */
+    memory_mib: z.number().int().min(128).max(65536).optional(),
     cpus: z.number().min(0.1).max(64).default(1),
     /** Egress mode; default `allowlist` when `allow` has entries, else `none` (gateway only). */
     egress: EgressMode.optional(),
@@ -223,22 +230,44 @@ export const AgentProgress = z.object({
 });
 export type AgentProgress = z.infer<typeof AgentProgress>;
 
-/** A framework (harness) an agent can run (resources/frameworks/<id>/manifest.json). */
-export const Framework = z.object({
+/** A harness an agent can run (main/services/harnesses/<id>/manifest.json, docs/harnesses.md). */
+export const Harness = z.object({
   id: z.string(),
   label: z.string(),
   description: z.string(),
   /** Default emoji of its agents. */
   emoji: z.string(),
+  /** Its own version (the pinned npm package's for Claude Code, Codex, OpenClaw). */
+  version: z.string(),
+  /** The image its containers run from. */
   image: z.string(),
-  /** Model APIs it can drive (`openai-chat`, `anthropic-messages`, `openai-responses`). */
-  model_apis: z.array(z.string()),
+  /** Model APIs it calls the gateway with: `openai-chat`, `openai-responses`, `anthropic-messages`. */
+  api_shapes: z.array(z.string()),
+  /** Container engines it runs on. */
+  engines: z.array(RuntimeKindSchema),
+  /** Served models it accepts: `"any"`, or patterns such as `scripted/*`. */
+  models: z.union([z.literal('any'), z.array(z.string())]),
+  /** Memory its container needs, MiB: refused below `min_mib`; `default_mib` when none is given. */
+  memory: z.object({ min_mib: z.number().int(), default_mib: z.number().int() }),
 });
-export type Framework = z.infer<typeof Framework>;
+export type Harness = z.infer<typeof Harness>;
 
-/** Presence of the base image in one runtime. */
+/** Input of `agents.limits`: a new memory limit (MiB), CPUs or pids limit; the others are kept. */
+export const AgentLimitsInput = z
+  .object({
+    id: AgentId,
+    memory_mib: z.number().int().min(128).max(65536).optional(),
+    cpus: z.number().min(0.1).max(64).optional(),
+    pids_limit: z.number().int().min(64).max(65536).optional(),
+  })
+  .strict();
+export type AgentLimitsInput = z.input<typeof AgentLimitsInput>;
+
+/** Presence of one image in one runtime: the base image, or a harness's image built from it. */
 export const ImageState = z.object({
   runtime: RuntimeKindSchema,
+  /** The harness whose image it is; `null` for the base image. */
+  harness: z.string().nullable(),
   ref: z.string(),
   /** `null` when the runtime could not be asked (its detail says why). */
   present: z.boolean().nullable(),
@@ -249,8 +278,16 @@ export const ImageState = z.object({
 /** Output of `images.status`. */
 export const ImagesStatus = z.object({ images: z.array(ImageState) });
 
-/** Input of `images.build`: the runtimes to import into (default: every reachable one). */
-export const ImagesBuildInput = z.object({ runtimes: z.array(RuntimeKindSchema).min(1).optional() }).strict();
+/**
+ * Input of `images.build`: the base image into `runtimes` (default: every reachable one), or with
+ * `harness` that harness's image (built FROM the base image, in the engines it runs on).
+ */
+export const ImagesBuildInput = z
+  .object({
+    runtimes: z.array(RuntimeKindSchema).min(1).optional(),
+    harness: z.string().min(1).max(32).optional(),
+  })
+  .strict();
 
 /** Input of `images.import` / `images.export`: an absolute path of a tarball on the core's machine. */
 export const ImageFileInput = z

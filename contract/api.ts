@@ -24,6 +24,7 @@ import {
   AgentChatResult,
   AgentCreateInput,
   AgentFoldersInput,
+  AgentLimitsInput,
   AgentLogs,
   AgentLogsInput,
   AgentRef,
@@ -31,7 +32,7 @@ import {
   AgentThread,
   AgentThreadInput,
   AgentThreads,
-  Framework,
+  Harness,
   ImageFileInput,
   ImagesBuildInput,
   ImagesStatus,
@@ -175,7 +176,7 @@ export const api = {
     create: method(
       AgentCreateInput,
       Agent,
-      'Validates and records an agent, then deploys it in the background. INVALID_INPUT names the field and the valid values (frameworks, providers, runtimes); CONFLICT when the name is taken.',
+      'Validates and records an agent, then deploys it in the background. INVALID_INPUT names the field and the valid values (harnesses, providers, runtimes, the models and memory the harness supports) and records nothing; CONFLICT when the name is taken.',
     ),
     get: method(AgentRef, Agent, 'One agent. NOT_FOUND lists nothing secret.'),
     start: method(
@@ -223,6 +224,11 @@ export const api = {
       Agent,
       'Changes the egress policy (mode, allowlist entries to add or remove); a running agent gets it at once, without a redeploy. INVALID_INPUT names a bad entry or one to remove that is not listed.',
     ),
+    limits: method(
+      AgentLimitsInput,
+      Agent,
+      'Changes the memory limit (MiB), CPUs or pids limit; a running agent is recreated with them and started again. INVALID_INPUT when the memory is below its harness’s minimum (naming it); CONFLICT while busy or archived.',
+    ),
   },
   // Trace events of agents (issue 6; the SQLite store of issue 7 keeps this shape). Live: `traces.event`.
   traces: {
@@ -237,11 +243,11 @@ export const api = {
       'Per-agent totals of one UTC day (default today) over its llm_call events: tokens in/out, cost (null when no call had a price), calls, errors. Without `agent_ids`, every live agent. NOT_FOUND for an unknown agent id.',
     ),
   },
-  frameworks: {
+  harnesses: {
     list: method(
       NoInput,
-      z.object({ frameworks: z.array(Framework) }),
-      'Frameworks (harnesses) an agent can run.',
+      z.object({ harnesses: z.array(Harness) }),
+      'Harnesses an agent can run, with what each supports (API shapes, engines, models, memory).',
     ),
   },
   // The base image agents run from, built offline (debootstrap) or imported from a tarball.
@@ -250,7 +256,7 @@ export const api = {
     build: method(
       ImagesBuildInput,
       ImagesStatus,
-      'Builds the base image (minutes; progress as `images.progress` events) and imports it into the runtimes.',
+      'Builds the base image (minutes; progress as `images.progress` events) and imports it into the runtimes; with `harness`, that harness’s image FROM it. INVALID_INPUT for an unknown harness or one with no image of its own.',
     ),
     export: method(
       ImageFileInput,

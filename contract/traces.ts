@@ -77,7 +77,7 @@ export const ToolResultPayload = z.object({
   call_id: z.string().optional(),
 });
 
-/** `reasoning`: the model's reasoning text, when a framework reports it. */
+/** `reasoning`: the model's reasoning text, when a harness reports it. */
 export const ReasoningPayload = z.object({ text: z.string() });
 
 /** `error`: what went wrong (the envelope's `error` holds the same one-line message). */

@@ -35,6 +35,7 @@ beforeEach(() => {
   delete process.env.AGENTDESK_RUNTIME_DIR;
   delete process.env.AGENTDESK_EGRESS_HELPER_DIR;
   delete process.env.AGENTDESK_IMAGE_RECIPE_DIR;
+  delete process.env.AGENTDESK_HARNESSES_DIR;
 });
 
 afterEach(() => {
@@ -54,6 +55,7 @@ describe('main/index.ts', () => {
     expect(process.env.AGENTDESK_RUNTIME_DIR).toBe('/opt/Agent Desk/resources/agent-runtime');
     expect(process.env.AGENTDESK_EGRESS_HELPER_DIR).toBe('/opt/Agent Desk/resources/egress-helper');
     expect(process.env.AGENTDESK_IMAGE_RECIPE_DIR).toBe('/opt/Agent Desk/resources/images');
+    expect(process.env.AGENTDESK_HARNESSES_DIR).toBe('/opt/Agent Desk/resources/harnesses');
   });
 
   it('exits with the CLI’s exit code after a one-shot command such as `status --json`', async () => {

@@ -19,6 +19,7 @@ if (app.isPackaged) {
   process.env.AGENTDESK_RUNTIME_DIR ??= path.join(res, 'agent-runtime');
   process.env.AGENTDESK_EGRESS_HELPER_DIR ??= path.join(res, 'egress-helper');
   process.env.AGENTDESK_IMAGE_RECIPE_DIR ??= path.join(res, 'images');
+  process.env.AGENTDESK_HARNESSES_DIR ??= path.join(res, 'harnesses');
 }
 
 // `<app> serve|status|agents|…` runs the CLI (headless parity in a packaged install, where the

@@ -1,5 +1,7 @@
-// Bundles the built-in agent runtime (resources/agent-runtime/src/main.ts) into one file, out/agent-runtime/agent-runtime.cjs,
-// and the egress helper (main/services/egress/helper-main.ts) into out/egress-helper/egress-helper.cjs.
+// Bundles the built-in agent runtime (resources/agent-runtime/src/main.ts) into out/agent-runtime/agent-runtime.cjs,
+// each harness adapter (main/services/harnesses/<id>/adapter.ts) into out/agent-runtime/harness-<id>.cjs, and the
+// egress helper (main/services/egress/helper-main.ts) into out/egress-helper/egress-helper.cjs.
+import { readdirSync, existsSync } from 'node:fs';
 import { chmod, stat } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
@@ -18,6 +20,17 @@ export const EGRESS_HELPER_ENTRY = path.join(root, 'main/services/egress/helper-
 export const EGRESS_HELPER_OUT = path.join(root, 'out/egress-helper/egress-helper.cjs');
 
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+
+/** Where the harness folders are; a folder with an `adapter.ts` gets a bundle `harness-<id>.cjs`. */
+export const HARNESSES_DIR = path.join(root, 'main/services/harnesses');
+
+/** The in-container adapters: `[id, entry file]` for each harness folder holding an `adapter.ts`. */
+export function harnessAdapters() {
+  return readdirSync(HARNESSES_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(path.join(HARNESSES_DIR, d.name, 'adapter.ts')))
+    .map((d) => [d.name, path.join(HARNESSES_DIR, d.name, 'adapter.ts')])
+    .sort(([a], [b]) => a.localeCompare(b));
+}
 
 /**
  * Bundles the runtime into ONE CommonJS file for Node ≥ 20 (platform node, target node20, a
@@ -64,7 +77,23 @@ async function bundle(input, outFile) {
   return { outFile, bytes: (await stat(outFile)).size };
 }
 
-// CLI: `node scripts/build-runtime.mjs [--outfile PATH]` (with --outfile: the runtime only; without: both bundles)
+/**
+ * Bundles the in-container adapter of every harness driven headless (a folder with `adapter.ts`, e.g.
+ * Claude Code, Codex) into `<dir>/harness-<id>.cjs`, like the runtime: one CommonJS file, Node ≥ 20,
+ * only `node:*` requires. They are mounted with the runtime at /opt/agentdesk/runtime.
+ * @param {{ outDir?: string }} [opts] default: the folder of {@link RUNTIME_OUT}.
+ * @returns {Promise<{ outFile: string, bytes: number }[]>}
+ */
+export async function buildHarnessAdapters(opts = {}) {
+  const outDir = path.resolve(opts.outDir ?? path.dirname(RUNTIME_OUT));
+  const out = [];
+  for (const [id, entry] of harnessAdapters())
+    out.push(await bundle(entry, path.join(outDir, `harness-${id}.cjs`)));
+  return out;
+}
+
+// CLI: `node scripts/build-runtime.mjs [--outfile PATH]` (with --outfile: the runtime only; without: the runtime,
+// the harness adapters beside it and the egress helper)
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const i = process.argv.indexOf('--outfile');
   const outFile = i > 0 ? process.argv[i + 1] : undefined;
@@ -72,13 +101,14 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     console.error('--outfile needs a path: node scripts/build-runtime.mjs [--outfile PATH]');
     process.exit(2);
   }
-  const both = outFile
+  const all = outFile
     ? buildRuntime({ outFile }).then((r) => [['agent runtime', r]])
-    : Promise.all([buildRuntime(), buildEgressHelper()]).then(([r, h]) => [
+    : Promise.all([buildRuntime(), buildHarnessAdapters(), buildEgressHelper()]).then(([r, adapters, h]) => [
         ['agent runtime', r],
+        ...adapters.map((a) => ['harness adapter', a]),
         ['egress helper', h],
       ]);
-  both.then(
+  all.then(
     (built) => {
       for (const [what, r] of built)
         console.log(`${what}: ${path.relative(process.cwd(), r.outFile)} (${r.bytes} bytes)`);

@@ -154,12 +154,12 @@ describe('electron-builder.yml content', () => {
     );
   });
 
-  it('ships the agent runtime, egress helper, framework manifests, image recipes, LiteLLM requirements and tray icons as real files', () => {
+  it('ships the agent runtime and harness adapters, egress helper, harness files, image recipes, LiteLLM requirements and tray icons as real files', () => {
     const byTarget = new Map((config.extraResources ?? []).map((r) => [r.to, r]));
     expect([...byTarget.keys()].sort()).toEqual([
       'agent-runtime',
       'egress-helper',
-      'frameworks',
+      'harnesses',
       'icons',
       'images',
       'litellm',
@@ -168,7 +168,7 @@ describe('electron-builder.yml content', () => {
     expect(byTarget.get('icons')?.from).toBe('resources/icons');
     expect(byTarget.get('agent-runtime')).toMatchObject({
       from: 'out/agent-runtime',
-      filter: ['agent-runtime.cjs'],
+      filter: ['agent-runtime.cjs', 'harness-*.cjs'],
     });
     expect(byTarget.get('egress-helper')).toMatchObject({
       from: 'out/egress-helper',
@@ -183,8 +183,13 @@ describe('electron-builder.yml content', () => {
       for (const f of r.filter ?? [])
         if (!f.includes('*')) expect(fs.existsSync(path.join(root, r.from, f))).toBe(true);
     }
-    expect(fs.readdirSync(path.join(root, 'resources/frameworks'), { recursive: true })).toContain(
-      path.join('builtin', 'manifest.json'),
+    expect(byTarget.get('harnesses')?.from).toBe('main/services/harnesses');
+    expect(fs.readdirSync(path.join(root, 'main/services/harnesses'), { recursive: true })).toEqual(
+      expect.arrayContaining([
+        path.join('builtin', 'manifest.json'),
+        path.join('openclaw', 'image', 'Dockerfile'),
+        path.join('openclaw', 'harness.mjs'),
+      ]),
     );
   });
 

@@ -138,12 +138,13 @@ describe('a packed Linux app', () => {
       expect(fs.readdirSync(path.join(unpacked, '@napi-rs', d)).some((f) => f.endsWith('.node'))).toBe(true);
   });
 
-  it('ships runtime, framework manifests, image recipe and LiteLLM requirements next to app.asar', () => {
+  it('ships runtime, harness files, image recipe and LiteLLM requirements next to app.asar', () => {
     const res = path.join(appDir, 'resources');
     expect(fs.readFileSync(path.join(res, 'agent-runtime', 'agent-runtime.cjs'))).toEqual(
       fs.readFileSync(path.join(root, 'out', 'agent-runtime', 'agent-runtime.cjs')),
     );
-    expect(fs.existsSync(path.join(res, 'frameworks', 'builtin', 'manifest.json'))).toBe(true);
+    expect(fs.existsSync(path.join(res, 'harnesses', 'builtin', 'manifest.json'))).toBe(true);
+    expect(fs.existsSync(path.join(res, 'harnesses', 'openclaw', 'image', 'package-lock.json'))).toBe(true);
     for (const script of ['build-base-rootfs.sh', 'agentdesk-init'])
       expect(fs.statSync(path.join(res, 'images', script)).mode & 0o111).not.toBe(0);
     expect(fs.readFileSync(path.join(res, 'litellm', 'requirements.txt'), 'utf8')).toBe(

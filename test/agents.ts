@@ -11,12 +11,29 @@ import type { Dispatcher } from '../main/transport/dispatch';
 
 const root = path.resolve(__dirname, '..');
 
-/** Builds `out/agent-runtime/agent-runtime.cjs` when it is missing or older than its sources. */
+/**
+ * Builds `out/agent-runtime/agent-runtime.cjs` and the harness adapters `harness-<id>.cjs` when one is
+ * missing or older than the sources (the runtime's, and the harness folders' TypeScript).
+ */
 export function ensureRuntimeBundle(): string {
-  const out = path.join(root, 'out', 'agent-runtime', 'agent-runtime.cjs');
-  const srcDir = path.join(root, 'resources', 'agent-runtime', 'src');
-  const newest = Math.max(...fs.readdirSync(srcDir).map((f) => fs.statSync(path.join(srcDir, f)).mtimeMs));
-  if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < newest)
+  const outDir = path.join(root, 'out', 'agent-runtime');
+  const out = path.join(outDir, 'agent-runtime.cjs');
+  const harnesses = path.join(root, 'main', 'services', 'harnesses');
+  const sources = [
+    ...fs
+      .readdirSync(path.join(root, 'resources', 'agent-runtime', 'src'))
+      .map((f) => path.join(root, 'resources', 'agent-runtime', 'src', f)),
+    ...fs
+      .readdirSync(harnesses, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => path.join(harnesses, f)),
+  ];
+  const adapters = fs
+    .readdirSync(harnesses)
+    .filter((d) => fs.existsSync(path.join(harnesses, d, 'adapter.ts')))
+    .map((d) => path.join(outDir, `harness-${d}.cjs`));
+  const newest = Math.max(...sources.map((f) => fs.statSync(f).mtimeMs));
+  if ([out, ...adapters].some((f) => !fs.existsSync(f) || fs.statSync(f).mtimeMs < newest))
     execFileSync(process.execPath, [path.join(root, 'scripts', 'build-runtime.mjs')], { stdio: 'inherit' });
   return out;
 }

@@ -89,7 +89,7 @@ export interface ConnectRecorder {
 
 /**
  * Attaches `strace -f -e trace=connect -o <file>` to `pids` (threads and later children included) and
- * resolves once strace reports every pid attached.
+ * resolves once strace reports every pid attached (or gone before it could be).
  * @throws Error with strace's output when it exits or does not attach within 20 s (e.g. ptrace denied).
  */
 export async function recordConnects(pids: number[], file: string): Promise<ConnectRecorder> {
@@ -100,7 +100,11 @@ export async function recordConnects(pids: number[], file: string): Promise<Conn
     const timer = setTimeout(() => reject(new Error(`strace did not attach in 20 s: ${err}`)), 20_000);
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       err += d;
-      if (pids.every((p) => new RegExp(`Process ${p} attached`).test(err))) {
+      // A pid that ended between being listed and being attached has nothing left to trace.
+      const settled = (p: number) =>
+        new RegExp(`Process ${p} attached`).test(err) ||
+        new RegExp(`PTRACE_SEIZE, ${p}\\): No such process`).test(err);
+      if (pids.every(settled)) {
         clearTimeout(timer);
         resolve();
       }

@@ -57,10 +57,11 @@ export const EXAMPLE_INPUTS: Record<Channel, unknown> = {
   'agents.purge': { id: NO_AGENT },
   'agents.policy': { id: NO_AGENT, egress: 'allowlist', allow: ['api.example.com:443'] },
   'agents.folders': { id: NO_AGENT, add: [{ path: '/nonexistent-example', mode: 'ro' }] },
+  'agents.limits': { id: NO_AGENT, memory_mib: 2048 },
   'traces.list': { agent_id: NO_AGENT, kinds: ['message_in', 'llm_call'], limit: 10 },
   // No agent is left, so every live agent's totals of that day are an empty list.
   'traces.totals': { day: '2024-05-01' },
-  'frameworks.list': {},
+  'harnesses.list': {},
   'images.status': {},
   // The transport tests point AGENTDESK_IMAGE_RECIPE_DIR at a missing folder: `build` is refused at once.
   'images.build': { runtimes: ['docker'] },

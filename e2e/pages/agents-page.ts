@@ -83,6 +83,20 @@ export class AgentsPage {
     await picker.waitFor({ state: 'detached' });
   }
 
+  /** The harness choices, as shown (`🤖 Agent Desk runtime`, …). */
+  harnessChoices(): Promise<string[]> {
+    return this.createDialog().locator('#agent-harness option').allInnerTexts();
+  }
+
+  async selectHarness(id: string): Promise<void> {
+    await this.createDialog().locator('#agent-harness').selectOption(id);
+  }
+
+  /** The memory limit field's value (MiB). */
+  memoryValue(): Promise<string> {
+    return this.createDialog().getByTestId('agent-memory').inputValue();
+  }
+
   async selectModel(model: string): Promise<void> {
     await this.createDialog().getByTestId('agent-model').selectOption(model);
   }

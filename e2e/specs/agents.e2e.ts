@@ -175,7 +175,20 @@ describe.skipIf(skip)(
       await agents.openCreate();
       await agents.fillName(FOX.name);
       expect(await agents.slugLine().innerText()).toBe(`agentdesk-${FOX.slug}`);
-      expect(await agents.chosenEmoji()).toBe('🤖'); // the framework's default
+      expect(await agents.chosenEmoji()).toBe('🤖'); // the harness's default
+      // Every harness is offered with its emoji; picking one brings its emoji and memory default.
+      expect(await agents.harnessChoices()).toEqual([
+        '🤖 Agent Desk runtime',
+        '✳️ Claude Code',
+        '⌨️ Codex',
+        '🦞 OpenClaw',
+      ]);
+      await agents.selectHarness('claude-code');
+      expect(await agents.chosenEmoji()).toBe('✳️');
+      expect(await agents.memoryValue()).toBe('2048');
+      await agents.selectHarness('builtin');
+      expect(await agents.chosenEmoji()).toBe('🤖');
+      expect(await agents.memoryValue()).toBe('1024');
       await agents.quickPickByKeyboard(FOX.emoji);
       expect(await agents.chosenEmoji()).toBe(FOX.emoji);
       await agents.selectModel(model);

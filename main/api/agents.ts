@@ -1,9 +1,9 @@
-// Handlers for the `agents`, `frameworks` and `images` groups.
+// Handlers for the `agents`, `harnesses` and `images` groups.
 import type { AgentService } from '../services/agents/agent-service';
 import { toAppError } from '../services/agents/agent-service';
 import type { ChatRelay } from '../services/agents/chat-relay';
-import type { FrameworkManifest } from '../services/agents/frameworks';
-import { toFramework } from '../services/agents/frameworks';
+import { toHarness } from '../services/harnesses/manifest';
+import type { HarnessRegistry } from '../services/harnesses/registry';
 import type { Handlers } from '../transport/dispatch';
 import type { ImagesFacade } from './images-facade';
 
@@ -36,19 +36,20 @@ export function agentsHandlers(agents: AgentService, chat: ChatRelay): Handlers[
     purge: ({ id }) => guard(agents.purge(id)),
     policy: ({ id, ...change }) => guard(agents.policy(id, change)),
     folders: ({ id, add, remove }) => guard(agents.folders(id, add, remove)),
+    limits: (input) => guard(agents.limits(input)),
   };
 }
 
-/** Builds the `frameworks` handlers from the loaded manifests. */
-export function frameworksHandlers(frameworks: Map<string, FrameworkManifest>): Handlers['frameworks'] {
-  return { list: () => ({ frameworks: [...frameworks.values()].map(toFramework) }) };
+/** Builds the `harnesses` handlers from the registry. */
+export function harnessesHandlers(harnesses: HarnessRegistry): Handlers['harnesses'] {
+  return { list: () => ({ harnesses: harnesses.list().map((h) => toHarness(h.manifest)) }) };
 }
 
 /** Builds the `images` handlers. */
 export function imagesHandlers(images: ImagesFacade): Handlers['images'] {
   return {
     status: () => images.status(),
-    build: ({ runtimes }) => images.build(runtimes),
+    build: ({ runtimes, harness }) => images.build(runtimes, harness),
     export: ({ file }) => images.exportTo(file),
     import: ({ file, runtimes }) => images.importFrom(file, runtimes),
   };

@@ -5,12 +5,15 @@ import type { RuntimeKind } from '../services/runtimes/container-runtime';
 
 type Status = z.infer<typeof ImagesStatus>;
 
-/** The base image as the `images` group sees it. Errors: AppError (UNAVAILABLE, INVALID_INPUT, CONFLICT). */
+/** The images as the `images` group sees them. Errors: AppError (UNAVAILABLE, INVALID_INPUT, CONFLICT). */
 export interface ImagesFacade {
-  /** Presence per runtime; a runtime that cannot be asked answers `present: null` with why. */
+  /** Presence per runtime (base image and harness images); a runtime that cannot be asked answers `present: null` with why. */
   status(): Promise<Status>;
-  /** Builds (minutes) and imports into `runtimes` (default: every reachable one). */
-  build(runtimes?: RuntimeKind[]): Promise<Status>;
+  /**
+   * Starts building (minutes) the base image into `runtimes` (default: every reachable one), or with
+   * `harness` that harness's own image; answers the status once started.
+   */
+  build(runtimes?: RuntimeKind[], harness?: string): Promise<Status>;
   /** Writes the image to `file`; answers its size in bytes. */
   exportTo(file: string): Promise<{ file: string; bytes: number }>;
   /** Imports from a tarball written by {@link exportTo}. */

@@ -1,4 +1,4 @@
-// Composition of the container side: runtimes, base image, frameworks and the agent service (issue 5).
+// Composition of the container side: runtimes, images, harnesses and the agent service.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,14 +14,15 @@ import { InstructionsRepository } from '../services/agents/agent-instructions';
 import { AgentRepository } from '../services/agents/agent-repository';
 import { AgentService } from '../services/agents/agent-service';
 import { ChatRelay } from '../services/agents/chat-relay';
-import { loadFrameworks } from '../services/agents/frameworks';
-import type { FrameworkManifest } from '../services/agents/frameworks';
 import { EgressService } from '../services/egress/egress-service';
 import { EgressHelperContainer, HelperIptables } from '../services/egress/helper-client';
 import { hostIptablesBackend } from '../services/egress/iptables';
 import { EgressHelperImage } from '../services/images/egress-helper-image';
+import type { HarnessPlugin } from '../services/harnesses/harness';
+import { HarnessImages } from '../services/harnesses/harness-images';
+import { loadHarnesses } from '../services/harnesses';
+import type { HarnessRegistry } from '../services/harnesses/registry';
 import { BASE_IMAGE_REF, ImageService } from '../services/images/base-image';
-import { OPENCLAW_IMAGE_REF, OpenClawImageBuilder } from '../services/images/framework-image';
 import type { LlmService } from '../services/llm/llm-service';
 import type { VirtualKeys } from '../services/llm/virtual-keys';
 import type { ProviderRepository } from '../services/providers/provider-repository';
@@ -49,6 +50,8 @@ export interface AgentsWiringDeps {
   log: Logger;
   /** The trace recorder (lifecycle and chat events go there) and the relayed turns (issue 6). */
   traces: { recorder: TraceRecorder; turns: TurnWindows; verifies?: VerifyWindows };
+  /** Harnesses loaded from elsewhere besides the installed ones (tests, harness authors; docs/harnesses.md). */
+  extraHarnesses?: HarnessPlugin[];
 }
 
 /** The container side, built (no I/O yet). */
@@ -59,7 +62,8 @@ export interface AgentsWiring {
   /** The folder of an agent: `<data>/agents/<id>`, its archive folder while archived; `null` when unknown. */
   folderOf(id: string): string | null;
   images: ImagesFacade;
-  frameworks: Map<string, FrameworkManifest>;
+  /** The harnesses, loaded once. */
+  harnesses: HarnessRegistry;
   runtimes: Partial<Record<RuntimeKind, ContainerRuntime>>;
   /** Egress policies and their enforcement; `init()` before the agents' (it re-applies their rules). */
   egress: EgressService;
@@ -79,7 +83,7 @@ function imageDirs(home: string): { scriptsDir: string; cacheDir: string } {
   };
 }
 
-/** Builds runtimes, image service, frameworks and the agent service with plain constructors. */
+/** Builds runtimes, image services, the harness registry and the agent service with plain constructors. */
 export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
   const log = d.log.child({ service: 'agents' });
   const runtimes: Partial<Record<RuntimeKind, ContainerRuntime>> = {
@@ -99,39 +103,20 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
     onProgress: (p) =>
       d.bus.emit('images.progress', { step: p.kind, fraction: p.fraction, message: p.message }),
   });
-  // AGENTDESK_FRAMEWORKS_DIR: another manifests folder (tests, framework authors).
-  const frameworksDir = process.env.AGENTDESK_FRAMEWORKS_DIR ?? path.join(resourcesDir(), 'frameworks');
-  const loaded = loadFrameworks(frameworksDir);
-  // OpenClaw's image: built from the base image on first use (Docker only); its progress is images.progress.
+  const harnesses = loadHarnesses(d.extraHarnesses);
+  for (const e of harnesses.errors) log.error({ error: e }, 'harness left out');
+  // Harnesses with an image of their own: built from the base image on first use (Docker).
   let dockerConn: DockerConnection | null = null;
-  const openclawImage = new OpenClawImageBuilder({
-    docker: () => (dockerConn ??= connectDocker(process.env)).docker,
-    recipeDir: path.join(scriptsDir, 'openclaw'),
-    harnessFile: path.join(frameworksDir, 'openclaw', 'harness.mjs'),
-    cacheDir,
-    ensureBase: async () => {
-      if (!(await imageService.status('docker')).present) await imageService.build(['docker']);
-    },
-    log: log.child({ service: 'images', image: 'openclaw' }),
-  });
-  const buildFrameworkImage = (
-    kind: RuntimeKind,
-    ref: string,
-    onProgress: (fraction: number | null, message: string) => void,
-  ): Promise<void> => {
-    if (ref !== OPENCLAW_IMAGE_REF || kind !== 'docker')
-      return Promise.reject(
-        new AppError(
-          'UNAVAILABLE',
-          `Agent Desk cannot build ${ref} for ${kind}; it builds ${BASE_IMAGE_REF} (Docker, Incus) and ${OPENCLAW_IMAGE_REF} (Docker)`,
-        ),
-      );
-    return openclawImage.build((fraction, message) => {
-      d.bus.emit('images.progress', { step: 'openclaw', fraction, message });
-      onProgress(fraction, message);
-    });
+  const ensureBase = async (): Promise<void> => {
+    if (!(await imageService.status('docker')).present) await imageService.build(['docker']);
   };
-  for (const e of loaded.errors) log.error({ error: e }, 'framework manifest skipped');
+  const harnessImages = new HarnessImages({
+    docker: () => (dockerConn ??= connectDocker(process.env)).docker,
+    cacheDir,
+    ensureBase,
+    onProgress: (step, fraction, message) => d.bus.emit('images.progress', { step, fraction, message }),
+    log: log.child({ service: 'images' }),
+  });
 
   const repo = new AgentRepository(d.db);
   const folderOf = (id: string): string | null => {
@@ -195,7 +180,7 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
     instanceId,
     egress,
     runtimes,
-    frameworks: loaded.frameworks,
+    harnesses,
     keys: d.keys,
     keysOf: {
       prefixOf: (id) => d.keys.get(id)?.prefix ?? null,
@@ -203,15 +188,22 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
       revoke: (id) => d.keys.revoke(id),
     },
     images: {
-      present: async (kind, ref) =>
-        ref === BASE_IMAGE_REF
-          ? (await imageService.status(kind)).present
-          : ref === OPENCLAW_IMAGE_REF && kind === 'docker'
-            ? openclawImage.present()
-            : ((await runtimes[kind]?.imagePresent(ref)) ?? false),
-      build: (kind, onProgress, ref) => {
+      present: async (kind, h) =>
+        h.image
+          ? harnessImages.present(kind, h)
+          : h.manifest.image === BASE_IMAGE_REF
+            ? (await imageService.status(kind)).present
+            : ((await runtimes[kind]?.imagePresent(h.manifest.image)) ?? false),
+      build: (kind, onProgress, h) => {
         if (!d.settings.get().build_images_on_demand) return null;
-        if (ref !== BASE_IMAGE_REF) return buildFrameworkImage(kind, ref, onProgress);
+        if (h.image) return harnessImages.build(kind, h, onProgress);
+        if (h.manifest.image !== BASE_IMAGE_REF)
+          return Promise.reject(
+            new AppError(
+              'UNAVAILABLE',
+              `Agent Desk has no recipe for ${h.manifest.image} (the image of ${h.manifest.label}); import it into ${kind} yourself`,
+            ),
+          );
         const off = d.bus.on('images.progress', (p) => onProgress(p.fraction, p.message));
         return imageService.build([kind]).finally(off);
       },
@@ -261,6 +253,7 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
   });
   const chat = new ChatRelay({
     agent: (id) => agents.get(id),
+    oomOf: (id) => agents.oomSince(id, 'during the turn'),
     folderOf,
     credentialOf: (id) => (repo.get(id) ? readRuntimeCredential(agentFolder(d.home, id)) : null),
     record: (e) => recorder.record(e),
@@ -276,6 +269,7 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
           const st = await imageService.status(kind);
           return {
             runtime: kind,
+            harness: null,
             ref: st.ref,
             present: st.present,
             building: st.building,
@@ -284,6 +278,7 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
         } catch (err) {
           return {
             runtime: kind,
+            harness: null,
             ref: BASE_IMAGE_REF,
             present: null,
             building: false,
@@ -292,35 +287,59 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
         }
       }),
     );
-    return { images };
+    return { images: [...images, ...(await harnessImages.status(harnesses.list()))] };
   };
   const reachable = async (wanted?: RuntimeKind[]): Promise<RuntimeKind[]> => {
-    const st = await status();
-    const kinds = wanted ?? st.images.filter((i) => i.present !== null).map((i) => i.runtime);
-    const down = st.images.filter((i) => kinds.includes(i.runtime) && i.present === null);
+    const st = (await status()).images.filter((i) => i.harness === null);
+    const kinds = wanted ?? st.filter((i) => i.present !== null).map((i) => i.runtime);
+    const down = st.filter((i) => kinds.includes(i.runtime) && i.present === null);
     if (down.length)
       throw new AppError('UNAVAILABLE', down.map((i) => `${i.runtime}: ${i.detail}`).join('; '));
     if (kinds.length === 0) throw new AppError('UNAVAILABLE', 'Neither Docker nor Incus is reachable');
     return kinds;
   };
 
+  /** Starts a build in the background; refusals that come at once (not root, no npm …) are thrown. */
+  const started = async (building: Promise<void>): Promise<void> => {
+    const early = await Promise.race([
+      building.then(() => 'done' as const),
+      new Promise<'running'>((r) => setTimeout(() => r('running'), 500)),
+    ]);
+    if (early === 'running')
+      building.catch((err: Error) => log.error({ err: err.message }, 'image build failed'));
+  };
   const images: ImagesFacade = {
     status,
-    build: async (wanted) => {
+    build: async (wanted, harnessId) => {
+      if (harnessId !== undefined) {
+        const h = harnesses.get(harnessId);
+        if (!h)
+          throw new AppError(
+            'INVALID_INPUT',
+            `harness: "${harnessId}" is not a harness; valid: ${harnesses.ids().join(', ')}`,
+          );
+        if (!h.image)
+          throw new AppError(
+            'INVALID_INPUT',
+            `harness: ${harnessId} runs on the base image ${BASE_IMAGE_REF}; build that with \`agentdesk images build\``,
+          );
+        const other = wanted?.find((k) => k !== 'docker');
+        if (other)
+          throw new AppError(
+            'INVALID_INPUT',
+            `runtimes: the ${h.manifest.label} image is built for docker only, not ${other}`,
+          );
+        await started(harnessImages.build('docker', h));
+        return status();
+      }
       const kinds = await reachable(wanted);
       if (!fs.existsSync(scriptsDir))
         throw new AppError(
           'UNAVAILABLE',
           `The image recipe is missing (${scriptsDir}); reinstall Agent Desk`,
         );
-      const building = imageService.build(kinds);
       // Refusals (not root, no debootstrap) come at once; a real build takes minutes and reports by event.
-      const early = await Promise.race([
-        building.then(() => 'done' as const),
-        new Promise<'running'>((r) => setTimeout(() => r('running'), 500)),
-      ]);
-      if (early === 'running')
-        building.catch((err: Error) => log.error({ err: err.message }, 'image build failed'));
+      await started(imageService.build(kinds));
       return status();
     },
     exportTo: async (file) => {
@@ -339,7 +358,7 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
     chat,
     folderOf,
     images,
-    frameworks: loaded.frameworks,
+    harnesses,
     runtimes,
     egress,
     shutdown: async () => {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import type { CoreInfo } from '../../contract/models';
 import path from 'node:path';
-import { agentsHandlers, frameworksHandlers, imagesHandlers } from '../api/agents';
+import { agentsHandlers, harnessesHandlers, imagesHandlers } from '../api/agents';
 import { llmHandlers } from '../api/llm';
 import { providersHandlers } from '../api/providers';
 import { settingsHandlers } from '../api/settings';
@@ -46,6 +46,7 @@ import type { Handlers } from '../transport/dispatch';
 import { APP_VERSION } from './version';
 import { wireAgents } from './agents-wiring';
 import type { AgentsWiring } from './agents-wiring';
+import type { HarnessPlugin } from '../services/harnesses/harness';
 import { acquireCoreLock } from './core-lock';
 import { wireSetup } from './setup-wiring';
 import { ShutdownSequence } from './shutdown';
@@ -63,6 +64,8 @@ export interface CoreOptions {
   healthIntervalMs?: number;
   /** Run tasks on their schedule and listen for their webhooks (default true; a core started for one CLI command: false). */
   schedule?: boolean;
+  /** Harnesses to load besides the installed ones (tests, harness authors; docs/harnesses.md). */
+  extraHarnesses?: HarnessPlugin[];
 }
 
 /** A running core: what the transports and the shell need, and nothing else. */
@@ -239,6 +242,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       bus,
       log,
       traces: { recorder: traces, turns, verifies },
+      ...(opts.extraHarnesses ? { extraHarnesses: opts.extraHarnesses } : {}),
     });
     const wiredAgents = containers;
     // The engines' state is taken now, as the core starts: an engine that is down now and answers by the
@@ -321,7 +325,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       llm: llmHandlers(llm),
       agents: withLimitsAtCreate(agentsHandlers(containers.agents, containers.chat), budgets.limits),
       traces: tracesHandlers(traces, (id) => void wired.agents.get(id), dayTotals),
-      frameworks: frameworksHandlers(containers.frameworks),
+      harnesses: harnessesHandlers(containers.harnesses),
       images: imagesHandlers(containers.images),
       tasks: tasksHandlers(tasksWired.tasks, tasksWired.runner, tasksWired.repo),
       usage: usageHandlers({ agents: wired.agents, ...budgets }),

@@ -1,4 +1,4 @@
-// `agentdesk agents list|create|start|stop|restart|logs|archive|restore|purge|chat|policy|folders`: non-interactive agents.
+// `agentdesk agents list|harnesses|create|start|stop|restart|logs|archive|restore|purge|chat|policy|folders|limits`: non-interactive agents.
 import crypto from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Agent, FolderGrant } from '../../contract/agents';
@@ -8,6 +8,7 @@ import { AppError } from '../../contract/errors';
 import { addPolicyCommand, formatEgress, parseAllowOption, parseEgressMode } from './agents-egress';
 import { addFoldersCommand, collectFolder } from './agent-folders';
 import { addLimitsCommand, limitsInput, withLimitOptions } from './agents-limits';
+import { addHarnessCommands } from './agents-harness';
 import { table } from './providers-format';
 import type { RunnerIo } from './command-runner';
 import { commandRunner, printer } from './command-runner';
@@ -197,10 +198,14 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
       '--model <model>',
       'a served model, <provider-id>/<model-id> (see `agentdesk agents models`)',
     )
-    .option('--emoji <emoji>', 'one emoji (default: the framework’s)')
-    .option('--framework <id>', 'framework (harness)', 'builtin')
-    .option('--runtime <kind>', 'docker or incus (default: the setting)')
-    .option('--memory <mib>', 'memory limit in MiB', positiveNumber('--memory'))
+    .option('--emoji <emoji>', 'one emoji (default: the harness’s)')
+    .option(
+      '--harness <id>',
+      'what runs the agent: builtin, or another of `agentdesk agents harnesses`',
+      'builtin',
+    )
+    .option('--runtime <kind>', 'docker or incus (default: the setting, or one the harness runs on)')
+    .option('--memory <mib>', 'memory limit in MiB (default: the harness’s)', positiveNumber('--memory'))
     .option('--cpus <n>', 'CPU limit', positiveNumber('--cpus'))
     .option(
       '--egress <mode>',
@@ -232,7 +237,7 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
         name: string;
         model: string;
         emoji?: string;
-        framework: string;
+        harness: string;
         runtime?: 'docker' | 'incus';
         memory?: number;
         cpus?: number;
@@ -261,7 +266,7 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
             const a = await c.agents.create({
               name: o.name,
               model: o.model,
-              framework: o.framework,
+              harness: o.harness,
               ...(o.emoji ? { emoji: o.emoji } : {}),
               ...(o.runtime ? { runtime: o.runtime } : {}),
               ...(o.memory ? { memory_mib: Math.round(o.memory) } : {}),
@@ -318,6 +323,7 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
   simple('archive', 'stop, rename and set aside an agent; its key is revoked, its files kept');
   simple('restore', 'bring an archived agent back with a new key (a taken name gets -2, -3 …)');
   addFoldersCommand(cmd, { run, print, findAgent, settle });
+  addHarnessCommands(cmd, { run, print, findAgent, settle });
 
   cmd
     .command('configure')

@@ -32,7 +32,7 @@ export function findAppRoot(start: string): string {
 }
 
 /**
- * Folder shipped with the app: framework manifests, LiteLLM requirements, tray icons. `resources/` of the
+ * Folder shipped with the app: LiteLLM requirements, tray icons (harness files: harnessesDir() in main/services/harnesses/registry.ts). `resources/` of the
  * app root in a checkout; `AGENTDESK_RESOURCES_DIR` when set (a packaged app points it at Electron's
  * `process.resourcesPath`, where electron-builder.yml's extraResources put them, outside app.asar).
  */

@@ -53,7 +53,7 @@ function handlers(overrides: Partial<Handlers['settings']> = {}): Handlers {
       'purge',
     ]),
     traces: unused<'traces'>(['list', 'totals']),
-    frameworks: unused<'frameworks'>(['list']),
+    harnesses: unused<'harnesses'>(['list']),
     images: unused<'images'>(['status', 'build', 'export', 'import']),
     tasks: unused<'tasks'>([
       'list',

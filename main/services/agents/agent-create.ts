@@ -1,17 +1,18 @@
-// Validates an `agents.create` input into a new agent record (phase `creating`): framework, emoji, runtime, models, name.
+// Validates an `agents.create` input into a new agent record (phase `creating`): harness, emoji, runtime, models, memory, name.
 import crypto from 'node:crypto';
 import type { AgentCreateInput } from '../../../contract/agents';
 import { AgentCreateInput as CreateSchema } from '../../../contract/agents';
 import { AppError } from '../../../contract/errors';
 import type { ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
+import type { HarnessRegistry } from '../harnesses/registry';
+import { harnessRefusal } from '../harnesses/registry';
 import type { AgentRow } from './agent-repository';
-import type { FrameworkManifest } from './frameworks';
 import { containerNameOf, isSingleEmoji, slugOf } from './naming';
 import { resolveFolders } from './shared-folders';
 
-/** What validation reads: the installed frameworks and runtimes, the settings and the live names. */
+/** What validation reads: the installed harnesses and runtimes, the settings and the live names. */
 export interface CreateContext {
-  frameworks: Map<string, FrameworkManifest>;
+  harnesses: HarnessRegistry;
   runtimes: Partial<Record<RuntimeKind, ContainerRuntime>>;
   /** The `container_runtime` setting. */
   defaultRuntime: () => RuntimeKind;
@@ -25,36 +26,33 @@ export interface CreateContext {
 
 /**
  * The record of a new agent from `raw`. With no runtime given, the default one is used unless the
- * framework does not run there and a runtime it runs on is available (OpenClaw on a machine whose
- * default is Incus gets Docker); an explicit runtime the framework excludes is refused.
+ * harness does not run there and a runtime it runs on is available (OpenClaw on a machine whose
+ * default is Incus gets Docker); an explicit runtime the harness excludes is refused. The memory limit
+ * defaults to the harness's; the harness refuses (fails closed) a runtime, model or memory limit it
+ * does not support, naming what it supports.
  * @throws AppError INVALID_INPUT naming the field and the valid values; CONFLICT when the name's slug is taken.
  */
 export function newAgentRow(raw: AgentCreateInput, ctx: CreateContext, now = Date.now()): AgentRow {
   const input = CreateSchema.parse(raw);
-  const fw = ctx.frameworks.get(input.framework);
-  if (!fw)
+  const h = ctx.harnesses.get(input.harness);
+  if (!h)
     throw new AppError(
       'INVALID_INPUT',
-      `framework: "${input.framework}" is not a framework; valid: ${[...ctx.frameworks.keys()].join(', ')}`,
+      `harness: "${input.harness}" is not a harness; valid: ${ctx.harnesses.ids().join(', ')}`,
     );
-  const emoji = input.emoji ?? fw.emoji;
+  const m = h.manifest;
+  const emoji = input.emoji ?? m.emoji;
   if (!isSingleEmoji(emoji)) throw new AppError('INVALID_INPUT', `emoji: "${emoji}" is not one emoji`);
   const preferred = ctx.defaultRuntime();
   const runtime =
     input.runtime ??
-    (fw.runtimes && !fw.runtimes.includes(preferred)
-      ? (fw.runtimes.find((r) => ctx.runtimes[r]) ?? preferred)
-      : preferred);
+    (!m.engines.includes(preferred) ? (m.engines.find((r) => ctx.runtimes[r]) ?? preferred) : preferred);
   if (!ctx.runtimes[runtime])
     throw new AppError(
       'INVALID_INPUT',
       `runtime: ${runtime} is not available here; valid: ${Object.keys(ctx.runtimes).join(', ')}`,
     );
-  if (fw.runtimes && !fw.runtimes.includes(runtime))
-    throw new AppError(
-      'INVALID_INPUT',
-      `runtime: ${fw.label} does not run on ${runtime}; valid runtime for ${fw.id}: ${fw.runtimes.join(', ')}`,
-    );
+  const memoryMib = input.memory_mib ?? m.memory.default_mib;
   const providers = ctx.providerIds();
   for (const [field, model] of [
     ['model', input.model],
@@ -67,6 +65,13 @@ export function newAgentRow(raw: AgentCreateInput, ctx: CreateContext, now = Dat
         `${field}: "${model}" must be <provider-id>/<model-id> with a provider that exists; providers: ${providers.join(', ') || 'none (add one first)'}`,
       );
   }
+  const refusal = harnessRefusal(h, {
+    engine: runtime,
+    model: input.model,
+    fallbacks: input.fallbacks,
+    memoryMib,
+  });
+  if (refusal) throw new AppError('INVALID_INPUT', refusal);
   const folders = resolveFolders(input.folders, { dataDir: ctx.dataDir });
   const slug = slugOf(input.name);
   const taken = ctx.findLiveBySlug(slug);
@@ -80,11 +85,11 @@ export function newAgentRow(raw: AgentCreateInput, ctx: CreateContext, now = Dat
     slug,
     name: input.name,
     emoji,
-    framework: fw.id,
+    harness: m.id,
     runtime,
     model: input.model,
     fallbacks: JSON.stringify(input.fallbacks),
-    memory_mib: input.memory_mib,
+    memory_mib: memoryMib,
     cpus: input.cpus,
     phase: 'creating',
     phase_reason: null,

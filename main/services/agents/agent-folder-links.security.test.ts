@@ -10,7 +10,7 @@ import { DockerRuntime } from '../runtimes/docker/docker-runtime';
 import { agentFolder, makeAgentFolder, removeAgentFolder } from './agent-folder';
 import type { AgentRow } from './agent-repository';
 import { Deployer } from './deployer';
-import { loadFrameworks } from './frameworks';
+import { loadHarnesses } from '../harnesses';
 
 const KEY = `sk-agentdesk-${'k'.repeat(40)}`;
 let sandbox: string;
@@ -36,12 +36,12 @@ function plantVictims(): { file: string; dir: string; snapshot: () => string } {
   return { file, dir, snapshot };
 }
 
-const row = (id: string, framework: string): AgentRow => ({
+const row = (id: string, harness: string): AgentRow => ({
   id,
   slug: 'links',
   name: 'Links',
   emoji: '🤖',
-  framework,
+  harness,
   runtime: 'docker',
   model: 'scripted/gpt-test-mini',
   fallbacks: '[]',
@@ -65,7 +65,7 @@ const row = (id: string, framework: string): AgentRow => ({
 describe('links planted in an agent home', () => {
   const skip = skipUnlessReal(runtimeReachable('docker'), 'docker');
   const rt = new DockerRuntime();
-  const { frameworks } = loadFrameworks(path.join(process.cwd(), 'resources', 'frameworks'));
+  const harnesses = loadHarnesses();
   beforeAll(() => {
     sandbox = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-links-'));
   });
@@ -82,7 +82,7 @@ describe('links planted in an agent home', () => {
       keys: { mint: () => ({ key: KEY, record: { id: 'k1' } }), revokeOwner: () => 0 },
       images: { present: () => Promise.resolve(true), build: () => null },
       gateway: { port: () => 4100, addBind: () => Promise.resolve({ ok: true as const }) },
-      frameworks,
+      harnesses,
       runtimeBundleDir: () => null,
       setPhase: () => ({}) as AgentRow,
       progress: () => {},
@@ -91,7 +91,7 @@ describe('links planted in an agent home', () => {
     });
 
   // What restore and the redeploy of a failed agent do on the host before the container starts: write
-  // the gateway URL, the virtual key and the framework's config for the agent.
+  // the gateway URL, the virtual key and the harness's config for the agent.
   it.skipIf(skip).each([
     [
       'home/.agentdesk/env → a victim file',

@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ConfigFolder } from '../harnesses/harness';
 import { chownTreeNoFollow, mkdirNoFollow, removeTreeNoFollow, unlinkNoFollow } from './safe-fs';
 
 /** Where the container sees the config folder (read-only; docs/decisions/010-agent-containment.md). */
@@ -132,6 +133,17 @@ export function writeConfigFile(
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
+}
+
+/**
+ * The agent's config folder as a harness writes it (main/services/harnesses/harness.ts): each file via
+ * {@link writeConfigFile}, so atomically, never through a link, readable by the agent's group only.
+ */
+export function configFolderOf(f: AgentFolder, who: AgentIdentity = agentIdentity()): ConfigFolder {
+  return {
+    mount: CONFIG_MOUNT,
+    write: (name, content, opts) => writeConfigFile(f, name, content, who, opts),
+  };
 }
 
 /** Writes the env file the init sources (see {@link envFileText}). @throws Error for a bad entry. */

@@ -11,7 +11,7 @@ export interface AgentRow {
   slug: string;
   name: string;
   emoji: string;
-  framework: string;
+  harness: string;
   runtime: RuntimeKind;
   model: string;
   /** JSON array of model names. */
@@ -117,10 +117,10 @@ export class AgentRepository {
     this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT INTO agents (id, slug, name, emoji, framework, runtime, model, fallbacks, memory_mib, cpus,
+          `INSERT INTO agents (id, slug, name, emoji, harness, runtime, model, fallbacks, memory_mib, cpus,
              phase, phase_reason, phase_at, failed_log, container, runtime_port, key_id, created_at, running_since,
              archive_dir, runtime_endpoint, pids_limit, folders)
-           VALUES (@id, @slug, @name, @emoji, @framework, @runtime, @model, @fallbacks, @memory_mib, @cpus,
+           VALUES (@id, @slug, @name, @emoji, @harness, @runtime, @model, @fallbacks, @memory_mib, @cpus,
              @phase, @phase_reason, @phase_at, @failed_log, @container, @runtime_port, @key_id, @created_at,
              @running_since, @archive_dir, @runtime_endpoint, @pids_limit, @folders)`,
         )
@@ -173,6 +173,9 @@ export class AgentRepository {
         | 'container'
         | 'archive_dir'
         | 'folders'
+        | 'memory_mib'
+        | 'cpus'
+        | 'pids_limit'
       >
     >,
   ): void {
@@ -182,7 +185,7 @@ export class AgentRepository {
       .prepare(
         `UPDATE agents SET runtime_port = @runtime_port, runtime_endpoint = @runtime_endpoint, key_id = @key_id,
            running_since = @running_since, slug = @slug, container = @container, archive_dir = @archive_dir,
-           folders = @folders WHERE id = @id`,
+           folders = @folders, memory_mib = @memory_mib, cpus = @cpus, pids_limit = @pids_limit WHERE id = @id`,
       )
       .run({ ...before, ...patch });
   }
@@ -233,7 +236,7 @@ export function toAgent(row: AgentRow, keyPrefix: string | null, egress: AgentEg
     slug: row.slug,
     name: row.name,
     emoji: row.emoji,
-    framework: row.framework,
+    harness: row.harness,
     runtime: row.runtime,
     model: row.model,
     fallbacks: JSON.parse(row.fallbacks) as string[],

@@ -5,6 +5,7 @@ import type {
   Agent,
   AgentConfigureInput,
   AgentCreateInput,
+  AgentLimitsInput,
   AgentPhase,
   FolderGrant,
   SharedFolder,
@@ -21,20 +22,28 @@ import type { AgentRepository, AgentRow, PhasePatch } from './agent-repository';
 import { agentOperation, faultPoint, toAgent } from './agent-repository';
 import { Deployer, DeployError } from './deployer';
 import type { DeployerDeps } from './deployer';
-import type { FrameworkManifest } from './frameworks';
+import type { Harness } from '../harnesses/harness';
+import type { HarnessRegistry } from '../harnesses/registry';
+import { harnessRefusal } from '../harnesses/registry';
 import { newAgentRow } from './agent-create';
 import type { InstructionsRepository } from './agent-instructions';
 import { DEFAULT_INSTRUCTIONS } from './agent-instructions';
 import { configureAgent, instructionsOfCreate } from './agent-configure';
+import { oomMessage } from './oom';
+import type { OomReport } from './oom';
 import { RuntimeFollower } from './runtime-follower';
 import { socketDir } from './container-spec';
 import { removeTreeNoFollow } from './safe-fs';
 import { changedFolders } from './shared-folders';
 
 /** What the agent service needs beyond the deployer's deps. */
-export interface AgentServiceDeps extends Omit<DeployerDeps, 'setPhase' | 'progress' | 'runtime'> {
+export interface AgentServiceDeps extends Omit<
+  DeployerDeps,
+  'setPhase' | 'progress' | 'runtime' | 'harnesses'
+> {
   runtimes: Partial<Record<RuntimeKind, ContainerRuntime>>;
-  frameworks: Map<string, FrameworkManifest>;
+  /** The installed harnesses (main/services/harnesses), loaded once. */
+  harnesses: HarnessRegistry;
   /** Provider ids that exist now (a model is `<provider-id>/<model-id>`). */
   providerIds: () => string[];
   /** Runtime for new agents when the input names none (the `container_runtime` setting). */
@@ -95,6 +104,8 @@ export class AgentService {
   /** Agents with an operation in progress: runtime events about them are ours, not news. */
   private readonly busy = new Set<string>();
   private readonly follower: RuntimeFollower;
+  /** OOM kills already reported per agent, for its container's run (`<container>@<running_since>`). */
+  private readonly oomSeen = new Map<string, { key: string; kills: number }>();
 
   constructor(
     private readonly repo: AgentRepository,
@@ -102,6 +113,7 @@ export class AgentService {
   ) {
     this.deployer = new Deployer({
       ...d,
+      harnesses: d.harnesses,
       runtime: (kind) => this.runtime(kind),
       setPhase: (id, phase, reason, patch) => this.setPhase(id, phase, reason, patch),
       progress: (id, phase, fraction, message) => d.onProgress({ id, phase, fraction, message }),
@@ -123,6 +135,12 @@ export class AgentService {
       start: (id) => this.start(id),
       rollBackRestore: (id) =>
         this.enqueue(id, 'restore-rollback', () => rollBackRestore(this.archiverDeps(), this.row(id))),
+      oomOf: async (id) => {
+        const row = this.repo.get(id);
+        const h = row && d.harnesses.get(row.harness);
+        if (!row || !h) return null;
+        return oomMessage(this.runtime(row.runtime), row, h.manifest, 'and its container stopped');
+      },
     });
   }
 
@@ -209,7 +227,7 @@ export class AgentService {
   private async startExisting(id: string): Promise<void> {
     this.setPhase(id, 'starting', null, { failed_log: '[]' });
     try {
-      const fw = this.framework(this.row(id));
+      const fw = this.harness(this.row(id));
       const keyId = await this.deployer.refresh(this.row(id), fw);
       if (keyId) this.setPhase(id, 'starting', null, { key_id: keyId });
       const endpoint = await this.deployer.startContainer(this.row(id), fw);
@@ -275,6 +293,78 @@ export class AgentService {
     return this.get(id);
   }
 
+  /**
+   * Changes the agent's memory limit (MiB), CPUs or pids limit. A running agent is stopped, its container
+   * created again with them and started; a stopped or failed one gets them at its next start.
+   * @throws AppError NOT_FOUND, CONFLICT (archived or busy phase), INVALID_INPUT (memory below what its
+   *   harness needs, naming it).
+   */
+  async limits(input: AgentLimitsInput): Promise<Agent> {
+    return this.enqueue(input.id, 'limits', async () => {
+      const row = this.row(input.id);
+      if (!['running', 'stopped', 'failed'].includes(row.phase))
+        throw new AppError(
+          'CONFLICT',
+          `The agent is ${row.phase}; its limits can be changed when running, stopped or failed`,
+        );
+      const next = {
+        memory_mib: input.memory_mib ?? row.memory_mib,
+        cpus: input.cpus ?? row.cpus,
+        pids_limit: input.pids_limit ?? row.pids_limit,
+      };
+      const h = this.harness(row);
+      const refusal = harnessRefusal(h, {
+        engine: row.runtime,
+        model: row.model,
+        fallbacks: [],
+        memoryMib: next.memory_mib,
+      });
+      if (refusal) throw new AppError('INVALID_INPUT', refusal);
+      this.repo.update(row.id, next);
+      this.emitChange();
+      if (row.phase === 'running') {
+        this.d.onProgress({
+          id: row.id,
+          phase: 'stopping',
+          fraction: 0.1,
+          message: 'Stopping to change its limits',
+        });
+        try {
+          await this.deployer.stop(this.row(row.id), 'Changing its limits');
+        } catch (err) {
+          await this.fail(row.id, err, false);
+          return this.get(row.id);
+        }
+        await this.startExisting(row.id);
+      }
+      return this.get(row.id);
+    });
+  }
+
+  /**
+   * Whether the kernel killed a process of the agent's container for lack of memory since the last time
+   * this was asked (or its container started): the report naming its harness, its limit and the fix,
+   * else null. The chat relay asks after a turn that failed or broke.
+   */
+  async oomSince(id: string, when: string): Promise<OomReport | null> {
+    const row = this.repo.get(id);
+    const rt = row && this.d.runtimes[row.runtime];
+    const h = row && this.d.harnesses.get(row.harness);
+    if (!row || !rt || !h) return null;
+    let kills: number | null;
+    try {
+      kills = await rt.oomKills(row.container);
+    } catch {
+      return null;
+    }
+    const key = `${row.container}@${row.running_since ?? 0}`;
+    const seen = this.oomSeen.get(id);
+    const before = seen?.key === key ? seen.kills : 0;
+    if (!kills || kills <= before) return null;
+    this.oomSeen.set(id, { key, kills });
+    return oomMessage({ oomKills: () => Promise.resolve(kills) }, row, h.manifest, when);
+  }
+
   /** Stops a running (or failed, still present) agent. @throws AppError NOT_FOUND, CONFLICT, UNAVAILABLE */
   async stop(id: string): Promise<Agent> {
     return this.enqueue(id, 'stop', async () => {
@@ -305,7 +395,7 @@ export class AgentService {
           `The agent is ${row.phase}; it can be archived when running, stopped or failed`,
         );
       try {
-        await archiveAgent(this.archiverDeps(), row, this.framework(row));
+        await archiveAgent(this.archiverDeps(), row, this.harness(row));
       } catch (err) {
         throw toAppError(err);
       }
@@ -323,7 +413,7 @@ export class AgentService {
       const row = this.row(id);
       if (row.phase !== 'archived') throw new AppError('CONFLICT', `The agent is ${row.phase}, not archived`);
       try {
-        const present = await restoreAgent(this.archiverDeps(), row, this.framework(row));
+        const present = await restoreAgent(this.archiverDeps(), row, this.harness(row));
         if (!present) {
           this.setPhase(id, 'creating', 'Its container was gone: deploying it again', { failed_log: '[]' });
           await this.runDeploy(id);
@@ -458,7 +548,7 @@ export class AgentService {
   private async runDeploy(id: string): Promise<void> {
     const row = this.row(id);
     try {
-      await this.deployer.deploy(row, this.framework(row));
+      await this.deployer.deploy(row, this.harness(row));
     } catch (err) {
       await this.fail(id, err, true);
     }
@@ -541,13 +631,13 @@ export class AgentService {
     return row;
   }
 
-  private framework(row: AgentRow): FrameworkManifest {
-    const fw = this.d.frameworks.get(row.framework);
-    if (!fw)
+  private harness(row: AgentRow): Harness {
+    const h = this.d.harnesses.get(row.harness);
+    if (!h)
       throw new DeployError(
-        `The framework "${row.framework}" is not installed; installed: ${[...this.d.frameworks.keys()].join(', ')}`,
+        `The harness "${row.harness}" is not installed; installed: ${this.d.harnesses.ids().join(', ')}`,
       );
-    return fw;
+    return h;
   }
 
   private runtime(kind: RuntimeKind): ContainerRuntime {

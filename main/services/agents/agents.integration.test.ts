@@ -21,6 +21,7 @@ import { skipUnlessReal } from '../../../test/real';
 import { startCore } from '../../app/bootstrap';
 import type { Core } from '../../app/bootstrap';
 import { call } from '../../transport/dispatch';
+import { loadHarnesses } from '../harnesses';
 import type { RuntimeKind } from '../runtimes/container-runtime';
 import { DockerRuntime } from '../runtimes/docker/docker-runtime';
 import { IncusRuntime } from '../runtimes/incus/incus-runtime';
@@ -30,7 +31,6 @@ const kinds: RuntimeKind[] = ['docker', 'incus'];
 describe.each(kinds)('agents on %s', (kind) => {
   const skip = skipUnlessReal(runtimeReachable(kind) && litellmInstalled(), `${kind} and LiteLLM`);
   let home: string;
-  let frameworksDir: string;
   let core: Core;
   let upstream: ScriptedUpstream;
   const phases = new Map<string, AgentPhase[]>();
@@ -52,28 +52,22 @@ describe.each(kinds)('agents on %s', (kind) => {
     await ensureBaseImage([kind]);
     ensureRuntimeBundle();
     home = fs.mkdtempSync(path.join(os.tmpdir(), `agentdesk-agents-${kind}-`));
-    // The real frameworks plus one whose image no runtime has (the "image missing" path).
-    frameworksDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-fw-'));
-    fs.cpSync(path.join(process.cwd(), 'resources', 'frameworks'), frameworksDir, { recursive: true });
-    const builtin = JSON.parse(
-      fs.readFileSync(path.join(frameworksDir, 'builtin', 'manifest.json'), 'utf8'),
-    ) as Record<string, unknown>;
-    fs.mkdirSync(path.join(frameworksDir, 'noimage'));
-    fs.writeFileSync(
-      path.join(frameworksDir, 'noimage', 'manifest.json'),
-      JSON.stringify({
-        ...builtin,
-        id: 'noimage',
-        label: 'No image',
-        image: 'agentdesk/agent-base:missing-test',
-      }),
-    );
-    process.env.AGENTDESK_FRAMEWORKS_DIR = frameworksDir;
     upstream = await withModelApis(
       new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] }),
     ).start();
     process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
-    core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 });
+    // The real harnesses plus one whose image no runtime has (the "image missing" path).
+    const builtin = loadHarnesses().get('builtin')!;
+    const noimage = {
+      manifest: {
+        ...builtin.manifest,
+        id: 'noimage',
+        label: 'No image',
+        image: 'agentdesk/agent-base:missing-test',
+      },
+      dir: builtin.dir,
+    };
+    core = await startCore({ home, mode: 'headless', healthIntervalMs: 0, extraHarnesses: [noimage] });
     core.bus.on('agents.changed', ({ agents }) => {
       for (const a of agents) {
         const seen = phases.get(a.id) ?? [];
@@ -91,9 +85,7 @@ describe.each(kinds)('agents on %s', (kind) => {
     await core?.shutdown();
     await upstream?.stop();
     delete process.env.AGENTDESK_KEY_SCRIPTED;
-    delete process.env.AGENTDESK_FRAMEWORKS_DIR;
     fs.rmSync(home, { recursive: true, force: true });
-    fs.rmSync(frameworksDir, { recursive: true, force: true });
   });
 
   it.skipIf(skip)(
@@ -106,7 +98,7 @@ describe.each(kinds)('agents on %s', (kind) => {
         memory_mib: 512,
         cpus: 1,
       });
-      expect(created).toMatchObject({ phase: 'creating', runtime: kind, emoji: '🤖', framework: 'builtin' });
+      expect(created).toMatchObject({ phase: 'creating', runtime: kind, emoji: '🤖', harness: 'builtin' });
       const running = await waitPhase(created.id, 'running');
       expect(phases.get(created.id)).toEqual([
         'creating',
@@ -193,7 +185,7 @@ describe.each(kinds)('agents on %s', (kind) => {
     try {
       const a = await call(core.dispatcher, 'agents', 'create', {
         name: `No image ${kind}`,
-        framework: 'noimage',
+        harness: 'noimage',
         model: 'scripted/gpt-test-mini',
       });
       const failed = await waitPhase(a.id, 'failed');
@@ -212,7 +204,7 @@ describe.each(kinds)('agents on %s', (kind) => {
       call(core.dispatcher, 'agents', 'create', {
         name: 'x',
         model: 'scripted/gpt-test-mini',
-        framework: 'zz',
+        harness: 'zz',
       }),
     ).rejects.toThrow(/valid: builtin/);
     await expect(

@@ -9,7 +9,7 @@ import { agentFolder } from './agent-folder';
 import type { AgentRepository, AgentRow, SetPhase } from './agent-repository';
 import { faultPoint } from './agent-repository';
 import type { Deployer } from './deployer';
-import type { FrameworkManifest } from './frameworks';
+import type { Harness } from '../harnesses/harness';
 import { archiveStamp, containerNameOf, SLUG_MAX } from './naming';
 import { renameNoFollow } from './safe-fs';
 
@@ -73,7 +73,7 @@ export async function findAgentContainer(
  * is put back as it was (started again when it was running) and the error is thrown.
  * @throws AppError CONFLICT when the agent cannot be archived in its phase; engine errors.
  */
-export async function archiveAgent(d: ArchiverDeps, row: AgentRow, fw: FrameworkManifest): Promise<void> {
+export async function archiveAgent(d: ArchiverDeps, row: AgentRow, fw: Harness): Promise<void> {
   const rt = d.runtime(row.runtime);
   const wasRunning = row.phase === 'running';
   const resuming = row.phase === 'archiving' && row.archive_dir !== null;
@@ -149,7 +149,7 @@ export async function archiveAgent(d: ArchiverDeps, row: AgentRow, fw: Framework
  * A missing container is deployed again from the image (the folder is kept).
  * @returns `true` when the container was there (else the caller deploys it anew).
  */
-export async function restoreAgent(d: ArchiverDeps, row: AgentRow, fw: FrameworkManifest): Promise<boolean> {
+export async function restoreAgent(d: ArchiverDeps, row: AgentRow, fw: Harness): Promise<boolean> {
   const rt = d.runtime(row.runtime);
   // The slug first, while the record is still archived (slugs are unique among the others). A restore
   // a crash left `restoring` keeps the slug it had reserved, and runs the remaining steps again.

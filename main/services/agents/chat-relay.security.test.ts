@@ -29,7 +29,7 @@ function agent(port: number): Agent {
     slug: 'hostile',
     name: 'Hostile',
     emoji: '🦹',
-    framework: 'builtin',
+    harness: 'builtin',
     runtime: 'docker',
     model: 'scripted/gpt-test-mini',
     fallbacks: [],

@@ -58,6 +58,11 @@ export interface ChatRelayDeps {
   };
   /** Publishes one turn event (the `agents.turn` bus event). */
   emit(event: TurnEventOut): void;
+  /**
+   * Whether the kernel killed a process of the agent's container for lack of memory since last asked:
+   * the report (its harness, its limit, the fix), else null. Asked after a turn that failed or broke.
+   */
+  oomOf?: (agentId: string) => Promise<{ message: string; fix: string } | null>;
   log: Logger;
   /** A turn that sends nothing (not even the runtime's 15 s keep-alive) for this long is cancelled (default 90 000). */
   idleTimeoutMs?: number;
@@ -231,21 +236,57 @@ export class ChatRelay {
     if (turnId === null) this.trace(messageIn(c, traceId, text));
     if (reply === null && error === null)
       error = `${c.agent.name}'s runtime ended the turn without an answer; send the message again or check its logs`;
+    // A harness killed by the kernel for lack of memory says only that its connection broke: say why.
+    // A tool killed that way while the turn went on is said too, as a notice of the turn.
+    const oom = await this.oomOf(agentId, reply === null);
+    if (oom && reply === null) {
+      error = `${oom.message}. ${oom.fix}, then send the message again`;
+      runtimeError = false;
+    }
     const endedAt = Date.now();
     this.d.turns.end(agentId, traceId, endedAt);
     if (reply !== null) {
       this.trace(messageOut(c, traceId, reply, endedAt));
+      if (oom) {
+        const message = `${oom.message}. ${oom.fix}`;
+        this.d.emit({
+          agent_id: agentId,
+          thread_id: c.threadId,
+          turn_id: traceId,
+          event: 'notice',
+          data: { message, source: 'relay', cause: 'oom' },
+        });
+        this.trace(errorEvent(c, traceId, message, endedAt));
+      }
     } else if (!runtimeError) {
       this.d.emit({
         agent_id: agentId,
         thread_id: c.threadId,
         turn_id: traceId,
         event: 'error',
-        data: { message: error, source: 'relay' },
+        data: { message: error, source: 'relay', ...(oom ? { cause: 'oom' } : {}) },
       });
       this.trace(errorEvent(c, traceId, error ?? 'The turn failed', endedAt));
     }
     return { thread_id: c.threadId, turn_id: traceId, reply, error };
+  }
+
+  /**
+   * The OOM report of the agent (see {@link ChatRelayDeps.oomOf}); after a failed turn a second look
+   * after 300 ms, as an engine may report a kill a moment after the connection broke.
+   */
+  private async oomOf(agentId: string, failed: boolean): Promise<{ message: string; fix: string } | null> {
+    if (!this.d.oomOf) return null;
+    for (const wait of failed ? [0, 300] : [0]) {
+      if (wait) await new Promise((r) => setTimeout(r, wait));
+      try {
+        const report = await this.d.oomOf(agentId);
+        if (report) return report;
+      } catch (err) {
+        this.d.log.debug({ agent: agentId, err: (err as Error).message }, 'OOM check failed');
+      }
+    }
+    return null;
   }
 
   private recordFailure(

@@ -8,8 +8,8 @@ import { LABELS } from '../runtimes/container-runtime';
 import { MAX_SOCKET_PATH } from '../runtimes/incus/incus-config';
 import type { AgentFolder, AgentIdentity } from './agent-folder';
 import { CONFIG_MOUNT } from './agent-folder';
+import type { HarnessManifest } from '../harnesses/manifest';
 import type { AgentRow } from './agent-repository';
-import type { FrameworkManifest } from './frameworks';
 import { folderMounts } from './shared-folders';
 
 /**
@@ -20,6 +20,13 @@ import { folderMounts } from './shared-folders';
 export const CONTAINMENT_VERSION = '1';
 /** Label holding a hash of the agent's shared folders: another hash means the container is created again. */
 export const FOLDERS_LABEL = 'agentdesk.folders';
+/** Label holding the agent's limits (`<memory MiB>m/<cpus>c/<pids>p`): others mean the container is created again. */
+export const LIMITS_LABEL = 'agentdesk.limits';
+
+/** The value of {@link LIMITS_LABEL} for an agent. */
+export function limitsOf(row: Pick<AgentRow, 'memory_mib' | 'cpus' | 'pids_limit'>): string {
+  return `${row.memory_mib}m/${row.cpus}c/${row.pids_limit || DEFAULT_PIDS_LIMIT}p`;
+}
 /** Where the built-in runtime bundle is mounted read-only. */
 export const RUNTIME_MOUNT = '/opt/agentdesk/runtime';
 /** Default pids limit of an agent container. */
@@ -44,14 +51,14 @@ export function foldersHash(folders: readonly SharedFolder[]): string {
 /** What {@link agentContainerSpec} needs. */
 export interface SpecInput {
   row: AgentRow;
-  fw: FrameworkManifest;
+  fw: HarnessManifest;
   kind: RuntimeKind;
   dataDir: string;
   folder: AgentFolder;
   who: AgentIdentity;
   instanceId: string;
   gatewayPort: number;
-  /** Host folder of `agent-runtime.cjs` (required when the framework mounts the runtime). */
+  /** Host folder of `agent-runtime.cjs` (required when the harness mounts the runtime). */
   runtimeBundle: string | null;
   /** Its egress attachment (docs/decisions/009-egress.md); null or absent = egress control off. */
   egress?: EgressAttachment | null;
@@ -91,6 +98,7 @@ export function agentContainerSpec(i: SpecInput): ContainerSpec {
       [LABELS.instance]: i.instanceId,
       [LABELS.containment]: CONTAINMENT_VERSION,
       [FOLDERS_LABEL]: foldersHash(folders),
+      [LIMITS_LABEL]: limitsOf(i.row),
     },
     mounts,
     memoryMiB: i.row.memory_mib,
@@ -109,10 +117,14 @@ export function agentContainerSpec(i: SpecInput): ContainerSpec {
   };
 }
 
-/** Whether an existing container was made with the current containment and these shared folders. */
-export function isCurrent(labels: Record<string, string>, row: Pick<AgentRow, 'folders'>): boolean {
+/** Whether an existing container was made with the current containment, these shared folders and limits. */
+export function isCurrent(
+  labels: Record<string, string>,
+  row: Pick<AgentRow, 'folders' | 'memory_mib' | 'cpus' | 'pids_limit'>,
+): boolean {
   return (
     labels[LABELS.containment] === CONTAINMENT_VERSION &&
-    labels[FOLDERS_LABEL] === foldersHash(JSON.parse(row.folders) as SharedFolder[])
+    labels[FOLDERS_LABEL] === foldersHash(JSON.parse(row.folders) as SharedFolder[]) &&
+    labels[LIMITS_LABEL] === limitsOf(row)
   );
 }

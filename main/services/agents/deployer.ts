@@ -11,10 +11,12 @@ import type {
 } from '../runtimes/container-runtime';
 import { LABELS, RuntimeUnavailableError } from '../runtimes/container-runtime';
 import type { AgentIdentity } from './agent-folder';
+import type { Harness } from '../harnesses/harness';
 import {
   agentFolder,
   agentIdentity,
   CONFIG_MOUNT,
+  configFolderOf,
   makeAgentFolder,
   readRuntimeCredential,
   removeLegacyFiles,
@@ -23,8 +25,7 @@ import {
 } from './agent-folder';
 import type { AgentRow, SetPhase } from './agent-repository';
 import { agentContainerSpec, isCurrent } from './container-spec';
-import type { FrameworkManifest } from './frameworks';
-import { newGatewayToken, OPENCLAW_ENV, writeOpenClawConfig } from './harnesses/openclaw-config';
+import { oomMessage } from './oom';
 import { endpointText, publishedPort, runtimeFetch } from './runtime-client';
 import { WAITING_FOR_LITELLM, waitForLitellm } from './litellm-wait';
 import type { InstructionsRepository } from './agent-instructions';
@@ -50,15 +51,16 @@ export interface DeployerDeps {
     revokeOwner(owner: string): number;
   };
   images: {
-    present(kind: RuntimeKind, ref: string): Promise<boolean>;
+    /** Whether the harness's image (the base image, or its own built FROM it) is in the engine. */
+    present(kind: RuntimeKind, harness: Harness): Promise<boolean>;
     /**
-     * Builds and imports the image `ref` (the base image, or a framework's image built from it); `null`
-     * when building on demand is turned off (the hint says what to do).
+     * Builds and imports the harness's image (the base image, or its own built from it); `null` when
+     * building on demand is turned off (the hint says what to do).
      */
     build(
       kind: RuntimeKind,
       onProgress: (fraction: number | null, message: string) => void,
-      ref: string,
+      harness: Harness,
     ): Promise<void> | null;
   };
   gateway: {
@@ -72,8 +74,8 @@ export interface DeployerDeps {
      */
     refusal?(): string | null;
   };
-  /** The installed framework manifests, for their `config` (the agent service passes its own). */
-  frameworks?: Map<string, FrameworkManifest>;
+  /** The installed harnesses (main/services/harnesses), for their configure step. */
+  harnesses: { get(id: string): Harness | undefined };
   /**
    * Egress control (main/services/egress): attaches the agent (address, DNS path, host firewall rules)
    * before its container is created (`existing` false) or started (`existing` true); null = egress
@@ -87,7 +89,7 @@ export interface DeployerDeps {
       existing: boolean,
     ): Promise<EgressAttachment | null>;
   };
-  /** Host folder holding `agent-runtime.cjs`, mounted read-only at /opt/agentdesk/runtime. */
+  /** Host folder holding `agent-runtime.cjs` and the harness adapters, mounted read-only at /opt/agentdesk/runtime. */
   runtimeBundleDir: () => string | null;
   /** Moves the agent's phase (DB first) and tells the UIs. */
   setPhase: SetPhase;
@@ -121,7 +123,8 @@ export class Deployer {
   constructor(private readonly d: DeployerDeps) {}
 
   /** creating → provisioning → starting → verifying → running. @throws DeployError and engine errors. */
-  async deploy(row: AgentRow, fw: FrameworkManifest): Promise<void> {
+  async deploy(row: AgentRow, h: Harness): Promise<void> {
+    const fw = h.manifest;
     this.checkGateway();
     const id = row.id;
     const rt = this.d.runtime(row.runtime);
@@ -134,22 +137,22 @@ export class Deployer {
 
     this.d.setPhase(id, 'provisioning', null, { key_id: keyId });
     this.d.progress(id, 'provisioning', 0.1, `Checking ${rt.kind} and the image ${fw.image}`);
-    if (fw.runtimes && !fw.runtimes.includes(rt.kind))
+    if (!fw.engines.includes(rt.kind))
       throw new DeployError(
-        `${fw.label} does not run on ${rt.kind}; valid runtime: ${fw.runtimes.join(', ')}`,
-        `Create the agent again with runtime ${fw.runtimes[0]}`,
+        `${fw.label} does not run on ${rt.kind}; valid runtime: ${fw.engines.join(', ')}`,
+        `Create the agent again with runtime ${fw.engines[0]}`,
       );
     await this.ping(rt);
-    if (!(await this.d.images.present(rt.kind, fw.image))) {
+    if (!(await this.d.images.present(rt.kind, h))) {
       const building = this.d.images.build(
         rt.kind,
         (f, message) => this.d.progress(id, 'provisioning', 0.1 + 0.5 * (f ?? 0), message),
-        fw.image,
+        h,
       );
       if (!building)
         throw new DeployError(
           `The image ${fw.image} is not in ${rt.kind} and building images on demand is turned off`,
-          'Build it with `agentdesk images build`, import a tarball with `agentdesk images import FILE`, or turn on "Build images on demand" in Settings',
+          `Build it with \`agentdesk images build${h.image ? ` --harness ${fw.id}` : ''}\`${h.image ? '' : ', import a tarball with `agentdesk images import FILE`'}, or turn on "Build images on demand" in Settings`,
         );
       await building;
     }
@@ -172,12 +175,12 @@ export class Deployer {
     this.d.progress(id, 'starting', 0.66, 'Applying the egress policy');
     const egress = await this.attachEgress(row, rt, false);
     this.d.progress(id, 'starting', 0.68, `Creating the container ${row.container}`);
-    await this.createContainer(rt, row, fw, egress);
-    const endpoint = await this.startContainer(row, fw, 0.72, false);
+    await this.createContainer(rt, row, h, egress);
+    const endpoint = await this.startContainer(row, h, 0.72, false);
 
     this.d.setPhase(id, 'verifying', null);
     this.d.progress(id, 'verifying', 0.9, 'Checking the model path from inside the container');
-    await this.verify(rt, row, fw, endpoint);
+    await this.verify(rt, row, h, endpoint);
     this.d.setPhase(id, 'running', null, { running_since: Date.now() });
     this.d.progress(id, 'running', 1, 'Running');
   }
@@ -189,28 +192,31 @@ export class Deployer {
 
   /**
    * Writes the agent's config folder (host-written, mounted read-only at /opt/agentdesk/config): the
-   * env file (the gateway as the container sees it, the virtual key, the model), a new runtime
-   * credential, and the framework's own config (OpenClaw). Files earlier versions wrote into the home
-   * are removed without following links. Restore calls it with a new key, so no reinstall is needed.
-   * Call it only while the agent's container is not running.
+   * harness's own config (its `configure` step, with the gateway as the container sees it and the
+   * virtual key), the env file (gateway, virtual key, model, and the harness's entries), a new runtime
+   * credential. Files earlier versions wrote into the home are removed without following links. Restore
+   * calls it with a new key, so no reinstall is needed. Call it only while the agent's container is not
+   * running. @throws DeployError when the agent's harness is not installed.
    */
   async writeEnv(row: AgentRow, key: string): Promise<void> {
+    const h = this.d.harnesses.get(row.harness);
+    if (!h) throw new DeployError(`The harness "${row.harness}" of this agent is not installed`);
     const rt = this.d.runtime(row.runtime);
     const gw = await rt.hostServiceAddress(this.d.gateway.port());
     const folder = agentFolder(this.d.dataDir, row.id);
     makeAgentFolder(folder, this.who);
-    const baseUrl = `http://${gw.host}:${gw.port}/v1`;
+    const gateway = `http://${gw.host}:${gw.port}`;
     const fallbacks = JSON.parse(row.fallbacks) as string[];
-    const openclaw = this.d.frameworks?.get(row.framework)?.config === 'openclaw';
-    if (openclaw)
-      writeOpenClawConfig(
-        { folder, baseUrl, virtualKey: key, model: row.model, fallbacks, gatewayToken: newGatewayToken() },
-        this.who,
-      );
+    const own = h.configure(configFolderOf(folder, this.who), {
+      gateway,
+      virtualKey: key,
+      model: row.model,
+      fallbacks,
+    });
     writeEnvFile(
       folder,
       {
-        OPENAI_BASE_URL: baseUrl,
+        OPENAI_BASE_URL: `${gateway}/v1`,
         OPENAI_API_KEY: key,
         AGENTDESK_MODEL: row.model,
         AGENTDESK_FALLBACKS: fallbacks.join(','),
@@ -219,7 +225,7 @@ export class Deployer {
         AGENTDESK_CONFIG_DIR: CONFIG_MOUNT,
         AGENTDESK_RUNTIME_TOKEN_FILE: `${CONFIG_MOUNT}/runtime-token`,
         ...instructionsEnv(this.d.instructions?.get(row.id) ?? DEFAULT_INSTRUCTIONS),
-        ...(openclaw ? OPENCLAW_ENV : {}),
+        ...own,
       },
       this.who,
     );
@@ -234,7 +240,7 @@ export class Deployer {
    * @returns the id of a newly minted key, or null.
    * @throws DeployError, AppError INVALID_INPUT (a shared folder is now blocked), engine errors.
    */
-  async refresh(row: AgentRow, fw: FrameworkManifest): Promise<string | null> {
+  async refresh(row: AgentRow, h: Harness): Promise<string | null> {
     const rt = this.d.runtime(row.runtime);
     const folder = agentFolder(this.d.dataDir, row.id);
     let keyId: string | null = null;
@@ -259,7 +265,7 @@ export class Deployer {
       await this.clearStale(rt, row);
       // The new container gets the agent's address and DNS path at create, like a deploy's.
       const egress = await this.attachEgress(row, rt, false);
-      await this.createContainer(rt, row, fw, egress);
+      await this.createContainer(rt, row, h, egress);
     }
     return keyId;
   }
@@ -271,9 +277,10 @@ export class Deployer {
   private async createContainer(
     rt: ContainerRuntime,
     row: AgentRow,
-    fw: FrameworkManifest,
+    h: Harness,
     egress: EgressAttachment | null,
   ): Promise<void> {
+    const fw = h.manifest;
     const bundle = fw.mounts_runtime ? this.d.runtimeBundleDir() : null;
     if (fw.mounts_runtime && !bundle)
       throw new DeployError(
@@ -308,8 +315,8 @@ export class Deployer {
   }
 
   /** Proves the model path from inside the running container (the `verifying` phase is the caller's). */
-  async verifyRunning(row: AgentRow, fw: FrameworkManifest, endpoint: RuntimeEndpoint): Promise<void> {
-    await this.verify(this.d.runtime(row.runtime), row, fw, endpoint);
+  async verifyRunning(row: AgentRow, h: Harness, endpoint: RuntimeEndpoint): Promise<void> {
+    await this.verify(this.d.runtime(row.runtime), row, h, endpoint);
   }
 
   /**
@@ -318,12 +325,8 @@ export class Deployer {
    * gateway is off its port; its egress attachment is checked first (`attach` false: the deploy that
    * just created it did that).
    */
-  async startContainer(
-    row: AgentRow,
-    fw: FrameworkManifest,
-    fraction = 0.5,
-    attach = true,
-  ): Promise<RuntimeEndpoint> {
+  async startContainer(row: AgentRow, h: Harness, fraction = 0.5, attach = true): Promise<RuntimeEndpoint> {
+    const fw = h.manifest;
     this.checkGateway();
     const rt = this.d.runtime(row.runtime);
     if (attach) await this.attachEgress(row, rt, true);
@@ -342,7 +345,7 @@ export class Deployer {
     const deadlineMs = fw.drive.ready_timeout_s
       ? Math.max(fw.drive.ready_timeout_s * 1000, this.d.healthDeadlineMs ?? 0)
       : this.d.healthDeadlineMs;
-    await this.waitHealthy(rt, row, endpoint, fw.drive.health, deadlineMs);
+    await this.waitHealthy(rt, row, h, endpoint, fw.drive.health, deadlineMs);
     return endpoint;
   }
 
@@ -410,6 +413,7 @@ export class Deployer {
   private async waitHealthy(
     rt: ContainerRuntime,
     row: AgentRow,
+    h: Harness,
     endpoint: RuntimeEndpoint,
     healthPath: string,
     deadlineMs = this.d.healthDeadlineMs ?? 30_000,
@@ -432,11 +436,14 @@ export class Deployer {
       }
       if (++checks % 20 === 0) {
         const info = await rt.inspect(name);
-        if (!info || info.state !== 'running')
+        if (!info || info.state !== 'running') {
+          const oom = await oomMessage(rt, row, h.manifest, 'while starting');
+          if (oom) throw new DeployError(oom.message, oom.fix);
           throw new DeployError(
             `The container ${name} stopped while starting${info?.exitCode != null ? ` (exit code ${info.exitCode})` : ''}`,
             'See the log lines below',
           );
+        }
       }
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -449,12 +456,17 @@ export class Deployer {
   private async verify(
     rt: ContainerRuntime,
     row: AgentRow,
-    fw: FrameworkManifest,
+    h: Harness,
     endpoint: RuntimeEndpoint,
   ): Promise<void> {
     const deadline = this.d.verifyDeadlineMs ?? 90_000;
-    const failed = (message: string) =>
-      new DeployError(`Verifying the model ${row.model} from inside the container failed: ${message}`);
+    const path = h.manifest.verify.path;
+    const failed = async (message: string) => {
+      const oom = await oomMessage(rt, row, h.manifest, 'while verifying');
+      return oom
+        ? new DeployError(oom.message, oom.fix)
+        : new DeployError(`Verifying the model ${row.model} from inside the container failed: ${message}`);
+    };
     if (this.d.litellmState) {
       let waited = false;
       await waitForLitellm(this.d.litellmState, () => {
@@ -466,44 +478,23 @@ export class Deployer {
       });
       if (waited) this.d.setPhase(row.id, 'verifying', null);
     }
-    if (fw.verify.kind === 'http') {
-      let res: Response;
-      try {
-        res = await runtimeFetch(
-          endpoint,
-          readRuntimeCredential(agentFolder(this.d.dataDir, row.id)),
-          fw.verify.path,
-          { signal: AbortSignal.timeout(deadline) },
-        );
-      } catch (err) {
-        throw failed(`the harness did not answer ${fw.verify.path}: ${(err as Error).message}`);
-      }
-      if (res.ok) return;
-      const text = await res.text();
-      let message = `HTTP ${res.status}`;
-      try {
-        const body = JSON.parse(text) as { error?: string | { message?: string } };
-        message = typeof body.error === 'string' ? body.error : (body.error?.message ?? message);
-      } catch {
-        /* not JSON: keep the status */
-      }
-      throw failed(message);
-    }
-    const quoted = fw.verify.command.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    const r = await rt.exec(
-      row.container,
-      ['sh', '-c', `set -a; . ${CONFIG_MOUNT}/env; set +a; exec ${quoted}`],
-      { timeoutMs: deadline },
-    );
-    if (r.exitCode === 0) return;
-    const line = r.stdout.trim().split('\n').at(-1) ?? '';
-    let message = r.stderr.trim().split('\n').at(-1) || `exit code ${r.exitCode}`;
+    let res: Response;
     try {
-      const parsed = JSON.parse(line) as { error?: string };
-      if (parsed.error) message = parsed.error;
-    } catch {
-      /* not JSON: keep stderr */
+      res = await runtimeFetch(endpoint, readRuntimeCredential(agentFolder(this.d.dataDir, row.id)), path, {
+        signal: AbortSignal.timeout(deadline),
+      });
+    } catch (err) {
+      throw await failed(`the harness did not answer ${path}: ${(err as Error).message}`);
     }
-    throw failed(message);
+    if (res.ok) return;
+    const text = await res.text();
+    let message = `HTTP ${res.status}`;
+    try {
+      const body = JSON.parse(text) as { error?: string | { message?: string } };
+      message = typeof body.error === 'string' ? body.error : (body.error?.message ?? message);
+    } catch {
+      /* not JSON: keep the status */
+    }
+    throw await failed(message);
   }
 }

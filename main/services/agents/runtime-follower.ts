@@ -27,6 +27,8 @@ export interface RuntimeFollowerHost {
   purge: (id: string) => Promise<unknown>;
   start: (id: string) => Promise<unknown>;
   rollBackRestore: (id: string) => Promise<unknown>;
+  /** Why the agent's container stopped when the kernel killed it for lack of memory (see oom.ts), else null. */
+  oomOf?: (id: string) => Promise<{ message: string; fix: string } | null>;
 }
 
 const LIVE_WITH_CONTAINER: ReadonlySet<AgentPhase> = new Set(['running', 'stopped']);
@@ -192,12 +194,25 @@ export class RuntimeFollower {
     if (e.action === 'stop' && row.phase === 'running') {
       const code = e.exitCode ?? null;
       const clean = code === 0 || code === 143;
-      this.h.setPhase(
-        id,
-        clean ? 'stopped' : 'failed',
-        `The container stopped outside Agent Desk${code !== null ? ` (exit code ${code})` : ''}`,
-        { runtime_port: null, runtime_endpoint: null, running_since: null },
-      );
+      const stopped = (oom: { message: string; fix: string } | null) => {
+        const now = this.h.repo.get(id);
+        if (this.closed || this.h.isBusy(id) || now?.phase !== 'running' || now.container !== e.name) return;
+        this.h.setPhase(
+          id,
+          clean && !oom ? 'stopped' : 'failed',
+          oom
+            ? `${oom.message}. ${oom.fix}`
+            : `The container stopped outside Agent Desk${code !== null ? ` (exit code ${code})` : ''}`,
+          { runtime_port: null, runtime_endpoint: null, running_since: null },
+        );
+      };
+      // A kill by the kernel for lack of memory is said as such, with the limit and the fix.
+      if (clean || !this.h.oomOf) stopped(null);
+      else
+        void this.h
+          .oomOf(id)
+          .catch(() => null)
+          .then(stopped);
     } else if (e.action === 'remove' && LIVE_WITH_CONTAINER.has(row.phase)) {
       this.h.setPhase(
         id,

@@ -74,7 +74,7 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
   /** The agent rows the egress service sees (the agents table holds them for the foreign key). */
   function insertAgent(id: string, container: string): void {
     db.prepare(
-      `INSERT INTO agents (id, slug, name, emoji, framework, runtime, model, memory_mib, cpus, phase, phase_at, container, created_at)
+      `INSERT INTO agents (id, slug, name, emoji, harness, runtime, model, memory_mib, cpus, phase, phase_at, container, created_at)
        VALUES (?, ?, ?, '🤖', 'builtin', ?, 'x/y', 256, 1, 'running', ?, ?, ?)`,
     ).run(id, container, container, kind, Date.now(), container, Date.now());
   }

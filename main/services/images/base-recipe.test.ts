@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OPENCLAW_IMAGE_REF } from './framework-image';
+import { loadHarnesses } from '../harnesses';
 import { BASE_IMAGE_REF, BASE_IMAGE_VERSION, BASE_RECIPE_SHA256 } from './image-manifest';
 
 const recipe = path.join(process.cwd(), 'scripts', 'images');
@@ -20,18 +20,18 @@ describe('base image recipe', () => {
     ).toBe(BASE_RECIPE_SHA256);
   });
 
-  it('names its version in the ref, in the build script, and in the OpenClaw image built FROM it', () => {
+  it('names its version in the ref, in the build script, and in every harness image built FROM it', () => {
     expect(BASE_IMAGE_REF).toBe(`agentdesk/agent-base:${BASE_IMAGE_VERSION}`);
     const script = fs.readFileSync(path.join(recipe, 'build-base-rootfs.sh'), 'utf8');
     expect(script).toContain(`readonly IMAGE_REF='${BASE_IMAGE_REF}'`);
     expect(script).toContain(`readonly IMAGE_VERSION=${BASE_IMAGE_VERSION}`);
-    expect(OPENCLAW_IMAGE_REF).toMatch(new RegExp(`-base${BASE_IMAGE_VERSION}$`));
-    const builtin = JSON.parse(
-      fs.readFileSync(
-        path.join(process.cwd(), 'resources', 'frameworks', 'builtin', 'manifest.json'),
-        'utf8',
-      ),
-    ) as { image: string };
-    expect(builtin.image).toBe(BASE_IMAGE_REF);
+    const harnesses = loadHarnesses().list();
+    for (const h of harnesses)
+      expect(h.manifest.image, h.manifest.id).toBe(
+        h.image
+          ? `agentdesk/${h.manifest.id}:${h.manifest.version}-base${BASE_IMAGE_VERSION}`
+          : BASE_IMAGE_REF,
+      );
+    expect(harnesses.find((h) => h.manifest.id === 'builtin')?.manifest.image).toBe(BASE_IMAGE_REF);
   });
 });

@@ -72,9 +72,15 @@ describe('buildLitellmConfig', () => {
       model: 'ollama_chat/llama3.2:3b',
       api_base: 'http://127.0.0.1:11434',
     });
-    expect(doc.model_list[0]!.litellm_params.api_key).toBe(NO_KEY_PLACEHOLDER);
+    expect(doc.model_list[0]!.litellm_params).toEqual({
+      model: 'hosted_vllm/q',
+      api_base: 'http://h:8000/v1',
+      api_key: NO_KEY_PLACEHOLDER,
+      use_chat_completions_api: true,
+    });
     expect(doc.general_settings).toEqual({ master_key: 'os.environ/LITELLM_MASTER_KEY' });
-    expect(doc.litellm_settings).toBeUndefined();
+    // The master key is never under litellm_settings (LiteLLM ignores it there and accepts any key).
+    expect(doc.litellm_settings).toEqual({ drop_params: true });
     expect(doc.router_settings).toEqual({ disable_cooldowns: true });
     expect(cfg.keyEnvVars).toEqual(['AGENTDESK_KEY_OPENAI']);
     expect(cfg.models.find((m) => m.name === 'my-vllm/q')).toEqual({
@@ -82,6 +88,42 @@ describe('buildLitellmConfig', () => {
       providerId: 'my-vllm',
       litellmModel: 'hosted_vllm/q',
     });
+  });
+
+  it('answers Responses requests of OpenAI-compatible servers through their chat completions, and OpenAI natively', () => {
+    const compat = [
+      {
+        providerId: 'local',
+        type: 'llamacpp',
+        prefix: 'openai/',
+        apiBase: 'http://h:8080/v1',
+        keyless: true,
+        models: ['qwen'],
+      },
+      {
+        providerId: 'oai',
+        type: 'openai',
+        prefix: 'openai/',
+        apiBase: 'https://api.openai.com/v1',
+        keyless: false,
+        models: ['gpt-4o'],
+      },
+      {
+        providerId: 'claude',
+        type: 'anthropic',
+        prefix: 'anthropic/',
+        apiBase: 'https://api.anthropic.com',
+        keyless: false,
+        models: ['c'],
+      },
+    ];
+    const doc = YAML.parse(buildLitellmConfig(compat).yaml) as {
+      model_list: { model_name: string; litellm_params: Record<string, unknown> }[];
+    };
+    const params = (name: string) => doc.model_list.find((m) => m.model_name === name)!.litellm_params;
+    expect(params('local/qwen').use_chat_completions_api).toBe(true);
+    expect(params('oai/gpt-4o').use_chat_completions_api).toBeUndefined();
+    expect(params('claude/c').use_chat_completions_api).toBeUndefined();
   });
 
   it('is pure and empty without models', () => {

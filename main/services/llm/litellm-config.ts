@@ -72,6 +72,15 @@ export function providerOfModel(name: string): string | null {
   return slash > 0 ? name.slice(0, slash) : null;
 }
 
+/**
+ * Whether LiteLLM would send a Responses request for this provider's models to a native `/responses`
+ * that an OpenAI-compatible server may not have (litellm 1.106.2 `get_provider_responses_api_config`:
+ * `openai/` and `hosted_vllm/` among our catalog's prefixes), so it must be told to use chat completions.
+ */
+export function bridgesResponses(p: Pick<LitellmProvider, 'type' | 'prefix'>): boolean {
+  return (p.prefix === 'openai/' && p.type !== 'openai') || p.prefix === 'hosted_vllm/';
+}
+
 /** What {@link buildLitellmConfig} produces. */
 export interface LitellmConfig {
   /** The YAML text; holds no secret (keys are `os.environ/…` references). */
@@ -85,10 +94,15 @@ export interface LitellmConfig {
  * Builds the LiteLLM proxy config (docs.litellm.ai/docs/proxy/configs): one `model_list` entry per
  * provider model, named `<provider-id>/<model-id>`, with `litellm_params.model = <prefix><model-id>`,
  * `api_base`, and `api_key: os.environ/AGENTDESK_KEY_<PROVIDER_ID>` (a placeholder, not a key, for
- * keyless OpenAI-style providers; nothing for Ollama); embedding models get `model_info.mode: embedding`
+ * keyless OpenAI-style providers; nothing for Ollama); embedding models get `model_info.mode: embedding`;
+ * chat models of OpenAI-compatible servers (prefix `openai/` of another type than OpenAI itself, and
+ * `hosted_vllm/`) get `use_chat_completions_api: true`, so an OpenAI Responses request (`/v1/responses`,
+ * Codex's) reaches them as chat completions (LiteLLM's bridge) rather than at a `/responses` most of them
+ * lack; LiteLLM bridges providers without a native Responses API anyway, and OpenAI keeps its own
  * (and `ollama/` instead of `ollama_chat/`, see {@link litellmModelOf}). `general_settings.master_key` names the env
  * var: LiteLLM ignores a master key placed under `litellm_settings` (PLATFORM-NOTES); router cooldowns
- * are off (each model has a single deployment). Pure: same input,
+ * are off (each model has a single deployment); `drop_params` (a request field the model's provider does
+ * not support is dropped, not a 400), so every harness works with every served model. Pure: same input,
  * same text. Providers without models contribute nothing.
  */
 export function buildLitellmConfig(providers: readonly LitellmProvider[]): LitellmConfig {
@@ -102,7 +116,8 @@ export function buildLitellmConfig(providers: readonly LitellmProvider[]): Litel
     for (const modelId of p.models) {
       const name = servedModelName(p.providerId, modelId);
       const litellmModel = litellmModelOf(p.prefix, modelId);
-      const params: Record<string, string> = { model: litellmModel, api_base: p.apiBase };
+      const params: Record<string, string | boolean> = { model: litellmModel, api_base: p.apiBase };
+      if (bridgesResponses(p) && !isEmbeddingModel(modelId)) params.use_chat_completions_api = true;
       if (!p.keyless) params.api_key = `os.environ/${keyVar}`;
       else if (!p.prefix.startsWith('ollama')) params.api_key = NO_KEY_PLACEHOLDER;
       modelList.push(
@@ -118,6 +133,9 @@ export function buildLitellmConfig(providers: readonly LitellmProvider[]): Litel
     // One deployment per model: a cooldown after a failure would turn every later call into
     // "No deployments available" (429) for a while (measured on litellm 1.106.2).
     router_settings: { disable_cooldowns: true },
+    // A field one provider lacks is dropped rather than refused: harnesses send their API's own fields
+    // (Codex's `prompt_cache_key`, Claude Code's `context_management` …) to models of every provider.
+    litellm_settings: { drop_params: true },
     general_settings: { master_key: `os.environ/${MASTER_KEY_ENV}` },
   });
   doc.commentBefore =

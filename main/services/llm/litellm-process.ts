@@ -70,6 +70,9 @@ const PASSED_ON = [
  * The complete environment of a LiteLLM child (ARCHITECTURE §2: the only place besides the keychain
  * where provider keys exist): a few harmless parent variables, a HOME inside the data dir, offline
  * price map, no telemetry, the master key, the provider keys. Nothing else is inherited.
+ * `LITELLM_USE_CHAT_COMPLETIONS_URL_FOR_ANTHROPIC_MESSAGES`: Anthropic-shape requests (`/v1/messages`,
+ * Claude Code's) for `openai/` models go to the provider's chat completions rather than its
+ * `/v1/responses`, which most OpenAI-compatible servers lack (measured on litellm 1.106.2: 404 without it).
  */
 export function litellmEnv(opts: {
   parentEnv: NodeJS.ProcessEnv;
@@ -92,6 +95,7 @@ export function litellmEnv(opts: {
     NO_COLOR: '1',
     LITELLM_LOCAL_MODEL_COST_MAP: 'True',
     LITELLM_TELEMETRY: 'False',
+    LITELLM_USE_CHAT_COMPLETIONS_URL_FOR_ANTHROPIC_MESSAGES: 'true',
     [MASTER_KEY_ENV]: opts.masterKey,
     ...opts.keys,
   };

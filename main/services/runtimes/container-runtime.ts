@@ -169,8 +169,12 @@ export interface ExecResult {
 /** A container event from the engine's event stream, normalised. */
 export interface RuntimeEvent {
   kind: RuntimeKind;
-  /** `start`, `stop` (any exit: stop, kill, die, OOM), `create`, `remove`, `rename`; others are dropped. */
-  action: 'start' | 'stop' | 'create' | 'remove' | 'rename';
+  /**
+   * `start`, `stop` (any exit: stop, kill, die), `create`, `remove`, `rename`, `oom` (the kernel killed a
+   * process of the container for lack of memory; the container may run on, its exit comes as `stop`);
+   * others are dropped.
+   */
+  action: 'start' | 'stop' | 'create' | 'remove' | 'rename' | 'oom';
   name: string;
   labels: Record<string, string>;
   /** Epoch ms. */
@@ -289,6 +293,13 @@ export interface ContainerRuntime {
   endpoint(name: string, containerPort: number): Promise<RuntimeEndpoint | null>;
   /** Containers whose labels include every given label (all states). */
   list(labels: Record<string, string>): Promise<ContainerInfo[]>;
+  /**
+   * How many processes of the container the kernel killed for lack of memory (its memory cgroup's OOM
+   * kills) in its current run, or its last one when stopped; null when neither the engine nor this host
+   * can tell (then nothing is claimed either way). Docker: the cgroup's counter, the `oom` events seen
+   * and `State.OOMKilled`; Incus: the cgroup's counter, else the kernel log since its last start.
+   */
+  oomKills(name: string): Promise<number | null>;
   /** The last `tail` lines of the main process's output (stdout and stderr merged, demuxed). */
   logs(name: string, opts: { tail: number }): Promise<string[]>;
   /** Follows the output line by line until `signal` aborts or the container stops. */

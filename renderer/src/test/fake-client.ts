@@ -1,7 +1,7 @@
 // A scripted stand-in for the core, for renderer unit tests only (stores, connection): the real client over a fake transport.
 import { createClient } from '../../../contract/client';
 import type { Client, Transport } from '../../../contract/client';
-import type { Agent, Framework } from '../../../contract/agents';
+import type { Agent, Harness } from '../../../contract/agents';
 import type { ErrorBody, Result } from '../../../contract/errors';
 import type { LlmStatus } from '../../../contract/llm';
 import type { CoreInfo, HealthReport, Settings } from '../../../contract/models';
@@ -158,14 +158,32 @@ export function createFakeCore(): FakeCore {
 
 // ---- Agents (features/agents, stores/agents) ----
 
-/** The built-in framework as `frameworks.list` answers it (resources/frameworks/builtin/manifest.json). */
-export const SAMPLE_FRAMEWORK: Framework = {
+/** The built-in harness as `harnesses.list` answers it (main/services/harnesses/builtin/manifest.json). */
+export const SAMPLE_HARNESS: Harness = {
   id: 'builtin',
   label: 'Agent Desk runtime',
   description: 'The built-in harness: a tool loop with shell and file tools.',
   emoji: '🤖',
-  image: 'agentdesk/agent-base:1',
-  model_apis: ['openai-chat'],
+  version: '1',
+  image: 'agentdesk/agent-base:2',
+  api_shapes: ['openai-chat'],
+  engines: ['docker', 'incus'],
+  models: 'any',
+  memory: { min_mib: 256, default_mib: 1024 },
+};
+
+/** Claude Code as `harnesses.list` answers it: its own image, Docker only, more memory. */
+export const SAMPLE_CLAUDE_CODE: Harness = {
+  id: 'claude-code',
+  label: 'Claude Code',
+  description: 'Claude Code, driven headless.',
+  emoji: '✳️',
+  version: '2.1.328',
+  image: 'agentdesk/claude-code:2.1.328-base2',
+  api_shapes: ['anthropic-messages'],
+  engines: ['docker'],
+  models: 'any',
+  memory: { min_mib: 768, default_mib: 2048 },
 };
 
 /** An agent record as the core answers it (running on Docker, serving `scripted/gpt-test-mini`), with overrides. */
@@ -176,7 +194,7 @@ export function sampleAgent(over: Partial<Agent> = {}): Agent {
     slug,
     name: 'Helper',
     emoji: '🤖',
-    framework: 'builtin',
+    harness: 'builtin',
     runtime: 'docker',
     model: 'scripted/gpt-test-mini',
     fallbacks: [],
@@ -204,7 +222,7 @@ export function sampleAgent(over: Partial<Agent> = {}): Agent {
 }
 
 /**
- * Installs a stateful fake of the `agents` and `frameworks` groups on `core`: `agents.list`, `create`
+ * Installs a stateful fake of the `agents` and `harnesses` groups on `core`: `agents.list`, `create`
  * (answers in `creating`; the test moves phases with `setPhase`), `start`, `stop`, `archive`, `restore`,
  * `purge`, `logs`. Every change pushes `agents.changed` with the whole list, like the core.
  */
@@ -232,7 +250,7 @@ export function handleAgents(
     setPhase(a.id, phase, over);
     return find(input);
   };
-  core.handle('frameworks.list', () => ({ frameworks: [SAMPLE_FRAMEWORK] }));
+  core.handle('harnesses.list', () => ({ harnesses: [SAMPLE_HARNESS, SAMPLE_CLAUDE_CODE] }));
   core.handle('agents.list', () => ({ agents: [...agents] }));
   core.handle('agents.create', (input) => {
     const i = input as {
@@ -249,7 +267,7 @@ export function handleAgents(
       id: `00000000-0000-4000-8000-${String(ids).padStart(12, '0')}`,
       slug,
       name: i.name,
-      emoji: i.emoji ?? SAMPLE_FRAMEWORK.emoji,
+      emoji: i.emoji ?? SAMPLE_HARNESS.emoji,
       model: i.model,
       fallbacks: i.fallbacks ?? [],
       egress: {

@@ -20,7 +20,8 @@ export interface DockerEventMessage {
 
 /**
  * Maps a Docker container event to a RuntimeEvent, or null for actions the app ignores.
- * `start` → start; `die` (every exit, with `exitCode`), `stop`, `oom` and `kill` with SIGKILL → stop;
+ * `start` → start; `die` (every exit, with `exitCode`), `stop` and `kill` with SIGKILL → stop; `oom` →
+ * oom (the kernel killed one of its processes, which need not be its main one: it may run on);
  * `create`; `destroy` → remove; `rename` (name = the new name). A `kill` with another signal is
  * dropped: the process may handle it and keep running; its exit arrives as `die`.
  */
@@ -39,8 +40,10 @@ export function toRuntimeEvent(msg: DockerEventMessage): RuntimeEvent | null {
       break;
     case 'die':
     case 'stop':
-    case 'oom':
       action = 'stop';
+      break;
+    case 'oom':
+      action = 'oom';
       break;
     case 'kill':
       if (attrs.signal !== '9' && attrs.signal !== 'SIGKILL') return null;
@@ -89,6 +92,8 @@ export class DockerEventStream {
   private lastNano = 0;
   private brokeAtS = 0;
   private readonly recent: string[] = [];
+  /** `oom` events per container name: how many, and the UTC ms of the last. Forgotten at its next start. */
+  private readonly ooms = new Map<string, { count: number; at: number }>();
 
   constructor(
     private readonly docker: () => Dockerode,
@@ -104,6 +109,15 @@ export class DockerEventStream {
       if (!this.subs.delete(sub)) return;
       if (this.subs.size === 0) this.stop();
     };
+  }
+
+  /**
+   * `oom` events seen for container `name` since `sinceMs` (UTC ms), while this stream ran (the core
+   * follows it from its start); 0 when none.
+   */
+  oomEvents(name: string, sinceMs: number): number {
+    const seen = this.ooms.get(name);
+    return seen && seen.at >= sinceMs - 1000 ? seen.count : 0;
   }
 
   /** Drops every subscriber and closes the stream. */
@@ -178,6 +192,11 @@ export class DockerEventStream {
     if (this.recent.length > 64) this.recent.shift();
     const event = toRuntimeEvent(msg);
     if (!event) return;
+    if (event.action === 'oom') {
+      const seen = this.ooms.get(event.name);
+      this.ooms.set(event.name, { count: (seen?.count ?? 0) + 1, at: event.at });
+      if (this.ooms.size > 10_000) this.ooms.clear();
+    } else if (event.action === 'start' || event.action === 'remove') this.ooms.delete(event.name);
     for (const s of [...this.subs]) {
       try {
         s.onEvent(event);

@@ -23,6 +23,7 @@ import { demuxBufferLines, demuxLines } from './docker-logs';
 import { assertContainerName, toContainerInfo, toCreateOptions, validateSpec } from './docker-mapping';
 import { endpointOf, hostRoutesTo } from './docker-reach';
 import { seccompApplies } from './docker-seccomp';
+import { cgroupOomKills, kernelOomKills } from '../oom-kills';
 import { ensureBridgeNetwork } from './docker-network';
 import { dockerAddressesInUse, dockerAttachEgress, dockerEgressNetwork } from './docker-egress';
 
@@ -302,6 +303,32 @@ export class DockerRuntime implements ContainerRuntime {
       if (err instanceof RuntimeNotFoundError) return null;
       throw err;
     }
+  }
+
+  /**
+   * OOM kills of the container's current or last run (see ContainerRuntime.oomKills): the most of its
+   * memory cgroup's counter (cgroup v1 `docker/<id>`, v2 `system.slice/docker-<id>.scope` or
+   * `docker/<id>`; readable only for a local engine while it runs), else the kernel log since its start,
+   * the `oom` events of this engine's stream since its start, and `State.OOMKilled` (set at exit).
+   */
+  async oomKills(name: string): Promise<number | null> {
+    let info: Dockerode.ContainerInspectInfo;
+    try {
+      info = await this.call('inspect', (d) => d.getContainer(name).inspect(), {
+        what: 'container',
+        ref: name,
+      });
+    } catch (err) {
+      if (err instanceof RuntimeNotFoundError) return null;
+      throw err;
+    }
+    const id = info.Id;
+    const startedAt = Date.parse(info.State?.StartedAt ?? '') || 0;
+    const local = !this.connection().label.includes('://');
+    const cgroup = local ? cgroupOomKills([`docker/${id}`, `system.slice/docker-${id}.scope`]) : null;
+    const kernel = cgroup === null && local ? kernelOomKills((memcg) => memcg.includes(id), startedAt) : null;
+    const events = this.eventStream.oomEvents(name, startedAt);
+    return Math.max(info.State?.OOMKilled ? 1 : 0, cgroup ?? 0, kernel ?? 0, events);
   }
 
   /**

@@ -39,6 +39,7 @@ import {
 } from './incus-egress';
 import { IncusEventStream } from './incus-events';
 import { execInContainer } from './incus-exec';
+import { cgroupOomKills, kernelOomKills } from '../oom-kills';
 import { aliasTarget, importSplitImage, removeImageByAlias } from './incus-images';
 
 /** Options of {@link IncusRuntime}. */
@@ -288,6 +289,23 @@ export class IncusRuntime implements ContainerRuntime {
   async inspect(name: string): Promise<ContainerInfo | null> {
     const inst = await this.instance(name);
     return inst ? toContainerInfo(inst) : null;
+  }
+
+  /**
+   * OOM kills of the container's current or last run (see ContainerRuntime.oomKills). Incus reports none
+   * itself (its lifecycle events say only `instance-shutdown`): the memory cgroup `lxc.payload.<name>`
+   * while it runs, else the kernel log's OOM kills in that cgroup since its last start.
+   */
+  async oomKills(name: string): Promise<number | null> {
+    const inst = await this.instance(name);
+    if (!inst) return null;
+    const group = `lxc.payload.${name}`;
+    if (inst.status === 'Running') {
+      const counted = cgroupOomKills([group]);
+      if (counted !== null) return counted;
+    }
+    const since = Date.parse(inst.last_used_at ?? '') || 0;
+    return kernelOomKills((memcg) => memcg === `/${group}` || memcg.startsWith(`/${group}/`), since);
   }
 
   /**

@@ -111,7 +111,7 @@ export function AgentsPage(): ReactElement {
         ) : (
           <EmptyState icon={<AgentsIcon />} title="No agents yet">
             <p>
-              Create one with <strong>New agent</strong>: pick a name, an emoji, a framework and a model, and
+              Create one with <strong>New agent</strong>: pick a name, an emoji, a harness and a model, and
               follow its deploy step by step. Models come from the providers you add on the{' '}
               <a href="#/providers">Providers</a> page.
             </p>

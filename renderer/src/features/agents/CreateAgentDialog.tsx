@@ -79,14 +79,14 @@ function DeployStage({ id, onClose }: { id: string; onClose: () => void }): Reac
 }
 
 /**
- * "New agent": the form (frameworks, provider names and the served models are loaded and followed
+ * "New agent": the form (harnesses, provider names and the served models are loaded and followed
  * while it is open), then, once `agents.create` answers, the deploy's progress in the same place.
  * Escape or × closes it at any time except during the submit itself; a deploy goes on in the background.
  */
 export function CreateAgentDialog({ onClose }: { onClose: () => void }): ReactElement {
   const [created, setCreated] = useState<string | null>(null);
   const [submitting, setSubmitting] = useState(false);
-  const frameworks = useAgents((s) => s.frameworks);
+  const harnesses = useAgents((s) => s.harnesses);
   const providerNames = useAgents((s) => s.providerNames);
   const agents = useAgents((s) => s.agents);
   const status = useLlm((s) => s.status);
@@ -129,7 +129,7 @@ export function CreateAgentDialog({ onClose }: { onClose: () => void }): ReactEl
       }
     >
       <CreateAgentForm
-        frameworks={frameworks}
+        harnesses={harnesses}
         status={status}
         providerNames={providerNames}
         agents={agents}

@@ -3,7 +3,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { LlmStatus } from '../../../../contract/llm';
 import type { CreateErrors } from '../../stores/agents';
-import { SAMPLE_FRAMEWORK, SAMPLE_LLM_STATUS, sampleAgent } from '../../test/fake-client';
+import { SAMPLE_CLAUDE_CODE, SAMPLE_HARNESS, SAMPLE_LLM_STATUS, sampleAgent } from '../../test/fake-client';
 import { CreateAgentForm } from './CreateAgentForm';
 import type { CreateDraft } from './create-form';
 import { countOf, tagOf, textOf } from './test-html';
@@ -13,7 +13,7 @@ function render(
 ): string {
   return renderToStaticMarkup(
     <CreateAgentForm
-      frameworks={[SAMPLE_FRAMEWORK]}
+      harnesses={[SAMPLE_HARNESS, SAMPLE_CLAUDE_CODE]}
       status={opts.status === undefined ? SAMPLE_LLM_STATUS : opts.status}
       providerNames={{ scripted: 'Scripted LLM' }}
       agents={[sampleAgent({ name: 'Helper', slug: 'helper' })]}
@@ -40,7 +40,7 @@ describe('CreateAgentForm', () => {
     expect(tagOf(html, 'agent-name')).toContain('aria-invalid="true"');
   });
 
-  it('offers 12 quick picks as a radio group, the framework default first, checked and the only tab stop', () => {
+  it('offers 12 quick picks as a radio group, the harness default first, checked and the only tab stop', () => {
     const html = render();
     expect(tagOf(html, 'emoji-quick-pick')).toContain('role="radiogroup"');
     expect(countOf(html, 'emoji-quick-')).toBe(13); // 12 radios + the group
@@ -104,10 +104,25 @@ describe('CreateAgentForm', () => {
     expect(textOf(html, 'create-agent-error')).toBe('UNAVAILABLE Docker is not reachable');
   });
 
+  it('lists every harness with its emoji, the built-in first', () => {
+    const html = render();
+    expect(html).toContain('>🤖 Agent Desk runtime</option>');
+    expect(html).toContain('>✳️ Claude Code</option>');
+    expect(html.indexOf('🤖 Agent Desk runtime')).toBeLessThan(html.indexOf('✳️ Claude Code'));
+  });
+
+  it('takes the chosen harness’s emoji, memory bounds and what it needs', () => {
+    const html = render({ initial: { harness: 'claude-code', memory: '2048' } });
+    expect(textOf(html, 'agent-emoji-note')).toContain('Claude Code');
+    expect(textOf(html, 'agent-emoji-value')).toBe('✳️');
+    expect(tagOf(html, 'agent-memory')).toContain('min="768"');
+    expect(html).toContain('Runs on docker. Needs at least 768 MiB.');
+  });
+
   it('starts with the default limits and their bounds', () => {
     const html = render();
     expect(tagOf(html, 'agent-memory')).toContain('value="1024"');
-    expect(tagOf(html, 'agent-memory')).toContain('min="128"');
+    expect(tagOf(html, 'agent-memory')).toContain('min="256"');
     expect(tagOf(html, 'agent-memory')).toContain('max="65536"');
     expect(tagOf(html, 'agent-cpus')).toContain('value="1"');
     expect(tagOf(html, 'agent-cpus')).toContain('min="0.1"');

@@ -1,7 +1,7 @@
-// The create form: name (live slug, taken check), emoji, framework, model and fallbacks, memory and CPU limits.
+// The create form: name (live slug, taken check), emoji, harness, model and fallbacks, memory and CPU limits.
 import { useMemo, useState } from 'react';
 import type { FormEvent, ReactElement } from 'react';
-import type { Agent, AgentCreateInput, Framework } from '../../../../contract/agents';
+import type { Agent, AgentCreateInput, Harness } from '../../../../contract/agents';
 import type { LlmStatus } from '../../../../contract/llm';
 import { InputField, SelectField } from '../../components/Field';
 import { containerNameOf, modelGroups, noModelReason, slugOf } from '../../stores/agents';
@@ -18,12 +18,20 @@ import { SharedFoldersEditor } from './SharedFoldersEditor';
 /** The form's element id: the dialog's footer buttons submit it with `form=`. */
 export const CREATE_FORM_ID = 'create-agent-form';
 
-/** Fallback when the frameworks are not loaded yet (the core's default framework and emoji). */
-const FALLBACK_FRAMEWORK: Pick<Framework, 'id' | 'label' | 'emoji'> = {
+/** Fallback when the harnesses are not loaded yet (the core's default harness and emoji). */
+const FALLBACK_HARNESS: Pick<Harness, 'id' | 'label' | 'emoji'> & Partial<Harness> = {
   id: 'builtin',
   label: 'Agent Desk runtime',
   emoji: '🤖',
 };
+
+/** The select's hint for a harness: what it is, where it runs, what it needs. */
+function harnessHint(h: Partial<Harness> | undefined): string | undefined {
+  if (!h?.description) return undefined;
+  const where = h.engines?.length ? ` Runs on ${h.engines.join(' and ')}.` : '';
+  const memory = h.memory ? ` Needs at least ${h.memory.min_mib} MiB.` : '';
+  return `${h.description}${where}${memory}`;
+}
 
 /**
  * The create form. Checks run before sending (name, typed emoji, model, limits); `onSubmit` sends the
@@ -32,7 +40,7 @@ const FALLBACK_FRAMEWORK: Pick<Framework, 'id' | 'label' | 'emoji'> = {
  * `onBusy` reports a submit under way (the dialog then refuses to close).
  */
 export function CreateAgentForm({
-  frameworks,
+  harnesses,
   status,
   providerNames,
   agents,
@@ -41,7 +49,7 @@ export function CreateAgentForm({
   initial,
   initialErrors,
 }: {
-  frameworks: readonly Framework[];
+  harnesses: readonly Harness[];
   status: LlmStatus | null;
   providerNames: Record<string, string>;
   agents: readonly Agent[];
@@ -53,7 +61,7 @@ export function CreateAgentForm({
 }): ReactElement {
   const served = status?.litellm.models ?? [];
   const [draft, setDraft] = useState<CreateDraft>(() => ({
-    ...newDraft(frameworks[0]?.id ?? FALLBACK_FRAMEWORK.id, served[0] ?? ''),
+    ...newDraft(harnesses[0]?.id ?? FALLBACK_HARNESS.id, served[0] ?? '', harnesses[0]?.memory.default_mib),
     ...initial,
   }));
   const [errors, setErrors] = useState<CreateErrors>(initialErrors ?? { fields: {}, rest: null });
@@ -63,18 +71,22 @@ export function CreateAgentForm({
 
   // A model that appears after the form opened (LiteLLM became ready) is picked for the user.
   const model = draft.model === '' ? (served[0] ?? '') : draft.model;
-  const framework = frameworks.find((f) => f.id === draft.framework) ?? FALLBACK_FRAMEWORK;
-  const emoji = draft.emoji ?? framework.emoji;
-  const picks = useMemo(
-    () => quickPicks(framework.emoji, framework.label),
-    [framework.emoji, framework.label],
-  );
+  const harness = harnesses.find((f) => f.id === draft.harness) ?? FALLBACK_HARNESS;
+  const emoji = draft.emoji ?? harness.emoji;
+  const picks = useMemo(() => quickPicks(harness.emoji, harness.label), [harness.emoji, harness.label]);
   const why = noModelReason(status);
   const slug = slugOf(draft.name);
   const liveNameProblem = nameProblem(draft.name, agents);
 
   const edit = <K extends keyof CreateDraft>(key: K, value: CreateDraft[K]): void => {
-    setDraft((d) => ({ ...d, [key]: value }));
+    setDraft((d) => {
+      // A memory limit left at the harness's default follows the newly chosen harness's default.
+      if (key !== 'harness') return { ...d, [key]: value };
+      const was = harnesses.find((h) => h.id === d.harness)?.memory.default_mib;
+      const next = harnesses.find((h) => h.id === value)?.memory.default_mib;
+      const follow = next !== undefined && (was === undefined || d.memory === String(was));
+      return { ...d, harness: value as string, ...(follow ? { memory: String(next) } : {}) };
+    });
     if (errors.fields[key as keyof CreateErrors['fields']])
       setErrors((e) => ({ ...e, fields: { ...e.fields, [key]: undefined } }));
   };
@@ -84,7 +96,14 @@ export function CreateAgentForm({
     if (busy || why) return;
     const checked = checkDraft(
       { ...draft, model },
-      { agents, frameworkEmoji: framework.emoji, typedEmojiValid: typedValid },
+      {
+        agents,
+        harnessEmoji: harness.emoji,
+        typedEmojiValid: typedValid,
+        ...(harness.memory
+          ? { harnessMemory: { label: harness.label, min_mib: harness.memory.min_mib } }
+          : {}),
+      },
     );
     if (!checked.input) {
       setErrors({ fields: checked.errors, rest: null });
@@ -137,25 +156,25 @@ export function CreateAgentForm({
           value={emoji}
           picks={picks}
           defaultNote={
-            draft.emoji === null || draft.emoji === framework.emoji ? `default of ${framework.label}` : null
+            draft.emoji === null || draft.emoji === harness.emoji ? `default of ${harness.label}` : null
           }
           onChange={(v) => edit('emoji', v)}
           onTypedValid={setTypedValid}
           error={fieldError('emoji')}
         />
       </div>
-      <div data-field="framework">
+      <div data-field="harness">
         <SelectField
-          id="agent-framework"
-          label="Framework"
-          value={draft.framework}
-          options={(frameworks.length > 0 ? frameworks : [FALLBACK_FRAMEWORK]).map((f) => ({
+          id="agent-harness"
+          label="Harness"
+          value={draft.harness}
+          options={(harnesses.length > 0 ? harnesses : [FALLBACK_HARNESS]).map((f) => ({
             value: f.id,
             label: `${f.emoji} ${f.label}`,
           }))}
-          onChange={(v) => edit('framework', v)}
-          hint={frameworks.find((f) => f.id === draft.framework)?.description}
-          error={fieldError('framework')}
+          onChange={(v) => edit('harness', v)}
+          hint={harnessHint(harnesses.find((f) => f.id === draft.harness))}
+          error={fieldError('harness')}
         />
       </div>
       <div data-field="model">
@@ -191,10 +210,10 @@ export function CreateAgentForm({
             type="number"
             value={draft.memory}
             onChange={(v) => edit('memory', v)}
-            min={LIMITS.memory.min}
+            min={harness.memory?.min_mib ?? LIMITS.memory.min}
             max={LIMITS.memory.max}
             suffix="MiB"
-            hint={`${LIMITS.memory.min}–${LIMITS.memory.max} MiB`}
+            hint={`${harness.memory?.min_mib ?? LIMITS.memory.min}–${LIMITS.memory.max} MiB`}
             error={fieldError('memory_mib')}
           />
         </div>

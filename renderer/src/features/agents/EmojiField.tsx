@@ -9,7 +9,7 @@ import type { NamedEmoji } from './quick-emoji';
 const EmojiPickerPanel = lazy(() => import('./EmojiPickerPanel'));
 
 /**
- * Emoji of the new agent. `value` is the chosen emoji; `picks` the quick-pick grid (framework default
+ * Emoji of the new agent. `value` is the chosen emoji; `picks` the quick-pick grid (harness default
  * first). Typing in "Or type one" sets the emoji as soon as the text is exactly one emoji, and says
  * what is wrong otherwise (`onTypedValid(false)` then blocks submit). "More…" opens the searchable
  * picker below the grid; picking closes it and returns focus to "More…"; Escape closes it.
@@ -25,7 +25,7 @@ export function EmojiField({
 }: {
   value: string;
   picks: readonly NamedEmoji[];
-  /** e.g. "Default of Agent Desk runtime" when `value` is the framework's emoji, else `null`. */
+  /** e.g. "Default of Agent Desk runtime" when `value` is the harness's emoji, else `null`. */
   defaultNote: string | null;
   onChange: (emoji: string) => void;
   onTypedValid: (valid: boolean) => void;

@@ -40,7 +40,7 @@ describe('SharedFoldersEditor', () => {
       name: 'A',
       folders: [{ path: '/p', mode: 'rw' as const }],
     };
-    const { input } = checkDraft(draft, { agents: [], frameworkEmoji: '🤖', typedEmojiValid: true });
+    const { input } = checkDraft(draft, { agents: [], harnessEmoji: '🤖', typedEmojiValid: true });
     expect(input?.folders).toEqual([{ path: '/p', mode: 'rw' }]);
   });
 });

@@ -5,12 +5,12 @@ import { checkDraft, newDraft } from './create-form';
 
 const ctx = {
   agents: [sampleAgent({ name: 'Helper', slug: 'helper' })],
-  frameworkEmoji: '🤖',
+  harnessEmoji: '🤖',
   typedEmojiValid: true,
 };
 
 describe('checkDraft', () => {
-  it('makes the create input with the framework emoji by default and without the model among fallbacks', () => {
+  it('makes the create input with the harness emoji by default and without the model among fallbacks', () => {
     const draft = {
       ...newDraft('builtin', 'scripted/a'),
       name: '  Fox  ',
@@ -23,7 +23,7 @@ describe('checkDraft', () => {
       input: {
         name: 'Fox',
         emoji: '🤖',
-        framework: 'builtin',
+        harness: 'builtin',
         model: 'scripted/a',
         fallbacks: ['scripted/b'],
         memory_mib: 2048,
@@ -58,6 +58,20 @@ describe('checkDraft', () => {
     expect(
       checkDraft({ ...newDraft('builtin', 'm/x'), name: 'a', memory: '512.5' }, ctx).errors.memory_mib,
     ).toContain('whole number');
+  });
+
+  it('refuses a memory limit below what the chosen harness needs, naming it', () => {
+    const draft = { ...newDraft('claude-code', 'scripted/a', 2048), name: 'Fox', memory: '512' };
+    expect(newDraft('claude-code', '', 2048).memory).toBe('2048');
+    const r = checkDraft(draft, { ...ctx, harnessMemory: { label: 'Claude Code', min_mib: 768 } });
+    expect(r.input).toBeNull();
+    expect(r.errors.memory_mib).toBe('Claude Code needs at least 768 MiB; below that the kernel kills it');
+    expect(
+      checkDraft(
+        { ...draft, memory: '768' },
+        { ...ctx, harnessMemory: { label: 'Claude Code', min_mib: 768 } },
+      ).input?.memory_mib,
+    ).toBe(768);
   });
 
   it('sends the egress mode and allowlist; an allowlist without entries is refused before sending', () => {

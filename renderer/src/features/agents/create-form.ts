@@ -17,9 +17,9 @@ export const LIMITS = {
 /** What the form holds. Numbers stay text until checked, so a half-typed value is never lost. */
 export interface CreateDraft {
   name: string;
-  /** The chosen emoji; `null` = the framework's default (follows a change of framework). */
+  /** The chosen emoji; `null` = the harness's default (follows a change of harness). */
   emoji: string | null;
-  framework: string;
+  harness: string;
   model: string;
   fallbacks: string[];
   memory: string;
@@ -33,15 +33,19 @@ export interface CreateDraft {
   instructions: InstructionsDraft;
 }
 
-/** A fresh draft for `framework` and, when given, the first served model. */
-export function newDraft(framework: string, model = ''): CreateDraft {
+/** A fresh draft for `harness` (its default memory, MiB, when known) and, when given, the first served model. */
+export function newDraft(
+  harness: string,
+  model = '',
+  memoryMib: number = LIMITS.memory.default,
+): CreateDraft {
   return {
     name: '',
     emoji: null,
-    framework,
+    harness,
     model,
     fallbacks: [],
-    memory: String(LIMITS.memory.default),
+    memory: String(memoryMib),
     cpus: String(LIMITS.cpus.default),
     egress: 'none',
     allow: [],
@@ -67,7 +71,13 @@ export function nameProblem(name: string, agents: readonly Agent[]): string | nu
 /** The checks of a submit: per-field messages, and the input to send when there are none. */
 export function checkDraft(
   draft: CreateDraft,
-  ctx: { agents: readonly Agent[]; frameworkEmoji: string; typedEmojiValid: boolean },
+  ctx: {
+    agents: readonly Agent[];
+    harnessEmoji: string;
+    typedEmojiValid: boolean;
+    /** The harness's memory needs (MiB), when known: less than `min_mib` is refused here already. */
+    harnessMemory?: { label: string; min_mib: number };
+  },
 ): { errors: Partial<Record<CreateField, string>>; input: AgentCreateInput | null } {
   const errors: Partial<Record<CreateField, string>> = {};
   const name = draft.name.trim();
@@ -77,7 +87,7 @@ export function checkDraft(
     if (problem) errors.name = problem;
   }
   if (!ctx.typedEmojiValid) errors.emoji = 'Fix the typed emoji, or pick one';
-  if (draft.framework === '') errors.framework = 'Pick a framework';
+  if (draft.harness === '') errors.harness = 'Pick a harness';
   if (draft.model === '') errors.model = 'Pick a model';
   const memory = Number(draft.memory.trim());
   if (
@@ -87,6 +97,8 @@ export function checkDraft(
     memory > LIMITS.memory.max
   )
     errors.memory_mib = `Memory must be a whole number of MiB from ${LIMITS.memory.min} to ${LIMITS.memory.max}; “${draft.memory}” is not`;
+  else if (ctx.harnessMemory && memory < ctx.harnessMemory.min_mib)
+    errors.memory_mib = `${ctx.harnessMemory.label} needs at least ${ctx.harnessMemory.min_mib} MiB; below that the kernel kills it`;
   const cpus = Number(draft.cpus.trim());
   if (draft.cpus.trim() === '' || !Number.isFinite(cpus) || cpus < LIMITS.cpus.min || cpus > LIMITS.cpus.max)
     errors.cpus = `CPUs must be a number from ${LIMITS.cpus.min} to ${LIMITS.cpus.max} (e.g. 0.5 or 2); “${draft.cpus}” is not`;
@@ -100,8 +112,8 @@ export function checkDraft(
     errors,
     input: {
       name,
-      emoji: draft.emoji ?? ctx.frameworkEmoji,
-      framework: draft.framework,
+      emoji: draft.emoji ?? ctx.harnessEmoji,
+      harness: draft.harness,
       model: draft.model,
       fallbacks: draft.fallbacks.filter((f) => f !== draft.model),
       memory_mib: memory,

@@ -6,7 +6,7 @@ import { createAgentsStore } from '../../stores/agents';
 import {
   createFakeCore,
   handleAgents,
-  SAMPLE_FRAMEWORK,
+  SAMPLE_HARNESS,
   SAMPLE_LLM_STATUS,
   sampleAgent,
   sampleTraceEvent,
@@ -41,7 +41,7 @@ describe('egress editor in the create form', () => {
   const render = (initial = {}) =>
     renderToStaticMarkup(
       <CreateAgentForm
-        frameworks={[SAMPLE_FRAMEWORK]}
+        harnesses={[SAMPLE_HARNESS]}
         status={SAMPLE_LLM_STATUS}
         providerNames={{}}
         agents={[]}

@@ -23,14 +23,14 @@ export const QUICK_EMOJIS: readonly NamedEmoji[] = [
 ];
 
 /**
- * The 12 quick picks for a framework whose default emoji is `frameworkEmoji`: the default always comes
- * first (named "<framework> default"), followed by the others in {@link QUICK_EMOJIS} order.
+ * The 12 quick picks for a harness whose default emoji is `harnessEmoji`: the default always comes
+ * first (named "<harness> default"), followed by the others in {@link QUICK_EMOJIS} order.
  */
-export function quickPicks(frameworkEmoji: string, frameworkLabel: string): NamedEmoji[] {
-  const known = QUICK_EMOJIS.find((q) => q.emoji === frameworkEmoji);
+export function quickPicks(harnessEmoji: string, harnessLabel: string): NamedEmoji[] {
+  const known = QUICK_EMOJIS.find((q) => q.emoji === harnessEmoji);
   const first: NamedEmoji = {
-    emoji: frameworkEmoji,
-    name: `${known?.name ?? 'emoji'}, default of ${frameworkLabel}`,
+    emoji: harnessEmoji,
+    name: `${known?.name ?? 'emoji'}, default of ${harnessLabel}`,
   };
-  return [first, ...QUICK_EMOJIS.filter((q) => q.emoji !== frameworkEmoji)].slice(0, QUICK_EMOJIS.length);
+  return [first, ...QUICK_EMOJIS.filter((q) => q.emoji !== harnessEmoji)].slice(0, QUICK_EMOJIS.length);
 }

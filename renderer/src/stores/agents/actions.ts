@@ -16,7 +16,7 @@ export type CreateResult = { ok: true; agent: Agent } | { ok: false; error: Show
 export interface AgentsActions extends UsageActions {
   /** Loads `agents.list` and today's totals; a failure lands in `loadError` (`usage.error` for the totals). */
   load(): Promise<void>;
-  /** Loads what the create dialog offers: frameworks and provider names (models come from the LLM store). */
+  /** Loads what the create dialog offers: harnesses and provider names (models come from the LLM store). */
   loadCreateOptions(): Promise<void>;
   /** Takes a full list pushed by `agents.changed`. */
   applyAgents(agents: Agent[]): void;
@@ -129,13 +129,13 @@ export function createAgentsActions(set: Set, get: Get, getClient: ClientGetter)
     },
     async loadCreateOptions() {
       const client = getClient();
-      const [frameworks, providers] = await Promise.allSettled([
-        client.frameworks.list({}),
+      const [harnesses, providers] = await Promise.allSettled([
+        client.harnesses.list({}),
         client.providers.list({}),
       ]);
-      if (frameworks.status === 'fulfilled')
-        set({ frameworks: frameworks.value.frameworks, frameworksError: null });
-      else set({ frameworksError: toShownError(frameworks.reason) });
+      if (harnesses.status === 'fulfilled')
+        set({ harnesses: harnesses.value.harnesses, harnessesError: null });
+      else set({ harnessesError: toShownError(harnesses.reason) });
       if (providers.status === 'fulfilled')
         set({ providerNames: Object.fromEntries(providers.value.map((p) => [p.id, p.name])) });
     },

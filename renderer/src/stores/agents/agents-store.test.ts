@@ -12,7 +12,7 @@ function setup(initial = [sampleAgent()]) {
 }
 
 describe('agents store', () => {
-  it('loads the list, the frameworks and the provider names', async () => {
+  it('loads the list, the harnesses and the provider names', async () => {
     const { store } = setup();
     expect(store.getState().loaded).toBe(false);
     await store.getState().load();
@@ -20,7 +20,7 @@ describe('agents store', () => {
     const s = store.getState();
     expect(s.loaded).toBe(true);
     expect(s.agents.map((a) => a.name)).toEqual(['Helper']);
-    expect(s.frameworks.map((f) => f.emoji)).toEqual(['🤖']);
+    expect(s.harnesses.map((f) => f.emoji)).toEqual(['🤖', '✳️']);
     expect(s.providerNames).toEqual({ scripted: 'Scripted' });
   });
 

@@ -5,7 +5,7 @@ import type { ShownError } from '../errors';
 export const CREATE_FIELDS = [
   'name',
   'emoji',
-  'framework',
+  'harness',
   'model',
   'fallbacks',
   'memory_mib',

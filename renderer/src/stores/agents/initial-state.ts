@@ -1,5 +1,5 @@
 // State of the Agents page: every agent (live and archived), deploy progress, per-row work and errors, and the open pane.
-import type { Agent, AgentPhase, AgentProgress, Framework } from '../../../../contract/agents';
+import type { Agent, AgentPhase, AgentProgress, Harness } from '../../../../contract/agents';
 import type { AgentDayTotals } from '../../../../contract/traces';
 import type { ShownError } from '../errors';
 
@@ -51,8 +51,8 @@ export interface AgentsState {
   progress: Record<string, AgentProgress>;
   /** The last deploy phase each agent was seen in, by id: tells which step a failure stopped at. */
   lastDeployPhase: Record<string, AgentPhase>;
-  frameworks: Framework[];
-  frameworksError: ShownError | null;
+  harnesses: Harness[];
+  harnessesError: ShownError | null;
   /** Provider names by id (`providers.list`), for the model groups; ids are shown until they arrive. */
   providerNames: Record<string, string>;
   /** Per-agent action under way, by id. */
@@ -73,8 +73,8 @@ export const initialAgentsState: AgentsState = {
   pushes: 0,
   progress: {},
   lastDeployPhase: {},
-  frameworks: [],
-  frameworksError: null,
+  harnesses: [],
+  harnessesError: null,
   providerNames: {},
   busy: {},
   rowErrors: {},
