@@ -8,7 +8,7 @@ import { AppError } from '../../contract/errors';
 import type { ImagesFacade } from '../api/images-facade';
 import type { EventBus } from '../platform/event-bus';
 import type { Logger } from '../platform/logging';
-import { agentRuntimeDir, appRoot, egressHelperFile, resourcesDir } from '../platform/paths';
+import { agentRuntimeDir, appRoot, egressHelperFile } from '../platform/paths';
 import { agentFolder, readRuntimeCredential } from '../services/agents/agent-folder';
 import { InstructionsRepository } from '../services/agents/agent-instructions';
 import { AgentRepository } from '../services/agents/agent-repository';
