@@ -249,6 +249,8 @@ export const Harness = z.object({
   models: z.union([z.literal('any'), z.array(z.string())]),
   /** Memory its container needs, MiB: refused below `min_mib`; `default_mib` when none is given. */
   memory: z.object({ min_mib: z.number().int(), default_mib: z.number().int() }),
+  /** Whether it applies an agent's own system prompt, temperature and tools switch (else they are refused). */
+  instructions: z.boolean(),
 });
 export type Harness = z.infer<typeof Harness>;
 

@@ -7,6 +7,7 @@ import type { AgentIdentity } from './agent-folder';
 import type { AgentInstructions, InstructionsRepository } from './agent-instructions';
 import { DEFAULT_INSTRUCTIONS, instructionsEnv, normalizePrompt, patchEnvFile } from './agent-instructions';
 import type { AgentRow } from './agent-repository';
+import type { HarnessRegistry } from '../harnesses/registry';
 
 /** The instructions an `agents.create` input sets, or `null` when it sets none (the defaults). */
 export function instructionsOfCreate(raw: AgentCreateInput): AgentInstructions | null {
@@ -26,15 +27,26 @@ const CONFIGURABLE = new Set(['running', 'stopped', 'failed']);
  * of its config folder (when it has one; host-written, never its home), so the runtime reads them at
  * its next start.
  * @returns whether the agent is running (the caller restarts it to apply them).
- * @throws AppError INVALID_INPUT (a bad field), CONFLICT (an agent being deployed, stopped, archived…).
+ * @throws AppError INVALID_INPUT (a bad field, or a harness that applies no instructions), CONFLICT (an agent being deployed, stopped, archived…).
  */
 export function configureAgent(
-  d: { dataDir: string; instructions?: InstructionsRepository; identity?: AgentIdentity },
+  d: {
+    dataDir: string;
+    instructions?: InstructionsRepository;
+    identity?: AgentIdentity;
+    harnesses?: Pick<HarnessRegistry, 'get'>;
+  },
   row: AgentRow,
   raw: AgentConfigureInput,
 ): boolean {
   const input = ConfigureSchema.parse(raw);
   if (!d.instructions) throw new AppError('UNAVAILABLE', 'Agent instructions are not available in this core');
+  const m = d.harnesses?.get(row.harness)?.manifest;
+  if (m && !m.instructions)
+    throw new AppError(
+      'INVALID_INPUT',
+      `${m.label} brings its own system prompt and tools and applies no other: this agent's instructions cannot be set`,
+    );
   if (!CONFIGURABLE.has(row.phase))
     throw new AppError(
       'CONFLICT',

@@ -1,4 +1,5 @@
 // Validates an `agents.create` input into a new agent record (phase `creating`): harness, emoji, runtime, models, memory, name.
+import { instructionsOfCreate } from './agent-configure';
 import crypto from 'node:crypto';
 import type { AgentCreateInput } from '../../../contract/agents';
 import { AgentCreateInput as CreateSchema } from '../../../contract/agents';
@@ -70,6 +71,7 @@ export function newAgentRow(raw: AgentCreateInput, ctx: CreateContext, now = Dat
     model: input.model,
     fallbacks: input.fallbacks,
     memoryMib,
+    instructions: instructionsOfCreate(raw) !== null,
   });
   if (refusal) throw new AppError('INVALID_INPUT', refusal);
   const folders = resolveFolders(input.folders, { dataDir: ctx.dataDir });

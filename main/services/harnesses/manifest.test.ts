@@ -1,5 +1,12 @@
 // Harness manifests and the registry: the shipped ones load; a broken or misplaced one is left out with a reason; create's refusals name what is supported.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { configureAgent } from '../agents/agent-configure';
+import { DEFAULT_INSTRUCTIONS, InstructionsRepository } from '../agents/agent-instructions';
+import type { AgentRow } from '../agents/agent-repository';
+import { openDatabase } from '../storage/database';
 import { loadHarnesses } from '.';
 import { acceptsModel, HarnessManifest } from './manifest';
 import { harnessRefusal, HarnessRegistry } from './registry';
@@ -93,5 +100,50 @@ describe('what a harness refuses at create', () => {
       `memory_mib: OpenClaw needs at least ${openclaw.manifest.memory.min_mib} MiB (its processes are killed by the kernel below that); got 1024, default ${openclaw.manifest.memory.default_mib}`,
     );
     expect(harnessRefusal(builtin, want)).toBeNull();
+  });
+});
+
+describe("an agent's own instructions and its harness", () => {
+  const want = { engine: 'docker' as const, model: 'scripted/gpt-test-mini', fallbacks: [], memoryMib: 4096 };
+  it('only the built-in runtime applies a system prompt, temperature and tools switch; the others say so', () => {
+    const applies = registry
+      .list()
+      .filter((h) => h.manifest.instructions)
+      .map((h) => h.manifest.id);
+    expect(applies).toEqual(['builtin']);
+    expect(registry.get('claude-code')!.manifest.instructions).toBe(false);
+  });
+
+  it('are refused at create for a harness that applies none (not silently ignored), accepted for the built-in one', () => {
+    for (const id of ['openclaw', 'claude-code', 'codex']) {
+      expect(harnessRefusal(registry.get(id)!, { ...want, instructions: true })).toMatch(
+        /^system_prompt: .* brings its own system prompt and tools and applies no other/,
+      );
+      expect(harnessRefusal(registry.get(id)!, { ...want, instructions: false })).toBeNull();
+    }
+    expect(harnessRefusal(builtin, { ...want, instructions: true })).toBeNull();
+  });
+
+  it('are refused by agents.configure for such a harness, and nothing is written or stored', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-instr-harness-'));
+    const db = openDatabase(path.join(dir, 'agentdesk.db'));
+    try {
+      const instructions = new InstructionsRepository(db);
+      const id = '11111111-2222-4333-8444-555555555555';
+      const row = { id, phase: 'stopped', harness: 'claude-code' } as AgentRow;
+      expect(() =>
+        configureAgent({ dataDir: dir, instructions, harnesses: registry }, row, {
+          id,
+          system_prompt: 'Be terse.',
+        }),
+      ).toThrow(
+        "Claude Code brings its own system prompt and tools and applies no other: this agent's instructions cannot be set",
+      );
+      expect(instructions.get(id)).toEqual(DEFAULT_INSTRUCTIONS);
+      expect(fs.existsSync(path.join(dir, 'agents', id))).toBe(false);
+    } finally {
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -55,6 +55,13 @@ export const HarnessManifest = z
       .strict(),
     /** `verifying` GETs this path of the harness: 2xx = the model path works from inside, else JSON `{error}`. */
     verify: z.object({ path: z.string().startsWith('/') }).strict(),
+    /**
+     * Whether the harness applies an agent's own system prompt, temperature and tools switch (the env
+     * file's AGENTDESK_SYSTEM_PROMPT/TEMPERATURE/TOOLS, resources/agent-runtime/PROTOCOL.md). A harness that
+     * does not (it brings its own prompt and tools) gets them refused at create and configure rather than
+     * silently ignored. Default false.
+     */
+    instructions: z.boolean().default(false),
   })
   .strict();
 export type HarnessManifest = z.infer<typeof HarnessManifest>;
@@ -86,5 +93,6 @@ export function toHarness(m: HarnessManifest): HarnessDto {
     engines: m.engines,
     models: m.models,
     memory: m.memory,
+    instructions: m.instructions,
   };
 }

@@ -104,12 +104,19 @@ export class HarnessRegistry {
 }
 
 /**
- * Why `h` cannot run an agent on `engine` with `model` and `memoryMib` (one line naming the field and
- * what is supported), or null. Create refuses such an agent and records nothing.
+ * Why `h` cannot run an agent on `engine` with `model`, `memoryMib` and (if set) its own instructions
+ * (one line naming the field and what is supported), or null. Create refuses such an agent and records nothing.
  */
 export function harnessRefusal(
   h: Harness,
-  want: { engine: RuntimeKind; model: string; fallbacks: string[]; memoryMib: number },
+  want: {
+    engine: RuntimeKind;
+    model: string;
+    fallbacks: string[];
+    memoryMib: number;
+    /** Whether the agent sets its own system prompt, temperature or tools switch. */
+    instructions?: boolean;
+  },
 ): string | null {
   const m = h.manifest;
   if (!m.engines.includes(want.engine))
@@ -123,6 +130,8 @@ export function harnessRefusal(
     if (!acceptsModel(m, model))
       return `${field}: ${m.label} does not support the model "${model}"; it supports ${m.models === 'any' ? 'any model' : `models matching ${m.models.join(', ')}`}`;
   }
+  if (want.instructions && !m.instructions)
+    return `system_prompt: ${m.label} brings its own system prompt and tools and applies no other; leave the system prompt, temperature and tools at their defaults (they apply to harnesses such as the Agent Desk runtime)`;
   if (want.memoryMib < m.memory.min_mib)
     return `memory_mib: ${m.label} needs at least ${m.memory.min_mib} MiB (its processes are killed by the kernel below that); got ${want.memoryMib}, default ${m.memory.default_mib}`;
   return null;

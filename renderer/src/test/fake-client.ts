@@ -170,6 +170,7 @@ export const SAMPLE_HARNESS: Harness = {
   engines: ['docker', 'incus'],
   models: 'any',
   memory: { min_mib: 256, default_mib: 1024 },
+  instructions: true,
 };
 
 /** Claude Code as `harnesses.list` answers it: its own image, Docker only, more memory. */
@@ -184,6 +185,7 @@ export const SAMPLE_CLAUDE_CODE: Harness = {
   engines: ['docker'],
   models: 'any',
   memory: { min_mib: 768, default_mib: 2048 },
+  instructions: false,
 };
 
 /** An agent record as the core answers it (running on Docker, serving `scripted/gpt-test-mini`), with overrides. */

@@ -31,6 +31,7 @@ export function AgentsPage(): ReactElement {
   const rowErrors = useAgents((s) => s.rowErrors);
   const selected = useAgents((s) => s.selected);
   const logs = useAgents((s) => s.logs);
+  const harnesses = useAgents((s) => s.harnesses);
   const live = useMemo(() => selectLiveAgents({ agents }), [agents]);
   const archived = useMemo(() => selectArchivedAgents({ agents }), [agents]);
   const [creating, setCreating] = useState(false);
@@ -138,6 +139,7 @@ export function AgentsPage(): ReactElement {
       {settingsOf ? (
         <AgentSettingsDialog
           agent={settingsOf}
+          harness={harnesses.find((h) => h.id === settingsOf.harness)}
           onSave={(input) => configureAgent(input)}
           onClose={() => setSettingsOf(null)}
         />

@@ -99,6 +99,7 @@ export function CreateAgentForm({
       {
         agents,
         harnessEmoji: harness.emoji,
+        harnessInstructions: harness.instructions !== false,
         typedEmojiValid: typedValid,
         ...(harness.memory
           ? { harnessMemory: { label: harness.label, min_mib: harness.memory.min_mib } }
@@ -259,14 +260,16 @@ export function CreateAgentForm({
           </p>
         ) : null}
       </div>
-      <details className="create-advanced" data-testid="create-instructions">
-        <summary>Instructions and sampling</summary>
-        <InstructionsFields
-          value={draft.instructions}
-          onChange={(instructions) => setDraft((d) => ({ ...d, instructions }))}
-          errors={{ system_prompt: fieldError('system_prompt'), temperature: fieldError('temperature') }}
-        />
-      </details>
+      {harness.instructions !== false ? (
+        <details className="create-advanced" data-testid="create-instructions">
+          <summary>Instructions and sampling</summary>
+          <InstructionsFields
+            value={draft.instructions}
+            onChange={(instructions) => setDraft((d) => ({ ...d, instructions }))}
+            errors={{ system_prompt: fieldError('system_prompt'), temperature: fieldError('temperature') }}
+          />
+        </details>
+      ) : null}
       {errors.rest && !errors.rest.unreachable ? (
         <p className="inline-error" role="alert" data-testid="create-agent-error">
           <code>{errors.rest.code}</code> {errors.rest.message}

@@ -36,6 +36,24 @@ describe('checkDraft', () => {
     expect(checkDraft({ ...draft, emoji: '🦊' }, ctx).input?.emoji).toBe('🦊');
   });
 
+  it('sends no instructions for a harness that applies none, even if typed before switching to it', () => {
+    const draft = {
+      ...newDraft('claude-code', 'scripted/a'),
+      name: 'Coder',
+      instructions: { systemPrompt: 'Be terse.', temperature: '0.2', tools: false },
+    };
+    const input = checkDraft(draft, { ...ctx, harnessInstructions: false }).input;
+    expect(input).not.toBeNull();
+    expect(input).not.toHaveProperty('system_prompt');
+    expect(input).not.toHaveProperty('temperature');
+    expect(input).not.toHaveProperty('tools');
+    expect(checkDraft(draft, ctx).input).toMatchObject({
+      system_prompt: 'Be terse.',
+      temperature: 0.2,
+      tools: false,
+    });
+  });
+
   it('names every field that is wrong and what is valid', () => {
     const r = checkDraft(
       { ...newDraft('builtin'), name: 'helper', memory: '64', cpus: 'two' },

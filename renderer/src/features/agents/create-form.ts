@@ -77,6 +77,8 @@ export function checkDraft(
     typedEmojiValid: boolean;
     /** The harness's memory needs (MiB), when known: less than `min_mib` is refused here already. */
     harnessMemory?: { label: string; min_mib: number };
+    /** Whether the harness applies an agent's own instructions (default true); when not, none are sent. */
+    harnessInstructions?: boolean;
   },
 ): { errors: Partial<Record<CreateField, string>>; input: AgentCreateInput | null } {
   const errors: Partial<Record<CreateField, string>> = {};
@@ -123,9 +125,13 @@ export function checkDraft(
       ...(draft.folders.length
         ? { folders: draft.folders.map((f) => ({ path: f.path, mode: f.mode })) }
         : {}),
-      ...(system_prompt !== null ? { system_prompt } : {}),
-      ...(temperature !== null ? { temperature } : {}),
-      tools,
+      ...(ctx.harnessInstructions === false
+        ? {}
+        : {
+            ...(system_prompt !== null ? { system_prompt } : {}),
+            ...(temperature !== null ? { temperature } : {}),
+            tools,
+          }),
     },
   };
 }
