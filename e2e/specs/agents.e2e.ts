@@ -7,6 +7,7 @@ import { AsyncEntry } from '@napi-rs/keyring';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Agent } from '../../contract/agents';
+import type { AgentLimits } from '../../contract/usage';
 import type { LlmStatus } from '../../contract/llm';
 import type { Provider } from '../../contract/models';
 import { ensureRuntimeBundle, runtimeReachable } from '../../test/agents';
@@ -241,10 +242,23 @@ describe.skipIf(skip)(
       expect(await agents.fullPickerDisplay()).toBe('flex');
       await agents.searchAndPick('unicorn', UNICORN.unified);
       expect(await agents.chosenEmoji()).toBe(UNICORN.emoji);
+      // Its own spend limits, set in the dialog: a daily budget and a rate; the monthly one stays the default.
+      await agents.createDialog().getByTestId('create-limits').locator('summary').click();
+      await agents.createDialog().locator('#agent-budget-day').fill('3');
+      await agents.createDialog().locator('#agent-rpm').fill('20');
       await agents.submitCreate();
       const outcome = await agents.waitForDeployEnd(UNICORN.slug);
       expect(outcome).toBe('running');
-      expect((await agentBySlug(UNICORN.slug))?.emoji).toBe(UNICORN.emoji);
+      const unicorn = await agentBySlug(UNICORN.slug);
+      expect(unicorn?.emoji).toBe(UNICORN.emoji);
+      const { limits } = await callCore<{ limits: AgentLimits[] }>(core, 'usage.limits', {
+        agent_id: unicorn!.id,
+      });
+      expect(limits[0]).toMatchObject({
+        usd_day: 3,
+        rpm: 20,
+        defaults: { usd_day: false, usd_month: true, rpm: false },
+      });
       await agents.closeDeployDialog();
       await agents.waitForPhase(UNICORN.slug, 'running');
     });

@@ -232,6 +232,58 @@ export function CreateAgentForm({
           />
         </div>
       </div>
+      <details
+        className="create-advanced"
+        data-testid="create-limits"
+        open={Boolean(fieldError('budget_day_usd') || fieldError('budget_month_usd') || fieldError('rpm'))}
+      >
+        <summary>Spend limits</summary>
+        <div className="create-form__limits">
+          {(
+            [
+              [
+                'budget_day_usd',
+                'day',
+                'agent-budget-day',
+                'Budget per day',
+                'USD',
+                '0–1 000 000 USD; empty = the Settings default',
+              ],
+              [
+                'budget_month_usd',
+                'month',
+                'agent-budget-month',
+                'Budget per month',
+                'USD',
+                '0–1 000 000 USD; empty = the Settings default',
+              ],
+              [
+                'rpm',
+                'rpm',
+                'agent-rpm',
+                'Requests per minute',
+                undefined,
+                '1–100 000; empty = the Settings default',
+              ],
+            ] as const
+          ).map(([field, key, id, label, suffix, hint]) => (
+            <div data-field={field} key={field}>
+              <InputField
+                id={id}
+                label={label}
+                type="number"
+                value={draft.limits[key]}
+                onChange={(v) => setDraft((d) => ({ ...d, limits: { ...d.limits, [key]: v } }))}
+                placeholder="default"
+                min={field === 'rpm' ? 1 : 0}
+                {...(suffix ? { suffix } : {})}
+                hint={hint}
+                error={fieldError(field)}
+              />
+            </div>
+          ))}
+        </div>
+      </details>
       <div data-field="egress">
         <EgressEditor
           id="agent-egress"

@@ -54,6 +54,23 @@ describe('checkDraft', () => {
     });
   });
 
+  it('sends the spend limits typed, leaves empty ones to the Settings defaults, and names a bad one with its range', () => {
+    const draft = { ...newDraft('builtin', 'scripted/a'), name: 'Budgeted' };
+    const typed = checkDraft({ ...draft, limits: { day: '2.5', month: '', rpm: '30' } }, ctx);
+    expect(typed.input).toMatchObject({ budget_day_usd: 2.5, rpm: 30 });
+    expect(typed.input).not.toHaveProperty('budget_month_usd');
+    expect(checkDraft(draft, ctx).input).not.toHaveProperty('budget_day_usd');
+    const bad = checkDraft({ ...draft, limits: { day: '-1', month: 'lots', rpm: '0.5' } }, ctx);
+    expect(bad.input).toBeNull();
+    expect(bad.errors).toEqual({
+      budget_day_usd:
+        'The daily budget must be an amount of USD from 0 to 1 000 000, or empty for the Settings default; “-1” is not',
+      budget_month_usd:
+        'The monthly budget must be an amount of USD from 0 to 1 000 000, or empty for the Settings default; “lots” is not',
+      rpm: 'Requests per minute must be a whole number from 1 to 100 000, or empty for the Settings default; “0.5” is not',
+    });
+  });
+
   it('names every field that is wrong and what is valid', () => {
     const r = checkDraft(
       { ...newDraft('builtin'), name: 'helper', memory: '64', cpus: 'two' },

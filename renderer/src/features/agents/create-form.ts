@@ -31,6 +31,8 @@ export interface CreateDraft {
   folders: FolderRow[];
   /** System prompt, temperature, tools on/off (instructions-form.ts). */
   instructions: InstructionsDraft;
+  /** Spend limits as typed: USD per day and month, requests per minute; empty = the Settings default. */
+  limits: { day: string; month: string; rpm: string };
 }
 
 /** A fresh draft for `harness` (its default memory, MiB, when known) and, when given, the first served model. */
@@ -51,7 +53,40 @@ export function newDraft(
     allow: [],
     folders: [],
     instructions: instructionsDraft(),
+    limits: { day: '', month: '', rpm: '' },
   };
+}
+
+/** Ranges of the spend limits (contract/usage.ts UsdLimit, RpmLimit). */
+export const LIMIT_RANGES = { usdMax: 1_000_000, rpmMax: 100_000 } as const;
+
+/**
+ * The spend limits of a draft: each typed value as a number, `undefined` when empty (the Settings
+ * default), or the message of a field that is not valid (named with its range).
+ */
+export function checkLimits(l: CreateDraft['limits']): {
+  values: { budget_day_usd?: number; budget_month_usd?: number; rpm?: number };
+  errors: Partial<Record<'budget_day_usd' | 'budget_month_usd' | 'rpm', string>>;
+} {
+  const values: { budget_day_usd?: number; budget_month_usd?: number; rpm?: number } = {};
+  const errors: Partial<Record<'budget_day_usd' | 'budget_month_usd' | 'rpm', string>> = {};
+  const usd = (field: 'budget_day_usd' | 'budget_month_usd', what: string, raw: string) => {
+    if (raw.trim() === '') return;
+    const n = Number(raw.trim());
+    if (!Number.isFinite(n) || n < 0 || n > LIMIT_RANGES.usdMax)
+      errors[field] =
+        `${what} must be an amount of USD from 0 to 1 000 000, or empty for the Settings default; “${raw}” is not`;
+    else values[field] = n;
+  };
+  usd('budget_day_usd', 'The daily budget', l.day);
+  usd('budget_month_usd', 'The monthly budget', l.month);
+  if (l.rpm.trim() !== '') {
+    const n = Number(l.rpm.trim());
+    if (!Number.isInteger(n) || n < 1 || n > LIMIT_RANGES.rpmMax)
+      errors.rpm = `Requests per minute must be a whole number from 1 to 100 000, or empty for the Settings default; “${l.rpm}” is not`;
+    else values.rpm = n;
+  }
+  return { values, errors };
 }
 
 /** Why the name cannot be used, one line; `null` when it can (checked as the user types). */
@@ -108,6 +143,8 @@ export function checkDraft(
     errors.allow = 'Add at least one host to the allowlist, or choose None';
   const instructions = checkInstructions(draft.instructions);
   if (!instructions.ok) errors[instructions.field] = instructions.error;
+  const limits = checkLimits(draft.limits);
+  Object.assign(errors, limits.errors);
   if (Object.keys(errors).length > 0 || !instructions.ok) return { errors, input: null };
   const { system_prompt, temperature, tools } = instructions.value;
   return {
@@ -125,6 +162,7 @@ export function checkDraft(
       ...(draft.folders.length
         ? { folders: draft.folders.map((f) => ({ path: f.path, mode: f.mode })) }
         : {}),
+      ...limits.values,
       ...(ctx.harnessInstructions === false
         ? {}
         : {

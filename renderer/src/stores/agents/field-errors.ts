@@ -15,6 +15,9 @@ export const CREATE_FIELDS = [
   'folders',
   'system_prompt',
   'temperature',
+  'budget_day_usd',
+  'budget_month_usd',
+  'rpm',
 ] as const;
 export type CreateField = (typeof CREATE_FIELDS)[number];
 
