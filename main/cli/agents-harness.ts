@@ -1,7 +1,6 @@
-// `agentdesk agents harnesses` (what an agent can run, with emoji, engines and memory) and `agentdesk agents limits AGENT --memory …`.
+// `agentdesk agents harnesses`: what an agent can run, with emoji, engines and memory.
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
-import type { Agent, Harness } from '../../contract/agents';
+import type { Harness } from '../../contract/agents';
 import type { FoldersCommandDeps } from './agent-folders';
 import { table } from './providers-format';
 
@@ -20,20 +19,7 @@ export function formatHarnesses(harnesses: Harness[]): string {
   );
 }
 
-/** An agent's limits on one line: `🤖 Ada (ada): 1024 MiB, 1 CPU, 512 processes`. */
-export function formatLimits(a: Agent): string {
-  return `${a.emoji} ${a.name} (${a.slug}): ${a.memory_mib} MiB, ${a.cpus} CPU, ${a.pids_limit} processes — ${a.phase}${a.phase_reason ? ` (${a.phase_reason})` : ''}`;
-}
-
-function positive(label: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${label} must be a positive number`);
-    return n;
-  };
-}
-
-/** Adds `agents harnesses` and `agents limits` to the `agents` command. */
+/** Adds `agents harnesses` to the `agents` command. */
 export function addHarnessCommands(cmd: Command, d: FoldersCommandDeps): void {
   cmd
     .command('harnesses')
@@ -45,37 +31,6 @@ export function addHarnessCommands(cmd: Command, d: FoldersCommandDeps): void {
         async (c, json) => {
           const { harnesses } = await c.harnesses.list({});
           d.print(json, { harnesses }, formatHarnesses(harnesses));
-        },
-        Boolean(o.json),
-      )(),
-    );
-
-  cmd
-    .command('limits')
-    .description(
-      "show or change an agent's memory (MiB), CPUs and process limit (a running agent is recreated and restarted)",
-    )
-    .argument('<agent>', 'id, slug or name')
-    .option('--memory <mib>', 'memory limit in MiB (at least what its harness needs)', positive('--memory'))
-    .option('--cpus <n>', 'CPU limit', positive('--cpus'))
-    .option('--pids-limit <n>', 'most processes and threads', positive('--pids-limit'))
-    .option('--json', 'print JSON')
-    .action((ref: string, o: { memory?: number; cpus?: number; pidsLimit?: number; json?: boolean }) =>
-      d.run(
-        'limits',
-        async (c, json) => {
-          const a = await d.findAgent(c, ref);
-          if (o.memory === undefined && o.cpus === undefined && o.pidsLimit === undefined)
-            return d.print(json, a, formatLimits(a));
-          await c.agents.limits({
-            id: a.id,
-            ...(o.memory !== undefined ? { memory_mib: Math.round(o.memory) } : {}),
-            ...(o.cpus !== undefined ? { cpus: o.cpus } : {}),
-            ...(o.pidsLimit !== undefined ? { pids_limit: Math.round(o.pidsLimit) } : {}),
-          });
-          const after = await d.settle(c, a.id);
-          d.print(json, after, formatLimits(after));
-          return after.phase === 'failed' ? 1 : 0;
         },
         Boolean(o.json),
       )(),

@@ -1,4 +1,4 @@
-// `agentdesk agents limits AGENT [--budget-day USD] [--budget-month USD] [--rpm N]`, and the same options of `agents create`.
+// `agentdesk agents limits AGENT [--budget-day USD] [--budget-month USD] [--rpm N] [--memory MiB] [--cpus N] [--pids-limit N]`, and the spend options of `agents create`.
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import type { Agent } from '../../contract/agents';
@@ -72,7 +72,25 @@ export function formatLimits(a: Pick<Agent, 'emoji' | 'name'>, l: AgentLimits, n
   ].join('\n');
 }
 
-/** Adds `agents limits AGENT …` to the `agents` command. */
+/** An agent's resource limits on one line: `1024 MiB memory, 1 CPU, 512 processes — running`. */
+export function formatResources(a: Agent): string {
+  return `  resources:  ${a.memory_mib} MiB memory, ${a.cpus} CPU, ${a.pids_limit} processes — ${a.phase}${a.phase_reason ? ` (${a.phase_reason})` : ''}`;
+}
+
+function positive(label: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${label} must be a positive number`);
+    return n;
+  };
+}
+
+/**
+ * Adds `agents limits AGENT …` to the `agents` command: one place for every limit of an agent — its
+ * spend limits (USD per day and month, requests per minute; enforced by the gateway) and its container's
+ * resources (memory MiB, CPUs, processes; a running agent is recreated and restarted to apply them).
+ * With no option it shows them all. `--json` prints `{ agent, spend }` (Agent, AgentLimits).
+ */
 export function addLimitsCommand(
   cmd: Command,
   io: RunnerIo,
@@ -82,30 +100,43 @@ export function addLimitsCommand(
     json?: boolean,
   ) => () => Promise<void>,
   findAgent: (c: Client, ref: string) => Promise<Agent>,
+  settle: (c: Client, id: string) => Promise<Agent>,
 ): void {
   const print = printer(io);
   withLimitOptions(
     cmd
       .command('limits')
       .description(
-        'show or change an agent’s spend limits (USD per day and month) and requests per minute; enforced before each model call',
+        'show or change an agent’s spend limits (USD per day and month, requests per minute; enforced before each model call) and its memory, CPUs and process limit (a running agent is recreated and restarted)',
       )
       .argument('<agent>', 'id, slug or name'),
   )
-    .option('--default', 'return the limits not given to the Settings defaults')
+    .option('--default', 'return the spend limits not given to the Settings defaults')
+    .option('--memory <mib>', 'memory limit in MiB (at least what its harness needs)', positive('--memory'))
+    .option('--cpus <n>', 'CPU limit', positive('--cpus'))
+    .option('--pids-limit <n>', 'most processes and threads', positive('--pids-limit'))
     .option('--json', 'print JSON')
     .action(
       (
         ref: string,
-        o: { budgetDay?: number; budgetMonth?: number; rpm?: number; default?: boolean; json?: boolean },
+        o: {
+          budgetDay?: number;
+          budgetMonth?: number;
+          rpm?: number;
+          default?: boolean;
+          memory?: number;
+          cpus?: number;
+          pidsLimit?: number;
+          json?: boolean;
+        },
       ) =>
         run(
           'limits',
           async (c, json) => {
-            const a = await findAgent(c, ref);
+            let a = await findAgent(c, ref);
             const given = limitsInput(o);
-            const change = Object.keys(given).length > 0 || o.default;
-            const l = change
+            const spendChange = Object.keys(given).length > 0 || o.default;
+            const spend = spendChange
               ? await c.usage.setLimits({
                   agent_id: a.id,
                   usd_day: given.budget_day_usd ?? (o.default ? null : undefined),
@@ -113,7 +144,17 @@ export function addLimitsCommand(
                   rpm: given.rpm ?? (o.default ? null : undefined),
                 })
               : (await c.usage.limits({ agent_id: a.id })).limits[0]!;
-            print(json, l, formatLimits(a, l));
+            if (o.memory !== undefined || o.cpus !== undefined || o.pidsLimit !== undefined) {
+              await c.agents.limits({
+                id: a.id,
+                ...(o.memory !== undefined ? { memory_mib: Math.round(o.memory) } : {}),
+                ...(o.cpus !== undefined ? { cpus: o.cpus } : {}),
+                ...(o.pidsLimit !== undefined ? { pids_limit: Math.round(o.pidsLimit) } : {}),
+              });
+              a = await settle(c, a.id);
+            }
+            print(json, { agent: a, spend }, `${formatLimits(a, spend)}\n${formatResources(a)}`);
+            return a.phase === 'failed' ? 1 : 0;
           },
           Boolean(o.json),
         )(),

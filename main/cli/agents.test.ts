@@ -102,6 +102,18 @@ describe.skipIf(skip)('agentdesk agents (docker)', () => {
     const list = await cli(['agents', 'list', ...h(), '--json']);
     const agents = (JSON.parse(list.out) as { agents: { slug: string; memory_mib: number }[] }).agents;
     expect(agents).toEqual([expect.objectContaining({ slug: 'cli-bot', memory_mib: 256 })]);
+    // One `agents limits` for every limit: spend (gateway) and resources (container), shown and changed together.
+    const limits = await cli(['agents', 'limits', ...h(), 'cli-bot', '--budget-day', '2', '--memory', '320']);
+    expect(limits.err).toBe('');
+    expect(limits.code).toBe(0);
+    expect(limits.out).toMatch(/per day: +\$0\.00 of \$2\.00/);
+    expect(limits.out).toMatch(/resources: +320 MiB memory, 1 CPU, \d+ processes — running/);
+    const shown = JSON.parse((await cli(['agents', 'limits', ...h(), 'cli-bot', '--json'])).out) as {
+      agent: { memory_mib: number };
+      spend: { usd_day: number; defaults: { usd_day: boolean; usd_month: boolean } };
+    };
+    expect(shown.agent.memory_mib).toBe(320);
+    expect(shown.spend).toMatchObject({ usd_day: 2, defaults: { usd_day: false, usd_month: true } });
     // Chat streams over the served core's SSE events: tool lines on stderr, the reply on stdout.
     const chat = await cli(['agents', 'chat', ...h(), 'cli-bot', 'run it #tool=shell']);
     expect(chat.code, chat.err).toBe(0);

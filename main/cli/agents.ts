@@ -442,7 +442,7 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
     );
 
   addPolicyCommand(cmd, io, run, findAgent);
-  addLimitsCommand(cmd, io, run, findAgent);
+  addLimitsCommand(cmd, io, run, findAgent, settle);
 
   return cmd;
 }
