@@ -2,7 +2,7 @@
 //
 // Runs on the image's Node 24 (node:sqlite, zstd). Contract: resources/agent-runtime/PROTOCOL.md
 // (GET /health, GET /verify, POST /turn as SSE, GET /threads/<id>, tool events posted to the gateway);
-// how OpenClaw is configured and read: docs/frameworks/openclaw.md. OpenClaw is driven only through its
+// how OpenClaw is configured and read: docs/harnesses/openclaw.md. OpenClaw is driven only through its
 // OpenAI-compatible endpoint (POST /v1/chat/completions on 127.0.0.1:18789, enabled by openclaw.json);
 // readiness is its /readyz; its tool calls, tool results and errors are read from its session store
 // (SQLite table `transcript_events`), matched to the turn by `__openclaw.runId` = the completion id.
@@ -396,7 +396,7 @@ function openClawModelPath() {
  * `GET /verify`: with OpenClaw's own provider settings (openClawModelPath), the gateway lists the model
  * for this key and answers a one-token completion (not streamed, temperature 0), so "running" means the
  * agent can think. OpenClaw's own one-shot probe (`openclaw infer model run`) is not used: it starts a
- * second OpenClaw process next to the gateway (measured: ~20 s and ~510 MB RSS; docs/frameworks/openclaw.md).
+ * second OpenClaw process next to the gateway (measured: ~20 s and ~510 MB RSS; docs/harnesses/openclaw.md).
  */
 async function verify(res) {
   let p;
