@@ -1,11 +1,17 @@
-// Lint rules: type-aware TypeScript, plus the process boundaries of CONVENTIONS.md.
+// Lint rules: type-aware TypeScript, plus the process boundaries of docs/architecture.md (Electron only in main/electron and main/index.ts).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 const electronBan = {
-  paths: [{ name: 'electron', message: 'Services and the contract never import electron (CONVENTIONS 6).' }],
-  patterns: [{ group: ['electron/*'], message: 'Services and the contract never import electron.' }],
+  paths: [
+    {
+      name: 'electron',
+      message:
+        'Only main/electron and main/index.ts import electron; the rest runs headless (docs/architecture.md).',
+    },
+  ],
+  patterns: [{ group: ['electron/*'], message: 'Only main/electron and main/index.ts import electron.' }],
 };
 
 export default tseslint.config(
@@ -38,7 +44,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['main/services/**/*.ts'],
+    files: ['main/{services,cli,app,transport,platform,api}/**/*.ts', 'main/headless.ts', 'main/llm-kit.ts'],
     rules: { 'no-restricted-imports': ['error', electronBan] },
   },
   {
