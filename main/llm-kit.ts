@@ -1,10 +1,17 @@
 // Built entry `out/main/llm-kit.js`: the LLM pieces (gateway, LiteLLM supervisor, virtual keys) for benchmarks and tools.
 // It starts nothing by itself; bench/gateway.mjs drives it. Never imports electron.
 export { Gateway } from './services/llm/gateway';
+export { upstreamAgent } from './services/llm/gateway-upstream';
 export type { GatewayTarget } from './services/llm/gateway';
 export { LlmService } from './services/llm/llm-service';
-export { MemoryLlmCallSink } from './services/llm/llm-calls';
+export { JsonlLlmCallSink, MemoryLlmCallSink } from './services/llm/llm-calls';
 export { VirtualKeys } from './services/llm/virtual-keys';
+export { BudgetGuard } from './services/llm/gateway-budget';
+export { UsageLedger } from './services/usage/usage-ledger';
+export { AgentLimitsStore } from './services/usage/agent-limits';
+export { TraceRecorder } from './services/traces/trace-recorder';
+export { TracingLlmCallSink, RecorderAgentTraceSink } from './services/traces/trace-ingest';
+export { TurnWindows } from './services/traces/turn-windows';
 export { resolveLitellmCommand } from './services/llm/litellm-command';
 export { openDatabase } from './services/storage/database';
 export { createLogger } from './platform/logging';

@@ -10,6 +10,7 @@ import type { SpawnPlan, SupervisorStatus } from '../../platform/supervised-proc
 import type { GatewayTarget } from './gateway';
 import { MASTER_KEY_ENV } from './litellm-config';
 import { randomBase62 } from './virtual-keys';
+import { upstreamAgent } from './gateway-upstream';
 
 /** One start of LiteLLM: what the supervisor runs, plus the port and master key chosen for it. */
 export interface LitellmPlan extends SpawnPlan {
@@ -220,7 +221,7 @@ export class LitellmProcess {
           host: '127.0.0.1',
           port: ready.plan.port,
           masterKey: ready.plan.masterKey,
-          agent: new http.Agent({ keepAlive: true, maxSockets: Infinity, noDelay: true }),
+          dispatcher: upstreamAgent(),
           inflight: 0,
         },
       };
@@ -240,8 +241,9 @@ export class LitellmProcess {
   private dropTarget(): void {
     const t = this.targetCache;
     this.targetCache = null;
-    if (t && t.target.inflight === 0) t.target.agent.destroy();
-    else if (t) setTimeout(() => t.target.agent.destroy(), 60_000).unref();
+    const close = (target: GatewayTarget) => void target.dispatcher.destroy().catch(() => {});
+    if (t && t.target.inflight === 0) close(t.target);
+    else if (t) setTimeout(() => close(t.target), 60_000).unref();
   }
 
   private retireKeys(): void {
