@@ -18,22 +18,46 @@ const keys = new kit.VirtualKeys(db);
 const redactor = new kit.SecretRedactor();
 const log = kit.createLogger({ dir: path.join(home, 'logs'), redactor, level: 'warn' });
 
-// The owner of the key is an agent with a trace folder, limits high enough never to refuse the benchmark
-// (rate and budgets are still checked and reserved on every call, as in the core).
+// The owner of the key is an agent (a row in `agents`, as the core has), with a trace folder, and limits high
+// enough never to refuse the benchmark: who may call, the rate and the budgets are still checked and a
+// reservation made on every call, by the same code as in the core (main/app/tasks-wiring.ts, bootstrap.ts).
 const AGENT = 'agt_bench';
 const traceDir = path.join(home, 'agents', AGENT, 'trace');
 fs.mkdirSync(traceDir, { recursive: true });
-const ledger = new kit.UsageLedger(db);
-ledger.load();
-const limits = new kit.AgentLimitsStore(db, () => ({
-  default_budget_day_usd: 1e9,
-  default_budget_month_usd: 1e9,
-  default_rpm: 1e9,
-}));
-const budget = new kit.BudgetGuard({
-  ledger,
-  limitsOf: (owner) => (owner === AGENT ? { ...limits.get(owner), name: 'bench', slug: 'bench' } : null),
+const agents = new kit.AgentRepository(db);
+const now = Date.now();
+agents.insert({
+  id: AGENT,
+  slug: 'bench',
+  name: 'bench',
+  emoji: '🤖',
+  framework: 'builtin',
+  runtime: 'docker',
+  model: 'bench/bench-model',
+  fallbacks: '[]',
+  memory_mib: 512,
+  cpus: 1,
+  phase: 'running',
+  phase_reason: null,
+  phase_at: now,
+  failed_log: '[]',
+  container: 'agentdesk-bench',
+  runtime_port: null,
+  key_id: null,
+  created_at: now,
+  running_since: now,
+  archive_dir: null,
+  runtime_endpoint: null,
+  pids_limit: 256,
+  folders: '[]',
 });
+const settings = new kit.SettingsStore(db);
+settings.load();
+const budgets = kit.wireBudgets({ db, settings, bus: new kit.EventBus(), agentOf: (id) => agents.brief(id) });
+budgets.limits.set(AGENT, { usd_day: 1e9, usd_month: 1e9, rpm: 1e9 });
+const budget = budgets.guard;
+const ownerRefusal = (owner) => kit.callRefusal(agents.brief(owner));
+const ledger = budgets.ledger;
 const recorder = new kit.TraceRecorder({
   traceDirOf: (id) => (id === AGENT ? traceDir : null),
   allTraceDirs: () => [traceDir],
@@ -86,6 +110,7 @@ if (withLitellm) {
     traceSink: new kit.RecorderAgentTraceSink(recorder),
     redactor,
     log,
+    ownerRefusal,
     gateway: { port: 0, budget },
   });
   await llm.init();
@@ -107,7 +132,7 @@ const isolated = new kit.Gateway({
   sink,
   budget: process.env.XBUDGET === '0' ? undefined : budget,
   cost,
-  ownerRefusal: () => null,
+  ownerRefusal,
   scrub: (s) => redactor.scrub(s),
   target: () => isolatedTarget,
   unavailable: () => ({ message: 'n/a', retryAfterS: null }),
