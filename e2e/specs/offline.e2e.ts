@@ -40,7 +40,7 @@ describe.skipIf(!run)('offline: discovery → keyless local provider → offline
     // The scripted Ollama runs here; inside the namespace it answers on Ollama's usual port.
     ollama = await withOllamaApi(new ScriptedUpstream({ key: null, models: MODELS })).start();
     await ns.forward(OLLAMA_PORT, Number(new URL(ollama.url).port));
-    fs.mkdirSync(path.join(dir, 'home'));
+    fs.mkdirSync(path.join(dir, 'home'), { mode: 0o700 });
     core = await ns.serve(path.join(dir, 'home'), { AGENTDESK_KEY_OPENAI: CLOUD_KEY });
     browser = await chromium.launch({ executablePath: ns.chromium(), args: CHROMIUM_ARGS, headless: true });
     context = await browser.newContext({ viewport: { width: 1200, height: 800 } });

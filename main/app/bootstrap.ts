@@ -235,6 +235,9 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       traces: { recorder: traces, turns },
     });
     const wiredAgents = containers;
+    // The engines' state is taken now, as the core starts: an engine that is down now and answers by the
+    // time the agents are reconciled (after egress) is still what the agents' reasons must name.
+    wiredAgents.agents.probeEngines();
     // Egress first: the agents' reconciliation may start containers, which need their rules.
     const agentsReady = wiredAgents.egress
       .init()

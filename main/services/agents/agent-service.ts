@@ -118,6 +118,14 @@ export class AgentService {
   }
 
   /**
+   * Checks, without waiting, whether each runtime's engine answers now; {@link init} reconciles by these
+   * answers (see {@link RuntimeFollower.probe}). Call it when the core starts, before slower start steps.
+   */
+  probeEngines(): void {
+    this.follower.probe();
+  }
+
+  /**
    * Per reachable runtime: listens on its bridge address again (for agents left running), reconciles the
    * DB with it, then follows its events (see {@link RuntimeFollower}). Never throws for an engine that is down.
    */

@@ -48,7 +48,7 @@ function agent(port: number): Agent {
     created_at: Date.now(),
     running_since: Date.now(),
     archived_at: null,
-    egress: { mode: 'none', allow: [], enforced: false, address: null },
+    egress: { mode: 'none', allow: [], enforced: false, enforcement: 'off', address: null },
   });
 }
 

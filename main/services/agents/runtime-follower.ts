@@ -43,23 +43,48 @@ export class RuntimeFollower {
   /** Reconciliations after an engine came back, one at a time. */
   private reconciling: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Per runtime, the answer of its engine to the check made when the core started: null = it answered. */
+  private probed: Map<RuntimeKind, Promise<Error | null>> | null = null;
 
   constructor(private readonly h: RuntimeFollowerHost) {}
 
   /**
-   * Per available runtime: reconciles it when its engine answers (else marks it down, to be reconciled
-   * when it answers), then follows its events. Never throws for an engine that is down.
+   * Asks every runtime's engine whether it answers, now, without waiting for the answers. Called when the
+   * core starts, before its slower start steps (egress rules), so that {@link init} judges each engine
+   * by its state at that moment: an engine that was down when the core started is reconciled as one that
+   * was unreachable, even when it answers again by the time the agents are reconciled. Idempotent.
+   */
+  probe(): void {
+    if (this.probed) return;
+    this.probed = new Map();
+    for (const kind of RUNTIME_KINDS) {
+      const rt = this.h.runtimes[kind];
+      if (rt)
+        this.probed.set(
+          kind,
+          rt.ping().then(
+            () => null,
+            (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+          ),
+        );
+    }
+  }
+
+  /**
+   * Per available runtime: reconciles it when its engine answered {@link probe} (else marks it down, to
+   * be reconciled, with the reason that it was unreachable, when it answers), then follows its events.
+   * Probes first when {@link probe} was not called. Never throws for an engine that is down.
    * @throws engine errors from reconciliation of a reachable engine.
    */
   async init(): Promise<void> {
+    this.probe();
     for (const kind of RUNTIME_KINDS) {
       const rt = this.h.runtimes[kind];
       if (!rt) continue;
-      try {
-        await rt.ping();
-      } catch (err) {
+      const err = await this.probed!.get(kind);
+      if (err) {
         this.h.log.warn(
-          { runtime: kind, err: (err as Error).message },
+          { runtime: kind, err: err.message },
           'runtime not reachable; agents on it are reconciled when it answers',
         );
         this.down.add(kind);

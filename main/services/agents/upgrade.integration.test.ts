@@ -126,5 +126,8 @@ describe.each(kinds)('upgrade of an agent made by the previous version on %s', (
       const events = await turn({ home, agent: after }, 'after the upgrade #tool=shell');
       expect(events.at(-1)?.event).toBe('done');
     },
+    // Two deploys, a container made by hand and a turn; on Incus' `dir` pool each container copies the
+    // whole rootfs, which takes tens of seconds on a busy machine (the deploy wait alone allows 180 s).
+    300_000,
   );
 });

@@ -312,7 +312,13 @@ describe.skipIf(skip)('DockerRuntime with the real engine', () => {
     expect((await rt.inspect(RENAMED))!.name).toBe(RENAMED);
     await waitFor('the rename event', () => sawEvent('rename', RENAMED));
 
+    // PID 1 receives only the signals it has a handler for: a SIGTERM that arrives before the shell has
+    // run its `trap` is dropped by the kernel, and the engine kills it (137) at the timeout. The
+    // process says "hello" right after its trap, so wait for this run's line before stopping it.
+    const hellos = async () => (await rt.logs(RENAMED, { tail: 1000 })).filter((l) => l === 'hello world');
+    const before = (await hellos()).length;
     await rt.start(RENAMED);
+    await waitFor("this run's hello line", async () => (await hellos()).length > before);
     await rt.stop(RENAMED, { timeoutS: 20 });
     await rt.stop(RENAMED, { timeoutS: 20 }); // already stopped: no-op
     expect(await rt.inspect(RENAMED)).toMatchObject({ state: 'stopped', exitCode: 0 });
