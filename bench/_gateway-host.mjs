@@ -118,6 +118,7 @@ if (withLitellm) {
   await llm.active.proc.whenReady();
 }
 const u = new URL(upstream);
+await kit.loadUpstreamClient(); // LitellmProcess does it before spawning LiteLLM; the isolated gateway has none
 const isolatedTarget = {
   host: u.hostname,
   port: Number(u.port),

@@ -1,7 +1,7 @@
 // Built entry `out/main/llm-kit.js`: the LLM pieces (gateway, LiteLLM supervisor, virtual keys) for benchmarks and tools.
 // It starts nothing by itself; bench/gateway.mjs drives it. Never imports electron.
 export { Gateway } from './services/llm/gateway';
-export { upstreamAgent } from './services/llm/gateway-upstream';
+export { loadUpstreamClient, upstreamAgent } from './services/llm/gateway-upstream';
 export type { GatewayTarget } from './services/llm/gateway';
 export { LlmService } from './services/llm/llm-service';
 export { JsonlLlmCallSink, MemoryLlmCallSink } from './services/llm/llm-calls';

@@ -1,8 +1,20 @@
 // The gateway's client for LiteLLM: an undici pool per LiteLLM start, and its answers shaped like the IncomingMessage the relay reads.
 import { EventEmitter } from 'node:events';
 import type http from 'node:http';
-import { Agent } from 'undici';
-import type { Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import type * as Undici from 'undici';
+
+/** undici, once {@link loadUpstreamClient} has loaded it. */
+let undici: typeof Undici | null = null;
+
+/**
+ * Loads undici (about 100 ms of the core's start when imported eagerly, measured by bench/startup.mjs;
+ * the bundler puts it in a chunk of its own). LitellmProcess awaits it before each spawn, so it is
+ * loaded long before LiteLLM answers and the first {@link upstreamAgent} is made.
+ */
+export async function loadUpstreamClient(): Promise<void> {
+  undici ??= await import('undici');
+}
 
 /**
  * Keep-alive connections for one LiteLLM start (a pool per origin; the origin is named per request, so
@@ -11,9 +23,11 @@ import type { Dispatcher } from 'undici';
  * much CPU per call as the rest of the gateway together. No limit on connections (as `maxSockets:
  * Infinity` before), no pipelining, and no time limit on the answer's headers or body: a model may think
  * for minutes before its first token (the caller's side has its own limits, see Gateway).
+ * @throws Error before {@link loadUpstreamClient} has resolved.
  */
 export function upstreamAgent(): Agent {
-  return new Agent({
+  if (!undici) throw new Error('upstreamAgent() before loadUpstreamClient() resolved');
+  return new undici.Agent({
     connections: null,
     pipelining: 1,
     headersTimeout: 0,

@@ -10,7 +10,7 @@ import type { SpawnPlan, SupervisorStatus } from '../../platform/supervised-proc
 import type { GatewayTarget } from './gateway';
 import { MASTER_KEY_ENV } from './litellm-config';
 import { randomBase62 } from './virtual-keys';
-import { upstreamAgent } from './gateway-upstream';
+import { loadUpstreamClient, upstreamAgent } from './gateway-upstream';
 
 /** One start of LiteLLM: what the supervisor runs, plus the port and master key chosen for it. */
 export interface LitellmPlan extends SpawnPlan {
@@ -156,6 +156,8 @@ export class LitellmProcess {
         const unsafe = executableProblem(opts.command);
         if (unsafe) throw new Error(describeExecutableProblem(opts.command, unsafe));
         fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+        // The gateway's client for LiteLLM (target() makes one when LiteLLM is ready), loaded on first use.
+        await loadUpstreamClient();
         const port = await (opts.port ?? (() => freePort('127.0.0.1')))();
         this.lastPlanPort = port;
         const masterKey = newMasterKey();
