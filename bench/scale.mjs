@@ -85,8 +85,11 @@ async function oneTurnEach(serve, agents) {
   const t0 = Date.now();
   const events = await followEvents(serve, (name, data, at) => {
     if (name !== 'traces.event' || !ids.has(data.agent_id) || data.created_at < t0) return;
-    delays.push(at - data.created_at);
-    (byKind[data.kind] ??= []).push(at - data.created_at);
+    // An event exists once what it records has ended: a model call's created_at is its start (a
+    // message_out's is its end; its duration_ms is the turn's).
+    const delay = at - data.created_at - (data.kind === 'llm_call' ? (data.duration_ms ?? 0) : 0);
+    delays.push(delay);
+    (byKind[data.kind] ??= []).push(delay);
     first ??= at;
     last = at;
   });
@@ -108,7 +111,7 @@ async function oneTurnEach(serve, agents) {
     live_delay_p99_ms_by_kind: Object.fromEntries(
       Object.entries(byKind).map(([k, v]) => [k, { n: v.length, p99: r1(percentile(v, 99)) }]),
     ),
-    what: 'live delay = arrival on the core event stream (traces.event, what the live pane shows) − the event’s created_at (stamped where it happened: the agent runtime, the gateway, the core)',
+    what: 'live delay = arrival on the core event stream (traces.event, what the live pane shows) − the end of what the event records (created_at, + duration_ms for llm_call, whose created_at is the call’s start; a message_in is recorded once the runtime has accepted the turn, so its delay includes that)',
   };
 }
 
@@ -180,9 +183,12 @@ async function scaleOn(kind, upstream) {
     await stopServe(serve);
     console.log(`${kind}: core restart with ${agents.length} agents…`);
     let reconciledAt = null;
+    const changes = [];
     serve = await startServe(home, env);
     const sub = await followEvents(serve, (name) => {
-      if (name === 'agents.changed') reconciledAt = performance.now();
+      if (name !== 'agents.changed') return;
+      reconciledAt = performance.now();
+      changes.push(r1(reconciledAt - serve.t0));
     });
     let readyMs = null;
     for (;;) {
@@ -205,6 +211,7 @@ async function scaleOn(kind, upstream) {
       core_ready_ms: r1(readyMs),
       all_reconciled_ms: reconciledAt === null ? null : r1(reconciledAt - serve.t0),
       running_after: list.agents.filter((a) => a.phase === 'running').length,
+      agents_changed_at_ms: changes,
       what: 'spawn → first answer of system.info; spawn → the last agents.changed event of the start (the agent service emits one once every runtime has been reconciled; none followed for 3 s; the event stream is joined right after the URL is printed)',
     };
   } finally {
