@@ -141,10 +141,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       db,
       settings,
       bus,
-      agentOf: (id) => {
-        const a = containers?.agents.list().find((x) => x.id === id);
-        return a ? { name: a.name, slug: a.slug } : null;
-      },
+      agentOf: (id) => containers?.agents.brief(id) ?? null,
     });
     shutdown.add('usage', () => budgets.ledger.flush());
     // Traces of agents (hourly SQLite files written by a worker thread): folders are resolved at write time.

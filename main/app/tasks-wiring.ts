@@ -14,7 +14,10 @@ import { TaskService } from '../services/tasks/task-service';
 import { WebhookServer } from '../services/tasks/webhook-server';
 import type { TraceRecorder } from '../services/traces/trace-recorder';
 import { AgentLimitsStore } from '../services/usage/agent-limits';
+import type { EffectiveLimits } from '../services/usage/agent-limits';
 import { UsageLedger } from '../services/usage/usage-ledger';
+
+type GuardLimits = EffectiveLimits & { name: string; slug: string };
 
 /** Usage and spend limits, built before the gateway (which enforces them). */
 export interface BudgetsWiring {
@@ -31,16 +34,26 @@ export function wireBudgets(d: {
   db: Db;
   settings: SettingsStore;
   bus: EventBus;
+  /** The agent's name and slug; the same object while the agent is unchanged (answers are reused by identity). */
   agentOf: (id: string) => Pick<Agent, 'name' | 'slug'> | null;
 }): BudgetsWiring {
   const ledger = new UsageLedger(d.db);
   ledger.load();
-  const limits = new AgentLimitsStore(d.db, () => d.settings.get());
+  const limits = new AgentLimitsStore(d.db, () => d.settings.peek());
+  // Asked three times per gateway call: the combined answer is kept while its two parts are the same objects.
+  const combined = new Map<string, { limits: EffectiveLimits; agent: object; answer: GuardLimits }>();
   const guard = new BudgetGuard({
     ledger,
     limitsOf: (owner) => {
       const agent = d.agentOf(owner);
-      return agent ? { ...limits.get(owner), name: agent.name, slug: agent.slug } : null;
+      if (!agent) return null;
+      const own = limits.get(owner);
+      const known = combined.get(owner);
+      if (known && known.limits === own && known.agent === agent) return known.answer;
+      const answer = { ...own, name: agent.name, slug: agent.slug };
+      if (combined.size > 10_000) combined.clear();
+      combined.set(owner, { limits: own, agent, answer });
+      return answer;
     },
     onAlert: (a) => d.bus.emit('usage.alert', a),
   });

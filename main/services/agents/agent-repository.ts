@@ -39,6 +39,18 @@ export interface AgentRow {
   folders: string;
 }
 
+/** What {@link AgentRepository.brief} tells of an agent. */
+export type AgentBrief = Readonly<Pick<AgentRow, 'name' | 'slug' | 'phase'>>;
+
+/** Phases in which the gateway accepts the agent's key. */
+export const CALLING_PHASES: ReadonlySet<AgentPhase> = new Set(['starting', 'verifying', 'running']);
+
+/** `null` when an agent (or an owner that is no agent) may call the gateway; otherwise why not. */
+export function callRefusal(agent: AgentBrief | null): string | null {
+  if (!agent || CALLING_PHASES.has(agent.phase)) return null;
+  return `The agent "${agent.name}" is ${agent.phase}`;
+}
+
 /** Fields a phase change may set with it. */
 export type PhasePatch = Partial<
   Pick<AgentRow, 'failed_log' | 'runtime_port' | 'runtime_endpoint' | 'key_id' | 'running_since'>
@@ -95,7 +107,26 @@ export function faultPoint(step: string): void {
  * `agent_transitions` in the same transaction, so the phase on disk is always the one being acted on.
  */
 export class AgentRepository {
+  /** {@link brief} answers by id; an entry is dropped by every write to that agent. */
+  private readonly briefs = new Map<string, AgentBrief | null>();
+
   constructor(private readonly db: Db) {}
+
+  /**
+   * Name, slug and phase of an agent, or `null` when there is none: what the gateway asks on every
+   * call (who may call, whose budget), kept in memory — every write to `agents` goes through this class.
+   */
+  brief(id: string): AgentBrief | null {
+    let b = this.briefs.get(id);
+    if (b === undefined) {
+      const row = this.db.prepare('SELECT name, slug, phase FROM agents WHERE id = ?').get(id) as
+        AgentBrief | undefined;
+      b = row ? { name: row.name, slug: row.slug, phase: row.phase } : null;
+      if (this.briefs.size >= 10_000) this.briefs.clear();
+      this.briefs.set(id, b);
+    }
+    return b;
+  }
 
   /** Every agent, newest first. */
   list(): AgentRow[] {
@@ -114,6 +145,7 @@ export class AgentRepository {
 
   /** Inserts a new agent and its first transition. @throws SqliteError when the slug is taken. */
   insert(row: AgentRow): void {
+    this.briefs.delete(row.id);
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -141,6 +173,7 @@ export class AgentRepository {
     patch: PhasePatch = {},
     now = Date.now(),
   ): AgentRow | undefined {
+    this.briefs.delete(id);
     const row = this.db.transaction(() => {
       const before = this.get(id);
       if (!before) return undefined;
@@ -179,6 +212,7 @@ export class AgentRepository {
       >
     >,
   ): void {
+    this.briefs.delete(id);
     const before = this.get(id);
     if (!before) return;
     this.db
@@ -192,6 +226,7 @@ export class AgentRepository {
 
   /** Deletes the agent and its transitions. */
   delete(id: string): void {
+    this.briefs.delete(id);
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM agent_transitions WHERE agent_id = ?').run(id);
       this.db.prepare('DELETE FROM agents WHERE id = ?').run(id);

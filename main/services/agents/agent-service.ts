@@ -18,8 +18,8 @@ import { RuntimeUnavailableError } from '../runtimes/container-runtime';
 import { agentFolder, removeAgentFolder } from './agent-folder';
 import { archiveAgent, findAgentContainer, restoreAgent, rollBackRestore } from './archiver';
 import type { ArchiverDeps } from './archiver';
-import type { AgentRepository, AgentRow, PhasePatch } from './agent-repository';
-import { agentOperation, faultPoint, toAgent } from './agent-repository';
+import type { AgentBrief, AgentRepository, AgentRow, PhasePatch } from './agent-repository';
+import { agentOperation, CALLING_PHASES, callRefusal, faultPoint, toAgent } from './agent-repository';
 import { Deployer, DeployError } from './deployer';
 import type { DeployerDeps } from './deployer';
 import type { Harness } from '../harnesses/harness';
@@ -88,9 +88,6 @@ const NO_EGRESS: AgentEgress = {
   enforcement: 'unavailable',
   address: null,
 };
-
-/** Phases in which the gateway accepts the agent's key. */
-const CALLING_PHASES: ReadonlySet<AgentPhase> = new Set(['starting', 'verifying', 'running']);
 
 /**
  * The agents of this machine (ARCHITECTURE §5 "Agent lifecycle"). One operation at a time per agent
@@ -171,11 +168,14 @@ export class AgentService {
     return this.dto(this.row(id));
   }
 
+  /** Name, slug and phase of an agent without a database read (the gateway's budget messages), or `null`. */
+  brief(id: string): AgentBrief | null {
+    return this.repo.brief(id);
+  }
+
   /** `null` when the key's owner may call the gateway; otherwise why not. Owners that are not agents are not judged. */
   refusal(owner: string): string | null {
-    const row = this.repo.get(owner);
-    if (!row || CALLING_PHASES.has(row.phase)) return null;
-    return `The agent "${row.name}" is ${row.phase}`;
+    return callRefusal(this.repo.brief(owner));
   }
 
   /**

@@ -173,6 +173,10 @@ export class BudgetGuard implements GatewayBudget {
     now: number,
   ): GatewayError | null {
     const s = this.spending(owner, now);
+    const fits = (spent: number, limit: number) =>
+      spent < limit && (spent + estimate <= limit || s.inFlight === 0);
+    // The common case costs two comparisons; the 429's dates are computed only when one is sent.
+    if (fits(s.day, limits.usd_day) && fits(s.month, limits.usd_month)) return null;
     const periods = [
       {
         kind: 'daily',
@@ -192,8 +196,7 @@ export class BudgetGuard implements GatewayBudget {
       },
     ];
     for (const p of periods) {
-      const fits = p.spent < p.limit && (p.spent + estimate <= p.limit || s.inFlight === 0);
-      if (fits) continue;
+      if (fits(p.spent, p.limit)) continue;
       const retry = Math.max(1, Math.ceil((p.resets - now) / 1000));
       return {
         status: 429,
@@ -211,13 +214,14 @@ export class BudgetGuard implements GatewayBudget {
     if (!limits || !this.d.onAlert) return;
     const spent = this.d.ledger.spent(owner, now);
     const checks = [
-      { limit: 'day' as const, spent: spent.day, of: limits.usd_day, resets: nextLocalMidnight(now) },
-      { limit: 'month' as const, spent: spent.month, of: limits.usd_month, resets: nextLocalMonth(now) },
+      { limit: 'day' as const, spent: spent.day, of: limits.usd_day },
+      { limit: 'month' as const, spent: spent.month, of: limits.usd_month },
     ];
     for (const c of checks) {
       const level = levelOf(c.spent, c.of);
       if (level === 'ok') continue;
-      const key = `${owner}|${c.limit}|${c.resets}|${level}`;
+      const resets = c.limit === 'day' ? nextLocalMidnight(now) : nextLocalMonth(now);
+      const key = `${owner}|${c.limit}|${resets}|${level}`;
       if (this.alerted.has(key)) continue;
       this.alerted.add(key);
       this.d.onAlert({
@@ -226,7 +230,7 @@ export class BudgetGuard implements GatewayBudget {
         level,
         spent_usd: c.spent,
         limit_usd: c.of,
-        resets_at: c.resets,
+        resets_at: resets,
       });
     }
   }

@@ -1,5 +1,5 @@
 // The gateway → LiteLLM leg: the request forwarded with the master key, the answer piped back as it arrives, the served model checked, usage and cost read on the way.
-import http from 'node:http';
+import type http from 'node:http';
 import { classifyLitellmError, gatewayErrors, sendError } from './gateway-errors';
 import type { GatewayError } from './gateway-errors';
 import type { GatewayTarget } from './gateway';
@@ -9,6 +9,8 @@ import { providerOfModel } from './litellm-config';
 import { estimateUsage, JsonUsageCollector, SseUsageScanner } from './llm-usage';
 import { inScope } from './virtual-keys';
 import type { VirtualKeyRecord } from './virtual-keys';
+import { sendUpstream } from './gateway-upstream';
+import type { UpstreamAnswer } from './gateway-upstream';
 
 /** One request in progress in the gateway. */
 export interface GatewayRequest {
@@ -62,7 +64,7 @@ const ERROR_BODY_LIMIT = 1024 * 1024;
  */
 export function relayAnswer(
   ctx: GatewayRequest,
-  ures: http.IncomingMessage,
+  ures: UpstreamAnswer,
   opts: RelayOptions,
   release: () => void,
 ): void {
@@ -176,7 +178,7 @@ function droppedHeader(fields: readonly string[]): string {
 /** An error answer of LiteLLM: read (≤ 1 MiB), classified, scrubbed, passed on or replaced (see relayAnswer). */
 function relayError(
   ctx: GatewayRequest,
-  ures: http.IncomingMessage,
+  ures: UpstreamAnswer,
   status: number,
   scrub: (s: string) => string,
   release: () => void,
@@ -219,7 +221,7 @@ function relayError(
 /** `GET /v1/models` from LiteLLM, answered with only the models in the key's scope. */
 export function relayModels(
   ctx: GatewayRequest,
-  ures: http.IncomingMessage,
+  ures: UpstreamAnswer,
   key: VirtualKeyRecord,
   release: () => void,
 ): void {
@@ -321,43 +323,47 @@ export function forwardToLitellm(
     if (!released) target.inflight--;
     released = true;
   };
-  const upstream = http.request({
-    host: target.host,
-    port: target.port,
-    method: req.method,
-    path: req.url,
-    headers,
-    agent: target.agent,
-  });
-  upstream.on('response', (ures) => {
-    if (ctx.call.path === '/v1/models') return relayModels(ctx, ures, key, release);
-    const relayOpts: RelayOptions = {
-      scrub: deps.scrub,
-      cost: deps.cost,
-      spent: (usd) => deps.spent(key, usd),
-      scope: key.models,
-    };
-    relayAnswer(ctx, ures, relayOpts, release);
-  });
-  upstream.on('error', (err: NodeJS.ErrnoException) => {
-    release();
-    if (res.headersSent) {
-      res.destroy();
-      return finish(502, `LiteLLM connection lost mid-answer: ${err.code ?? err.message}`);
-    }
-    if (!retried && upstream.reusedSocket && err.code === 'ECONNRESET')
-      return forwardToLitellm(ctx, key, body, deps, true); // idle keep-alive socket closed by LiteLLM
-    const ready = deps.target();
-    if (!ready || ready !== target || err.code === 'ECONNREFUSED') {
-      const why = deps.unavailable();
-      return fail(
-        gatewayErrors.unavailable(ready ? 'LiteLLM is restarting' : why.message, why.retryAfterS ?? 5),
-      );
-    }
-    fail(gatewayErrors.upstream(`LiteLLM did not answer: ${err.code ?? err.message}`));
-  });
+  const upstream = sendUpstream(
+    target.dispatcher,
+    {
+      origin: `http://${target.host}:${target.port}`,
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      headers,
+      body,
+    },
+    {
+      answer: (ures) => {
+        if (ctx.call.path === '/v1/models') return relayModels(ctx, ures, key, release);
+        const relayOpts: RelayOptions = {
+          scrub: deps.scrub,
+          cost: deps.cost,
+          spent: (usd) => deps.spent(key, usd),
+          scope: key.models,
+        };
+        relayAnswer(ctx, ures, relayOpts, release);
+      },
+      error: (err) => {
+        release();
+        if (res.headersSent) {
+          res.destroy();
+          return finish(502, `LiteLLM connection lost mid-answer: ${err.code ?? err.message}`);
+        }
+        // A kept-alive socket LiteLLM closed as the request went out: nothing was answered, try once more.
+        if (!retried && (err.code === 'ECONNRESET' || err.code === 'UND_ERR_SOCKET'))
+          return forwardToLitellm(ctx, key, body, deps, true);
+        const ready = deps.target();
+        if (!ready || ready !== target || err.code === 'ECONNREFUSED') {
+          const why = deps.unavailable();
+          return fail(
+            gatewayErrors.unavailable(ready ? 'LiteLLM is restarting' : why.message, why.retryAfterS ?? 5),
+          );
+        }
+        fail(gatewayErrors.upstream(`LiteLLM did not answer: ${err.code ?? err.message}`));
+      },
+    },
+  );
   res.once('close', () => {
-    if (!res.writableFinished) upstream.destroy();
+    if (!res.writableFinished) upstream.abort();
   });
-  upstream.end(body ?? undefined);
 }

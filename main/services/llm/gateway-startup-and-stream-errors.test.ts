@@ -13,6 +13,7 @@ import { Gateway } from './gateway';
 import type { GatewayTarget } from './gateway';
 import { MemoryLlmCallSink } from './llm-calls';
 import { SseErrorScrubber } from './gateway-stream';
+import { loadUpstreamClient, upstreamAgent } from './gateway-upstream';
 import { VirtualKeys } from './virtual-keys';
 
 let dir: string;
@@ -35,6 +36,7 @@ function answer(_req: http.IncomingMessage, res: http.ServerResponse): void {
 }
 
 beforeAll(async () => {
+  await loadUpstreamClient();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-gwhold-'));
   db = openDatabase(path.join(dir, 'agentdesk.db'));
   keys = new VirtualKeys(db);
@@ -45,7 +47,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: (fakeLitellm.address() as AddressInfo).port,
     masterKey: 'sk-master',
-    agent: new http.Agent({ keepAlive: true }),
+    dispatcher: upstreamAgent(),
     inflight: 0,
   };
 });

@@ -4,6 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import type { Logger } from '../../platform/logging';
 import type { AgentTraceSink } from './agent-trace-sink';
 import { AGENTDESK_PREFIX, AgentdeskRoutes } from './gateway-agentdesk';
@@ -27,8 +28,8 @@ export interface GatewayTarget {
   port: number;
   /** LiteLLM's master key (random per start); sent as `Authorization: Bearer`. */
   masterKey: string;
-  /** Keep-alive agent for this target. */
-  agent: http.Agent;
+  /** Keep-alive connections to this target (gateway-upstream.ts `upstreamPool`). */
+  dispatcher: Dispatcher;
   /** Requests currently forwarded to this target; maintained by the gateway. */
   inflight: number;
 }

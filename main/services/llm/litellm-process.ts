@@ -10,6 +10,7 @@ import type { SpawnPlan, SupervisorStatus } from '../../platform/supervised-proc
 import type { GatewayTarget } from './gateway';
 import { MASTER_KEY_ENV } from './litellm-config';
 import { randomBase62 } from './virtual-keys';
+import { loadUpstreamClient, upstreamAgent } from './gateway-upstream';
 
 /** One start of LiteLLM: what the supervisor runs, plus the port and master key chosen for it. */
 export interface LitellmPlan extends SpawnPlan {
@@ -159,6 +160,8 @@ export class LitellmProcess {
         const unsafe = executableProblem(opts.command);
         if (unsafe) throw new Error(describeExecutableProblem(opts.command, unsafe));
         fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+        // The gateway's client for LiteLLM (target() makes one when LiteLLM is ready), loaded on first use.
+        await loadUpstreamClient();
         const port = await (opts.port ?? (() => freePort('127.0.0.1')))();
         this.lastPlanPort = port;
         const masterKey = newMasterKey();
@@ -224,7 +227,7 @@ export class LitellmProcess {
           host: '127.0.0.1',
           port: ready.plan.port,
           masterKey: ready.plan.masterKey,
-          agent: new http.Agent({ keepAlive: true, maxSockets: Infinity, noDelay: true }),
+          dispatcher: upstreamAgent(),
           inflight: 0,
         },
       };
@@ -244,8 +247,9 @@ export class LitellmProcess {
   private dropTarget(): void {
     const t = this.targetCache;
     this.targetCache = null;
-    if (t && t.target.inflight === 0) t.target.agent.destroy();
-    else if (t) setTimeout(() => t.target.agent.destroy(), 60_000).unref();
+    const close = (target: GatewayTarget) => void target.dispatcher.destroy().catch(() => {});
+    if (t && t.target.inflight === 0) close(t.target);
+    else if (t) setTimeout(() => close(t.target), 60_000).unref();
   }
 
   private retireKeys(): void {

@@ -1,5 +1,5 @@
 // What `GET /v1/agentdesk/models/<model>` answers: is the model served by the running LiteLLM, and does its provider key resolve.
-import http from 'node:http';
+import type { Dispatcher } from 'undici';
 import { gatewayErrors } from './gateway-errors';
 import type { GatewayError } from './gateway-errors';
 import type { GatewayTarget } from './gateway';
@@ -24,37 +24,33 @@ export interface ModelInfo {
  * The model ids the LiteLLM of `target` lists (`GET /v1/models` with its master key).
  * @throws Error when LiteLLM does not answer within `timeoutMs` (default 10 000) or not with a model list.
  */
-export function litellmModelIds(target: GatewayTarget, timeoutMs = 10_000): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: target.host,
-        port: target.port,
-        method: 'GET',
-        path: '/v1/models',
-        agent: target.agent,
-        timeout: timeoutMs,
-        headers: { authorization: `Bearer ${target.masterKey}` },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          try {
-            const list = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data?: { id?: unknown }[] };
-            if ((res.statusCode ?? 500) >= 400 || !Array.isArray(list.data)) throw new Error();
-            resolve(list.data.map((m) => m.id).filter((i): i is string => typeof i === 'string'));
-          } catch {
-            reject(new Error(`LiteLLM could not list its models (HTTP ${res.statusCode})`));
-          }
-        });
-        res.on('error', reject);
-      },
+export async function litellmModelIds(target: GatewayTarget, timeoutMs = 10_000): Promise<string[]> {
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await target.dispatcher.request({
+      origin: `http://${target.host}:${target.port}`,
+      method: 'GET',
+      path: '/v1/models',
+      headers: { authorization: `Bearer ${target.masterKey}` },
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(
+      e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT'
+        ? `no answer within ${timeoutMs / 1000} s`
+        : e.message,
     );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
-    req.on('error', reject);
-    req.end();
-  });
+  }
+  const text = await res.body.text();
+  try {
+    const list = JSON.parse(text) as { data?: { id?: unknown }[] };
+    if (res.statusCode >= 400 || !Array.isArray(list.data)) throw new Error();
+    return list.data.map((m) => m.id).filter((i): i is string => typeof i === 'string');
+  } catch {
+    throw new Error(`LiteLLM could not list its models (HTTP ${res.statusCode})`);
+  }
 }
 
 /** What {@link describeModel} reads. */

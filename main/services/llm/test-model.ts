@@ -41,7 +41,7 @@ export function testModel(
         port: target.port,
         method: 'POST',
         path: '/v1/chat/completions',
-        agent: target.agent,
+        agent: false, // a rare user action: its own connection
         timeout: opts.timeoutMs ?? 60_000,
         headers: {
           authorization: `Bearer ${target.masterKey}`,

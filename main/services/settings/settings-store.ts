@@ -81,6 +81,14 @@ export class SettingsStore {
   }
 
   /**
+   * The current settings without a copy, for hot paths (the gateway's budget checks): never modify it.
+   * Each update replaces the object as a whole, so a different object means the settings changed.
+   */
+  peek(): Readonly<Settings> {
+    return this.current;
+  }
+
+  /**
    * Applies a validated patch and saves. A new `litellm_command` must be safe to run (see
    * trusted-executable.ts: owned by this user or root, writable by no one else, nor its folders).
    * Who may change it at all is the caller's decision (the HTTP transport may not: api/settings.ts).

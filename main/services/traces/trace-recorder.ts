@@ -147,6 +147,14 @@ export class TraceRecorder {
     return { sealed: r.sealed, removed: r.removed };
   }
 
+  /**
+   * Adds committed events of the open hour files to their text index for about `budgetMs` now (the
+   * worker otherwise does it while idle). @returns whether events are still to be indexed.
+   */
+  indexNow(budgetMs: number): Promise<boolean> {
+    return this.worker.call('index', { budgetMs });
+  }
+
   /** Commits everything queued so far; resolves when it is committed. */
   async flush(): Promise<void> {
     while (this.writing || this.queue.length) {

@@ -34,6 +34,8 @@ export interface WriteOutcome {
 export const SEAL_AFTER_MS = 2 * HOUR_MS;
 /** Most SQLite files kept open at once (least recently used are closed). */
 const OPEN_MAX = 64;
+/** Events added to a text index per transaction by {@link TraceStore.indexSome} (a few ms of work). */
+const INDEX_SLICE = 200;
 
 /** Thrown when a write to a sealed hour is attempted through {@link TraceStore.openForWrite}. */
 export class SealedHourError extends Error {
@@ -246,6 +248,33 @@ export class TraceStore {
       mode: 0o444,
     });
     syncDir(dir);
+  }
+
+  /**
+   * Adds events of the open write files to their text index (trace-db.ts), a few hundred at a time,
+   * for about `budgetMs`. Files closed meanwhile are completed when they are sealed; until then their
+   * unindexed events are found by scanning.
+   * @returns whether open files still have events to index. Never throws (a file that fails is skipped).
+   */
+  indexSome(budgetMs: number): boolean {
+    const until = performance.now() + budgetMs;
+    let more = false;
+    for (const db of [...this.open.values()]) {
+      if (db.mode !== 'write') continue;
+      try {
+        let left = 1;
+        while (left > 0 && performance.now() < until) left = db.indexPending(INDEX_SLICE);
+        if (left > 0) more = true;
+      } catch {
+        // the file is unwritable now (disk full …): its events stay findable by scanning
+      }
+      if (performance.now() >= until) return more || this.anyPending();
+    }
+    return more;
+  }
+
+  private anyPending(): boolean {
+    return [...this.open.values()].some((db) => db.mode === 'write' && db.hasUnindexed());
   }
 
   /** Closes every open file. */

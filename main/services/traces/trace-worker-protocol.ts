@@ -9,6 +9,7 @@ export type WorkerRequest =
   | { id: number; op: 'query'; q: TraceQuery; after: CursorPos | null; dirs: string[]; pending: TraceEvent[] }
   | { id: number; op: 'totals'; day: string; agents: { id: string; dir: string | null }[] }
   | { id: number; op: 'maintain'; dirs: string[]; now: number; retentionDays: number | null }
+  | { id: number; op: 'index'; budgetMs: number }
   | { id: number; op: 'close' };
 
 /** The value of each request kind. */
@@ -17,6 +18,8 @@ export interface WorkerValues {
   query: { page: TracePage; warnings: string[] };
   totals: AgentDayTotals[];
   maintain: { sealed: number; removed: number; warnings: string[] };
+  /** Whether open files still have events to add to their text index. */
+  index: boolean;
   close: null;
 }
 

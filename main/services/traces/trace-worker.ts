@@ -7,6 +7,20 @@ const port = parentPort;
 if (!port) throw new Error('trace-worker.js runs as a worker thread of the trace recorder, not on its own');
 const store = new TraceStore();
 
+/**
+ * Text indexing runs only while no request has come for {@link IDLE_MS}, in slices of {@link SLICE_MS}:
+ * writes and reads always go first, and a busy worker leaves indexing for its quiet moments (events not
+ * yet indexed are found by scanning; sealing completes an hour's index).
+ */
+const IDLE_MS = 250;
+const SLICE_MS = 10;
+let idle: NodeJS.Timeout | null = null;
+
+function indexWhileIdle(): void {
+  idle = null;
+  if (store.indexSome(SLICE_MS)) idle = setTimeout(indexWhileIdle, 0);
+}
+
 function handle(m: WorkerRequest): WorkerValues[keyof WorkerValues] {
   switch (m.op) {
     case 'write':
@@ -17,7 +31,11 @@ function handle(m: WorkerRequest): WorkerValues[keyof WorkerValues] {
       return store.totals(m.day, m.agents);
     case 'maintain':
       return store.maintain(m.dirs, m.now, m.retentionDays);
+    case 'index':
+      return store.indexSome(m.budgetMs);
     case 'close':
+      if (idle) clearTimeout(idle);
+      idle = null;
       store.close();
       return null;
   }
@@ -32,4 +50,7 @@ port.on('message', (m: WorkerRequest) => {
     res = { id: m.id, ok: false, error: { name: e.name, message: e.message } };
   }
   port.postMessage(res);
+  if (m.op === 'close') return;
+  if (idle) clearTimeout(idle);
+  idle = setTimeout(indexWhileIdle, IDLE_MS);
 });

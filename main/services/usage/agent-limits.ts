@@ -29,14 +29,23 @@ interface Row {
  */
 export class AgentLimitsStore {
   private readonly cache = new Map<string, Row | null>();
+  /** The last answer of {@link get} per agent, with the defaults object it was computed from. */
+  private readonly effective = new Map<string, { defaults: LimitDefaults; limits: EffectiveLimits }>();
 
   constructor(
     private readonly db: Db,
+    /** The Settings defaults; a different object means they may have changed. */
     private readonly defaults: () => LimitDefaults,
   ) {}
 
-  /** The limits of `agentId` (its own values, else the Settings defaults). */
+  /**
+   * The limits of `agentId` (its own values, else the Settings defaults). Read on every gateway call, so
+   * the answer is kept (frozen) until the agent's limits or the defaults change.
+   */
   get(agentId: string): EffectiveLimits {
+    const d = this.defaults();
+    const known = this.effective.get(agentId);
+    if (known && known.defaults === d) return known.limits;
     let row = this.cache.get(agentId);
     if (row === undefined) {
       row =
@@ -46,13 +55,19 @@ export class AgentLimitsStore {
       if (this.cache.size > 10_000) this.cache.clear();
       this.cache.set(agentId, row);
     }
-    const d = this.defaults();
-    return {
+    const limits: EffectiveLimits = Object.freeze({
       usd_day: row?.usd_day ?? d.default_budget_day_usd,
       usd_month: row?.usd_month ?? d.default_budget_month_usd,
       rpm: row?.rpm ?? d.default_rpm,
-      defaults: { usd_day: row?.usd_day == null, usd_month: row?.usd_month == null, rpm: row?.rpm == null },
-    };
+      defaults: Object.freeze({
+        usd_day: row?.usd_day == null,
+        usd_month: row?.usd_month == null,
+        rpm: row?.rpm == null,
+      }),
+    });
+    if (this.effective.size > 10_000) this.effective.clear();
+    this.effective.set(agentId, { defaults: d, limits });
+    return limits;
   }
 
   /**
@@ -80,6 +95,7 @@ export class AgentLimitsStore {
       )
       .run(agentId, next.usd_day, next.usd_month, next.rpm, now);
     this.cache.delete(agentId);
+    this.effective.delete(agentId);
     return this.get(agentId);
   }
 
@@ -87,5 +103,6 @@ export class AgentLimitsStore {
   remove(agentId: string): void {
     this.db.prepare('DELETE FROM agent_limits WHERE agent_id = ?').run(agentId);
     this.cache.delete(agentId);
+    this.effective.delete(agentId);
   }
 }

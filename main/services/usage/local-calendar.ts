@@ -2,10 +2,17 @@
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
+/** The last day {@link localDay} formatted: `[from, to)` in UTC ms (asked on every gateway call). */
+let lastDay = { from: 0, to: 0, day: '' };
+
 /** The local day of `ms` (UTC ms), `YYYY-MM-DD`, in the core's time zone (`TZ`, else the system's). */
 export function localDay(ms: number): string {
+  if (ms >= lastDay.from && ms < lastDay.to) return lastDay.day;
   const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  const day = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  const from = new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  lastDay = { from, to: new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime(), day };
+  return day;
 }
 
 /** The local month of `ms`, `YYYY-MM`. */

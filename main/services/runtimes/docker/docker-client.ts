@@ -1,10 +1,19 @@
 // Builds the one dockerode client of an endpoint (DOCKER_HOST or the usual sockets), with its own HTTP agent.
 import http from 'node:http';
-import Docker from 'dockerode';
+import { createRequire } from 'node:module';
 import type Dockerode from 'dockerode';
 import { RuntimeUnavailableError } from '../container-runtime';
 import { resolveDockerEndpoint } from '../docker-endpoint';
 import type { DemuxModem } from './docker-logs';
+
+/**
+ * dockerode, loaded by the first client: with its BuildKit (gRPC, protobuf) and SSH dependencies it costs
+ * about 150 ms of the core's start when imported eagerly (bench/startup.mjs). The engine probes at start
+ * do not need it (probeDocker); the first real engine call loads it.
+ */
+let dockerode: typeof Dockerode | null = null;
+const load = (): typeof Dockerode =>
+  (dockerode ??= createRequire(import.meta.url)('dockerode') as typeof Dockerode);
 
 /** A client and what belongs to it. */
 export interface DockerConnection {
@@ -31,7 +40,7 @@ export function connectDocker(env: NodeJS.ProcessEnv): DockerConnection {
       'socketPath' in endpoint
         ? { socketPath: endpoint.socketPath, host: undefined, port: undefined, protocol: 'http', agent }
         : { host: endpoint.host, port: endpoint.port, protocol: 'http', agent };
-    const docker = new Docker(options);
+    const docker = new (load())(options);
     return { docker, modem: docker.modem, label, agent };
   } catch (err) {
     throw new RuntimeUnavailableError(

@@ -1,4 +1,5 @@
 // DockerRuntime: the ContainerRuntime driver for Docker (and Podman's Docker API) through dockerode.
+import http from 'node:http';
 import type Dockerode from 'dockerode';
 import { RuntimeNotFoundError, RuntimeOperationError, RuntimeUnavailableError } from '../container-runtime';
 import type {
@@ -13,6 +14,7 @@ import type {
   RuntimeInfo,
   RuntimeProgress,
 } from '../container-runtime';
+import { resolveDockerEndpoint } from '../docker-endpoint';
 import { connectDocker } from './docker-client';
 import type { DockerConnection } from './docker-client';
 import { dockerMessage, dockerStatus, ignoreStatus, toRuntimeError } from './docker-errors';
@@ -87,14 +89,6 @@ export class DockerRuntime implements ContainerRuntime {
     try {
       return await fn(c.docker);
     } catch (err) {
-      const name = (err as Error | null)?.name;
-      if (operation === 'ping' && (name === 'AbortError' || name === 'TimeoutError')) {
-        throw new RuntimeUnavailableError(
-          'docker',
-          `Docker at ${c.label} did not answer within ${PING_TIMEOUT_MS / 1000} s`,
-          'Restart Docker (Docker Desktop, or `sudo systemctl restart docker`) and check its log',
-        );
-      }
       throw toRuntimeError(err, operation, c.label, notFound);
     }
   }
@@ -111,14 +105,46 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  /** `GET /_ping` within 5 s. */
+  /**
+   * `GET /_ping` within 5 s, straight over the socket: the core pings as it starts, and this keeps
+   * dockerode (loaded by the first real call, see docker-client.ts) off that path.
+   */
   async ping(): Promise<void> {
-    const signal = AbortSignal.timeout(PING_TIMEOUT_MS);
-    const ping = (d: Dockerode) =>
-      (d.ping as (opts: { abortSignal: AbortSignal }) => Promise<unknown>).call(d, {
-        abortSignal: signal,
-      });
-    await this.call('ping', ping);
+    let target: ReturnType<typeof resolveDockerEndpoint>;
+    try {
+      target = resolveDockerEndpoint(this.env);
+    } catch (err) {
+      throw new RuntimeUnavailableError(
+        'docker',
+        (err as Error).message,
+        'Unset DOCKER_HOST, or set it to unix:///path/to/docker.sock or tcp://host:port',
+      );
+    }
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        { ...target.endpoint, path: '/_ping', method: 'GET', headers: { Host: 'localhost' }, agent: false },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+          res.on('error', reject);
+        },
+      );
+      req.setTimeout(PING_TIMEOUT_MS, () =>
+        req.destroy(
+          new RuntimeUnavailableError(
+            'docker',
+            `Docker at ${target.label} did not answer within ${PING_TIMEOUT_MS / 1000} s`,
+            'Restart Docker (Docker Desktop, or `sudo systemctl restart docker`) and check its log',
+          ),
+        ),
+      );
+      req.on('error', reject);
+      req.end();
+    }).catch((err: unknown) => {
+      throw toRuntimeError(err, 'ping', target.label);
+    });
+    if (status !== 200)
+      throw new RuntimeOperationError('docker', 'ping', `GET /_ping answered HTTP ${status}`, status);
   }
 
   /** Engine and API version (`GET /version`), CPUs and memory in bytes (`GET /info`). */

@@ -1,5 +1,5 @@
 // Usage page: spend and tokens per agent, per model and per day with a chart, totals for today and this month, limits.
-import { useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import type { ReactElement } from 'react';
 import type { Agent } from '../../../../contract/agents';
 import { Badge } from '../../components/Badge';
@@ -8,7 +8,9 @@ import { agentsStore, useAgents } from '../../stores/agents';
 import { LimitsDialog } from './LimitsDialog';
 import { dailySeries, daysBetween, limitBadge, sumBy, usageStore, usd, useUsage } from './store';
 import type { UsageRange } from './store';
-import { UsageChart } from './UsageChart';
+
+// Chart.js is a third of the app's script: loaded with this page's first chart, not at the app's start.
+const UsageChart = lazy(() => import('./UsageChart').then((m) => ({ default: m.UsageChart })));
 
 function Totals({
   label,
@@ -121,7 +123,9 @@ export function UsagePage(): ReactElement {
           </div>
         </div>
         {rows.length ? (
-          <UsageChart labels={days} series={series} unit={unit} />
+          <Suspense fallback={<p className="muted">Loading the chart…</p>}>
+            <UsageChart labels={days} series={series} unit={unit} />
+          </Suspense>
         ) : (
           <p className="muted">No model calls in this range.</p>
         )}
