@@ -116,7 +116,9 @@ export const AgentName = z
   .min(1, 'the name is empty')
   .max(64, 'the name is longer than 64 characters')
   // eslint-disable-next-line no-control-regex
-  .regex(/^[^\u0000-\u001f\u007f]+$/, 'the name contains control characters');
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'the name contains control characters')
+  // A name is what people tell agents apart by ("!!!" or "🦊" alone says nothing): any script's letters count.
+  .regex(/[\p{L}\p{N}]/u, 'the name needs at least one letter or digit');
 
 /** Input of `agents.create`. Defaults: the framework's emoji, the settings' runtime, 1024 MiB, 1 CPU. */
 export const AgentCreateInput = z
@@ -239,7 +241,11 @@ export const ImageProgress = z.object({
 export const AgentChatInput = z
   .object({
     id: AgentId,
-    text: z.string().min(1, 'the message is empty').max(100_000),
+    // Refused here, before the runtime or the trace sees it: a blank message asks nothing.
+    text: z
+      .string()
+      .max(100_000, 'the message is longer than 100,000 characters')
+      .refine((t) => t.trim() !== '', 'the message is empty: write something to send'),
     /** Continue this thread; omitted = a new thread. */
     thread_id: z.string().min(1).max(128).optional(),
   })

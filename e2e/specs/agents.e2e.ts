@@ -173,9 +173,18 @@ describe.skipIf(skip)(
     it('creates an agent with a keyboard quick-picked emoji and follows the phases to running live', async () => {
       await agents.open();
       await agents.openCreate();
+      // A name must hold a letter or a digit (in any script): refused as it is typed.
+      await agents.fillName('!!!');
+      const nameError = agents.createDialog().getByTestId('agent-name-error');
+      await nameError.waitFor();
+      expect(await nameError.innerText()).toBe('The name needs at least one letter or digit');
       await agents.fillName(FOX.name);
+      await nameError.waitFor({ state: 'detached' });
       expect(await agents.slugLine().innerText()).toBe(`agentdesk-${FOX.slug}`);
       expect(await agents.chosenEmoji()).toBe('🤖'); // the framework's default
+      // The caption under the emoji says "default of …" once.
+      const caption = await agents.createDialog().getByTestId('agent-emoji-note').innerText();
+      expect(caption.match(/default of/g)).toHaveLength(1);
       await agents.quickPickByKeyboard(FOX.emoji);
       expect(await agents.chosenEmoji()).toBe(FOX.emoji);
       await agents.selectModel(model);

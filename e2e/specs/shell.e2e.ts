@@ -155,7 +155,11 @@ describe.skipIf(!shouldRunE2e())('Agent Desk in Chromium against agentdesk serve
     await settings.fill('trace_retention_days', '0');
     await settings.save();
     await settings.fieldError('trace_retention_days').waitFor({ state: 'visible' });
-    expect((await settings.fieldError('trace_retention_days').innerText()).length).toBeGreaterThan(0);
+    // The range, in words, beside the field and in the message — never the validator's own text.
+    const said = await settings.fieldError('trace_retention_days').innerText();
+    expect(said).toBe('Must be a whole number from 1 to 3,650 (days)');
+    expect(await page.locator('#settings-trace_retention_days-hint').innerText()).toContain('1–3,650 days');
+    expect(await page.locator('#settings-default_rpm-hint').innerText()).toContain('1–100,000');
     expect(await settings.field('trace_retention_days').getAttribute('aria-invalid')).toBe('true');
     expect(await callCore<Settings>(core, 'settings.get')).toEqual(before);
   });
@@ -168,6 +172,12 @@ describe.skipIf(!shouldRunE2e())('Agent Desk in Chromium against agentdesk serve
     const hint = await page.locator('#settings-litellm_command-hint').innerText();
     expect(hint).toContain('desktop app');
     expect(hint).toContain('agentdesk settings set litellm_command PATH');
+    // Help text shows commands as code, never as literal backticks.
+    const help = await page.getByTestId('settings-form').innerText();
+    expect(help).not.toContain('`');
+    expect(await page.locator('#settings-build_images_on_demand-hint code').innerText()).toBe(
+      'agentdesk images import',
+    );
     // The API refuses it too (the UI is not the only door).
     const r = await fetch(`${core.origin}/api/settings/update`, {
       method: 'POST',

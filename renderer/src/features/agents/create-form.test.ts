@@ -35,6 +35,15 @@ describe('checkDraft', () => {
     expect(checkDraft({ ...draft, emoji: '🦊' }, ctx).input?.emoji).toBe('🦊');
   });
 
+  it('refuses a name without a letter or digit before sending, as the core does', () => {
+    const r = checkDraft({ ...newDraft('builtin', 'scripted/a'), name: '!!!' }, ctx);
+    expect(r.input).toBeNull();
+    expect(r.errors.name).toBe('The name needs at least one letter or digit');
+    expect(
+      checkDraft({ ...newDraft('builtin', 'scripted/a'), name: '研究 2' }, ctx).errors.name,
+    ).toBeUndefined();
+  });
+
   it('names every field that is wrong and what is valid', () => {
     const r = checkDraft(
       { ...newDraft('builtin'), name: 'helper', memory: '64', cpus: 'two' },

@@ -53,6 +53,7 @@ export function nameProblem(name: string, agents: readonly Agent[]): string | nu
     return `The name is ${clean.length} characters; at most ${LIMITS.nameMax}`;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(clean)) return 'The name contains control characters';
+  if (!/[\p{L}\p{N}]/u.test(clean)) return 'The name needs at least one letter or digit';
   const slug = slugOf(clean);
   const holder = agentHoldingSlug(agents, slug);
   if (holder) return `An agent named “${holder.name}” already uses the name ${slug}; choose another name`;
