@@ -17,6 +17,7 @@ import { keychainAvailable } from '../../test/keychain';
 import { litellmInstalled } from '../../test/llm-stack';
 import { skipUnlessReal } from '../../test/real';
 import { foreignRequests, launchBrowser, newRecordingContext } from '../fixtures/browser';
+import { coloredShare, loadedFontFamilies } from '../fixtures/glyphs';
 import { callCore } from '../fixtures/core-api';
 import { assertPrerequisites, shouldRunE2e } from '../fixtures/paths';
 import { startServe } from '../fixtures/serve';
@@ -171,8 +172,14 @@ describe.skipIf(skip)(
     });
 
     it('creates an agent with a keyboard quick-picked emoji and follows the phases to running live', async () => {
+      // Settings name Incus for new agents; this one is put in Docker from the dialog.
+      await callCore(core, 'settings.update', { container_runtime: 'incus' });
       await agents.open();
       await agents.openCreate();
+      const runtime = (kind: string) => agents.createDialog().getByTestId(`agent-runtime-${kind}`);
+      await waitUntil(() => runtime('incus').isChecked(), 30_000, 'Incus, the Settings default, checked');
+      expect(await page.locator('#agent-runtime-hint').innerText()).toMatch(/Incus, the default in Settings/);
+      await runtime('docker').check();
       // A name must hold a letter or a digit (in any script): refused as it is typed.
       await agents.fillName('!!!');
       const nameError = agents.createDialog().getByTestId('agent-name-error');
@@ -187,6 +194,14 @@ describe.skipIf(skip)(
       expect(caption.match(/default of/g)).toHaveLength(1);
       await agents.quickPickByKeyboard(FOX.emoji);
       expect(await agents.chosenEmoji()).toBe(FOX.emoji);
+      // Drawn in color by the bundled emoji font, on a machine that has no emoji font of its own.
+      const preview = agents.createDialog().getByTestId('agent-emoji-value');
+      await waitUntil(
+        async () => (await loadedFontFamilies(page)).includes('Noto Color Emoji'),
+        30_000,
+        'the bundled emoji font loaded',
+      );
+      expect(await coloredShare(page, preview, 'emoji-preview-fox')).toBeGreaterThan(0.05);
       await agents.selectModel(model);
       await page.evaluate('window.__sameDocument = true');
       await agents.recordDeployPhases(FOX.slug);
@@ -206,9 +221,11 @@ describe.skipIf(skip)(
       expect(positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]!))).toBe(true);
       expect(await page.evaluate<boolean>('window.__sameDocument === true')).toBe(true);
 
+      await callCore(core, 'settings.update', { container_runtime: 'docker' });
       expect(record).toMatchObject({
         emoji: FOX.emoji,
         model,
+        runtime: 'docker',
         phase: 'running',
         container: `agentdesk-${FOX.slug}`,
       });
@@ -216,6 +233,9 @@ describe.skipIf(skip)(
       await agents.closeDeployDialog();
       expect(await agents.phase(FOX.slug)).toBe('running');
       expect(await page.getByTestId(`agent-emoji-${FOX.slug}`).innerText()).toBe(FOX.emoji);
+      expect(
+        await coloredShare(page, page.getByTestId(`agent-emoji-${FOX.slug}`), 'emoji-agent-row'),
+      ).toBeGreaterThan(0.05);
       expect(await page.getByTestId(`agent-usage-${FOX.slug}`).getAttribute('title')).toMatch(
         /No model call today/,
       );
@@ -235,6 +255,11 @@ describe.skipIf(skip)(
       await agents.openFullPicker();
       // Its stylesheet applies under the app's CSP (no inline styles allowed).
       expect(await agents.fullPickerDisplay()).toBe('flex');
+      const picker = agents.createDialog().getByTestId('emoji-picker');
+      await picker.getByLabel('Type to search for an emoji').fill('unicorn');
+      const pickerEmoji = picker.locator(`button[data-unified="${UNICORN.unified}"]`).first();
+      await pickerEmoji.waitFor();
+      expect(await coloredShare(page, pickerEmoji, 'emoji-picker-unicorn')).toBeGreaterThan(0.05);
       await agents.searchAndPick('unicorn', UNICORN.unified);
       expect(await agents.chosenEmoji()).toBe(UNICORN.emoji);
       await agents.submitCreate();

@@ -8,6 +8,9 @@ import { startLive } from './app/live';
 import { NoTokenScreen } from './components/TokenScreens';
 import { setClient } from './stores/client';
 import { connectionStore } from './stores/connection';
+// Noto Color Emoji, served from the app's own origin (CSP `font-src 'self'`), so an agent's emoji looks
+// the same on every machine, including one without an emoji font (the browser loads only the subsets used).
+import '@fontsource/noto-color-emoji';
 import './styles.css';
 
 const env = {

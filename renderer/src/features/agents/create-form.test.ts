@@ -33,6 +33,8 @@ describe('checkDraft', () => {
       },
     });
     expect(checkDraft({ ...draft, emoji: '🦊' }, ctx).input?.emoji).toBe('🦊');
+    // The runtime is sent only when chosen: untouched, the core takes the one Settings names.
+    expect(checkDraft({ ...draft, runtime: 'incus' }, ctx).input?.runtime).toBe('incus');
   });
 
   it('refuses a name without a letter or digit before sending, as the core does', () => {

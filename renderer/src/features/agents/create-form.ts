@@ -18,6 +18,8 @@ export interface CreateDraft {
   /** The chosen emoji; `null` = the framework's default (follows a change of framework). */
   emoji: string | null;
   framework: string;
+  /** The container runtime; `null` = the one Settings names for new agents. */
+  runtime: 'docker' | 'incus' | null;
   model: string;
   fallbacks: string[];
   memory: string;
@@ -35,6 +37,7 @@ export function newDraft(framework: string, model = ''): CreateDraft {
     name: '',
     emoji: null,
     framework,
+    runtime: null,
     model,
     fallbacks: [],
     memory: String(LIMITS.memory.default),
@@ -95,6 +98,7 @@ export function checkDraft(
       name,
       emoji: draft.emoji ?? ctx.frameworkEmoji,
       framework: draft.framework,
+      ...(draft.runtime ? { runtime: draft.runtime } : {}),
       model: draft.model,
       fallbacks: draft.fallbacks.filter((f) => f !== draft.model),
       memory_mib: memory,
