@@ -11,20 +11,6 @@ const devStyleCsp: Plugin = {
   transformIndexHtml: (html) => html.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
 };
 
-/**
- * The bundled emoji font (@fontsource/noto-color-emoji) lists a WOFF fallback beside each WOFF2 file;
- * Chromium (Electron and the browsers `agentdesk serve` supports) reads WOFF2, so the WOFF copies
- * (7.6 MB) are left out of the build.
- */
-const emojiFontWoff2Only: Plugin = {
-  name: 'agentdesk-emoji-font-woff2-only',
-  enforce: 'pre',
-  transform(code, id) {
-    if (!/@fontsource[\\/]noto-color-emoji[\\/]index\.css$/.test(id)) return null;
-    return { code: code.replace(/,\s*url\([^)]*\.woff\)\s*format\('woff'\)/g, ''), map: null };
-  },
-};
-
 export default defineConfig({
   main: {
     build: {
@@ -54,7 +40,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'renderer'),
-    plugins: [react(), devStyleCsp, emojiFontWoff2Only],
+    plugins: [react(), devStyleCsp],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
       minify: true,

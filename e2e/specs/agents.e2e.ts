@@ -197,7 +197,7 @@ describe.skipIf(skip)(
       // Drawn in color by the bundled emoji font, on a machine that has no emoji font of its own.
       const preview = agents.createDialog().getByTestId('agent-emoji-value');
       await waitUntil(
-        async () => (await loadedFontFamilies(page)).includes('Noto Color Emoji'),
+        async () => (await loadedFontFamilies(page)).includes('Twemoji'),
         30_000,
         'the bundled emoji font loaded',
       );
@@ -268,6 +268,37 @@ describe.skipIf(skip)(
       expect((await agentBySlug(UNICORN.slug))?.emoji).toBe(UNICORN.emoji);
       await agents.closeDeployDialog();
       await agents.waitForPhase(UNICORN.slug, 'running');
+    });
+
+    it('lays the table over the whole width, one line of actions a row, model ids never broken', async () => {
+      await page.setViewportSize({ width: 1440, height: 900 });
+      try {
+        await agents.waitForPhase(FOX.slug, 'running');
+        const main = await page.getByTestId('page-agents').boundingBox();
+        const table = await page.locator('.agents-table').boundingBox();
+        expect(main && table && table.width / main.width).toBeGreaterThan(0.85);
+        for (const slug of [FOX.slug, UNICORN.slug]) {
+          const row = await page.getByTestId(`agent-row-${slug}`).boundingBox();
+          expect(row?.height).toBeLessThan(80);
+          const tops = await page.evaluate<number[]>(
+            `[...document.querySelector('[data-testid="agent-row-${slug}"] .row-actions').children].map((c) => c.getBoundingClientRect().top)`,
+          );
+          expect(new Set(tops.map(Math.round)).size).toBe(1);
+          // An inline element broken over lines has one client rect per line.
+          const lines = await page.evaluate<number>(
+            `document.querySelector('[data-testid="agent-model-${slug}"]').getClientRects().length`,
+          );
+          expect(lines).toBe(1);
+        }
+        await page.screenshot({ path: 'test-results/agents-table-1440.png' });
+        // The rarer actions: in the "More" menu, which Escape closes.
+        await agents.action('more', FOX.slug).click();
+        await agents.action('logs', FOX.slug).waitFor({ state: 'visible' });
+        await page.keyboard.press('Escape');
+        await agents.action('logs', FOX.slug).waitFor({ state: 'hidden' });
+      } finally {
+        await page.setViewportSize({ width: 1200, height: 800 });
+      }
     });
 
     it('stops and starts an agent, with the uptime only while running', async () => {

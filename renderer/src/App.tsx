@@ -43,7 +43,11 @@ export function App(): ReactElement {
       <div className="main">
         <ConnectionBanner />
         <OfflineIndicator />
-        <main className="page" data-testid={`page-${feature.id}`} key={feature.id}>
+        <main
+          className={feature.wide ? 'page page--wide' : 'page'}
+          data-testid={`page-${feature.id}`}
+          key={feature.id}
+        >
           <feature.Page />
         </main>
       </div>
