@@ -64,29 +64,30 @@ describe.skipIf(!shouldRunE2e())('Agent Desk in Chromium against agentdesk serve
   });
 
   it('fits the window on every page (one scrollbar, a still sidebar) and opens each page at its top', async () => {
-    for (const id of PAGE_IDS) {
-      await shell.goTo(id);
-      // Nothing, not even a visually hidden label, makes the document taller or wider than the window.
-      await expect
-        .poll(() =>
-          page.evaluate<number>(
-            'document.documentElement.scrollHeight - document.documentElement.clientHeight',
-          ),
-        )
-        .toBe(0);
-      expect(
-        await page.evaluate<number>(
-          'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-        ),
-      ).toBe(0);
-    }
-    // A page scrolled down, then another page: it starts at its top.
+    // A short window, so every page's content runs past the fold of its scroll box.
     await page.setViewportSize({ width: 1200, height: 400 });
     try {
+      for (const id of PAGE_IDS) {
+        await shell.goTo(id);
+        // Nothing, not even a visually hidden label below the fold, makes the document taller or wider
+        // than the window (a second scrollbar, and the sidebar sliding with it).
+        await expect
+          .poll(() =>
+            page.evaluate<number>(
+              'document.documentElement.scrollHeight - document.documentElement.clientHeight',
+            ),
+          )
+          .toBe(0);
+        expect(
+          await page.evaluate<number>(
+            'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+          ),
+        ).toBe(0);
+      }
+      // A page scrolled down, then another page: it starts at its top.
       await shell.goTo('settings');
-      const top = () =>
-        page.evaluate<number>(`document.querySelector('[data-testid="main-scroll"]').scrollTop`);
-      await page.evaluate(`document.querySelector('[data-testid="main-scroll"]').scrollTo({ top: 10000 })`);
+      const top = () => page.evaluate<number>(`document.querySelector('.main').scrollTop`);
+      await page.evaluate(`document.querySelector('.main').scrollTo({ top: 10000 })`);
       await expect.poll(top).toBeGreaterThan(100);
       await shell.goTo('system');
       expect(await top()).toBe(0);
