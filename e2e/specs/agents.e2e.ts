@@ -221,7 +221,6 @@ describe.skipIf(skip)(
       expect(positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]!))).toBe(true);
       expect(await page.evaluate<boolean>('window.__sameDocument === true')).toBe(true);
 
-      await callCore(core, 'settings.update', { container_runtime: 'docker' });
       expect(record).toMatchObject({
         emoji: FOX.emoji,
         model,
@@ -233,12 +232,15 @@ describe.skipIf(skip)(
       await agents.closeDeployDialog();
       expect(await agents.phase(FOX.slug)).toBe('running');
       expect(await page.getByTestId(`agent-emoji-${FOX.slug}`).innerText()).toBe(FOX.emoji);
-      expect(
-        await coloredShare(page, page.getByTestId(`agent-emoji-${FOX.slug}`), 'emoji-agent-row'),
-      ).toBeGreaterThan(0.05);
       expect(await page.getByTestId(`agent-usage-${FOX.slug}`).getAttribute('title')).toMatch(
         /No model call today/,
       );
+      // The row's emoji, in color too (after the usage check, which must see the first moments).
+      expect(
+        await coloredShare(page, page.getByTestId(`agent-emoji-${FOX.slug}`), 'emoji-agent-row'),
+      ).toBeGreaterThan(0.05);
+      // Settings' runtime back to Docker, for the agents that follow.
+      await callCore(core, 'settings.update', { container_runtime: 'docker' });
     });
 
     it('creates a second agent with an emoji found through the full picker’s search', async () => {
