@@ -25,6 +25,20 @@ CREATE INDEX IF NOT EXISTS events_turn ON events (trace_id) WHERE trace_id IS NO
 PRAGMA user_version = 1;
 `;
 
+/** Paths of the gateway that list models rather than ask one (gateway.ts routes). */
+const LISTING_PATHS = ['/v1/models', '/v1/agentdesk/models'] as const;
+const LISTING_PATHS_SQL = `(${LISTING_PATHS.map((p) => `'${p}'`).join(', ')})`;
+
+/**
+ * True for an `llm_call` event that only listed the models (an agent's `GET /v1/models`, e.g. at its
+ * start): it is traced, but the day's totals ("No model call today", calls, errors) leave it out.
+ */
+export function isModelListing(payload: unknown): boolean {
+  const p = (payload as { path?: unknown } | null)?.path;
+  if (typeof p !== 'string') return false;
+  return (LISTING_PATHS as readonly string[]).includes(p) || p.startsWith('/v1/agentdesk/models/');
+}
+
 /** The filters of one read, in SQL terms (all optional; `after` = the cursor position, exclusive). */
 export interface HourFilter {
   since?: number;
@@ -160,12 +174,18 @@ export class HourDb {
     );
   }
 
-  /** The sums of the hour's `llm_call` events (an unknown token count adds 0). */
+  /**
+   * The sums of the hour's `llm_call` events that asked a model something (an unknown token count adds 0).
+   * Listing the models (`GET /v1/models`, `/v1/agentdesk/models/…`) is traced too, but is no model call:
+   * see {@link isModelListing}.
+   */
   callSums(): HourCallSums {
     const r = this.db
       .prepare(
         `SELECT count(*) AS calls, count(error) AS errors, total(tokens_in) AS tin, total(tokens_out) AS tout,
-           sum(cost_usd) AS cost FROM events WHERE kind = 'llm_call'`,
+           sum(cost_usd) AS cost FROM events WHERE kind = 'llm_call'
+           AND coalesce(json_extract(payload, '$.path'), '') NOT IN ${LISTING_PATHS_SQL}
+           AND coalesce(json_extract(payload, '$.path'), '') NOT LIKE '/v1/agentdesk/models/%'`,
       )
       .get() as { calls: number; errors: number; tin: number; tout: number; cost: number | null };
     return { calls: r.calls, errors: r.errors, tokensIn: r.tin, tokensOut: r.tout, cost: r.cost };

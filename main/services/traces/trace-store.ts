@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AgentDayTotals, TraceEvent, TracePage, TraceQuery } from '../../../contract/traces';
-import { HourDb } from './trace-db';
+import { HourDb, isModelListing } from './trace-db';
 import type { HourFilter } from './trace-db';
 import {
   appendDurablySync,
@@ -174,7 +174,8 @@ export class TraceStore {
         for (const file of [h.jsonl && p.jsonl, h.late && p.late]) {
           if (!file) continue;
           for (const e of readJsonlEvents(file).events) {
-            if (e.kind !== 'llm_call' || seen.has(e.id) || db?.has(e.id)) continue;
+            if (e.kind !== 'llm_call' || isModelListing(e.payload) || seen.has(e.id) || db?.has(e.id))
+              continue;
             seen.add(e.id);
             t.calls += 1;
             if (e.error !== null && e.error !== undefined) t.errors += 1;
