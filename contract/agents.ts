@@ -107,7 +107,7 @@ export const Agent = z.object({
   archived_at: z.number().int().nullable(),
   /** What the agent may reach besides its gateway (contract/egress.ts). */
   egress: AgentEgress,
-  /** The agent's own system prompt; `null` = the framework's built-in one. */
+  /** The agent's own system prompt; `null` = the harness's built-in one. */
   system_prompt: z.string().nullable(),
   /** Sampling temperature sent with each model call; `null` = the model's default. */
   temperature: z.number().nullable(),
@@ -132,7 +132,9 @@ export const AgentName = z
   .min(1, 'the name is empty')
   .max(64, 'the name is longer than 64 characters')
   // eslint-disable-next-line no-control-regex
-  .regex(/^[^\u0000-\u001f\u007f]+$/, 'the name contains control characters');
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'the name contains control characters')
+  // A name is what people tell agents apart by ("!!!" or "🦊" alone says nothing): any script's letters count.
+  .regex(/[\p{L}\p{N}]/u, 'the name needs at least one letter or digit');
 
 /**
  * Input of `agents.create`. Defaults: the harness's emoji and memory, the settings' runtime (or one the
@@ -313,7 +315,11 @@ export const ImageProgress = z.object({
 export const AgentChatInput = z
   .object({
     id: AgentId,
-    text: z.string().min(1, 'the message is empty').max(100_000),
+    // Refused here, before the runtime or the trace sees it: a blank message asks nothing.
+    text: z
+      .string()
+      .max(100_000, 'the message is longer than 100,000 characters')
+      .refine((t) => t.trim() !== '', 'the message is empty: write something to send'),
     /** Continue this thread; omitted = a new thread. */
     thread_id: z.string().min(1).max(128).optional(),
   })

@@ -1,5 +1,6 @@
 // Shapes that cross the process boundary (renderer ⇄ core ⇄ CLI), as zod schemas with their types.
 import { z } from 'zod';
+import { rangedNumber, SETTINGS_RANGES } from './ranges';
 
 /** The components whose health the System view and `agentdesk status` report. */
 /**
@@ -77,13 +78,13 @@ export const Settings = z.object({
   /** Path of the `litellm` command; `null` = the app's own venv. */
   litellm_command: z.string().nullable(),
   /** Trace files older than this many days are removed. */
-  trace_retention_days: z.number().int().min(1).max(3650),
+  trace_retention_days: rangedNumber(SETTINGS_RANGES.trace_retention_days),
   /** The first-run onboarding was completed (or skipped); `false` shows it at start. */
   onboarding_done: z.boolean(),
   /** Spend limits of an agent that has none of its own (finite: there is no "unlimited" default). */
-  default_budget_day_usd: z.number().finite().min(0).max(1_000_000),
-  default_budget_month_usd: z.number().finite().min(0).max(1_000_000),
-  default_rpm: z.number().int().min(1).max(100_000),
+  default_budget_day_usd: rangedNumber(SETTINGS_RANGES.default_budget_day_usd),
+  default_budget_month_usd: rangedNumber(SETTINGS_RANGES.default_budget_month_usd),
+  default_rpm: rangedNumber(SETTINGS_RANGES.default_rpm),
   /**
    * Address the task webhooks listen on: `127.0.0.1` (this machine only, the default) or another local
    * address the user opts in to (e.g. a LAN address, `0.0.0.0`) so other machines can trigger tasks.
@@ -92,7 +93,7 @@ export const Settings = z.object({
     .string()
     .refine((a) => /^[0-9.]+$|^[0-9a-fA-F:]+$/.test(a), 'must be an IP address, e.g. 127.0.0.1'),
   /** Port of the task webhooks; 0 = a free port chosen at the first start and kept. */
-  webhook_port: z.number().int().min(0).max(65535),
+  webhook_port: rangedNumber(SETTINGS_RANGES.webhook_port),
 });
 export type Settings = z.infer<typeof Settings>;
 

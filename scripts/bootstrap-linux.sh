@@ -166,13 +166,14 @@ if [ -x "$VENV/bin/litellm" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$WANT" ] &&
   log "litellm: venv up to date ($VENV)"
 else
   # Debian's python explicitly: a pyenv python may come first on PATH.
-  log "litellm: creating venv $VENV (pip install --require-hashes -r ${REQ#"$REPO"/})"
+  log "litellm: creating venv $VENV (pip install --require-hashes -r ${REQ#"$REPO"/}); about 100 packages, 30 s to a few minutes — pip lists each one below"
   rm -rf "$VENV"
   /usr/bin/python3 -m venv "$VENV"
   start=$(date +%s)
   # Every package pinned and checked against the lock's sha256 hashes; wheels only (no build step runs
   # code fetched outside the lock). A mismatch fails here: never fall back to an unchecked install.
-  "$VENV/bin/pip" install -q --disable-pip-version-check --require-hashes --only-binary=:all: -r "$REQ" ||
+  # Not -q: the download and install take a while, and a silent terminal looks hung.
+  "$VENV/bin/pip" install --progress-bar off --disable-pip-version-check --require-hashes --only-binary=:all: -r "$REQ" ||
     { rm -rf "$VENV"; die "litellm: pip install --require-hashes -r ${REQ#"$REPO"/} failed (see above)"; }
   echo "$WANT" >"$STAMP"
   log "litellm: installed in $(( $(date +%s) - start )) s: $("$VENV/bin/pip" show litellm | sed -n 's/^Version: //p')"

@@ -182,9 +182,15 @@ export class AgentsPage {
     return this.page.getByTestId(`agent-uptime-${slug}`);
   }
 
-  /** Archive, then confirm in the dialog. */
+  /** Opens the row's "More" menu and clicks `name` in it (Logs, Folders, Archive live there). */
+  async menuAction(name: string, slug: string): Promise<void> {
+    await this.action('more', slug).click();
+    await this.action(name, slug).click();
+  }
+
+  /** Archive (from the row's "More" menu), then confirm in the dialog. */
   async archive(slug: string): Promise<void> {
-    await this.action('archive', slug).click();
+    await this.menuAction('archive', slug);
     await this.page.getByTestId('archive-confirm-confirm').click();
     await this.page.getByTestId('archive-confirm').waitFor({ state: 'detached', timeout: 120_000 });
   }

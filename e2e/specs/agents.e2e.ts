@@ -18,6 +18,7 @@ import { keychainAvailable } from '../../test/keychain';
 import { litellmInstalled } from '../../test/llm-stack';
 import { skipUnlessReal } from '../../test/real';
 import { foreignRequests, launchBrowser, newRecordingContext } from '../fixtures/browser';
+import { coloredShare, loadedFontFamilies } from '../fixtures/glyphs';
 import { callCore } from '../fixtures/core-api';
 import { assertPrerequisites, shouldRunE2e } from '../fixtures/paths';
 import { startServe } from '../fixtures/serve';
@@ -172,9 +173,21 @@ describe.skipIf(skip)(
     });
 
     it('creates an agent with a keyboard quick-picked emoji and follows the phases to running live', async () => {
+      // Settings name Incus for new agents; this one is put in Docker from the dialog.
+      await callCore(core, 'settings.update', { container_runtime: 'incus' });
       await agents.open();
       await agents.openCreate();
+      const runtime = (kind: string) => agents.createDialog().getByTestId(`agent-runtime-${kind}`);
+      await waitUntil(() => runtime('incus').isChecked(), 30_000, 'Incus, the Settings default, checked');
+      expect(await page.locator('#agent-runtime-hint').innerText()).toMatch(/Incus, the default in Settings/);
+      await runtime('docker').check();
+      // A name must hold a letter or a digit (in any script): refused as it is typed.
+      await agents.fillName('!!!');
+      const nameError = agents.createDialog().getByTestId('agent-name-error');
+      await nameError.waitFor();
+      expect(await nameError.innerText()).toBe('The name needs at least one letter or digit');
       await agents.fillName(FOX.name);
+      await nameError.waitFor({ state: 'detached' });
       expect(await agents.slugLine().innerText()).toBe(`agentdesk-${FOX.slug}`);
       expect(await agents.chosenEmoji()).toBe('🤖'); // the harness's default
       // Every harness is offered with its emoji; picking one brings its emoji and memory default.
@@ -190,8 +203,19 @@ describe.skipIf(skip)(
       await agents.selectHarness('builtin');
       expect(await agents.chosenEmoji()).toBe('🤖');
       expect(await agents.memoryValue()).toBe('1024');
+      // The caption under the emoji says "default of …" once.
+      const caption = await agents.createDialog().getByTestId('agent-emoji-note').innerText();
+      expect(caption.match(/default of/g)).toHaveLength(1);
       await agents.quickPickByKeyboard(FOX.emoji);
       expect(await agents.chosenEmoji()).toBe(FOX.emoji);
+      // Drawn in color by the bundled emoji font, on a machine that has no emoji font of its own.
+      const preview = agents.createDialog().getByTestId('agent-emoji-value');
+      await waitUntil(
+        async () => (await loadedFontFamilies(page)).includes('Twemoji'),
+        30_000,
+        'the bundled emoji font loaded',
+      );
+      expect(await coloredShare(page, preview, 'emoji-preview-fox')).toBeGreaterThan(0.05);
       await agents.selectModel(model);
       await page.evaluate('window.__sameDocument = true');
       await agents.recordDeployPhases(FOX.slug);
@@ -214,6 +238,7 @@ describe.skipIf(skip)(
       expect(record).toMatchObject({
         emoji: FOX.emoji,
         model,
+        runtime: 'docker',
         phase: 'running',
         container: `agentdesk-${FOX.slug}`,
       });
@@ -224,6 +249,12 @@ describe.skipIf(skip)(
       expect(await page.getByTestId(`agent-usage-${FOX.slug}`).getAttribute('title')).toMatch(
         /No model call today/,
       );
+      // The row's emoji, in color too (after the usage check, which must see the first moments).
+      expect(
+        await coloredShare(page, page.getByTestId(`agent-emoji-${FOX.slug}`), 'emoji-agent-row'),
+      ).toBeGreaterThan(0.05);
+      // Settings' runtime back to Docker, for the agents that follow.
+      await callCore(core, 'settings.update', { container_runtime: 'docker' });
     });
 
     it('creates a second agent with an emoji found through the full picker’s search', async () => {
@@ -240,6 +271,11 @@ describe.skipIf(skip)(
       await agents.openFullPicker();
       // Its stylesheet applies under the app's CSP (no inline styles allowed).
       expect(await agents.fullPickerDisplay()).toBe('flex');
+      const picker = agents.createDialog().getByTestId('emoji-picker');
+      await picker.getByLabel('Type to search for an emoji').fill('unicorn');
+      const pickerEmoji = picker.locator(`button[data-unified="${UNICORN.unified}"]`).first();
+      await pickerEmoji.waitFor();
+      expect(await coloredShare(page, pickerEmoji, 'emoji-picker-unicorn')).toBeGreaterThan(0.05);
       await agents.searchAndPick('unicorn', UNICORN.unified);
       expect(await agents.chosenEmoji()).toBe(UNICORN.emoji);
       // Its own spend limits, set in the dialog: a daily budget and a rate; the monthly one stays the default.
@@ -261,6 +297,37 @@ describe.skipIf(skip)(
       });
       await agents.closeDeployDialog();
       await agents.waitForPhase(UNICORN.slug, 'running');
+    });
+
+    it('lays the table over the whole width, one line of actions a row, model ids never broken', async () => {
+      await page.setViewportSize({ width: 1440, height: 900 });
+      try {
+        await agents.waitForPhase(FOX.slug, 'running');
+        const main = await page.getByTestId('page-agents').boundingBox();
+        const table = await page.locator('.agents-table').boundingBox();
+        expect(main && table && table.width / main.width).toBeGreaterThan(0.85);
+        for (const slug of [FOX.slug, UNICORN.slug]) {
+          const row = await page.getByTestId(`agent-row-${slug}`).boundingBox();
+          expect(row?.height).toBeLessThan(80);
+          const tops = await page.evaluate<number[]>(
+            `[...document.querySelector('[data-testid="agent-row-${slug}"] .row-actions').children].map((c) => c.getBoundingClientRect().top)`,
+          );
+          expect(new Set(tops.map(Math.round)).size).toBe(1);
+          // An inline element broken over lines has one client rect per line.
+          const lines = await page.evaluate<number>(
+            `document.querySelector('[data-testid="agent-model-${slug}"]').getClientRects().length`,
+          );
+          expect(lines).toBe(1);
+        }
+        await page.screenshot({ path: 'test-results/agents-table-1440.png' });
+        // The rarer actions: in the "More" menu, which Escape closes.
+        await agents.action('more', FOX.slug).click();
+        await agents.action('logs', FOX.slug).waitFor({ state: 'visible' });
+        await page.keyboard.press('Escape');
+        await agents.action('logs', FOX.slug).waitFor({ state: 'hidden' });
+      } finally {
+        await page.setViewportSize({ width: 1200, height: 800 });
+      }
     });
 
     it('stops and starts an agent, with the uptime only while running', async () => {

@@ -63,6 +63,39 @@ describe.skipIf(!shouldRunE2e())('Agent Desk in Chromium against agentdesk serve
     }
   });
 
+  it('fits the window on every page (one scrollbar, a still sidebar) and opens each page at its top', async () => {
+    // A short window, so every page's content runs past the fold of its scroll box.
+    await page.setViewportSize({ width: 1200, height: 400 });
+    try {
+      for (const id of PAGE_IDS) {
+        await shell.goTo(id);
+        // Nothing, not even a visually hidden label below the fold, makes the document taller or wider
+        // than the window (a second scrollbar, and the sidebar sliding with it).
+        await expect
+          .poll(() =>
+            page.evaluate<number>(
+              'document.documentElement.scrollHeight - document.documentElement.clientHeight',
+            ),
+          )
+          .toBe(0);
+        expect(
+          await page.evaluate<number>(
+            'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+          ),
+        ).toBe(0);
+      }
+      // A page scrolled down, then another page: it starts at its top.
+      await shell.goTo('settings');
+      const top = () => page.evaluate<number>(`document.querySelector('.main').scrollTop`);
+      await page.evaluate(`document.querySelector('.main').scrollTo({ top: 10000 })`);
+      await expect.poll(top).toBeGreaterThan(100);
+      await shell.goTo('system');
+      expect(await top()).toBe(0);
+    } finally {
+      await page.setViewportSize({ width: 1200, height: 800 });
+    }
+  });
+
   it('lists all five components with a real state, detail and, when not ok, a fix', async () => {
     const system = new SystemPage(shell);
     await system.open();
@@ -155,7 +188,11 @@ describe.skipIf(!shouldRunE2e())('Agent Desk in Chromium against agentdesk serve
     await settings.fill('trace_retention_days', '0');
     await settings.save();
     await settings.fieldError('trace_retention_days').waitFor({ state: 'visible' });
-    expect((await settings.fieldError('trace_retention_days').innerText()).length).toBeGreaterThan(0);
+    // The range, in words, beside the field and in the message — never the validator's own text.
+    const said = await settings.fieldError('trace_retention_days').innerText();
+    expect(said).toBe('Must be a whole number from 1 to 3,650 (days)');
+    expect(await page.locator('#settings-trace_retention_days-hint').innerText()).toContain('1–3,650 days');
+    expect(await page.locator('#settings-default_rpm-hint').innerText()).toContain('1–100,000');
     expect(await settings.field('trace_retention_days').getAttribute('aria-invalid')).toBe('true');
     expect(await callCore<Settings>(core, 'settings.get')).toEqual(before);
   });
@@ -168,6 +205,12 @@ describe.skipIf(!shouldRunE2e())('Agent Desk in Chromium against agentdesk serve
     const hint = await page.locator('#settings-litellm_command-hint').innerText();
     expect(hint).toContain('desktop app');
     expect(hint).toContain('agentdesk settings set litellm_command PATH');
+    // Help text shows commands as code, never as literal backticks.
+    const help = await page.getByTestId('settings-form').innerText();
+    expect(help).not.toContain('`');
+    expect(await page.locator('#settings-build_images_on_demand-hint code').innerText()).toBe(
+      'agentdesk images import',
+    );
     // The API refuses it too (the UI is not the only door).
     const r = await fetch(`${core.origin}/api/settings/update`, {
       method: 'POST',

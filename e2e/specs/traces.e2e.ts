@@ -174,6 +174,19 @@ describe.skipIf(skip)('Traces page in Chromium against agentdesk serve, with an 
     );
   });
 
+  it('purging the agent deletes its trace: its events leave the page at once and after a reload', async () => {
+    await traces.pickAgent(null);
+    await waitUntil(async () => (await traces.shownCount()) > 0, 30_000, 'the agent’s events shown');
+    await callCore(core, 'agents.purge', { id: agent.id });
+    await waitUntil(async () => (await traces.shownCount()) === 0, 30_000, 'the purged agent’s events gone');
+    await page.reload();
+    await traces.open();
+    await page.getByTestId('traces-card').waitFor();
+    const api = await callCore<TracePage>(core, 'traces.list', {});
+    expect(api.events.filter((e) => e.agent_id === agent.id)).toEqual([]);
+    expect(await traces.shownCount()).toBe(0);
+  });
+
   it('never sent a request to a host other than 127.0.0.1 and threw no page errors', () => {
     expect(foreignRequests(requests)).toEqual([]);
     expect(pageErrors).toEqual([]);

@@ -95,7 +95,7 @@ describe.skipIf(skip)('core with LiteLLM', () => {
     const health = await call(core.dispatcher, 'system', 'health', { refresh: true });
     expect(health.components.find((c) => c.name === 'litellm')).toMatchObject({ state: 'ok' });
     expect(health.components.find((c) => c.name === 'litellm')?.detail).toMatch(
-      /serving 1 models on 127\.0\.0\.1:\d+/,
+      /serving 1 model on 127\.0\.0\.1:\d+/,
     );
     expect(reports.length).toBeGreaterThan(0); // state changes push health.changed
   });

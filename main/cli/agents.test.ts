@@ -10,7 +10,7 @@ import { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
 import { litellmInstalled, REAL_KEY } from '../../test/llm-stack';
 import { skipUnlessReal } from '../../test/real';
 import { call } from '../transport/dispatch';
-import { ago, formatAgents } from './agents';
+import { ago, formatAgents, resolveServedModel } from './agents';
 import { buildProgram } from './index';
 import { serve } from './serve';
 import type { Served } from './serve';
@@ -52,6 +52,25 @@ describe('agents CLI formatting', () => {
   });
 });
 
+describe('resolveServedModel', () => {
+  const served = ['openai/gpt-4o', 'openai/o3', 'groq/o3', 'openrouter/meta/llama-3'];
+  it('takes a full id, or a short one that only one provider serves', () => {
+    expect(resolveServedModel('openai/gpt-4o', served)).toBe('openai/gpt-4o');
+    expect(resolveServedModel('gpt-4o', served)).toBe('openai/gpt-4o');
+    expect(resolveServedModel('meta/llama-3', served)).toBe('openrouter/meta/llama-3');
+  });
+  it('refuses an ambiguous short id, naming the full ids to choose from', () => {
+    expect(() => resolveServedModel('o3', served)).toThrow(
+      /more than one provider; give one of: openai\/o3, groq\/o3/,
+    );
+  });
+  it('refuses an unknown id, listing the served ones', () => {
+    expect(() => resolveServedModel('nope', served)).toThrow(
+      /"nope" is not served; served models: openai\/gpt-4o/,
+    );
+  });
+});
+
 describe.skipIf(skip)('agentdesk agents (docker)', () => {
   let home: string;
   let served: Served;
@@ -90,7 +109,7 @@ describe.skipIf(skip)('agentdesk agents (docker)', () => {
       '--name',
       'Cli Bot',
       '--model',
-      'scripted/gpt-test-mini',
+      'gpt-test-mini', // the short id: one provider serves it
       '--emoji',
       '🦊',
       '--memory',
@@ -119,6 +138,9 @@ describe.skipIf(skip)('agentdesk agents (docker)', () => {
     expect(chat.code, chat.err).toBe(0);
     expect(chat.err).toMatch(/\[tool\] shell .*echo hi/);
     expect(chat.out.trim().length).toBeGreaterThan(0);
+    const blank = await cli(['agents', 'chat', ...h(), 'cli-bot', '   ']);
+    expect(blank.code).toBe(1);
+    expect(blank.err).toMatch(/^agentdesk agents chat: invalid input: text: the message is empty/);
     expect((await cli(['agents', 'stop', ...h(), 'cli-bot'])).out).toMatch(/stopped/);
     expect((await cli(['agents', 'archive', ...h(), 'Cli Bot'])).out).toMatch(/archived/);
     expect((await cli(['agents', 'list', ...h()])).out).toMatch(/cli-bot .*archived/);

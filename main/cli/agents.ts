@@ -69,6 +69,27 @@ export async function findAgent(c: Client, ref: string): Promise<Agent> {
   return found;
 }
 
+/**
+ * The served model `given` names: itself when served (`<provider-id>/<model-id>`), else the one served
+ * model whose `<model-id>` it is (`gpt-4o` → `openai/gpt-4o`).
+ * @throws AppError INVALID_INPUT when no served model matches (listing them) or several providers serve
+ *   that id (listing the full ids to choose from).
+ */
+export function resolveServedModel(given: string, served: readonly string[]): string {
+  if (served.includes(given)) return given;
+  const short = served.filter((m) => m.slice(m.indexOf('/') + 1) === given);
+  if (short.length === 1) return short[0]!;
+  if (short.length > 1)
+    throw new AppError(
+      'INVALID_INPUT',
+      `--model: "${given}" is served by more than one provider; give one of: ${short.join(', ')}`,
+    );
+  throw new AppError(
+    'INVALID_INPUT',
+    `--model: "${given}" is not served; served models: ${served.join(', ')} (the part after the provider is enough when only one provider serves it)`,
+  );
+}
+
 /** Where `agents chat` writes: the reply to `out` as it streams, tool activity and errors to `err`. */
 export interface ChatStreamIo {
   out: { write(text: string): unknown };
@@ -196,7 +217,7 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
     .requiredOption('--name <name>', 'display name (its slug names the container)')
     .requiredOption(
       '--model <model>',
-      'a served model, <provider-id>/<model-id> (see `agentdesk agents models`)',
+      'a served model, <provider-id>/<model-id>, or just <model-id> when one provider serves it (see `agentdesk agents models`)',
     )
     .option('--emoji <emoji>', 'one emoji (default: the harness’s)')
     .option(
@@ -258,14 +279,10 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
           'create',
           async (c, json) => {
             const served = (await c.llm.status({})).litellm.models;
-            if (served.length && !served.includes(o.model))
-              throw new AppError(
-                'INVALID_INPUT',
-                `--model: "${o.model}" is not served; served models: ${served.join(', ')}`,
-              );
+            const model = served.length ? resolveServedModel(o.model, served) : o.model;
             const a = await c.agents.create({
               name: o.name,
-              model: o.model,
+              model,
               harness: o.harness,
               ...(o.emoji ? { emoji: o.emoji } : {}),
               ...(o.runtime ? { runtime: o.runtime } : {}),

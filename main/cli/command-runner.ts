@@ -13,10 +13,17 @@ export interface RunnerIo {
   setExitCode(code: number): void;
 }
 
-/** An error as one line (AppError messages are one line already; others may carry newlines). */
+/**
+ * An error as one line (AppError messages are one line already; others may carry newlines). The API's
+ * "Invalid input for agents.create: " prefix is dropped: the CLI already names its own command, and
+ * people type commands, not API methods.
+ */
 export function oneLine(e: unknown): string {
   const message = isAppError(e) || e instanceof Error ? e.message : String(e);
-  return message.replace(/\s*\n\s*/g, ' ').trim();
+  return message
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/^Invalid input for [a-z]+\.[A-Za-z]+: /, 'invalid input: ')
+    .trim();
 }
 
 /**

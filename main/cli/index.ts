@@ -8,7 +8,7 @@ import type { AgentsIo } from './agents';
 import { imagesCommand } from './images';
 import { processIo, providersCommand } from './providers';
 import type { CliIo } from './providers';
-import { serve } from './serve';
+import { DEFAULT_SERVE_PORT, serve } from './serve';
 import { settingsCommand } from './settings';
 import { statusCommand } from './status';
 import { traceCommand } from './trace';
@@ -41,7 +41,7 @@ export function buildProgram(io: CliIo = processIo()): Command {
   program
     .command('serve')
     .description('start the core without Electron and serve the UI on 127.0.0.1')
-    .option('--port <n>', 'port on 127.0.0.1 (0 = any free port)', parsePort, 0)
+    .option('--port <n>', `port on 127.0.0.1 (0 = any free port)`, parsePort, DEFAULT_SERVE_PORT)
     .option('--home <dir>', 'data directory')
     .action(async (opts: { port: number; home?: string }) => {
       const home = resolveDataDir(opts.home ?? program.opts<{ home?: string }>().home);

@@ -12,6 +12,13 @@ import {
 import { startHttpTransport } from '../transport/http/server';
 import type { HttpTransport } from '../transport/http/server';
 
+/**
+ * Port of `agentdesk serve` when none is given: fixed, so the UI's address (and a bookmark of it) stays the
+ * same from run to run. In the user range and registered to no well-known service; `--port 0` takes any
+ * free port instead.
+ */
+export const DEFAULT_SERVE_PORT = 47800;
+
 /** A running headless server. */
 export interface Served {
   core: Core;
@@ -25,9 +32,11 @@ export interface Served {
 }
 
 /**
- * Starts a headless core on `home` and serves it on 127.0.0.1:`port` (0 = any free port).
+ * Starts a headless core on `home` and serves it on 127.0.0.1:`port` (0 = any free port; the CLI's
+ * default is {@link DEFAULT_SERVE_PORT}).
  * Writes `<home>/control.json` (0600) for the CLI; removes it on stop.
- * @throws Error when another live core already serves `home`, or the port is taken (EADDRINUSE).
+ * @throws Error when another live core already serves `home` (giving its URL with the token), or the
+ *   port is taken (saying how to choose another).
  */
 export async function serve(opts: {
   home: string;
@@ -41,8 +50,9 @@ export async function serve(opts: {
     existing = null; // a damaged control.json is replaced below
   }
   if (existing && existing.pid !== process.pid && processAlive(existing.pid)) {
+    // The owner reads control.json (0600) anyway; the URL with its token is what they need to open the UI.
     throw new Error(
-      `Agent Desk is already running for ${opts.home} at ${existing.url} (pid ${existing.pid}). Use \`agentdesk status\`, or stop it first.`,
+      `Agent Desk is already running for ${opts.home} (pid ${existing.pid}); open ${existing.url}/#token=${existing.token} — or stop it first (\`agentdesk status\` shows it too).`,
     );
   }
   const core = await startCore({
@@ -63,6 +73,10 @@ export async function serve(opts: {
     });
   } catch (err) {
     await core.shutdown();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new Error(
+        `127.0.0.1:${opts.port} is already in use by another program. Stop it, or serve on another port: \`agentdesk serve --port N\`, or \`--port 0\` for any free port.`,
+      );
     throw err;
   }
   writeControlFile(opts.home, {

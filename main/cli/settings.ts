@@ -100,7 +100,7 @@ export function settingsCommand(io: RunnerIo, globalHome: () => string | undefin
     try {
       if (!(LOCAL_ONLY_SETTINGS as readonly string[]).includes(name)) {
         io.err.write(
-          `agentdesk settings ${verb}: "${name}" is not changed here. This command changes ${LOCAL_ONLY_SETTINGS.join(', ')}; other settings are changed on the app's Settings page or with settings.update over the API.\n`,
+          `agentdesk settings ${verb}: "${name}" is not changed here. This command changes ${LOCAL_ONLY_SETTINGS.join(', ')}; other settings are changed on the app's Settings page.\n`,
         );
         io.setExitCode(1);
         return;

@@ -1,10 +1,13 @@
 // `agentdesk status` through the HTTP transport of a real headless core.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPONENT_NAMES } from '../../contract/models';
-import { serve } from './serve';
+import { buildChildCore } from '../../test/faults/child-core';
+import { buildProgram } from './index';
+import { DEFAULT_SERVE_PORT, serve } from './serve';
 import type { Served } from './serve';
 import { statusCommand } from './status';
 
@@ -72,8 +75,51 @@ describe('agentdesk status', () => {
     fs.rmSync(other, { recursive: true, force: true });
   });
 
-  it('refuses a second core on the same data dir', async () => {
-    await expect(serve({ home, port: 0, healthIntervalMs: 0 })).rejects.toThrow(/already (running|using)/);
-    expect(fs.existsSync(path.join(home, 'control.json'))).toBe(true);
+  it(
+    'refuses a second core on the same data dir, giving the running one’s URL with its token',
+    { timeout: 120_000 },
+    async () => {
+      await expect(serve({ home, port: 0, healthIntervalMs: 0 })).rejects.toThrow(/already (running|using)/);
+      expect(fs.existsSync(path.join(home, 'control.json'))).toBe(true);
+      // A second `agentdesk serve` process (the built CLI, as a person runs it).
+      const bundle = await buildChildCore();
+      let r;
+      try {
+        r = spawnSync(process.execPath, [bundle.entry, 'serve', '--port', '0', '--home', home], {
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+      } finally {
+        bundle.remove();
+      }
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`already running for ${home}`);
+      expect(r.stderr).toContain(`open ${served.openUrl}`);
+    },
+  );
+
+  it('prints the UI’s URL, with its token, above the health in text form', async () => {
+    const out = capture();
+    expect(await statusCommand({ home, json: false }, out, capture())).toBe(0);
+    expect(out.text.split('\n')[0]).toBe(`ui        open     ${served.openUrl}`);
+  });
+
+  it('serves on a fixed default port; a taken port is refused saying how to choose another', async () => {
+    expect(DEFAULT_SERVE_PORT).toBe(47800);
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-port-'));
+    try {
+      // The port of the core above is taken by it: a second data dir cannot serve there.
+      await expect(serve({ home: other, port: served.http.port, healthIntervalMs: 0 })).rejects.toThrow(
+        `127.0.0.1:${served.http.port} is already in use by another program. Stop it, or serve on another port: \`agentdesk serve --port N\`, or \`--port 0\` for any free port.`,
+      );
+      expect(fs.existsSync(path.join(other, 'control.json'))).toBe(false);
+    } finally {
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  it('`serve` without --port asks for the fixed default port', () => {
+    const cmd = buildProgram().commands.find((c) => c.name() === 'serve');
+    expect(cmd?.opts<{ port: number }>().port).toBe(DEFAULT_SERVE_PORT);
   });
 });

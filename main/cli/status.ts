@@ -18,7 +18,7 @@ export interface TextSink {
 }
 
 /**
- * Prints the health report of the core serving `home`.
+ * Prints the health report of the core serving `home`, after the UI's URL (with its token) in text form.
  * `--json` prints `{"components":[{name,state,detail,fix}]}` (ARCHITECTURE / issue 2 shape).
  * @returns the process exit code: 0 when reported, 2 when no core answers (message on stderr).
  */
@@ -28,10 +28,13 @@ export async function statusCommand(
   err: TextSink = process.stderr,
 ): Promise<number> {
   try {
-    const { client } = await connect(opts.home);
+    const { client, control } = await connect(opts.home);
     const report = await client.system.health({ refresh: true });
+    // The text form starts with where the UI is (with its token: only the owner can read control.json).
     out.write(
-      opts.json ? JSON.stringify({ components: report.components }) + '\n' : formatHealth(report) + '\n',
+      opts.json
+        ? JSON.stringify({ components: report.components }) + '\n'
+        : `${'ui'.padEnd(9)} ${'open'.padEnd(8)} ${control.url}/#token=${control.token}\n${formatHealth(report)}\n`,
     );
     return 0;
   } catch (e) {

@@ -99,6 +99,35 @@ describe('Dispatcher', () => {
     expect(r.error.message).toContain('trace_retention_days');
   });
 
+  it('says the valid range of a number, never zod’s "Too small: expected number to be >=1"', async () => {
+    const d = new Dispatcher(handlers(), log);
+    for (const [field, value, range] of [
+      ['trace_retention_days', 0, 'from 1 to 3,650 (days)'],
+      ['default_rpm', 0, 'from 1 to 100,000'],
+      ['webhook_port', 70000, 'from 0 to 65,535'],
+      ['default_budget_day_usd', -1, 'from 0 to 1,000,000 (USD)'],
+    ] as const) {
+      const r = await d.dispatch('settings.update', { [field]: value }, { transport: 'internal' });
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      expect(r.error.message).toContain(`${field}: must be`);
+      expect(r.error.message).toContain(range);
+      expect(r.error.message).not.toMatch(/Too (small|big)|expected number/);
+    }
+    // Fields without a message of their own still read as a person would say it.
+    const logs = await d.dispatch('agents.logs', { id: 'a', tail: 0 }, { transport: 'internal' });
+    expect(logs.ok === false && logs.error.message).toContain('tail: must be at least 1');
+  });
+
+  it('refuses a blank chat message before any handler (so no runtime or trace) sees it', async () => {
+    const d = new Dispatcher(handlers(), log);
+    for (const text of ['', '   ', '\n\t ']) {
+      const r = await d.dispatch('agents.chat', { id: 'a', text }, { transport: 'internal' });
+      expect(r.ok === false && r.error.code).toBe('INVALID_INPUT');
+      expect(r.ok === false && r.error.message).toContain('text: the message is empty');
+    }
+  });
+
   it('refuses unknown fields instead of ignoring them', async () => {
     const d = new Dispatcher(handlers(), log);
     const r = await d.dispatch('settings.update', { colour: 'red' }, { transport: 'internal' });

@@ -37,9 +37,29 @@ export function describeIssues(error: z.ZodError): {
             .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
             .join('.')
             .replace(/\.\[/g, '['),
-    message: i.message,
+    message: plainMessage(i),
   }));
   return { message: issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues };
+}
+
+/**
+ * zod's default size messages ("Too small: expected number to be >=1") rewritten as a person would say
+ * them ("must be at least 1"); a message a schema chose itself (contract/ranges.ts) is kept as it is.
+ */
+function plainMessage(i: z.core.$ZodIssue): string {
+  if (i.code !== 'too_small' && i.code !== 'too_big') return i.message;
+  if (!/^Too (small|big)/.test(i.message)) return i.message;
+  const small = i.code === 'too_small';
+  const bound = Number(small ? i.minimum : i.maximum);
+  const inclusive = i.inclusive !== false;
+  const what =
+    i.origin === 'string'
+      ? ` character${bound === 1 ? '' : 's'}`
+      : i.origin === 'array' || i.origin === 'set'
+        ? ` item${bound === 1 ? '' : 's'}`
+        : '';
+  if (small) return inclusive ? `must be at least ${bound}${what}` : `must be more than ${bound}${what}`;
+  return inclusive ? `must be at most ${bound}${what}` : `must be less than ${bound}${what}`;
 }
 
 /**

@@ -1,4 +1,5 @@
 // The app shell: sidebar, connection banner and the open page (hash-routed), themed by the settings; onboarding on first run.
+import { useLayoutEffect, useRef } from 'react';
 import type { ReactElement } from 'react';
 import { usePage } from './app/route';
 import { useThemeSync } from './app/theme';
@@ -28,6 +29,11 @@ export function App(): ReactElement {
   const pageId = usePage(FEATURE_IDS, DEFAULT_FEATURE_ID);
   const unauthorized = useConnection(selectUnauthorized);
   const onboarding = useSettings((s) => s.saved?.onboarding_done === false);
+  const main = useRef<HTMLDivElement>(null);
+  // Another page starts at its top, not at the scroll position the previous page was left at.
+  useLayoutEffect(() => {
+    main.current?.scrollTo({ top: 0 });
+  }, [pageId]);
   if (unauthorized) return <TokenRefusedScreen />;
   // First run (or "Run setup again"): the onboarding replaces the shell until it is completed.
   if (onboarding)
@@ -40,10 +46,14 @@ export function App(): ReactElement {
   return (
     <div className="shell">
       <Sidebar features={FEATURES} current={feature.id} footer={<CoreLine />} />
-      <div className="main">
+      <div className="main" ref={main} data-testid="main-scroll">
         <ConnectionBanner />
         <OfflineIndicator />
-        <main className="page" data-testid={`page-${feature.id}`} key={feature.id}>
+        <main
+          className={feature.wide ? 'page page--wide' : 'page'}
+          data-testid={`page-${feature.id}`}
+          key={feature.id}
+        >
           <feature.Page />
         </main>
       </div>

@@ -127,7 +127,7 @@ export class ChatRelay {
     if (agent.phase !== 'running' || agent.runtime_endpoint === null)
       throw new AppError(
         'CONFLICT',
-        `${agent.emoji} ${agent.name} is ${agent.phase}, not running: start it (agents.start) to chat`,
+        `${agent.emoji} ${agent.name} is ${agent.phase}, not running: start it (its Start button, or run \`agentdesk agents start ${agent.slug}\`) to chat`,
       );
     const threadId = input.thread_id ?? crypto.randomUUID();
     checkThreadId(threadId);

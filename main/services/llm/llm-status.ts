@@ -113,7 +113,7 @@ export function healthOf(s: LlmStatus): { litellm: ComponentHealth; gateway: Com
     starting: { state: 'starting', detail: `LiteLLM${version} is starting`, fix: '' },
     ready: {
       state: 'ok',
-      detail: `LiteLLM${version} serving ${l.models.length} models on 127.0.0.1:${l.port}`,
+      detail: `LiteLLM${version} serving ${l.models.length} model${l.models.length === 1 ? '' : 's'} on 127.0.0.1:${l.port}`,
       fix: '',
     },
     restarting: {

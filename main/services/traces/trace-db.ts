@@ -267,7 +267,8 @@ export class HourDb {
 
   /**
    * The sums of the hour's `llm_call` events that are model calls (an unknown token count adds 0):
-   * model listings and the deploy's verify calls are left out (see `isModelCall` in trace-totals.ts).
+   * model listings (`GET /v1/models`, `/v1/agentdesk/models/…`) and the deploy's verify calls are left
+   * out (see `isModelCall` in trace-totals.ts).
    */
   callSums(): HourCallSums {
     const r = this.db
@@ -275,7 +276,8 @@ export class HourDb {
         `SELECT count(*) AS calls, count(error) AS errors, total(tokens_in) AS tin, total(tokens_out) AS tout,
            sum(cost_usd) AS cost FROM events WHERE kind = 'llm_call'
            AND coalesce(json_extract(payload, '$.purpose'), '') <> 'verify'
-           AND coalesce(json_extract(payload, '$.path'), '') <> '/v1/models'`,
+           AND coalesce(json_extract(payload, '$.path'), '') <> '/v1/models'
+           AND coalesce(json_extract(payload, '$.path'), '') NOT LIKE '/v1/agentdesk/models%'`,
       )
       .get() as { calls: number; errors: number; tin: number; tout: number; cost: number | null };
     return { calls: r.calls, errors: r.errors, tokensIn: r.tin, tokensOut: r.tout, cost: r.cost };

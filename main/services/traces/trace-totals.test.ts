@@ -105,6 +105,42 @@ describe('TraceDayTotals', () => {
     expect((await run({ day: '2024-04-30' })).totals.map((t) => t.calls)).toEqual([1, 0]);
   });
 
+  it('leaves out the calls that only listed the models: an agent that asked no model has no model call', async () => {
+    const listing = { tokens_in: null, tokens_out: null, cost_usd: null, provider: null, model: null };
+    await recorder.append([
+      call({
+        created_at: clock - 3000,
+        ...listing,
+        payload: { path: '/v1/models', stream: false, status: 200, ttft_ms: null },
+      }),
+      call({
+        created_at: clock - 2000,
+        ...listing,
+        payload: {
+          path: '/v1/agentdesk/models/scripted%2Fgpt-test-mini',
+          stream: false,
+          status: 200,
+          ttft_ms: null,
+        },
+      }),
+      call({ created_at: clock - 1000, agent_id: B }),
+    ]);
+    // Through the JSONL fallback too (an hour whose SQLite file could not be written).
+    fs.appendFileSync(
+      hourFile(A, 14),
+      JSON.stringify(
+        call({
+          created_at: DAY + 14 * HOUR,
+          ...listing,
+          payload: { path: '/v1/models', stream: false, status: 200, ttft_ms: null },
+        }),
+      ) + '\n',
+    );
+    const r = await run();
+    expect(r.totals.find((t) => t.agent_id === A)).toMatchObject({ calls: 0, errors: 0 });
+    expect(r.totals.find((t) => t.agent_id === B)).toMatchObject({ calls: 1 });
+  });
+
   it('totals today (UTC) by default, gives zeros to agents without calls or folder, once per id in the order asked', async () => {
     await recorder.append([call({ created_at: clock - 1000 })]);
     expect(await run()).toEqual({

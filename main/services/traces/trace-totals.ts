@@ -12,13 +12,17 @@ export interface TraceDayTotalsDeps {
 }
 
 /**
- * Whether an `llm_call` event counts among the day's model calls: not a model listing
- * (`GET /v1/models`) and not a call of the deploy's verify step (payload `purpose: "verify"`). The SQL
- * of HourDb.callSums applies the same rule.
+ * Whether an `llm_call` event counts among the day's model calls: not a model listing (`GET /v1/models`,
+ * the gateway's `/v1/agentdesk/models/<model>`) and not a call of the deploy's verify step (payload
+ * `purpose: "verify"`). The SQL of HourDb.callSums applies the same rule.
  */
 export function isModelCall(payload: unknown): boolean {
   const p = (payload ?? {}) as { purpose?: unknown; path?: unknown };
-  return p.purpose !== 'verify' && p.path !== '/v1/models';
+  return (
+    p.purpose !== 'verify' &&
+    p.path !== '/v1/models' &&
+    !(typeof p.path === 'string' && p.path.startsWith('/v1/agentdesk/models'))
+  );
 }
 
 /** The UTC day of `ms`, `YYYY-MM-DD`. */

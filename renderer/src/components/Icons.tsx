@@ -98,3 +98,56 @@ export const AppMark = (): ReactElement => (
     <path d="M5 12v5M15 12v5M10 2.5l1 2.5 2.5 1-2.5 1-1 2.5-1-2.5L6.5 6 9 5z" />
   </Svg>
 );
+
+/** A triangle: start. */
+export const StartIcon = (): ReactElement => (
+  <Svg size={16}>
+    <path d="M6 4.5v11l9-5.5z" />
+  </Svg>
+);
+
+/** A square: stop. */
+export const StopIcon = (): ReactElement => (
+  <Svg size={16}>
+    <rect x="5" y="5" width="10" height="10" rx="1.5" />
+  </Svg>
+);
+
+/** A speech bubble: chat. */
+export const ChatIcon = (): ReactElement => (
+  <Svg size={16}>
+    <path d="M3.5 5a2 2 0 0 1 2-2h9a2 2 0 0 1 2 2v6.5a2 2 0 0 1-2 2H9l-3.5 3v-3h0a2 2 0 0 1-2-2z" />
+  </Svg>
+);
+
+/** A clock: tasks (schedules). */
+export const TasksIcon = (): ReactElement => (
+  <Svg size={16}>
+    <circle cx="10" cy="10" r="7" />
+    <path d="M10 6v4.5l3 1.5" />
+  </Svg>
+);
+
+/** A globe: network access. */
+export const NetworkIcon = (): ReactElement => (
+  <Svg size={16}>
+    <circle cx="10" cy="10" r="7" />
+    <path d="M3 10h14M10 3c2 2.2 2.8 4.6 2.8 7s-.8 4.8-2.8 7c-2-2.2-2.8-4.6-2.8-7S8 5.2 10 3z" />
+  </Svg>
+);
+
+/** Three dots: more actions. */
+export const MoreIcon = (): ReactElement => (
+  <Svg size={16}>
+    <circle cx="4.5" cy="10" r="1.2" fill="currentColor" stroke="none" />
+    <circle cx="10" cy="10" r="1.2" fill="currentColor" stroke="none" />
+    <circle cx="15.5" cy="10" r="1.2" fill="currentColor" stroke="none" />
+  </Svg>
+);
+
+/** The pulse line of {@link TracesIcon}, at row size: one agent's trace. */
+export const TraceIcon = (): ReactElement => (
+  <Svg size={16}>
+    <path d="M2 10.5h3.5l2-5 4 10 2-5H18" />
+  </Svg>
+);

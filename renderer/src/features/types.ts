@@ -11,4 +11,6 @@ export interface Feature {
   /** `main` pages come first in the sidebar; `footer` pages (Settings, System) sit at the bottom. */
   section: 'main' | 'footer';
   Page: ComponentType;
+  /** The page uses the window's whole width (a wide table) instead of the reading column. */
+  wide?: boolean;
 }

@@ -6,6 +6,7 @@ import type { AgentPaneKind, RowBusy, UsageView } from '../../stores/agents';
 import type { ShownError } from '../../stores/errors';
 import { formatDuration } from '../system/llm-format';
 import { useNow } from '../system/use-now';
+import { AgentRowActions } from './AgentRowActions';
 import { DeployProgress } from './DeployProgress';
 import { PhaseBadge } from './PhaseBadge';
 
@@ -38,15 +39,6 @@ export function Uptime({ since, slug }: { since: number | null; slug: string }):
     </span>
   );
 }
-
-const BUSY_LABEL: Record<RowBusy, string> = {
-  start: 'Starting…',
-  stop: 'Stopping…',
-  restart: 'Restarting…',
-  archive: 'Archiving…',
-  restore: 'Restoring…',
-  purge: 'Purging…',
-};
 
 /** A `<tr>` for `agent` (`agent-row-<slug>`, `data-phase`), plus a second row with progress, failure or error. */
 export function AgentRow({
@@ -101,7 +93,7 @@ export function AgentRow({
           </div>
         </th>
         <td>
-          <code title={agent.model} data-testid={`agent-model-${slug}`}>
+          <code className="agents-table__model" title={agent.model} data-testid={`agent-model-${slug}`}>
             {modelIdOf(agent.model)}
           </code>
           {agent.fallbacks.length > 0 ? (
@@ -129,122 +121,14 @@ export function AgentRow({
           </span>
         </td>
         <td className="agents-table__actions">
-          <div className="row-actions" role="group" aria-labelledby={nameId}>
-            {busy ? (
-              <span className="muted small" aria-live="polite" data-testid={`agent-busy-${slug}`}>
-                {BUSY_LABEL[busy]}
-              </span>
-            ) : null}
-            {can.start ? (
-              <button
-                type="button"
-                className="button button--small"
-                onClick={() => handlers.onStart(agent.id)}
-                data-testid={`agent-start-${slug}`}
-              >
-                Start
-              </button>
-            ) : null}
-            {can.retry ? (
-              <button
-                type="button"
-                className="button button--small button--primary"
-                onClick={() => handlers.onStart(agent.id)}
-                data-testid={`agent-retry-${slug}`}
-              >
-                Retry
-              </button>
-            ) : null}
-            {can.stop ? (
-              <button
-                type="button"
-                className="button button--small"
-                onClick={() => handlers.onStop(agent.id)}
-                data-testid={`agent-stop-${slug}`}
-              >
-                Stop
-              </button>
-            ) : null}
-            {can.chat ? (
-              <button
-                type="button"
-                className="button button--small"
-                aria-pressed={selected === 'chat'}
-                onClick={() => handlers.onPane(agent.id, 'chat')}
-                data-testid={`agent-chat-${slug}`}
-              >
-                Chat
-              </button>
-            ) : null}
-            <button
-              type="button"
-              className="button button--small"
-              aria-pressed={selected === 'trace'}
-              onClick={() => handlers.onPane(agent.id, 'trace')}
-              data-testid={`agent-trace-${slug}`}
-            >
-              Trace
-            </button>
-            <button
-              type="button"
-              className="button button--small"
-              aria-pressed={selected === 'tasks'}
-              onClick={() => handlers.onPane(agent.id, 'tasks')}
-              data-testid={`agent-tasks-${slug}`}
-            >
-              Tasks
-            </button>
-            <button
-              type="button"
-              className="button button--small"
-              aria-pressed={selected === 'network'}
-              onClick={() => handlers.onPane(agent.id, 'network')}
-              title={`Network access: ${agent.egress.mode}`}
-              data-testid={`agent-network-${slug}`}
-            >
-              Network
-            </button>
-            {handlers.onSettings && ['running', 'stopped', 'failed'].includes(agent.phase) ? (
-              <button
-                type="button"
-                className="button button--small"
-                onClick={() => handlers.onSettings?.(agent)}
-                data-testid={`agent-settings-${slug}`}
-              >
-                Settings
-              </button>
-            ) : null}
-            {can.logs ? (
-              <button
-                type="button"
-                className="button button--small"
-                onClick={() => handlers.onLogs(agent.id)}
-                data-testid={`agent-logs-${slug}`}
-              >
-                Logs
-              </button>
-            ) : null}
-            {handlers.onFolders && can.logs ? (
-              <button
-                type="button"
-                className="button button--small"
-                onClick={() => handlers.onFolders?.(agent)}
-                data-testid={`agent-folders-${slug}`}
-              >
-                Folders
-              </button>
-            ) : null}
-            {can.archive ? (
-              <button
-                type="button"
-                className="button button--small"
-                onClick={() => handlers.onArchive(agent)}
-                data-testid={`agent-archive-${slug}`}
-              >
-                Archive
-              </button>
-            ) : null}
-          </div>
+          <AgentRowActions
+            agent={agent}
+            can={can}
+            busy={busy}
+            selected={selected}
+            nameId={nameId}
+            handlers={handlers}
+          />
         </td>
       </tr>
       {hasDetail ? (

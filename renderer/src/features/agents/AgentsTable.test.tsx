@@ -57,6 +57,20 @@ describe('AgentsTable', () => {
     for (const id of ['stop', 'chat', 'trace', 'archive', 'logs']) tagOf(html, `agent-${id}-fox`);
     expect(html).not.toContain('data-testid="agent-start-fox"');
     expect(html).not.toContain('data-testid="agent-retry-fox"');
+    // One line of named icon buttons; the rarer actions wait in the closed "More" menu.
+    for (const [id, name] of [
+      ['stop', 'Stop'],
+      ['chat', 'Chat'],
+      ['trace', 'Trace'],
+      ['tasks', 'Tasks'],
+      ['network', 'Network'],
+    ])
+      expect(tagOf(html, `agent-${id}-fox`)).toContain(`aria-label="${name}"`);
+    expect(tagOf(html, 'agent-more-fox')).toContain('aria-expanded="false"');
+    const menu = /<div id="agent-menu-fox"[^>]*>(.*?)<\/div>/.exec(html);
+    expect(menu?.[0]).toContain('hidden');
+    expect(menu?.[1]).toContain('data-testid="agent-archive-fox"');
+    expect(menu?.[1]).toContain('data-testid="agent-logs-fox"');
   });
 
   it("shows today's tokens and cost of each agent, the exact figures in the title", () => {

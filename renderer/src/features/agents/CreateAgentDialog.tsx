@@ -6,6 +6,8 @@ import { agentsStore, deployView, splitCreateErrors, useAgents } from '../../sto
 import { llmStore, useLlm } from '../../stores/llm';
 import { CREATE_FORM_ID, CreateAgentForm } from './CreateAgentForm';
 import { DeployProgress } from './DeployProgress';
+import { useSettings } from '../../stores/settings';
+import { useSystem } from '../../stores/system';
 
 /** The deploy view of the agent just created (live from the store). */
 function DeployStage({ id, onClose }: { id: string; onClose: () => void }): ReactElement {
@@ -90,6 +92,8 @@ export function CreateAgentDialog({ onClose }: { onClose: () => void }): ReactEl
   const providerNames = useAgents((s) => s.providerNames);
   const agents = useAgents((s) => s.agents);
   const status = useLlm((s) => s.status);
+  const defaultRuntime = useSettings((s) => s.saved?.container_runtime);
+  const health = useSystem((s) => s.health);
 
   useEffect(() => {
     void agentsStore.getState().loadCreateOptions();
@@ -133,6 +137,8 @@ export function CreateAgentDialog({ onClose }: { onClose: () => void }): ReactEl
         status={status}
         providerNames={providerNames}
         agents={agents}
+        defaultRuntime={defaultRuntime ?? 'docker'}
+        runtimeHealth={health?.components ?? []}
         onBusy={setSubmitting}
         onSubmit={async (input) => {
           const r = await agentsStore.getState().create(input);

@@ -2,6 +2,7 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { LlmStatus } from '../../../../contract/llm';
+import type { ComponentHealth } from '../../../../contract/models';
 import type { CreateErrors } from '../../stores/agents';
 import { SAMPLE_CLAUDE_CODE, SAMPLE_HARNESS, SAMPLE_LLM_STATUS, sampleAgent } from '../../test/fake-client';
 import { CreateAgentForm } from './CreateAgentForm';
@@ -9,7 +10,13 @@ import type { CreateDraft } from './create-form';
 import { countOf, tagOf, textOf } from './test-html';
 
 function render(
-  opts: { status?: LlmStatus | null; initial?: Partial<CreateDraft>; errors?: CreateErrors } = {},
+  opts: {
+    status?: LlmStatus | null;
+    initial?: Partial<CreateDraft>;
+    errors?: CreateErrors;
+    defaultRuntime?: 'docker' | 'incus';
+    runtimeHealth?: ComponentHealth[];
+  } = {},
 ): string {
   return renderToStaticMarkup(
     <CreateAgentForm
@@ -21,6 +28,8 @@ function render(
       onBusy={() => undefined}
       {...(opts.initial ? { initial: opts.initial } : {})}
       {...(opts.errors ? { initialErrors: opts.errors } : {})}
+      {...(opts.defaultRuntime ? { defaultRuntime: opts.defaultRuntime } : {})}
+      {...(opts.runtimeHealth ? { runtimeHealth: opts.runtimeHealth } : {})}
     />,
   );
 }
@@ -117,6 +126,27 @@ describe('CreateAgentForm', () => {
     expect(textOf(html, 'agent-emoji-value')).toBe('✳️');
     expect(tagOf(html, 'agent-memory')).toContain('min="768"');
     expect(html).toContain('Runs on docker. Needs at least 768 MiB.');
+  });
+
+  it('offers the runtime per agent, Settings’ one checked, and says when the chosen one is down', () => {
+    const html = render({ defaultRuntime: 'incus' });
+    expect(tagOf(html, 'agent-runtime-incus')).toContain('checked');
+    expect(tagOf(html, 'agent-runtime-docker')).not.toContain('checked');
+    expect(html).toContain('Incus, the default in Settings.');
+    const down = render({
+      initial: { runtime: 'docker' },
+      defaultRuntime: 'incus',
+      runtimeHealth: [
+        {
+          name: 'docker',
+          state: 'missing',
+          detail: 'no socket at /var/run/docker.sock',
+          fix: 'start dockerd',
+        },
+      ],
+    });
+    expect(tagOf(down, 'agent-runtime-docker')).toContain('checked');
+    expect(down).toContain('Docker is not usable here: no socket at /var/run/docker.sock — start dockerd');
   });
 
   it('starts with the default limits and their bounds', () => {

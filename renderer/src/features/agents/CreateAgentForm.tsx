@@ -3,7 +3,8 @@ import { useMemo, useState } from 'react';
 import type { FormEvent, ReactElement } from 'react';
 import type { Agent, AgentCreateInput, Harness } from '../../../../contract/agents';
 import type { LlmStatus } from '../../../../contract/llm';
-import { InputField, SelectField } from '../../components/Field';
+import type { ComponentHealth } from '../../../../contract/models';
+import { InputField, RadioField, SelectField } from '../../components/Field';
 import { containerNameOf, modelGroups, noModelReason, slugOf } from '../../stores/agents';
 import type { CreateErrors } from '../../stores/agents';
 import { checkDraft, LIMITS, nameProblem, newDraft } from './create-form';
@@ -48,6 +49,8 @@ export function CreateAgentForm({
   onBusy,
   initial,
   initialErrors,
+  defaultRuntime = 'docker',
+  runtimeHealth = [],
 }: {
   harnesses: readonly Harness[];
   status: LlmStatus | null;
@@ -58,6 +61,10 @@ export function CreateAgentForm({
   /** Starting values (tests, a reopened form). */
   initial?: Partial<CreateDraft>;
   initialErrors?: CreateErrors;
+  /** The runtime Settings names for new agents (what an untouched choice means). */
+  defaultRuntime?: 'docker' | 'incus';
+  /** Health of the `docker` and `incus` components, to say when the chosen one is not usable. */
+  runtimeHealth?: readonly ComponentHealth[];
 }): ReactElement {
   const served = status?.litellm.models ?? [];
   const [draft, setDraft] = useState<CreateDraft>(() => ({
@@ -176,6 +183,15 @@ export function CreateAgentForm({
           onChange={(v) => edit('harness', v)}
           hint={harnessHint(harnesses.find((f) => f.id === draft.harness))}
           error={fieldError('harness')}
+        />
+      </div>
+      <div data-field="runtime">
+        <RuntimeField
+          value={draft.runtime ?? defaultRuntime}
+          isDefault={draft.runtime === null || draft.runtime === defaultRuntime}
+          health={runtimeHealth}
+          onChange={(v) => edit('runtime', v)}
+          error={fieldError('runtime')}
         />
       </div>
       <div data-field="model">
@@ -328,5 +344,46 @@ export function CreateAgentForm({
         </p>
       ) : null}
     </form>
+  );
+}
+
+const RUNTIMES = [
+  { value: 'docker', label: 'Docker' },
+  { value: 'incus', label: 'Incus' },
+] as const;
+
+/** Docker or Incus for this agent; says which one Settings uses by default and when the chosen one is down. */
+function RuntimeField({
+  value,
+  isDefault,
+  health,
+  onChange,
+  error,
+}: {
+  value: 'docker' | 'incus';
+  isDefault: boolean;
+  health: readonly ComponentHealth[];
+  onChange: (v: 'docker' | 'incus') => void;
+  error?: string | undefined;
+}): ReactElement {
+  const label = value === 'docker' ? 'Docker' : 'Incus';
+  const state = health.find((c) => c.name === value);
+  const down = state && state.state !== 'ok' && state.state !== 'starting';
+  return (
+    <RadioField
+      id="agent-runtime"
+      label="Runtime"
+      value={value}
+      options={RUNTIMES}
+      onChange={onChange}
+      hint={
+        down
+          ? `${label} is not usable here: ${state.detail}${state.fix ? ` — ${state.fix}` : ''}`
+          : isDefault
+            ? `${label}, the default in Settings.`
+            : `${label} for this agent; Settings names the default for new agents.`
+      }
+      error={error}
+    />
   );
 }

@@ -64,8 +64,7 @@ export function EmojiField({
         </span>
         <span className="muted small" aria-live="polite" data-testid="agent-emoji-note">
           <span className="visually-hidden">Chosen emoji: {value} </span>
-          {name ? `${name}` : ''}
-          {defaultNote ? ` · ${defaultNote}` : ''}
+          {captionOf(name, defaultNote)}
         </span>
       </div>
       <p className="visually-hidden" id={`${id}-quick`}>
@@ -152,4 +151,11 @@ export function EmojiField({
       ) : null}
     </fieldset>
   );
+}
+
+/** "robot · default of X", said once: the harness's quick pick already names itself its default. */
+function captionOf(name: string | null | undefined, defaultNote: string | null): string {
+  if (!name) return defaultNote ?? '';
+  if (!defaultNote || name.includes(defaultNote)) return name;
+  return `${name} · ${defaultNote}`;
 }

@@ -34,6 +34,17 @@ describe('checkDraft', () => {
       },
     });
     expect(checkDraft({ ...draft, emoji: '🦊' }, ctx).input?.emoji).toBe('🦊');
+    // The runtime is sent only when chosen: untouched, the core takes the one Settings names.
+    expect(checkDraft({ ...draft, runtime: 'incus' }, ctx).input?.runtime).toBe('incus');
+  });
+
+  it('refuses a name without a letter or digit before sending, as the core does', () => {
+    const r = checkDraft({ ...newDraft('builtin', 'scripted/a'), name: '!!!' }, ctx);
+    expect(r.input).toBeNull();
+    expect(r.errors.name).toBe('The name needs at least one letter or digit');
+    expect(
+      checkDraft({ ...newDraft('builtin', 'scripted/a'), name: '研究 2' }, ctx).errors.name,
+    ).toBeUndefined();
   });
 
   it('sends no instructions for a harness that applies none, even if typed before switching to it', () => {

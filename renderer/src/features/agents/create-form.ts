@@ -20,6 +20,8 @@ export interface CreateDraft {
   /** The chosen emoji; `null` = the harness's default (follows a change of harness). */
   emoji: string | null;
   harness: string;
+  /** The container runtime; `null` = the one Settings names for new agents. */
+  runtime: 'docker' | 'incus' | null;
   model: string;
   fallbacks: string[];
   memory: string;
@@ -45,6 +47,7 @@ export function newDraft(
     name: '',
     emoji: null,
     harness,
+    runtime: null,
     model,
     fallbacks: [],
     memory: String(memoryMib),
@@ -97,6 +100,7 @@ export function nameProblem(name: string, agents: readonly Agent[]): string | nu
     return `The name is ${clean.length} characters; at most ${LIMITS.nameMax}`;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(clean)) return 'The name contains control characters';
+  if (!/[\p{L}\p{N}]/u.test(clean)) return 'The name needs at least one letter or digit';
   const slug = slugOf(clean);
   const holder = agentHoldingSlug(agents, slug);
   if (holder) return `An agent named “${holder.name}” already uses the name ${slug}; choose another name`;
@@ -153,6 +157,7 @@ export function checkDraft(
       name,
       emoji: draft.emoji ?? ctx.harnessEmoji,
       harness: draft.harness,
+      ...(draft.runtime ? { runtime: draft.runtime } : {}),
       model: draft.model,
       fallbacks: draft.fallbacks.filter((f) => f !== draft.model),
       memory_mib: memory,

@@ -13,6 +13,7 @@ export const agentsFeature: Feature = {
   icon: AgentsIcon,
   section: 'main',
   Page: AgentsPage,
+  wide: true,
 };
 
 export { registerAgentPane } from './panes';

@@ -4,6 +4,7 @@ import type { ReactElement } from 'react';
 import type { Provider } from '../../../../contract/models';
 import { RefreshIcon } from '../../components/Icons';
 import { filterModels, providersStore, useProviders } from '../../stores/providers';
+import { plural } from '../system/llm-format';
 
 export function ModelList({ provider }: { provider: Provider }): ReactElement {
   const id = provider.id;
@@ -57,7 +58,7 @@ export function ModelList({ provider }: { provider: Provider }): ReactElement {
       {models && models.models.length > 0 ? (
         <>
           <p className="visually-hidden" aria-live="polite">
-            {shown.length} of {models.models.length} models
+            {shown.length} of {plural(models.models.length, 'model')}
           </p>
           {shown.length > 0 ? (
             <ul className="models__list">

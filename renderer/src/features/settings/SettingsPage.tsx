@@ -3,6 +3,7 @@ import { useMemo } from 'react';
 import type { FormEvent, ReactElement } from 'react';
 import { InputField, RadioField, SelectField, SwitchField } from '../../components/Field';
 import { PageHeader } from '../../components/PageHeader';
+import { describeRange, SETTINGS_RANGES } from '../../../../contract/ranges';
 import { selectDirty, selectDraft, settingsStore, useSettings } from '../../stores/settings';
 import type { SettingsDraft, SettingsField } from '../../stores/settings';
 import { useSystem } from '../../stores/system';
@@ -153,7 +154,12 @@ export function SettingsPage(): ReactElement {
           <SwitchField
             id={id('build_images_on_demand')}
             label="Build images on demand"
-            hint="When an agent needs the base image and it is missing, build it (takes minutes). Otherwise import it with `agentdesk images import`."
+            hint={
+              <>
+                When an agent needs the base image and it is missing, build it (takes minutes). Otherwise
+                import it with <code>agentdesk images import</code>.
+              </>
+            }
             checked={draft.build_images_on_demand}
             onChange={(v) => edit('build_images_on_demand', v)}
             error={errors.build_images_on_demand}
@@ -184,11 +190,11 @@ export function SettingsPage(): ReactElement {
             type="number"
             label="Keep traces for"
             suffix="days"
-            min={1}
-            max={3650}
+            min={SETTINGS_RANGES.trace_retention_days.min}
+            max={SETTINGS_RANGES.trace_retention_days.max}
             value={Number.isNaN(draft.trace_retention_days) ? '' : String(draft.trace_retention_days)}
             onChange={(v) => edit('trace_retention_days', v.trim() === '' ? Number.NaN : Number(v))}
-            hint="Older trace files are removed."
+            hint={`Older trace files are removed. ${describeRange(SETTINGS_RANGES.trace_retention_days)}.`}
             error={errors.trace_retention_days}
           />
         </section>
@@ -202,10 +208,11 @@ export function SettingsPage(): ReactElement {
             type="number"
             label="Default budget per day"
             suffix="USD"
-            min={0}
+            min={SETTINGS_RANGES.default_budget_day_usd.min}
+            max={SETTINGS_RANGES.default_budget_day_usd.max}
             value={Number.isNaN(draft.default_budget_day_usd) ? '' : String(draft.default_budget_day_usd)}
             onChange={(v) => edit('default_budget_day_usd', v.trim() === '' ? Number.NaN : Number(v))}
-            hint="For agents without a budget of their own. The gateway refuses their model calls beyond it until midnight."
+            hint={`For agents without a budget of their own. The gateway refuses their model calls beyond it until midnight. ${describeRange(SETTINGS_RANGES.default_budget_day_usd)}.`}
             error={errors.default_budget_day_usd}
           />
           <InputField
@@ -213,18 +220,22 @@ export function SettingsPage(): ReactElement {
             type="number"
             label="Default budget per month"
             suffix="USD"
-            min={0}
+            min={SETTINGS_RANGES.default_budget_month_usd.min}
+            max={SETTINGS_RANGES.default_budget_month_usd.max}
             value={Number.isNaN(draft.default_budget_month_usd) ? '' : String(draft.default_budget_month_usd)}
             onChange={(v) => edit('default_budget_month_usd', v.trim() === '' ? Number.NaN : Number(v))}
+            hint={`${describeRange(SETTINGS_RANGES.default_budget_month_usd)}.`}
             error={errors.default_budget_month_usd}
           />
           <InputField
             id={id('default_rpm')}
             type="number"
             label="Default requests per minute"
-            min={1}
+            min={SETTINGS_RANGES.default_rpm.min}
+            max={SETTINGS_RANGES.default_rpm.max}
             value={Number.isNaN(draft.default_rpm) ? '' : String(draft.default_rpm)}
             onChange={(v) => edit('default_rpm', v.trim() === '' ? Number.NaN : Number(v))}
+            hint={`For agents without a limit of their own. ${describeRange(SETTINGS_RANGES.default_rpm)}.`}
             error={errors.default_rpm}
           />
           <InputField
@@ -235,9 +246,18 @@ export function SettingsPage(): ReactElement {
             onChange={(v) => edit('webhook_listen', v.trim())}
             readOnly={headless}
             hint={
-              headless
-                ? 'It decides who can reach task webhooks, so it cannot be changed from the browser: use the desktop app, or `agentdesk settings set webhook_listen ADDRESS` while no core runs.'
-                : '127.0.0.1: this machine only. Another address of this machine (or 0.0.0.0) lets other machines call webhook URLs — each still needs its secret.'
+              headless ? (
+                <>
+                  It decides who can reach task webhooks, so it cannot be changed from the browser: use the
+                  desktop app, or <code>agentdesk settings set webhook_listen ADDRESS</code> while no core
+                  runs.
+                </>
+              ) : (
+                <>
+                  <code>127.0.0.1</code>: this machine only. Another address of this machine (or{' '}
+                  <code>0.0.0.0</code>) lets other machines call webhook URLs — each still needs its secret.
+                </>
+              )
             }
             error={errors.webhook_listen}
           />

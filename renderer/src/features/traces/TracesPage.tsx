@@ -23,6 +23,10 @@ export function TracesPage(): ReactElement {
       offTraces();
     };
   }, []);
+  const agentsLoaded = useAgents((s) => s.loaded);
+  useEffect(() => {
+    if (agentsLoaded) tracesStore.getState().keepAgents(agents.map((a) => a.id));
+  }, [agents, agentsLoaded]);
   const live = agents.filter((a) => a.phase !== 'archived');
   return (
     <>

@@ -6,6 +6,7 @@ export const CREATE_FIELDS = [
   'name',
   'emoji',
   'harness',
+  'runtime',
   'model',
   'fallbacks',
   'memory_mib',

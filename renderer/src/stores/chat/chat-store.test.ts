@@ -86,7 +86,8 @@ describe('chat store', () => {
     core.handle('agents.chat', () => {
       throw new FakeCoreError({
         code: 'CONFLICT',
-        message: '🤖 Helper is stopped, not running: start it (agents.start) to chat',
+        message:
+          '🤖 Helper is stopped, not running: start it (its Start button, or run `agentdesk agents start helper`) to chat',
       });
     });
     await store.getState().send('hello?');

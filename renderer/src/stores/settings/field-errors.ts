@@ -18,14 +18,18 @@ export function splitFieldErrors(error: ShownError): {
     typeof v === 'string' && (SETTINGS_FIELDS as string[]).includes(v);
   const issues = error.details?.issues;
   if (Array.isArray(issues)) {
+    let placed = 0;
     for (const issue of issues as { path?: unknown; message?: unknown }[]) {
       const head = typeof issue.path === 'string' ? issue.path.split(/[.[]/)[0] : undefined;
       if (isField(head) && typeof issue.message === 'string') {
-        fields[head] = fields[head] ? `${fields[head]}; ${issue.message}` : issue.message;
+        // Shown under the field, so as a sentence; one refusal may come as several issues with one message.
+        const said = issue.message.charAt(0).toUpperCase() + issue.message.slice(1);
+        const before = fields[head];
+        fields[head] = before === undefined ? said : before.includes(said) ? before : `${before}; ${said}`;
+        placed += 1;
       }
     }
-    if (Object.keys(fields).length > 0 && Object.keys(fields).length === issues.length)
-      return { fields, rest: null };
+    if (placed > 0 && placed === issues.length) return { fields, rest: null };
     if (Object.keys(fields).length > 0) return { fields, rest: error };
   }
   const named = error.details?.path ?? error.details?.field;

@@ -40,19 +40,23 @@ describe('settings store', () => {
       throw new FakeCoreError({
         code: 'INVALID_INPUT',
         message:
-          'Invalid input for settings.update: trace_retention_days: Too small: expected number to be >=1',
+          'Invalid input for settings.update: trace_retention_days: must be a whole number from 1 to 3,650 (days)',
         details: {
-          issues: [{ path: 'trace_retention_days', message: 'Too small: expected number to be >=1' }],
+          // 0.5 fails both the whole-number and the minimum check: one refusal, said once.
+          issues: [
+            { path: 'trace_retention_days', message: 'must be a whole number from 1 to 3,650 (days)' },
+            { path: 'trace_retention_days', message: 'must be a whole number from 1 to 3,650 (days)' },
+          ],
         },
       });
     });
-    store.getState().edit('trace_retention_days', 0);
+    store.getState().edit('trace_retention_days', 0.5);
     expect(await store.getState().save()).toBe(false);
     expect(store.getState().fieldErrors).toEqual({
-      trace_retention_days: 'Too small: expected number to be >=1',
+      trace_retention_days: 'Must be a whole number from 1 to 3,650 (days)',
     });
     expect(store.getState().saveError).toBeNull();
-    expect(selectDraft(store.getState())?.trace_retention_days).toBe(0);
+    expect(selectDraft(store.getState())?.trace_retention_days).toBe(0.5);
     store.getState().edit('trace_retention_days', 7);
     expect(store.getState().fieldErrors).toEqual({});
   });
@@ -115,6 +119,6 @@ describe('splitFieldErrors', () => {
         ],
       },
     };
-    expect(splitFieldErrors(error)).toEqual({ fields: { theme: 'bad' }, rest: error });
+    expect(splitFieldErrors(error)).toEqual({ fields: { theme: 'Bad' }, rest: error });
   });
 });

@@ -30,6 +30,11 @@ export interface TracesActions {
   applyEvent(event: TraceEvent): void;
   /** Subscribes to `traces.event`; returns the unsubscribe function. */
   follow(): () => void;
+  /**
+   * Drops the events of agents not in `agentIds` (the agents the core still knows, archived ones
+   * included): a purged agent's trace is deleted with it, so the page stops showing it at once.
+   */
+  keepAgents(agentIds: readonly string[]): void;
 }
 
 type Store = TracesState & TracesActions;
@@ -134,6 +139,13 @@ export function createTracesActions(
     },
     follow() {
       return getClient().on('traces.event', (e) => get().applyEvent(e));
+    },
+    keepAgents(agentIds) {
+      const known = new Set(agentIds);
+      const s = get();
+      const events = s.events.filter((e) => known.has(e.agent_id));
+      if (events.length !== s.events.length) set({ events });
+      if (s.agentId !== null && !known.has(s.agentId)) void get().open(null);
     },
   };
 }

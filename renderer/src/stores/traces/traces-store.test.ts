@@ -40,6 +40,24 @@ describe('traces store', () => {
     expect(core.calls.filter((c) => c.channel === 'traces.list')).toHaveLength(2);
   });
 
+  it('drops a purged agent’s events, and leaves its view for every agent’s', async () => {
+    const other = 'b0000000-0000-4000-8000-000000000002';
+    const { core, store } = setup({
+      first: { events: [ev(2, { agent_id: other }), ev(1)], next_cursor: null },
+    });
+    await store.getState().open(null);
+    expect(store.getState().events.map((e) => e.id)).toEqual(['e1', 'e2']);
+    store.getState().keepAgents([AGENT, other]);
+    expect(store.getState().events.map((e) => e.id)).toEqual(['e1', 'e2']);
+    store.getState().keepAgents([other]);
+    expect(store.getState().events.map((e) => e.id)).toEqual(['e2']);
+    await store.getState().open(AGENT);
+    store.getState().keepAgents([other]);
+    await Promise.resolve();
+    expect(store.getState().agentId).toBeNull();
+    expect(core.calls.at(-1)?.input).not.toHaveProperty('agent_id');
+  });
+
   it('takes live events of its agent and kinds once each, in order', async () => {
     const { core, store } = setup({ first: { events: [ev(1)], next_cursor: null } });
     const off = store.getState().follow();

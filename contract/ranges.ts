@@ -1,0 +1,38 @@
+// Bounded numbers whose refusals say the valid range, and the ranges of the settings the UI shows beside each field.
+import { z } from 'zod';
+
+/** A closed range of a number field: `min`..`max`, whole numbers when `int`, with the unit people read. */
+export interface NumberRange {
+  min: number;
+  max: number;
+  int: boolean;
+  /** e.g. `days`, `USD`; empty when the number has no unit. */
+  unit: string;
+}
+
+/** "1–3,650 days": how a range is shown beside its field. */
+export function describeRange(r: NumberRange): string {
+  const n = (v: number): string => v.toLocaleString('en-US');
+  return `${n(r.min)}–${n(r.max)}${r.unit ? ` ${r.unit}` : ''}`;
+}
+
+/**
+ * A zod number limited to `r`. Every refusal (not a number, not whole, out of range) has the same
+ * message, which names the range — e.g. "must be a whole number from 1 to 3,650 (days)" — instead of
+ * zod's "Too small: expected number to be >=1".
+ */
+export function rangedNumber(r: NumberRange): z.ZodNumber {
+  const n = (v: number): string => v.toLocaleString('en-US');
+  const error = `must be ${r.int ? 'a whole number' : 'a number'} from ${n(r.min)} to ${n(r.max)}${r.unit ? ` (${r.unit})` : ''}`;
+  const base = z.number({ error });
+  return (r.int ? base.int({ error }) : base).min(r.min, { error }).max(r.max, { error });
+}
+
+/** Ranges of the numeric settings (contract/models.ts `Settings`). */
+export const SETTINGS_RANGES = {
+  trace_retention_days: { min: 1, max: 3650, int: true, unit: 'days' },
+  default_budget_day_usd: { min: 0, max: 1_000_000, int: false, unit: 'USD' },
+  default_budget_month_usd: { min: 0, max: 1_000_000, int: false, unit: 'USD' },
+  default_rpm: { min: 1, max: 100_000, int: true, unit: 'requests per minute' },
+  webhook_port: { min: 0, max: 65535, int: true, unit: '' },
+} as const satisfies Record<string, NumberRange>;
