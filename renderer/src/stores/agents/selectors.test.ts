@@ -89,8 +89,11 @@ describe('splitCreateErrors', () => {
   });
 
   it('keeps what names no field as a form error', () => {
-    const e = shown('INVALID_INPUT', 'runtime: incus is not available here; valid: docker');
+    const e = shown('INVALID_INPUT', 'The agent record could not be written; try again');
     expect(splitCreateErrors(e)).toEqual({ fields: {}, rest: e });
+    // The runtime is a field of the form (chosen per agent): its refusal goes under it.
+    const r = shown('INVALID_INPUT', 'runtime: incus is not available here; valid: docker');
+    expect(splitCreateErrors(r).fields.runtime).toMatch(/incus is not available here; valid: docker/);
     const u = shown('UNAVAILABLE', 'Docker is not reachable');
     expect(splitCreateErrors(u).rest).toBe(u);
   });
