@@ -5,7 +5,19 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(__dirname, '..');
-const dirs = ['main', 'renderer', 'preload', 'contract', 'resources', 'scripts', 'test', 'e2e', 'bench', 'bin', '.ci'];
+const dirs = [
+  'main',
+  'renderer',
+  'preload',
+  'contract',
+  'resources',
+  'scripts',
+  'test',
+  'e2e',
+  'bench',
+  'bin',
+  '.ci',
+];
 const exts = ['.ts', '.tsx', '.mjs', '.sh', '.css', '.yml'];
 /** Files without an extension that are still code: the container's init and the CI entry. */
 const bareNames = new Set(['Dockerfile', 'agentdesk-init', 'run']);
@@ -59,7 +71,8 @@ export function findCitations(): string[] {
       .split('\n')
       .forEach((line, i) => {
         const comment = commentOf(line, hashComments);
-        if (comment && citation.test(comment)) hits.push(`${path.relative(root, file)}:${i + 1}: ${line.trim()}`);
+        if (comment && citation.test(comment))
+          hits.push(`${path.relative(root, file)}:${i + 1}: ${line.trim()}`);
       });
   }
   return hits;
