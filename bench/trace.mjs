@@ -3,7 +3,7 @@
 // main-thread event-loop lag p99 during ingest, filtered queries and text searches over 1M events (text
 // index filled by the worker, and its rate); baselines measured in the
 // same run: a plain appendFileSync of the same events (no fsync, no index) and a SQLite insert loop on the
-// main thread, and the 1M-event query answered by reading the JSONL files (issue 6's store).
+// main thread, and the 1M-event query answered by reading the JSONL files (the store before SQLite).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -200,7 +200,7 @@ async function query1m() {
     text_search_two_chars: await time({ text: 'zq' }),
   };
   await rec.close();
-  // Baseline: the same filter answered from JSONL files (issue 6's store): write them once, read and filter.
+  // Baseline: the same filter answered from JSONL files (the store before SQLite): write once, read, filter.
   const jdir = path.join(tmp, 'jsonl');
   fs.mkdirSync(jdir);
   for (let h = 0; h < 10; h++) {

@@ -4,9 +4,9 @@ import { AgentEgress, AllowList, EgressMode } from './egress';
 import { RpmLimit, UsdLimit } from './usage';
 
 /**
- * The phase of an agent (ARCHITECTURE §5 "Agent lifecycle"). Deploy: `creating → provisioning (image) →
+ * The phase of an agent. Deploy: `creating → provisioning (image) →
  * starting → verifying → running`; `stopping → stopped`; `failed` (with reason and log lines);
- * `archiving → archived`, `restoring`, `purging` (Agents issue).
+ * `archiving → archived`, `restoring`, `purging`.
  */
 export const AgentPhase = z.enum([
   'creating',

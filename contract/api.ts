@@ -1,4 +1,4 @@
-// The one contract between processes: groups → methods → zod input/output (ARCHITECTURE §4).
+// The one contract between processes: groups → methods → zod input/output (docs/architecture.md).
 import { z } from 'zod';
 import {
   CatalogEntry,
@@ -155,7 +155,7 @@ export const api = {
       'Whether a route to the internet exists (from the routing table; nothing is sent) and which providers are unreachable. Going offline marks cloud providers `unreachable` once, without probing them.',
     ),
   },
-  // LiteLLM supervisor and gateway (issue 4): the System view's data and its "Test model" action.
+  // LiteLLM supervisor and gateway: the System view's data and its "Test model" action.
   llm: {
     status: method(
       NoInput,
@@ -230,7 +230,7 @@ export const api = {
       'Changes the memory limit (MiB), CPUs or pids limit; a running agent is recreated with them and started again. INVALID_INPUT when the memory is below its harness’s minimum (naming it); CONFLICT while busy or archived.',
     ),
   },
-  // Trace events of agents (issue 6; the SQLite store of issue 7 keeps this shape). Live: `traces.event`.
+  // Trace events of agents (stored as is: docs/decisions/006-trace-store.md). Live: `traces.event`.
   traces: {
     list: method(
       TraceQuery,

@@ -38,7 +38,7 @@ export interface ErrorBody {
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorBody };
 
 /**
- * A typed error that crosses process boundaries as data (CONVENTIONS 4).
+ * A typed error that crosses process boundaries as data, never as a thrown object.
  * Thrown by handlers and services; the dispatcher turns it into `{ok:false,error}`;
  * clients rebuild it from the envelope with {@link AppError.fromBody}.
  */

@@ -1,4 +1,4 @@
-// Shapes of the `llm` group (issue 4): LiteLLM supervisor and gateway status, and the "Test model" action.
+// Shapes of the `llm` group: LiteLLM supervisor and gateway status, and the "Test model" action.
 import { z } from 'zod';
 
 /**

@@ -101,7 +101,7 @@ export type Settings = z.infer<typeof Settings>;
 export const SettingsPatch = Settings.omit({ version: true }).partial().strict();
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
-// ─── Providers (issue 3) ──────────────────────────────────────────────────────────────────────────
+// ─── Providers ────────────────────────────────────────────────────────────────────────────────────
 
 /** How a provider's key is sent: `Authorization: Bearer`, `x-api-key` (Anthropic), `x-goog-api-key` (Gemini), or not at all. */
 export const ProviderAuthStyle = z.enum(['bearer', 'x-api-key', 'x-goog-api-key', 'none']);

@@ -1,4 +1,4 @@
-// Trace events, envelope v1 (ARCHITECTURE §5 "Trace store"): the envelope, one payload schema per kind, and the query.
+// Trace events, envelope v1: the envelope, one payload schema per kind, and the query.
 import { z } from 'zod';
 import { EgressPayload } from './egress';
 

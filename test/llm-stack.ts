@@ -42,7 +42,7 @@ export interface LlmStack {
   env: Record<string, string>;
   /** Base URL of the gateway (`http://127.0.0.1:<port>`), without `/v1`. */
   gateway: string;
-  /** Adds a provider row with cached models (as the Providers issue does after a successful test). */
+  /** Adds a provider row with cached models (as ProviderService does after a successful test). */
   addProvider(id: string, type: string, baseUrl: string, models: string[]): void;
   /** The llm_call records of every request the gateway has finished (waits for in-flight ones, 10 s at most). */
   calls(): Promise<LlmCall[]>;

@@ -1,8 +1,9 @@
 // E2E: the packaged-style desktop app under Playwright's `_electron.launch`: start hidden, close to tray, quit.
 //
 // Runs where an Electron binary is installed; skipped with a message where it is not — also under
-// AGENTDESK_REQUIRE_REAL=1, because our build machines cannot download Electron's binary (PLATFORM-NOTES:
-// "Electron 45 … its binary download fails"). When the binary IS there, a missing build fails the run.
+// AGENTDESK_REQUIRE_REAL=1, because our build machines cannot download Electron's binary (npm ci
+// runs with ELECTRON_SKIP_BINARY_DOWNLOAD=1, README "Node.js"). When the binary IS there, a missing build
+// fails the run.
 // `require('electron')` is never called here: without its binary it tries to download it.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';

@@ -48,7 +48,7 @@ export interface AgentsWiringDeps {
   settings: SettingsStore;
   bus: EventBus;
   log: Logger;
-  /** The trace recorder (lifecycle and chat events go there) and the relayed turns (issue 6). */
+  /** The trace recorder (lifecycle and chat events go there) and the chat turns being relayed. */
   traces: { recorder: TraceRecorder; turns: TurnWindows; verifies?: VerifyWindows };
   /** Harnesses loaded from elsewhere besides the installed ones (tests, harness authors; docs/harnesses.md). */
   extraHarnesses?: HarnessPlugin[];

@@ -77,11 +77,11 @@ export interface Core {
   settings: SettingsStore;
   health: HealthService;
   providers: ProviderService;
-  /** LiteLLM supervisor and gateway (issue 4). */
+  /** LiteLLM supervisor and gateway (docs/decisions/004-litellm-supervision-and-gateway.md). */
   llm: LlmService;
-  /** Virtual keys of the gateway (the Agents issue mints one per agent and revokes it on archive). */
+  /** Virtual keys of the gateway (the agent service mints one per agent and revokes it on archive). */
   keys: VirtualKeys;
-  /** Agents, their containers and the base image (issue 5). */
+  /** Agents, their containers and the base image (docs/decisions/005-agent-containers.md). */
   agents: AgentsWiring['agents'];
   /** Tasks of agents and their runs. */
   tasks: TasksWiring['tasks'];

@@ -17,7 +17,7 @@ export function inProcessTransport(dispatcher: Dispatcher, bus?: EventBus): Tran
 }
 
 /**
- * Runs `fn` with a client of the core for `home` (ARCHITECTURE §3: the CLI talks to a running core
+ * Runs `fn` with a client of the core for `home` (docs/architecture.md, "Layout": the CLI talks to a core
  * over HTTP, or starts one). When no core runs there (no control.json), a core is started in this
  * process for the duration of `fn` — same database, keychain and logs — and stopped afterwards.
  * @throws NotRunningError when a control.json names a live core that does not answer;

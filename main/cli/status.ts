@@ -19,7 +19,7 @@ export interface TextSink {
 
 /**
  * Prints the health report of the core serving `home`, after the UI's URL (with its token) in text form.
- * `--json` prints `{"components":[{name,state,detail,fix}]}` (ARCHITECTURE / issue 2 shape).
+ * `--json` prints `{"components":[{name,state,detail,fix}]}` (ComponentHealth of contract/models.ts).
  * @returns the process exit code: 0 when reported, 2 when no core answers (message on stderr).
  */
 export async function statusCommand(

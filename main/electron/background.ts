@@ -43,8 +43,8 @@ export async function probeTrayAvailable(
 /**
  * Whether closing the (last) window keeps the app and its agents running in the tray.
  * Without a tray, never: the user would have no way back, so close quits whatever the setting says.
- * With one, the setting decides; `null` (platform default) means on. That gives the platform defaults
- * of issue 8: on for macOS and Windows (always a tray), on for Linux only where a tray exists
+ * With one, the setting decides; `null` (platform default) means on. That gives the platform defaults:
+ * on for macOS and Windows (always a tray), on for Linux only where a tray exists
  * ({@link probeTrayAvailable}).
  */
 export function keepsRunningOnClose(setting: boolean | null, trayAvailable: boolean): boolean {

@@ -15,7 +15,8 @@ export interface ElectronFuses {
 }
 
 /**
- * The fuses of every packaged build (ARCHITECTURE §5 "fuses flipped"; electronjs.org/docs/latest/tutorial/fuses):
+ * The fuses of every packaged build (docs/decisions/007-packaging.md;
+ * electronjs.org/docs/latest/tutorial/fuses):
  * - `runAsNode: false` — `ELECTRON_RUN_AS_NODE` is ignored, so the signed binary cannot be used as a
  *   general-purpose Node. Consequence: `process.fork` from main does not work, and the headless core
  *   cannot be started as `ELECTRON_RUN_AS_NODE=1 agentdesk …` (README "Packaging" says how instead).

@@ -1,4 +1,4 @@
-// The desktop shell's hardening as a whole (ARCHITECTURE §5, Electron security checklist), asserted on the started shell.
+// The desktop shell's hardening as a whole (Electron's security checklist), asserted on the started shell.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -38,7 +38,7 @@ const CSP_DIRECTIVES = [
   "frame-ancestors 'none'",
 ];
 
-/** The Content-Security-Policy of every app response in production (ARCHITECTURE §5 "strict CSP"). */
+/** The strict Content-Security-Policy of every app response in production (the directives above). */
 export const CONTENT_SECURITY_POLICY = CSP_DIRECTIVES.join('; ');
 
 /**

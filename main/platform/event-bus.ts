@@ -1,4 +1,4 @@
-// A typed in-process event bus (CONVENTIONS 11): tray, windows and the SSE stream subscribe here.
+// A typed in-process event bus (events: contract/events.ts): tray, windows and the SSE stream subscribe here.
 import type { EventName, EventPayload } from '../../contract/events';
 
 type Listener<N extends EventName> = (payload: EventPayload<N>) => void;

@@ -87,7 +87,7 @@ export function resolveDataDir(explicit?: string | null, env = process.env): str
   return path.resolve(chosen);
 }
 
-/** Fixed names inside the data dir (ARCHITECTURE §6). */
+/** Fixed names inside the data dir, in one place so every service agrees on them. */
 export const dataPaths = {
   db: (home: string) => path.join(home, 'agentdesk.db'),
   control: (home: string) => path.join(home, 'control.json'),

@@ -1,4 +1,4 @@
-// The one wrapper around child_process (CONVENTIONS 8): typed errors with command, exit code, signal and output tails.
+// The one wrapper around child_process: typed errors with command, exit code, signal and output tails.
 import { spawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 
@@ -182,7 +182,7 @@ export function spawnGroupLeader(
   });
 }
 
-/** Signals this module may send. SIGHUP is deliberately absent: single-worker uvicorn dies on it (PLATFORM-NOTES). */
+/** Signals this module may send. No SIGHUP: LiteLLM's single-worker uvicorn dies on it. */
 export type GroupSignal = 'SIGTERM' | 'SIGKILL' | 'SIGINT' | 0;
 
 /**

@@ -1,4 +1,4 @@
-// The one supervisor for long-running children (CONVENTIONS 7): start intent, readiness, restart with backoff, explicit stop.
+// The one supervisor for long-running children: start intent, readiness, restart with backoff, explicit stop.
 import type { ChildProcess } from 'node:child_process';
 import { LineSplitter, RingBuffer } from './output-lines';
 import { killProcessGroup, spawnGroupLeader, SpawnError } from './spawn';
@@ -100,7 +100,7 @@ export function failureLine(lines: readonly string[]): string | undefined {
 }
 
 /**
- * Keeps one child process running (Rancher Desktop's backgroundProcess, CONVENTIONS 7):
+ * Keeps one child process running (modelled on Rancher Desktop's backgroundProcess):
  * - each child leads its own process group; signals go to the group (`kill(-pid)`), never SIGHUP;
  * - it only ever signals children it spawned itself — never a process found by port, name or pid file;
  * - ready when `isReady` answers true while the child is alive (within `startDeadlineMs`);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the rootfs of the offline base image agentdesk/agent-base:2 (ARCHITECTURE §5).
+# Builds the rootfs of the offline base image agentdesk/agent-base:2 (main/services/images/base-image.ts
+# runs it).
 #
 # Usage: build-base-rootfs.sh OUT_DIR        (as root; Debian/Ubuntu host with debootstrap, amd64)
 #
@@ -169,7 +170,7 @@ esac
 
 progress 'Adding agentdesk-init and folders'
 install -m 0755 "$SCRIPT_DIR/agentdesk-init" "$ROOT/usr/local/bin/agentdesk-init"
-# Incus system containers exec /sbin/init (PLATFORM-NOTES "Incus"); minbase has none.
+# Incus system containers exec /sbin/init (start fails without one); minbase has none.
 ln -sf /usr/local/bin/agentdesk-init "$ROOT/sbin/init"
 install -d -m 0755 "$ROOT/home/agent" "$ROOT/home/agent/workspace" "$ROOT/opt/agentdesk" "$ROOT/opt/agentdesk/runtime" \
   "$ROOT/opt/agentdesk/config" "$ROOT/shared"

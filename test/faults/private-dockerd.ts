@@ -51,7 +51,7 @@ export function canRunDockerd(): boolean {
  * skip subnets already routed on the host (the system daemon's). Never `--bridge=none`, and never
  * `--default-address-pool`: with either, dockerd deletes the host's `docker0` at start or restart
  * (removeDefaultBridgeInterface in moby 20.10 daemon_unix.go), breaking the system daemon's default
- * network (measured here, issue 9).
+ * network (measured here).
  * @throws Error with the daemon's log when it does not answer within 30 s.
  */
 export async function startPrivateDockerd(): Promise<PrivateDockerd> {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { daemon } from './daemon';
 
-/** The daemon binary of Debian's incus package (PLATFORM-NOTES "Incus"). */
+/** The daemon binary of Debian's incus package (from bookworm-backports). */
 const INCUSD = '/usr/libexec/incus/incusd';
 
 /** An incusd this test started; the system one is never touched. */
@@ -83,8 +83,9 @@ export async function startPrivateIncusd(): Promise<PrivateIncusd> {
   await start();
   incus('storage', 'create', 'default', 'dir');
   incus('profile', 'device', 'add', 'default', 'root', 'disk', 'path=/', 'pool=default');
-  // A bridge with an explicit, unused subnet (PLATFORM-NOTES), no NAT or firewall rules: instances need a
-  // NIC for their loopback to be up, where the host → runtime proxy device connects.
+  // A bridge with an explicit, unused subnet (`incus admin init --minimal` finds none on our machines), no
+  // NAT or firewall rules: instances need a NIC for their loopback to be up, where the host → runtime
+  // proxy device connects.
   const bridge = `adt${crypto.randomBytes(3).toString('hex')}`;
   incus(
     'network',

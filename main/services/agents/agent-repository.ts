@@ -90,7 +90,7 @@ export const TRANSIENT_PHASES: readonly AgentPhase[] = [
 export const agentOperation = new AsyncLocalStorage<string>();
 
 /**
- * Test-only fault injection (issue 9, "kill -9 of the core at every step"): when `NODE_ENV` is `test`
+ * Test-only fault injection (for the tests that kill -9 the core at every step): when `NODE_ENV` is `test`
  * and `AGENTDESK_FAULT_KILL_AT` equals `<operation>:<step>` (e.g. `deploy:provisioning`,
  * `archive:renamed`), the process SIGKILLs itself right here, after everything before the point is
  * committed. Steps are phase names (called after the phase is written) and the named steps of the

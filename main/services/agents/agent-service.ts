@@ -90,7 +90,7 @@ const NO_EGRESS: AgentEgress = {
 };
 
 /**
- * The agents of this machine (ARCHITECTURE §5 "Agent lifecycle"). One operation at a time per agent
+ * The agents of this machine (phases: AgentPhase in contract/agents.ts). One operation at a time per agent
  * (a queue per id); every phase is written to the DB before it is acted on; a failed deploy rolls back
  * (container removed, key revoked) and leaves the record in `failed` with the reason and the last 50
  * log lines, so the user can read them and retry with `start`.

@@ -66,7 +66,7 @@ export async function findAgentContainer(
 }
 
 /**
- * archiving → archived (ARCHITECTURE §1.4, issue 6): record the archive folder → stop (killed after the
+ * archiving → archived: record the archive folder → stop (killed after the
  * timeout) → rename the container `agentdesk-archived-<slug>-<UTC stamp>` → move `<data>/agents/<id>`
  * to `<data>/archive/<slug>-<stamp>/` → revoke the key → record archived. Every step can be run again,
  * so an agent a crash left `archiving` is finished by calling this again. If the rename fails the agent

@@ -124,7 +124,7 @@ describe.skipIf(skip)('chat with an agent in Docker', () => {
       'the live trace events',
     );
     expect(liveIds).toEqual(wanted);
-    // The hour's SQLite file of the trace store (issue 7).
+    // The hour's SQLite file of the trace store (docs/decisions/006-trace-store.md).
     expect(fs.readdirSync(path.join(stack.home, 'agents', agent.id, 'trace'))).toContainEqual(
       expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d\.db$/),
     );

@@ -1,4 +1,4 @@
-// The deploy state machine and the start/stop procedures of one agent's container (ARCHITECTURE §5).
+// The deploy state machine and the start/stop procedures of one agent's container (docs/architecture.md).
 import fs from 'node:fs';
 import type { AgentPhase } from '../../../contract/agents';
 import type { LitellmState } from '../../../contract/llm';

@@ -44,7 +44,7 @@ export interface ReconcileReport {
 }
 
 /**
- * Repairs what a crash or an outside hand left (ARCHITECTURE §5): a deploy left half-way (never ran) →
+ * Repairs what a crash or an outside hand left: a deploy left half-way (never ran) →
  * `failed` with its container removed and key revoked; `stopping` → stopped; `running` whose container
  * is gone → `failed`, stopped → `stopped`; `stopped` whose container runs → `running` with its port;
  * containers labelled with an agent id no record has → removed; live keys of agents that are gone or

@@ -63,7 +63,7 @@ export interface ImageStatus {
 }
 
 /**
- * The base image service (ARCHITECTURE §5 "Base image and runtime"). Builds the rootfs offline with
+ * The base image service. Builds the rootfs offline with
  * scripts/images/build-base-rootfs.sh (root + debootstrap; reused from the cache when its manifest
  * matches {@link BASE_IMAGE_VERSION}), imports it into each runtime as {@link BASE_IMAGE_REF}, and
  * moves it between machines as one tar. One build or import runs at a time. The constructor does no I/O.

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { AppError } from '../../../contract/errors';
 
-/** The image every agent container starts from (ARCHITECTURE §5). Docker tag and Incus alias alike. */
+/** The image every agent container starts from. Docker tag and Incus alias alike. */
 export const BASE_IMAGE_REF = 'agentdesk/agent-base:2';
 /** Version of the recipe; a cached rootfs or an export of another version is never used. */
 export const BASE_IMAGE_VERSION = 2;

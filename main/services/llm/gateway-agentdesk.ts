@@ -61,7 +61,7 @@ function sendJson(res: http.ServerResponse, status: number, value: unknown): voi
 }
 
 /**
- * Serves the runtime paths (ARCHITECTURE §5 Gateway; resources/agent-runtime/PROTOCOL.md, "Trace" and
+ * Serves the runtime paths (resources/agent-runtime/PROTOCOL.md, "Trace" and
  * "Verify"). Both take the virtual key like the model paths (401 missing/unknown/revoked, 403 when the
  * owner may not call) but count against neither rate nor budget, and write no `llm_call` record.
  * - `POST /v1/agentdesk/trace` `{events:[1–256]}`, ≤ 1 MiB (413) → the agent's trace limits (429 with

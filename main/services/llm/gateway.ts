@@ -85,7 +85,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const USAGE_STREAM_PATHS = new Set(['/v1/chat/completions', '/v1/completions']);
 
 /**
- * The OpenAI- and Anthropic-compatible endpoint agents call (ARCHITECTURE §5). Per request: `Host`
+ * The OpenAI- and Anthropic-compatible endpoint agents call (docs/security/gateway.md). Per request: `Host`
  * naming the gateway (403, DNS rebinding) → route → virtual key (401) → owner state (403) → budget and
  * rate (429) → the agent's budgets and rate (429, gateway-budget.ts) → body ≤ 32 MiB (413) → `model` one name (400) and in scope (403) → body fields per the
  * endpoint's allow-list (400 for LiteLLM control fields, others dropped; gateway-fields.ts) → image and
@@ -189,7 +189,7 @@ export class Gateway {
    * on, or being bound, gives the same answer). Shown in {@link addresses}; a failure is kept in
    * {@link bindErrors} until a later call succeeds.
    * @returns `{ok: false, error}` naming the address and why: not an IP address; a wildcard address
-   *   (0.0.0.0, `::`; ARCHITECTURE §5 allows 127.0.0.1 and bridge addresses only); the gateway not
+   *   (0.0.0.0, `::`; only 127.0.0.1 and bridge addresses are allowed); the gateway not
    *   started; or listen failing (EADDRNOTAVAIL: no interface has it yet; EADDRINUSE: the port is taken there).
    */
   addBind(address: string): Promise<{ ok: true } | { ok: false; error: string }> {

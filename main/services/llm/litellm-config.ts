@@ -100,7 +100,7 @@ export interface LitellmConfig {
  * Codex's) reaches them as chat completions (LiteLLM's bridge) rather than at a `/responses` most of them
  * lack; LiteLLM bridges providers without a native Responses API anyway, and OpenAI keeps its own
  * (and `ollama/` instead of `ollama_chat/`, see {@link litellmModelOf}). `general_settings.master_key` names the env
- * var: LiteLLM ignores a master key placed under `litellm_settings` (PLATFORM-NOTES); router cooldowns
+ * var: LiteLLM ignores a master key placed under `litellm_settings` (then any key passes); router cooldowns
  * are off (each model has a single deployment); `drop_params` (a request field the model's provider does
  * not support is dropped, not a 400), so every harness works with every served model. Pure: same input,
  * same text. Providers without models contribute nothing.

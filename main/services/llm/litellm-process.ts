@@ -68,9 +68,9 @@ const PASSED_ON = [
 ];
 
 /**
- * The complete environment of a LiteLLM child (ARCHITECTURE §2: the only place besides the keychain
- * where provider keys exist): a few harmless parent variables, a HOME inside the data dir, offline
- * price map, no telemetry, the master key, the provider keys. Nothing else is inherited.
+ * The complete environment of a LiteLLM child (docs/architecture.md, "The key rule": the only place
+ * besides the keychain where provider keys exist): a few harmless parent variables, a HOME inside the
+ * data dir, offline price map, no telemetry, the master key, the provider keys. Nothing else is inherited.
  * `LITELLM_USE_CHAT_COMPLETIONS_URL_FOR_ANTHROPIC_MESSAGES`: Anthropic-shape requests (`/v1/messages`,
  * Claude Code's) for `openai/` models go to the provider's chat completions rather than its
  * `/v1/responses`, which most OpenAI-compatible servers lack (measured on litellm 1.106.2: 404 without it).
@@ -105,7 +105,7 @@ export function litellmEnv(opts: {
 /**
  * The `setpriv` of util-linux on Linux, else `null`. LiteLLM is started through
  * `setpriv --pdeathsig KILL -- litellm …`, so the kernel kills it when the core dies without stopping it
- * (kill -9, crash): no orphan keeps serving with provider keys in its environment (issue 9). The signal
+ * (kill -9, crash): no orphan keeps serving with provider keys in its environment. The signal
  * is prctl(2) PR_SET_PDEATHSIG, kept across execve(2) for a binary that is not set-user-ID; it fires
  * when the thread that spawned the child exits (Node spawns from the main thread).
  */
@@ -122,7 +122,10 @@ export function newMasterKey(): string {
   return `sk-master-${randomBase62(43)}`;
 }
 
-/** GET http://127.0.0.1:<port>/health/readiness → 200 within 1 s (answers without a key; PLATFORM-NOTES). */
+/**
+ * GET http://127.0.0.1:<port>/health/readiness → 200 within 1 s (answers without a key; `/health` would
+ * need the master key and call every model).
+ */
 export function readinessOk(port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const req = http.get(

@@ -1,10 +1,10 @@
-// One `llm_call` record per gateway request, and the sink that keeps them (a JSONL file until the Traces issue).
+// One `llm_call` record per gateway request, and its sinks (a JSONL log, which the trace store tees).
 import fs from 'node:fs';
 import path from 'node:path';
 
 /**
  * What the gateway records for every request, accepted or refused (fields follow the trace envelope
- * of ARCHITECTURE §5 so the Traces issue can store them as `llm_call` events).
+ * of contract/traces.ts, so the trace store keeps them as `llm_call` events).
  */
 export interface LlmCall {
   v: 1;

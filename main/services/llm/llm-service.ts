@@ -75,7 +75,8 @@ export interface LlmServiceDeps {
 }
 
 /**
- * Owns the gateway and the LiteLLM processes (ARCHITECTURE §5). {@link init} starts the gateway and
+ * Owns the gateway and the LiteLLM processes (docs/decisions/004-litellm-supervision-and-gateway.md).
+ * {@link init} starts the gateway and
  * returns; LiteLLM starts in the background (the UI never waits for it). {@link reload} rebuilds the
  * config from the providers: unchanged → nothing; no models → LiteLLM stopped (`idle`); otherwise a
  * new LiteLLM starts beside the serving one, the gateway switches once it is ready, and the old one

@@ -34,7 +34,7 @@ export interface LlmProviderSource {
 type KeyMemo = { error?: KeychainUnavailableError };
 
 /**
- * The providers of the Providers issue: rows and cached models from the repository, prefix and key
+ * The providers the user added (ProviderService): rows and cached models from the repository, prefix and key
  * policy from the catalog, keys through ProviderKeys (keychain, else `AGENTDESK_KEY_<ID>`). A provider
  * whose required key cannot be read is left out (LiteLLM would only fail its calls); one without cached
  * models contributes nothing (test it to fetch its models).

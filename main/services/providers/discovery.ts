@@ -44,7 +44,7 @@ function last4(value: string): string | null {
 }
 
 /**
- * Scans for what the user could add, saving nothing (ARCHITECTURE §1.1):
+ * Scans for what the user could add, saving nothing:
  * - every local server type on its usual port on 127.0.0.1, all in parallel, each with a
  *   {@link DISCOVERY_PROBE_TIMEOUT_MS} deadline; only servers that answer with a model list are reported;
  * - the usual key variables of each cloud type in the core's environment (`OPENAI_API_KEY`, …): the

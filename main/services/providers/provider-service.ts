@@ -58,7 +58,7 @@ const UNREACHABLE_KINDS: ReadonlySet<ProbeOutcome['kind']> = new Set([
 ]);
 
 /**
- * The providers domain (issue 3). Keys go in through {@link add}/{@link edit} and never come out:
+ * The providers domain. Keys go in through {@link add}/{@link edit} and never come out:
  * DTOs carry the key's state and last 4 characters only. Errors are AppErrors with contract codes:
  * INVALID_INPUT, NOT_FOUND, CONFLICT, KEYCHAIN_UNAVAILABLE, UPSTREAM, TIMEOUT.
  */

@@ -1,4 +1,4 @@
-// The rule about keys (ARCHITECTURE §2): a provider key never reaches the data dir, the logs, an API answer or an event.
+// The key rule (docs/architecture.md): no provider key in the data dir, the logs, an API answer or an event.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';

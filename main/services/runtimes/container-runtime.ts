@@ -104,7 +104,7 @@ export interface ContainerSpec {
   name: string;
   /** Image reference, e.g. `agentdesk/agent-base:2` (Incus: the image alias of the same string). */
   image: string;
-  /** Environment of the container's main process. Never a provider key (ARCHITECTURE §2). */
+  /** Environment of the container's main process. Never a provider key (docs/architecture.md). */
   env: Record<string, string>;
   /** Labels (Docker labels; Incus `user.*` config keys). The app sets `agentdesk.agent_id` and friends. */
   labels: Record<string, string>;
@@ -231,7 +231,7 @@ export class RuntimeOperationError extends Error {
 }
 
 /**
- * One container engine (ARCHITECTURE §5, CONVENTIONS 9). Every method throws
+ * One container engine, with a real driver per engine (docker/, incus/). Every method throws
  * {@link RuntimeUnavailableError} when the engine cannot be reached, {@link RuntimeNotFoundError} for a
  * missing container/image where noted, {@link RuntimeOperationError} otherwise. Names are container
  * names (not ids). Times in ms unless the name says s.

@@ -2,10 +2,13 @@
 import { AsyncEntry, findCredentialsAsync } from '@napi-rs/keyring';
 import type { ComponentHealth } from '../../../contract/models';
 
-/** Service name under which Agent Desk keeps its entries (ARCHITECTURE §5 SecretStore). */
+/** Service name under which Agent Desk keeps its entries. */
 export const KEYCHAIN_SERVICE = 'agentdesk';
 
-/** Entry options that pin Linux to the Secret Service: never a silent fallback to keyutils (PLATFORM-NOTES). */
+/**
+ * Entry options that pin Linux to the Secret Service: without them @napi-rs/keyring silently falls back
+ * to the kernel's keyutils store (in memory, lost at reboot).
+ */
 export const KEYCHAIN_ENTRY_OPTIONS = { linux: { store: 'secret-service' as const } };
 
 /** The platform's keychain, as named to users. */
@@ -19,7 +22,7 @@ export function keychainLabel(platform: NodeJS.Platform = process.platform): str
  * Probes the keychain by reading a probe entry that never exists (a read does not unlock or prompt),
  * then by searching Agent Desk's entries: a locked collection answers the first with "not found" like
  * an open one, but refuses the search with `org.freedesktop.Secret.Error.IsLocked` when it holds our
- * keys (measured with gnome-keyring 42, issue 9). Never throws.
+ * keys (measured with gnome-keyring 42). Never throws.
  * @param timeoutMs deadline in ms; a keychain that does not answer in time is reported as `error`.
  */
 export async function probeKeychain(timeoutMs = 2000): Promise<ComponentHealth> {

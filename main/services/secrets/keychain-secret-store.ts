@@ -11,7 +11,7 @@ export const KEYCHAIN_TIMEOUT_MS = 5000;
  * The OS keychain (macOS Keychain, Windows Credential Manager, Secret Service on Linux) through
  * `@napi-rs/keyring`, the maintained keytar-compatible binding. On Linux every entry is pinned to
  * the Secret Service (`KEYCHAIN_ENTRY_OPTIONS`): without one the binding throws instead of silently
- * falling back to the in-memory kernel keyring (PLATFORM-NOTES, Keychain). No other fallback exists.
+ * falling back to the in-memory kernel keyring (lost at reboot). No other fallback exists.
  * Every failure becomes a KeychainUnavailableError (KEYCHAIN_UNAVAILABLE) naming the fix.
  */
 export class KeychainSecretStore implements SecretStore {

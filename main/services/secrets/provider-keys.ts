@@ -17,11 +17,11 @@ export type KeyLookup =
     };
 
 /**
- * The one place provider keys are read and written (ARCHITECTURE §2: a key lives in the keychain and
- * in LiteLLM's environment, nowhere else). Writes go to the keychain only — when it is unavailable,
- * they fail with KEYCHAIN_UNAVAILABLE; there is no plaintext or memory fallback. Reads fall back to
- * the read-only env store (`AGENTDESK_KEY_<ID>`). Every value read or written is registered with the
- * secret redactor first, so no log line can carry it.
+ * The one place provider keys are read and written (docs/architecture.md, "The key rule": a key lives in
+ * the keychain and in LiteLLM's environment, nowhere else). Writes go to the keychain only — when it is
+ * unavailable, they fail with KEYCHAIN_UNAVAILABLE; there is no plaintext or memory fallback. Reads fall
+ * back to the read-only env store (`AGENTDESK_KEY_<ID>`). Every value read or written is registered with
+ * the secret redactor first, so no log line can carry it.
  */
 export class ProviderKeys {
   private readonly service: string;

@@ -8,7 +8,7 @@ export interface Credential {
 }
 
 /**
- * A place keys live, with keytar's API (ARCHITECTURE §5): the OS keychain, or the process
+ * A place keys live, with keytar's API: the OS keychain, or the process
  * environment (read-only). Every method may throw {@link KeychainUnavailableError}.
  */
 export interface SecretStore {
@@ -24,7 +24,7 @@ export interface SecretStore {
   findCredentials(service: string): Promise<Credential[]>;
 }
 
-/** The keychain account of a provider's key: `provider:<id>` (ARCHITECTURE §5). */
+/** The keychain account of a provider's key: `provider:<id>`. */
 export function providerAccount(providerId: string): string {
   return `provider:${providerId}`;
 }
@@ -67,7 +67,7 @@ function plainCause(err: unknown): string {
 
 /**
  * Turns an error of the keychain binding into a {@link KeychainUnavailableError} with the fix.
- * Classification from the messages of @napi-rs/keyring 2 over the Secret Service (PLATFORM-NOTES):
+ * Classification from the messages of @napi-rs/keyring 2 over the Secret Service (seen on Debian 12):
  * no bus ("Failed to connect to socket", "autolaunch", no `DBUS_SESSION_BUS_ADDRESS`), no provider of
  * `org.freedesktop.secrets`, a locked collection or a dismissed unlock prompt, and our own deadline.
  * @param action what was attempted, e.g. "store the key of provider openai".

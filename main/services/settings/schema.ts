@@ -1,4 +1,4 @@
-// Settings: the zod schema, the defaults and the current version, in one place (CONVENTIONS 12).
+// Settings: zod schema, defaults and current version in one place (migrations: settings-store.ts).
 import { Settings } from '../../../contract/models';
 
 /** Version of the settings shape. Bump it and add a step to `settings-store.ts` MIGRATIONS when it changes. */

@@ -6,7 +6,10 @@ import type { TraceEvent } from '../../../contract/traces';
 /** One hour in ms. */
 export const HOUR_MS = 3_600_000;
 
-/** `2024-05-01T14.db`, `.jsonl` (SQLite fallback, and issue 6's files), `.late.jsonl`, `.sealed` (marker). */
+/**
+ * `2024-05-01T14.db`, `.jsonl` (SQLite fallback, and the files of the JSONL-only store before SQLite),
+ * `.late.jsonl`, `.sealed` (marker).
+ */
 const HOUR_FILE = /^(\d{4}-\d{2}-\d{2}T\d{2})\.(db|jsonl|late\.jsonl|sealed)$/;
 
 /**
@@ -28,7 +31,7 @@ export function hourPaths(traceDir: string, key: string) {
   return {
     /** The SQLite store of the hour. */
     db: `${base}.db`,
-    /** Events SQLite could not take (and every event written by issue 6's recorder). */
+    /** Events SQLite could not take (and every event of the JSONL-only store before SQLite). */
     jsonl: `${base}.jsonl`,
     /** Events that arrived after the hour was sealed. */
     late: `${base}.late.jsonl`,

@@ -64,7 +64,7 @@ function validate(raw: unknown): TraceEvent {
 }
 
 /**
- * Records trace events of agents (ARCHITECTURE §5 "Trace store"). Events are validated here, queued,
+ * Records trace events of agents (docs/decisions/006-trace-store.md). Events are validated here, queued,
  * and sent to the trace worker (trace-store.ts: one SQLite file per agent per UTC hour of `created_at`,
  * JSONL fallbacks, sealing) in batches: a batch leaves when `batchMs` passed or `batchMax` events are
  * queued, and while one batch is being committed the next one gathers (group commit). The main thread

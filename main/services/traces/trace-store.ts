@@ -30,7 +30,7 @@ export interface WriteOutcome {
   warnings: string[];
 }
 
-/** An hour is sealed once it ended this long ago (ms): 2 h (ARCHITECTURE §5). */
+/** An hour is sealed once it ended this long ago (ms): 2 h (docs/decisions/006-trace-store.md). */
 export const SEAL_AFTER_MS = 2 * HOUR_MS;
 /** Most SQLite files kept open at once (least recently used are closed). */
 const OPEN_MAX = 64;

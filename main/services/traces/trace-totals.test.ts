@@ -163,7 +163,8 @@ describe('TraceDayTotals', () => {
     const first = call({ created_at: DAY + 15 * HOUR });
     await recorder.append([first]);
     const legacy = call({ created_at: DAY + 15 * HOUR + 5, tokens_out: 1 });
-    // A `.jsonl` beside the `.db` (written by issue 6's recorder, or by a SQLite failure), with a torn last line.
+    // A `.jsonl` beside the `.db` (written by the JSONL-only store before SQLite, or by a SQLite failure),
+    // with a torn last line.
     fs.writeFileSync(hourFile(A, 15), JSON.stringify(legacy) + '\n' + JSON.stringify(first) + '\n{"id":"to');
     expect(await of(A)).toMatchObject({ calls: 2, tokens_out: 51 });
     fs.writeFileSync(path.join(traceDir(A), '2024-05-01T15.late.jsonl'), JSON.stringify(legacy) + '\n');

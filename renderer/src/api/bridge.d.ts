@@ -1,4 +1,4 @@
-// The one object the preload exposes to the renderer (ARCHITECTURE §4, CONVENTIONS 2).
+// The one object the preload exposes to the renderer (preload/index.ts): the channels of contract/api.ts.
 import type { Result } from '../../../contract/errors';
 
 declare global {

@@ -47,7 +47,7 @@ function isEnvelope(body: unknown): body is Result<unknown> {
 }
 
 /**
- * Builds the HTTP transport (ARCHITECTURE §4). Calls never reject: a network failure becomes
+ * Builds the HTTP transport (contract/api.ts over HTTP + SSE). Calls never reject: a network failure becomes
  * `{ok:false, error:{code:'UNAVAILABLE', details:{reason:'unreachable'}}}`, a call with no answer within
  * `callTimeoutMs` becomes TIMEOUT, and an answer without an envelope becomes an error named by its HTTP status.
  * Events are read from `GET /api/events` with `fetch` (EventSource cannot send the Authorization header);

@@ -49,7 +49,7 @@ export interface DockerRuntimeOptions {
 }
 
 /**
- * The Docker driver (ARCHITECTURE §5, CONVENTIONS 9–10). One dockerode client per endpoint (from
+ * The Docker driver. One dockerode client per endpoint (from
  * `resolveDockerEndpoint`: DOCKER_HOST or the usual sockets), created on first use; one shared
  * event stream. The constructor does no I/O. Errors: see {@link ContainerRuntime}; bad input is a
  * RuntimeOperationError naming the field and what is valid.

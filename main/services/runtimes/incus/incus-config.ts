@@ -176,7 +176,7 @@ export function validateSpec(spec: ContainerSpec): void {
  * The body of `POST /1.0/instances` for a spec whose host ports are already resolved (no 0 left).
  * Config: `limits.memory=<n>MiB`, `limits.cpu=ceil(cpus)`, `environment.<K>`, `user.<label>` plus
  * `user.agentdesk.managed=1`, `environment.AGENTDESK_COMMAND` (shell-quoted) when a command is given.
- * Devices: `mount-<i>` disks (`shift=true` when writable: PLATFORM-NOTES, root inside owns the files;
+ * Devices: `mount-<i>` disks (`shift=true` when writable, an idmapped mount: root inside owns the files;
  * read-only mounts are not shifted, so they work on filesystems without idmapped mounts), the
  * `agentdesk-gateway` proxy (`bind=instance`) and one `agentdesk-port-<containerPort>` proxy per
  * forward (`bind=host`, listening on 127.0.0.1 only).

@@ -52,7 +52,7 @@ export interface IncusRuntimeOptions {
   log?: Pick<Logger, 'warn' | 'debug' | 'info'>;
 }
 
-/** Deadlines (ms): creating copies the rootfs on a `dir` pool (4.3 s for 500 MB, PLATFORM-NOTES). */
+/** Deadlines (ms): creating copies the rootfs on a `dir` pool (measured here: 4.3 s for 500 MB). */
 const CREATE_DEADLINE_MS = 10 * 60_000;
 const START_DEADLINE_MS = 60_000;
 const FORCE_STOP_DEADLINE_MS = 30_000;
@@ -61,9 +61,9 @@ const DELETE_DEADLINE_MS = 120_000;
 const FOLLOW_POLL_MS = 500;
 
 /**
- * {@link ContainerRuntime} for Incus (ARCHITECTURE §5): instance = system container created from the
+ * {@link ContainerRuntime} for Incus: instance = system container created from the
  * image alias of the ref; limits, env and labels as config keys; mounts as disk devices; the gateway and
- * port forwards as proxy devices on 127.0.0.1 (no container IP needed, PLATFORM-NOTES). The container's
+ * port forwards as proxy devices on 127.0.0.1 (no container IP, so no DHCP client, needed). The container's
  * output is its console (see {@link ConsoleTranscripts}). The constructor does no I/O.
  * Errors: RuntimeUnavailableError (socket missing/refused/denied, or Incus does not trust this user),
  * RuntimeNotFoundError (Incus 404 for the named container or image), RuntimeOperationError with Incus's
@@ -243,7 +243,7 @@ export class IncusRuntime implements ContainerRuntime {
 
   /**
    * Stops: a clean shutdown (SIGPWR to init) within `timeoutS`, then a forced stop (an init that
-   * ignores SIGPWR would otherwise hang, PLATFORM-NOTES). Stopped = no-op; frozen = forced at once.
+   * ignores SIGPWR would otherwise hang until Incus's timeout). Stopped = no-op; frozen = forced at once.
    */
   async stop(name: string, opts: { timeoutS: number }): Promise<void> {
     const inst = await this.mustGet(name);

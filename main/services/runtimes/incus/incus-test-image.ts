@@ -13,7 +13,7 @@ export interface TestImageFiles {
  * The init of the test image (a shell script, as the real image's init comes from elsewhere):
  * prints to stdout and stderr (the console), runs `$AGENTDESK_COMMAND` with `sh -c` in the background,
  * exits on SIGPWR/SIGTERM (Incus's clean stop) unless `AGENTDESK_TEST_IGNORE_PWR=1`, which makes it
- * the hanging init of PLATFORM-NOTES.
+ * an init that ignores SIGPWR, on which `incus stop` hangs.
  */
 const INIT = `#!/bin/sh
 trap 'echo "init: stopping"; exit 0' PWR TERM

@@ -4,7 +4,7 @@ import type { Agent, AgentPhase, AgentProgress } from '../../../../contract/agen
 import type { LitellmState, LlmStatus } from '../../../../contract/llm';
 import type { AgentsState } from './initial-state';
 
-/** Human names of the phases (ARCHITECTURE §5 "Agent lifecycle"). */
+/** Human names of the phases (AgentPhase of contract/agents.ts). */
 export const PHASE_LABELS: Record<AgentPhase, string> = {
   creating: 'Creating',
   provisioning: 'Provisioning',
