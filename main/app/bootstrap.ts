@@ -21,6 +21,7 @@ import { egressHealth } from '../services/egress/egress-enforcement';
 import { HealthService } from '../services/health/health-service';
 import { probeLitellmInstall, resolveLitellmCommand } from '../services/llm/litellm-command';
 import { JsonlLlmCallSink } from '../services/llm/llm-calls';
+import { UpstreamDownWatch } from '../services/llm/upstream-down';
 import { LlmService } from '../services/llm/llm-service';
 import { healthOf } from '../services/llm/llm-status';
 import { ProvidersLlmSource } from '../services/llm/provider-source';
@@ -163,8 +164,15 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     });
     // Added before `llm` and `agents`, so it is closed after them (their last events are written).
     shutdown.add('traces', () => traces.close());
+    // A provider's server that stops answering is probed again at once (debounced), so its status and
+    // the agents using it show the failure within seconds; chat errors name the server.
+    const downWatch = new UpstreamDownWatch(
+      (id) => providerRepo.get(id),
+      (id) => providers.test(id),
+    );
     const llm = new LlmService({
       ownerRefusal: (owner) => containers?.agents.refusal(owner) ?? null,
+      upstreamDown: (provider) => downWatch.failed(provider),
       home: opts.home,
       resolveCommand: () => resolveLitellmCommand(litellmInstall()),
       source: new ProvidersLlmSource(providerRepo, providerKeys),

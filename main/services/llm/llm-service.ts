@@ -65,6 +65,8 @@ export interface LlmServiceDeps {
   /** How often a gateway port held by another process is tried again, ms (default 3 000). */
   gatewayRetryMs?: number;
   ownerRefusal?: (owner: string) => string | null;
+  /** Names a provider whose server did not answer and has it re-probed (upstream-down.ts). */
+  upstreamDown?: (provider: string) => string | null;
   startDeadlineMs?: number;
   /** How long a replaced LiteLLM may finish its in-flight requests (default 30 000). */
   drainMs?: number;
@@ -125,6 +127,7 @@ export class LlmService {
       cost: (model, tin, tout) => this.prices.cost(this.active?.models, model, tin, tout),
       ownerRefusal: deps.ownerRefusal,
       scrub: (s) => deps.redactor.scrub(s),
+      upstreamDown: deps.upstreamDown,
       traceSink: this.traceSink,
       describeModel: (model) =>
         describeModel(model, {
