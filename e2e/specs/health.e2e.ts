@@ -19,6 +19,8 @@ import { AppShell } from '../pages/app-shell';
 import { ProvidersPage } from '../pages/providers-page';
 
 const PROVIDER_ID = 'health-e2e';
+/** A provider whose server goes down after its last (old) check. */
+const DOWN_ID = 'health-down';
 
 /** A stopped agent record: depending on a provider needs no container. */
 function agentRow(slug: string, model: string): AgentRow {
@@ -57,13 +59,21 @@ describe.skipIf(!shouldRunE2e())('provider health in Chromium against agentdesk 
   let page: Page;
   let shell: AppShell;
   let upstream: ScriptedUpstream;
+  let downServer: ScriptedUpstream;
   let requests: string[] = [];
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
     assertPrerequisites();
     upstream = await new ScriptedUpstream({ key: null, models: ['health-model'], ollama: true }).start();
+    downServer = await new ScriptedUpstream({ key: null, models: ['sick-model'] }).start();
     core = await startServe();
+    await callCore<Provider>(core, 'providers.add', {
+      type: 'llamacpp',
+      id: DOWN_ID,
+      name: 'llama.cpp',
+      base_url: `${downServer.url}/v1`,
+    });
     await callCore<Provider>(core, 'providers.add', {
       type: 'ollama',
       id: PROVIDER_ID,
@@ -75,6 +85,7 @@ describe.skipIf(!shouldRunE2e())('provider health in Chromium against agentdesk 
       const repo = new AgentRepository(db);
       repo.insert(agentRow('doc', `${PROVIDER_ID}/health-model`));
       repo.insert(agentRow('bystander', 'elsewhere/other-model'));
+      repo.insert(agentRow('patient', `${DOWN_ID}/sick-model`));
     } finally {
       db.close();
     }
@@ -93,6 +104,7 @@ describe.skipIf(!shouldRunE2e())('provider health in Chromium against agentdesk 
     await browser?.close();
     await core?.stop();
     await upstream?.stop();
+    await downServer?.stop();
   });
 
   it('lists the agents that use a provider in its remove confirmation, then flags them without a phase change', async () => {
@@ -118,6 +130,36 @@ describe.skipIf(!shouldRunE2e())('provider health in Chromium against agentdesk 
     expect(listed.find((a) => a.slug === 'doc')?.phase).toBe('stopped');
     // The other agent's provider ("elsewhere") was never configured: it is flagged too, and only these two rows exist.
     expect(await agents.modelNote('bystander').getAttribute('data-state')).toBe('unserved');
+  });
+
+  it('tests a provider again when the Providers page opens: a server down since shows unreachable, and its agents get a warning', async () => {
+    expect((await callCore<Provider[]>(core, 'providers.list')).find((p) => p.id === DOWN_ID)?.status).toBe(
+      'ok',
+    );
+    await downServer.stop();
+    // Its last check is old ("ok, checked 11 minutes ago"), as after a server died a while back.
+    const db = openDatabase(dataPaths.db(core.home));
+    try {
+      db.prepare('UPDATE providers SET checked_at = ? WHERE id = ?').run(Date.now() - 11 * 60_000, DOWN_ID);
+    } finally {
+      db.close();
+    }
+    const providers = new ProvidersPage(shell);
+    await providers.open();
+    await waitUntil(
+      async () => (await providers.status(DOWN_ID)) === 'unreachable',
+      15_000,
+      'the Providers page to show the stopped server as unreachable',
+    );
+    expect(await page.getByTestId(`provider-detail-${DOWN_ID}`).textContent()).toMatch(/^Unreachable: /);
+
+    const agents = new AgentsPage(shell);
+    await agents.open();
+    const note = agents.modelNote('patient');
+    await note.waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await note.getAttribute('data-state')).toBe('failing');
+    expect(await note.textContent()).toContain('llama.cpp is failing: Unreachable:');
+    expect(await page.getByTestId('agent-row-patient').getAttribute('data-phase')).toBe('stopped');
   });
 
   it('sent nothing to a host other than 127.0.0.1 and threw no page errors', () => {
