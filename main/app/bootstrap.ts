@@ -29,6 +29,7 @@ import { VirtualKeys } from '../services/llm/virtual-keys';
 import { probeDocker } from '../services/runtimes/docker-endpoint';
 import { probeIncus } from '../services/runtimes/incus-endpoint';
 import { INCUS_GATEWAY_PORT } from '../services/runtimes/incus/incus-config';
+import type { RuntimeKind } from '../services/runtimes/container-runtime';
 import { ProviderRepository } from '../services/providers/provider-repository';
 import { ProviderService } from '../services/providers/provider-service';
 import { EnvSecretStore } from '../services/secrets/env-secret-store';
@@ -267,6 +268,18 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
         );
         if (n)
           log.warn({ port: taken, agents: n }, 'agents cut off: the gateway port is held by another process');
+      })
+      .then(async () => {
+        // The System view shows the address agents really call: for agents kept from the last run, it is
+        // known without a new env file being written.
+        const kinds = db.prepare("SELECT DISTINCT runtime FROM agents WHERE phase <> 'archived'").all() as {
+          runtime: RuntimeKind;
+        }[];
+        for (const { runtime } of kinds) {
+          const rt = wiredAgents.runtimes[runtime];
+          const gw = await rt?.hostServiceAddress(llm.gateway.port).catch(() => null);
+          if (gw) llm.noteAgentUrl(runtime, `http://${gw.host}:${gw.port}/v1`);
+        }
       })
       .catch((err: Error) => log.error({ err }, 'agents could not be reconciled'));
     const wired = containers;
