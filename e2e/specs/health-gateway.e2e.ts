@@ -20,6 +20,7 @@ import { startServe } from '../fixtures/serve';
 import type { ServedCore } from '../fixtures/serve';
 import { waitUntil } from '../fixtures/wait';
 import { AppShell } from '../pages/app-shell';
+import { ChatPage } from '../pages/chat-page';
 import { SystemPage } from '../pages/system-page';
 
 const RUN = randomBytes(3).toString('hex');
@@ -39,6 +40,7 @@ describe.skipIf(skip)('System page: the gateway address agents call', () => {
   let context: BrowserContext;
   let page: Page;
   let agent: Agent;
+  let shell: AppShell;
 
   beforeAll(async () => {
     assertPrerequisites();
@@ -73,7 +75,7 @@ describe.skipIf(skip)('System page: the gateway address agents call', () => {
     browser = await launchBrowser();
     context = (await newRecordingContext(browser)).context;
     page = await context.newPage();
-    const shell = new AppShell(page);
+    shell = new AppShell(page);
     await shell.open(core.url);
     await new SystemPage(shell).open();
   }, 600_000);
@@ -99,5 +101,22 @@ describe.skipIf(skip)('System page: the gateway address agents call', () => {
     await shown.waitFor({ state: 'visible', timeout: 30_000 });
     expect(await shown.innerText()).toBe(given);
     expect(await page.getByTestId('gateway-url').innerText()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+  });
+
+  it('names the provider server in a chat error when it stops answering, not LiteLLM or the bridge address', async () => {
+    const port = new URL(upstream.url).port;
+    await upstream.stop();
+    const chat = new ChatPage(shell);
+    await chat.open(AGENT.slug);
+    await chat.send('hello?');
+    const error = page.getByTestId('chat-error');
+    await error.waitFor({ state: 'visible', timeout: 120_000 });
+    const text = await error.innerText();
+    expect(text).toContain(`llama.cpp at 127.0.0.1:${port} is not answering`);
+    const env = readFileSync(join(core.home, 'agents', agent.id, 'config', 'env'), 'utf8');
+    const bridge = new URL(/^OPENAI_BASE_URL='([^']+)'$/m.exec(env)![1]!).host;
+    expect(text).not.toContain(bridge);
+    // LiteLLM's own text (the hint below may still point at the System page's LiteLLM section).
+    expect(text).not.toMatch(/litellm\.|OpenAIException|APIConnectionError|InternalServerError/);
   });
 });
