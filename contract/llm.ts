@@ -64,6 +64,12 @@ export const LlmStatus = z.object({
     port: z.number().int().nullable(),
     /** Addresses listened on (127.0.0.1, container bridge gateways). */
     addresses: z.array(z.string()),
+    /**
+     * The base URL agents are given (their OPENAI_BASE_URL), per container runtime, as last written for
+     * an agent of that runtime: Docker agents call the bridge's gateway address, Incus agents a proxy
+     * device on 127.0.0.1 inside their container. Absent or empty until an agent's address is known.
+     */
+    agent_urls: z.array(z.object({ runtime: z.string(), url: z.string() })).optional(),
     /** Requests since start and in progress now. */
     requests: z.number().int(),
     inflight: z.number().int(),

@@ -214,4 +214,9 @@ export class AgentsPage {
     await dialog.getByTestId('purge-confirm-confirm').click();
     await dialog.waitFor({ state: 'detached', timeout: 120_000 });
   }
+
+  /** The note beside an agent's model when its provider is gone or failing (`data-state`). */
+  modelNote(slug: string): Locator {
+    return this.page.getByTestId(`agent-model-note-${slug}`);
+  }
 }

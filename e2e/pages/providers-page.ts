@@ -99,4 +99,20 @@ export class ProvidersPage {
     await this.page.getByTestId(`provider-remove-${id}`).click();
     await this.page.getByTestId(`provider-remove-confirm-${id}`).click();
   }
+
+  /** Presses Remove and returns the slugs of the agents the confirmation lists (waits until the list is read). */
+  async removeAndListUsers(id: string): Promise<string[]> {
+    await this.page.getByTestId(`provider-remove-${id}`).click();
+    const confirm = this.page.getByTestId(`provider-remove-confirm-${id}`);
+    await waitUntil(
+      async () => await confirm.isEnabled(),
+      15_000,
+      'the agents using the provider to be read',
+    );
+    const items = this.page.getByTestId(`provider-remove-users-${id}`).locator('li');
+    const slugs: string[] = [];
+    for (const item of await items.all())
+      slugs.push(((await item.getAttribute('data-testid')) ?? '').replace(/^provider-remove-user-/, ''));
+    return slugs;
+  }
 }

@@ -15,6 +15,7 @@ import { foreignRequests, launchBrowser, newRecordingContext } from '../fixtures
 import { callCore } from '../fixtures/core-api';
 import { assertPrerequisites, shouldRunE2e } from '../fixtures/paths';
 import { startServe } from '../fixtures/serve';
+import { waitUntil } from '../fixtures/wait';
 import type { ServedCore } from '../fixtures/serve';
 import { AppShell } from '../pages/app-shell';
 import { SystemPage } from '../pages/system-page';
@@ -164,6 +165,25 @@ describe.skipIf(skip)('System view: LiteLLM & gateway panel and Test model, agai
     const log = await readFile(status.litellm.log_file, 'utf8');
     for (const line of lines) expect(log).toContain(`stderr: ${line}`);
     expect(lines.join('\n')).not.toContain(KEY);
+  });
+
+  it('clears a Test model result when LiteLLM restarts: it tested a process that is gone', async () => {
+    expect(await system.testModel(SERVED[0]!, 'Say hello again')).toBe('passed');
+    const before = await callCore<LlmStatus>(core, 'llm.status');
+    process.kill(before.litellm.pid!, 'SIGKILL');
+    await waitUntil(async () => (await system.testOutcome()) === 'none', 30_000, 'the result to be cleared');
+    // It comes back on its own, with a new process; the result stays cleared until the next test.
+    await waitUntil(
+      async () => {
+        const now = await callCore<LlmStatus>(core, 'llm.status');
+        return now.litellm.state === 'ready' && now.litellm.pid !== before.litellm.pid;
+      },
+      120_000,
+      'LiteLLM to be restarted',
+    );
+    await system.waitForLitellm('ready');
+    expect(await system.testOutcome()).toBe('none');
+    expect(await system.testModel(SERVED[0]!, 'Say hello after the restart')).toBe('passed');
   });
 
   it('never sent a request to a host other than 127.0.0.1, and threw no page errors', () => {

@@ -214,6 +214,7 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
       port: () => d.llm.gateway.port,
       addBind: (address) => d.llm.addGatewayBind(address),
       refusal: () => d.llm.gatewayRefusal(),
+      agentUrl: (runtime, url) => d.llm.noteAgentUrl(runtime, url),
     },
     runtimeBundleDir: () => agentRuntimeDir(),
     providerIds: () => d.providers.list().map((p) => p.id),

@@ -21,6 +21,7 @@ import { egressHealth } from '../services/egress/egress-enforcement';
 import { HealthService } from '../services/health/health-service';
 import { probeLitellmInstall, resolveLitellmCommand } from '../services/llm/litellm-command';
 import { JsonlLlmCallSink } from '../services/llm/llm-calls';
+import { UpstreamDownWatch } from '../services/llm/upstream-down';
 import { LlmService } from '../services/llm/llm-service';
 import { healthOf } from '../services/llm/llm-status';
 import { ProvidersLlmSource } from '../services/llm/provider-source';
@@ -28,6 +29,7 @@ import { VirtualKeys } from '../services/llm/virtual-keys';
 import { probeDocker } from '../services/runtimes/docker-endpoint';
 import { probeIncus } from '../services/runtimes/incus-endpoint';
 import { INCUS_GATEWAY_PORT } from '../services/runtimes/incus/incus-config';
+import type { RuntimeKind } from '../services/runtimes/container-runtime';
 import { ProviderRepository } from '../services/providers/provider-repository';
 import { ProviderService } from '../services/providers/provider-service';
 import { EnvSecretStore } from '../services/secrets/env-secret-store';
@@ -163,8 +165,15 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     });
     // Added before `llm` and `agents`, so it is closed after them (their last events are written).
     shutdown.add('traces', () => traces.close());
+    // A provider's server that stops answering is probed again at once (debounced), so its status and
+    // the agents using it show the failure within seconds; chat errors name the server.
+    const downWatch = new UpstreamDownWatch(
+      (id) => providerRepo.get(id),
+      (id) => providers.test(id),
+    );
     const llm = new LlmService({
       ownerRefusal: (owner) => containers?.agents.refusal(owner) ?? null,
+      upstreamDown: (provider) => downWatch.failed(provider),
       home: opts.home,
       resolveCommand: () => resolveLitellmCommand(litellmInstall()),
       source: new ProvidersLlmSource(providerRepo, providerKeys),
@@ -259,6 +268,18 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
         );
         if (n)
           log.warn({ port: taken, agents: n }, 'agents cut off: the gateway port is held by another process');
+      })
+      .then(async () => {
+        // The System view shows the address agents really call: for agents kept from the last run, it is
+        // known without a new env file being written.
+        const kinds = db.prepare("SELECT DISTINCT runtime FROM agents WHERE phase <> 'archived'").all() as {
+          runtime: RuntimeKind;
+        }[];
+        for (const { runtime } of kinds) {
+          const rt = wiredAgents.runtimes[runtime];
+          const gw = await rt?.hostServiceAddress(llm.gateway.port).catch(() => null);
+          if (gw) llm.noteAgentUrl(runtime, `http://${gw.host}:${gw.port}/v1`);
+        }
       })
       .catch((err: Error) => log.error({ err }, 'agents could not be reconciled'));
     const wired = containers;

@@ -1,6 +1,8 @@
 // `agentdesk providers list|add|edit|remove|test|models|discover|catalog|network`: non-interactive, keys only from stdin or env.
 import { Command, Option } from 'commander';
 import { CatalogEntry } from '../../contract/models';
+import { AppError } from '../../contract/errors';
+import { agentsUsingProvider } from '../../contract/provider-usage';
 import { CATALOG, findCatalogEntry, PROVIDER_TYPES } from '../services/providers/catalog';
 import { commandRunner, printer } from './command-runner';
 import {
@@ -272,11 +274,22 @@ export function providersCommand(io: CliIo, globalHome: () => string | undefined
     .command('remove')
     .description('remove a provider and delete its key from the keychain')
     .argument('<id>')
+    .option('--yes', 'remove it even when agents use it (their chats fail until they get another model)')
     .option('--json', 'print the result as JSON')
-    .action((id: string, o: { json?: boolean }) =>
+    .action((id: string, o: { yes?: boolean; json?: boolean }) =>
       run(
         'remove',
         async (c, json) => {
+          const users = agentsUsingProvider((await c.agents.list({})).agents, id);
+          if (users.length > 0 && !o.yes)
+            throw new AppError(
+              'INVALID_INPUT',
+              `${users.length === 1 ? 'agent' : 'agents'} ${users.map((a) => a.slug).join(', ')} ${users.length === 1 ? 'uses' : 'use'} ${id}; removing it makes their chats fail: add --yes to confirm`,
+            );
+          if (users.length > 0 && !json)
+            io.err.write(
+              `note: ${users.map((a) => a.slug).join(', ')} no longer ${users.length === 1 ? 'has' : 'have'} a served model\n`,
+            );
           const r = await c.providers.remove({ id });
           print(json, r, `Removed ${r.id}${r.key_deleted ? ' and its key from the keychain' : ''}`);
         },

@@ -73,6 +73,8 @@ export interface DeployerDeps {
      * another process holds it), or `null`. Absent = always `null`.
      */
     refusal?(): string | null;
+    /** Told the base URL (`…/v1`) an agent of `runtime` is given, each time an env file is written. */
+    agentUrl?(runtime: RuntimeKind, url: string): void;
   };
   /** The installed harnesses (main/services/harnesses), for their configure step. */
   harnesses: { get(id: string): Harness | undefined };
@@ -206,6 +208,7 @@ export class Deployer {
     const folder = agentFolder(this.d.dataDir, row.id);
     makeAgentFolder(folder, this.who);
     const gateway = `http://${gw.host}:${gw.port}`;
+    this.d.gateway.agentUrl?.(row.runtime, `${gateway}/v1`);
     const fallbacks = JSON.parse(row.fallbacks) as string[];
     const own = h.configure(configFolderOf(folder, this.who), {
       gateway,

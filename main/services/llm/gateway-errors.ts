@@ -168,6 +168,13 @@ export const gatewayErrors = {
     message: why,
     headers: retryAfterS === null ? {} : { 'Retry-After': String(retryAfterS) },
   }),
+  /** The provider's server did not answer (upstream-down.ts names it, e.g. "llama.cpp at 127.0.0.1:8080 …"). */
+  providerDown: (why: string): GatewayError => ({
+    status: 502,
+    type: 'upstream_error',
+    code: 'provider_unreachable',
+    message: why,
+  }),
   upstream: (why: string): GatewayError => ({
     status: 502,
     type: 'upstream_error',

@@ -1,5 +1,6 @@
 // The gateway → LiteLLM leg: the request forwarded with the master key, the answer piped back as it arrives, the served model checked, usage and cost read on the way.
 import type http from 'node:http';
+import { isConnectionFailure } from './upstream-down';
 import { classifyLitellmError, gatewayErrors, sendError } from './gateway-errors';
 import type { GatewayError } from './gateway-errors';
 import type { GatewayTarget } from './gateway';
@@ -38,6 +39,11 @@ export interface RelayOptions {
   spent: (usd: number | null) => void;
   /** The key's model scope: an answer served by a model outside it is withheld. */
   scope: readonly string[];
+  /**
+   * Called when LiteLLM answered ≥ 500 because it could not connect to the provider of the call's model
+   * (upstream-down.ts): re-probes it and returns the message naming its server, `null` to keep LiteLLM's.
+   */
+  upstreamDown?: (provider: string) => string | null;
 }
 
 /** Error answers are read up to this many bytes (the rest is dropped). */
@@ -71,7 +77,7 @@ export function relayAnswer(
   const { res, call, finish } = ctx;
   const status = ures.statusCode ?? 502;
   const scrub = opts.scrub ?? ((s: string) => s);
-  if (status >= 400) return relayError(ctx, ures, status, scrub, release);
+  if (status >= 400) return relayError(ctx, ures, status, scrub, release, opts.upstreamDown);
   const served = ures.headers['x-litellm-model-group'];
   const requested = call.model;
   if (typeof served === 'string' && served && served !== requested) {
@@ -182,6 +188,7 @@ function relayError(
   status: number,
   scrub: (s: string) => string,
   release: () => void,
+  upstreamDown?: (provider: string) => string | null,
 ): void {
   const { res, finish } = ctx;
   const chunks: Buffer[] = [];
@@ -205,8 +212,15 @@ function relayError(
     }
     const verdict = classifyLitellmError(status, raw.toString('utf8'), scrub);
     if (!verdict.pass) {
-      sendError(res, verdict.error);
-      return finish(verdict.error.status, verdict.error.message);
+      // The provider's server did not answer: name it (not LiteLLM's text) and have it probed again.
+      const provider = ctx.call.provider;
+      const named =
+        status >= 500 && provider && upstreamDown && isConnectionFailure(verdict.error.message)
+          ? upstreamDown(provider)
+          : null;
+      const error = named ? gatewayErrors.providerDown(named) : verdict.error;
+      sendError(res, error);
+      return finish(error.status, named ? `${named} (${verdict.error.message})` : error.message);
     }
     res.writeHead(status, {
       'Content-Type': 'application/json',
@@ -280,6 +294,8 @@ export interface ForwardDeps {
   cost?: (model: string, tokensIn: number, tokensOut: number) => number | null;
   /** Records the spending (USD, `null` when unknown) of a call on its key. */
   spent: (key: VirtualKeyRecord, usd: number | null) => void;
+  /** See {@link RelayOptions.upstreamDown}. */
+  upstreamDown?: (provider: string) => string | null;
 }
 
 /**
@@ -340,6 +356,7 @@ export function forwardToLitellm(
           cost: deps.cost,
           spent: (usd) => deps.spent(key, usd),
           scope: key.models,
+          upstreamDown: deps.upstreamDown,
         };
         relayAnswer(ctx, ures, relayOpts, release);
       },

@@ -61,6 +61,8 @@ export interface GatewayOptions {
   ownerRefusal?: (owner: string) => string | null;
   /** Secret redaction for error messages passed on from LiteLLM. */
   scrub?: (text: string) => string;
+  /** See RelayOptions.upstreamDown (gateway-relay.ts): names a provider whose server did not answer. */
+  upstreamDown?: (provider: string) => string | null;
   /** Where `POST /v1/agentdesk/trace` hands tool events (that path answers 404 without one). */
   traceSink?: AgentTraceSink;
   /** Answers `GET /v1/agentdesk/models/<model>` (404 without it). */
@@ -127,6 +129,7 @@ export class Gateway {
       scrub: opts.scrub,
       cost: opts.cost,
       spent: (key, usd) => this.policy.spent(key, usd),
+      upstreamDown: opts.upstreamDown,
     };
   }
 

@@ -65,6 +65,8 @@ export interface LlmServiceDeps {
   /** How often a gateway port held by another process is tried again, ms (default 3 000). */
   gatewayRetryMs?: number;
   ownerRefusal?: (owner: string) => string | null;
+  /** Names a provider whose server did not answer and has it re-probed (upstream-down.ts). */
+  upstreamDown?: (provider: string) => string | null;
   startDeadlineMs?: number;
   /** How long a replaced LiteLLM may finish its in-flight requests (default 30 000). */
   drainMs?: number;
@@ -105,6 +107,8 @@ export class LlmService {
   private lastProgressEmit = 0;
   private closed = false;
   private logOpen = true;
+  /** Base URL agents are given, by runtime (see {@link noteAgentUrl}). */
+  private readonly agentUrls = new Map<string, string>();
 
   constructor(private readonly deps: LlmServiceDeps) {
     this.dir = path.join(deps.home, 'litellm');
@@ -125,6 +129,7 @@ export class LlmService {
       cost: (model, tin, tout) => this.prices.cost(this.active?.models, model, tin, tout),
       ownerRefusal: deps.ownerRefusal,
       scrub: (s) => deps.redactor.scrub(s),
+      upstreamDown: deps.upstreamDown,
       traceSink: this.traceSink,
       describeModel: (model) =>
         describeModel(model, {
@@ -180,6 +185,16 @@ export class LlmService {
    * address once the network exists (ContainerRuntime.prepareNetwork → `gatewayBind`). Idempotent;
    * emits the status. @returns `{ok: false, error}` naming why (see Gateway.addBind); never throws.
    */
+  /**
+   * Records the base URL agents of `runtime` are given (shown as `gateway.agent_urls` in the System
+   * view); a change is pushed as `llm.status`.
+   */
+  noteAgentUrl(runtime: string, url: string): void {
+    if (this.agentUrls.get(runtime) === url) return;
+    this.agentUrls.set(runtime, url);
+    this.emit();
+  }
+
   async addGatewayBind(address: string): Promise<{ ok: true } | { ok: false; error: string }> {
     const r = await this.gateway.addBind(address);
     this.emit();
@@ -367,7 +382,7 @@ export class LlmService {
 
   /** The status shown in the System view (contract `llm.status`). */
   status(): LlmStatus {
-    return buildStatus({
+    const st = buildStatus({
       active: this.active,
       candidate: this.candidate,
       idle: this.closed ? 'stopped' : this.idle,
@@ -380,6 +395,8 @@ export class LlmService {
       gatewayError: this.port.error,
       gatewayFix: this.port.fix,
     });
+    const agentUrls = [...this.agentUrls].map(([runtime, url]) => ({ runtime, url }));
+    return agentUrls.length > 0 ? { ...st, gateway: { ...st.gateway, agent_urls: agentUrls } } : st;
   }
 
   /**

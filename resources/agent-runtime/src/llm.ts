@@ -11,7 +11,7 @@ export interface ChatAnswer {
   finishReason: string | null;
 }
 
-/** A model call failed; the message names the URL, the HTTP status and the gateway's own error message. */
+/** A model call failed; the message names the HTTP status and the gateway's own error message. */
 export class UpstreamError extends Error {
   constructor(
     message: string,
@@ -139,7 +139,7 @@ class Assembler {
  * `POST {baseUrl}/chat/completions` with `stream: true`, `Authorization: Bearer <apiKey>` and the tools;
  * streams text through `onText` and returns the assembled answer. Accepts a plain JSON completion too
  * (a server that ignores `stream`).
- * @throws UpstreamError for a non-2xx answer (`HTTP <status> from <url>: <gateway message>`), an
+ * @throws UpstreamError for a non-2xx answer (`HTTP <status> from the gateway: <gateway message>`), an
  *   unreachable gateway, an error inside the stream, or a stream that ends before the answer does.
  *   An abort through `signal` rejects with the AbortError.
  */
@@ -174,7 +174,9 @@ export async function streamChat(req: ChatRequest): Promise<ChatAnswer> {
   }
   if (!res.ok)
     throw new UpstreamError(
-      `model call failed: HTTP ${res.status} from ${url}: ${await errorMessageOf(res)}`,
+      // The gateway's message says what failed (the provider's server by name); its own address is an
+      // internal bridge address that means nothing to the person reading the chat.
+      `model call failed: HTTP ${res.status} from the gateway: ${await errorMessageOf(res)}`,
       res.status,
     );
   const asm = new Assembler();

@@ -235,6 +235,9 @@ describe('agent runtime server', () => {
     const r500 = await turn(rt.url, { text: 'boom #status=500' });
     expect(r500.events.map((e) => e.event)).toEqual(['turn', 'error']);
     expect(named(r500.events, 'error')[0]!.message).toMatch(/HTTP 500 .*scripted 500/);
+    // The gateway's address (a bridge address in a container) is not what the reader needs.
+    for (const m of [m401, named(r500.events, 'error')[0]!.message as string])
+      expect(m).not.toContain(new URL(gw.up.v1).host);
     const turnId = named(r500.events, 'turn')[0]!.turn_id;
     await vi.waitFor(() => {
       const ev = gw

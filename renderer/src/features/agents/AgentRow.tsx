@@ -1,6 +1,7 @@
 // One row of the agents table: emoji, name, model, phase, uptime, today's usage, and the actions its phase allows.
 import type { ReactElement } from 'react';
 import type { Agent, AgentPhase, AgentProgress } from '../../../../contract/agents';
+import type { ModelHealth } from '../../../../contract/provider-usage';
 import { deployView, isDeploying, modelIdOf, rowActions } from '../../stores/agents';
 import type { AgentPaneKind, RowBusy, UsageView } from '../../stores/agents';
 import type { ShownError } from '../../stores/errors';
@@ -49,6 +50,7 @@ export function AgentRow({
   error,
   selected,
   usage,
+  health = { state: 'ok' },
   handlers,
 }: {
   agent: Agent;
@@ -60,6 +62,8 @@ export function AgentRow({
   selected: AgentPaneKind | null;
   /** Today's tokens and cost, as the "Today" cell shows them. */
   usage: UsageView;
+  /** Whether the model's provider is gone or failing (a note beside the model, not a phase). */
+  health?: ModelHealth;
   handlers: RowHandlers;
 }): ReactElement {
   const can = rowActions(agent, busy !== undefined);
@@ -100,6 +104,16 @@ export function AgentRow({
             <span className="muted small" title={agent.fallbacks.join(', ')}>
               {' '}
               +{agent.fallbacks.length}
+            </span>
+          ) : null}
+          {health.state !== 'ok' ? (
+            <span
+              className={`agents-table__model-note agents-table__model-note--${health.state}`}
+              role="note"
+              data-testid={`agent-model-note-${slug}`}
+              data-state={health.state}
+            >
+              ⚠ {health.message}
             </span>
           ) : null}
         </td>

@@ -1,10 +1,13 @@
 // The table of live agents: one AgentRow per agent under column headers a screen reader announces.
 import type { ReactElement } from 'react';
 import type { Agent } from '../../../../contract/agents';
+import type { Provider } from '../../../../contract/models';
+import { modelHealth } from '../../../../contract/provider-usage';
 import { useAgents, usageView } from '../../stores/agents';
 import type { AgentsState, SelectedPane } from '../../stores/agents';
 import { AgentRow } from './AgentRow';
 import type { RowHandlers } from './AgentRow';
+import { useProviderList } from './use-provider-list';
 
 /** The agents table over the window's store (progress, busy and errors per row come from it). */
 export function AgentsTable({
@@ -21,6 +24,7 @@ export function AgentsTable({
   const busy = useAgents((s) => s.busy);
   const rowErrors = useAgents((s) => s.rowErrors);
   const usage = useAgents((s) => s.usage);
+  const providers = useProviderList();
   return (
     <AgentsTableView
       agents={agents}
@@ -31,6 +35,7 @@ export function AgentsTable({
       busy={busy}
       rowErrors={rowErrors}
       usage={usage}
+      providers={providers}
     />
   );
 }
@@ -45,6 +50,7 @@ export function AgentsTableView({
   busy,
   rowErrors,
   usage,
+  providers = null,
 }: {
   agents: readonly Agent[];
   selected: SelectedPane | null;
@@ -55,6 +61,8 @@ export function AgentsTableView({
   rowErrors: AgentsState['rowErrors'];
   /** Today's totals (`traces.totals`). */
   usage: AgentsState['usage'];
+  /** The configured providers, for the note beside a model whose provider is gone or failing; `null` = unknown. */
+  providers?: readonly Provider[] | null;
 }): ReactElement {
   return (
     <div className="agents-table__wrap">
@@ -86,6 +94,7 @@ export function AgentsTableView({
               error={rowErrors[a.id]}
               selected={selected?.id === a.id ? selected.pane : null}
               usage={usageView(usage.totals[a.id], usage)}
+              health={providers ? modelHealth(a, providers) : { state: 'ok' }}
               handlers={handlers}
             />
           ))}

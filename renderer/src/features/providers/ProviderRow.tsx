@@ -1,7 +1,10 @@
 // One added provider: status badge, key line, Test / Edit / Remove (confirmed) and its model list.
 import { useEffect, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
+import type { Agent } from '../../../../contract/agents';
 import type { CatalogEntry, Provider } from '../../../../contract/models';
+import { agentsUsingProvider } from '../../../../contract/provider-usage';
+import { getClient } from '../../stores/client';
 import { Badge } from '../../components/Badge';
 import { KeyIcon } from '../../components/Icons';
 import { keyLine, providersStore, statusBadge, useProviders } from '../../stores/providers';
@@ -21,6 +24,8 @@ export function ProviderRow({
   const error = useProviders((s) => s.rowErrors[id]);
   const notice = useProviders((s) => s.notices[id]);
   const [confirming, setConfirming] = useState(false);
+  /** Agents using this provider, read when Remove is pressed; `null` while unknown. */
+  const [users, setUsers] = useState<Agent[] | null>(null);
   const [editing, setEditing] = useState(false);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const editRef = useRef<HTMLButtonElement>(null);
@@ -94,7 +99,14 @@ export function ProviderRow({
         <button
           type="button"
           className="button button--danger"
-          onClick={() => setConfirming(true)}
+          onClick={() => {
+            setConfirming(true);
+            setUsers(null);
+            getClient()
+              .agents.list({})
+              .then((r) => setUsers(agentsUsingProvider(r.agents, id)))
+              .catch(() => setUsers([]));
+          }}
           disabled={busy !== undefined || confirming}
           aria-label={`Remove ${provider.name}`}
           data-testid={`provider-remove-${id}`}
@@ -108,6 +120,21 @@ export function ProviderRow({
             Remove <strong>{provider.name}</strong>?
             {provider.key.state === 'set' ? ' Its key is deleted from the OS keychain.' : ''}
           </p>
+          {users && users.length > 0 ? (
+            <div className="confirm__users" data-testid={`provider-remove-users-${id}`}>
+              <p>
+                {users.length === 1 ? '1 agent uses' : `${users.length} agents use`} it; their chats fail
+                until they get another model:
+              </p>
+              <ul>
+                {users.map((a) => (
+                  <li key={a.id} data-testid={`provider-remove-user-${a.slug}`}>
+                    {a.emoji} {a.name} <code>{a.model}</code>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
           <button
             type="button"
             className="button button--danger"
@@ -115,6 +142,7 @@ export function ProviderRow({
               setConfirming(false);
               void providersStore.getState().remove(id);
             }}
+            disabled={users === null}
             data-testid={`provider-remove-confirm-${id}`}
           >
             Remove

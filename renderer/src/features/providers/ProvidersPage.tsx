@@ -12,6 +12,9 @@ import { DetectedCards } from './DetectedCards';
 import { ErrorLine } from './ErrorLine';
 import { ProviderRow } from './ProviderRow';
 
+/** A provider checked longer ago than this is tested again when the page opens (ms). */
+const RECHECK_AFTER_MS = 10_000;
+
 /** The Providers page. Loads on open and follows `providers.changed` while shown. */
 export function ProvidersPage(): ReactElement {
   const providers = useProviders((s) => s.providers);
@@ -24,7 +27,8 @@ export function ProvidersPage(): ReactElement {
   useEffect(() => {
     const store = providersStore.getState();
     const off = store.follow();
-    void store.load();
+    // The last check may be old: test again on open so a server that went down shows it.
+    void store.load({ recheckAfterMs: RECHECK_AFTER_MS });
     return off;
   }, []);
 

@@ -11,6 +11,24 @@ function hostPort(address: string, port: number | null): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
+/** Where agents of a runtime call the gateway (their OPENAI_BASE_URL), e.g. a Docker bridge address. */
+function AgentUrl({ runtime, url }: { runtime: string; url: string }): ReactElement {
+  const label = runtime === 'docker' ? 'Docker' : runtime === 'incus' ? 'Incus' : runtime;
+  return (
+    <>
+      <dt>{label} agents call</dt>
+      <dd data-testid={`gateway-agent-url-${runtime}`}>
+        <CopyText
+          text={url}
+          label={`gateway URL of ${label} agents`}
+          testId={`gateway-agent-url-${runtime}-text`}
+        />
+        {runtime === 'incus' ? <span className="muted small"> (inside the container, forwarded)</span> : null}
+      </dd>
+    </>
+  );
+}
+
 /** The gateway section; `data-state` carries the raw state (`listening`, `stopped`, `error`). */
 export function GatewaySection({ gateway: g }: { gateway: LlmStatus['gateway'] }): ReactElement {
   const badge = gatewayBadge(g.state);
@@ -24,7 +42,7 @@ export function GatewaySection({ gateway: g }: { gateway: LlmStatus['gateway'] }
         {g.detail}
       </p>
       <dl className="facts">
-        <dt>URL for agents</dt>
+        <dt>URL on this machine</dt>
         <dd>
           {g.url ? (
             <CopyText text={g.url} label="gateway URL" testId="gateway-url" />
@@ -32,6 +50,9 @@ export function GatewaySection({ gateway: g }: { gateway: LlmStatus['gateway'] }
             <span className="muted">not listening</span>
           )}
         </dd>
+        {(g.agent_urls ?? []).map((a) => (
+          <AgentUrl key={a.runtime} runtime={a.runtime} url={a.url} />
+        ))}
         <dt>Addresses</dt>
         <dd data-testid="gateway-addresses">
           {g.addresses.length > 0 ? g.addresses.map((a) => hostPort(a, g.port)).join(', ') : '—'}

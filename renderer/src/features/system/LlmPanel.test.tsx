@@ -31,6 +31,23 @@ function tagOf(html: string, id: string): string {
 }
 
 describe('LlmPanel', () => {
+  it('shows the address each runtime’s agents call (a Docker bridge address), not only 127.0.0.1', () => {
+    const html = render({
+      ...SAMPLE_LLM_STATUS,
+      gateway: {
+        ...SAMPLE_LLM_STATUS.gateway,
+        agent_urls: [
+          { runtime: 'docker', url: 'http://172.30.0.1:4100/v1' },
+          { runtime: 'incus', url: 'http://127.0.0.1:4000/v1' },
+        ],
+      },
+    });
+    expect(html).toMatch(/data-testid="gateway-agent-url-docker"[^]*http:\/\/172\.30\.0\.1:4100\/v1/);
+    expect(html).toMatch(/Docker agents call/);
+    expect(html).toMatch(/data-testid="gateway-agent-url-incus"[^]*inside the container/);
+    expect(render(SAMPLE_LLM_STATUS)).not.toContain('agents call');
+  });
+
   it('shows a ready LiteLLM with port, PID, version, uptime, model count, paths and the gateway URL', () => {
     const html = render(SAMPLE_LLM_STATUS);
     expect(tagOf(html, 'litellm')).toContain('data-state="ready"');

@@ -23,6 +23,21 @@ type Store = LlmState & LlmActions;
 type Set = StoreApi<Store>['setState'];
 type Get = StoreApi<Store>['getState'];
 
+/**
+ * The "Test model" state to keep when `next` replaces the shown status: a finished result is cleared
+ * when the serving LiteLLM changed (`ready_at` differs: it restarted, was replaced by a reload, or none
+ * serves now), since it tested a process that is gone. A running test is kept (its answer comes later).
+ */
+export function testAfterStatus(
+  test: LlmState['test'],
+  prev: LlmStatus | null,
+  next: LlmStatus,
+): LlmState['test'] {
+  if (test.running || (test.result === null && test.error === null) || prev === null) return test;
+  if (prev.litellm.ready_at === next.litellm.ready_at) return test;
+  return { ...test, result: null, error: null };
+}
+
 /** Builds the LLM actions over the injected client. Failures are kept in state, never thrown. */
 export function createLlmActions(set: Set, get: Get, getClient: ClientGetter): LlmActions {
   return {
@@ -32,7 +47,8 @@ export function createLlmActions(set: Set, get: Get, getClient: ClientGetter): L
       try {
         const status = await getClient().llm.status({});
         // A push that arrived while the call was in flight is at least as new as this answer.
-        if (get().pushes === pushesBefore) set({ status, receivedAt: Date.now() });
+        if (get().pushes === pushesBefore)
+          set({ status, receivedAt: Date.now(), test: testAfterStatus(get().test, get().status, status) });
         set({ loadError: null });
       } catch (err) {
         set({ loadError: toShownError(err) });
@@ -41,7 +57,13 @@ export function createLlmActions(set: Set, get: Get, getClient: ClientGetter): L
       }
     },
     applyStatus(status) {
-      set({ status, receivedAt: Date.now(), pushes: get().pushes + 1, loadError: null });
+      set({
+        status,
+        receivedAt: Date.now(),
+        pushes: get().pushes + 1,
+        loadError: null,
+        test: testAfterStatus(get().test, get().status, status),
+      });
     },
     follow() {
       return getClient().on('llm.status', (status) => get().applyStatus(status));

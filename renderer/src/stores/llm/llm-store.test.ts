@@ -97,6 +97,25 @@ describe('llm store', () => {
     expect(testOutcome(store.getState().test)).toBe('passed');
   });
 
+  it('clears a finished test result when LiteLLM restarts or is replaced, not on other pushes', async () => {
+    const { core, store } = setup();
+    core.handle('llm.testModel', () => PASSED);
+    store.getState().follow();
+    const readyAt = SAMPLE_LLM_STATUS.litellm.ready_at;
+    core.emit('llm.status', SAMPLE_LLM_STATUS);
+    await store.getState().testModel('scripted/gpt-test-mini');
+    // Same LiteLLM, new counters: the result stays.
+    core.emit('llm.status', withLitellm({ uptime_ms: 99_000 }));
+    expect(testOutcome(store.getState().test)).toBe('passed');
+    // It crashed and comes back: the result was about a process that is gone.
+    core.emit('llm.status', withLitellm({ state: 'restarting', ready_at: null }));
+    expect(testOutcome(store.getState().test)).toBe('none');
+    expect(store.getState().test.runs).toBe(1);
+    await store.getState().testModel('scripted/gpt-test-mini');
+    core.emit('llm.status', withLitellm({ ready_at: (readyAt ?? 0) + 60_000 }));
+    expect(testOutcome(store.getState().test)).toBe('none');
+  });
+
   it('shows ok:false as a failed test and a thrown AppError as an error', async () => {
     const { core, store } = setup();
     const failed: LlmTestResult = {

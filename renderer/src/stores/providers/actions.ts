@@ -11,8 +11,11 @@ import type { ProvidersState, RowBusy } from './initial-state';
 export type SubmitResult = { ok: true; provider: Provider } | { ok: false; error: ShownError };
 
 export interface ProvidersActions {
-  /** Loads catalog and provider list, then scans for local servers and env keys. */
-  load(): Promise<void>;
+  /**
+   * Loads catalog and provider list, then scans for local servers and env keys. With `recheckAfterMs`,
+   * providers last checked longer ago are tested again as soon as the list is in (see {@link recheckStale}).
+   */
+  load(opts?: { recheckAfterMs?: number }): Promise<void>;
   /** Scans again (`providers.discover`); saves nothing. */
   discover(): Promise<void>;
   /** Adds a provider; the input's `key` is used for this call only. */
@@ -20,6 +23,11 @@ export interface ProvidersActions {
   /** Edits a provider; the input's `key` is used for this call only. A removed key becomes a notice of the row. */
   edit(input: ProviderEditInput): Promise<SubmitResult>;
   test(id: string): Promise<void>;
+  /**
+   * Tests again every provider last checked more than `maxAgeMs` ago (or never), all at once: a server
+   * that went down since shows as unreachable when the page opens, not "ok, checked 11 minutes ago".
+   */
+  recheckStale(maxAgeMs: number): Promise<void>;
   /** Hides the notice of a provider row. */
   dismissNotice(id: string): void;
   remove(id: string): Promise<boolean>;
@@ -67,7 +75,7 @@ export function createProvidersActions(set: Set, get: Get, getClient: ClientGett
   }
 
   return {
-    async load() {
+    async load(opts) {
       set({ loading: true });
       try {
         const client = getClient();
@@ -76,6 +84,7 @@ export function createProvidersActions(set: Set, get: Get, getClient: ClientGett
           client.providers.list({}),
         ]);
         set({ catalog, providers, loadError: null });
+        if (opts?.recheckAfterMs !== undefined) void get().recheckStale(opts.recheckAfterMs);
       } catch (err) {
         set({ loadError: toShownError(err) });
       } finally {
@@ -130,6 +139,13 @@ export function createProvidersActions(set: Set, get: Get, getClient: ClientGett
         const r = await getClient().providers.test({ id });
         upsert(r.provider);
       });
+    },
+    async recheckStale(maxAgeMs) {
+      const now = Date.now();
+      const stale = get().providers.filter(
+        (p) => get().busy[p.id] === undefined && (p.checked_at === null || now - p.checked_at > maxAgeMs),
+      );
+      await Promise.all(stale.map((p) => get().test(p.id)));
     },
     async remove(id) {
       const ok = await onRow(id, 'remove', async () => {

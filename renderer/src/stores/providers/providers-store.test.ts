@@ -66,6 +66,29 @@ describe('providers store', () => {
     expect(store.getState().discovery).toEqual(DISCOVERY);
   });
 
+  it('tests again on load only the providers checked longer ago than asked, and shows the new status', async () => {
+    const { core, store } = setup();
+    const now = Date.now();
+    core.handle('providers.list', () => [
+      provider({ id: 'old', name: 'Old', checked_at: now - 600_000 }),
+      provider({ id: 'fresh', name: 'Fresh', checked_at: now }),
+      provider({ id: 'never', name: 'Never', checked_at: null }),
+    ]);
+    core.handle('providers.test', (input) => {
+      const id = (input as { id: string }).id;
+      return {
+        provider: provider({ id, name: id, status: 'unreachable', status_detail: 'Unreachable: refused' }),
+        probe: { ok: false },
+      };
+    });
+    await store.getState().load({ recheckAfterMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 0));
+    const tested = core.calls.filter((c) => c.channel === 'providers.test').map((c) => c.input);
+    expect(tested).toEqual([{ id: 'old' }, { id: 'never' }]);
+    expect(store.getState().providers.find((p) => p.id === 'old')?.status).toBe('unreachable');
+    expect(store.getState().providers.find((p) => p.id === 'fresh')?.status).toBe('ok');
+  });
+
   it('sends the key in the add call only and never keeps it in state', async () => {
     const { core, store } = setup();
     core.handle('providers.add', () => provider());
