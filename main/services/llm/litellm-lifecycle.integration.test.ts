@@ -36,7 +36,14 @@ async function until(cond: () => boolean, ms: number): Promise<void> {
 
 describe.skipIf(skip)('LiteLLM lifecycle', () => {
   beforeAll(async () => {
-    s = await startLlmStack({ deps: { processOptions: { backoff: { initialMs: 1000, maxMs: 30_000 } } } });
+    s = await startLlmStack({
+      deps: {
+        processOptions: { backoff: { initialMs: 1000, maxMs: 30_000 } },
+        // The drain must outlast the ≈ 40 s stream below however fast the new LiteLLM is ready: with the
+        // default 30 s, a start done in under 10 s stopped the old LiteLLM before the stream ended.
+        drainMs: 120_000,
+      },
+    });
     key = s.keys.mint({ owner: 'agent-a', models: ['*'] }).key;
   });
   afterAll(async () => {
