@@ -68,10 +68,7 @@ export interface LlmServiceDeps {
   /** Names a provider whose server did not answer and has it re-probed (upstream-down.ts). */
   upstreamDown?: (provider: string) => string | null;
   startDeadlineMs?: number;
-  /**
-   * How long a replaced LiteLLM may finish its in-flight requests, ms (default 300 000: a local model's
-   * answer can stream for minutes, and adding a provider must not cut an agent's turn short).
-   */
+  /** How long a replaced LiteLLM may finish its in-flight requests (default 30 000). */
   drainMs?: number;
   /** How long the gateway holds a request while LiteLLM starts before answering 503 (default 10 000). */
   holdMs?: number;
@@ -328,7 +325,7 @@ export class LlmService {
   private async retire(inst: LlmInstance, drain: boolean): Promise<void> {
     const target = drain ? inst.proc.target() : null;
     const t0 = Date.now();
-    const drainMs = this.deps.drainMs ?? 300_000;
+    const drainMs = this.deps.drainMs ?? 30_000;
     while (target && target.inflight > 0 && Date.now() - t0 < drainMs)
       await new Promise((r) => setTimeout(r, 100));
     if (target && target.inflight > 0)
