@@ -15,9 +15,9 @@ import { folderMounts } from './shared-folders';
 /**
  * Version of the containment a container is created with (label {@link LABELS.containment}). A
  * container of another version (or none: made by an earlier Agent Desk) is created again at its next
- * start, keeping the agent's home.
+ * start, keeping the agent's home. 2: an Incus init keeps CAP_KILL, so a stop reaches the agent.
  */
-export const CONTAINMENT_VERSION = '1';
+export const CONTAINMENT_VERSION = '2';
 /** Label holding a hash of the agent's shared folders: another hash means the container is created again. */
 export const FOLDERS_LABEL = 'agentdesk.folders';
 /** Label holding the agent's limits (`<memory MiB>m/<cpus>c/<pids>p`): others mean the container is created again. */

@@ -168,8 +168,9 @@ describe.each(kinds)('containment on %s', (kind) => {
       expect(out).toMatch(/^CapEff:\s+0000000000000000$/m);
       expect(out).toMatch(/^CapPrm:\s+0000000000000000$/m);
       expect(out).toMatch(/^NoNewPrivs:\s+1$/m);
-      // PID 1: the agent's own user on Docker; on Incus the init, root inside, with only setuid, setgid, setpcap.
-      expect(out).toMatch(kind === 'docker' ? /^init-CapEff:\s+0{16}$/m : /^init-CapEff:\s+0{13}1c0$/m);
+      // PID 1: the agent's own user on Docker; on Incus the init, root inside, with only setuid, setgid,
+      // setpcap (to drop to the agent's user) and kill (to pass a stop on to it).
+      expect(out).toMatch(kind === 'docker' ? /^init-CapEff:\s+0{16}$/m : /^init-CapEff:\s+0{13}1e0$/m);
       // Docker shows the pids cgroup inside; an Incus container on this cgroup v1 host does not, so its
       // limit is read where the kernel enforces it, on the host.
       if (kind === 'docker') expect(out).toMatch(new RegExp(`^${PIDS}$`, 'm'));
@@ -322,6 +323,26 @@ EOF`,
     expect(out).toContain('hello rw');
     expect(out).not.toMatch(/^0$/m);
   });
+
+  it.skipIf(skip)(
+    'a stop reaches the agent: the init, root without capabilities, still signals the agent’s user, so it exits by itself',
+    async () => {
+      // Incus stops a container with SIGPWR to its init, which forwards SIGTERM to the agent's process (another
+      // uid): without CAP_KILL that signal was refused, and every stop waited out its timeout before a kill.
+      const stops = async () =>
+        (await call(core.dispatcher, 'agents', 'logs', { id: a.id, tail: 5000 })).lines.filter((l) =>
+          / stopping signal=SIGTERM/.test(l),
+        ).length;
+      const before = await stops(); // the archive above stopped it once already
+      await call(core.dispatcher, 'agents', 'stop', { id: a.id });
+      expect((await get(a.id)).phase).toBe('stopped');
+      const deadline = Date.now() + 20_000;
+      let after = before;
+      while (Date.now() < deadline && (after = await stops()) === before)
+        await new Promise((r) => setTimeout(r, 250));
+      expect(after).toBe(before + 1);
+    },
+  );
 
   it.skipIf(skip)('purge removes the agent and never touches its shared folders', async () => {
     const removed = await call(core.dispatcher, 'agents', 'purge', { id: a.id });

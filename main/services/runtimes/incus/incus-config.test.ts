@@ -174,7 +174,7 @@ describe('Incus containment (docs/decisions/010-agent-containment.md)', () => {
       'security.privileged': 'false',
       'environment.AGENTDESK_UID': '64000',
       'environment.AGENTDESK_GID': '64000',
-      'raw.lxc': 'lxc.cap.keep = setuid setgid setpcap',
+      'raw.lxc': 'lxc.cap.keep = setuid setgid setpcap kill',
     });
     expect(body.config['security.syscalls.deny']).toContain('chmod errno 1 [1,2048,SCMP_CMP_MASKED_EQ,2048]');
     expect(body.config['security.syscalls.deny']).toContain('unshare errno 1');

@@ -52,8 +52,10 @@ export const INCUS_SYSCALL_DENY: readonly string[] = [
  * unprivileged container without nesting, `limits.processes`, and the uid/gid the image's init drops
  * to (with every capability, `setpriv --no-new-privs`) before it runs the agent, plus a seccomp policy
  * refusing setuid/setgid bits and new user namespaces (appended to Incus's own denylist). The
- * container's root (the init alone) keeps only CAP_SETUID, CAP_SETGID and CAP_SETPCAP (`raw.lxc`
- * `lxc.cap.keep`; measured on Incus 6.0.4: PID 1's CapEff is 0x1c0).
+ * container's root (the init alone) keeps only CAP_SETUID, CAP_SETGID and CAP_SETPCAP, to drop to the
+ * agent's user, and CAP_KILL, to pass a stop on to the agent's process (another uid: without it the
+ * init's SIGTERM is refused and every stop waits out its timeout) (`raw.lxc` `lxc.cap.keep`; measured on
+ * Incus 6.0.4: PID 1's CapEff is 0x1e0).
  */
 export function securityConfig(spec: ContainerSpec): Record<string, string> {
   const s = spec.security;
@@ -64,7 +66,7 @@ export function securityConfig(spec: ContainerSpec): Record<string, string> {
     'limits.processes': String(s.pidsLimit),
     'security.syscalls.deny': INCUS_SYSCALL_DENY.join('\n'),
     // Root inside (only the image's init) keeps just what dropping to the agent's user needs.
-    'raw.lxc': 'lxc.cap.keep = setuid setgid setpcap',
+    'raw.lxc': 'lxc.cap.keep = setuid setgid setpcap kill',
     'environment.AGENTDESK_UID': String(s.uid),
     'environment.AGENTDESK_GID': String(s.gid),
   };
