@@ -1,10 +1,9 @@
 // The one contract between processes: groups → methods → zod input/output (docs/architecture.md).
 import { z } from 'zod';
+import { CoreInfo, HealthReport } from './health';
 import {
   CatalogEntry,
-  CoreInfo,
   Discovery,
-  HealthReport,
   NetworkStatus,
   Provider,
   ProviderAddInput,
@@ -14,9 +13,8 @@ import {
   ProviderModels,
   ProviderRemoved,
   ProviderTestResult,
-  Settings,
-  SettingsPatch,
-} from './models';
+} from './providers';
+import { Settings, SettingsPatch } from './settings';
 import {
   Agent,
   AgentChatInput,

@@ -2,7 +2,9 @@
 import type { z } from 'zod';
 import { AgentProgress, AgentsChanged, AgentTurnEvent, ImageProgress } from './agents';
 import { LlmStatus } from './llm';
-import { HealthReport, ProvidersChanged, Settings } from './models';
+import { HealthReport } from './health';
+import { ProvidersChanged } from './providers';
+import { Settings } from './settings';
 import { ProvisionProgress } from './setup';
 import { TaskRun, TasksChanged } from './tasks';
 import { TraceEvent } from './traces';

@@ -1,6 +1,6 @@
 // Which agents depend on which provider, read from their `<provider-id>/<model-id>` model names (shared by UI and CLI).
 import type { Agent } from './agents';
-import type { Provider } from './models';
+import type { Provider } from './providers';
 
 /** The provider id of a served model name (`<provider-id>/<model-id>`), `null` when it has no slash. */
 export function providerOfModel(model: string): string | null {

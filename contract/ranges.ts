@@ -28,7 +28,7 @@ export function rangedNumber(r: NumberRange): z.ZodNumber {
   return (r.int ? base.int({ error }) : base).min(r.min, { error }).max(r.max, { error });
 }
 
-/** Ranges of the numeric settings (contract/models.ts `Settings`). */
+/** Ranges of the numeric settings (contract/settings.ts `Settings`). */
 export const SETTINGS_RANGES = {
   trace_retention_days: { min: 1, max: 3650, int: true, unit: 'days' },
   default_budget_day_usd: { min: 0, max: 1_000_000, int: false, unit: 'USD' },

@@ -3,7 +3,7 @@ import type { Locator } from 'playwright-core';
 import { waitUntil } from '../fixtures/wait';
 import type { AppShell } from './app-shell';
 
-/** The components the System view must list (contract/models.ts COMPONENT_NAMES). */
+/** The components the System view must list (contract/health.ts COMPONENT_NAMES). */
 export const COMPONENTS = ['keychain', 'docker', 'incus', 'litellm', 'gateway', 'egress'] as const;
 export type ComponentId = (typeof COMPONENTS)[number];
 

@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Agent } from '../../contract/agents';
 import type { AgentLimits } from '../../contract/usage';
 import type { LlmStatus } from '../../contract/llm';
-import type { Provider } from '../../contract/models';
+import type { Provider } from '../../contract/providers';
 import { ensureRuntimeBundle, runtimeReachable } from '../../test/agents';
 import { ensureBaseImage } from '../../test/base-image';
 import { withModelApis } from '../../test/fixtures/scripted-llm';

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Agent } from '../../contract/agents';
-import type { Provider } from '../../contract/models';
+import type { Provider } from '../../contract/providers';
 import { dataPaths } from '../../main/platform/paths';
 import { AgentRepository } from '../../main/services/agents/agent-repository';
 import type { AgentRow } from '../../main/services/agents/agent-repository';

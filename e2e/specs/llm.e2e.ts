@@ -5,7 +5,7 @@ import { AsyncEntry } from '@napi-rs/keyring';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { LlmStatus } from '../../contract/llm';
-import type { Provider } from '../../contract/models';
+import type { Provider } from '../../contract/providers';
 import { keychainAvailable } from '../../test/keychain';
 import { litellmInstalled } from '../../test/llm-stack';
 import { skipUnlessReal } from '../../test/real';

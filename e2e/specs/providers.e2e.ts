@@ -2,7 +2,7 @@
 import { AsyncEntry } from '@napi-rs/keyring';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { Provider, ProviderModels } from '../../contract/models';
+import type { Provider, ProviderModels } from '../../contract/providers';
 import { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
 import { keychainAvailable } from '../../test/keychain';
 import { foreignRequests, launchBrowser, newRecordingContext } from '../fixtures/browser';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Agent } from '../../contract/agents';
 import type { LlmStatus } from '../../contract/llm';
-import type { Provider } from '../../contract/models';
+import type { Provider } from '../../contract/providers';
 import { ensureRuntimeBundle, runtimeReachable } from '../../test/agents';
 import { ensureBaseImage } from '../../test/base-image';
 import { litellmInstalled } from '../../test/llm-stack';

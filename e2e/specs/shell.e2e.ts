@@ -1,7 +1,8 @@
 // E2E: the real UI in Chromium against a real `agentdesk serve`: shell, System view, Settings, token screen.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { CoreInfo, HealthReport, Settings } from '../../contract/models';
+import type { CoreInfo, HealthReport } from '../../contract/health';
+import type { Settings } from '../../contract/settings';
 import { foreignRequests, launchBrowser, newRecordingContext } from '../fixtures/browser';
 import { callCore } from '../fixtures/core-api';
 import { assertPrerequisites, shouldRunE2e } from '../fixtures/paths';

@@ -1,6 +1,6 @@
 // Handlers for the `settings` group; what the core executes cannot be changed over HTTP.
 import { AppError } from '../../contract/errors';
-import type { SettingsPatch } from '../../contract/models';
+import type { SettingsPatch } from '../../contract/settings';
 import type { SettingsStore } from '../services/settings/settings-store';
 import type { CallContext, Handlers } from '../transport/dispatch';
 

@@ -1,5 +1,5 @@
 // Handlers for the `system` group: component health and core info.
-import type { CoreInfo } from '../../contract/models';
+import type { CoreInfo } from '../../contract/health';
 import type { HealthService } from '../services/health/health-service';
 import type { Handlers } from '../transport/dispatch';
 

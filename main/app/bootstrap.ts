@@ -1,6 +1,6 @@
 // Composition root: builds every service with plain constructors, then initialises them in order.
 import fs from 'node:fs';
-import type { CoreInfo } from '../../contract/models';
+import type { CoreInfo } from '../../contract/health';
 import path from 'node:path';
 import { agentsHandlers, harnessesHandlers, imagesHandlers } from '../api/agents';
 import { llmHandlers } from '../api/llm';

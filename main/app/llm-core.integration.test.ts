@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LlmStatus } from '../../contract/llm';
-import type { HealthReport } from '../../contract/models';
+import type { HealthReport } from '../../contract/health';
 import { withModelApis } from '../../test/fixtures/scripted-llm';
 import { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
 import { filesContaining, litellmInstalled, post, REAL_KEY } from '../../test/llm-stack';

@@ -1,5 +1,11 @@
 // Human output of `agentdesk providers …`: aligned tables and one-line summaries (the --json output is the DTOs).
-import type { CatalogEntry, Discovery, ProbeOutcome, Provider, ProviderModels } from '../../contract/models';
+import type {
+  CatalogEntry,
+  Discovery,
+  ProbeOutcome,
+  Provider,
+  ProviderModels,
+} from '../../contract/providers';
 
 /** Aligns rows into columns separated by two spaces; the last column is not padded. */
 export function table(header: string[], rows: string[][]): string {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Provider } from '../../contract/models';
+import type { Provider } from '../../contract/providers';
 import { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
 import { dataPaths } from '../platform/paths';
 import { AgentRepository } from '../services/agents/agent-repository';

@@ -1,6 +1,6 @@
 // `agentdesk providers list|add|edit|remove|test|models|discover|catalog|network`: non-interactive, keys only from stdin or env.
 import { Command, Option } from 'commander';
-import { CatalogEntry } from '../../contract/models';
+import { CatalogEntry } from '../../contract/providers';
 import { AppError } from '../../contract/errors';
 import { agentsUsingProvider } from '../../contract/provider-usage';
 import { CATALOG, findCatalogEntry, PROVIDER_TYPES } from '../services/providers/catalog';

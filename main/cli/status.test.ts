@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMPONENT_NAMES } from '../../contract/models';
+import { COMPONENT_NAMES } from '../../contract/health';
 import { buildChildCore } from '../../test/faults/child-core';
 import { buildProgram } from './index';
 import { DEFAULT_SERVE_PORT, serve } from './serve';

@@ -1,5 +1,5 @@
 // `agentdesk status`: the health of each component, through the running core's HTTP transport.
-import type { HealthReport } from '../../contract/models';
+import type { HealthReport } from '../../contract/health';
 import { connect, NotRunningError } from './http-client';
 
 /** Renders a health report as aligned text lines (name, state, detail; then the fix when not ok). */
@@ -19,7 +19,7 @@ export interface TextSink {
 
 /**
  * Prints the health report of the core serving `home`, after the UI's URL (with its token) in text form.
- * `--json` prints `{"components":[{name,state,detail,fix}]}` (ComponentHealth of contract/models.ts).
+ * `--json` prints `{"components":[{name,state,detail,fix}]}` (ComponentHealth of contract/health.ts).
  * @returns the process exit code: 0 when reported, 2 when no core answers (message on stderr).
  */
 export async function statusCommand(

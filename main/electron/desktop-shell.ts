@@ -1,5 +1,5 @@
 // The background half of the desktop shell: tray, notifications, start at login and close-to-tray, wired to a started core.
-import type { Settings } from '../../contract/models';
+import type { Settings } from '../../contract/settings';
 import type { Result } from '../../contract/errors';
 import type { EventBus } from '../platform/event-bus';
 import type { Dispatcher } from '../transport/dispatch';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { AppError } from '../../contract/errors';
-import type { Settings } from '../../contract/models';
+import type { Settings } from '../../contract/settings';
 import { DEFAULT_SETTINGS } from '../services/settings/schema';
 import { Dispatcher } from './dispatch';
 import type { Handlers } from './dispatch';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import type { Agent } from '../../contract/agents';
-import type { HealthReport } from '../../contract/models';
+import type { HealthReport } from '../../contract/health';
 import { serve } from '../../main/cli/serve';
 import type { Served } from '../../main/cli/serve';
 import { statusCommand } from '../../main/cli/status';

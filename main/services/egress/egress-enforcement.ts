@@ -1,5 +1,5 @@
 // Decides how egress is enforced on this host: here as root, through the helper container (Docker), or not at all, and says why.
-import type { ComponentHealth } from '../../../contract/models';
+import type { ComponentHealth } from '../../../contract/health';
 import type { IptablesExecutor } from './iptables';
 
 /**

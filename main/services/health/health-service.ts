@@ -1,6 +1,6 @@
 // Runs the component probes, keeps the last report, and publishes changes on the event bus.
-import type { ComponentHealth, ComponentName, HealthReport } from '../../../contract/models';
-import { COMPONENT_NAMES } from '../../../contract/models';
+import type { ComponentHealth, ComponentName, HealthReport } from '../../../contract/health';
+import { COMPONENT_NAMES } from '../../../contract/health';
 
 /** A probe for one component. Must not throw; must settle within its own deadline. */
 export type Probe = () => Promise<ComponentHealth> | ComponentHealth;

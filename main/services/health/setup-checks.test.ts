@@ -1,6 +1,6 @@
 // The onboarding checks built from health: the right state, steps and one-click fix for each situation.
 import { describe, expect, it } from 'vitest';
-import type { ComponentHealth, HealthReport } from '../../../contract/models';
+import type { ComponentHealth, HealthReport } from '../../../contract/health';
 import { IDLE_PROVISION } from '../../../contract/setup';
 import { buildSetupChecks } from './setup-checks';
 

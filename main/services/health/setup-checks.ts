@@ -1,5 +1,5 @@
 // Turns the health report into the onboarding's three checks (engine, keychain, LiteLLM), with exact steps and one-click fixes.
-import type { ComponentHealth, ComponentName, HealthReport } from '../../../contract/models';
+import type { ComponentHealth, ComponentName, HealthReport } from '../../../contract/health';
 import type { ProvisionProgress, SetupCheck } from '../../../contract/setup';
 
 /** What the checks are built from. */

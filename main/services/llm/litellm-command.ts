@@ -1,7 +1,7 @@
 // Finds the `litellm` command: a configured path, the app's venv, the data dir's venv, or PATH.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ComponentHealth } from '../../../contract/models';
+import type { ComponentHealth } from '../../../contract/health';
 import { executableProblem } from '../../platform/trusted-executable';
 
 /** A resolved litellm command, with where it came from and its version when known. */

@@ -1,6 +1,6 @@
 // The System view's data: LiteLLM and gateway status (contract `llm.status`) and their health components.
 import type { LitellmState, LlmStatus } from '../../../contract/llm';
-import type { ComponentHealth } from '../../../contract/models';
+import type { ComponentHealth } from '../../../contract/health';
 import type { SupervisorStatus } from '../../platform/supervised-process';
 import type { Gateway } from './gateway';
 import type { LitellmCommand } from './litellm-command';

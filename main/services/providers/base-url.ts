@@ -1,6 +1,6 @@
 // Validation and normalisation of provider base URLs (form, plain-HTTP policy, origin) and names (slugs).
 import { AppError } from '../../../contract/errors';
-import type { CatalogEntry } from '../../../contract/models';
+import type { CatalogEntry } from '../../../contract/providers';
 import { isLoopbackUrl } from './network-status';
 
 /**

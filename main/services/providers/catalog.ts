@@ -1,7 +1,7 @@
 // The provider catalog: catalog.json parsed and checked once at load, with lookups by type.
 import { z } from 'zod';
 import { AppError } from '../../../contract/errors';
-import { CatalogEntry } from '../../../contract/models';
+import { CatalogEntry } from '../../../contract/providers';
 import raw from './catalog.json';
 
 /** A catalog entry with the fields only the core needs (not sent to UIs: the contract strips them). */

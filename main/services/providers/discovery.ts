@@ -1,5 +1,5 @@
 // Discovery: local model servers on their usual ports (probed in parallel) and provider keys in the environment.
-import type { DiscoveredKey, DiscoveredServer, Discovery } from '../../../contract/models';
+import type { DiscoveredKey, DiscoveredServer, Discovery } from '../../../contract/providers';
 import type { SecretRedactor } from '../../platform/secret-redactor';
 import { CATALOG } from './catalog';
 import type { CatalogRecord } from './catalog';

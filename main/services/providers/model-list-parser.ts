@@ -1,5 +1,5 @@
 // Tolerant parser of model listings (OpenAI `data[]`, bare arrays, Gemini/Ollama `models[]`, Anthropic pages) that keeps only valid model ids.
-import type { ModelListStyle } from '../../../contract/models';
+import type { ModelListStyle } from '../../../contract/providers';
 
 /** One model as parsed from a listing. */
 export interface ParsedModel {

@@ -1,5 +1,5 @@
 // Probes a provider's model listing over HTTP and turns every failure into a clear, classified message.
-import type { ProbeOutcome } from '../../../contract/models';
+import type { ProbeOutcome } from '../../../contract/providers';
 import { readBodyUpTo } from '../../platform/http-body';
 import { REDACTED } from '../../platform/secret-redactor';
 import type { CatalogRecord } from './catalog';

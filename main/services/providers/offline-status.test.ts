@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Provider } from '../../../contract/models';
+import type { Provider } from '../../../contract/providers';
 import { until } from '../../../test/agents';
 import { createLogger } from '../../platform/logging';
 import { SecretRedactor } from '../../platform/secret-redactor';

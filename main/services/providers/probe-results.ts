@@ -1,5 +1,5 @@
 // Probe results made without sending a request: no key to send, or no route to the internet.
-import type { ProbeOutcome } from '../../../contract/models';
+import type { ProbeOutcome } from '../../../contract/providers';
 import type { ProbeResult } from './model-probe';
 import { UNREACHABLE_PREFIX } from './provider-dto';
 

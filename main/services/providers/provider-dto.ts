@@ -1,5 +1,5 @@
 // Builds the Provider DTO from a DB row and a key lookup: the key's state and last 4 characters, never the key.
-import type { Provider, ProviderKeyInfo } from '../../../contract/models';
+import type { Provider, ProviderKeyInfo } from '../../../contract/providers';
 import type { KeyLookup } from '../secrets/provider-keys';
 import type { CatalogRecord } from './catalog';
 import type { ProviderRow } from './provider-repository';
@@ -60,7 +60,7 @@ export function statusOf(row: Pick<ProviderRow, 'status' | 'status_detail'>): Pr
     : row.status;
 }
 
-/** The Provider DTO of a row (see contract/models.ts `Provider`). */
+/** The Provider DTO of a row (see contract/providers.ts `Provider`). */
 export function toProvider(
   entry: CatalogRecord,
   row: ProviderRow,

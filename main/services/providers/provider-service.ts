@@ -12,7 +12,7 @@ import type {
   ProviderRemoved,
   NetworkStatus,
   ProviderTestResult,
-} from '../../../contract/models';
+} from '../../../contract/providers';
 import type { Logger } from '../../platform/logging';
 import type { SecretRedactor } from '../../platform/secret-redactor';
 import type { KeyLookup, ProviderKeys } from '../secrets/provider-keys';

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ComponentHealth } from '../../../contract/models';
+import type { ComponentHealth } from '../../../contract/health';
 import { getJson, ProbeError } from '../../platform/socket-http';
 import type { Endpoint } from '../../platform/socket-http';
 

@@ -1,6 +1,6 @@
 // Finds the Incus REST API socket and probes it (server version, storage pool present).
 import path from 'node:path';
-import type { ComponentHealth } from '../../../contract/models';
+import type { ComponentHealth } from '../../../contract/health';
 import { getJson, ProbeError } from '../../platform/socket-http';
 
 /**

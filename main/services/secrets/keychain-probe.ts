@@ -1,6 +1,6 @@
 // Probes the OS keychain (Secret Service on Linux) without writing to it.
 import { AsyncEntry, findCredentialsAsync } from '@napi-rs/keyring';
-import type { ComponentHealth } from '../../../contract/models';
+import type { ComponentHealth } from '../../../contract/health';
 
 /** Service name under which Agent Desk keeps its entries. */
 export const KEYCHAIN_SERVICE = 'agentdesk';

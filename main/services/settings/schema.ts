@@ -1,5 +1,5 @@
 // Settings: zod schema, defaults and current version in one place (migrations: settings-store.ts).
-import { Settings } from '../../../contract/models';
+import { Settings } from '../../../contract/settings';
 
 /** Version of the settings shape. Bump it and add a step to `settings-store.ts` MIGRATIONS when it changes. */
 export const SETTINGS_VERSION = 2;

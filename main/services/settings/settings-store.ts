@@ -1,5 +1,5 @@
 // Loads, migrates, validates and saves the user's settings (one JSON row in the app database).
-import type { Settings, SettingsPatch } from '../../../contract/models';
+import type { Settings, SettingsPatch } from '../../../contract/settings';
 import { AppError } from '../../../contract/errors';
 import { describeExecutableProblem, executableProblem } from '../../platform/trusted-executable';
 import type { Db } from '../storage/database';

@@ -9,7 +9,7 @@ export interface EffectiveLimits {
   defaults: { usd_day: boolean; usd_month: boolean; rpm: boolean };
 }
 
-/** The Settings defaults (contract/models.ts Settings `default_*`). */
+/** The Settings defaults (contract/settings.ts Settings `default_*`). */
 export interface LimitDefaults {
   default_budget_day_usd: number;
   default_budget_month_usd: number;

@@ -2,7 +2,7 @@
 import { useEffect } from 'react';
 import { selectSavedTheme, useSettings } from '../stores/settings';
 
-/** The theme setting (`contract/models.ts` Theme). */
+/** The theme setting (`contract/settings.ts` Theme). */
 export type ThemeSetting = 'system' | 'light' | 'dark';
 
 /**

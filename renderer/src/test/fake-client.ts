@@ -4,7 +4,8 @@ import type { Client, Transport } from '../../../contract/client';
 import type { Agent, Harness } from '../../../contract/agents';
 import type { ErrorBody, Result } from '../../../contract/errors';
 import type { LlmStatus } from '../../../contract/llm';
-import type { CoreInfo, HealthReport, Settings } from '../../../contract/models';
+import type { CoreInfo, HealthReport } from '../../../contract/health';
+import type { Settings } from '../../../contract/settings';
 import type { AgentDayTotals, TraceEvent } from '../../../contract/traces';
 
 /** A handler answers one channel: return a value, or throw {@link FakeCoreError} to answer `{ok:false}`. */

@@ -1,7 +1,7 @@
 // The table of live agents: one AgentRow per agent under column headers a screen reader announces.
 import type { ReactElement } from 'react';
 import type { Agent } from '../../../../contract/agents';
-import type { Provider } from '../../../../contract/models';
+import type { Provider } from '../../../../contract/providers';
 import { modelHealth } from '../../../../contract/provider-usage';
 import { useAgents, usageView } from '../../stores/agents';
 import type { AgentsState, SelectedPane } from '../../stores/agents';

@@ -2,7 +2,7 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { LlmStatus } from '../../../../contract/llm';
-import type { ComponentHealth } from '../../../../contract/models';
+import type { ComponentHealth } from '../../../../contract/health';
 import type { CreateErrors } from '../../stores/agents';
 import { SAMPLE_CLAUDE_CODE, SAMPLE_HARNESS, SAMPLE_LLM_STATUS, sampleAgent } from '../../test/fake-client';
 import { CreateAgentForm } from './CreateAgentForm';

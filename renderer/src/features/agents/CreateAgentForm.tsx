@@ -3,7 +3,7 @@ import { useMemo, useState } from 'react';
 import type { FormEvent, ReactElement } from 'react';
 import type { Agent, AgentCreateInput, Harness } from '../../../../contract/agents';
 import type { LlmStatus } from '../../../../contract/llm';
-import type { ComponentHealth } from '../../../../contract/models';
+import type { ComponentHealth } from '../../../../contract/health';
 import { InputField, RadioField, SelectField } from '../../components/Field';
 import { containerNameOf, modelGroups, noModelReason, slugOf } from '../../stores/agents';
 import type { CreateErrors } from '../../stores/agents';

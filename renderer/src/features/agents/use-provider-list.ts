@@ -1,6 +1,6 @@
 // The configured providers for the agents list's model notes: read once, then followed through `providers.changed`.
 import { useEffect, useState } from 'react';
-import type { Provider } from '../../../../contract/models';
+import type { Provider } from '../../../../contract/providers';
 import { getClient } from '../../stores/client';
 
 /**

@@ -1,7 +1,7 @@
 // The add / edit form: name, base URL and a masked, paste-friendly key field (only when the type takes a key).
 import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent, ReactElement } from 'react';
-import type { CatalogEntry, Provider } from '../../../../contract/models';
+import type { CatalogEntry, Provider } from '../../../../contract/providers';
 import { InputField } from '../../components/Field';
 import { providersStore } from '../../stores/providers';
 import type { ShownError } from '../../stores/errors';

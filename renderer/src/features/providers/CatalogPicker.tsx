@@ -1,6 +1,6 @@
 // The catalog picker: every addable type, grouped cloud / local / custom; choosing one opens the add form.
 import type { ReactElement } from 'react';
-import type { CatalogEntry } from '../../../../contract/models';
+import type { CatalogEntry } from '../../../../contract/providers';
 import { CATALOG_GROUPS, selectCatalogGroup, useProviders } from '../../stores/providers';
 
 export function CatalogPicker({

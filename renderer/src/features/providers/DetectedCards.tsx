@@ -1,7 +1,7 @@
 // Detected cards: local servers that answered and key variables found in the core's environment.
 import { useState } from 'react';
 import type { ReactElement } from 'react';
-import type { Discovery } from '../../../../contract/models';
+import type { Discovery } from '../../../../contract/providers';
 import { Badge } from '../../components/Badge';
 import { RefreshIcon } from '../../components/Icons';
 import { providersStore, useProviders } from '../../stores/providers';

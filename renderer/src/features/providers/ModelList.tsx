@@ -1,7 +1,7 @@
 // The models of one provider: search box, refresh button and the time the list was fetched.
 import { useEffect, useId, useMemo, useState } from 'react';
 import type { ReactElement } from 'react';
-import type { Provider } from '../../../../contract/models';
+import type { Provider } from '../../../../contract/providers';
 import { RefreshIcon } from '../../components/Icons';
 import { filterModels, providersStore, useProviders } from '../../stores/providers';
 import { plural } from '../system/llm-format';

@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
 import type { Agent } from '../../../../contract/agents';
-import type { CatalogEntry, Provider } from '../../../../contract/models';
+import type { CatalogEntry, Provider } from '../../../../contract/providers';
 import { agentsUsingProvider } from '../../../../contract/provider-usage';
 import { getClient } from '../../stores/client';
 import { Badge } from '../../components/Badge';

@@ -1,7 +1,7 @@
 // Providers page: detected cards, catalog picker with the add form, and the added providers with their models.
 import { useEffect, useMemo, useState } from 'react';
 import type { ReactElement } from 'react';
-import type { CatalogEntry } from '../../../../contract/models';
+import type { CatalogEntry } from '../../../../contract/providers';
 import { EmptyState } from '../../components/EmptyState';
 import { ProvidersIcon } from '../../components/Icons';
 import { PageHeader } from '../../components/PageHeader';

@@ -1,6 +1,6 @@
 // One row of the health list: component name, state badge, what was observed and, when not ok, the fix.
 import type { ReactElement } from 'react';
-import type { ComponentHealth } from '../../../../contract/models';
+import type { ComponentHealth } from '../../../../contract/health';
 import { Badge } from '../../components/Badge';
 import { CopyIcon } from '../../components/Icons';
 import { useCopy } from '../../components/use-copy';

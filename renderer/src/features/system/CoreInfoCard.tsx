@@ -1,6 +1,6 @@
 // Facts about the running core from `system.info`: version, mode, data directory and more.
 import type { ReactElement } from 'react';
-import type { CoreInfo } from '../../../../contract/models';
+import type { CoreInfo } from '../../../../contract/health';
 import type { ShownError } from '../../stores/errors';
 
 const MODE_LABELS: Record<CoreInfo['mode'], string> = {

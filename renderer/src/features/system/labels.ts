@@ -1,5 +1,5 @@
 // Display names and badge looks for components and their states.
-import type { ComponentName, ComponentState } from '../../../../contract/models';
+import type { ComponentName, ComponentState } from '../../../../contract/health';
 import type { BadgeTone } from '../../components/Badge';
 
 /** Human names of the components in the health report. */

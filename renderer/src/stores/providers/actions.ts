@@ -1,7 +1,7 @@
 // Providers actions: load catalog/list/discovery, add, edit, test, remove, models; follow `providers.changed`.
 // A key passed to add/edit goes straight to the core call and is never put into the store.
 import type { StoreApi } from 'zustand/vanilla';
-import type { Provider, ProviderAddInput, ProviderEditInput } from '../../../../contract/models';
+import type { Provider, ProviderAddInput, ProviderEditInput } from '../../../../contract/providers';
 import type { ClientGetter } from '../client';
 import { toShownError } from '../errors';
 import type { ShownError } from '../errors';

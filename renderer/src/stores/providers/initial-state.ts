@@ -5,7 +5,7 @@ import type {
   NetworkStatus,
   Provider,
   ProviderModels,
-} from '../../../../contract/models';
+} from '../../../../contract/providers';
 import type { ShownError } from '../errors';
 
 /** A provider action under way on one row. */

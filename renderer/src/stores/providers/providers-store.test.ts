@@ -1,6 +1,6 @@
 // Unit tests of the Providers store against a fake core: load, add (key never kept), errors, live updates.
 import { describe, expect, it } from 'vitest';
-import type { CatalogEntry, Discovery, Provider } from '../../../../contract/models';
+import type { CatalogEntry, Discovery, Provider } from '../../../../contract/providers';
 import { createFakeCore, FakeCoreError } from '../../test/fake-client';
 import { createProvidersStore, filterModels, keyLine, offlineLine, statusBadge } from './index';
 

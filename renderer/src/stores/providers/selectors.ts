@@ -1,5 +1,5 @@
 // Derived views of the Providers state.
-import type { CatalogEntry, NetworkStatus, Provider, ProviderModel } from '../../../../contract/models';
+import type { CatalogEntry, NetworkStatus, Provider, ProviderModel } from '../../../../contract/providers';
 import type { BadgeTone } from '../../components/Badge';
 import type { ProvidersState } from './initial-state';
 

@@ -1,6 +1,6 @@
 // Settings actions: load, edit, save a patch, and follow `settings.changed` from other UIs or the CLI.
 import type { StoreApi } from 'zustand/vanilla';
-import type { Settings } from '../../../../contract/models';
+import type { Settings } from '../../../../contract/settings';
 import type { ClientGetter } from '../client';
 import { toShownError } from '../errors';
 import { splitFieldErrors } from './field-errors';

@@ -1,5 +1,5 @@
 // State of the Settings form: what the core has, what the user changed, and what the core said about it.
-import type { Settings } from '../../../../contract/models';
+import type { Settings } from '../../../../contract/settings';
 import type { ShownError } from '../errors';
 
 /** The fields the form edits (everything but the schema `version`). */

@@ -1,5 +1,5 @@
 // Derived views of the Settings state: the form's values and the patch to send.
-import type { SettingsPatch } from '../../../../contract/models';
+import type { SettingsPatch } from '../../../../contract/settings';
 import { SETTINGS_FIELDS } from './initial-state';
 import type { SettingsDraft, SettingsState } from './initial-state';
 

@@ -1,6 +1,6 @@
 // System actions: load and refresh the health report and core info, and follow `health.changed`.
 import type { StoreApi } from 'zustand/vanilla';
-import type { HealthReport } from '../../../../contract/models';
+import type { HealthReport } from '../../../../contract/health';
 import type { ClientGetter } from '../client';
 import { toShownError } from '../errors';
 import type { SystemState } from './initial-state';

@@ -1,5 +1,5 @@
 // State of the System view: component health and facts about the running core.
-import type { CoreInfo, HealthReport } from '../../../../contract/models';
+import type { CoreInfo, HealthReport } from '../../../../contract/health';
 import type { ShownError } from '../errors';
 
 export interface SystemState {

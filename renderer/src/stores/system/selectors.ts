@@ -1,6 +1,6 @@
 // Derived views of the System state.
-import { COMPONENT_NAMES } from '../../../../contract/models';
-import type { ComponentHealth, ComponentState } from '../../../../contract/models';
+import { COMPONENT_NAMES } from '../../../../contract/health';
+import type { ComponentHealth, ComponentState } from '../../../../contract/health';
 import type { SystemState } from './initial-state';
 
 const ORDER = new Map<string, number>(COMPONENT_NAMES.map((n, i) => [n, i]));
