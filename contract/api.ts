@@ -359,8 +359,3 @@ export function findMethod(channel: string): MethodSpec | undefined {
   const methods = api[group as GroupName] as Record<string, MethodSpec>;
   return Object.prototype.hasOwnProperty.call(methods, name) ? methods[name] : undefined;
 }
-
-/** IPC channel prefix for contract calls. */
-export const API_CHANNEL_PREFIX = 'api:';
-/** IPC channel prefix for push events. */
-export const EVENT_CHANNEL_PREFIX = 'evt:';

@@ -17,7 +17,8 @@ export interface Transport {
 export type Client = {
   [G in GroupName]: {
     [M in MethodName<G>]: (
-      ...args: keyof InputOf<G, M> extends never ? [input?: InputOf<G, M>] : [input: InputOf<G, M>]
+      // A method none of whose input fields is required (`{}` is a valid input) may be called without one.
+      ...args: Record<never, never> extends InputOf<G, M> ? [input?: InputOf<G, M>] : [input: InputOf<G, M>]
     ) => Promise<OutputOf<G, M>>;
   };
 } & {

@@ -1,6 +1,6 @@
 // The preload exposes exactly `window.bridge = { invoke, on }`, refuses foreign channels, and never leaks the IPC event.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { API_CHANNEL_PREFIX, EVENT_CHANNEL_PREFIX } from '../contract/api';
+import { API_CHANNEL_PREFIX, EVENT_CHANNEL_PREFIX } from '../contract/bridge';
 import { electronMock } from '../test/electron-mock';
 import type { Bridge } from './index';
 

@@ -1,26 +1,20 @@
 // Sandboxed preload: exposes the one object `window.bridge = { invoke, on }` and refuses channels outside `api:` / `evt:`.
 //
 // A sandboxed preload can `require` only a few built-ins (electron among them), so this file imports
-// nothing at runtime but `electron`. The prefixes are inlined rather than imported from
-// contract/api.ts, which would pull zod and the models into this bundle; preload/index.test.ts
-// keeps them equal to API_CHANNEL_PREFIX / EVENT_CHANNEL_PREFIX.
+// nothing at runtime but `electron`: the prefixes and the bridge type come from contract/bridge.ts as
+// types only, and each literal below is typed by the contract's, so a different spelling does not compile.
 import { contextBridge, ipcRenderer } from 'electron';
 import type { IpcRenderer, IpcRendererEvent } from 'electron';
+import type { ApiChannelPrefix, Bridge, EventChannelPrefix } from '../contract/bridge';
 
-/** Prefix of contract calls (`api:<group>.<method>`), equal to contract/api.ts API_CHANNEL_PREFIX. */
-export const API_PREFIX = 'api:';
-/** Prefix of push events (`evt:<name>`), equal to contract/api.ts EVENT_CHANNEL_PREFIX. */
-export const EVENT_PREFIX = 'evt:';
+export type { Bridge };
+
+/** Prefix of contract calls (`api:<group>.<method>`): contract/bridge.ts API_CHANNEL_PREFIX. */
+export const API_PREFIX: ApiChannelPrefix = 'api:';
+/** Prefix of push events (`evt:<name>`): contract/bridge.ts EVENT_CHANNEL_PREFIX. */
+export const EVENT_PREFIX: EventChannelPrefix = 'evt:';
 /** Longest channel name accepted; contract channels are far shorter. */
 const MAX_CHANNEL_LENGTH = 200;
-
-/** What the page sees as `window.bridge` (mirrors renderer/src/api/bridge.d.ts). */
-export interface Bridge {
-  /** Calls `api:<group>.<method>` with one input; resolves with the core's Result envelope. Rejects for any other channel. */
-  invoke(channel: string, input: unknown): Promise<unknown>;
-  /** Listens on `evt:<name>`; the listener gets the payload only. Returns the unsubscribe function. Throws for any other channel. */
-  on(channel: string, listener: (payload: unknown) => void): () => void;
-}
 
 function checkChannel(channel: unknown, prefix: string): string {
   if (

@@ -4,7 +4,7 @@ import { toAppError } from '../services/agents/agent-service';
 import type { ChatRelay } from '../services/agents/chat-relay';
 import { toHarness } from '../services/harnesses/manifest';
 import type { HarnessRegistry } from '../services/harnesses/registry';
-import type { Handlers } from '../transport/dispatch';
+import type { Handlers } from '../../contract/handlers';
 import type { ImagesFacade } from './images-facade';
 
 /**

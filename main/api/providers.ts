@@ -1,6 +1,6 @@
 // Handlers for the `providers` group: thin calls into the provider service.
 import type { ProviderService } from '../services/providers/provider-service';
-import type { Handlers } from '../transport/dispatch';
+import type { Handlers } from '../../contract/handlers';
 
 /** Builds the `providers` handlers over the provider service (keys go in, never out). */
 export function providersHandlers(service: ProviderService): Handlers['providers'] {

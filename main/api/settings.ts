@@ -2,7 +2,7 @@
 import { AppError } from '../../contract/errors';
 import type { SettingsPatch } from '../../contract/settings';
 import type { SettingsStore } from '../services/settings/settings-store';
-import type { CallContext, Handlers } from '../transport/dispatch';
+import type { CallContext, Handlers } from '../../contract/handlers';
 
 /**
  * Settings that choose a program the core executes, or who can reach it (the task webhooks' address

@@ -1,6 +1,6 @@
 // Handlers for the `setup` group: first-run onboarding checks, one-click fixes, completion.
 import type { SetupService } from '../services/health/setup-service';
-import type { Handlers } from '../transport/dispatch';
+import type { Handlers } from '../../contract/handlers';
 
 /** Builds the `setup` handlers from the setup service. */
 export function setupHandlers(setup: SetupService): Handlers['setup'] {

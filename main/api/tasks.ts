@@ -8,7 +8,7 @@ import { runDto } from '../services/tasks/task-repository';
 import type { TaskRepository } from '../services/tasks/task-repository';
 import type { AgentLimitsStore } from '../services/usage/agent-limits';
 import type { UsageLedger } from '../services/usage/usage-ledger';
-import type { Handlers } from '../transport/dispatch';
+import type { Handlers } from '../../contract/handlers';
 
 /** Builds the `tasks` handlers. */
 export function tasksHandlers(

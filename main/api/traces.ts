@@ -2,7 +2,7 @@
 import { AppError } from '../../contract/errors';
 import type { TraceDayTotals } from '../services/traces/trace-totals';
 import type { TraceRecorder } from '../services/traces/trace-recorder';
-import type { Handlers } from '../transport/dispatch';
+import type { Handlers } from '../../contract/handlers';
 
 /**
  * Builds the `traces` handlers. `agentExists` throws AppError NOT_FOUND for an unknown agent id, so a

@@ -44,7 +44,7 @@ import { VerifyWindows } from '../services/traces/verify-windows';
 import { openDatabase, schemaVersion } from '../services/storage/database';
 import type { Db } from '../services/storage/database';
 import { Dispatcher } from '../transport/dispatch';
-import type { Handlers } from '../transport/dispatch';
+import type { Handlers } from '../../contract/handlers';
 import { APP_VERSION } from './version';
 import { wireAgents } from './agents-wiring';
 import type { AgentsWiring } from './agents-wiring';

@@ -5,7 +5,7 @@ import { AppError } from '../../contract/errors';
 import type { Settings } from '../../contract/settings';
 import { DEFAULT_SETTINGS } from '../services/settings/schema';
 import { Dispatcher } from './dispatch';
-import type { Handlers } from './dispatch';
+import type { Handlers } from '../../contract/handlers';
 
 const log = pino({ level: 'silent' });
 

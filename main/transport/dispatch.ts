@@ -1,28 +1,11 @@
 // The one dispatcher: parse input with the contract → call the handler → parse output → envelope.
 import type { z } from 'zod';
 import { api, findMethod } from '../../contract/api';
-import type { GroupName, MethodName, OutputOf, ParsedInputOf } from '../../contract/api';
+import type { GroupName, MethodName, OutputOf } from '../../contract/api';
+import type { CallContext, Handlers } from '../../contract/handlers';
 import { AppError, isAppError } from '../../contract/errors';
 import type { Result } from '../../contract/errors';
 import type { Logger } from '../platform/logging';
-
-/**
- * Who is calling: for logging, and for handlers that refuse some changes over HTTP (settings that choose
- * a program the core runs: api/settings.ts). The dispatcher itself decides nothing from it.
- */
-export interface CallContext {
-  transport: 'ipc' | 'http' | 'internal';
-}
-
-/** A handler for every method of the table: a missing one does not compile. */
-export type Handlers = {
-  [G in GroupName]: {
-    [M in MethodName<G>]: (
-      input: ParsedInputOf<G, M>,
-      ctx: CallContext,
-    ) => Promise<OutputOf<G, M>> | OutputOf<G, M>;
-  };
-};
 
 /** Formats zod issues as `path: message` lines, the path in dotted form (`a.b[0]`). */
 export function describeIssues(error: z.ZodError): {

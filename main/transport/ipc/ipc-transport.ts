@@ -1,5 +1,6 @@
 // The IPC transport: one validated `ipcMain.handle` per contract channel, and bus events pushed to our windows.
-import { API_CHANNEL_PREFIX, EVENT_CHANNEL_PREFIX, listChannels } from '../../../contract/api';
+import { listChannels } from '../../../contract/api';
+import { API_CHANNEL_PREFIX, EVENT_CHANNEL_PREFIX } from '../../../contract/bridge';
 import type { Result } from '../../../contract/errors';
 import type { Dispatcher } from '../dispatch';
 import type { EventBus } from '../../platform/event-bus';

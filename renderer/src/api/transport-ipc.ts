@@ -1,12 +1,12 @@
 // IPC transport inside Electron: `window.bridge.invoke('api:<group>.<method>')`, events on `evt:<name>`.
-import { API_CHANNEL_PREFIX, EVENT_CHANNEL_PREFIX } from '../../../contract/api';
+import { API_CHANNEL_PREFIX, EVENT_CHANNEL_PREFIX } from '../../../contract/bridge';
+import type { Bridge } from '../../../contract/bridge';
 import type { Result } from '../../../contract/errors';
 import type { Transport } from '../../../contract/client';
 import { UNREACHABLE_DETAILS, UNREACHABLE_MESSAGE } from './connection';
 import type { ReachListener } from './connection';
 
-/** The preload's bridge, as far as this transport uses it (see bridge.d.ts). */
-export type Bridge = Pick<AgentDeskBridge, 'invoke' | 'on'>;
+export type { Bridge };
 
 function isEnvelope(body: unknown): body is Result<unknown> {
   return typeof body === 'object' && body !== null && typeof (body as { ok?: unknown }).ok === 'boolean';
