@@ -49,6 +49,8 @@ export default tseslint.config(
   },
   {
     files: ['contract/**/*.ts'],
+    // Tests of the contract may import vitest and the code that uses the contract (contract/*.test.ts).
+    ignores: ['contract/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,6 +1,7 @@
 // Shapes of the `agents`, `harnesses` and `images` groups: agent records, phases, deploy progress, images.
 import { z } from 'zod';
 import { AgentEgress, AllowList, EgressMode } from './egress';
+import { AGENT_NAME_MAX, AGENT_RANGES } from './ranges';
 import { RpmLimit, UsdLimit } from './usage';
 
 /**
@@ -130,7 +131,7 @@ export const AgentName = z
   .string()
   .trim()
   .min(1, 'the name is empty')
-  .max(64, 'the name is longer than 64 characters')
+  .max(AGENT_NAME_MAX, `the name is longer than ${AGENT_NAME_MAX} characters`)
   // eslint-disable-next-line no-control-regex
   .regex(/^[^\u0000-\u001f\u007f]+$/, 'the name contains control characters')
   // A name is what people tell agents apart by ("!!!" or "🦊" alone says nothing): any script's letters count.
@@ -152,8 +153,8 @@ export const AgentCreateInput = z
     model: z.string().min(3, 'must be `<provider-id>/<model-id>`'),
     fallbacks: z.array(z.string().min(3)).max(5).default([]),
     /** Memory limit, MiB; default = the harness's default, at least its minimum. */
-    memory_mib: z.number().int().min(128).max(65536).optional(),
-    cpus: z.number().min(0.1).max(64).default(1),
+    memory_mib: z.number().int().min(AGENT_RANGES.memory_mib.min).max(AGENT_RANGES.memory_mib.max).optional(),
+    cpus: z.number().min(AGENT_RANGES.cpus.min).max(AGENT_RANGES.cpus.max).default(1),
     /** Egress mode; default `allowlist` when `allow` has entries, else `none` (gateway only). */
     egress: EgressMode.optional(),
     /** Hosts, domains or addresses the agent may reach in `allowlist` mode (`HOST[:PORT]`). */
@@ -161,7 +162,12 @@ export const AgentCreateInput = z
     /** Host folders to mount (read-only unless `mode: "rw"`); blocked ones are refused, naming the rule. */
     folders: z.array(FolderGrant).max(16).default([]),
     /** Most processes and threads the container may hold (a fork bomb stops there). */
-    pids_limit: z.number().int().min(64).max(65536).default(512),
+    pids_limit: z
+      .number()
+      .int()
+      .min(AGENT_RANGES.pids_limit.min)
+      .max(AGENT_RANGES.pids_limit.max)
+      .default(512),
     /** Spend limits (contract/usage.ts); omitted = the Settings defaults. */
     budget_day_usd: UsdLimit.optional(),
     budget_month_usd: UsdLimit.optional(),
@@ -260,9 +266,9 @@ export type Harness = z.infer<typeof Harness>;
 export const AgentLimitsInput = z
   .object({
     id: AgentId,
-    memory_mib: z.number().int().min(128).max(65536).optional(),
-    cpus: z.number().min(0.1).max(64).optional(),
-    pids_limit: z.number().int().min(64).max(65536).optional(),
+    memory_mib: z.number().int().min(AGENT_RANGES.memory_mib.min).max(AGENT_RANGES.memory_mib.max).optional(),
+    cpus: z.number().min(AGENT_RANGES.cpus.min).max(AGENT_RANGES.cpus.max).optional(),
+    pids_limit: z.number().int().min(AGENT_RANGES.pids_limit.min).max(AGENT_RANGES.pids_limit.max).optional(),
   })
   .strict();
 export type AgentLimitsInput = z.input<typeof AgentLimitsInput>;

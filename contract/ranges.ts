@@ -36,3 +36,18 @@ export const SETTINGS_RANGES = {
   default_rpm: { min: 1, max: 100_000, int: true, unit: 'requests per minute' },
   webhook_port: { min: 0, max: 65535, int: true, unit: '' },
 } as const satisfies Record<string, NumberRange>;
+
+/**
+ * Ranges of an agent's limits (contract/agents.ts `AgentCreateInput`, `AgentLimitsInput`; contract/usage.ts
+ * `UsdLimit`, `RpmLimit`): the schemas and the create form's checks both read them, so they cannot differ.
+ */
+export const AGENT_RANGES = {
+  memory_mib: { min: 128, max: 65_536, int: true, unit: 'MiB' },
+  cpus: { min: 0.1, max: 64, int: false, unit: 'CPUs' },
+  pids_limit: { min: 64, max: 65_536, int: true, unit: 'processes' },
+  budget_usd: { min: 0, max: 1_000_000, int: false, unit: 'USD' },
+  rpm: { min: 1, max: 100_000, int: true, unit: 'requests per minute' },
+} as const satisfies Record<string, NumberRange>;
+
+/** Longest agent name, in characters after trimming. */
+export const AGENT_NAME_MAX = 64;

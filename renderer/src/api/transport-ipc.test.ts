@@ -1,5 +1,6 @@
 // Unit tests of the IPC transport over a fake preload bridge.
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
+import type { Bridge as ContractBridge } from '../../../contract/bridge';
 import type { ReachSignal } from './connection';
 import { isUnreachableError } from './connection';
 import { createIpcTransport } from './transport-ipc';
@@ -38,5 +39,11 @@ describe('IPC transport', () => {
       ok: false,
       error: { code: 'INTERNAL' },
     });
+  });
+});
+
+describe('window.bridge', () => {
+  it('is typed as the contract’s bridge (contract/bridge.ts), present only inside Electron', () => {
+    expectTypeOf<Window['bridge']>().toEqualTypeOf<ContractBridge | undefined>();
   });
 });

@@ -1,17 +1,18 @@
 // The create form's draft, its checks before anything is sent, and the `agents.create` input it makes.
 import type { Agent, AgentCreateInput } from '../../../../contract/agents';
 import type { EgressMode } from '../../../../contract/egress';
+import { AGENT_NAME_MAX, AGENT_RANGES } from '../../../../contract/ranges';
 import type { FolderRow } from './SharedFoldersEditor';
 import { agentHoldingSlug, slugOf } from '../../stores/agents';
 import type { CreateField } from '../../stores/agents';
 import { checkInstructions, instructionsDraft } from './instructions-form';
 import type { InstructionsDraft } from './instructions-form';
 
-/** Limits of `agents.create` (contract/agents.ts AgentCreateInput) and the defaults the form starts with. */
+/** Limits of `agents.create` (contract/ranges.ts AGENT_RANGES) and the defaults the form starts with. */
 export const LIMITS = {
-  memory: { min: 128, max: 65_536, default: 1024 },
-  cpus: { min: 0.1, max: 64, default: 1 },
-  nameMax: 64,
+  memory: { min: AGENT_RANGES.memory_mib.min, max: AGENT_RANGES.memory_mib.max, default: 1024 },
+  cpus: { min: AGENT_RANGES.cpus.min, max: AGENT_RANGES.cpus.max, default: 1 },
+  nameMax: AGENT_NAME_MAX,
 } as const;
 
 /** What the form holds. Numbers stay text until checked, so a half-typed value is never lost. */
@@ -60,8 +61,11 @@ export function newDraft(
   };
 }
 
-/** Ranges of the spend limits (contract/usage.ts UsdLimit, RpmLimit). */
-export const LIMIT_RANGES = { usdMax: 1_000_000, rpmMax: 100_000 } as const;
+/** Ranges of the spend limits (contract/ranges.ts AGENT_RANGES, as contract/usage.ts UsdLimit, RpmLimit). */
+const USD = AGENT_RANGES.budget_usd;
+const RPM = AGENT_RANGES.rpm;
+/** Spaced thousands, as the limits' messages write them ("1 000 000"). */
+const spaced = (n: number): string => n.toLocaleString('en-US').replace(/,/g, ' ');
 
 /**
  * The spend limits of a draft: each typed value as a number, `undefined` when empty (the Settings
@@ -76,17 +80,17 @@ export function checkLimits(l: CreateDraft['limits']): {
   const usd = (field: 'budget_day_usd' | 'budget_month_usd', what: string, raw: string) => {
     if (raw.trim() === '') return;
     const n = Number(raw.trim());
-    if (!Number.isFinite(n) || n < 0 || n > LIMIT_RANGES.usdMax)
+    if (!Number.isFinite(n) || n < USD.min || n > USD.max)
       errors[field] =
-        `${what} must be an amount of USD from 0 to 1 000 000, or empty for the Settings default; “${raw}” is not`;
+        `${what} must be an amount of USD from ${USD.min} to ${spaced(USD.max)}, or empty for the Settings default; “${raw}” is not`;
     else values[field] = n;
   };
   usd('budget_day_usd', 'The daily budget', l.day);
   usd('budget_month_usd', 'The monthly budget', l.month);
   if (l.rpm.trim() !== '') {
     const n = Number(l.rpm.trim());
-    if (!Number.isInteger(n) || n < 1 || n > LIMIT_RANGES.rpmMax)
-      errors.rpm = `Requests per minute must be a whole number from 1 to 100 000, or empty for the Settings default; “${l.rpm}” is not`;
+    if (!Number.isInteger(n) || n < RPM.min || n > RPM.max)
+      errors.rpm = `Requests per minute must be a whole number from ${RPM.min} to ${spaced(RPM.max)}, or empty for the Settings default; “${l.rpm}” is not`;
     else values.rpm = n;
   }
   return { values, errors };

@@ -1,15 +1,14 @@
 // Type-level tests of the contract's client, handler and bridge types: `tsc` (part of `npm test`)
 // fails when a type drifts; the vitest run only proves the file loads.
 import { describe, expectTypeOf, it } from 'vitest';
-import type { Agent, AgentCreateInput } from '../contract/agents';
-import type {} from '../renderer/src/api/bridge';
-import type { InputOf, OutputOf, ParsedInputOf } from '../contract/api';
-import type { ApiChannelPrefix, Bridge, EventChannelPrefix } from '../contract/bridge';
-import type { Client } from '../contract/client';
-import type { EventPayload } from '../contract/events';
-import type { CallContext, Handlers } from '../contract/handlers';
-import type { HealthReport } from '../contract/health';
-import type { Settings, SettingsPatch } from '../contract/settings';
+import type { Agent, AgentCreateInput } from './agents';
+import type { InputOf, OutputOf, ParsedInputOf } from './api';
+import type { ApiChannelPrefix, Bridge, EventChannelPrefix } from './bridge';
+import type { Client } from './client';
+import type { EventPayload } from './events';
+import type { CallContext, Handlers } from './handlers';
+import type { HealthReport } from './health';
+import type { Settings, SettingsPatch } from './settings';
 
 describe('contract types', () => {
   it('client methods take the input schema’s input type and resolve with its output type', () => {
@@ -53,6 +52,5 @@ describe('contract types', () => {
     expectTypeOf<ApiChannelPrefix>().toEqualTypeOf<'api:'>();
     expectTypeOf<EventChannelPrefix>().toEqualTypeOf<'evt:'>();
     expectTypeOf<Bridge['invoke']>().returns.toEqualTypeOf<Promise<unknown>>();
-    expectTypeOf<Window['bridge']>().toEqualTypeOf<Bridge | undefined>();
   });
 });
