@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { benchEvent } from './_trace-events.mjs';
+import { makeBenchEvent } from './_trace-events.mjs';
 import { percentile, r1, writeResult } from './_machine.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -21,7 +21,8 @@ if (!fs.existsSync(kitFile)) {
 }
 const require = createRequire(import.meta.url);
 const Database = require('better-sqlite3');
-const { TraceRecorder, TraceQuery, TraceEvent, encodeEvent, readJsonlEvents } = require(kitFile);
+const { TraceRecorder, TraceQuery, TraceEvent, encodeEvent, readJsonlEvents, traceEvent } = require(kitFile);
+const benchEvent = makeBenchEvent(traceEvent);
 
 const N_INGEST = Number(process.env.BENCH_TRACE_EVENTS ?? 200_000);
 const N_QUERY = Number(process.env.BENCH_TRACE_QUERY_EVENTS ?? 1_000_000);

@@ -1,5 +1,5 @@
 // Test helper: trace events (envelope v1) with sensible defaults, for the trace store's tests.
-import crypto from 'node:crypto';
+import { traceEvent as makeEvent } from '../contract/traces';
 import type { TraceEvent } from '../contract/traces';
 
 /**
@@ -8,23 +8,14 @@ import type { TraceEvent } from '../contract/traces';
  */
 export function traceEvent(agentId: string, createdAt: number, over: Partial<TraceEvent> = {}): TraceEvent {
   return {
-    v: 1,
-    id: crypto.randomUUID(),
-    trace_id: 'turn-1',
-    parent_id: null,
-    created_at: createdAt,
-    agent_id: agentId,
-    kind: 'message_in',
-    channel_id: 'chat',
-    thread_id: 'thread-1',
-    provider: null,
-    model: null,
-    duration_ms: null,
-    tokens_in: null,
-    tokens_out: null,
-    cost_usd: null,
-    error: null,
-    payload: { from: 'user', text: 'hello' },
+    ...makeEvent('message_in', {
+      agent_id: agentId,
+      created_at: createdAt,
+      trace_id: 'turn-1',
+      channel_id: 'chat',
+      thread_id: 'thread-1',
+      payload: { from: 'user', text: 'hello' },
+    }),
     ...over,
   } as TraceEvent;
 }

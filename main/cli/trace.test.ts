@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { traceEvent } from '../../contract/traces';
 import type { TraceEvent } from '../../contract/traces';
 import {
   addScriptedProvider,
@@ -78,25 +79,19 @@ describe('agentdesk trace: arguments and format', () => {
   });
 
   it('prints one line per event: UTC time, kind, summary; --json prints the envelope as one JSON line', () => {
-    const e: TraceEvent = {
-      v: 1,
+    const e: TraceEvent = traceEvent('llm_call', {
       id: 'e1',
       trace_id: 't1',
-      parent_id: null,
       created_at: Date.UTC(2026, 0, 2, 3, 4, 5, 6),
       agent_id: 'a1',
-      channel_id: null,
-      thread_id: null,
       provider: 'scripted',
       model: 'scripted/gpt-test-mini',
       duration_ms: 40,
       tokens_in: 30,
       tokens_out: 7,
       cost_usd: 0.0001,
-      error: null,
-      kind: 'llm_call',
       payload: { path: '/v1/chat/completions', stream: true, status: 200, ttft_ms: 5 },
-    };
+    });
     expect(formatEvent(e, false)).toBe(
       '2026-01-02T03:04:05.006Z  llm_call     scripted/gpt-test-mini, HTTP 200, 30 in / 7 out tokens, $0.000100, 40 ms',
     );

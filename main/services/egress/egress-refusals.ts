@@ -1,7 +1,7 @@
 // Turns refused connections and lookups into `egress` trace events: why they were refused, folded and rate-limited.
-import crypto from 'node:crypto';
 import type { EgressPayload } from '../../../contract/egress';
 import { NEVER_ALLOWED, inCidr } from '../../../contract/egress';
+import { traceEvent } from '../../../contract/traces';
 import type { TraceEventOf } from '../../../contract/traces';
 import type { RefusedPacket } from './kernel-log';
 
@@ -41,25 +41,7 @@ export function refusalLine(p: EgressPayload): string {
 
 /** The `egress` trace event of a folded refusal. */
 export function egressEvent(agentId: string, payload: EgressPayload, at: number): TraceEventOf<'egress'> {
-  return {
-    v: 1,
-    id: crypto.randomUUID(),
-    trace_id: null,
-    parent_id: null,
-    created_at: at,
-    agent_id: agentId,
-    kind: 'egress',
-    channel_id: null,
-    thread_id: null,
-    provider: null,
-    model: null,
-    duration_ms: null,
-    tokens_in: null,
-    tokens_out: null,
-    cost_usd: null,
-    error: refusalLine(payload),
-    payload,
-  };
+  return traceEvent('egress', { agent_id: agentId, created_at: at, error: refusalLine(payload), payload });
 }
 
 interface Fold {

@@ -1,7 +1,7 @@
 // Test fixture (run as a child process by trace-crash.test.ts): floods a real recorder and prints each event id once its append is acknowledged.
-import crypto from 'node:crypto';
 import path from 'node:path';
 import pino from 'pino';
+import { traceEvent } from '../../../contract/traces';
 import type { TraceEvent } from '../../../contract/traces';
 import { TraceRecorder } from './trace-recorder';
 
@@ -16,25 +16,13 @@ const recorder = new TraceRecorder({
   maintenanceMs: 0,
 });
 
-const event = (i: number): TraceEvent => ({
-  v: 1,
-  id: crypto.randomUUID(),
-  trace_id: `turn-${i % 7}`,
-  parent_id: null,
-  created_at: Date.now(),
-  agent_id: agent,
-  kind: 'tool_result',
-  channel_id: null,
-  thread_id: 'flood',
-  provider: null,
-  model: null,
-  duration_ms: null,
-  tokens_in: null,
-  tokens_out: null,
-  cost_usd: null,
-  error: null,
-  payload: { name: 'shell', output: `line ${i} `.repeat(20), exit_code: 0, size: 200, truncated: false },
-});
+const event = (i: number): TraceEvent =>
+  traceEvent('tool_result', {
+    trace_id: `turn-${i % 7}`,
+    agent_id: agent,
+    thread_id: 'flood',
+    payload: { name: 'shell', output: `line ${i} `.repeat(20), exit_code: 0, size: 200, truncated: false },
+  });
 
 let n = 0;
 // Batches of 20 as a runtime posts them, several in flight, until the parent kills this process.

@@ -1,4 +1,5 @@
 // Feeds the recorder from the gateway: its llm_call records (a tee of the LlmCallSink) and the runtimes' posted tool events.
+import { traceEvent } from '../../../contract/traces';
 import type { TraceEvent } from '../../../contract/traces';
 import type { Logger } from '../../platform/logging';
 import type { AgentTraceEvent } from '../llm/agent-trace';
@@ -25,15 +26,11 @@ export function llmCallEvent(
   if (!call.owner) return null;
   // `finish_reason` is not in the gateway's record yet; taken when it appears.
   const finish = (call as LlmCall & { finish_reason?: string | null }).finish_reason ?? null;
-  return {
-    v: 1,
+  return traceEvent('llm_call', {
     id: call.id,
     trace_id: turn?.traceId ?? null,
-    parent_id: null,
     created_at: call.created_at,
     agent_id: call.owner,
-    kind: 'llm_call',
-    channel_id: null,
     thread_id: turn?.threadId ?? null,
     provider: call.provider,
     model: call.model,
@@ -54,39 +51,30 @@ export function llmCallEvent(
       // Made by the deploy's verify step (see VerifyWindows): not counted among the day's model calls.
       ...(verify ? { purpose: 'verify' as const } : {}),
     },
-  };
+  });
 }
 
 /** A trace event of agent `owner` from one event its runtime posted to `POST /v1/agentdesk/trace`. */
 export function runtimeEvent(owner: string, e: AgentTraceEvent): TraceEvent {
   const base = {
-    v: 1 as const,
     id: e.id,
     trace_id: e.trace_id,
     parent_id: e.parent_id,
     created_at: e.created_at,
     agent_id: owner,
-    channel_id: null,
     thread_id: e.thread_id,
-    provider: null,
-    model: null,
-    duration_ms: null,
-    tokens_in: null,
-    tokens_out: null,
-    cost_usd: null,
   };
   switch (e.kind) {
     case 'tool_call':
-      return { ...base, kind: 'tool_call', error: null, payload: e.payload };
+      return traceEvent('tool_call', { ...base, payload: e.payload });
     case 'tool_result':
-      return { ...base, kind: 'tool_result', error: null, payload: e.payload };
+      return traceEvent('tool_result', { ...base, payload: e.payload });
     case 'error':
-      return {
+      return traceEvent('error', {
         ...base,
-        kind: 'error',
         error: e.payload.message.split('\n')[0]!.slice(0, 500),
         payload: e.payload,
-      };
+      });
   }
 }
 

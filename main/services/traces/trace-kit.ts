@@ -3,4 +3,4 @@ export { TraceRecorder } from './trace-recorder';
 export { TraceStore } from './trace-store';
 export { encodeBatch, encodeEvent } from './trace-wire';
 export { readJsonlEvents } from './trace-files';
-export { TraceQuery, TraceEvent } from '../../../contract/traces';
+export { TraceQuery, TraceEvent, traceEvent } from '../../../contract/traces';

@@ -1,12 +1,11 @@
 // Daily totals on real hour files written by the real recorder: the day's bounds, sums, errors, prices, SQLite and JSONL fallbacks counted once.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../contract/errors';
-import { TraceTotalsQuery } from '../../../contract/traces';
+import { TraceTotalsQuery, traceEvent } from '../../../contract/traces';
 import type { TraceEvent, TraceTotalsQueryInput } from '../../../contract/traces';
 import { tracesHandlers } from '../../api/traces';
 import { TraceDayTotals } from './trace-totals';
@@ -31,22 +30,16 @@ const hourFile = (agent: string, hour: number) =>
 /** An `llm_call` of agent A (200 tokens in, 50 out, $0.001) unless overridden. */
 function call(over: Partial<TraceEvent> & { created_at: number }): TraceEvent {
   return {
-    v: 1,
-    id: crypto.randomUUID(),
-    trace_id: null,
-    parent_id: null,
-    agent_id: A,
-    kind: 'llm_call',
-    channel_id: null,
-    thread_id: null,
-    provider: 'scripted',
-    model: 'scripted/gpt-test-mini',
-    duration_ms: 120,
-    tokens_in: 200,
-    tokens_out: 50,
-    cost_usd: 0.001,
-    error: null,
-    payload: { path: '/v1/chat/completions', stream: true, status: 200, ttft_ms: 40 },
+    ...traceEvent('llm_call', {
+      agent_id: A,
+      provider: 'scripted',
+      model: 'scripted/gpt-test-mini',
+      duration_ms: 120,
+      tokens_in: 200,
+      tokens_out: 50,
+      cost_usd: 0.001,
+      payload: { path: '/v1/chat/completions', stream: true, status: 200, ttft_ms: 40 },
+    }),
     ...over,
   } as TraceEvent;
 }

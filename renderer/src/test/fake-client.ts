@@ -6,6 +6,7 @@ import type { ErrorBody, Result } from '../../../contract/errors';
 import type { LlmStatus } from '../../../contract/llm';
 import type { CoreInfo, HealthReport } from '../../../contract/health';
 import type { Settings } from '../../../contract/settings';
+import { traceEvent } from '../../../contract/traces';
 import type { AgentDayTotals, TraceEvent } from '../../../contract/traces';
 
 /** A handler answers one channel: return a value, or throw {@link FakeCoreError} to answer `{ok:false}`. */
@@ -353,21 +354,13 @@ export function sampleTraceEvent(
   over: Partial<TraceEvent> & Pick<TraceEvent, 'id' | 'created_at'>,
 ): TraceEvent {
   return {
-    v: 1,
-    trace_id: 'turn-1',
-    parent_id: null,
-    agent_id: sampleAgent().id,
-    kind: 'message_in',
-    channel_id: 'chat',
-    thread_id: 'thread-1',
-    provider: null,
-    model: null,
-    duration_ms: null,
-    tokens_in: null,
-    tokens_out: null,
-    cost_usd: null,
-    error: null,
-    payload: { from: 'user', text: 'hello' },
+    ...traceEvent('message_in', {
+      trace_id: 'turn-1',
+      agent_id: sampleAgent().id,
+      channel_id: 'chat',
+      thread_id: 'thread-1',
+      payload: { from: 'user', text: 'hello' },
+    }),
     ...over,
   } as TraceEvent;
 }
