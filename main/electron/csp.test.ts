@@ -56,7 +56,7 @@ async function electronAppPolicy(): Promise<string | null> {
 }
 
 /** The CSP header the Electron session puts on responses from a trusted http(s) origin. */
-async function electronSessionPolicy(): Promise<string[] | undefined> {
+async function electronSessionPolicy(): Promise<string | string[] | undefined> {
   const session = electronMock.session.defaultSession;
   hardenSession(session as never, {
     isTrustedUrl: trustedUrlPredicate(['app://agentdesk']),
