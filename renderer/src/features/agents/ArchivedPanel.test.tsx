@@ -40,7 +40,7 @@ describe('ArchivedPanel', () => {
       <ArchivedPanel agents={[a]} busy={{ a2: 'restore' }} errors={{}} onRestore={noop} onPurge={noop} />,
     );
     expect(screen.getByTestId('archived-restore-a2').textContent).toBe('Restoring…');
-    expect((screen.getByTestId('archived-purge-a2') as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId<HTMLButtonElement>('archived-purge-a2').disabled).toBe(true);
   });
 });
 
@@ -59,7 +59,7 @@ describe('ConfirmDialog with type-to-confirm', () => {
         <p>It cannot be undone.</p>
       </ConfirmDialog>,
     );
-    expect((screen.getByTestId('purge-confirm-confirm') as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId<HTMLButtonElement>('purge-confirm-confirm').disabled).toBe(true);
     const name = screen.getByText('Old Fox');
     expect(name.tagName).toBe('STRONG');
     expect(name.className).toBe('confirm-dialog__name');

@@ -1,7 +1,7 @@
 // Component tests of the create form in a DOM: slug and taken name, emoji quick pick by keyboard, models by provider, errors, validation on submit.
 // @vitest-environment happy-dom
 import { describe, expect, it, vi } from 'vitest';
-import type { CreateAgentInput } from '../../../../contract/agents';
+import type { AgentCreateInput } from '../../../../contract/agents';
 import type { LlmStatus } from '../../../../contract/llm';
 import type { ComponentHealth } from '../../../../contract/models';
 import type { CreateErrors } from '../../stores/agents';
@@ -17,7 +17,7 @@ function renderForm(
     errors?: CreateErrors;
     defaultRuntime?: 'docker' | 'incus';
     runtimeHealth?: ComponentHealth[];
-    onSubmit?: (input: CreateAgentInput) => Promise<CreateErrors | null>;
+    onSubmit?: (input: AgentCreateInput) => Promise<CreateErrors | null>;
   } = {},
 ) {
   const onSubmit = vi.fn(opts.onSubmit ?? (() => Promise.resolve(null)));
@@ -224,8 +224,8 @@ describe('CreateAgentForm', () => {
 
   it('offers the runtime per agent, Settings’ one checked, and says when the chosen one is down', () => {
     const view = renderForm({ defaultRuntime: 'incus' });
-    expect((screen.getByTestId('agent-runtime-incus') as HTMLInputElement).checked).toBe(true);
-    expect((screen.getByTestId('agent-runtime-docker') as HTMLInputElement).checked).toBe(false);
+    expect(screen.getByTestId<HTMLInputElement>('agent-runtime-incus').checked).toBe(true);
+    expect(screen.getByTestId<HTMLInputElement>('agent-runtime-docker').checked).toBe(false);
     screen.getByText('Incus, the default in Settings.', { exact: false });
     view.unmount();
     renderForm({
@@ -240,7 +240,7 @@ describe('CreateAgentForm', () => {
         },
       ],
     });
-    expect((screen.getByTestId('agent-runtime-docker') as HTMLInputElement).checked).toBe(true);
+    expect(screen.getByTestId<HTMLInputElement>('agent-runtime-docker').checked).toBe(true);
     screen.getByText('Docker is not usable here: no socket at /var/run/docker.sock — start dockerd', {
       exact: false,
     });
@@ -248,11 +248,11 @@ describe('CreateAgentForm', () => {
 
   it('starts with the default limits and their bounds', () => {
     renderForm();
-    const memory = screen.getByTestId('agent-memory') as HTMLInputElement;
+    const memory = screen.getByTestId<HTMLInputElement>('agent-memory');
     expect(memory.value).toBe('1024');
     expect(memory.getAttribute('min')).toBe('256');
     expect(memory.getAttribute('max')).toBe('65536');
-    const cpus = screen.getByTestId('agent-cpus') as HTMLInputElement;
+    const cpus = screen.getByTestId<HTMLInputElement>('agent-cpus');
     expect(cpus.value).toBe('1');
     expect(cpus.getAttribute('min')).toBe('0.1');
   });

@@ -21,7 +21,7 @@ describe('SharedFoldersEditor', () => {
     );
     expect(screen.getByTestId('create-folder-0').textContent).toContain('/home/me/site → /shared/site');
     expect(screen.getByTestId('create-folder-1').textContent).toContain('/home/me/docs → /shared/docs');
-    expect((screen.getByTestId('create-folder-mode-0') as HTMLSelectElement).value).toBe('rw');
+    expect(screen.getByTestId<HTMLSelectElement>('create-folder-mode-0').value).toBe('rw');
     screen.getByTestId('create-folder-remove-1');
   });
 

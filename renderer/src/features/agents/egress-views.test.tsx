@@ -53,17 +53,17 @@ describe('egress editor in the create form', () => {
 
   it('starts at None (gateway only), says what it means, shows no allowlist', () => {
     renderForm();
-    expect((screen.getByTestId('agent-egress-mode-none') as HTMLInputElement).checked).toBe(true);
+    expect(screen.getByTestId<HTMLInputElement>('agent-egress-mode-none').checked).toBe(true);
     screen.getByText('Only its model gateway.', { exact: false });
     expect(screen.queryByTestId('egress-add-input')).toBeNull();
   });
 
   it('in Allowlist lists the entries with a remove button each and an input to add one', () => {
     renderForm({ egress: 'allowlist', allow: ['api.example.com:443', '*.cdn.example'] });
-    expect((screen.getByTestId('agent-egress-mode-allowlist') as HTMLInputElement).checked).toBe(true);
+    expect(screen.getByTestId<HTMLInputElement>('agent-egress-mode-allowlist').checked).toBe(true);
     expect(screen.getAllByTestId('egress-entry')).toHaveLength(2);
     expect(screen.getAllByTestId('egress-remove')).toHaveLength(2);
-    expect((screen.getByTestId('egress-add') as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId<HTMLButtonElement>('egress-add').disabled).toBe(true);
     screen.getByTestId('egress-add-input');
   });
 });
@@ -82,7 +82,7 @@ describe('Network pane', () => {
     render(<EgressPane agent={agent} onClose={() => undefined} />);
     expect(screen.getByTestId('egress-not-enforced').textContent).toMatch(/Not enforced on this host/);
     expect(screen.getByTestId('egress-address').textContent).toBe('10.214.3.4');
-    expect((screen.getByTestId('egress-save') as HTMLButtonElement).disabled).toBe(true); // nothing changed yet
+    expect(screen.getByTestId<HTMLButtonElement>('egress-save').disabled).toBe(true); // nothing changed yet
     expect(screen.getAllByTestId('egress-entry')).toHaveLength(1);
   });
 

@@ -36,7 +36,7 @@ describe('ChatMessages', () => {
       <ChatMessages messages={[]} turn={TURN} loading={false} emptyText="Say hi" />,
     );
     expect(container.querySelector('[data-status="streaming"]')).not.toBeNull();
-    const card = screen.getByTestId('tool-card') as HTMLDetailsElement;
+    const card = screen.getByTestId<HTMLDetailsElement>('tool-card');
     expect(card.tagName).toBe('DETAILS');
     expect(card.dataset.tool).toBe('shell');
     expect(card.dataset.state).toBe('running');
@@ -82,13 +82,13 @@ describe('ChatInput', () => {
         onSend={() => {}}
       />,
     );
-    expect((screen.getByRole('textbox') as HTMLTextAreaElement).disabled).toBe(true);
+    expect(screen.getByRole<HTMLTextAreaElement>('textbox').disabled).toBe(true);
     expect(screen.getByTestId('chat-disabled-reason').textContent).toBe(
       'Helper is stopped. Start it to chat.',
     );
     off.unmount();
     const on = render(<ChatInput agentName="Helper" disabledReason={null} onSend={() => {}} />);
-    expect((screen.getByRole('textbox') as HTMLTextAreaElement).disabled).toBe(false);
+    expect(screen.getByRole<HTMLTextAreaElement>('textbox').disabled).toBe(false);
     expect(on.container.textContent).toContain('Enter to send · Shift+Enter for a new line');
   });
 });
