@@ -3,12 +3,27 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 import type { Plugin } from 'vite';
+import { rendererCspMeta } from './main/transport/csp';
 
-/** Dev server only: Vite injects CSS as <style> tags, which the page's strict CSP would block. */
-const devStyleCsp: Plugin = {
-  name: 'agentdesk-dev-style-csp',
-  apply: 'serve',
-  transformIndexHtml: (html) => html.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
+/**
+ * Puts the renderer's one CSP (main/transport/csp.ts) into the entry page as a meta tag; on the dev
+ * server with inline script and style allowed (React-refresh preamble, CSS injected as <style> tags).
+ */
+const rendererCspMetaTag: Plugin = {
+  name: 'agentdesk-renderer-csp',
+  transformIndexHtml: {
+    order: 'pre',
+    handler: (_html, ctx) => [
+      {
+        tag: 'meta',
+        attrs: {
+          'http-equiv': 'Content-Security-Policy',
+          content: rendererCspMeta({ dev: ctx.server !== undefined }),
+        },
+        injectTo: 'head-prepend',
+      },
+    ],
+  },
 };
 
 export default defineConfig({
@@ -40,7 +55,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'renderer'),
-    plugins: [react(), devStyleCsp],
+    plugins: [react(), rendererCspMetaTag],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
       minify: true,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AsyncEntry } from '@napi-rs/keyring';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Agent } from '../../contract/agents';
 import type { AgentLimits } from '../../contract/usage';
 import type { LlmStatus } from '../../contract/llm';
@@ -17,13 +17,15 @@ import { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
 import { keychainAvailable } from '../../test/keychain';
 import { litellmInstalled } from '../../test/llm-stack';
 import { skipUnlessReal } from '../../test/real';
-import { foreignRequests, launchBrowser, newRecordingContext } from '../fixtures/browser';
+import { foreignRequests } from '../fixtures/browser';
 import { coloredShare, loadedFontFamilies } from '../fixtures/glyphs';
 import { callCore } from '../fixtures/core-api';
 import { assertPrerequisites, shouldRunE2e } from '../fixtures/paths';
 import { startServe } from '../fixtures/serve';
 import type { ServedCore } from '../fixtures/serve';
 import { waitUntil } from '../fixtures/wait';
+import { openUi } from '../fixtures/ui';
+import type { UiSession } from '../fixtures/ui';
 import { AgentsPage } from '../pages/agents-page';
 import { AppShell } from '../pages/app-shell';
 import { ProvidersPage } from '../pages/providers-page';
@@ -69,14 +71,13 @@ describe.skipIf(skip)(
   () => {
     let core: ServedCore;
     let upstream: ScriptedUpstream;
-    let browser: Browser;
-    let context: BrowserContext;
+    let ui: UiSession | undefined;
     let page: Page;
     let agents: AgentsPage;
     let providerId = '';
     let model = '';
     let requests: string[] = [];
-    const pageErrors: string[] = [];
+    let pageErrors: string[] = [];
     const consoleLines: string[] = [];
 
     const agentBySlug = async (slug: string): Promise<Agent | undefined> =>
@@ -93,15 +94,12 @@ describe.skipIf(skip)(
       upstream = await withModelApis(new ScriptedUpstream({ key: KEY, models: UPSTREAM_MODELS })).start();
       core = await startServe();
       await callCore(core, 'settings.update', { container_runtime: 'docker' });
-      browser = await launchBrowser();
-      const recording = await newRecordingContext(browser);
-      context = recording.context;
-      requests = recording.requests;
-      page = await context.newPage();
-      page.on('pageerror', (e) => pageErrors.push(e.message));
-      page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
-      const shell = new AppShell(page);
-      await shell.open(core.url);
+      ui = await openUi({
+        url: core.url,
+        listen: (p) => p.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`)),
+      });
+      ({ page, requests, pageErrors } = ui);
+      const shell = ui.shell;
       agents = new AgentsPage(shell);
     }, 1_800_000);
 
@@ -117,8 +115,7 @@ describe.skipIf(skip)(
         for (const a of left.agents)
           await callCore(core, 'agents.purge', { id: a.id }).catch(() => undefined);
       }
-      await context?.close();
-      await browser?.close();
+      await ui?.close();
       await core?.stop(20_000);
       await upstream?.stop();
       if (docker) removeContainers();

@@ -2,20 +2,21 @@
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Agent } from '../../contract/agents';
 import type { TracePage } from '../../contract/traces';
 import { runtimeReachable } from '../../test/agents';
 import type { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
 import { litellmInstalled } from '../../test/llm-stack';
 import { skipUnlessReal } from '../../test/real';
-import { foreignRequests, launchBrowser, newRecordingContext } from '../fixtures/browser';
+import { foreignRequests } from '../fixtures/browser';
 import { callCore } from '../fixtures/core-api';
 import { assertPrerequisites, shouldRunE2e } from '../fixtures/paths';
 import type { ServedCore } from '../fixtures/serve';
 import { waitUntil } from '../fixtures/wait';
 import { startAgentStack } from '../fixtures/agent-stack';
-import { AppShell } from '../pages/app-shell';
+import { openUi } from '../fixtures/ui';
+import type { UiSession } from '../fixtures/ui';
 import { ChatPage } from '../pages/chat-page';
 
 /** The upstream's key: given to the core only through AGENTDESK_KEY_SCRIPTED (no keychain needed). */
@@ -32,31 +33,24 @@ const skip =
 describe.skipIf(skip)('Chat and trace of an agent in Docker, in Chromium against agentdesk serve', () => {
   let core: ServedCore;
   let upstream: ScriptedUpstream;
-  let browser: Browser;
-  let context: BrowserContext;
+  let ui: UiSession | undefined;
   let page: Page;
   let chat: ChatPage;
   let agent: Agent;
   let requests: string[] = [];
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
     assertPrerequisites();
     ({ core, upstream, agent } = await startAgentStack(KEY, NAME));
-    browser = await launchBrowser();
-    const recording = await newRecordingContext(browser);
-    context = recording.context;
-    requests = recording.requests;
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    const shell = new AppShell(page);
-    await shell.open(core.url);
+    ui = await openUi({ url: core.url });
+    ({ page, requests, pageErrors } = ui);
+    const shell = ui.shell;
     chat = new ChatPage(shell);
   }, 600_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
+    await ui?.close();
     if (core && agent) await callCore(core, 'agents.purge', { id: agent.id }).catch(() => undefined);
     await core?.stop(20_000);
     await upstream?.stop();

@@ -3,7 +3,6 @@ import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Agent } from '../../contract/agents';
 import { runtimeReachable } from '../../test/agents';
 import { PORTS, dropDockerNetwork, outsideWorld } from '../../test/egress-world';
@@ -11,13 +10,13 @@ import type { OutsideWorld } from '../../test/egress-world';
 import type { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
 import { litellmInstalled } from '../../test/llm-stack';
 import { skipUnlessReal } from '../../test/real';
-import { launchBrowser, newRecordingContext } from '../fixtures/browser';
 import { callCore } from '../fixtures/core-api';
 import { assertPrerequisites, shouldRunE2e } from '../fixtures/paths';
 import type { ServedCore } from '../fixtures/serve';
 import { waitUntil } from '../fixtures/wait';
 import { startAgentStack } from '../fixtures/agent-stack';
-import { AppShell } from '../pages/app-shell';
+import { openUi } from '../fixtures/ui';
+import type { UiSession } from '../fixtures/ui';
 import { EgressPage } from '../pages/egress-page';
 
 const execFileAsync = promisify(execFile);
@@ -45,12 +44,10 @@ describe.skipIf(skip)('egress in Chromium against agentdesk serve, with an agent
   let core: ServedCore;
   let upstream: ScriptedUpstream;
   let world: OutsideWorld;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
+  let ui: UiSession | undefined;
   let egress: EgressPage;
   let agent: Agent;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
     assertPrerequisites();
@@ -59,18 +56,14 @@ describe.skipIf(skip)('egress in Chromium against agentdesk serve, with an agent
       AGENTDESK_EGRESS_DNS: world.dns,
       AGENTDESK_DOCKER_NETWORK: NETWORK,
     }));
-    browser = await launchBrowser();
-    context = (await newRecordingContext(browser)).context;
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    const shell = new AppShell(page);
-    await shell.open(core.url);
+    ui = await openUi({ url: core.url });
+    ({ pageErrors } = ui);
+    const shell = ui.shell;
     egress = new EgressPage(shell);
   }, 600_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
+    await ui?.close();
     if (core && agent) await callCore(core, 'agents.purge', { id: agent.id }).catch(() => undefined);
     await core?.stop(20_000);
     await upstream?.stop();

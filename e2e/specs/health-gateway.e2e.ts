@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Agent } from '../../contract/agents';
 import type { LlmStatus } from '../../contract/llm';
 import { ensureRuntimeBundle, runtimeReachable } from '../../test/agents';
@@ -13,13 +13,14 @@ import { withModelApis } from '../../test/fixtures/scripted-llm';
 import { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
 import { litellmInstalled } from '../../test/llm-stack';
 import { skipUnlessReal } from '../../test/real';
-import { launchBrowser, newRecordingContext } from '../fixtures/browser';
 import { callCore } from '../fixtures/core-api';
 import { assertPrerequisites, shouldRunE2e } from '../fixtures/paths';
 import { startServe } from '../fixtures/serve';
 import type { ServedCore } from '../fixtures/serve';
 import { waitUntil } from '../fixtures/wait';
-import { AppShell } from '../pages/app-shell';
+import { openUi } from '../fixtures/ui';
+import type { UiSession } from '../fixtures/ui';
+import type { AppShell } from '../pages/app-shell';
 import { ChatPage } from '../pages/chat-page';
 import { SystemPage } from '../pages/system-page';
 
@@ -36,8 +37,7 @@ const skip =
 describe.skipIf(skip)('System page: the gateway address agents call', () => {
   let core: ServedCore;
   let upstream: ScriptedUpstream;
-  let browser: Browser;
-  let context: BrowserContext;
+  let ui: UiSession | undefined;
   let page: Page;
   let agent: Agent;
   let shell: AppShell;
@@ -72,18 +72,14 @@ describe.skipIf(skip)('System page: the gateway address agents call', () => {
       300_000,
       'the Docker agent to run',
     );
-    browser = await launchBrowser();
-    context = (await newRecordingContext(browser)).context;
-    page = await context.newPage();
-    shell = new AppShell(page);
-    await shell.open(core.url);
+    ui = await openUi({ url: core.url });
+    ({ page, shell } = ui);
     await new SystemPage(shell).open();
   }, 600_000);
 
   afterAll(async () => {
     if (core && agent) await callCore(core, 'agents.purge', { id: agent.id }).catch(() => undefined);
-    await context?.close();
-    await browser?.close();
+    await ui?.close();
     await core?.stop(20_000);
     await upstream?.stop();
     const left = execFileSync('docker', ['ps', '-a', '--format', '{{.Names}}'], { encoding: 'utf8' })

@@ -1,6 +1,6 @@
 // E2E: provider health in Chromium against `agentdesk serve`: removing a provider agents use, and the agents flagged after.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Agent } from '../../contract/agents';
 import type { Provider } from '../../contract/providers';
 import { dataPaths } from '../../main/platform/paths';
@@ -8,14 +8,16 @@ import { AgentRepository } from '../../main/services/agents/agent-repository';
 import type { AgentRow } from '../../main/services/agents/agent-repository';
 import { openDatabase } from '../../main/services/storage/database';
 import { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
-import { foreignRequests, launchBrowser, newRecordingContext } from '../fixtures/browser';
+import { foreignRequests } from '../fixtures/browser';
 import { callCore } from '../fixtures/core-api';
 import { assertPrerequisites, shouldRunE2e } from '../fixtures/paths';
 import { startServe } from '../fixtures/serve';
 import type { ServedCore } from '../fixtures/serve';
 import { waitUntil } from '../fixtures/wait';
+import { openUi } from '../fixtures/ui';
+import type { UiSession } from '../fixtures/ui';
 import { AgentsPage } from '../pages/agents-page';
-import { AppShell } from '../pages/app-shell';
+import type { AppShell } from '../pages/app-shell';
 import { ProvidersPage } from '../pages/providers-page';
 
 const PROVIDER_ID = 'health-e2e';
@@ -54,14 +56,13 @@ function agentRow(slug: string, model: string): AgentRow {
 
 describe.skipIf(!shouldRunE2e())('provider health in Chromium against agentdesk serve', () => {
   let core: ServedCore;
-  let browser: Browser;
-  let context: BrowserContext;
+  let ui: UiSession | undefined;
   let page: Page;
   let shell: AppShell;
   let upstream: ScriptedUpstream;
   let downServer: ScriptedUpstream;
   let requests: string[] = [];
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
     assertPrerequisites();
@@ -89,19 +90,12 @@ describe.skipIf(!shouldRunE2e())('provider health in Chromium against agentdesk 
     } finally {
       db.close();
     }
-    browser = await launchBrowser();
-    const recording = await newRecordingContext(browser);
-    context = recording.context;
-    requests = recording.requests;
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    shell = new AppShell(page);
-    await shell.open(core.url);
+    ui = await openUi({ url: core.url });
+    ({ page, requests, pageErrors, shell } = ui);
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
+    await ui?.close();
     await core?.stop();
     await upstream?.stop();
     await downServer?.stop();

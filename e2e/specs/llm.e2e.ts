@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { AsyncEntry } from '@napi-rs/keyring';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { LlmStatus } from '../../contract/llm';
 import type { Provider } from '../../contract/providers';
 import { keychainAvailable } from '../../test/keychain';
@@ -11,13 +11,14 @@ import { litellmInstalled } from '../../test/llm-stack';
 import { skipUnlessReal } from '../../test/real';
 import { withModelApis } from '../../test/fixtures/scripted-llm';
 import { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
-import { foreignRequests, launchBrowser, newRecordingContext } from '../fixtures/browser';
+import { foreignRequests } from '../fixtures/browser';
 import { callCore } from '../fixtures/core-api';
 import { assertPrerequisites, shouldRunE2e } from '../fixtures/paths';
 import { startServe } from '../fixtures/serve';
 import { waitUntil } from '../fixtures/wait';
 import type { ServedCore } from '../fixtures/serve';
-import { AppShell } from '../pages/app-shell';
+import { openUi } from '../fixtures/ui';
+import type { UiSession } from '../fixtures/ui';
 import { SystemPage } from '../pages/system-page';
 
 /** The key the scripted upstream accepts: it must reach the upstream and never the page. */
@@ -37,12 +38,11 @@ const skip =
 describe.skipIf(skip)('System view: LiteLLM & gateway panel and Test model, against the real LiteLLM', () => {
   let core: ServedCore;
   let upstream: ScriptedUpstream;
-  let browser: Browser;
-  let context: BrowserContext;
+  let ui: UiSession | undefined;
   let page: Page;
   let system: SystemPage;
   let requests: string[] = [];
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   const consoleLines: string[] = [];
 
   beforeAll(async () => {
@@ -52,22 +52,15 @@ describe.skipIf(skip)('System view: LiteLLM & gateway panel and Test model, agai
     if (!litellm) throw new Error('LiteLLM is not installed: run scripts/bootstrap-linux.sh');
     upstream = await withModelApis(new ScriptedUpstream({ key: KEY, models: UPSTREAM_MODELS })).start();
     core = await startServe();
-    browser = await launchBrowser();
-    const recording = await newRecordingContext(browser);
-    context = recording.context;
-    requests = recording.requests;
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => consoleLines.push(m.text()));
-    const shell = new AppShell(page);
-    await shell.open(core.url);
+    ui = await openUi({ url: core.url, listen: (p) => p.on('console', (m) => consoleLines.push(m.text())) });
+    ({ page, requests, pageErrors } = ui);
+    const shell = ui.shell;
     system = new SystemPage(shell);
     await system.open();
   });
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
+    await ui?.close();
     await core?.stop(20_000);
     await upstream?.stop();
     if (keychain)

@@ -2,17 +2,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OLLAMA_PORT, withOllamaApi } from '../../test/fixtures/scripted-ollama';
 import { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
-import { CHROMIUM_ARGS, foreignRequests } from '../fixtures/browser';
+import { foreignRequests } from '../fixtures/browser';
 import { OfflineNs, netnsAvailable } from '../fixtures/netns';
 import type { NsServe } from '../fixtures/netns';
 import { assertPrerequisites, REQUIRE_REAL, shouldRunE2e } from '../fixtures/paths';
 import { waitUntil } from '../fixtures/wait';
-import { AppShell } from '../pages/app-shell';
+import { openUi } from '../fixtures/ui';
+import type { UiSession } from '../fixtures/ui';
+import type { AppShell } from '../pages/app-shell';
 import { ProvidersPage } from '../pages/providers-page';
 
 const MODELS = ['llama3.2:3b', 'nomic-embed-text:latest'];
@@ -26,12 +27,11 @@ describe.skipIf(!run)('offline: discovery → keyless local provider → offline
   let ns: OfflineNs;
   let ollama: ScriptedUpstream;
   let core: NsServe;
-  let browser: Browser;
-  let context: BrowserContext;
+  let ui: UiSession | undefined;
   let page: Page;
   let shell: AppShell;
   let providers: ProvidersPage;
-  const requests: string[] = [];
+  let requests: string[] = [];
 
   beforeAll(async () => {
     assertPrerequisites();
@@ -42,11 +42,8 @@ describe.skipIf(!run)('offline: discovery → keyless local provider → offline
     await ns.forward(OLLAMA_PORT, Number(new URL(ollama.url).port));
     fs.mkdirSync(path.join(dir, 'home'), { mode: 0o700 });
     core = await ns.serve(path.join(dir, 'home'), { AGENTDESK_KEY_OPENAI: CLOUD_KEY });
-    browser = await chromium.launch({ executablePath: ns.chromium(), args: CHROMIUM_ARGS, headless: true });
-    context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-    context.on('request', (r) => requests.push(r.url()));
-    page = await context.newPage();
-    shell = new AppShell(page);
+    ui = await openUi({ executablePath: ns.chromium() });
+    ({ page, shell, requests } = ui);
     // A fresh data dir shows the first-run onboarding; this spec starts past it (as serve.ts does).
     // The core is only reachable from inside the namespace, so the call goes through the page.
     await page.goto(core.url);
@@ -65,8 +62,7 @@ describe.skipIf(!run)('offline: discovery → keyless local provider → offline
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
+    await ui?.close();
     await core?.stop();
     await ollama?.stop();
     await ns?.close();

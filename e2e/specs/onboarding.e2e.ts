@@ -5,14 +5,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { SetupStatus } from '../../contract/setup';
 import { makeWheelhouse } from '../../test/fixtures/wheelhouse';
-import { foreignRequests, launchBrowser, newRecordingContext } from '../fixtures/browser';
+import { foreignRequests } from '../fixtures/browser';
 import { callCore } from '../fixtures/core-api';
 import { assertPrerequisites, REPO_ROOT, shouldRunE2e } from '../fixtures/paths';
 import { startServe } from '../fixtures/serve';
 import type { ServedCore } from '../fixtures/serve';
+import { openUi } from '../fixtures/ui';
+import type { UiSession } from '../fixtures/ui';
 import { AppShell } from '../pages/app-shell';
 
 /**
@@ -36,7 +38,7 @@ function packagedLayout(root: string): { appRoot: string; resources: string } {
 describe.skipIf(!shouldRunE2e())('First-run onboarding', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-e2e-packaged-'));
   let core: ServedCore;
-  let browser: Browser;
+  let ui: UiSession | undefined;
   let page: Page;
   let requests: string[] = [];
 
@@ -52,14 +54,12 @@ describe.skipIf(!shouldRunE2e())('First-run onboarding', () => {
         PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
       },
     });
-    browser = await launchBrowser();
-    const recording = await newRecordingContext(browser);
-    requests = recording.requests;
-    page = await recording.context.newPage();
+    ui = await openUi();
+    ({ page, requests } = ui);
   });
 
   afterAll(async () => {
-    await browser?.close();
+    await ui?.close();
     await core?.stop();
     fs.rmSync(root, { recursive: true, force: true });
   });

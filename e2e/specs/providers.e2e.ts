@@ -1,17 +1,18 @@
 // E2E: the Providers page in Chromium against `agentdesk serve`, a scripted upstream and the real keychain.
 import { AsyncEntry } from '@napi-rs/keyring';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Provider, ProviderModels } from '../../contract/providers';
 import { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
 import { keychainAvailable } from '../../test/keychain';
-import { foreignRequests, launchBrowser, newRecordingContext } from '../fixtures/browser';
+import { foreignRequests } from '../fixtures/browser';
 import { callCore } from '../fixtures/core-api';
 import { assertPrerequisites, REQUIRE_REAL, shouldRunE2e } from '../fixtures/paths';
 import { startServe } from '../fixtures/serve';
 import type { ServedCore } from '../fixtures/serve';
 import { waitUntil } from '../fixtures/wait';
-import { AppShell } from '../pages/app-shell';
+import { openUi } from '../fixtures/ui';
+import type { UiSession } from '../fixtures/ui';
 import { ProvidersPage } from '../pages/providers-page';
 
 /** A key the scripted upstream accepts; long enough (≥ 12) for the UI to show its last 4. */
@@ -39,15 +40,14 @@ async function listWhen(core: ServedCore, count: number): Promise<Provider[]> {
 
 describe.skipIf(!shouldRunE2e())('Providers page in Chromium against agentdesk serve', () => {
   let core: ServedCore;
-  let browser: Browser;
-  let context: BrowserContext;
+  let ui: UiSession | undefined;
   let page: Page;
   let providers: ProvidersPage;
   let local: ScriptedUpstream;
   let upstream: ScriptedUpstream;
   let keychain = false;
   let requests: string[] = [];
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   const consoleLines: string[] = [];
 
   beforeAll(async () => {
@@ -60,21 +60,14 @@ describe.skipIf(!shouldRunE2e())('Providers page in Chromium against agentdesk s
     upstream = await new ScriptedUpstream({ key: KEY, models: UPSTREAM_MODELS }).start();
     const port = new URL(local.url).port;
     core = await startServe({ env: { AGENTDESK_DISCOVERY_PORTS: `ollama=${port}` } });
-    browser = await launchBrowser();
-    const recording = await newRecordingContext(browser);
-    context = recording.context;
-    requests = recording.requests;
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => consoleLines.push(m.text()));
-    const shell = new AppShell(page);
-    await shell.open(core.url);
+    ui = await openUi({ url: core.url, listen: (p) => p.on('console', (m) => consoleLines.push(m.text())) });
+    ({ page, requests, pageErrors } = ui);
+    const shell = ui.shell;
     providers = new ProvidersPage(shell);
   });
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
+    await ui?.close();
     await core?.stop();
     await local?.stop();
     await upstream?.stop();

@@ -1,7 +1,7 @@
 // E2E on the real model (llama.cpp's llama-server, scripts/real-model.sh) in Chromium: the reply's first tokens show before the answer completes.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Agent } from '../../contract/agents';
 import type { LlmStatus } from '../../contract/llm';
 import type { Provider } from '../../contract/providers';
@@ -10,13 +10,13 @@ import { ensureBaseImage } from '../../test/base-image';
 import { litellmInstalled } from '../../test/llm-stack';
 import { REAL_MODEL_ID, realModelAvailable, realModelUrl } from '../../test/real-model';
 import { skipUnlessReal } from '../../test/real';
-import { launchBrowser, newRecordingContext } from '../fixtures/browser';
 import { callCore } from '../fixtures/core-api';
 import { assertPrerequisites, shouldRunE2e } from '../fixtures/paths';
 import { startServe } from '../fixtures/serve';
 import type { ServedCore } from '../fixtures/serve';
 import { waitUntil } from '../fixtures/wait';
-import { AppShell } from '../pages/app-shell';
+import { openUi } from '../fixtures/ui';
+import type { UiSession } from '../fixtures/ui';
 import { ChatPage } from '../pages/chat-page';
 
 const NAME = `agentdesk-test-stream-${randomBytes(3).toString('hex')}`;
@@ -28,8 +28,7 @@ const skip =
 
 describe.skipIf(skip)('Chat streams a real model’s tokens as they arrive, in Chromium', () => {
   let core: ServedCore;
-  let browser: Browser;
-  let context: BrowserContext;
+  let ui: UiSession | undefined;
   let page: Page;
   let chat: ChatPage;
   let agent: Agent;
@@ -68,17 +67,14 @@ describe.skipIf(skip)('Chat streams a real model’s tokens as they arrive, in C
       'the agent to run',
       500,
     );
-    browser = await launchBrowser();
-    context = (await newRecordingContext(browser)).context;
-    page = await context.newPage();
-    const shell = new AppShell(page);
-    await shell.open(core.url);
+    ui = await openUi({ url: core.url });
+    ({ page } = ui);
+    const shell = ui.shell;
     chat = new ChatPage(shell);
   }, 900_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
+    await ui?.close();
     if (core && agent) await callCore(core, 'agents.purge', { id: agent.id }).catch(() => undefined);
     await core?.stop(20_000);
   });

@@ -1,13 +1,15 @@
 // E2E: the real UI in Chromium against a real `agentdesk serve`: shell, System view, Settings, token screen.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { CoreInfo, HealthReport } from '../../contract/health';
 import type { Settings } from '../../contract/settings';
-import { foreignRequests, launchBrowser, newRecordingContext } from '../fixtures/browser';
+import { foreignRequests, newRecordingContext } from '../fixtures/browser';
 import { callCore } from '../fixtures/core-api';
 import { assertPrerequisites, shouldRunE2e } from '../fixtures/paths';
 import { startServe } from '../fixtures/serve';
 import type { ServedCore } from '../fixtures/serve';
+import { openUi } from '../fixtures/ui';
+import type { UiSession } from '../fixtures/ui';
 import { AppShell, PAGE_IDS } from '../pages/app-shell';
 import { SettingsPage } from '../pages/settings-page';
 import { COMPONENTS, SystemPage } from '../pages/system-page';
@@ -19,28 +21,23 @@ const PLACEHOLDERS = { agents: 'No agents yet', traces: 'No traces yet' } as con
 
 describe.skipIf(!shouldRunE2e())('Agent Desk in Chromium against agentdesk serve', () => {
   let core: ServedCore;
+  let ui: UiSession | undefined;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let shell: AppShell;
   let requests: string[] = [];
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
     assertPrerequisites();
     core = await startServe();
-    browser = await launchBrowser();
-    const recording = await newRecordingContext(browser);
-    context = recording.context;
-    requests = recording.requests;
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    shell = new AppShell(page);
+    // The first test opens the app itself (it checks what opening does).
+    ui = await openUi();
+    ({ browser, page, shell, requests, pageErrors } = ui);
   });
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
+    await ui?.close();
     await core?.stop();
   });
 

@@ -2,19 +2,20 @@
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Agent } from '../../contract/agents';
 import type { Task, TaskRun } from '../../contract/tasks';
 import { runtimeReachable } from '../../test/agents';
 import type { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
 import { litellmInstalled } from '../../test/llm-stack';
 import { skipUnlessReal } from '../../test/real';
-import { launchBrowser, newRecordingContext } from '../fixtures/browser';
 import { callCore } from '../fixtures/core-api';
 import { startAgentStack } from '../fixtures/agent-stack';
 import { assertPrerequisites, shouldRunE2e } from '../fixtures/paths';
 import type { ServedCore } from '../fixtures/serve';
-import { AppShell } from '../pages/app-shell';
+import { openUi } from '../fixtures/ui';
+import type { UiSession } from '../fixtures/ui';
+import type { AppShell } from '../pages/app-shell';
 import { TasksPage } from '../pages/tasks-page';
 
 const KEY = `sk-e2e-tasks-${randomBytes(12).toString('hex')}`;
@@ -31,29 +32,23 @@ describe.skipIf(skip)(
   () => {
     let core: ServedCore;
     let upstream: ScriptedUpstream;
-    let browser: Browser;
-    let context: BrowserContext;
+    let ui: UiSession | undefined;
     let page: Page;
     let shell: AppShell;
     let tasks: TasksPage;
     let agent: Agent;
-    const pageErrors: string[] = [];
+    let pageErrors: string[] = [];
 
     beforeAll(async () => {
       assertPrerequisites();
       ({ core, upstream, agent } = await startAgentStack(KEY, NAME));
-      browser = await launchBrowser();
-      context = (await newRecordingContext(browser)).context;
-      page = await context.newPage();
-      page.on('pageerror', (e) => pageErrors.push(e.message));
-      shell = new AppShell(page);
-      await shell.open(core.url);
+      ui = await openUi({ url: core.url });
+      ({ page, pageErrors, shell } = ui);
       tasks = new TasksPage(shell);
     }, 600_000);
 
     afterAll(async () => {
-      await context?.close();
-      await browser?.close();
+      await ui?.close();
       if (core && agent) await callCore(core, 'agents.purge', { id: agent.id }).catch(() => undefined);
       await core?.stop(20_000);
       await upstream?.stop();

@@ -1,5 +1,6 @@
 // Window and session hardening (Electron security checklist): webPreferences, CSP, navigation and window-open guards, permissions.
 import type { App, Session, WebContents, WebPreferences } from 'electron';
+import { RENDERER_CSP, rendererCsp } from '../transport/csp';
 
 /**
  * webPreferences for every window: contextIsolation, sandbox, no Node integration anywhere, web
@@ -26,32 +27,15 @@ export function secureWebPreferences(preloadPath: string): WebPreferences {
   };
 }
 
-const CSP_DIRECTIVES = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-];
-
-/** The strict Content-Security-Policy of every app response in production (the directives above). */
-export const CONTENT_SECURITY_POLICY = CSP_DIRECTIVES.join('; ');
+/** The strict Content-Security-Policy of every app response in production: the renderer's one policy. */
+export const CONTENT_SECURITY_POLICY = RENDERER_CSP;
 
 /**
- * The CSP for this run. In development (the electron-vite dev server, never when packaged) scripts
- * may also be inline, because @vitejs/plugin-react injects its React-refresh preamble as an inline
- * module script; everything else is the production policy. ('self' covers Vite's ws: HMR socket on
- * the same host and port, CSP Level 3.)
+ * The CSP for this run: {@link rendererCsp}, i.e. the production policy, or in development (the
+ * electron-vite dev server, never when packaged) the same with inline script and style allowed.
  */
 export function contentSecurityPolicy(opts: { dev: boolean }): string {
-  if (!opts.dev) return CONTENT_SECURITY_POLICY;
-  return CSP_DIRECTIVES.map((d) =>
-    d === "script-src 'self'" ? "script-src 'self' 'unsafe-inline'" : d,
-  ).join('; ');
+  return rendererCsp(opts);
 }
 
 /** True for URLs we hand to the OS browser: http(s) only, no embedded credentials (checklist item 15). */

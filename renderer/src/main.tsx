@@ -1,4 +1,12 @@
 // Renderer entry: pick the transport (IPC bridge or HTTP with token), install the client, start live data, render.
+// Twemoji as a COLR color font (twemoji-colr-font, 0.5 MB), served from the app's own origin (CSP
+// `font-src 'self'`), so an agent's emoji looks the same on every machine, including one without an emoji
+// font. A COLRv0 font: Debian's Chromium draws it, while Noto Color Emoji's web font (COLRv1) stays blank
+// there (docs/decisions/014-ux-emoji-font.md).
+import 'twemoji-colr-font/twemoji.css';
+// The global base (tokens, resets, layout, shared components) before any feature's own styles, which
+// each feature imports beside it (features/<id>/<id>.css): later rules win at equal specificity.
+import './styles.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
@@ -8,12 +16,6 @@ import { startLive } from './app/live';
 import { NoTokenScreen } from './components/TokenScreens';
 import { setClient } from './stores/client';
 import { connectionStore } from './stores/connection';
-// Twemoji as a COLR color font (twemoji-colr-font, 0.5 MB), served from the app's own origin (CSP
-// `font-src 'self'`), so an agent's emoji looks the same on every machine, including one without an emoji
-// font. A COLRv0 font: Debian's Chromium draws it, while Noto Color Emoji's web font (COLRv1) stays blank
-// there (docs/decisions/014-ux-emoji-font.md).
-import 'twemoji-colr-font/twemoji.css';
-import './styles.css';
 
 const env = {
   location: window.location,

@@ -7,18 +7,11 @@ import type { FastifyInstance } from 'fastify';
 import type { EventBus } from '../../platform/event-bus';
 import type { Logger } from '../../platform/logging';
 import type { Dispatcher } from '../dispatch';
+import { RENDERER_CSP } from '../csp';
 import { apiRoutes } from './api-routes';
 import { pathProblem } from './canonical-path';
 import { hostAllowed } from './guards';
 import { fail } from './reply';
-
-/**
- * Content-Security-Policy sent with every page of the renderer: nothing remote, no inline script. The one
- * style hash is the `<style>` emoji-picker-react 4 injects (its CSS is also loaded as a stylesheet, so a
- * picker upgrade that changes the hash only costs a console warning).
- */
-export const RENDERER_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'sha256-liYS2EkGkEQctGOAw0hqzCeXkYGF6UDpaCJkOt8cDSE='; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** Largest request body accepted by the control API, in bytes. */
 export const MAX_BODY_BYTES = 1024 * 1024;

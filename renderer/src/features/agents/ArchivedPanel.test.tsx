@@ -1,10 +1,10 @@
-// Component tests of the Archived panel and the purge confirmation, rendered to HTML.
-import { renderToStaticMarkup } from 'react-dom/server';
+// Component tests of the Archived panel and the purge confirmation, in a DOM.
+// @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { render, screen, within } from '../../test/dom';
 import { sampleAgent } from '../../test/fake-client';
 import { ArchivedPanel } from './ArchivedPanel';
-import { tagOf, textOf } from './test-html';
 
 const noop = (): void => undefined;
 
@@ -17,39 +17,36 @@ describe('ArchivedPanel', () => {
       phase: 'archived',
       archived_at: Date.now() - 3 * 86_400_000 - 60_000,
     });
-    const html = renderToStaticMarkup(
-      <ArchivedPanel agents={[a]} busy={{}} errors={{}} onRestore={noop} onPurge={noop} />,
+    render(<ArchivedPanel agents={[a]} busy={{}} errors={{}} onRestore={noop} onPurge={noop} />);
+    const row = screen.getByTestId('archived-row-a1');
+    expect(row.getAttribute('data-slug')).toBe('helper');
+    expect(row.textContent).toContain('🦊');
+    expect(row.textContent).toContain('Old Fox');
+    expect(row.textContent).toContain('gpt-test-mini');
+    expect(screen.getByTestId('archived-when-a1').textContent).toBe('3 days ago');
+    expect(within(row).getByRole('button', { name: /Restore/ })).toBe(
+      screen.getByTestId('archived-restore-a1'),
     );
-    expect(tagOf(html, 'archived-row-a1')).toContain('data-slug="helper"');
-    expect(textOf(html, 'archived-row-a1')).toContain('🦊');
-    expect(textOf(html, 'archived-row-a1')).toContain('Old Fox');
-    expect(textOf(html, 'archived-row-a1')).toContain('gpt-test-mini');
-    expect(textOf(html, 'archived-when-a1')).toBe('3 days ago');
-    expect(textOf(html, 'archived-restore-a1')).toBe('Restore');
-    expect(textOf(html, 'archived-purge-a1')).toBe('Purge');
+    expect(screen.getByTestId('archived-restore-a1').textContent).toBe('Restore');
+    expect(screen.getByTestId('archived-purge-a1').textContent).toBe('Purge');
   });
 
   it('says when nothing is archived, and shows a restore in progress', () => {
-    expect(
-      textOf(
-        renderToStaticMarkup(
-          <ArchivedPanel agents={[]} busy={{}} errors={{}} onRestore={noop} onPurge={noop} />,
-        ),
-        'archived-empty',
-      ),
-    ).toContain('Nothing archived');
+    const empty = render(<ArchivedPanel agents={[]} busy={{}} errors={{}} onRestore={noop} onPurge={noop} />);
+    expect(screen.getByTestId('archived-empty').textContent).toContain('Nothing archived');
+    empty.unmount();
     const a = sampleAgent({ id: 'a2', phase: 'archived', archived_at: Date.now() });
-    const html = renderToStaticMarkup(
+    render(
       <ArchivedPanel agents={[a]} busy={{ a2: 'restore' }} errors={{}} onRestore={noop} onPurge={noop} />,
     );
-    expect(textOf(html, 'archived-restore-a2')).toBe('Restoring…');
-    expect(tagOf(html, 'archived-purge-a2')).toContain('disabled');
+    expect(screen.getByTestId('archived-restore-a2').textContent).toBe('Restoring…');
+    expect(screen.getByTestId<HTMLButtonElement>('archived-purge-a2').disabled).toBe(true);
   });
 });
 
 describe('ConfirmDialog with type-to-confirm', () => {
   it('keeps the confirm button disabled until the name is typed', () => {
-    const html = renderToStaticMarkup(
+    render(
       <ConfirmDialog
         title="Purge Old Fox for good?"
         confirmLabel="Purge for good"
@@ -62,9 +59,13 @@ describe('ConfirmDialog with type-to-confirm', () => {
         <p>It cannot be undone.</p>
       </ConfirmDialog>,
     );
-    expect(tagOf(html, 'purge-confirm-confirm')).toContain('disabled');
-    expect(html).toContain('Type <strong class="confirm-dialog__name">Old Fox</strong> to confirm');
-    expect(tagOf(html, 'purge-confirm')).toMatch(/^<dialog/);
-    expect(tagOf(html, 'purge-confirm')).toContain('aria-labelledby=');
+    expect(screen.getByTestId<HTMLButtonElement>('purge-confirm-confirm').disabled).toBe(true);
+    const name = screen.getByText('Old Fox');
+    expect(name.tagName).toBe('STRONG');
+    expect(name.className).toBe('confirm-dialog__name');
+    expect(name.parentElement?.textContent).toContain('Type Old Fox to confirm');
+    const dialog = screen.getByTestId('purge-confirm');
+    expect(dialog.tagName).toBe('DIALOG');
+    expect(dialog.getAttribute('aria-labelledby')).toBeTruthy();
   });
 });

@@ -1,103 +1,162 @@
-// Component tests of the create form, rendered to HTML: slug and taken name, emoji quick pick, models by provider, errors.
-import { renderToStaticMarkup } from 'react-dom/server';
-import { describe, expect, it } from 'vitest';
+// Component tests of the create form in a DOM: slug and taken name, emoji quick pick by keyboard, models by provider, errors, validation on submit.
+// @vitest-environment happy-dom
+import { describe, expect, it, vi } from 'vitest';
+import type { AgentCreateInput } from '../../../../contract/agents';
 import type { LlmStatus } from '../../../../contract/llm';
 import type { ComponentHealth } from '../../../../contract/health';
 import type { CreateErrors } from '../../stores/agents';
+import { render, screen, userEvent, within } from '../../test/dom';
 import { SAMPLE_CLAUDE_CODE, SAMPLE_HARNESS, SAMPLE_LLM_STATUS, sampleAgent } from '../../test/fake-client';
-import { CreateAgentForm } from './CreateAgentForm';
+import { CREATE_FORM_ID, CreateAgentForm } from './CreateAgentForm';
 import type { CreateDraft } from './create-form';
-import { countOf, tagOf, textOf } from './test-html';
 
-function render(
+function renderForm(
   opts: {
     status?: LlmStatus | null;
     initial?: Partial<CreateDraft>;
     errors?: CreateErrors;
     defaultRuntime?: 'docker' | 'incus';
     runtimeHealth?: ComponentHealth[];
+    onSubmit?: (input: AgentCreateInput) => Promise<CreateErrors | null>;
   } = {},
-): string {
-  return renderToStaticMarkup(
-    <CreateAgentForm
-      harnesses={[SAMPLE_HARNESS, SAMPLE_CLAUDE_CODE]}
-      status={opts.status === undefined ? SAMPLE_LLM_STATUS : opts.status}
-      providerNames={{ scripted: 'Scripted LLM' }}
-      agents={[sampleAgent({ name: 'Helper', slug: 'helper' })]}
-      onSubmit={() => Promise.resolve(null)}
-      onBusy={() => undefined}
-      {...(opts.initial ? { initial: opts.initial } : {})}
-      {...(opts.errors ? { initialErrors: opts.errors } : {})}
-      {...(opts.defaultRuntime ? { defaultRuntime: opts.defaultRuntime } : {})}
-      {...(opts.runtimeHealth ? { runtimeHealth: opts.runtimeHealth } : {})}
-    />,
+) {
+  const onSubmit = vi.fn(opts.onSubmit ?? (() => Promise.resolve(null)));
+  const view = render(
+    <>
+      <CreateAgentForm
+        harnesses={[SAMPLE_HARNESS, SAMPLE_CLAUDE_CODE]}
+        status={opts.status === undefined ? SAMPLE_LLM_STATUS : opts.status}
+        providerNames={{ scripted: 'Scripted LLM' }}
+        agents={[sampleAgent({ name: 'Helper', slug: 'helper' })]}
+        onSubmit={onSubmit}
+        onBusy={() => undefined}
+        {...(opts.initial ? { initial: opts.initial } : {})}
+        {...(opts.errors ? { initialErrors: opts.errors } : {})}
+        {...(opts.defaultRuntime ? { defaultRuntime: opts.defaultRuntime } : {})}
+        {...(opts.runtimeHealth ? { runtimeHealth: opts.runtimeHealth } : {})}
+      />
+      {/* As in the dialog: the footer's button submits the form by its id. */}
+      <button type="submit" form={CREATE_FORM_ID}>
+        Create agent
+      </button>
+    </>,
   );
+  return { ...view, onSubmit };
 }
+
+const quickPicks = (): HTMLElement[] => within(screen.getByRole('radiogroup')).getAllByRole('radio');
 
 describe('CreateAgentForm', () => {
   it('shows the container name the typed name gives', () => {
-    const html = render({ initial: { name: 'Zoë’s Research Bot' } });
-    expect(textOf(html, 'agent-slug')).toBe('agentdesk-zoe-s-research-bot');
-    expect(html).not.toContain('data-testid="agent-name-error"');
+    renderForm({ initial: { name: 'Zoë’s Research Bot' } });
+    expect(screen.getByTestId('agent-slug').textContent).toBe('agentdesk-zoe-s-research-bot');
+    expect(screen.queryByTestId('agent-name-error')).toBeNull();
   });
 
   it('says when a live agent already holds the slug', () => {
-    const html = render({ initial: { name: 'HELPER!' } });
-    expect(textOf(html, 'agent-name-error')).toBe(
+    renderForm({ initial: { name: 'HELPER!' } });
+    expect(screen.getByTestId('agent-name-error').textContent).toBe(
       'An agent named “Helper” already uses the name helper; choose another name',
     );
-    expect(tagOf(html, 'agent-name')).toContain('aria-invalid="true"');
+    expect(screen.getByTestId('agent-name').getAttribute('aria-invalid')).toBe('true');
   });
 
   it('offers 12 quick picks as a radio group, the harness default first, checked and the only tab stop', () => {
-    const html = render();
-    expect(tagOf(html, 'emoji-quick-pick')).toContain('role="radiogroup"');
-    expect(countOf(html, 'emoji-quick-')).toBe(13); // 12 radios + the group
-    const first = tagOf(html, 'emoji-quick-0');
-    expect(first).toContain('aria-checked="true"');
-    expect(first).toContain('aria-label="robot, default of Agent Desk runtime"');
-    expect(first).toContain('tabindex="0"');
-    expect(tagOf(html, 'emoji-quick-1')).toContain('tabindex="-1"');
-    expect(textOf(html, 'agent-emoji-value')).toBe('🤖');
-    expect(tagOf(html, 'emoji-more')).toContain('aria-expanded="false"');
+    renderForm();
+    const group = screen.getByTestId('emoji-quick-pick');
+    expect(group.getAttribute('role')).toBe('radiogroup');
+    expect(screen.getAllByTestId(/^emoji-quick-/)).toHaveLength(13); // 12 radios + the group
+    const first = screen.getByRole('radio', { name: 'robot, default of Agent Desk runtime' });
+    expect(first).toBe(screen.getByTestId('emoji-quick-0'));
+    expect(first.getAttribute('aria-checked')).toBe('true');
+    expect(first.getAttribute('tabindex')).toBe('0');
+    expect(screen.getByTestId('emoji-quick-1').getAttribute('tabindex')).toBe('-1');
+    expect(screen.getByTestId('agent-emoji-value').textContent).toBe('🤖');
+    expect(screen.getByRole('button', { name: 'More…' }).getAttribute('aria-expanded')).toBe('false');
   });
 
   it('shows a picked emoji outside the grid with no radio checked but the first still reachable', () => {
-    const html = render({ initial: { emoji: '🦄' } });
-    expect(textOf(html, 'agent-emoji-value')).toBe('🦄');
-    expect(html).not.toContain('aria-checked="true"');
-    expect(tagOf(html, 'emoji-quick-0')).toContain('tabindex="0"');
+    renderForm({ initial: { emoji: '🦄' } });
+    expect(screen.getByTestId('agent-emoji-value').textContent).toBe('🦄');
+    expect(quickPicks().filter((r) => r.getAttribute('aria-checked') === 'true')).toEqual([]);
+    expect(screen.getByTestId('emoji-quick-0').getAttribute('tabindex')).toBe('0');
+  });
+
+  it('picks an emoji with the keyboard: Tab into the grid, arrows move and choose, End and Home jump, Space keeps', async () => {
+    const user = userEvent.setup();
+    renderForm();
+    const radios = quickPicks();
+    radios[0]!.focus();
+    await user.keyboard('{ArrowRight}');
+    expect(document.activeElement).toBe(radios[1]);
+    expect(radios[1]!.getAttribute('aria-checked')).toBe('true');
+    expect(radios[0]!.getAttribute('aria-checked')).toBe('false');
+    expect(screen.getByTestId('agent-emoji-value').textContent).toBe(radios[1]!.dataset.emoji);
+    // One tab stop: the checked radio.
+    expect(radios.filter((r) => r.getAttribute('tabindex') === '0')).toEqual([radios[1]]);
+    await user.keyboard('{End}');
+    expect(document.activeElement).toBe(radios[11]);
+    expect(screen.getByTestId('agent-emoji-value').textContent).toBe(radios[11]!.dataset.emoji);
+    // Wraps around from the last to the first.
+    await user.keyboard('{ArrowDown}');
+    expect(document.activeElement).toBe(radios[0]);
+    expect(radios[0]!.getAttribute('aria-checked')).toBe('true');
+    await user.keyboard('{ArrowLeft}');
+    expect(radios[11]!.getAttribute('aria-checked')).toBe('true');
+    await user.keyboard('{Home}');
+    expect(radios[0]!.getAttribute('aria-checked')).toBe('true');
+    await user.keyboard('{ArrowRight}{ }');
+    expect(radios[1]!.getAttribute('aria-checked')).toBe('true');
+    expect(screen.getByTestId('agent-emoji-value').textContent).toBe(radios[1]!.dataset.emoji);
+  });
+
+  it('takes a typed emoji, and refuses text that is not one emoji beside the field', async () => {
+    const user = userEvent.setup();
+    renderForm();
+    const typed = screen.getByLabelText('Or type one');
+    await user.type(typed, '🦄');
+    expect(screen.getByTestId('agent-emoji-value').textContent).toBe('🦄');
+    expect(quickPicks().filter((r) => r.getAttribute('aria-checked') === 'true')).toEqual([]);
+    await user.clear(typed);
+    await user.type(typed, 'ab');
+    expect(within(screen.getByTestId('agent-emoji')).getByRole('alert').textContent).not.toBe('');
+    // The last good emoji stays chosen.
+    expect(screen.getByTestId('agent-emoji-value').textContent).toBe('🦄');
   });
 
   it('groups the served models by provider name', () => {
-    const html = render({
+    renderForm({
       status: {
         ...SAMPLE_LLM_STATUS,
         litellm: { ...SAMPLE_LLM_STATUS.litellm, models: ['scripted/b', 'other/x', 'scripted/a'] },
       },
     });
-    const groups = [...html.matchAll(/<optgroup label="([^"]+)">(.*?)<\/optgroup>/g)].map((m) => [
-      m[1],
-      [...m[2]!.matchAll(/value="([^"]+)"/g)].map((o) => o[1]),
+    const groups = [...screen.getByTestId('agent-model').querySelectorAll('optgroup')].map((g) => [
+      g.label,
+      within(g)
+        .getAllByRole('option')
+        .map((o) => (o as HTMLOptionElement).value),
     ]);
     expect(groups).toEqual([
       ['other', ['other/x']],
       ['Scripted LLM', ['scripted/a', 'scripted/b']],
     ]);
-    tagOf(html, 'agent-fallbacks-toggle');
+    screen.getByTestId('agent-fallbacks-toggle');
   });
 
   it('says why there is no model and links to Providers when LiteLLM serves none', () => {
-    const html = render({
+    renderForm({
       status: { ...SAMPLE_LLM_STATUS, litellm: { ...SAMPLE_LLM_STATUS.litellm, state: 'idle', models: [] } },
     });
-    expect(html).not.toContain('data-testid="agent-model"');
-    expect(textOf(html, 'agent-no-models')).toContain('No model is served yet: no provider has models.');
-    expect(tagOf(html, 'agent-no-models-link')).toContain('href="#/providers"');
+    expect(screen.queryByTestId('agent-model')).toBeNull();
+    expect(screen.getByTestId('agent-no-models').textContent).toContain(
+      'No model is served yet: no provider has models.',
+    );
+    expect(screen.getByTestId('agent-no-models-link').getAttribute('href')).toBe('#/providers');
   });
 
   it('puts the core’s field errors under their fields and the rest above the buttons', () => {
-    const html = render({
+    renderForm({
       errors: {
         fields: {
           model: '"scripted/x" must be <provider-id>/<model-id>',
@@ -107,33 +166,69 @@ describe('CreateAgentForm', () => {
         rest: { code: 'UNAVAILABLE', message: 'Docker is not reachable', unreachable: false },
       },
     });
-    expect(textOf(html, 'agent-model-error')).toBe('"scripted/x" must be <provider-id>/<model-id>');
-    expect(textOf(html, 'agent-memory-error')).toBe('Too big');
-    expect(textOf(html, 'agent-emoji-error')).toBe('not one emoji');
-    expect(textOf(html, 'create-agent-error')).toBe('UNAVAILABLE Docker is not reachable');
+    expect(screen.getByTestId('agent-model-error').textContent).toBe(
+      '"scripted/x" must be <provider-id>/<model-id>',
+    );
+    expect(screen.getByTestId('agent-memory-error').textContent).toBe('Too big');
+    expect(screen.getByTestId('agent-emoji-error').textContent).toBe('not one emoji');
+    expect(screen.getByTestId('create-agent-error').textContent).toBe('UNAVAILABLE Docker is not reachable');
+  });
+
+  it('refuses to submit a memory limit out of range, saying the range beside the field', async () => {
+    const user = userEvent.setup();
+    const { onSubmit } = renderForm({ initial: { name: 'Scout' } });
+    const memory = screen.getByLabelText(/^Memory/);
+    await user.clear(memory);
+    await user.type(memory, '10');
+    await user.click(screen.getByRole('button', { name: 'Create agent' }));
+    const error = screen.getByTestId('agent-memory-error');
+    expect(error.textContent).toBe('Memory must be a whole number of MiB from 128 to 65536; “10” is not');
+    expect(memory.getAttribute('aria-invalid')).toBe('true');
+    expect(memory.getAttribute('aria-describedby')?.split(' ')).toContain(error.id);
+    expect(onSubmit).not.toHaveBeenCalled();
+    // A value in range is sent.
+    await user.clear(memory);
+    await user.type(memory, '2048');
+    await user.click(screen.getByRole('button', { name: 'Create agent' }));
+    expect(onSubmit).toHaveBeenCalledTimes(1);
+    expect(onSubmit.mock.calls[0]![0]).toMatchObject({ memory_mib: 2048 });
+    expect(screen.queryByTestId('agent-memory-error')).toBeNull();
+  });
+
+  it('refuses to submit a name another live agent holds', async () => {
+    const user = userEvent.setup();
+    const { onSubmit } = renderForm();
+    await user.type(screen.getByLabelText(/^Name/), 'Helper');
+    await user.click(screen.getByRole('button', { name: 'Create agent' }));
+    expect(screen.getByTestId('agent-name-error').textContent).toContain('already uses the name helper');
+    expect(onSubmit).not.toHaveBeenCalled();
   });
 
   it('lists every harness with its emoji, the built-in first', () => {
-    const html = render();
-    expect(html).toContain('>🤖 Agent Desk runtime</option>');
-    expect(html).toContain('>✳️ Claude Code</option>');
-    expect(html.indexOf('🤖 Agent Desk runtime')).toBeLessThan(html.indexOf('✳️ Claude Code'));
+    renderForm();
+    const names = within(screen.getByTestId('agent-harness'))
+      .getAllByRole('option')
+      .map((o) => o.textContent);
+    expect(names).toContain('🤖 Agent Desk runtime');
+    expect(names).toContain('✳️ Claude Code');
+    expect(names.indexOf('🤖 Agent Desk runtime')).toBeLessThan(names.indexOf('✳️ Claude Code'));
   });
 
   it('takes the chosen harness’s emoji, memory bounds and what it needs', () => {
-    const html = render({ initial: { harness: 'claude-code', memory: '2048' } });
-    expect(textOf(html, 'agent-emoji-note')).toContain('Claude Code');
-    expect(textOf(html, 'agent-emoji-value')).toBe('✳️');
-    expect(tagOf(html, 'agent-memory')).toContain('min="768"');
-    expect(html).toContain('Runs on docker. Needs at least 768 MiB.');
+    renderForm({ initial: { harness: 'claude-code', memory: '2048' } });
+    expect(screen.getByTestId('agent-emoji-note').textContent).toContain('Claude Code');
+    expect(screen.getByTestId('agent-emoji-value').textContent).toBe('✳️');
+    expect(screen.getByTestId('agent-memory').getAttribute('min')).toBe('768');
+    screen.getByText('Runs on docker. Needs at least 768 MiB.', { exact: false });
   });
 
   it('offers the runtime per agent, Settings’ one checked, and says when the chosen one is down', () => {
-    const html = render({ defaultRuntime: 'incus' });
-    expect(tagOf(html, 'agent-runtime-incus')).toContain('checked');
-    expect(tagOf(html, 'agent-runtime-docker')).not.toContain('checked');
-    expect(html).toContain('Incus, the default in Settings.');
-    const down = render({
+    const view = renderForm({ defaultRuntime: 'incus' });
+    expect(screen.getByTestId<HTMLInputElement>('agent-runtime-incus').checked).toBe(true);
+    expect(screen.getByTestId<HTMLInputElement>('agent-runtime-docker').checked).toBe(false);
+    screen.getByText('Incus, the default in Settings.', { exact: false });
+    view.unmount();
+    renderForm({
       initial: { runtime: 'docker' },
       defaultRuntime: 'incus',
       runtimeHealth: [
@@ -145,16 +240,20 @@ describe('CreateAgentForm', () => {
         },
       ],
     });
-    expect(tagOf(down, 'agent-runtime-docker')).toContain('checked');
-    expect(down).toContain('Docker is not usable here: no socket at /var/run/docker.sock — start dockerd');
+    expect(screen.getByTestId<HTMLInputElement>('agent-runtime-docker').checked).toBe(true);
+    screen.getByText('Docker is not usable here: no socket at /var/run/docker.sock — start dockerd', {
+      exact: false,
+    });
   });
 
   it('starts with the default limits and their bounds', () => {
-    const html = render();
-    expect(tagOf(html, 'agent-memory')).toContain('value="1024"');
-    expect(tagOf(html, 'agent-memory')).toContain('min="256"');
-    expect(tagOf(html, 'agent-memory')).toContain('max="65536"');
-    expect(tagOf(html, 'agent-cpus')).toContain('value="1"');
-    expect(tagOf(html, 'agent-cpus')).toContain('min="0.1"');
+    renderForm();
+    const memory = screen.getByTestId<HTMLInputElement>('agent-memory');
+    expect(memory.value).toBe('1024');
+    expect(memory.getAttribute('min')).toBe('256');
+    expect(memory.getAttribute('max')).toBe('65536');
+    const cpus = screen.getByTestId<HTMLInputElement>('agent-cpus');
+    expect(cpus.value).toBe('1');
+    expect(cpus.getAttribute('min')).toBe('0.1');
   });
 });

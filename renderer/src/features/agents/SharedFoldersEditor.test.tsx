@@ -1,15 +1,15 @@
 // The shared-folder editor and settings: folders listed with where the agent sees them and their mode; the changes sent.
-import { renderToStaticMarkup } from 'react-dom/server';
+// @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
+import { render, screen } from '../../test/dom';
 import { sampleAgent } from '../../test/fake-client';
 import { AgentFoldersDialog, folderChanges } from './AgentFoldersDialog';
 import { checkDraft, newDraft } from './create-form';
 import { folderInputProblem, previewMount, SharedFoldersEditor } from './SharedFoldersEditor';
-import { textOf } from './test-html';
 
 describe('SharedFoldersEditor', () => {
   it('lists each folder with its host path, its mount under /shared and its mode', () => {
-    const html = renderToStaticMarkup(
+    render(
       <SharedFoldersEditor
         rows={[
           { path: '/home/me/site', mode: 'rw', mount: '/shared/site' },
@@ -19,10 +19,10 @@ describe('SharedFoldersEditor', () => {
         idPrefix="create"
       />,
     );
-    expect(textOf(html, 'create-folder-0')).toContain('/home/me/site → /shared/site');
-    expect(textOf(html, 'create-folder-1')).toContain('/home/me/docs → /shared/docs');
-    expect(html).toMatch(/data-testid="create-folder-mode-0"[^>]*>.*<option value="rw" selected=""/s);
-    expect(html).toContain('data-testid="create-folder-remove-1"');
+    expect(screen.getByTestId('create-folder-0').textContent).toContain('/home/me/site → /shared/site');
+    expect(screen.getByTestId('create-folder-1').textContent).toContain('/home/me/docs → /shared/docs');
+    expect(screen.getByTestId<HTMLSelectElement>('create-folder-mode-0').value).toBe('rw');
+    screen.getByTestId('create-folder-remove-1');
   });
 
   it('previews mount names as the core makes them, and checks a typed path before sending', () => {
@@ -48,9 +48,9 @@ describe('SharedFoldersEditor', () => {
 describe('AgentFoldersDialog', () => {
   it('shows the agent’s folders and says a running agent restarts', () => {
     const agent = sampleAgent({ folders: [{ path: '/home/me/site', mode: 'ro', mount: '/shared/site' }] });
-    const html = renderToStaticMarkup(<AgentFoldersDialog agent={agent} onClose={() => undefined} />);
-    expect(html).toContain('Saving restarts the agent with the new folders.');
-    expect(textOf(html, 'settings-folder-0')).toContain('/home/me/site → /shared/site');
+    render(<AgentFoldersDialog agent={agent} onClose={() => undefined} />);
+    screen.getByText('Saving restarts the agent with the new folders.', { exact: false });
+    expect(screen.getByTestId('settings-folder-0').textContent).toContain('/home/me/site → /shared/site');
   });
 
   it('sends new folders, changed modes and removed paths only', () => {

@@ -1,5 +1,5 @@
 // The egress UI: the editor in the create form, the Network pane, "allow this host" on a refused event, and the store action behind them.
-import { renderToStaticMarkup } from 'react-dom/server';
+// @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
 import type { EgressPayload } from '../../../../contract/egress';
 import { createAgentsStore } from '../../stores/agents';
@@ -11,10 +11,10 @@ import {
   sampleAgent,
   sampleTraceEvent,
 } from '../../test/fake-client';
+import { render, screen } from '../../test/dom';
 import { AllowHostButton, TraceEventRow } from '../traces/TraceEventRow';
 import { CreateAgentForm } from './CreateAgentForm';
 import { EgressPane } from './EgressPane';
-import { countOf, tagOf, textOf } from './test-html';
 
 const refused = (payload: Partial<EgressPayload> = {}) =>
   sampleTraceEvent({
@@ -38,8 +38,8 @@ const refused = (payload: Partial<EgressPayload> = {}) =>
   });
 
 describe('egress editor in the create form', () => {
-  const render = (initial = {}) =>
-    renderToStaticMarkup(
+  const renderForm = (initial = {}) =>
+    render(
       <CreateAgentForm
         harnesses={[SAMPLE_HARNESS]}
         status={SAMPLE_LLM_STATUS}
@@ -52,19 +52,19 @@ describe('egress editor in the create form', () => {
     );
 
   it('starts at None (gateway only), says what it means, shows no allowlist', () => {
-    const html = render();
-    expect(tagOf(html, 'agent-egress-mode-none')).toContain('checked');
-    expect(html).toContain('Only its model gateway.');
-    expect(html).not.toContain('data-testid="egress-add-input"');
+    renderForm();
+    expect(screen.getByTestId<HTMLInputElement>('agent-egress-mode-none').checked).toBe(true);
+    screen.getByText('Only its model gateway.', { exact: false });
+    expect(screen.queryByTestId('egress-add-input')).toBeNull();
   });
 
   it('in Allowlist lists the entries with a remove button each and an input to add one', () => {
-    const html = render({ egress: 'allowlist', allow: ['api.example.com:443', '*.cdn.example'] });
-    expect(tagOf(html, 'agent-egress-mode-allowlist')).toContain('checked');
-    expect(countOf(html, 'egress-entry"')).toBe(2);
-    expect(countOf(html, 'egress-remove"')).toBe(2);
-    expect(tagOf(html, 'egress-add')).toContain('disabled');
-    tagOf(html, 'egress-add-input');
+    renderForm({ egress: 'allowlist', allow: ['api.example.com:443', '*.cdn.example'] });
+    expect(screen.getByTestId<HTMLInputElement>('agent-egress-mode-allowlist').checked).toBe(true);
+    expect(screen.getAllByTestId('egress-entry')).toHaveLength(2);
+    expect(screen.getAllByTestId('egress-remove')).toHaveLength(2);
+    expect(screen.getByTestId<HTMLButtonElement>('egress-add').disabled).toBe(true);
+    screen.getByTestId('egress-add-input');
   });
 });
 
@@ -79,16 +79,17 @@ describe('Network pane', () => {
         address: '10.214.3.4',
       },
     });
-    const html = renderToStaticMarkup(<EgressPane agent={agent} onClose={() => undefined} />);
-    expect(textOf(html, 'egress-not-enforced')).toMatch(/Not enforced on this host/);
-    expect(textOf(html, 'egress-address')).toBe('10.214.3.4');
-    expect(tagOf(html, 'egress-save')).toContain('disabled'); // nothing changed yet
-    expect(countOf(html, 'egress-entry"')).toBe(1);
+    render(<EgressPane agent={agent} onClose={() => undefined} />);
+    expect(screen.getByTestId('egress-not-enforced').textContent).toMatch(/Not enforced on this host/);
+    expect(screen.getByTestId('egress-address').textContent).toBe('10.214.3.4');
+    expect(screen.getByTestId<HTMLButtonElement>('egress-save').disabled).toBe(true); // nothing changed yet
+    expect(screen.getAllByTestId('egress-entry')).toHaveLength(1);
   });
 
   it('says how the policy is enforced: by the helper container, as root, or that egress control is off', () => {
-    const pane = (enforcement: 'root' | 'helper' | 'off') =>
-      renderToStaticMarkup(
+    /** The pane's text of `testId`, or null when it has none. */
+    const pane = (enforcement: 'root' | 'helper' | 'off', testId: string): string | null => {
+      const view = render(
         <EgressPane
           agent={sampleAgent({
             egress: { mode: 'none', allow: [], enforced: enforcement !== 'off', enforcement, address: null },
@@ -96,35 +97,44 @@ describe('Network pane', () => {
           onClose={() => undefined}
         />,
       );
-    expect(textOf(pane('helper'), 'egress-enforcement')).toMatch(/egress helper container/);
-    expect(pane('helper')).not.toContain('egress-not-enforced');
-    expect(textOf(pane('root'), 'egress-enforcement')).toMatch(/running as root/);
-    expect(textOf(pane('off'), 'egress-not-enforced')).toMatch(/AGENTDESK_EGRESS=off/);
+      const text = view.queryByTestId(testId)?.textContent ?? null;
+      view.unmount();
+      return text;
+    };
+    expect(pane('helper', 'egress-enforcement')).toMatch(/egress helper container/);
+    expect(pane('helper', 'egress-not-enforced')).toBeNull();
+    expect(pane('root', 'egress-enforcement')).toMatch(/running as root/);
+    expect(pane('off', 'egress-not-enforced')).toMatch(/AGENTDESK_EGRESS=off/);
   });
 });
 
 describe('"allow this host" on a refused connection', () => {
   const noop = () => Promise.resolve(null);
-  const allowHost = (agent = sampleAgent(), event = refused()) =>
-    renderToStaticMarkup(
+  /** Renders the button alone; returns what it drew (empty when nothing). */
+  const allowHost = (agent = sampleAgent(), event = refused()): HTMLElement =>
+    render(
       <AllowHostButton
         event={event as Parameters<typeof AllowHostButton>[0]['event']}
         agent={agent}
         setPolicy={noop}
       />,
-    );
+    ).container;
 
   it('is in the opened event row, which says what was refused', () => {
-    const html = renderToStaticMarkup(<TraceEventRow event={refused()} open />);
-    expect(tagOf(html, 'trace-event')).toContain('data-kind="egress"');
-    expect(html).toContain('Egress refused');
-    expect(html).toContain('refused tcp 203.0.113.7:443 (api.example.com)');
+    render(<TraceEventRow event={refused()} open />);
+    const row = screen.getByTestId('trace-event');
+    expect(row.getAttribute('data-kind')).toBe('egress');
+    expect(row.textContent).toContain('Egress refused');
+    expect(row.textContent).toContain('refused tcp 203.0.113.7:443 (api.example.com)');
   });
 
   it('offers the name and port the agent tried, noting that None becomes Allowlist', () => {
-    const html = allowHost();
-    expect(textOf(html, 'trace-allow-host')).toBe('Allow api.example.com:443');
-    expect(html).toContain('network access becomes Allowlist');
+    const drawn = allowHost();
+    expect(screen.getByRole('button', { name: /Allow api\.example\.com:443/ })).toBe(
+      screen.getByTestId('trace-allow-host'),
+    );
+    expect(screen.getByTestId('trace-allow-host').textContent).toBe('Allow api.example.com:443');
+    expect(drawn.textContent).toContain('network access becomes Allowlist');
   });
 
   it('offers nothing for the host’s own services, and says when it is allowed already', () => {
@@ -137,9 +147,10 @@ describe('"allow this host" on a refused connection', () => {
         address: null,
       },
     });
-    expect(textOf(allowHost(allowed), 'trace-allowed')).toBe('api.example.com:443 is allowed now');
-    expect(allowHost(sampleAgent(), refused({ rule: 'host_service', host: null }))).toBe('');
-    expect(allowHost(sampleAgent({ phase: 'archived' }))).toBe('');
+    allowHost(allowed);
+    expect(screen.getByTestId('trace-allowed').textContent).toBe('api.example.com:443 is allowed now');
+    expect(allowHost(sampleAgent(), refused({ rule: 'host_service', host: null })).innerHTML).toBe('');
+    expect(allowHost(sampleAgent({ phase: 'archived' })).innerHTML).toBe('');
   });
 });
 

@@ -4,6 +4,7 @@ import type { Feature } from '../types';
 import { AgentsPage } from './AgentsPage';
 import { EgressPane } from './EgressPane';
 import { registerAgentPane } from './panes';
+import './agents.css';
 
 registerAgentPane('network', EgressPane);
 

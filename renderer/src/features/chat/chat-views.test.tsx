@@ -1,7 +1,8 @@
-// Component tests of the chat views, rendered to HTML: streamed rows, tool cards, inline errors, the disabled input's reason.
-import { renderToStaticMarkup } from 'react-dom/server';
+// Component tests of the chat views in a DOM: streamed rows, tool cards, inline errors, the disabled input's reason.
+// @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
 import type { LiveTurn } from '../../stores/chat';
+import { render, screen } from '../../test/dom';
 import { ChatInput } from './ChatInput';
 import { ChatMessages } from './ChatMessages';
 
@@ -31,22 +32,24 @@ const TURN: LiveTurn = {
 
 describe('ChatMessages', () => {
   it('shows the streaming turn: the message, a collapsed tool card still running, the text so far', () => {
-    const html = renderToStaticMarkup(
+    const { container } = render(
       <ChatMessages messages={[]} turn={TURN} loading={false} emptyText="Say hi" />,
     );
-    expect(html).toContain('data-status="streaming"');
-    expect(html).toMatch(
-      /<details[^>]*data-testid="tool-card"[^>]*data-tool="shell"[^>]*data-state="running"/,
-    );
-    expect(html).not.toMatch(/<details[^>]*open/);
-    expect(html).toContain('Waiting for the result');
-    expect(html).toMatch(/data-testid="chat-msg-assistant">Hel</);
-    expect(html).toContain('The agent is working');
-    expect(html).not.toContain('Say hi');
+    expect(container.querySelector('[data-status="streaming"]')).not.toBeNull();
+    const card = screen.getByTestId<HTMLDetailsElement>('tool-card');
+    expect(card.tagName).toBe('DETAILS');
+    expect(card.dataset.tool).toBe('shell');
+    expect(card.dataset.state).toBe('running');
+    expect(container.querySelectorAll('details[open]')).toHaveLength(0);
+    expect(card.open).toBe(false);
+    expect(container.textContent).toContain('Waiting for the result');
+    expect(screen.getByTestId('chat-msg-assistant').textContent).toBe('Hel');
+    expect(container.textContent).toContain('The agent is working');
+    expect(screen.queryByText('Say hi')).toBeNull();
   });
 
   it('shows an error with what to do, and the empty text when there is nothing', () => {
-    const html = renderToStaticMarkup(
+    const view = render(
       <ChatMessages
         messages={[
           {
@@ -61,27 +64,31 @@ describe('ChatMessages', () => {
         emptyText="Say hi"
       />,
     );
-    expect(html).toMatch(/role="alert"[^>]*data-testid="chat-error"/);
-    expect(html).toContain('Send another message to let the agent continue.');
-    expect(
-      renderToStaticMarkup(<ChatMessages messages={[]} turn={null} loading={false} emptyText="Say hi" />),
-    ).toContain('Say hi');
+    const error = screen.getByRole('alert');
+    expect(error).toBe(screen.getByTestId('chat-error'));
+    expect(view.container.textContent).toContain('Send another message to let the agent continue.');
+    view.unmount();
+    render(<ChatMessages messages={[]} turn={null} loading={false} emptyText="Say hi" />);
+    screen.getByText('Say hi', { exact: false });
   });
 });
 
 describe('ChatInput', () => {
   it('is disabled with the reason when the agent cannot chat, and enabled with the keyboard help otherwise', () => {
-    const off = renderToStaticMarkup(
+    const off = render(
       <ChatInput
         agentName="Helper"
         disabledReason="Helper is stopped. Start it to chat."
         onSend={() => {}}
       />,
     );
-    expect(off).toMatch(/<textarea[^>]*disabled/);
-    expect(off).toMatch(/data-testid="chat-disabled-reason">Helper is stopped. Start it to chat.</);
-    const on = renderToStaticMarkup(<ChatInput agentName="Helper" disabledReason={null} onSend={() => {}} />);
-    expect(on).not.toMatch(/<textarea[^>]*disabled/);
-    expect(on).toContain('Enter to send · Shift+Enter for a new line');
+    expect(screen.getByRole<HTMLTextAreaElement>('textbox').disabled).toBe(true);
+    expect(screen.getByTestId('chat-disabled-reason').textContent).toBe(
+      'Helper is stopped. Start it to chat.',
+    );
+    off.unmount();
+    const on = render(<ChatInput agentName="Helper" disabledReason={null} onSend={() => {}} />);
+    expect(screen.getByRole<HTMLTextAreaElement>('textbox').disabled).toBe(false);
+    expect(on.container.textContent).toContain('Enter to send · Shift+Enter for a new line');
   });
 });

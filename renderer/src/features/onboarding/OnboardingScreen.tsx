@@ -4,6 +4,7 @@ import type { ReactElement } from 'react';
 import { settingsStore } from '../../stores/settings';
 import { setupStore, useSetup } from '../../stores/setup';
 import { OnboardingView } from './OnboardingView';
+import './onboarding.css';
 
 /** Shown instead of the app shell until onboarding is done (first run, or "Run setup again"). */
 export function OnboardingScreen(): ReactElement {

@@ -1,9 +1,10 @@
-// The onboarding view rendered to HTML per situation, and the setup store against a fake core.
-import { renderToStaticMarkup } from 'react-dom/server';
+// The onboarding view in a DOM per situation, and the setup store against a fake core.
+// @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
 import { IDLE_PROVISION } from '../../../../contract/setup';
 import type { SetupStatus } from '../../../../contract/setup';
 import { createSetupStore } from '../../stores/setup';
+import { render, within } from '../../test/dom';
 import { createFakeCore } from '../../test/fake-client';
 import { OnboardingView } from './OnboardingView';
 import type { OnboardingViewProps } from './OnboardingView';
@@ -41,8 +42,9 @@ const MISSING_LITELLM: SetupStatus = {
   ],
 };
 
-function render(over: Partial<OnboardingViewProps>): string {
-  return renderToStaticMarkup(
+/** Renders the view in its own container; its queries look only there. */
+function show(over: Partial<OnboardingViewProps>) {
+  const { container } = render(
     <OnboardingView
       status={MISSING_LITELLM}
       checking={false}
@@ -55,21 +57,27 @@ function render(over: Partial<OnboardingViewProps>): string {
       {...over}
     />,
   );
+  const q = within(container);
+  return { ...q, container, state: (id: string) => q.getByTestId(id).getAttribute('data-state') };
 }
+
+const disabled = (el: HTMLElement): boolean => (el as HTMLButtonElement).disabled;
 
 describe('OnboardingView', () => {
   it('shows each check with its state, commands as code, the one-click fix, and "Continue anyway" while one fails', () => {
-    const html = render({});
-    expect(html).toMatch(/data-testid="setup-engine" data-state="ok"/);
-    expect(html).toMatch(/data-testid="setup-keychain" data-state="warn"/);
-    expect(html).toMatch(/data-testid="setup-litellm" data-state="fail"/);
-    expect(html).toContain('<code>sudo apt install gnome-keyring</code>');
-    expect(html).toMatch(/data-testid="setup-action-provision-litellm"[^>]*>Install LiteLLM</);
-    expect(html).toMatch(/data-testid="setup-continue"[^>]*>Continue anyway</);
+    const view = show({});
+    expect(view.state('setup-engine')).toBe('ok');
+    expect(view.state('setup-keychain')).toBe('warn');
+    expect(view.state('setup-litellm')).toBe('fail');
+    expect(view.getByText('sudo apt install gnome-keyring').tagName).toBe('CODE');
+    expect(view.getByRole('button', { name: 'Install LiteLLM' })).toBe(
+      view.getByTestId('setup-action-provision-litellm'),
+    );
+    expect(view.getByTestId('setup-continue').textContent).toBe('Continue anyway');
   });
 
   it('shows the progress bar while LiteLLM installs and does not let the user continue', () => {
-    const html = render({
+    const view = show({
       status: {
         ...MISSING_LITELLM,
         provision: {
@@ -82,31 +90,35 @@ describe('OnboardingView', () => {
         },
       },
     });
-    expect(html).toMatch(/<progress[^>]*max="100"[^>]*value="42"/);
-    expect(html).toContain('42% · Fetching packages (50) (offline, from the bundled wheels)');
-    expect(html).toMatch(/disabled=""[^>]*data-testid="setup-continue"/);
-    expect(html).not.toContain('setup-action-provision-litellm');
+    const bar = view.container.querySelector('progress')!;
+    expect(bar.getAttribute('max')).toBe('100');
+    expect(bar.getAttribute('value')).toBe('42');
+    expect(view.container.textContent).toContain(
+      '42% · Fetching packages (50) (offline, from the bundled wheels)',
+    );
+    expect(disabled(view.getByTestId('setup-continue'))).toBe(true);
+    expect(view.queryByTestId('setup-action-provision-litellm')).toBeNull();
   });
 
   it('shows a failure with pip’s last lines', () => {
-    const html = render({
+    const view = show({
       status: {
         ...MISSING_LITELLM,
         provision: { ...IDLE, state: 'failed', error: 'PyPI could not be reached.', log_tail: ['ERROR: x'] },
       },
     });
-    expect(html).toMatch(/data-testid="provision-error"[^>]*>PyPI could not be reached\.</);
-    expect(html).toContain('ERROR: x');
+    expect(view.getByTestId('provision-error').textContent).toBe('PyPI could not be reached.');
+    expect(view.container.textContent).toContain('ERROR: x');
   });
 
   it('says Continue when every check passes', () => {
-    const html = render({
+    const view = show({
       status: {
         ...MISSING_LITELLM,
         checks: MISSING_LITELLM.checks.map((c) => ({ ...c, state: 'ok' as const })),
       },
     });
-    expect(html).toMatch(/data-testid="setup-continue"[^>]*>Continue</);
+    expect(view.getByRole('button', { name: 'Continue' })).toBe(view.getByTestId('setup-continue'));
   });
 });
 

@@ -2,6 +2,7 @@
 import { ProvidersIcon } from '../../components/Icons';
 import type { Feature } from '../types';
 import { ProvidersPage } from './ProvidersPage';
+import './providers.css';
 
 export const providersFeature: Feature = {
   id: 'providers',

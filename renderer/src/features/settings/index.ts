@@ -2,6 +2,7 @@
 import { SettingsIcon } from '../../components/Icons';
 import type { Feature } from '../types';
 import { SettingsPage } from './SettingsPage';
+import './settings.css';
 
 export const settingsFeature: Feature = {
   id: 'settings',

@@ -1,8 +1,9 @@
-// Component tests of the LiteLLM/gateway panel, rendered to HTML (no DOM needed): what a user sees per state.
-import { renderToStaticMarkup } from 'react-dom/server';
+// Component tests of the LiteLLM/gateway panel in a DOM: what a user sees per state.
+// @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
 import type { LlmStatus, LlmTestResult } from '../../../../contract/llm';
 import { initialLlmState } from '../../stores/llm/initial-state';
+import { render, within } from '../../test/dom';
 import { SAMPLE_LLM_STATUS } from '../../test/fake-client';
 import { LlmPanelView } from './LlmPanel';
 
@@ -10,9 +11,9 @@ function withLitellm(over: Partial<LlmStatus['litellm']>): LlmStatus {
   return { ...SAMPLE_LLM_STATUS, litellm: { ...SAMPLE_LLM_STATUS.litellm, ...over } };
 }
 
-/** Renders both cards for `status` and the last `test`, as just received. */
-function render(status: LlmStatus | null, test = initialLlmState.test): string {
-  return renderToStaticMarkup(
+/** Renders both cards for `status` and the last `test`, as just received; queries look only there. */
+function show(status: LlmStatus | null, test = initialLlmState.test) {
+  const { container } = render(
     <LlmPanelView
       status={status}
       receivedAt={Date.now()}
@@ -21,18 +22,15 @@ function render(status: LlmStatus | null, test = initialLlmState.test): string {
       onTest={() => undefined}
     />,
   );
+  const q = within(container);
+  return { ...q, text: container.textContent ?? '', byId: (id: string) => q.getByTestId(id) };
 }
 
-/** The opening tag of the element with `data-testid="<id>"`. */
-function tagOf(html: string, id: string): string {
-  const m = new RegExp(`<[^>]*data-testid="${id}"[^>]*>`).exec(html);
-  if (!m) throw new Error(`no element with data-testid="${id}"`);
-  return m[0];
-}
+const disabled = (el: HTMLElement): boolean => (el as HTMLButtonElement | HTMLSelectElement).disabled;
 
 describe('LlmPanel', () => {
   it('shows the address each runtime’s agents call (a Docker bridge address), not only 127.0.0.1', () => {
-    const html = render({
+    const panel = show({
       ...SAMPLE_LLM_STATUS,
       gateway: {
         ...SAMPLE_LLM_STATUS.gateway,
@@ -42,33 +40,33 @@ describe('LlmPanel', () => {
         ],
       },
     });
-    expect(html).toMatch(/data-testid="gateway-agent-url-docker"[^]*http:\/\/172\.30\.0\.1:4100\/v1/);
-    expect(html).toMatch(/Docker agents call/);
-    expect(html).toMatch(/data-testid="gateway-agent-url-incus"[^]*inside the container/);
-    expect(render(SAMPLE_LLM_STATUS)).not.toContain('agents call');
+    expect(panel.byId('gateway-agent-url-docker').textContent).toContain('http://172.30.0.1:4100/v1');
+    expect(panel.text).toMatch(/Docker agents call/);
+    expect(panel.byId('gateway-agent-url-incus').textContent).toContain('inside the container');
+    expect(show(SAMPLE_LLM_STATUS).text).not.toContain('agents call');
   });
 
   it('shows a ready LiteLLM with port, PID, version, uptime, model count, paths and the gateway URL', () => {
-    const html = render(SAMPLE_LLM_STATUS);
-    expect(tagOf(html, 'litellm')).toContain('data-state="ready"');
-    expect(html).toContain('>Ready<');
-    expect(html).toContain('127.0.0.1:41001');
-    expect(html).toContain('5151');
-    expect(html).toContain('1.74.0');
-    expect(html).toMatch(/data-testid="litellm-uptime">1 min 5 s</);
-    expect(html).toContain('2 models');
-    expect(html).toContain('/tmp/agentdesk-home/litellm/config-1.yaml');
-    expect(html).toContain('openai: the key is missing');
-    expect(html).toContain('http://127.0.0.1:4100/v1');
+    const panel = show(SAMPLE_LLM_STATUS);
+    expect(panel.byId('litellm').getAttribute('data-state')).toBe('ready');
+    panel.getByText('Ready');
+    expect(panel.text).toContain('127.0.0.1:41001');
+    expect(panel.text).toContain('5151');
+    expect(panel.text).toContain('1.74.0');
+    expect(panel.byId('litellm-uptime').textContent).toBe('1 min 5 s');
+    expect(panel.text).toContain('2 models');
+    expect(panel.text).toContain('/tmp/agentdesk-home/litellm/config-1.yaml');
+    expect(panel.text).toContain('openai: the key is missing');
+    expect(panel.text).toContain('http://127.0.0.1:4100/v1');
     // Ready and not failed: the stderr block is there but closed; Test is enabled with no reason shown.
-    expect(tagOf(html, 'litellm-stderr')).not.toContain(' open=');
-    expect(tagOf(html, 'litellm-stderr')).toContain('data-lines="2"');
-    expect(tagOf(html, 'test-model-run')).not.toContain('disabled');
-    expect(html).not.toContain('data-testid="test-model-reason"');
+    expect((panel.byId('litellm-stderr') as HTMLDetailsElement).open).toBe(false);
+    expect(panel.byId('litellm-stderr').getAttribute('data-lines')).toBe('2');
+    expect(disabled(panel.byId('test-model-run'))).toBe(false);
+    expect(panel.queryByTestId('test-model-reason')).toBeNull();
   });
 
   it('opens the stderr block and shows the last error when LiteLLM failed', () => {
-    const html = render(
+    const panel = show(
       withLitellm({
         state: 'failed',
         detail: 'Gave up after 5 crashes in 5 minutes: exit code 1',
@@ -78,18 +76,18 @@ describe('LlmPanel', () => {
         stderr_tail: ['Traceback (most recent call last):', 'ImportError: no module named x'],
       }),
     );
-    expect(tagOf(html, 'litellm-stderr')).toContain(' open=');
-    expect(html).toContain('ImportError: no module named x');
-    expect(html).toContain('exit code 1');
-    expect(html).toContain('4 restarts · 5 crashes in the last 5 min');
-    expect(tagOf(html, 'test-model-run')).toContain('disabled');
+    expect((panel.byId('litellm-stderr') as HTMLDetailsElement).open).toBe(true);
+    expect(panel.text).toContain('ImportError: no module named x');
+    expect(panel.text).toContain('exit code 1');
+    expect(panel.text).toContain('4 restarts · 5 crashes in the last 5 min');
+    expect(disabled(panel.byId('test-model-run'))).toBe(true);
   });
 
   it('disables the model select with the reason when no model is served', () => {
-    const html = render(withLitellm({ state: 'idle', models: [], port: null, pid: null, config_file: null }));
-    expect(tagOf(html, 'test-model-select')).toContain('disabled');
-    expect(html).toMatch(/data-testid="test-model-reason"[^>]*>No model is served yet/);
-    expect(html).toContain('0 models');
+    const panel = show(withLitellm({ state: 'idle', models: [], port: null, pid: null, config_file: null }));
+    expect(disabled(panel.byId('test-model-select'))).toBe(true);
+    expect(panel.byId('test-model-reason').textContent).toMatch(/^No model is served yet/);
+    expect(panel.text).toContain('0 models');
   });
 
   it('shows ok:false as a failed test with the error line and HTTP status', () => {
@@ -103,15 +101,15 @@ describe('LlmPanel', () => {
       tokens_in: null,
       tokens_out: null,
     };
-    const html = render(SAMPLE_LLM_STATUS, {
+    const panel = show(SAMPLE_LLM_STATUS, {
       running: false,
       model: failed.model,
       result: failed,
       error: null,
       runs: 1,
     });
-    expect(tagOf(html, 'test-model-result')).toContain('data-outcome="failed"');
-    expect(html).toContain('HTTP 401');
-    expect(html).toContain('AuthenticationError: invalid key');
+    expect(panel.byId('test-model-result').getAttribute('data-outcome')).toBe('failed');
+    expect(panel.text).toContain('HTTP 401');
+    expect(panel.text).toContain('AuthenticationError: invalid key');
   });
 });

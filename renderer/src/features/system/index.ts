@@ -2,6 +2,7 @@
 import { SystemIcon } from '../../components/Icons';
 import type { Feature } from '../types';
 import { SystemPage } from './SystemPage';
+import './system.css';
 
 export const systemFeature: Feature = {
   id: 'system',

@@ -4,6 +4,7 @@ import type { Feature } from '../types';
 import { AgentTasksPane } from './AgentTasksPane';
 import { TasksIcon } from './TasksIcon';
 import { TasksPage } from './TasksPage';
+import './tasks.css';
 
 registerAgentPane('tasks', AgentTasksPane);
 

@@ -4,6 +4,7 @@ import { registerAgentPane } from '../agents/panes';
 import type { Feature } from '../types';
 import { TracePane } from './TracePane';
 import { TracesPage } from './TracesPage';
+import './traces.css';
 
 registerAgentPane('trace', TracePane);
 

@@ -2,6 +2,7 @@
 import type { Feature } from '../types';
 import { UsageIcon } from './UsageIcon';
 import { UsagePage } from './UsagePage';
+import './usage.css';
 
 export { LimitsDialog } from './LimitsDialog';
 export { usageStore, useUsage, limitBadge } from './store';
