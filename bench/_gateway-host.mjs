@@ -31,7 +31,7 @@ agents.insert({
   slug: 'bench',
   name: 'bench',
   emoji: '🤖',
-  framework: 'builtin',
+  harness: 'builtin',
   runtime: 'docker',
   model: 'bench/bench-model',
   fallbacks: '[]',
