@@ -38,8 +38,15 @@ describe('sseData', () => {
     await expect(all([`data: ${'x'.repeat(50)}\n\n`], 20)).rejects.toThrow(
       /event of more than .* Mi characters/,
     );
-    await expect(all(Array(10).fill('data: 12345\n'), 20)).rejects.toThrow(/event of more than/);
-    await expect(all(['data: ', ...Array(10).fill('xxxxx')], 20)).rejects.toThrow(/event of more than/);
+    await expect(
+      all(
+        Array.from({ length: 10 }, () => 'data: 12345\n'),
+        20,
+      ),
+    ).rejects.toThrow(/event of more than/);
+    await expect(all(['data: ', ...Array.from({ length: 10 }, () => 'xxxxx')], 20)).rejects.toThrow(
+      /event of more than/,
+    );
     expect(await all([`data: ${'x'.repeat(20)}\n\n`], 20)).toEqual(['x'.repeat(20)]);
   });
 });
