@@ -1,6 +1,7 @@
 // The gateway's own paths for runtimes: `POST /v1/agentdesk/trace` (tool events) and `GET /v1/agentdesk/models/<model>`.
 import crypto from 'node:crypto';
 import type http from 'node:http';
+import { readRequestUpTo } from '../../../platform/http-body';
 import type { Logger } from '../../../platform/logging';
 import { parseTraceBatch, TRACE_MAX_BODY_BYTES } from '../agent-trace';
 import type { AgentTraceSink } from '../agent-trace-sink';
@@ -28,29 +29,6 @@ export interface AgentdeskRouteOptions {
   /** Per-agent limits of the trace path (default {@link DEFAULT_TRACE_LIMITS}: 240 posts/min, 64 MiB/h). */
   traceLimits?: TraceLimits;
   log: Logger;
-}
-
-/**
- * Reads a request body of at most `limit` bytes.
- * @returns the body, or `null` as soon as it exceeds `limit` (the rest is read and dropped).
- */
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
-      if (over) return;
-      size += c.length;
-      if (size > limit) {
-        over = true;
-        chunks.length = 0;
-        resolve(null);
-      } else chunks.push(c);
-    });
-    req.on('end', () => !over && resolve(Buffer.concat(chunks, size)));
-    req.on('error', reject);
-  });
 }
 
 function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
@@ -112,7 +90,7 @@ export class AgentdeskRoutes {
     }
     const admitted = this.quota.admit(key.owner, declared);
     if (!admitted.ok) return this.refused(req, res, key.owner, admitted);
-    const raw = await readBody(req, TRACE_MAX_BODY_BYTES);
+    const raw = await readRequestUpTo(req, TRACE_MAX_BODY_BYTES);
     if (!raw) return sendError(res, gatewayErrors.tooLarge(TRACE_MAX_BODY_BYTES), true);
     const charged = this.quota.charge(key.owner, raw.length);
     if (!charged.ok) return this.refused(req, res, key.owner, charged);
