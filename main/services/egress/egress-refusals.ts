@@ -4,6 +4,7 @@ import type { EgressPayload } from '../../../contract/egress';
 import { NEVER_ALLOWED, inCidr } from '../../../contract/egress';
 import type { TraceEventOf } from '../../../contract/traces';
 import type { RefusedPacket } from './kernel-log';
+import { NO_MODEL_CALL } from '../traces/no-model-call';
 
 /** Refusals of the same destination within this window (ms) are folded into one event with a count. */
 export const FOLD_WINDOW_MS = 10_000;
@@ -51,12 +52,7 @@ export function egressEvent(agentId: string, payload: EgressPayload, at: number)
     kind: 'egress',
     channel_id: null,
     thread_id: null,
-    provider: null,
-    model: null,
-    duration_ms: null,
-    tokens_in: null,
-    tokens_out: null,
-    cost_usd: null,
+    ...NO_MODEL_CALL,
     error: refusalLine(payload),
     payload,
   };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import type { TraceEvent } from '../../../contract/traces';
 import { TraceRecorder } from './trace-recorder';
+import { NO_MODEL_CALL } from './no-model-call';
 
 const [data, workerFile, agent] = process.argv.slice(2);
 if (!data || !workerFile || !agent) throw new Error('usage: trace-flood DATA_DIR WORKER_FILE AGENT_ID');
@@ -26,12 +27,7 @@ const event = (i: number): TraceEvent => ({
   kind: 'tool_result',
   channel_id: null,
   thread_id: 'flood',
-  provider: null,
-  model: null,
-  duration_ms: null,
-  tokens_in: null,
-  tokens_out: null,
-  cost_usd: null,
+  ...NO_MODEL_CALL,
   error: null,
   payload: { name: 'shell', output: `line ${i} `.repeat(20), exit_code: 0, size: 200, truncated: false },
 });

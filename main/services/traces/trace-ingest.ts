@@ -7,6 +7,7 @@ import type { LlmCall, LlmCallSink } from '../llm/llm-calls';
 import type { TraceRecorder } from './trace-recorder';
 import type { TurnWindows } from './turn-windows';
 import type { VerifyWindows } from './verify-windows';
+import { NO_MODEL_CALL } from './no-model-call';
 
 const count = (n: number | null): number | null => (n === null ? null : Math.max(0, Math.round(n)));
 
@@ -68,12 +69,7 @@ export function runtimeEvent(owner: string, e: AgentTraceEvent): TraceEvent {
     agent_id: owner,
     channel_id: null,
     thread_id: e.thread_id,
-    provider: null,
-    model: null,
-    duration_ms: null,
-    tokens_in: null,
-    tokens_out: null,
-    cost_usd: null,
+    ...NO_MODEL_CALL,
   };
   switch (e.kind) {
     case 'tool_call':
