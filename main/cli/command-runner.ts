@@ -52,3 +52,37 @@ export function printer(io: RunnerIo) {
     io.out.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
   };
 }
+
+/**
+ * Adds to `cmd` a subcommand `name` without arguments that shows something: `--json` prints `get`'s
+ * value as JSON, else `format`'s text (exit 0; errors as {@link commandRunner}).
+ * @param jsonHelp help of `--json` (`print the … as JSON`).
+ */
+export function showCommand<T>(
+  cmd: Command,
+  run: ReturnType<typeof commandRunner>,
+  io: RunnerIo,
+  spec: {
+    name: string;
+    description: string;
+    jsonHelp: string;
+    get: (client: Client) => Promise<T>;
+    format: (value: T) => string;
+  },
+): void {
+  const print = printer(io);
+  cmd
+    .command(spec.name)
+    .description(spec.description)
+    .option('--json', spec.jsonHelp)
+    .action((o: { json?: boolean }) =>
+      run(
+        spec.name,
+        async (c, json) => {
+          const value = await spec.get(c);
+          print(json, value, spec.format(value));
+        },
+        Boolean(o.json),
+      )(),
+    );
+}

@@ -4,7 +4,7 @@ import { CatalogEntry } from '../../contract/models';
 import { AppError } from '../../contract/errors';
 import { agentsUsingProvider } from '../../contract/provider-usage';
 import { CATALOG, findCatalogEntry, PROVIDER_TYPES } from '../services/providers/catalog';
-import { commandRunner, printer } from './command-runner';
+import { commandRunner, printer, showCommand } from './command-runner';
 import {
   formatCatalog,
   formatDiscovery,
@@ -131,20 +131,13 @@ export function providersCommand(io: CliIo, globalHome: () => string | undefined
   const run = commandRunner(io, cmd, globalHome);
   const print = printer(io);
 
-  cmd
-    .command('list')
-    .description('list configured providers')
-    .option('--json', 'print the providers as JSON')
-    .action((o: { json?: boolean }) =>
-      run(
-        'list',
-        async (c, json) => {
-          const list = await c.providers.list({});
-          print(json, list, formatProviders(list));
-        },
-        Boolean(o.json),
-      )(),
-    );
+  showCommand(cmd, run, io, {
+    name: 'list',
+    description: 'list configured providers',
+    jsonHelp: 'print the providers as JSON',
+    get: (c) => c.providers.list({}),
+    format: formatProviders,
+  });
 
   cmd
     .command('catalog')
@@ -333,20 +326,13 @@ export function providersCommand(io: CliIo, globalHome: () => string | undefined
       )(),
     );
 
-  cmd
-    .command('discover')
-    .description('find local model servers on their usual ports and provider keys in the environment')
-    .option('--json', 'print the findings as JSON')
-    .action((o: { json?: boolean }) =>
-      run(
-        'discover',
-        async (c, json) => {
-          const d = await c.providers.discover({});
-          print(json, d, formatDiscovery(d));
-        },
-        Boolean(o.json),
-      )(),
-    );
+  showCommand(cmd, run, io, {
+    name: 'discover',
+    description: 'find local model servers on their usual ports and provider keys in the environment',
+    jsonHelp: 'print the findings as JSON',
+    get: (c) => c.providers.discover({}),
+    format: formatDiscovery,
+  });
 
   cmd
     .command('network')
