@@ -26,13 +26,20 @@ export function oneLine(e: unknown): string {
     .trim();
 }
 
+/** The `run` of a command group (see {@link commandRunner}): `run(name, action, json)` is the commander action. */
+export type CommandRun = (
+  name: string,
+  action: (client: Client, json: boolean) => Promise<number | void>,
+  json?: boolean,
+) => () => Promise<void>;
+
 /**
  * Makes the `run` of a command group: `run(name, action, json)()` runs `action` against the core of
  * the data dir (`--home` of `cmd`, then of the program, AGENTDESK_HOME, the app's), started in-process
  * when none runs; the action's number is the exit code (default 0). Errors print
  * `agentdesk <group> <name>: <message>` and exit 1 (2 when a core exists but does not answer).
  */
-export function commandRunner(io: RunnerIo, cmd: Command, globalHome: () => string | undefined) {
+export function commandRunner(io: RunnerIo, cmd: Command, globalHome: () => string | undefined): CommandRun {
   return (name: string, action: (client: Client, json: boolean) => Promise<number | void>, json = false) =>
     async (): Promise<void> => {
       try {
@@ -60,7 +67,7 @@ export function printer(io: RunnerIo) {
  */
 export function showCommand<T>(
   cmd: Command,
-  run: ReturnType<typeof commandRunner>,
+  run: CommandRun,
   io: RunnerIo,
   spec: {
     name: string;
