@@ -33,6 +33,24 @@ export interface NpmImageRecipe {
   size: string;
 }
 
+/**
+ * The recipe of a CLI harness image: the CLI's native binary from npm (`image/package.json`, its lock,
+ * `image/Dockerfile`), `binary` its path in the build folder, the harness version both the image version
+ * and the build argument `versionArg`.
+ */
+export function npmCliImage(
+  version: string,
+  cli: { binary: string; versionArg: string; size: string },
+): NpmImageRecipe {
+  return {
+    version,
+    files: ['image/package.json', 'image/package-lock.json', 'image/Dockerfile'],
+    context: [cli.binary],
+    buildArgs: { [cli.versionArg]: version },
+    size: cli.size,
+  };
+}
+
 /** The image label naming the recipe an image was built from ({@link NpmImageBuilder.recipeHash}). */
 export function recipeLabel(id: string): string {
   return `agentdesk.${id}.recipe`;
