@@ -36,18 +36,20 @@ export interface NpmImageRecipe {
 /**
  * The recipe of a CLI harness image: the CLI's native binary from npm (`image/package.json`, its lock,
  * `image/Dockerfile`), `binary` its path in the build folder, the harness version both the image version
- * and the build argument `versionArg`.
+ * and the build argument `versionArg`; `size` what npm downloads.
  */
 export function npmCliImage(
   version: string,
-  cli: { binary: string; versionArg: string; size: string },
+  binary: string,
+  versionArg: string,
+  size: string,
 ): NpmImageRecipe {
   return {
     version,
     files: ['image/package.json', 'image/package-lock.json', 'image/Dockerfile'],
-    context: [cli.binary],
-    buildArgs: { [cli.versionArg]: version },
-    size: cli.size,
+    context: [binary],
+    buildArgs: { [versionArg]: version },
+    size,
   };
 }
 

@@ -11,10 +11,11 @@ import manifest from './manifest.json';
  */
 export const harness: HarnessPlugin = {
   manifest,
-  image: npmCliImage(manifest.version, {
-    binary: 'node_modules/@anthropic-ai/claude-code-linux-x64/claude',
-    versionArg: 'CLAUDE_CODE_VERSION',
-    size: 'about 75 MB',
-  }),
+  image: npmCliImage(
+    manifest.version,
+    'node_modules/@anthropic-ai/claude-code-linux-x64/claude',
+    'CLAUDE_CODE_VERSION',
+    'about 75 MB',
+  ),
   configure: (_config, endpoint) => claudeCodeEnv(endpoint),
 };

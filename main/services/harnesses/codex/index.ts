@@ -11,10 +11,11 @@ import manifest from './manifest.json';
  */
 export const harness: HarnessPlugin = {
   manifest,
-  image: npmCliImage(manifest.version, {
-    binary: 'node_modules/@openai/codex-linux-x64/vendor',
-    versionArg: 'CODEX_VERSION',
-    size: 'about 90 MB',
-  }),
+  image: npmCliImage(
+    manifest.version,
+    'node_modules/@openai/codex-linux-x64/vendor',
+    'CODEX_VERSION',
+    'about 90 MB',
+  ),
   configure: writeCodexConfig,
 };
