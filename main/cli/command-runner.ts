@@ -61,33 +61,29 @@ export function printer(io: RunnerIo) {
 }
 
 /**
- * Adds to `cmd` a subcommand `name` without arguments that shows something: `--json` prints `get`'s
- * value as JSON, else `format`'s text (exit 0; errors as {@link commandRunner}).
- * @param jsonHelp help of `--json` (`print the … as JSON`).
+ * Adds to `cmd` a subcommand `name` without arguments that shows something: `--json` (help: `print
+ * <shown.json> as JSON`) prints `get`'s value as JSON, else `format`'s text (exit 0; errors as
+ * {@link commandRunner}).
  */
 export function showCommand<T>(
   cmd: Command,
   run: CommandRun,
   io: RunnerIo,
-  spec: {
-    name: string;
-    description: string;
-    jsonHelp: string;
-    get: (client: Client) => Promise<T>;
-    format: (value: T) => string;
-  },
+  name: string,
+  description: string,
+  shown: { json: string; get: (client: Client) => Promise<T>; format: (value: T) => string },
 ): void {
   const print = printer(io);
   cmd
-    .command(spec.name)
-    .description(spec.description)
-    .option('--json', spec.jsonHelp)
+    .command(name)
+    .description(description)
+    .option('--json', `print ${shown.json} as JSON`)
     .action((o: { json?: boolean }) =>
       run(
-        spec.name,
+        name,
         async (c, json) => {
-          const value = await spec.get(c);
-          print(json, value, spec.format(value));
+          const value = await shown.get(c);
+          print(json, value, shown.format(value));
         },
         Boolean(o.json),
       )(),

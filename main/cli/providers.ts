@@ -140,10 +140,8 @@ export function providersCommand(io: CliIo, globalHome: () => string | undefined
   const run = commandRunner(io, cmd, globalHome);
   const print = printer(io);
 
-  showCommand(cmd, run, io, {
-    name: 'list',
-    description: 'list configured providers',
-    jsonHelp: 'print the providers as JSON',
+  showCommand(cmd, run, io, 'list', 'list configured providers', {
+    json: 'the providers',
     get: (c) => c.providers.list({}),
     format: formatProviders,
   });
@@ -307,10 +305,9 @@ export function providersCommand(io: CliIo, globalHome: () => string | undefined
       )(),
     );
 
-  showCommand(cmd, run, io, {
-    name: 'discover',
-    description: 'find local model servers on their usual ports and provider keys in the environment',
-    jsonHelp: 'print the findings as JSON',
+  const discoverHelp = 'find local model servers on their usual ports and provider keys in the environment';
+  showCommand(cmd, run, io, 'discover', discoverHelp, {
+    json: 'the findings',
     get: (c) => c.providers.discover({}),
     format: formatDiscovery,
   });
