@@ -56,13 +56,13 @@ export async function api(serve, channel, input = {}) {
   return body.value;
 }
 
-/** Polls agents.get until `phase`; throws when the agent fails. */
-export async function waitPhase(serve, id, phase) {
+/** Polls agents.get every `pollMs` (default 50) until `phase`; throws when the agent fails. */
+export async function waitPhase(serve, id, phase, pollMs = 50) {
   for (;;) {
     const a = await api(serve, 'agents.get', { id });
     if (a.phase === phase) return a;
     if (a.phase === 'failed') throw new Error(`agent failed: ${a.phase_reason}\n${a.failed_log.join('\n')}`);
-    await sleep(50);
+    await sleep(pollMs);
   }
 }
 

@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { api, waitPhase as waitPhaseEvery } from './_core.mjs';
 import { percentile, r1, writeResult } from './_machine.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -58,27 +59,8 @@ function startServe(home) {
   });
 }
 
-/** Calls a contract method over HTTP; throws the error message on `ok: false`. */
-async function api(serve, channel, input = {}) {
-  const [g, m] = channel.split('.');
-  const res = await fetch(`${serve.base}/api/${g}/${m}`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${serve.token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify(input),
-  });
-  const body = await res.json();
-  if (!body.ok) throw new Error(`${channel}: ${body.error.message}`);
-  return body.value;
-}
-
-async function waitPhase(serve, id, phase) {
-  for (;;) {
-    const a = await api(serve, 'agents.get', { id });
-    if (a.phase === phase) return a;
-    if (a.phase === 'failed') throw new Error(`agent failed: ${a.phase_reason}\n${a.failed_log.join('\n')}`);
-    await sleep(10);
-  }
-}
+/** Polls every 10 ms: the create→running time is measured to the poll. */
+const waitPhase = (serve, id, phase) => waitPhaseEvery(serve, id, phase, 10);
 
 function timeCli(cmd, args) {
   const t0 = performance.now();

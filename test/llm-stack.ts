@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createLogger } from '../main/platform/logging';
 import { appRoot } from '../main/platform/paths';
 import { SecretRedactor } from '../main/platform/secret-redactor';
-import { resolveLitellmCommand } from '../main/services/llm/litellm-command';
+import { resolveLitellmCommand } from '../main/services/llm/litellm/command';
 import { JsonlLlmCallSink } from '../main/services/llm/llm-calls';
 import type { LlmCall } from '../main/services/llm/llm-calls';
 import { LlmService } from '../main/services/llm/llm-service';

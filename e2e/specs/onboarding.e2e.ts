@@ -20,7 +20,7 @@ import { AppShell } from '../pages/app-shell';
 /**
  * An app root and resources folder shaped like a packaged install: the built app (`out/`) and the
  * shipped resources, but no `.venv/litellm` — and a LiteLLM wheelhouse holding a small stand-in
- * `litellm` wheel (installing the real one is covered by litellm-provision.pypi.test.ts).
+ * `litellm` wheel (installing the real one is covered by main/services/llm/litellm/provision.pypi.test.ts).
  */
 function packagedLayout(root: string): { appRoot: string; resources: string } {
   const appRoot = path.join(root, 'app');

@@ -1,7 +1,7 @@
 // Handlers for the `tasks` and `usage` groups, and the spend limits given at `agents.create`.
 import type { Agent } from '../../contract/agents';
 import { AppError } from '../../contract/errors';
-import type { BudgetGuard } from '../services/llm/gateway-budget';
+import type { BudgetGuard } from '../services/llm/gateway/budget';
 import type { TaskRunner } from '../services/tasks/task-runner';
 import type { TaskService } from '../services/tasks/task-service';
 import { runDto } from '../services/tasks/task-repository';

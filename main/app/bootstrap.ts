@@ -19,7 +19,7 @@ import { appRoot, dataPaths } from '../platform/paths';
 import { secretRedactor } from '../platform/secret-redactor';
 import { egressHealth } from '../services/egress/egress-enforcement';
 import { HealthService } from '../services/health/health-service';
-import { probeLitellmInstall, resolveLitellmCommand } from '../services/llm/litellm-command';
+import { probeLitellmInstall, resolveLitellmCommand } from '../services/llm/litellm/command';
 import { JsonlLlmCallSink } from '../services/llm/llm-calls';
 import { UpstreamDownWatch } from '../services/llm/upstream-down';
 import { LlmService } from '../services/llm/llm-service';

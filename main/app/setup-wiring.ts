@@ -6,7 +6,7 @@ import type { Logger } from '../platform/logging';
 import { resourcesDir } from '../platform/paths';
 import type { HealthService } from '../services/health/health-service';
 import { SetupService } from '../services/health/setup-service';
-import { LitellmProvisioner } from '../services/llm/litellm-provision';
+import { LitellmProvisioner } from '../services/llm/litellm/provision';
 import type { LlmService } from '../services/llm/llm-service';
 import type { SettingsStore } from '../services/settings/settings-store';
 

@@ -5,7 +5,7 @@ import type { EventBus } from '../platform/event-bus';
 import type { Logger } from '../platform/logging';
 import type { AgentService } from '../services/agents/agent-service';
 import type { ChatRelay } from '../services/agents/chat-relay';
-import { BudgetGuard } from '../services/llm/gateway-budget';
+import { BudgetGuard } from '../services/llm/gateway/budget';
 import type { SettingsStore } from '../services/settings/settings-store';
 import type { Db } from '../services/storage/database';
 import { TaskRepository } from '../services/tasks/task-repository';

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { Agent, FolderGrant } from '../../contract/agents';
 import type { Client } from '../../contract/client';
+import type { CommandRun } from './command-runner';
 
 /**
  * Parses `PATH[:ro|rw]` (default `ro`; a `:ro`/`:rw` suffix is the mode, any other colon belongs to the
@@ -35,11 +36,7 @@ export function formatFolders(a: Agent): string {
 
 /** What {@link addFoldersCommand} needs from the agents command. */
 export interface FoldersCommandDeps {
-  run: (
-    name: string,
-    fn: (c: Client, json: boolean) => Promise<number | void>,
-    json: boolean,
-  ) => () => Promise<void>;
+  run: CommandRun;
   print: (json: boolean, value: unknown, text: string) => void;
   findAgent: (c: Client, ref: string) => Promise<Agent>;
   settle: (c: Client, id: string) => Promise<Agent>;

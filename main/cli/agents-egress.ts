@@ -4,8 +4,8 @@ import { InvalidArgumentError } from 'commander';
 import type { Agent } from '../../contract/agents';
 import type { Client } from '../../contract/client';
 import { EgressMode, formatAllowTarget, parseAllowEntry } from '../../contract/egress';
-import type { RunnerIo } from './command-runner';
 import { printer } from './command-runner';
+import type { CommandRun, RunnerIo } from './command-runner';
 
 /** Parses `--egress` (none, allowlist, open). @throws InvalidArgumentError listing the valid modes. */
 export function parseEgressMode(value: string): EgressMode {
@@ -69,11 +69,7 @@ export function formatEgress(a: Agent): string {
 export function addPolicyCommand(
   cmd: Command,
   io: RunnerIo,
-  run: (
-    name: string,
-    action: (c: Client, json: boolean) => Promise<number | void>,
-    json?: boolean,
-  ) => () => Promise<void>,
+  run: CommandRun,
   findAgent: (c: Client, ref: string) => Promise<Agent>,
 ): void {
   const print = printer(io);

@@ -4,8 +4,8 @@ import type { Command } from 'commander';
 import type { Agent } from '../../contract/agents';
 import type { Client } from '../../contract/client';
 import type { AgentLimits } from '../../contract/usage';
-import type { RunnerIo } from './command-runner';
 import { printer } from './command-runner';
+import type { CommandRun, RunnerIo } from './command-runner';
 
 /** A USD amount option: a finite number ≥ 0 (`none` is refused: limits are always finite). */
 export function parseUsd(flag: string) {
@@ -94,11 +94,7 @@ function positive(label: string) {
 export function addLimitsCommand(
   cmd: Command,
   io: RunnerIo,
-  run: (
-    name: string,
-    action: (c: Client, json: boolean) => Promise<number | void>,
-    json?: boolean,
-  ) => () => Promise<void>,
+  run: CommandRun,
   findAgent: (c: Client, ref: string) => Promise<Agent>,
   settle: (c: Client, id: string) => Promise<Agent>,
 ): void {

@@ -26,13 +26,20 @@ export function oneLine(e: unknown): string {
     .trim();
 }
 
+/** The `run` of a command group (see {@link commandRunner}): `run(name, action, json)` is the commander action. */
+export type CommandRun = (
+  name: string,
+  action: (client: Client, json: boolean) => Promise<number | void>,
+  json?: boolean,
+) => () => Promise<void>;
+
 /**
  * Makes the `run` of a command group: `run(name, action, json)()` runs `action` against the core of
  * the data dir (`--home` of `cmd`, then of the program, AGENTDESK_HOME, the app's), started in-process
  * when none runs; the action's number is the exit code (default 0). Errors print
  * `agentdesk <group> <name>: <message>` and exit 1 (2 when a core exists but does not answer).
  */
-export function commandRunner(io: RunnerIo, cmd: Command, globalHome: () => string | undefined) {
+export function commandRunner(io: RunnerIo, cmd: Command, globalHome: () => string | undefined): CommandRun {
   return (name: string, action: (client: Client, json: boolean) => Promise<number | void>, json = false) =>
     async (): Promise<void> => {
       try {
@@ -51,4 +58,34 @@ export function printer(io: RunnerIo) {
   return (json: boolean, value: unknown, text: string): void => {
     io.out.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
   };
+}
+
+/**
+ * Adds to `cmd` a subcommand `name` without arguments that shows something: `--json` (help: `print
+ * <shown.json> as JSON`) prints `get`'s value as JSON, else `format`'s text (exit 0; errors as
+ * {@link commandRunner}).
+ */
+export function showCommand<T>(
+  cmd: Command,
+  run: CommandRun,
+  io: RunnerIo,
+  name: string,
+  description: string,
+  shown: { json: string; get: (client: Client) => Promise<T>; format: (value: T) => string },
+): void {
+  const print = printer(io);
+  cmd
+    .command(name)
+    .description(description)
+    .option('--json', `print ${shown.json} as JSON`)
+    .action((o: { json?: boolean }) =>
+      run(
+        name,
+        async (c, json) => {
+          const value = await shown.get(c);
+          print(json, value, shown.format(value));
+        },
+        Boolean(o.json),
+      )(),
+    );
 }

@@ -4,7 +4,7 @@ import { CatalogEntry } from '../../contract/providers';
 import { AppError } from '../../contract/errors';
 import { agentsUsingProvider } from '../../contract/provider-usage';
 import { CATALOG, findCatalogEntry, PROVIDER_TYPES } from '../services/providers/catalog';
-import { commandRunner, printer } from './command-runner';
+import { commandRunner, printer, showCommand } from './command-runner';
 import {
   formatCatalog,
   formatDiscovery,
@@ -108,6 +108,15 @@ function keyOptions(cmd: Command, noKeyHelp: string): Command {
     .addOption(new Option('--api-key <value>').hideHelp());
 }
 
+/** The options `providers add` and `edit` share, as commander gives them (`--no-key` is `key: false`). */
+type ProviderRawOpts = {
+  name?: string;
+  baseUrl?: string;
+  probe: boolean;
+  json?: boolean;
+  key?: string | boolean;
+};
+
 /** commander gives `--no-key` as `key: false`; a real `--key VALUE` stays a string. */
 function normaliseKeyOpts<T extends { key?: string | boolean }>(o: T): Omit<T, 'key'> & KeyOpts {
   const { key, ...rest } = o;
@@ -131,20 +140,11 @@ export function providersCommand(io: CliIo, globalHome: () => string | undefined
   const run = commandRunner(io, cmd, globalHome);
   const print = printer(io);
 
-  cmd
-    .command('list')
-    .description('list configured providers')
-    .option('--json', 'print the providers as JSON')
-    .action((o: { json?: boolean }) =>
-      run(
-        'list',
-        async (c, json) => {
-          const list = await c.providers.list({});
-          print(json, list, formatProviders(list));
-        },
-        Boolean(o.json),
-      )(),
-    );
+  showCommand(cmd, run, io, 'list', 'list configured providers', {
+    json: 'the providers',
+    get: (c) => c.providers.list({}),
+    format: formatProviders,
+  });
 
   cmd
     .command('catalog')
@@ -172,52 +172,37 @@ export function providersCommand(io: CliIo, globalHome: () => string | undefined
       .option('--no-probe', 'do not list models after adding')
       .option('--json', 'print the provider as JSON'),
     'add without a key (keyless servers, or a key the core reads from AGENTDESK_KEY_<ID>)',
-  ).action(
-    async (
-      type: string,
-      extra: string[],
-      raw: {
-        name?: string;
-        id?: string;
-        baseUrl?: string;
-        probe: boolean;
-        json?: boolean;
-        key?: string | boolean;
+  ).action(async (type: string, extra: string[], raw: ProviderRawOpts & { id?: string }) => {
+    const o = normaliseKeyOpts(raw);
+    await run(
+      'add',
+      async (c, json) => {
+        if (looksLikeKey(type))
+          throw new UsageError(`refusing what looks like a key given as the type. ${KEY_HINT}`);
+        refuseKeyWords(extra);
+        const entry = findCatalogEntry(type);
+        if (!entry)
+          throw new UsageError(`unknown provider type "${type}". Valid types: ${PROVIDER_TYPES.join(', ')}`);
+        const key = await readKey(o, io);
+        if (key && entry.key === 'none')
+          throw new UsageError(`${entry.label} does not use a key; add it without --key-stdin/--key-env`);
+        if (key === undefined && entry.key === 'required' && !o.noKey)
+          throw new UsageError(
+            `${entry.label} needs a key: use --key-stdin or --key-env VAR (or --no-key if the core gets it from AGENTDESK_KEY_<ID>)`,
+          );
+        const p = await c.providers.add({
+          type,
+          ...(o.name !== undefined && { name: o.name }),
+          ...(o.id !== undefined && { id: o.id }),
+          ...(o.baseUrl !== undefined && { base_url: o.baseUrl }),
+          ...(key && { key }),
+          probe: o.probe,
+        });
+        print(json, p, `Added ${formatProvider(p)}`);
       },
-    ) => {
-      const o = normaliseKeyOpts(raw);
-      await run(
-        'add',
-        async (c, json) => {
-          if (looksLikeKey(type))
-            throw new UsageError(`refusing what looks like a key given as the type. ${KEY_HINT}`);
-          refuseKeyWords(extra);
-          const entry = findCatalogEntry(type);
-          if (!entry)
-            throw new UsageError(
-              `unknown provider type "${type}". Valid types: ${PROVIDER_TYPES.join(', ')}`,
-            );
-          const key = await readKey(o, io);
-          if (key && entry.key === 'none')
-            throw new UsageError(`${entry.label} does not use a key; add it without --key-stdin/--key-env`);
-          if (key === undefined && entry.key === 'required' && !o.noKey)
-            throw new UsageError(
-              `${entry.label} needs a key: use --key-stdin or --key-env VAR (or --no-key if the core gets it from AGENTDESK_KEY_<ID>)`,
-            );
-          const p = await c.providers.add({
-            type,
-            ...(o.name !== undefined && { name: o.name }),
-            ...(o.id !== undefined && { id: o.id }),
-            ...(o.baseUrl !== undefined && { base_url: o.baseUrl }),
-            ...(key && { key }),
-            probe: o.probe,
-          });
-          print(json, p, `Added ${formatProvider(p)}`);
-        },
-        Boolean(o.json),
-      )();
-    },
-  );
+      Boolean(o.json),
+    )();
+  });
 
   keyOptions(
     cmd
@@ -236,39 +221,26 @@ export function providersCommand(io: CliIo, globalHome: () => string | undefined
       .option('--no-probe', 'do not list models after a change of URL or key')
       .option('--json', 'print the provider as JSON'),
     'delete the stored key',
-  ).action(
-    async (
-      id: string,
-      extra: string[],
-      raw: {
-        name?: string;
-        baseUrl?: string;
-        acceptEnvKey?: boolean;
-        probe: boolean;
-        json?: boolean;
-        key?: string | boolean;
+  ).action(async (id: string, extra: string[], raw: ProviderRawOpts & { acceptEnvKey?: boolean }) => {
+    const o = normaliseKeyOpts(raw);
+    await run(
+      'edit',
+      async (c, json) => {
+        refuseKeyWords(extra);
+        const key = await readKey(o, io);
+        const p = await c.providers.edit({
+          id,
+          ...(o.name !== undefined && { name: o.name }),
+          ...(o.baseUrl !== undefined && { base_url: o.baseUrl }),
+          ...(key !== undefined && { key }),
+          ...(o.acceptEnvKey && { accept_env_key: true as const }),
+          probe: o.probe,
+        });
+        print(json, p, `Updated ${formatProvider(p)}${p.key_removed ? `\n${p.key_removed}` : ''}`);
       },
-    ) => {
-      const o = normaliseKeyOpts(raw);
-      await run(
-        'edit',
-        async (c, json) => {
-          refuseKeyWords(extra);
-          const key = await readKey(o, io);
-          const p = await c.providers.edit({
-            id,
-            ...(o.name !== undefined && { name: o.name }),
-            ...(o.baseUrl !== undefined && { base_url: o.baseUrl }),
-            ...(key !== undefined && { key }),
-            ...(o.acceptEnvKey && { accept_env_key: true as const }),
-            probe: o.probe,
-          });
-          print(json, p, `Updated ${formatProvider(p)}${p.key_removed ? `\n${p.key_removed}` : ''}`);
-        },
-        Boolean(o.json),
-      )();
-    },
-  );
+      Boolean(o.json),
+    )();
+  });
 
   cmd
     .command('remove')
@@ -333,20 +305,12 @@ export function providersCommand(io: CliIo, globalHome: () => string | undefined
       )(),
     );
 
-  cmd
-    .command('discover')
-    .description('find local model servers on their usual ports and provider keys in the environment')
-    .option('--json', 'print the findings as JSON')
-    .action((o: { json?: boolean }) =>
-      run(
-        'discover',
-        async (c, json) => {
-          const d = await c.providers.discover({});
-          print(json, d, formatDiscovery(d));
-        },
-        Boolean(o.json),
-      )(),
-    );
+  const discoverHelp = 'find local model servers on their usual ports and provider keys in the environment';
+  showCommand(cmd, run, io, 'discover', discoverHelp, {
+    json: 'the findings',
+    get: (c) => c.providers.discover({}),
+    format: formatDiscovery,
+  });
 
   cmd
     .command('network')

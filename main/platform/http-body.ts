@@ -1,4 +1,5 @@
-// Reading an HTTP answer's body from a peer that may be hostile: never more than a given number of bytes.
+// Reading an HTTP body (an answer's, or a request's) from a peer that may be hostile: never more than a given number of bytes.
+import type http from 'node:http';
 
 /**
  * Reads at most `limit` bytes of a fetch response body, as UTF-8 text. A body announcing more with
@@ -29,4 +30,29 @@ export async function readBodyUpTo(res: Response, limit: number): Promise<{ text
     size += value.byteLength;
   }
   return { text: Buffer.concat(chunks, size).toString('utf8'), over: false };
+}
+
+/**
+ * Reads a request body of at most `limit` bytes.
+ * @param limit bytes
+ * @returns the body, or `null` as soon as it exceeds `limit` (the rest is read and dropped).
+ * @throws the request's stream error (a reset connection).
+ */
+export function readRequestUpTo(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      if (over) return;
+      size += c.length;
+      if (size > limit) {
+        over = true;
+        chunks.length = 0;
+        resolve(null);
+      } else chunks.push(c);
+    });
+    req.on('end', () => !over && resolve(Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
 }

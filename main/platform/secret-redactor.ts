@@ -6,7 +6,7 @@ export const REDACTED = '[REDACTED]';
 /**
  * Shapes of keys Agent Desk mints itself, redacted whether or not this process has seen the key: virtual
  * keys (`sk-agentdesk-` + base62, main/services/llm/virtual-keys.ts; keys minted by an earlier run are
- * not in the registry) and LiteLLM master keys (`sk-master-` + base62, litellm-process.ts). A cut key
+ * not in the registry) and LiteLLM master keys (`sk-master-` + base62, llm/litellm/process.ts). A cut key
  * (any non-empty base62 tail) is redacted too, so a prefix left by a truncation never survives.
  */
 export const OWN_KEY_SHAPES = ['sk-agentdesk-[0-9A-Za-z]+', 'sk-master-[0-9A-Za-z]+'];

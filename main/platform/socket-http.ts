@@ -1,5 +1,5 @@
-// A small JSON GET over a unix socket or TCP with a hard deadline, for health probes of local daemons.
-import http from 'node:http';
+// A small JSON GET over a unix socket or TCP with a hard deadline, for health probes of local daemons (undici).
+import { Agent, request } from 'undici';
 
 /** Where an HTTP API listens: a unix socket path, or host and port. */
 export type Endpoint = { socketPath: string } | { host: string; port: number };
@@ -16,40 +16,57 @@ export class ProbeError extends Error {
 }
 
 /**
- * GETs `path` from `endpoint` and parses the JSON body.
- * @param timeoutMs whole-request deadline in ms (connect + response).
- * @throws ProbeError with the socket error's code, `TIMEOUT`, `HTTP_<status>` for non-2xx, or `BAD_JSON`.
+ * GETs `path` from `endpoint` and parses the JSON body. One connection of its own (an undici `Agent`,
+ * with `connect.socketPath` for a unix socket), closed afterwards; `Host: localhost`.
+ * @param timeoutMs whole-request deadline in ms (connect + response + body).
+ * @throws ProbeError with the socket error's code, `TIMEOUT`, `HTTP_<status>` for non-2xx, `RESPONSE`
+ *   for a body that broke off, or `BAD_JSON`.
  */
-export function getJson(endpoint: Endpoint, path: string, timeoutMs: number): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { ...endpoint, path, method: 'GET', headers: { Accept: 'application/json', Host: 'localhost' } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          clearTimeout(timer);
-          const text = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
-          if (status < 200 || status >= 300)
-            return reject(new ProbeError(`HTTP_${status}`, `HTTP ${status}: ${text.slice(0, 200)}`));
-          try {
-            resolve(text.length ? JSON.parse(text) : null);
-          } catch {
-            reject(new ProbeError('BAD_JSON', `Not JSON: ${text.slice(0, 120)}`));
-          }
-        });
-        res.on('error', (err) => reject(new ProbeError('RESPONSE', err.message)));
-      },
-    );
-    const timer = setTimeout(() => {
-      req.destroy();
-      reject(new ProbeError('TIMEOUT', `No answer within ${timeoutMs} ms`));
-    }, timeoutMs);
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(new ProbeError(err.code ?? 'ERROR', err.message));
-    });
-    req.end();
-  });
+export async function getJson(endpoint: Endpoint, path: string, timeoutMs: number): Promise<unknown> {
+  const unix = 'socketPath' in endpoint;
+  const dispatcher = new Agent({ connect: unix ? { socketPath: endpoint.socketPath } : {} });
+  const origin = unix ? 'http://localhost' : `http://${endpoint.host}:${endpoint.port}`;
+  const abort = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort.abort();
+  }, timeoutMs);
+  const failure = (err: unknown, code?: string) =>
+    timedOut
+      ? new ProbeError('TIMEOUT', `No answer within ${timeoutMs} ms`)
+      : new ProbeError(
+          code ?? (err as NodeJS.ErrnoException).code ?? 'ERROR',
+          (err as Error).message ?? String(err),
+        );
+  try {
+    let res: Awaited<ReturnType<typeof request>>;
+    try {
+      res = await request(`${origin}${path}`, {
+        dispatcher,
+        method: 'GET',
+        headers: { accept: 'application/json', host: 'localhost' },
+        signal: abort.signal,
+      });
+    } catch (err) {
+      throw failure(err);
+    }
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (err) {
+      throw failure(err, 'RESPONSE');
+    }
+    const status = res.statusCode;
+    if (status < 200 || status >= 300)
+      throw new ProbeError(`HTTP_${status}`, `HTTP ${status}: ${text.slice(0, 200)}`);
+    try {
+      return text.length ? JSON.parse(text) : null;
+    } catch {
+      throw new ProbeError('BAD_JSON', `Not JSON: ${text.slice(0, 120)}`);
+    }
+  } finally {
+    clearTimeout(timer);
+    void dispatcher.destroy().catch(() => {});
+  }
 }

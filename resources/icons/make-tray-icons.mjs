@@ -1,4 +1,4 @@
-// Generates the tray icons (tray-<state>.png 16 px and tray-<state>@2x.png 32 px) with node's zlib: `node resources/icons/make-tray-icons.mjs`.
+// Generates the tray icons (tray-<state>.png 16 px and tray-<state>@2x.png 32 px) with the PNG encoder of build/generate-icons.mjs: `node resources/icons/make-tray-icons.mjs`.
 //
 // Each icon is a light-grey ring (the app) with a status dot at the lower right: green = all well,
 // amber = an agent failed, red = LiteLLM down. macOS gets template images as well
@@ -9,45 +9,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import zlib from 'node:zlib';
+import { encodePng } from '../../build/generate-icons.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const STATES = { ok: [46, 204, 113], warn: [243, 156, 18], down: [231, 76, 60] };
 const RING = [220, 224, 230];
-
-function crc32(buf) {
-  let c = ~0;
-  for (const b of buf) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}
-
-function chunk(type, data) {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-
-function png(size, rgba) {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(size, 0);
-  ihdr.writeUInt32BE(size, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 6; // RGBA
-  const raw = Buffer.alloc(size * (size * 4 + 1));
-  for (let y = 0; y < size; y++) rgba.copy(raw, y * (size * 4 + 1) + 1, y * size * 4, (y + 1) * size * 4);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', zlib.deflateSync(raw, { level: 9 })),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 /** Colour and coverage of one sample point in unit coordinates (0..1). */
 function sample(x, y, dot) {
@@ -105,9 +71,15 @@ function draw(size, dot, sampler = sample) {
 }
 
 for (const [state, dot] of Object.entries(STATES)) {
-  fs.writeFileSync(path.join(here, `tray-${state}.png`), png(16, draw(16, dot)));
-  fs.writeFileSync(path.join(here, `tray-${state}@2x.png`), png(32, draw(32, dot)));
-  fs.writeFileSync(path.join(here, `tray-${state}Template.png`), png(16, draw(16, state, sampleTemplate)));
-  fs.writeFileSync(path.join(here, `tray-${state}Template@2x.png`), png(32, draw(32, state, sampleTemplate)));
+  fs.writeFileSync(path.join(here, `tray-${state}.png`), encodePng(draw(16, dot), 16));
+  fs.writeFileSync(path.join(here, `tray-${state}@2x.png`), encodePng(draw(32, dot), 32));
+  fs.writeFileSync(
+    path.join(here, `tray-${state}Template.png`),
+    encodePng(draw(16, state, sampleTemplate), 16),
+  );
+  fs.writeFileSync(
+    path.join(here, `tray-${state}Template@2x.png`),
+    encodePng(draw(32, state, sampleTemplate), 32),
+  );
 }
 console.log(`wrote ${Object.keys(STATES).length * 4} tray icons to ${here}`);

@@ -1,6 +1,7 @@
 // Agent rows and their phase transitions in the app database (migration 004). Holds no key, only a key id.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Agent, AgentPhase, SharedFolder } from '../../../contract/agents';
+import { AgentPhase } from '../../../contract/agents';
+import type { Agent, SharedFolder } from '../../../contract/agents';
 import type { AgentEgress } from '../../../contract/egress';
 import type { RuntimeKind } from '../runtimes/container-runtime';
 import type { Db } from '../storage/database';
@@ -59,20 +60,8 @@ export type PhasePatch = Partial<
 /** Moves an agent to a phase (DB first, then the UIs are told); returns the updated row. */
 export type SetPhase = (id: string, phase: AgentPhase, reason: string | null, patch?: PhasePatch) => AgentRow;
 
-/** Phases in which an agent's slug is taken and its container may exist. */
-export const LIVE_PHASES: readonly AgentPhase[] = [
-  'creating',
-  'provisioning',
-  'starting',
-  'verifying',
-  'running',
-  'stopping',
-  'stopped',
-  'failed',
-  'archiving',
-  'restoring',
-  'purging',
-];
+/** Phases in which an agent's slug is taken and its container may exist: every phase but `archived`. */
+export const LIVE_PHASES: readonly AgentPhase[] = AgentPhase.options.filter((p) => p !== 'archived');
 
 /** Phases a deploy or start passes through; a core that stops in one of them left work half-way. */
 export const TRANSIENT_PHASES: readonly AgentPhase[] = [

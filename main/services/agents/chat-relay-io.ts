@@ -1,6 +1,7 @@
 // Reading what an agent's runtime sends or writes, defensively: capped SSE parsing, capped bodies, files confined to its home, thread titles.
 import fs from 'node:fs';
 import path from 'node:path';
+import { createParser } from 'eventsource-parser';
 import { readBodyUpTo } from '../../platform/http-body';
 
 /** Largest thread file or runtime answer read, bytes (16 MiB): the agent writes them, the core only reads. */
@@ -117,16 +118,13 @@ export const SSE_MAX_EVENT_CHARS = 8 * 1024 * 1024;
 /** A runtime's stream passed one of the relay's limits; `message` says which, for the user. */
 export class SseLimitError extends Error {}
 
-/** Line breaks of an event stream: CRLF, LF or CR. */
-const LINE_BREAK = /\r\n|\n|\r/g;
-
 /**
- * A Server-Sent Events parser fed text chunks (WHATWG HTML "event stream interpretation", the subset the
- * runtime writes: `event:`/`data:` lines, `:` comments, blank line = dispatch). Data that is not a JSON
- * object is passed as `{text}`. Work is linear in the input (each character is scanned once), and what
- * it holds is bounded: the feeder throws {@link SseLimitError} as soon as a line passes `maxLine`
- * characters or an event's data passes `maxEvent` (defaults {@link SSE_MAX_LINE_CHARS},
- * {@link SSE_MAX_EVENT_CHARS}); the caller then drops the stream.
+ * A Server-Sent Events parser fed text chunks (eventsource-parser: WHATWG HTML "event stream
+ * interpretation"; `:` comments are skipped without being held). Data that is not a JSON object is
+ * passed as `{text}`; an event without a name is `message`; names are cut at 200 characters. What it
+ * holds is bounded: the feeder throws {@link SseLimitError} as soon as a line passes `maxLine`
+ * characters without ending, or an event's data (its unfinished line included) passes `maxEvent`
+ * (defaults {@link SSE_MAX_LINE_CHARS}, {@link SSE_MAX_EVENT_CHARS}); the caller then drops the stream.
  */
 export function sseParser(
   onEvent: (event: string, data: Record<string, unknown>) => void,
@@ -134,58 +132,38 @@ export function sseParser(
 ): (chunk: string) => void {
   const maxLine = limits.maxLine ?? SSE_MAX_LINE_CHARS;
   const maxEvent = limits.maxEvent ?? SSE_MAX_EVENT_CHARS;
-  let buffer = '';
-  /** Where the next search for a line break starts: everything before it holds none. */
-  let scanFrom = 0;
-  let name = '';
-  let data: string[] = [];
-  let dataChars = 0;
-  const line = (text: string): void => {
-    if (text === '') {
-      if (data.length) {
-        const raw = data.join('\n');
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(raw);
-        } catch {
-          parsed = { text: raw };
-        }
-        const obj =
-          parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : { value: parsed };
-        onEvent(name || 'message', obj as Record<string, unknown>);
-      }
-      name = '';
-      data = [];
-      dataChars = 0;
-      return;
-    }
-    if (text.startsWith(':')) return;
-    const colon = text.indexOf(':');
-    const field = colon < 0 ? text : text.slice(0, colon);
-    const value = colon < 0 ? '' : text.slice(colon + 1).replace(/^ /, '');
-    if (field === 'event') name = value.slice(0, 200);
-    else if (field === 'data') {
-      dataChars += value.length + 1;
-      if (dataChars > maxEvent)
-        throw new SseLimitError(`an event with more than ${maxEvent / 1024 / 1024} Mi characters of data`);
-      data.push(value);
-    }
-  };
   const tooLong = () => new SseLimitError(`a line longer than ${maxLine / 1024 / 1024} Mi characters`);
+  const tooBig = () =>
+    new SseLimitError(`an event with more than ${maxEvent / 1024 / 1024} Mi characters of data`);
+  const parser = createParser({
+    maxBufferSize: maxEvent,
+    onError: (err) => {
+      if (err.type === 'max-buffer-size-exceeded') throw tooBig();
+    },
+    onEvent: (e) => {
+      if (e.data.length > maxEvent) throw tooBig();
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(e.data);
+      } catch {
+        parsed = { text: e.data };
+      }
+      const obj = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : { value: parsed };
+      onEvent((e.event ?? '').slice(0, 200) || 'message', obj as Record<string, unknown>);
+    },
+  });
+  /** Characters of the line not yet ended at the end of the last chunk. */
+  let open = 0;
   return (chunk) => {
-    buffer += chunk;
-    let pos = 0;
-    for (;;) {
-      LINE_BREAK.lastIndex = Math.max(pos, scanFrom);
-      const m = LINE_BREAK.exec(buffer);
-      if (!m) break;
-      if (m[0] === '\r' && m.index === buffer.length - 1) break; // maybe the first half of a CRLF
-      if (m.index - pos > maxLine) throw tooLong();
-      line(buffer.slice(pos, m.index));
-      pos = m.index + m[0].length;
+    const last = Math.max(chunk.lastIndexOf('\n'), chunk.lastIndexOf('\r'));
+    if (last < 0) {
+      open += chunk.length;
+      if (open > maxLine) throw tooLong();
+    } else {
+      const first = chunk.search(/[\r\n]/);
+      if (open + first > maxLine) throw tooLong();
+      open = chunk.length - last - 1;
     }
-    if (pos > 0) buffer = buffer.slice(pos);
-    if (buffer.length > maxLine + 1) throw tooLong();
-    scanFrom = buffer.endsWith('\r') ? buffer.length - 1 : buffer.length;
+    parser.feed(chunk);
   };
 }

@@ -43,6 +43,14 @@ describe('sseParser limits', () => {
     );
   });
 
+  it('refuses an event over its limit even when it arrives whole in one chunk', () => {
+    const feed = sseParser(() => {}, { maxLine: 100, maxEvent: 20 });
+    expect(() => feed(`data: ${'z'.repeat(30)}\n\n`)).toThrow(/an event with more than/);
+    const lines = sseParser(() => {}, { maxLine: 10, maxEvent: 100 });
+    expect(() => lines('data: 12')).not.toThrow();
+    expect(() => lines('345\n')).toThrow(/a line longer than/);
+  });
+
   it('parses a long line fed in many small chunks', () => {
     const got: unknown[] = [];
     const feed = sseParser((_n, d) => got.push(d));

@@ -1,6 +1,26 @@
 // The harness plugin interface: one folder per harness under main/services/harnesses/<id>/ (docs/harnesses.md).
 import type { HarnessManifest } from './manifest';
-import type { NpmImageRecipe } from './npm-image';
+
+/**
+ * How a harness's image is made from npm packages (the plugin's `image`): `npm ci` of its pinned
+ * `package-lock.json` on the host (never in a container, never with install scripts), then a Docker
+ * build of its Dockerfile FROM the base image. The image ref is the manifest's `image`.
+ */
+export interface NpmImageRecipe {
+  /** The harness package's pinned version (names the build folder `<cacheDir>/<id>-<version>/`). */
+  version: string;
+  /**
+   * Recipe files, relative to the harness's folder, hashed in this order (by base name and content) into
+   * the image label and copied into the build folder: `package.json`, `package-lock.json`, `Dockerfile`, …
+   */
+  files: string[];
+  /** What of the build folder goes into the Docker context besides the recipe files (e.g. `node_modules`). */
+  context: string[];
+  /** Docker build arguments besides `BASE_IMAGE`. */
+  buildArgs?: Record<string, string>;
+  /** What npm downloads, for the progress message, e.g. "about 300 MB". */
+  size: string;
+}
 
 /** The agent's gateway endpoint as its harness is configured with it. Holds the virtual key, never a provider key. */
 export interface HarnessEndpoint {

@@ -9,28 +9,27 @@ import { withDirLock } from '../../platform/locks';
 import type { Logger } from '../../platform/logging';
 import { run, SpawnError } from '../../platform/spawn';
 import { BASE_IMAGE_REF } from '../images/image-manifest';
-import type { Harness } from './harness';
+import type { Harness, NpmImageRecipe } from './harness';
 import type { HarnessManifest } from './manifest';
 
 /**
- * How a harness's image is made from npm packages (the plugin's `image`): `npm ci` of its pinned
- * `package-lock.json` on the host (never in a container, never with install scripts), then a Docker
- * build of its Dockerfile FROM the base image. The image ref is the manifest's `image`.
+ * The recipe of a CLI harness image: the CLI's native binary from npm (`image/package.json`, its lock,
+ * `image/Dockerfile`), `binary` its path in the build folder, the harness version both the image version
+ * and the build argument `versionArg`; `size` what npm downloads.
  */
-export interface NpmImageRecipe {
-  /** The harness package's pinned version (names the build folder `<cacheDir>/<id>-<version>/`). */
-  version: string;
-  /**
-   * Recipe files, relative to the harness's folder, hashed in this order (by base name and content) into
-   * the image label and copied into the build folder: `package.json`, `package-lock.json`, `Dockerfile`, …
-   */
-  files: string[];
-  /** What of the build folder goes into the Docker context besides the recipe files (e.g. `node_modules`). */
-  context: string[];
-  /** Docker build arguments besides `BASE_IMAGE`. */
-  buildArgs?: Record<string, string>;
-  /** What npm downloads, for the progress message, e.g. "about 300 MB". */
-  size: string;
+export function npmCliImage(
+  version: string,
+  binary: string,
+  versionArg: string,
+  size: string,
+): NpmImageRecipe {
+  return {
+    version,
+    files: ['image/package.json', 'image/package-lock.json', 'image/Dockerfile'],
+    context: [binary],
+    buildArgs: { [versionArg]: version },
+    size,
+  };
 }
 
 /** The image label naming the recipe an image was built from ({@link NpmImageBuilder.recipeHash}). */

@@ -1,7 +1,7 @@
 // The harness registry: every main/services/harnesses/<id>/ folder loaded once, validated, and asked what it accepts.
 import path from 'node:path';
 import { appRoot } from '../../platform/paths';
-import { isEmbeddingModel } from '../llm/litellm-config';
+import { isEmbeddingModel } from '../providers/catalog';
 import type { RuntimeKind } from '../runtimes/container-runtime';
 import type { Harness, HarnessPlugin } from './harness';
 import { acceptsModel, HarnessManifest } from './manifest';

@@ -1,6 +1,6 @@
 // The first-run onboarding: its checks (from the health report), its one-click fixes, and its "done" flag.
 import type { SetupActionId, SetupStatus } from '../../../contract/setup';
-import type { LitellmProvisioner } from '../llm/litellm-provision';
+import type { LitellmProvisioner } from '../llm/litellm/provision';
 import type { SettingsStore } from '../settings/settings-store';
 import type { HealthService } from './health-service';
 import { buildSetupChecks } from './setup-checks';

@@ -10,32 +10,22 @@ import type { SupervisorStatus } from '../../platform/supervised-process';
 import { describeExecutableProblem, executableProblem } from '../../platform/trusted-executable';
 import { JsonlAgentTraceSink } from './agent-trace-sink';
 import type { AgentTraceSink } from './agent-trace-sink';
-import { Gateway } from './gateway';
-import type { GatewayTarget } from './gateway';
-import { GatewayPortKeeper } from './gateway-port';
-import type { KeyStore } from './gateway-policy';
-import type { GatewayBudget } from './gateway-budget';
-import { buildLitellmConfig, writeLitellmConfig } from './litellm-config';
-import type { ServedModel } from './litellm-config';
-import type { LitellmCommand } from './litellm-command';
-import { LitellmProcess } from './litellm-process';
-import type { LitellmProcessOptions, Redactor } from './litellm-process';
+import { Gateway } from './gateway/gateway';
+import type { GatewayTarget } from './gateway/target';
+import { GatewayPortKeeper } from './gateway/port';
+import type { KeyStore } from './gateway/policy';
+import type { GatewayBudget } from './gateway/budget';
+import { buildLitellmConfig, writeLitellmConfig } from './litellm/config';
+import type { ServedModel } from './litellm/config';
+import type { LitellmCommand } from './litellm/command';
+import { LitellmProcess } from './litellm/process';
+import type { LitellmProcessOptions, LlmInstance, Redactor } from './litellm/process';
 import type { LlmCallSink } from './llm-calls';
 import { buildStatus, unavailableReason } from './llm-status';
 import { describeModel, keyStateFromSnapshot } from './model-info';
 import { PriceBook } from './price-map';
 import type { LlmProviderSnapshot, LlmProviderSource } from './provider-source';
 import { testModel } from './test-model';
-
-/** One LiteLLM with the config it was started from. */
-export interface LlmInstance {
-  proc: LitellmProcess;
-  /** SHA-256 over config, keys and command: equal fingerprints need no reload. */
-  fingerprint: string;
-  configFile: string;
-  models: ServedModel[];
-  command: LitellmCommand;
-}
 
 /** What the LLM service needs. Times in ms. */
 export interface LlmServiceDeps {

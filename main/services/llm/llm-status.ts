@@ -2,9 +2,9 @@
 import type { LitellmState, LlmStatus } from '../../../contract/llm';
 import type { ComponentHealth } from '../../../contract/health';
 import type { SupervisorStatus } from '../../platform/supervised-process';
-import type { Gateway } from './gateway';
-import type { LitellmCommand } from './litellm-command';
-import type { LlmInstance } from './llm-service';
+import type { Gateway } from './gateway/gateway';
+import type { LitellmCommand } from './litellm/command';
+import type { LlmInstance } from './litellm/process';
 
 /** What {@link buildStatus} reads. */
 export interface StatusInput {

@@ -1,6 +1,6 @@
 // Usage read from OpenAI, Anthropic and Responses answers and streams; LiteLLM error classification.
 import { describe, expect, it } from 'vitest';
-import { classifyLitellmError } from './gateway-errors';
+import { classifyLitellmError } from './gateway/errors';
 import { JsonUsageCollector, SseUsageScanner, usageOf } from './llm-usage';
 
 describe('usage', () => {

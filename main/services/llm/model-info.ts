@@ -1,10 +1,10 @@
 // What `GET /v1/agentdesk/models/<model>` answers: is the model served by the running LiteLLM, and does its provider key resolve.
 import type { Dispatcher } from 'undici';
-import { gatewayErrors } from './gateway-errors';
-import type { GatewayError } from './gateway-errors';
-import type { GatewayTarget } from './gateway';
-import { providerOfModel } from './litellm-config';
-import type { LitellmProvider } from './litellm-config';
+import { gatewayErrors } from './gateway/errors';
+import type { GatewayError } from './gateway/errors';
+import type { GatewayTarget } from './gateway/target';
+import { providerOfModel } from './litellm/config';
+import type { LitellmProvider } from './litellm/config';
 
 /** `resolved` the provider has its key; `missing` it needs one and has none; `not_needed` keyless. */
 export type ProviderKeyState = 'resolved' | 'missing' | 'not_needed';

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../platform/logging';
-import type { ServedModel } from './litellm-config';
+import type { ServedModel } from './litellm/config';
 
 /** Input and output price of one model, USD per token. */
 export interface Price {

@@ -8,7 +8,7 @@ import type { KeychainUnavailableError } from '../secrets/secret-store';
 import { providerKeyEnvVar } from '../secrets/secret-store';
 import type { CatalogRecord } from '../providers/catalog';
 import type { ProviderRow } from '../providers/provider-repository';
-import type { LitellmProvider } from './litellm-config';
+import type { LitellmProvider } from './litellm/config';
 import type { ProviderKeyState } from './model-info';
 
 /** Everything LiteLLM is started from: providers with models, their keys (memory only), and what was left out. */

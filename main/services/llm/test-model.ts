@@ -1,8 +1,8 @@
 // The System view's "Test model" action: a tiny chat completion straight to LiteLLM, with reply and latency.
 import http from 'node:http';
 import type { LlmTestResult } from '../../../contract/llm';
-import { classifyLitellmError } from './gateway-errors';
-import type { GatewayTarget } from './gateway';
+import { classifyLitellmError } from './gateway/errors';
+import type { GatewayTarget } from './gateway/target';
 import { usageOf } from './llm-usage';
 
 /** The prompt used when none is given. */

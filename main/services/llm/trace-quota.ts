@@ -1,5 +1,5 @@
 // Per-agent limits of the trace path: posts per minute and bytes per hour, in sliding windows, with the 429 to answer.
-import type { GatewayError } from './gateway-errors';
+import type { GatewayError } from './gateway/errors';
 
 /** Limits of `POST /v1/agentdesk/trace`, per agent (the owner of the virtual key). */
 export interface TraceLimits {

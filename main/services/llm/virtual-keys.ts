@@ -1,6 +1,7 @@
 // Virtual keys of the gateway: minted per owner (agent), stored as SHA-256 only, scoped to models, with budget and rate.
 import crypto from 'node:crypto';
 import { AppError } from '../../../contract/errors';
+import { DeferredFlush } from '../../platform/deferred-flush';
 import type { Db } from '../storage/database';
 
 /** Every virtual key starts with this, so SDKs that check a key's shape accept it. */
@@ -138,7 +139,12 @@ export class VirtualKeys {
   private cacheEpoch = -1;
   private readonly epoch: { n: number };
   private readonly pending = new Map<string, { usd: number; at: number }>();
-  private timer: NodeJS.Timeout | null = null;
+  /** Writes pending amounts a while after the first change (SQLITE_BUSY: they stay pending and counted). */
+  private readonly writeBehind = new DeferredFlush(
+    SPEND_FLUSH_MS,
+    () => this.flush(),
+    () => this.db.open,
+  );
 
   constructor(
     private readonly db: Db,
@@ -289,19 +295,7 @@ export class VirtualKeys {
       p.usd += add;
       p.at = Math.max(p.at, now);
     } else this.pending.set(id, { usd: add, at: now });
-    this.scheduleFlush();
-  }
-
-  private scheduleFlush(): void {
-    this.timer ??= setTimeout(() => {
-      this.timer = null;
-      try {
-        this.flush();
-      } catch {
-        // SQLITE_BUSY or the like: the amounts stay pending (still counted) and are written next time.
-        if (this.db.open) this.scheduleFlush();
-      }
-    }, SPEND_FLUSH_MS).unref();
+    this.writeBehind.schedule();
   }
 
   /**

@@ -59,3 +59,21 @@ export function catalogEntry(type: string): CatalogRecord {
     );
   return entry;
 }
+
+/**
+ * True when a model id names an embedding model (`nomic-embed-text`, `mxbai-embed-large`,
+ * `text-embedding-3-small`, `bge-m3`, `all-minilm`): local servers list them beside chat models
+ * without saying which is which in `/api/tags` or `/v1/models`.
+ */
+export function isEmbeddingModel(modelId: string): boolean {
+  return /embed|(^|[/:_-])(bge|gte|e5)([-_:.]|$)|minilm/i.test(modelId);
+}
+
+/**
+ * The LiteLLM model string of `modelId` behind `prefix`. Ollama embeddings go through `ollama/`
+ * (LiteLLM calls `/api/embed` for it; `ollama_chat/` only chats — docs.litellm.ai/docs/providers/ollama).
+ */
+export function litellmModelOf(prefix: string, modelId: string): string {
+  if (prefix === 'ollama_chat/' && isEmbeddingModel(modelId)) return `ollama/${modelId}`;
+  return `${prefix}${modelId}`;
+}

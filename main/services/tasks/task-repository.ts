@@ -1,4 +1,5 @@
 // Tasks and their runs in SQLite (tables tasks and task_runs, migration 010).
+import crypto from 'node:crypto';
 import type { TaskRun, TaskRunStatus, TaskTrigger } from '../../../contract/tasks';
 import type { Db } from '../storage/database';
 
@@ -25,6 +26,40 @@ export interface TaskRow {
 
 /** A stored run: the contract's {@link TaskRun} plus the webhook body it was given. */
 export type RunRow = TaskRun & { input: string | null };
+
+/**
+ * A new run of `task` that has not started: id, task and agent, `init`'s trigger, status, times and
+ * whatever else it sets; every outcome field (times, thread, tokens, answer, error) `null`.
+ */
+export function newRunRow(
+  task: Pick<TaskRun, 'task_id' | 'agent_id'>,
+  init: Pick<RunRow, 'trigger' | 'status' | 'scheduled_for' | 'queued_at'> & Partial<RunRow>,
+): RunRow {
+  const { trigger, status, scheduled_for, queued_at, ...outcome } = init;
+  return {
+    id: crypto.randomUUID(),
+    task_id: task.task_id,
+    agent_id: task.agent_id,
+    trigger,
+    status,
+    scheduled_for,
+    queued_at,
+    started_at: null,
+    ended_at: null,
+    duration_ms: null,
+    thread_id: null,
+    trace_id: null,
+    tokens_in: null,
+    tokens_out: null,
+    cost_usd: null,
+    answer: null,
+    error: null,
+    hint: null,
+    error_code: null,
+    input: null,
+    ...outcome,
+  };
+}
 
 interface RawTask extends Omit<TaskRow, 'trigger' | 'start_agent' | 'notify_success' | 'enabled'> {
   trigger_json: string;

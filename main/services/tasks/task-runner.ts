@@ -5,7 +5,7 @@ import { AppError, isAppError } from '../../../contract/errors';
 import { TASK_ANSWER_MAX } from '../../../contract/tasks';
 import type { TaskRun } from '../../../contract/tasks';
 import type { Logger } from '../../platform/logging';
-import { runDto } from './task-repository';
+import { newRunRow, runDto } from './task-repository';
 import type { RunRow, TaskRepository, TaskRow } from './task-repository';
 
 /** What the runner needs from the rest of the core. Times in ms. */
@@ -91,28 +91,10 @@ export class TaskRunner {
   ): TaskRun {
     const queue = this.queues.get(task.agent_id) ?? [];
     const busy = this.active.get(task.agent_id);
-    const base: RunRow = {
-      id: crypto.randomUUID(),
-      task_id: task.id,
-      agent_id: task.agent_id,
-      trigger,
-      status: 'queued',
-      scheduled_for: scheduledFor,
-      queued_at: this.now(),
-      started_at: null,
-      ended_at: null,
-      duration_ms: null,
-      thread_id: null,
-      trace_id: null,
-      tokens_in: null,
-      tokens_out: null,
-      cost_usd: null,
-      answer: null,
-      error: null,
-      hint: null,
-      error_code: null,
-      input,
-    };
+    const base = newRunRow(
+      { task_id: task.id, agent_id: task.agent_id },
+      { trigger, status: 'queued', scheduled_for: scheduledFor, queued_at: this.now(), input },
+    );
     const sameTaskWaiting = queue.some((id) => this.d.repo.run(id)?.task_id === task.id);
     let skip: string | null = null;
     if (this.stopped) skip = 'Agent Desk is shutting down';

@@ -5,7 +5,7 @@ import { AppError } from '../../../contract/errors';
 import type { Task, TaskCreateInput, TaskRun, TaskUpdateInput } from '../../../contract/tasks';
 import type { Logger } from '../../platform/logging';
 import { randomBase62 } from '../llm/virtual-keys';
-import { runDto } from './task-repository';
+import { newRunRow, runDto } from './task-repository';
 import type { TaskRepository, TaskRow } from './task-repository';
 import { interrupted } from './task-runner';
 import type { TaskRunner } from './task-runner';
@@ -305,30 +305,21 @@ export class TaskService {
       this.d.runner.enqueue(task, 'catch_up', last);
       return;
     }
-    const runId = crypto.randomUUID();
-    this.d.repo.insertRun({
-      id: runId,
-      task_id: task.id,
-      agent_id: task.agent_id,
-      trigger: 'schedule',
-      status: 'skipped',
-      scheduled_for: due,
-      queued_at: now,
-      started_at: null,
-      ended_at: now,
-      duration_ms: null,
-      thread_id: null,
-      trace_id: null,
-      tokens_in: null,
-      tokens_out: null,
-      cost_usd: null,
-      answer: null,
-      error: `Missed ${what}: Agent Desk was not running or the machine was asleep`,
-      hint: 'This task skips missed runs; set it to "run once" to catch up after downtime',
-      error_code: 'missed',
-      input: null,
-    });
-    this.d.runner.report(runId);
+    const run = newRunRow(
+      { task_id: task.id, agent_id: task.agent_id },
+      {
+        trigger: 'schedule',
+        status: 'skipped',
+        scheduled_for: due,
+        queued_at: now,
+        ended_at: now,
+        error: `Missed ${what}: Agent Desk was not running or the machine was asleep`,
+        hint: 'This task skips missed runs; set it to "run once" to catch up after downtime',
+        error_code: 'missed',
+      },
+    );
+    this.d.repo.insertRun(run);
+    this.d.runner.report(run.id);
   }
 
   private row(id: string): TaskRow {

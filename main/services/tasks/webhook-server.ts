@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { isAppError } from '../../../contract/errors';
 import { WEBHOOK_BODY_MAX } from '../../../contract/tasks';
 import type { TaskRun } from '../../../contract/tasks';
+import { readRequestUpTo } from '../../platform/http-body';
 import type { Logger } from '../../platform/logging';
 import { pathProblem } from '../../transport/http/canonical-path';
 import type { TaskRow } from './task-repository';
@@ -145,39 +146,29 @@ export class WebhookServer {
       return refuse(429, 'Too many calls of this webhook; wait a little', { 'Retry-After': String(retry) });
     if (Number(req.headers['content-length'] ?? 0) > WEBHOOK_BODY_MAX)
       return refuse(413, `The body is larger than ${WEBHOOK_BODY_MAX} bytes`);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
-      if (over) return;
-      size += c.length;
-      if (size > WEBHOOK_BODY_MAX) {
-        over = true;
-        chunks.length = 0;
-        refuse(413, `The body is larger than ${WEBHOOK_BODY_MAX} bytes`);
-      } else chunks.push(c);
-    });
-    req.on('error', () => res.destroy());
-    req.on('end', () => {
-      if (over) return;
-      let value: unknown;
-      try {
-        value = JSON.parse(UTF8.decode(Buffer.concat(chunks, size)));
-      } catch {
-        return send(400, { error: 'The body is not valid JSON (UTF-8)' });
-      }
-      // Re-serialised: valid JSON whatever came in, and `<` escaped so the body cannot close the tag
-      // that marks it as untrusted in the prompt (task-runner.ts promptOf).
-      const body = JSON.stringify(value, null, 2).replace(/</g, '\\u003c');
-      try {
-        const run = this.opts.target.fireHook(task, body);
-        send(202, { run_id: run.id, status: run.status });
-      } catch (err) {
-        if (isAppError(err) && err.code === 'CONFLICT') return send(409, { error: err.message });
-        this.opts.log.error({ err, task: task.id }, 'webhook run could not be queued');
-        send(500, { error: 'The run could not be queued; see the core log' });
-      }
-    });
+    void readRequestUpTo(req, WEBHOOK_BODY_MAX).then(
+      (raw) => {
+        if (raw === null) return refuse(413, `The body is larger than ${WEBHOOK_BODY_MAX} bytes`);
+        let value: unknown;
+        try {
+          value = JSON.parse(UTF8.decode(raw));
+        } catch {
+          return send(400, { error: 'The body is not valid JSON (UTF-8)' });
+        }
+        // Re-serialised: valid JSON whatever came in, and `<` escaped so the body cannot close the tag
+        // that marks it as untrusted in the prompt (task-runner.ts promptOf).
+        const body = JSON.stringify(value, null, 2).replace(/</g, '\\u003c');
+        try {
+          const run = this.opts.target.fireHook(task, body);
+          send(202, { run_id: run.id, status: run.status });
+        } catch (err) {
+          if (isAppError(err) && err.code === 'CONFLICT') return send(409, { error: err.message });
+          this.opts.log.error({ err, task: task.id }, 'webhook run could not be queued');
+          send(500, { error: 'The run could not be queued; see the core log' });
+        }
+      },
+      () => res.destroy(),
+    );
   }
 
   /** Seconds to wait when the task had its calls of the last minute, else `null` (and the call is counted). */

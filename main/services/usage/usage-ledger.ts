@@ -1,5 +1,6 @@
 // Usage of agents' model calls per local day and model (table usage_daily), summed from the gateway's llm_call records.
 import type { UsageRow, UsageSummary, UsageTotals } from '../../../contract/usage';
+import { DeferredFlush } from '../../platform/deferred-flush';
 import type { Db } from '../storage/database';
 import { firstDayOfMonth, localDay, localMonth } from './local-calendar';
 
@@ -43,7 +44,12 @@ export class UsageLedger {
   /** USD per `agent|YYYY-MM-DD` and `agent|YYYY-MM` (this month's, loaded at {@link load}). */
   private readonly totals = new Map<string, number>();
   private readonly pending = new Map<string, Pending>();
-  private timer: NodeJS.Timeout | null = null;
+  /** Writes pending amounts a while after the first change (SQLITE_BUSY: they stay pending and counted). */
+  private readonly writeBehind = new DeferredFlush(
+    USAGE_FLUSH_MS,
+    () => this.flush(),
+    () => this.db.open,
+  );
   private loadedMonth = '';
 
   constructor(
@@ -104,19 +110,7 @@ export class UsageLedger {
       this.bump(`${call.owner}|${day}`, usd);
       this.bump(`${call.owner}|${day.slice(0, 7)}`, usd);
     }
-    this.scheduleFlush();
-  }
-
-  private scheduleFlush(): void {
-    this.timer ??= setTimeout(() => {
-      this.timer = null;
-      try {
-        this.flush();
-      } catch {
-        // SQLITE_BUSY or the like: the counts stay pending (still counted) and are written next time.
-        if (this.db.open) this.scheduleFlush();
-      }
-    }, USAGE_FLUSH_MS).unref();
+    this.writeBehind.schedule();
   }
 
   /** USD spent by `agent` on the local day and in the local month of `at` (default now), unwritten amounts included. */

@@ -11,7 +11,7 @@ import { ScriptedUpstream } from '../../../test/fixtures/scripted-upstream';
 import { litellmInstalled } from '../../../test/llm-stack';
 import { skipUnlessReal } from '../../../test/real';
 import { appRoot, rendererDir } from '../../platform/paths';
-import { resolveLitellmCommand } from '../../services/llm/litellm-command';
+import { resolveLitellmCommand } from '../../services/llm/litellm/command';
 import { call } from '../dispatch';
 import { serve } from '../../cli/serve';
 import type { Served } from '../../cli/serve';

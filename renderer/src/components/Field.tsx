@@ -31,6 +31,29 @@ function Messages(p: FieldProps): ReactElement {
   );
 }
 
+/** The wiring of a field's control: its id, what describes it, whether it is invalid, its test id. */
+function controlProps(p: FieldProps) {
+  return {
+    id: p.id,
+    'aria-describedby': describedBy(p),
+    'aria-invalid': p.error ? true : undefined,
+    'data-testid': p.id,
+  };
+}
+
+/** A field with its label above `children` (the control) and its hint and error below. */
+function LabelledField(p: FieldProps & { children: ReactNode }): ReactElement {
+  return (
+    <div className={`field${p.error ? ' field--invalid' : ''}`}>
+      <label htmlFor={p.id} className="field__label">
+        {p.label}
+      </label>
+      {p.children}
+      <Messages {...p} />
+    </div>
+  );
+}
+
 /** A group of radio buttons shown as a segmented control (`<fieldset>` + `<legend>`). */
 export function RadioField<V extends string>(
   p: FieldProps & { value: V; options: readonly { value: V; label: string }[]; onChange: (v: V) => void },
@@ -75,15 +98,12 @@ export function SwitchField(
         <Messages {...p} />
       </div>
       <input
-        id={p.id}
+        {...controlProps(p)}
         type="checkbox"
         role="switch"
         className="switch"
         checked={p.checked}
         onChange={(e) => p.onChange(e.target.checked)}
-        aria-describedby={describedBy(p)}
-        aria-invalid={p.error ? true : undefined}
-        data-testid={p.id}
       />
     </div>
   );
@@ -94,18 +114,12 @@ export function SelectField<V extends string>(
   p: FieldProps & { value: V; options: readonly { value: V; label: string }[]; onChange: (v: V) => void },
 ): ReactElement {
   return (
-    <div className={`field${p.error ? ' field--invalid' : ''}`}>
-      <label htmlFor={p.id} className="field__label">
-        {p.label}
-      </label>
+    <LabelledField {...p}>
       <select
-        id={p.id}
+        {...controlProps(p)}
         className="input"
         value={p.value}
         onChange={(e) => p.onChange(e.target.value as V)}
-        aria-describedby={describedBy(p)}
-        aria-invalid={p.error ? true : undefined}
-        data-testid={p.id}
       >
         {p.options.map((o) => (
           <option key={o.value} value={o.value}>
@@ -113,8 +127,7 @@ export function SelectField<V extends string>(
           </option>
         ))}
       </select>
-      <Messages {...p} />
-    </div>
+    </LabelledField>
   );
 }
 
@@ -134,13 +147,10 @@ export function InputField(
   },
 ): ReactElement {
   return (
-    <div className={`field${p.error ? ' field--invalid' : ''}`}>
-      <label htmlFor={p.id} className="field__label">
-        {p.label}
-      </label>
+    <LabelledField {...p}>
       <div className="input-row">
         <input
-          id={p.id}
+          {...controlProps(p)}
           className={`input${p.monospace ? ' input--mono' : ''}${p.type === 'number' ? ' input--short' : ''}`}
           type={p.type ?? 'text'}
           value={p.value}
@@ -151,13 +161,9 @@ export function InputField(
           spellCheck={false}
           autoComplete="off"
           onChange={(e) => p.onChange(e.target.value)}
-          aria-describedby={describedBy(p)}
-          aria-invalid={p.error ? true : undefined}
-          data-testid={p.id}
         />
         {p.suffix ? <span className="input-row__suffix">{p.suffix}</span> : null}
       </div>
-      <Messages {...p} />
-    </div>
+    </LabelledField>
   );
 }

@@ -1,6 +1,7 @@
 // The runtime's settings, read once from its environment (PROTOCOL.md "Environment") and checked.
 import fs from 'node:fs';
 import path from 'node:path';
+import { ConfigError } from './config-error';
 import type { Instructions } from './instructions';
 import { loadInstructions } from './instructions';
 
@@ -50,14 +51,6 @@ export interface RuntimeConfig extends Instructions {
 
 /** Where the app writes the runtime credential (the read-only config folder). */
 export const DEFAULT_CREDENTIAL_FILE = '/opt/agentdesk/config/runtime-token';
-
-/** A setting is missing or invalid; the message names the variable and what is valid. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
 
 type Env = Record<string, string | undefined>;
 

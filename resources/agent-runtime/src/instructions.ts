@@ -1,5 +1,5 @@
 // The agent's instructions and sampling: its system prompt, temperature and whether tools are offered (env, default prompt).
-import { ConfigError } from './config';
+import { ConfigError } from './config-error';
 
 /** What the user set for this agent (PROTOCOL.md "Environment"). */
 export interface Instructions {

@@ -1,5 +1,6 @@
 // One streamed chat completion against the gateway: SSE parsing and assembly of streamed tool-call deltas.
 import { randomUUID } from 'node:crypto';
+import { createParser } from 'eventsource-parser';
 import { messageOf } from './log';
 import type { ChatMessage, ToolCall } from './threads';
 
@@ -70,23 +71,38 @@ export async function errorMessageOf(res: Response): Promise<string> {
   return text.trim().slice(0, 500) || res.statusText || 'no error message';
 }
 
-/** Parses `text/event-stream` into the `data` payload of each event (https://html.spec.whatwg.org/#event-stream-interpretation). */
-async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+/** Most characters one event of the model's stream may hold (its data, and the line still being read): 8 Mi. */
+export const STREAM_EVENT_MAX_CHARS = 8 * 1024 * 1024;
+
+/**
+ * Parses `text/event-stream` into the `data` payload of each event (eventsource-parser,
+ * https://html.spec.whatwg.org/#event-stream-interpretation); an event the stream ends without its
+ * blank line is still given. Holds at most `maxChars` characters of one event.
+ * @throws Error (`it sent an event of more than 8 Mi characters`) when an event passes `maxChars` (default
+ *   {@link STREAM_EVENT_MAX_CHARS}); {@link streamChat} reports it as the stream having broken.
+ */
+export async function* sseData(
+  body: ReadableStream<Uint8Array>,
+  maxChars = STREAM_EVENT_MAX_CHARS,
+): AsyncGenerator<string> {
+  const tooBig = () => new Error(`it sent an event of more than ${maxChars / 1024 / 1024} Mi characters`);
+  const ready: string[] = [];
+  const parser = createParser({
+    maxBufferSize: maxChars,
+    onError: (err) => {
+      if (err.type === 'max-buffer-size-exceeded') throw tooBig();
+    },
+    onEvent: (e) => {
+      if (e.data.length > maxChars) throw tooBig();
+      ready.push(e.data);
+    },
+  });
   const decoder = new TextDecoder();
-  let buffer = '';
   const reader = body.getReader();
   for (;;) {
     const { value, done } = await reader.read();
-    buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
-    const events = buffer.split(/\r?\n\r?\n/);
-    buffer = done ? '' : (events.pop() ?? '');
-    for (const ev of events) {
-      const data = ev
-        .split(/\r?\n/)
-        .filter((l) => l.startsWith('data:'))
-        .map((l) => l.slice(l.startsWith('data: ') ? 6 : 5));
-      if (data.length) yield data.join('\n');
-    }
+    parser.feed(done ? decoder.decode() + '\n\n' : decoder.decode(value, { stream: true }));
+    yield* ready.splice(0);
     if (done) return;
   }
 }

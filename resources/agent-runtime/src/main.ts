@@ -1,5 +1,6 @@
 // Entry of agent-runtime.cjs: `serve` (default) runs the HTTP server; `verify` checks the inference path and exits.
-import { ConfigError, loadConfig, loadVerifyConfig } from './config';
+import { loadConfig, loadVerifyConfig } from './config';
+import { ConfigError } from './config-error';
 import { addSecret, logError, logInfo, messageOf, redact } from './log';
 import { startServer } from './server';
 import { verify } from './verify';

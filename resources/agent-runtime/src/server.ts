@@ -1,103 +1,23 @@
-// The runtime's HTTP server: GET /health, POST /turn (Server-Sent Events), GET /threads/<id>.
-import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+// The runtime's HTTP server: GET /health, POST /turn (Server-Sent Events), GET /threads/<id>, by the shared protocol server.
 import type { RuntimeConfig } from './config';
-import { LIMITS, RUNTIME_VERSION } from './config';
-import { refuse } from './guard';
-import { addSecret, logError, logInfo, messageOf } from './log';
-import { ThreadStore, threadIdProblem } from './threads';
+import { RUNTIME_VERSION } from './config';
+import { serveProtocol } from './http-server';
+import type { ProtocolServer } from './http-server';
+import { addSecret } from './log';
+import { ThreadStore } from './threads';
 import { ToolBox } from './tools';
 import { TraceClient } from './trace';
-import type { TurnEvent } from './turn';
 import { runTurn } from './turn';
 import { verify } from './verify';
 import { Workspace } from './workspace';
 
-/** A running server. */
-export interface RuntimeServer {
-  /** The port it listens on (the real one when the config said 0). */
-  port: number;
-  /** Stops accepting, cancels running turns, waits for them and flushes the trace (≤ 2 s). */
-  close(): Promise<void>;
-}
+/** A running server: its port, and `close()` (stops accepting, cancels running turns, waits for them, flushes the trace ≤ 2 s). */
+export type RuntimeServer = ProtocolServer;
 
 /** Extra wiring for tests. */
 export interface ServerOptions {
   /** Trace client to use (e.g. with short backoff); default one built from the config. */
   trace?: TraceClient;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function sendJson(
-  res: http.ServerResponse,
-  status: number,
-  body: unknown,
-  headers: http.OutgoingHttpHeaders = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
-}
-
-async function readBody(req: http.IncomingMessage): Promise<string> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  const tooBig = () =>
-    new HttpError(413, `request body exceeds ${LIMITS.bodyBytes} bytes (1 MiB); send a shorter text`);
-  if (declared > LIMITS.bodyBytes) throw tooBig();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > LIMITS.bodyBytes) throw tooBig();
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Checks a `POST /turn` body: `{text: non-empty string, thread_id?: string}` and nothing else. */
-export function parseTurnBody(raw: string): { text: string; threadId: string | null } {
-  let body: unknown;
-  try {
-    body = JSON.parse(raw);
-  } catch (err) {
-    throw new HttpError(
-      400,
-      `body is not valid JSON (${(err as Error).message}); send {"text": "...", "thread_id"?: "..."}`,
-    );
-  }
-  if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw new HttpError(400, 'body must be a JSON object: {"text": "...", "thread_id"?: "..."}');
-  const b = body as Record<string, unknown>;
-  const unknown = Object.keys(b).filter((k) => k !== 'text' && k !== 'thread_id');
-  if (unknown.length)
-    throw new HttpError(
-      400,
-      `unknown field ${unknown.map((k) => `"${k}"`).join(', ')}; valid fields: text, thread_id`,
-    );
-  if (typeof b.text !== 'string' || !b.text.trim())
-    throw new HttpError(
-      400,
-      `field "text" must be a non-empty string, got ${b.text === undefined ? 'nothing' : JSON.stringify(b.text).slice(0, 60)}`,
-    );
-  if (b.thread_id === undefined || b.thread_id === null) return { text: b.text, threadId: null };
-  if (typeof b.thread_id !== 'string')
-    throw new HttpError(400, `field "thread_id" must be a string, got ${typeof b.thread_id}`);
-  const problem = threadIdProblem(b.thread_id);
-  if (problem) throw new HttpError(400, `field ${problem}`);
-  return { text: b.text, threadId: b.thread_id };
 }
 
 /**
@@ -114,127 +34,15 @@ export async function startServer(config: RuntimeConfig, opts: ServerOptions = {
   const threads = new ThreadStore(config.threadsDir);
   const tools = new ToolBox({ workspace, homeDir: config.homeDir, shellTimeoutMs: config.shellTimeoutMs });
   const trace = opts.trace ?? new TraceClient({ baseUrl: config.baseUrl, apiKey: config.apiKey });
-  const started = Date.now();
-  const running = new Map<Promise<number>, AbortController>();
-
-  const turn = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const input = parseTurnBody(await readBody(req));
-    const threadId = input.threadId ?? randomUUID();
-    const release = threads.acquire(threadId);
-    if (!release)
-      throw new HttpError(
-        409,
-        `a turn is already running on thread ${threadId}; wait for its "done" or "error" event`,
-      );
-    const abort = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort(new Error('the client closed the connection'));
-    });
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
-    res.flushHeaders();
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    const emit = (e: TurnEvent) => {
-      if (!res.writableEnded && !res.destroyed)
-        res.write(`event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
-    };
-    const work = runTurn(
-      { config, threads, tools, trace },
-      { text: input.text, threadId, emit, signal: abort.signal },
-    );
-    running.set(work, abort);
-    try {
-      await work;
-    } finally {
-      running.delete(work);
-      clearInterval(heartbeat);
-      release();
-      res.end();
-    }
-  };
-
-  const route = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const { pathname } = new URL(req.url ?? '/', 'http://runtime');
-    const refused = refuse(req, pathname, config.credential);
-    if (refused) throw new HttpError(refused.status, refused.message);
-    const only = (method: string) => {
-      if (req.method !== method)
-        throw new HttpError(405, `${req.method} ${pathname} is not allowed; use ${method}`);
-    };
-    if (pathname === '/health') {
-      only('GET');
-      return sendJson(res, 200, {
-        ok: true,
-        model: config.model,
-        version: RUNTIME_VERSION,
-        uptime_ms: Date.now() - started,
-      });
-    }
-    if (pathname === '/verify') {
-      // The same check as the `verify` command, from the running process (no exec, no second Node start).
-      only('GET');
-      const result = await verify(config);
-      return sendJson(res, result.ok ? 200 : 503, result);
-    }
-    if (pathname === '/turn') {
-      only('POST');
-      return turn(req, res);
-    }
-    const m = /^\/threads\/([^/]+)$/.exec(pathname);
-    if (m) {
-      only('GET');
-      const id = decodeURIComponent(m[1]!);
-      const problem = threadIdProblem(id);
-      if (problem) throw new HttpError(400, problem);
-      const thread = await threads.load(id);
-      if (!thread) throw new HttpError(404, `no thread ${id}`);
-      return sendJson(res, 200, { thread_id: thread.thread_id, messages: thread.messages });
-    }
-    throw new HttpError(
-      404,
-      `no route ${req.method} ${pathname}; routes: GET /health, GET /verify, POST /turn, GET /threads/<id>`,
-    );
-  };
-
-  const server = http.createServer((req, res) => {
-    route(req, res).catch((err: unknown) => {
-      const status = err instanceof HttpError ? err.status : 500;
-      const message = err instanceof HttpError ? err.message : `internal error: ${messageOf(err)}`;
-      if (status >= 500) logError('http.error', { method: req.method, url: req.url, error: message });
-      if (res.headersSent) return void res.end();
-      sendJson(res, status, { error: { message } }, status === 413 ? { Connection: 'close' } : {});
-    });
-  });
-  server.requestTimeout = 0; // turns stream for as long as the tool loop runs
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  logInfo('listening', {
-    host: config.host,
-    port,
-    model: config.model,
-    agent: config.agentId,
+  return serveProtocol(config, {
     version: RUNTIME_VERSION,
+    verify: () => verify(config),
+    turn: ({ text, threadId }) =>
+      Promise.resolve((emit, signal) =>
+        runTurn({ config, threads, tools, trace }, { text, threadId, emit, signal }),
+      ),
+    threads,
+    trace,
+    logFields: { model: config.model, agent: config.agentId, version: RUNTIME_VERSION },
   });
-
-  return {
-    port,
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const abort of running.values()) abort.abort(new Error('the runtime is shutting down'));
-      await Promise.allSettled([...running.keys()]);
-      server.closeAllConnections();
-      await closed;
-      await trace.flush(2000);
-    },
-  };
 }

@@ -102,6 +102,17 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
   let thread: Thread | null = null;
   /** The save of the user's message while the model is called: resolves to its error, or null. */
   let userSaved: Promise<Error | null> | null = null;
+  /** Says `message` to the client as `event` (`notice` or `error`) and traces it as an `error` event of the turn. */
+  const report = (event: 'notice' | 'error', message: string): void => {
+    input.emit({ event, data: { message } });
+    trace.send({
+      trace_id: turnId,
+      parent_id: null,
+      kind: 'error',
+      thread_id: threadId,
+      payload: { message },
+    });
+  };
   input.emit({ event: 'turn', data: { thread_id: threadId, turn_id: turnId } });
   try {
     thread = (await threads.load(threadId)) ?? threads.create(threadId);
@@ -164,14 +175,7 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
         malformed = true;
         finalAnswer = true;
         const message = malformedMessage(raw, true);
-        input.emit({ event: 'notice', data: { message } });
-        trace.send({
-          trace_id: turnId,
-          parent_id: null,
-          kind: 'error',
-          thread_id: threadId,
-          payload: { message },
-        });
+        report('notice', message);
         logInfo('turn.malformed_tool_call', { thread: threadId, turn: turnId, step: steps });
         continue;
       }
@@ -237,14 +241,7 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<number>
       await threads
         .save(thread)
         .catch((e: unknown) => logError('thread.save_failed', { thread: threadId, reason: messageOf(e) }));
-    input.emit({ event: 'error', data: { message } });
-    trace.send({
-      trace_id: turnId,
-      parent_id: null,
-      kind: 'error',
-      thread_id: threadId,
-      payload: { message },
-    });
+    report('error', message);
     logError('turn', {
       thread: threadId,
       turn: turnId,

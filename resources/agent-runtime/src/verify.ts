@@ -73,11 +73,14 @@ async function completionProblem(
  * `{ok:false, error}` naming the URL, the HTTP status and the gateway's message.
  * @param timeoutMs deadline of each listing request, ms.
  * @param completionTimeoutMs deadline of the completion, ms (a local model may be busy or loading).
+ * @param answerProblem the last step in place of the completion (a CLI harness's request in its own API
+ *   shape): `null` when the model answered, else what failed.
  */
 export async function verify(
   config: Pick<RuntimeConfig, 'baseUrl' | 'apiKey' | 'model'>,
   timeoutMs = 10_000,
   completionTimeoutMs = 60_000,
+  answerProblem: () => Promise<string | null> = () => completionProblem(config, completionTimeoutMs),
 ): Promise<VerifyResult> {
   try {
     const list = (await getJson(`${config.baseUrl}/models`, config.apiKey, timeoutMs)) as { data?: unknown };
@@ -114,7 +117,7 @@ export async function verify(
         ok: false,
         error: `the gateway answered an unknown key state ${JSON.stringify(status.key)} for ${config.model}`,
       };
-    const problem = await completionProblem(config, completionTimeoutMs);
+    const problem = await answerProblem();
     if (problem) return { ok: false, error: problem };
     return { ok: true, model: config.model, models: ids.length };
   } catch (err) {

@@ -1,5 +1,6 @@
 // Claude Code as a harness (docs/harnesses/claude-code.md): its image from npm, configured by env through the config folder, driven headless.
 import type { HarnessPlugin } from '../harness';
+import { npmCliImage } from '../npm-image';
 import { claudeCodeEnv } from './config';
 import manifest from './manifest.json';
 
@@ -10,12 +11,11 @@ import manifest from './manifest.json';
  */
 export const harness: HarnessPlugin = {
   manifest,
-  image: {
-    version: manifest.version,
-    files: ['image/package.json', 'image/package-lock.json', 'image/Dockerfile'],
-    context: ['node_modules/@anthropic-ai/claude-code-linux-x64/claude'],
-    buildArgs: { CLAUDE_CODE_VERSION: manifest.version },
-    size: 'about 75 MB',
-  },
+  image: npmCliImage(
+    manifest.version,
+    'node_modules/@anthropic-ai/claude-code-linux-x64/claude',
+    'CLAUDE_CODE_VERSION',
+    'about 75 MB',
+  ),
   configure: (_config, endpoint) => claudeCodeEnv(endpoint),
 };

@@ -1,5 +1,6 @@
 // Codex as a harness (docs/harnesses/codex.md): its image from npm, its provider in the config folder, driven headless.
 import type { HarnessPlugin } from '../harness';
+import { npmCliImage } from '../npm-image';
 import { writeCodexConfig } from './config';
 import manifest from './manifest.json';
 
@@ -10,12 +11,11 @@ import manifest from './manifest.json';
  */
 export const harness: HarnessPlugin = {
   manifest,
-  image: {
-    version: manifest.version,
-    files: ['image/package.json', 'image/package-lock.json', 'image/Dockerfile'],
-    context: ['node_modules/@openai/codex-linux-x64/vendor'],
-    buildArgs: { CODEX_VERSION: manifest.version },
-    size: 'about 90 MB',
-  },
+  image: npmCliImage(
+    manifest.version,
+    'node_modules/@openai/codex-linux-x64/vendor',
+    'CODEX_VERSION',
+    'about 90 MB',
+  ),
   configure: writeCodexConfig,
 };

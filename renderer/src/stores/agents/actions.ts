@@ -9,6 +9,7 @@ import type { AgentPaneKind, AgentsState, RowBusy } from './initial-state';
 import { isDeploying } from './selectors';
 import { createUsageActions } from './usage-actions';
 import type { UsageActions } from './usage-actions';
+import { onRowOf, without } from '../row-state';
 
 /** Outcome of `create` as the dialog sees it: the new agent (in `creating`), or the core's error. */
 export type CreateResult = { ok: true; agent: Agent } | { ok: false; error: ShownError };
@@ -60,12 +61,6 @@ type Store = AgentsState & AgentsActions;
 type Set = StoreApi<Store>['setState'];
 type Get = StoreApi<Store>['getState'];
 
-function without<T>(rec: Record<string, T>, id: string): Record<string, T> {
-  const copy = { ...rec };
-  delete copy[id];
-  return copy;
-}
-
 /** Builds the Agents actions over the injected client. Failures are kept in state, never thrown. */
 export function createAgentsActions(set: Set, get: Get, getClient: ClientGetter): AgentsActions {
   /** Puts one agent answered by a call into the list, unless the list already holds a newer state of it. */
@@ -93,16 +88,7 @@ export function createAgentsActions(set: Set, get: Get, getClient: ClientGetter)
 
   async function onRow(id: string, what: RowBusy, run: () => Promise<void>): Promise<boolean> {
     if (get().busy[id]) return false;
-    set({ busy: { ...get().busy, [id]: what }, rowErrors: without(get().rowErrors, id) });
-    try {
-      await run();
-      return true;
-    } catch (err) {
-      set({ rowErrors: { ...get().rowErrors, [id]: toShownError(err) } });
-      return false;
-    } finally {
-      set({ busy: without(get().busy, id) });
-    }
+    return onRowOf(set, get, id, what, run);
   }
 
   const usage = createUsageActions(set, get, getClient);

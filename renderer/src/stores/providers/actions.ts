@@ -6,6 +6,7 @@ import type { ClientGetter } from '../client';
 import { toShownError } from '../errors';
 import type { ShownError } from '../errors';
 import type { ProvidersState, RowBusy } from './initial-state';
+import { onRowOf, without } from '../row-state';
 
 /** Outcome of add/edit as the form sees it: the provider, or the core's error. */
 export type SubmitResult = { ok: true; provider: Provider } | { ok: false; error: ShownError };
@@ -48,12 +49,6 @@ type Store = ProvidersState & ProvidersActions;
 type Set = StoreApi<Store>['setState'];
 type Get = StoreApi<Store>['getState'];
 
-function without<T>(rec: Record<string, T>, id: string): Record<string, T> {
-  const copy = { ...rec };
-  delete copy[id];
-  return copy;
-}
-
 /** Builds the Providers actions over the injected client. Failures are kept in state, never thrown. */
 export function createProvidersActions(set: Set, get: Get, getClient: ClientGetter): ProvidersActions {
   function upsert(p: Provider): void {
@@ -62,16 +57,7 @@ export function createProvidersActions(set: Set, get: Get, getClient: ClientGett
   }
 
   async function onRow(id: string, what: RowBusy, run: () => Promise<void>): Promise<boolean> {
-    set({ busy: { ...get().busy, [id]: what }, rowErrors: without(get().rowErrors, id) });
-    try {
-      await run();
-      return true;
-    } catch (err) {
-      set({ rowErrors: { ...get().rowErrors, [id]: toShownError(err) } });
-      return false;
-    } finally {
-      set({ busy: without(get().busy, id) });
-    }
+    return onRowOf(set, get, id, what, run);
   }
 
   return {
