@@ -24,18 +24,25 @@ export function agentsUsingProvider<A extends Pick<Agent, 'model' | 'fallbacks' 
 /** What is wrong with the provider behind an agent's model, for a note beside the model. */
 export type ModelHealth =
   | { state: 'ok' }
-  /** The provider was removed: LiteLLM no longer serves the model, every chat fails. */
+  /**
+   * LiteLLM does not serve the model any more, so every chat fails: its provider was removed, or the
+   * provider's fetched model list no longer names it.
+   */
   | { state: 'unserved'; provider: string; message: string }
   /** The provider's last check failed (`unreachable` or `error`): chats are likely to fail. */
   | { state: 'failing'; provider: string; message: string };
 
 /**
  * The health of an agent's main model as the provider list tells it: `unserved` when its provider is
- * not configured any more, `failing` when the provider's last check was `unreachable` or `error`.
+ * not configured any more, or when `listed` holds that provider's fetched model ids and the agent's
+ * model is not among them; `failing` when the provider's last check was `unreachable` or `error`.
+ * @param listed provider id → the model ids of its last fetched list (`providers.models`); a provider
+ *   missing here (list not read yet, or never fetched) is not judged by its list.
  */
 export function modelHealth(
   agent: Pick<Agent, 'model'>,
   providers: readonly Pick<Provider, 'id' | 'name' | 'status' | 'status_detail'>[],
+  listed?: ReadonlyMap<string, readonly string[]>,
 ): ModelHealth {
   const id = providerOfModel(agent.model);
   if (id === null) return { state: 'ok' };
@@ -51,6 +58,14 @@ export function modelHealth(
       state: 'failing',
       provider: id,
       message: `${p.name} is failing${p.status_detail ? `: ${p.status_detail}` : ''}`,
+    };
+  const models = listed?.get(id);
+  const modelId = agent.model.slice(id.length + 1);
+  if (models && !models.includes(modelId))
+    return {
+      state: 'unserved',
+      provider: id,
+      message: `Model no longer served: ${p.name} does not list “${modelId}” any more (refresh its models, or pick another model)`,
     };
   return { state: 'ok' };
 }

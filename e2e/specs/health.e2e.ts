@@ -23,6 +23,8 @@ import { ProvidersPage } from '../pages/providers-page';
 const PROVIDER_ID = 'health-e2e';
 /** A provider whose server goes down after its last (old) check. */
 const DOWN_ID = 'health-down';
+/** A provider that is up and lists one model, while one of its agents names another. */
+const SHELF_ID = 'health-shelf';
 
 /** A stopped agent record: depending on a provider needs no container. */
 function agentRow(slug: string, model: string): AgentRow {
@@ -61,6 +63,7 @@ describe.skipIf(!shouldRunE2e())('provider health in Chromium against agentdesk 
   let shell: AppShell;
   let upstream: ScriptedUpstream;
   let downServer: ScriptedUpstream;
+  let shelfServer: ScriptedUpstream;
   let requests: string[] = [];
   let pageErrors: string[] = [];
 
@@ -68,12 +71,19 @@ describe.skipIf(!shouldRunE2e())('provider health in Chromium against agentdesk 
     assertPrerequisites();
     upstream = await new ScriptedUpstream({ key: null, models: ['health-model'], ollama: true }).start();
     downServer = await new ScriptedUpstream({ key: null, models: ['sick-model'] }).start();
+    shelfServer = await new ScriptedUpstream({ key: null, models: ['kept-model'] }).start();
     core = await startServe();
     await callCore<Provider>(core, 'providers.add', {
       type: 'llamacpp',
       id: DOWN_ID,
       name: 'llama.cpp',
       base_url: `${downServer.url}/v1`,
+    });
+    await callCore<Provider>(core, 'providers.add', {
+      type: 'llamacpp',
+      id: SHELF_ID,
+      name: 'Shelf server',
+      base_url: `${shelfServer.url}/v1`,
     });
     await callCore<Provider>(core, 'providers.add', {
       type: 'ollama',
@@ -87,6 +97,8 @@ describe.skipIf(!shouldRunE2e())('provider health in Chromium against agentdesk 
       repo.insert(agentRow('doc', `${PROVIDER_ID}/health-model`));
       repo.insert(agentRow('bystander', 'elsewhere/other-model'));
       repo.insert(agentRow('patient', `${DOWN_ID}/sick-model`));
+      repo.insert(agentRow('stale', `${SHELF_ID}/retired-model`));
+      repo.insert(agentRow('shelved', `${SHELF_ID}/kept-model`));
     } finally {
       db.close();
     }
@@ -99,6 +111,19 @@ describe.skipIf(!shouldRunE2e())('provider health in Chromium against agentdesk 
     await core?.stop();
     await upstream?.stop();
     await downServer?.stop();
+    await shelfServer?.stop();
+  });
+
+  it('flags an agent whose provider is up but no longer lists its model, and not its neighbour whose model it lists', async () => {
+    const agents = new AgentsPage(shell);
+    await agents.open();
+    const note = agents.modelNote('stale');
+    await note.waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await note.getAttribute('data-state')).toBe('unserved');
+    expect(await note.textContent()).toContain('Shelf server does not list “retired-model” any more');
+    expect(await page.getByTestId('agent-row-stale').getAttribute('data-phase')).toBe('stopped');
+    await page.getByTestId('agent-row-shelved').waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await agents.modelNote('shelved').count()).toBe(0);
   });
 
   it('lists the agents that use a provider in its remove confirmation, then flags them without a phase change', async () => {
@@ -122,7 +147,7 @@ describe.skipIf(!shouldRunE2e())('provider health in Chromium against agentdesk 
     expect(await page.getByTestId('agent-row-doc').getAttribute('data-phase')).toBe('stopped');
     const listed = (await callCore<{ agents: Agent[] }>(core, 'agents.list')).agents;
     expect(listed.find((a) => a.slug === 'doc')?.phase).toBe('stopped');
-    // The other agent's provider ("elsewhere") was never configured: it is flagged too, and only these two rows exist.
+    // The other agent's provider ("elsewhere") was never configured: it is flagged too.
     expect(await agents.modelNote('bystander').getAttribute('data-state')).toBe('unserved');
   });
 

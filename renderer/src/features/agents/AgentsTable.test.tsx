@@ -189,6 +189,22 @@ describe('AgentsTable', () => {
   });
 });
 
+describe('AgentsTable model notes', () => {
+  it('flags an agent whose provider no longer lists its model, and not one whose model it lists', () => {
+    const provider = { id: 'local', name: 'llama.cpp', status: 'ok', status_detail: '1 model' } as never;
+    const t = renderTable(
+      [
+        sampleAgent({ slug: 'stale', id: 'a-stale', model: 'local/retired-model' }),
+        sampleAgent({ slug: 'fine', id: 'a-fine', model: 'local/kept-model' }),
+      ],
+      { providers: [provider], listed: new Map([['local', ['kept-model']]]) },
+    );
+    expect(t.attr('agent-model-note-stale', 'data-state')).toBe('unserved');
+    expect(t.text('agent-model-note-stale')).toContain('llama.cpp does not list “retired-model” any more');
+    expect(t.has('agent-model-note-fine')).toBe(false);
+  });
+});
+
 describe('DeployProgress', () => {
   it('names the five phases, marks the current one and announces the message politely', () => {
     const a = sampleAgent({ slug: 'd', phase: 'starting' });

@@ -7,7 +7,7 @@ import { useAgents, usageView } from '../../stores/agents';
 import type { AgentsState, SelectedPane } from '../../stores/agents';
 import { AgentRow } from './AgentRow';
 import type { RowHandlers } from './AgentRow';
-import { useProviderList } from './use-provider-list';
+import { useListedModels, useProviderList } from './use-provider-list';
 
 /** The agents table over the window's store (progress, busy and errors per row come from it). */
 export function AgentsTable({
@@ -25,6 +25,7 @@ export function AgentsTable({
   const rowErrors = useAgents((s) => s.rowErrors);
   const usage = useAgents((s) => s.usage);
   const providers = useProviderList();
+  const listed = useListedModels(agents, providers);
   return (
     <AgentsTableView
       agents={agents}
@@ -36,6 +37,7 @@ export function AgentsTable({
       rowErrors={rowErrors}
       usage={usage}
       providers={providers}
+      listed={listed}
     />
   );
 }
@@ -51,6 +53,7 @@ export function AgentsTableView({
   rowErrors,
   usage,
   providers = null,
+  listed,
 }: {
   agents: readonly Agent[];
   selected: SelectedPane | null;
@@ -63,6 +66,8 @@ export function AgentsTableView({
   usage: AgentsState['usage'];
   /** The configured providers, for the note beside a model whose provider is gone or failing; `null` = unknown. */
   providers?: readonly Provider[] | null;
+  /** Provider id → its fetched model ids, to flag a model its provider no longer lists. */
+  listed?: ReadonlyMap<string, readonly string[]>;
 }): ReactElement {
   return (
     <div className="agents-table__wrap">
@@ -94,7 +99,7 @@ export function AgentsTableView({
               error={rowErrors[a.id]}
               selected={selected?.id === a.id ? selected.pane : null}
               usage={usageView(usage.totals[a.id], usage)}
-              health={providers ? modelHealth(a, providers) : { state: 'ok' }}
+              health={providers ? modelHealth(a, providers, listed) : { state: 'ok' }}
               handlers={handlers}
             />
           ))}

@@ -43,4 +43,20 @@ describe('provider usage', () => {
       message: 'llama.cpp is failing: Unreachable: connection refused',
     });
   });
+
+  it('flags a model its provider no longer lists, judging only by a list that was fetched', () => {
+    const ok = { id: 'p', name: 'llama.cpp', status: 'ok', status_detail: '1 model' } as const;
+    const listed = new Map([['p', ['kept', 'org/with:colon']]]);
+    expect(modelHealth({ model: 'p/kept' }, [ok], listed)).toEqual({ state: 'ok' });
+    expect(modelHealth({ model: 'p/org/with:colon' }, [ok], listed)).toEqual({ state: 'ok' });
+    expect(modelHealth({ model: 'p/retired' }, [ok], listed)).toEqual({
+      state: 'unserved',
+      provider: 'p',
+      message:
+        'Model no longer served: llama.cpp does not list “retired” any more (refresh its models, or pick another model)',
+    });
+    // No list read for this provider yet: not judged.
+    expect(modelHealth({ model: 'p/retired' }, [ok], new Map())).toEqual({ state: 'ok' });
+    expect(modelHealth({ model: 'p/retired' }, [ok])).toEqual({ state: 'ok' });
+  });
 });
