@@ -109,8 +109,10 @@ export interface DeployerDeps {
   verifyDeadlineMs?: number;
   /** Graceful stop before kill, s (default 10). */
   stopTimeoutS?: number;
-  /** Who agents run as (default {@link agentIdentity}: the core's user, or a fixed one for a root core). */
+  /** Who agents run as (default {@link agentIdentity} of `env`: the core's user, or a fixed one for a root core). */
   identity?: AgentIdentity;
+  /** The core's environment, for `AGENTDESK_AGENT_UID`/`AGENTDESK_AGENT_GID` (a root core); default none. */
+  env?: Readonly<NodeJS.ProcessEnv>;
 }
 
 /** The port the runtime listens on inside the container (resources/agent-runtime/PROTOCOL.md). */
@@ -189,7 +191,7 @@ export class Deployer {
 
   /** Who the agent runs as. */
   get who(): AgentIdentity {
-    return this.d.identity ?? agentIdentity();
+    return this.d.identity ?? agentIdentity(this.d.env ?? {});
   }
 
   /**

@@ -36,6 +36,7 @@ describe('ImageService', () => {
   const service = (progress: ImageProgress[] = []) =>
     new ImageService({
       runtimes: {},
+      env: process.env,
       scriptsDir: path.join(dir, 'recipe'),
       cacheDir: path.join(dir, 'cache'),
       log: quiet,
@@ -113,6 +114,7 @@ describe('ImageService', () => {
     const all: ImageProgress[] = [];
     const images = new ImageService({
       runtimes: { docker: engine('docker'), incus: engine('incus') },
+      env: process.env,
       scriptsDir: path.join(dir, 'recipe'),
       cacheDir: path.join(dir, 'cache'),
       log: quiet,

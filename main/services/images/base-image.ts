@@ -56,6 +56,8 @@ export interface ImageServiceDeps {
   /** Build cache: `<cacheDir>/agent-base-<version>/` (the built rootfs) and `<cacheDir>/downloads/`. */
   cacheDir: string;
   log: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+  /** The core's environment, passed on to the rootfs build (PATH, proxies, the Debian mirror). */
+  env: Readonly<NodeJS.ProcessEnv>;
   /**
    * The reference images are imported as and looked up by; default {@link BASE_IMAGE_REF}. Tests pass
    * a unique one so they never replace or remove the image other tests use. Exports and their
@@ -224,6 +226,7 @@ export class ImageService {
       scriptsDir: this.deps.scriptsDir,
       outDir: this.rootfsDir,
       downloadsDir: path.join(this.deps.cacheDir, 'downloads'),
+      env: this.deps.env,
       onStep: (fraction, message) => report('rootfs', fraction, message),
       onLine: (line) => this.deps.log.debug({ line }, 'image build'),
     });
