@@ -52,16 +52,16 @@ describe('agentdesk status', () => {
   });
 
   it('follows Docker going away and coming back', async () => {
-    const saved = process.env.DOCKER_HOST;
-    process.env.DOCKER_HOST = `unix://${path.join(home, 'no-docker.sock')}`;
+    const saved = coreEnv.DOCKER_HOST;
+    coreEnv.DOCKER_HOST = `unix://${path.join(home, 'no-docker.sock')}`;
     try {
       const out = capture();
       await statusCommand({ home, json: false }, out, capture());
       expect(out.text).toMatch(/^docker\s+missing\s+Docker not reachable at .*no-docker\.sock$/m);
       expect(out.text).toContain('fix: Start Docker Desktop, or `sudo systemctl start docker`');
     } finally {
-      if (saved === undefined) delete process.env.DOCKER_HOST;
-      else process.env.DOCKER_HOST = saved;
+      if (saved === undefined) delete coreEnv.DOCKER_HOST;
+      else coreEnv.DOCKER_HOST = saved;
     }
     const out = capture();
     await statusCommand({ home, json: true }, out, capture());

@@ -25,15 +25,24 @@ let ipcCore: Core;
 let window: FakeWebContents;
 
 beforeAll(async () => {
-  // `images.build` must be refused at once, not start a real debootstrap (test/contract-examples.ts).
-  process.env.AGENTDESK_IMAGE_RECIPE_DIR = '/nonexistent-agentdesk-recipe';
+  // `images.build` must be refused at once, not start a real debootstrap (test/contract-examples.ts): the
+  // cores get a recipe folder that does not exist.
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-both-'));
   ipcHome = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-both-ipc-'));
-  served = await serve({ home, app: testOptions(), port: 0, healthIntervalMs: 0 });
-  ipcCore = await startCore({ home: ipcHome, app: testOptions(), mode: 'electron', healthIntervalMs: 0 });
+  served = await serve({
+    home,
+    app: testOptions({ AGENTDESK_IMAGE_RECIPE_DIR: '/nonexistent-agentdesk-recipe' }),
+    port: 0,
+    healthIntervalMs: 0,
+  });
+  ipcCore = await startCore({
+    home: ipcHome,
+    app: testOptions({ AGENTDESK_IMAGE_RECIPE_DIR: '/nonexistent-agentdesk-recipe' }),
+    mode: 'electron',
+    healthIntervalMs: 0,
+  });
 });
 afterAll(async () => {
-  delete process.env.AGENTDESK_IMAGE_RECIPE_DIR;
   await served.stop();
   await ipcCore.shutdown();
   fs.rmSync(home, { recursive: true, force: true });
