@@ -7,6 +7,7 @@ import type { AppOptions } from '../platform/paths';
 import { agentRuntimeDir, egressHelperFile } from '../platform/paths';
 import { agentFolder, readRuntimeCredential } from '../services/agents/agent-folder';
 import { InstructionsRepository } from '../services/agents/agent-instructions';
+import { AgentKeys } from '../services/agents/agent-keys';
 import type { AgentRepository } from '../services/agents/agent-repository';
 import { AgentService } from '../services/agents/agent-service';
 import { ChatRelay } from '../services/agents/chat-relay';
@@ -67,8 +68,6 @@ export interface AgentsWiring {
   egress: EgressService;
   shutdown(): Promise<void>;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The folder of an agent: `<data>/agents/<id>`, its archive folder while archived; `null` when the
@@ -165,12 +164,7 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
     egress,
     runtimes,
     harnesses,
-    keys: d.keys,
-    keysOf: {
-      prefixOf: (id) => d.keys.get(id)?.prefix ?? null,
-      liveAgentKeys: () => d.keys.list().filter((k) => k.revokedAt === null && UUID.test(k.owner)),
-      revoke: (id) => d.keys.revoke(id),
-    },
+    keys: new AgentKeys(d.keys),
     images: images.forAgents,
     litellmState: () => d.llm.status().litellm.state,
     instructions: new InstructionsRepository(d.db),

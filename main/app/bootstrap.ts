@@ -17,7 +17,7 @@ import { createLogger } from '../platform/logging';
 import type { Logger } from '../platform/logging';
 import { dataPaths } from '../platform/paths';
 import type { AppOptions } from '../platform/paths';
-import { AgentRepository, armFaultPoint, callRefusal } from '../services/agents/agent-repository';
+import { AgentRepository, armFaultPoint } from '../services/agents/agent-repository';
 import { secretRedactor } from '../platform/secret-redactor';
 import { egressHealth } from '../services/egress/egress-enforcement';
 import { HealthService } from '../services/health/health-service';
@@ -182,7 +182,8 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       (id) => providers.test(id),
     );
     const llm = new LlmService({
-      ownerRefusal: (owner) => callRefusal(agentRepo.brief(owner)),
+      // An agent's keys are suspended (with the reason) while it may not call (agents/agent-phases.ts).
+      ownerRefusal: (owner) => keys.suspension(owner),
       upstreamDown: (provider) => downWatch.failed(provider),
       home: opts.home,
       resolveCommand: () => resolveLitellmCommand(litellmInstall()),

@@ -84,7 +84,7 @@ describe('links planted in an agent home', () => {
       gateway: { port: () => 4100, addBind: () => Promise.resolve({ ok: true as const }) },
       harnesses,
       runtimeBundleDir: () => null,
-      setPhase: () => ({}) as AgentRow,
+      phases: { set: () => ({}) as AgentRow },
       progress: () => {},
       log: { info() {}, warn() {}, error() {}, debug() {} } as never,
       instanceId: 'test',
