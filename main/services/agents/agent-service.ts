@@ -113,7 +113,7 @@ export class AgentService implements FollowedOperations {
     this.deployer = new Deployer({
       ...d,
       harnesses: d.harnesses,
-      runtime: (kind) => this.runtime(kind),
+      runtime: (kind) => runtimeIn(d.runtimes, kind),
       phases: this.phases,
       progress: (id, phase, fraction, message) => d.onProgress({ id, phase, fraction, message }),
     });
@@ -431,7 +431,7 @@ export class AgentService implements FollowedOperations {
       dataDir: this.d.dataDir,
       repo: this.repo,
       deployer: this.deployer,
-      runtime: (kind) => this.runtime(kind),
+      runtime: (kind) => runtimeIn(this.d.runtimes, kind),
       keys: this.d.keys,
       phases: this.phases,
       log: this.d.log,
@@ -609,10 +609,18 @@ export class AgentService implements FollowedOperations {
   }
 
   private runtime(kind: RuntimeKind): ContainerRuntime {
-    const rt = this.d.runtimes[kind];
-    if (!rt) throw new DeployError(`The ${kind} runtime is not available in this app`);
-    return rt;
+    return runtimeIn(this.d.runtimes, kind);
   }
+}
+
+/** The runtime of `kind` among `runtimes`. @throws DeployError when this app has none of that kind. */
+export function runtimeIn(
+  runtimes: Partial<Record<RuntimeKind, ContainerRuntime>>,
+  kind: RuntimeKind,
+): ContainerRuntime {
+  const rt = runtimes[kind];
+  if (!rt) throw new DeployError(`The ${kind} runtime is not available in this app`);
+  return rt;
 }
 
 /** Engine errors as contract errors (UNAVAILABLE with the fix for an engine that is down). */
