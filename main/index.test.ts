@@ -3,12 +3,18 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { app } from 'electron';
 import type * as CliModule from './cli/index';
+import type { AppOptions } from './platform/paths';
 
 const runCli = vi.fn((_argv: string[]) => Promise.resolve());
 const runDesktop = vi.fn((_opts: unknown) => Promise.resolve());
+/** The options the entry resolved for the core, as the CLI got them. */
+let options: AppOptions | null = null;
 vi.mock('./cli/index', async (importOriginal) => ({
   ...(await importOriginal<typeof CliModule>()),
-  runCli: (argv: string[]) => runCli(argv),
+  runCli: (argv: string[], app: AppOptions) => {
+    options = app;
+    return runCli(argv);
+  },
 }));
 vi.mock('./electron/lifecycle', () => ({ runDesktop: (opts: unknown) => runDesktop(opts) }));
 
@@ -29,6 +35,7 @@ async function launch(argv: string[], packaged: boolean): Promise<void> {
 }
 
 beforeEach(() => {
+  options = null;
   runCli.mockClear();
   runDesktop.mockClear();
   delete process.env.AGENTDESK_RESOURCES_DIR;
@@ -50,12 +57,13 @@ describe('main/index.ts', () => {
     await launch(['/opt/Agent Desk/agentdesk', 'serve', '--port', '0'], true);
     expect(runCli).toHaveBeenCalledWith(['node', 'agentdesk', 'serve', '--port', '0']);
     expect(runDesktop).not.toHaveBeenCalled();
-    // The core finds the plain files shipped beside app.asar.
-    expect(process.env.AGENTDESK_RESOURCES_DIR).toBe('/opt/Agent Desk/resources');
-    expect(process.env.AGENTDESK_RUNTIME_DIR).toBe('/opt/Agent Desk/resources/agent-runtime');
-    expect(process.env.AGENTDESK_EGRESS_HELPER_DIR).toBe('/opt/Agent Desk/resources/egress-helper');
-    expect(process.env.AGENTDESK_IMAGE_RECIPE_DIR).toBe('/opt/Agent Desk/resources/images');
-    expect(process.env.AGENTDESK_HARNESSES_DIR).toBe('/opt/Agent Desk/resources/harnesses');
+    // The core finds the plain files shipped beside app.asar (the global environment is left alone).
+    expect(options?.paths.resources).toBe('/opt/Agent Desk/resources');
+    expect(options?.paths.runtimeDir).toBe('/opt/Agent Desk/resources/agent-runtime');
+    expect(options?.paths.egressHelperDir).toBe('/opt/Agent Desk/resources/egress-helper');
+    expect(options?.paths.imageRecipeDir).toBe('/opt/Agent Desk/resources/images');
+    expect(options?.paths.harnessesDir).toBe('/opt/Agent Desk/resources/harnesses');
+    expect(process.env.AGENTDESK_RESOURCES_DIR).toBeUndefined();
   });
 
   it('exits with the CLI’s exit code after a one-shot command such as `status --json`', async () => {

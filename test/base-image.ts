@@ -37,7 +37,7 @@ function withLock<T>(cacheDir: string, work: () => Promise<T>): Promise<T> {
 
 /** A fresh driver for `kind` (closed by the caller). */
 export function runtimeFor(kind: RuntimeKind): ContainerRuntime {
-  return kind === 'docker' ? new DockerRuntime() : new IncusRuntime();
+  return kind === 'docker' ? new DockerRuntime({ env: process.env }) : new IncusRuntime({ env: process.env });
 }
 
 /**
@@ -52,6 +52,7 @@ export async function ensureBaseImage(kinds: RuntimeKind[]): Promise<void> {
   for (const kind of kinds) runtimes[kind] = runtimeFor(kind);
   const service = new ImageService({
     runtimes,
+    env: process.env,
     scriptsDir: imageScriptsDir(),
     cacheDir,
     log: { debug: () => {}, info: () => {}, warn: console.warn, error: console.error },

@@ -3,5 +3,5 @@ import { probeKeychain } from '../main/services/secrets/keychain-probe';
 
 /** True when the keychain answers a read (run tests under scripts/with-keyring.sh on a headless machine). */
 export async function keychainAvailable(): Promise<boolean> {
-  return (await probeKeychain()).state === 'ok';
+  return (await probeKeychain(process.env)).state === 'ok';
 }

@@ -26,7 +26,10 @@ export const REAL_KEY = `sk-upstream-REAL-${'x7Q9'.repeat(8)}`;
 
 /** True when a LiteLLM command is installed (app venv, AGENTDESK_LITELLM or PATH). */
 export function litellmInstalled(): boolean {
-  return resolveLitellmCommand({ setting: null, appRoot: appRoot(), dataDir: os.tmpdir() }) !== null;
+  return (
+    resolveLitellmCommand({ setting: null, appRoot: appRoot(), dataDir: os.tmpdir(), env: process.env }) !==
+    null
+  );
 }
 
 /** A running stack; {@link close} stops everything and removes the data dir. */
@@ -109,7 +112,8 @@ export async function startLlmStack(
   }
   const llm = new LlmService({
     home,
-    resolveCommand: () => resolveLitellmCommand({ setting: null, appRoot: appRoot(), dataDir: home }),
+    resolveCommand: () =>
+      resolveLitellmCommand({ setting: null, appRoot: appRoot(), dataDir: home, env: process.env }),
     source: new ProvidersLlmSource(repo, providerKeys),
     keys,
     sink,
@@ -117,6 +121,7 @@ export async function startLlmStack(
     log,
     gateway: { port: 0 },
     drainMs: 30_000,
+    env: process.env,
     ...opts.deps,
   });
   await llm.init();

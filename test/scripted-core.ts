@@ -10,6 +10,7 @@ import { addScriptedProvider, purgeAll } from './agents';
 import { withModelApis } from './fixtures/scripted-llm';
 import { ScriptedUpstream } from './fixtures/scripted-upstream';
 import { REAL_KEY } from './llm-stack';
+import { testOptions } from './app-options';
 
 /** A running core with the provider `scripted` (model `scripted/gpt-test-mini`) served by LiteLLM. */
 export interface ScriptedCore {
@@ -23,18 +24,23 @@ export interface ScriptedCore {
 /**
  * Starts the scripted upstream (key {@link REAL_KEY}, given to the core only as AGENTDESK_KEY_SCRIPTED),
  * a headless core on `<tmp>/<prefix>…` with `container_runtime` = `runtime`, adds the provider and waits
- * for LiteLLM (120 s at most).
+ * for LiteLLM (120 s at most). `env`: more variables of the core's environment (this process's, never changed).
  */
 export async function startScriptedCore(
   prefix: string,
   runtime: RuntimeKind = 'docker',
+  env: Record<string, string> = {},
 ): Promise<ScriptedCore> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const upstream = await withModelApis(
     new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] }),
   ).start();
-  process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
-  const core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 });
+  const core = await startCore({
+    home,
+    app: testOptions({ ...env, AGENTDESK_KEY_SCRIPTED: REAL_KEY }),
+    mode: 'headless',
+    healthIntervalMs: 0,
+  });
   await call(core.dispatcher, 'settings', 'update', { container_runtime: runtime });
   await addScriptedProvider(core.dispatcher, upstream.v1);
   return {
@@ -47,7 +53,6 @@ export async function startScriptedCore(
         await core.shutdown();
       } finally {
         await upstream.stop();
-        delete process.env.AGENTDESK_KEY_SCRIPTED;
         fs.rmSync(home, { recursive: true, force: true });
       }
     },

@@ -1,4 +1,4 @@
-// What the `images` handlers need from the image service (implemented over ImageService in the composition root).
+// What the `images` handlers need from the images (implemented by `Images`, main/services/images/images.ts).
 import type { z } from 'zod';
 import type { ImagesStatus } from '../../contract/agents';
 import type { RuntimeKind } from '../services/runtimes/container-runtime';

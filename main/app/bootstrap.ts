@@ -15,7 +15,9 @@ import { ensurePrivateDataDir } from '../platform/data-dir';
 import { EventBus } from '../platform/event-bus';
 import { createLogger } from '../platform/logging';
 import type { Logger } from '../platform/logging';
-import { appRoot, dataPaths } from '../platform/paths';
+import { dataPaths } from '../platform/paths';
+import type { AppOptions } from '../platform/paths';
+import { AgentRepository, armFaultPoint } from '../services/agents/agent-repository';
 import { secretRedactor } from '../platform/secret-redactor';
 import { egressHealth } from '../services/egress/egress-enforcement';
 import { HealthService } from '../services/health/health-service';
@@ -46,7 +48,7 @@ import type { Db } from '../services/storage/database';
 import { Dispatcher } from '../transport/dispatch';
 import type { Handlers } from '../../contract/handlers';
 import { APP_VERSION } from './version';
-import { wireAgents } from './agents-wiring';
+import { agentFolderOf, wireAgents } from './agents-wiring';
 import type { AgentsWiring } from './agents-wiring';
 import type { HarnessPlugin } from '../services/harnesses/harness';
 import { acquireCoreLock } from './core-lock';
@@ -59,6 +61,8 @@ import type { TasksWiring } from './tasks-wiring';
 export interface CoreOptions {
   /** The data dir (created 0700 if missing; refused unless 0700 and owned by this user). */
   home: string;
+  /** The app's paths and settings, resolved from the environment by the entry point (platform/paths.ts `resolveOptions`). */
+  app: AppOptions;
   mode: CoreInfo['mode'];
   /** A logger to use instead of the default file logger in `<home>/logs/`. */
   log?: Logger;
@@ -101,8 +105,12 @@ export interface Core {
  */
 export async function startCore(opts: CoreOptions): Promise<Core> {
   const startedAt = Date.now();
+  const { app } = opts;
   ensurePrivateDataDir(opts.home);
-  const log = opts.log ?? createLogger({ dir: dataPaths.logs(opts.home) });
+  const log =
+    opts.log ??
+    createLogger({ dir: dataPaths.logs(opts.home), ...(app.logLevel ? { level: app.logLevel } : {}) });
+  armFaultPoint(app.faultKillAt);
   const shutdown = new ShutdownSequence(log);
   const release = acquireCoreLock(opts.home);
   shutdown.add('lock', release);
@@ -118,13 +126,14 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     const providerRepo = new ProviderRepository(db);
     const providerKeys = new ProviderKeys({
       keychain: new KeychainSecretStore(),
-      env: new EnvSecretStore(),
+      env: new EnvSecretStore(app.env),
       redactor: secretRedactor,
     });
     const providers = new ProviderService({
       repo: providerRepo,
       keys: providerKeys,
       redactor: secretRedactor,
+      env: app.env,
       log: log.child({ service: 'providers' }),
       onChange: (list) => bus.emit('providers.changed', { providers: list }),
     });
@@ -132,18 +141,19 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     // LiteLLM and the gateway: the gateway listens now; LiteLLM starts in the background (never awaited).
     const litellmInstall = () => ({
       setting: settings.get().litellm_command,
-      appRoot: appRoot(),
+      appRoot: app.paths.appRoot,
       dataDir: opts.home,
+      env: app.env,
     });
     const keys = new VirtualKeys(db, (k) => secretRedactor.add(k));
-    let lastLlmState = '';
-    let containers: AgentsWiring | null = null;
+    // The agents' table: the gateway (who may call), budgets (names in messages) and traces (folders) read it.
+    const agentRepo = new AgentRepository(db);
     // Spend limits of agents, enforced by the gateway; usage counted from its llm_call records.
     const budgets = wireBudgets({
       db,
       settings,
       bus,
-      agentOf: (id) => containers?.agents.brief(id) ?? null,
+      agentOf: (id) => agentRepo.brief(id),
     });
     shutdown.add('usage', () => budgets.ledger.flush());
     // Traces of agents (hourly SQLite files written by a worker thread): folders are resolved at write time.
@@ -151,7 +161,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     const verifies = new VerifyWindows();
     const traces = new TraceRecorder({
       traceDirOf: (id) => {
-        const folder = containers?.folderOf(id) ?? null;
+        const folder = agentFolderOf(agentRepo, opts.home, id);
         return folder ? path.join(folder, 'trace') : null;
       },
       allTraceDirs: () => {
@@ -172,7 +182,8 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       (id) => providers.test(id),
     );
     const llm = new LlmService({
-      ownerRefusal: (owner) => containers?.agents.refusal(owner) ?? null,
+      // An agent's keys are suspended (with the reason) while it may not call (agents/agent-phases.ts).
+      ownerRefusal: (owner) => keys.suspension(owner),
       upstreamDown: (provider) => downWatch.failed(provider),
       home: opts.home,
       resolveCommand: () => resolveLitellmCommand(litellmInstall()),
@@ -189,58 +200,20 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       ),
       traceSink: new RecorderAgentTraceSink(traces),
       redactor: secretRedactor,
+      env: app.env,
       log: log.child({ service: 'llm' }),
       // Agents' endpoints name the gateway's port (env files; Incus proxy devices, which agents reach at
       // INCUS_GATEWAY_PORT inside their container): it never moves while any agent exists.
       gateway: { hostAliasPorts: [INCUS_GATEWAY_PORT], budget: budgets.guard },
       gatewayDependents: () => (db.prepare('SELECT count(*) AS n FROM agents').get() as { n: number }).n > 0,
-      onStatus: (st) => {
-        bus.emit('llm.status', st);
-        const state = `${st.litellm.state}/${st.gateway.state}`;
-        if (state !== lastLlmState) void health.check();
-        lastLlmState = state;
-      },
+      onStatus: (st) => bus.emit('llm.status', st),
     });
 
-    const health = new HealthService(
-      {
-        keychain: () => probeKeychain(),
-        docker: () => probeDocker(),
-        incus: () => probeIncus(),
-        // While no provider has models, report whether LiteLLM is installed; afterwards, its real state.
-        // While it is refused (unsafe command), the probe names the reason and the fix too.
-        litellm: () => {
-          const st = llm.status();
-          return st.litellm.state === 'idle' || st.litellm.state === 'missing'
-            ? probeLitellmInstall(litellmInstall())
-            : healthOf(st).litellm;
-        },
-        gateway: () => healthOf(llm.status()).gateway,
-        egress: () =>
-          egressHealth(
-            containers?.egress.status() ?? {
-              enforced: false,
-              enforcement: 'starting',
-              reason: '',
-              fix: '',
-              container: null,
-            },
-          ),
-      },
-      (report) => bus.emit('health.changed', report),
-    );
-    await llm.init();
-    shutdown.add('llm', () => llm.shutdown());
-    bus.on('providers.changed', () => llm.requestReload());
-    let litellmCommand = settings.get().litellm_command;
-    bus.on('settings.changed', (st) => {
-      if (st.litellm_command !== litellmCommand) llm.requestReload();
-      litellmCommand = st.litellm_command;
-    });
-
-    containers = wireAgents({
+    const wired = wireAgents({
       home: opts.home,
+      app,
       db,
+      repo: agentRepo,
       keys,
       llm,
       providers: providerRepo,
@@ -250,20 +223,54 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       traces: { recorder: traces, turns, verifies },
       ...(opts.extraHarnesses ? { extraHarnesses: opts.extraHarnesses } : {}),
     });
-    const wiredAgents = containers;
+
+    const health = new HealthService(
+      {
+        keychain: () => probeKeychain(app.env),
+        docker: () => probeDocker(1500, app.env),
+        incus: () => probeIncus(1500, app.env),
+        // While no provider has models, report whether LiteLLM is installed; afterwards, its real state.
+        // While it is refused (unsafe command), the probe names the reason and the fix too.
+        litellm: () => {
+          const st = llm.status();
+          return st.litellm.state === 'idle' || st.litellm.state === 'missing'
+            ? probeLitellmInstall(litellmInstall())
+            : healthOf(st).litellm;
+        },
+        gateway: () => healthOf(llm.status()).gateway,
+        egress: () => egressHealth(wired.egress.status()),
+      },
+      (report) => bus.emit('health.changed', report),
+    );
+    // LiteLLM's or the gateway's state changing is probed again at once.
+    let lastLlmState = '';
+    bus.on('llm.status', (st) => {
+      const state = `${st.litellm.state}/${st.gateway.state}`;
+      if (state !== lastLlmState) void health.check();
+      lastLlmState = state;
+    });
+    await llm.init();
+    shutdown.add('llm', () => llm.shutdown());
+    bus.on('providers.changed', () => llm.requestReload());
+    let litellmCommand = settings.get().litellm_command;
+    bus.on('settings.changed', (st) => {
+      if (st.litellm_command !== litellmCommand) llm.requestReload();
+      litellmCommand = st.litellm_command;
+    });
+
     // The engines' state is taken now, as the core starts: an engine that is down now and answers by the
     // time the agents are reconciled (after egress) is still what the agents' reasons must name.
-    wiredAgents.agents.probeEngines();
+    wired.agents.probeEngines();
     // Egress first: the agents' reconciliation may start containers, which need their rules.
-    const agentsReady = wiredAgents.egress
+    const agentsReady = wired.egress
       .init()
-      .then(() => wiredAgents.agents.init())
+      .then(() => wired.agents.init())
       .then(async () => {
         // Another process holds the gateway's port: agents left running (stop_agents_on_quit off) have been
         // sending it their requests and keys. They are stopped and their keys revoked.
         const taken = llm.takenPort;
         if (taken === null) return;
-        const n = await wiredAgents.agents.cutOff(
+        const n = await wired.agents.cutOff(
           `Stopped and its key revoked: another process holds the gateway port ${taken} this agent calls; start it again once the gateway listens`,
         );
         if (n)
@@ -276,13 +283,12 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
           runtime: RuntimeKind;
         }[];
         for (const { runtime } of kinds) {
-          const rt = wiredAgents.runtimes[runtime];
+          const rt = wired.runtimes[runtime];
           const gw = await rt?.hostServiceAddress(llm.gateway.port).catch(() => null);
           if (gw) llm.noteAgentUrl(runtime, `http://${gw.host}:${gw.port}/v1`);
         }
       })
       .catch((err: Error) => log.error({ err }, 'agents could not be reconciled'));
-    const wired = containers;
     // Before `llm`: agents stop (or keep running) while the gateway can still answer them.
     shutdown.add('agents', async () => {
       await agentsReady;
@@ -309,7 +315,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       await tasksWired.shutdown();
     });
 
-    const setup = wireSetup({ home: opts.home, health, settings, llm, bus, log });
+    const setup = wireSetup({ home: opts.home, app, health, settings, llm, bus, log });
     shutdown.add('setup', setup.cancel);
 
     const interval = opts.healthIntervalMs ?? 3000;
@@ -341,10 +347,10 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       settings: settingsHandlers(settings),
       providers: providersHandlers(providers),
       llm: llmHandlers(llm),
-      agents: withLimitsAtCreate(agentsHandlers(containers.agents, containers.chat), budgets.limits),
+      agents: withLimitsAtCreate(agentsHandlers(wired.agents, wired.chat), budgets.limits),
       traces: tracesHandlers(traces, (id) => void wired.agents.get(id), dayTotals),
-      harnesses: harnessesHandlers(containers.harnesses),
-      images: imagesHandlers(containers.images),
+      harnesses: harnessesHandlers(wired.harnesses),
+      images: imagesHandlers(wired.images),
       tasks: tasksHandlers(tasksWired.tasks, tasksWired.runner, tasksWired.repo),
       usage: usageHandlers({ agents: wired.agents, ...budgets }),
     };
@@ -363,7 +369,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       providers,
       llm,
       keys,
-      agents: containers.agents,
+      agents: wired.agents,
       tasks: tasksWired.tasks,
       info,
       shutdown: () => shutdown.run(),

@@ -12,6 +12,10 @@ import { skipUnlessReal } from '../../test/real';
 import { call } from '../transport/dispatch';
 import { startCore } from './bootstrap';
 import type { Core } from './bootstrap';
+import { resolveOptions } from '../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 const skip = skipUnlessReal(litellmInstalled(), 'LiteLLM (the app venv: scripts/bootstrap-linux.sh)');
 
@@ -37,15 +41,15 @@ describe.skipIf(skip)('core with LiteLLM', () => {
     upstream = await withModelApis(
       new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] }),
     ).start();
-    process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY; // a keychain-less run: the key comes from the environment
-    core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 });
+    coreEnv.AGENTDESK_KEY_SCRIPTED = REAL_KEY; // a keychain-less run: the key comes from the environment
+    core = await startCore({ home, app: resolveOptions(coreEnv), mode: 'headless', healthIntervalMs: 0 });
     core.bus.on('llm.status', (s) => statuses.push(s));
     core.bus.on('health.changed', (r) => reports.push(r));
   });
   afterAll(async () => {
     await core?.shutdown();
     await upstream?.stop();
-    delete process.env.AGENTDESK_KEY_SCRIPTED;
+    delete coreEnv.AGENTDESK_KEY_SCRIPTED;
     fs.rmSync(home, { recursive: true, force: true });
   });
 
@@ -142,7 +146,7 @@ describe.skipIf(skip)('core with LiteLLM', () => {
   it('a restart with providers does not wait for LiteLLM; stopping while it starts leaves nothing behind', async () => {
     await core.shutdown();
     const t0 = performance.now();
-    core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 });
+    core = await startCore({ home, app: resolveOptions(coreEnv), mode: 'headless', healthIntervalMs: 0 });
     expect(performance.now() - t0).toBeLessThan(3000);
     const st = await until(
       () => call(core.dispatcher, 'llm', 'status', {}),

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { EventBus } from '../platform/event-bus';
 import type { Logger } from '../platform/logging';
-import { resourcesDir } from '../platform/paths';
+import type { AppOptions } from '../platform/paths';
 import type { HealthService } from '../services/health/health-service';
 import { SetupService } from '../services/health/setup-service';
 import { LitellmProvisioner } from '../services/llm/litellm/provision';
@@ -19,18 +19,21 @@ import type { SettingsStore } from '../services/settings/settings-store';
  */
 export function wireSetup(deps: {
   home: string;
+  /** The paths (resources) and environment the core was started with. */
+  app: AppOptions;
   health: HealthService;
   settings: SettingsStore;
   llm: LlmService;
   bus: EventBus;
   log: Logger;
 }): { setup: SetupService; cancel: () => Promise<void> } {
-  const litellmResources = path.join(resourcesDir(), 'litellm');
+  const litellmResources = path.join(deps.app.paths.resources, 'litellm');
   const wheelhouse = path.join(litellmResources, 'wheelhouse');
   const provisioner = new LitellmProvisioner({
     venvDir: path.join(deps.home, 'litellm', 'venv'),
     requirementsFile: path.join(litellmResources, 'requirements.txt'),
     wheelhouseDir: fs.existsSync(wheelhouse) ? wheelhouse : null,
+    parentEnv: deps.app.env,
     log: deps.log.child({ service: 'setup' }),
     onProgress: (p) => {
       deps.bus.emit('setup.progress', p);

@@ -23,6 +23,10 @@ import { call } from '../transport/dispatch';
 import { buildProgram } from './index';
 import { serve } from './serve';
 import type { Served } from './serve';
+import { resolveOptions } from '../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 const execFileAsync = promisify(execFile);
 const skip = skipUnlessReal(
@@ -42,6 +46,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
     setExitCode: (c) => {
       code = c;
     },
+    app: resolveOptions(coreEnv),
   });
   try {
     await program.parseAsync(args, { from: 'user' });
@@ -76,12 +81,12 @@ describe.skipIf(skip)('agent egress through the CLI and a served core (docker)',
     ensureRuntimeBundle();
     world = await outsideWorld();
     host = await hostServices();
-    process.env.AGENTDESK_EGRESS_DNS = world.dns;
-    process.env.AGENTDESK_DOCKER_NETWORK = network;
+    coreEnv.AGENTDESK_EGRESS_DNS = world.dns;
+    coreEnv.AGENTDESK_DOCKER_NETWORK = network;
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-cli-egress-'));
     up = await withModelApis(new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] })).start();
-    process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
-    served = await serve({ home, port: 0, healthIntervalMs: 0 });
+    coreEnv.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
+    served = await serve({ home, app: resolveOptions(coreEnv), port: 0, healthIntervalMs: 0 });
     await call(served.core.dispatcher, 'settings', 'update', { container_runtime: 'docker' });
     await addScriptedProvider(served.core.dispatcher, up.v1);
   }, 600_000);
@@ -91,9 +96,9 @@ describe.skipIf(skip)('agent egress through the CLI and a served core (docker)',
     await up?.stop();
     world?.close();
     host?.close();
-    delete process.env.AGENTDESK_KEY_SCRIPTED;
-    delete process.env.AGENTDESK_EGRESS_DNS;
-    delete process.env.AGENTDESK_DOCKER_NETWORK;
+    delete coreEnv.AGENTDESK_KEY_SCRIPTED;
+    delete coreEnv.AGENTDESK_EGRESS_DNS;
+    delete coreEnv.AGENTDESK_DOCKER_NETWORK;
     dropDockerNetwork(network);
     fs.rmSync(home, { recursive: true, force: true });
   });

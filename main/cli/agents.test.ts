@@ -14,6 +14,10 @@ import { ago, formatAgents, resolveServedModel } from './agents';
 import { buildProgram } from './index';
 import { serve } from './serve';
 import type { Served } from './serve';
+import { resolveOptions } from '../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 const skip = skipUnlessReal(runtimeReachable('docker') && litellmInstalled(), 'Docker and LiteLLM');
 
@@ -29,6 +33,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
     setExitCode: (c) => {
       code = c;
     },
+    app: resolveOptions(coreEnv),
   });
   try {
     await program.parseAsync(args, { from: 'user' });
@@ -82,8 +87,8 @@ describe.skipIf(skip)('agentdesk agents (docker)', () => {
     ensureRuntimeBundle();
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-cli-agents-'));
     up = await withModelApis(new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] })).start();
-    process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
-    served = await serve({ home, port: 0, healthIntervalMs: 0 });
+    coreEnv.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
+    served = await serve({ home, app: resolveOptions(coreEnv), port: 0, healthIntervalMs: 0 });
     await call(served.core.dispatcher, 'settings', 'update', { container_runtime: 'docker' });
     await addScriptedProvider(served.core.dispatcher, up.v1);
   }, 600_000);
@@ -91,7 +96,7 @@ describe.skipIf(skip)('agentdesk agents (docker)', () => {
     await purgeAll(served.core.dispatcher);
     await served?.stop();
     await up?.stop();
-    delete process.env.AGENTDESK_KEY_SCRIPTED;
+    delete coreEnv.AGENTDESK_KEY_SCRIPTED;
     fs.rmSync(home, { recursive: true, force: true });
   });
 

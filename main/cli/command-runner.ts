@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { Client } from '../../contract/client';
 import { isAppError } from '../../contract/errors';
 import { resolveDataDir } from '../platform/paths';
+import type { AppOptions } from '../platform/paths';
 import { withCoreClient } from './core-client';
 import { NotRunningError } from './http-client';
 
@@ -11,6 +12,8 @@ export interface RunnerIo {
   out: { write(text: string): unknown };
   err: { write(text: string): unknown };
   setExitCode(code: number): void;
+  /** The options of a core started in this process when none runs (resolved by the entry point). */
+  app: AppOptions;
 }
 
 /**
@@ -44,7 +47,7 @@ export function commandRunner(io: RunnerIo, cmd: Command, globalHome: () => stri
     async (): Promise<void> => {
       try {
         const home = resolveDataDir(cmd.opts<{ home?: string }>().home ?? globalHome());
-        const code = await withCoreClient(home, (client) => action(client, json));
+        const code = await withCoreClient(home, io.app, (client) => action(client, json));
         io.setExitCode(code ?? 0);
       } catch (e) {
         io.err.write(`agentdesk ${cmd.name()} ${name}: ${oneLine(e)}\n`);

@@ -5,6 +5,7 @@ import { startCore } from '../app/bootstrap';
 import type { EventName } from '../../contract/events';
 import type { EventBus } from '../platform/event-bus';
 import type { Dispatcher } from '../transport/dispatch';
+import type { AppOptions } from '../platform/paths';
 import { connect, NotRunningError } from './http-client';
 import { readControlFile } from '../transport/http/control-file';
 
@@ -19,11 +20,16 @@ export function inProcessTransport(dispatcher: Dispatcher, bus?: EventBus): Tran
 /**
  * Runs `fn` with a client of the core for `home` (docs/architecture.md, "Layout": the CLI talks to a core
  * over HTTP, or starts one). When no core runs there (no control.json), a core is started in this
- * process for the duration of `fn` — same database, keychain and logs — and stopped afterwards.
+ * process with the options `app` for the duration of `fn` — same database, keychain and logs — and
+ * stopped afterwards.
  * @throws NotRunningError when a control.json names a live core that does not answer;
  *   CoreLockedError when another core holds the data dir; whatever `fn` throws.
  */
-export async function withCoreClient<T>(home: string, fn: (client: Client) => Promise<T>): Promise<T> {
+export async function withCoreClient<T>(
+  home: string,
+  app: AppOptions,
+  fn: (client: Client) => Promise<T>,
+): Promise<T> {
   let control = null;
   try {
     control = readControlFile(home);
@@ -40,7 +46,7 @@ export async function withCoreClient<T>(home: string, fn: (client: Client) => Pr
     }
   }
   // Not on a schedule: this core lives for one command (tasks run only when the command asks).
-  const core = await startCore({ home, mode: 'headless', healthIntervalMs: 0, schedule: false });
+  const core = await startCore({ home, app, mode: 'headless', healthIntervalMs: 0, schedule: false });
   try {
     return await fn(createClient(inProcessTransport(core.dispatcher, core.bus)));
   } finally {

@@ -2,11 +2,12 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { APP_VERSION } from '../app/version';
 import { resolveDataDir } from '../platform/paths';
+import type { AppOptions } from '../platform/paths';
 import readline from 'node:readline/promises';
 import { agentsCommand } from './agents';
 import type { AgentsIo } from './agents';
 import { imagesCommand } from './images';
-import { processIo, providersCommand } from './providers';
+import { providersCommand } from './providers';
 import type { CliIo } from './providers';
 import { DEFAULT_SERVE_PORT, serve } from './serve';
 import { settingsCommand } from './settings';
@@ -24,12 +25,31 @@ function parsePort(value: string): number {
   return n;
 }
 
+/** The process's own streams and environment, and the core options `app`. */
+export function processIo(app: AppOptions): CliIo {
+  return {
+    out: process.stdout,
+    err: process.stderr,
+    env: app.env,
+    app,
+    setExitCode(code) {
+      process.exitCode = code;
+    },
+    async readStdin() {
+      if (process.stdin.isTTY) return null;
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  };
+}
+
 /**
  * Builds the command tree (exported for tests). Actions set the exit code through `io`
- * (`process.exitCode` by default). Usage errors throw a CommanderError (exitOverride) after
- * commander has printed them.
+ * (`process.exitCode` for {@link processIo}); cores started in this process get `io.app`. Usage
+ * errors throw a CommanderError (exitOverride) after commander has printed them.
  */
-export function buildProgram(io: CliIo = processIo()): Command {
+export function buildProgram(io: CliIo): Command {
   const program = new Command('agentdesk')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) })
@@ -45,7 +65,7 @@ export function buildProgram(io: CliIo = processIo()): Command {
     .option('--home <dir>', 'data directory')
     .action(async (opts: { port: number; home?: string }) => {
       const home = resolveDataDir(opts.home ?? program.opts<{ home?: string }>().home);
-      const served = await serve({ home, port: opts.port });
+      const served = await serve({ home, app: io.app, port: opts.port });
       process.stdout.write(`Agent Desk is serving at ${served.openUrl}\n`);
       const stop = (signal: string) => {
         served.core.log.info({ signal }, 'stopping');
@@ -110,10 +130,13 @@ export const CLI_COMMANDS: ReadonlySet<string> = new Set([
   '--version',
 ]);
 
-/** Runs the CLI with `argv` (as process.argv). Errors print one line to stderr and exit non-zero. */
-export async function runCli(argv: string[]): Promise<void> {
+/**
+ * Runs the CLI with `argv` (as process.argv) and the options `app` the entry point resolved. Errors
+ * print one line to stderr and exit non-zero.
+ */
+export async function runCli(argv: string[], app: AppOptions): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    await buildProgram(processIo(app)).parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       // commander has printed the message already (or help/version, with exit code 0).

@@ -12,6 +12,10 @@ import { openDatabase } from '../services/storage/database';
 import { buildProgram } from './index';
 import { serve } from './serve';
 import type { Served } from './serve';
+import { resolveOptions } from '../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 /** Runs the CLI in this process with nothing on stdin. */
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -26,6 +30,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
     setExitCode: (c) => {
       code = c;
     },
+    app: resolveOptions(coreEnv),
   });
   try {
     await program.parseAsync(args, { from: 'user' });
@@ -72,7 +77,7 @@ let ollama: ScriptedUpstream;
 beforeAll(async () => {
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-cli-rm-users-'));
   ollama = await new ScriptedUpstream({ models: ['used-model'], ollama: true }).start();
-  served = await serve({ home, port: 0, healthIntervalMs: 0 });
+  served = await serve({ home, app: resolveOptions(coreEnv), port: 0, healthIntervalMs: 0 });
 });
 afterAll(async () => {
   await served?.stop();

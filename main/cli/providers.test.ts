@@ -15,6 +15,10 @@ import { buildProgram } from './index';
 import { looksLikeKey } from './providers';
 import { serve } from './serve';
 import type { Served } from './serve';
+import { resolveOptions } from '../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 const available = await keychainAvailable();
 const KEY = `sk-test-${crypto.randomBytes(16).toString('hex')}`;
@@ -35,6 +39,7 @@ async function cli(
     setExitCode: (c) => {
       code = c;
     },
+    app: resolveOptions(coreEnv),
   });
   try {
     await program.parseAsync(args, { from: 'user' });
@@ -53,7 +58,7 @@ beforeAll(async () => {
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-cli-providers-'));
   up = await new ScriptedUpstream({ key: KEY, models: ['gpt-test-mini'] }).start();
   ollama = await new ScriptedUpstream({ models: ['gpt-test-mini'], ollama: true }).start();
-  served = await serve({ home, port: 0, healthIntervalMs: 0 });
+  served = await serve({ home, app: resolveOptions(coreEnv), port: 0, healthIntervalMs: 0 });
 });
 afterAll(async () => {
   await served.stop();

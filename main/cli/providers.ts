@@ -5,6 +5,7 @@ import { AppError } from '../../contract/errors';
 import { agentsUsingProvider } from '../../contract/provider-usage';
 import { CATALOG, findCatalogEntry, PROVIDER_TYPES } from '../services/providers/catalog';
 import { commandRunner, printer, showCommand } from './command-runner';
+import type { RunnerIo } from './command-runner';
 import {
   formatCatalog,
   formatDiscovery,
@@ -15,32 +16,11 @@ import {
 } from './providers-format';
 
 /** Where the CLI reads and writes (the process by default; buffers in tests). */
-export interface CliIo {
-  out: { write(text: string): unknown };
-  err: { write(text: string): unknown };
+export interface CliIo extends RunnerIo {
   /** Reads all of stdin; `null` when stdin is a terminal (nothing piped). */
   readStdin(): Promise<string | null>;
-  env: NodeJS.ProcessEnv;
-  /** Records the command's exit code (default: sets `process.exitCode`). */
-  setExitCode(code: number): void;
-}
-
-/** The process's own streams and environment. */
-export function processIo(): CliIo {
-  return {
-    out: process.stdout,
-    err: process.stderr,
-    env: process.env,
-    setExitCode(code) {
-      process.exitCode = code;
-    },
-    async readStdin() {
-      if (process.stdin.isTTY) return null;
-      const chunks: Buffer[] = [];
-      for await (const c of process.stdin) chunks.push(c as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
-    },
-  };
+  /** The shell's environment, for `--key-env VAR`. */
+  env: Readonly<NodeJS.ProcessEnv>;
 }
 
 /** A usage error of the CLI itself (printed as one line, exit code 1). */

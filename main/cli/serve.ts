@@ -2,6 +2,7 @@
 import { startCore } from '../app/bootstrap';
 import type { Core } from '../app/bootstrap';
 import { rendererDir } from '../platform/paths';
+import type { AppOptions } from '../platform/paths';
 import {
   newToken,
   processAlive,
@@ -40,6 +41,8 @@ export interface Served {
  */
 export async function serve(opts: {
   home: string;
+  /** The core's options (resolved by the entry point). */
+  app: AppOptions;
   port: number;
   healthIntervalMs?: number;
 }): Promise<Served> {
@@ -57,6 +60,7 @@ export async function serve(opts: {
   }
   const core = await startCore({
     home: opts.home,
+    app: opts.app,
     mode: 'headless',
     healthIntervalMs: opts.healthIntervalMs,
   });
@@ -69,7 +73,7 @@ export async function serve(opts: {
       log: core.log,
       token,
       port: opts.port,
-      rendererDir: rendererDir(),
+      rendererDir: rendererDir(opts.app.paths),
     });
   } catch (err) {
     await core.shutdown();

@@ -10,6 +10,10 @@ import { buildProgram } from './index';
 import { DEFAULT_SERVE_PORT, serve } from './serve';
 import type { Served } from './serve';
 import { statusCommand } from './status';
+import { resolveOptions } from '../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 function capture(): { text: string; write(s: string): void } {
   return {
@@ -24,7 +28,7 @@ let home: string;
 let served: Served;
 beforeAll(async () => {
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-status-'));
-  served = await serve({ home, port: 0, healthIntervalMs: 0 });
+  served = await serve({ home, app: resolveOptions(coreEnv), port: 0, healthIntervalMs: 0 });
 });
 afterAll(async () => {
   await served.stop();
@@ -48,16 +52,16 @@ describe('agentdesk status', () => {
   });
 
   it('follows Docker going away and coming back', async () => {
-    const saved = process.env.DOCKER_HOST;
-    process.env.DOCKER_HOST = `unix://${path.join(home, 'no-docker.sock')}`;
+    const saved = coreEnv.DOCKER_HOST;
+    coreEnv.DOCKER_HOST = `unix://${path.join(home, 'no-docker.sock')}`;
     try {
       const out = capture();
       await statusCommand({ home, json: false }, out, capture());
       expect(out.text).toMatch(/^docker\s+missing\s+Docker not reachable at .*no-docker\.sock$/m);
       expect(out.text).toContain('fix: Start Docker Desktop, or `sudo systemctl start docker`');
     } finally {
-      if (saved === undefined) delete process.env.DOCKER_HOST;
-      else process.env.DOCKER_HOST = saved;
+      if (saved === undefined) delete coreEnv.DOCKER_HOST;
+      else coreEnv.DOCKER_HOST = saved;
     }
     const out = capture();
     await statusCommand({ home, json: true }, out, capture());
@@ -79,7 +83,9 @@ describe('agentdesk status', () => {
     'refuses a second core on the same data dir, giving the running one’s URL with its token',
     { timeout: 120_000 },
     async () => {
-      await expect(serve({ home, port: 0, healthIntervalMs: 0 })).rejects.toThrow(/already (running|using)/);
+      await expect(
+        serve({ home, app: resolveOptions(coreEnv), port: 0, healthIntervalMs: 0 }),
+      ).rejects.toThrow(/already (running|using)/);
       expect(fs.existsSync(path.join(home, 'control.json'))).toBe(true);
       // A second `agentdesk serve` process (the built CLI, as a person runs it).
       const bundle = await buildChildCore();
@@ -109,7 +115,9 @@ describe('agentdesk status', () => {
     const other = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-port-'));
     try {
       // The port of the core above is taken by it: a second data dir cannot serve there.
-      await expect(serve({ home: other, port: served.http.port, healthIntervalMs: 0 })).rejects.toThrow(
+      await expect(
+        serve({ home: other, app: resolveOptions(coreEnv), port: served.http.port, healthIntervalMs: 0 }),
+      ).rejects.toThrow(
         `127.0.0.1:${served.http.port} is already in use by another program. Stop it, or serve on another port: \`agentdesk serve --port N\`, or \`--port 0\` for any free port.`,
       );
       expect(fs.existsSync(path.join(other, 'control.json'))).toBe(false);
@@ -119,7 +127,14 @@ describe('agentdesk status', () => {
   });
 
   it('`serve` without --port asks for the fixed default port', () => {
-    const cmd = buildProgram().commands.find((c) => c.name() === 'serve');
+    const cmd = buildProgram({
+      out: process.stdout,
+      err: process.stderr,
+      env: {},
+      readStdin: () => Promise.resolve(null),
+      setExitCode: () => {},
+      app: resolveOptions(coreEnv),
+    }).commands.find((c) => c.name() === 'serve');
     expect(cmd?.opts<{ port: number }>().port).toBe(DEFAULT_SERVE_PORT);
   });
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from './index';
 import { parseAt, parseEvery } from './tasks';
+import { testOptions } from '../../test/app-options';
 
 async function cli(home: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -18,6 +19,7 @@ async function cli(home: string, args: string[]): Promise<{ code: number; out: s
     setExitCode: (c) => {
       code = c;
     },
+    app: testOptions(),
   });
   try {
     await program.parseAsync(['--home', home, ...args], { from: 'user' });

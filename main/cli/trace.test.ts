@@ -26,6 +26,10 @@ import { serve } from './serve';
 import type { Served } from './serve';
 import { formatEvent, parseKinds, parseSince } from './trace';
 import { traceCommand } from './trace';
+import { resolveOptions } from '../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 
@@ -35,6 +39,7 @@ function buffers(): RunnerIo & { out: { text: string }; err: { text: string }; c
     err: { text: '', write: (s: string) => (io.err.text += s) },
     code: -1,
     setExitCode: (c: number) => (io.code = c),
+    app: resolveOptions(coreEnv),
   };
   return io;
 }
@@ -131,8 +136,8 @@ describe.skipIf(skip)('agentdesk trace against a served core with a real agent (
     ensureRuntimeBundle();
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-cli-trace-'));
     up = await withModelApis(new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] })).start();
-    process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
-    served = await serve({ home, port: 0, healthIntervalMs: 0 });
+    coreEnv.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
+    served = await serve({ home, app: resolveOptions(coreEnv), port: 0, healthIntervalMs: 0 });
     await call(served.core.dispatcher, 'settings', 'update', { container_runtime: 'docker' });
     await addScriptedProvider(served.core.dispatcher, up.v1);
     const a = await call(served.core.dispatcher, 'agents', 'create', {
@@ -157,7 +162,7 @@ describe.skipIf(skip)('agentdesk trace against a served core with a real agent (
     if (served) await purgeAll(served.core.dispatcher);
     await served?.stop();
     await up?.stop();
-    delete process.env.AGENTDESK_KEY_SCRIPTED;
+    delete coreEnv.AGENTDESK_KEY_SCRIPTED;
     if (home) fs.rmSync(home, { recursive: true, force: true });
   });
 

@@ -233,7 +233,7 @@ export function traceCommand(
       ) => {
         try {
           const home = resolveDataDir(opts.home ?? globalHome());
-          await withCoreClient(home, async (c) => {
+          await withCoreClient(home, io.app, async (c) => {
             const agent = await findAgent(c, ref);
             const since = opts.since ?? null;
             await printTrace(

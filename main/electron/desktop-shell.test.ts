@@ -12,6 +12,7 @@ import type { Core } from '../app/bootstrap';
 import { startBackground, withShellInfo } from './desktop-shell';
 import type { BackgroundOptions, BackgroundShell } from './desktop-shell';
 import type { DesktopNotice } from './notifications';
+import { testOptions } from '../../test/app-options';
 
 let home: string;
 let core: Core;
@@ -23,6 +24,7 @@ beforeEach(async () => {
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-shell-'));
   core = await startCore({
     home: path.join(home, 'data'),
+    app: testOptions(),
     mode: 'electron',
     healthIntervalMs: 0,
     log: pino({ level: 'silent' }),

@@ -12,6 +12,7 @@ import { runDesktop } from './lifecycle';
 import type { DesktopCore, DesktopOptions } from './lifecycle';
 import type { BackgroundShell, WindowControls } from './desktop-shell';
 import { CONTENT_SECURITY_POLICY } from './security';
+import { testOptions } from '../../test/app-options';
 
 const { app } = electronMock;
 let home: string;
@@ -183,7 +184,7 @@ describe('start', () => {
 
 describe('with a real core', () => {
   const realCore: DesktopOptions['startCore'] = (o) =>
-    startCore({ ...o, healthIntervalMs: 0, log: pino({ level: 'silent' }) });
+    startCore({ ...o, app: testOptions(), healthIntervalMs: 0, log: pino({ level: 'silent' }) });
 
   it('answers api: calls from the window and refuses them from another origin', async () => {
     await start(options({ startCore: realCore }));

@@ -42,8 +42,8 @@ export interface DesktopOptions<C extends DesktopCore = DesktopCore> {
    * window keeps the app — and the agents — running. Without it: the window opens, close quits.
    */
   background?: (core: C, window: WindowControls) => Promise<BackgroundShell>;
-  /** Environment to read `AGENTDESK_HOME` and `ELECTRON_RENDERER_URL` from (default `process.env`). */
-  env?: NodeJS.ProcessEnv;
+  /** Environment to read `AGENTDESK_HOME` and `ELECTRON_RENDERER_URL` from (the entry point passes its own). */
+  env: Readonly<NodeJS.ProcessEnv>;
   /** Longest wait for `core.shutdown()` before the app exits anyway, in ms (default 15000). */
   shutdownTimeoutMs?: number;
   /** Quit cleanly on SIGINT/SIGTERM (default true; tests turn it off). */
@@ -79,7 +79,7 @@ export async function runDesktop<C extends DesktopCore>(opts: DesktopOptions<C>)
     app.quit();
     return 'second-instance';
   }
-  const env = opts.env ?? process.env;
+  const { env } = opts;
   const ui = resolveUiOrigin({ isPackaged: app.isPackaged, env });
   const isTrustedUrl = trustedUrlPredicate(ui.trustedOrigins);
   const csp = contentSecurityPolicy({ dev: ui.dev });

@@ -25,7 +25,7 @@ export interface LoginItemApp {
  * unset, empty or relative (XDG Base Directory spec: relative paths are invalid and must be ignored;
  * XDG Autostart spec: `$XDG_CONFIG_HOME/autostart`).
  */
-export function autostartDir(env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string {
+export function autostartDir(env: Readonly<NodeJS.ProcessEnv>, home: string = os.homedir()): string {
   const xdg = env.XDG_CONFIG_HOME;
   const config = xdg && path.isAbsolute(xdg) ? xdg : path.join(home, '.config');
   return path.join(config, 'autostart');
@@ -97,7 +97,7 @@ export function autostartDesktopEntry(command: readonly string[], startHidden: b
 export function applyXdgAutostart(
   wish: LoginItemWish,
   command: readonly string[],
-  dir: string = autostartDir(),
+  dir: string = autostartDir({}),
 ): string {
   const file = path.join(dir, AUTOSTART_FILE_NAME);
   if (!wish.startAtLogin) {

@@ -28,8 +28,8 @@ export interface UiOrigin {
  * ignored, so a packaged app can never be pointed at another origin through the environment.
  * @returns the entry URL and the trusted origins (never empty: `app://agentdesk` is always trusted).
  */
-export function resolveUiOrigin(opts: { isPackaged: boolean; env?: NodeJS.ProcessEnv }): UiOrigin {
-  const devUrl = opts.isPackaged ? undefined : (opts.env ?? process.env).ELECTRON_RENDERER_URL;
+export function resolveUiOrigin(opts: { isPackaged: boolean; env: Readonly<NodeJS.ProcessEnv> }): UiOrigin {
+  const devUrl = opts.isPackaged ? undefined : opts.env.ELECTRON_RENDERER_URL;
   const devOrigin = devUrl ? devServerOrigin(devUrl) : null;
   if (devUrl && devOrigin) return { entryUrl: devUrl, trustedOrigins: [APP_ORIGIN, devOrigin], dev: true };
   return { entryUrl: APP_ENTRY_URL, trustedOrigins: [APP_ORIGIN], dev: false };

@@ -53,7 +53,7 @@ export interface LoggerOptions {
  */
 export function createLogger(opts: LoggerOptions): Logger {
   const redactor = opts.redactor ?? secretRedactor;
-  const level = opts.level ?? process.env.AGENTDESK_LOG_LEVEL ?? 'info';
+  const level = opts.level ?? 'info';
   const options: pino.LoggerOptions = {
     level,
     base: { pid: process.pid },

@@ -43,29 +43,27 @@ export function resourcesDir(): string {
 
 /**
  * Folder holding the bundled agent runtime `agent-runtime.cjs` (mounted read-only into agent containers):
- * `AGENTDESK_RUNTIME_DIR`, else `out/agent-runtime` of the app root (built by `npm run build`).
- * `null` when the bundle is not there.
+ * `paths.runtimeDir` (`AGENTDESK_RUNTIME_DIR`, else `out/agent-runtime` of the app root, built by
+ * `npm run build`). `null` when the bundle is not there.
  */
-export function agentRuntimeDir(env = process.env): string | null {
-  const dir = env.AGENTDESK_RUNTIME_DIR ?? path.join(appRoot(), 'out', 'agent-runtime');
+export function agentRuntimeDir(paths: Pick<AppPaths, 'runtimeDir'>): string | null {
+  const dir = paths.runtimeDir;
   return fs.existsSync(path.join(dir, 'agent-runtime.cjs')) ? dir : null;
 }
 
 /**
  * The egress helper program (the helper container's, docs/decisions/009-egress.md):
- * `AGENTDESK_EGRESS_HELPER_DIR/egress-helper.cjs`, else `out/egress-helper/egress-helper.cjs` of the app
- * root (built by `npm run build`). The file may be missing; the image build says so.
+ * `egress-helper.cjs` in `paths.egressHelperDir` (`AGENTDESK_EGRESS_HELPER_DIR`, else
+ * `out/egress-helper` of the app root, built by `npm run build`). The file may be missing; the image
+ * build says so.
  */
-export function egressHelperFile(env = process.env): string {
-  return path.join(
-    env.AGENTDESK_EGRESS_HELPER_DIR ?? path.join(appRoot(), 'out', 'egress-helper'),
-    'egress-helper.cjs',
-  );
+export function egressHelperFile(paths: Pick<AppPaths, 'egressHelperDir'>): string {
+  return path.join(paths.egressHelperDir, 'egress-helper.cjs');
 }
 
 /** The built renderer (`out/renderer`), served by `agentdesk serve` and the `app://` protocol. */
-export function rendererDir(): string {
-  return path.join(appRoot(), 'out', 'renderer');
+export function rendererDir(paths: Pick<AppPaths, 'appRoot'>): string {
+  return path.join(paths.appRoot, 'out', 'renderer');
 }
 
 /**
@@ -96,3 +94,92 @@ export const dataPaths = {
   agents: (home: string) => path.join(home, 'agents'),
   archive: (home: string) => path.join(home, 'archive'),
 };
+
+/** Where the app's own files are, resolved once at an entry point ({@link resolveOptions}). */
+export interface AppPaths {
+  /** The app root ({@link appRoot}; `AGENTDESK_APP_ROOT` when set). */
+  appRoot: string;
+  /** Shipped files: LiteLLM requirements, tray icons (`AGENTDESK_RESOURCES_DIR`, else `<app root>/resources`). */
+  resources: string;
+  /** Folder expected to hold `agent-runtime.cjs` (`AGENTDESK_RUNTIME_DIR`, else `<app root>/out/agent-runtime`). */
+  runtimeDir: string;
+  /** Folder expected to hold `egress-helper.cjs` (`AGENTDESK_EGRESS_HELPER_DIR`, else `<app root>/out/egress-helper`). */
+  egressHelperDir: string;
+  /** The base image recipe (`AGENTDESK_IMAGE_RECIPE_DIR`, else `<app root>/scripts/images`). */
+  imageRecipeDir: string;
+  /** Harness manifests and files (`AGENTDESK_HARNESSES_DIR`, else `<app root>/main/services/harnesses`). */
+  harnessesDir: string;
+  /** The image build cache (`AGENTDESK_IMAGE_CACHE`); `null`: `<data>/images`. */
+  imageCache: string | null;
+}
+
+/**
+ * How the core is configured from outside: the app's paths and the internal `AGENTDESK_*` settings,
+ * resolved once from the environment by an entry point (main/index.ts, main/headless.ts, the CLI), so
+ * services never read the process environment themselves. docs/development/env.md lists the variables.
+ */
+export interface AppOptions {
+  paths: AppPaths;
+  /** `AGENTDESK_LOG_LEVEL`: the level of the core's log; `null`: `info`. */
+  logLevel: string | null;
+  /** `AGENTDESK_DOCKER_NETWORK`: the agents' Docker bridge; `null`: `agentdesk`. */
+  dockerNetwork: string | null;
+  /** `AGENTDESK_OFFLINE=1`: image builds download nothing. */
+  offline: boolean;
+  /** `AGENTDESK_FAULT_KILL_AT`, read only when `NODE_ENV` is `test` (fault tests kill the core there). */
+  faultKillAt: string | null;
+  /**
+   * The environment the core was started with, for what services look up by name in it: provider keys
+   * (`AGENTDESK_KEY_<ID>`, `key_from_env`), the engines' endpoints (`DOCKER_HOST`, `INCUS_SOCKET` …),
+   * proxies and `PATH` passed on to child processes, and the egress and agent settings documented in
+   * docs/development/env.md. Services read it, never write it.
+   */
+  env: Readonly<NodeJS.ProcessEnv>;
+}
+
+/** Non-empty value of `name` in `env`, else `null` (an empty value counts as unset). */
+function set(env: Readonly<NodeJS.ProcessEnv>, name: string): string | null {
+  const v = env[name];
+  return v === undefined || v === '' ? null : v;
+}
+
+/**
+ * Resolves {@link AppOptions} from `env` (an entry point passes `process.env`). `packaged.resources`:
+ * the folder electron-builder puts the plain files in beside app.asar (a packaged desktop app); the
+ * resources, runtime, egress helper, image recipe and harness folders default to it, and a variable set
+ * in `env` still wins.
+ * @throws Error when the app root cannot be found (a broken install).
+ */
+export function resolveOptions(
+  env: Readonly<NodeJS.ProcessEnv>,
+  packaged?: { resources: string },
+): AppOptions {
+  const root = () => set(env, 'AGENTDESK_APP_ROOT') ?? (cachedRoot ??= findAppRoot(__dirname));
+  const res = packaged?.resources;
+  const pick = (name: string, packagedDir: string | undefined, dflt: () => string): string =>
+    set(env, name) ?? packagedDir ?? dflt();
+  return {
+    paths: {
+      appRoot: root(),
+      resources: pick('AGENTDESK_RESOURCES_DIR', res, () => path.join(root(), 'resources')),
+      runtimeDir: pick('AGENTDESK_RUNTIME_DIR', res && path.join(res, 'agent-runtime'), () =>
+        path.join(root(), 'out', 'agent-runtime'),
+      ),
+      egressHelperDir: pick('AGENTDESK_EGRESS_HELPER_DIR', res && path.join(res, 'egress-helper'), () =>
+        path.join(root(), 'out', 'egress-helper'),
+      ),
+      imageRecipeDir: pick('AGENTDESK_IMAGE_RECIPE_DIR', res && path.join(res, 'images'), () =>
+        path.join(root(), 'scripts', 'images'),
+      ),
+      harnessesDir: pick('AGENTDESK_HARNESSES_DIR', res && path.join(res, 'harnesses'), () =>
+        path.join(root(), 'main', 'services', 'harnesses'),
+      ),
+      imageCache: set(env, 'AGENTDESK_IMAGE_CACHE'),
+    },
+    logLevel: set(env, 'AGENTDESK_LOG_LEVEL'),
+    dockerNetwork: set(env, 'AGENTDESK_DOCKER_NETWORK'),
+    offline: env.AGENTDESK_OFFLINE === '1',
+    faultKillAt: env.NODE_ENV === 'test' ? set(env, 'AGENTDESK_FAULT_KILL_AT') : null,
+    env,
+  };
+}

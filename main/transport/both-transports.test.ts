@@ -14,6 +14,7 @@ import type { Served } from '../cli/serve';
 import { registerIpcTransport } from './ipc/ipc-transport';
 import type { IpcMainLike } from './ipc/ipc-transport';
 import { createSenderCheck } from './ipc/sender-check';
+import { testOptions } from '../../test/app-options';
 
 // Two cores with fresh data dirs, one per transport, so each sees the table's calls once, in order
 // (stateful examples such as providers.add then providers.remove stay meaningful).
@@ -24,15 +25,24 @@ let ipcCore: Core;
 let window: FakeWebContents;
 
 beforeAll(async () => {
-  // `images.build` must be refused at once, not start a real debootstrap (test/contract-examples.ts).
-  process.env.AGENTDESK_IMAGE_RECIPE_DIR = '/nonexistent-agentdesk-recipe';
+  // `images.build` must be refused at once, not start a real debootstrap (test/contract-examples.ts): the
+  // cores get a recipe folder that does not exist.
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-both-'));
   ipcHome = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-both-ipc-'));
-  served = await serve({ home, port: 0, healthIntervalMs: 0 });
-  ipcCore = await startCore({ home: ipcHome, mode: 'electron', healthIntervalMs: 0 });
+  served = await serve({
+    home,
+    app: testOptions({ AGENTDESK_IMAGE_RECIPE_DIR: '/nonexistent-agentdesk-recipe' }),
+    port: 0,
+    healthIntervalMs: 0,
+  });
+  ipcCore = await startCore({
+    home: ipcHome,
+    app: testOptions({ AGENTDESK_IMAGE_RECIPE_DIR: '/nonexistent-agentdesk-recipe' }),
+    mode: 'electron',
+    healthIntervalMs: 0,
+  });
 });
 afterAll(async () => {
-  delete process.env.AGENTDESK_IMAGE_RECIPE_DIR;
   await served.stop();
   await ipcCore.shutdown();
   fs.rmSync(home, { recursive: true, force: true });

@@ -15,6 +15,7 @@ import { addScriptedProvider, ensureRuntimeBundle, until } from '../agents';
 import { withModelApis } from '../fixtures/scripted-llm';
 import { ScriptedUpstream } from '../fixtures/scripted-upstream';
 import { REAL_KEY } from '../llm-stack';
+import { testOptions } from '../app-options';
 
 /** A running core (`agentdesk serve` in-process) with one agent on `kind`, and what the UI saw. */
 export interface EngineStack {
@@ -49,7 +50,7 @@ export async function startEngineStack(kind: RuntimeKind, env: Record<string, st
   ).start();
   const health: EngineStack['health'] = [];
   const start = async (): Promise<Served> => {
-    const s = await serve({ home, port: 0 }); // the default health interval, as the app runs
+    const s = await serve({ home, app: testOptions(), port: 0 }); // the default health interval, as the app runs
     s.core.bus.on('health.changed', (r: HealthReport) =>
       health.push({ at: Date.now(), state: r.components.find((c) => c.name === kind)!.state }),
     );

@@ -2,7 +2,7 @@
 import type { AgentConfigureInput, AgentCreateInput } from '../../../contract/agents';
 import { AgentConfigureInput as ConfigureSchema } from '../../../contract/agents';
 import { AppError } from '../../../contract/errors';
-import { agentFolder } from './agent-folder';
+import { agentFolder, agentIdentity } from './agent-folder';
 import type { AgentIdentity } from './agent-folder';
 import type { AgentInstructions, InstructionsRepository } from './agent-instructions';
 import { DEFAULT_INSTRUCTIONS, instructionsEnv, normalizePrompt, patchEnvFile } from './agent-instructions';
@@ -34,6 +34,8 @@ export function configureAgent(
     dataDir: string;
     instructions?: InstructionsRepository;
     identity?: AgentIdentity;
+    /** The core's environment, for who agents run as when `identity` is not given ({@link agentIdentity}). */
+    env?: Readonly<NodeJS.ProcessEnv>;
     harnesses?: Pick<HarnessRegistry, 'get'>;
   },
   row: AgentRow,
@@ -60,7 +62,11 @@ export function configureAgent(
     tools: input.tools ?? before.tools,
   };
   // The env file first: when it cannot be written, nothing is stored either.
-  patchEnvFile(agentFolder(d.dataDir, row.id), instructionsEnv(next), d.identity);
+  patchEnvFile(
+    agentFolder(d.dataDir, row.id),
+    instructionsEnv(next),
+    d.identity ?? agentIdentity(d.env ?? {}),
+  );
   const same = JSON.stringify(next) === JSON.stringify(DEFAULT_INSTRUCTIONS);
   if (same) d.instructions.delete(row.id);
   else d.instructions.set(row.id, next);

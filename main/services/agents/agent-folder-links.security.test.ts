@@ -64,7 +64,7 @@ const row = (id: string, harness: string): AgentRow => ({
 
 describe('links planted in an agent home', () => {
   const skip = skipUnlessReal(runtimeReachable('docker'), 'docker');
-  const rt = new DockerRuntime();
+  const rt = new DockerRuntime({ env: process.env });
   const harnesses = loadHarnesses();
   beforeAll(() => {
     sandbox = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-links-'));
@@ -84,7 +84,7 @@ describe('links planted in an agent home', () => {
       gateway: { port: () => 4100, addBind: () => Promise.resolve({ ok: true as const }) },
       harnesses,
       runtimeBundleDir: () => null,
-      setPhase: () => ({}) as AgentRow,
+      phases: { set: () => ({}) as AgentRow },
       progress: () => {},
       log: { info() {}, warn() {}, error() {}, debug() {} } as never,
       instanceId: 'test',

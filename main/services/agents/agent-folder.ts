@@ -42,7 +42,7 @@ export const ROOT_CORE_AGENT_ID = 64000;
  * host then belong to the user running Agent Desk), else {@link ROOT_CORE_AGENT_ID} (or the override).
  * @throws Error for an override that is not an unprivileged id (1–65533).
  */
-export function agentIdentity(env: NodeJS.ProcessEnv = process.env): AgentIdentity {
+export function agentIdentity(env: Readonly<NodeJS.ProcessEnv>): AgentIdentity {
   const uid = process.getuid?.() ?? ROOT_CORE_AGENT_ID;
   const gid = process.getgid?.() ?? ROOT_CORE_AGENT_ID;
   if (uid !== 0) return { uid, gid };
@@ -80,7 +80,7 @@ export function agentFolder(dataDir: string, id: string): AgentFolder {
  * Call it only while no process of the agent runs (see {@link mkdirNoFollow}).
  * @throws UnsafePathError when the agent left a link or a file where a folder must be.
  */
-export function makeAgentFolder(f: AgentFolder, who: AgentIdentity = agentIdentity()): void {
+export function makeAgentFolder(f: AgentFolder, who: AgentIdentity = agentIdentity({})): void {
   for (const dir of [f.root, f.trace]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const asRoot = process.getuid?.() === 0;
   mkdirNoFollow(f.root, f.config, 0o750);
@@ -116,7 +116,7 @@ export function writeConfigFile(
   f: AgentFolder,
   name: string,
   content: string,
-  who: AgentIdentity = agentIdentity(),
+  who: AgentIdentity = agentIdentity({}),
   opts: { ownedByAgent?: boolean } = {},
 ): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new Error(`Config file name "${name}" is not valid`);
@@ -139,7 +139,7 @@ export function writeConfigFile(
  * The agent's config folder as a harness writes it (main/services/harnesses/harness.ts): each file via
  * {@link writeConfigFile}, so atomically, never through a link, readable by the agent's group only.
  */
-export function configFolderOf(f: AgentFolder, who: AgentIdentity = agentIdentity()): ConfigFolder {
+export function configFolderOf(f: AgentFolder, who: AgentIdentity = agentIdentity({})): ConfigFolder {
   return {
     mount: CONFIG_MOUNT,
     write: (name, content, opts) => writeConfigFile(f, name, content, who, opts),

@@ -21,6 +21,10 @@ import type { Squatter } from '../../../test/squatter';
 import { startCore } from '../../app/bootstrap';
 import type { Core } from '../../app/bootstrap';
 import { call } from '../../transport/dispatch';
+import { resolveOptions } from '../../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 const skip = skipUnlessReal(runtimeReachable('incus') && litellmInstalled(), 'Incus and LiteLLM');
 
@@ -44,7 +48,7 @@ describe.skipIf(skip)('the gateway port squatted while the core was down (Incus 
       await core.shutdown();
     }
     await upstream?.stop();
-    delete process.env.AGENTDESK_KEY_SCRIPTED;
+    delete coreEnv.AGENTDESK_KEY_SCRIPTED;
     if (home) fs.rmSync(home, { recursive: true, force: true });
   });
 
@@ -55,10 +59,10 @@ describe.skipIf(skip)('the gateway port squatted while the core was down (Incus 
     upstream = await withModelApis(
       new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] }),
     ).start();
-    process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
+    coreEnv.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
 
     // First run: an Incus agent, kept running when the core quits.
-    core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 });
+    core = await startCore({ home, app: resolveOptions(coreEnv), mode: 'headless', healthIntervalMs: 0 });
     await call(core.dispatcher, 'settings', 'update', {
       container_runtime: 'incus',
       stop_agents_on_quit: false,
@@ -86,7 +90,7 @@ describe.skipIf(skip)('the gateway port squatted while the core was down (Incus 
     squatter = await squat(port);
 
     // Second run.
-    core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 });
+    core = await startCore({ home, app: resolveOptions(coreEnv), mode: 'headless', healthIntervalMs: 0 });
     const health = await call(core.dispatcher, 'system', 'health', { refresh: true });
     const gw = health.components.find((c) => c.name === 'gateway')!;
     expect(gw.state).toBe('error');

@@ -78,16 +78,27 @@ export const TRANSIENT_PHASES: readonly AgentPhase[] = [
  */
 export const agentOperation = new AsyncLocalStorage<string>();
 
+/** The fault point armed by {@link armFaultPoint}, or null (the only state: one per process). */
+const faultKill: { at: string | null } = { at: null };
+
 /**
- * Test-only fault injection (for the tests that kill -9 the core at every step): when `NODE_ENV` is `test`
- * and `AGENTDESK_FAULT_KILL_AT` equals `<operation>:<step>` (e.g. `deploy:provisioning`,
- * `archive:renamed`), the process SIGKILLs itself right here, after everything before the point is
- * committed. Steps are phase names (called after the phase is written) and the named steps of the
- * archiver and of purge. A no-op in every other case; nothing else reads the variable.
+ * Arms the test-only fault injection of this process: `at` = `<operation>:<step>` (the core's options
+ * take it from `AGENTDESK_FAULT_KILL_AT`, only when `NODE_ENV` is `test`); `null` disarms it.
+ */
+export function armFaultPoint(at: string | null): void {
+  faultKill.at = at;
+}
+
+/**
+ * Test-only fault injection (for the tests that kill -9 the core at every step): when the armed point
+ * ({@link armFaultPoint}) equals `<operation>:<step>` (e.g. `deploy:provisioning`, `archive:renamed`),
+ * the process SIGKILLs itself right here, after everything before the point is committed. Steps are
+ * phase names (called after the phase is written) and the named steps of the archiver and of purge.
+ * A no-op in every other case.
  */
 export function faultPoint(step: string): void {
-  const at = process.env['AGENTDESK_FAULT_KILL_AT'];
-  if (!at || process.env['NODE_ENV'] !== 'test') return;
+  const { at } = faultKill;
+  if (!at) return;
   if (`${agentOperation.getStore() ?? 'none'}:${step}` === at) process.kill(process.pid, 'SIGKILL');
 }
 

@@ -18,8 +18,13 @@ import { RuntimeUnavailableError } from '../runtimes/container-runtime';
 import { agentFolder, removeAgentFolder } from './agent-folder';
 import { archiveAgent, findAgentContainer, restoreAgent, rollBackRestore } from './archiver';
 import type { ArchiverDeps } from './archiver';
-import type { AgentBrief, AgentRepository, AgentRow, PhasePatch } from './agent-repository';
-import { agentOperation, CALLING_PHASES, callRefusal, faultPoint, toAgent } from './agent-repository';
+import type { AgentBrief, AgentRepository, AgentRow } from './agent-repository';
+import { agentOperation, CALLING_PHASES, callRefusal, faultPoint } from './agent-repository';
+import type { AgentKeys } from './agent-keys';
+import { AgentOps } from './agent-ops';
+import { AgentPhases } from './agent-phases';
+import type { PhaseChange } from './agent-phases';
+import { AgentView } from './agent-view';
 import { Deployer, DeployError } from './deployer';
 import type { DeployerDeps } from './deployer';
 import type { Harness } from '../harnesses/harness';
@@ -27,11 +32,11 @@ import type { HarnessRegistry } from '../harnesses/registry';
 import { harnessRefusal } from '../harnesses/registry';
 import { newAgentRow } from './agent-create';
 import type { InstructionsRepository } from './agent-instructions';
-import { DEFAULT_INSTRUCTIONS } from './agent-instructions';
 import { configureAgent, instructionsOfCreate } from './agent-configure';
 import { oomMessage } from './oom';
 import type { OomReport } from './oom';
 import { RuntimeFollower } from './runtime-follower';
+import type { FollowedOperations } from './runtime-follower';
 import { socketDir } from './container-spec';
 import { removeTreeNoFollow } from './safe-fs';
 import { changedFolders } from './shared-folders';
@@ -39,7 +44,7 @@ import { changedFolders } from './shared-folders';
 /** What the agent service needs beyond the deployer's deps. */
 export interface AgentServiceDeps extends Omit<
   DeployerDeps,
-  'setPhase' | 'progress' | 'runtime' | 'harnesses'
+  'phases' | 'progress' | 'runtime' | 'harnesses' | 'keys'
 > {
   runtimes: Partial<Record<RuntimeKind, ContainerRuntime>>;
   /** The installed harnesses (main/services/harnesses), loaded once. */
@@ -50,11 +55,12 @@ export interface AgentServiceDeps extends Omit<
   defaultRuntime: () => RuntimeKind;
   /** Whether agents stop when the core shuts down (the `stop_agents_on_quit` setting). */
   stopOnShutdown: () => boolean;
-  keysOf: {
-    prefixOf(keyId: string): string | null;
-    liveAgentKeys(): { id: string; owner: string }[];
-    revoke(id: string): boolean;
-  };
+  /**
+   * The agents' virtual keys (over the gateway's key store): minted and revoked with the agents, and
+   * suspended while an agent is outside the phases in which it may call, so the gateway refuses them
+   * with the reason.
+   */
+  keys: AgentKeys;
   /** Egress policies (main/services/egress): the deployer's attach, plus what the service records and shows. */
   egress?: NonNullable<DeployerDeps['egress']> & {
     create(agentId: string, mode: EgressMode | undefined, allow: string[]): void;
@@ -70,24 +76,9 @@ export interface AgentServiceDeps extends Omit<
    * Called after each phase is written (`from` = `null` at creation; `at` = UTC ms), for the lifecycle
    * trace. Must not throw.
    */
-  onTransition?: (t: {
-    id: string;
-    from: AgentPhase | null;
-    to: AgentPhase;
-    reason: string | null;
-    at: number;
-  }) => void;
+  onTransition?: (t: PhaseChange) => void;
   log: Logger;
 }
-
-/** What an agent shows when no egress service is wired (unit tests of the service alone). */
-const NO_EGRESS: AgentEgress = {
-  mode: 'none',
-  allow: [],
-  enforced: false,
-  enforcement: 'unavailable',
-  address: null,
-};
 
 /**
  * The agents of this machine (phases: AgentPhase in contract/agents.ts). One operation at a time per agent
@@ -95,11 +86,14 @@ const NO_EGRESS: AgentEgress = {
  * (container removed, key revoked) and leaves the record in `failed` with the reason and the last 50
  * log lines, so the user can read them and retry with `start`.
  */
-export class AgentService {
+export class AgentService implements FollowedOperations {
   private readonly deployer: Deployer;
-  private readonly queues = new Map<string, Promise<unknown>>();
-  /** Agents with an operation in progress: runtime events about them are ours, not news. */
-  private readonly busy = new Set<string>();
+  /** The agents as the API shows them. */
+  private readonly view: AgentView;
+  /** The operations of each agent, one at a time. */
+  private readonly ops = new AgentOps();
+  /** Phase changes: written, traced, keys suspended or resumed, the UIs told. */
+  private readonly phases: AgentPhases;
   private readonly follower: RuntimeFollower;
   /** OOM kills already reported per agent, for its container's run (`<container>@<running_since>`). */
   private readonly oomSeen = new Map<string, { key: string; kills: number }>();
@@ -108,11 +102,19 @@ export class AgentService {
     private readonly repo: AgentRepository,
     private readonly d: AgentServiceDeps,
   ) {
+    this.view = new AgentView(repo, { keysOf: d.keys, egress: d.egress, instructions: d.instructions });
+    this.phases = new AgentPhases({
+      repo,
+      view: this.view,
+      onChange: d.onChange,
+      onTransition: d.onTransition,
+      keys: d.keys,
+    });
     this.deployer = new Deployer({
       ...d,
       harnesses: d.harnesses,
-      runtime: (kind) => this.runtime(kind),
-      setPhase: (id, phase, reason, patch) => this.setPhase(id, phase, reason, patch),
+      runtime: (kind) => runtimeIn(d.runtimes, kind),
+      phases: this.phases,
       progress: (id, phase, fraction, message) => d.onProgress({ id, phase, fraction, message }),
     });
     this.follower = new RuntimeFollower({
@@ -120,25 +122,25 @@ export class AgentService {
       runtimes: d.runtimes,
       instanceId: d.instanceId,
       gateway: d.gateway,
-      keysOf: d.keysOf,
       keys: d.keys,
       log: d.log,
-      setPhase: (...a) => this.setPhase(...a),
-      emitChange: () => this.emitChange(),
-      isBusy: (id) => this.busy.has(id),
-      isQueued: (id) => this.queues.has(id),
-      archive: (id) => this.archive(id),
-      purge: (id) => this.purge(id),
-      start: (id) => this.start(id),
-      rollBackRestore: (id) =>
-        this.enqueue(id, 'restore-rollback', () => rollBackRestore(this.archiverDeps(), this.row(id))),
-      oomOf: async (id) => {
-        const row = this.repo.get(id);
-        const h = row && d.harnesses.get(row.harness);
-        if (!row || !h) return null;
-        return oomMessage(this.runtime(row.runtime), row, h.manifest, 'and its container stopped');
-      },
+      phases: this.phases,
+      ops: this.ops,
+      operations: this,
     });
+  }
+
+  /** Undoes a restore a crash interrupted: the agent is archived again (queued like every operation). */
+  rollBackRestore(id: string): Promise<unknown> {
+    return this.ops.run(id, 'restore-rollback', () => rollBackRestore(this.archiverDeps(), this.row(id)));
+  }
+
+  /** Why the agent's container stopped when the kernel killed it for lack of memory (see oom.ts), else null. */
+  async oomOf(id: string): Promise<{ message: string; fix: string } | null> {
+    const row = this.repo.get(id);
+    const h = row && this.d.harnesses.get(row.harness);
+    if (!row || !h) return null;
+    return oomMessage(this.runtime(row.runtime), row, h.manifest, 'and its container stopped');
   }
 
   /**
@@ -155,17 +157,17 @@ export class AgentService {
    */
   async init(): Promise<void> {
     await this.follower.init();
-    this.emitChange();
+    this.phases.changed();
   }
 
   /** Every agent, newest first. */
   list(): Agent[] {
-    return this.repo.list().map((r) => this.dto(r));
+    return this.view.list();
   }
 
   /** @throws AppError NOT_FOUND */
   get(id: string): Agent {
-    return this.dto(this.row(id));
+    return this.view.get(id);
   }
 
   /** Name, slug and phase of an agent without a database read (the gateway's budget messages), or `null`. */
@@ -193,23 +195,22 @@ export class AgentService {
     this.d.egress?.create(row.id, raw.egress, raw.allow ?? []);
     const instructions = instructionsOfCreate(raw);
     if (instructions) this.d.instructions?.set(row.id, instructions);
-    this.d.onTransition?.({ id: row.id, from: null, to: 'creating', reason: null, at: now });
-    this.emitChange();
-    void this.enqueue(row.id, 'deploy', () => this.runDeploy(row.id));
-    return this.dto(row);
+    this.phases.created(row.id, now);
+    void this.ops.run(row.id, 'deploy', () => this.runDeploy(row.id));
+    return this.view.of(row);
   }
 
   /** Starts a stopped agent, or deploys again a failed one whose container was rolled back. @throws AppError NOT_FOUND, CONFLICT */
   async start(id: string): Promise<Agent> {
-    return this.enqueue(id, 'start', async () => {
+    return this.ops.run(id, 'start', async () => {
       const row = this.row(id);
-      if (row.phase === 'running') return this.dto(row);
+      if (row.phase === 'running') return this.view.of(row);
       if (row.phase !== 'stopped' && row.phase !== 'failed')
         throw new AppError('CONFLICT', `The agent is ${row.phase}; it can be started when stopped or failed`);
       const rt = this.runtime(row.runtime);
       const exists = await rt.inspect(row.container).catch(() => null);
       if (!exists || (row.phase === 'failed' && !row.key_id)) {
-        this.setPhase(id, 'creating', null, { failed_log: '[]' });
+        this.phases.set(id, 'creating', null, { failed_log: '[]' });
         await this.runDeploy(id);
       } else {
         await this.startExisting(id);
@@ -225,17 +226,17 @@ export class AgentService {
    * verified. A failure leaves it `failed` with the reason.
    */
   private async startExisting(id: string): Promise<void> {
-    this.setPhase(id, 'starting', null, { failed_log: '[]' });
+    this.phases.set(id, 'starting', null, { failed_log: '[]' });
     try {
       const fw = this.harness(this.row(id));
       const keyId = await this.deployer.refresh(this.row(id), fw);
-      if (keyId) this.setPhase(id, 'starting', null, { key_id: keyId });
+      if (keyId) this.phases.set(id, 'starting', null, { key_id: keyId });
       const endpoint = await this.deployer.startContainer(this.row(id), fw);
       if (keyId) {
-        this.setPhase(id, 'verifying', null);
+        this.phases.set(id, 'verifying', null);
         await this.deployer.verifyRunning(this.row(id), fw, endpoint);
       }
-      this.setPhase(id, 'running', null, { running_since: Date.now() });
+      this.phases.set(id, 'running', null, { running_since: Date.now() });
     } catch (err) {
       await this.fail(id, err, false);
     }
@@ -249,7 +250,7 @@ export class AgentService {
    *   removed path the agent does not have, listing the ones it has).
    */
   async folders(id: string, add: FolderGrant[], remove: string[]): Promise<Agent> {
-    return this.enqueue(id, 'folders', async () => {
+    return this.ops.run(id, 'folders', async () => {
       const row = this.row(id);
       if (!['running', 'stopped', 'failed'].includes(row.phase))
         throw new AppError(
@@ -260,7 +261,7 @@ export class AgentService {
         dataDir: this.d.dataDir,
       });
       this.repo.update(id, { folders: JSON.stringify(next) });
-      this.emitChange();
+      this.phases.changed();
       if (row.phase === 'running') {
         this.d.onProgress({
           id,
@@ -289,7 +290,7 @@ export class AgentService {
     if (row.phase === 'purging') throw new AppError('CONFLICT', 'The agent is being purged');
     if (!this.d.egress) throw new AppError('UNAVAILABLE', 'Egress policies are not available in this core');
     await this.d.egress.update(id, input);
-    this.emitChange();
+    this.phases.changed();
     return this.get(id);
   }
 
@@ -300,7 +301,7 @@ export class AgentService {
    *   harness needs, naming it).
    */
   async limits(input: AgentLimitsInput): Promise<Agent> {
-    return this.enqueue(input.id, 'limits', async () => {
+    return this.ops.run(input.id, 'limits', async () => {
       const row = this.row(input.id);
       if (!['running', 'stopped', 'failed'].includes(row.phase))
         throw new AppError(
@@ -321,7 +322,7 @@ export class AgentService {
       });
       if (refusal) throw new AppError('INVALID_INPUT', refusal);
       this.repo.update(row.id, next);
-      this.emitChange();
+      this.phases.changed();
       if (row.phase === 'running') {
         this.d.onProgress({
           id: row.id,
@@ -367,9 +368,9 @@ export class AgentService {
 
   /** Stops a running (or failed, still present) agent. @throws AppError NOT_FOUND, CONFLICT, UNAVAILABLE */
   async stop(id: string): Promise<Agent> {
-    return this.enqueue(id, 'stop', async () => {
+    return this.ops.run(id, 'stop', async () => {
       const row = this.row(id);
-      if (row.phase === 'stopped') return this.dto(row);
+      if (row.phase === 'stopped') return this.view.of(row);
       if (row.phase !== 'running' && row.phase !== 'failed')
         throw new AppError('CONFLICT', `The agent is ${row.phase}; it can be stopped when running`);
       try {
@@ -387,7 +388,7 @@ export class AgentService {
    * @throws AppError NOT_FOUND, CONFLICT (wrong phase), UNAVAILABLE (engine down); a failed rename leaves it live.
    */
   async archive(id: string): Promise<Agent> {
-    return this.enqueue(id, 'archive', async () => {
+    return this.ops.run(id, 'archive', async () => {
       const row = this.row(id);
       if (!['running', 'stopped', 'failed', 'archiving'].includes(row.phase))
         throw new AppError(
@@ -409,13 +410,13 @@ export class AgentService {
    * @throws AppError NOT_FOUND, CONFLICT (not archived)
    */
   async restore(id: string): Promise<Agent> {
-    return this.enqueue(id, 'restore', async () => {
+    return this.ops.run(id, 'restore', async () => {
       const row = this.row(id);
       if (row.phase !== 'archived') throw new AppError('CONFLICT', `The agent is ${row.phase}, not archived`);
       try {
         const present = await restoreAgent(this.archiverDeps(), row, this.harness(row));
         if (!present) {
-          this.setPhase(id, 'creating', 'Its container was gone: deploying it again', { failed_log: '[]' });
+          this.phases.set(id, 'creating', 'Its container was gone: deploying it again', { failed_log: '[]' });
           await this.runDeploy(id);
         }
       } catch (err) {
@@ -430,9 +431,9 @@ export class AgentService {
       dataDir: this.d.dataDir,
       repo: this.repo,
       deployer: this.deployer,
-      runtime: (kind) => this.runtime(kind),
+      runtime: (kind) => runtimeIn(this.d.runtimes, kind),
       keys: this.d.keys,
-      setPhase: (id, phase, reason, patch) => this.setPhase(id, phase, reason, patch),
+      phases: this.phases,
       log: this.d.log,
     };
   }
@@ -443,7 +444,7 @@ export class AgentService {
    */
   async configure(input: AgentConfigureInput): Promise<Agent> {
     const row = this.row(input.id);
-    const running = await this.enqueue(row.id, 'configure', () =>
+    const running = await this.ops.run(row.id, 'configure', () =>
       Promise.resolve(configureAgent(this.d, this.row(row.id), input)),
     );
     return running ? this.restart(row.id) : this.get(row.id);
@@ -473,10 +474,10 @@ export class AgentService {
   async purge(
     id: string,
   ): Promise<{ id: string; container_removed: boolean; files_removed: boolean; key_revoked: boolean }> {
-    return this.enqueue(id, 'purge', async () => {
+    return this.ops.run(id, 'purge', async () => {
       const row = this.row(id);
       // An archived record stays archived until deleted: its slug may belong to a live agent by now.
-      if (row.phase !== 'archived') this.setPhase(id, 'purging', null);
+      if (row.phase !== 'archived') this.phases.set(id, 'purging', null);
       let containerRemoved = false;
       try {
         const rt = this.runtime(row.runtime);
@@ -486,7 +487,7 @@ export class AgentService {
         if (found) await rt.remove(found.name);
       } catch (err) {
         if (row.phase !== 'archived')
-          this.setPhase(id, 'failed', `Removing the container failed: ${(err as Error).message}`);
+          this.phases.set(id, 'failed', `Removing the container failed: ${(err as Error).message}`);
         throw toAppError(err);
       }
       faultPoint('removed');
@@ -500,8 +501,9 @@ export class AgentService {
       fs.rmSync(path.join(socketDir(this.d.dataDir), `${id}.sock`), { force: true });
       faultPoint('files');
       this.repo.delete(id);
+      this.phases.removed(id);
       this.d.instructions?.delete(id);
-      this.emitChange();
+      this.phases.changed();
       return {
         id,
         container_removed: containerRemoved,
@@ -522,14 +524,14 @@ export class AgentService {
     const rows = this.repo.list().filter((r) => CALLING_PHASES.has(r.phase));
     await Promise.allSettled(
       rows.map((r) =>
-        this.enqueue(r.id, 'stop', async () => {
+        this.ops.run(r.id, 'stop', async () => {
           try {
             await this.runtime(r.runtime).stop(r.container, { timeoutS: 5 });
           } catch (err) {
             this.d.log.error({ agent: r.id, err: (err as Error).message }, 'could not stop a cut-off agent');
           }
           this.d.keys.revokeOwner(r.id);
-          this.setPhase(r.id, 'failed', reason, { key_id: null, runtime_port: null, running_since: null });
+          this.phases.set(r.id, 'failed', reason, { key_id: null, runtime_port: null, running_since: null });
         }),
       ),
     );
@@ -539,7 +541,7 @@ export class AgentService {
   /** Stops following runtimes; stops running agents unless the user keeps them running. Waits for operations in progress. */
   async shutdown(): Promise<void> {
     this.follower.close();
-    await Promise.allSettled([...this.queues.values()]);
+    await this.ops.settled();
     if (!this.d.stopOnShutdown()) return;
     const running = this.repo.list().filter((r) => r.phase === 'running');
     await Promise.allSettled(running.map((r) => this.deployer.stop(r, 'Stopped when Agent Desk quit')));
@@ -582,47 +584,13 @@ export class AgentService {
       }
       this.d.keys.revokeOwner(id);
     }
-    this.setPhase(id, 'failed', reason, {
+    this.phases.set(id, 'failed', reason, {
       failed_log: JSON.stringify(lines.slice(-50)),
       runtime_port: null,
       runtime_endpoint: null,
       running_since: null,
       ...(rollback ? { key_id: null } : {}),
     });
-  }
-
-  private async enqueue<T>(id: string, name: string, op: () => Promise<T>): Promise<T> {
-    const prev = this.queues.get(id) ?? Promise.resolve();
-    const next = prev
-      .catch(() => {})
-      .then(async () => {
-        this.busy.add(id);
-        try {
-          return await agentOperation.run(name, op);
-        } finally {
-          this.busy.delete(id);
-        }
-      });
-    this.queues.set(id, next);
-    void next
-      .finally(() => {
-        if (this.queues.get(id) === next) this.queues.delete(id);
-      })
-      .catch(() => {});
-    return next;
-  }
-
-  private setPhase(id: string, phase: AgentPhase, reason: string | null, patch: PhasePatch = {}): AgentRow {
-    const from = this.repo.get(id)?.phase ?? null;
-    const row = this.repo.setPhase(id, phase, reason, patch);
-    if (!row) throw new AppError('NOT_FOUND', `The agent ${id} no longer exists`);
-    this.d.onTransition?.({ id, from, to: phase, reason, at: row.phase_at });
-    this.emitChange();
-    return row;
-  }
-
-  private emitChange(): void {
-    this.d.onChange(this.list());
   }
 
   private row(id: string): AgentRow {
@@ -641,21 +609,18 @@ export class AgentService {
   }
 
   private runtime(kind: RuntimeKind): ContainerRuntime {
-    const rt = this.d.runtimes[kind];
-    if (!rt) throw new DeployError(`The ${kind} runtime is not available in this app`);
-    return rt;
+    return runtimeIn(this.d.runtimes, kind);
   }
+}
 
-  private dto(row: AgentRow): Agent {
-    return {
-      ...toAgent(
-        row,
-        row.key_id ? this.d.keysOf.prefixOf(row.key_id) : null,
-        this.d.egress?.view(row.id) ?? NO_EGRESS,
-      ),
-      ...(this.d.instructions?.get(row.id) ?? DEFAULT_INSTRUCTIONS),
-    };
-  }
+/** The runtime of `kind` among `runtimes`. @throws DeployError when this app has none of that kind. */
+export function runtimeIn(
+  runtimes: Partial<Record<RuntimeKind, ContainerRuntime>>,
+  kind: RuntimeKind,
+): ContainerRuntime {
+  const rt = runtimes[kind];
+  if (!rt) throw new DeployError(`The ${kind} runtime is not available in this app`);
+  return rt;
 }
 
 /** Engine errors as contract errors (UNAVAILABLE with the fix for an engine that is down). */

@@ -25,6 +25,10 @@ import { loadHarnesses } from '../harnesses';
 import type { RuntimeKind } from '../runtimes/container-runtime';
 import { DockerRuntime } from '../runtimes/docker/docker-runtime';
 import { IncusRuntime } from '../runtimes/incus/incus-runtime';
+import { resolveOptions } from '../../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 const kinds: RuntimeKind[] = ['docker', 'incus'];
 
@@ -55,7 +59,7 @@ describe.each(kinds)('agents on %s', (kind) => {
     upstream = await withModelApis(
       new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] }),
     ).start();
-    process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
+    coreEnv.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
     // The real harnesses plus one whose image no runtime has (the "image missing" path).
     const builtin = loadHarnesses().get('builtin')!;
     const noimage = {
@@ -67,7 +71,13 @@ describe.each(kinds)('agents on %s', (kind) => {
       },
       dir: builtin.dir,
     };
-    core = await startCore({ home, mode: 'headless', healthIntervalMs: 0, extraHarnesses: [noimage] });
+    core = await startCore({
+      home,
+      app: resolveOptions(coreEnv),
+      mode: 'headless',
+      healthIntervalMs: 0,
+      extraHarnesses: [noimage],
+    });
     core.bus.on('agents.changed', ({ agents }) => {
       for (const a of agents) {
         const seen = phases.get(a.id) ?? [];
@@ -84,7 +94,7 @@ describe.each(kinds)('agents on %s', (kind) => {
     await purgeAll(core.dispatcher);
     await core?.shutdown();
     await upstream?.stop();
-    delete process.env.AGENTDESK_KEY_SCRIPTED;
+    delete coreEnv.AGENTDESK_KEY_SCRIPTED;
     fs.rmSync(home, { recursive: true, force: true });
   });
 

@@ -6,7 +6,8 @@ import type { Logger } from '../../platform/logging';
 import type { ContainerInfo, ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
 import { LABELS } from '../runtimes/container-runtime';
 import { agentFolder } from './agent-folder';
-import type { AgentRepository, AgentRow, SetPhase } from './agent-repository';
+import type { AgentRepository, AgentRow } from './agent-repository';
+import type { PhaseWriter } from './agent-phases';
 import { faultPoint } from './agent-repository';
 import type { Deployer } from './deployer';
 import type { Harness } from '../harnesses/harness';
@@ -20,7 +21,7 @@ export interface ArchiverDeps {
   deployer: Deployer;
   runtime: (kind: RuntimeKind) => ContainerRuntime;
   keys: { revokeOwner(owner: string): number };
-  setPhase: SetPhase;
+  phases: PhaseWriter;
   log: Logger;
   /** Graceful stop before kill, s (default 10). */
   stopTimeoutS?: number;
@@ -84,7 +85,7 @@ export async function archiveAgent(d: ArchiverDeps, row: AgentRow, fw: Harness):
       : path.join(d.dataDir, 'archive', `${row.slug}-${archiveStamp(Date.now())}`);
   const archivedName = `agentdesk-archived-${path.basename(archiveDir)}`;
   if (!resuming) d.repo.update(row.id, { archive_dir: archiveDir });
-  d.setPhase(row.id, 'archiving', null);
+  d.phases.set(row.id, 'archiving', null);
   const found = await findAgentContainer(rt, row);
   const present = found !== null;
   if (found) {
@@ -99,12 +100,12 @@ export async function archiveAgent(d: ArchiverDeps, row: AgentRow, fw: Harness):
       );
       const reason = `Archiving failed: ${(err as Error).message}`;
       if (wasRunning) {
-        d.setPhase(row.id, 'starting', reason);
+        d.phases.set(row.id, 'starting', reason);
         try {
           await d.deployer.startContainer(row, fw);
-          d.setPhase(row.id, 'running', reason, { running_since: Date.now() });
+          d.phases.set(row.id, 'running', reason, { running_since: Date.now() });
         } catch (startErr) {
-          d.setPhase(
+          d.phases.set(
             row.id,
             'failed',
             `${reason}; starting it again failed: ${(startErr as Error).message}`,
@@ -116,7 +117,7 @@ export async function archiveAgent(d: ArchiverDeps, row: AgentRow, fw: Harness):
           );
         }
       } else {
-        d.setPhase(row.id, 'stopped', reason, {
+        d.phases.set(row.id, 'stopped', reason, {
           runtime_port: null,
           runtime_endpoint: null,
           running_since: null,
@@ -135,7 +136,7 @@ export async function archiveAgent(d: ArchiverDeps, row: AgentRow, fw: Harness):
   d.keys.revokeOwner(row.id);
   faultPoint('revoked');
   d.repo.update(row.id, { container: present ? archivedName : row.container, archive_dir: archiveDir });
-  d.setPhase(row.id, 'archived', null, {
+  d.phases.set(row.id, 'archived', null, {
     key_id: null,
     runtime_port: null,
     runtime_endpoint: null,
@@ -156,7 +157,7 @@ export async function restoreAgent(d: ArchiverDeps, row: AgentRow, fw: Harness):
   const slug = row.phase === 'restoring' ? row.slug : await freeSlug(row.slug, d.repo, rt, row.id);
   const name = containerNameOf(slug);
   d.repo.update(row.id, { slug });
-  d.setPhase(row.id, 'restoring', null);
+  d.phases.set(row.id, 'restoring', null);
   const found = await findAgentContainer(rt, row);
   const present = found !== null;
   if (found && found.name !== name) await rt.rename(found.name, name);
@@ -174,12 +175,12 @@ export async function restoreAgent(d: ArchiverDeps, row: AgentRow, fw: Harness):
   // The config folder (host-written, read-only in the container) gets the new key; nothing is written
   // into the agent's home. A container of an earlier version is created again, contained.
   await d.deployer.writeEnv(restored, key);
-  d.setPhase(row.id, 'starting', null, { key_id: keyId });
+  d.phases.set(row.id, 'starting', null, { key_id: keyId });
   await d.deployer.refresh(d.repo.get(row.id)!, fw);
   const endpoint = await d.deployer.startContainer(d.repo.get(row.id)!, fw);
-  d.setPhase(row.id, 'verifying', null);
+  d.phases.set(row.id, 'verifying', null);
   await d.deployer.verifyRunning(d.repo.get(row.id)!, fw, endpoint);
-  d.setPhase(row.id, 'running', null, { running_since: Date.now() });
+  d.phases.set(row.id, 'running', null, { running_since: Date.now() });
   return true;
 }
 
@@ -196,7 +197,7 @@ export async function rollBackRestore(d: ArchiverDeps, row: AgentRow): Promise<v
   const found = await findAgentContainer(rt, row);
   d.keys.revokeOwner(row.id);
   if (!row.archive_dir) {
-    d.setPhase(row.id, 'failed', 'Agent Desk stopped while restoring it; start it to deploy it again', {
+    d.phases.set(row.id, 'failed', 'Agent Desk stopped while restoring it; start it to deploy it again', {
       key_id: null,
       runtime_port: null,
       runtime_endpoint: null,
@@ -213,7 +214,7 @@ export async function rollBackRestore(d: ArchiverDeps, row: AgentRow): Promise<v
   if (fs.existsSync(from) && !fs.existsSync(row.archive_dir))
     renameNoFollow(d.dataDir, from, row.archive_dir);
   d.repo.update(row.id, { container: found ? archivedName : row.container });
-  d.setPhase(row.id, 'archived', 'Agent Desk stopped while restoring it; restore it again', {
+  d.phases.set(row.id, 'archived', 'Agent Desk stopped while restoring it; restore it again', {
     key_id: null,
     runtime_port: null,
     runtime_endpoint: null,

@@ -25,6 +25,10 @@ import type { Core } from '../../app/bootstrap';
 import { call } from '../../transport/dispatch';
 import type { RuntimeKind } from '../runtimes/container-runtime';
 import { agentFolder, readRuntimeCredential } from './agent-folder';
+import { resolveOptions } from '../../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 const kinds: RuntimeKind[] = ['docker', 'incus'];
 const PIDS = 200;
@@ -68,8 +72,8 @@ describe.each(kinds)('containment on %s', (kind) => {
     upstream = await withModelApis(
       new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] }),
     ).start();
-    process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
-    core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 });
+    coreEnv.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
+    core = await startCore({ home, app: resolveOptions(coreEnv), mode: 'headless', healthIntervalMs: 0 });
     await call(core.dispatcher, 'settings', 'update', { container_runtime: kind });
     await addScriptedProvider(core.dispatcher, upstream.v1);
     const made = await call(core.dispatcher, 'agents', 'create', {
@@ -95,7 +99,7 @@ describe.each(kinds)('containment on %s', (kind) => {
     await purgeAll(core.dispatcher);
     await core?.shutdown();
     await upstream?.stop();
-    delete process.env.AGENTDESK_KEY_SCRIPTED;
+    delete coreEnv.AGENTDESK_KEY_SCRIPTED;
     fs.rmSync(home, { recursive: true, force: true });
     fs.rmSync(shared, { recursive: true, force: true });
   });

@@ -17,6 +17,10 @@ import { startCore } from '../../app/bootstrap';
 import type { Core } from '../../app/bootstrap';
 import { call } from '../../transport/dispatch';
 import { agentFolder } from './agent-folder';
+import { resolveOptions } from '../../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 const skip = skipUnlessReal(runtimeReachable('docker') && litellmInstalled(), 'Docker and LiteLLM');
 
@@ -70,7 +74,8 @@ describe.skipIf(skip)('fault: the core killed at every step of deploy, archive, 
   const prepared = new Map<string, Agent>();
   const suffix = crypto.randomBytes(3).toString('hex');
 
-  const start = async () => (core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 }));
+  const start = async () =>
+    (core = await startCore({ home, app: resolveOptions(coreEnv), mode: 'headless', healthIntervalMs: 0 }));
   const stop = async () => {
     await core?.shutdown();
     core = null;
@@ -86,7 +91,7 @@ describe.skipIf(skip)('fault: the core killed at every step of deploy, archive, 
     upstream = await withModelApis(
       new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] }),
     ).start();
-    process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
+    coreEnv.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
     const c = await start();
     await call(c.dispatcher, 'settings', 'update', {
       container_runtime: 'docker',
@@ -128,7 +133,7 @@ describe.skipIf(skip)('fault: the core killed at every step of deploy, archive, 
     } finally {
       await stop();
       await upstream?.stop();
-      delete process.env.AGENTDESK_KEY_SCRIPTED;
+      delete coreEnv.AGENTDESK_KEY_SCRIPTED;
       if (instance)
         for (const c of containers('agentdesk.instance', instance))
           try {
@@ -148,6 +153,7 @@ describe.skipIf(skip)('fault: the core killed at every step of deploy, archive, 
       await stop();
       const [op] = step.split(':') as [string];
       const child = await startChildCore(bundle.entry, home, {
+        AGENTDESK_KEY_SCRIPTED: REAL_KEY,
         NODE_ENV: 'test',
         AGENTDESK_FAULT_KILL_AT: step,
       });

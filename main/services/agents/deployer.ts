@@ -23,7 +23,8 @@ import {
   writeEnvFile,
   writeRuntimeCredential,
 } from './agent-folder';
-import type { AgentRow, SetPhase } from './agent-repository';
+import type { AgentRow } from './agent-repository';
+import type { PhaseWriter } from './agent-phases';
 import { agentContainerSpec, isCurrent } from './container-spec';
 import { oomMessage } from './oom';
 import { endpointText, publishedPort, runtimeFetch } from './runtime-client';
@@ -93,8 +94,8 @@ export interface DeployerDeps {
   };
   /** Host folder holding `agent-runtime.cjs` and the harness adapters, mounted read-only at /opt/agentdesk/runtime. */
   runtimeBundleDir: () => string | null;
-  /** Moves the agent's phase (DB first) and tells the UIs. */
-  setPhase: SetPhase;
+  /** Moves the agent's phase (DB first), and tells the trace, the gateway's keys and the UIs. */
+  phases: PhaseWriter;
   progress: (id: string, phase: AgentPhase, fraction: number | null, message: string) => void;
   log: Logger;
   /** Label value naming this data dir's core ({@link LABELS.instance}). */
@@ -109,15 +110,17 @@ export interface DeployerDeps {
   verifyDeadlineMs?: number;
   /** Graceful stop before kill, s (default 10). */
   stopTimeoutS?: number;
-  /** Who agents run as (default {@link agentIdentity}: the core's user, or a fixed one for a root core). */
+  /** Who agents run as (default {@link agentIdentity} of `env`: the core's user, or a fixed one for a root core). */
   identity?: AgentIdentity;
+  /** The core's environment, for `AGENTDESK_AGENT_UID`/`AGENTDESK_AGENT_GID` (a root core); default none. */
+  env?: Readonly<NodeJS.ProcessEnv>;
 }
 
 /** The port the runtime listens on inside the container (resources/agent-runtime/PROTOCOL.md). */
 export const RUNTIME_PORT = 8100;
 
 /**
- * Runs the steps of deploy, start and stop for one agent. It writes every phase through `setPhase`
+ * Runs the steps of deploy, start and stop for one agent. It writes every phase through `phases`
  * (the DB) before acting, and throws {@link DeployError} (or an engine error) on failure; rollback and
  * the `failed` phase are the caller's ({@link AgentService}).
  */
@@ -137,7 +140,7 @@ export class Deployer {
     fs.mkdirSync(folder.root, { recursive: true, mode: 0o700 });
     const { key, keyId } = this.mintKey(row);
 
-    this.d.setPhase(id, 'provisioning', null, { key_id: keyId });
+    this.d.phases.set(id, 'provisioning', null, { key_id: keyId });
     this.d.progress(id, 'provisioning', 0.1, `Checking ${rt.kind} and the image ${fw.image}`);
     if (!fw.engines.includes(rt.kind))
       throw new DeployError(
@@ -159,7 +162,7 @@ export class Deployer {
       await building;
     }
 
-    this.d.setPhase(id, 'starting', null);
+    this.d.phases.set(id, 'starting', null);
     this.d.progress(id, 'starting', 0.62, 'Preparing the network');
     const net = await rt.prepareNetwork();
     if (net.gatewayBind) {
@@ -180,16 +183,16 @@ export class Deployer {
     await this.createContainer(rt, row, h, egress);
     const endpoint = await this.startContainer(row, h, 0.72, false);
 
-    this.d.setPhase(id, 'verifying', null);
+    this.d.phases.set(id, 'verifying', null);
     this.d.progress(id, 'verifying', 0.9, 'Checking the model path from inside the container');
     await this.verify(rt, row, h, endpoint);
-    this.d.setPhase(id, 'running', null, { running_since: Date.now() });
+    this.d.phases.set(id, 'running', null, { running_since: Date.now() });
     this.d.progress(id, 'running', 1, 'Running');
   }
 
   /** Who the agent runs as. */
   get who(): AgentIdentity {
-    return this.d.identity ?? agentIdentity();
+    return this.d.identity ?? agentIdentity(this.d.env ?? {});
   }
 
   /**
@@ -340,7 +343,7 @@ export class Deployer {
       throw new DeployError(
         `The container ${row.container} gives the core no way to its runtime port ${fw.drive.port}`,
       );
-    this.d.setPhase(row.id, 'starting', null, {
+    this.d.phases.set(row.id, 'starting', null, {
       runtime_port: publishedPort(endpoint),
       runtime_endpoint: endpointText(endpoint),
     });
@@ -354,9 +357,9 @@ export class Deployer {
 
   /** running → stopping → stopped (SIGTERM, killed after the timeout). */
   async stop(row: AgentRow, reason: string | null = null): Promise<void> {
-    this.d.setPhase(row.id, 'stopping', reason);
+    this.d.phases.set(row.id, 'stopping', reason);
     await this.d.runtime(row.runtime).stop(row.container, { timeoutS: this.d.stopTimeoutS ?? 10 });
-    this.d.setPhase(row.id, 'stopped', reason, {
+    this.d.phases.set(row.id, 'stopped', reason, {
       runtime_port: null,
       runtime_endpoint: null,
       running_since: null,
@@ -474,12 +477,12 @@ export class Deployer {
       let waited = false;
       await waitForLitellm(this.d.litellmState, () => {
         waited = true;
-        this.d.setPhase(row.id, 'verifying', WAITING_FOR_LITELLM);
+        this.d.phases.set(row.id, 'verifying', WAITING_FOR_LITELLM);
         this.d.progress(row.id, 'verifying', 0.88, 'Waiting for LiteLLM to start');
       }).catch((err: Error) => {
         throw new DeployError(err.message, 'Open the System view to see why LiteLLM does not start');
       });
-      if (waited) this.d.setPhase(row.id, 'verifying', null);
+      if (waited) this.d.phases.set(row.id, 'verifying', null);
     }
     let res: Response;
     try {

@@ -18,6 +18,10 @@ import type { Core } from '../../app/bootstrap';
 import { call } from '../../transport/dispatch';
 import type { RuntimeKind } from '../runtimes/container-runtime';
 import { WAITING_FOR_LITELLM } from './litellm-wait';
+import { resolveOptions } from '../../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 const skip = skipUnlessReal(
   realModelAvailable() &&
@@ -58,10 +62,10 @@ describe.skipIf(skip)('the main job on a real model (llama-server, Qwen2.5-Coder
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-realmodel-'));
     traceDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-realmodel-strace-'));
     // Discovery looks for llama.cpp on the port the real server runs on (8080 is checked on its own below).
-    process.env.AGENTDESK_DISCOVERY_PORTS = `llamacpp=${realModelPort()}`;
+    coreEnv.AGENTDESK_DISCOVERY_PORTS = `llamacpp=${realModelPort()}`;
     // Everything the core and its children (LiteLLM) connect to from here on is recorded.
     recorder = await recordConnects([process.pid], path.join(traceDir, 'core.txt'));
-    core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 });
+    core = await startCore({ home, app: resolveOptions(coreEnv), mode: 'headless', healthIntervalMs: 0 });
     core.bus.on('agents.changed', ({ agents: list }) => {
       for (const a of list) {
         if (a.phase_reason) reasons.set(a.id, (reasons.get(a.id) ?? new Set()).add(a.phase_reason));
@@ -78,7 +82,7 @@ describe.skipIf(skip)('the main job on a real model (llama-server, Qwen2.5-Coder
       await purgeAll(core.dispatcher);
       await core.shutdown();
     }
-    delete process.env.AGENTDESK_DISCOVERY_PORTS;
+    delete coreEnv.AGENTDESK_DISCOVERY_PORTS;
     for (const d of [home, traceDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
   }, 120_000);
 

@@ -23,6 +23,10 @@ import { skipUnlessReal } from '../../../test/real';
 import { startCore } from '../../app/bootstrap';
 import type { Core } from '../../app/bootstrap';
 import { call } from '../../transport/dispatch';
+import { resolveOptions } from '../../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 const skip = skipUnlessReal(runtimeReachable('docker') && litellmInstalled(), 'Docker and LiteLLM');
 
@@ -44,7 +48,7 @@ describe.skipIf(skip)('reconciliation after a crash (docker)', () => {
   const stranger = `agentdesk-test-stranger-${crypto.randomBytes(3).toString('hex')}`;
 
   const start = async () => {
-    core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 });
+    core = await startCore({ home, app: resolveOptions(coreEnv), mode: 'headless', healthIntervalMs: 0 });
     return core;
   };
   const stop = async () => {
@@ -66,7 +70,7 @@ describe.skipIf(skip)('reconciliation after a crash (docker)', () => {
     upstream = await withModelApis(
       new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] }),
     ).start();
-    process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
+    coreEnv.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
     const c = await start();
     await call(c.dispatcher, 'settings', 'update', {
       container_runtime: 'docker',
@@ -79,7 +83,7 @@ describe.skipIf(skip)('reconciliation after a crash (docker)', () => {
     if (core) await purgeAll(core.dispatcher);
     await stop();
     await upstream?.stop();
-    delete process.env.AGENTDESK_KEY_SCRIPTED;
+    delete coreEnv.AGENTDESK_KEY_SCRIPTED;
     for (const name of [orphan, stranger])
       try {
         docker('rm', '-f', name);

@@ -3,7 +3,8 @@ import type { Logger } from '../../platform/logging';
 import type { ContainerInfo, ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
 import { LABELS } from '../runtimes/container-runtime';
 import type { AgentPhase } from '../../../contract/agents';
-import type { AgentRepository, SetPhase } from './agent-repository';
+import type { AgentRepository } from './agent-repository';
+import type { PhaseWriter } from './agent-phases';
 import { TRANSIENT_PHASES } from './agent-repository';
 import { endpointText, publishedPort } from './runtime-client';
 
@@ -26,7 +27,7 @@ export interface ReconcileDeps {
   /** `liveAgentKeys`: unrevoked keys whose owner is shaped like an agent id (a UUID). */
   keys: { liveAgentKeys(): { id: string; owner: string }[]; revoke(id: string): boolean };
   log: Logger;
-  setPhase: SetPhase;
+  phases: PhaseWriter;
   /** Why a container found stopped was stopped (default: Agent Desk was not running). */
   stoppedReason?: string;
   /** Agents left alone (an operation in progress owns them); default none. */
@@ -79,7 +80,7 @@ export async function reconcileAgents(d: ReconcileDeps): Promise<ReconcileReport
     if (TRANSIENT_PHASES.includes(row.phase) && row.phase !== 'stopping' && !everRan) {
       if (ours) await d.rt.remove(row.container);
       revokeOwner(row.id);
-      d.setPhase(
+      d.phases.set(
         row.id,
         'failed',
         `Agent Desk stopped while the agent was ${row.phase}; start it to deploy again`,
@@ -95,7 +96,7 @@ export async function reconcileAgents(d: ReconcileDeps): Promise<ReconcileReport
     if (!ours) {
       if (row.phase === 'failed' || row.phase === 'purging') continue;
       revokeOwner(row.id);
-      d.setPhase(row.id, 'failed', 'Its container is gone; start the agent to deploy it again', {
+      d.phases.set(row.id, 'failed', 'Its container is gone; start the agent to deploy it again', {
         key_id: null,
         runtime_port: null,
         runtime_endpoint: null,
@@ -109,7 +110,7 @@ export async function reconcileAgents(d: ReconcileDeps): Promise<ReconcileReport
     const port = publishedPort(ep);
     const endpoint = ep ? endpointText(ep) : null;
     if (ours.state === 'running' && row.phase !== 'running' && row.phase !== 'failed') {
-      d.setPhase(row.id, 'running', null, {
+      d.phases.set(row.id, 'running', null, {
         runtime_port: port,
         runtime_endpoint: endpoint,
         running_since: ours.startedAt ?? Date.now(),
@@ -119,14 +120,14 @@ export async function reconcileAgents(d: ReconcileDeps): Promise<ReconcileReport
       ours.state !== 'running' &&
       (row.phase === 'running' || TRANSIENT_PHASES.includes(row.phase))
     ) {
-      d.setPhase(row.id, 'stopped', d.stoppedReason ?? 'Stopped while Agent Desk was not running', {
+      d.phases.set(row.id, 'stopped', d.stoppedReason ?? 'Stopped while Agent Desk was not running', {
         runtime_port: null,
         runtime_endpoint: null,
         running_since: null,
       });
       report.markedStopped.push(row.id);
     } else if (ours.state === 'running' && row.phase === 'running' && endpoint !== row.runtime_endpoint) {
-      d.setPhase(row.id, 'running', row.phase_reason, { runtime_port: port, runtime_endpoint: endpoint });
+      d.phases.set(row.id, 'running', row.phase_reason, { runtime_port: port, runtime_endpoint: endpoint });
     }
   }
 

@@ -3,32 +3,40 @@ import type { AgentPhase } from '../../../contract/agents';
 import type { Logger } from '../../platform/logging';
 import type { ContainerRuntime, RuntimeEvent, RuntimeKind } from '../runtimes/container-runtime';
 import { RUNTIME_KINDS } from '../runtimes/container-runtime';
-import type { AgentRepository, SetPhase } from './agent-repository';
+import type { AgentRepository } from './agent-repository';
+import type { AgentOps } from './agent-ops';
+import type { PhaseWriter } from './agent-phases';
 import { reconcileAgents, RESUMED_PHASES } from './reconcile';
 import type { ReconcileDeps } from './reconcile';
 
-/** What the follower needs from the agent service. */
+/**
+ * The agent operations the follower asks for (the agent service's, queued per agent): to settle what a
+ * crash interrupted, and to start an agent whose container was started outside Agent Desk.
+ */
+export interface FollowedOperations {
+  archive(id: string): Promise<unknown>;
+  purge(id: string): Promise<unknown>;
+  start(id: string): Promise<unknown>;
+  /** Undoes a restore a crash interrupted (the agent is archived again). */
+  rollBackRestore(id: string): Promise<unknown>;
+  /** Why the agent's container stopped when the kernel killed it for lack of memory (see oom.ts), else null. */
+  oomOf?(id: string): Promise<{ message: string; fix: string } | null>;
+}
+
+/** What the follower needs. */
 export interface RuntimeFollowerHost {
   repo: AgentRepository;
   runtimes: Partial<Record<RuntimeKind, ContainerRuntime>>;
   instanceId: string;
   gateway: { addBind(address: string): Promise<{ ok: true } | { ok: false; error: string }> };
-  keysOf: ReconcileDeps['keys'];
-  keys: { revokeOwner(owner: string): number };
+  /** The agents' virtual keys: the live ones (reconciliation) and revoking an agent's. */
+  keys: ReconcileDeps['keys'] & { revokeOwner(owner: string): number };
   log: Logger;
-  setPhase: SetPhase;
-  emitChange: () => void;
-  /** An operation of the agent is running now: its runtime events are ours, not news. */
-  isBusy: (id: string) => boolean;
-  /** An operation of the agent is running or queued. */
-  isQueued: (id: string) => boolean;
-  /** The service's own operations, queued per agent, used to settle what a crash interrupted. */
-  archive: (id: string) => Promise<unknown>;
-  purge: (id: string) => Promise<unknown>;
-  start: (id: string) => Promise<unknown>;
-  rollBackRestore: (id: string) => Promise<unknown>;
-  /** Why the agent's container stopped when the kernel killed it for lack of memory (see oom.ts), else null. */
-  oomOf?: (id: string) => Promise<{ message: string; fix: string } | null>;
+  /** Phase changes, and the change event for the UIs. */
+  phases: PhaseWriter & { changed(): void };
+  /** Which agents have an operation running (their runtime events are ours, not news) or waiting. */
+  ops: Pick<AgentOps, 'isBusy' | 'isQueued'>;
+  operations: FollowedOperations;
 }
 
 const LIVE_WITH_CONTAINER: ReadonlySet<AgentPhase> = new Set(['running', 'stopped']);
@@ -119,7 +127,7 @@ export class RuntimeFollower {
           this.h.log.info({ runtime: kind }, 'runtime reachable again; reconciling its agents');
           this.reconciling = this.reconciling
             .then(() => this.reconcile(kind, rt, `Stopped while ${kind} was not reachable`))
-            .then(() => this.h.emitChange())
+            .then(() => this.h.phases.changed())
             .catch((err: Error) =>
               this.h.log.error({ runtime: kind, err: err.message }, 'agents could not be reconciled'),
             );
@@ -151,10 +159,10 @@ export class RuntimeFollower {
       rt,
       instanceId: this.h.instanceId,
       repo,
-      keys: this.h.keysOf,
+      keys: this.h.keys,
       log,
-      setPhase: (...a) => this.h.setPhase(...a),
-      skip: (id) => this.h.isBusy(id) || this.h.isQueued(id),
+      phases: this.h.phases,
+      skip: (id) => this.h.ops.isBusy(id) || this.h.ops.isQueued(id),
       stoppedReason,
     });
     this.resumeInterrupted(kind);
@@ -168,14 +176,15 @@ export class RuntimeFollower {
    */
   private resumeInterrupted(kind: RuntimeKind): void {
     for (const row of this.h.repo.list()) {
-      if (row.runtime !== kind || !RESUMED_PHASES.includes(row.phase) || this.h.isQueued(row.id)) continue;
+      if (row.runtime !== kind || !RESUMED_PHASES.includes(row.phase) || this.h.ops.isQueued(row.id))
+        continue;
       this.h.log.warn({ agent: row.id, phase: row.phase }, 'finishing an operation a crash interrupted');
       const op =
         row.phase === 'archiving'
-          ? this.h.archive(row.id)
+          ? this.h.operations.archive(row.id)
           : row.phase === 'restoring'
-            ? this.h.rollBackRestore(row.id)
-            : this.h.purge(row.id);
+            ? this.h.operations.rollBackRestore(row.id)
+            : this.h.operations.purge(row.id);
       op.catch((err: Error) =>
         this.h.log.error(
           { agent: row.id, err: err.message },
@@ -188,7 +197,7 @@ export class RuntimeFollower {
   /** A container of ours changed outside an operation: stopped → stopped/failed, removed → failed, started → start. */
   private onEvent(e: RuntimeEvent): void {
     const id = e.labels['agentdesk.agent_id'];
-    if (!id || this.h.isBusy(id) || this.closed) return;
+    if (!id || this.h.ops.isBusy(id) || this.closed) return;
     const row = this.h.repo.get(id);
     if (!row || row.container !== e.name) return;
     if (e.action === 'stop' && row.phase === 'running') {
@@ -196,8 +205,9 @@ export class RuntimeFollower {
       const clean = code === 0 || code === 143;
       const stopped = (oom: { message: string; fix: string } | null) => {
         const now = this.h.repo.get(id);
-        if (this.closed || this.h.isBusy(id) || now?.phase !== 'running' || now.container !== e.name) return;
-        this.h.setPhase(
+        if (this.closed || this.h.ops.isBusy(id) || now?.phase !== 'running' || now.container !== e.name)
+          return;
+        this.h.phases.set(
           id,
           clean && !oom ? 'stopped' : 'failed',
           oom
@@ -207,14 +217,14 @@ export class RuntimeFollower {
         );
       };
       // A kill by the kernel for lack of memory is said as such, with the limit and the fix.
-      if (clean || !this.h.oomOf) stopped(null);
+      if (clean || !this.h.operations.oomOf) stopped(null);
       else
-        void this.h
+        void this.h.operations
           .oomOf(id)
           .catch(() => null)
           .then(stopped);
     } else if (e.action === 'remove' && LIVE_WITH_CONTAINER.has(row.phase)) {
-      this.h.setPhase(
+      this.h.phases.set(
         id,
         'failed',
         'The container was removed outside Agent Desk; start the agent to deploy it again',
@@ -222,7 +232,7 @@ export class RuntimeFollower {
       );
       this.h.keys.revokeOwner(id);
     } else if (e.action === 'start' && row.phase === 'stopped') {
-      void this.h.start(id).catch(() => {});
+      void this.h.operations.start(id).catch(() => {});
     }
   }
 }

@@ -25,6 +25,10 @@ import { BASE_IMAGE_REF } from '../images/image-manifest';
 import type { RuntimeKind } from '../runtimes/container-runtime';
 import { LABELS } from '../runtimes/container-runtime';
 import { agentFolder } from './agent-folder';
+import { resolveOptions } from '../../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 const kinds: RuntimeKind[] = ['docker', 'incus'];
 
@@ -42,8 +46,8 @@ describe.each(kinds)('upgrade of an agent made by the previous version on %s', (
     upstream = await withModelApis(
       new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] }),
     ).start();
-    process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
-    core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 });
+    coreEnv.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
+    core = await startCore({ home, app: resolveOptions(coreEnv), mode: 'headless', healthIntervalMs: 0 });
     await call(core.dispatcher, 'settings', 'update', { container_runtime: kind });
     await addScriptedProvider(core.dispatcher, upstream.v1);
   }, 600_000);
@@ -53,7 +57,7 @@ describe.each(kinds)('upgrade of an agent made by the previous version on %s', (
     await purgeAll(core.dispatcher);
     await core?.shutdown();
     await upstream?.stop();
-    delete process.env.AGENTDESK_KEY_SCRIPTED;
+    delete coreEnv.AGENTDESK_KEY_SCRIPTED;
     fs.rmSync(home, { recursive: true, force: true });
   });
 

@@ -39,7 +39,7 @@ const RCODE_NXDOMAIN = 3;
  * The upstream servers: `AGENTDESK_EGRESS_DNS` (`host[:port],…`) when set, else the host's own
  * (`dns.getServers()`: /etc/resolv.conf). IPv4 only.
  */
-export function upstreamsFrom(env: NodeJS.ProcessEnv = process.env): Upstream[] {
+export function upstreamsFrom(env: Readonly<NodeJS.ProcessEnv>): Upstream[] {
   const configured = env.AGENTDESK_EGRESS_DNS?.trim();
   const list = configured ? configured.split(',') : dns.getServers();
   return list

@@ -62,7 +62,7 @@ export interface EgressServiceDeps {
    * `AGENTDESK_EGRESS=off` turns enforcement off (agents then run on the engine's network unfiltered);
    * `root`/`helper` force one way (egress-enforcement.ts).
    */
-  env?: NodeJS.ProcessEnv;
+  env: Readonly<NodeJS.ProcessEnv>;
   kmsgPath?: string;
   /**
    * Starts the egress helper container and a session to it, for a core that is not root (Docker);
@@ -104,7 +104,7 @@ export class EgressService {
   private firewall: EgressFirewall;
   private readonly resolver: EgressResolver;
   private readonly folder: RefusalFolder;
-  private readonly env: NodeJS.ProcessEnv;
+  private readonly env: Readonly<NodeJS.ProcessEnv>;
   private enforced = false;
   private state: EnforcementState = 'starting';
   private reason = 'egress enforcement is being prepared';
@@ -122,7 +122,7 @@ export class EgressService {
   private checking: Promise<void> = Promise.resolve();
 
   constructor(private readonly d: EgressServiceDeps) {
-    this.env = d.env ?? process.env;
+    this.env = d.env;
     this.repo = new EgressRepository(d.db);
     this.firewall = new EgressFirewall(new Iptables(NOT_CHOSEN), d.log);
     this.resolver = new EgressResolver(

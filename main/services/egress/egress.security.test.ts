@@ -114,7 +114,10 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
     await ensureBaseImage([kind]);
     world = await outsideWorld();
     host = await hostServices();
-    rt = kind === 'docker' ? new DockerRuntime({ networkName: network }) : new IncusRuntime();
+    rt =
+      kind === 'docker'
+        ? new DockerRuntime({ env: process.env, networkName: network })
+        : new IncusRuntime({ env: process.env });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'adeg-test-'));
     db = openDatabase(path.join(dir, 'agentdesk.db'));
     // The gateway stand-in, where the runtime's host service address leads.

@@ -78,7 +78,7 @@ export class LocalIptables implements IptablesExecutor {
   private kmsg: KernelLogFollower | null = null;
 
   constructor(
-    env: NodeJS.ProcessEnv = process.env,
+    env: Readonly<NodeJS.ProcessEnv>,
     private readonly kmsgPath = '/dev/kmsg',
   ) {
     this.env = { ...env, PATH: `${env.PATH ?? ''}:/usr/sbin:/sbin` };
@@ -149,7 +149,7 @@ export class LocalIptables implements IptablesExecutor {
  * @returns null when iptables is not installed here.
  */
 export async function hostIptablesBackend(
-  env: NodeJS.ProcessEnv = process.env,
+  env: Readonly<NodeJS.ProcessEnv>,
 ): Promise<'nft' | 'legacy' | null> {
   try {
     const r = await run('iptables', ['-V'], {

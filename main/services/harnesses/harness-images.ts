@@ -10,13 +10,15 @@ import { NpmImageBuilder } from './npm-image';
 export interface HarnessImagesDeps {
   /** The Docker engine's client (the Docker runtime's endpoint). */
   docker: () => Dockerode;
-  /** The image cache (`AGENTDESK_IMAGE_CACHE`, else `<data>/images`). */
+  /** The image cache (`<data>/images` unless configured otherwise). */
   cacheDir: string;
   /** Makes sure the base image is in Docker (builds it when missing). */
   ensureBase: () => Promise<void>;
   /** Progress of a build (`step` = the harness id), for `images.progress`. */
   onProgress: (step: string, fraction: number | null, message: string) => void;
   log: Logger;
+  /** Downloads forbidden (`AGENTDESK_OFFLINE=1`): npm installs from its cache only. */
+  offline?: boolean;
 }
 
 /** One harness image as `images.status` shows it. */
@@ -49,6 +51,7 @@ export class HarnessImages {
         harness: h,
         cacheDir: this.d.cacheDir,
         ensureBase: this.d.ensureBase,
+        ...(this.d.offline !== undefined ? { offline: this.d.offline } : {}),
         log: this.d.log.child({ harness: h.manifest.id }),
       });
       this.builders.set(h.manifest.id, b);

@@ -35,6 +35,10 @@ import { startCore } from '../../app/bootstrap';
 import type { Core } from '../../app/bootstrap';
 import { call } from '../../transport/dispatch';
 import type { RuntimeKind } from '../runtimes/container-runtime';
+import { resolveOptions } from '../../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 /** One harness on one engine with one model: the shell tool its model is scripted to call, and where the upstream is asked. */
 interface Case {
@@ -131,19 +135,24 @@ describe.skipIf(skip)('harnesses end to end', () => {
   let core: Core;
   let upstream: ScriptedUpstream;
   const turnEvents: EventPayload<'agents.turn'>[] = [];
-  const saved = { cache: process.env.AGENTDESK_IMAGE_CACHE };
 
   beforeAll(async () => {
     await ensureBaseImage(engines);
     ensureRuntimeBundle();
     // Harness images are built on demand into the shared cache (their own cross-process lock).
-    process.env.AGENTDESK_IMAGE_CACHE = imageCacheDir();
+    coreEnv.AGENTDESK_IMAGE_CACHE = imageCacheDir();
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-harnesses-'));
     upstream = await withModelApis(
       new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] }),
     ).start();
-    for (const id of ['SCRIPTED', 'CLAUDE', 'OAI']) process.env[`AGENTDESK_KEY_${id}`] = REAL_KEY;
-    core = await startCore({ home, mode: 'headless', healthIntervalMs: 0, extraHarnesses: [example] });
+    for (const id of ['SCRIPTED', 'CLAUDE', 'OAI']) coreEnv[`AGENTDESK_KEY_${id}`] = REAL_KEY;
+    core = await startCore({
+      home,
+      app: resolveOptions(coreEnv),
+      mode: 'headless',
+      healthIntervalMs: 0,
+      extraHarnesses: [example],
+    });
     core.bus.on('agents.turn', (e) => turnEvents.push(e));
     await call(core.dispatcher, 'settings', 'update', { container_runtime: 'docker' });
     // The same scripted upstream as three providers: OpenAI-compatible (chat completions), Anthropic
@@ -173,9 +182,6 @@ describe.skipIf(skip)('harnesses end to end', () => {
       await core.shutdown();
     }
     await upstream?.stop();
-    for (const id of ['SCRIPTED', 'CLAUDE', 'OAI']) delete process.env[`AGENTDESK_KEY_${id}`];
-    if (saved.cache === undefined) delete process.env.AGENTDESK_IMAGE_CACHE;
-    else process.env.AGENTDESK_IMAGE_CACHE = saved.cache;
     if (home) fs.rmSync(home, { recursive: true, force: true });
   }, 180_000);
 

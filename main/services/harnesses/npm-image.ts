@@ -58,6 +58,8 @@ export interface NpmImageDeps {
   npm?: string;
   /** The tag to build (default the manifest's `image`); tests pass their own. */
   ref?: string;
+  /** Downloads forbidden (`AGENTDESK_OFFLINE=1`): `npm ci --offline` from the cache. */
+  offline?: boolean;
 }
 
 /**
@@ -155,7 +157,7 @@ export class NpmImageBuilder {
       return;
     }
     onProgress(0.32, `Installing ${this.what} with npm (${this.recipe.size})`);
-    const offline = process.env.AGENTDESK_OFFLINE === '1';
+    const offline = this.d.offline === true;
     const args = ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--engine-strict=false'];
     args.push('--cache', path.join(this.d.cacheDir, 'npm-cache'), offline ? '--offline' : '--prefer-offline');
     fs.rmSync(marker, { force: true });

@@ -16,6 +16,10 @@ import path from 'node:path';
 import { startCore } from '../../app/bootstrap';
 import type { Core } from '../../app/bootstrap';
 import { call } from '../../transport/dispatch';
+import { resolveOptions } from '../../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 const kinds: RuntimeKind[] = ['docker', 'incus'];
 
@@ -37,8 +41,14 @@ describe.each(kinds)('an OOM kill on %s', (kind) => {
     upstream = await withModelApis(
       new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] }),
     ).start();
-    process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
-    core = await startCore({ home, mode: 'headless', healthIntervalMs: 0, extraHarnesses: [hogHarness] });
+    coreEnv.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
+    core = await startCore({
+      home,
+      app: resolveOptions(coreEnv),
+      mode: 'headless',
+      healthIntervalMs: 0,
+      extraHarnesses: [hogHarness],
+    });
     core.bus.on('agents.turn', (e) => turnEvents.push(e));
     await call(core.dispatcher, 'settings', 'update', { container_runtime: kind });
     await addScriptedProvider(core.dispatcher, upstream.v1);
@@ -49,7 +59,7 @@ describe.each(kinds)('an OOM kill on %s', (kind) => {
     await purgeAll(core.dispatcher);
     await core.shutdown();
     await upstream.stop();
-    delete process.env.AGENTDESK_KEY_SCRIPTED;
+    delete coreEnv.AGENTDESK_KEY_SCRIPTED;
     fs.rmSync(home, { recursive: true, force: true });
   }, 120_000);
 

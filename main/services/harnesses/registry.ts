@@ -7,12 +7,12 @@ import type { Harness, HarnessPlugin } from './harness';
 import { acceptsModel, HarnessManifest } from './manifest';
 
 /**
- * The folder holding the harness folders' files (manifests, image recipes, OpenClaw's harness.mjs):
- * `AGENTDESK_HARNESSES_DIR` (a packaged app sets it to `<resources>/harnesses`, electron-builder.yml's
- * extraResources), else `main/services/harnesses` of the app root (a checkout).
+ * The folder holding the harness folders' files (manifests, image recipes, OpenClaw's harness.mjs) in a
+ * checkout: `main/services/harnesses` of the app root. The core is given its folder in its options
+ * (`AppPaths.harnessesDir`: `AGENTDESK_HARNESSES_DIR`, or `<resources>/harnesses` in a packaged app).
  */
-export function harnessesDir(env = process.env): string {
-  return env.AGENTDESK_HARNESSES_DIR ?? path.join(appRoot(), 'main', 'services', 'harnesses');
+export function harnessesDir(): string {
+  return path.join(appRoot(), 'main', 'services', 'harnesses');
 }
 
 /** A module of a harness folder: `index.ts` exporting `harness`. */

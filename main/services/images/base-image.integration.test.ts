@@ -157,6 +157,7 @@ describe.skipIf(skip)('base image agentdesk/agent-base:2', () => {
   it('exports to one file and imports it back into both runtimes', async () => {
     const exporter = new ImageService({
       runtimes,
+      env: process.env,
       scriptsDir: imageScriptsDir(),
       cacheDir: imageCacheDir(),
       log: quiet,
@@ -168,6 +169,7 @@ describe.skipIf(skip)('base image agentdesk/agent-base:2', () => {
     const progress: ImageProgress[] = [];
     const importer = new ImageService({
       runtimes,
+      env: process.env,
       scriptsDir: imageScriptsDir(),
       cacheDir: path.join(tmp, 'cache'),
       ref: testRef,

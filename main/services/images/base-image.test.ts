@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppError } from '../../../contract/errors';
-import { ImageService } from './base-image';
+import type { ContainerRuntime } from '../runtimes/container-runtime';
+import { BASE_IMAGE_VERSION, ImageService } from './base-image';
 import type { ImageProgress } from './base-image';
 
 const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
@@ -35,6 +36,7 @@ describe('ImageService', () => {
   const service = (progress: ImageProgress[] = []) =>
     new ImageService({
       runtimes: {},
+      env: process.env,
       scriptsDir: path.join(dir, 'recipe'),
       cacheDir: path.join(dir, 'cache'),
       log: quiet,
@@ -75,5 +77,68 @@ describe('ImageService', () => {
     expect(err.code).toBe('UNAVAILABLE');
     expect(err.message).toBe('The docker runtime is not configured in this Agent Desk');
     expect(fs.existsSync(path.join(dir, 'cache'))).toBe(false);
+  });
+
+  it("tells each of two concurrent builds its own progress, never the other's", async () => {
+    // A cached rootfs of this version, so both builds only import it (into a stand-in engine each).
+    const cached = path.join(dir, 'cache', `agent-base-${BASE_IMAGE_VERSION}`);
+    fs.mkdirSync(cached, { recursive: true });
+    fs.writeFileSync(path.join(cached, 'rootfs.tar'), 'rootfs');
+    fs.writeFileSync(path.join(cached, 'metadata.tar.gz'), 'meta');
+    fs.writeFileSync(
+      path.join(cached, 'manifest.json'),
+      JSON.stringify({
+        ref: 'agentdesk/agent-base:2',
+        version: BASE_IMAGE_VERSION,
+        node_version: 'v22.23.3',
+        created_at: '2025-01-01T00:00:00Z',
+        files: {
+          'rootfs.tar': { sha256: 'a'.repeat(64), bytes: 6 },
+          'metadata.tar.gz': { sha256: 'b'.repeat(64), bytes: 4 },
+        },
+      }),
+    );
+    const engine = (name: string) =>
+      ({
+        importImage: async (
+          _ref: string,
+          _files: unknown,
+          onProgress?: (p: { fraction: number | null; message: string }) => void,
+        ) => {
+          for (const step of [1, 2]) {
+            await new Promise((r) => setTimeout(r, 5));
+            onProgress?.({ fraction: step / 2, message: `${name} step ${step}` });
+          }
+        },
+      }) as unknown as ContainerRuntime;
+    const all: ImageProgress[] = [];
+    const images = new ImageService({
+      runtimes: { docker: engine('docker'), incus: engine('incus') },
+      env: process.env,
+      scriptsDir: path.join(dir, 'recipe'),
+      cacheDir: path.join(dir, 'cache'),
+      log: quiet,
+      onProgress: (p) => all.push(p),
+    });
+    const docker: ImageProgress[] = [];
+    const incus: ImageProgress[] = [];
+    await Promise.all([
+      images.build(['docker'], { onProgress: (p) => docker.push(p) }),
+      images.build(['incus'], { onProgress: (p) => incus.push(p) }),
+    ]);
+    expect(docker.map((p) => p.message)).toEqual([
+      'Using the cached rootfs',
+      'Importing agentdesk/agent-base:2 into docker',
+      'docker step 1',
+      'docker step 2',
+    ]);
+    expect(incus.map((p) => p.message)).toEqual([
+      'Using the cached rootfs',
+      'Importing agentdesk/agent-base:2 into incus',
+      'incus step 1',
+      'incus step 2',
+    ]);
+    expect(docker.every((p) => p.kind !== 'incus') && incus.every((p) => p.kind !== 'docker')).toBe(true);
+    expect(all).toHaveLength(docker.length + incus.length);
   });
 });

@@ -31,10 +31,21 @@ export interface ImageProgress {
   message: string;
 }
 
+/** Where a caller hears the progress of its own build, import or export. */
+export interface ImageJobOptions {
+  /** Progress of this job only (a build joined by a second caller reports to both callers). */
+  onProgress?: (p: ImageProgress) => void;
+}
+
+/** Reports one step of the job that runs it. */
+type Report = (kind: ImageProgress['kind'], fraction: number | null, message: string) => void;
+
 interface Job {
   kinds: Set<RuntimeKind>;
   joinable: boolean;
   promise: Promise<void>;
+  /** The callers' progress callbacks (a joined build adds its caller's). */
+  listeners: ((p: ImageProgress) => void)[];
 }
 
 /** Constructor dependencies of {@link ImageService}. */
@@ -45,12 +56,15 @@ export interface ImageServiceDeps {
   /** Build cache: `<cacheDir>/agent-base-<version>/` (the built rootfs) and `<cacheDir>/downloads/`. */
   cacheDir: string;
   log: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+  /** The core's environment, passed on to the rootfs build (PATH, proxies, the Debian mirror). */
+  env: Readonly<NodeJS.ProcessEnv>;
   /**
    * The reference images are imported as and looked up by; default {@link BASE_IMAGE_REF}. Tests pass
    * a unique one so they never replace or remove the image other tests use. Exports and their
    * manifests always name {@link BASE_IMAGE_REF}.
    */
   ref?: string;
+  /** Progress of every job, besides each caller's own `onProgress`. */
   onProgress?: (p: ImageProgress) => void;
 }
 
@@ -100,15 +114,16 @@ export class ImageService {
   /**
    * Builds the rootfs (or reuses the cached one) and imports it into each runtime of `kinds`,
    * replacing an image of the same ref. A call while another build runs for the same kinds returns
-   * the same promise; for other kinds it runs after it.
+   * the same promise (and `opts.onProgress` hears that build); for other kinds it runs after it.
+   * `opts.onProgress` hears this build's progress only, never another's.
    * @throws see the class doc.
    */
-  build(kinds: readonly RuntimeKind[]): Promise<void> {
+  build(kinds: readonly RuntimeKind[], opts: ImageJobOptions = {}): Promise<void> {
     const bad = this.checkKinds(kinds);
     if (bad) return Promise.reject(bad);
-    return this.exclusive(kinds, true, async () => {
-      const built = await this.ensureRootfs();
-      await this.importInto(built, kinds);
+    return this.exclusive(kinds, true, opts, async (report) => {
+      const built = await this.ensureRootfs(report);
+      await this.importInto(built, kinds, report);
     });
   }
 
@@ -118,9 +133,9 @@ export class ImageService {
    * @throws AppError INVALID_INPUT when `file` exists (file or link), its folder does not, or another
    *   user could change that folder (image-file.ts `createExportFile`); see {@link build}.
    */
-  exportTo(file: string): Promise<void> {
-    return this.exclusive([], false, async () => {
-      const built = await this.ensureRootfs();
+  exportTo(file: string, opts: ImageJobOptions = {}): Promise<void> {
+    return this.exclusive([], false, opts, async (report) => {
+      const built = await this.ensureRootfs(report);
       await writeExport(built, file);
       this.deps.log.info({ file }, 'base image exported');
     });
@@ -132,23 +147,23 @@ export class ImageService {
    * @throws AppError INVALID_INPUT when `file` is a link, a FIFO, a device or not a regular file, naming
    *   what the file holds and what was expected; driver errors.
    */
-  importFrom(file: string, kinds: readonly RuntimeKind[]): Promise<void> {
+  importFrom(file: string, kinds: readonly RuntimeKind[], opts: ImageJobOptions = {}): Promise<void> {
     const bad = this.checkKinds(kinds);
     if (bad) return Promise.reject(bad);
-    return this.exclusive(kinds, false, async () => {
+    return this.exclusive(kinds, false, opts, async (report) => {
       fs.mkdirSync(this.deps.cacheDir, { recursive: true });
       const tmp = path.join(this.deps.cacheDir, `.import-${crypto.randomBytes(6).toString('hex')}`);
       try {
-        this.progress('rootfs', null, `Reading ${path.basename(file)}`);
+        report('rootfs', null, `Reading ${path.basename(file)}`);
         const unpacked = await readExport(file, tmp);
-        this.progress('rootfs', 1, 'Image file checked');
+        report('rootfs', 1, 'Image file checked');
         let built = unpacked;
         if (!(await readRootfs(this.rootfsDir))) {
           fs.rmSync(this.rootfsDir, { recursive: true, force: true });
           fs.renameSync(tmp, this.rootfsDir);
           built = (await readRootfs(this.rootfsDir))!;
         }
-        await this.importInto(built, kinds);
+        await this.importInto(built, kinds, report);
       } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
       }
@@ -157,37 +172,53 @@ export class ImageService {
 
   /**
    * Runs `work` after every job queued before it (one build/import/export at a time). A build whose
-   * kinds are covered by a queued or running build joins that one instead.
+   * kinds are covered by a queued or running build joins that one instead (its caller hears its progress).
    */
   private exclusive(
     kinds: readonly RuntimeKind[],
     joinable: boolean,
-    work: () => Promise<void>,
+    opts: ImageJobOptions,
+    work: (report: Report) => Promise<void>,
   ): Promise<void> {
     const wanted = new Set(kinds);
     if (joinable) {
       const same = this.jobs.find((j) => j.joinable && [...wanted].every((k) => j.kinds.has(k)));
-      if (same) return same.promise;
+      if (same) {
+        if (opts.onProgress) same.listeners.push(opts.onProgress);
+        return same.promise;
+      }
     }
     const previous = this.tail;
-    const job: Job = { kinds: wanted, joinable, promise: Promise.resolve() };
-    job.promise = previous.then(work).finally(() => {
-      this.jobs = this.jobs.filter((j) => j !== job);
-    });
+    const job: Job = {
+      kinds: wanted,
+      joinable,
+      promise: Promise.resolve(),
+      listeners: opts.onProgress ? [opts.onProgress] : [],
+    };
+    const report: Report = (kind, fraction, message) => {
+      const p: ImageProgress = { kind, fraction, message };
+      this.deps.onProgress?.(p);
+      for (const l of job.listeners) l(p);
+    };
+    job.promise = previous
+      .then(() => work(report))
+      .finally(() => {
+        this.jobs = this.jobs.filter((j) => j !== job);
+      });
     this.jobs.push(job);
     this.tail = job.promise.catch(() => undefined);
     return job.promise;
   }
 
   /** The cached rootfs, built first when missing or of another version. */
-  private async ensureRootfs(): Promise<RootfsFiles> {
+  private async ensureRootfs(report: Report): Promise<RootfsFiles> {
     const cached = await readRootfs(this.rootfsDir);
     if (cached) {
       this.deps.log.info(
         { dir: this.rootfsDir, created_at: cached.manifest.created_at },
         'reusing cached rootfs',
       );
-      this.progress('rootfs', 1, 'Using the cached rootfs');
+      report('rootfs', 1, 'Using the cached rootfs');
       return cached;
     }
     this.deps.log.info({ dir: this.rootfsDir }, 'building base rootfs');
@@ -195,7 +226,8 @@ export class ImageService {
       scriptsDir: this.deps.scriptsDir,
       outDir: this.rootfsDir,
       downloadsDir: path.join(this.deps.cacheDir, 'downloads'),
-      onStep: (fraction, message) => this.progress('rootfs', fraction, message),
+      env: this.deps.env,
+      onStep: (fraction, message) => report('rootfs', fraction, message),
       onLine: (line) => this.deps.log.debug({ line }, 'image build'),
     });
     const built = await readRootfs(this.rootfsDir);
@@ -207,14 +239,14 @@ export class ImageService {
     return built;
   }
 
-  private async importInto(built: RootfsFiles, kinds: readonly RuntimeKind[]): Promise<void> {
+  private async importInto(built: RootfsFiles, kinds: readonly RuntimeKind[], report: Report): Promise<void> {
     for (const kind of kinds) {
       const runtime = this.runtime(kind);
-      this.progress(kind, 0, `Importing ${this.ref} into ${kind}`);
+      report(kind, 0, `Importing ${this.ref} into ${kind}`);
       await runtime.importImage(
         this.ref,
         { rootfs: built.rootfs, incusMetadata: built.metadata, dockerChanges: [...DOCKER_CHANGES] },
-        (p) => this.progress(kind, p.fraction, p.message),
+        (p) => report(kind, p.fraction, p.message),
       );
       this.deps.log.info({ kind, ref: this.ref, node: built.manifest.node_version }, 'base image imported');
     }
@@ -240,9 +272,5 @@ export class ImageService {
     if (!runtime)
       throw new AppError('UNAVAILABLE', `The ${kind} runtime is not configured in this Agent Desk`);
     return runtime;
-  }
-
-  private progress(kind: ImageProgress['kind'], fraction: number | null, message: string): void {
-    this.deps.onProgress?.({ kind, fraction, message });
   }
 }

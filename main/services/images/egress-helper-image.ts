@@ -32,8 +32,8 @@ export interface EgressHelperImageDeps {
   /** Makes sure the base image is in Docker (builds or imports it when missing). */
   ensureBase: () => Promise<void>;
   log: Pick<Logger, 'info' | 'warn' | 'debug'>;
-  /** `AGENTDESK_OFFLINE=1` forbids downloading the packages (then they must be in the cache). */
-  env?: NodeJS.ProcessEnv;
+  /** Downloads forbidden (`AGENTDESK_OFFLINE=1`): the packages must be in the cache. */
+  offline?: boolean;
 }
 
 /**
@@ -138,7 +138,7 @@ export class EgressHelperImage {
       .digest('hex');
     const dir = path.join(this.d.cacheDir, 'downloads', `egress-helper-${key.slice(0, 12)}`);
     if (sumsMatch(dir)) return dir;
-    if ((this.d.env ?? process.env).AGENTDESK_OFFLINE === '1')
+    if (this.d.offline)
       throw new AppError(
         'UNAVAILABLE',
         `The egress helper image needs the Debian packages ${packages.join(', ')} (and what they depend on) for ${this.d.baseRef}; AGENTDESK_OFFLINE=1 forbids downloading them. Copy the .deb files into ${dir} with a SHA256SUMS file (sha256sum *.deb > SHA256SUMS), or allow the download once`,

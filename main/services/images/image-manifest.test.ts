@@ -171,6 +171,7 @@ describe('buildRootfs (drives a stand-in recipe)', () => {
       outDir: dir,
       downloadsDir: dir,
       onStep: () => {},
+      env: process.env,
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImageError);
     expect((err as ImageError).message).toMatch(/recipe is missing/);
@@ -202,6 +203,7 @@ describe('buildRootfs (drives a stand-in recipe)', () => {
       outDir: dir,
       downloadsDir: dir,
       onStep: () => {},
+      env: process.env,
     }).catch((e: unknown) => e)) as ImageError;
     expect(err.message).toBe('Building the base image failed: no Debian mirror for bookworm');
     expect(err.details?.log).toEqual(['build-base-rootfs: error: no Debian mirror for bookworm']);

@@ -57,11 +57,12 @@ export interface RootfsBuildOptions {
   onStep: (fraction: number, message: string) => void;
   /** Every other output line (debootstrap's), for the log. */
   onLine?: (line: string) => void;
-  env?: NodeJS.ProcessEnv;
+  /** The core's environment: PATH (for debootstrap) and the few variables passed on to the script. */
+  env: Readonly<NodeJS.ProcessEnv>;
 }
 
-/** Where an executable named `name` is found on `PATH` (plus the sbin folders root uses), or null. */
-export function findExecutable(name: string, envPath = process.env.PATH ?? ''): string | null {
+/** Where an executable named `name` is found on `envPath` (a `PATH`; plus the sbin folders root uses), or null. */
+export function findExecutable(name: string, envPath: string): string | null {
   const dirs = [...envPath.split(':').filter(Boolean), '/usr/local/sbin', '/usr/sbin', '/sbin'];
   for (const dir of dirs) {
     const file = path.join(dir, name);
@@ -79,7 +80,11 @@ export function findExecutable(name: string, envPath = process.env.PATH ?? ''): 
  * Checks what a build needs before starting it: root, debootstrap, the recipe.
  * @throws ImageError UNAVAILABLE with a hint (run as root / `apt-get install debootstrap` / reinstall).
  */
-export function checkBuildPrerequisites(scriptsDir: string, outDir: string, env = process.env): void {
+export function checkBuildPrerequisites(
+  scriptsDir: string,
+  outDir: string,
+  env: Readonly<NodeJS.ProcessEnv>,
+): void {
   const script = path.join(scriptsDir, BUILD_SCRIPT);
   if (!fs.existsSync(script) || !fs.existsSync(path.join(scriptsDir, 'agentdesk-init')))
     throw new ImageError(
@@ -93,7 +98,7 @@ export function checkBuildPrerequisites(scriptsDir: string, outDir: string, env 
       'Building the base image needs root (debootstrap and chroot), and Agent Desk is not running as root',
       `Build it once as root: sudo ${script} ${outDir} — then build again here (the finished rootfs is reused), or import an exported image`,
     );
-  if (!findExecutable('debootstrap', env.PATH))
+  if (!findExecutable('debootstrap', env.PATH ?? ''))
     throw new ImageError(
       'UNAVAILABLE',
       'Building the base image needs debootstrap, which is not installed',
@@ -109,7 +114,7 @@ export function checkBuildPrerequisites(scriptsDir: string, outDir: string, env 
  *   exceeds 45 min (its process group is killed).
  */
 export async function buildRootfs(opts: RootfsBuildOptions): Promise<void> {
-  const env = opts.env ?? process.env;
+  const { env } = opts;
   checkBuildPrerequisites(opts.scriptsDir, opts.outDir, env);
   const childEnv: NodeJS.ProcessEnv = { LANG: 'C.UTF-8', DEBIAN_FRONTEND: 'noninteractive' };
   for (const k of PASSED_ENV) if (env[k] !== undefined) childEnv[k] = env[k];

@@ -62,6 +62,8 @@ export interface LlmServiceDeps {
   drainMs?: number;
   /** How long the gateway holds a request while LiteLLM starts before answering 503 (default 10 000). */
   holdMs?: number;
+  /** The core's environment, passed on (in part) to LiteLLM: PATH, locale, proxies, CA settings. */
+  env: Readonly<NodeJS.ProcessEnv>;
   /** Test hooks for the processes (port choice, backoff, grace). */
   processOptions?: Partial<Pick<LitellmProcessOptions, 'port' | 'backoff' | 'stopGraceMs' | 'parentEnv'>>;
 }
@@ -300,6 +302,7 @@ export class LlmService {
       keys,
       redactor: this.deps.redactor,
       startDeadlineMs: this.deps.startDeadlineMs,
+      parentEnv: this.deps.env,
       ...this.deps.processOptions,
       onOutput: (line, stream, port) =>
         this.logOpen && this.log.write(`${new Date().toISOString()} [${port}] ${stream}: ${line}\n`),

@@ -8,6 +8,10 @@ import { litellmInstalled, post } from '../../../test/llm-stack';
 import { skipUnlessReal } from '../../../test/real';
 import { serve } from '../../cli/serve';
 import type { Served } from '../../cli/serve';
+import { resolveOptions } from '../../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 const skip = skipUnlessReal(litellmInstalled(), 'LiteLLM (the app venv: scripts/bootstrap-linux.sh)');
 const ID = 'llamacpp-down';
@@ -32,7 +36,7 @@ describe.skipIf(skip)('a provider server that stops answering', () => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-upstream-down-'));
     upstream = await new ScriptedUpstream({ key: null, models: ['down-model'] }).start();
     port = new URL(upstream.url).port;
-    served = await serve({ home, port: 0, healthIntervalMs: 0 });
+    served = await serve({ home, app: resolveOptions(coreEnv), port: 0, healthIntervalMs: 0 });
     await served.core.providers.add({
       type: 'llamacpp',
       id: ID,

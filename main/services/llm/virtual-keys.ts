@@ -145,6 +145,8 @@ export class VirtualKeys {
     () => this.flush(),
     () => this.db.open,
   );
+  /** Suspended owners and why (see {@link suspend}). */
+  private readonly suspended = new Map<string, string>();
 
   constructor(
     private readonly db: Db,
@@ -255,6 +257,25 @@ export class VirtualKeys {
         .prepare('UPDATE virtual_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
         .run(now, id).changes > 0
     );
+  }
+
+  /**
+   * Suspends the keys of `owner` (in memory, for this instance): while suspended the gateway refuses
+   * them with `reason` (e.g. `The agent "x" is stopped`). The agent service suspends an agent's keys
+   * when it leaves the phases in which it may call, and resumes them when it enters one.
+   */
+  suspend(owner: string, reason: string): void {
+    this.suspended.set(owner, reason);
+  }
+
+  /** Lifts a suspension of `owner`'s keys; no-op when none. */
+  resume(owner: string): void {
+    this.suspended.delete(owner);
+  }
+
+  /** Why `owner`'s keys are suspended, or `null` when they are not. */
+  suspension(owner: string): string | null {
+    return this.suspended.get(owner) ?? null;
   }
 
   /** Revokes every active key of `owner` (archiving an agent); returns how many. */

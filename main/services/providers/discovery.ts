@@ -20,7 +20,7 @@ export interface KnownProvider {
  * (`type=port,…`, e.g. `ollama=21434,vllm=28000`) — for tests and servers moved off their usual port.
  * @returns `[entry, base URL]` pairs on 127.0.0.1.
  */
-export function discoveryTargets(env: NodeJS.ProcessEnv = process.env): [CatalogRecord, string][] {
+export function discoveryTargets(env: Readonly<NodeJS.ProcessEnv>): [CatalogRecord, string][] {
   const overrides = new Map<string, number>();
   for (const part of (env.AGENTDESK_DISCOVERY_PORTS ?? '').split(',')) {
     const m = /^\s*([a-z0-9-]+)\s*=\s*(\d{1,5})\s*$/.exec(part);
@@ -55,10 +55,11 @@ function last4(value: string): string | null {
 export async function discover(opts: {
   known: KnownProvider[];
   redactor: SecretRedactor;
-  env?: NodeJS.ProcessEnv;
+  /** The core's environment (cloud key variables, `AGENTDESK_DISCOVERY_PORTS`). */
+  env: Readonly<NodeJS.ProcessEnv>;
   timeoutMs?: number;
 }): Promise<Discovery> {
-  const env = opts.env ?? process.env;
+  const { env } = opts;
   const started = performance.now();
   const scannedAt = Date.now();
   const targets = discoveryTargets(env);

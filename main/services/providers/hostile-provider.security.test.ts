@@ -15,6 +15,10 @@ import { serve } from '../../cli/serve';
 import type { Served } from '../../cli/serve';
 import { catalogEntry } from './catalog';
 import { PROBE_MAX_BODY_BYTES, PROBE_MAX_MODELS, probeModels } from './model-probe';
+import { resolveOptions } from '../../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 const MiB = 1024 * 1024;
 /** What the kernel's loopback socket buffers may hold beyond what the reader took (generous). */
@@ -126,7 +130,7 @@ describe('a hostile provider added to a real core', () => {
 
   beforeAll(async () => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-hostile-'));
-    served = await serve({ home, port: 0, healthIntervalMs: 0 });
+    served = await serve({ home, app: resolveOptions(coreEnv), port: 0, healthIntervalMs: 0 });
     client = createClient(httpTransport({ url: served.http.url, token: served.token }));
   });
   afterAll(async () => {

@@ -17,6 +17,10 @@ import { skipUnlessReal } from '../../../test/real';
 import { startCore } from '../../app/bootstrap';
 import type { Core } from '../../app/bootstrap';
 import { call } from '../../transport/dispatch';
+import { resolveOptions } from '../../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 const skip = skipUnlessReal(
   runtimeReachable('docker') && litellmInstalled() && straceAvailable(),
@@ -93,7 +97,7 @@ describe.skipIf(skip)('offline: a local Ollama end to end, no connection leaves 
     // Everything the core and its children (LiteLLM) do from here on is recorded.
     coreTrace = await recordConnects([process.pid], path.join(traceDir, 'core.txt'));
     await controlAttempt();
-    core = await startCore({ home, mode: 'headless', healthIntervalMs: 0 });
+    core = await startCore({ home, app: resolveOptions(coreEnv), mode: 'headless', healthIntervalMs: 0 });
     await call(core.dispatcher, 'settings', 'update', { container_runtime: 'docker' });
   }, 300_000);
 

@@ -42,8 +42,8 @@ export interface ProviderServiceDeps {
   onChange?: (providers: Provider[]) => void;
   /** Deadline of a test probe, in ms (default 10 000). */
   probeTimeoutMs?: number;
-  /** The core's environment, for `key_from_env`, `AGENTDESK_KEY_<ID>` and discovery (default process.env). */
-  env?: NodeJS.ProcessEnv;
+  /** The core's environment, for `key_from_env`, `AGENTDESK_KEY_<ID>` and discovery ). */
+  env: Readonly<NodeJS.ProcessEnv>;
   /** Reads whether a route to the internet exists (default {@link readNetworkRoute}; never sends anything). */
   networkRoute?: () => NetworkRoute;
 }
@@ -62,13 +62,13 @@ const UNREACHABLE_KINDS: ReadonlySet<ProbeOutcome['kind']> = new Set([
  * INVALID_INPUT, NOT_FOUND, CONFLICT, KEYCHAIN_UNAVAILABLE, UPSTREAM, TIMEOUT.
  */
 export class ProviderService {
-  private readonly env: NodeJS.ProcessEnv;
+  private readonly env: Readonly<NodeJS.ProcessEnv>;
   private readonly route: () => NetworkRoute;
   /** The last route read by {@link network}; `null` before the first. */
   private lastOnline: boolean | null = null;
 
   constructor(private readonly deps: ProviderServiceDeps) {
-    this.env = deps.env ?? process.env;
+    this.env = deps.env;
     this.route = deps.networkRoute ?? (() => readNetworkRoute());
   }
 

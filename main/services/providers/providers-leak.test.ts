@@ -12,6 +12,10 @@ import { recordedClient } from '../../../test/recorded-client';
 import { skipUnlessReal } from '../../../test/real';
 import { serve } from '../../cli/serve';
 import type { Served } from '../../cli/serve';
+import { resolveOptions } from '../../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 const available = await keychainAvailable();
 const KEY = `sk-test-${crypto.randomBytes(24).toString('hex')}`;
@@ -25,7 +29,7 @@ const seen: string[] = []; // every API answer and SSE chunk, as text
 let stopEvents: (() => void) | null = null;
 
 async function start(): Promise<void> {
-  served = await serve({ home, port: 0, healthIntervalMs: 0 });
+  served = await serve({ home, app: resolveOptions(coreEnv), port: 0, healthIntervalMs: 0 });
   const rec = await recordedClient(served, seen);
   client = rec.client;
   stopEvents = rec.stop;
@@ -51,7 +55,7 @@ function filesContaining(dir: string, needle: string): string[] {
 describe.skipIf(skipUnlessReal(available, 'OS keychain'))('provider keys never leak', () => {
   beforeAll(async () => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-leak-'));
-    process.env.AGENTDESK_LOG_LEVEL = 'trace'; // log as much as possible
+    coreEnv.AGENTDESK_LOG_LEVEL = 'trace'; // log as much as possible
     up = await new ScriptedUpstream({ key: KEY }).start();
     // A careless upstream that echoes the key it was sent in its error message.
     up.on(
@@ -67,7 +71,7 @@ describe.skipIf(skipUnlessReal(available, 'OS keychain'))('provider keys never l
     await start();
   });
   afterAll(async () => {
-    delete process.env.AGENTDESK_LOG_LEVEL;
+    delete coreEnv.AGENTDESK_LOG_LEVEL;
     await stop().catch(() => undefined);
     await up.stop();
     fs.rmSync(home, { recursive: true, force: true });

@@ -14,6 +14,10 @@ import { ScriptedUpstream } from '../../../test/fixtures/scripted-upstream';
 import { httpTransport } from '../../cli/http-client';
 import { serve } from '../../cli/serve';
 import type { Served } from '../../cli/serve';
+import { resolveOptions } from '../../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 const KEY = `sk-test-${crypto.randomBytes(20).toString('hex')}`;
 let home: string;
@@ -34,14 +38,14 @@ describe.skipIf(process.platform !== 'linux')('providers without a keychain', ()
   beforeAll(async () => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-nokeychain-'));
     up = await new ScriptedUpstream({ key: KEY }).start();
-    process.env.AGENTDESK_KEY_FROM_ENV = KEY;
-    process.env.AGENTDESK_KEY_ENV_OPENAI = KEY;
-    served = await serve({ home, port: 0, healthIntervalMs: 0 });
+    coreEnv.AGENTDESK_KEY_FROM_ENV = KEY;
+    coreEnv.AGENTDESK_KEY_ENV_OPENAI = KEY;
+    served = await serve({ home, app: resolveOptions(coreEnv), port: 0, healthIntervalMs: 0 });
     client = createClient(httpTransport({ url: served.http.url, token: served.token }));
   });
   afterAll(async () => {
-    delete process.env.AGENTDESK_KEY_FROM_ENV;
-    delete process.env.AGENTDESK_KEY_ENV_OPENAI;
+    delete coreEnv.AGENTDESK_KEY_FROM_ENV;
+    delete coreEnv.AGENTDESK_KEY_ENV_OPENAI;
     await served.stop();
     await up.stop();
     fs.rmSync(home, { recursive: true, force: true });
@@ -81,7 +85,7 @@ describe.skipIf(process.platform !== 'linux')('providers without a keychain', ()
   });
 
   it('shows a key required and absent as missing, naming the variable', async () => {
-    delete process.env.AGENTDESK_KEY_ENV_OPENAI;
+    delete coreEnv.AGENTDESK_KEY_ENV_OPENAI;
     const p = await client.providers.get({ id: 'env-openai' });
     expect(p.key).toEqual({ state: 'missing', last4: null, env_var: 'AGENTDESK_KEY_ENV_OPENAI' });
     const t = await client.providers.test({ id: 'env-openai' });

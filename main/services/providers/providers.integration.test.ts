@@ -16,6 +16,10 @@ import type { Served } from '../../cli/serve';
 import { KEYCHAIN_SERVICE } from '../secrets/keychain-probe';
 import { KeychainSecretStore } from '../secrets/keychain-secret-store';
 import { PROVIDER_TYPES } from './catalog';
+import { resolveOptions } from '../../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 const available = await keychainAvailable();
 const tag = crypto.randomBytes(3).toString('hex');
@@ -29,7 +33,7 @@ let up: ScriptedUpstream;
 let ollama: ScriptedUpstream;
 
 async function start(): Promise<void> {
-  served = await serve({ home, port: 0, healthIntervalMs: 0 });
+  served = await serve({ home, app: resolveOptions(coreEnv), port: 0, healthIntervalMs: 0 });
   client = createClient(httpTransport({ url: served.http.url, token: served.token }));
 }
 

@@ -20,7 +20,7 @@ export interface DockerEndpoint {
  * `$XDG_RUNTIME_DIR/podman/podman.sock`; otherwise /var/run/docker.sock.
  * @throws Error for a DOCKER_HOST scheme other than unix:// or tcp:// (the message lists both).
  */
-export function resolveDockerEndpoint(env: NodeJS.ProcessEnv = process.env): DockerEndpoint {
+export function resolveDockerEndpoint(env: Readonly<NodeJS.ProcessEnv>): DockerEndpoint {
   const host = env.DOCKER_HOST;
   if (host) {
     if (host.startsWith('unix://')) return { endpoint: { socketPath: host.slice(7) }, label: host.slice(7) };
@@ -49,7 +49,7 @@ export function resolveDockerEndpoint(env: NodeJS.ProcessEnv = process.env): Doc
  */
 export async function probeDocker(
   timeoutMs = 1500,
-  env: NodeJS.ProcessEnv = process.env,
+  env: Readonly<NodeJS.ProcessEnv>,
 ): Promise<ComponentHealth> {
   let target: DockerEndpoint;
   try {

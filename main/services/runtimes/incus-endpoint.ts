@@ -7,7 +7,7 @@ import { getJson, ProbeError } from '../../platform/socket-http';
  * The Incus unix socket: `INCUS_SOCKET`, else `$INCUS_DIR/unix.socket`, else /var/lib/incus/unix.socket
  * (Incus docs, "REST API": the local API listens on `$INCUS_DIR/unix.socket`).
  */
-export function resolveIncusSocket(env: NodeJS.ProcessEnv = process.env): string {
+export function resolveIncusSocket(env: Readonly<NodeJS.ProcessEnv>): string {
   if (env.INCUS_SOCKET) return env.INCUS_SOCKET;
   return path.join(env.INCUS_DIR ?? '/var/lib/incus', 'unix.socket');
 }
@@ -24,7 +24,7 @@ interface IncusEnvelope<T> {
  */
 export async function probeIncus(
   timeoutMs = 1500,
-  env: NodeJS.ProcessEnv = process.env,
+  env: Readonly<NodeJS.ProcessEnv>,
 ): Promise<ComponentHealth> {
   const socketPath = resolveIncusSocket(env);
   try {

@@ -13,8 +13,8 @@ const PREFIX = 'AGENTDESK_KEY_';
 export class EnvSecretStore implements SecretStore {
   readonly name = 'env';
 
-  /** @param env the environment to read (default `process.env`, read at each call). */
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  /** @param env the environment to read (the core's, read at each call). */
+  constructor(private readonly env: Readonly<NodeJS.ProcessEnv>) {}
 
   /** The value of `AGENTDESK_KEY_<ID>` for a `provider:<id>` account, or `null`. */
   getPassword(_service: string, account: string): Promise<string | null> {

@@ -16,6 +16,10 @@ import { skipUnlessReal } from '../../../test/real';
 import { httpTransport } from '../../cli/http-client';
 import { serve } from '../../cli/serve';
 import type { Served } from '../../cli/serve';
+import { resolveOptions } from '../../platform/paths';
+
+/** The environment of the cores this file starts: this process's, plus what the tests set (never the global one). */
+const coreEnv: NodeJS.ProcessEnv = { ...process.env };
 
 /** True when a private session bus and gnome-keyring can be started here. */
 function tools(): boolean {
@@ -119,12 +123,12 @@ describe.skipIf(skip)('fault: the keyring locked while the core runs', () => {
     ).toContain(LOGIN);
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-locked-'));
     up = await new ScriptedUpstream({ key: KEY }).start();
-    served = await serve({ home, port: 0, healthIntervalMs: 0 });
+    served = await serve({ home, app: resolveOptions(coreEnv), port: 0, healthIntervalMs: 0 });
     client = createClient(httpTransport({ url: served.http.url, token: served.token }));
   }, 60_000);
 
   afterAll(async () => {
-    delete process.env.AGENTDESK_KEY_STORED;
+    delete coreEnv.AGENTDESK_KEY_STORED;
     await served?.stop();
     await up?.stop();
     keyring?.kill('SIGKILL');
@@ -170,7 +174,7 @@ describe.skipIf(skip)('fault: the keyring locked while the core runs', () => {
     const p = await client.providers.get({ id: 'stored' });
     expect(p.key).toMatchObject({ state: 'unavailable', last4: null, env_var: 'AGENTDESK_KEY_STORED' });
     expect(JSON.stringify(p)).not.toContain(KEY);
-    process.env.AGENTDESK_KEY_STORED = KEY;
+    coreEnv.AGENTDESK_KEY_STORED = KEY;
     const again = await client.providers.get({ id: 'stored' });
     expect(again.key).toMatchObject({ state: 'env', last4: KEY.slice(-4), env_var: 'AGENTDESK_KEY_STORED' });
     const t = await client.providers.test({ id: 'stored' });

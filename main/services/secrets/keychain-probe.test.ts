@@ -9,7 +9,7 @@ describe('probeKeychain', () => {
   it.skipIf(skipUnlessReal(hasSession, 'OS keychain (D-Bus session with an unlocked keyring)'))(
     'reports an unlocked Secret Service as ok',
     async () => {
-      const h = await probeKeychain();
+      const h = await probeKeychain(process.env);
       expect(h.state, h.detail).toBe('ok');
     },
   );

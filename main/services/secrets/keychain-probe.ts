@@ -23,9 +23,13 @@ export function keychainLabel(platform: NodeJS.Platform = process.platform): str
  * then by searching Agent Desk's entries: a locked collection answers the first with "not found" like
  * an open one, but refuses the search with `org.freedesktop.Secret.Error.IsLocked` when it holds our
  * keys (measured with gnome-keyring 42). Never throws.
+ * @param env the core's environment (`DBUS_SESSION_BUS_ADDRESS` tells whether a session can be reached).
  * @param timeoutMs deadline in ms; a keychain that does not answer in time is reported as `error`.
  */
-export async function probeKeychain(timeoutMs = 2000): Promise<ComponentHealth> {
+export async function probeKeychain(
+  env: Readonly<NodeJS.ProcessEnv>,
+  timeoutMs = 2000,
+): Promise<ComponentHealth> {
   const label = keychainLabel();
   const signal = AbortSignal.timeout(timeoutMs);
   try {
@@ -42,7 +46,7 @@ export async function probeKeychain(timeoutMs = 2000): Promise<ComponentHealth> 
         fix: 'Unlock your keyring (log in to the desktop session), then check again',
       };
     }
-    return classifyKeychainError((err as Error).message || String(err));
+    return classifyKeychainError((err as Error).message || String(err), process.platform, env);
   }
 }
 
@@ -54,7 +58,7 @@ export async function probeKeychain(timeoutMs = 2000): Promise<ComponentHealth> 
 export function classifyKeychainError(
   message: string,
   platform: NodeJS.Platform = process.platform,
-  env: NodeJS.ProcessEnv = process.env,
+  env: Readonly<NodeJS.ProcessEnv>,
 ): ComponentHealth {
   const label = keychainLabel(platform);
   if (platform === 'linux' && !env.DBUS_SESSION_BUS_ADDRESS) {

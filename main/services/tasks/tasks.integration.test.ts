@@ -42,7 +42,8 @@ describe.skipIf(skip)('tasks and budgets (real core, Docker agent, LiteLLM, scri
   const runsOf = async (taskId: string) =>
     (await api<{ runs: TaskRun[] }>('tasks', 'history', { task_id: taskId })).runs;
   const start = async () => {
-    core = await startChildCore(bundle.entry, home, {});
+    // The provider's key reaches the core in its environment only (no keychain needed).
+    core = await startChildCore(bundle.entry, home, { AGENTDESK_KEY_SCRIPTED: REAL_KEY });
   };
   /** A graceful stop (SIGTERM): agents keep running (stop_agents_on_quit off). */
   const stop = async () => {
@@ -59,7 +60,6 @@ describe.skipIf(skip)('tasks and budgets (real core, Docker agent, LiteLLM, scri
     bundle = await buildChildCore();
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-tasks-'));
     upstream = await withModelApis(new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-4o-mini'] })).start();
-    process.env.AGENTDESK_KEY_SCRIPTED = REAL_KEY;
     await start();
     await api('settings', 'update', { container_runtime: 'docker', stop_agents_on_quit: false });
     await api('providers', 'add', { type: 'openai-compatible', name: 'Scripted', base_url: upstream.v1 });
@@ -92,7 +92,6 @@ describe.skipIf(skip)('tasks and budgets (real core, Docker agent, LiteLLM, scri
     } finally {
       await stop().catch(() => core?.kill());
       await upstream?.stop();
-      delete process.env.AGENTDESK_KEY_SCRIPTED;
       for (const pid of home ? processesMentioning(home) : []) {
         try {
           process.kill(pid, 'SIGKILL');

@@ -12,6 +12,7 @@ import { EXAMPLE_INPUTS } from '../../../test/contract-examples';
 import { serve } from '../../cli/serve';
 import { allowedHosts, allowedOrigins } from './guards';
 import type { Served } from '../../cli/serve';
+import { testOptions } from '../../../test/app-options';
 
 /** Runs per method: enough to hit every generator branch several times, few enough for CI (~36 methods). */
 const RUNS = Number(process.env.AGENTDESK_FUZZ_RUNS ?? 40);
@@ -27,12 +28,15 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
 beforeAll(async () => {
   // `images.build` must be refused at once, not start a real debootstrap (test/contract-examples.ts).
-  process.env.AGENTDESK_IMAGE_RECIPE_DIR = '/nonexistent-agentdesk-recipe';
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-fuzz-'));
-  served = await serve({ home, port: 0, healthIntervalMs: 0 });
+  served = await serve({
+    home,
+    app: testOptions({ AGENTDESK_IMAGE_RECIPE_DIR: '/nonexistent-agentdesk-recipe' }),
+    port: 0,
+    healthIntervalMs: 0,
+  });
 });
 afterAll(async () => {
-  delete process.env.AGENTDESK_IMAGE_RECIPE_DIR;
   agent.destroy();
   await served.stop();
   fs.rmSync(home, { recursive: true, force: true });

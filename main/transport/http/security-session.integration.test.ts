@@ -18,6 +18,7 @@ import { recordedClient } from '../../../test/recorded-client';
 import { skipUnlessReal } from '../../../test/real';
 import { serve } from '../../cli/serve';
 import type { Served } from '../../cli/serve';
+import { testOptions } from '../../../test/app-options';
 
 const execFileAsync = promisify(execFile);
 const available = runtimeReachable('docker') && litellmInstalled() && (await keychainAvailable());
@@ -129,9 +130,14 @@ describe.skipIf(skip)('security over a full session (providers, agents, chats, a
     await ensureBaseImage(['docker']);
     ensureRuntimeBundle();
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-security-'));
-    process.env.AGENTDESK_LOG_LEVEL = 'trace'; // log as much as possible
     upstream = await withModelApis(new ScriptedUpstream({ key: KEY, models: ['gpt-test-mini'] })).start();
-    served = await serve({ home, port: 0, healthIntervalMs: 0 });
+    // Logs as much as possible.
+    served = await serve({
+      home,
+      app: testOptions({ AGENTDESK_LOG_LEVEL: 'trace' }),
+      port: 0,
+      healthIntervalMs: 0,
+    });
     const rec = await recordedClient(served, seen);
     client = rec.client;
     stopEvents = rec.stop;
@@ -182,7 +188,6 @@ describe.skipIf(skip)('security over a full session (providers, agents, chats, a
 
   afterAll(async () => {
     stopEvents();
-    delete process.env.AGENTDESK_LOG_LEVEL;
     if (client) {
       // Normally done by the last test; here when a test failed before it.
       for (const x of (await client.agents.list({}).catch(() => ({ agents: [] }))).agents)

@@ -7,13 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve } from '../../cli/serve';
 import type { Served } from '../../cli/serve';
 import { readControlFile } from './control-file';
+import { testOptions } from '../../../test/app-options';
 
 let served: Served;
 let home: string;
 
 beforeAll(async () => {
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-http-'));
-  served = await serve({ home, port: 0, healthIntervalMs: 0 });
+  served = await serve({ home, app: testOptions(), port: 0, healthIntervalMs: 0 });
 });
 afterAll(async () => {
   await served.stop();

@@ -15,9 +15,10 @@ import { resolveLitellmCommand } from '../../services/llm/litellm/command';
 import { call } from '../dispatch';
 import { serve } from '../../cli/serve';
 import type { Served } from '../../cli/serve';
+import { testOptions } from '../../../test/app-options';
 
 const CHROMIUM = process.env.AGENTDESK_CHROMIUM ?? '/usr/bin/chromium';
-const built = fs.existsSync(path.join(rendererDir(), 'index.html'));
+const built = fs.existsSync(path.join(rendererDir(testOptions().paths), 'index.html'));
 const skip = skipUnlessReal(
   fs.existsSync(CHROMIUM) && litellmInstalled() && built,
   'Chromium, LiteLLM and the built renderer (npm run build)',
@@ -35,13 +36,18 @@ describe.skipIf(skip)('the UI does not wait for LiteLLM', () => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-ui-llm-'));
     gate = path.join(home, 'litellm-may-start');
     // The real LiteLLM, started only once the gate file exists: "still starting" for as long as the test wants.
-    const real = resolveLitellmCommand({ setting: null, appRoot: appRoot(), dataDir: home })!.command;
+    const real = resolveLitellmCommand({
+      setting: null,
+      appRoot: appRoot(),
+      dataDir: home,
+      env: process.env,
+    })!.command;
     const held = path.join(home, 'held-litellm.sh');
     fs.writeFileSync(held, `#!/bin/sh\nwhile [ ! -e '${gate}' ]; do sleep 0.1; done\nexec '${real}' "$@"\n`, {
       mode: 0o755,
     });
     upstream = await new ScriptedUpstream({ models: ['gpt-test-mini'] }).start();
-    served = await serve({ home, port: 0, healthIntervalMs: 0 });
+    served = await serve({ home, app: testOptions(), port: 0, healthIntervalMs: 0 });
     await call(served.core.dispatcher, 'settings', 'update', {
       onboarding_done: true,
       litellm_command: held,

@@ -3,4 +3,4 @@ import { loadConfig } from '../../../../resources/agent-runtime/src/config';
 import { runCliAdapter } from '../cli-adapter/server';
 import { claudeCodeDriver } from './drive';
 
-runCliAdapter(claudeCodeDriver, () => loadConfig(process.env));
+runCliAdapter(claudeCodeDriver, process.env, loadConfig);

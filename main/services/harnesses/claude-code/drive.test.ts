@@ -1,5 +1,5 @@
 // Claude Code's stream-json events (as 2.1.328 printed them against a scripted provider) mapped to our turn events; its command line.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { claudeCodeDriver, claudeCodeMapper, sessionOf } from './drive';
 
 /** A turn as Claude Code 2.1.328 streamed it with --include-partial-messages: Bash `echo hi`, then text. */
@@ -62,12 +62,6 @@ const TURN = [
     session_id: 'aaaaaaaa-1111-4222-8333-bbbbbbbbbbbb',
   },
 ];
-
-const saved = process.env.AGENTDESK_FALLBACKS;
-afterEach(() => {
-  if (saved === undefined) delete process.env.AGENTDESK_FALLBACKS;
-  else process.env.AGENTDESK_FALLBACKS = saved;
-});
 
 describe('Claude Code events', () => {
   it('become the session, the tool call and result, the streamed text once, and the reply', () => {
@@ -140,11 +134,12 @@ describe('Claude Code events', () => {
 
 describe('the Claude Code command', () => {
   it('starts a thread with its own session id, resumes it afterwards, with the model and first fallback', () => {
-    process.env.AGENTDESK_FALLBACKS = 'scripted/gpt-test-mini,scripted/b';
+    const env = { AGENTDESK_FALLBACKS: 'scripted/gpt-test-mini,scripted/b' };
     const first = claudeCodeDriver.command({
       model: 'scripted/gpt-test-mini',
       threadId: 't-1',
       session: null,
+      env,
     });
     expect(first.session).toBe(sessionOf('t-1'));
     expect(sessionOf('t-1')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -162,7 +157,7 @@ describe('the Claude Code command', () => {
     expect(first.args.join(' ')).toContain(
       '--permission-mode bypassPermissions --model scripted/gpt-test-mini --fallback-model scripted/b',
     );
-    const next = claudeCodeDriver.command({ model: 'm/x', threadId: 't-1', session: first.session });
+    const next = claudeCodeDriver.command({ model: 'm/x', threadId: 't-1', session: first.session, env });
     expect(next.args.slice(-2)).toEqual(['--resume', sessionOf('t-1')]);
     // The prompt goes to stdin: never an argument (a long message would pass the kernel's limit).
     expect(first.args.join(' ')).not.toContain('t-1 ');

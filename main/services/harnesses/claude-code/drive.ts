@@ -126,7 +126,7 @@ export const claudeCodeDriver: CliDriver = {
   label: 'Claude Code',
   command(turn) {
     const session = turn.session ?? sessionOf(turn.threadId);
-    const fallback = (process.env.AGENTDESK_FALLBACKS ?? '').split(',').find((m) => m && m !== turn.model);
+    const fallback = (turn.env.AGENTDESK_FALLBACKS ?? '').split(',').find((m) => m && m !== turn.model);
     return {
       file: CLAUDE_BIN,
       args: [

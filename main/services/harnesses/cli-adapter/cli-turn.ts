@@ -35,6 +35,8 @@ export interface CliTurnInput {
   emit: (e: TurnEvent) => void;
   /** Aborted when the core closes the connection: the CLI's process group is killed. */
   signal: AbortSignal;
+  /** The adapter's environment: the CLI runs with it, plus its command's own variables. */
+  env: Readonly<NodeJS.ProcessEnv>;
 }
 
 /** The end of a turn. */
@@ -68,7 +70,12 @@ export async function runCliTurn(i: CliTurnInput): Promise<CliTurnResult> {
   const turnId = randomUUID();
   const t0 = Date.now();
   const { thread, driver } = i;
-  const cmd = driver.command({ model: i.model, threadId: thread.thread_id, session: thread.session ?? null });
+  const cmd = driver.command({
+    model: i.model,
+    threadId: thread.thread_id,
+    session: thread.session ?? null,
+    env: i.env,
+  });
   if (cmd.session) thread.session = cmd.session;
   i.emit({ event: 'turn', data: { thread_id: thread.thread_id, turn_id: turnId } });
   thread.messages.push({ role: 'user', content: i.text });
@@ -152,7 +159,7 @@ export async function runCliTurn(i: CliTurnInput): Promise<CliTurnResult> {
     (resolve) => {
       const child = spawn(cmd.file, cmd.args, {
         cwd: i.cwd,
-        env: { ...process.env, ...cmd.env },
+        env: { ...i.env, ...cmd.env },
         stdio: ['pipe', 'pipe', 'pipe'],
         detached: true,
       });

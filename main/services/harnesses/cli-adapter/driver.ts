@@ -33,6 +33,8 @@ export interface TurnStart {
   threadId: string;
   /** The CLI's session of this thread from an earlier turn, or null on the thread's first turn. */
   session: string | null;
+  /** The adapter's environment (the image's init filled it from the config folder's env file). */
+  env: Readonly<NodeJS.ProcessEnv>;
 }
 
 /** How a CLI is run for one turn: the prompt goes to its stdin, its JSON events come on stdout, one per line. */

@@ -60,24 +60,28 @@ describe('the CLI harness adapter', () => {
     });
     await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', () => r()));
     const gwPort = (gateway.address() as AddressInfo).port;
-    adapter = await startCliAdapter(scriptedCli(dir), {
-      baseUrl: `http://127.0.0.1:${gwPort}/v1`,
-      apiKey: KEY,
-      model: 'scripted/gpt-test-mini',
-      agentId: 'a',
-      agentName: 'A',
-      systemPrompt: null,
-      temperature: null,
-      toolsEnabled: true,
-      host: '127.0.0.1',
-      port: 0,
-      maxSteps: 12,
-      homeDir: dir,
-      workspace: path.join(dir, 'workspace'),
-      threadsDir: path.join(dir, '.agentdesk', 'threads'),
-      shellTimeoutMs: 60_000,
-      credential: CREDENTIAL,
-    });
+    adapter = await startCliAdapter(
+      scriptedCli(dir),
+      {
+        baseUrl: `http://127.0.0.1:${gwPort}/v1`,
+        apiKey: KEY,
+        model: 'scripted/gpt-test-mini',
+        agentId: 'a',
+        agentName: 'A',
+        systemPrompt: null,
+        temperature: null,
+        toolsEnabled: true,
+        host: '127.0.0.1',
+        port: 0,
+        maxSteps: 12,
+        homeDir: dir,
+        workspace: path.join(dir, 'workspace'),
+        threadsDir: path.join(dir, '.agentdesk', 'threads'),
+        shellTimeoutMs: 60_000,
+        credential: CREDENTIAL,
+      },
+      process.env,
+    );
     endpoint = `http://127.0.0.1:${adapter.port}`;
   });
   afterAll(async () => {

@@ -25,7 +25,11 @@ export type CliAdapter = ProtocolServer;
  * the CLI's API shape answers), `POST /turn` (one CLI run per turn, one turn per thread at a time),
  * `GET /threads/<id>`. @throws Error when the port cannot be bound.
  */
-export async function startCliAdapter(driver: CliDriver, config: RuntimeConfig): Promise<CliAdapter> {
+export async function startCliAdapter(
+  driver: CliDriver,
+  config: RuntimeConfig,
+  env: Readonly<NodeJS.ProcessEnv>,
+): Promise<CliAdapter> {
   addSecret(config.apiKey);
   addSecret(config.credential);
   await fs.mkdir(config.workspace, { recursive: true });
@@ -48,6 +52,7 @@ export async function startCliAdapter(driver: CliDriver, config: RuntimeConfig):
             trace,
             emit,
             signal,
+            env,
           });
         } finally {
           await threads
@@ -63,15 +68,19 @@ export async function startCliAdapter(driver: CliDriver, config: RuntimeConfig):
 }
 
 /** Runs the adapter for `driver` from the container's environment until SIGTERM/SIGINT (exit 0); a bad environment exits 1. */
-export function runCliAdapter(driver: CliDriver, load: () => RuntimeConfig): void {
+export function runCliAdapter(
+  driver: CliDriver,
+  env: Readonly<NodeJS.ProcessEnv>,
+  load: (env: Readonly<NodeJS.ProcessEnv>) => RuntimeConfig,
+): void {
   let config: RuntimeConfig;
   try {
-    config = load();
+    config = load(env);
   } catch (err) {
     logError('config.failed', { error: messageOf(err) });
     process.exit(1);
   }
-  startCliAdapter(driver, config).then(
+  startCliAdapter(driver, config, env).then(
     (adapter) => {
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {

@@ -3,4 +3,4 @@ import { loadConfig } from '../../../../resources/agent-runtime/src/config';
 import { runCliAdapter } from '../cli-adapter/server';
 import { codexDriver } from './drive';
 
-runCliAdapter(codexDriver, () => loadConfig(process.env));
+runCliAdapter(codexDriver, process.env, loadConfig);

@@ -129,10 +129,9 @@ describe('the Codex command and config', () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-codex-'));
     dirs.push(home);
     fs.writeFileSync(path.join(home, 'codex-overrides.json'), JSON.stringify(['features.plugins=false']));
-    const saved = process.env.AGENTDESK_CONFIG_DIR;
-    process.env.AGENTDESK_CONFIG_DIR = home;
-    try {
-      const first = codexDriver.command({ model: 'oai/gpt-test-mini', threadId: 't', session: null });
+    const env = { AGENTDESK_CONFIG_DIR: home };
+    {
+      const first = codexDriver.command({ model: 'oai/gpt-test-mini', threadId: 't', session: null, env });
       expect(first.args).toEqual([
         'exec',
         '--json',
@@ -145,11 +144,8 @@ describe('the Codex command and config', () => {
         'oai/gpt-test-mini',
         '-',
       ]);
-      const next = codexDriver.command({ model: 'oai/gpt-test-mini', threadId: 't', session: 'S1' });
+      const next = codexDriver.command({ model: 'oai/gpt-test-mini', threadId: 't', session: 'S1', env });
       expect(next.args.slice(-3)).toEqual(['resume', 'S1', '-']);
-    } finally {
-      if (saved === undefined) delete process.env.AGENTDESK_CONFIG_DIR;
-      else process.env.AGENTDESK_CONFIG_DIR = saved;
     }
   });
 });

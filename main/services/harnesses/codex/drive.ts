@@ -144,12 +144,11 @@ export function codexMapper(): EventMapper {
 
 /**
  * The `-c key=value` overrides configure wrote into the config folder (the agent cannot change them: the
- * folder is mounted read-only), each passed as `-c`. @throws Error naming the file when it is missing or
+ * folder is mounted read-only), each passed as `-c`. `configDir`: the agent's config folder
+ * (`AGENTDESK_CONFIG_DIR` of the adapter's environment, else /opt/agentdesk/config). @throws Error naming the file when it is missing or
  * not a JSON array of strings.
  */
-export function readCodexOverrides(
-  configDir = process.env.AGENTDESK_CONFIG_DIR ?? '/opt/agentdesk/config',
-): string[] {
+export function readCodexOverrides(configDir: string): string[] {
   const file = path.join(configDir, CODEX_OVERRIDES_FILE);
   const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
   if (!Array.isArray(parsed) || !parsed.every((v) => typeof v === 'string'))
@@ -172,7 +171,10 @@ export const codexDriver: CliDriver = {
         'exec',
         '--json',
         '--skip-git-repo-check',
-        ...readCodexOverrides().flatMap((o) => ['-c', o]),
+        ...readCodexOverrides(turn.env.AGENTDESK_CONFIG_DIR ?? '/opt/agentdesk/config').flatMap((o) => [
+          '-c',
+          o,
+        ]),
         '--sandbox',
         'danger-full-access',
         '--model',

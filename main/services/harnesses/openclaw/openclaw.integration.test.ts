@@ -27,7 +27,6 @@ describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
   let agent: Agent;
   const turnEvents: EventPayload<'agents.turn'>[] = [];
   const imageProgress: EventPayload<'images.progress'>[] = [];
-  const saved = { cache: process.env.AGENTDESK_IMAGE_CACHE };
 
   const settled = (id: string, ms: number) =>
     until(
@@ -42,8 +41,9 @@ describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
   beforeAll(async () => {
     await ensureBaseImage(['docker']);
     // The core builds the OpenClaw image on demand into the shared cache (its own cross-process lock).
-    process.env.AGENTDESK_IMAGE_CACHE = imageCacheDir();
-    stack = await startScriptedCore('agentdesk-test-openclaw-');
+    stack = await startScriptedCore('agentdesk-test-openclaw-', 'docker', {
+      AGENTDESK_IMAGE_CACHE: imageCacheDir(),
+    });
     core = stack.core;
     core.bus.on('agents.turn', (e) => turnEvents.push(e));
     core.bus.on('images.progress', (e) => imageProgress.push(e));
@@ -60,8 +60,6 @@ describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
 
   afterAll(async () => {
     await stack?.close();
-    if (saved.cache === undefined) delete process.env.AGENTDESK_IMAGE_CACHE;
-    else process.env.AGENTDESK_IMAGE_CACHE = saved.cache;
   });
 
   it('is offered with its own emoji, and its image exists in Docker', async () => {

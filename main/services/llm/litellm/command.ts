@@ -54,9 +54,10 @@ export function resolveLitellmCommand(opts: {
   setting: string | null;
   appRoot: string;
   dataDir: string;
-  env?: NodeJS.ProcessEnv;
+  /** The core's environment (`AGENTDESK_LITELLM`, `PATH`). */
+  env: Readonly<NodeJS.ProcessEnv>;
 }): LitellmCommand | null {
-  const env = opts.env ?? process.env;
+  const { env } = opts;
   if (opts.setting) return { command: opts.setting, source: 'setting', version: venvVersion(opts.setting) };
   if (env.AGENTDESK_LITELLM)
     return { command: env.AGENTDESK_LITELLM, source: 'env', version: venvVersion(env.AGENTDESK_LITELLM) };
@@ -87,7 +88,7 @@ export function probeLitellmInstall(opts: {
   setting: string | null;
   appRoot: string;
   dataDir: string;
-  env?: NodeJS.ProcessEnv;
+  env: Readonly<NodeJS.ProcessEnv>;
 }): ComponentHealth {
   const found = resolveLitellmCommand(opts);
   if (!found) {

@@ -39,8 +39,8 @@ export interface LitellmProcessOptions {
   /** Provider keys by env var (`AGENTDESK_KEY_<ID>` → key). Only this child's environment holds them. */
   keys: Record<string, string>;
   redactor: Redactor;
-  /** The parent's environment, from which PATH, TMPDIR, locale, proxy and CA settings are taken (default process.env). */
-  parentEnv?: NodeJS.ProcessEnv;
+  /** The core's environment, from which PATH, TMPDIR, locale, proxy and CA settings are taken. */
+  parentEnv: Readonly<NodeJS.ProcessEnv>;
   /** The port of each start (default: a free one on 127.0.0.1 each time). */
   port?: () => Promise<number>;
   startDeadlineMs?: number;
@@ -78,7 +78,7 @@ const PASSED_ON = [
  * `/v1/responses`, which most OpenAI-compatible servers lack (measured on litellm 1.106.2: 404 without it).
  */
 export function litellmEnv(opts: {
-  parentEnv: NodeJS.ProcessEnv;
+  parentEnv: Readonly<NodeJS.ProcessEnv>;
   home: string;
   masterKey: string;
   keys: Record<string, string>;
@@ -178,7 +178,7 @@ export class LitellmProcess {
         return {
           command: guard ?? opts.command,
           args: guard ? ['--pdeathsig', 'KILL', '--', opts.command, ...args] : args,
-          env: litellmEnv({ parentEnv: opts.parentEnv ?? process.env, home, masterKey, keys: opts.keys }),
+          env: litellmEnv({ parentEnv: opts.parentEnv, home, masterKey, keys: opts.keys }),
           cwd: opts.workDir,
           port,
           masterKey,

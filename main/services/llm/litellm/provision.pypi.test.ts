@@ -41,6 +41,7 @@ describe.skipIf(skipUnlessReal(pypiReachable(), 'PyPI'))('LiteLLM provisioning f
     async () => {
       const events: ProvisionProgress[] = [];
       const p = new LitellmProvisioner({
+        parentEnv: process.env,
         venvDir: path.join(home, 'litellm', 'venv'),
         requirementsFile: REQUIREMENTS,
         wheelhouseDir: null,

@@ -19,6 +19,7 @@ function tmp(): string {
 /** Provisions into `<home>/litellm/venv` from `files` and returns the final progress. */
 async function provision(home: string, files: { requirementsFile: string; wheelhouseDir: string | null }) {
   const p = new LitellmProvisioner({
+    parentEnv: process.env,
     venvDir: path.join(home, 'litellm', 'venv'),
     ...files,
     log: pino({ level: 'silent' }),

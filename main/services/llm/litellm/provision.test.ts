@@ -25,6 +25,7 @@ function provisioner(
 ): { p: LitellmProvisioner; events: ProvisionProgress[] } {
   const events: ProvisionProgress[] = [];
   const p = new LitellmProvisioner({
+    parentEnv: process.env,
     venvDir: path.join(home, 'litellm', 'venv'),
     ...files,
     ...extra,

@@ -36,7 +36,9 @@ export interface ProvisionOptions {
   wheelhouseDir: string | null;
   /** Python commands to try, in order (default: `python3`, `python`; `py -3` on Windows). */
   pythonCandidates?: string[][];
-  /** Environment for Python and pip; defaults to a minimal copy of process.env without secrets. */
+  /** The core's environment: Python and pip get a minimal copy of it without secrets. */
+  parentEnv: Readonly<NodeJS.ProcessEnv>;
+  /** Environment for Python and pip instead of that copy (tests). */
   env?: NodeJS.ProcessEnv;
   onProgress: (p: ProvisionProgress) => void;
   log: Logger;
@@ -52,11 +54,11 @@ function venvBin(venvDir: string, name: string): string {
 }
 
 /** Keeps what Python and pip need (PATH, HOME, locale, proxies, pip's own settings); drops everything else. */
-function pipEnv(): NodeJS.ProcessEnv {
+function pipEnv(parent: Readonly<NodeJS.ProcessEnv>): NodeJS.ProcessEnv {
   const keep =
     /^(PATH|HOME|USER|LANG|LC_\w+|TMPDIR|TEMP|TMP|SYSTEMROOT|APPDATA|LOCALAPPDATA|PIP_\w+|(HTTPS?|NO|ALL)_PROXY)$/i;
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (keep.test(k)) env[k] = v;
+  for (const [k, v] of Object.entries(parent)) if (keep.test(k)) env[k] = v;
   env.PIP_NO_INPUT = '1';
   env.PIP_DISABLE_PIP_VERSION_CHECK = '1';
   env.PYTHONUNBUFFERED = '1';
@@ -207,7 +209,7 @@ export class LitellmProvisioner {
         const { stdout } = await run(
           argv[0]!,
           [...argv.slice(1), '-c', 'import sys; print("%d.%d" % sys.version_info[:2])'],
-          { env: this.opts.env ?? pipEnv(), timeoutMs: 15_000 },
+          { env: this.opts.env ?? pipEnv(this.opts.parentEnv), timeoutMs: 15_000 },
         );
         const [major, minor] = stdout.trim().split('.').map(Number) as [number, number];
         if (major === 3 && minor >= 10) return { argv, label: `Python ${major}.${minor}` };
@@ -266,7 +268,9 @@ export class LitellmProvisioner {
     onLine: (line: string) => void = () => {},
   ): Promise<void> {
     if (this.cancelled) throw new ProvisionError('Installation cancelled.');
-    const child = await spawnGroupLeader(command, args, { env: this.opts.env ?? pipEnv() });
+    const child = await spawnGroupLeader(command, args, {
+      env: this.opts.env ?? pipEnv(this.opts.parentEnv),
+    });
     this.child = child;
     let output = '';
     const splitter = new LineSplitter((line) => {

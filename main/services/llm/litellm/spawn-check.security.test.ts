@@ -21,6 +21,7 @@ describe('LitellmProcess', () => {
     fs.chmodSync(command, 0o777); // spoiled after LlmService chose it
     const redactor = { add: () => {}, remove: () => {}, scrub: (s: string) => s };
     const proc = new LitellmProcess({
+      parentEnv: process.env,
       command,
       configFile: path.join(dir, 'config.yaml'),
       workDir: dir,

@@ -32,7 +32,7 @@ export interface DockerConnection {
  * explicitly, so `env` alone decides the endpoint; `agent` is passed through to `http.request`.
  * @throws RuntimeUnavailableError for a DOCKER_HOST that is neither unix:// nor tcp://.
  */
-export function connectDocker(env: NodeJS.ProcessEnv): DockerConnection {
+export function connectDocker(env: Readonly<NodeJS.ProcessEnv>): DockerConnection {
   try {
     const { endpoint, label } = resolveDockerEndpoint(env);
     const agent = new http.Agent({ keepAlive: true });
@@ -48,5 +48,26 @@ export function connectDocker(env: NodeJS.ProcessEnv): DockerConnection {
       (err as Error).message,
       'Unset DOCKER_HOST, or set it to unix:///path/to/docker.sock or tcp://host:port',
     );
+  }
+}
+
+/**
+ * A Docker client for the endpoint `env` names, made on first use ({@link connectDocker}), so nothing
+ * connects (or fails on a bad DOCKER_HOST) until something needs Docker.
+ */
+export class LazyDockerConnection {
+  private conn: DockerConnection | null = null;
+
+  constructor(private readonly env: Readonly<NodeJS.ProcessEnv>) {}
+
+  /** The client, made now when it is the first use. @throws RuntimeUnavailableError (see {@link connectDocker}). */
+  get docker(): Dockerode {
+    this.conn ??= connectDocker(this.env);
+    return this.conn.docker;
+  }
+
+  /** Closes the idle sockets of a client made so far; no-op when none was made. */
+  close(): void {
+    this.conn?.agent.destroy();
   }
 }

@@ -13,7 +13,7 @@ import { LABELS, RuntimeNotFoundError, RuntimeOperationError } from '../containe
 import type { ContainerSpec, RuntimeEvent, RuntimeProgress } from '../container-runtime';
 import { DockerRuntime } from './docker-runtime';
 
-const dockerUp = await new DockerRuntime().ping().then(
+const dockerUp = await new DockerRuntime({ env: process.env }).ping().then(
   () => true,
   () => false,
 );
@@ -40,7 +40,7 @@ let tmp: string;
 let rootfsTar: string;
 let roDir: string;
 let rwDir: string;
-const rt = new DockerRuntime({ networkName: NETWORK });
+const rt = new DockerRuntime({ env: process.env, networkName: NETWORK });
 const events: RuntimeEvent[] = [];
 const states: boolean[] = [];
 let unsubscribe: () => void = () => {};

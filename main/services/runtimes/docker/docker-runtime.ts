@@ -41,8 +41,8 @@ export interface RuntimeLog {
 
 /** Options of {@link DockerRuntime}. */
 export interface DockerRuntimeOptions {
-  /** Environment read for DOCKER_HOST / XDG_RUNTIME_DIR (default `process.env`). */
-  env?: NodeJS.ProcessEnv;
+  /** The core's environment, read for DOCKER_HOST / XDG_RUNTIME_DIR. */
+  env: Readonly<NodeJS.ProcessEnv>;
   /** The bridge network agent containers join (default `agentdesk`). */
   networkName?: string;
   log?: RuntimeLog;
@@ -56,7 +56,7 @@ export interface DockerRuntimeOptions {
  */
 export class DockerRuntime implements ContainerRuntime {
   readonly kind = 'docker' as const;
-  private readonly env: NodeJS.ProcessEnv;
+  private readonly env: Readonly<NodeJS.ProcessEnv>;
   private readonly networkName: string;
   private readonly log: RuntimeLog | undefined;
   private conn: DockerConnection | null = null;
@@ -66,8 +66,8 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly eventStream: DockerEventStream;
   private readonly followers = new Set<AbortController>();
 
-  constructor(opts: DockerRuntimeOptions = {}) {
-    this.env = opts.env ?? process.env;
+  constructor(opts: DockerRuntimeOptions) {
+    this.env = opts.env;
     this.networkName = opts.networkName ?? 'agentdesk';
     this.log = opts.log;
     this.eventStream = new DockerEventStream(() => this.connection().docker, this.log);

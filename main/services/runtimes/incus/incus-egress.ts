@@ -22,7 +22,7 @@ export const IPV6_OFF: Record<string, string> = {
 };
 
 /** The routed pool: the environment's override or {@link DEFAULT_ROUTED_POOL}. @throws RuntimeOperationError for a bad override. */
-export function routedPool(env: NodeJS.ProcessEnv = process.env): string {
+export function routedPool(env: Readonly<NodeJS.ProcessEnv>): string {
   const pool = env.AGENTDESK_INCUS_AGENT_POOL?.trim() || DEFAULT_ROUTED_POOL;
   const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(pool);
   if (!m || Number(m[2]) < 16 || Number(m[2]) > 24)
@@ -78,7 +78,7 @@ export function egressDevices(
  */
 export function incusEgressNetwork(
   networks: { managed?: boolean; config?: Record<string, string> }[],
-  env: NodeJS.ProcessEnv = process.env,
+  env: Readonly<NodeJS.ProcessEnv>,
 ): EgressNetwork {
   const pool = routedPool(env);
   for (const addrs of Object.values(os.networkInterfaces()))

@@ -29,7 +29,7 @@ const probe = (host: string, port: number) =>
   `s.on('error',e=>{console.log('closed '+e.code);process.exit(0)})`;
 
 describe.skipIf(skip)('agent isolation on Incus (proxy devices)', () => {
-  const rt = new IncusRuntime();
+  const rt = new IncusRuntime({ env: process.env });
   const servers: http.Server[] = [];
   let gatewayPort = 0;
   let hostOnlyPort = 0;

@@ -22,7 +22,7 @@ import { buildTestImage } from './incus-test-image';
 import type { TestImageFiles } from './incus-test-image';
 
 const run = promisify(execFile);
-const available = await new IncusRuntime().ping().then(
+const available = await new IncusRuntime({ env: process.env }).ping().then(
   () => true,
   () => false,
 );
@@ -68,8 +68,8 @@ function readFrom(port: number): Promise<string | undefined> {
 describe.skipIf(skipUnlessReal(available, 'Incus (unix socket answering)'))(
   'IncusRuntime (real Incus)',
   () => {
-    const runtime = new IncusRuntime({ project });
-    const admin = new IncusClient(resolveIncusSocket(), 'default');
+    const runtime = new IncusRuntime({ env: process.env, project });
+    const admin = new IncusClient(resolveIncusSocket(process.env), 'default');
     const events: RuntimeEvent[] = [];
     let connected = false;
     let unsubscribe: () => void = () => undefined;
@@ -133,7 +133,11 @@ describe.skipIf(skipUnlessReal(available, 'Incus (unix socket answering)'))(
 
     it('reports the server and its resources', async () => {
       const info = await runtime.info();
-      expect(info).toMatchObject({ kind: 'incus', apiVersion: '1.0', endpoint: resolveIncusSocket() });
+      expect(info).toMatchObject({
+        kind: 'incus',
+        apiVersion: '1.0',
+        endpoint: resolveIncusSocket(process.env),
+      });
       expect(info.version).toMatch(/^\d+\.\d+/);
       expect(info.cpus).toBeGreaterThan(0);
       expect(info.memoryBytes).toBeGreaterThan(0);

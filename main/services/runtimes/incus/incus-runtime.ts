@@ -44,8 +44,8 @@ import { aliasTarget, importSplitImage, removeImageByAlias } from './incus-image
 
 /** Options of {@link IncusRuntime}. */
 export interface IncusRuntimeOptions {
-  /** Environment for the socket path (`INCUS_SOCKET`, `INCUS_DIR`); default `process.env`. */
-  env?: NodeJS.ProcessEnv;
+  /** The core's environment: the socket path (`INCUS_SOCKET`, `INCUS_DIR`), the agents' pool (`AGENTDESK_INCUS_AGENT_POOL`). */
+  env: Readonly<NodeJS.ProcessEnv>;
   /** Incus project; default `default`. */
   project?: string;
   /** Where warnings (event stream trouble) go; none = silent. */
@@ -76,8 +76,8 @@ export class IncusRuntime implements ContainerRuntime {
   private readonly consoles: ConsoleTranscripts;
   private readonly stream: IncusEventStream;
 
-  constructor(opts: IncusRuntimeOptions = {}) {
-    this.socketPath = resolveIncusSocket(opts.env ?? process.env);
+  constructor(private readonly opts: IncusRuntimeOptions) {
+    this.socketPath = resolveIncusSocket(opts.env);
     const project = opts.project ?? 'default';
     this.client = new IncusClient(this.socketPath, project);
     this.consoles = new ConsoleTranscripts(this.client);
@@ -121,7 +121,7 @@ export class IncusRuntime implements ContainerRuntime {
       '/1.0/networks?recursion=1',
       'egressNetwork',
     );
-    return incusEgressNetwork(networks ?? []);
+    return incusEgressNetwork(networks ?? [], this.opts.env);
   }
 
   /** Addresses of every instance's routed NICs: address → instance name. */
