@@ -36,7 +36,6 @@ import { configureAgent, instructionsOfCreate } from './agent-configure';
 import { oomMessage } from './oom';
 import type { OomReport } from './oom';
 import { RuntimeFollower } from './runtime-follower';
-import type { FollowedOperations } from './runtime-follower';
 import { socketDir } from './container-spec';
 import { removeTreeNoFollow } from './safe-fs';
 import { changedFolders } from './shared-folders';
@@ -86,7 +85,7 @@ export interface AgentServiceDeps extends Omit<
  * (container removed, key revoked) and leaves the record in `failed` with the reason and the last 50
  * log lines, so the user can read them and retry with `start`.
  */
-export class AgentService implements FollowedOperations {
+export class AgentService {
   private readonly deployer: Deployer;
   /** The agents as the API shows them. */
   private readonly view: AgentView;
@@ -126,21 +125,32 @@ export class AgentService implements FollowedOperations {
       log: d.log,
       phases: this.phases,
       ops: this.ops,
-      operations: this,
+      harnesses: d.harnesses,
+    });
+    // The follower runs no operation: it says which are needed, and they are queued here like any other.
+    this.follower.onNeed((n) => {
+      const run =
+        n.op === 'archive'
+          ? this.archive(n.id)
+          : n.op === 'purge'
+            ? this.purge(n.id)
+            : n.op === 'rollBackRestore'
+              ? this.rollBackRestore(n.id)
+              : this.start(n.id);
+      run.catch((err: Error) =>
+        n.op === 'start'
+          ? undefined // its failure is the agent's phase (`failed` with the reason)
+          : this.d.log.error(
+              { agent: n.id, err: err.message },
+              'an interrupted operation could not be finished',
+            ),
+      );
     });
   }
 
   /** Undoes a restore a crash interrupted: the agent is archived again (queued like every operation). */
   rollBackRestore(id: string): Promise<unknown> {
     return this.ops.run(id, 'restore-rollback', () => rollBackRestore(this.archiverDeps(), this.row(id)));
-  }
-
-  /** Why the agent's container stopped when the kernel killed it for lack of memory (see oom.ts), else null. */
-  async oomOf(id: string): Promise<{ message: string; fix: string } | null> {
-    const row = this.repo.get(id);
-    const h = row && this.d.harnesses.get(row.harness);
-    if (!row || !h) return null;
-    return oomMessage(this.runtime(row.runtime), row, h.manifest, 'and its container stopped');
   }
 
   /**

@@ -4,23 +4,22 @@ import type { Logger } from '../../platform/logging';
 import type { ContainerRuntime, RuntimeEvent, RuntimeKind } from '../runtimes/container-runtime';
 import { RUNTIME_KINDS } from '../runtimes/container-runtime';
 import type { AgentRepository } from './agent-repository';
+import type { HarnessRegistry } from '../harnesses/registry';
 import type { AgentOps } from './agent-ops';
+import { oomMessage } from './oom';
 import type { PhaseWriter } from './agent-phases';
 import { reconcileAgents, RESUMED_PHASES } from './reconcile';
 import type { ReconcileDeps } from './reconcile';
 
 /**
- * The agent operations the follower asks for (the agent service's, queued per agent): to settle what a
- * crash interrupted, and to start an agent whose container was started outside Agent Desk.
+ * An agent operation the follower found to be needed; whoever runs operations (the agent service,
+ * queued per agent) listens with {@link RuntimeFollower.onNeed}. `archive`, `purge`: finish what a
+ * crash interrupted (their steps can run again); `rollBackRestore`: undo a restore a crash interrupted
+ * (the agent is archived again); `start`: an agent whose container was started outside Agent Desk.
  */
-export interface FollowedOperations {
-  archive(id: string): Promise<unknown>;
-  purge(id: string): Promise<unknown>;
-  start(id: string): Promise<unknown>;
-  /** Undoes a restore a crash interrupted (the agent is archived again). */
-  rollBackRestore(id: string): Promise<unknown>;
-  /** Why the agent's container stopped when the kernel killed it for lack of memory (see oom.ts), else null. */
-  oomOf?(id: string): Promise<{ message: string; fix: string } | null>;
+export interface FollowerNeed {
+  op: 'archive' | 'purge' | 'rollBackRestore' | 'start';
+  id: string;
 }
 
 /** What the follower needs. */
@@ -36,7 +35,8 @@ export interface RuntimeFollowerHost {
   phases: PhaseWriter & { changed(): void };
   /** Which agents have an operation running (their runtime events are ours, not news) or waiting. */
   ops: Pick<AgentOps, 'isBusy' | 'isQueued'>;
-  operations: FollowedOperations;
+  /** The installed harnesses: their memory needs name the fix when the kernel killed an agent for lack of memory. */
+  harnesses: Pick<HarnessRegistry, 'get'>;
 }
 
 const LIVE_WITH_CONTAINER: ReadonlySet<AgentPhase> = new Set(['running', 'stopped']);
@@ -55,8 +55,31 @@ export class RuntimeFollower {
   private closed = false;
   /** Per runtime, the answer of its engine to the check made when the core started: null = it answered. */
   private probed: Map<RuntimeKind, Promise<Error | null>> | null = null;
+  private readonly needListeners = new Set<(need: FollowerNeed) => void>();
 
   constructor(private readonly h: RuntimeFollowerHost) {}
+
+  /**
+   * Listens for the operations the follower finds needed (see {@link FollowerNeed}); the follower runs
+   * none itself. Returns the function that stops listening.
+   */
+  onNeed(listener: (need: FollowerNeed) => void): () => void {
+    this.needListeners.add(listener);
+    return () => this.needListeners.delete(listener);
+  }
+
+  private need(n: FollowerNeed): void {
+    for (const l of this.needListeners) {
+      try {
+        l(n);
+      } catch (err) {
+        this.h.log.error(
+          { agent: n.id, op: n.op, err: (err as Error).message },
+          'an operation could not be asked for',
+        );
+      }
+    }
+  }
 
   /**
    * Asks every runtime's engine whether it answers, now, without waiting for the answers. Called when the
@@ -179,18 +202,10 @@ export class RuntimeFollower {
       if (row.runtime !== kind || !RESUMED_PHASES.includes(row.phase) || this.h.ops.isQueued(row.id))
         continue;
       this.h.log.warn({ agent: row.id, phase: row.phase }, 'finishing an operation a crash interrupted');
-      const op =
-        row.phase === 'archiving'
-          ? this.h.operations.archive(row.id)
-          : row.phase === 'restoring'
-            ? this.h.operations.rollBackRestore(row.id)
-            : this.h.operations.purge(row.id);
-      op.catch((err: Error) =>
-        this.h.log.error(
-          { agent: row.id, err: err.message },
-          'an interrupted operation could not be finished',
-        ),
-      );
+      this.need({
+        id: row.id,
+        op: row.phase === 'archiving' ? 'archive' : row.phase === 'restoring' ? 'rollBackRestore' : 'purge',
+      });
     }
   }
 
@@ -217,10 +232,11 @@ export class RuntimeFollower {
         );
       };
       // A kill by the kernel for lack of memory is said as such, with the limit and the fix.
-      if (clean || !this.h.operations.oomOf) stopped(null);
+      const rt = this.h.runtimes[row.runtime];
+      const harness = this.h.harnesses.get(row.harness);
+      if (clean || !rt || !harness) stopped(null);
       else
-        void this.h.operations
-          .oomOf(id)
+        void oomMessage(rt, row, harness.manifest, 'and its container stopped')
           .catch(() => null)
           .then(stopped);
     } else if (e.action === 'remove' && LIVE_WITH_CONTAINER.has(row.phase)) {
@@ -232,7 +248,7 @@ export class RuntimeFollower {
       );
       this.h.keys.revokeOwner(id);
     } else if (e.action === 'start' && row.phase === 'stopped') {
-      void this.h.operations.start(id).catch(() => {});
+      this.need({ id, op: 'start' });
     }
   }
 }
