@@ -3,6 +3,8 @@ import type { StoreApi } from 'zustand/vanilla';
 import { isAppError } from '../../../../contract/errors';
 import type { ClientGetter } from '../client';
 import { toShownError } from '../errors';
+import { MAX_FAILED_TURNS, withFailedTurns } from './failed-turns';
+import type { FailedTurn, FailedTurnStorage } from './failed-turns';
 import { initialChatState } from './initial-state';
 import type { ChatItem, ChatState, LiveTurn } from './initial-state';
 import { applyTurnEvent, itemsOfThread, newThreadId } from './selectors';
@@ -33,8 +35,16 @@ type Store = ChatState & ChatActions;
 type Set = StoreApi<Store>['setState'];
 type Get = StoreApi<Store>['getState'];
 
-/** Builds the chat actions over the injected client. Failures are kept in state, never thrown. */
-export function createChatActions(set: Set, get: Get, getClient: ClientGetter): ChatActions {
+/**
+ * Builds the chat actions over the injected client; failed turns are kept in `storage`. Failures are
+ * kept in state, never thrown.
+ */
+export function createChatActions(
+  set: Set,
+  get: Get,
+  getClient: ClientGetter,
+  storage: FailedTurnStorage,
+): ChatActions {
   /** True while an `agents.chat` call is waiting for its answer (the answer then finishes the turn). */
   let callOpen = false;
   const busy = (t: LiveTurn | null): boolean =>
@@ -47,22 +57,60 @@ export function createChatActions(set: Set, get: Get, getClient: ClientGetter): 
     ...t.items,
   ];
 
-  /** Reads the thread back once its turn ended and folds the live turn into it (keeping error rows). */
+  /** Shows `stored` (rows of thread `threadId`) with that thread's failed turns put back, then `extra`. */
+  function show(threadId: string | null, stored: ChatItem[], extra: ChatItem[] = []): void {
+    const failed = get().failed.filter((f) => f.thread_id === threadId);
+    set({ stored, messages: [...withFailedTurns(stored, failed), ...extra] });
+  }
+
+  /** Keeps the failure of `turn` (its last error row) for agent `agentId`, placed after `stored`'s user messages. */
+  function keepFailure(agentId: string, turn: LiveTurn, stored: ChatItem[], readBack: boolean): void {
+    const error = [...turn.items].reverse().find((i) => i.kind === 'error');
+    const users = stored.filter((i) => i.kind === 'user');
+    const last = users.at(-1);
+    const inThread = readBack && last?.kind === 'user' && last.text.trim() === turn.text.trim();
+    const entry: FailedTurn = {
+      id: `${turn.thread_id}-${turn.turn_id ?? 'x'}-${Date.now()}`,
+      thread_id: turn.thread_id,
+      anchor: users.length,
+      inThread,
+      text: turn.text,
+      message: error?.kind === 'error' ? error.message : (turn.error ?? 'The turn failed'),
+      hint: error?.kind === 'error' ? error.hint : null,
+      at: Date.now(),
+    };
+    const all = [...storage.load(agentId), entry].slice(-MAX_FAILED_TURNS);
+    storage.save(agentId, all);
+    if (get().agentId === agentId) set({ failed: all });
+  }
+
+  /**
+   * Reads the thread back once its turn ended and shows it; a failed turn is kept (with its error and
+   * Retry) in the failed turns. When the thread cannot be read (the agent stopped meanwhile), what
+   * streamed in stays on screen.
+   */
   async function finish(turn: LiveTurn): Promise<void> {
     const { agentId } = get();
     if (!agentId) return;
-    let messages: ChatItem[];
+    let stored: ChatItem[];
+    let readBack = true;
     try {
       const t = await getClient().agents.thread({ id: agentId, thread_id: turn.thread_id });
-      messages = [
-        ...itemsOfThread(t.messages),
-        ...turn.items.filter((i) => i.kind === 'error' || i.kind === 'notice'),
-      ];
+      stored = itemsOfThread(t.messages);
     } catch {
-      messages = [...get().messages, ...rowsOf(turn)]; // the agent stopped meanwhile: keep what streamed in
+      readBack = false;
+      stored = get().threadId === turn.thread_id ? get().stored : [];
     }
+    if (turn.status === 'error') keepFailure(agentId, turn, stored, readBack);
     if (get().agentId !== agentId || !sameTurn(get().turn, turn)) return;
-    set({ messages, turn: null, threadId: turn.thread_id, threadError: null });
+    set({ turn: null, threadId: turn.thread_id, threadError: null });
+    const extra =
+      turn.status === 'error'
+        ? []
+        : readBack
+          ? turn.items.filter((i) => i.kind === 'notice')
+          : rowsOf(turn);
+    show(turn.thread_id, stored, extra);
     void get().loadThreads();
   }
 
@@ -72,7 +120,7 @@ export function createChatActions(set: Set, get: Get, getClient: ClientGetter): 
         void get().loadThreads();
         return;
       }
-      set({ ...initialChatState, agentId });
+      set({ ...initialChatState, agentId, failed: storage.load(agentId) });
       await get().loadThreads();
       const newest = get().threads[0];
       if (newest && get().agentId === agentId && get().threadId === null && !get().turn)
@@ -97,10 +145,11 @@ export function createChatActions(set: Set, get: Get, getClient: ClientGetter): 
     async selectThread(threadId) {
       const { agentId, turn } = get();
       if (!agentId || busy(turn)) return;
-      set({ threadId, messages: [], threadLoading: true, threadError: null, turn: null });
+      set({ threadId, stored: [], messages: [], threadLoading: true, threadError: null, turn: null });
+      show(threadId, []);
       try {
         const t = await getClient().agents.thread({ id: agentId, thread_id: threadId });
-        if (get().threadId === threadId) set({ messages: itemsOfThread(t.messages) });
+        if (get().threadId === threadId) show(threadId, itemsOfThread(t.messages));
       } catch (err) {
         if (get().threadId === threadId) set({ threadError: toShownError(err) });
       } finally {
@@ -109,7 +158,7 @@ export function createChatActions(set: Set, get: Get, getClient: ClientGetter): 
     },
     newThread() {
       if (busy(get().turn)) return;
-      set({ threadId: null, messages: [], turn: null, threadError: null });
+      set({ threadId: null, stored: [], messages: [], turn: null, threadError: null });
     },
     async send(raw) {
       const text = raw.trim();
@@ -138,14 +187,14 @@ export function createChatActions(set: Set, get: Get, getClient: ClientGetter): 
         // A slow turn outlives the call's deadline: its events keep coming and `done` finishes it.
         if (isAppError(err) && err.code === 'TIMEOUT' && current.status === 'streaming') return;
         const e = toShownError(err);
-        set({
-          turn: {
-            ...current,
-            status: 'error',
-            error: e.message,
-            items: [...current.items, { kind: 'error', key: 'send-error', message: e.message, hint: null }],
-          },
-        });
+        const failed: LiveTurn = {
+          ...current,
+          status: 'error',
+          error: e.message,
+          items: [...current.items, { kind: 'error', key: 'send-error', message: e.message, hint: null }],
+        };
+        set({ turn: failed });
+        await finish(failed);
         return;
       }
       callOpen = false;

@@ -1,16 +1,17 @@
 // Unit tests of the chat store against a fake core: threads, a streamed turn, tool cards, errors with what to do, availability.
 import { describe, expect, it } from 'vitest';
 import { createFakeCore, FakeCoreError, handleChat, sampleAgent } from '../../test/fake-client';
-import { chatAvailability, createChatStore, itemsOfThread } from './index';
+import { chatAvailability, createChatStore, itemsOfThread, memoryFailedTurns } from './index';
 
 const AGENT = sampleAgent();
 
 function setup(gate?: () => Promise<void>) {
   const core = createFakeCore();
   const fake = handleChat(core, AGENT.id, gate);
-  const store = createChatStore(() => core.client);
+  const failed = memoryFailedTurns();
+  const store = createChatStore(() => core.client, failed);
   const off = store.getState().follow();
-  return { core, fake, store, off };
+  return { core, fake, store, off, failed };
 }
 
 /** A gate the test opens: the fake `agents.chat` answers only after `open()`. */
@@ -48,7 +49,7 @@ describe('chat store', () => {
   });
 
   it('reopens with the newest thread selected (threads survive a reload) and continues it', async () => {
-    const { store, core } = setup();
+    const { store, core, failed } = setup();
     await store.getState().open(AGENT.id);
     await store.getState().send('first');
     const first = store.getState().threadId!;
@@ -57,7 +58,7 @@ describe('chat store', () => {
     const second = store.getState().threadId!;
     expect(second).not.toBe(first);
 
-    const again = createChatStore(() => core.client);
+    const again = createChatStore(() => core.client, failed);
     await again.getState().open(AGENT.id);
     expect(again.getState().threads.map((t) => t.title)).toEqual(['second', 'first']);
     expect(again.getState().threadId).toBe(second);
@@ -80,7 +81,7 @@ describe('chat store', () => {
     expect(error?.kind === 'error' && error.hint).toMatch(/Providers page/);
   });
 
-  it('shows a refused message (agent stopped) inline and keeps it when the next message goes out', async () => {
+  it('keeps a refused message (agent stopped) inline with Retry when the next message goes out', async () => {
     const { store, core } = setup();
     await store.getState().open(AGENT.id);
     core.handle('agents.chat', () => {
@@ -91,15 +92,44 @@ describe('chat store', () => {
       });
     });
     await store.getState().send('hello?');
-    expect(store.getState().turn).toMatchObject({ status: 'error', text: 'hello?' });
-    expect(store.getState().turn!.items.at(-1)).toMatchObject({
+    expect(store.getState().turn).toBeNull();
+    expect(store.getState().messages.map((m) => m.kind)).toEqual(['user', 'error']);
+    expect(store.getState().messages.at(-1)).toMatchObject({
       kind: 'error',
       message: expect.stringMatching(/is stopped/) as string,
+      retry: 'hello?',
     });
     handleChat(core, AGENT.id);
     await store.getState().send('now?');
-    expect(store.getState().messages.some((m) => m.kind === 'error')).toBe(false); // read back from the thread
     expect(store.getState().turn).toBeNull();
+    // The refused message and its error stay before the message that went through.
+    expect(store.getState().messages.map((m) => m.kind)).toEqual(['user', 'error', 'user', 'assistant']);
+    expect(store.getState().messages[0]).toMatchObject({ text: 'hello?', failed: true });
+  });
+
+  it('keeps a failed turn with its error and Retry after the next message and after a reload', async () => {
+    const { store, core, failed } = setup();
+    await store.getState().open(AGENT.id);
+    await store.getState().send('please #fail');
+    await store.getState().send('and now');
+    const kinds = (s: typeof store) => s.getState().messages.map((m) => m.kind);
+    // The runtime stored the failed message itself: only its error is put back, right after it.
+    expect(kinds(store)).toEqual(['user', 'error', 'user', 'assistant']);
+    expect(store.getState().messages[1]).toMatchObject({ retry: 'please #fail' });
+
+    const reloaded = createChatStore(() => core.client, failed);
+    await reloaded.getState().open(AGENT.id);
+    expect(kinds(reloaded)).toEqual(['user', 'error', 'user', 'assistant']);
+    expect(reloaded.getState().messages[1]).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining('HTTP 502') as string,
+      retry: 'please #fail',
+    });
+    // The next message continues the same thread.
+    const thread = reloaded.getState().threadId;
+    await reloaded.getState().send('please again');
+    const last = core.calls.filter((c) => c.channel === 'agents.chat').at(-1)!;
+    expect(last.input).toMatchObject({ thread_id: thread });
   });
 
   it('keeps following a slow turn after the call times out, and finishes on its done event', async () => {

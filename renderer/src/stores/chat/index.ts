@@ -5,17 +5,25 @@ import type { StoreApi } from 'zustand/vanilla';
 import { getClient } from '../client';
 import type { ClientGetter } from '../client';
 import { createChatActions } from './actions';
+import { localFailedTurns } from './failed-turns';
+import type { FailedTurnStorage } from './failed-turns';
 import type { ChatActions } from './actions';
 import { initialChatState } from './initial-state';
 import type { ChatState } from './initial-state';
 
 export type ChatStore = ChatState & ChatActions;
 
-/** Creates a chat store (the app uses {@link chatStore}; tests make their own with a fake client). */
-export function createChatStore(client: ClientGetter = getClient): StoreApi<ChatStore> {
+/**
+ * Creates a chat store (the app uses {@link chatStore}; tests make their own with a fake client and
+ * {@link memoryFailedTurns}). Failed turns are kept in `failed` (default: `localStorage`).
+ */
+export function createChatStore(
+  client: ClientGetter = getClient,
+  failed: FailedTurnStorage = localFailedTurns(),
+): StoreApi<ChatStore> {
   return createStore<ChatStore>()((set, get) => ({
     ...initialChatState,
-    ...createChatActions(set, get, client),
+    ...createChatActions(set, get, client, failed),
   }));
 }
 
@@ -31,4 +39,6 @@ export function useChat<T>(selector: (s: ChatStore) => T): T {
 }
 
 export * from './selectors';
+export { memoryFailedTurns, withFailedTurns } from './failed-turns';
+export type { FailedTurn, FailedTurnStorage } from './failed-turns';
 export type { ChatItem, ChatState, LiveTurn, ThreadSummary, ToolCard } from './initial-state';

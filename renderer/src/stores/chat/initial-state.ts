@@ -1,5 +1,6 @@
 // State of the chat pane: the open agent, its threads, the selected thread's messages and the turn streaming in.
 import type { ShownError } from '../errors';
+import type { FailedTurn } from './failed-turns';
 
 /** A tool call as a card: arguments, and the output once its result arrived. */
 export interface ToolCard {
@@ -21,10 +22,12 @@ export interface ToolCard {
 
 /** One row of the conversation. */
 export type ChatItem =
-  | { kind: 'user'; key: string; text: string }
+  /** `failed`: a message of a failed turn the runtime never stored (kept by the renderer). */
+  | { kind: 'user'; key: string; text: string; failed?: boolean }
   | { kind: 'assistant'; key: string; text: string }
   | { kind: 'tool'; key: string; tool: ToolCard }
-  | { kind: 'error'; key: string; message: string; hint: string | null }
+  /** `retry`: the message a Retry button sends again (a failed turn kept in the thread). */
+  | { kind: 'error'; key: string; message: string; hint: string | null; retry?: string }
   /** What the runtime did about the model's behaviour (a repeated call not run, a malformed call retried). */
   | { kind: 'notice'; key: string; message: string };
 
@@ -54,7 +57,11 @@ export interface ChatState {
   threadsError: ShownError | null;
   /** The selected thread; `null` = a new thread (made by the first message). */
   threadId: string | null;
-  /** The selected thread's conversation as stored by the runtime. */
+  /** The selected thread's rows as stored by the runtime. */
+  stored: ChatItem[];
+  /** The open agent's failed turns (every thread), kept across reloads. */
+  failed: FailedTurn[];
+  /** The selected thread's conversation: the stored rows with its failed turns put back in. */
   messages: ChatItem[];
   threadLoading: boolean;
   threadError: ShownError | null;
@@ -67,6 +74,8 @@ export const initialChatState: ChatState = {
   threadsLoading: false,
   threadsError: null,
   threadId: null,
+  stored: [],
+  failed: [],
   messages: [],
   threadLoading: false,
   threadError: null,
