@@ -50,7 +50,7 @@ export function App(): ReactElement {
         <ConnectionBanner />
         <OfflineIndicator />
         <main
-          className={feature.wide ? 'page page--wide' : 'page'}
+          className={feature.fill ? 'page page--fill' : feature.wide ? 'page page--wide' : 'page'}
           data-testid={`page-${feature.id}`}
           key={feature.id}
         >

@@ -23,3 +23,25 @@ export function usePage(known: readonly string[], fallback: string): string {
   const hash = useSyncExternalStore(subscribe, () => window.location.hash);
   return pageFromHash(hash, known, fallback);
 }
+
+/**
+ * The argument after the page id in a location hash (`#/chat/<agent id>` → the agent id), decoded;
+ * `null` when there is none.
+ */
+export function argFromHash(hash: string): string | null {
+  const arg = hash.replace(/^#\/?/, '').split(/[?&]/)[0]?.split('/')[1] ?? '';
+  if (!arg) return null;
+  try {
+    return decodeURIComponent(arg);
+  } catch {
+    return null;
+  }
+}
+
+/** The hash of page `id` with argument `arg` (`#/chat/<agent id>`). */
+export const hashWithArg = (id: string, arg: string): string => `#/${id}/${encodeURIComponent(arg)}`;
+
+/** React hook: the argument of the current hash ({@link argFromHash}), following `hashchange`. */
+export function useHashArg(): string | null {
+  return argFromHash(useSyncExternalStore(subscribe, () => window.location.hash));
+}

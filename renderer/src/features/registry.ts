@@ -1,7 +1,6 @@
 // Every page of the app, in sidebar order. A new feature is a new folder exporting a `Feature`, listed here.
 import { agentsFeature } from './agents';
-// Registers the chat pane of the Agents page (chat has no page of its own).
-import './chat';
+import { chatFeature } from './chat';
 import { providersFeature } from './providers';
 import { settingsFeature } from './settings';
 import { systemFeature } from './system';
@@ -12,6 +11,7 @@ import { usageFeature } from './usage';
 
 export const FEATURES: readonly Feature[] = [
   agentsFeature,
+  chatFeature,
   tasksFeature,
   providersFeature,
   tracesFeature,

@@ -13,4 +13,6 @@ export interface Feature {
   Page: ComponentType;
   /** The page uses the window's whole width (a wide table) instead of the reading column. */
   wide?: boolean;
+  /** The page fills the window's height and scrolls inside itself (the chat), never the window. */
+  fill?: boolean;
 }

@@ -6,6 +6,7 @@ import { setClient } from '../../stores/client';
 import { render, screen, userEvent, waitFor, within } from '../../test/dom';
 import { createFakeCore, handleAgents, handleTraceTotals, sampleAgent } from '../../test/fake-client';
 import type { FakeCore } from '../../test/fake-client';
+import { chatHashFor } from '../chat';
 import { AgentsPage } from './AgentsPage';
 
 const FOX = sampleAgent({
@@ -59,5 +60,17 @@ describe('Agents page: archive', () => {
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     await screen.findByTestId(`archived-row-${FOX.id}`);
     expect(screen.queryByTestId('agent-row-fox')).toBeNull();
+  });
+});
+
+describe('Agents page: chat', () => {
+  it('opens the Chat page with the agent selected from the row’s Chat button', async () => {
+    const user = userEvent.setup();
+    window.location.hash = '#/agents';
+    render(<AgentsPage />);
+    await user.click(await screen.findByTestId('agent-chat-fox'));
+    expect(window.location.hash).toBe(chatHashFor(FOX.id));
+    expect(screen.queryByTestId('agent-pane')).toBeNull();
+    window.location.hash = '';
   });
 });

@@ -1,4 +1,4 @@
-// Agents page: the live agents table with deploy progress and actions, the chat/trace pane slot, and the Archived panel.
+// Agents page: the live agents table with deploy progress and actions, the trace/tasks pane slot, and the Archived panel.
 import { useEffect, useMemo, useState } from 'react';
 import type { ReactElement } from 'react';
 import type { Agent } from '../../../../contract/agents';
@@ -8,6 +8,7 @@ import { AgentsIcon } from '../../components/Icons';
 import { PageHeader } from '../../components/PageHeader';
 import { agentsStore, selectArchivedAgents, selectLiveAgents, useAgents } from '../../stores/agents';
 import { connectionStore } from '../../stores/connection';
+import { openChatOf } from '../chat';
 import { AgentPaneSlot } from './AgentPaneSlot';
 import { AgentsTable } from './AgentsTable';
 import { ArchivedPanel } from './ArchivedPanel';
@@ -103,7 +104,7 @@ export function AgentsPage(): ReactElement {
               onLogs: (id) => void store.openLogs(id),
               onFolders: (agent) => setFoldersOf(agent.id),
               onSettings: (agent) => setSettingsOf(agent),
-              onPane: (id, pane) => store.openPane(id, pane),
+              onPane: (id, pane) => (pane === 'chat' ? openChatOf(id) : store.openPane(id, pane)),
               onDismissError: (id) => store.clearRowError(id),
             }}
           />

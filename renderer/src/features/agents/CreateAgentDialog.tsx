@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import type { ReactElement } from 'react';
 import { Dialog } from '../../components/Dialog';
+import { openChatOf } from '../chat';
 import { agentsStore, deployView, splitCreateErrors, useAgents } from '../../stores/agents';
 import { llmStore, useLlm } from '../../stores/llm';
 import { CREATE_FORM_ID, CreateAgentForm } from './CreateAgentForm';
@@ -29,7 +30,7 @@ function DeployStage({ id, onClose }: { id: string; onClose: () => void }): Reac
         ? `${agent.name} failed to deploy`
         : `Deploying ${agent.name}`;
   const openChat = (): void => {
-    agentsStore.getState().openPane(agent.id, 'chat');
+    openChatOf(agent.id);
     onClose();
   };
   return (

@@ -1,15 +1,20 @@
 // The message box: Enter sends, Shift+Enter adds a line; disabled with the reason when the agent cannot chat.
 import { useState } from 'react';
-import type { ReactElement } from 'react';
+import type { ReactElement, ReactNode } from 'react';
 
-/** A textarea with a Send button; `disabledReason` (when set) disables both and says why. */
+/**
+ * A textarea with a Send button; `disabledReason` (when set) disables both and says why, followed by
+ * `disabledAction` (what fixes it, e.g. a Start button).
+ */
 export function ChatInput({
   agentName,
   disabledReason,
+  disabledAction,
   onSend,
 }: {
   agentName: string;
   disabledReason: string | null;
+  disabledAction?: ReactNode;
   onSend: (text: string) => void;
 }): ReactElement {
   const [text, setText] = useState('');
@@ -46,8 +51,11 @@ export function ChatInput({
       />
       <div className="chat-input__foot">
         {disabled ? (
-          <span id="chat-disabled-reason" className="muted small" data-testid="chat-disabled-reason">
-            {disabledReason}
+          <span className="chat-input__reason">
+            <span id="chat-disabled-reason" className="muted small" data-testid="chat-disabled-reason">
+              {disabledReason}
+            </span>
+            {disabledAction}
           </span>
         ) : (
           <span id="chat-input-help" className="muted small">

@@ -2,20 +2,36 @@
 import { useEffect, useRef } from 'react';
 import type { ReactElement } from 'react';
 import type { ChatItem, LiveTurn } from '../../stores/chat';
+import { CopyButton } from './CopyButton';
 import { ToolCardView } from './ToolCardView';
 
-function Row({ item }: { item: ChatItem }): ReactElement {
+/** What a row may do: send a failed message again (disabled while a turn runs or the agent cannot chat). */
+interface RowActions {
+  onRetry?: (text: string) => void;
+  retryDisabled?: boolean;
+}
+
+function Row({ item, actions }: { item: ChatItem; actions: RowActions }): ReactElement {
   switch (item.kind) {
     case 'user':
       return (
-        <div className="chat-msg chat-msg--user" data-testid="chat-msg-user">
-          {item.text}
+        <div className="chat-row chat-row--user">
+          <CopyButton text={item.text} label="Copy the message" />
+          <div
+            className={`chat-msg chat-msg--user${item.failed ? ' chat-msg--failed' : ''}`}
+            data-testid="chat-msg-user"
+          >
+            {item.text}
+          </div>
         </div>
       );
     case 'assistant':
       return (
-        <div className="chat-msg chat-msg--assistant" data-testid="chat-msg-assistant">
-          {item.text}
+        <div className="chat-row chat-row--assistant">
+          <div className="chat-msg chat-msg--assistant" data-testid="chat-msg-assistant">
+            {item.text}
+          </div>
+          <CopyButton text={item.text} label="Copy the reply" />
         </div>
       );
     case 'tool':
@@ -25,6 +41,19 @@ function Row({ item }: { item: ChatItem }): ReactElement {
         <div className="inline-error chat-error" role="alert" data-testid="chat-error">
           <div>{item.message}</div>
           {item.hint ? <div className="chat-error__hint">{item.hint}</div> : null}
+          {item.retry !== undefined && actions.onRetry ? (
+            <div>
+              <button
+                type="button"
+                className="button button--small"
+                disabled={actions.retryDisabled}
+                onClick={() => actions.onRetry?.(item.retry ?? '')}
+                data-testid="chat-retry"
+              >
+                Retry
+              </button>
+            </div>
+          ) : null}
         </div>
       );
     case 'notice':
@@ -38,19 +67,25 @@ function Row({ item }: { item: ChatItem }): ReactElement {
 
 /**
  * Every row of the thread and of the live turn, kept scrolled to the newest unless the user scrolled up.
- * The live region announces the streamed reply politely to screen readers.
+ * The live region announces the streamed reply politely to screen readers. A failed turn's error row
+ * has a Retry button calling `onRetry` with its message (none without `onRetry`).
  */
 export function ChatMessages({
   messages,
   turn,
   loading,
   emptyText,
+  onRetry,
+  retryDisabled,
 }: {
   messages: ChatItem[];
   turn: LiveTurn | null;
   loading: boolean;
   emptyText: string;
+  onRetry?: (text: string) => void;
+  retryDisabled?: boolean;
 }): ReactElement {
+  const actions: RowActions = { onRetry, retryDisabled };
   const box = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
   const size =
@@ -77,15 +112,13 @@ export function ChatMessages({
         <p className="muted chat-messages__empty">{loading ? 'Loading the thread…' : emptyText}</p>
       ) : null}
       {messages.map((m) => (
-        <Row key={m.key} item={m} />
+        <Row key={m.key} item={m} actions={actions} />
       ))}
       {turn ? (
         <div className="chat-turn" data-testid="chat-turn" data-status={turn.status} aria-live="polite">
-          <div className="chat-msg chat-msg--user" data-testid="chat-msg-user">
-            {turn.text}
-          </div>
+          <Row item={{ kind: 'user', key: 'live-user', text: turn.text }} actions={actions} />
           {turn.items.map((m) => (
-            <Row key={m.key} item={m} />
+            <Row key={m.key} item={m} actions={actions} />
           ))}
           {turn.status === 'sending' || turn.status === 'streaming' ? (
             <div className="chat-typing muted small" data-testid="chat-streaming">

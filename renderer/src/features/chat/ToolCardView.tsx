@@ -1,6 +1,7 @@
 // A tool call as a collapsible card: name and arguments, then the output and exit code once the result arrived.
 import type { ReactElement } from 'react';
 import type { ToolCard } from '../../stores/chat';
+import { CopyButton } from './CopyButton';
 
 /** Pretty-prints JSON arguments when they parse; the text as written otherwise. */
 function prettyArguments(text: string): string {
@@ -13,7 +14,7 @@ function prettyArguments(text: string): string {
 
 /**
  * `<details>` card (keyboard and screen-reader friendly): the summary names the tool, a short argument
- * line and the state (running, exit code); opening it shows the arguments and the output.
+ * line and the state (running, exit code); opening it shows the arguments and the output (with Copy).
  */
 export function ToolCardView({ tool }: { tool: ToolCard }): ReactElement {
   const done = tool.output !== null;
@@ -45,8 +46,11 @@ export function ToolCardView({ tool }: { tool: ToolCard }): ReactElement {
           {prettyArguments(tool.arguments)}
         </pre>
         <div className="tool-card__label">
-          Output
-          {tool.truncated && tool.size !== null ? ` (cut; ${tool.size} bytes in all)` : ''}
+          <span>
+            Output
+            {tool.truncated && tool.size !== null ? ` (cut; ${tool.size} bytes in all)` : ''}
+          </span>
+          {done && tool.output ? <CopyButton text={tool.output} label="Copy the output" /> : null}
         </div>
         <pre className="tool-card__pre" data-testid="tool-card-output">
           {done ? tool.output || '(no output)' : 'Waiting for the result…'}

@@ -1,8 +1,17 @@
-// The chat feature: registers the chat pane shown beside the agents list (opened with agentsStore.openPane(id, 'chat')).
-import { registerAgentPane } from '../agents/panes';
-import { ChatPane } from './ChatPane';
+// The chat feature: the Chat page (`#/chat/<agent id>`), opened from the sidebar or an agent's Chat button.
+import { ChatIcon } from '../../components/Icons';
+import type { Feature } from '../types';
+import { ChatPage } from './ChatPage';
 import './chat.css';
 
-registerAgentPane('chat', ChatPane);
+export const chatFeature: Feature = {
+  id: 'chat',
+  label: 'Chat',
+  icon: ChatIcon,
+  section: 'main',
+  Page: ChatPage,
+  fill: true,
+};
 
-export { ChatPane } from './ChatPane';
+export { ChatView } from './ChatView';
+export { chatHashFor, openChatOf } from './ChatPage';

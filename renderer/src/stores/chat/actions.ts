@@ -105,11 +105,7 @@ export function createChatActions(
     if (get().agentId !== agentId || !sameTurn(get().turn, turn)) return;
     set({ turn: null, threadId: turn.thread_id, threadError: null });
     const extra =
-      turn.status === 'error'
-        ? []
-        : readBack
-          ? turn.items.filter((i) => i.kind === 'notice')
-          : rowsOf(turn);
+      turn.status === 'error' ? [] : readBack ? turn.items.filter((i) => i.kind === 'notice') : rowsOf(turn);
     show(turn.thread_id, stored, extra);
     void get().loadThreads();
   }
