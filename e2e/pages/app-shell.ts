@@ -2,7 +2,16 @@
 import type { Locator, Page } from 'playwright-core';
 
 /** Ids of the pages in the sidebar, in order. */
-export const PAGE_IDS = ['agents', 'tasks', 'providers', 'traces', 'usage', 'settings', 'system'] as const;
+export const PAGE_IDS = [
+  'agents',
+  'chat',
+  'tasks',
+  'providers',
+  'traces',
+  'usage',
+  'settings',
+  'system',
+] as const;
 export type PageId = (typeof PAGE_IDS)[number];
 
 export class AppShell {

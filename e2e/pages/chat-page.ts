@@ -1,4 +1,4 @@
-// Page object for an agent's chat and trace panes beside the agents list: threads, messages, tool cards, trace events.
+// Page object for the Chat page: the agent switcher, threads, messages, tool cards, failed turns, and the trace panel.
 import type { Locator } from 'playwright-core';
 import type { AppShell } from './app-shell';
 
@@ -9,11 +9,17 @@ export class ChatPage {
     return this.shell.page;
   }
 
-  /** Opens the Agents page and the chat pane of the agent `slug` (its row's Chat button). */
+  /** Opens the Agents page and, with the agent `slug`'s row Chat button, the Chat page with that agent. */
   async open(slug: string): Promise<void> {
     await this.shell.goTo('agents');
     await this.page.getByTestId(`agent-chat-${slug}`).click();
+    await this.shell.pageRoot('chat').waitFor({ state: 'visible' });
     await this.pane().waitFor({ state: 'visible' });
+  }
+
+  /** The agent switcher (a select of every agent; its value is the open agent's id). */
+  agentSwitcher(): Locator {
+    return this.page.getByTestId('chat-agent-select');
   }
 
   pane(): Locator {
@@ -85,10 +91,39 @@ export class ChatPage {
     return this.page.evaluate<{ at: number; len: number; live: boolean }[]>('window.__streamed');
   }
 
-  /** Opens the trace pane of the agent `slug` (its row's Trace button). */
+  /** The Show/Hide trace button of the Chat page (`aria-pressed` = the panel is open). */
+  traceToggle(): Locator {
+    return this.page.getByTestId('chat-trace-toggle');
+  }
+
+  /** The trace panel beside the conversation. */
+  tracePanel(): Locator {
+    return this.page.getByTestId('trace-pane');
+  }
+
+  /** Opens the trace panel beside the chat of the agent `slug` (its chat first, when another one is shown). */
   async openTrace(slug: string): Promise<void> {
-    await this.page.getByTestId(`agent-trace-${slug}`).click();
-    await this.page.getByTestId('trace-pane').waitFor({ state: 'visible' });
+    const shown = (await this.pane().count()) > 0 ? await this.pane().getAttribute('data-slug') : null;
+    if (shown !== slug) await this.open(slug);
+    if ((await this.traceToggle().getAttribute('aria-pressed')) !== 'true') await this.traceToggle().click();
+    await this.tracePanel().waitFor({ state: 'visible' });
+  }
+
+  /** The error rows of failed turns (each with its Retry button). */
+  errors(): Locator {
+    return this.page.getByTestId('chat-error');
+  }
+
+  retryButtons(): Locator {
+    return this.page.getByTestId('chat-retry');
+  }
+
+  /** The bounding box of `locator` against the viewport: whether it lies wholly inside it. */
+  async insideViewport(locator: Locator): Promise<boolean> {
+    const box = await locator.boundingBox();
+    const size = this.page.viewportSize();
+    if (!box || !size) return false;
+    return box.y >= 0 && box.x >= 0 && box.y + box.height <= size.height && box.x + box.width <= size.width;
   }
 
   /** The kinds of the trace events shown (inside `within` when given), in order. */

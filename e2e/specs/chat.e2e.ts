@@ -1,4 +1,5 @@
-// E2E: chat with a real agent in Docker from Chromium against `agentdesk serve` and the real LiteLLM: tool card, reply, trace, reload.
+// E2E: chat with a real agent in Docker from Chromium against `agentdesk serve` and the real LiteLLM: the Chat page at
+// 1440×900, tool card, reply, the trace panel, a failed turn kept with Retry, reload.
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,13 +58,25 @@ describe.skipIf(skip)('Chat and trace of an agent in Docker, in Chromium against
     if (agent) execFileSync('docker', ['rm', '-f', agent.container], { stdio: 'ignore' });
   });
 
-  it('opens the chat with the agent’s emoji and name, and an empty conversation', async () => {
+  /** How far the page's own scroll box (`.main`) can scroll: 0 when the chat page fits the window. */
+  const mainOverflow = () =>
+    page.evaluate<number>(
+      `(() => { const m = document.querySelector('.main'); return m.scrollHeight - m.clientHeight; })()`,
+    );
+
+  it('opens the Chat page from the agent’s row with its emoji and name, the composer in view at 1440×900', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
     await chat.open(agent.slug);
+    expect(page.url()).toContain(`#/chat/${agent.id}`);
+    expect(await chat.agentSwitcher().inputValue()).toBe(agent.id);
     const header = await chat.header().innerText();
     expect(header).toContain(agent.emoji);
     expect(header).toContain(agent.name);
     expect(await chat.input().isEnabled()).toBe(true);
     expect(await chat.threads().count()).toBe(0);
+    expect(await chat.insideViewport(chat.input())).toBe(true);
+    expect(await chat.insideViewport(page.getByTestId('chat-send'))).toBe(true);
+    expect(await mainOverflow()).toBe(0);
   });
 
   it('sends "#tool=shell" with Enter: a tool card with "hi" and the reply stream in', async () => {
@@ -77,6 +90,23 @@ describe.skipIf(skip)('Chat and trace of an agent in Docker, in Chromium against
     expect(await chat.userMessages().first().innerText()).toBe('#tool=shell');
     await expect.poll(() => chat.threads().count()).toBe(1);
     expect(await chat.threads().first().innerText()).toContain('#tool=shell');
+    // The conversation scrolls inside itself: the composer stays in view and the page does not scroll.
+    expect(await chat.insideViewport(chat.input())).toBe(true);
+    expect(await mainOverflow()).toBe(0);
+  });
+
+  it('toggles the trace panel beside the conversation, the composer still in view', async () => {
+    expect(await chat.traceToggle().getAttribute('aria-pressed')).toBe('false');
+    expect(await chat.tracePanel().count()).toBe(0);
+    await chat.traceToggle().click();
+    await chat.tracePanel().waitFor({ state: 'visible' });
+    expect(await chat.traceToggle().getAttribute('aria-pressed')).toBe('true');
+    expect(await chat.tracePanel().getAttribute('data-agent')).toBe(agent.id);
+    expect(await chat.insideViewport(chat.tracePanel())).toBe(true);
+    expect(await chat.insideViewport(chat.input())).toBe(true);
+    await chat.traceToggle().click();
+    await chat.tracePanel().waitFor({ state: 'detached' });
+    expect(await chat.traceToggle().getAttribute('aria-pressed')).toBe('false');
   });
 
   it('shows the turn in the trace: message_in, llm_call, tool_call, tool_result, message_out', async () => {
@@ -118,6 +148,40 @@ describe.skipIf(skip)('Chat and trace of an agent in Docker, in Chromium against
     await chat.toolCards('shell').first().waitFor({ state: 'visible', timeout: 15_000 });
     expect(await chat.toolOutput(chat.toolCards('shell').first())).toContain('hi');
     expect(await chat.assistantMessages().last().innerText()).toContain('chunk0');
+    // The trace panel was open before the reload: it is open again (kept for the session).
+    expect(await chat.traceToggle().getAttribute('aria-pressed')).toBe('true');
+    await chat.tracePanel().waitFor({ state: 'visible' });
+  });
+
+  it('keeps a failed turn with its error and Retry after the next message and a reload; Retry sends it again', async () => {
+    const FAILING = '#status=400 this one fails';
+    await chat.send(FAILING);
+    await chat.retryButtons().first().waitFor({ state: 'visible', timeout: 120_000 });
+    expect(await chat.errors().count()).toBe(1);
+    expect((await chat.errors().first().innerText()).length).toBeGreaterThan(10);
+    await chat.send('#chunks=2 after the failure');
+    await chat.waitForTurnEnd();
+    await expect.poll(() => chat.userMessages().last().innerText()).toBe('#chunks=2 after the failure');
+    expect(await chat.retryButtons().count()).toBe(1);
+
+    await page.reload();
+    await chat.open(agent.slug);
+    await chat.retryButtons().first().waitFor({ state: 'visible', timeout: 15_000 });
+    const rows = page.locator(
+      '[data-testid="chat-messages"] :is([data-testid="chat-msg-user"], [data-testid="chat-error"])',
+    );
+    const shown = await Promise.all(
+      (await rows.all()).map(async (r) =>
+        (await r.getAttribute('data-testid')) === 'chat-error' ? 'error' : (await r.innerText()).trim(),
+      ),
+    );
+    expect(shown).toEqual(['#tool=shell', FAILING, 'error', '#chunks=2 after the failure']);
+    expect(await chat.insideViewport(chat.input())).toBe(true);
+
+    await chat.retryButtons().first().click();
+    await expect.poll(() => chat.errors().count(), { timeout: 120_000 }).toBe(2);
+    await chat.waitForTurnEnd();
+    expect(await chat.userMessages().last().innerText()).toBe(FAILING);
   });
 
   it('never sent a request to a host other than 127.0.0.1, threw no page errors, and showed no key', async () => {
@@ -127,6 +191,7 @@ describe.skipIf(skip)('Chat and trace of an agent in Docker, in Chromium against
   });
 
   it('shows the turn’s tokens in the agent’s row of the Agents list (today’s totals)', async () => {
+    await ui!.shell.goTo('agents');
     const usage = page.getByTestId(`agent-usage-${agent.slug}`);
     await expect.poll(() => usage.innerText(), { timeout: 15_000 }).toMatch(/^[1-9][\d.]*[kM]? tok · /);
   });

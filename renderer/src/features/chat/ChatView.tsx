@@ -55,6 +55,7 @@ export function ChatView({ agent, switcher }: { agent: Agent; switcher: ReactNod
       className={`chat-page${traceOpen ? ' chat-page--trace' : ''}`}
       data-testid="chat-pane"
       data-agent={agent.id}
+      data-slug={agent.slug}
     >
       <div className="chat-page__head" data-testid="chat-header">
         {switcher}
