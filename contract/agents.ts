@@ -354,6 +354,9 @@ export const AgentTurnEvent = z.object({
 /** Input of `agents.thread`. */
 export const AgentThreadInput = z.object({ id: AgentId, thread_id: z.string().min(1).max(128) }).strict();
 
+/** Output of `agents.cancel`: whether a turn was running in the thread (and is now stopped). */
+export const AgentCancelResult = z.object({ cancelled: z.boolean() });
+
 /** A thread as the chat pane shows it: messages in OpenAI format (user, assistant with tool_calls, tool). */
 export const AgentThread = z.object({
   thread_id: z.string(),

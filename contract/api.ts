@@ -17,6 +17,7 @@ import {
 import { Settings, SettingsPatch } from './settings';
 import {
   Agent,
+  AgentCancelResult,
   AgentChatInput,
   AgentConfigureInput,
   AgentChatResult,
@@ -207,6 +208,11 @@ export const api = {
     ),
     threads: method(AgentRef, AgentThreads, 'The agent’s conversation threads, newest first.'),
     thread: method(AgentThreadInput, AgentThread, 'One thread’s messages.'),
+    cancel: method(
+      AgentThreadInput,
+      AgentCancelResult,
+      'Stops the turn running in a thread: the runtime cancels it and the turn ends with the error “stopped by the user” (traced). cancelled = false when none runs.',
+    ),
     purge: method(
       AgentRef,
       AgentRemoved,

@@ -54,6 +54,7 @@ export const EXAMPLE_INPUTS: Record<Channel, unknown> = {
   'agents.chat': { id: NO_AGENT, text: 'hello' },
   'agents.threads': { id: NO_AGENT },
   'agents.thread': { id: NO_AGENT, thread_id: 'thread-1' },
+  'agents.cancel': { id: NO_AGENT, thread_id: 'thread-1' },
   'agents.purge': { id: NO_AGENT },
   'agents.policy': { id: NO_AGENT, egress: 'allowlist', allow: ['api.example.com:443'] },
   'agents.folders': { id: NO_AGENT, add: [{ path: '/nonexistent-example', mode: 'ro' }] },

@@ -8,8 +8,8 @@ import type { Handlers } from '../../contract/handlers';
 import type { ImagesFacade } from './images-facade';
 
 /**
- * Builds the `agents` handlers. Engine errors become UNAVAILABLE with the fix; `chat`, `threads` and
- * `thread` go through the chat relay (its errors are AppErrors already).
+ * Builds the `agents` handlers. Engine errors become UNAVAILABLE with the fix; `chat`, `threads`,
+ * `thread` and `cancel` go through the chat relay (its errors are AppErrors already).
  */
 export function agentsHandlers(agents: AgentService, chat: ChatRelay): Handlers['agents'] {
   const guard = async <T>(p: Promise<T>): Promise<T> => {
@@ -33,6 +33,7 @@ export function agentsHandlers(agents: AgentService, chat: ChatRelay): Handlers[
     chat: (input) => chat.chat(input),
     threads: async ({ id }) => ({ threads: await chat.threads(id) }),
     thread: ({ id, thread_id }) => chat.thread(id, thread_id),
+    cancel: ({ id, thread_id }) => ({ cancelled: chat.cancel(id, thread_id) }),
     purge: ({ id }) => guard(agents.purge(id)),
     policy: ({ id, ...change }) => guard(agents.policy(id, change)),
     folders: ({ id, add, remove }) => guard(agents.folders(id, add, remove)),

@@ -83,6 +83,9 @@ export interface ThreadSummary {
   title: string;
 }
 
+/** The abort reason of a turn stopped by the user ({@link ChatRelay.cancel}). */
+const USER_STOP = new Error('stopped by the user');
+
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: 'INVALID_INPUT',
   409: 'CONFLICT',
@@ -99,6 +102,23 @@ const STATUS_CODES: Record<number, ErrorCode> = {
  */
 export class ChatRelay {
   constructor(private readonly d: ChatRelayDeps) {}
+
+  /** The turns being relayed, by `<agent id>/<thread id>`: aborting one closes its stream. */
+  private readonly running = new Map<string, AbortController>();
+
+  /**
+   * Stops the turn running in thread `threadId` of agent `id`: its stream is closed (which cancels the
+   * runtime's turn) and the turn ends with the error "stopped by the user", emitted and traced like
+   * any relay error. @returns whether a turn was running there.
+   * @throws AppError NOT_FOUND (agent)
+   */
+  cancel(id: string, threadId: string): boolean {
+    this.d.agent(id);
+    const abort = this.running.get(`${id}/${threadId}`);
+    if (!abort) return false;
+    abort.abort(USER_STOP);
+    return true;
+  }
 
   /** Records a trace event; a refusal is logged and never breaks the turn. */
   private trace(event: TraceEvent): void {
@@ -134,24 +154,38 @@ export class ChatRelay {
     const sentAt = Date.now();
     const inId = crypto.randomUUID();
     const common = { agent, threadId, sentAt, inId };
-    const url = `${agent.runtime_endpoint}/turn`;
+    const endpoint = agent.runtime_endpoint;
     const abort = new AbortController();
     input.signal?.addEventListener('abort', () => abort.abort(input.signal?.reason), { once: true });
+    const key = `${agent.id}/${threadId}`;
+    this.running.set(key, abort);
+    try {
+      return await this.relay(common, endpoint, input.text, abort);
+    } finally {
+      if (this.running.get(key) === abort) this.running.delete(key);
+    }
+  }
+
+  /** Posts the message to the runtime and follows the turn's stream (see {@link chat}). */
+  private async relay(
+    common: ChatTurn & { agent: Agent },
+    endpoint: string,
+    text: string,
+    abort: AbortController,
+  ): Promise<ChatResult> {
+    const { agent, threadId } = common;
+    const input = { text };
+    const url = `${endpoint}/turn`;
     let res: Response;
     // Until the answer's headers arrive; the stream itself is watched by the idle deadline.
     const connect = setTimeout(() => abort.abort(new Error('no answer within 30 s')), 30_000);
     try {
-      res = await runtimeFetch(
-        parseEndpoint(agent.runtime_endpoint),
-        this.d.credentialOf(agent.id),
-        '/turn',
-        {
-          method: 'POST',
-          accept: 'text/event-stream',
-          body: JSON.stringify({ text: input.text, thread_id: threadId }),
-          signal: abort.signal,
-        },
-      );
+      res = await runtimeFetch(parseEndpoint(endpoint), this.d.credentialOf(agent.id), '/turn', {
+        method: 'POST',
+        accept: 'text/event-stream',
+        body: JSON.stringify({ text: input.text, thread_id: threadId }),
+        signal: abort.signal,
+      });
     } catch (err) {
       const message = `The runtime of ${agent.name} does not answer at ${url} (${causeOf(err)}); check its logs or restart the agent`;
       this.recordFailure(common, input.text, crypto.randomUUID(), message);
@@ -224,7 +258,9 @@ export class ChatRelay {
         reply = null;
         runtimeError = false;
         this.d.log.warn({ agent: agentId, limit: err.message }, 'runtime stream over a relay limit');
-      } else if (reply === null && error === null)
+      } else if (reply === null && error === null && abort.signal.reason === USER_STOP)
+        error = `Stopped: you stopped the turn of ${c.agent.name}; send a message (or Retry) to go on`;
+      else if (reply === null && error === null)
         error = idle
           ? `${c.agent.name} sent nothing for ${Math.round(idleMs / 1000)} s, so the turn was cancelled; check its logs or restart it`
           : `The connection to ${c.agent.name} broke during the turn (${causeOf(err)}); the reply may be incomplete — send the message again or check its logs`;
