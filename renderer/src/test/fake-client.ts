@@ -387,7 +387,8 @@ export function scriptedTurn(text: string): ScriptedTurnEvent[] {
 /**
  * Installs a stateful fake of `agents.chat`, `agents.threads` and `agents.thread` for `agentId` on `core`:
  * `chat` pushes the `agents.turn` events of {@link scriptedTurn} (`turn` first, `done` last unless it
- * failed), stores the thread in OpenAI format, then answers — after `gate()` resolves, so a test can look
+ * failed), stores the thread in OpenAI format, then answers — after `gate()` resolves (or `agents.cancel`
+ * stops it: the turn ends with a "Stopped" error), so a test can look
  * at the turn mid-stream.
  */
 export function handleChat(
@@ -415,6 +416,13 @@ export function handleChat(
     const t = threads.get(thread_id);
     if (!t) throw new FakeCoreError({ code: 'NOT_FOUND', message: `No thread ${thread_id}` });
     return { thread_id, messages: t.messages };
+  });
+  /** Stops the turn waiting at the gate in a thread (`agents.cancel`). */
+  const running = new Map<string, () => void>();
+  core.handle('agents.cancel', (input) => {
+    const stop = running.get((input as { thread_id: string }).thread_id);
+    stop?.();
+    return { cancelled: stop !== undefined };
   });
   core.handle('agents.chat', async (input) => {
     const { text, thread_id } = input as { id: string; text: string; thread_id: string };
@@ -445,7 +453,15 @@ export function handleChat(
     if (!failed) t.messages.push({ role: 'assistant', content: 'Hello' });
     t.updated_at = clock += 1000;
     threads.set(thread_id, t);
-    await gate();
+    const stopped = new Promise<'stopped'>((resolve) => running.set(thread_id, () => resolve('stopped')));
+    const how = await Promise.race([gate().then(() => 'ended' as const), stopped]);
+    running.delete(thread_id);
+    if (how === 'stopped') {
+      if (!failed) t.messages.pop();
+      const message = 'Stopped: you stopped the turn of Helper; send a message (or Retry) to go on';
+      emit('error', { message, source: 'relay' });
+      return { thread_id, turn_id, reply: null, error: message };
+    }
     if (failed) return { thread_id, turn_id, reply: null, error: String(failed[1].message) };
     emit('done', { thread_id, turn_id, reply: 'Hello', steps: 1 });
     return { thread_id, turn_id, reply: 'Hello', error: null };

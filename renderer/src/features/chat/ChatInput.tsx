@@ -4,18 +4,21 @@ import type { ReactElement, ReactNode } from 'react';
 
 /**
  * A textarea with a Send button; `disabledReason` (when set) disables both and says why, followed by
- * `disabledAction` (what fixes it, e.g. a Start button).
+ * `disabledAction` (what fixes it, e.g. a Start button). `onStop` (given while a turn runs) adds a
+ * Stop button.
  */
 export function ChatInput({
   agentName,
   disabledReason,
   disabledAction,
   onSend,
+  onStop,
 }: {
   agentName: string;
   disabledReason: string | null;
   disabledAction?: ReactNode;
   onSend: (text: string) => void;
+  onStop?: () => void;
 }): ReactElement {
   const [text, setText] = useState('');
   const disabled = disabledReason !== null;
@@ -62,14 +65,26 @@ export function ChatInput({
             Enter to send · Shift+Enter for a new line
           </span>
         )}
-        <button
-          type="submit"
-          className="button button--primary button--small"
-          disabled={disabled || !text.trim()}
-          data-testid="chat-send"
-        >
-          Send
-        </button>
+        <span className="chat-input__buttons">
+          {onStop ? (
+            <button
+              type="button"
+              className="button button--small button--danger"
+              onClick={onStop}
+              data-testid="chat-stop"
+            >
+              Stop
+            </button>
+          ) : null}
+          <button
+            type="submit"
+            className="button button--primary button--small"
+            disabled={disabled || !text.trim()}
+            data-testid="chat-send"
+          >
+            Send
+          </button>
+        </span>
       </div>
     </form>
   );

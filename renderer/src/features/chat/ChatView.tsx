@@ -33,7 +33,8 @@ function writeTraceOpen(open: boolean): void {
  * Opens `agent`'s chat in the chat store when shown (threads reloaded, the newest selected) and follows
  * `agents.turn` while mounted. `switcher` (the agent picker) heads the conversation, with the agent's
  * model and phase and the trace toggle. A stopped or archived agent's history is read-only: the
- * composer is disabled with the reason, and a stopped agent gets a Start button next to it.
+ * composer is disabled with the reason, and a stopped agent gets a Start button next to it. While a
+ * turn runs, Stop cancels it (`agents.cancel`).
  */
 export function ChatView({ agent, switcher }: { agent: Agent; switcher: ReactNode }): ReactElement {
   useEffect(() => chatStore.getState().follow(), []);
@@ -117,6 +118,7 @@ export function ChatView({ agent, switcher }: { agent: Agent; switcher: ReactNod
               ) : null
             }
             onSend={send}
+            onStop={busy ? () => void chatStore.getState().stop() : undefined}
           />
         </div>
         {traceOpen ? (

@@ -141,6 +141,23 @@ describe('Chat page', () => {
     );
   });
 
+  it('shows Stop while a turn runs; Stop ends it as a stopped turn with Retry', async () => {
+    const user = userEvent.setup();
+    let open: () => void = () => {};
+    const held = new Promise<void>((r) => (open = r));
+    handleChat(core, HELPER.id, () => held);
+    render(<ChatPage />);
+    expect(screen.queryByTestId('chat-stop')).toBeNull();
+    await send(user, 'a long job');
+    await user.click(await screen.findByTestId('chat-stop'));
+    const error = await screen.findByTestId('chat-error');
+    expect(error.textContent).toContain('Stopped: you stopped the turn');
+    within(error).getByTestId('chat-retry');
+    expect(screen.queryByTestId('chat-stop')).toBeNull();
+    expect(core.calls.filter((c) => c.channel === 'agents.cancel')).toHaveLength(1);
+    open();
+  });
+
   it('copies a message and a tool output, saying "Copied"', async () => {
     const user = userEvent.setup();
     const writeText = vi.fn(() => Promise.resolve());

@@ -25,6 +25,11 @@ export interface ChatActions {
    * through {@link applyTurnEvent}; when the turn ends the thread is read back. Ignored while a turn runs.
    */
   send(text: string): Promise<void>;
+  /**
+   * Asks the core to stop the turn running now (`agents.cancel`); the turn then ends with its
+   * "Stopped" error like any failed turn. A refusal lands in the turn as an error row.
+   */
+  stop(): Promise<void>;
   /** Takes one `agents.turn` event; events of other agents, threads or turns are ignored. */
   applyTurnEvent(e: TurnEvent): void;
   /** Subscribes to `agents.turn`; returns the unsubscribe function. */
@@ -209,6 +214,26 @@ export function createChatActions(
       else if (answer.error === null) current = { ...current, status: 'done' };
       set({ turn: current });
       await finish(current);
+    },
+    async stop() {
+      const { agentId, turn } = get();
+      if (!agentId || !turn || !busy(turn)) return;
+      try {
+        await getClient().agents.cancel({ id: agentId, thread_id: turn.thread_id });
+      } catch (err) {
+        const current = get().turn;
+        if (!current || !sameTurn(current, turn)) return;
+        const e = toShownError(err);
+        set({
+          turn: {
+            ...current,
+            items: [
+              ...current.items,
+              { kind: 'notice', key: `stop-${current.items.length}`, message: e.message },
+            ],
+          },
+        });
+      }
     },
     applyTurnEvent(e) {
       const { agentId, turn } = get();

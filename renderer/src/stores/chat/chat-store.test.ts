@@ -171,6 +171,27 @@ describe('chat store', () => {
     expect(store.getState().messages.at(-1)).toMatchObject({ kind: 'assistant', text: 'done at last' });
   });
 
+  it('stops a running turn: agents.cancel for its thread, then the turn is kept failed with "Stopped" and Retry', async () => {
+    const g = gate();
+    const { store, core } = setup(g.wait);
+    await store.getState().open(AGENT.id);
+    const sending = store.getState().send('a long job');
+    await settle();
+    const thread = store.getState().turn!.thread_id;
+    await store.getState().stop();
+    await sending;
+    expect(core.calls.filter((c) => c.channel === 'agents.cancel').map((c) => c.input)).toEqual([
+      { id: AGENT.id, thread_id: thread },
+    ]);
+    expect(store.getState().turn).toBeNull();
+    expect(store.getState().messages.map((m) => m.kind)).toEqual(['user', 'error']);
+    expect(store.getState().messages[1]).toMatchObject({
+      message: expect.stringMatching(/^Stopped: you stopped the turn/) as string,
+      hint: null,
+      retry: 'a long job',
+    });
+  });
+
   it('ignores turn events of other agents and threads', async () => {
     const g = gate();
     const { store, core } = setup(g.wait);
