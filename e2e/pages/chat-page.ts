@@ -114,6 +114,11 @@ export class ChatPage {
     return this.page.getByTestId('chat-error');
   }
 
+  /** The Stop button, shown while a turn runs. */
+  stopButton(): Locator {
+    return this.page.getByTestId('chat-stop');
+  }
+
   retryButtons(): Locator {
     return this.page.getByTestId('chat-retry');
   }

@@ -184,6 +184,28 @@ describe.skipIf(skip)('Chat and trace of an agent in Docker, in Chromium against
     expect(await chat.userMessages().last().innerText()).toBe(FAILING);
   });
 
+  it('stops a running turn with Stop: it ends "Stopped" with Retry, and the trace records the stop', async () => {
+    await chat.send('#hold=15000 a slow one');
+    await chat.stopButton().click({ timeout: 30_000 });
+    await chat.waitForTurnEnd(30_000);
+    const error = chat.errors().last();
+    expect(await error.innerText()).toContain('Stopped: you stopped the turn');
+    expect(await error.getByTestId('chat-retry').isVisible()).toBe(true);
+    expect(await chat.stopButton().count()).toBe(0);
+    await expect
+      .poll(
+        async () => {
+          const { events } = await callCore<TracePage>(core, 'traces.list', {
+            agent_id: agent.id,
+            kinds: ['error'],
+          });
+          return events.some((e) => e.error?.startsWith('Stopped: you stopped the turn') === true);
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(true);
+  });
+
   it('never sent a request to a host other than 127.0.0.1, threw no page errors, and showed no key', async () => {
     expect(foreignRequests(requests)).toEqual([]);
     expect(pageErrors).toEqual([]);
