@@ -114,6 +114,11 @@ export class ChatPage {
     return this.page.getByTestId('chat-error');
   }
 
+  /** Starts a new thread (its first message creates it). */
+  async newThread(): Promise<void> {
+    await this.page.getByTestId('chat-new-thread').click();
+  }
+
   /** The Stop button, shown while a turn runs. */
   stopButton(): Locator {
     return this.page.getByTestId('chat-stop');

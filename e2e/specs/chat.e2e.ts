@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import type { Agent } from '../../contract/agents';
 import type { TracePage } from '../../contract/traces';
 import { runtimeReachable } from '../../test/agents';
+import { cmdDirective } from '../../test/fixtures/scripted-directives';
 import type { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
 import { litellmInstalled } from '../../test/llm-stack';
 import { skipUnlessReal } from '../../test/real';
@@ -182,6 +183,21 @@ describe.skipIf(skip)('Chat and trace of an agent in Docker, in Chromium against
     await expect.poll(() => chat.errors().count(), { timeout: 120_000 }).toBe(2);
     await chat.waitForTurnEnd();
     expect(await chat.userMessages().last().innerText()).toBe(FAILING);
+  });
+
+  it('keeps a failed tool’s real status after a reload: its exit code, marked failed', async () => {
+    await chat.newThread();
+    await chat.send(cmdDirective('echo oops; exit 3'));
+    await chat.waitForTurnEnd();
+    const failedCard = () => chat.toolCards('shell').last();
+    expect(await failedCard().getAttribute('data-state')).toBe('failed');
+    expect(await failedCard().getByTestId('tool-card-state').innerText()).toBe('exit 3');
+    await page.reload();
+    await chat.open(agent.slug);
+    await failedCard().waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await failedCard().getAttribute('data-state')).toBe('failed');
+    expect(await failedCard().getByTestId('tool-card-state').innerText()).toBe('exit 3');
+    expect(await chat.toolOutput(failedCard())).toContain('oops');
   });
 
   it('stops a running turn with Stop: it ends "Stopped" with Retry, and the trace records the stop', async () => {
