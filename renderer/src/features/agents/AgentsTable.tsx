@@ -2,7 +2,7 @@
 import type { ReactElement } from 'react';
 import type { Agent } from '../../../../contract/agents';
 import type { Provider } from '../../../../contract/providers';
-import { modelHealth } from '../../../../contract/provider-usage';
+import { modelHealth, providerOfModel } from '../../../../contract/provider-usage';
 import { useAgents, usageView } from '../../stores/agents';
 import type { AgentsState, SelectedPane } from '../../stores/agents';
 import { AgentRow } from './AgentRow';
@@ -98,7 +98,11 @@ export function AgentsTableView({
               busy={busy[a.id]}
               error={rowErrors[a.id]}
               selected={selected?.id === a.id ? selected.pane : null}
-              usage={usageView(usage.totals[a.id], usage)}
+              usage={usageView(
+                usage.totals[a.id],
+                usage,
+                providers?.find((p) => p.id === providerOfModel(a.model))?.kind === 'local',
+              )}
               health={providers ? modelHealth(a, providers, listed) : { state: 'ok' }}
               handlers={handlers}
             />

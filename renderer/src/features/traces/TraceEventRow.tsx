@@ -1,5 +1,5 @@
 // One trace event in the timeline: time, a coloured kind label, a one-line summary; opened, its payload (long ones cut) and a copy button.
-import { useState } from 'react';
+import { createContext, useContext, useState } from 'react';
 import type { ReactElement } from 'react';
 import { allowEntryFor } from '../../../../contract/egress';
 import type { TraceEvent, TraceEventOf } from '../../../../contract/traces';
@@ -171,6 +171,12 @@ function Payload({ event }: { event: TraceEvent }): ReactElement {
  * back. The summary line is the kind (colour and text, never colour alone), the time and what happened;
  * `depth` indents what answers another event (a tool_result under its tool_call).
  */
+/**
+ * The ids of the providers that are servers on this machine (catalog kind `local`), for "$0 (local)" on
+ * their unpriced model calls; the timeline provides it once for all its rows.
+ */
+export const LocalProviders = createContext<ReadonlySet<string>>(new Set());
+
 export function TraceEventRow({
   event,
   depth = 0,
@@ -184,6 +190,7 @@ export function TraceEventRow({
   onToggle?: (id: string, open: boolean) => void;
   showAgent?: string;
 }): ReactElement {
+  const localProviders = useContext(LocalProviders);
   return (
     <details
       className={`trace-event trace-kind--${event.kind}${failedEvent(event) ? ' trace-event--failed' : ''}`}
@@ -205,7 +212,7 @@ export function TraceEventRow({
         </time>
         <span className="trace-event__kind">{KIND_LABELS[event.kind]}</span>
         {showAgent ? <span className="trace-event__agent small">{showAgent}</span> : null}
-        <span className="trace-event__text">{summaryOf(event)}</span>
+        <span className="trace-event__text">{summaryOf(event, localProviders)}</span>
       </summary>
       {open ? <Payload event={event} /> : null}
     </details>

@@ -1,11 +1,12 @@
 // The virtualized timeline: one item per turn (or lone event); only the items in view are in the DOM.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Rect } from '@tanstack/react-virtual';
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
 import { formatUsd } from '../../stores/traces';
 import type { TraceGroup, TracesStore } from '../../stores/traces';
-import { TraceEventRow } from './TraceEventRow';
+import { LocalProviders, TraceEventRow } from './TraceEventRow';
+import { useProviderList } from '../agents/use-provider-list';
 
 /** Most events of one turn rendered before "Show all N events" (a runaway tool loop stays cheap). */
 export const TURN_EVENTS_SHOWN = 50;
@@ -80,6 +81,11 @@ export function TraceTimeline({
   initialRect?: Rect;
 }): ReactElement {
   const scrollRef = useRef<HTMLDivElement>(null);
+  const providers = useProviderList();
+  const localProviders = useMemo(
+    () => new Set((providers ?? []).filter((p) => p.kind === 'local').map((p) => p.id)),
+    [providers],
+  );
   const [allShown, setAllShown] = useState<Record<string, true>>({});
   const anchor = useRef<string | null>(null);
   const estimate = (i: number) => 30 + Math.min(groups[i]?.rows.length ?? 1, TURN_EVENTS_SHOWN) * 28;
@@ -124,44 +130,46 @@ export function TraceTimeline({
 
   const items = virtualizer.getVirtualItems();
   return (
-    <div className="trace-timeline">
-      <div className="trace-scroll" ref={scrollRef} data-testid="trace-scroll">
-        <div className="trace-scroll__inner" style={{ height: `${virtualizer.getTotalSize()}px` }}>
-          {items.map((item) => {
-            const g = groups[item.index]!;
-            return (
-              <div
-                key={item.key}
-                data-index={item.index}
-                ref={virtualizer.measureElement}
-                className="trace-scroll__item"
-                style={{ transform: `translateY(${item.start}px)` }}
-              >
-                <Group
-                  g={g}
-                  s={s}
-                  agentName={nameOf(g.agent_id)}
-                  showAll={Boolean(allShown[g.key])}
-                  onShowAll={() => setAllShown((x) => ({ ...x, [g.key]: true }))}
-                />
-              </div>
-            );
-          })}
+    <LocalProviders.Provider value={localProviders}>
+      <div className="trace-timeline">
+        <div className="trace-scroll" ref={scrollRef} data-testid="trace-scroll">
+          <div className="trace-scroll__inner" style={{ height: `${virtualizer.getTotalSize()}px` }}>
+            {items.map((item) => {
+              const g = groups[item.index]!;
+              return (
+                <div
+                  key={item.key}
+                  data-index={item.index}
+                  ref={virtualizer.measureElement}
+                  className="trace-scroll__item"
+                  style={{ transform: `translateY(${item.start}px)` }}
+                >
+                  <Group
+                    g={g}
+                    s={s}
+                    agentName={nameOf(g.agent_id)}
+                    showAll={Boolean(allShown[g.key])}
+                    onShowAll={() => setAllShown((x) => ({ ...x, [g.key]: true }))}
+                  />
+                </div>
+              );
+            })}
+          </div>
         </div>
+        {!s.atBottom && s.newCount > 0 ? (
+          <button
+            type="button"
+            className="trace-new-pill"
+            data-testid="trace-new-pill"
+            onClick={() => {
+              s.setAtBottom(true);
+              virtualizer.scrollToIndex(groups.length - 1, { align: 'end' });
+            }}
+          >
+            {s.newCount} new
+          </button>
+        ) : null}
       </div>
-      {!s.atBottom && s.newCount > 0 ? (
-        <button
-          type="button"
-          className="trace-new-pill"
-          data-testid="trace-new-pill"
-          onClick={() => {
-            s.setAtBottom(true);
-            virtualizer.scrollToIndex(groups.length - 1, { align: 'end' });
-          }}
-        >
-          {s.newCount} new
-        </button>
-      ) : null}
-    </div>
+    </LocalProviders.Provider>
   );
 }

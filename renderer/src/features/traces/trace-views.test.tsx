@@ -6,7 +6,8 @@ import { render, screen, userEvent, waitFor, within } from '../../test/dom';
 import { createFakeCore, sampleAgent, sampleTraceEvent } from '../../test/fake-client';
 import { createTracesStore, mergeEvents } from '../../stores/traces';
 import { exportFileName } from './export-jsonl';
-import { PAYLOAD_PREVIEW_LINES, TraceEventRow } from './TraceEventRow';
+import { LocalProviders, PAYLOAD_PREVIEW_LINES, TraceEventRow } from './TraceEventRow';
+import { setClient } from '../../stores/client';
 import { TraceView } from './TraceView';
 
 const AGENT = sampleAgent();
@@ -79,6 +80,8 @@ const LAYOUT: Record<string, number> = {
   offsetHeight: 60,
 };
 beforeAll(() => {
+  // The timeline reads the providers once (which of them are local) through the window's client.
+  setClient(createFakeCore().client);
   for (const [name, px] of Object.entries(LAYOUT))
     Object.defineProperty(HTMLElement.prototype, name, { configurable: true, get: () => px });
 });
@@ -218,5 +221,39 @@ describe('trace filters', () => {
     await waitFor(() => expect(screen.getByTestId('trace-count').textContent).toBe('1 event'));
     expect(kindsShown()).toEqual(['message_out']);
     expect(screen.getByTestId('trace-event').textContent).toContain('answer 1');
+  });
+});
+
+describe('model call rows', () => {
+  const call = (over: Partial<TraceEvent>) =>
+    sampleTraceEvent({
+      id: 'c1',
+      created_at: Date.UTC(2026, 0, 1),
+      kind: 'llm_call',
+      provider: 'local-llama',
+      model: 'local-llama/qwen',
+      tokens_in: 20,
+      tokens_out: 50,
+      duration_ms: 600,
+      cost_usd: null,
+      payload: { path: '/v1/chat/completions', stream: true, status: 200, ttft_ms: 100 },
+      ...over,
+    } as Partial<TraceEvent> & Pick<TraceEvent, 'id' | 'created_at'>);
+
+  it('show the time to the first token and the output tokens per second', () => {
+    const t = show(<TraceEventRow event={call({})} />);
+    expect(t.text()).toContain('first token 100 ms');
+    expect(t.text()).toContain('100 tok/s'); // 50 tokens in the 500 ms after the first
+  });
+
+  it('say "$0 (local)" for an unpriced call of a provider on this machine, and nothing of a price otherwise', () => {
+    const local = show(
+      <LocalProviders.Provider value={new Set(['local-llama'])}>
+        <TraceEventRow event={call({})} />
+      </LocalProviders.Provider>,
+    );
+    expect(local.text()).toContain('$0 (local)');
+    const cloud = show(<TraceEventRow event={call({ provider: 'cloud-x', model: 'cloud-x/m' })} />);
+    expect(cloud.text()).not.toContain('$0');
   });
 });

@@ -41,4 +41,11 @@ describe('usage view', () => {
     expect(v.text).toBe('5 tok · no price');
     expect(v.title).toMatch(/The last refresh failed: core busy$/);
   });
+
+  it('says "$0 (local)" for unpriced calls of a model served on this machine, "no price" elsewhere', () => {
+    const t = sampleDayTotals({ tokens_in: 5, calls: 1, cost_usd: null });
+    expect(usageView(t, LOADED, true).text).toBe('5 tok · $0 (local)');
+    expect(usageView(t, LOADED, true).title).toContain('$0: a model on this machine');
+    expect(usageView(t, LOADED).text).toBe('5 tok · no price');
+  });
 });

@@ -46,8 +46,10 @@ const SOURCE =
  * The "Today" cell of the agent whose totals are `t` (`undefined` when the answer has no entry for it,
  * e.g. an agent created since). "—" only when the day's answer says it made no call; while no answer
  * arrived, "…"; when none could be had, "n/a" with the error. The day is the UTC day the core totalled.
+ * `local`: the agent's model is served on this machine (a provider of catalog kind `local`): calls with
+ * no price cost "$0 (local)" rather than "no price".
  */
-export function usageView(t: AgentDayTotals | undefined, usage: UsageState): UsageView {
+export function usageView(t: AgentDayTotals | undefined, usage: UsageState, local = false): UsageView {
   if (!usage.loaded) {
     if (usage.error)
       return {
@@ -73,9 +75,13 @@ export function usageView(t: AgentDayTotals | undefined, usage: UsageState): Usa
       spoken: 'No model call today.',
     };
   const tokens = t.tokens_in + t.tokens_out;
-  const cost = t.cost_usd === null ? 'no price' : formatCost(t.cost_usd);
+  const cost = t.cost_usd === null ? (local ? '$0 (local)' : 'no price') : formatCost(t.cost_usd);
   const exactCost =
-    t.cost_usd === null ? 'cost unknown (LiteLLM has no price for the model)' : USD_EXACT.format(t.cost_usd);
+    t.cost_usd === null
+      ? local
+        ? '$0: a model on this machine'
+        : 'cost unknown (LiteLLM has no price for the model)'
+      : USD_EXACT.format(t.cost_usd);
   const calls = `${WHOLE.format(t.calls)} model call${t.calls === 1 ? '' : 's'}`;
   const failed = t.errors > 0 ? `, ${WHOLE.format(t.errors)} failed` : '';
   return {
@@ -86,6 +92,6 @@ export function usageView(t: AgentDayTotals | undefined, usage: UsageState): Usa
       `${calls}${failed}, ${day}. ${SOURCE}${stale}`,
     spoken:
       `Today: ${WHOLE.format(tokens)} tokens, ` +
-      `${t.cost_usd === null ? 'cost unknown' : formatCost(t.cost_usd)}, ${calls}${failed}.`,
+      `${t.cost_usd === null ? (local ? 'no cost, a local model' : 'cost unknown') : formatCost(t.cost_usd)}, ${calls}${failed}.`,
   };
 }

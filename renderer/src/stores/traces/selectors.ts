@@ -1,5 +1,5 @@
 // Pure views of trace events: merging pages and live events, the filters, labels and one-line summaries per kind.
-import type { TraceEvent, TraceKind } from '../../../../contract/traces';
+import type { TraceEvent, TraceEventOf, TraceKind } from '../../../../contract/traces';
 import type { TraceFilters } from './initial-state';
 import { TRACE_EVENTS_KEPT } from './initial-state';
 
@@ -117,8 +117,22 @@ export const KIND_LABELS: Record<TraceKind, string> = {
   egress: 'Egress refused',
 };
 
-/** A one-line summary of an event for the timeline row and the CLI. */
-export function summaryOf(e: TraceEvent): string {
+/**
+ * Output tokens per second of a model call: over the time after the first token when the call streamed
+ * and that time is known, else over the whole call; `null` when there are no output tokens or no time.
+ */
+export function tokensPerSecond(e: TraceEventOf<'llm_call'>): number | null {
+  if (!e.tokens_out || e.duration_ms === null) return null;
+  const ttft = e.payload.ttft_ms;
+  const ms = e.payload.stream && ttft !== null && ttft < e.duration_ms ? e.duration_ms - ttft : e.duration_ms;
+  return ms > 0 ? (e.tokens_out * 1000) / ms : null;
+}
+
+/**
+ * A one-line summary of an event for the timeline row and the CLI. `localProviders`: the ids of providers
+ * that are servers on this machine (catalog kind `local`): a call of theirs without a price costs "$0 (local)".
+ */
+export function summaryOf(e: TraceEvent, localProviders?: ReadonlySet<string>): string {
   switch (e.kind) {
     case 'message_in':
     case 'message_out':
@@ -129,7 +143,11 @@ export function summaryOf(e: TraceEvent): string {
       if (e.tokens_in !== null || e.tokens_out !== null)
         parts.push(`${e.tokens_in ?? 0} in · ${e.tokens_out ?? 0} out`);
       if (e.cost_usd !== null) parts.push(formatUsd(e.cost_usd));
+      else if (e.provider !== null && localProviders?.has(e.provider)) parts.push('$0 (local)');
       if (e.duration_ms !== null) parts.push(`${e.duration_ms} ms`);
+      if (e.payload.ttft_ms !== null) parts.push(`first token ${e.payload.ttft_ms} ms`);
+      const tps = tokensPerSecond(e);
+      if (tps !== null) parts.push(`${tps >= 100 ? Math.round(tps) : tps.toFixed(1)} tok/s`);
       return parts.join(' · ');
     }
     case 'tool_call':

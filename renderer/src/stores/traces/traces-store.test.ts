@@ -205,7 +205,7 @@ describe('grouping by turn', () => {
       ['e7', 0],
     ]);
     expect(summaryOf(groups[1]!.events[1]!)).toBe(
-      'scripted/gpt-test-mini · HTTP 200 · 30 in · 7 out · $0.0001 · 40 ms',
+      'scripted/gpt-test-mini · HTTP 200 · 30 in · 7 out · $0.0001 · 40 ms · first token 5 ms · 200 tok/s',
     );
   });
 
