@@ -4,7 +4,7 @@ import type { FormEvent, ReactElement } from 'react';
 import type { Agent, AgentCreateInput, Harness } from '../../../../contract/agents';
 import type { LlmStatus } from '../../../../contract/llm';
 import type { ComponentHealth } from '../../../../contract/health';
-import { InputField, RadioField, SelectField } from '../../components/Field';
+import { InputField, RadioField, RUNTIME_OPTIONS, SelectField } from '../../components/Field';
 import { containerNameOf, modelGroups, noModelReason, slugOf } from '../../stores/agents';
 import type { CreateErrors } from '../../stores/agents';
 import { checkDraft, LIMITS, nameProblem, newDraft } from './create-form';
@@ -347,11 +347,6 @@ export function CreateAgentForm({
   );
 }
 
-const RUNTIMES = [
-  { value: 'docker', label: 'Docker' },
-  { value: 'incus', label: 'Incus' },
-] as const;
-
 /** Docker or Incus for this agent; says which one Settings uses by default and when the chosen one is down. */
 function RuntimeField({
   value,
@@ -374,7 +369,7 @@ function RuntimeField({
       id="agent-runtime"
       label="Runtime"
       value={value}
-      options={RUNTIMES}
+      options={RUNTIME_OPTIONS}
       onChange={onChange}
       hint={
         down

@@ -1,13 +1,50 @@
 // The new/edit task dialog: agent, prompt, trigger (cron with time zone, interval, once, webhook) and run policies.
 import { useState } from 'react';
-import type { ReactElement } from 'react';
+import type { ReactElement, ReactNode } from 'react';
 import type { Agent } from '../../../../contract/agents';
 import type { Task } from '../../../../contract/tasks';
-import { Dialog } from '../../components/Dialog';
-import { InputField, RadioField, SelectField, SwitchField } from '../../components/Field';
+import { Dialog, DialogActions } from '../../components/Dialog';
+import { InputField, optionsOf, RadioField, SelectField, SwitchField } from '../../components/Field';
 import { tasksStore } from './store';
 import { createInputOf, emptyForm, fieldOfError, formOf, triggerOfForm } from './task-form';
 import type { TaskForm } from './task-form';
+
+const KINDS = optionsOf({ cron: 'Schedule (cron)', interval: 'Every…', once: 'Once', webhook: 'Webhook' });
+
+const EVERY_UNITS = optionsOf({ s: 'seconds', min: 'minutes', h: 'hours' });
+
+const THREAD_MODES = optionsOf({ fresh: 'A fresh thread per run', named: 'Always the same thread' });
+
+const OVERLAP = optionsOf({ wait: 'Wait for it', skip: 'Skip this run' });
+
+const MISSED = optionsOf({ run_once: 'Run once when back', skip: 'Record them as missed' });
+
+/** A field around a control of its own (`children`, with id `id`): label above, the core's error below. */
+function PlainField({
+  id,
+  label,
+  error,
+  children,
+}: {
+  id: string;
+  label: string;
+  error: string | undefined;
+  children: ReactNode;
+}): ReactElement {
+  return (
+    <div className={`field${error ? ' field--invalid' : ''}`}>
+      <label htmlFor={id} className="field__label">
+        {label}
+      </label>
+      {children}
+      {error ? (
+        <p className="field__error" role="alert" data-testid={`${id}-error`}>
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
 
 /**
  * Adds a task (`task` absent) or edits one. The core checks the cron expression and time zone; its
@@ -65,20 +102,14 @@ export function TaskDialog({
       wide
       testId="task-dialog"
       footer={
-        <>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="button button--primary"
-            disabled={saving}
-            onClick={() => void save()}
-            data-testid="task-save"
-          >
-            {saving ? 'Saving…' : task ? 'Save' : 'Add task'}
-          </button>
-        </>
+        <DialogActions
+          onCancel={onClose}
+          onAction={() => void save()}
+          label={task ? 'Save' : 'Add task'}
+          busy={saving}
+          disabled={saving}
+          testId="task-save"
+        />
       }
     >
       <div className="task-form">
@@ -101,10 +132,7 @@ export function TaskDialog({
           error={errors['task-name']}
           hint="Default: the prompt’s first words."
         />
-        <div className={`field${errors['task-prompt'] ? ' field--invalid' : ''}`}>
-          <label htmlFor="task-prompt" className="field__label">
-            Prompt
-          </label>
+        <PlainField id="task-prompt" label="Prompt" error={errors['task-prompt']}>
           <textarea
             id="task-prompt"
             className="input task-form__prompt"
@@ -114,22 +142,12 @@ export function TaskDialog({
             data-testid="task-prompt"
             aria-invalid={errors['task-prompt'] ? true : undefined}
           />
-          {errors['task-prompt'] ? (
-            <p className="field__error" role="alert" data-testid="task-prompt-error">
-              {errors['task-prompt']}
-            </p>
-          ) : null}
-        </div>
+        </PlainField>
         <RadioField
           id="task-kind"
           label="When"
           value={form.kind}
-          options={[
-            { value: 'cron', label: 'Schedule (cron)' },
-            { value: 'interval', label: 'Every…' },
-            { value: 'once', label: 'Once' },
-            { value: 'webhook', label: 'Webhook' },
-          ]}
+          options={KINDS}
           onChange={(v) => put('kind', v)}
         />
         {form.kind === 'cron' ? (
@@ -168,20 +186,13 @@ export function TaskDialog({
               id="task-every-unit"
               label="Unit"
               value={form.everyUnit}
-              options={[
-                { value: 's', label: 'seconds' },
-                { value: 'min', label: 'minutes' },
-                { value: 'h', label: 'hours' },
-              ]}
+              options={EVERY_UNITS}
               onChange={(v) => put('everyUnit', v)}
             />
           </div>
         ) : null}
         {form.kind === 'once' ? (
-          <div className={`field${errors['task-at'] ? ' field--invalid' : ''}`}>
-            <label htmlFor="task-at" className="field__label">
-              At (local time)
-            </label>
+          <PlainField id="task-at" label="At (local time)" error={errors['task-at']}>
             <input
               id="task-at"
               className="input"
@@ -190,12 +201,7 @@ export function TaskDialog({
               onChange={(e) => put('at', e.target.value)}
               data-testid="task-at"
             />
-            {errors['task-at'] ? (
-              <p className="field__error" role="alert" data-testid="task-at-error">
-                {errors['task-at']}
-              </p>
-            ) : null}
-          </div>
+          </PlainField>
         ) : null}
         {form.kind === 'webhook' ? (
           <p className="card__note">
@@ -207,10 +213,7 @@ export function TaskDialog({
           id="task-thread-mode"
           label="Thread"
           value={form.threadMode}
-          options={[
-            { value: 'fresh', label: 'A fresh thread per run' },
-            { value: 'named', label: 'Always the same thread' },
-          ]}
+          options={THREAD_MODES}
           onChange={(v) => put('threadMode', v)}
         />
         {form.threadMode === 'named' ? (
@@ -229,20 +232,14 @@ export function TaskDialog({
             id="task-overlap"
             label="When the agent is busy"
             value={form.overlap}
-            options={[
-              { value: 'wait', label: 'Wait for it' },
-              { value: 'skip', label: 'Skip this run' },
-            ]}
+            options={OVERLAP}
             onChange={(v) => put('overlap', v)}
           />
           <SelectField
             id="task-missed"
             label="Runs missed while Agent Desk was off"
             value={form.missed}
-            options={[
-              { value: 'run_once', label: 'Run once when back' },
-              { value: 'skip', label: 'Record them as missed' },
-            ]}
+            options={MISSED}
             onChange={(v) => put('missed', v)}
           />
         </div>
