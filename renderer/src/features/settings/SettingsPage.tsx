@@ -82,6 +82,13 @@ export function SettingsPage(): ReactElement {
   }
 
   const id = (f: SettingsField): string => `settings-${f}`;
+  /** A choice's wiring to setting `f` (theme, runtime): id, value, edit, error. */
+  const choiceProps = <F extends 'theme' | 'container_runtime'>(f: F) => ({
+    id: id(f),
+    value: draft[f],
+    onChange: (v: SettingsDraft[F]) => edit(f, v),
+    error: errors[f],
+  });
   /** A switch's wiring to boolean setting `f`: id, value, edit, error. */
   const switchProps = (f: BooleanSetting) => ({
     id: id(f),
@@ -113,14 +120,7 @@ export function SettingsPage(): ReactElement {
         data-testid="settings-form"
       >
         <SettingsSection id="s-appearance" title="Appearance">
-          <RadioField
-            id={id('theme')}
-            label="Theme"
-            value={draft.theme}
-            options={THEMES}
-            onChange={(v) => edit('theme', v)}
-            error={errors.theme}
-          />
+          <RadioField {...choiceProps('theme')} label="Theme" options={THEMES} />
         </SettingsSection>
 
         <SettingsSection id="s-desktop" title="Desktop">
@@ -161,12 +161,9 @@ export function SettingsPage(): ReactElement {
 
         <SettingsSection id="s-agents" title="Agents and models">
           <RadioField
-            id={id('container_runtime')}
+            {...choiceProps('container_runtime')}
             label="Container runtime for new agents"
-            value={draft.container_runtime}
             options={RUNTIME_OPTIONS}
-            onChange={(v) => edit('container_runtime', v)}
-            error={errors.container_runtime}
           />
           <SwitchField
             {...switchProps('build_images_on_demand')}

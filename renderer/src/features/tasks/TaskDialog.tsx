@@ -70,6 +70,19 @@ export function TaskDialog({
   const [general, setGeneral] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const put = <K extends keyof TaskForm>(k: K, v: TaskForm[K]) => setForm((f) => ({ ...f, [k]: v }));
+  /** A field's wiring to `form[k]`: its id, value, edit, and the error shown under it (keyed by id). */
+  const bind = <K extends keyof TaskForm>(k: K, id: string) => ({
+    id,
+    value: form[k],
+    onChange: (v: TaskForm[K]) => put(k, v),
+    error: errors[id],
+  });
+  /** A switch's wiring to boolean `form[k]`. */
+  const bindSwitch = (k: 'startAgent' | 'notifySuccess', id: string) => ({
+    id,
+    checked: form[k],
+    onChange: (v: boolean) => put(k, v),
+  });
 
   const save = async () => {
     setErrors({});
@@ -115,21 +128,15 @@ export function TaskDialog({
       <div className="task-form">
         {task ? null : (
           <SelectField
-            id="task-agent"
+            {...bind('agentId', 'task-agent')}
             label="Agent"
-            value={form.agentId}
             options={live.map((a) => ({ value: a.id, label: `${a.emoji} ${a.name}` }))}
-            onChange={(v) => put('agentId', v)}
-            error={errors['task-agent']}
           />
         )}
         <InputField
-          id="task-name"
+          {...bind('name', 'task-name')}
           label="Name"
-          value={form.name}
           placeholder="Morning report"
-          onChange={(v) => put('name', v)}
-          error={errors['task-name']}
           hint="Default: the prompt’s first words."
         />
         <PlainField id="task-prompt" label="Prompt" error={errors['task-prompt']}>
@@ -143,52 +150,22 @@ export function TaskDialog({
             aria-invalid={errors['task-prompt'] ? true : undefined}
           />
         </PlainField>
-        <RadioField
-          id="task-kind"
-          label="When"
-          value={form.kind}
-          options={KINDS}
-          onChange={(v) => put('kind', v)}
-        />
+        <RadioField {...bind('kind', 'task-kind')} label="When" options={KINDS} />
         {form.kind === 'cron' ? (
           <div className="task-form__row">
             <InputField
-              id="task-cron"
+              {...bind('cron', 'task-cron')}
               label="Cron expression"
               monospace
-              value={form.cron}
-              onChange={(v) => put('cron', v)}
-              error={errors['task-cron']}
               hint="minute hour day month weekday, e.g. 0 9 * * 1-5 (09:00 on weekdays)"
             />
-            <InputField
-              id="task-tz"
-              label="Time zone"
-              value={form.tz}
-              onChange={(v) => put('tz', v)}
-              error={errors['task-tz']}
-              hint="IANA name, e.g. Europe/Paris"
-            />
+            <InputField {...bind('tz', 'task-tz')} label="Time zone" hint="IANA name, e.g. Europe/Paris" />
           </div>
         ) : null}
         {form.kind === 'interval' ? (
           <div className="task-form__row">
-            <InputField
-              id="task-every"
-              label="Every"
-              type="number"
-              min={1}
-              value={form.every}
-              onChange={(v) => put('every', v)}
-              error={errors['task-every']}
-            />
-            <SelectField
-              id="task-every-unit"
-              label="Unit"
-              value={form.everyUnit}
-              options={EVERY_UNITS}
-              onChange={(v) => put('everyUnit', v)}
-            />
+            <InputField {...bind('every', 'task-every')} label="Every" type="number" min={1} />
+            <SelectField {...bind('everyUnit', 'task-every-unit')} label="Unit" options={EVERY_UNITS} />
           </div>
         ) : null}
         {form.kind === 'once' ? (
@@ -209,52 +186,35 @@ export function TaskDialog({
             marked as untrusted input — anyone holding the URL can make the agent read what they send.
           </p>
         ) : null}
-        <RadioField
-          id="task-thread-mode"
-          label="Thread"
-          value={form.threadMode}
-          options={THREAD_MODES}
-          onChange={(v) => put('threadMode', v)}
-        />
+        <RadioField {...bind('threadMode', 'task-thread-mode')} label="Thread" options={THREAD_MODES} />
         {form.threadMode === 'named' ? (
           <InputField
-            id="task-thread"
+            {...bind('threadId', 'task-thread')}
             label="Thread name"
             monospace
-            value={form.threadId}
             placeholder="daily-report"
-            onChange={(v) => put('threadId', v)}
-            error={errors['task-thread']}
           />
         ) : null}
         <div className="task-form__row">
           <SelectField
-            id="task-overlap"
+            {...bind('overlap', 'task-overlap')}
             label="When the agent is busy"
-            value={form.overlap}
             options={OVERLAP}
-            onChange={(v) => put('overlap', v)}
           />
           <SelectField
-            id="task-missed"
+            {...bind('missed', 'task-missed')}
             label="Runs missed while Agent Desk was off"
-            value={form.missed}
             options={MISSED}
-            onChange={(v) => put('missed', v)}
           />
         </div>
         <SwitchField
-          id="task-start-agent"
+          {...bindSwitch('startAgent', 'task-start-agent')}
           label="Start the agent for its runs when it is stopped"
-          checked={form.startAgent}
-          onChange={(v) => put('startAgent', v)}
           hint="Otherwise the run is skipped, with that reason."
         />
         <SwitchField
-          id="task-notify-success"
+          {...bindSwitch('notifySuccess', 'task-notify-success')}
           label="Notify when a run succeeds"
-          checked={form.notifySuccess}
-          onChange={(v) => put('notifySuccess', v)}
           hint="Failures always notify while the window is hidden."
         />
         {general ? (
