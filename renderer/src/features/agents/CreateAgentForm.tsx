@@ -133,6 +133,12 @@ export function CreateAgentForm({
   }
 
   const fieldError = (f: keyof CreateErrors['fields']): string | undefined => errors.fields[f];
+  /** A field's wiring to `draft[k]`: value, edit, and the error of `field` (the input's name for it). */
+  const bind = <K extends keyof CreateDraft>(k: K, field: keyof CreateErrors['fields']) => ({
+    value: draft[k],
+    onChange: (v: CreateDraft[K]) => edit(k, v),
+    error: fieldError(field),
+  });
 
   return (
     <form
@@ -175,14 +181,12 @@ export function CreateAgentForm({
         <SelectField
           id="agent-harness"
           label="Harness"
-          value={draft.harness}
+          {...bind('harness', 'harness')}
           options={(harnesses.length > 0 ? harnesses : [FALLBACK_HARNESS]).map((f) => ({
             value: f.id,
             label: `${f.emoji} ${f.label}`,
           }))}
-          onChange={(v) => edit('harness', v)}
           hint={harnessHint(harnesses.find((f) => f.id === draft.harness))}
-          error={fieldError('harness')}
         />
       </div>
       <div data-field="runtime">
@@ -225,13 +229,11 @@ export function CreateAgentForm({
             id="agent-memory"
             label="Memory"
             type="number"
-            value={draft.memory}
-            onChange={(v) => edit('memory', v)}
+            {...bind('memory', 'memory_mib')}
             min={harness.memory?.min_mib ?? LIMITS.memory.min}
             max={LIMITS.memory.max}
             suffix="MiB"
             hint={`${harness.memory?.min_mib ?? LIMITS.memory.min}–${LIMITS.memory.max} MiB`}
-            error={fieldError('memory_mib')}
           />
         </div>
         <div data-field="cpus">
@@ -239,12 +241,10 @@ export function CreateAgentForm({
             id="agent-cpus"
             label="CPUs"
             type="number"
-            value={draft.cpus}
-            onChange={(v) => edit('cpus', v)}
+            {...bind('cpus', 'cpus')}
             min={LIMITS.cpus.min}
             max={LIMITS.cpus.max}
             hint={`${LIMITS.cpus.min}–${LIMITS.cpus.max}, e.g. 0.5`}
-            error={fieldError('cpus')}
           />
         </div>
       </div>
