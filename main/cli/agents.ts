@@ -1,6 +1,7 @@
 // `agentdesk agents list|harnesses|create|start|stop|restart|logs|archive|restore|purge|chat|policy|folders|limits`: non-interactive agents.
 import crypto from 'node:crypto';
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import type { Agent, FolderGrant } from '../../contract/agents';
 import type { Client } from '../../contract/client';
 import type { EgressMode } from '../../contract/egress';
@@ -11,7 +12,7 @@ import { addLimitsCommand, limitsInput, withLimitOptions } from './agents-limits
 import { addHarnessCommands } from './agents-harness';
 import { table } from './providers-format';
 import type { RunnerIo } from './command-runner';
-import { commandRunner, printer } from './command-runner';
+import { commandGroup } from './command-runner';
 
 /** The CLI's io plus what `purge` needs to ask for confirmation. */
 export interface AgentsIo extends RunnerIo {
@@ -178,13 +179,12 @@ function positiveNumber(label: string) {
 
 /** Builds the `agents` command tree (see {@link commandRunner} for exit codes). */
 export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined): Command {
-  const cmd = new Command('agents')
-    .description('create, start, stop, chat with, archive, restore and purge agents')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
-  cmd.option('--home <dir>', 'data directory');
-  const run = commandRunner(io, cmd, globalHome);
-  const print = printer(io);
+  const { cmd, run, print } = commandGroup(
+    io,
+    'agents',
+    'create, start, stop, chat with, archive, restore and purge agents',
+    globalHome,
+  );
   const done = (json: boolean, a: Agent) => {
     print(
       json,

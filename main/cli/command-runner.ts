@@ -1,5 +1,5 @@
 // Shared by the CLI's command groups: run an action against the data dir's core, print, map errors to exit codes.
-import type { Command } from 'commander';
+import { Command } from 'commander';
 import type { Client } from '../../contract/client';
 import { isAppError } from '../../contract/errors';
 import { resolveDataDir } from '../platform/paths';
@@ -61,6 +61,26 @@ export function printer(io: RunnerIo) {
   return (json: boolean, value: unknown, text: string): void => {
     io.out.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
   };
+}
+
+/**
+ * A command group `name` (e.g. `agents`) described by `description`: commander errors are thrown
+ * (`exitOverride`) instead of exiting, its help and errors go to `io`, and it takes its own
+ * `--home <dir>`. Returned with the {@link commandRunner} `run` and the {@link printer} `print` of its
+ * subcommands.
+ */
+export function commandGroup(
+  io: RunnerIo,
+  name: string,
+  description: string,
+  globalHome: () => string | undefined,
+): { cmd: Command; run: CommandRun; print: ReturnType<typeof printer> } {
+  const cmd = new Command(name)
+    .description(description)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
+  cmd.option('--home <dir>', 'data directory');
+  return { cmd, run: commandRunner(io, cmd, globalHome), print: printer(io) };
 }
 
 /**

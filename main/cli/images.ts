@@ -1,9 +1,10 @@
 // `agentdesk images status|build|export|import`: the base image agents run from, offline; `build --harness ID` for a harness's own image.
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { Option } from 'commander';
 import type { Client } from '../../contract/client';
 import type { RunnerIo } from './command-runner';
-import { commandRunner, printer } from './command-runner';
+import { commandGroup } from './command-runner';
 
 type Status = Awaited<ReturnType<Client['images']['status']>>;
 
@@ -55,13 +56,12 @@ async function waitBuilt(
 
 /** Builds the `images` command tree (see {@link commandRunner} for exit codes). */
 export function imagesCommand(io: RunnerIo, globalHome: () => string | undefined): Command {
-  const cmd = new Command('images')
-    .description('the images agents run from: status, build, export and import (offline)')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
-  cmd.option('--home <dir>', 'data directory');
-  const run = commandRunner(io, cmd, globalHome);
-  const print = printer(io);
+  const { cmd, run, print } = commandGroup(
+    io,
+    'images',
+    'the images agents run from: status, build, export and import (offline)',
+    globalHome,
+  );
   const runtimeOpt = () =>
     new Option('--runtime <kind...>', 'only this container runtime').choices(['docker', 'incus']);
 

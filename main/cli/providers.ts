@@ -1,10 +1,11 @@
 // `agentdesk providers list|add|edit|remove|test|models|discover|catalog|network`: non-interactive, keys only from stdin or env.
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { Option } from 'commander';
 import { CatalogEntry } from '../../contract/providers';
 import { AppError } from '../../contract/errors';
 import { agentsUsingProvider } from '../../contract/provider-usage';
 import { CATALOG, findCatalogEntry, PROVIDER_TYPES } from '../services/providers/catalog';
-import { commandRunner, printer, showCommand } from './command-runner';
+import { commandGroup, showCommand } from './command-runner';
 import type { RunnerIo } from './command-runner';
 import {
   formatCatalog,
@@ -111,14 +112,12 @@ function normaliseKeyOpts<T extends { key?: string | boolean }>(o: T): Omit<T, '
  * @param globalHome the program-level `--home`, read when an action runs.
  */
 export function providersCommand(io: CliIo, globalHome: () => string | undefined): Command {
-  const cmd = new Command('providers')
-    .description('list, add, edit, remove and test model providers')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
-  cmd.option('--home <dir>', 'data directory');
-
-  const run = commandRunner(io, cmd, globalHome);
-  const print = printer(io);
+  const { cmd, run, print } = commandGroup(
+    io,
+    'providers',
+    'list, add, edit, remove and test model providers',
+    globalHome,
+  );
 
   showCommand(cmd, run, io, 'list', 'list configured providers', {
     json: 'the providers',

@@ -1,13 +1,13 @@
 // `agentdesk settings get|set|unset`: settings that choose what the core runs are changed here, on the data dir, while no core runs.
 import path from 'node:path';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { LOCAL_ONLY_SETTINGS } from '../api/settings';
 import { acquireCoreLock, CoreLockedError } from '../app/core-lock';
 import { ensurePrivateDataDir } from '../platform/data-dir';
 import { dataPaths, resolveDataDir } from '../platform/paths';
 import { SettingsStore } from '../services/settings/settings-store';
 import { openDatabase } from '../services/storage/database';
-import { commandRunner, oneLine, printer } from './command-runner';
+import { commandGroup, oneLine } from './command-runner';
 import type { RunnerIo } from './command-runner';
 
 type LocalOnly = (typeof LOCAL_ONLY_SETTINGS)[number];
@@ -58,13 +58,12 @@ export function setLocalSetting(
  * @param globalHome the program-level `--home`, read when an action runs.
  */
 export function settingsCommand(io: RunnerIo, globalHome: () => string | undefined): Command {
-  const cmd = new Command('settings')
-    .description('show settings; set the ones that choose what the core runs (while no core runs)')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
-  cmd.option('--home <dir>', 'data directory');
-  const run = commandRunner(io, cmd, globalHome);
-  const print = printer(io);
+  const { cmd, run, print } = commandGroup(
+    io,
+    'settings',
+    'show settings; set the ones that choose what the core runs (while no core runs)',
+    globalHome,
+  );
   const home = () => resolveDataDir(cmd.opts<{ home?: string }>().home ?? globalHome());
 
   cmd

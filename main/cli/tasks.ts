@@ -1,12 +1,13 @@
 // `agentdesk tasks list|add|edit|remove|enable|disable|run|cancel|history`: unattended runs of agents, from scripts.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { Client } from '../../contract/client';
 import { AppError } from '../../contract/errors';
 import type { Task, TaskRun, TaskRunStatus, TaskTrigger } from '../../contract/tasks';
 import { TaskRunStatus as RunStatuses } from '../../contract/tasks';
 import { ago, findAgent } from './agents';
 import type { RunnerIo } from './command-runner';
-import { commandRunner, printer } from './command-runner';
+import { commandGroup } from './command-runner';
 import { table } from './providers-format';
 import { normalizeTrigger } from '../services/tasks/task-schedule';
 
@@ -167,13 +168,12 @@ function withTaskOptions(c: Command): Command {
 
 /** Builds the `tasks` command tree (see {@link commandRunner} for exit codes). */
 export function tasksCommand(io: RunnerIo, globalHome: () => string | undefined): Command {
-  const cmd = new Command('tasks')
-    .description('unattended runs of agents: cron, interval, once or webhook, with a run history')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
-  cmd.option('--home <dir>', 'data directory');
-  const run = commandRunner(io, cmd, globalHome);
-  const print = printer(io);
+  const { cmd, run, print } = commandGroup(
+    io,
+    'tasks',
+    'unattended runs of agents: cron, interval, once or webhook, with a run history',
+    globalHome,
+  );
   const names = async (c: Client) =>
     new Map((await c.agents.list({})).agents.map((a) => [a.id, `${a.emoji} ${a.name}`]));
   const showTask = (json: boolean, t: Task, url: string | null = null) => {

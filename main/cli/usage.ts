@@ -1,6 +1,8 @@
 // `agentdesk usage [--agent A] [--since DAY] [--json]`: spend and tokens per agent, model and day, with today's and this month's totals.
 import { Command, InvalidArgumentError } from 'commander';
 import type { UsageRow, UsageSummary } from '../../contract/usage';
+import { sumUsageBy } from '../../contract/usage-format';
+import type { UsageSum } from '../../contract/usage-format';
 import { findAgent } from './agents';
 import type { RunnerIo } from './command-runner';
 import { commandRunner, printer } from './command-runner';
@@ -21,35 +23,23 @@ export function parseSince(value: string, now = Date.now()): string {
 
 const usd = (n: number) => `$${n.toFixed(n > 0 && n < 0.01 ? 4 : 2)}`;
 
-/** Sums rows by a key. */
-function by(
-  rows: UsageRow[],
-  key: (r: UsageRow) => string,
-): [string, { calls: number; tin: number; tout: number; usd: number }][] {
-  const m = new Map<string, { calls: number; tin: number; tout: number; usd: number }>();
-  for (const r of rows) {
-    const t = m.get(key(r)) ?? { calls: 0, tin: 0, tout: 0, usd: 0 };
-    t.calls += r.calls;
-    t.tin += r.tokens_in;
-    t.tout += r.tokens_out;
-    t.usd += r.cost_usd;
-    m.set(key(r), t);
-  }
-  return [...m].sort((a, b) => b[1].usd - a[1].usd || a[0].localeCompare(b[0]));
+/** Sums rows by a key, the most expensive first (then by name). */
+function by(rows: UsageRow[], key: (r: UsageRow) => string): [string, UsageSum][] {
+  return sumUsageBy(rows, key).sort((a, b) => b[1].usd - a[1].usd || a[0].localeCompare(b[0]));
 }
 
 /** The summary as text: totals, then per agent, per model and per day. */
 export function formatUsage(s: UsageSummary, agentName: (id: string) => string): string {
   const head = ['', 'CALLS', 'TOKENS IN', 'TOKENS OUT', 'USD'];
-  const line = (name: string, t: { calls: number; tin: number; tout: number; usd: number }) => [
+  const line = (name: string, t: UsageSum) => [
     name,
     String(t.calls),
-    String(t.tin),
-    String(t.tout),
+    String(t.tokensIn),
+    String(t.tokensOut),
     usd(t.usd),
   ];
   const totals = (name: string, t: UsageSummary['today']) =>
-    line(name, { calls: t.calls, tin: t.tokens_in, tout: t.tokens_out, usd: t.cost_usd });
+    line(name, { calls: t.calls, tokensIn: t.tokens_in, tokensOut: t.tokens_out, usd: t.cost_usd });
   const out = [table(head, [totals('Today', s.today), totals('This month', s.month)])];
   if (!s.rows.length) out.push(`\nNo model calls from ${s.since} to ${s.until}.`);
   else

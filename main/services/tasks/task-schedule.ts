@@ -2,6 +2,7 @@
 import { Cron } from 'croner';
 import type { TaskTrigger } from '../../../contract/tasks';
 import { AppError } from '../../../contract/errors';
+import { describeInterval } from '../../../contract/task-format';
 
 /** An example of a valid cron expression, shown with every refusal. */
 export const CRON_EXAMPLE = '"0 9 * * 1-5" (09:00 on weekdays) or "*/15 * * * *" (every 15 minutes)';
@@ -95,11 +96,7 @@ export function describeTrigger(t: TaskTrigger): string {
     case 'cron':
       return `cron ${t.cron}${t.tz ? ` (${t.tz})` : ''}`;
     case 'interval':
-      return t.every_s % 3600 === 0
-        ? `every ${t.every_s / 3600} h`
-        : t.every_s % 60 === 0
-          ? `every ${t.every_s / 60} min`
-          : `every ${t.every_s} s`;
+      return describeInterval(t.every_s);
     case 'once':
       return `once at ${new Date(t.at).toISOString()}`;
     case 'webhook':

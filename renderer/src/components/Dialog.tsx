@@ -87,3 +87,51 @@ export function Dialog({
     </dialog>
   );
 }
+
+/**
+ * A dialog's footer buttons: Cancel, then the primary action. The action is a plain button calling
+ * `onAction`, or, with `form`, the submit button of that form (by id). While `busy` it reads
+ * `busyLabel`. `ariaBusy`, when given, is set as the action's `aria-busy`.
+ */
+export function DialogActions({
+  onCancel,
+  cancelDisabled,
+  onAction,
+  form,
+  label,
+  busy,
+  busyLabel = 'Saving…',
+  disabled,
+  ariaBusy,
+  testId,
+}: {
+  onCancel: () => void;
+  cancelDisabled?: boolean;
+  onAction?: () => void;
+  form?: string;
+  label: string;
+  busy: boolean;
+  busyLabel?: string;
+  disabled: boolean;
+  ariaBusy?: boolean;
+  testId: string;
+}): ReactElement {
+  return (
+    <>
+      <button type="button" className="button" onClick={onCancel} disabled={cancelDisabled}>
+        Cancel
+      </button>
+      <button
+        type={form ? 'submit' : 'button'}
+        form={form}
+        className="button button--primary"
+        onClick={onAction}
+        disabled={disabled}
+        aria-busy={ariaBusy}
+        data-testid={testId}
+      >
+        {busy ? busyLabel : label}
+      </button>
+    </>
+  );
+}

@@ -167,3 +167,14 @@ export function InputField(
     </LabelledField>
   );
 }
+
+/**
+ * The options of a `RadioField` or `SelectField` from a record of value → label, in the record's
+ * order (values are words, never integer-like keys, which objects would reorder).
+ */
+export function optionsOf<V extends string>(labels: Record<V, string>): { value: V; label: string }[] {
+  return (Object.keys(labels) as V[]).map((value) => ({ value, label: labels[value] }));
+}
+
+/** The container runtimes an agent can run on, as options (Settings' default, the create form's choice). */
+export const RUNTIME_OPTIONS = optionsOf({ docker: 'Docker', incus: 'Incus' });

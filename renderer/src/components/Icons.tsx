@@ -1,7 +1,19 @@
 // Inline SVG icons (no icon font or remote asset); 20×20, stroke in currentColor, hidden from screen readers.
 import type { ReactElement, ReactNode } from 'react';
 
-function Svg({ children, size = 20 }: { children: ReactNode; size?: number }): ReactElement {
+/**
+ * The frame of every icon: a `size`×`size` px SVG on a 20×20 view box, stroked in currentColor with
+ * round caps (and round joins unless `roundJoins` is false), hidden from screen readers.
+ */
+export function Svg({
+  children,
+  size = 20,
+  roundJoins = true,
+}: {
+  children: ReactNode;
+  size?: number;
+  roundJoins?: boolean;
+}): ReactElement {
   return (
     <svg
       width={size}
@@ -11,7 +23,7 @@ function Svg({ children, size = 20 }: { children: ReactNode; size?: number }): R
       stroke="currentColor"
       strokeWidth={1.6}
       strokeLinecap="round"
-      strokeLinejoin="round"
+      strokeLinejoin={roundJoins ? 'round' : undefined}
       aria-hidden="true"
       focusable="false"
     >

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import type { ReactElement } from 'react';
 import type { Agent } from '../../../../contract/agents';
-import { Dialog } from '../../components/Dialog';
+import { Dialog, DialogActions } from '../../components/Dialog';
 import { agentsStore } from '../../stores/agents';
 import type { ShownError } from '../../stores/errors';
 import { SharedFoldersEditor, toGrants } from './SharedFoldersEditor';
@@ -48,20 +48,15 @@ export function AgentFoldersDialog({ agent, onClose }: { agent: Agent; onClose: 
       wide
       testId="agent-folders-dialog"
       footer={
-        <>
-          <button type="button" className="button" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="button button--primary"
-            onClick={() => void save()}
-            disabled={busy || !changed}
-            data-testid="agent-folders-save"
-          >
-            {busy ? 'Saving…' : 'Save'}
-          </button>
-        </>
+        <DialogActions
+          onCancel={onClose}
+          cancelDisabled={busy}
+          onAction={() => void save()}
+          label="Save"
+          busy={busy}
+          disabled={busy || !changed}
+          testId="agent-folders-save"
+        />
       }
     >
       <SharedFoldersEditor rows={rows} onChange={setRows} disabled={busy} idPrefix="settings" />

@@ -1,5 +1,6 @@
 // The table of live agents: one AgentRow per agent under column headers a screen reader announces.
 import type { ReactElement } from 'react';
+import { ActionsHeader } from '../../components/ActionsHeader';
 import type { Agent } from '../../../../contract/agents';
 import type { Provider } from '../../../../contract/providers';
 import { modelHealth, providerOfModel } from '../../../../contract/provider-usage';
@@ -83,9 +84,7 @@ export function AgentsTableView({
             <th scope="col" className="agents-table__num">
               <abbr title="Tokens and cost today (UTC)">Today</abbr>
             </th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
+            <ActionsHeader />
           </tr>
         </thead>
         <tbody>

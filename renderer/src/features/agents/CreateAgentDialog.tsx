@@ -1,7 +1,7 @@
 // The "New agent" dialog: the create form, then the deploy's live progress until running or failed.
 import { useEffect, useState } from 'react';
 import type { ReactElement } from 'react';
-import { Dialog } from '../../components/Dialog';
+import { Dialog, DialogActions } from '../../components/Dialog';
 import { openChatOf } from '../chat';
 import { agentsStore, deployView, splitCreateErrors, useAgents } from '../../stores/agents';
 import { llmStore, useLlm } from '../../stores/llm';
@@ -116,21 +116,17 @@ export function CreateAgentDialog({ onClose }: { onClose: () => void }): ReactEl
       dismissible={!submitting}
       testId="create-agent-dialog"
       footer={
-        <>
-          <button type="button" className="button" onClick={onClose} disabled={submitting}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            form={CREATE_FORM_ID}
-            className="button button--primary"
-            disabled={submitting || noModels}
-            aria-busy={submitting}
-            data-testid="create-agent-submit"
-          >
-            {submitting ? 'Creating…' : 'Create agent'}
-          </button>
-        </>
+        <DialogActions
+          onCancel={onClose}
+          cancelDisabled={submitting}
+          form={CREATE_FORM_ID}
+          label="Create agent"
+          busy={submitting}
+          busyLabel="Creating…"
+          disabled={submitting || noModels}
+          ariaBusy={submitting}
+          testId="create-agent-submit"
+        />
       }
     >
       <CreateAgentForm

@@ -4,7 +4,7 @@ import type { FormEvent, ReactElement } from 'react';
 import type { Agent, AgentCreateInput, Harness } from '../../../../contract/agents';
 import type { LlmStatus } from '../../../../contract/llm';
 import type { ComponentHealth } from '../../../../contract/health';
-import { InputField, RadioField, SelectField } from '../../components/Field';
+import { InputField, RadioField, RUNTIME_OPTIONS, SelectField } from '../../components/Field';
 import { containerNameOf, modelGroups, noModelReason, slugOf } from '../../stores/agents';
 import type { CreateErrors } from '../../stores/agents';
 import { checkDraft, LIMITS, nameProblem, newDraft } from './create-form';
@@ -133,6 +133,12 @@ export function CreateAgentForm({
   }
 
   const fieldError = (f: keyof CreateErrors['fields']): string | undefined => errors.fields[f];
+  /** A field's wiring to `draft[k]`: value, edit, and the error of `field` (the input's name for it). */
+  const bind = <K extends keyof CreateDraft>(k: K, field: keyof CreateErrors['fields']) => ({
+    value: draft[k],
+    onChange: (v: CreateDraft[K]) => edit(k, v),
+    error: fieldError(field),
+  });
 
   return (
     <form
@@ -175,14 +181,12 @@ export function CreateAgentForm({
         <SelectField
           id="agent-harness"
           label="Harness"
-          value={draft.harness}
+          {...bind('harness', 'harness')}
           options={(harnesses.length > 0 ? harnesses : [FALLBACK_HARNESS]).map((f) => ({
             value: f.id,
             label: `${f.emoji} ${f.label}`,
           }))}
-          onChange={(v) => edit('harness', v)}
           hint={harnessHint(harnesses.find((f) => f.id === draft.harness))}
-          error={fieldError('harness')}
         />
       </div>
       <div data-field="runtime">
@@ -225,13 +229,11 @@ export function CreateAgentForm({
             id="agent-memory"
             label="Memory"
             type="number"
-            value={draft.memory}
-            onChange={(v) => edit('memory', v)}
+            {...bind('memory', 'memory_mib')}
             min={harness.memory?.min_mib ?? LIMITS.memory.min}
             max={LIMITS.memory.max}
             suffix="MiB"
             hint={`${harness.memory?.min_mib ?? LIMITS.memory.min}–${LIMITS.memory.max} MiB`}
-            error={fieldError('memory_mib')}
           />
         </div>
         <div data-field="cpus">
@@ -239,12 +241,10 @@ export function CreateAgentForm({
             id="agent-cpus"
             label="CPUs"
             type="number"
-            value={draft.cpus}
-            onChange={(v) => edit('cpus', v)}
+            {...bind('cpus', 'cpus')}
             min={LIMITS.cpus.min}
             max={LIMITS.cpus.max}
             hint={`${LIMITS.cpus.min}–${LIMITS.cpus.max}, e.g. 0.5`}
-            error={fieldError('cpus')}
           />
         </div>
       </div>
@@ -347,11 +347,6 @@ export function CreateAgentForm({
   );
 }
 
-const RUNTIMES = [
-  { value: 'docker', label: 'Docker' },
-  { value: 'incus', label: 'Incus' },
-] as const;
-
 /** Docker or Incus for this agent; says which one Settings uses by default and when the chosen one is down. */
 function RuntimeField({
   value,
@@ -374,7 +369,7 @@ function RuntimeField({
       id="agent-runtime"
       label="Runtime"
       value={value}
-      options={RUNTIMES}
+      options={RUNTIME_OPTIONS}
       onChange={onChange}
       hint={
         down

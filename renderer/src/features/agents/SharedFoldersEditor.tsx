@@ -3,6 +3,16 @@ import { useState } from 'react';
 import type { ReactElement } from 'react';
 import type { FolderGrant } from '../../../../contract/agents';
 
+/** The two access modes of a folder, as the options of a select. */
+function ModeOptions(): ReactElement {
+  return (
+    <>
+      <option value="ro">read-only</option>
+      <option value="rw">read-write</option>
+    </>
+  );
+}
+
 /** One folder as the editor shows it; `mount` is the core's when the agent has it, else a preview. */
 export interface FolderRow {
   path: string;
@@ -91,8 +101,7 @@ export function SharedFoldersEditor({
                 }
                 data-testid={`${idPrefix}-folder-mode-${i}`}
               >
-                <option value="ro">read-only</option>
-                <option value="rw">read-write</option>
+                <ModeOptions />
               </select>
               <button
                 type="button"
@@ -131,8 +140,7 @@ export function SharedFoldersEditor({
           onChange={(e) => setMode(e.target.value as 'ro' | 'rw')}
           data-testid={`${idPrefix}-folder-new-mode`}
         >
-          <option value="ro">read-only</option>
-          <option value="rw">read-write</option>
+          <ModeOptions />
         </select>
         <button
           type="button"

@@ -1,6 +1,6 @@
 // The add / edit form: name, base URL and a masked, paste-friendly key field (only when the type takes a key).
 import { useEffect, useId, useRef, useState } from 'react';
-import type { FormEvent, ReactElement } from 'react';
+import type { FormEvent, ReactElement, ReactNode } from 'react';
 import type { CatalogEntry, Provider } from '../../../../contract/providers';
 import { InputField } from '../../components/Field';
 import { providersStore } from '../../stores/providers';
@@ -14,6 +14,31 @@ function originOf(url: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** A checkbox with its text after it, the whole line its label. */
+function Check({
+  checked,
+  onChange,
+  testId,
+  children,
+}: {
+  checked: boolean;
+  onChange: (v: boolean) => void;
+  testId: string;
+  children: ReactNode;
+}): ReactElement {
+  return (
+    <label className="provider-form__check">
+      <input
+        type="checkbox"
+        checked={checked}
+        onChange={(e) => onChange(e.target.checked)}
+        data-testid={testId}
+      />{' '}
+      {children}
+    </label>
+  );
 }
 
 /** Fields of the form that show the core's error under themselves (`details.field`). */
@@ -164,15 +189,9 @@ export function AddProviderForm({
             </p>
           ) : null}
           {editing && editing.key.state === 'set' ? (
-            <label className="provider-form__check">
-              <input
-                type="checkbox"
-                checked={dropKey}
-                onChange={(e) => setDropKey(e.target.checked)}
-                data-testid="provider-drop-key"
-              />{' '}
+            <Check checked={dropKey} onChange={setDropKey} testId="provider-drop-key">
               Delete the stored key (when no new key is typed)
-            </label>
+            </Check>
           ) : null}
         </div>
       ) : (
@@ -181,15 +200,9 @@ export function AddProviderForm({
         </p>
       )}
       {localOptional ? (
-        <label className="provider-form__check">
-          <input
-            type="checkbox"
-            checked={wantsKey}
-            onChange={(e) => setWantsKey(e.target.checked)}
-            data-testid="provider-wants-key"
-          />{' '}
+        <Check checked={wantsKey} onChange={setWantsKey} testId="provider-wants-key">
           This server was started with an API key
-        </label>
+        </Check>
       ) : null}
       {generalError ? <ErrorLine error={generalError} testId="add-provider-error" /> : null}
       <div className="provider-form__actions">

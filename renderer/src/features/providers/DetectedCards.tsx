@@ -3,7 +3,7 @@ import { useState } from 'react';
 import type { ReactElement } from 'react';
 import type { Discovery } from '../../../../contract/providers';
 import { Badge } from '../../components/Badge';
-import { RefreshIcon } from '../../components/Icons';
+import { RefreshButton } from '../../components/RefreshButton';
 import { providersStore, useProviders } from '../../stores/providers';
 import type { ShownError } from '../../stores/errors';
 import { ErrorLine } from './ErrorLine';
@@ -59,19 +59,13 @@ export function DetectedCards(): ReactElement {
         <h2 id="detected-title" className="card__title">
           Detected on this machine
         </h2>
-        <button
-          type="button"
-          className="button"
+        <RefreshButton
           onClick={() => void providersStore.getState().discover()}
-          disabled={discovering}
-          aria-busy={discovering}
-          data-testid="discover-again"
-        >
-          <span className={discovering ? 'spin' : undefined}>
-            <RefreshIcon />
-          </span>
-          {discovering ? 'Scanning…' : 'Scan again'}
-        </button>
+          busy={discovering}
+          label="Scan again"
+          busyLabel="Scanning…"
+          testId="discover-again"
+        />
       </div>
       {error ? <ErrorLine error={error} testId="discover-error" /> : null}
       {servers.length === 0 && keys.length === 0 ? (

@@ -2,7 +2,7 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import type { ReactElement } from 'react';
 import type { Provider } from '../../../../contract/providers';
-import { RefreshIcon } from '../../components/Icons';
+import { RefreshButton } from '../../components/RefreshButton';
 import { filterModels, providersStore, useProviders } from '../../stores/providers';
 import { plural } from '../system/llm-format';
 
@@ -37,20 +37,13 @@ export function ModelList({ provider }: { provider: Provider }): ReactElement {
           autoComplete="off"
           data-testid="model-search"
         />
-        <button
-          type="button"
-          className="button"
+        <RefreshButton
           onClick={() => void providersStore.getState().loadModels(id, true)}
-          disabled={busy}
-          aria-busy={busy}
-          aria-label={`Refresh models of ${provider.name}`}
-          data-testid="models-refresh"
-        >
-          <span className={busy ? 'spin' : undefined}>
-            <RefreshIcon />
-          </span>
-          Refresh
-        </button>
+          busy={busy}
+          label="Refresh"
+          ariaLabel={`Refresh models of ${provider.name}`}
+          testId="models-refresh"
+        />
         <span className="muted small" data-testid="models-fetched-at" data-fetched-at={fetchedAt ?? ''}>
           {fetchedAt ? `Fetched ${new Date(fetchedAt).toLocaleString()}` : 'Not fetched yet'}
         </span>

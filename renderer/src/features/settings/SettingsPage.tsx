@@ -1,7 +1,14 @@
 // Settings view: a form bound to settings.get / settings.update, with the core's errors shown inline.
 import { useMemo } from 'react';
-import type { FormEvent, ReactElement } from 'react';
-import { InputField, RadioField, SelectField, SwitchField } from '../../components/Field';
+import type { FormEvent, ReactElement, ReactNode } from 'react';
+import {
+  InputField,
+  optionsOf,
+  RadioField,
+  RUNTIME_OPTIONS,
+  SelectField,
+  SwitchField,
+} from '../../components/Field';
 import { PageHeader } from '../../components/PageHeader';
 import { describeRange, SETTINGS_RANGES } from '../../../../contract/ranges';
 import { selectDirty, selectDraft, settingsStore, useSettings } from '../../stores/settings';
@@ -9,22 +16,36 @@ import type { SettingsDraft, SettingsField } from '../../stores/settings';
 import { useSystem } from '../../stores/system';
 import { SaveBar } from './SaveBar';
 
-const THEMES = [
-  { value: 'system', label: 'Match system' },
-  { value: 'light', label: 'Light' },
-  { value: 'dark', label: 'Dark' },
-] as const;
+const THEMES = optionsOf({ system: 'Match system', light: 'Light', dark: 'Dark' });
 
-const RUNTIMES = [
-  { value: 'docker', label: 'Docker' },
-  { value: 'incus', label: 'Incus' },
-] as const;
+const CLOSE_TO_TRAY = optionsOf({
+  default: 'Platform default',
+  yes: 'Keep running in the tray',
+  no: 'Quit the app',
+});
 
-const CLOSE_TO_TRAY = [
-  { value: 'default', label: 'Platform default' },
-  { value: 'yes', label: 'Keep running in the tray' },
-  { value: 'no', label: 'Quit the app' },
-] as const;
+type BooleanSetting = 'start_at_login' | 'start_hidden' | 'stop_agents_on_quit' | 'build_images_on_demand';
+type NumberSetting = Exclude<keyof typeof SETTINGS_RANGES, 'webhook_port'>;
+
+/** A card of the form: a titled `<section>` labelled by its heading (`id`). */
+function SettingsSection({
+  id,
+  title,
+  children,
+}: {
+  id: string;
+  title: string;
+  children: ReactNode;
+}): ReactElement {
+  return (
+    <section className="card" aria-labelledby={id}>
+      <h2 id={id} className="card__title">
+        {title}
+      </h2>
+      {children}
+    </section>
+  );
+}
 
 const edit = <F extends SettingsField>(field: F, value: SettingsDraft[F]): void =>
   settingsStore.getState().edit(field, value);
@@ -61,6 +82,30 @@ export function SettingsPage(): ReactElement {
   }
 
   const id = (f: SettingsField): string => `settings-${f}`;
+  /** A choice's wiring to setting `f` (theme, runtime): id, value, edit, error. */
+  const choiceProps = <F extends 'theme' | 'container_runtime'>(f: F) => ({
+    id: id(f),
+    value: draft[f],
+    onChange: (v: SettingsDraft[F]) => edit(f, v),
+    error: errors[f],
+  });
+  /** A switch's wiring to boolean setting `f`: id, value, edit, error. */
+  const switchProps = (f: BooleanSetting) => ({
+    id: id(f),
+    checked: draft[f],
+    onChange: (v: boolean) => edit(f, v),
+    error: errors[f],
+  });
+  /** A number input's wiring to bounded setting `f`: id, range, value (empty while not a number), edit, error. */
+  const numberProps = (f: NumberSetting) => ({
+    id: id(f),
+    type: 'number' as const,
+    min: SETTINGS_RANGES[f].min,
+    max: SETTINGS_RANGES[f].max,
+    value: Number.isNaN(draft[f]) ? '' : String(draft[f]),
+    onChange: (v: string) => edit(f, v.trim() === '' ? Number.NaN : Number(v)),
+    error: errors[f],
+  });
   return (
     <>
       <PageHeader
@@ -74,24 +119,11 @@ export function SettingsPage(): ReactElement {
         aria-label="Settings"
         data-testid="settings-form"
       >
-        <section className="card" aria-labelledby="s-appearance">
-          <h2 id="s-appearance" className="card__title">
-            Appearance
-          </h2>
-          <RadioField
-            id={id('theme')}
-            label="Theme"
-            value={draft.theme}
-            options={THEMES}
-            onChange={(v) => edit('theme', v)}
-            error={errors.theme}
-          />
-        </section>
+        <SettingsSection id="s-appearance" title="Appearance">
+          <RadioField {...choiceProps('theme')} label="Theme" options={THEMES} />
+        </SettingsSection>
 
-        <section className="card" aria-labelledby="s-desktop">
-          <h2 id="s-desktop" className="card__title">
-            Desktop
-          </h2>
+        <SettingsSection id="s-desktop" title="Desktop">
           {headless ? (
             <p className="card__note">
               These apply to the desktop app; <code>agentdesk serve</code> has no window or tray.
@@ -114,45 +146,27 @@ export function SettingsPage(): ReactElement {
             hint="Agents keep running while the app is in the tray."
             error={errors.close_to_tray}
           />
+          <SwitchField {...switchProps('start_at_login')} label="Start at login" />
           <SwitchField
-            id={id('start_at_login')}
-            label="Start at login"
-            checked={draft.start_at_login}
-            onChange={(v) => edit('start_at_login', v)}
-            error={errors.start_at_login}
-          />
-          <SwitchField
-            id={id('start_hidden')}
+            {...switchProps('start_hidden')}
             label="Start hidden in the tray"
             hint="When started at login, do not open the window."
-            checked={draft.start_hidden}
-            onChange={(v) => edit('start_hidden', v)}
-            error={errors.start_hidden}
           />
           <SwitchField
-            id={id('stop_agents_on_quit')}
+            {...switchProps('stop_agents_on_quit')}
             label="Stop agents when quitting"
             hint="Otherwise their containers keep running after Agent Desk quits — but they cannot reach any model until it runs again (the gateway lives in the app)."
-            checked={draft.stop_agents_on_quit}
-            onChange={(v) => edit('stop_agents_on_quit', v)}
-            error={errors.stop_agents_on_quit}
           />
-        </section>
+        </SettingsSection>
 
-        <section className="card" aria-labelledby="s-agents">
-          <h2 id="s-agents" className="card__title">
-            Agents and models
-          </h2>
+        <SettingsSection id="s-agents" title="Agents and models">
           <RadioField
-            id={id('container_runtime')}
+            {...choiceProps('container_runtime')}
             label="Container runtime for new agents"
-            value={draft.container_runtime}
-            options={RUNTIMES}
-            onChange={(v) => edit('container_runtime', v)}
-            error={errors.container_runtime}
+            options={RUNTIME_OPTIONS}
           />
           <SwitchField
-            id={id('build_images_on_demand')}
+            {...switchProps('build_images_on_demand')}
             label="Build images on demand"
             hint={
               <>
@@ -160,9 +174,6 @@ export function SettingsPage(): ReactElement {
                 import it with <code>agentdesk images import</code>.
               </>
             }
-            checked={draft.build_images_on_demand}
-            onChange={(v) => edit('build_images_on_demand', v)}
-            error={errors.build_images_on_demand}
           />
           <InputField
             id={id('litellm_command')}
@@ -186,57 +197,30 @@ export function SettingsPage(): ReactElement {
             error={errors.litellm_command}
           />
           <InputField
-            id={id('trace_retention_days')}
-            type="number"
+            {...numberProps('trace_retention_days')}
             label="Keep traces for"
             suffix="days"
-            min={SETTINGS_RANGES.trace_retention_days.min}
-            max={SETTINGS_RANGES.trace_retention_days.max}
-            value={Number.isNaN(draft.trace_retention_days) ? '' : String(draft.trace_retention_days)}
-            onChange={(v) => edit('trace_retention_days', v.trim() === '' ? Number.NaN : Number(v))}
             hint={`Older trace files are removed. ${describeRange(SETTINGS_RANGES.trace_retention_days)}.`}
-            error={errors.trace_retention_days}
           />
-        </section>
+        </SettingsSection>
 
-        <section className="card" aria-labelledby="s-budgets">
-          <h2 id="s-budgets" className="card__title">
-            Tasks and budgets
-          </h2>
+        <SettingsSection id="s-budgets" title="Tasks and budgets">
           <InputField
-            id={id('default_budget_day_usd')}
-            type="number"
+            {...numberProps('default_budget_day_usd')}
             label="Default budget per day"
             suffix="USD"
-            min={SETTINGS_RANGES.default_budget_day_usd.min}
-            max={SETTINGS_RANGES.default_budget_day_usd.max}
-            value={Number.isNaN(draft.default_budget_day_usd) ? '' : String(draft.default_budget_day_usd)}
-            onChange={(v) => edit('default_budget_day_usd', v.trim() === '' ? Number.NaN : Number(v))}
             hint={`For agents without a budget of their own. The gateway refuses their model calls beyond it until midnight. ${describeRange(SETTINGS_RANGES.default_budget_day_usd)}.`}
-            error={errors.default_budget_day_usd}
           />
           <InputField
-            id={id('default_budget_month_usd')}
-            type="number"
+            {...numberProps('default_budget_month_usd')}
             label="Default budget per month"
             suffix="USD"
-            min={SETTINGS_RANGES.default_budget_month_usd.min}
-            max={SETTINGS_RANGES.default_budget_month_usd.max}
-            value={Number.isNaN(draft.default_budget_month_usd) ? '' : String(draft.default_budget_month_usd)}
-            onChange={(v) => edit('default_budget_month_usd', v.trim() === '' ? Number.NaN : Number(v))}
             hint={`${describeRange(SETTINGS_RANGES.default_budget_month_usd)}.`}
-            error={errors.default_budget_month_usd}
           />
           <InputField
-            id={id('default_rpm')}
-            type="number"
+            {...numberProps('default_rpm')}
             label="Default requests per minute"
-            min={SETTINGS_RANGES.default_rpm.min}
-            max={SETTINGS_RANGES.default_rpm.max}
-            value={Number.isNaN(draft.default_rpm) ? '' : String(draft.default_rpm)}
-            onChange={(v) => edit('default_rpm', v.trim() === '' ? Number.NaN : Number(v))}
             hint={`For agents without a limit of their own. ${describeRange(SETTINGS_RANGES.default_rpm)}.`}
-            error={errors.default_rpm}
           />
           <InputField
             id={id('webhook_listen')}
@@ -261,7 +245,7 @@ export function SettingsPage(): ReactElement {
             }
             error={errors.webhook_listen}
           />
-        </section>
+        </SettingsSection>
         <SaveBar dirty={dirty} />
       </form>
     </>

@@ -1,7 +1,7 @@
 // System view: health of keychain, Docker, Incus, LiteLLM and gateway, live; LiteLLM/gateway details; facts about the core.
 import { useMemo } from 'react';
 import type { ReactElement } from 'react';
-import { RefreshIcon } from '../../components/Icons';
+import { RefreshButton } from '../../components/RefreshButton';
 import { PageHeader } from '../../components/PageHeader';
 import { getClient } from '../../stores/client';
 import { selectComponents, selectSummary, systemStore, useSystem } from '../../stores/system';
@@ -38,19 +38,13 @@ export function SystemPage(): ReactElement {
         actions={
           <>
             <CheckedAt at={health?.checked_at ?? null} />
-            <button
-              type="button"
-              className="button"
+            <RefreshButton
               onClick={refresh}
-              disabled={refreshing}
-              aria-busy={refreshing}
-              data-testid="health-refresh"
-            >
-              <span className={refreshing ? 'spin' : undefined}>
-                <RefreshIcon />
-              </span>
-              {refreshing ? 'Checking…' : 'Check again'}
-            </button>
+              busy={refreshing}
+              label="Check again"
+              busyLabel="Checking…"
+              testId="health-refresh"
+            />
             <button
               type="button"
               className="button"

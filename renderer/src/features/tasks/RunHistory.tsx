@@ -2,6 +2,7 @@
 import type { ReactElement } from 'react';
 import type { Agent } from '../../../../contract/agents';
 import type { Task, TaskRun, TaskRunStatus } from '../../../../contract/tasks';
+import { AgentFilter } from '../../components/AgentFilter';
 import { Badge } from '../../components/Badge';
 import { useNow } from '../system/use-now';
 import { openRunTrace } from './open-trace';
@@ -123,19 +124,13 @@ export function RunHistory({
         {fixedAgentId ? null : (
           <label>
             <span className="small muted">Agent</span>
-            <select
+            <AgentFilter
               className="input"
-              value={f.agentId ?? ''}
-              onChange={(e) => void store.setFilters({ agentId: e.target.value || null })}
-              data-testid="runs-filter-agent"
-            >
-              <option value="">All agents</option>
-              {agents.map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.emoji} {a.name}
-                </option>
-              ))}
-            </select>
+              agents={agents}
+              value={f.agentId}
+              onChange={(id) => void store.setFilters({ agentId: id })}
+              testId="runs-filter-agent"
+            />
           </label>
         )}
         <label>

@@ -1,13 +1,50 @@
 // The new/edit task dialog: agent, prompt, trigger (cron with time zone, interval, once, webhook) and run policies.
 import { useState } from 'react';
-import type { ReactElement } from 'react';
+import type { ReactElement, ReactNode } from 'react';
 import type { Agent } from '../../../../contract/agents';
 import type { Task } from '../../../../contract/tasks';
-import { Dialog } from '../../components/Dialog';
-import { InputField, RadioField, SelectField, SwitchField } from '../../components/Field';
+import { Dialog, DialogActions } from '../../components/Dialog';
+import { InputField, optionsOf, RadioField, SelectField, SwitchField } from '../../components/Field';
 import { tasksStore } from './store';
 import { createInputOf, emptyForm, fieldOfError, formOf, triggerOfForm } from './task-form';
 import type { TaskForm } from './task-form';
+
+const KINDS = optionsOf({ cron: 'Schedule (cron)', interval: 'Every…', once: 'Once', webhook: 'Webhook' });
+
+const EVERY_UNITS = optionsOf({ s: 'seconds', min: 'minutes', h: 'hours' });
+
+const THREAD_MODES = optionsOf({ fresh: 'A fresh thread per run', named: 'Always the same thread' });
+
+const OVERLAP = optionsOf({ wait: 'Wait for it', skip: 'Skip this run' });
+
+const MISSED = optionsOf({ run_once: 'Run once when back', skip: 'Record them as missed' });
+
+/** A field around a control of its own (`children`, with id `id`): label above, the core's error below. */
+function PlainField({
+  id,
+  label,
+  error,
+  children,
+}: {
+  id: string;
+  label: string;
+  error: string | undefined;
+  children: ReactNode;
+}): ReactElement {
+  return (
+    <div className={`field${error ? ' field--invalid' : ''}`}>
+      <label htmlFor={id} className="field__label">
+        {label}
+      </label>
+      {children}
+      {error ? (
+        <p className="field__error" role="alert" data-testid={`${id}-error`}>
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
 
 /**
  * Adds a task (`task` absent) or edits one. The core checks the cron expression and time zone; its
@@ -33,6 +70,19 @@ export function TaskDialog({
   const [general, setGeneral] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const put = <K extends keyof TaskForm>(k: K, v: TaskForm[K]) => setForm((f) => ({ ...f, [k]: v }));
+  /** A field's wiring to `form[k]`: its id, value, edit, and the error shown under it (keyed by id). */
+  const bind = <K extends keyof TaskForm>(k: K, id: string) => ({
+    id,
+    value: form[k],
+    onChange: (v: TaskForm[K]) => put(k, v),
+    error: errors[id],
+  });
+  /** A switch's wiring to boolean `form[k]`. */
+  const bindSwitch = (k: 'startAgent' | 'notifySuccess', id: string) => ({
+    id,
+    checked: form[k],
+    onChange: (v: boolean) => put(k, v),
+  });
 
   const save = async () => {
     setErrors({});
@@ -65,46 +115,31 @@ export function TaskDialog({
       wide
       testId="task-dialog"
       footer={
-        <>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="button button--primary"
-            disabled={saving}
-            onClick={() => void save()}
-            data-testid="task-save"
-          >
-            {saving ? 'Saving…' : task ? 'Save' : 'Add task'}
-          </button>
-        </>
+        <DialogActions
+          onCancel={onClose}
+          onAction={() => void save()}
+          label={task ? 'Save' : 'Add task'}
+          busy={saving}
+          disabled={saving}
+          testId="task-save"
+        />
       }
     >
       <div className="task-form">
         {task ? null : (
           <SelectField
-            id="task-agent"
+            {...bind('agentId', 'task-agent')}
             label="Agent"
-            value={form.agentId}
             options={live.map((a) => ({ value: a.id, label: `${a.emoji} ${a.name}` }))}
-            onChange={(v) => put('agentId', v)}
-            error={errors['task-agent']}
           />
         )}
         <InputField
-          id="task-name"
+          {...bind('name', 'task-name')}
           label="Name"
-          value={form.name}
           placeholder="Morning report"
-          onChange={(v) => put('name', v)}
-          error={errors['task-name']}
           hint="Default: the prompt’s first words."
         />
-        <div className={`field${errors['task-prompt'] ? ' field--invalid' : ''}`}>
-          <label htmlFor="task-prompt" className="field__label">
-            Prompt
-          </label>
+        <PlainField id="task-prompt" label="Prompt" error={errors['task-prompt']}>
           <textarea
             id="task-prompt"
             className="input task-form__prompt"
@@ -114,74 +149,27 @@ export function TaskDialog({
             data-testid="task-prompt"
             aria-invalid={errors['task-prompt'] ? true : undefined}
           />
-          {errors['task-prompt'] ? (
-            <p className="field__error" role="alert" data-testid="task-prompt-error">
-              {errors['task-prompt']}
-            </p>
-          ) : null}
-        </div>
-        <RadioField
-          id="task-kind"
-          label="When"
-          value={form.kind}
-          options={[
-            { value: 'cron', label: 'Schedule (cron)' },
-            { value: 'interval', label: 'Every…' },
-            { value: 'once', label: 'Once' },
-            { value: 'webhook', label: 'Webhook' },
-          ]}
-          onChange={(v) => put('kind', v)}
-        />
+        </PlainField>
+        <RadioField {...bind('kind', 'task-kind')} label="When" options={KINDS} />
         {form.kind === 'cron' ? (
           <div className="task-form__row">
             <InputField
-              id="task-cron"
+              {...bind('cron', 'task-cron')}
               label="Cron expression"
               monospace
-              value={form.cron}
-              onChange={(v) => put('cron', v)}
-              error={errors['task-cron']}
               hint="minute hour day month weekday, e.g. 0 9 * * 1-5 (09:00 on weekdays)"
             />
-            <InputField
-              id="task-tz"
-              label="Time zone"
-              value={form.tz}
-              onChange={(v) => put('tz', v)}
-              error={errors['task-tz']}
-              hint="IANA name, e.g. Europe/Paris"
-            />
+            <InputField {...bind('tz', 'task-tz')} label="Time zone" hint="IANA name, e.g. Europe/Paris" />
           </div>
         ) : null}
         {form.kind === 'interval' ? (
           <div className="task-form__row">
-            <InputField
-              id="task-every"
-              label="Every"
-              type="number"
-              min={1}
-              value={form.every}
-              onChange={(v) => put('every', v)}
-              error={errors['task-every']}
-            />
-            <SelectField
-              id="task-every-unit"
-              label="Unit"
-              value={form.everyUnit}
-              options={[
-                { value: 's', label: 'seconds' },
-                { value: 'min', label: 'minutes' },
-                { value: 'h', label: 'hours' },
-              ]}
-              onChange={(v) => put('everyUnit', v)}
-            />
+            <InputField {...bind('every', 'task-every')} label="Every" type="number" min={1} />
+            <SelectField {...bind('everyUnit', 'task-every-unit')} label="Unit" options={EVERY_UNITS} />
           </div>
         ) : null}
         {form.kind === 'once' ? (
-          <div className={`field${errors['task-at'] ? ' field--invalid' : ''}`}>
-            <label htmlFor="task-at" className="field__label">
-              At (local time)
-            </label>
+          <PlainField id="task-at" label="At (local time)" error={errors['task-at']}>
             <input
               id="task-at"
               className="input"
@@ -190,12 +178,7 @@ export function TaskDialog({
               onChange={(e) => put('at', e.target.value)}
               data-testid="task-at"
             />
-            {errors['task-at'] ? (
-              <p className="field__error" role="alert" data-testid="task-at-error">
-                {errors['task-at']}
-              </p>
-            ) : null}
-          </div>
+          </PlainField>
         ) : null}
         {form.kind === 'webhook' ? (
           <p className="card__note">
@@ -203,61 +186,35 @@ export function TaskDialog({
             marked as untrusted input — anyone holding the URL can make the agent read what they send.
           </p>
         ) : null}
-        <RadioField
-          id="task-thread-mode"
-          label="Thread"
-          value={form.threadMode}
-          options={[
-            { value: 'fresh', label: 'A fresh thread per run' },
-            { value: 'named', label: 'Always the same thread' },
-          ]}
-          onChange={(v) => put('threadMode', v)}
-        />
+        <RadioField {...bind('threadMode', 'task-thread-mode')} label="Thread" options={THREAD_MODES} />
         {form.threadMode === 'named' ? (
           <InputField
-            id="task-thread"
+            {...bind('threadId', 'task-thread')}
             label="Thread name"
             monospace
-            value={form.threadId}
             placeholder="daily-report"
-            onChange={(v) => put('threadId', v)}
-            error={errors['task-thread']}
           />
         ) : null}
         <div className="task-form__row">
           <SelectField
-            id="task-overlap"
+            {...bind('overlap', 'task-overlap')}
             label="When the agent is busy"
-            value={form.overlap}
-            options={[
-              { value: 'wait', label: 'Wait for it' },
-              { value: 'skip', label: 'Skip this run' },
-            ]}
-            onChange={(v) => put('overlap', v)}
+            options={OVERLAP}
           />
           <SelectField
-            id="task-missed"
+            {...bind('missed', 'task-missed')}
             label="Runs missed while Agent Desk was off"
-            value={form.missed}
-            options={[
-              { value: 'run_once', label: 'Run once when back' },
-              { value: 'skip', label: 'Record them as missed' },
-            ]}
-            onChange={(v) => put('missed', v)}
+            options={MISSED}
           />
         </div>
         <SwitchField
-          id="task-start-agent"
+          {...bindSwitch('startAgent', 'task-start-agent')}
           label="Start the agent for its runs when it is stopped"
-          checked={form.startAgent}
-          onChange={(v) => put('startAgent', v)}
           hint="Otherwise the run is skipped, with that reason."
         />
         <SwitchField
-          id="task-notify-success"
+          {...bindSwitch('notifySuccess', 'task-notify-success')}
           label="Notify when a run succeeds"
-          checked={form.notifySuccess}
-          onChange={(v) => put('notifySuccess', v)}
           hint="Failures always notify while the window is hidden."
         />
         {general ? (

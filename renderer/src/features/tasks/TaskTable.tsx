@@ -1,5 +1,6 @@
 // The list of tasks: agent, trigger, next run, last result, enable switch, run now, edit, remove.
 import type { ReactElement } from 'react';
+import { ActionsHeader } from '../../components/ActionsHeader';
 import type { Agent } from '../../../../contract/agents';
 import type { Task } from '../../../../contract/tasks';
 import { Badge } from '../../components/Badge';
@@ -34,9 +35,7 @@ export function TaskTable({
             <th scope="col">When</th>
             <th scope="col">Next run</th>
             <th scope="col">Last result</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
+            <ActionsHeader />
           </tr>
         </thead>
         <tbody>

@@ -1,6 +1,7 @@
 // Traces page: every agent's trace, or one agent's, live, grouped by turn, filtered and exportable.
 import { useEffect } from 'react';
 import type { ReactElement } from 'react';
+import { AgentFilter } from '../../components/AgentFilter';
 import { PageHeader } from '../../components/PageHeader';
 import { agentsStore, useAgents } from '../../stores/agents';
 import { tracesStore, useTraces } from '../../stores/traces';
@@ -37,18 +38,12 @@ export function TracesPage(): ReactElement {
       <section className="card" data-testid="traces-card">
         <label className="trace-agent-picker">
           <span className="small muted">Agent</span>
-          <select
-            value={agentId ?? ''}
-            onChange={(e) => void tracesStore.getState().open(e.target.value || null)}
-            data-testid="trace-agent"
-          >
-            <option value="">All agents</option>
-            {live.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.emoji} {a.name}
-              </option>
-            ))}
-          </select>
+          <AgentFilter
+            agents={live}
+            value={agentId}
+            onChange={(id) => void tracesStore.getState().open(id)}
+            testId="trace-agent"
+          />
         </label>
         <TraceView store={tracesStore} agents={agents} />
       </section>

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import type { ReactElement } from 'react';
 import type { Agent } from '../../../../contract/agents';
 import type { AgentLimits } from '../../../../contract/usage';
-import { Dialog } from '../../components/Dialog';
+import { Dialog, DialogActions } from '../../components/Dialog';
 import { InputField } from '../../components/Field';
 import { usageStore, usd } from './store';
 
@@ -12,6 +12,19 @@ function parse(v: string): number | null | 'bad' {
   if (v.trim() === '') return null;
   const n = Number(v);
   return Number.isFinite(n) && n >= 0 ? n : 'bad';
+}
+
+type LimitKey = 'usd_day' | 'usd_month' | 'rpm';
+
+/** One field of the dialog: which limit it edits, its text as typed, and its lowest value. */
+interface LimitFieldSpec {
+  id: string;
+  label: string;
+  limit: LimitKey;
+  min: number;
+  value: string;
+  onChange: (v: string) => void;
+  hint?: string;
 }
 
 /**
@@ -38,6 +51,29 @@ export function LimitsDialog({
   );
   const [month, setMonth] = useState(own(limits?.usd_month, limits?.defaults.usd_month));
   const [rpm, setRpm] = useState(own(limits?.rpm, limits?.defaults.rpm));
+  /** The three fields, in order: budgets in USD (0 or more), then requests per minute (1 or more). */
+  const fields: LimitFieldSpec[] = [
+    {
+      id: 'limits-day',
+      label: 'USD per day',
+      limit: 'usd_day',
+      min: 0,
+      value: day,
+      onChange: setDay,
+      hint: 'Resets at midnight, local time. Empty: the Settings default.',
+    },
+    {
+      id: 'limits-month',
+      label: 'USD per month',
+      limit: 'usd_month',
+      min: 0,
+      value: month,
+      onChange: setMonth,
+    },
+    { id: 'limits-rpm', label: 'Requests per minute', limit: 'rpm', min: 1, value: rpm, onChange: setRpm },
+  ];
+  /** The placeholder of limit `k`'s field: the default in force, when the agent uses it. */
+  const placeholder = (k: LimitKey): string => (limits?.defaults[k] ? String(limits[k]) : 'Settings default');
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const save = async () => {
@@ -63,20 +99,14 @@ export function LimitsDialog({
       onClose={onClose}
       testId="limits-dialog"
       footer={
-        <>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="button button--primary"
-            disabled={saving}
-            onClick={() => void save()}
-            data-testid="limits-save"
-          >
-            {saving ? 'Saving…' : 'Save'}
-          </button>
-        </>
+        <DialogActions
+          onCancel={onClose}
+          onAction={() => void save()}
+          label="Save"
+          busy={saving}
+          disabled={saving}
+          testId="limits-save"
+        />
       }
     >
       {limits ? (
@@ -85,34 +115,19 @@ export function LimitsDialog({
           of {usd(limits.usd_month)}.
         </p>
       ) : null}
-      <InputField
-        id="limits-day"
-        label="USD per day"
-        type="number"
-        min={0}
-        value={day}
-        placeholder={limits?.defaults.usd_day ? String(limits.usd_day) : 'Settings default'}
-        onChange={setDay}
-        hint="Resets at midnight, local time. Empty: the Settings default."
-      />
-      <InputField
-        id="limits-month"
-        label="USD per month"
-        type="number"
-        min={0}
-        value={month}
-        placeholder={limits?.defaults.usd_month ? String(limits.usd_month) : 'Settings default'}
-        onChange={setMonth}
-      />
-      <InputField
-        id="limits-rpm"
-        label="Requests per minute"
-        type="number"
-        min={1}
-        value={rpm}
-        placeholder={limits?.defaults.rpm ? String(limits.rpm) : 'Settings default'}
-        onChange={setRpm}
-      />
+      {fields.map((f) => (
+        <InputField
+          key={f.id}
+          id={f.id}
+          label={f.label}
+          type="number"
+          min={f.min}
+          value={f.value}
+          placeholder={placeholder(f.limit)}
+          onChange={f.onChange}
+          hint={f.hint}
+        />
+      ))}
       {error ? (
         <p className="inline-error" role="alert" data-testid="limits-error">
           {error}

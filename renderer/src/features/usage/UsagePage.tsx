@@ -1,7 +1,9 @@
 // Usage page: spend and tokens per agent, per model and per day with a chart, totals for today and this month, limits.
 import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import type { ReactElement } from 'react';
+import { ActionsHeader } from '../../components/ActionsHeader';
 import type { Agent } from '../../../../contract/agents';
+import { AgentFilter } from '../../components/AgentFilter';
 import { Badge } from '../../components/Badge';
 import { PageHeader } from '../../components/PageHeader';
 import { agentsStore, useAgents } from '../../stores/agents';
@@ -75,19 +77,13 @@ export function UsagePage(): ReactElement {
         description="What each agent spent on models and how many tokens, per model and per day (local days), and the limits the gateway enforces."
         actions={
           <>
-            <select
+            <AgentFilter
               className="input"
-              value={agentId ?? ''}
-              onChange={(e) => void usageStore.getState().setAgent(e.target.value || null)}
-              data-testid="usage-agent"
-            >
-              <option value="">All agents</option>
-              {agents.map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.emoji} {a.name}
-                </option>
-              ))}
-            </select>
+              agents={agents}
+              value={agentId}
+              onChange={(id) => void usageStore.getState().setAgent(id)}
+              testId="usage-agent"
+            />
             <select
               className="input"
               value={range}
@@ -153,9 +149,7 @@ export function UsagePage(): ReactElement {
               <th scope="col">Today</th>
               <th scope="col">This month</th>
               <th scope="col">Rate</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
+              <ActionsHeader />
             </tr>
           </thead>
           <tbody>

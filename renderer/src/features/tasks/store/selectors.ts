@@ -1,5 +1,6 @@
 // Derived views of the Tasks state: filters, run merging, labels for triggers, times and statuses.
 import type { Task, TaskRun, TaskTrigger } from '../../../../../contract/tasks';
+import { describeInterval } from '../../../../../contract/task-format';
 import type { BadgeTone } from '../../../components/Badge';
 import type { RunFilters } from './initial-state';
 
@@ -23,11 +24,7 @@ export function triggerLabel(t: TaskTrigger): string {
     case 'cron':
       return `cron ${t.cron}${t.tz ? ` · ${t.tz}` : ''}`;
     case 'interval':
-      return t.every_s % 3600 === 0
-        ? `every ${t.every_s / 3600} h`
-        : t.every_s % 60 === 0
-          ? `every ${t.every_s / 60} min`
-          : `every ${t.every_s} s`;
+      return describeInterval(t.every_s);
     case 'once':
       return `once · ${new Date(t.at).toLocaleString()}`;
     case 'webhook':

@@ -1,5 +1,7 @@
 // Derived views of usage: range start, totals per agent, model and day, chart series, limit badges.
 import type { AgentLimits, UsageRow } from '../../../../../contract/usage';
+import { sumUsageBy } from '../../../../../contract/usage-format';
+import type { UsageSum } from '../../../../../contract/usage-format';
 import type { BadgeTone } from '../../../components/Badge';
 import type { UsageRange } from './initial-state';
 
@@ -25,25 +27,11 @@ export function daysBetween(since: string, until: string): string[] {
 }
 
 /** Sums of rows. */
-export interface Sum {
-  calls: number;
-  tokensIn: number;
-  tokensOut: number;
-  usd: number;
-}
+export type Sum = UsageSum;
 
 /** Rows summed by `key`, the most expensive first. */
 export function sumBy(rows: readonly UsageRow[], key: (r: UsageRow) => string): [string, Sum][] {
-  const m = new Map<string, Sum>();
-  for (const r of rows) {
-    const s = m.get(key(r)) ?? { calls: 0, tokensIn: 0, tokensOut: 0, usd: 0 };
-    s.calls += r.calls;
-    s.tokensIn += r.tokens_in;
-    s.tokensOut += r.tokens_out;
-    s.usd += r.cost_usd;
-    m.set(key(r), s);
-  }
-  return [...m].sort((a, b) => b[1].usd - a[1].usd || b[1].calls - a[1].calls);
+  return sumUsageBy(rows, key).sort((a, b) => b[1].usd - a[1].usd || b[1].calls - a[1].calls);
 }
 
 /** The chart's series: USD per day for each agent (days with nothing are 0). */
