@@ -1,4 +1,5 @@
 // The deploy state machine and the start/stop procedures of one agent's container (docs/architecture.md).
+import type { AgentImages } from '../images/images';
 import fs from 'node:fs';
 import type { AgentPhase } from '../../../contract/agents';
 import type { LitellmState } from '../../../contract/llm';
@@ -51,19 +52,8 @@ export interface DeployerDeps {
     mint(input: { owner: string; models: string[] }): { key: string; record: { id: string } };
     revokeOwner(owner: string): number;
   };
-  images: {
-    /** Whether the harness's image (the base image, or its own built FROM it) is in the engine. */
-    present(kind: RuntimeKind, harness: Harness): Promise<boolean>;
-    /**
-     * Builds and imports the harness's image (the base image, or its own built from it); `null` when
-     * building on demand is turned off (the hint says what to do).
-     */
-    build(
-      kind: RuntimeKind,
-      onProgress: (fraction: number | null, message: string) => void,
-      harness: Harness,
-    ): Promise<void> | null;
-  };
+  /** The harness's image: presence, and a build on demand (main/services/images/images.ts). */
+  images: AgentImages;
   gateway: {
     /** The gateway's port on the host. */
     port(): number;

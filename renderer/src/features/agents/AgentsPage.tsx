@@ -1,5 +1,5 @@
 // Agents page: the live agents table with deploy progress and actions, the trace/tasks pane slot, and the Archived panel.
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { ReactElement } from 'react';
 import type { Agent } from '../../../../contract/agents';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -7,7 +7,6 @@ import { EmptyState } from '../../components/EmptyState';
 import { AgentsIcon } from '../../components/Icons';
 import { PageHeader } from '../../components/PageHeader';
 import { agentsStore, selectArchivedAgents, selectLiveAgents, useAgents } from '../../stores/agents';
-import { connectionStore } from '../../stores/connection';
 import { openChatOf } from '../chat';
 import { AgentPaneSlot } from './AgentPaneSlot';
 import { AgentsTable } from './AgentsTable';
@@ -17,6 +16,7 @@ import { AgentFoldersDialog } from './AgentFoldersDialog';
 import { LogsDialog } from './LogsDialog';
 import { AgentSettingsDialog } from './AgentSettingsDialog';
 import { configureAgent } from '../../stores/agents/configure-action';
+import { useAgentsFollowed } from './use-agents-followed';
 
 type Confirm = { kind: 'archive' | 'purge'; agent: Agent } | null;
 
@@ -40,18 +40,7 @@ export function AgentsPage(): ReactElement {
   const [foldersOf, setFoldersOf] = useState<string | null>(null);
   const [settingsOf, setSettingsOf] = useState<Agent | null>(null);
 
-  useEffect(() => {
-    const store = agentsStore.getState();
-    const off = store.follow();
-    void store.load();
-    const offReconnect = connectionStore.subscribe((s, prev) => {
-      if (s.reconnects !== prev.reconnects) void agentsStore.getState().load();
-    });
-    return () => {
-      offReconnect();
-      off();
-    };
-  }, []);
+  useAgentsFollowed();
 
   const store = agentsStore.getState();
   const selectedAgent = selected ? agents.find((a) => a.id === selected.id) : undefined;

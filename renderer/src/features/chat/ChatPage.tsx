@@ -1,14 +1,14 @@
 // The Chat page (`#/chat/<agent id>`): the chat of one agent at a time, picked with the agent switcher.
-import { useEffect, useMemo } from 'react';
+import { useMemo } from 'react';
 import type { ReactElement } from 'react';
 import type { Agent } from '../../../../contract/agents';
 import { hashWithArg, useHashArg } from '../../app/route';
 import { EmptyState } from '../../components/EmptyState';
 import { ChatIcon } from '../../components/Icons';
-import { agentsStore, selectArchivedAgents, selectLiveAgents, useAgents } from '../../stores/agents';
+import { selectArchivedAgents, selectLiveAgents, useAgents } from '../../stores/agents';
 import { chatStore } from '../../stores/chat';
-import { connectionStore } from '../../stores/connection';
 import { ChatView } from './ChatView';
+import { useAgentsFollowed } from '../agents/use-agents-followed';
 
 /** The hash that opens the chat of agent `agentId` (the agents list's Chat button goes there). */
 export const chatHashFor = (agentId: string): string => hashWithArg('chat', agentId);
@@ -59,18 +59,7 @@ export function ChatPage(): ReactElement {
   const agents = useAgents((s) => s.agents);
   const loaded = useAgents((s) => s.loaded);
   const arg = useHashArg();
-  useEffect(() => {
-    const store = agentsStore.getState();
-    const off = store.follow();
-    void store.load();
-    const offReconnect = connectionStore.subscribe((s, prev) => {
-      if (s.reconnects !== prev.reconnects) void agentsStore.getState().load();
-    });
-    return () => {
-      offReconnect();
-      off();
-    };
-  }, []);
+  useAgentsFollowed();
   const live = useMemo(() => selectLiveAgents({ agents }), [agents]);
   const archived = useMemo(() => selectArchivedAgents({ agents }), [agents]);
   const last = chatStore.getState().agentId;
