@@ -56,7 +56,6 @@ settings.load();
 const budgets = kit.wireBudgets({ db, settings, bus: new kit.EventBus(), agentOf: (id) => agents.brief(id) });
 budgets.limits.set(AGENT, { usd_day: 1e9, usd_month: 1e9, rpm: 1e9 });
 const budget = budgets.guard;
-const ownerRefusal = (owner) => kit.callRefusal(agents.brief(owner));
 const ledger = budgets.ledger;
 const recorder = new kit.TraceRecorder({
   traceDirOf: (id) => (id === AGENT ? traceDir : null),
@@ -110,7 +109,6 @@ if (withLitellm) {
     traceSink: new kit.RecorderAgentTraceSink(recorder),
     redactor,
     log,
-    ownerRefusal,
     gateway: { port: 0, budget },
   });
   await llm.init();
@@ -133,7 +131,6 @@ const isolated = new kit.Gateway({
   sink,
   budget: process.env.XBUDGET === '0' ? undefined : budget,
   cost,
-  ownerRefusal,
   scrub: (s) => redactor.scrub(s),
   target: () => isolatedTarget,
   unavailable: () => ({ message: 'n/a', retryAfterS: null }),

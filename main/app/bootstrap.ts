@@ -182,8 +182,6 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       (id) => providers.test(id),
     );
     const llm = new LlmService({
-      // An agent's keys are suspended (with the reason) while it may not call (agents/agent-phases.ts).
-      ownerRefusal: (owner) => keys.suspension(owner),
       upstreamDown: (provider) => downWatch.failed(provider),
       home: opts.home,
       resolveCommand: () => resolveLitellmCommand(litellmInstall()),

@@ -54,7 +54,6 @@ export interface LlmServiceDeps {
   gatewayDependents?: () => boolean;
   /** How often a gateway port held by another process is tried again, ms (default 3 000). */
   gatewayRetryMs?: number;
-  ownerRefusal?: (owner: string) => string | null;
   /** Names a provider whose server did not answer and has it re-probed (upstream-down.ts). */
   upstreamDown?: (provider: string) => string | null;
   startDeadlineMs?: number;
@@ -119,7 +118,6 @@ export class LlmService {
       unavailable: () => this.unavailable(),
       waitForTarget: () => this.waitForTarget(deps.holdMs ?? 10_000),
       cost: (model, tin, tout) => this.prices.cost(this.active?.models, model, tin, tout),
-      ownerRefusal: deps.ownerRefusal,
       scrub: (s) => deps.redactor.scrub(s),
       upstreamDown: deps.upstreamDown,
       traceSink: this.traceSink,

@@ -45,8 +45,6 @@ export interface GatewayOptions {
   cost?: (model: string, tokensIn: number, tokensOut: number) => number | null;
   /** Agents' spend limits (budget.ts), checked before a call goes out; none without it. */
   budget?: GatewayBudget;
-  /** `null` when the key's owner may call, else why not (the agent's state; issue "Agents"). */
-  ownerRefusal?: (owner: string) => string | null;
   /** Secret redaction for error messages passed on from LiteLLM. */
   scrub?: (text: string) => string;
   /** See RelayOptions.upstreamDown (relay.ts): names a provider whose server did not answer. */
@@ -104,7 +102,7 @@ export class Gateway {
   readonly bindErrors: { address: string; error: string }[] = [];
 
   constructor(private readonly opts: GatewayOptions) {
-    this.policy = new GatewayPolicy(opts.keys, opts.ownerRefusal);
+    this.policy = new GatewayPolicy(opts.keys);
     this.agentdesk = new AgentdeskRoutes(
       { traceSink: opts.traceSink, describeModel: opts.describeModel, scrub: opts.scrub, log: opts.log },
       this.policy,

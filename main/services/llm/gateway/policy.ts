@@ -14,6 +14,11 @@ export interface KeyStore {
   recordUse(id: string, usd: number): void;
   /** Writes out spending kept in memory (called at shutdown). */
   flush?(): void;
+  /**
+   * Why the keys of `owner` are suspended (e.g. `The agent "x" is stopped`), or `null` when they are not:
+   * the agent's phase, as the agent service sets it (virtual-keys.ts `suspend`). Without it, never.
+   */
+  suspension?(owner: string): string | null;
 }
 
 /**
@@ -56,11 +61,7 @@ export function gatewayHosts(
 export class GatewayPolicy {
   private readonly windows = new Map<string, number[]>();
 
-  constructor(
-    private readonly keys: KeyStore,
-    /** `null` when the owner may call now, else why not (e.g. "agent x is archived"). */
-    private readonly ownerRefusal: (owner: string) => string | null = () => null,
-  ) {}
+  constructor(private readonly keys: KeyStore) {}
 
   /** The key record of a request, or the 401/403 to answer. */
   authenticate(headers: http.IncomingHttpHeaders): { key: VirtualKeyRecord } | { error: GatewayError } {
@@ -69,7 +70,7 @@ export class GatewayPolicy {
     const key = this.keys.lookup(presented);
     if (!key) return { error: gatewayErrors.unknownKey() };
     if (key.revokedAt !== null) return { error: gatewayErrors.revokedKey() };
-    const refusal = this.ownerRefusal(key.owner);
+    const refusal = this.keys.suspension?.(key.owner) ?? null;
     if (refusal) return { error: gatewayErrors.ownerRefused(refusal) };
     return { key };
   }

@@ -64,11 +64,11 @@ describe.skipIf(skip)('gateway paths for runtimes (real LiteLLM)', () => {
     s = await startLlmStack({
       deps: {
         traceSink: new JsonlAgentTraceSink(traceFile),
-        ownerRefusal: (o) => (o === 'agent-archived' ? 'Agent agent-archived is archived.' : null),
       },
     });
     key = s.keys.mint({ owner: 'agent-a', models: ['scripted/*'], rpm: 1 }).key;
     archivedKey = s.keys.mint({ owner: 'agent-archived', models: ['*'] }).key;
+    s.keys.suspend('agent-archived', 'Agent agent-archived is archived.');
   });
   afterAll(async () => {
     await s?.close();
