@@ -49,5 +49,10 @@ export const AGENT_RANGES = {
   rpm: { min: 1, max: 100_000, int: true, unit: 'requests per minute' },
 } as const satisfies Record<string, NumberRange>;
 
+/** A whole number with spaced thousands, as the limits' messages write it ("1 000 000"). */
+export function spacedThousands(n: number): string {
+  return n.toLocaleString('en-US').replace(/,/g, ' ');
+}
+
 /** Longest agent name, in characters after trimming. */
 export const AGENT_NAME_MAX = 64;

@@ -1,27 +1,25 @@
 // Shapes of the `usage` group: spend limits per agent (USD/day, USD/month, requests/minute) and usage totals.
 import { z } from 'zod';
-import { AGENT_RANGES } from './ranges';
+import { AGENT_RANGES, spacedThousands } from './ranges';
 
 /** An agent id (as contract/agents.ts AgentId; not imported from there, which imports this file). */
 const AgentId = z.string().uuid('must be an agent id (a UUID, see `agents.list`)');
 
 const USD = AGENT_RANGES.budget_usd;
 const RPM = AGENT_RANGES.rpm;
-/** Spaced thousands as the limits' messages write them ("1 000 000"). */
-const spaced = (n: number): string => n.toLocaleString('en-US').replace(/,/g, ' ');
 
 /** A USD amount a limit may take: finite, ≥ 0, at most 1 000 000 (`AGENT_RANGES.budget_usd`). */
 export const UsdLimit = z
   .number()
   .finite('must be a finite number of USD')
   .min(USD.min, `must be ${USD.min} or more USD`)
-  .max(USD.max, `at most ${spaced(USD.max)} USD`);
+  .max(USD.max, `at most ${spacedThousands(USD.max)} USD`);
 /** Requests per minute a limit may take (`AGENT_RANGES.rpm`). */
 export const RpmLimit = z
   .number()
   .int('a whole number')
   .min(RPM.min, `at least ${RPM.min}`)
-  .max(RPM.max, `at most ${spaced(RPM.max)}`);
+  .max(RPM.max, `at most ${spacedThousands(RPM.max)}`);
 
 /** A local calendar day, `YYYY-MM-DD`. */
 export const LocalDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day as YYYY-MM-DD');

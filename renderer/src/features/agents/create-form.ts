@@ -1,7 +1,7 @@
 // The create form's draft, its checks before anything is sent, and the `agents.create` input it makes.
 import type { Agent, AgentCreateInput } from '../../../../contract/agents';
 import type { EgressMode } from '../../../../contract/egress';
-import { AGENT_NAME_MAX, AGENT_RANGES } from '../../../../contract/ranges';
+import { AGENT_NAME_MAX, AGENT_RANGES, spacedThousands } from '../../../../contract/ranges';
 import type { FolderRow } from './SharedFoldersEditor';
 import { agentHoldingSlug, slugOf } from '../../stores/agents';
 import type { CreateField } from '../../stores/agents';
@@ -64,8 +64,6 @@ export function newDraft(
 /** Ranges of the spend limits (contract/ranges.ts AGENT_RANGES, as contract/usage.ts UsdLimit, RpmLimit). */
 const USD = AGENT_RANGES.budget_usd;
 const RPM = AGENT_RANGES.rpm;
-/** Spaced thousands, as the limits' messages write them ("1 000 000"). */
-const spaced = (n: number): string => n.toLocaleString('en-US').replace(/,/g, ' ');
 
 /**
  * The spend limits of a draft: each typed value as a number, `undefined` when empty (the Settings
@@ -82,7 +80,7 @@ export function checkLimits(l: CreateDraft['limits']): {
     const n = Number(raw.trim());
     if (!Number.isFinite(n) || n < USD.min || n > USD.max)
       errors[field] =
-        `${what} must be an amount of USD from ${USD.min} to ${spaced(USD.max)}, or empty for the Settings default; “${raw}” is not`;
+        `${what} must be an amount of USD from ${USD.min} to ${spacedThousands(USD.max)}, or empty for the Settings default; “${raw}” is not`;
     else values[field] = n;
   };
   usd('budget_day_usd', 'The daily budget', l.day);
@@ -90,7 +88,7 @@ export function checkLimits(l: CreateDraft['limits']): {
   if (l.rpm.trim() !== '') {
     const n = Number(l.rpm.trim());
     if (!Number.isInteger(n) || n < RPM.min || n > RPM.max)
-      errors.rpm = `Requests per minute must be a whole number from ${RPM.min} to ${spaced(RPM.max)}, or empty for the Settings default; “${l.rpm}” is not`;
+      errors.rpm = `Requests per minute must be a whole number from ${RPM.min} to ${spacedThousands(RPM.max)}, or empty for the Settings default; “${l.rpm}” is not`;
     else values.rpm = n;
   }
   return { values, errors };
