@@ -357,13 +357,39 @@ export const AgentThreadInput = z.object({ id: AgentId, thread_id: z.string().mi
 /** Output of `agents.cancel`: whether a turn was running in the thread (and is now stopped). */
 export const AgentCancelResult = z.object({ cancelled: z.boolean() });
 
-/** A thread as the chat pane shows it: messages in OpenAI format (user, assistant with tool_calls, tool). */
+/**
+ * A turn of a thread that ended in an error and has no reply, read from the agent's trace (its
+ * `message_in` and last `error` event). `message` = the error as it was shown live; `source` = who
+ * reported it (`relay`: the core could not reach or follow the runtime; `runtime`: the runtime's own
+ * error). Placement among the stored messages: `anchor` = how many user messages of `messages` come
+ * before the failure's rows; `in_thread` = the runtime stored the message itself (it is the
+ * `anchor`-th user message, so only the error is added), else the message is shown before the error.
+ */
+export const AgentFailedTurn = z.object({
+  turn_id: z.string(),
+  text: z.string(),
+  message: z.string(),
+  source: z.enum(['relay', 'runtime']),
+  /** When it failed, UTC ms. */
+  at: z.number().int(),
+  anchor: z.number().int().min(0),
+  in_thread: z.boolean(),
+});
+
+/**
+ * A thread as the chat pane shows it: messages in OpenAI format (user, assistant with tool_calls, tool),
+ * and its failed turns (oldest first; absent = none).
+ */
 export const AgentThread = z.object({
   thread_id: z.string(),
   messages: z.array(z.record(z.string(), z.unknown())),
+  failed: z.array(AgentFailedTurn).optional(),
 });
 
-/** Output of `agents.threads`: the agent's threads, newest first. */
+/**
+ * Output of `agents.threads`: the agent's threads, newest first, those that exist only through failed
+ * turns (the runtime never stored them) included.
+ */
 export const AgentThreads = z.object({
   threads: z.array(z.object({ thread_id: z.string(), updated_at: z.number().int(), title: z.string() })),
 });

@@ -189,6 +189,7 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
     folderOf: (id) => agentFolderOf(repo, d.home, id),
     credentialOf: (id) => (repo.get(id) ? readRuntimeCredential(agentFolder(d.home, id)) : null),
     record: (e) => recorder.record(e),
+    events: (q) => recorder.query(q),
     turns,
     emit: (e) => d.bus.emit('agents.turn', e),
     log: log.child({ service: 'chat' }),

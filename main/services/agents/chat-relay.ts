@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { Agent } from '../../../contract/agents';
 import { AppError } from '../../../contract/errors';
 import type { ErrorCode } from '../../../contract/errors';
-import type { TraceEvent } from '../../../contract/traces';
+import { TRACE_PAGE_MAX } from '../../../contract/traces';
+import type { TraceEvent, TracePage, TraceQuery } from '../../../contract/traces';
 import type { Logger } from '../../platform/logging';
 import { errorEvent, messageIn, messageOut } from '../traces/chat-trace';
 import type { ChatTurn } from '../traces/chat-trace';
@@ -18,6 +19,8 @@ import {
   sseParser,
   titleOf,
 } from './chat-relay-io';
+import { failedTurnsOf, tracedThreadsOf } from './chat-failures';
+import type { FailedTurn } from './chat-failures';
 import { parseEndpoint, runtimeFetch } from './runtime-client';
 
 /** Thread ids are file names in the runtime (resources/agent-runtime/PROTOCOL.md). */
@@ -51,6 +54,11 @@ export interface ChatRelayDeps {
   credentialOf(id: string): string | null;
   /** Where message_in, message_out and relay errors go. */
   record(event: TraceEvent): void;
+  /**
+   * One page of the trace (`traces.list`), where failed turns are read back; without it threads show
+   * only what the runtime stored.
+   */
+  events?: (q: TraceQuery) => Promise<TracePage>;
   /** Turn windows, so model calls can be tied to the turn (see TurnWindows). */
   turns: {
     begin(agentId: string, turnId: string, threadId: string, at: number): void;
@@ -83,6 +91,11 @@ export interface ThreadSummary {
   title: string;
 }
 
+/** Most trace events read to find a thread's failed turns (10 pages). */
+const THREAD_EVENTS_MAX = 10 * TRACE_PAGE_MAX;
+/** Most trace events read to find the threads that exist only through failed turns (5 pages, newest first). */
+const THREADS_EVENTS_MAX = 5 * TRACE_PAGE_MAX;
+
 /** The abort reason of a turn stopped by the user ({@link ChatRelay.cancel}). */
 const USER_STOP = new Error('stopped by the user');
 
@@ -105,6 +118,8 @@ export class ChatRelay {
 
   /** The turns being relayed, by `<agent id>/<thread id>`: aborting one closes its stream. */
   private readonly running = new Map<string, AbortController>();
+  /** When the turn running in `<agent id>/<thread id>` was sent (UTC ms). */
+  private readonly runningSince = new Map<string, number>();
 
   /**
    * Stops the turn running in thread `threadId` of agent `id`: its stream is closed (which cancels the
@@ -159,10 +174,14 @@ export class ChatRelay {
     input.signal?.addEventListener('abort', () => abort.abort(input.signal?.reason), { once: true });
     const key = `${agent.id}/${threadId}`;
     this.running.set(key, abort);
+    this.runningSince.set(key, sentAt);
     try {
       return await this.relay(common, endpoint, input.text, abort);
     } finally {
-      if (this.running.get(key) === abort) this.running.delete(key);
+      if (this.running.get(key) === abort) {
+        this.running.delete(key);
+        this.runningSince.delete(key);
+      }
     }
   }
 
@@ -338,7 +357,9 @@ export class ChatRelay {
   /**
    * The agent's threads, newest first, each with a title from its first user message (≤ 80 characters).
    * Read from the thread files in its home (`.agentdesk/threads/*.json`), so they are there after a
-   * restart and while the agent is stopped; unreadable files are skipped. The agent writes that folder,
+   * restart and while the agent is stopped; unreadable files are skipped. Threads the runtime never
+   * stored but whose turns failed (read from the agent's trace, its newest 5 000 chat events) are
+   * listed too, so they can be opened and retried. The agent writes that folder,
    * so what is read is bounded (see {@link newestThreadFiles}: 500 threads, 64 MiB).
    * @throws AppError NOT_FOUND
    */
@@ -362,20 +383,91 @@ export class ChatRelay {
         this.d.log.debug({ agent: id, file, err: (err as Error).message }, 'thread file skipped');
       }
     }
+    const listed = new Set(out.map((t) => t.thread_id));
+    for (const t of tracedThreadsOf(await this.chatEvents(id, undefined, THREADS_EVENTS_MAX)))
+      if (t.failed && !listed.has(t.thread_id))
+        out.push({
+          thread_id: t.thread_id,
+          updated_at: t.updated_at,
+          title: titleOf([{ role: 'user', content: t.first }]),
+        });
     return out.sort((a, b) => b.updated_at - a.updated_at);
   }
 
   /**
+   * The chat events (message_in, message_out, error) of agent `id`, of thread `threadId` or all, at
+   * most `max` (the newest when all, else the oldest); `[]` without a trace or when it cannot be read
+   * (logged): a thread then shows what the runtime stored.
+   */
+  private async chatEvents(id: string, threadId: string | undefined, max: number): Promise<TraceEvent[]> {
+    if (!this.d.events) return [];
+    const out: TraceEvent[] = [];
+    let cursor: string | undefined;
+    try {
+      do {
+        const page = await this.d.events({
+          agent_id: id,
+          kinds: ['message_in', 'message_out', 'error'],
+          ...(threadId ? { thread_id: threadId } : {}),
+          order: threadId ? 'asc' : 'desc',
+          limit: TRACE_PAGE_MAX,
+          ...(cursor ? { cursor } : {}),
+        });
+        out.push(...page.events);
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor && out.length < max);
+    } catch (err) {
+      this.d.log.warn({ agent: id, err: (err as Error).message }, 'failed turns not read from the trace');
+    }
+    return out;
+  }
+
+  /** The failed turns of thread `threadId` of agent `id`, placed among `messages` (its stored messages). */
+  private async failedIn(
+    id: string,
+    threadId: string,
+    messages: readonly Record<string, unknown>[],
+  ): Promise<FailedTurn[]> {
+    const events = await this.chatEvents(id, threadId, THREAD_EVENTS_MAX);
+    const since = this.runningSince.get(`${id}/${threadId}`);
+    const running =
+      since === undefined
+        ? null
+        : (events.find((e) => e.kind === 'message_in' && e.created_at >= since)?.trace_id ?? null);
+    return failedTurnsOf(events, threadId, messages, running);
+  }
+
+  /**
    * One thread's messages (OpenAI format, no system prompt): from the runtime (`GET /threads/<id>`) while
-   * the agent runs, else (or when the runtime does not answer) from its file.
+   * the agent runs, else (or when the runtime does not answer) from its file; with its failed turns
+   * read from the agent's trace (only this agent's events of this thread; the error text is the one
+   * the turn showed live). A thread the runtime never stored but with failed turns has no messages.
    * @throws AppError NOT_FOUND (agent or thread), INVALID_INPUT (thread id)
    */
   async thread(
     id: string,
     threadId: string,
-  ): Promise<{ thread_id: string; messages: Record<string, unknown>[] }> {
+  ): Promise<{ thread_id: string; messages: Record<string, unknown>[]; failed: FailedTurn[] }> {
     const agent = this.d.agent(id);
     checkThreadId(threadId);
+    let messages: Record<string, unknown>[];
+    try {
+      messages = await this.storedThread(agent, threadId);
+    } catch (err) {
+      // A thread the runtime never stored (its first message was refused) exists through its failures.
+      const failed = await this.failedIn(id, threadId, []);
+      if (failed.length === 0) throw err;
+      return { thread_id: threadId, messages: [], failed };
+    }
+    return { thread_id: threadId, messages, failed: await this.failedIn(id, threadId, messages) };
+  }
+
+  /**
+   * The stored messages of thread `threadId` (see {@link thread}).
+   * @throws AppError NOT_FOUND (thread)
+   */
+  private async storedThread(agent: Agent, threadId: string): Promise<Record<string, unknown>[]> {
+    const id = agent.id;
     const missing = () =>
       new AppError('NOT_FOUND', `${agent.name} has no thread ${threadId}; see agents.threads`);
     if (agent.phase === 'running' && agent.runtime_endpoint !== null) {
@@ -389,7 +481,7 @@ export class ChatRelay {
         if (res.status === 404) throw missing();
         if (res.ok) {
           const t = JSON.parse(await cappedText(res)) as StoredThread;
-          if (Array.isArray(t.messages)) return { thread_id: threadId, messages: t.messages };
+          if (Array.isArray(t.messages)) return t.messages;
         }
       } catch (err) {
         if (err instanceof AppError) throw err;
@@ -404,7 +496,7 @@ export class ChatRelay {
         await readInside(this.homeOf(id), path.join(this.threadsDir(id), `${threadId}.json`)),
       ) as StoredThread;
       if (!Array.isArray(t.messages)) throw missing();
-      return { thread_id: threadId, messages: t.messages };
+      return t.messages;
     } catch (err) {
       if (err instanceof AppError) throw err;
       throw missing();
