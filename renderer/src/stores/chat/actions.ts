@@ -3,7 +3,7 @@ import type { StoreApi } from 'zustand/vanilla';
 import { isAppError } from '../../../../contract/errors';
 import type { ClientGetter } from '../client';
 import { toShownError } from '../errors';
-import { MAX_FAILED_TURNS, withFailedTurns } from './failed-turns';
+import { fromCore, MAX_FAILED_TURNS, mergeFailedTurns, withFailedTurns } from './failed-turns';
 import type { FailedTurn, FailedTurnStorage } from './failed-turns';
 import { initialChatState } from './initial-state';
 import type { ChatItem, ChatState, LiveTurn } from './initial-state';
@@ -62,10 +62,18 @@ export function createChatActions(
     ...t.items,
   ];
 
-  /** Shows `stored` (rows of thread `threadId`) with that thread's failed turns put back, then `extra`. */
-  function show(threadId: string | null, stored: ChatItem[], extra: ChatItem[] = []): void {
-    const failed = get().failed.filter((f) => f.thread_id === threadId);
-    set({ stored, messages: [...withFailedTurns(stored, failed), ...extra] });
+  /**
+   * Shows `stored` (rows of thread `threadId`) with that thread's failed turns put back (the core's,
+   * `fromCoreTurns`, and those this window saw that the core does not hold yet), then `extra`.
+   */
+  function show(
+    threadId: string | null,
+    stored: ChatItem[],
+    extra: ChatItem[] = [],
+    fromCoreTurns: FailedTurn[] = get().serverFailed,
+  ): void {
+    const failed = mergeFailedTurns(threadId, fromCoreTurns, get().failed);
+    set({ stored, serverFailed: fromCoreTurns, messages: [...withFailedTurns(stored, failed), ...extra] });
   }
 
   /** Keeps the failure of `turn` (its last error row) for agent `agentId`, placed after `stored`'s user messages. */
@@ -75,6 +83,7 @@ export function createChatActions(
     const last = users.at(-1);
     const inThread = readBack && last?.kind === 'user' && last.text.trim() === turn.text.trim();
     const entry: FailedTurn = {
+      turn_id: turn.turn_id,
       id: `${turn.thread_id}-${turn.turn_id ?? 'x'}-${Date.now()}`,
       thread_id: turn.thread_id,
       anchor: users.length,
@@ -98,20 +107,24 @@ export function createChatActions(
     const { agentId } = get();
     if (!agentId) return;
     let stored: ChatItem[];
+    let fromCoreTurns: FailedTurn[];
     let readBack = true;
     try {
       const t = await getClient().agents.thread({ id: agentId, thread_id: turn.thread_id });
       stored = itemsOfThread(t.messages);
+      fromCoreTurns = (t.failed ?? []).map((f) => fromCore(turn.thread_id, f));
     } catch {
       readBack = false;
-      stored = get().threadId === turn.thread_id ? get().stored : [];
+      const same = get().threadId === turn.thread_id;
+      stored = same ? get().stored : [];
+      fromCoreTurns = same ? get().serverFailed : [];
     }
     if (turn.status === 'error') keepFailure(agentId, turn, stored, readBack);
     if (get().agentId !== agentId || !sameTurn(get().turn, turn)) return;
     set({ turn: null, threadId: turn.thread_id, threadError: null });
     const extra =
       turn.status === 'error' ? [] : readBack ? turn.items.filter((i) => i.kind === 'notice') : rowsOf(turn);
-    show(turn.thread_id, stored, extra);
+    show(turn.thread_id, stored, extra, fromCoreTurns);
     void get().loadThreads();
   }
 
@@ -147,10 +160,16 @@ export function createChatActions(
       const { agentId, turn } = get();
       if (!agentId || busy(turn)) return;
       set({ threadId, stored: [], messages: [], threadLoading: true, threadError: null, turn: null });
-      show(threadId, []);
+      show(threadId, [], [], []);
       try {
         const t = await getClient().agents.thread({ id: agentId, thread_id: threadId });
-        if (get().threadId === threadId) show(threadId, itemsOfThread(t.messages));
+        if (get().threadId === threadId)
+          show(
+            threadId,
+            itemsOfThread(t.messages),
+            [],
+            (t.failed ?? []).map((f) => fromCore(threadId, f)),
+          );
       } catch (err) {
         if (get().threadId === threadId) set({ threadError: toShownError(err) });
       } finally {
@@ -159,7 +178,7 @@ export function createChatActions(
     },
     newThread() {
       if (busy(get().turn)) return;
-      set({ threadId: null, stored: [], messages: [], turn: null, threadError: null });
+      set({ threadId: null, stored: [], serverFailed: [], messages: [], turn: null, threadError: null });
     },
     async send(raw) {
       const text = raw.trim();

@@ -132,6 +132,84 @@ describe('chat store', () => {
     expect(last.input).toMatchObject({ thread_id: thread });
   });
 
+  it('shows the failed turns the core holds in a fresh window (no failure seen here), each once, with Retry', async () => {
+    const { core } = setup();
+    const failedTurn = (turn_id: string, text: string, anchor: number, in_thread: boolean) => ({
+      turn_id,
+      text,
+      message: `The runtime of Helper does not answer (${text})`,
+      source: 'relay' as const,
+      at: 5_000,
+      anchor,
+      in_thread,
+    });
+    core.handle('agents.threads', () => ({
+      threads: [
+        { thread_id: 'th-refused', updated_at: 6_000, title: 'never stored' },
+        { thread_id: 'th-1', updated_at: 5_000, title: 'first' },
+      ],
+    }));
+    core.handle('agents.thread', (input) => {
+      const { thread_id } = input as { thread_id: string };
+      return thread_id === 'th-refused'
+        ? { thread_id, messages: [], failed: [failedTurn('t-r', 'never stored', 0, false)] }
+        : {
+            thread_id,
+            messages: [
+              { role: 'user', content: 'first' },
+              { role: 'assistant', content: 'ok' },
+              { role: 'user', content: 'second' },
+            ],
+            failed: [failedTurn('t-2', 'second', 2, true)],
+          };
+    });
+    const fresh = createChatStore(() => core.client, memoryFailedTurns());
+    await fresh.getState().open(AGENT.id);
+    // The newest thread is the one only the failure made: its message, its error, Retry.
+    expect(fresh.getState().threadId).toBe('th-refused');
+    expect(fresh.getState().messages).toMatchObject([
+      { kind: 'user', text: 'never stored', failed: true },
+      {
+        kind: 'error',
+        message: expect.stringContaining('does not answer') as string,
+        retry: 'never stored',
+        hint: null,
+      },
+    ]);
+    await fresh.getState().selectThread('th-1');
+    expect(fresh.getState().messages.map((m) => m.kind)).toEqual(['user', 'assistant', 'user', 'error']);
+    expect(fresh.getState().messages[3]).toMatchObject({ retry: 'second' });
+  });
+
+  it('shows a failure this window saw once when the core then holds it too', async () => {
+    const { store, core } = setup();
+    await store.getState().open(AGENT.id);
+    await store.getState().send('please #fail');
+    const threadId = store.getState().threadId!;
+    const turnId = store.getState().failed[0]?.turn_id;
+    expect(turnId).toBe('turn-1');
+    core.handle('agents.thread', () => ({
+      thread_id: threadId,
+      messages: [{ role: 'user', content: 'please #fail' }],
+      failed: [
+        {
+          turn_id: 'turn-1',
+          text: 'please #fail',
+          message: 'upstream HTTP 502',
+          source: 'runtime',
+          at: Date.now(),
+          anchor: 1,
+          in_thread: true,
+        },
+      ],
+    }));
+    await store.getState().selectThread(threadId);
+    expect(store.getState().messages.map((m) => m.kind)).toEqual(['user', 'error']);
+    expect(store.getState().messages[1]).toMatchObject({
+      hint: expect.stringMatching(/Providers page/) as string,
+    });
+  });
+
   it('keeps following a slow turn after the call times out, and finishes on its done event', async () => {
     const { store, core } = setup();
     await store.getState().open(AGENT.id);

@@ -1,5 +1,7 @@
-// Turns that ended in an error, kept per agent so the thread shows them (with Retry) after the next message and a reload.
+// Turns that ended in an error, so the thread shows them (with Retry): the core's (read from the trace) and this window's.
+import type { Client } from '../../../../contract/client';
 import type { ChatItem } from './initial-state';
+import { hintFor } from './selectors';
 
 /**
  * A failed turn: the message, the error, and where it sits in its thread. `anchor` = how many user
@@ -16,9 +18,11 @@ export interface FailedTurn {
   hint: string | null;
   /** When it failed (UTC ms). */
   at: number;
+  /** The turn's id when known (the core's trace id of the turn); `null` for a message refused before it had one. */
+  turn_id?: string | null;
 }
 
-/** Where failed turns are kept: `localStorage` in the app, a map in tests. */
+/** Where this window keeps the failed turns it saw (in memory: the core holds them across reloads). */
 export interface FailedTurnStorage {
   load(agentId: string): FailedTurn[];
   save(agentId: string, turns: FailedTurn[]): void;
@@ -27,9 +31,7 @@ export interface FailedTurnStorage {
 /** At most this many failed turns are kept per agent (the oldest go first). */
 export const MAX_FAILED_TURNS = 200;
 
-const KEY = (agentId: string): string => `agentdesk.chat.failed.${agentId}`;
-
-/** A storage in memory (tests, or a window without `localStorage`). */
+/** A storage in memory, per agent. */
 export function memoryFailedTurns(): FailedTurnStorage {
   const map = new Map<string, FailedTurn[]>();
   return {
@@ -38,26 +40,47 @@ export function memoryFailedTurns(): FailedTurnStorage {
   };
 }
 
-/** The window's `localStorage` (one JSON list per agent); unreadable entries read as none. */
-export function localFailedTurns(): FailedTurnStorage {
-  if (typeof localStorage === 'undefined') return memoryFailedTurns();
+/** A failed turn as `agents.thread` gives it. */
+type AgentFailedTurnOut = NonNullable<Awaited<ReturnType<Client['agents']['thread']>>['failed']>[number];
+
+/** A failed turn as the core read it from the agent's trace, for thread `threadId`. */
+export function fromCore(threadId: string, f: AgentFailedTurnOut): FailedTurn {
   return {
-    load(agentId) {
-      try {
-        const v: unknown = JSON.parse(localStorage.getItem(KEY(agentId)) ?? '[]');
-        return Array.isArray(v) ? (v as FailedTurn[]).filter((t) => typeof t?.thread_id === 'string') : [];
-      } catch {
-        return [];
-      }
-    },
-    save(agentId, turns) {
-      try {
-        localStorage.setItem(KEY(agentId), JSON.stringify(turns.slice(-MAX_FAILED_TURNS)));
-      } catch {
-        // A full or refused storage only loses the failure across a reload.
-      }
-    },
+    id: `core-${f.turn_id}`,
+    thread_id: threadId,
+    anchor: f.anchor,
+    inThread: f.in_thread,
+    text: f.text,
+    message: f.message,
+    hint: f.source === 'relay' ? null : hintFor(f.message),
+    at: f.at,
+    turn_id: f.turn_id,
   };
+}
+
+/** A window's failure and the core's are the same turn within this long (ms) when the window had no turn id. */
+const SAME_TURN_MS = 5 * 60_000;
+
+/**
+ * The failed turns of thread `threadId` to show: the core's (`fromCoreTurns`), then this window's
+ * (`seen`) that the core does not hold yet (same turn id; or, without one, same message within 5 min).
+ */
+export function mergeFailedTurns(
+  threadId: string | null,
+  fromCoreTurns: readonly FailedTurn[],
+  seen: readonly FailedTurn[],
+): FailedTurn[] {
+  const core = fromCoreTurns.filter((f) => f.thread_id === threadId);
+  const own = seen.filter(
+    (f) =>
+      f.thread_id === threadId &&
+      !core.some((c) =>
+        f.turn_id
+          ? c.turn_id === f.turn_id
+          : c.text.trim() === f.text.trim() && Math.abs(c.at - f.at) < SAME_TURN_MS,
+      ),
+  );
+  return [...core, ...own];
 }
 
 /**

@@ -5,7 +5,7 @@ import type { StoreApi } from 'zustand/vanilla';
 import { getClient } from '../client';
 import type { ClientGetter } from '../client';
 import { createChatActions } from './actions';
-import { localFailedTurns } from './failed-turns';
+import { memoryFailedTurns } from './failed-turns';
 import type { FailedTurnStorage } from './failed-turns';
 import type { ChatActions } from './actions';
 import { initialChatState } from './initial-state';
@@ -15,11 +15,12 @@ export type ChatStore = ChatState & ChatActions;
 
 /**
  * Creates a chat store (the app uses {@link chatStore}; tests make their own with a fake client and
- * {@link memoryFailedTurns}). Failed turns are kept in `failed` (default: `localStorage`).
+ * {@link memoryFailedTurns}). The failed turns this window sees are kept in `failed` (default: in
+ * memory, for the window's life); the core holds them across reloads and browsers (`agents.thread`).
  */
 export function createChatStore(
   client: ClientGetter = getClient,
-  failed: FailedTurnStorage = localFailedTurns(),
+  failed: FailedTurnStorage = memoryFailedTurns(),
 ): StoreApi<ChatStore> {
   return createStore<ChatStore>()((set, get) => ({
     ...initialChatState,

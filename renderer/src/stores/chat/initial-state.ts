@@ -59,8 +59,13 @@ export interface ChatState {
   threadId: string | null;
   /** The selected thread's rows as stored by the runtime. */
   stored: ChatItem[];
-  /** The open agent's failed turns (every thread), kept across reloads. */
+  /**
+   * The open agent's failed turns seen in this window (every thread): they show at once, before the
+   * core's trace has them, and refusals that never reached the agent (it was stopped) stay for the session.
+   */
   failed: FailedTurn[];
+  /** The selected thread's failed turns as the core read them from the agent's trace (`agents.thread`). */
+  serverFailed: FailedTurn[];
   /** The selected thread's conversation: the stored rows with its failed turns put back in. */
   messages: ChatItem[];
   threadLoading: boolean;
@@ -76,6 +81,7 @@ export const initialChatState: ChatState = {
   threadId: null,
   stored: [],
   failed: [],
+  serverFailed: [],
   messages: [],
   threadLoading: false,
   threadError: null,
