@@ -1,6 +1,7 @@
 // Component tests of the Archived panel and the purge confirmation, in a DOM.
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
+import { absoluteTime, fullTime } from '../../app/time';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { render, screen, within } from '../../test/dom';
 import { sampleAgent } from '../../test/fake-client';
@@ -23,7 +24,11 @@ describe('ArchivedPanel', () => {
     expect(row.textContent).toContain('🦊');
     expect(row.textContent).toContain('Old Fox');
     expect(row.textContent).toContain('gpt-test-mini');
-    expect(screen.getByTestId('archived-when-a1').textContent).toBe('3 days ago');
+    // Past a day the time reads as a date ("4 Dec 14:57"), in full in its tooltip.
+    const when = screen.getByTestId('archived-when-a1');
+    expect(when.textContent).toBe(absoluteTime(a.archived_at!));
+    expect(when.textContent).toMatch(/^\d{1,2} [A-Z][a-z]{2}( \d{4})? \d{2}:\d{2}$/);
+    expect(when.getAttribute('title')).toBe(fullTime(a.archived_at!));
     expect(within(row).getByRole('button', { name: /Restore/ })).toBe(
       screen.getByTestId('archived-restore-a1'),
     );

@@ -1,7 +1,8 @@
 // The Archived panel: archived agents with emoji, name, model and how long ago, with Restore and Purge.
 import type { ReactElement } from 'react';
 import type { Agent } from '../../../../contract/agents';
-import { modelIdOf, relativeTime } from '../../stores/agents';
+import { Time } from '../../components/Time';
+import { modelIdOf } from '../../stores/agents';
 import type { RowBusy } from '../../stores/agents';
 import type { ShownError } from '../../stores/errors';
 import { useNow } from '../system/use-now';
@@ -52,13 +53,7 @@ export function ArchivedPanel({
                   <span className="muted small">
                     <code title={a.model}>{modelIdOf(a.model)}</code> · archived{' '}
                     {a.archived_at !== null ? (
-                      <time
-                        dateTime={new Date(a.archived_at).toISOString()}
-                        title={new Date(a.archived_at).toLocaleString()}
-                        data-testid={`archived-when-${a.id}`}
-                      >
-                        {relativeTime(a.archived_at, now)}
-                      </time>
+                      <Time at={a.archived_at} now={now} form="ago" testId={`archived-when-${a.id}`} />
                     ) : (
                       'at an unknown time'
                     )}

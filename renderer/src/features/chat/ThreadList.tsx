@@ -1,16 +1,9 @@
 // The agent's threads, newest first, and "New thread".
 import type { ReactElement } from 'react';
+import { Time } from '../../components/Time';
+import { useNow } from '../system/use-now';
 import type { ShownError } from '../../stores/errors';
 import type { ThreadSummary } from '../../stores/chat';
-
-/** How long ago `at` (UTC ms) was, coarse: `now`, `5 min`, `3 h`, `2 d`. */
-function ago(at: number, now: number): string {
-  const s = Math.max(0, Math.round((now - at) / 1000));
-  if (s < 60) return 'now';
-  if (s < 3600) return `${Math.round(s / 60)} min`;
-  if (s < 86_400) return `${Math.round(s / 3600)} h`;
-  return `${Math.round(s / 86_400)} d`;
-}
 
 /** A list of buttons, the selected one marked `aria-current`. */
 export function ThreadList({
@@ -28,7 +21,7 @@ export function ThreadList({
   onSelect: (id: string) => void;
   onNew: () => void;
 }): ReactElement {
-  const now = Date.now();
+  const now = useNow(threads.length > 0, 30_000);
   return (
     <nav className="chat-threads" aria-label="Threads" data-testid="chat-thread-list">
       <button
@@ -60,7 +53,13 @@ export function ThreadList({
               data-thread={t.thread_id}
             >
               <span className="chat-threads__title">{t.title}</span>
-              <span className="muted small">{ago(t.updated_at, now)}</span>
+              <Time
+                className="muted small"
+                at={t.updated_at}
+                now={now}
+                form="ago"
+                testId="chat-thread-time"
+              />
             </button>
           </li>
         ))}

@@ -5,6 +5,7 @@ import type { Provider } from '../../../../contract/providers';
 import { RefreshButton } from '../../components/RefreshButton';
 import { filterModels, providersStore, useProviders } from '../../stores/providers';
 import { plural } from '../system/llm-format';
+import { Time } from '../../components/Time';
 
 export function ModelList({ provider }: { provider: Provider }): ReactElement {
   const id = provider.id;
@@ -45,7 +46,13 @@ export function ModelList({ provider }: { provider: Provider }): ReactElement {
           testId="models-refresh"
         />
         <span className="muted small" data-testid="models-fetched-at" data-fetched-at={fetchedAt ?? ''}>
-          {fetchedAt ? `Fetched ${new Date(fetchedAt).toLocaleString()}` : 'Not fetched yet'}
+          {fetchedAt ? (
+            <>
+              Fetched <Time at={fetchedAt} form="ago" />
+            </>
+          ) : (
+            'Not fetched yet'
+          )}
         </span>
       </div>
       {models && models.models.length > 0 ? (

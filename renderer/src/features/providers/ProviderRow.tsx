@@ -11,6 +11,7 @@ import { keyLine, providersStore, statusBadge, useProviders } from '../../stores
 import { AddProviderForm } from './AddProviderForm';
 import { ErrorLine } from './ErrorLine';
 import { ModelList } from './ModelList';
+import { Time } from '../../components/Time';
 
 export function ProviderRow({
   provider,
@@ -69,7 +70,12 @@ export function ProviderRow({
         {provider.status_detail ? (
           <span className="muted small" data-testid={`provider-detail-${id}`}>
             {provider.status_detail}
-            {provider.checked_at ? ` · checked ${new Date(provider.checked_at).toLocaleTimeString()}` : ''}
+            {provider.checked_at ? (
+              <>
+                {' '}
+                · checked <Time at={provider.checked_at} form="absolute" />
+              </>
+            ) : null}
           </span>
         ) : null}
       </div>

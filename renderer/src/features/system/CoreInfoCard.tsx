@@ -2,6 +2,7 @@
 import type { ReactElement } from 'react';
 import type { CoreInfo } from '../../../../contract/health';
 import type { ShownError } from '../../stores/errors';
+import { Time } from '../../components/Time';
 
 const MODE_LABELS: Record<CoreInfo['mode'], string> = {
   electron: 'Desktop app',
@@ -37,7 +38,7 @@ export function CoreInfoCard({
           <dd>{info.platform}</dd>
           <dt>Process</dt>
           <dd>
-            PID {info.pid}, started {new Date(info.started_at).toLocaleString()}
+            PID {info.pid}, started <Time at={info.started_at} form="absolute" />
           </dd>
           <dt>Database schema</dt>
           <dd>version {info.schema_version}</dd>

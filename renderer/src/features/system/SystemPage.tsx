@@ -8,12 +8,13 @@ import { selectComponents, selectSummary, systemStore, useSystem } from '../../s
 import { ComponentRow } from './ComponentRow';
 import { CoreInfoCard } from './CoreInfoCard';
 import { LlmPanel } from './LlmPanel';
+import { Time } from '../../components/Time';
 
 function CheckedAt({ at }: { at: number | null }): ReactElement | null {
   if (at === null) return null;
   return (
     <span className="muted small" data-testid="health-checked-at" data-checked-at={at}>
-      Checked {new Date(at).toLocaleTimeString()}
+      Checked <Time at={at} form="absolute" />
     </span>
   );
 }

@@ -6,7 +6,8 @@ import { AgentFilter } from '../../components/AgentFilter';
 import { Badge } from '../../components/Badge';
 import { useNow } from '../system/use-now';
 import { openRunTrace } from './open-trace';
-import { agoLabel, statusTone, tasksStore, usageLabel, useTasks } from './store';
+import { statusTone, tasksStore, usageLabel, useTasks } from './store';
+import { Time } from '../../components/Time';
 
 const STATUSES: TaskRunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'];
 
@@ -41,7 +42,7 @@ function RunRow({
         </span>
         <span className="muted small">
           {run.trigger === 'catch_up' ? 'catch-up · ' : run.trigger !== 'schedule' ? `${run.trigger} · ` : ''}
-          {agoLabel(run.ended_at ?? run.started_at ?? run.queued_at, now)}
+          <Time at={run.ended_at ?? run.started_at ?? run.queued_at} now={now} form="ago" />
           {run.duration_ms !== null ? ` · ${(run.duration_ms / 1000).toFixed(1)} s` : ''}
           {usageLabel(run) ? ` · ${usageLabel(run)}` : ''}
         </span>

@@ -5,8 +5,9 @@ import type { Agent } from '../../../../contract/agents';
 import type { Task } from '../../../../contract/tasks';
 import { Badge } from '../../components/Badge';
 import { useNow } from '../system/use-now';
-import { agoLabel, nextRunLabel, statusTone, triggerLabel, useTasks } from './store';
+import { nextRunLabel, statusTone, triggerLabel, useTasks } from './store';
 import { tasksStore } from './store';
+import { Time } from '../../components/Time';
 
 /** One table of `tasks` (`task-row` rows with `data-task` = the task's name). */
 export function TaskTable({
@@ -60,7 +61,12 @@ export function TaskTable({
                   {last ? (
                     <span title={last.error ?? undefined}>
                       <Badge tone={statusTone(last.status)} label={last.status} />{' '}
-                      <span className="muted small">{agoLabel(last.ended_at ?? last.queued_at, now)}</span>
+                      <Time
+                        className="muted small"
+                        at={last.ended_at ?? last.queued_at}
+                        now={now}
+                        form="ago"
+                      />
                     </span>
                   ) : (
                     <span className="muted">never run</span>

@@ -4,6 +4,7 @@ import type { ReactElement } from 'react';
 import { allowEntryFor } from '../../../../contract/egress';
 import type { TraceEvent, TraceEventOf } from '../../../../contract/traces';
 import type { Agent } from '../../../../contract/agents';
+import { Time } from '../../components/Time';
 import { useAgents } from '../../stores/agents';
 import type { AgentsStore } from '../../stores/agents';
 import type { ShownError } from '../../stores/errors';
@@ -13,13 +14,6 @@ import { KIND_LABELS, summaryOf } from '../../stores/traces';
 export const PAYLOAD_PREVIEW_LINES = 40;
 /** Characters of an open payload shown before "Show all". */
 export const PAYLOAD_PREVIEW_CHARS = 4000;
-
-/** `14:03:07.123` in local time. */
-export function clock(ms: number): string {
-  const d = new Date(ms);
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
-}
 
 /** The envelope fields worth showing beside the payload (nulls left out), then the payload. */
 function detailsOf(e: TraceEvent): Record<string, unknown> {
@@ -207,9 +201,7 @@ export function TraceEventRow({
       }}
     >
       <summary className="trace-event__summary">
-        <time className="trace-event__time muted small" dateTime={new Date(event.created_at).toISOString()}>
-          {clock(event.created_at)}
-        </time>
+        <Time at={event.created_at} form="precise" className="trace-event__time muted small" />
         <span className="trace-event__kind">{KIND_LABELS[event.kind]}</span>
         {showAgent ? <span className="trace-event__agent small">{showAgent}</span> : null}
         <span className="trace-event__text">{summaryOf(event, localProviders)}</span>

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { SAMPLE_LLM_STATUS } from '../../test/fake-client';
 import { splitCreateErrors } from './field-errors';
-import { deployView, modelGroups, noModelReason, relativeTime, rowActions } from './selectors';
+import { deployView, modelGroups, noModelReason, rowActions } from './selectors';
 
 const shown = (
   code: 'INVALID_INPUT' | 'CONFLICT' | 'UNAVAILABLE',
@@ -134,19 +134,5 @@ describe('rowActions', () => {
       retry: false,
     });
     expect(rowActions({ phase: 'running' }, true)).toMatchObject({ stop: false, archive: false });
-  });
-});
-
-describe('relativeTime', () => {
-  const now = 1_000_000_000_000;
-  it.each([
-    [now - 10_000, 'just now'],
-    [now - 5 * 60_000, '5 minutes ago'],
-    [now - 3 * 3_600_000, '3 hours ago'],
-    [now - 86_400_000, 'yesterday'],
-    [now - 3 * 86_400_000, '3 days ago'],
-    [now + 60_000, 'just now'],
-  ])('%d → %s', (at, text) => {
-    expect(relativeTime(at, now)).toBe(text);
   });
 });

@@ -190,27 +190,3 @@ export function noModelReason(status: LlmStatus | null): string | null {
   if (status.litellm.models.length > 0) return null;
   return NO_MODEL_REASON[status.litellm.state];
 }
-
-const RELATIVE = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
-const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
-  ['year', 365 * 86_400_000],
-  ['month', 30 * 86_400_000],
-  ['week', 7 * 86_400_000],
-  ['day', 86_400_000],
-  ['hour', 3_600_000],
-  ['minute', 60_000],
-];
-
-/**
- * How long ago UTC ms `at` was at `now`, in words: "just now" (under a minute), "5 minutes ago",
- * "yesterday", "3 days ago", "last month" (Intl.RelativeTimeFormat, English). A time in the future
- * (clock skew) reads as "just now".
- */
-export function relativeTime(at: number, now: number): string {
-  const ago = now - at;
-  if (ago < 60_000) return 'just now';
-  for (const [unit, ms] of UNITS) {
-    if (ago >= ms) return RELATIVE.format(-Math.floor(ago / ms), unit);
-  }
-  return 'just now';
-}

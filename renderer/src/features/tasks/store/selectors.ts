@@ -1,6 +1,7 @@
 // Derived views of the Tasks state: filters, run merging, labels for triggers, times and statuses.
 import type { Task, TaskRun, TaskTrigger } from '../../../../../contract/tasks';
 import { describeInterval } from '../../../../../contract/task-format';
+import { absoluteTime } from '../../../app/time';
 import type { BadgeTone } from '../../../components/Badge';
 import type { RunFilters } from './initial-state';
 
@@ -18,7 +19,7 @@ export function mergeRun(runs: readonly TaskRun[], run: TaskRun): TaskRun[] {
   return i === -1 ? [...rest, run] : [...rest.slice(0, i), run, ...rest.slice(i)];
 }
 
-/** "every 15 min", "cron 0 9 * * 1-5 · Europe/Paris", "once · 1 Jun 09:00", "webhook". */
+/** "every 15 min", "cron 0 9 * * 1-5 · Europe/Paris", "once · 1 Jun 09:00" (see app/time.ts), "webhook". */
 export function triggerLabel(t: TaskTrigger): string {
   switch (t.kind) {
     case 'cron':
@@ -26,7 +27,7 @@ export function triggerLabel(t: TaskTrigger): string {
     case 'interval':
       return describeInterval(t.every_s);
     case 'once':
-      return `once · ${new Date(t.at).toLocaleString()}`;
+      return `once · ${absoluteTime(t.at)}`;
     case 'webhook':
       return 'webhook';
   }
@@ -42,17 +43,6 @@ export function untilLabel(at: number, now: number): string {
   const h = Math.floor(m / 60);
   if (h < 48) return `in ${h} h${m % 60 ? ` ${m % 60} min` : ''}`;
   return `in ${Math.round(h / 24)} d`;
-}
-
-/** "just now", "5 min ago", "3 h ago", "2 d ago". */
-export function agoLabel(at: number, now: number): string {
-  const s = Math.round((now - at) / 1000);
-  if (s < 45) return 'just now';
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} min ago`;
-  const h = Math.round(m / 60);
-  if (h < 48) return `${h} h ago`;
-  return `${Math.round(h / 24)} d ago`;
 }
 
 /** The badge of a run status. */
