@@ -6,6 +6,8 @@ import type { Agent, FolderGrant } from '../../contract/agents';
 import type { Client } from '../../contract/client';
 import type { EgressMode } from '../../contract/egress';
 import { AppError } from '../../contract/errors';
+import { modelHealth, providerOfModel } from '../../contract/provider-usage';
+import type { ModelHealth } from '../../contract/provider-usage';
 import { addPolicyCommand, formatEgress, parseAllowOption, parseEgressMode } from './agents-egress';
 import { addFoldersCommand, collectFolder } from './agent-folders';
 import { addLimitsCommand, limitsInput, withLimitOptions } from './agents-limits';
@@ -31,8 +33,55 @@ export function ago(at: number, now = Date.now()): string {
   return `${Math.round(s / 86_400)} d`;
 }
 
-/** The agents as an aligned table (archived last). */
-export function formatAgents(agents: Agent[], now = Date.now()): string {
+/**
+ * What is wrong with the model of each live agent, as the Agents page flags it (contract/provider-usage.ts
+ * `modelHealth`): no longer served (provider removed, or its fetched list no longer names the model) or
+ * its provider failing. @returns agent id → its health, only the agents with a problem; empty when the
+ * providers cannot be read (the list still prints).
+ */
+export async function modelNotes(c: Client, agents: readonly Agent[]): Promise<Map<string, ModelHealth>> {
+  const out = new Map<string, ModelHealth>();
+  const live = agents.filter((a) => a.phase !== 'archived');
+  if (live.length === 0) return out;
+  let providers: Awaited<ReturnType<Client['providers']['list']>>;
+  try {
+    providers = await c.providers.list({});
+  } catch {
+    return out;
+  }
+  const used = providers.filter(
+    (p) => p.models_fetched_at !== null && live.some((a) => providerOfModel(a.model) === p.id),
+  );
+  const listed = new Map<string, string[]>();
+  await Promise.all(
+    used.map(async (p) => {
+      const r = await c.providers.models({ id: p.id }).catch(() => null);
+      if (r && r.fetched_at !== null)
+        listed.set(
+          p.id,
+          r.models.map((m) => m.id),
+        );
+    }),
+  );
+  for (const a of live) {
+    const h = modelHealth(a, providers, listed);
+    if (h.state !== 'ok') out.set(a.id, h);
+  }
+  return out;
+}
+
+/** The message of a model note, `null` when there is none. */
+const noteOf = (h: ModelHealth | undefined): string | null => (h && h.state !== 'ok' ? h.message : null);
+
+/**
+ * The agents as an aligned table (archived last); NOTE holds the phase's reason and the agent's model
+ * note from `notes` (see {@link modelNotes}).
+ */
+export function formatAgents(
+  agents: Agent[],
+  now = Date.now(),
+  notes: ReadonlyMap<string, ModelHealth> = new Map(),
+): string {
   if (agents.length === 0)
     return 'No agents yet. Create one with `agentdesk agents create --name NAME --model MODEL`.';
   const rows = [...agents]
@@ -48,7 +97,7 @@ export function formatAgents(agents: Agent[], now = Date.now()): string {
         : a.archived_at
           ? `${ago(a.archived_at, now)} ago`
           : '',
-      a.phase_reason ?? '',
+      [a.phase_reason, noteOf(notes.get(a.id))].filter(Boolean).join('; '),
     ]);
   return table(['AGENT', 'SLUG', 'MODEL', 'RUNTIME', 'PHASE', 'UPTIME', 'NOTE'], rows);
 }
@@ -206,7 +255,12 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
         'list',
         async (c, json) => {
           const { agents } = await c.agents.list({});
-          print(json, { agents }, formatAgents(agents));
+          const notes = await modelNotes(c, agents);
+          print(
+            json,
+            { agents, model_health: Object.fromEntries(notes) },
+            formatAgents(agents, Date.now(), notes),
+          );
         },
         Boolean(o.json),
       )(),
