@@ -101,6 +101,33 @@ describe('failedTurnsOf', () => {
     ]);
   });
 
+  it('puts a refused message sent again and answered before the answered one, not after it', () => {
+    const retried = [
+      msgIn('r1', 'th-r', 'hello', T0),
+      err('r1', 'th-r', 'The runtime does not answer', T0 + 10, true),
+      msgIn('r2', 'th-r', 'hello', T0 + 100),
+      msgOut('r2', 'th-r', T0 + 110),
+    ];
+    const storedR = [
+      { role: 'user', content: 'hello' },
+      { role: 'assistant', content: 'hi' },
+    ];
+    expect(failedTurnsOf(retried, 'th-r', storedR)).toMatchObject([
+      { turn_id: 'r1', anchor: 0, in_thread: false },
+    ]);
+    // The runtime's own failure, sent again: both messages were stored.
+    const both = [
+      msgIn('s1', 'th-s', 'hello', T0),
+      err('s1', 'th-s', 'model failed', T0 + 10),
+      msgIn('s2', 'th-s', 'hello', T0 + 100),
+      msgOut('s2', 'th-s', T0 + 110),
+    ];
+    const storedS = [{ role: 'user', content: 'hello' }, ...storedR];
+    expect(failedTurnsOf(both, 'th-s', storedS)).toMatchObject([
+      { turn_id: 's1', anchor: 1, in_thread: true },
+    ]);
+  });
+
   it('lists the threads, newest first, marking those with a failed turn', () => {
     expect(tracedThreadsOf(events)).toEqual([
       { thread_id: 'other', updated_at: T0 + 410, first: 'elsewhere', failed: true },

@@ -65,11 +65,48 @@ function turnsOf(events: readonly TraceEvent[]): TracedTurn[] {
   return [...turns.values()].sort((a, b) => a.at - b.at);
 }
 
+/** Most turns × stored user messages aligned exactly; past it, turns are matched in order (greedy). */
+const ALIGN_MAX_CELLS = 4_000_000;
+
+/**
+ * Which turns the runtime stored: for each turn of `turns` (oldest first), the index of its stored user
+ * message in `users`, or -1. The alignment keeps order and matches equal texts, preferring turns that
+ * were answered (the runtime stored them for sure), then failures the runtime reported (it stores the
+ * message before calling the model), then failures only the relay saw (the message may never have
+ * reached the runtime): a refused message sent again and answered is matched by the answered turn.
+ */
+function storedIndexes(turns: readonly TracedTurn[], users: readonly string[]): number[] {
+  const texts = turns.map((t) => t.text.trim());
+  const weight = turns.map((t) => (t.replied ? 3 : t.error?.source === 'runtime' ? 2 : 1));
+  const n = turns.length;
+  const m = users.length;
+  const out = new Array<number>(n).fill(-1);
+  if ((n + 1) * (m + 1) > ALIGN_MAX_CELLS) {
+    let next = 0;
+    for (let i = 0; i < n && next < m; i++) if (texts[i] === users[next]) out[i] = next++;
+    return out;
+  }
+  // best[i][j] = the best weight aligning turns i.. with users j.. (row-major, (m + 1) columns).
+  const best = new Int32Array((n + 1) * (m + 1));
+  const at = (i: number, j: number): number => best[i * (m + 1) + j] ?? 0;
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--) {
+      const match = texts[i] === users[j] ? (weight[i] ?? 0) + at(i + 1, j + 1) : -1;
+      best[i * (m + 1) + j] = Math.max(match, at(i + 1, j), at(i, j + 1));
+    }
+  for (let i = 0, j = 0; i < n && j < m;) {
+    if (texts[i] === users[j] && at(i, j) === (weight[i] ?? 0) + at(i + 1, j + 1)) out[i++] = j++;
+    else if (at(i, j) === at(i + 1, j)) i++;
+    else j++;
+  }
+  return out;
+}
+
 /**
  * The failed turns of thread `threadId` among `events` (its chat events), oldest first, each placed
- * among `stored` (the thread's stored messages, OpenAI format): the turns are walked in order beside
- * the stored user messages, a turn whose text is the next stored user message being the one the
- * runtime stored. `running` = the id of the thread's turn still running (never reported as failed).
+ * among `stored` (the thread's stored messages, OpenAI format) after the stored user messages before
+ * it (see {@link storedIndexes} for which turns the runtime stored). `running` = the id of the
+ * thread's turn still running (never reported as failed).
  */
 export function failedTurnsOf(
   events: readonly TraceEvent[],
@@ -80,23 +117,24 @@ export function failedTurnsOf(
   const users = stored
     .filter((m) => m.role === 'user' && typeof m.content === 'string')
     .map((m) => (m.content as string).trim());
+  const turns = turnsOf(events).filter((t) => t.threadId === threadId);
+  const index = storedIndexes(turns, users);
   const out: FailedTurn[] = [];
-  let next = 0;
-  for (const t of turnsOf(events)) {
-    if (t.threadId !== threadId) continue;
-    const inThread = next < users.length && users[next] === t.text.trim();
-    if (inThread) next += 1;
-    if (t.replied || !t.error || t.turnId === running) continue;
+  let before = 0;
+  turns.forEach((t, i) => {
+    const own = index[i] ?? -1;
+    if (own >= 0) before = own + 1;
+    if (t.replied || !t.error || t.turnId === running) return;
     out.push({
       turn_id: t.turnId,
       text: t.text,
       message: t.error.message,
       source: t.error.source,
       at: t.error.at,
-      anchor: next,
-      in_thread: inThread,
+      anchor: before,
+      in_thread: own >= 0,
     });
-  }
+  });
   return out;
 }
 
