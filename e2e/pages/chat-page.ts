@@ -68,6 +68,28 @@ export class ChatPage {
     return this.page.getByTestId('chat-thread');
   }
 
+  /** The time of each thread in the list ("just now", "5 min ago"; the full date in its title). */
+  threadTimes(): Locator {
+    return this.page.getByTestId('chat-thread-time');
+  }
+
+  /** The thread whose title is `title`. */
+  thread(title: string): Locator {
+    return this.threads().filter({ hasText: title });
+  }
+
+  /** Each user message and error row of the conversation, in order: the message's text, or `error`. */
+  async userAndErrorRows(): Promise<string[]> {
+    const rows = this.page.locator(
+      '[data-testid="chat-messages"] :is([data-testid="chat-msg-user"], [data-testid="chat-error"])',
+    );
+    return Promise.all(
+      (await rows.all()).map(async (r) =>
+        (await r.getAttribute('data-testid')) === 'chat-error' ? 'error' : (await r.innerText()).trim(),
+      ),
+    );
+  }
+
   /**
    * Starts recording, at every change of the page, the length of the live turn's assistant text and
    * whether a turn is still on screen (`chat-turn`), with the time. Read with {@link streamedText}.

@@ -1,5 +1,5 @@
 // E2E: chat with a real agent in Docker from Chromium against `agentdesk serve` and the real LiteLLM: the Chat page at
-// 1440×900, tool card, reply, the trace panel, a failed turn kept with Retry, reload.
+// 1440×900, tool card, reply, the trace panel, a failed turn kept with Retry (by the core: a fresh browser shows it), reload, one time format.
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -154,6 +154,18 @@ describe.skipIf(skip)('Chat and trace of an agent in Docker, in Chromium against
     await chat.tracePanel().waitFor({ state: 'visible' });
   });
 
+  it('writes the thread’s time the app’s one way ("just now", "5 min ago"), the full date in its tooltip', async () => {
+    const time = chat.threadTimes().first();
+    expect(await time.innerText()).toMatch(/^(just now|\d+ min ago)$/);
+    expect(await time.getAttribute('title')).toMatch(
+      /^[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2}$/,
+    );
+    // The trace panel's times are the same clock, to the millisecond, with the same tooltip.
+    const traceTime = chat.tracePanel().locator('.trace-event__time').first();
+    expect(await traceTime.innerText()).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3}$/);
+    expect(await traceTime.getAttribute('title')).toMatch(/^[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} \d{4} /);
+  });
+
   it('keeps a failed turn with its error and Retry after the next message and a reload; Retry sends it again', async () => {
     const FAILING = '#status=400 this one fails';
     await chat.send(FAILING);
@@ -183,6 +195,29 @@ describe.skipIf(skip)('Chat and trace of an agent in Docker, in Chromium against
     await expect.poll(() => chat.errors().count(), { timeout: 120_000 }).toBe(2);
     await chat.waitForTurnEnd();
     expect(await chat.userMessages().last().innerText()).toBe(FAILING);
+  });
+
+  it('shows the failed turns with their errors and Retry in a fresh browser: the core holds them, not the browser', async () => {
+    const live = await Promise.all((await chat.errors().all()).map((e) => e.innerText()));
+    expect(live.length).toBe(2);
+    // The window no longer keeps a copy of its own.
+    expect(
+      await page.evaluate<number>(
+        `Object.keys(localStorage).filter((k) => k.startsWith('agentdesk.chat.failed')).length`,
+      ),
+    ).toBe(0);
+    const fresh = await openUi({ url: core.url });
+    try {
+      const other = new ChatPage(fresh.shell);
+      await other.open(agent.slug);
+      await expect.poll(() => other.errors().count(), { timeout: 15_000 }).toBe(2);
+      expect(await other.userAndErrorRows()).toEqual(await chat.userAndErrorRows());
+      expect(await Promise.all((await other.errors().all()).map((e) => e.innerText()))).toEqual(live);
+      expect(await other.retryButtons().count()).toBe(2);
+      expect(fresh.pageErrors).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('keeps a failed tool’s real status after a reload: its exit code, marked failed', async () => {
@@ -220,6 +255,38 @@ describe.skipIf(skip)('Chat and trace of an agent in Docker, in Chromium against
         { timeout: 15_000 },
       )
       .toBe(true);
+  });
+
+  it('lists a new thread whose first message never reached the runtime, with its error and Retry, after a reload elsewhere', async () => {
+    const REFUSED = '#chunks=1 refused at first';
+    await chat.newThread();
+    // A frozen runtime answers nothing: the relay gives up after 30 s, before the runtime made the thread.
+    execFileSync('docker', ['pause', agent.container], { stdio: 'ignore' });
+    try {
+      await chat.send(REFUSED);
+      await expect.poll(() => chat.errors().count(), { timeout: 90_000 }).toBeGreaterThan(0);
+    } finally {
+      execFileSync('docker', ['unpause', agent.container], { stdio: 'ignore' });
+    }
+    const liveError = await chat.errors().last().innerText();
+    expect(liveError).toContain('does not answer');
+
+    const fresh = await openUi({ url: core.url });
+    try {
+      const other = new ChatPage(fresh.shell);
+      await other.open(agent.slug);
+      await other.thread(REFUSED).waitFor({ state: 'visible', timeout: 15_000 });
+      // The newest thread is selected: the refused one, its message, its error, Retry.
+      await expect.poll(() => other.userAndErrorRows(), { timeout: 15_000 }).toEqual([REFUSED, 'error']);
+      expect(await other.errors().first().innerText()).toBe(liveError);
+      await other.retryButtons().first().click();
+      await other.waitForTurnEnd(120_000);
+      await expect.poll(() => other.assistantMessages().count(), { timeout: 30_000 }).toBe(1);
+      // The refused message and its error stay before the message the runtime now holds.
+      expect(await other.userAndErrorRows()).toEqual([REFUSED, 'error', REFUSED]);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('never sent a request to a host other than 127.0.0.1, threw no page errors, and showed no key', async () => {
