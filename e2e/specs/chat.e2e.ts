@@ -268,6 +268,8 @@ describe.skipIf(skip)('Chat and trace of an agent in Docker, in Chromium against
     } finally {
       execFileSync('docker', ['unpause', agent.container], { stdio: 'ignore' });
     }
+    // Once the turn is over its error row carries Retry, as after a reload.
+    await chat.retryButtons().first().waitFor({ state: 'visible', timeout: 15_000 });
     const liveError = await chat.errors().last().innerText();
     expect(liveError).toContain('does not answer');
 
