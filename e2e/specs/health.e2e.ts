@@ -1,4 +1,5 @@
-// E2E: provider health in Chromium against `agentdesk serve`: removing a provider agents use, and the agents flagged after.
+// E2E: provider health in Chromium against `agentdesk serve`: removing a provider agents use, and the agents flagged after (in the UI and by `agentdesk agents list`).
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { Agent } from '../../contract/agents';
@@ -10,7 +11,7 @@ import { openDatabase } from '../../main/services/storage/database';
 import { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
 import { foreignRequests } from '../fixtures/browser';
 import { callCore } from '../fixtures/core-api';
-import { assertPrerequisites, shouldRunE2e } from '../fixtures/paths';
+import { AGENTDESK_BIN, assertPrerequisites, REPO_ROOT, shouldRunE2e } from '../fixtures/paths';
 import { startServe } from '../fixtures/serve';
 import type { ServedCore } from '../fixtures/serve';
 import { waitUntil } from '../fixtures/wait';
@@ -179,6 +180,20 @@ describe.skipIf(!shouldRunE2e())('provider health in Chromium against agentdesk 
     expect(await note.getAttribute('data-state')).toBe('failing');
     expect(await note.textContent()).toContain('llama.cpp is failing: Unreachable:');
     expect(await page.getByTestId('agent-row-patient').getAttribute('data-phase')).toBe('stopped');
+  });
+
+  it('`agentdesk agents list` notes the same models as the Agents page, in the same words', () => {
+    const out = execFileSync(process.execPath, [AGENTDESK_BIN, 'agents', 'list', '--home', core.home], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const line = (slug: string) => out.split('\n').find((l) => l.includes(` ${slug} `)) ?? '';
+    expect(line('stale')).toContain('Shelf server does not list “retired-model” any more');
+    expect(line('doc')).toContain(`Model no longer served: provider “${PROVIDER_ID}” was removed`);
+    expect(line('bystander')).toContain('Model no longer served: provider “elsewhere” was removed');
+    expect(line('patient')).toContain('llama.cpp is failing: Unreachable:');
+    expect(line('shelved')).not.toMatch(/no longer served|is failing/);
   });
 
   it('sent nothing to a host other than 127.0.0.1 and threw no page errors', () => {
