@@ -172,6 +172,12 @@ describe.skipIf(!shouldRunE2e())('provider health in Chromium against agentdesk 
       'the Providers page to show the stopped server as unreachable',
     );
     expect(await page.getByTestId(`provider-detail-${DOWN_ID}`).textContent()).toMatch(/^Unreachable: /);
+    // The time of the check in the app's one format ("checked 14:02"), in full in its tooltip.
+    const detail = page.getByTestId(`provider-detail-${DOWN_ID}`);
+    expect(await detail.textContent()).toMatch(/ · checked \d{2}:\d{2}$/);
+    expect(await detail.locator('time').getAttribute('title')).toMatch(
+      /^[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2}$/,
+    );
 
     const agents = new AgentsPage(shell);
     await agents.open();
