@@ -75,6 +75,13 @@ describe.skipIf(skip)(
       expect((await run.getByTestId('run-answer').innerText()).trim()).toBe('chunk0 chunk1');
       expect(await run.innerText()).toMatch(/\d+ tok/);
       expect(await tasks.row(TASK).getByTestId('task-last-result').innerText()).toContain('succeeded');
+      // When, in the app's one time format (the same words as the chat's threads), in full in its tooltip.
+      const when = tasks.row(TASK).getByTestId('task-last-result').locator('time');
+      expect(await when.innerText()).toMatch(/^(just now|\d+ min ago)$/);
+      expect(await when.getAttribute('title')).toMatch(
+        /^[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2}$/,
+      );
+      expect(await run.locator('time').innerText()).toMatch(/^(just now|\d+ min ago)$/);
       await page.screenshot({ path: 'test-results/tasks-page.png', fullPage: true }).catch(() => undefined);
     }, 120_000);
 
