@@ -206,8 +206,16 @@ export const api = {
       AgentChatResult,
       'Sends a message; the turn streams as `agents.turn` events and the answer comes when it ends. Records message_in and message_out.',
     ),
-    threads: method(AgentRef, AgentThreads, 'The agent’s conversation threads, newest first.'),
-    thread: method(AgentThreadInput, AgentThread, 'One thread’s messages.'),
+    threads: method(
+      AgentRef,
+      AgentThreads,
+      'The agent’s conversation threads, newest first, those that exist only through failed turns included.',
+    ),
+    thread: method(
+      AgentThreadInput,
+      AgentThread,
+      'One thread’s messages, and its failed turns (their message and error, read from the agent’s trace).',
+    ),
     cancel: method(
       AgentThreadInput,
       AgentCancelResult,
