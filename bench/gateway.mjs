@@ -262,7 +262,7 @@ try {
       ...alone,
     },
     floor_min_proxy: {
-      what: 'the smallest Node proxy of the same shape (bench/_min-proxy.mjs: node:http in front, body read whole, key swapped, undici Agent as the gateway\'s, answer written back; no checks, budgets or records) vs straight, measured in the same run: what two sockets per request cost here, the floor under the gateway\'s figures',
+      what: "the smallest Node proxy of the same shape (bench/_min-proxy.mjs: node:http in front, body read whole, key swapped, undici Agent as the gateway's, answer written back; no checks, budgets or records) vs straight, measured in the same run: what two sockets per request cost here, the floor under the gateway's figures",
       added_p50_ms_c1: f1.p50,
       added_p99_ms_c1: f1.p99,
       added_p50_ms_c8: f8.p50,
@@ -273,7 +273,7 @@ try {
       ...floor,
     },
     gateway_vs_floor: {
-      what: 'gateway alone minus the minimal proxy (ms, and the rps ratios): what the gateway\'s own work adds above the floor',
+      what: "gateway alone minus the minimal proxy (ms, and the rps ratios): what the gateway's own work adds above the floor",
       added_p50_ms_c1: r2(a1.p50 - f1.p50),
       added_p99_ms_c1: r2(a1.p99 - f1.p99),
       added_p50_ms_c8: r2(a8.p50 - f8.p50),
