@@ -80,7 +80,12 @@ const cost = (_model, tin, tout) => tin * 1e-7 + tout * 4e-7;
 let llm = null;
 let command = null;
 if (withLitellm) {
-  command = kit.resolveLitellmCommand({ setting: null, appRoot: kit.appRoot(), dataDir: home });
+  command = kit.resolveLitellmCommand({
+    setting: null,
+    appRoot: kit.appRoot(),
+    dataDir: home,
+    env: process.env,
+  });
   if (!command) {
     console.error('LiteLLM is not installed (scripts/bootstrap-linux.sh)');
     process.exit(2);
@@ -108,6 +113,7 @@ if (withLitellm) {
     sink,
     traceSink: new kit.RecorderAgentTraceSink(recorder),
     redactor,
+    env: process.env,
     log,
     gateway: { port: 0, budget },
   });

@@ -2,7 +2,9 @@
 // with one straight to its upstream (interleaved, same payload, order alternating), and percentiles are taken of
 // the differences. Two upstreams: the Node upstream alone (`gateway_alone`: the gateway's own cost, no LiteLLM
 // noise) and LiteLLM. Also requests per second both ways at concurrency 8 (alternating timed phases) and the
-// CPU time each process spends per request. Writes bench/results/gateway.json.
+// CPU time each process spends per request. The floor: the same figures for the smallest Node proxy of the
+// gateway's shape (_min-proxy.mjs: two sockets per request, nothing else), measured in the same run, so a goal
+// this machine cannot reach with any Node proxy shows as such. Writes bench/results/gateway.json.
 // BENCH_C1 / BENCH_C8 / BENCH_STREAMS: pairs; BENCH_RPS_MS: length of each throughput phase; BENCH_NO_LITELLM=1:
 // only the gateway alone; BENCH_CPU_PROF=<dir>: the host runs under `node --cpu-prof` into that folder.
 import { spawn } from 'node:child_process';
@@ -209,11 +211,18 @@ const host = startChild(
 );
 const info = JSON.parse(await host.line);
 const litellmReadyMs = performance.now() - t0;
+const minProxy = startChild([path.join(here, '_min-proxy.mjs'), upstream, UPSTREAM_KEY]);
+const minProxyUrl = await minProxy.line;
 try {
   const bare = side(upstream, UPSTREAM_KEY, 'bench-model');
   const iso = side(info.isolated, info.key, 'bench-model');
   console.log('gateway alone (Node upstream):');
   const alone = await measure(bare, iso, { upstream: up.child.pid, gateway: host.child.pid });
+  console.log('floor: minimal Node proxy (Node upstream):');
+  const floor = await measure(bare, side(minProxyUrl, UPSTREAM_KEY, 'bench-model'), {
+    upstream: up.child.pid,
+    proxy: minProxy.child.pid,
+  });
   let litellm = null;
   if (WITH_LITELLM) {
     console.log(`LiteLLM ${info.litellmVersion} ready in ${Math.round(litellmReadyMs)} ms:`);
@@ -237,6 +246,8 @@ try {
   if (!met.added_p50_ms_c8) missedBy.added_p50_ms_c8 = r2(a8.p50 - goals.c8.p50);
   if (!met.added_p99_ms_c8) missedBy.added_p99_ms_c8 = r2(a8.p99 - goals.c8.p99);
   if (!met.rps_ratio) missedBy.rps_ratio = r2(goals.rps_ratio - alone.throughput.ratio);
+  const f1 = floor.added_ms_c1;
+  const f8 = floor.added_ms_c8;
   writeResult('gateway', {
     what: 'added_* = percentiles of per-pair differences (gateway − straight), each gateway request paired with one straight to the same upstream, interleaved, order alternating, same payload; n = pairs, sd = standard deviation, iqr = p75 − p25 (ms)',
     gateway_alone: {
@@ -250,6 +261,27 @@ try {
       rps_ratio: alone.throughput.ratio,
       ...alone,
     },
+    floor_min_proxy: {
+      what: "the smallest Node proxy of the same shape (bench/_min-proxy.mjs: node:http in front, body read whole, key swapped, undici Agent as the gateway's, answer written back; no checks, budgets or records) vs straight, measured in the same run: what two sockets per request cost here, the floor under the gateway's figures",
+      added_p50_ms_c1: f1.p50,
+      added_p99_ms_c1: f1.p99,
+      added_p50_ms_c8: f8.p50,
+      added_p99_ms_c8: f8.p99,
+      rps_upstream: floor.throughput.rps_a,
+      rps_proxy: floor.throughput.rps_b,
+      rps_ratio: floor.throughput.ratio,
+      ...floor,
+    },
+    gateway_vs_floor: {
+      what: "gateway alone minus the minimal proxy (ms, and the rps ratios): what the gateway's own work adds above the floor",
+      added_p50_ms_c1: r2(a1.p50 - f1.p50),
+      added_p99_ms_c1: r2(a1.p99 - f1.p99),
+      added_p50_ms_c8: r2(a8.p50 - f8.p50),
+      added_p99_ms_c8: r2(a8.p99 - f8.p99),
+      rps_ratio_gateway: alone.throughput.ratio,
+      rps_ratio_floor: floor.throughput.ratio,
+      rps_gateway_of_floor: r2(alone.throughput.rps_b / floor.throughput.rps_b),
+    },
     litellm: litellm && {
       what: 'gateway → LiteLLM → Node upstream vs straight to LiteLLM with its master key; LiteLLM dominates and varies, so these pairs are fewer (a fifth) and their spread is wide',
       litellm_version: info.litellmVersion,
@@ -262,9 +294,18 @@ try {
     goals,
     met,
     missed_by: missedBy,
+    floor_meets: {
+      what: 'the same goals applied to the minimal proxy measured in this run: a goal it misses too is out of reach for any Node proxy with two sockets per request on this machine under this load',
+      added_p50_ms_c1: f1.p50 <= goals.c1.p50,
+      added_p99_ms_c1: f1.p99 <= goals.c1.p99,
+      added_p50_ms_c8: f8.p50 <= goals.c8.p50,
+      added_p99_ms_c8: f8.p99 <= goals.c8.p99,
+      rps_ratio: floor.throughput.ratio >= goals.rps_ratio,
+    },
     load_average_1m: load.stop(),
   });
 } finally {
+  minProxy.child.stdin.end();
   host.child.stdin.end();
   up.child.kill('SIGTERM');
   await new Promise((r) => host.child.once('exit', r));

@@ -4,6 +4,7 @@ import { humanDuration, nextLocalMidnight, nextLocalMonth } from '../../usage/lo
 import type { EffectiveLimits } from '../../usage/agent-limits';
 import type { CallUsage } from '../../usage/usage-ledger';
 import type { GatewayError } from './errors';
+import { MINUTE_MS, RequestWindow } from './request-window';
 
 /** What the gateway asks of a budget (optional in GatewayOptions). */
 export interface GatewayBudget {
@@ -53,7 +54,6 @@ export function reservationUsd(
   return usd !== null && Number.isFinite(usd) && usd > 0 ? usd : 0;
 }
 
-const MINUTE_MS = 60_000;
 const usd = (n: number) => `$${n < 0.01 && n > 0 ? n.toPrecision(2) : n.toFixed(2)}`;
 
 /**
@@ -70,7 +70,7 @@ const usd = (n: number) => `$${n < 0.01 && n > 0 ? n.toPrecision(2) : n.toFixed(
  * The 429 names the limit, the spending and when it resets (also as `Retry-After`).
  */
 export class BudgetGuard implements GatewayBudget {
-  private readonly windows = new Map<string, number[]>();
+  private readonly windows = new Map<string, RequestWindow>();
   private readonly reservations = new Map<string, { owner: string; usd: number }>();
   private readonly reserved = new Map<string, { usd: number; calls: number }>();
   /** `agent|day|YYYY-MM-DD|level` already alerted. */
@@ -87,10 +87,9 @@ export class BudgetGuard implements GatewayBudget {
     const over = this.overBudget(owner, limits, 0, now);
     if (over) return over;
     let w = this.windows.get(owner);
-    if (!w) this.windows.set(owner, (w = []));
-    while (w.length && w[0]! <= now - MINUTE_MS) w.shift();
-    if (w.length >= limits.rpm) {
-      const retry = Math.max(1, Math.ceil((w[0]! + MINUTE_MS - now) / 1000));
+    if (!w) this.windows.set(owner, (w = new RequestWindow()));
+    if (w.expire(now) >= limits.rpm) {
+      const retry = Math.max(1, Math.ceil((w.oldest! + MINUTE_MS - now) / 1000));
       return {
         status: 429,
         type: 'rate_limit_error',
@@ -102,7 +101,7 @@ export class BudgetGuard implements GatewayBudget {
     w.push(now);
     if (this.windows.size > 10_000)
       for (const [id, list] of this.windows)
-        if (!list.length || list.at(-1)! <= now - MINUTE_MS) this.windows.delete(id);
+        if (!list.size || list.newest! <= now - MINUTE_MS) this.windows.delete(id);
     return null;
   }
 

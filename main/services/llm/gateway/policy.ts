@@ -3,6 +3,7 @@ import type http from 'node:http';
 import net from 'node:net';
 import { gatewayErrors } from './errors';
 import type { GatewayError } from './errors';
+import { MINUTE_MS, RequestWindow } from './request-window';
 import { inScope } from '../virtual-keys';
 import type { VirtualKeyRecord } from '../virtual-keys';
 
@@ -32,8 +33,6 @@ export function presentedKey(headers: http.IncomingHttpHeaders): string | null {
   return typeof x === 'string' && x ? x.trim() : null;
 }
 
-const MINUTE_MS = 60_000;
-
 /**
  * The `Host` values that name the gateway: each listening address with its port (IPv6 in brackets),
  * `127.0.0.1`/`localhost` with its port, and those two with each of `aliasPorts` (the port agents see
@@ -59,7 +58,7 @@ export function gatewayHosts(
  * included) to its limit before each request.
  */
 export class GatewayPolicy {
-  private readonly windows = new Map<string, number[]>();
+  private readonly windows = new Map<string, RequestWindow>();
 
   constructor(private readonly keys: KeyStore) {}
 
@@ -81,10 +80,9 @@ export class GatewayPolicy {
       return gatewayErrors.budget(key.budgetUsd, key.spentUsd);
     if (key.rpm === null) return null;
     let w = this.windows.get(key.id);
-    if (!w) this.windows.set(key.id, (w = []));
-    while (w.length && w[0]! <= now - MINUTE_MS) w.shift();
-    if (w.length >= key.rpm)
-      return gatewayErrors.rate(key.rpm, Math.max(1, Math.ceil((w[0]! + MINUTE_MS - now) / 1000)));
+    if (!w) this.windows.set(key.id, (w = new RequestWindow()));
+    if (w.expire(now) >= key.rpm)
+      return gatewayErrors.rate(key.rpm, Math.max(1, Math.ceil((w.oldest! + MINUTE_MS - now) / 1000)));
     w.push(now);
     if (this.windows.size > 10_000) this.prune(now);
     return null;
@@ -101,7 +99,6 @@ export class GatewayPolicy {
   }
 
   private prune(now: number): void {
-    for (const [id, w] of this.windows)
-      if (!w.length || w[w.length - 1]! <= now - MINUTE_MS) this.windows.delete(id);
+    for (const [id, w] of this.windows) if (!w.size || w.newest! <= now - MINUTE_MS) this.windows.delete(id);
   }
 }
