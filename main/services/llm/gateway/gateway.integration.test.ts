@@ -102,7 +102,9 @@ describe.skipIf(skip)('gateway → LiteLLM → scripted upstream', () => {
     expect(call.stream).toBe(true);
     expect(call.tokens_out).toBe(5);
     expect(call.ttft_ms).toBeGreaterThan(250);
-    expect(call.ttft_ms!).toBeLessThan(call.duration_ms - 1000);
+    // Time to first token is taken at the first chunk, not at the end: the upstream spaced the other four
+    // over 1.2 s (the same margin as the spread above, for a loaded machine).
+    expect(call.ttft_ms!).toBeLessThan(call.duration_ms - 900);
   });
 
   it('tool calls pass through, whole and streamed', async () => {
