@@ -10,6 +10,9 @@ import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/confi
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { ELECTRON_FUSES } from '../main/electron/fuses';
+import { harness as claudeCode } from '../main/services/harnesses/claude-code';
+import { harness as codex } from '../main/services/harnesses/codex';
+import { harness as openclaw } from '../main/services/harnesses/openclaw';
 
 const root = path.resolve(__dirname, '..');
 const CONFIG_FILE = path.join(root, 'electron-builder.yml');
@@ -191,6 +194,11 @@ describe('electron-builder.yml content', () => {
         path.join('openclaw', 'harness.mjs'),
       ]),
     );
+    // Every recipe file of a harness image is packaged: the image is built from the installed app.
+    const filter = byTarget.get('harnesses')?.filter ?? [];
+    for (const [id, h] of Object.entries({ openclaw, 'claude-code': claudeCode, codex }))
+      for (const f of h.image?.files ?? [])
+        expect(f.startsWith('image/') || filter.includes(`*/${f}`), `${id}: ${f}`).toBe(true);
   });
 
   it('rebuilds native modules for Electron from source', () => {

@@ -10,9 +10,11 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import zlib from 'node:zlib';
+import { compileCacheFor } from './compile-cache.mjs';
 
 const env = process.env;
 const HOME = env.HOME || '/home/agent';
@@ -64,9 +66,26 @@ const startedAt = Date.now();
 const redact = (s) => String(s).split(KEY).join('[redacted]').split(CREDENTIAL).join('[redacted]');
 const log = (msg) => process.stderr.write(`openclaw-harness: ${redact(msg)}\n`);
 
+/**
+ * NODE_COMPILE_CACHE for the gateway: the image's cache (filled by root at build) made readable under this
+ * user's id (compile-cache.mjs); without it every start compiles OpenClaw anew. Empty when there is none.
+ */
+function compileCacheEnv() {
+  const image = env.NODE_COMPILE_CACHE;
+  const uid = process.getuid?.();
+  if (!image || uid === undefined) return {};
+  try {
+    const dir = compileCacheFor(image, path.join(os.tmpdir(), 'agentdesk-compile-cache'), uid);
+    return dir ? { NODE_COMPILE_CACHE: dir } : {};
+  } catch (err) {
+    log(`the compile cache of the image is not used: ${err.message}`);
+    return {};
+  }
+}
+
 // ---- the OpenClaw gateway, as a child: it stops when we stop, and we stop when it dies ----
 const child = spawn(NODE, [OPENCLAW_MJS, 'gateway', 'run'], {
-  env: { ...env, OPENCLAW_HIDE_BANNER: '1' },
+  env: { ...env, OPENCLAW_HIDE_BANNER: '1', ...compileCacheEnv() },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 let stopping = false;

@@ -19,6 +19,7 @@ export const harness: HarnessPlugin = {
       'image/openclaw',
       'image/warm-compile-cache.sh',
       'harness.mjs',
+      'compile-cache.mjs',
     ],
     context: ['node_modules'],
     buildArgs: { OPENCLAW_VERSION: manifest.version },

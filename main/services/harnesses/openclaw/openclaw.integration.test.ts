@@ -170,6 +170,23 @@ describe.skipIf(skip)('an OpenClaw agent in Docker', () => {
     }).toEqual({ inspect: false, env: false, filesystem: '0', home: '' });
   }, 300_000);
 
+  it("starts OpenClaw from the image's compile cache as the agent's own user (not compiled anew)", () => {
+    const name = agent.container;
+    const inContainer = (script: string) =>
+      execFileSync('docker', ['exec', name, 'sh', '-c', script], { encoding: 'utf8' });
+    expect(inContainer('id -u').trim()).not.toBe('0');
+    // The gateway runs with the mirrored cache (OpenClaw re-runs itself in its own sub-folder of it).
+    expect(
+      inContainer('cat /proc/*/environ 2>/dev/null | tr "\\0" "\\n" | grep ^NODE_COMPILE_CACHE='),
+    ).toMatch(/^NODE_COMPILE_CACHE=\/tmp\/agentdesk-compile-cache(\/openclaw\/\S+)?$/m);
+    // Read through it, Node finds the modules root compiled at build and has nothing to compile or deny.
+    const debug = inContainer(
+      'NODE_DEBUG_NATIVE=COMPILE_CACHE NODE_COMPILE_CACHE=/tmp/agentdesk-compile-cache openclaw --version 2>&1',
+    );
+    expect(debug).not.toMatch(/permission denied|was not initialized/);
+    expect(debug).toMatch(/skip persisting ESM \S+openclaw\.mjs because cache was the same/);
+  });
+
   it('its harness refuses every caller but the core, and no tool runs', async () => {
     const running = await call(core.dispatcher, 'agents', 'get', { id: agent.id });
     expect(running.runtime_port).toBeNull();
