@@ -123,7 +123,8 @@ async function oneTurnEach(serve, agents) {
     live_delay_p99_ms_by_kind: Object.fromEntries(
       Object.entries(byKind).map(([k, v]) => [k, { n: v.length, p99: r1(percentile(v, 99)) }]),
     ),
-    cpu_what: 'during the turns (the first message sent → the last turn answered): host_cpu_busy_pct = share of all cores not idle (/proc/stat); core_cpu_pct_of_core = the core process alone',
+    cpu_what:
+      'during the turns (the first message sent → the last turn answered): host_cpu_busy_pct = share of all cores not idle (/proc/stat); core_cpu_pct_of_core = the core process alone',
     what: 'live delay = arrival on the core event stream (traces.event, what the live pane shows) − the end of what the event records (created_at, + duration_ms for llm_call, whose created_at is the call’s start; a message_in is recorded once the runtime has accepted the turn, so its delay includes that)',
   };
 }
