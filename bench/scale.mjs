@@ -75,6 +75,12 @@ function containerMemMb(kind, names) {
   return all.filter((i) => names.includes(i.name)).map((i) => (i.state?.memory?.usage ?? NaN) / 2 ** 20);
 }
 
+/** The host's CPU counters (all cores, /proc/stat): idle and total ticks. */
+function hostCpu() {
+  const t = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return { idle: t[3] + t[4], total: t.reduce((a, b) => a + b, 0) };
+}
+
 /** Every agent sends one message at once; trace events seen on the event stream → rate and delay. */
 async function oneTurnEach(serve, agents) {
   const delays = [];
@@ -94,10 +100,14 @@ async function oneTurnEach(serve, agents) {
     last = at;
   });
   const s = performance.now();
+  const host0 = hostCpu();
+  const core0 = cpuMs(serve.child.pid);
   const results = await Promise.all(
     agents.map((a) => api(serve, 'agents.chat', { id: a.id, text: 'hello' })),
   );
   const turnsMs = performance.now() - s;
+  const host1 = hostCpu();
+  const coreCpu = ((cpuMs(serve.child.pid) - core0) / turnsMs) * 100;
   await sleep(1000); // the last events of the turns
   events.close();
   const errors = results.filter((r) => r.error).length;
@@ -105,12 +115,16 @@ async function oneTurnEach(serve, agents) {
     turns: agents.length,
     turn_errors: errors,
     all_turns_ms: r1(turnsMs),
+    host_cpu_busy_pct: r1(100 * (1 - (host1.idle - host0.idle) / (host1.total - host0.total))),
+    core_cpu_pct_of_core: r1(coreCpu),
     trace_events: delays.length,
     ingest_eps: last > first ? r1((delays.length / (last - first)) * 1000) : null,
     live_delay_ms: { p50: r1(percentile(delays, 50)), p99: r1(percentile(delays, 99)) },
     live_delay_p99_ms_by_kind: Object.fromEntries(
       Object.entries(byKind).map(([k, v]) => [k, { n: v.length, p99: r1(percentile(v, 99)) }]),
     ),
+    cpu_what:
+      'during the turns (the first message sent → the last turn answered): host_cpu_busy_pct = share of all cores not idle (/proc/stat); core_cpu_pct_of_core = the core process alone',
     what: 'live delay = arrival on the core event stream (traces.event, what the live pane shows) − the end of what the event records (created_at, + duration_ms for llm_call, whose created_at is the call’s start; a message_in is recorded once the runtime has accepted the turn, so its delay includes that)',
   };
 }

@@ -3,10 +3,14 @@ import type { Logger } from '../../platform/logging';
 import type { ContainerInfo, ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
 import { LABELS } from '../runtimes/container-runtime';
 import type { AgentPhase } from '../../../contract/agents';
-import type { AgentRepository } from './agent-repository';
+import type { AgentRepository, AgentRow } from './agent-repository';
+import { mapPool } from '../../platform/pool';
 import type { PhaseWriter } from './agent-phases';
 import { TRANSIENT_PHASES } from './agent-repository';
 import { endpointText, publishedPort } from './runtime-client';
+
+/** Engine calls in flight at once while the agents are reconciled. */
+const ENGINE_CALLS = 8;
 
 /** The port every runtime protocol harness listens on in its container (resources/agent-runtime/PROTOCOL.md). */
 const RUNTIME_PORT = 8100;
@@ -69,13 +73,25 @@ export async function reconcileAgents(d: ReconcileDeps): Promise<ReconcileReport
   const byName = new Map<string, ContainerInfo>(containers.map((c) => [c.name, c]));
   const rows = d.repo.list();
   const known = new Set(rows.map((r) => r.id));
-
-  for (const row of rows.filter(
+  const ownContainer = (row: AgentRow): ContainerInfo | null => {
+    const c = byName.get(row.container);
+    return c && c.labels[LABELS.agentId] === row.id ? c : null;
+  };
+  const todo = rows.filter(
     (r) =>
       r.runtime === d.kind && r.phase !== 'archived' && !RESUMED_PHASES.includes(r.phase) && !d.skip?.(r.id),
-  )) {
-    const c = byName.get(row.container);
-    const ours = c && c.labels[LABELS.agentId] === row.id ? c : null;
+  );
+  // The runtime endpoints of running containers, looked up together (each is an engine call).
+  const running = todo.filter((r) => ownContainer(r)?.state === 'running');
+  const endpoints = new Map(
+    await mapPool(running, ENGINE_CALLS, async (r) => {
+      const ep = await d.rt.endpoint(r.container, RUNTIME_PORT).catch(() => null);
+      return [r.id, ep] as const;
+    }),
+  );
+
+  for (const row of todo) {
+    const ours = ownContainer(row);
     const everRan = d.repo.transitions(row.id).some((t) => t.to_phase === 'running');
     if (TRANSIENT_PHASES.includes(row.phase) && row.phase !== 'stopping' && !everRan) {
       if (ours) await d.rt.remove(row.container);
@@ -105,8 +121,7 @@ export async function reconcileAgents(d: ReconcileDeps): Promise<ReconcileReport
       report.markedFailed.push(row.id);
       continue;
     }
-    const ep =
-      ours.state === 'running' ? await d.rt.endpoint(row.container, RUNTIME_PORT).catch(() => null) : null;
+    const ep = ours.state === 'running' ? (endpoints.get(row.id) ?? null) : null;
     const port = publishedPort(ep);
     const endpoint = ep ? endpointText(ep) : null;
     if (ours.state === 'running' && row.phase !== 'running' && row.phase !== 'failed') {

@@ -5,6 +5,7 @@ import {
   IPV6_CHAIN,
   JUMPS,
   agentChainsRestore,
+  agentsChainsRestore,
   agentDispatch,
   baseTailRules,
   ipv6Rules,
@@ -12,13 +13,29 @@ import {
 } from './egress-rules';
 import type { AgentRulesInput, BaseInput, SharedRule } from './egress-rules';
 import type { Iptables } from './iptables';
-import { IptablesCommandError, ruleArgs } from './iptables';
+import { IptablesCommandError, restoreOfMany, ruleArgs } from './iptables';
+import { RESTORE_MAX_BYTES } from './rule-guard';
 
 const SHARED: readonly { table: 'filter' | 'nat'; chain: string }[] = [
   { table: 'filter', chain: FORWARD_CHAIN },
   { table: 'filter', chain: INPUT_CHAIN },
   { table: 'nat', chain: PREROUTING_CHAIN },
 ];
+
+/** A rule read from a shared chain (`iptables -S`): where, and its arguments as `-D` takes them. */
+interface ReadRule {
+  table: 'filter' | 'nat';
+  chain: string;
+  args: string[];
+  line: string;
+}
+
+/** Most bytes of agent chains written in one transaction (well under what the rule guard accepts). */
+const CHAINS_BATCH_BYTES = RESTORE_MAX_BYTES / 4;
+
+function sameArgs(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((w, i) => w === b[i]);
+}
 
 /** The value after `flag` in a rule's arguments, or null. */
 function argValue(args: string[], flag: string): string | null {
@@ -56,27 +73,28 @@ export class EgressFirewall {
    */
   ensureBase(b: BaseInput): Promise<boolean> {
     return this.serial(async () => {
+      const view = new TablesView(this.ipt);
       let changed = false;
       for (const t of ['filter', 'nat'] as const)
         for (const chain of t === 'filter'
           ? [FORWARD_CHAIN, INPUT_CHAIN]
           : [PREROUTING_CHAIN, POSTROUTING_CHAIN])
-          changed = (await this.ensureChain(t, chain, 4)) || changed;
+          changed = (await this.ensureChain(view, t, chain, 4)) || changed;
       for (const j of JUMPS)
-        changed = (await this.ensureJump(j.table, j.from, j.to, 4, j.optional)) || changed;
+        changed = (await this.ensureJump(view, j.table, j.from, j.to, 4, j.optional)) || changed;
       for (const r of baseTailRules(b))
-        if (!(await this.ipt.has(r.table, r.chain, r.args))) {
-          await this.ipt.exec(r.table, ['-A', r.chain, ...r.args]);
+        if (!(await view.has(r.table, r.chain, r.args))) {
+          await view.write(r.table, ['-A', r.chain, ...r.args]);
           changed = true;
         }
       if (this.ipv6) {
         try {
-          changed = (await this.ensureChain('filter', IPV6_CHAIN, 6)) || changed;
+          changed = (await this.ensureChain(view, 'filter', IPV6_CHAIN, 6)) || changed;
           for (const from of ['INPUT', 'FORWARD'])
-            changed = (await this.ensureJump('filter', from, IPV6_CHAIN, 6)) || changed;
+            changed = (await this.ensureJump(view, 'filter', from, IPV6_CHAIN, 6)) || changed;
           for (const args of ipv6Rules(b))
-            if (!(await this.ipt.has('filter', IPV6_CHAIN, args, 6))) {
-              await this.ipt.exec('filter', ['-A', IPV6_CHAIN, ...args], 6);
+            if (!(await view.has('filter', IPV6_CHAIN, args, 6))) {
+              await view.write('filter', ['-A', IPV6_CHAIN, ...args], 6);
               changed = true;
             }
         } catch (err) {
@@ -109,10 +127,15 @@ export class EgressFirewall {
     });
   }
 
-  private async ensureChain(table: 'filter' | 'nat', chain: string, family: 4 | 6): Promise<boolean> {
-    if (await this.ipt.chainExists(table, chain, family)) return false;
+  private async ensureChain(
+    view: TablesView,
+    table: 'filter' | 'nat',
+    chain: string,
+    family: 4 | 6,
+  ): Promise<boolean> {
+    if (await view.chainExists(table, chain, family)) return false;
     try {
-      await this.ipt.exec(table, ['-N', chain], family);
+      await view.write(table, ['-N', chain], family);
     } catch (err) {
       if (!(err instanceof IptablesCommandError) || !(await this.ipt.chainExists(table, chain, family)))
         throw err; // made meanwhile by another core
@@ -125,22 +148,23 @@ export class EgressFirewall {
    * first and DOCKER-USER starts with ours (Docker keeps its jump first; fighting it would only churn).
    */
   private async ensureJump(
+    view: TablesView,
     table: 'filter' | 'nat',
     from: string,
     to: string,
     family: 4 | 6,
     optional?: true,
   ): Promise<boolean> {
-    if (optional && !(await this.ipt.chainExists(table, from, family))) return false;
-    const rules = await this.ipt.rules(table, from, family);
+    if (optional && !(await view.chainExists(table, from, family))) return false;
+    const rules = await view.rules(table, from, family);
     const jump = `-A ${from} -j ${to}`;
     if (rules[0] === jump) return false;
     if (family === 4 && from === 'FORWARD' && rules[0] === '-A FORWARD -j DOCKER-USER') {
-      const user = await this.ipt.rules('filter', 'DOCKER-USER').catch(() => []);
+      const user = await view.rules('filter', 'DOCKER-USER', 4).catch(() => []);
       if (user[0] === `-A DOCKER-USER -j ${to}`) return false;
     }
-    for (const r of rules) if (r === jump) await this.ipt.exec(table, ['-D', from, '-j', to], family);
-    await this.ipt.exec(table, ['-I', from, '1', '-j', to], family);
+    for (const r of rules) if (r === jump) await view.write(table, ['-D', from, '-j', to], family);
+    await view.write(table, ['-I', from, '1', '-j', to], family);
     this.log.info({ table, chain: from, jump: to, family }, 'egress: jump to our chain put first');
     return true;
   }
@@ -155,6 +179,82 @@ export class EgressFirewall {
       await this.ipt.restore(agentChainsRestore(r));
       await this.syncDispatch(r, agentDispatch(r));
     });
+  }
+
+  /**
+   * {@link applyAgent} for many agents at once, with a handful of commands whatever their number: their
+   * chains are rewritten in one transaction (several past {@link CHAINS_BATCH_BYTES}); the shared chains
+   * are read once, and the dispatch rules that differ from the wanted ones (per agent: a missing or extra
+   * rule of its own, anyone else's rule for its source) are deleted and inserted in one more. Agents whose
+   * dispatch rules are exactly right keep them untouched. When a batch fails (e.g. a rule changed between
+   * the read and the write), each agent is applied alone as {@link applyAgent} does.
+   * @returns the agents whose rules could not be applied, with why.
+   */
+  applyAgents(rs: readonly AgentRulesInput[]): Promise<Map<string, Error>> {
+    return this.serial(async () => {
+      const failed = new Map<string, Error>();
+      if (rs.length === 0) return failed;
+      try {
+        for (const batch of chainBatches(rs)) await this.ipt.restore(agentsChainsRestore(batch));
+        const changes = await this.dispatchChanges(rs);
+        if (changes.length) await this.ipt.restore(restoreOfMany(changes));
+        return failed;
+      } catch (err) {
+        this.log.warn(
+          { agents: rs.length, err: (err as Error).message },
+          'egress: rules of several agents could not be applied at once; applying them one by one',
+        );
+      }
+      for (const r of rs)
+        try {
+          await this.ipt.restore(agentChainsRestore(r));
+          await this.syncDispatch(r, agentDispatch(r));
+        } catch (err) {
+          failed.set(r.agentId, err as Error);
+        }
+      return failed;
+    });
+  }
+
+  /** The deletes, then the inserts, that make every agent's dispatch rules exactly the wanted ones (one read per shared chain). */
+  private async dispatchChanges(
+    rs: readonly AgentRulesInput[],
+  ): Promise<{ table: 'filter' | 'nat'; args: string[] }[]> {
+    const read: ReadRule[] = [];
+    for (const s of SHARED) {
+      const lines = await this.ipt.rules(s.table, s.chain).catch(() => [] as string[]);
+      for (const line of lines) read.push({ ...s, args: ruleArgs(line).args, line });
+    }
+    const deleted = new Set<ReadRule>();
+    const inserts: SharedRule[] = [];
+    for (const r of rs) {
+      const wanted = agentDispatch(r);
+      const comment = wanted[0] ? argValue(wanted[0].args, '--comment') : null;
+      const match = sourceMatch(r.source);
+      const sameSource = (args: string[]): boolean => {
+        for (let i = 0; i < match.length; i += 2)
+          if (argValue(args, match[i]!) !== match[i + 1]) return false;
+        return true;
+      };
+      const mine = read.filter((x) => argValue(x.args, '--comment') === comment);
+      for (const x of read)
+        if (argValue(x.args, '--comment') !== comment && sameSource(x.args) && !deleted.has(x)) {
+          deleted.add(x);
+          this.log.warn({ rule: x.line }, "egress: removed another owner's rule for an address now ours");
+        }
+      const exact =
+        mine.length === wanted.length &&
+        wanted.every((w) =>
+          mine.some((m) => m.table === w.table && m.chain === w.chain && sameArgs(m.args, w.args)),
+        );
+      if (exact) continue;
+      for (const m of mine) deleted.add(m);
+      inserts.push(...wanted);
+    }
+    return [
+      ...[...deleted].map((x) => ({ table: x.table, args: ['-D', x.chain, ...x.args] })),
+      ...inserts.map((w) => ({ table: w.table, args: ['-I', w.chain, '1', ...w.args] })),
+    ];
   }
 
   /** Rewrites only the agent's chains (a policy or learned-address change): no dispatch rule moves. */
@@ -221,5 +321,87 @@ export class EgressFirewall {
       }
       return out;
     });
+  }
+}
+
+/** The agents in groups whose chains' restore input stays under {@link CHAINS_BATCH_BYTES}. */
+function chainBatches(rs: readonly AgentRulesInput[]): AgentRulesInput[][] {
+  const out: AgentRulesInput[][] = [];
+  let batch: AgentRulesInput[] = [];
+  let bytes = 0;
+  for (const r of rs) {
+    const size = Buffer.byteLength(agentChainsRestore(r));
+    if (batch.length && bytes + size > CHAINS_BATCH_BYTES) {
+      out.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(r);
+    bytes += size;
+  }
+  if (batch.length) out.push(batch);
+  return out;
+}
+
+/**
+ * The whole of a table as `iptables -S` prints it, read once (one command per table and family) and
+ * read again after a write to it: the base is checked with a few commands instead of one per rule.
+ */
+class TablesView {
+  private readonly tables = new Map<string, Promise<{ chains: Set<string>; rules: Map<string, string[]> }>>();
+
+  constructor(private readonly ipt: Iptables) {}
+
+  private table(table: 'filter' | 'nat', family: 4 | 6) {
+    const key = `${family} ${table}`;
+    let t = this.tables.get(key);
+    if (!t) {
+      t = this.ipt.exec(table, ['-S'], family).then((out) => {
+        const chains = new Set<string>();
+        const rules = new Map<string, string[]>();
+        for (const line of out.split('\n')) {
+          const [flag, chain] = line.split(' ');
+          if (!chain) continue;
+          if (flag === '-N' || flag === '-P') chains.add(chain);
+          else if (flag === '-A') {
+            const list = rules.get(chain) ?? [];
+            list.push(line);
+            rules.set(chain, list);
+          }
+        }
+        return { chains, rules };
+      });
+      t.catch(() => this.tables.delete(key));
+      this.tables.set(key, t);
+    }
+    return t;
+  }
+
+  async chainExists(table: 'filter' | 'nat', chain: string, family: 4 | 6): Promise<boolean> {
+    return (await this.table(table, family)).chains.has(chain);
+  }
+
+  /** The chain's rules as `-A CHAIN …` lines. @throws IptablesCommandError when the chain does not exist. */
+  async rules(table: 'filter' | 'nat', chain: string, family: 4 | 6): Promise<string[]> {
+    const t = await this.table(table, family);
+    if (!t.chains.has(chain))
+      throw new IptablesCommandError(`iptables: chain ${chain} does not exist in ${table}`, 1);
+    return t.rules.get(chain) ?? [];
+  }
+
+  /**
+   * True when the rule is in the chain: found word for word in what was read, else asked of iptables
+   * (`-C`, which also knows rules printed in another form than they were written).
+   */
+  async has(table: 'filter' | 'nat', chain: string, args: string[], family: 4 | 6 = 4): Promise<boolean> {
+    const t = await this.table(table, family);
+    for (const line of t.rules.get(chain) ?? []) if (sameArgs(ruleArgs(line).args, args)) return true;
+    return this.ipt.has(table, chain, args, family);
+  }
+
+  /** A write (`-N`, `-A`, `-I`, `-D`); the table is read again when next asked about. */
+  async write(table: 'filter' | 'nat', args: string[], family: 4 | 6 = 4): Promise<void> {
+    this.tables.delete(`${family} ${table}`);
+    await this.ipt.exec(table, args, family);
   }
 }

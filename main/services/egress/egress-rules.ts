@@ -83,6 +83,21 @@ export function agentChainsRestore(r: AgentRulesInput): string {
   return lines.join('\n');
 }
 
+/**
+ * {@link agentChainsRestore} of several agents as one `iptables-restore --noflush` input (filter table):
+ * every chain declared first, then each agent's `-F` and rules in turn, committed in one transaction.
+ */
+export function agentsChainsRestore(rs: readonly AgentRulesInput[]): string {
+  const declared: string[] = [];
+  const body: string[] = [];
+  for (const r of rs)
+    for (const line of agentChainsRestore(r).split('\n')) {
+      if (!line || line === '*filter' || line === 'COMMIT') continue;
+      (line.startsWith(':') ? declared : body).push(line);
+    }
+  return ['*filter', ...declared, ...body, 'COMMIT', ''].join('\n');
+}
+
 function dedupe(ds: Destination[]): Destination[] {
   const seen = new Map<string, Destination>();
   for (const d of ds) {

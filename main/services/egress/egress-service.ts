@@ -10,6 +10,7 @@ import type {
   RuntimeKind,
 } from '../runtimes/container-runtime';
 import type { Db } from '../storage/database';
+import { mapPool } from '../../platform/pool';
 import { pickAddress } from './egress-addresses';
 import { AgentAllowlist, nextPolicy } from './egress-allowlist';
 import { chooseEnforcement } from './egress-enforcement';
@@ -81,6 +82,9 @@ export interface EgressServiceDeps {
  */
 const RECONCILED: ReadonlySet<AgentPhase> = new Set<AgentPhase>(['running', 'stopped', 'failed', 'archived']);
 
+/** Calls to an engine in flight at once while many agents are attached (container look-ups, attachments). */
+const ENGINE_CALLS = 8;
+
 /** Stands in until {@link EgressService.init} has chosen how rules are applied. */
 const NOT_CHOSEN: IptablesExecutor = {
   kind: 'root',
@@ -120,6 +124,11 @@ export class EgressService {
   private baseKey: string | null = null;
   private readonly unsubscribe: (() => void)[] = [];
   private checking: Promise<void> = Promise.resolve();
+  /**
+   * Engines whose agents were attached while it answered, and which has not been lost since: hearing
+   * it connected again then brings nothing new (its first connection, right after start, is one).
+   */
+  private readonly fresh = new Set<RuntimeKind>();
 
   constructor(private readonly d: EgressServiceDeps) {
     this.env = d.env;
@@ -206,7 +215,8 @@ export class EgressService {
         rt.events(
           () => undefined,
           (connected) => {
-            if (connected) void this.check(kind);
+            if (!connected) this.fresh.delete(kind);
+            else if (!this.fresh.has(kind)) void this.check(kind);
           },
         ),
       );
@@ -300,8 +310,32 @@ export class EgressService {
     const moved = bridgeMoved(this.networks.get(kind), network);
     this.networks.set(kind, network);
     await this.ensureBase();
+    const held = await this.addressesHeld(rt);
+    const att = await this.bind(agentId, kind, container, network, held);
+    await this.firewall.applyAgent(this.rulesInput(agentId));
+    if (existing) await rt.attachEgress(container, att);
+    if (moved) await this.reapply(kind, agentId);
+    return att;
+  }
+
+  /** Addresses held on the engine's agent network, and those the agents of this core are given: address → holder. */
+  private async addressesHeld(rt: ContainerRuntime): Promise<Map<string, string>> {
     const held = await rt.egressAddressesInUse();
     for (const [id, address] of this.repo.addresses()) if (!held.has(address)) held.set(address, id);
+    return held;
+  }
+
+  /**
+   * Gives the agent its address (kept when it has one no one else holds, added to `held`), its DNS path
+   * and a place among the attached agents; its rules are applied by the caller.
+   */
+  private async bind(
+    agentId: string,
+    kind: RuntimeKind,
+    container: string,
+    network: EgressNetwork,
+    held: Map<string, string>,
+  ): Promise<EgressAttachment> {
     const address = pickAddress(
       agentId,
       this.repo.get(agentId)?.address ?? null,
@@ -309,6 +343,7 @@ export class EgressService {
       held,
       new Set([agentId, container]),
     );
+    held.set(address, agentId);
     if (!this.repo.get(agentId)) this.create(agentId, undefined, []);
     this.repo.setAddress(agentId, address);
     this.byTag.set(agentTag(agentId), agentId);
@@ -322,9 +357,6 @@ export class EgressService {
           };
     if (network.kind === 'bridge') await this.resolver.listenShared(network.gateway);
     this.bound.set(agentId, { kind, address });
-    await this.firewall.applyAgent(this.rulesInput(agentId));
-    if (existing) await rt.attachEgress(container, att);
-    if (moved) await this.reapply(kind, agentId);
     return att;
   }
 
@@ -437,25 +469,76 @@ export class EgressService {
 
   /**
    * Attaches every agent of this core whose container exists (rules, address, DNS path), removes rules
-   * this core left for agents it no longer has. Per agent, failures are logged and skipped.
+   * this core left for agents it no longer has. Per engine, the agents are attached together: its
+   * containers, network, base rules and addresses in use read once, every agent's rules written in a
+   * few transactions (egress-firewall.ts `applyAgents`), then the containers given what they lack,
+   * {@link ENGINE_CALLS} at a time. Per agent, failures are logged and skipped.
    */
   private async reconcile(only?: RuntimeKind): Promise<void> {
     const agents = this.d.agents();
     const ids = new Set(agents.map((a) => a.id));
-    for (const a of agents) {
-      if (!RECONCILED.has(a.phase) || (only && a.runtime !== only)) continue;
-      const rt = this.d.runtimes[a.runtime];
+    for (const [kind, rt] of Object.entries(this.d.runtimes) as [RuntimeKind, ContainerRuntime][]) {
+      if (only && kind !== only) continue;
+      const mine = agents.filter((a) => a.runtime === kind && RECONCILED.has(a.phase));
       try {
-        if (!rt || !(await rt.inspect(a.container))) continue;
-        await this.attachNow(a.id, a.runtime, a.container, true);
+        if (mine.length) await this.attachAll(kind, rt, mine);
+        this.fresh.add(kind);
       } catch (err) {
-        this.d.log.warn({ agent: a.id, err: (err as Error).message }, 'egress: agent not attached');
+        this.d.log.warn(
+          { runtime: kind, agents: mine.length, err: (err as Error).message },
+          'egress: agents not attached',
+        );
       }
     }
     const prefix = `agentdesk ${this.d.instanceId} `;
     for (const comment of await this.firewall.commentsWithPrefix(prefix)) {
       const id = comment.slice(prefix.length);
       if (!ids.has(id)) await this.firewall.removeAgent(comment, agentTag(id)).catch(() => undefined);
+    }
+  }
+
+  /**
+   * {@link attachNow} for the existing containers of many agents of one engine (see {@link reconcile}).
+   * @throws engine errors when its containers or network cannot be read (then none is attached).
+   */
+  private async attachAll(kind: RuntimeKind, rt: ContainerRuntime, agents: EgressAgent[]): Promise<void> {
+    const names = await rt.containerNames();
+    const present = agents.filter((a) => names.has(a.container));
+    if (present.length === 0) return;
+    const network = await rt.egressNetwork();
+    const moved = bridgeMoved(this.networks.get(kind), network);
+    this.networks.set(kind, network);
+    await this.ensureBase();
+    const held = await this.addressesHeld(rt);
+    const attached: { agent: EgressAgent; att: EgressAttachment }[] = [];
+    for (const a of present)
+      try {
+        attached.push({ agent: a, att: await this.bind(a.id, kind, a.container, network, held) });
+      } catch (err) {
+        this.d.log.warn({ agent: a.id, err: (err as Error).message }, 'egress: agent not attached');
+      }
+    const failed = await this.firewall.applyAgents(attached.map((x) => this.rulesInput(x.agent.id)));
+    for (const [id, err] of failed)
+      this.d.log.warn({ agent: id, err: err.message }, 'egress: agent not attached');
+    await mapPool(
+      attached.filter((x) => !failed.has(x.agent.id)),
+      ENGINE_CALLS,
+      ({ agent, att }) =>
+        rt
+          .attachEgress(agent.container, att)
+          .catch((err: Error) =>
+            this.d.log.warn({ agent: agent.id, err: err.message }, 'egress: agent not attached'),
+          ),
+    );
+    if (moved) {
+      const done = new Set(attached.map((x) => x.agent.id));
+      for (const [id, b] of this.bound)
+        if (b.kind === kind && !done.has(id))
+          await this.firewall
+            .applyAgent(this.rulesInput(id))
+            .catch((err: Error) =>
+              this.d.log.error({ agent: id, err: err.message }, 'egress rules could not be applied'),
+            );
     }
   }
 

@@ -172,7 +172,21 @@ function restoreWord(arg: string): string {
 
 /** A single write command (`-N`, `-A`, `-I`, `-D`, `-F`, `-X` …) as `iptables-restore --noflush` input. */
 export function restoreOf(table: FirewallTable, args: string[]): string {
-  return `*${table}\n${args.map(restoreWord).join(' ')}\nCOMMIT\n`;
+  return restoreOfMany([{ table, args }]);
+}
+
+/**
+ * Write commands as one `iptables-restore --noflush` input: one block per table (in the order each table
+ * first appears), the commands of a table in their order. Empty input for no command.
+ */
+export function restoreOfMany(commands: readonly { table: FirewallTable; args: string[] }[]): string {
+  const byTable = new Map<FirewallTable, string[]>();
+  for (const c of commands) {
+    const lines = byTable.get(c.table) ?? [];
+    lines.push(c.args.map(restoreWord).join(' '));
+    byTable.set(c.table, lines);
+  }
+  return [...byTable].map(([table, lines]) => `*${table}\n${lines.join('\n')}\nCOMMIT\n`).join('');
 }
 
 /**

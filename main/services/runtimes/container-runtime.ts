@@ -285,6 +285,11 @@ export interface ContainerRuntime {
   /** The container, or null when it does not exist. */
   inspect(name: string): Promise<ContainerInfo | null>;
   /**
+   * The names of every container the engine holds (any state, any owner), in one engine call: what
+   * {@link inspect} would find, for many names at once.
+   */
+  containerNames(): Promise<Set<string>>;
+  /**
    * How the core reaches `containerPort` of the running container `name` (see {@link ContainerSpec.reach}):
    * Docker — the container's address on the bridge when the host routes to it, else the 127.0.0.1 port
    * it was published on; Incus — the unix socket of its proxy device (or a 127.0.0.1 port of an older

@@ -380,6 +380,12 @@ export class DockerRuntime implements ContainerRuntime {
    * The published 127.0.0.1 port of `containerPort` when there is one (the fallback, and containers of
    * earlier versions), else the container's address on the bridge network and the port itself.
    */
+  /** `GET /containers/json?all=1`: every container's names (without Docker's leading `/`). */
+  async containerNames(): Promise<Set<string>> {
+    const found = await this.call('containerNames', (d) => d.listContainers({ all: true }));
+    return new Set(found.flatMap((c) => c.Names.map((n) => n.replace(/^\//, ''))));
+  }
+
   async endpoint(name: string, containerPort: number): Promise<RuntimeEndpoint | null> {
     this.checkName('endpoint', name);
     const info = await this.call('endpoint', (d) => d.getContainer(name).inspect(), {

@@ -291,6 +291,11 @@ export class IncusRuntime implements ContainerRuntime {
     return inst ? toContainerInfo(inst) : null;
   }
 
+  /** Every instance's name (`GET /1.0/instances?recursion=1`). */
+  async containerNames(): Promise<Set<string>> {
+    return new Set((await this.instances()).map((i) => i.name));
+  }
+
   /**
    * OOM kills of the container's current or last run (see ContainerRuntime.oomKills). Incus reports none
    * itself (its lifecycle events say only `instance-shutdown`): the memory cgroup `lxc.payload.<name>`

@@ -1,0 +1,107 @@
+// Egress rules for many agents at once: few commands, only differences written, the rule guard accepts every write.
+import { describe, expect, it } from 'vitest';
+import { EgressFirewall } from './egress-firewall';
+import { agentDispatch, agentsChainsRestore } from './egress-rules';
+import type { AgentRulesInput } from './egress-rules';
+import { Iptables, IptablesCommandError } from './iptables';
+import type { IptablesExecutor } from './iptables';
+import { checkRestore } from './rule-guard';
+
+const agent = (n: number): AgentRulesInput => ({
+  agentId: `agent-${n}`,
+  tag: `000000000${n}`.slice(-10),
+  instanceId: 'core1',
+  source: { kind: 'bridge', bridge: 'br-abc', address: `10.9.0.${130 + n}` },
+  hostAllowed: [{ address: '10.9.0.1', port: 4000, protocol: 'tcp' }],
+  dnsRedirect: { server: '10.9.0.1', port: 5353 },
+  mode: 'none',
+  destinations: [],
+  protectedRanges: ['10.9.0.0/24'],
+});
+
+/** An `iptables -S` line of a rule, as iptables prints it (words with spaces quoted). */
+const line = (chain: string, args: string[]) =>
+  `-A ${chain} ${args.map((a) => (a.includes(' ') ? `"${a}"` : a)).join(' ')}`;
+
+/** Answers `-S CHAIN` from `chains`, records every restore; `failRestores` restores fail first. */
+function fakeExecutor(chains: Record<string, string[]>, failRestores = 0) {
+  const restores: string[] = [];
+  const queries: string[][] = [];
+  const executor: IptablesExecutor = {
+    kind: 'root',
+    query: (_family, _table, args) => {
+      queries.push(args);
+      const rules = chains[args[1]!] ?? [];
+      return Promise.resolve([`-N ${args[1]}`, ...rules].join('\n') + '\n');
+    },
+    restore: (_family, input) => {
+      restores.push(input);
+      if (failRestores-- > 0) return Promise.reject(new IptablesCommandError('rule changed meanwhile', 1));
+      return Promise.resolve();
+    },
+    followKernelLog: () => Promise.resolve(null),
+    close: () => undefined,
+  };
+  return { executor, restores, queries };
+}
+
+const log = { info: () => undefined, warn: () => undefined };
+
+describe('applyAgents', () => {
+  it('writes every agent in one chains transaction and one dispatch transaction, after one read per shared chain', async () => {
+    const f = fakeExecutor({});
+    const failed = await new EgressFirewall(new Iptables(f.executor), log).applyAgents([
+      agent(1),
+      agent(2),
+      agent(3),
+    ]);
+    expect(failed.size).toBe(0);
+    expect(f.queries.map((q) => q[0])).toEqual(['-S', '-S', '-S']);
+    expect(f.restores).toHaveLength(2);
+    for (const n of [1, 2, 3]) expect(f.restores[0]).toContain(`:ADE-000000000${n}-F - [0:0]`);
+    expect(f.restores[1]!.match(/^-I /gm)).toHaveLength(12);
+    expect(f.restores[1]).not.toMatch(/^-D /m);
+    for (const r of f.restores) expect(checkRestore(r, 4, (i) => i === 'br-abc')).toBeNull();
+  });
+
+  it('leaves dispatch rules that are exactly right alone, and rewrites only the agent whose rules differ', async () => {
+    const chains: Record<string, string[]> = {};
+    const right = [agent(1), agent(2)];
+    for (const r of right)
+      for (const w of agentDispatch(r)) (chains[w.chain] ??= []).push(line(w.chain, w.args));
+    const stale = agentDispatch({ ...agent(3), dnsRedirect: { server: '10.9.0.1', port: 5300 } });
+    for (const w of stale) (chains[w.chain] ??= []).push(line(w.chain, w.args));
+    const f = fakeExecutor(chains);
+    await new EgressFirewall(new Iptables(f.executor), log).applyAgents([...right, agent(3)]);
+    expect(f.restores).toHaveLength(2);
+    const dispatch = f.restores[1]!;
+    expect(dispatch.match(/^-D /gm)).toHaveLength(4);
+    expect(dispatch.match(/^-I /gm)).toHaveLength(4);
+    expect(dispatch).not.toContain('agent-1');
+    expect(dispatch).toContain('10.9.0.1:5353');
+    expect(checkRestore(dispatch, 4, (i) => i === 'br-abc')).toBeNull();
+  });
+
+  it("deletes another owner's rule for an agent's source", async () => {
+    const other = agentDispatch({ ...agent(1), agentId: 'gone', instanceId: 'core2' });
+    const f = fakeExecutor({ [other[0]!.chain]: [line(other[0]!.chain, other[0]!.args)] });
+    await new EgressFirewall(new Iptables(f.executor), log).applyAgents([agent(1)]);
+    expect(f.restores[1]).toMatch(/^-D AGENTDESK-FWD .*"agentdesk core2 gone"/m);
+  });
+
+  it('applies each agent alone when the batch fails, and reports the ones that still fail', async () => {
+    const f = fakeExecutor({}, 2); // the batch's chains write, then the first agent's own
+    const failed = await new EgressFirewall(new Iptables(f.executor), log).applyAgents([agent(1), agent(2)]);
+    expect([...failed.keys()]).toEqual(['agent-1']);
+    expect(f.restores.at(-1)).toContain('agent-2');
+  });
+
+  it('puts every chain declaration before the rules', () => {
+    const text = agentsChainsRestore([agent(1), agent(2)]);
+    const lines = text.split('\n');
+    const lastDeclaration = lines.findLastIndex((l) => l.startsWith(':'));
+    expect(lastDeclaration).toBe(6);
+    expect(lines[0]).toBe('*filter');
+    expect(lines.at(-2)).toBe('COMMIT');
+  });
+});
