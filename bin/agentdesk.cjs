@@ -10,4 +10,5 @@ if (!fs.existsSync(entry)) {
   );
   process.exit(1);
 }
+require('./compile-cache.cjs').enableCompileCache(path.dirname(entry), process.env);
 require(entry);
