@@ -3,7 +3,7 @@
 // compile cache). The cache lives in a directory private to the user; a stale or foreign entry is rejected
 // by V8 and rewritten, so it can only make a start slower, never different.
 const Module = require('node:module');
-const crypto = require('node:crypto');
+const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -43,9 +43,18 @@ function installCompileCache({ root, dir, writeAfterMs = 2000 }) {
   /** @type {[string, vm.Script][]} */
   const toWrite = [];
   Module.prototype._compile = function compileCached(content, filename) {
-    if (!filename.startsWith(prefix)) return original.call(this, content, filename);
-    const key = crypto
-      .createHash('sha256')
+    return filename.startsWith(prefix)
+      ? runCached(this, content, filename)
+      : original.call(this, content, filename);
+  };
+  /**
+   * Compiles and runs one module like Node's loader does, with the cached bytecode when there is some.
+   * @param {Module} mod
+   * @param {string} content
+   * @param {string} filename
+   */
+  function runCached(mod, content, filename) {
+    const key = createHash('sha256')
       .update(`${process.version}\0${process.execArgv.join(' ')}\0${filename}\0`)
       .update(content)
       .digest('hex');
@@ -63,7 +72,6 @@ function installCompileCache({ root, dir, writeAfterMs = 2000 }) {
     });
     if (cachedData === undefined || script.cachedDataRejected) toWrite.push([file, script]);
     const wrapper = script.runInThisContext({ displayErrors: true });
-    const mod = this;
     const require = (id) => mod.require(id);
     require.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
     require.resolve.paths = (request) => Module._resolveLookupPaths(request, mod);
@@ -71,7 +79,7 @@ function installCompileCache({ root, dir, writeAfterMs = 2000 }) {
     require.extensions = Module._extensions;
     require.cache = Module._cache;
     return wrapper.call(mod.exports, mod.exports, require, mod, filename, path.dirname(filename));
-  };
+  }
   setTimeout(() => {
     if (toWrite.length) prune(dir, new Set(toWrite.map(([file]) => file)));
     for (const [file, script] of toWrite.splice(0)) {
