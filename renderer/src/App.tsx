@@ -1,5 +1,5 @@
 // The app shell: sidebar, connection banner and the open page (hash-routed), themed by the settings; onboarding on first run.
-import { Suspense, useLayoutEffect, useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 import type { ReactElement } from 'react';
 import { usePage } from './app/route';
 import { useThemeSync } from './app/theme';
@@ -7,14 +7,11 @@ import { ConnectionBanner } from './components/ConnectionBanner';
 import { OfflineIndicator } from './components/OfflineIndicator';
 import { Sidebar } from './components/Sidebar';
 import { TokenRefusedScreen } from './components/TokenScreens';
-import { lazyPage } from './features/lazy-page';
+import { OnboardingScreen } from './features/onboarding/OnboardingScreen';
 import { DEFAULT_FEATURE_ID, FEATURE_IDS, FEATURES } from './features/registry';
 import { selectUnauthorized, useConnection } from './stores/connection';
 import { useSettings } from './stores/settings';
 import { useSystem } from './stores/system';
-
-// First run only: fetched when shown.
-const OnboardingScreen = lazyPage(() => import('./features/onboarding/OnboardingScreen'), 'OnboardingScreen');
 
 function CoreLine(): ReactElement | null {
   const info = useSystem((s) => s.info);
@@ -42,9 +39,7 @@ export function App(): ReactElement {
   if (onboarding)
     return (
       <main className="onboarding-page" data-testid="page-onboarding">
-        <Suspense fallback={null}>
-          <OnboardingScreen />
-        </Suspense>
+        <OnboardingScreen />
       </main>
     );
   const feature = FEATURES.find((f) => f.id === pageId) ?? FEATURES[0]!;
@@ -59,9 +54,7 @@ export function App(): ReactElement {
           data-testid={`page-${feature.id}`}
           key={feature.id}
         >
-          <Suspense fallback={null}>
-            <feature.Page />
-          </Suspense>
+          <feature.Page />
         </main>
       </div>
     </div>

@@ -1,7 +1,7 @@
 // The Providers feature, as listed in the sidebar.
 import { ProvidersIcon } from '../../components/Icons';
 import type { Feature } from '../types';
-import { lazyPage } from '../lazy-page';
+import { ProvidersPage } from './ProvidersPage';
 import './providers.css';
 
 export const providersFeature: Feature = {
@@ -9,5 +9,5 @@ export const providersFeature: Feature = {
   label: 'Providers',
   icon: ProvidersIcon,
   section: 'main',
-  Page: lazyPage(() => import('./ProvidersPage'), 'ProvidersPage'),
+  Page: ProvidersPage,
 };

@@ -1,7 +1,7 @@
 // The Settings feature, as listed in the sidebar.
 import { SettingsIcon } from '../../components/Icons';
 import type { Feature } from '../types';
-import { lazyPage } from '../lazy-page';
+import { SettingsPage } from './SettingsPage';
 import './settings.css';
 
 export const settingsFeature: Feature = {
@@ -9,5 +9,5 @@ export const settingsFeature: Feature = {
   label: 'Settings',
   icon: SettingsIcon,
   section: 'footer',
-  Page: lazyPage(() => import('./SettingsPage'), 'SettingsPage'),
+  Page: SettingsPage,
 };

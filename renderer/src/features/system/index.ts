@@ -1,7 +1,7 @@
 // The System feature, as listed in the sidebar.
 import { SystemIcon } from '../../components/Icons';
 import type { Feature } from '../types';
-import { lazyPage } from '../lazy-page';
+import { SystemPage } from './SystemPage';
 import './system.css';
 
 export const systemFeature: Feature = {
@@ -9,5 +9,5 @@ export const systemFeature: Feature = {
   label: 'System',
   icon: SystemIcon,
   section: 'footer',
-  Page: lazyPage(() => import('./SystemPage'), 'SystemPage'),
+  Page: SystemPage,
 };

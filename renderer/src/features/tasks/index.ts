@@ -3,7 +3,7 @@ import { registerAgentPane } from '../agents/panes';
 import type { Feature } from '../types';
 import { AgentTasksPane } from './AgentTasksPane';
 import { TasksIcon } from './TasksIcon';
-import { lazyPage } from '../lazy-page';
+import { TasksPage } from './TasksPage';
 import './tasks.css';
 
 registerAgentPane('tasks', AgentTasksPane);
@@ -15,5 +15,5 @@ export const tasksFeature: Feature = {
   label: 'Tasks',
   icon: TasksIcon,
   section: 'main',
-  Page: lazyPage(() => import('./TasksPage'), 'TasksPage'),
+  Page: TasksPage,
 };

@@ -3,7 +3,7 @@ import { TracesIcon } from '../../components/Icons';
 import { registerAgentPane } from '../agents/panes';
 import type { Feature } from '../types';
 import { TracePane } from './TracePane';
-import { lazyPage } from '../lazy-page';
+import { TracesPage } from './TracesPage';
 import './traces.css';
 
 registerAgentPane('trace', TracePane);
@@ -13,5 +13,5 @@ export const tracesFeature: Feature = {
   label: 'Traces',
   icon: TracesIcon,
   section: 'main',
-  Page: lazyPage(() => import('./TracesPage'), 'TracesPage'),
+  Page: TracesPage,
 };

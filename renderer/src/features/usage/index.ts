@@ -1,7 +1,7 @@
 // The Usage feature: the sidebar page (spend, tokens, chart, limits) and the limits dialog other features open.
 import type { Feature } from '../types';
 import { UsageIcon } from './UsageIcon';
-import { lazyPage } from '../lazy-page';
+import { UsagePage } from './UsagePage';
 import './usage.css';
 
 export { LimitsDialog } from './LimitsDialog';
@@ -12,5 +12,5 @@ export const usageFeature: Feature = {
   label: 'Usage',
   icon: UsageIcon,
   section: 'main',
-  Page: lazyPage(() => import('./UsagePage'), 'UsagePage'),
+  Page: UsagePage,
 };
