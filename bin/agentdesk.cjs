@@ -10,4 +10,6 @@ if (!fs.existsSync(entry)) {
   );
   process.exit(1);
 }
+// The built core and the packages it loads (dockerode, pino …) are compiled through the code cache.
+require('./compile-cache.cjs').enableCompileCache(path.join(__dirname, '..'), process.env);
 require(entry);

@@ -1,5 +1,8 @@
 // A small JSON GET over a unix socket or TCP with a hard deadline, for health probes of local daemons (undici).
-import { Agent, request } from 'undici';
+import type * as Undici from 'undici';
+
+/** undici, loaded by the first probe (about 50 ms of the core's start when imported eagerly). */
+let undici: Promise<typeof Undici> | null = null;
 
 /** Where an HTTP API listens: a unix socket path, or host and port. */
 export type Endpoint = { socketPath: string } | { host: string; port: number };
@@ -23,6 +26,7 @@ export class ProbeError extends Error {
  *   for a body that broke off, or `BAD_JSON`.
  */
 export async function getJson(endpoint: Endpoint, path: string, timeoutMs: number): Promise<unknown> {
+  const { Agent, request } = await (undici ??= import('undici'));
   const unix = 'socketPath' in endpoint;
   const dispatcher = new Agent({ connect: unix ? { socketPath: endpoint.socketPath } : {} });
   const origin = unix ? 'http://localhost' : `http://${endpoint.host}:${endpoint.port}`;

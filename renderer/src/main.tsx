@@ -2,8 +2,10 @@
 // Twemoji as a COLR color font (twemoji-colr-font, 0.5 MB), served from the app's own origin (CSP
 // `font-src 'self'`), so an agent's emoji looks the same on every machine, including one without an emoji
 // font. A COLRv0 font: Debian's Chromium draws it, while Noto Color Emoji's web font (COLRv1) stays blank
-// there (docs/decisions/014-ux-emoji-font.md).
-import 'twemoji-colr-font/twemoji.css';
+// there (docs/decisions/014-ux-emoji-font.md). Declared here with `font-display: swap` (the package's CSS
+// sets none, i.e. text in it stays invisible for up to 3 s while the 0.5 MB load): the first paint never
+// waits for it; the browser fetches it only once some text needs one of its glyphs.
+import twemojiUrl from 'twemoji-colr-font/twemoji.woff2?url';
 // The global base (tokens, resets, layout, shared components) before any feature's own styles, which
 // each feature imports beside it (features/<id>/<id>.css): later rules win at equal specificity.
 import './styles.css';
@@ -16,6 +18,9 @@ import { startLive } from './app/live';
 import { NoTokenScreen } from './components/TokenScreens';
 import { setClient } from './stores/client';
 import { connectionStore } from './stores/connection';
+
+if (typeof FontFace === 'function')
+  document.fonts.add(new FontFace('Twemoji', `url(${twemojiUrl}) format('woff2')`, { display: 'swap' }));
 
 const env = {
   location: window.location,

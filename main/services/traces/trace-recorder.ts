@@ -44,6 +44,12 @@ interface Pending {
 
 /** Most events sent to the worker in one batch (when the worker falls behind, the rest follow at once). */
 const POST_MAX = 4096;
+/**
+ * Batches sent to the worker and not yet answered, at most: the next batch waits in the worker's queue
+ * while one commits, so the worker never idles for the round trip of an answer. The worker answers in
+ * order, so acknowledgements (and `onRecorded`) stay in record order.
+ */
+const IN_FLIGHT_MAX = 2;
 
 /** Thrown for an event that is not a valid envelope v1. */
 export class InvalidTraceEventError extends Error {
@@ -73,7 +79,8 @@ function validate(raw: unknown): TraceEvent {
 export class TraceRecorder {
   private queue: Pending[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private writing: Promise<void> | null = null;
+  /** Batches posted to the worker and not yet answered (at most {@link IN_FLIGHT_MAX}). */
+  private readonly writing = new Set<Promise<void>>();
   private closed = false;
   private maintenance: NodeJS.Timeout | null = null;
   private readonly worker: TraceWorkerClient;
@@ -157,9 +164,9 @@ export class TraceRecorder {
 
   /** Commits everything queued so far; resolves when it is committed. */
   async flush(): Promise<void> {
-    while (this.writing || this.queue.length) {
-      if (this.writing) await this.writing;
-      else this.startWrite();
+    while (this.writing.size || this.queue.length) {
+      if (this.queue.length && this.writing.size < IN_FLIGHT_MAX) this.startWrite();
+      else await Promise.race(this.writing);
     }
   }
 
@@ -180,9 +187,21 @@ export class TraceRecorder {
     }
     this.startMaintenance();
     this.queue.push(...items);
-    if (this.writing) return; // the next batch gathers while this one commits
-    if (this.queue.length >= (this.d.batchMax ?? 256)) this.startWrite();
-    else this.timer ??= setTimeout(() => this.startWrite(), this.d.batchMs ?? 50);
+    this.schedule();
+  }
+
+  /**
+   * Starts a write when nothing is being written and `batchMax` events are queued (otherwise within
+   * `batchMs`), or when one batch is being committed and a full one is queued behind it. A partial batch
+   * gathers while a write is under way (group commit).
+   */
+  private schedule(): void {
+    if (!this.queue.length) return;
+    const full = this.queue.length >= (this.d.batchMax ?? 256);
+    if (this.writing.size === 0) {
+      if (full) this.startWrite();
+      else this.timer ??= setTimeout(() => this.startWrite(), this.d.batchMs ?? 50);
+    } else if (full && this.writing.size < IN_FLIGHT_MAX) this.startWrite();
   }
 
   private startMaintenance(): void {
@@ -198,14 +217,13 @@ export class TraceRecorder {
   private startWrite(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.writing || this.queue.length === 0) return;
+    if (this.writing.size >= IN_FLIGHT_MAX || this.queue.length === 0) return;
     const batch = this.queue.splice(0, POST_MAX); // bounded: posting and acknowledging stay short on the main thread
-    this.writing = this.write(batch).finally(() => {
-      this.writing = null;
-      if (!this.queue.length) return;
-      if (this.queue.length >= (this.d.batchMax ?? 256)) this.startWrite();
-      else this.timer ??= setTimeout(() => this.startWrite(), this.d.batchMs ?? 50);
+    const done: Promise<void> = this.write(batch).finally(() => {
+      this.writing.delete(done);
+      this.schedule();
     });
+    this.writing.add(done);
   }
 
   private async write(batch: Pending[]): Promise<void> {
