@@ -70,7 +70,8 @@ const stepLabel = (message) =>
     .join(' ');
 
 /**
- * Creates an agent and waits until it runs → `{ id, ms, steps }`: create→running in ms and, from the
+ * Creates an agent and waits until it runs → `{ id, ms, steps, limits }`: create→running in ms, the
+ * agent's CPU and memory limits, and, from the
  * core's agents.progress events, how long each deploy step took until the next one began (ms, by label).
  */
 async function createTimed(input) {
@@ -93,7 +94,7 @@ async function createTimed(input) {
       steps[label] = (steps[label] ?? 0) + (next - e.at);
     });
     steps['(before the first step)'] = (mine[0]?.at ?? end) - t0;
-    return { id: a.id, ms, steps };
+    return { id: a.id, ms, steps, limits: { cpus: a.cpus, memory_mib: a.memory_mib } };
   } finally {
     events.close();
   }
@@ -136,11 +137,15 @@ function floorRuns(kind) {
   return times;
 }
 
-/** A harness alone: a plain `docker run --rm --network none` of its image running only its floor command. */
-function harnessFloorRuns(image, command) {
+/**
+ * A harness alone: a plain `docker run --rm --network none` of its image running only its floor command,
+ * with `limits` (the agent's CPU and memory limits, so both get the same resources) or none (`null`).
+ */
+function harnessFloorRuns(image, command, limits) {
+  const args = limits ? ['--cpus', String(limits.cpus), '--memory', `${limits.memory_mib}m`] : [];
   const times = [];
   for (let i = 0; i < HARNESS_RUNS; i++)
-    times.push(timeCli('docker', ['run', '--rm', '--network', 'none', image, ...command]));
+    times.push(timeCli('docker', ['run', '--rm', '--network', 'none', ...args, image, ...command]));
   return times;
 }
 
@@ -203,20 +208,24 @@ try {
       }
       const create = [];
       const steps = [];
+      let limits = null;
       for (let i = 0; i < HARNESS_RUNS; i++) {
         const a = await createTimed({ name: `bench ${h.id} ${i}`, harness: h.id, model });
         create.push(a.ms);
         steps.push(a.steps);
+        limits = a.limits;
         await api(serve, 'agents.purge', { id: a.id });
       }
       result.harnesses[h.id] = {
         runs: HARNESS_RUNS,
         engine: 'docker',
         image: h.image,
-        memory_mib: h.memory.default_mib,
+        memory_mib: limits.memory_mib,
+        cpus: limits.cpus,
         create_to_running_ms: stats(create),
         create_steps_median_ms: stepMedians(steps),
-        floor_ms: stats(harnessFloorRuns(h.image, HARNESS_FLOORS[h.id])),
+        floor_ms: stats(harnessFloorRuns(h.image, HARNESS_FLOORS[h.id], limits)),
+        floor_without_limits_ms: stats(harnessFloorRuns(h.image, HARNESS_FLOORS[h.id], null)),
         first_use_with_image_build_ms: imageBuildMs === null ? null : r1(imageBuildMs),
       };
     }
@@ -229,7 +238,7 @@ try {
 }
 result.baseline =
   'floor_ms: a plain `docker run -d --network none IMAGE sleep 60` / `incus launch IMAGE` of the same cached image, same run; ' +
-  'harnesses.<id>.floor_ms: `docker run --rm --network none` of the harness image running only the harness getting ready ' +
+  "harnesses.<id>.floor_ms: `docker run --rm --network none --cpus C --memory M` (the agent's own limits: default 1 CPU) of the harness image running only the harness getting ready; floor_without_limits_ms: the same with no limit (all host cores) " +
   '(OpenClaw: its gateway until /readyz and its stop; Claude Code, Codex: one start of the CLI), same run';
 result.goal = {
   docker_create_to_running_ms: 2000,
