@@ -122,10 +122,10 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
     db = openDatabase(path.join(dir, 'agentdesk.db'));
     // The gateway stand-in, where the runtime's host service address leads.
     gateway = http.createServer((_q, r) => r.end('gateway'));
-    const bind = (await rt.prepareNetwork()).gatewayBind ?? '127.0.0.1';
+    const bind = (await rt.prepareNetwork({ egress: true })).gatewayBind ?? '127.0.0.1';
     await new Promise<void>((r) => gateway.listen(0, bind, r));
     gwPort = (gateway.address() as AddressInfo).port;
-    const target = await rt.hostServiceAddress(gwPort);
+    const target = await rt.hostServiceAddress(gwPort, { egress: true });
     gatewayUrl = `http://${target.host}:${target.port}/`;
     for (const k of ['a', 'b'] as const) insertAgent(ids[k], names[k]);
     egress = makeEgress(0);
