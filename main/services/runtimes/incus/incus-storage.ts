@@ -1,4 +1,5 @@
 // Where agent containers' root filesystems live: a copy-on-write storage pool when the host offers one, else the default profile's pool.
+import fs from 'node:fs';
 import type { IncusClient } from './incus-client';
 
 /** Name of the pool the app creates for agents (btrfs on a loop file) when the host supports it. */
@@ -29,8 +30,9 @@ export type PoolChoice = { use: string | null; create: boolean; why: string };
 /**
  * The pool agents' containers get, in this order: {@link POOL_ENV} (a pool name, or
  * {@link PROFILE_POOL}); an existing {@link AGENT_POOL}; the default profile's pool when it is
- * copy-on-write already; a new btrfs {@link AGENT_POOL} when Incus supports btrfs here
- * (`storage_supported_drivers` of `GET /1.0`, i.e. the kernel module and btrfs-progs); else the
+ * copy-on-write already; a new btrfs {@link AGENT_POOL} when Incus may support btrfs here (listed in
+ * `storage_supported_drivers` of `GET /1.0`, or `hostHasBtrfs`: Incus lists the drivers it found when
+ * it started, so btrfs-progs installed later is missing there, yet a pool can be created); else the
  * default profile's pool (`dir`: a full copy of the image per container).
  * @param profilePool the pool of the default profile's root disk, or null.
  * @throws Error when {@link POOL_ENV} names a pool that does not exist.
@@ -40,6 +42,7 @@ export function choosePool(
   profilePool: string | null,
   supportedDrivers: string[],
   env: Readonly<NodeJS.ProcessEnv>,
+  hostHasBtrfs = false,
 ): PoolChoice {
   const wanted = env[POOL_ENV]?.trim();
   if (wanted === PROFILE_POOL) return { use: null, create: false, why: `${POOL_ENV}=${PROFILE_POOL}` };
@@ -55,13 +58,29 @@ export function choosePool(
   const profile = pools.find((p) => p.name === profilePool);
   if (profile && COPY_ON_WRITE.has(profile.driver))
     return { use: null, create: false, why: `the default profile's pool is ${profile.driver}` };
-  if (supportedDrivers.includes('btrfs'))
+  if (supportedDrivers.includes('btrfs') || hostHasBtrfs)
     return { use: AGENT_POOL, create: true, why: 'btrfs is supported here' };
   return {
     use: null,
     create: false,
     why: `no copy-on-write pool and no btrfs support (install btrfs-progs): the default profile's ${profile?.driver ?? 'pool'} is used`,
   };
+}
+
+/**
+ * True when this host's kernel knows btrfs (`/proc/filesystems`) and btrfs-progs is installed
+ * (`mkfs.btrfs` in /usr/sbin or /sbin): what Incus's btrfs driver needs (Incus on the same host).
+ */
+export function hostHasBtrfs(): boolean {
+  try {
+    const known = /\bbtrfs\b/.test(fs.readFileSync('/proc/filesystems', 'utf8'));
+    return (
+      known &&
+      ['/usr/sbin/mkfs.btrfs', '/sbin/mkfs.btrfs', '/usr/bin/mkfs.btrfs'].some((f) => fs.existsSync(f))
+    );
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -82,7 +101,7 @@ export async function ensureAgentPool(
   ]);
   const root = Object.values(profile.devices ?? {}).find((d) => d.type === 'disk' && d.path === '/');
   const drivers = (server.environment?.storage_supported_drivers ?? []).map((d) => d.name);
-  const choice = choosePool(pools ?? [], root?.pool ?? null, drivers, env);
+  const choice = choosePool(pools ?? [], root?.pool ?? null, drivers, env, hostHasBtrfs());
   if (!choice.create) return { pool: choice.use, why: choice.why };
   try {
     await client.run(
