@@ -277,6 +277,42 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
     expect(refusals(ids.a).length - start).toBeLessThanOrEqual(60);
   });
 
+  it.skipIf(skip || kind !== 'incus')(
+    "routed access: on the bridge address an agent opens only the gateway and its own resolver, never another agent's",
+    async () => {
+      // Each agent's DNS is redirected to its own resolver port on the project bridge's address.
+      const nat = execFileSync('iptables', ['-w', '-t', 'nat', '-S'], { encoding: 'utf8' });
+      const redirect = (id: string) => {
+        const m = new RegExp(
+          `-i adeg${agentTag(id)} -p udp .*--dport 53 .*--to-destination ([\\d.]+):(\\d+)`,
+        ).exec(nat);
+        return { address: m?.[1] ?? '', port: Number(m?.[2]) };
+      };
+      const a = redirect(ids.a);
+      const b = redirect(ids.b);
+      expect(a.address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      expect(b.address).toBe(a.address);
+      expect(a.port).not.toBe(b.port);
+      expect(new URL(gatewayUrl).hostname).toBe(a.address);
+      expect(await curlFrom(rt, names.a, gatewayUrl)).toBe('gateway');
+      // B (open) resolves any name through its own port; A (none) sending to B's port is refused, by
+      // UDP and TCP, and its own port answers only what its policy allows.
+      expect(await resolveFrom(rt, names.b, NAMES.other)).toBe(world.b);
+      expect(await dnsVia(rt, names.a, `${b.address}:${b.port}`, NAMES.other)).not.toBe(world.b);
+      expect(await curlFrom(rt, names.a, `http://${b.address}:${b.port}/`)).toMatch(/^refused/);
+      expect(await dnsVia(rt, names.a, `${a.address}:${a.port}`, NAMES.other)).not.toBe(world.b);
+      expect(await curlFrom(rt, names.b, `http://${a.address}:${a.port}/`)).toMatch(/^refused/);
+      await waitRefusal(
+        ids.b,
+        "refusal of the other agent's resolver",
+        (e) => e.payload.address === a.address && e.payload.port === a.port,
+      );
+      // The core reaches the runtime port at the agent's own address; another agent does not.
+      const aAddress = egress.view(ids.a).address!;
+      expect(await curlFrom(rt, names.b, `http://${aAddress}:8100/`)).toMatch(/^refused/);
+    },
+  );
+
   it.skipIf(skip)(
     'a restarted core attaches its agents again, and repairs rules changed outside it',
     async () => {
