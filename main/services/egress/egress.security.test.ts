@@ -321,7 +321,7 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
       expect(await curlFrom(rt, names.a, `http://${world.b}:${PORTS.tcp}/`)).toMatch(/^refused/);
       egress = makeEgress(300);
       await egress.init();
-      // A new resolver port: the DNS path of the running agents follows it (Docker: DNAT; Incus: proxy devices).
+      // A new resolver port: the DNS path of the running agents follows it (DNAT to it on both engines).
       expect(await resolveFrom(rt, names.b, NAMES.other)).toBe(world.b);
       expect(await curlFrom(rt, names.a, gatewayUrl)).toBe('gateway');
       // Another program puts a rule above ours, then removes our NAT chain (a firewall reload): both repaired.
