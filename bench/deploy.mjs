@@ -78,8 +78,12 @@ function incusAgentPool() {
   }
 }
 
-/** Plain starts of the image; Incus: `incus launch` on `pool` (null: the default profile's). */
-function floorRuns(kind, pool = null) {
+/**
+ * Plain starts of the image; Incus: `incus launch` on `pool` (null: the default profile's). With
+ * `restarts`, each Incus floor container is also restarted once (`incus restart`: a clean stop, a start),
+ * timed into that array.
+ */
+function floorRuns(kind, pool = null, restarts = null) {
   const times = [];
   for (let i = 0; i < RUNS; i++) {
     const name = `agentdesk-bench-floor-${process.pid}-${i}`;
@@ -88,6 +92,7 @@ function floorRuns(kind, pool = null) {
       execFileSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
     } else {
       times.push(timeCli('incus', ['launch', IMAGE, name, ...(pool ? ['-s', pool] : [])]));
+      if (restarts) restarts.push(timeCli('incus', ['restart', name]));
       execFileSync('incus', ['delete', '--force', name], { stdio: 'ignore' });
     }
   }
@@ -137,12 +142,14 @@ try {
       restart.push(performance.now() - t1);
       await api(serve, 'agents.purge', { id: a.id });
     }
+    const floorRestarts = kind === 'incus' ? [] : null;
     result[kind] = {
       create_to_running_ms: stats(create),
       restart_ms: stats(restart),
-      floor_ms: stats(floorRuns(kind, kind === 'incus' ? incusAgentPool() : null)),
+      floor_ms: stats(floorRuns(kind, kind === 'incus' ? incusAgentPool() : null, floorRestarts)),
     };
     if (kind === 'incus') {
+      result.incus.floor_restart_ms = stats(floorRestarts);
       // The pool the agents used (the floor above ran on it too), and the floor on the profile's pool.
       result.incus.pool = incusAgentPool() ?? 'default profile';
       if (incusAgentPool()) result.incus.floor_profile_pool_ms = stats(floorRuns('incus'));
@@ -192,6 +199,7 @@ try {
 result.baseline =
   'floor_ms: a plain `docker run -d --network none IMAGE sleep 60` / `incus launch IMAGE` of the same cached image on the pool the agents use (incus.pool), same run; ' +
   "incus.floor_profile_pool_ms: `incus launch` on the default profile's pool (dir here), same run; " +
+  'incus.floor_restart_ms: `incus restart` of each floor container (a clean stop of its init, a start), same run; ' +
   'harnesses.<id>.floor_ms: `docker run --rm --network none` of the harness image running only the harness getting ready ' +
   '(OpenClaw: its gateway until /readyz and its stop; Claude Code, Codex: one start of the CLI), same run';
 result.goal = {
