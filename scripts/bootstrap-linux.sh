@@ -38,8 +38,9 @@ BASE_PKGS=(
 DOCKER_PKGS=(docker.io)
 # incus-base = incusd + incus client + lxc/lxcfs (containers). The `incus` package only adds
 # VM support (qemu-system-x86, swtpm: ~600 MB) which we do not use. dnsmasq-base (a
-# Recommends) is required for DHCP/DNS on the managed bridge.
-INCUS_PKGS=(incus-base incus-client dnsmasq-base)
+# Recommends) is required for DHCP/DNS on the managed bridge. btrfs-progs lets the app give agents
+# a copy-on-write storage pool (docs/decisions/017-incus-fast-start.md); without it they use `dir`.
+INCUS_PKGS=(incus-base incus-client dnsmasq-base btrfs-progs)
 
 missing() {
   local p

@@ -282,7 +282,8 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
         }[];
         for (const { runtime } of kinds) {
           const rt = wired.runtimes[runtime];
-          const gw = await rt?.hostServiceAddress(llm.gateway.port).catch(() => null);
+          const egress = await wired.egress.active().catch(() => false);
+          const gw = await rt?.hostServiceAddress(llm.gateway.port, { egress }).catch(() => null);
           if (gw) llm.noteAgentUrl(runtime, `http://${gw.host}:${gw.port}/v1`);
         }
       })

@@ -121,6 +121,7 @@ export class AgentService {
       runtimes: d.runtimes,
       instanceId: d.instanceId,
       gateway: d.gateway,
+      egressActive: async () => (d.egress ? ((await d.egress.active?.()) ?? true) : false),
       keys: d.keys,
       log: d.log,
       phases: this.phases,

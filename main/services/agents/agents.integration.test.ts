@@ -117,10 +117,13 @@ describe.each(kinds)('agents on %s', (kind) => {
         'verifying',
         'running',
       ]);
-      // No host port: Docker on Linux is reached at the container's address, Incus through a unix socket.
+      // No host port: Docker on Linux is reached at the container's address, Incus at its routed address
+      // (egress on) or through a unix socket (egress off).
       expect(running.runtime_port).toBeNull();
       expect(running.runtime_endpoint).toMatch(
-        kind === 'docker' ? /^http:\/\/\d+\.\d+\.\d+\.\d+:8100$/ : /^unix:\//,
+        kind === 'docker'
+          ? /^http:\/\/\d+\.\d+\.\d+\.\d+:8100$/
+          : /^(unix:\/|http:\/\/\d+\.\d+\.\d+\.\d+:8100$)/,
       );
       expect(running.key_prefix).toMatch(/^[A-Za-z0-9]{8}$/);
 

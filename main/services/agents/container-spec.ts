@@ -16,8 +16,17 @@ import { folderMounts } from './shared-folders';
  * Version of the containment a container is created with (label {@link LABELS.containment}). A
  * container of another version (or none: made by an earlier Agent Desk) is created again at its next
  * start, keeping the agent's home. 2: an Incus init keeps CAP_KILL, so a stop reaches the agent.
+ * Incus 3: an agent with egress reaches the gateway and its resolver over its routed NIC and the core
+ * reaches its runtime at the NIC's address (no proxy devices); see {@link containmentVersion}.
  */
 export const CONTAINMENT_VERSION = '2';
+/** The containment version of Incus containers (Docker's stays {@link CONTAINMENT_VERSION}). */
+export const INCUS_CONTAINMENT_VERSION = '3';
+
+/** The containment version a container of `kind` is created with. */
+export function containmentVersion(kind: RuntimeKind): string {
+  return kind === 'incus' ? INCUS_CONTAINMENT_VERSION : CONTAINMENT_VERSION;
+}
 /** Label holding a hash of the agent's shared folders: another hash means the container is created again. */
 export const FOLDERS_LABEL = 'agentdesk.folders';
 /** Label holding the agent's limits (`<memory MiB>m/<cpus>c/<pids>p`): others mean the container is created again. */
@@ -96,7 +105,7 @@ export function agentContainerSpec(i: SpecInput): ContainerSpec {
       [LABELS.agentId]: i.row.id,
       [LABELS.slug]: i.row.slug,
       [LABELS.instance]: i.instanceId,
-      [LABELS.containment]: CONTAINMENT_VERSION,
+      [LABELS.containment]: containmentVersion(i.kind),
       [FOLDERS_LABEL]: foldersHash(folders),
       [LIMITS_LABEL]: limitsOf(i.row),
     },
@@ -120,10 +129,10 @@ export function agentContainerSpec(i: SpecInput): ContainerSpec {
 /** Whether an existing container was made with the current containment, these shared folders and limits. */
 export function isCurrent(
   labels: Record<string, string>,
-  row: Pick<AgentRow, 'folders' | 'memory_mib' | 'cpus' | 'pids_limit'>,
+  row: Pick<AgentRow, 'folders' | 'memory_mib' | 'cpus' | 'pids_limit'> & { runtime?: RuntimeKind },
 ): boolean {
   return (
-    labels[LABELS.containment] === CONTAINMENT_VERSION &&
+    labels[LABELS.containment] === containmentVersion(row.runtime ?? 'docker') &&
     labels[FOLDERS_LABEL] === foldersHash(JSON.parse(row.folders) as SharedFolder[]) &&
     labels[LIMITS_LABEL] === limitsOf(row)
   );

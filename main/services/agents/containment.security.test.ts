@@ -119,19 +119,25 @@ describe.each(kinds)('containment on %s', (kind) => {
         expect(ports).not.toMatch(/HostPort/);
         expect(a.runtime_endpoint).toMatch(/^http:\/\/\d+\.\d+\.\d+\.\d+:8100$/);
       } else {
-        // The only proxy device listening on the host is the unix socket (the gateway's listens inside).
         const inst = JSON.parse(
           execFileSync('incus', ['query', `/1.0/instances/${a.container}`], { encoding: 'utf8' }),
         ) as { expanded_devices: Record<string, Record<string, string>> };
         const toHost = Object.values(inst.expanded_devices).filter(
           (d) => d.type === 'proxy' && d.bind === 'host',
         );
-        expect(toHost.map((d) => d.listen)).toEqual([a.runtime_endpoint]);
-        expect(a.runtime_endpoint).toMatch(/^unix:\//);
-        const sock = fs.statSync(a.runtime_endpoint!.slice(5));
-        expect(sock.isSocket()).toBe(true);
-        expect(sock.mode & 0o777).toBe(0o600);
-        expect(fs.statSync(path.dirname(a.runtime_endpoint!.slice(5))).mode & 0o777).toBe(0o700);
+        if (a.runtime_endpoint?.startsWith('unix:')) {
+          // Egress control off: the only proxy device listening on the host is the unix socket.
+          expect(toHost.map((d) => d.listen)).toEqual([a.runtime_endpoint]);
+          const sock = fs.statSync(a.runtime_endpoint.slice(5));
+          expect(sock.isSocket()).toBe(true);
+          expect(sock.mode & 0o777).toBe(0o600);
+          expect(fs.statSync(path.dirname(a.runtime_endpoint.slice(5))).mode & 0o777).toBe(0o700);
+        } else {
+          // A routed agent: no proxy device at all; the core reaches it at its own routed address.
+          expect(Object.values(inst.expanded_devices).filter((d) => d.type === 'proxy')).toEqual([]);
+          const nic = Object.values(inst.expanded_devices).find((d) => d.nictype === 'routed');
+          expect(a.runtime_endpoint).toBe(`http://${nic?.['ipv4.address']}:8100`);
+        }
       }
       const credential = readRuntimeCredential(agentFolder(home, a.id))!;
       const workspace = agentFolder(home, a.id).workspace;

@@ -75,6 +75,8 @@ export interface DeployerDeps {
    * control turned off. Throws when the policy cannot be enforced.
    */
   egress?: {
+    /** Whether agents get an attachment (false: egress control turned off); absent = true. */
+    active?(): Promise<boolean>;
     attach(
       agentId: string,
       kind: RuntimeKind,
@@ -154,7 +156,7 @@ export class Deployer {
 
     this.d.phases.set(id, 'starting', null);
     this.d.progress(id, 'starting', 0.62, 'Preparing the network');
-    const net = await rt.prepareNetwork();
+    const net = await rt.prepareNetwork({ egress: await this.egressActive() });
     if (net.gatewayBind) {
       const bound = await this.d.gateway.addBind(net.gatewayBind);
       if (!bound.ok)
@@ -197,7 +199,7 @@ export class Deployer {
     const h = this.d.harnesses.get(row.harness);
     if (!h) throw new DeployError(`The harness "${row.harness}" of this agent is not installed`);
     const rt = this.d.runtime(row.runtime);
-    const gw = await rt.hostServiceAddress(this.d.gateway.port());
+    const gw = await rt.hostServiceAddress(this.d.gateway.port(), { egress: await this.egressActive() });
     const folder = agentFolder(this.d.dataDir, row.id);
     makeAgentFolder(folder, this.who);
     const gateway = `http://${gw.host}:${gw.port}`;
@@ -256,7 +258,7 @@ export class Deployer {
         0.4,
         `Creating ${row.container} again with the current containment`,
       );
-      const net = await rt.prepareNetwork();
+      const net = await rt.prepareNetwork({ egress: await this.egressActive() });
       if (net.gatewayBind) await this.d.gateway.addBind(net.gatewayBind);
       await this.clearStale(rt, row);
       // The new container gets the agent's address and DNS path at create, like a deploy's.
@@ -354,6 +356,12 @@ export class Deployer {
       runtime_endpoint: null,
       running_since: null,
     });
+  }
+
+  /** Whether agents get an egress attachment (see {@link DeployerDeps.egress}). */
+  private async egressActive(): Promise<boolean> {
+    if (!this.d.egress) return false;
+    return (await this.d.egress.active?.()) ?? true;
   }
 
   /** The agent's egress attachment (see {@link DeployerDeps.egress}); an unenforceable policy is a DeployError. */

@@ -28,6 +28,8 @@ export interface RuntimeFollowerHost {
   runtimes: Partial<Record<RuntimeKind, ContainerRuntime>>;
   instanceId: string;
   gateway: { addBind(address: string): Promise<{ ok: true } | { ok: false; error: string }> };
+  /** Whether agents have egress attachments (Incus: the gateway then also listens on the bridge); absent = false. */
+  egressActive?: () => Promise<boolean>;
   /** The agents' virtual keys: the live ones (reconciliation) and revoking an agent's. */
   keys: ReconcileDeps['keys'] & { revokeOwner(owner: string): number };
   log: Logger;
@@ -167,7 +169,7 @@ export class RuntimeFollower {
     const { repo, log } = this.h;
     if (repo.list().some((r) => r.runtime === kind && r.phase !== 'archived')) {
       try {
-        const net = await rt.prepareNetwork();
+        const net = await rt.prepareNetwork({ egress: (await this.h.egressActive?.()) ?? false });
         if (net.gatewayBind) {
           const bound = await this.h.gateway.addBind(net.gatewayBind);
           if (!bound.ok)

@@ -38,8 +38,10 @@ export function bridgeMoved(before: EgressNetwork | undefined, after: EgressNetw
 /**
  * One agent's rules input. Docker (`bridge`): matched by address on the bridge, may open its core's
  * gateway port and resolver port on the bridge address, its DNS redirected to that resolver. Incus
- * (`routed`): matched by its routed NIC, nothing on the host (gateway and DNS are proxy devices).
- * @throws Error when a bridge agent has no resolver port yet.
+ * (`routed`): matched by its routed NIC; with the project bridge's `hostAddress`, it may open the
+ * gateway port and its own resolver port (`agentResolverPort`) there, its DNS redirected to that
+ * resolver; without, nothing on the host (gateway and DNS are proxy devices).
+ * @throws Error when a bridge agent has no resolver port yet, or a routed one with a host address.
  */
 export function agentRulesInput(a: {
   agentId: string;
@@ -50,6 +52,8 @@ export function agentRulesInput(a: {
   destinations: Destination[];
   gatewayPort: number;
   resolverPort: number | null;
+  /** Incus with a host address: the agent's own resolver port there. */
+  agentResolverPort?: number | null;
   protectedRanges: string[];
 }): AgentRulesInput {
   const tag = agentTag(a.agentId);
@@ -62,13 +66,21 @@ export function agentRulesInput(a: {
     destinations: a.mode === 'allowlist' ? a.destinations : [],
     protectedRanges: a.protectedRanges,
   };
-  if (n.kind === 'routed')
+  if (n.kind === 'routed') {
+    const source = { kind: 'routed' as const, iface: routedIfaceName(tag), address: a.address };
+    if (!n.hostAddress) return { ...common, source, hostAllowed: [], dnsRedirect: null };
+    if (!a.agentResolverPort) throw new Error('the resolver does not listen for this agent');
     return {
       ...common,
-      source: { kind: 'routed', iface: routedIfaceName(tag), address: a.address },
-      hostAllowed: [],
-      dnsRedirect: null,
+      source,
+      hostAllowed: [
+        { address: n.hostAddress, port: a.gatewayPort, protocol: 'tcp' },
+        { address: n.hostAddress, port: a.agentResolverPort, protocol: 'udp' },
+        { address: n.hostAddress, port: a.agentResolverPort, protocol: 'tcp' },
+      ],
+      dnsRedirect: { server: n.hostAddress, port: a.agentResolverPort },
     };
+  }
   if (!a.resolverPort) throw new Error('the resolver does not listen on the bridge');
   return {
     ...common,

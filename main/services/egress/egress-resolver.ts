@@ -72,8 +72,9 @@ interface Listener {
 /**
  * The DNS side of egress (docs/decisions/009-egress.md). A shared listener (Docker: on the bridge
  * address; the agent is its source address, as the firewall sends each agent's DNS there) and
- * per-agent listeners on 127.0.0.1 (Incus: a proxy device in the container forwards its 127.0.0.1:53
- * there, so the port names the agent). Allowed names are forwarded to the upstream servers and their
+ * per-agent listeners (Incus: on the project bridge's address, where the firewall sends the DNS of the
+ * agent's routed NIC, or on 127.0.0.1, where a proxy device in the container forwards its 127.0.0.1:53),
+ * so the port names the agent). Allowed names are forwarded to the upstream servers and their
  * answers relayed unchanged once their A records are let through; refused names get NXDOMAIN.
  */
 export class EgressResolver {
@@ -100,13 +101,22 @@ export class EgressResolver {
     return this.shared?.port ?? null;
   }
 
-  /** Listens for one agent on 127.0.0.1 (once per agent); @returns the port. */
-  async listenAgent(agentId: string): Promise<number> {
+  /**
+   * Listens for one agent on `host` (default 127.0.0.1), once per agent and host (another host closes
+   * the old listener); @returns the port.
+   */
+  async listenAgent(agentId: string, host = '127.0.0.1'): Promise<number> {
     const existing = this.perAgent.get(agentId);
-    if (existing) return existing.port;
-    const l = await this.listen('127.0.0.1', () => agentId);
+    if (existing?.host === host) return existing.port;
+    if (existing) close(existing);
+    const l = await this.listen(host, () => agentId);
     this.perAgent.set(agentId, l);
     return l.port;
+  }
+
+  /** The agent's own listener's port, or null. */
+  agentPort(agentId: string): number | null {
+    return this.perAgent.get(agentId)?.port ?? null;
   }
 
   /** Stops the agent's own listener (purge). */

@@ -292,6 +292,15 @@ export class EgressService {
     return this.attachNow(agentId, kind, container, existing);
   }
 
+  /**
+   * Whether {@link attach} gives agents an attachment (false: egress control turned off). Waits for
+   * {@link init} when it runs.
+   */
+  async active(): Promise<boolean> {
+    if (this.started) await this.started;
+    return this.state !== 'off';
+  }
+
   /** {@link attach} without waiting for init (init's own reconciliation calls it). */
   private async attachNow(
     agentId: string,
@@ -353,7 +362,8 @@ export class EgressService {
         : {
             address,
             hostInterface: routedIfaceName(agentTag(agentId)),
-            dnsHostPort: await this.resolver.listenAgent(agentId),
+            dnsHostPort: await this.resolver.listenAgent(agentId, network.hostAddress ?? undefined),
+            ...(network.hostAddress ? { hostAddress: network.hostAddress } : {}),
           };
     if (network.kind === 'bridge') await this.resolver.listenShared(network.gateway);
     this.bound.set(agentId, { kind, address });
@@ -443,6 +453,7 @@ export class EgressService {
       destinations: policy.destinations(),
       gatewayPort: this.d.gatewayPort(),
       resolverPort: this.resolver.sharedPort(),
+      agentResolverPort: this.resolver.agentPort(agentId),
       protectedRanges: protectedRangesOf(this.networks.values()),
     });
   }

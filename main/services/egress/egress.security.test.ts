@@ -122,10 +122,10 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
     db = openDatabase(path.join(dir, 'agentdesk.db'));
     // The gateway stand-in, where the runtime's host service address leads.
     gateway = http.createServer((_q, r) => r.end('gateway'));
-    const bind = (await rt.prepareNetwork()).gatewayBind ?? '127.0.0.1';
+    const bind = (await rt.prepareNetwork({ egress: true })).gatewayBind ?? '127.0.0.1';
     await new Promise<void>((r) => gateway.listen(0, bind, r));
     gwPort = (gateway.address() as AddressInfo).port;
-    const target = await rt.hostServiceAddress(gwPort);
+    const target = await rt.hostServiceAddress(gwPort, { egress: true });
     gatewayUrl = `http://${target.host}:${target.port}/`;
     for (const k of ['a', 'b'] as const) insertAgent(ids[k], names[k]);
     egress = makeEgress(0);
@@ -277,6 +277,42 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
     expect(refusals(ids.a).length - start).toBeLessThanOrEqual(60);
   });
 
+  it.skipIf(skip || kind !== 'incus')(
+    "routed access: on the bridge address an agent opens only the gateway and its own resolver, never another agent's",
+    async () => {
+      // Each agent's DNS is redirected to its own resolver port on the project bridge's address.
+      const nat = execFileSync('iptables', ['-w', '-t', 'nat', '-S'], { encoding: 'utf8' });
+      const redirect = (id: string) => {
+        const m = new RegExp(
+          `-i adeg${agentTag(id)} -p udp .*--dport 53 .*--to-destination ([\\d.]+):(\\d+)`,
+        ).exec(nat);
+        return { address: m?.[1] ?? '', port: Number(m?.[2]) };
+      };
+      const a = redirect(ids.a);
+      const b = redirect(ids.b);
+      expect(a.address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      expect(b.address).toBe(a.address);
+      expect(a.port).not.toBe(b.port);
+      expect(new URL(gatewayUrl).hostname).toBe(a.address);
+      expect(await curlFrom(rt, names.a, gatewayUrl)).toBe('gateway');
+      // B (open) resolves any name through its own port; A (none) sending to B's port is refused, by
+      // UDP and TCP, and its own port answers only what its policy allows.
+      expect(await resolveFrom(rt, names.b, NAMES.other)).toBe(world.b);
+      expect(await dnsVia(rt, names.a, `${b.address}:${b.port}`, NAMES.other)).not.toBe(world.b);
+      expect(await curlFrom(rt, names.a, `http://${b.address}:${b.port}/`)).toMatch(/^refused/);
+      expect(await dnsVia(rt, names.a, `${a.address}:${a.port}`, NAMES.other)).not.toBe(world.b);
+      expect(await curlFrom(rt, names.b, `http://${a.address}:${a.port}/`)).toMatch(/^refused/);
+      await waitRefusal(
+        ids.b,
+        "refusal of the other agent's resolver",
+        (e) => e.payload.address === a.address && e.payload.port === a.port,
+      );
+      // The core reaches the runtime port at the agent's own address; another agent does not.
+      const aAddress = egress.view(ids.a).address!;
+      expect(await curlFrom(rt, names.b, `http://${aAddress}:8100/`)).toMatch(/^refused/);
+    },
+  );
+
   it.skipIf(skip)(
     'a restarted core attaches its agents again, and repairs rules changed outside it',
     async () => {
@@ -285,7 +321,7 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
       expect(await curlFrom(rt, names.a, `http://${world.b}:${PORTS.tcp}/`)).toMatch(/^refused/);
       egress = makeEgress(300);
       await egress.init();
-      // A new resolver port: the DNS path of the running agents follows it (Docker: DNAT; Incus: proxy devices).
+      // A new resolver port: the DNS path of the running agents follows it (DNAT to it on both engines).
       expect(await resolveFrom(rt, names.b, NAMES.other)).toBe(world.b);
       expect(await curlFrom(rt, names.a, gatewayUrl)).toBe('gateway');
       // Another program puts a rule above ours, then removes our NAT chain (a firewall reload): both repaired.

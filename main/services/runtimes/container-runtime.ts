@@ -53,8 +53,18 @@ export interface EgressAttachment {
   hostInterface?: string;
   /** Docker: the DNS server the container is given (the bridge's gateway address). */
   dnsServer?: string;
-  /** Incus: host port on 127.0.0.1 that the container's 127.0.0.1:53 (UDP and TCP) is forwarded to. */
+  /**
+   * Incus: the agent's own resolver port on the host: on {@link hostAddress} when set (the host redirects
+   * every DNS packet of the agent's NIC to it), else on 127.0.0.1, where proxy devices forward the
+   * container's 127.0.0.1:53 (UDP and TCP).
+   */
   dnsHostPort?: number;
+  /**
+   * Incus: the host's address on the project's bridge, where the agent reaches the gateway and its
+   * resolver over its routed NIC, and the core reaches the agent at {@link address}: no proxy devices.
+   * Absent: proxy devices (gateway and DNS on the container's 127.0.0.1, the runtime on a unix socket).
+   */
+  hostAddress?: string;
 }
 
 /**
@@ -73,7 +83,13 @@ export type EgressNetwork =
       pool: { first: string; last: string };
       protectedRanges: string[];
     }
-  | { kind: 'routed'; pool: string; protectedRanges: string[] };
+  | {
+      kind: 'routed';
+      pool: string;
+      protectedRanges: string[];
+      /** The host's address on the project's bridge that agents reach host services at; null = proxy devices. */
+      hostAddress?: string | null;
+    };
 
 /**
  * What the container's processes may do (docs/decisions/010-agent-containment.md): an unprivileged
@@ -132,7 +148,8 @@ export interface ContainerSpec {
   /**
    * The container port the core must reach without publishing it where the engine allows
    * (see {@link ContainerRuntime.endpoint}). `socketPath`: where Incus listens for it on the host (a
-   * unix socket in a 0700 folder of the data dir); Docker ignores it.
+   * unix socket in a 0700 folder of the data dir); Docker ignores it, and so does Incus for a container
+   * whose egress attachment has a `hostAddress` (the core reaches it at its routed address).
    */
   reach?: { containerPort: number; socketPath: string };
 }
@@ -244,9 +261,11 @@ export interface ContainerRuntime {
   /**
    * Prepares what agent containers need to reach host services (Docker: the `agentdesk` bridge network;
    * Incus: nothing). Idempotent. Returns the host address the gateway must also listen on (Docker: the
-   * bridge's gateway address) or null (Incus: proxy devices connect to 127.0.0.1).
+   * bridge's gateway address; Incus with `egress`: the project bridge's address, which routed agents
+   * reach) or null (Incus without egress: proxy devices connect to 127.0.0.1).
+   * @param opts.egress whether agents get an egress attachment (default false).
    */
-  prepareNetwork(): Promise<{ gatewayBind: string | null }>;
+  prepareNetwork(opts?: { egress?: boolean }): Promise<{ gatewayBind: string | null }>;
   /** The agents' network for the egress firewall (Docker: prepares the bridge first). */
   egressNetwork(): Promise<EgressNetwork>;
   /** Addresses held on that network by any container (any state, any owner): address → container name. */
@@ -257,8 +276,12 @@ export interface ContainerRuntime {
    * @throws RuntimeNotFoundError
    */
   attachEgress(name: string, egress: EgressAttachment): Promise<void>;
-  /** Where a container reaches the host service of {@link ContainerSpec.hostServicePort}. */
-  hostServiceAddress(hostPort: number): Promise<{ host: string; port: number }>;
+  /**
+   * Where a container reaches the host service of {@link ContainerSpec.hostServicePort}.
+   * @param opts.egress whether the container has an egress attachment (Incus: routed agents reach the
+   *   host on the project bridge's address; without, a proxy device on 127.0.0.1). Default false.
+   */
+  hostServiceAddress(hostPort: number, opts?: { egress?: boolean }): Promise<{ host: string; port: number }>;
   imagePresent(ref: string): Promise<boolean>;
   /**
    * Imports an image. Docker: `tarball` is a rootfs tar (as for `docker import`), with `changes` applied

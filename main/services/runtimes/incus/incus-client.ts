@@ -156,6 +156,36 @@ export class IncusClient {
   }
 
   /**
+   * Writes `content` to `filePath` inside instance `instancePath` (`/1.0/instances/<name>`), owned by the
+   * container's root, mode 0644, replacing what is there (`POST …/files`; works on a stopped container).
+   * @throws RuntimeOperationError with Incus's error text.
+   */
+  async putFile(instancePath: string, filePath: string, content: string, operation: string): Promise<void> {
+    const data = Buffer.from(content);
+    const { body, status } = await this.raw(
+      `${instancePath}/files?path=${encodeURIComponent(filePath)}`,
+      operation,
+      {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/octet-stream',
+          'Content-Length': String(data.length),
+          'X-Incus-uid': '0',
+          'X-Incus-gid': '0',
+          'X-Incus-mode': '0644',
+          'X-Incus-type': 'file',
+          'X-Incus-write': 'overwrite',
+        },
+        write: (req) => {
+          req.end(data);
+        },
+      },
+    );
+    const env = parseEnvelope(body, operation, status);
+    if (env.type === 'error') throw envelopeError(env, operation, status);
+  }
+
+  /**
    * Sends files as `multipart/form-data` (streamed, with Content-Length) and returns the async
    * operation's id. Used for `POST /1.0/images` with parts `metadata` and `rootfs` (Incus docs, "Images":
    * split image upload). `onBytes(sent, total)` reports the upload; the SHA-256 of all parts' bytes in

@@ -1,4 +1,4 @@
-// The Incus side of agent egress: a routed NIC per agent, DNS through proxy devices, the networks agents must not reach.
+// The Incus side of agent egress: a routed NIC per agent, host services on the project bridge's address (or proxy devices), the networks agents must not reach.
 import os from 'node:os';
 import { RuntimeOperationError } from '../container-runtime';
 import type { EgressAttachment, EgressNetwork } from '../container-runtime';
@@ -14,6 +14,40 @@ export const DEFAULT_ROUTED_POOL = '10.214.0.0/16';
 
 /** Names of the proxy devices forwarding the container's 127.0.0.1:53 to the host resolver. */
 export const DNS_DEVICES = { udp: 'agentdesk-dns-udp', tcp: 'agentdesk-dns-tcp' } as const;
+
+/**
+ * Environment variable that, set to `1`, keeps the proxy devices (gateway and DNS on the container's
+ * 127.0.0.1, the runtime on a unix socket) instead of routed access to the project bridge's address.
+ */
+export const PROXY_DEVICES_ENV = 'AGENTDESK_INCUS_PROXY_DEVICES';
+
+/** The container's `/etc/resolv.conf` when it reaches its resolver over its routed NIC. */
+export function resolvConf(hostAddress: string): string {
+  return `nameserver ${hostAddress}\noptions attempts:2 timeout:2\n`;
+}
+
+/**
+ * The host's address on the bridge of the default profile's NIC (`GET /1.0/networks?recursion=1`):
+ * the managed network's `ipv4.address` without its prefix length, or null (no bridged NIC, an
+ * unmanaged or IPv4-less network, or {@link PROXY_DEVICES_ENV} set). Routed agents reach host services
+ * there: it is a local address of the host for as long as the bridge exists.
+ */
+export function bridgeHostAddress(
+  networks: { name?: string; managed?: boolean; config?: Record<string, string> }[],
+  profileDevices: Record<string, Record<string, string>>,
+  env: Readonly<NodeJS.ProcessEnv>,
+): string | null {
+  if (env[PROXY_DEVICES_ENV] === '1') return null;
+  for (const d of Object.values(profileDevices)) {
+    if (d.type !== 'nic') continue;
+    const name = d.network ?? (d.nictype === 'bridged' ? d.parent : undefined);
+    const n = networks.find((x) => x.name === name);
+    const cidr = n?.managed ? n.config?.['ipv4.address'] : undefined;
+    const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/\d{1,2}$/.exec(cidr ?? '');
+    if (m) return m[1]!;
+  }
+  return null;
+}
 
 /** Config keys turning IPv6 off inside the container (agents have IPv4 only; the host also drops IPv6 from them). */
 export const IPV6_OFF: Record<string, string> = {
@@ -45,7 +79,8 @@ function inPool(address: string, pool: string): boolean {
  * The devices that attach an agent for egress, replacing the profile's NICs: `eth0` routed (Incus docs,
  * "Type: nic", routed: Incus gives the container its address and a default route through the host-side
  * interface at start, so the image needs no DHCP client), every other NIC of the profile masked
- * (`type: none`), and the container's 127.0.0.1:53 (UDP and TCP) forwarded to the host resolver.
+ * (`type: none`). Without `egress.hostAddress`, the container's 127.0.0.1:53 (UDP and TCP) is forwarded
+ * to the host resolver by proxy devices; with it, DNS goes over the NIC (see {@link resolvConf}).
  */
 export function egressDevices(
   egress: EgressAttachment,
@@ -62,13 +97,14 @@ export function egressDevices(
     'ipv4.address': egress.address,
     host_name: egress.hostInterface,
   };
-  for (const proto of ['udp', 'tcp'] as const)
-    out[DNS_DEVICES[proto]] = {
-      type: 'proxy',
-      listen: `${proto}:127.0.0.1:53`,
-      connect: `${proto}:127.0.0.1:${egress.dnsHostPort}`,
-      bind: 'instance',
-    };
+  if (!egress.hostAddress)
+    for (const proto of ['udp', 'tcp'] as const)
+      out[DNS_DEVICES[proto]] = {
+        type: 'proxy',
+        listen: `${proto}:127.0.0.1:53`,
+        connect: `${proto}:127.0.0.1:${egress.dnsHostPort}`,
+        bind: 'instance',
+      };
   return out;
 }
 
@@ -77,8 +113,9 @@ export function egressDevices(
  * agents must not reach. @throws RuntimeOperationError when a host interface sits in the pool.
  */
 export function incusEgressNetwork(
-  networks: { managed?: boolean; config?: Record<string, string> }[],
+  networks: { name?: string; managed?: boolean; config?: Record<string, string> }[],
   env: Readonly<NodeJS.ProcessEnv>,
+  profileDevices: Record<string, Record<string, string>> = {},
 ): EgressNetwork {
   const pool = routedPool(env);
   for (const addrs of Object.values(os.networkInterfaces()))
@@ -100,7 +137,12 @@ export function incusEgressNetwork(
     const v = (toInt(address!) & mask) >>> 0;
     protectedRanges.add(`${[24, 16, 8, 0].map((s) => (v >>> s) & 255).join('.')}/${prefix}`);
   }
-  return { kind: 'routed', pool, protectedRanges: [...protectedRanges] };
+  return {
+    kind: 'routed',
+    pool,
+    protectedRanges: [...protectedRanges],
+    hostAddress: bridgeHostAddress(networks, profileDevices, env),
+  };
 }
 
 /** Addresses of routed NICs of every instance: address → instance name. */
@@ -123,7 +165,9 @@ export function hasEgress(inst: IncusInstance, wanted: Record<string, Record<str
 
 /**
  * Gives instance `inst` (at `path`) the devices of {@link egressDevices} for the default profile and
- * turns IPv6 off, unless it has them already (`PATCH`, devices and config merged).
+ * turns IPv6 off, unless it has them already (`PATCH`, devices and config merged). A container made
+ * with DNS proxy devices keeps them, pointed at the resolver's new address, until it is created again;
+ * one reaching host services over its NIC gets its `/etc/resolv.conf` written.
  */
 export async function attachIncusEgress(
   client: IncusClient,
@@ -137,7 +181,19 @@ export async function attachIncusEgress(
     'attachEgress',
   );
   const wanted = egressDevices(egress, profile.devices ?? {});
+  let proxied = false;
+  if (egress.hostAddress)
+    for (const proto of ['udp', 'tcp'] as const)
+      if (inst.devices[DNS_DEVICES[proto]]) {
+        proxied = true;
+        wanted[DNS_DEVICES[proto]] = {
+          ...inst.devices[DNS_DEVICES[proto]],
+          connect: `${proto}:${egress.hostAddress}:${egress.dnsHostPort}`,
+        };
+      }
   if (hasEgress(inst, wanted)) return;
+  if (egress.hostAddress && !proxied)
+    await client.putFile(path, '/etc/resolv.conf', resolvConf(egress.hostAddress), 'attachEgress');
   await client.run(
     'PATCH',
     path,

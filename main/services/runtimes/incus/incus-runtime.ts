@@ -18,8 +18,10 @@ import type {
 import { resolveIncusSocket } from '../incus-endpoint';
 import { IncusClient, incusUnavailable, isNotFound } from './incus-client';
 import {
+  GATEWAY_DEVICE,
   REACH_DEVICE,
   INCUS_GATEWAY_PORT,
+  routedAddressOf,
   hasLabels,
   instanceBody,
   isolatedNicsOf,
@@ -33,14 +35,17 @@ import { ConsoleTranscripts } from './incus-console';
 import {
   IPV6_OFF,
   attachIncusEgress,
+  bridgeHostAddress,
   egressDevices,
   incusEgressNetwork,
+  resolvConf,
   routedAddresses,
 } from './incus-egress';
 import { IncusEventStream } from './incus-events';
 import { execInContainer } from './incus-exec';
 import { cgroupOomKills, kernelOomKills } from '../oom-kills';
 import { aliasTarget, importSplitImage, removeImageByAlias } from './incus-images';
+import { ensureAgentPool } from './incus-storage';
 
 /** Options of {@link IncusRuntime}. */
 export interface IncusRuntimeOptions {
@@ -63,7 +68,9 @@ const FOLLOW_POLL_MS = 500;
 /**
  * {@link ContainerRuntime} for Incus: instance = system container created from the
  * image alias of the ref; limits, env and labels as config keys; mounts as disk devices; the gateway and
- * port forwards as proxy devices on 127.0.0.1 (no container IP, so no DHCP client, needed). The container's
+ * port forwards as proxy devices on 127.0.0.1 (no container IP, so no DHCP client, needed), except for a
+ * container with an egress `hostAddress`: its routed NIC reaches the gateway on the project bridge's
+ * address, and the core reaches its runtime at the NIC's address. The container's
  * output is its console (see {@link ConsoleTranscripts}). The constructor does no I/O.
  * Errors: RuntimeUnavailableError (socket missing/refused/denied, or Incus does not trust this user),
  * RuntimeNotFoundError (Incus 404 for the named container or image), RuntimeOperationError with Incus's
@@ -75,6 +82,10 @@ export class IncusRuntime implements ContainerRuntime {
   private readonly client: IncusClient;
   private readonly consoles: ConsoleTranscripts;
   private readonly stream: IncusEventStream;
+  /** The project bridge's address agents reach host services at (undefined: not read yet). */
+  private hostAddress: string | null | undefined;
+  /** The pool of agents' root disks (null = the default profile's), decided at the first create. */
+  private pool: Promise<string | null> | null = null;
 
   constructor(private readonly opts: IncusRuntimeOptions) {
     this.socketPath = resolveIncusSocket(opts.env);
@@ -110,18 +121,21 @@ export class IncusRuntime implements ContainerRuntime {
     };
   }
 
-  /** Nothing to prepare: containers reach host services through proxy devices to 127.0.0.1. */
-  prepareNetwork(): Promise<{ gatewayBind: string | null }> {
-    return Promise.resolve({ gatewayBind: null });
+  /**
+   * Nothing to create. With `egress`, the gateway must also listen on the project bridge's address
+   * (routed agents reach it there, see {@link bridgeHostAddress}); without, containers reach host
+   * services through proxy devices to 127.0.0.1.
+   */
+  async prepareNetwork(opts: { egress?: boolean } = {}): Promise<{ gatewayBind: string | null }> {
+    return { gatewayBind: opts.egress ? await this.bridgeAddress() : null };
   }
 
-  /** The routed pool and the managed networks' subnets (see incusEgressNetwork). */
+  /** The routed pool, the managed networks' subnets and the bridge address agents reach (see incusEgressNetwork). */
   async egressNetwork(): Promise<EgressNetwork> {
-    const networks = await this.client.get<{ managed?: boolean; config?: Record<string, string> }[]>(
-      '/1.0/networks?recursion=1',
-      'egressNetwork',
-    );
-    return incusEgressNetwork(networks ?? [], this.opts.env);
+    const [networks, profile] = await Promise.all([this.networks(), this.profileDevices('egressNetwork')]);
+    const network = incusEgressNetwork(networks, this.opts.env, profile);
+    this.hostAddress = network.kind === 'routed' ? network.hostAddress : null;
+    return network;
   }
 
   /** Addresses of every instance's routed NICs: address → instance name. */
@@ -145,11 +159,18 @@ export class IncusRuntime implements ContainerRuntime {
     );
   }
 
-  /** Inside the container, the `agentdesk-gateway` proxy device listens on 127.0.0.1:4000 for any host port. */
-  hostServiceAddress(hostPort: number): Promise<{ host: string; port: number }> {
+  /**
+   * With `egress` and a project bridge: its address and `hostPort` (over the routed NIC). Otherwise
+   * the `agentdesk-gateway` proxy device, listening inside on 127.0.0.1:4000 for any host port.
+   */
+  async hostServiceAddress(
+    hostPort: number,
+    opts: { egress?: boolean } = {},
+  ): Promise<{ host: string; port: number }> {
     if (!Number.isInteger(hostPort) || hostPort < 1 || hostPort > 65535)
-      return Promise.reject(new Error(`hostPort ${hostPort} is not valid: use 1-65535`));
-    return Promise.resolve({ host: '127.0.0.1', port: INCUS_GATEWAY_PORT });
+      throw new Error(`hostPort ${hostPort} is not valid: use 1-65535`);
+    const bridge = opts.egress ? await this.bridgeAddress() : null;
+    return bridge ? { host: bridge, port: hostPort } : { host: '127.0.0.1', port: INCUS_GATEWAY_PORT };
   }
 
   /** True when the alias `ref` exists. */
@@ -197,18 +218,27 @@ export class IncusRuntime implements ContainerRuntime {
     for (const p of spec.ports)
       ports.push({ containerPort: p.containerPort, hostPort: p.hostPort || (await freePort()) });
     // Agents on the profile's bridge must not reach each other: its NICs get port isolation.
-    const profile = await this.client.get<{ devices?: Record<string, Record<string, string>> }>(
-      '/1.0/profiles/default',
-      'create',
-    );
+    const profile = await this.profileDevices('create');
     // With egress: a routed NIC of its own and DNS through the host resolver instead of the profile's NICs.
-    const nics = spec.egress
-      ? egressDevices(spec.egress, profile.devices ?? {})
-      : isolatedNicsOf(profile.devices ?? {});
+    const nics = spec.egress ? egressDevices(spec.egress, profile) : isolatedNicsOf(profile);
     const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
     const body = instanceBody(spec, ports, nics, owner);
+    const pool = await this.agentPool();
+    if (pool)
+      (body as { devices: Record<string, Record<string, string>> }).devices.root = {
+        type: 'disk',
+        path: '/',
+        pool,
+      };
     if (spec.egress) Object.assign((body as { config: Record<string, string> }).config, IPV6_OFF);
     await this.client.run('POST', '/1.0/instances', body, 'create', CREATE_DEADLINE_MS);
+    if (spec.egress?.hostAddress)
+      await this.client.putFile(
+        this.path(spec.name),
+        '/etc/resolv.conf',
+        resolvConf(spec.egress.hostAddress),
+        'create',
+      );
     const info = await this.inspect(spec.name);
     if (!info)
       throw new RuntimeOperationError(
@@ -315,7 +345,9 @@ export class IncusRuntime implements ContainerRuntime {
 
   /**
    * The unix socket of the container's `agentdesk-runtime` proxy device when it has one for
-   * `containerPort`, else a 127.0.0.1 port forward of an older container; null when not running.
+   * `containerPort`; else, for a container without proxy devices to the host (see
+   * {@link instanceBody}), its routed NIC's address; else a 127.0.0.1 port forward of an older
+   * container; null when not running.
    */
   async endpoint(name: string, containerPort: number): Promise<RuntimeEndpoint | null> {
     const inst = await this.mustGet(name);
@@ -324,6 +356,8 @@ export class IncusRuntime implements ContainerRuntime {
     const reach = devices[REACH_DEVICE];
     if (reach?.listen?.startsWith('unix:') && reach.connect?.endsWith(`:${containerPort}`))
       return { kind: 'unix', socketPath: reach.listen.slice('unix:'.length) };
+    const routed = routedAddressOf(inst);
+    if (routed && !devices[GATEWAY_DEVICE]) return { kind: 'tcp', host: routed, port: containerPort };
     const forward = toContainerInfo(inst).ports.find((p) => p.containerPort === containerPort);
     return forward ? { kind: 'tcp', host: '127.0.0.1', port: forward.hostPort } : null;
   }
@@ -404,6 +438,51 @@ export class IncusRuntime implements ContainerRuntime {
     }>('/1.0', 'ping', 5000);
     if (server.auth && server.auth !== 'trusted') throw incusUnavailable(this.socketPath, 'UNTRUSTED');
     return server;
+  }
+
+  /**
+   * The storage pool for containers' root disks, decided once (see ensureAgentPool): a copy-on-write
+   * pool where the host has one or supports btrfs, else the default profile's (null).
+   */
+  private agentPool(): Promise<string | null> {
+    this.pool ??= ensureAgentPool(this.client, this.opts.env, CREATE_DEADLINE_MS).then(
+      ({ pool, why }) => {
+        this.opts.log?.info({ pool: pool ?? 'default profile', why }, 'incus storage pool for agents');
+        return pool;
+      },
+      (err: unknown) => {
+        this.pool = null;
+        throw err;
+      },
+    );
+    return this.pool;
+  }
+
+  /** The project bridge's address as egressNetwork last saw it (read once when unknown); null = none. */
+  private async bridgeAddress(): Promise<string | null> {
+    if (this.hostAddress === undefined) {
+      const [networks, profile] = await Promise.all([this.networks(), this.profileDevices('prepareNetwork')]);
+      this.hostAddress = bridgeHostAddress(networks, profile, this.opts.env);
+    }
+    return this.hostAddress;
+  }
+
+  private async networks(): Promise<{ name?: string; managed?: boolean; config?: Record<string, string> }[]> {
+    return (
+      (await this.client.get<{ name?: string; managed?: boolean; config?: Record<string, string> }[] | null>(
+        '/1.0/networks?recursion=1',
+        'egressNetwork',
+      )) ?? []
+    );
+  }
+
+  /** The devices of the default profile (the NICs agents' devices replace or isolate). */
+  private async profileDevices(operation: string): Promise<Record<string, Record<string, string>>> {
+    const profile = await this.client.get<{ devices?: Record<string, Record<string, string>> }>(
+      '/1.0/profiles/default',
+      operation,
+    );
+    return profile.devices ?? {};
   }
 
   private path(name: string): string {
