@@ -172,11 +172,13 @@ export class EgressService {
   }
 
   private async initNow(): Promise<void> {
+    const tried: { local: LocalIptables | null } = { local: null };
     const choice = await chooseEnforcement({
       env: this.env,
       platform: process.platform,
       local: () => {
         const local = new LocalIptables(this.env, this.d.kmsgPath);
+        tried.local = local;
         return { executor: local, probe: () => local.probe() };
       },
       helper: this.d.helper ?? null,
@@ -191,6 +193,9 @@ export class EgressService {
     }
     this.executor = choice.executor;
     this.firewall = new EgressFirewall(new Iptables(choice.executor), this.d.log);
+    // The probe has just read the tables the first look at the rules needs (root only).
+    const probed = choice.executor === tried.local ? tried.local.probedTables() : null;
+    if (probed) this.firewall.seed(probed.tables, probed.ageMs);
     this.enforced = true;
     this.d.log.info({ enforcement: choice.state }, 'egress enforced');
     const kmsg = await this.executor.followKernelLog((message) => {
