@@ -120,7 +120,7 @@ export class EgressService {
   private readonly networks = new Map<RuntimeKind, EgressNetwork>();
   private readonly byTag = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
-  /** The base input last made sure of (ensureBase is ~30 iptables calls; a health look is 5). */
+  /** The base input last made sure of (ensureBase reads three tables, and writes what lacks; a health look runs about 5 commands). */
   private baseKey: string | null = null;
   private readonly unsubscribe: (() => void)[] = [];
   private checking: Promise<void> = Promise.resolve();
