@@ -1,6 +1,6 @@
 // Egress rules for many agents at once: few commands, only differences written, the rule guard accepts every write.
 import { describe, expect, it } from 'vitest';
-import { EgressFirewall } from './egress-firewall';
+import { EgressFirewall, SEED_MAX_AGE_MS } from './egress-firewall';
 import { agentDispatch, agentsChainsRestore } from './egress-rules';
 import type { AgentRulesInput } from './egress-rules';
 import { Iptables, IptablesCommandError } from './iptables';
@@ -103,5 +103,34 @@ describe('applyAgents', () => {
     expect(lastDeclaration).toBe(6);
     expect(lines[0]).toBe('*filter');
     expect(lines.at(-2)).toBe('COMMIT');
+  });
+});
+
+describe('tables seeded by the enforcement probe', () => {
+  const filter = [
+    '-P INPUT ACCEPT',
+    '-N AGENTDESK-FWD',
+    '-N AGENTDESK-IN',
+    '-A AGENTDESK-FWD -s 10.9.0.131/32 -m comment --comment "agentdesk core1 gone" -j ADE-0000000001-F',
+    '-A AGENTDESK-FWD -s 10.9.0.132/32 -m comment --comment "agentdesk core2 other" -j ADE-0000000002-F',
+  ].join('\n');
+  const nat = ['-P PREROUTING ACCEPT', '-N AGENTDESK-PRE'].join('\n');
+
+  it("lets the first operation find this core's rules without a command; later ones read afresh", async () => {
+    const f = fakeExecutor({});
+    const fw = new EgressFirewall(new Iptables(f.executor), log);
+    fw.seed({ filter, nat }, 10);
+    expect(await fw.commentsWithPrefix('agentdesk core1 ')).toEqual(new Set(['agentdesk core1 gone']));
+    expect(f.queries).toHaveLength(0);
+    await fw.commentsWithPrefix('agentdesk core1 ');
+    expect(f.queries).toEqual([['-S'], ['-S']]);
+  });
+
+  it('reads the tables again when what was seeded is too old', async () => {
+    const f = fakeExecutor({});
+    const fw = new EgressFirewall(new Iptables(f.executor), log);
+    fw.seed({ filter, nat }, SEED_MAX_AGE_MS + 1);
+    await fw.commentsWithPrefix('agentdesk core1 ');
+    expect(f.queries).toEqual([['-S'], ['-S']]);
   });
 });

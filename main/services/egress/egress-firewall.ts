@@ -12,9 +12,10 @@ import {
   sourceMatch,
 } from './egress-rules';
 import type { AgentRulesInput, BaseInput, SharedRule } from './egress-rules';
-import type { Iptables } from './iptables';
+import type { Iptables, ProbedTables } from './iptables';
 import { IptablesCommandError, restoreOfMany, ruleArgs } from './iptables';
 import { RESTORE_MAX_BYTES } from './rule-guard';
+import type { FirewallTable } from './rule-guard';
 
 const SHARED: readonly { table: 'filter' | 'nat'; chain: string }[] = [
   { table: 'filter', chain: FORWARD_CHAIN },
@@ -29,6 +30,12 @@ interface ReadRule {
   args: string[];
   line: string;
 }
+
+/**
+ * Oldest tables read by someone else (the enforcement probe) that the first look at the rules still
+ * takes instead of reading them again, in ms.
+ */
+export const SEED_MAX_AGE_MS = 1_000;
 
 /** Most bytes of agent chains written in one transaction (well under what the rule guard accepts). */
 const CHAINS_BATCH_BYTES = RESTORE_MAX_BYTES / 4;
@@ -54,16 +61,36 @@ export class EgressFirewall {
   private queue: Promise<unknown> = Promise.resolve();
   /** False once ip6tables failed (a kernel without IPv6 has nothing to guard there). */
   private ipv6 = true;
+  /** Tables read just before this firewall's first operation, which takes them (see {@link seed}). */
+  private seeded: { until: number; tables: ProbedTables } | null = null;
 
   constructor(
     private readonly ipt: Iptables,
     private readonly log: Pick<Logger, 'info' | 'warn'>,
   ) {}
 
-  private serial<T>(op: () => Promise<T>): Promise<T> {
-    const next = this.queue.catch(() => undefined).then(op);
+  /** Runs `op` after the operations called before it; it gets the seeded tables when it is the first (see {@link seed}). */
+  private serial<T>(op: (seed: ProbedTables) => Promise<T>): Promise<T> {
+    const next = this.queue.catch(() => undefined).then(() => op(this.takeSeed()));
     this.queue = next;
     return next;
+  }
+
+  /**
+   * Gives the first operation of this firewall the IPv4 tables as `iptables -S` printed them `ageMs`
+   * ago (the enforcement probe's reads), so the first look at the base and at this core's rules at start
+   * runs no command of its own for them. Taken only within {@link SEED_MAX_AGE_MS} of the read, and only
+   * by the first operation (any later one reads afresh).
+   */
+  seed(tables: ProbedTables, ageMs: number): void {
+    this.seeded = { until: performance.now() - ageMs + SEED_MAX_AGE_MS, tables };
+  }
+
+  /** The seeded tables for the operation starting now: the first one takes them, while they are fresh. */
+  private takeSeed(): ProbedTables {
+    const s = this.seeded;
+    this.seeded = null;
+    return s && performance.now() <= s.until ? s.tables : {};
   }
 
   /**
@@ -72,8 +99,8 @@ export class EgressFirewall {
    * start). @returns true when something had to be (re)made.
    */
   ensureBase(b: BaseInput): Promise<boolean> {
-    return this.serial(async () => {
-      const view = new TablesView(this.ipt);
+    return this.serial(async (seed) => {
+      const view = new TablesView(this.ipt, seed);
       let changed = false;
       for (const t of ['filter', 'nat'] as const)
         for (const chain of t === 'filter'
@@ -310,10 +337,11 @@ export class EgressFirewall {
 
   /** Comments of the dispatch rules in the shared chains that start with `prefix` (this core's agents). */
   commentsWithPrefix(prefix: string): Promise<Set<string>> {
-    return this.serial(async () => {
+    return this.serial(async (seed) => {
       const out = new Set<string>();
+      const view = new TablesView(this.ipt, seed);
       for (const s of SHARED) {
-        const lines = await this.ipt.rules(s.table, s.chain).catch(() => [] as string[]);
+        const lines = await view.rules(s.table, s.chain, 4).catch(() => [] as string[]);
         for (const line of lines) {
           const c = argValue(ruleArgs(line).args, '--comment');
           if (c?.startsWith(prefix)) out.add(c);
@@ -343,6 +371,23 @@ function chainBatches(rs: readonly AgentRulesInput[]): AgentRulesInput[][] {
   return out;
 }
 
+/** A table's chains and their `-A CHAIN …` rule lines, from what `iptables -S` printed for the whole table. */
+function parseTable(out: string): { chains: Set<string>; rules: Map<string, string[]> } {
+  const chains = new Set<string>();
+  const rules = new Map<string, string[]>();
+  for (const line of out.split('\n')) {
+    const [flag, chain] = line.split(' ');
+    if (!chain) continue;
+    if (flag === '-N' || flag === '-P') chains.add(chain);
+    else if (flag === '-A') {
+      const list = rules.get(chain) ?? [];
+      list.push(line);
+      rules.set(chain, list);
+    }
+  }
+  return { chains, rules };
+}
+
 /**
  * The whole of a table as `iptables -S` prints it, read once (one command per table and family) and
  * read again after a write to it: the base is checked with a few commands instead of one per rule.
@@ -350,27 +395,20 @@ function chainBatches(rs: readonly AgentRulesInput[]): AgentRulesInput[][] {
 class TablesView {
   private readonly tables = new Map<string, Promise<{ chains: Set<string>; rules: Map<string, string[]> }>>();
 
-  constructor(private readonly ipt: Iptables) {}
+  /** @param seed IPv4 tables already read (`iptables -S` output), taken instead of reading them. */
+  constructor(
+    private readonly ipt: Iptables,
+    seed: ProbedTables = {},
+  ) {
+    for (const [table, out] of Object.entries(seed) as [FirewallTable, string][])
+      this.tables.set(`4 ${table}`, Promise.resolve(parseTable(out)));
+  }
 
   private table(table: 'filter' | 'nat', family: 4 | 6) {
     const key = `${family} ${table}`;
     let t = this.tables.get(key);
     if (!t) {
-      t = this.ipt.exec(table, ['-S'], family).then((out) => {
-        const chains = new Set<string>();
-        const rules = new Map<string, string[]>();
-        for (const line of out.split('\n')) {
-          const [flag, chain] = line.split(' ');
-          if (!chain) continue;
-          if (flag === '-N' || flag === '-P') chains.add(chain);
-          else if (flag === '-A') {
-            const list = rules.get(chain) ?? [];
-            list.push(line);
-            rules.set(chain, list);
-          }
-        }
-        return { chains, rules };
-      });
+      t = this.ipt.exec(table, ['-S'], family).then(parseTable);
       t.catch(() => this.tables.delete(key));
       this.tables.set(key, t);
     }

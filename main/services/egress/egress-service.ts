@@ -120,7 +120,7 @@ export class EgressService {
   private readonly networks = new Map<RuntimeKind, EgressNetwork>();
   private readonly byTag = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
-  /** The base input last made sure of (ensureBase is ~30 iptables calls; a health look is 5). */
+  /** The base input last made sure of (ensureBase reads three tables, and writes what lacks; a health look runs about 5 commands). */
   private baseKey: string | null = null;
   private readonly unsubscribe: (() => void)[] = [];
   private checking: Promise<void> = Promise.resolve();
@@ -172,11 +172,13 @@ export class EgressService {
   }
 
   private async initNow(): Promise<void> {
+    const tried: { local: LocalIptables | null } = { local: null };
     const choice = await chooseEnforcement({
       env: this.env,
       platform: process.platform,
       local: () => {
         const local = new LocalIptables(this.env, this.d.kmsgPath);
+        tried.local = local;
         return { executor: local, probe: () => local.probe() };
       },
       helper: this.d.helper ?? null,
@@ -191,6 +193,9 @@ export class EgressService {
     }
     this.executor = choice.executor;
     this.firewall = new EgressFirewall(new Iptables(choice.executor), this.d.log);
+    // The probe has just read the tables the first look at the rules needs (root only).
+    const probed = choice.executor === tried.local ? tried.local.probedTables() : null;
+    if (probed) this.firewall.seed(probed.tables, probed.ageMs);
     this.enforced = true;
     this.d.log.info({ enforcement: choice.state }, 'egress enforced');
     const kmsg = await this.executor.followKernelLog((message) => {

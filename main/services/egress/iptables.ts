@@ -76,6 +76,7 @@ export class LocalIptables implements IptablesExecutor {
   readonly kind = 'root' as const;
   private readonly env: NodeJS.ProcessEnv;
   private kmsg: KernelLogFollower | null = null;
+  private probed: { at: number; tables: ProbedTables } | null = null;
 
   constructor(
     env: Readonly<NodeJS.ProcessEnv>,
@@ -125,14 +126,16 @@ export class LocalIptables implements IptablesExecutor {
   }
 
   /**
-   * Whether this process can change the host's firewall: `iptables -w -S INPUT 1` and the nat table's
-   * PREROUTING succeed (CAP_NET_ADMIN in the host's network namespace, i.e. root in practice).
+   * Whether this process can change the host's firewall: `iptables -w -t filter -S` and `-t nat -S`
+   * succeed (CAP_NET_ADMIN in the host's network namespace, i.e. root in practice). What they printed is
+   * kept for {@link probedTables}, so the first look at the rules needs no command of its own.
    * @returns null when it can, else why not (one line).
    */
   async probe(): Promise<string | null> {
     try {
-      await this.query(4, 'filter', ['-S', 'INPUT', '1']);
-      await this.query(4, 'nat', ['-S', 'PREROUTING', '1']);
+      const filter = await this.query(4, 'filter', ['-S']);
+      const nat = await this.query(4, 'nat', ['-S']);
+      this.probed = { at: performance.now(), tables: { filter, nat } };
       return null;
     } catch (err) {
       const e = err as IptablesCommandError;
@@ -141,7 +144,20 @@ export class LocalIptables implements IptablesExecutor {
       return `iptables cannot be used by this process (${e.message.split('\n')[0]})`;
     }
   }
+
+  /**
+   * The IPv4 filter and nat tables as the last successful {@link probe} printed them (`iptables -S`),
+   * and how old that is in ms; null before a successful probe. Given out once.
+   */
+  probedTables(): { ageMs: number; tables: ProbedTables } | null {
+    const p = this.probed;
+    this.probed = null;
+    return p && { ageMs: performance.now() - p.at, tables: p.tables };
+  }
 }
+
+/** `iptables -S` output of whole IPv4 tables, by table. */
+export type ProbedTables = Partial<Record<FirewallTable, string>>;
 
 /**
  * The backend of the host's `iptables` (`iptables -V` prints `(nf_tables)` or `(legacy)`; no privilege
