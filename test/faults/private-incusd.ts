@@ -1,5 +1,5 @@
 // Test helper: a private incusd (own INCUS_DIR, `dir` pool, its own bridge) that a test may stop and start.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -125,10 +125,27 @@ export async function startPrivateIncusd(): Promise<PrivateIncusd> {
           incus('delete', '-f', name);
         incus('profile', 'device', 'remove', 'default', 'eth0');
         incus('network', 'delete', bridge); // its bridge would outlive the daemon on the host
+        // The core may have made a copy-on-write pool (a loop-mounted btrfs file): delete it and its images.
+        for (const fp of incus('image', 'list', '-f', 'csv', '-c', 'f').split('\n').filter(Boolean))
+          incus('image', 'delete', fp);
+        for (const pool of incus('storage', 'list', '-f', 'csv', '-c', 'n').split('\n').filter(Boolean))
+          if (pool !== 'default') incus('storage', 'delete', pool);
       } finally {
         await stop();
+        unmountUnder(root);
         fs.rmSync(root, { recursive: true, force: true });
       }
     },
   };
+}
+
+/** Unmounts (lazily) whatever is still mounted under `root`, deepest first: a daemon stopped mid-way leaves its pools mounted. */
+function unmountUnder(root: string): void {
+  const mounts = fs
+    .readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1] ?? '')
+    .filter((m) => m === root || m.startsWith(`${root}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) spawnSync('umount', ['-l', m]);
 }
