@@ -42,6 +42,18 @@ function containerAddresses(name: string): string[] {
     .filter(Boolean);
 }
 
+/** The IPv4 addresses an Incus container holds on its own NICs (a routed agent's /32), as Incus reports them. */
+function incusAddresses(name: string): string[] {
+  const state = JSON.parse(
+    execFileSync('incus', ['query', `/1.0/instances/${name}/state`], { encoding: 'utf8' }),
+  ) as { network?: Record<string, { addresses: { family: string; address: string }[] }> | null };
+  return Object.entries(state.network ?? {})
+    .filter(([nic]) => nic !== 'lo')
+    .flatMap(([, n]) => n.addresses)
+    .filter((a) => a.family === 'inet')
+    .map((a) => a.address);
+}
+
 const TASK = "create notes.txt containing 'hello from the agent', then show me its contents";
 const KINDS: RuntimeKind[] = ['docker', 'incus'];
 
@@ -198,11 +210,14 @@ describe.skipIf(skip)('the main job on a real model (llama-server, Qwen2.5-Coder
     recorder = null;
     // The recorder saw LiteLLM calling llama-server.
     expect(attempts.some((a) => a.port === realModelPort() && a.address === '127.0.0.1')).toBe(true);
-    // The core reaches the Docker agent's runtime at its container's own address on the local bridge
-    // (no published port); that address, as Docker reports it, is the only non-loopback target allowed.
-    const local = containerAddresses(agents.get('docker')!.container).map((ip) => `${ip}/32`);
-    expect(local.length).toBeGreaterThan(0);
-    expect(attempts.some((a) => local.some((s) => inSubnet(a.address, s)))).toBe(true);
+    // The core reaches each agent's runtime at its container's own address (no published port): the
+    // Docker container's on the local bridge, the Incus container's routed address (an Incus agent without
+    // egress has none: it is reached through a unix socket). Those addresses, as the engines report them,
+    // are the only non-loopback targets allowed.
+    const docker = containerAddresses(agents.get('docker')!.container).map((ip) => `${ip}/32`);
+    const local = [...docker, ...incusAddresses(agents.get('incus')!.container).map((ip) => `${ip}/32`)];
+    expect(docker.length).toBeGreaterThan(0);
+    expect(attempts.some((a) => docker.some((s) => inSubnet(a.address, s)))).toBe(true);
     expect(outsideConnects(attempts, local).map((a) => `${a.address}:${a.port ?? ''} ← ${a.line}`)).toEqual(
       [],
     );

@@ -278,11 +278,12 @@ describe.skipIf(skip)('harnesses end to end', () => {
         expect(events.filter((e) => e.kind === 'llm_call').every((e) => e.model === c.model)).toBe(true);
         // Its outbound connections: the gateway only (strace of every process of the container, its CLI too).
         const inet = connects.filter((a) => a.family === 'AF_INET' || a.family === 'AF_INET6');
-        // Docker: the gateway on the bridge address; Incus: its proxy device on the container's loopback.
+        // The gateway at an address it listens on (Docker's bridge; for an Incus agent with egress, the
+        // project bridge it is routed to), or, for an Incus agent without egress, its proxy device on the
+        // container's loopback.
         const toGateway = (a: (typeof inet)[number]) =>
-          c.engine === 'docker'
-            ? a.port === gateway.port && gateway.addresses.includes(a.address)
-            : a.port === INCUS_GATEWAY_PORT && a.address === '127.0.0.1';
+          (a.port === gateway.port && gateway.addresses.includes(a.address)) ||
+          (c.engine === 'incus' && a.port === INCUS_GATEWAY_PORT && a.address === '127.0.0.1');
         // The egress firewall and resolver refused nothing: no attempt to reach anything else.
         const egress = await call(core.dispatcher, 'traces', 'list', {
           agent_id: agent.id,
