@@ -47,7 +47,8 @@ describe('agentdesk status', () => {
     for (const c of parsed.components) {
       expect(['ok', 'starting', 'missing', 'error']).toContain(c.state);
       expect(c.detail.length).toBeGreaterThan(0);
-      if (c.state !== 'ok') expect(c.fix.length).toBeGreaterThan(0);
+      if (c.state !== 'ok')
+        expect(c.fix.length, `${c.name} is ${c.state} (${c.detail}) with no fix`).toBeGreaterThan(0);
     }
   });
 

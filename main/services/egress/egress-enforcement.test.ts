@@ -104,7 +104,10 @@ describe('egressHealth', () => {
     });
     expect(byHelper.state).toBe('ok');
     expect(byHelper.detail).toMatch(/helper container agentdesk-egress-0123456789abcdef/);
-    expect(egressHealth({ ...base, enforced: false, enforcement: 'starting' }).state).toBe('starting');
+    expect(egressHealth({ ...base, enforced: false, enforcement: 'starting' })).toMatchObject({
+      state: 'starting',
+      fix: expect.stringMatching(/Wait a moment/),
+    });
     expect(
       egressHealth({
         ...base,

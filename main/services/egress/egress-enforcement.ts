@@ -125,7 +125,7 @@ export function egressHealth(s: EgressStatus): ComponentHealth {
       name,
       state: 'starting',
       detail: 'Preparing egress enforcement (the helper image may be building)',
-      fix: '',
+      fix: 'Wait a moment: agents are deployed and started once it is ready (`agentdesk status` shows it)',
     };
   return {
     name,
