@@ -4,7 +4,7 @@ import { humanDuration, nextLocalMidnight, nextLocalMonth } from '../../usage/lo
 import type { EffectiveLimits } from '../../usage/agent-limits';
 import type { CallUsage } from '../../usage/usage-ledger';
 import type { GatewayError } from './errors';
-import { MINUTE_MS, RequestWindow } from './request-window';
+import { RequestWindows } from './request-window';
 
 /** What the gateway asks of a budget (optional in GatewayOptions). */
 export interface GatewayBudget {
@@ -70,7 +70,7 @@ const usd = (n: number) => `$${n < 0.01 && n > 0 ? n.toPrecision(2) : n.toFixed(
  * The 429 names the limit, the spending and when it resets (also as `Retry-After`).
  */
 export class BudgetGuard implements GatewayBudget {
-  private readonly windows = new Map<string, RequestWindow>();
+  private readonly windows = new RequestWindows();
   private readonly reservations = new Map<string, { owner: string; usd: number }>();
   private readonly reserved = new Map<string, { usd: number; calls: number }>();
   /** `agent|day|YYYY-MM-DD|level` already alerted. */
@@ -86,10 +86,8 @@ export class BudgetGuard implements GatewayBudget {
     if (!limits) return null;
     const over = this.overBudget(owner, limits, 0, now);
     if (over) return over;
-    let w = this.windows.get(owner);
-    if (!w) this.windows.set(owner, (w = new RequestWindow()));
-    if (w.expire(now) >= limits.rpm) {
-      const retry = Math.max(1, Math.ceil((w.oldest! + MINUTE_MS - now) / 1000));
+    const retry = this.windows.admit(owner, now, limits.rpm);
+    if (retry !== null)
       return {
         status: 429,
         type: 'rate_limit_error',
@@ -97,11 +95,6 @@ export class BudgetGuard implements GatewayBudget {
         message: `Agent "${limits.name}" reached its limit of ${limits.rpm} requests per minute; it frees up in ${retry} s. Raise it with \`agentdesk agents limits ${limits.slug} --rpm N\` or in the agent's limits.`,
         headers: { 'Retry-After': String(retry) },
       };
-    }
-    w.push(now);
-    if (this.windows.size > 10_000)
-      for (const [id, list] of this.windows)
-        if (!list.size || list.newest! <= now - MINUTE_MS) this.windows.delete(id);
     return null;
   }
 

@@ -3,7 +3,7 @@ import type http from 'node:http';
 import net from 'node:net';
 import { gatewayErrors } from './errors';
 import type { GatewayError } from './errors';
-import { MINUTE_MS, RequestWindow } from './request-window';
+import { RequestWindows } from './request-window';
 import { inScope } from '../virtual-keys';
 import type { VirtualKeyRecord } from '../virtual-keys';
 
@@ -58,7 +58,7 @@ export function gatewayHosts(
  * included) to its limit before each request.
  */
 export class GatewayPolicy {
-  private readonly windows = new Map<string, RequestWindow>();
+  private readonly windows = new RequestWindows();
 
   constructor(private readonly keys: KeyStore) {}
 
@@ -79,13 +79,8 @@ export class GatewayPolicy {
     if (key.budgetUsd !== null && key.spentUsd >= key.budgetUsd)
       return gatewayErrors.budget(key.budgetUsd, key.spentUsd);
     if (key.rpm === null) return null;
-    let w = this.windows.get(key.id);
-    if (!w) this.windows.set(key.id, (w = new RequestWindow()));
-    if (w.expire(now) >= key.rpm)
-      return gatewayErrors.rate(key.rpm, Math.max(1, Math.ceil((w.oldest! + MINUTE_MS - now) / 1000)));
-    w.push(now);
-    if (this.windows.size > 10_000) this.prune(now);
-    return null;
+    const retry = this.windows.admit(key.id, now, key.rpm);
+    return retry === null ? null : gatewayErrors.rate(key.rpm, retry);
   }
 
   /** The 403 to answer when `model` is outside the key's scope, else `null`. */
@@ -96,9 +91,5 @@ export class GatewayPolicy {
   /** Records spending after a call. */
   spent(key: VirtualKeyRecord, usd: number | null): void {
     this.keys.recordUse(key.id, usd ?? 0);
-  }
-
-  private prune(now: number): void {
-    for (const [id, w] of this.windows) if (!w.size || w.newest! <= now - MINUTE_MS) this.windows.delete(id);
   }
 }

@@ -55,3 +55,30 @@ export class RequestWindow {
     this.times.push(now);
   }
 }
+
+/** Callers kept before idle ones (no request in the last minute) are forgotten. */
+const CALLERS_MAX = 10_000;
+
+/**
+ * One {@link RequestWindow} per caller (a virtual key, an agent): the requests-per-minute check the
+ * gateway's key policy and agent budgets share.
+ */
+export class RequestWindows {
+  private readonly windows = new Map<string, RequestWindow>();
+
+  /**
+   * Counts a request of `id` at `now` (ms) when it had fewer than `limit` in the last minute, and
+   * returns null; otherwise counts nothing and returns the seconds until its oldest request leaves the
+   * window (at least 1, for `Retry-After`). Past {@link CALLERS_MAX} callers, idle ones are forgotten.
+   */
+  admit(id: string, now: number, limit: number): number | null {
+    let w = this.windows.get(id);
+    if (!w) this.windows.set(id, (w = new RequestWindow()));
+    if (w.expire(now) >= limit) return Math.max(1, Math.ceil((w.oldest! + MINUTE_MS - now) / 1000));
+    w.push(now);
+    if (this.windows.size > CALLERS_MAX)
+      for (const [key, list] of this.windows)
+        if (!list.size || list.newest! <= now - MINUTE_MS) this.windows.delete(key);
+    return null;
+  }
+}
