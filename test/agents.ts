@@ -1,8 +1,9 @@
-// Test helpers for agents: the runtime bundle, whether an engine answers, and one turn against an agent's runtime.
+// Test helpers for agents: an agent record, the runtime bundle, whether an engine answers, and one turn against an agent's runtime.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { Agent } from '../contract/agents';
 import { agentFolder, readRuntimeCredential } from '../main/services/agents/agent-folder';
 import { parseEndpoint, runtimeFetch } from '../main/services/agents/runtime-client';
 import type { RuntimeKind } from '../main/services/runtimes/container-runtime';
@@ -10,6 +11,48 @@ import { call } from '../main/transport/dispatch';
 import type { Dispatcher } from '../main/transport/dispatch';
 
 const root = path.resolve(__dirname, '..');
+
+/**
+ * An agent record as the core answers it (validated by the contract's schema), for tests that need one
+ * without a core: the built-in harness on Docker serving `scripted/gpt-test-mini`, running since
+ * `created_at`, no egress control, with `over` applied. `runtimePort` gives it a runtime on
+ * `http://127.0.0.1:<port>`.
+ */
+export function agentRecord(over: Partial<Agent> & { runtimePort?: number } = {}): Agent {
+  const { runtimePort, ...rest } = over;
+  const slug = rest.slug ?? 'ada';
+  const at = rest.created_at ?? 1_800_000_000_000;
+  return Agent.parse({
+    id: `agent-${slug}`,
+    slug,
+    name: slug,
+    emoji: '🤖',
+    harness: 'builtin',
+    runtime: 'docker',
+    model: 'scripted/gpt-test-mini',
+    fallbacks: [],
+    memory_mib: 512,
+    cpus: 1,
+    phase: 'running',
+    phase_reason: null,
+    phase_at: at,
+    failed_log: [],
+    container: `agentdesk-${slug}`,
+    runtime_port: runtimePort ?? null,
+    runtime_endpoint: runtimePort === undefined ? null : `http://127.0.0.1:${runtimePort}`,
+    pids_limit: 512,
+    folders: [],
+    key_prefix: null,
+    created_at: at,
+    running_since: at,
+    archived_at: null,
+    egress: { mode: 'none', allow: [], enforced: false, enforcement: 'off', address: null },
+    system_prompt: null,
+    temperature: null,
+    tools: true,
+    ...rest,
+  });
+}
 
 /**
  * Builds `out/agent-runtime/agent-runtime.cjs` and the harness adapters `harness-<id>.cjs` when one is

@@ -1,6 +1,7 @@
 // `agentdesk agents list` notes the models the Agents page flags: no longer served, or a failing provider.
 import { describe, expect, it } from 'vitest';
-import { Agent } from '../../contract/agents';
+import type { Agent } from '../../contract/agents';
+import { agentRecord } from '../../test/agents';
 import type { Client } from '../../contract/client';
 import type { Provider } from '../../contract/providers';
 import { formatAgents, modelNotes } from './agents';
@@ -8,34 +9,13 @@ import { formatAgents, modelNotes } from './agents';
 const T0 = 1_800_000_000_000;
 
 function agent(id: string, slug: string, model: string, phase: Agent['phase'] = 'running'): Agent {
-  return Agent.parse({
+  return agentRecord({
     id,
     slug,
-    name: slug,
-    emoji: '🤖',
-    harness: 'builtin',
-    runtime: 'docker',
     model,
-    fallbacks: [],
-    memory_mib: 512,
-    cpus: 1,
     phase,
-    phase_reason: null,
-    phase_at: T0,
-    failed_log: [],
-    container: `agentdesk-${slug}`,
-    runtime_port: null,
-    runtime_endpoint: null,
-    pids_limit: 512,
-    folders: [],
-    key_prefix: null,
     created_at: T0,
-    running_since: T0,
     archived_at: phase === 'archived' ? T0 : null,
-    egress: { mode: 'none', allow: [], enforced: false, enforcement: 'off', address: null },
-    system_prompt: null,
-    temperature: null,
-    tools: true,
   });
 }
 

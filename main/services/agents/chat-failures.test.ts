@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Agent } from '../../../contract/agents';
+import type { Agent } from '../../../contract/agents';
+import { agentRecord } from '../../../test/agents';
 import { traceEvent } from '../../../contract/traces';
 import type { TraceEvent, TracePage, TraceQuery } from '../../../contract/traces';
 import { failedTurnsOf, tracedThreadsOf } from './chat-failures';
@@ -154,35 +155,7 @@ describe('ChatRelay: failed turns from the trace', () => {
   }
 
   function agentOn(port: number, phase: 'running' | 'stopped'): Agent {
-    return Agent.parse({
-      id: AGENT,
-      slug: 'ada',
-      name: 'Ada',
-      emoji: '🤖',
-      harness: 'builtin',
-      runtime: 'docker',
-      model: 'scripted/gpt-test-mini',
-      fallbacks: [],
-      memory_mib: 512,
-      cpus: 1,
-      phase,
-      phase_reason: null,
-      phase_at: T0,
-      failed_log: [],
-      container: 'agentdesk-ada',
-      runtime_port: port,
-      runtime_endpoint: `http://127.0.0.1:${port}`,
-      pids_limit: 512,
-      folders: [],
-      key_prefix: null,
-      created_at: T0,
-      running_since: T0,
-      archived_at: null,
-      egress: { mode: 'none', allow: [], enforced: false, enforcement: 'off', address: null },
-      system_prompt: null,
-      temperature: null,
-      tools: true,
-    });
+    return agentRecord({ id: AGENT, slug: 'ada', name: 'Ada', phase, created_at: T0, runtimePort: port });
   }
 
   /** A relay whose trace is `recorded`, queried like the trace store (this agent, this thread, these kinds). */

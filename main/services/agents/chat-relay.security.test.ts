@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Agent } from '../../../contract/agents';
+import type { Agent } from '../../../contract/agents';
+import { agentRecord } from '../../../test/agents';
 import type { TraceEvent } from '../../../contract/traces';
 import { startFloodServer } from '../../../test/fixtures/flood-server';
 import type { FloodAnswer, FloodServer } from '../../../test/fixtures/flood-server';
@@ -24,34 +25,14 @@ const recorded: TraceEvent[] = [];
 const emitted: TurnEventOut[] = [];
 
 function agent(port: number): Agent {
-  return Agent.parse({
+  const now = Date.now();
+  return agentRecord({
     id: 'a-hostile',
     slug: 'hostile',
     name: 'Hostile',
     emoji: '🦹',
-    harness: 'builtin',
-    runtime: 'docker',
-    model: 'scripted/gpt-test-mini',
-    fallbacks: [],
-    memory_mib: 512,
-    cpus: 1,
-    phase: 'running',
-    phase_reason: null,
-    phase_at: Date.now(),
-    failed_log: [],
-    container: 'agentdesk-hostile',
-    runtime_port: port,
-    runtime_endpoint: `http://127.0.0.1:${port}`,
-    pids_limit: 512,
-    folders: [],
-    key_prefix: null,
-    created_at: Date.now(),
-    running_since: Date.now(),
-    archived_at: null,
-    egress: { mode: 'none', allow: [], enforced: false, enforcement: 'off', address: null },
-    system_prompt: null,
-    temperature: null,
-    tools: true,
+    created_at: now,
+    runtimePort: port,
   });
 }
 
