@@ -1,10 +1,11 @@
-// Test helpers for agents: an agent record, the runtime bundle, whether an engine answers, and one turn against an agent's runtime.
+// Test helpers for agents: an agent record and database row, the runtime bundle, whether an engine answers, and one turn against an agent's runtime.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { Agent } from '../contract/agents';
 import { agentFolder, readRuntimeCredential } from '../main/services/agents/agent-folder';
+import type { AgentRow } from '../main/services/agents/agent-repository';
 import { parseEndpoint, runtimeFetch } from '../main/services/agents/runtime-client';
 import type { RuntimeKind } from '../main/services/runtimes/container-runtime';
 import { call } from '../main/transport/dispatch';
@@ -52,6 +53,40 @@ export function agentRecord(over: Partial<Agent> & { runtimePort?: number } = {}
     tools: true,
     ...rest,
   });
+}
+
+/**
+ * An agents-table row (`AgentRow`) for tests that write the database directly: a stopped built-in agent
+ * `<id>` on Docker serving `p/m`, created now, with `over` applied.
+ */
+export function agentRow(id: string, over: Partial<AgentRow> = {}): AgentRow {
+  const now = Date.now();
+  return {
+    id,
+    slug: id,
+    name: `Agent ${id}`,
+    emoji: '🤖',
+    harness: 'builtin',
+    runtime: 'docker',
+    model: 'p/m',
+    fallbacks: '[]',
+    memory_mib: 512,
+    cpus: 1,
+    phase: 'stopped',
+    phase_reason: null,
+    phase_at: now,
+    failed_log: '[]',
+    container: `agentdesk-${over.slug ?? id}`,
+    runtime_port: null,
+    key_id: null,
+    created_at: now,
+    running_since: null,
+    archive_dir: null,
+    runtime_endpoint: null,
+    pids_limit: 256,
+    folders: '[]',
+    ...over,
+  };
 }
 
 /**

@@ -8,6 +8,7 @@ import { ScriptedUpstream } from '../../test/fixtures/scripted-upstream';
 import { dataPaths } from '../platform/paths';
 import { AgentRepository } from '../services/agents/agent-repository';
 import type { AgentRow } from '../services/agents/agent-repository';
+import { agentRow as testAgentRow } from '../../test/agents';
 import { openDatabase } from '../services/storage/database';
 import { buildProgram } from './index';
 import { serve } from './serve';
@@ -42,32 +43,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 
 /** A stopped agent record (no container is needed to depend on a provider). */
 function agentRow(slug: string, model: string, phase: AgentRow['phase'] = 'stopped'): AgentRow {
-  const now = Date.now();
-  return {
-    id: `id-${slug}`,
-    slug,
-    name: `Agent ${slug}`,
-    emoji: '🤖',
-    harness: 'builtin',
-    runtime: 'docker',
-    model,
-    fallbacks: '[]',
-    memory_mib: 512,
-    cpus: 1,
-    phase,
-    phase_reason: null,
-    phase_at: now,
-    failed_log: '[]',
-    container: `agentdesk-${slug}`,
-    runtime_port: null,
-    key_id: null,
-    created_at: now,
-    running_since: null,
-    archive_dir: null,
-    runtime_endpoint: null,
-    pids_limit: 256,
-    folders: '[]',
-  };
+  return testAgentRow(`id-${slug}`, { slug, name: `Agent ${slug}`, model, phase });
 }
 
 let home: string;

@@ -9,38 +9,14 @@ import { AgentPhases } from './agent-phases';
 import type { PhaseChange } from './agent-phases';
 import { AgentRepository } from './agent-repository';
 import type { AgentRow } from './agent-repository';
+import { agentRow } from '../../../test/agents';
 
 let dir: string;
 let db: Db;
 let repo: AgentRepository;
 
 function row(id: string, phase: AgentRow['phase']): AgentRow {
-  const now = Date.now();
-  return {
-    id,
-    slug: id,
-    name: `Agent ${id}`,
-    emoji: '🤖',
-    harness: 'builtin',
-    runtime: 'docker',
-    model: 'p/m',
-    fallbacks: '[]',
-    memory_mib: 512,
-    cpus: 1,
-    phase,
-    phase_reason: null,
-    phase_at: now,
-    failed_log: '[]',
-    container: `agentdesk-${id}`,
-    runtime_port: null,
-    key_id: null,
-    created_at: now,
-    running_since: null,
-    archive_dir: null,
-    runtime_endpoint: null,
-    pids_limit: 256,
-    folders: '[]',
-  };
+  return agentRow(id, { phase });
 }
 
 /** The phases with every effect recorded in order, and the suspensions as the gateway sees them. */

@@ -7,38 +7,14 @@ import { openDatabase } from '../storage/database';
 import type { Db } from '../storage/database';
 import { AgentRepository, callRefusal } from './agent-repository';
 import type { AgentRow } from './agent-repository';
+import { agentRow } from '../../../test/agents';
 
 let dir: string;
 let db: Db;
 let repo: AgentRepository;
 
 function row(id: string): AgentRow {
-  const now = Date.now();
-  return {
-    id,
-    slug: id,
-    name: `Agent ${id}`,
-    emoji: '🤖',
-    harness: 'builtin',
-    runtime: 'docker',
-    model: 'p/m',
-    fallbacks: '[]',
-    memory_mib: 512,
-    cpus: 1,
-    phase: 'running',
-    phase_reason: null,
-    phase_at: now,
-    failed_log: '[]',
-    container: `agentdesk-${id}`,
-    runtime_port: null,
-    key_id: null,
-    created_at: now,
-    running_since: now,
-    archive_dir: null,
-    runtime_endpoint: null,
-    pids_limit: 256,
-    folders: '[]',
-  };
+  return agentRow(id, { phase: 'running', running_since: Date.now() });
 }
 
 beforeEach(() => {
