@@ -33,6 +33,7 @@ BASE_PKGS=(
   iptables                                         # agent egress rules (docs/decisions/009-egress.md)
   dnsmasq-base                                     # the egress tests' outside DNS server
   cmake ninja-build                                # llama.cpp's llama-server (scripts/real-model.sh)
+  openssh-client openssh-server                    # remote engines over ssh:// and the remote-engine tests' sshd
 )
 # dockerd 20.10 + containerd/runc/tini (Depends). Recommends (apparmor, cgroupfs-mount…) unneeded.
 DOCKER_PKGS=(docker.io)
