@@ -496,6 +496,9 @@ export class AgentService {
         const found = await findAgentContainer(rt, row);
         containerRemoved = found !== null;
         if (found) await rt.remove(found.name);
+        // A remote engine keeps the agent's home in volumes of its own: they go with the agent.
+        const left = (await rt.purgeAgentData?.(id)) ?? [];
+        if (left.length) throw new Error(`the engine still uses the agent's volumes ${left.join(', ')}`);
       } catch (err) {
         if (row.phase !== 'archived')
           this.phases.set(id, 'failed', `Removing the container failed: ${(err as Error).message}`);

@@ -303,8 +303,14 @@ export interface ContainerRuntime {
   stop(name: string, opts: { timeoutS: number }): Promise<void>;
   /** @throws RuntimeNotFoundError; RuntimeOperationError when `to` is taken. */
   rename(from: string, to: string): Promise<void>;
-  /** Removes (force stops first); missing = no-op. */
+  /** Removes (force stops first); missing = no-op. The agent's data held by the engine stays (see purgeAgentData). */
   remove(name: string): Promise<void>;
+  /**
+   * Removes what the engine keeps for agent `agentId` beyond its container (a remote engine: the volumes
+   * standing for its home and config); a no-op where its folders are on this machine. Called by purge
+   * after {@link remove}. @returns names of what could not be removed (still in use).
+   */
+  purgeAgentData?(agentId: string): Promise<string[]>;
   /** The container, or null when it does not exist. */
   inspect(name: string): Promise<ContainerInfo | null>;
   /**

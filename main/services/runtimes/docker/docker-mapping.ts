@@ -4,6 +4,8 @@ import type Dockerode from 'dockerode';
 import { LABELS } from '../container-runtime';
 import type { ContainerInfo, ContainerSpec, ContainerState, PortForward } from '../container-runtime';
 import { agentSeccompProfile } from './docker-seccomp';
+import { VOLUMES_LABEL } from './docker-volumes';
+import type { VolumeMount } from './docker-volumes';
 
 const MiB = 1024 * 1024;
 /** Docker's own minimum memory limit (daemon: "Minimum memory limit allowed is 6MB"). */
@@ -98,6 +100,11 @@ export interface DockerCreateOptions {
   publishReach: boolean;
   /** Apply the agent seccomp profile (x86_64 engines; elsewhere Docker's default profile stays). */
   seccomp: boolean;
+  /**
+   * A remote engine: the spec's host folders are these named volumes (docker-volumes.ts), listed in the
+   * container's {@link VOLUMES_LABEL} so a start can fill the read-only ones again. Absent: bind mounts.
+   */
+  volumes?: VolumeMount[];
 }
 
 /**
@@ -153,19 +160,33 @@ export function toCreateOptions(
     name: spec.name,
     Image: spec.image,
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-    Labels: { ...spec.labels, [LABELS.managed]: '1' },
+    Labels: {
+      ...spec.labels,
+      [LABELS.managed]: '1',
+      ...(opts.volumes ? { [VOLUMES_LABEL]: JSON.stringify(opts.volumes) } : {}),
+    },
     ...(spec.command.length ? { Cmd: spec.command } : {}),
     Tty: false,
     ExposedPorts: exposed,
     ...(security.User ? { User: security.User } : {}),
     HostConfig: {
       ...security.HostConfig,
-      Mounts: spec.mounts.map((m) => ({
-        Type: 'bind' as const,
-        Source: m.hostPath,
-        Target: m.containerPath,
-        ReadOnly: m.readOnly,
-      })),
+      Mounts: opts.volumes
+        ? opts.volumes.map((v) => ({
+            Type: 'volume' as const,
+            Source: v.volume,
+            Target: v.containerPath,
+            ReadOnly: v.readOnly,
+            // Never Docker's copy-up of the image's files into a volume it finds empty (a fresh home):
+            // it would also take the image folder's owner and mode.
+            VolumeOptions: { NoCopy: true },
+          }))
+        : spec.mounts.map((m) => ({
+            Type: 'bind' as const,
+            Source: m.hostPath,
+            Target: m.containerPath,
+            ReadOnly: m.readOnly,
+          })),
       Memory: Math.round(spec.memoryMiB * MiB),
       NanoCpus: Math.round(spec.cpus * 1e9),
       PortBindings: bindings,

@@ -27,6 +27,14 @@ import { endpointOf, hostRoutesTo } from './docker-reach';
 import { seccompApplies } from './docker-seccomp';
 import { cgroupOomKills, kernelOomKills } from '../oom-kills';
 import { ensureBridgeNetwork } from './docker-network';
+import {
+  ensureVolumes,
+  parseVolumesLabel,
+  refreshReadOnlyVolumes,
+  removeAgentVolumes,
+  volumeMounts,
+  VOLUMES_LABEL,
+} from './docker-volumes';
 import { dockerAddressesInUse, dockerAttachEgress, dockerEgressNetwork } from './docker-egress';
 
 /** Deadline of `ping` and `info` in ms: a daemon that accepts but never answers counts as unavailable. */
@@ -45,6 +53,12 @@ export interface DockerRuntimeOptions {
   env: Readonly<NodeJS.ProcessEnv>;
   /** The bridge network agent containers join (default `agentdesk`). */
   networkName?: string;
+  /**
+   * How a spec's host folders reach the container: `bind` mounts (the engine shares this machine's
+   * filesystem: the default), or `volumes` (a remote engine): named volumes filled from the host folders
+   * over the archive API (docker-volumes.ts).
+   */
+  hostFolders?: 'bind' | 'volumes';
   log?: RuntimeLog;
 }
 
@@ -65,9 +79,11 @@ export class DockerRuntime implements ContainerRuntime {
   private preparing: Promise<string> | null = null;
   private readonly eventStream: DockerEventStream;
   private readonly followers = new Set<AbortController>();
+  private readonly hostFolders: 'bind' | 'volumes';
 
   constructor(opts: DockerRuntimeOptions) {
     this.env = opts.env;
+    this.hostFolders = opts.hostFolders ?? 'bind';
     this.networkName = opts.networkName ?? 'agentdesk';
     this.log = opts.log;
     this.eventStream = new DockerEventStream(() => this.connection().docker, this.log);
@@ -247,12 +263,15 @@ export class DockerRuntime implements ContainerRuntime {
       throw this.bad('create', err);
     }
     await this.prepareNetwork();
+    const volumes = this.hostFolders === 'volumes' ? volumeMounts(spec) : undefined;
     const layout = {
       publishReach: !this.routesToContainers(),
       seccomp: seccompApplies(await this.architecture()),
+      ...(volumes ? { volumes } : {}),
     };
     await this.call('create', async (d) => {
       try {
+        if (volumes) await ensureVolumes(d, volumes, spec.image, spec.labels);
         await d.createContainer(toCreateOptions(spec, this.networkName, layout));
       } catch (err) {
         if (dockerStatus(err) === 404 && /image/i.test(dockerMessage(err))) {
@@ -267,12 +286,22 @@ export class DockerRuntime implements ContainerRuntime {
     return info;
   }
 
+  /** Starts; on a remote engine its read-only volumes (config) are filled again from the host first. */
   async start(name: string): Promise<void> {
     this.checkName('start', name);
-    await this.call('start', (d) => d.getContainer(name).start().catch(ignoreStatus(304)), {
-      what: 'container',
-      ref: name,
-    });
+    await this.call(
+      'start',
+      async (d) => {
+        const c = d.getContainer(name);
+        if (this.hostFolders === 'volumes') {
+          const info = await c.inspect();
+          const volumes = parseVolumesLabel(info.Config.Labels?.[VOLUMES_LABEL]);
+          await refreshReadOnlyVolumes(d, volumes, info.Config.Image);
+        }
+        await c.start().catch(ignoreStatus(304));
+      },
+      { what: 'container', ref: name },
+    );
   }
 
   /** `POST /containers/{name}/stop?t=` — the engine sends SIGTERM, then SIGKILL after `timeoutS`. */
@@ -302,6 +331,16 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   /** Force-removes the container and its anonymous volumes; missing (or already being removed) = no-op. */
+  /**
+   * Removes what the engine keeps for agent `agentId` beyond its container: on a remote engine, the
+   * volumes standing for its folders (its home). Call it only once the container is removed (purge).
+   * @returns the names of volumes that could not be removed (still in use).
+   */
+  async purgeAgentData(agentId: string): Promise<string[]> {
+    if (this.hostFolders !== 'volumes') return [];
+    return this.call('purgeAgentData', (d) => removeAgentVolumes(d, agentId));
+  }
+
   async remove(name: string): Promise<void> {
     this.checkName('remove', name);
     await this.call('remove', async (d) => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBaseImage } from '../../../../test/base-image';
 import { skipUnlessReal } from '../../../../test/real';
 import { LABELS } from '../container-runtime';
+import type { ContainerSpec } from '../container-runtime';
 import { connectDocker } from './docker-client';
 import { demuxBufferLines } from './docker-logs';
 import { DockerRuntime } from './docker-runtime';
@@ -150,4 +151,77 @@ describe.skipIf(skip)('remote volumes (docker archive API)', () => {
         .catch(() => undefined);
     }
   }, 60_000);
+});
+
+describe.skipIf(skip)('DockerRuntime with hostFolders "volumes" (a remote engine)', () => {
+  it('creates, refreshes the config at start, keeps the home across a new container, purges', async () => {
+    await ensureBaseImage(['docker']);
+    const rt = new DockerRuntime({ env: process.env, hostFolders: 'volumes' });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ad-volrt-'));
+    const agentId = `volrt-${process.pid}`;
+    const name = `agentdesk-volrt-${process.pid}`;
+    const home = path.join(dir, 'home');
+    const config = path.join(dir, 'config');
+    fs.mkdirSync(home, { mode: 0o700 });
+    fs.chownSync(home, AGENT_UID, AGENT_UID);
+    fs.mkdirSync(config, { mode: 0o750 });
+    fs.chownSync(config, 0, AGENT_UID);
+    fs.writeFileSync(path.join(config, 'env'), 'KEY=one\n', { mode: 0o640 });
+    fs.chownSync(path.join(config, 'env'), 0, AGENT_UID);
+    const spec: ContainerSpec = {
+      name,
+      image: IMAGE,
+      env: {},
+      labels: { [LABELS.agentId]: agentId },
+      mounts: [
+        { hostPath: home, containerPath: '/home/agent', readOnly: false },
+        { hostPath: config, containerPath: '/opt/agentdesk/config', readOnly: true },
+      ],
+      memoryMiB: 128,
+      cpus: 0.5,
+      ports: [],
+      command: ['/bin/sh', '-c', 'sleep 600'],
+      security: { uid: AGENT_UID, gid: AGENT_UID, pidsLimit: 64, tmpfs: { '/tmp': 16 } },
+    };
+    try {
+      await rt.create(spec);
+      await rt.start(name);
+      const one = await rt.exec(
+        name,
+        ['sh', '-c', 'cat /opt/agentdesk/config/env; echo kept > /home/agent/mine'],
+        {
+          timeoutMs: 20_000,
+        },
+      );
+      expect(one.stdout).toContain('KEY=one');
+      expect(one.stderr).toBe('');
+      expect(one.exitCode).toBe(0);
+      await rt.stop(name, { timeoutS: 1 });
+      fs.writeFileSync(path.join(config, 'env'), 'KEY=two\n');
+      // A new container of the same agent (containment changed, restored…): same home, new config.
+      await rt.remove(name);
+      await rt.create(spec);
+      await rt.start(name);
+      const two = await rt.exec(name, ['sh', '-c', 'cat /opt/agentdesk/config/env /home/agent/mine'], {
+        timeoutMs: 20_000,
+      });
+      expect(two.stdout).toContain('KEY=two');
+      expect(two.stdout).toContain('kept');
+      await rt.stop(name, { timeoutS: 1 });
+      fs.writeFileSync(path.join(config, 'env'), 'KEY=three\n');
+      await rt.start(name);
+      const three = await rt.exec(name, ['cat', '/opt/agentdesk/config/env'], { timeoutMs: 20_000 });
+      expect(three.stdout).toContain('KEY=three');
+    } finally {
+      await rt.remove(name);
+      expect(await rt.purgeAgentData(agentId)).toEqual([]);
+      fs.rmSync(dir, { recursive: true, force: true });
+      await rt.close();
+    }
+    const { docker } = connectDocker(process.env);
+    const left = await docker.listVolumes({
+      filters: JSON.stringify({ label: [`${LABELS.agentId}=${agentId}`] }),
+    });
+    expect(left.Volumes ?? []).toEqual([]);
+  }, 180_000);
 });

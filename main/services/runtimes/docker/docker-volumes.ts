@@ -5,7 +5,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
-import * as tar from 'tar';
 import { LABELS } from '../container-runtime';
 import type { ContainerSpec, MountSpec } from '../container-runtime';
 import { dockerStatus } from './docker-errors';
@@ -173,6 +172,8 @@ async function fillVolume(docker: Dockerode, m: VolumeMount, image: string): Pro
     },
   });
   try {
+    // Loaded here: only remote engines need it, and the core's start should not pay for it.
+    const tar = await import('tar');
     const archive = tar.c(
       {
         cwd: m.hostPath,
