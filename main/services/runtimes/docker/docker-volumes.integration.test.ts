@@ -85,7 +85,7 @@ describe.skipIf(skip)('remote volumes (docker archive API)', () => {
     try {
       await c.start();
       const { StatusCode } = (await c.wait()) as { StatusCode: number };
-      const logs = (await c.logs({ stdout: true, stderr: true })) as unknown as Buffer;
+      const logs = await c.logs({ stdout: true, stderr: true });
       return { code: StatusCode, out: (await demuxBufferLines(modem, logs)).join('\n') };
     } finally {
       await c.remove({ force: true });
