@@ -21,6 +21,7 @@ import {
 } from './chat-relay-io';
 import { failedTurnsOf, tracedThreadsOf } from './chat-failures';
 import type { FailedTurn } from './chat-failures';
+import { remoteHomeOf } from './remote-threads';
 import { parseEndpoint, runtimeFetch } from './runtime-client';
 
 /** Thread ids are file names in the runtime (resources/agent-runtime/PROTOCOL.md). */
@@ -50,6 +51,11 @@ export interface ChatRelayDeps {
   agent(id: string): Agent;
   /** The agent's folder (`<data>/agents/<id>`, or its archive folder), `null` when there is none. */
   folderOf(id: string): string | null;
+  /**
+   * For an agent whose home is on a remote engine: refreshes a core-only copy of its thread files and
+   * returns the folder standing for its home (remote-threads.ts); null for an agent on this machine.
+   */
+  remoteHome?: (id: string) => Promise<string | null>;
   /** The runtime credential of the agent (from its config folder), `null` when it has none. */
   credentialOf(id: string): string | null;
   /** Where message_in, message_out and relay errors go. */
@@ -365,14 +371,15 @@ export class ChatRelay {
    */
   async threads(id: string): Promise<ThreadSummary[]> {
     this.d.agent(id);
+    const home = await this.readableHome(id);
     const files = await newestThreadFiles(
-      this.threadsDir(id),
+      path.join(home, '.agentdesk', 'threads'),
       (n) => n.endsWith('.json') && THREAD_ID.test(n.slice(0, -5)),
     );
     const out: ThreadSummary[] = [];
     for (const file of files) {
       try {
-        const t = JSON.parse(await readInside(this.homeOf(id), file)) as StoredThread;
+        const t = JSON.parse(await readInside(home, file)) as StoredThread;
         if (typeof t.thread_id !== 'string' || !Array.isArray(t.messages)) continue;
         out.push({
           thread_id: t.thread_id,
@@ -492,8 +499,9 @@ export class ChatRelay {
       }
     }
     try {
+      const home = await this.readableHome(id);
       const t = JSON.parse(
-        await readInside(this.homeOf(id), path.join(this.threadsDir(id), `${threadId}.json`)),
+        await readInside(home, path.join(home, '.agentdesk', 'threads', `${threadId}.json`)),
       ) as StoredThread;
       if (!Array.isArray(t.messages)) throw missing();
       return t.messages;
@@ -509,8 +517,23 @@ export class ChatRelay {
     return root ? path.join(root, 'home') : path.join('/nonexistent-agentdesk', id);
   }
 
-  private threadsDir(id: string): string {
-    return path.join(this.homeOf(id), '.agentdesk', 'threads');
+  /**
+   * Where the agent's thread files are read: its home on this machine, or for an agent on a remote
+   * engine a fresh copy of them (an engine that cannot be reached leaves the last copy, logged).
+   */
+  private async readableHome(id: string): Promise<string> {
+    try {
+      const remote = await this.d.remoteHome?.(id);
+      if (remote) return remote;
+    } catch (err) {
+      this.d.log.warn(
+        { agent: id, err: (err as Error).message },
+        'threads not copied from the remote engine',
+      );
+      const root = this.d.folderOf(id);
+      if (root) return remoteHomeOf(root);
+    }
+    return this.homeOf(id);
   }
 }
 

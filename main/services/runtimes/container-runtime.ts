@@ -325,6 +325,18 @@ export interface ContainerRuntime {
    * container). `null` when the container has no way in for that port (not running, no address yet).
    */
   endpoint(name: string, containerPort: number): Promise<RuntimeEndpoint | null>;
+  /**
+   * Copies the regular files directly inside `containerDir` of container `name` (any state but removed)
+   * out of it, for an engine whose container folders are not on this machine (the agent's thread files
+   * on a remote engine). The agent writes that folder: only names `accept` passes, at most `maxFiles`
+   * files and `maxBytes` in all are taken (the first ones the engine sends), links and folders skipped.
+   * @returns `[]` when the folder does not exist. Absent where folders are on this machine.
+   */
+  copyFilesOut?(
+    name: string,
+    containerDir: string,
+    limits: { accept: (fileName: string) => boolean; maxFiles: number; maxBytes: number },
+  ): Promise<{ name: string; mtimeMs: number; data: Buffer }[]>;
   /** Containers whose labels include every given label (all states). */
   list(labels: Record<string, string>): Promise<ContainerInfo[]>;
   /**

@@ -179,7 +179,8 @@ export function toCreateOptions(
             ReadOnly: v.readOnly,
             // Never Docker's copy-up of the image's files into a volume it finds empty (a fresh home):
             // it would also take the image folder's owner and mode.
-            VolumeOptions: { NoCopy: true },
+            // dockerode's type requires Labels and DriverConfig, which the Engine API leaves optional.
+            VolumeOptions: { NoCopy: true } as Dockerode.MountSettings['VolumeOptions'],
           }))
         : spec.mounts.map((m) => ({
             Type: 'bind' as const,

@@ -29,12 +29,14 @@ import { cgroupOomKills, kernelOomKills } from '../oom-kills';
 import { ensureBridgeNetwork } from './docker-network';
 import {
   ensureVolumes,
+  filesOfArchive,
   parseVolumesLabel,
   refreshReadOnlyVolumes,
   removeAgentVolumes,
   volumeMounts,
   VOLUMES_LABEL,
 } from './docker-volumes';
+import type { CopiedFile } from './docker-volumes';
 import { dockerAddressesInUse, dockerAttachEgress, dockerEgressNetwork } from './docker-egress';
 
 /** Deadline of `ping` and `info` in ms: a daemon that accepts but never answers counts as unavailable. */
@@ -432,6 +434,24 @@ export class DockerRuntime implements ContainerRuntime {
       ref: name,
     });
     return endpointOf(info, this.networkName, containerPort);
+  }
+
+  /** `GET /containers/{name}/archive?path=…`, read as a tar within the limits (docker-volumes.ts). */
+  async copyFilesOut(
+    name: string,
+    containerDir: string,
+    limits: { accept: (fileName: string) => boolean; maxFiles: number; maxBytes: number },
+  ): Promise<CopiedFile[]> {
+    this.checkName('copyFilesOut', name);
+    return this.call('copyFilesOut', async (d) => {
+      try {
+        const archive = await d.getContainer(name).getArchive({ path: containerDir });
+        return await filesOfArchive(archive, limits);
+      } catch (err) {
+        if (dockerStatus(err) === 404) return [];
+        throw err;
+      }
+    });
   }
 
   /** `GET /containers/json?all=1&filters={"label":["k=v",…]}`, each inspected for limits and ports. */

@@ -203,3 +203,53 @@ function folderBytes(dir: string): number {
   walk(dir);
   return total;
 }
+
+/** A file copied out of a container. */
+export interface CopiedFile {
+  name: string;
+  mtimeMs: number;
+  data: Buffer;
+}
+
+/**
+ * Reads a tar stream of one folder (the engine's `GET /containers/{id}/archive?path=…`: entries
+ * `<folder>/<name>`) and keeps the regular files directly inside it that `accept` passes, within the limits;
+ * everything else is drained unread.
+ */
+export async function filesOfArchive(
+  archive: NodeJS.ReadableStream,
+  limits: { accept: (fileName: string) => boolean; maxFiles: number; maxBytes: number },
+): Promise<CopiedFile[]> {
+  const tar = await import('tar');
+  const out: CopiedFile[] = [];
+  let bytes = 0;
+  await new Promise<void>((resolve, reject) => {
+    const parser = new tar.Parser({
+      onReadEntry: (entry) => {
+        const parts = entry.path.replace(/\/+$/, '').split('/');
+        const fileName = parts[1] ?? '';
+        const take =
+          entry.type === 'File' &&
+          parts.length === 2 &&
+          limits.accept(fileName) &&
+          out.length < limits.maxFiles &&
+          bytes + (entry.size ?? 0) <= limits.maxBytes;
+        if (!take) {
+          entry.resume();
+          return;
+        }
+        bytes += entry.size ?? 0;
+        const chunks: Buffer[] = [];
+        entry.on('data', (c: Buffer) => chunks.push(c));
+        entry.on('end', () =>
+          out.push({ name: fileName, mtimeMs: entry.mtime?.getTime() ?? 0, data: Buffer.concat(chunks) }),
+        );
+      },
+    });
+    parser.on('end', resolve);
+    parser.on('error', reject);
+    archive.on('error', reject);
+    archive.pipe(parser as unknown as NodeJS.WritableStream);
+  });
+  return out;
+}
