@@ -249,7 +249,7 @@ export async function filesOfArchive(
     parser.on('end', resolve);
     parser.on('error', reject);
     archive.on('error', reject);
-    archive.pipe(parser as unknown as NodeJS.WritableStream);
+    archive.pipe(parser);
   });
   return out;
 }
