@@ -39,6 +39,9 @@ import {
 import type { CopiedFile } from './docker-volumes';
 import { dockerAddressesInUse, dockerAttachEgress, dockerEgressNetwork } from './docker-egress';
 
+/** How long an inspection made by `list` answers `endpoint` (ms). */
+const INSPECT_REUSE_MS = 1000;
+
 /** Deadline of `ping` and `info` in ms: a daemon that accepts but never answers counts as unavailable. */
 const PING_TIMEOUT_MS = 5000;
 
@@ -82,6 +85,17 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly eventStream: DockerEventStream;
   private readonly followers = new Set<AbortController>();
   private readonly hostFolders: 'bind' | 'volumes';
+  /**
+   * The inspections of the last {@link list}, reused by {@link endpoint} for {@link INSPECT_REUSE_MS}
+   * (reconciliation asks for the endpoint of every running container right after listing them) unless
+   * this driver changed a container since the listing began ({@link changes}).
+   */
+  private readonly listed = new Map<
+    string,
+    { info: Dockerode.ContainerInspectInfo; at: number; changes: number }
+  >();
+  /** Counts this driver's container changes (create, start, stop, rename, remove, egress attach). */
+  private changes = 0;
 
   constructor(opts: DockerRuntimeOptions) {
     this.env = opts.env;
@@ -205,6 +219,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   /** Gives an existing container its fixed address on the agents' bridge (see dockerAttachEgress). */
   async attachEgress(name: string, egress: EgressAttachment): Promise<void> {
+    this.changes++;
     this.checkName('attachEgress', name);
     await this.prepareNetwork();
     await this.call('attachEgress', (d) => dockerAttachEgress(d, this.networkName, name, egress));
@@ -259,6 +274,7 @@ export class DockerRuntime implements ContainerRuntime {
    *   spec or a name in use.
    */
   async create(spec: ContainerSpec): Promise<ContainerInfo> {
+    this.changes++;
     try {
       validateSpec(spec);
     } catch (err) {
@@ -290,6 +306,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   /** Starts; on a remote engine its read-only volumes (config) are filled again from the host first. */
   async start(name: string): Promise<void> {
+    this.changes++;
     this.checkName('start', name);
     await this.call(
       'start',
@@ -308,6 +325,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   /** `POST /containers/{name}/stop?t=` — the engine sends SIGTERM, then SIGKILL after `timeoutS`. */
   async stop(name: string, opts: { timeoutS: number }): Promise<void> {
+    this.changes++;
     this.checkName('stop', name);
     if (!Number.isFinite(opts.timeoutS) || opts.timeoutS < 0) {
       throw new RuntimeOperationError(
@@ -324,6 +342,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async rename(from: string, to: string): Promise<void> {
+    this.changes++;
     this.checkName('rename', from);
     this.checkName('rename', to);
     await this.call('rename', (d) => d.getContainer(from).rename({ name: to }), {
@@ -344,6 +363,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async remove(name: string): Promise<void> {
+    this.changes++;
     this.checkName('remove', name);
     await this.call('remove', async (d) => {
       try {
@@ -429,10 +449,14 @@ export class DockerRuntime implements ContainerRuntime {
 
   async endpoint(name: string, containerPort: number): Promise<RuntimeEndpoint | null> {
     this.checkName('endpoint', name);
-    const info = await this.call('endpoint', (d) => d.getContainer(name).inspect(), {
-      what: 'container',
-      ref: name,
-    });
+    const seen = this.listed.get(name);
+    const fresh = seen && seen.changes === this.changes && Date.now() - seen.at <= INSPECT_REUSE_MS;
+    const info = fresh
+      ? seen.info
+      : await this.call('endpoint', (d) => d.getContainer(name).inspect(), {
+          what: 'container',
+          ref: name,
+        });
     return endpointOf(info, this.networkName, containerPort);
   }
 
@@ -457,6 +481,9 @@ export class DockerRuntime implements ContainerRuntime {
   /** `GET /containers/json?all=1&filters={"label":["k=v",…]}`, each inspected for limits and ports. */
   async list(labels: Record<string, string>): Promise<ContainerInfo[]> {
     const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+    const changes = this.changes;
+    const at = Date.now();
+    this.listed.clear();
     const found = await this.call('list', (d) =>
       d.listContainers({ all: true, ...(label.length ? { filters: { label } } : {}) }),
     );
@@ -467,6 +494,7 @@ export class DockerRuntime implements ContainerRuntime {
             what: 'container',
             ref: c.Id,
           });
+          this.listed.set(info.Name.replace(/^\//, ''), { info, at, changes });
           return toContainerInfo(info);
         } catch (err) {
           if (err instanceof RuntimeNotFoundError) return null; // removed since the listing
