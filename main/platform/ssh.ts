@@ -342,24 +342,29 @@ export function sshStream(settings: SshSettings, dest: SshDestination, argv: rea
 class SshStream extends Duplex {
   private readonly child: ChildProcess;
   private stderr = '';
+  private idle: NodeJS.Timeout | null = null;
+  private idleMs = 0;
 
   constructor(settings: SshSettings, dest: SshDestination, command: string, args: string[]) {
     super({ allowHalfOpen: true });
     this.child = spawn(command, args, { env: { ...settings.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     const child = this.child;
     child.stdout!.on('data', (chunk: Buffer) => {
+      if (this.idle) this.touch();
       if (!this.push(chunk)) child.stdout!.pause();
     });
-    child.stdout!.on('end', () => this.push(null));
     child
       .stderr!.setEncoding('utf8')
       .on('data', (d: string) => (this.stderr = (this.stderr + d).slice(-4000)));
     child.stdin!.on('error', () => {}); // EPIPE once the remote side is gone; the exit says why
     child.once('error', (err) => this.destroy(err));
+    // The readable side ends only once ssh has exited: an ssh failure (exit 255) must reach the reader
+    // as its typed error, not as a plain end of the stream.
     child.once('close', (code) => {
-      if (code === 255 && !this.destroyed) {
+      if (this.destroyed) return;
+      if (code === 255) {
         void classifySshFailure(settings, dest, this.stderr).then((e) => this.destroy(e));
-      } else if (code !== 0 && code !== null && !this.destroyed && !this.readableEnded) {
+      } else if (code !== 0 && code !== null) {
         this.destroy(new SpawnError({ command, args, exitCode: code, signal: null, stderr: this.stderr }));
       } else this.push(null);
     });
@@ -371,6 +376,7 @@ class SshStream extends Duplex {
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     if (!this.child.stdin || this.child.stdin.destroyed) return cb(new Error('ssh stream is closed'));
+    if (this.idle) this.touch();
     this.child.stdin.write(chunk, (err) => cb(err ?? null));
   }
 
@@ -380,6 +386,8 @@ class SshStream extends Duplex {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
     cb(err);
   }
@@ -390,9 +398,22 @@ class SshStream extends Duplex {
   setNoDelay(): this {
     return this;
   }
-  setTimeout(_ms: number, cb?: () => void): this {
-    if (cb) this.once('timeout', cb);
+  /** Emits `timeout` after `ms` without bytes either way (0 turns it off), as a socket does. */
+  setTimeout(ms: number, cb?: () => void): this {
+    if (cb && ms === 0) this.removeListener('timeout', cb);
+    else if (cb) this.once('timeout', cb);
+    this.idleMs = ms;
+    this.touch();
     return this;
+  }
+
+  private touch(): void {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+    if (this.idleMs > 0 && !this.destroyed) {
+      this.idle = setTimeout(() => this.emit('timeout'), this.idleMs);
+      this.idle.unref();
+    }
   }
   ref(): this {
     return this;
