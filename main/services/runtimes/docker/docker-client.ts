@@ -7,7 +7,8 @@ import type Dockerode from 'dockerode';
 import { RuntimeUnavailableError } from '../container-runtime';
 import { resolveDockerEndpoint } from '../docker-endpoint';
 import type { DemuxModem } from './docker-logs';
-import { sshStream, describeDestination, type SshSettings } from '../../../platform/ssh';
+import type { SshError } from '../../../platform/ssh';
+import { checkDestination, describeDestination, sshStream, type SshSettings } from '../../../platform/ssh';
 import type { EngineTarget, SshDestination } from '../engine-target';
 
 /** The Docker engine targets: this machine's, `ssh://user@host`, `tcp://host:port` with TLS. */
@@ -104,7 +105,8 @@ export function targetLabel(target: DockerEngineTarget, env: Readonly<NodeJS.Pro
  * - `tls`: HTTPS to `host:port` with the client certificate; the server's certificate must chain to
  *   `caPem` and name `host` (Node's default identity check), else the call fails.
  * @param ssh how to run ssh (required for `ssh` targets).
- * @throws RuntimeUnavailableError for an unusable DOCKER_HOST (local), or an ssh target without `ssh`.
+ * @throws RuntimeUnavailableError for an unusable DOCKER_HOST (local), an ssh target without `ssh`, or an
+ *   ssh destination that could be read as an ssh option (see checkDestination).
  */
 export function connectDockerTarget(
   target: DockerEngineTarget,
@@ -120,6 +122,11 @@ export function connectDockerTarget(
         `No SSH settings to reach ${label}`,
         'This is a bug: report it',
       );
+    try {
+      checkDestination(target.ssh);
+    } catch (err) {
+      throw new RuntimeUnavailableError('docker', (err as SshError).message, (err as SshError).hint);
+    }
     const agent = new SshDialAgent(ssh, target.ssh);
     const options: Dockerode.DockerOptions & { agent: http.Agent } = {
       host: 'docker',

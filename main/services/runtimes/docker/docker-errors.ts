@@ -96,7 +96,7 @@ export function transportError(err: unknown, endpoint: string): RuntimeUnavailab
         "Check the engine's CA certificate and that its server certificate names this host; never turn verification off",
       ),
     );
-  if (CLIENT_CERT_REFUSED.test(code) || (code === 'ECONNRESET' && /^tcp:\/\//.test(endpoint)))
+  if (CLIENT_CERT_REFUSED.test(code))
     return withCause(
       new RuntimeUnavailableError(
         'docker',
