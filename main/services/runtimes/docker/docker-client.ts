@@ -147,8 +147,7 @@ export function connectDockerTarget(
         options: {
           host: 'docker',
           port: 80,
-          createConnection: () =>
-            sshStream(ssh, target.ssh, ['docker', 'system', 'dial-stdio']) as unknown as Socket,
+          createConnection: () => sshStream(ssh, target.ssh, ['docker', 'system', 'dial-stdio']),
         },
       },
     };
