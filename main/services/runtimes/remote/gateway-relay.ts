@@ -103,12 +103,23 @@ function labels(spec: RelaySpec | null, instanceId: string): Record<string, stri
   };
 }
 
+/**
+ * Bridge option: the engine host gets no address on the bridge. An `--internal` network alone still
+ * gives containers a default route to the host's bridge address (measured on Docker 20.10), so they reach
+ * every service of the host that listens on all addresses; without a host address they reach only each
+ * other (the relay). Agents' runtimes listen on loopback, so that is the relay alone.
+ */
+const INHIBIT_IPV4 = 'com.docker.network.bridge.inhibit_ipv4';
+/** Bridge option: no container-to-container traffic (the relay's way out needs no neighbours). */
+const ICC = 'com.docker.network.bridge.enable_icc';
+
 const status = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
 
 /**
- * Makes network `name` when missing: `internal` (no gateway route: agents reach nothing outside it) or
- * a plain bridge without container-to-container traffic (the relay's way out). An existing network of
- * that name must have the same `internal` setting. @throws RuntimeOperationError otherwise.
+ * Makes network `name` when missing: `internal` with no host address on its bridge (agents reach nothing
+ * but each other: no host, no LAN, no internet), or a plain bridge without container-to-container
+ * traffic (the relay's way out). An existing network of that name with other settings is made again
+ * when no container uses it. @throws RuntimeOperationError when containers use such a network.
  */
 async function ensureNetwork(
   docker: Dockerode,
@@ -116,17 +127,25 @@ async function ensureNetwork(
   internal: boolean,
   instanceId: string,
 ): Promise<void> {
+  const options: Record<string, string> = internal ? { [INHIBIT_IPV4]: 'true' } : { [ICC]: 'false' };
+  let info: Dockerode.NetworkInspectInfo | null = null;
   try {
-    const info = await docker.getNetwork(name).inspect();
-    if (Boolean(info.Internal) !== internal)
+    info = await docker.getNetwork(name).inspect();
+  } catch (err) {
+    if (status(err) !== 404) throw err;
+  }
+  if (info) {
+    const same =
+      Boolean(info.Internal) === internal &&
+      Object.entries(options).every(([k, v]) => info.Options?.[k] === v);
+    if (same) return;
+    if (Object.keys(info.Containers ?? {}).length)
       throw new RuntimeOperationError(
         'docker',
         'ensureGatewayRelay',
-        `the network ${name} exists ${internal ? 'without' : 'with'} --internal; remove it (\`docker network rm ${name}\`) and try again`,
+        `the network ${name} exists with other settings than Agent Desk's (${internal ? '--internal, no host address' : 'no container-to-container traffic'}) and containers use it; remove them and the network (\`docker network rm ${name}\`) and try again`,
       );
-    return;
-  } catch (err) {
-    if (status(err) !== 404) throw err;
+    await docker.getNetwork(name).remove();
   }
   try {
     await docker.createNetwork({
@@ -135,9 +154,7 @@ async function ensureNetwork(
       CheckDuplicate: true,
       Internal: internal,
       Labels: labels(null, instanceId),
-      // Agents on the internal network talk to the relay (their runtimes listen on loopback only); the
-      // relay's way out needs no neighbours.
-      Options: internal ? {} : { 'com.docker.network.bridge.enable_icc': 'false' },
+      Options: options,
     });
   } catch (err) {
     if (status(err) !== 409) throw err; // made meanwhile by a concurrent call

@@ -154,7 +154,7 @@ export class RuntimeForwarder {
       AttachStderr: true,
       Tty: false,
     });
-    const stream = (await exec.start({ hijack: true, stdin: true }));
+    const stream = await exec.start({ hijack: true, stdin: true });
     if (c.destroyed) {
       stream.destroy();
       return;
