@@ -1,10 +1,18 @@
-// Builds the one dockerode client of an endpoint (DOCKER_HOST or the usual sockets), with its own HTTP agent.
+// Builds the one dockerode client of an engine (DOCKER_HOST or the usual sockets, ssh://, tcp+TLS), with its own HTTP agent.
 import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import type Dockerode from 'dockerode';
 import { RuntimeUnavailableError } from '../container-runtime';
 import { resolveDockerEndpoint } from '../docker-endpoint';
 import type { DemuxModem } from './docker-logs';
+import type { SshError } from '../../../platform/ssh';
+import { checkDestination, describeDestination, sshStream, type SshSettings } from '../../../platform/ssh';
+import type { EngineTarget, SshDestination } from '../engine-target';
+
+/** The Docker engine targets: this machine's, `ssh://user@host`, `tcp://host:port` with TLS. */
+export type DockerEngineTarget = Extract<EngineTarget, { kind: 'docker' }>;
 
 /**
  * dockerode, loaded by the first client: with its BuildKit (gRPC, protobuf) and SSH dependencies it costs
@@ -24,6 +32,13 @@ export interface DockerConnection {
   label: string;
   /** Keep-alive agent of every request; `agent.destroy()` closes the idle sockets. */
   agent: http.Agent;
+  /** True for an engine on another machine (ssh://, tcp+TLS, a tcp:// DOCKER_HOST): its host is not this one. */
+  remote: boolean;
+  /**
+   * How to send a raw request to the engine (ping): `request` is `http.request` or `https.request`, and
+   * `options` hold the socket path or host and port, the TLS material and the agent; add `path`/`method`.
+   */
+  raw: { request: typeof http.request; options: https.RequestOptions };
 }
 
 /**
@@ -41,7 +56,8 @@ export function connectDocker(env: Readonly<NodeJS.ProcessEnv>): DockerConnectio
         ? { socketPath: endpoint.socketPath, host: undefined, port: undefined, protocol: 'http', agent }
         : { host: endpoint.host, port: endpoint.port, protocol: 'http', agent };
     const docker = new (load())(options);
-    return { docker, modem: docker.modem, label, agent };
+    const raw = { request: http.request, options: { ...endpoint, agent } };
+    return { docker, modem: docker.modem, label, agent, remote: label.includes('://'), raw };
   } catch (err) {
     throw new RuntimeUnavailableError(
       'docker',
@@ -69,5 +85,106 @@ export class LazyDockerConnection {
   /** Closes the idle sockets of a client made so far; no-op when none was made. */
   close(): void {
     this.conn?.agent.destroy();
+  }
+}
+
+/** How an engine target is shown: `ssh://user@host` (`:port` unless 22), `tcp://host:port`. */
+export function targetLabel(target: DockerEngineTarget, env: Readonly<NodeJS.ProcessEnv>): string {
+  if (target.transport === 'ssh')
+    return `ssh://${target.ssh.user}@${target.ssh.host}${target.ssh.port === 22 ? '' : `:${target.ssh.port}`}`;
+  if (target.transport === 'tls') return `tcp://${target.host}:${target.port}`;
+  return resolveDockerEndpoint(env).label;
+}
+
+/**
+ * Creates the client of an engine target. No I/O: the first request connects.
+ * - `local`: {@link connectDocker} (DOCKER_HOST or the usual sockets).
+ * - `ssh`: every connection is `ssh … docker system dial-stdio` on the destination (the system ssh
+ *   client, see main/platform/ssh.ts), as `docker -H ssh://` does; the remote user needs the docker CLI
+ *   and access to the engine there. Idle connections are kept (keep-alive) and closed after 30 s.
+ * - `tls`: HTTPS to `host:port` with the client certificate; the server's certificate must chain to
+ *   `caPem` and name `host` (Node's default identity check), else the call fails.
+ * @param ssh how to run ssh (required for `ssh` targets).
+ * @throws RuntimeUnavailableError for an unusable DOCKER_HOST (local), an ssh target without `ssh`, or an
+ *   ssh destination that could be read as an ssh option (see checkDestination).
+ */
+export function connectDockerTarget(
+  target: DockerEngineTarget,
+  env: Readonly<NodeJS.ProcessEnv>,
+  ssh: SshSettings | null,
+): DockerConnection {
+  if (target.transport === 'local') return connectDocker(env);
+  const label = targetLabel(target, env);
+  if (target.transport === 'ssh') {
+    if (!ssh)
+      throw new RuntimeUnavailableError(
+        'docker',
+        `No SSH settings to reach ${label}`,
+        'This is a bug: report it',
+      );
+    try {
+      checkDestination(target.ssh);
+    } catch (err) {
+      throw new RuntimeUnavailableError('docker', (err as SshError).message, (err as SshError).hint);
+    }
+    const agent = new SshDialAgent(ssh, target.ssh);
+    const options: Dockerode.DockerOptions & { agent: http.Agent } = {
+      host: 'docker',
+      port: 80,
+      protocol: 'http',
+      agent,
+    };
+    const docker = new (load())(options);
+    return {
+      docker,
+      modem: docker.modem,
+      label,
+      agent,
+      remote: true,
+      raw: { request: http.request, options: { host: 'docker', port: 80, agent } },
+    };
+  }
+  const agent = new https.Agent({ keepAlive: true, maxFreeSockets: 4, timeout: 60_000 });
+  const tls = { ca: target.caPem, cert: target.certPem, key: target.keyPem };
+  const options: Dockerode.DockerOptions & { agent: http.Agent } = {
+    host: target.host,
+    port: target.port,
+    protocol: 'https',
+    ...tls,
+    agent,
+  };
+  const docker = new (load())(options);
+  return {
+    docker,
+    modem: docker.modem,
+    label,
+    agent,
+    remote: true,
+    raw: { request: https.request, options: { host: target.host, port: target.port, ...tls, agent } },
+  };
+}
+
+/** Seconds an idle `dial-stdio` connection is kept for the next request. */
+const SSH_IDLE_MS = 30_000;
+
+/**
+ * An HTTP agent whose connections are `docker system dial-stdio` on an SSH destination: each socket is
+ * the stdio of one ssh (sharing the destination's ControlMaster connection).
+ */
+export class SshDialAgent extends http.Agent {
+  constructor(
+    private readonly ssh: SshSettings,
+    private readonly dest: SshDestination,
+  ) {
+    super({ keepAlive: true, maxFreeSockets: 2, timeout: SSH_IDLE_MS });
+  }
+
+  /** `user@host:port`, for messages. */
+  get destination(): string {
+    return describeDestination(this.dest);
+  }
+
+  override createConnection(): Socket {
+    return sshStream(this.ssh, this.dest, ['docker', 'system', 'dial-stdio']) as unknown as Socket;
   }
 }

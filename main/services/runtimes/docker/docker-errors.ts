@@ -1,5 +1,6 @@
 // Turns dockerode / docker-modem failures into the runtime's typed errors, with a fix the user can act on.
 import { RuntimeNotFoundError, RuntimeOperationError, RuntimeUnavailableError } from '../container-runtime';
+import { SshError } from '../../../platform/ssh';
 
 /** Socket errors that mean "no engine answers at this address" (Node's `error.code`). */
 const UNREACHABLE = new Set([
@@ -70,6 +71,42 @@ export function unreachableError(err: unknown, endpoint: string): RuntimeUnavail
   );
 }
 
+/** TLS codes (Node/OpenSSL) meaning the engine's certificate is not the one this core trusts. */
+const SERVER_CERT_REFUSED =
+  /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_SIGNATURE_FAILURE|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID|CERT_UNTRUSTED|CERT_REJECTED)$/;
+/** TLS alerts the engine sends when it refuses this core's client certificate. */
+const CLIENT_CERT_REFUSED =
+  /^ERR_SSL_(SSLV3|TLSV1|TLSV13)_ALERT_(BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|ACCESS_DENIED|DECRYPT_ERROR)$/;
+
+/**
+ * A RuntimeUnavailableError (with the original error as `cause`) for a failure of a remote transport:
+ * ssh (changed or unknown host key with its fingerprint, refused login, unreachable host) or TLS (the
+ * engine's certificate not trusted, this core's client certificate refused); else null.
+ */
+export function transportError(err: unknown, endpoint: string): RuntimeUnavailableError | null {
+  const withCause = (e: RuntimeUnavailableError) => Object.assign(e, { cause: err });
+  if (err instanceof SshError) return withCause(new RuntimeUnavailableError('docker', err.message, err.hint));
+  const code = (err as ModemError | null)?.code;
+  if (typeof code !== 'string') return null;
+  if (SERVER_CERT_REFUSED.test(code))
+    return withCause(
+      new RuntimeUnavailableError(
+        'docker',
+        `The TLS certificate of the Docker engine ${endpoint} is not trusted (${code}): ${(err as Error).message}`,
+        "Check the engine's CA certificate and that its server certificate names this host; never turn verification off",
+      ),
+    );
+  if (CLIENT_CERT_REFUSED.test(code))
+    return withCause(
+      new RuntimeUnavailableError(
+        'docker',
+        `The Docker engine ${endpoint} refused this core's client certificate (${code})`,
+        "Give Agent Desk a client certificate signed by the CA the engine's --tlscacert names",
+      ),
+    );
+  return null;
+}
+
 /**
  * Maps any failure of a Docker call to the runtime's errors: unreachable → RuntimeUnavailableError;
  * 404 with `notFound` given → RuntimeNotFoundError; otherwise RuntimeOperationError carrying the
@@ -89,6 +126,8 @@ export function toRuntimeError(
   ) {
     return err;
   }
+  const transport = transportError(err, endpoint);
+  if (transport) return transport;
   const unreachable = unreachableError(err, endpoint);
   if (unreachable) return unreachable;
   const status = dockerStatus(err);

@@ -15,11 +15,13 @@ import type {
   RuntimeProgress,
 } from '../container-runtime';
 import { resolveDockerEndpoint } from '../docker-endpoint';
-import { connectDocker } from './docker-client';
-import type { DockerConnection } from './docker-client';
+import { connectDockerTarget } from './docker-client';
+import type { DockerConnection, DockerEngineTarget } from './docker-client';
+import type { SshSettings } from '../../../platform/ssh';
 import { dockerMessage, dockerStatus, ignoreStatus, toRuntimeError } from './docker-errors';
 import { DockerEventStream } from './docker-events';
 import { importRootfs } from './docker-image';
+import { transferImage, type ImageTransferProgress } from './docker-image-transfer';
 import { execInContainer } from './docker-exec';
 import { demuxBufferLines, demuxLines } from './docker-logs';
 import { assertContainerName, toContainerInfo, toCreateOptions, validateSpec } from './docker-mapping';
@@ -41,8 +43,15 @@ export interface RuntimeLog {
 
 /** Options of {@link DockerRuntime}. */
 export interface DockerRuntimeOptions {
-  /** The core's environment, read for DOCKER_HOST / XDG_RUNTIME_DIR. */
+  /** The core's environment, read for DOCKER_HOST / XDG_RUNTIME_DIR (the local engine). */
   env: Readonly<NodeJS.ProcessEnv>;
+  /**
+   * Which engine: this machine's (default, `{ kind: 'docker', transport: 'local' }`), `ssh` or `tls`
+   * (see connectDockerTarget).
+   */
+  target?: DockerEngineTarget;
+  /** How to run ssh: required for an `ssh` target. */
+  ssh?: SshSettings | null;
   /** The bridge network agent containers join (default `agentdesk`). */
   networkName?: string;
   log?: RuntimeLog;
@@ -57,6 +66,8 @@ export interface DockerRuntimeOptions {
 export class DockerRuntime implements ContainerRuntime {
   readonly kind = 'docker' as const;
   private readonly env: Readonly<NodeJS.ProcessEnv>;
+  private readonly target: DockerEngineTarget;
+  private readonly ssh: SshSettings | null;
   private readonly networkName: string;
   private readonly log: RuntimeLog | undefined;
   private conn: DockerConnection | null = null;
@@ -68,6 +79,8 @@ export class DockerRuntime implements ContainerRuntime {
 
   constructor(opts: DockerRuntimeOptions) {
     this.env = opts.env;
+    this.target = opts.target ?? { kind: 'docker', transport: 'local' };
+    this.ssh = opts.ssh ?? null;
     this.networkName = opts.networkName ?? 'agentdesk';
     this.log = opts.log;
     this.eventStream = new DockerEventStream(() => this.connection().docker, this.log);
@@ -75,8 +88,27 @@ export class DockerRuntime implements ContainerRuntime {
 
   /** The client, built on first use. @throws RuntimeUnavailableError for an unusable DOCKER_HOST. */
   private connection(): DockerConnection {
-    this.conn ??= connectDocker(this.env);
+    this.conn ??= connectDockerTarget(this.target, this.env, this.ssh);
     return this.conn;
+  }
+
+  /**
+   * True for an `ssh` or `tls` target: the engine is on another machine, so what needs this host (bridge
+   * routes, cgroup files, the kernel log, iptables, the bridge gateway as a listen address, published
+   * ports) is skipped or refused. A tcp:// DOCKER_HOST of the local target keeps its former behaviour
+   * (published 127.0.0.1 ports, no cgroup reads).
+   */
+  get remote(): boolean {
+    return this.target.transport !== 'local';
+  }
+
+  private refuseRemote(operation: string, why: string): void {
+    if (this.remote)
+      throw new RuntimeOperationError(
+        'docker',
+        operation,
+        `${why} (the engine ${this.connection().label} is on another machine)`,
+      );
   }
 
   /** Runs one engine call and maps its failure (see docker-errors). */
@@ -110,6 +142,7 @@ export class DockerRuntime implements ContainerRuntime {
    * dockerode (loaded by the first real call, see docker-client.ts) off that path.
    */
   async ping(): Promise<void> {
+    if (this.target.transport !== 'local') return this.pingRemote();
     let target: ReturnType<typeof resolveDockerEndpoint>;
     try {
       target = resolveDockerEndpoint(this.env);
@@ -147,6 +180,33 @@ export class DockerRuntime implements ContainerRuntime {
       throw new RuntimeOperationError('docker', 'ping', `GET /_ping answered HTTP ${status}`, status);
   }
 
+  /** `GET /_ping` within 5 s through the remote transport (a new or idle ssh/TLS connection). */
+  private async pingRemote(): Promise<void> {
+    const c = this.connection();
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = c.raw.request({ ...c.raw.options, path: '/_ping', method: 'GET' }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      });
+      req.setTimeout(PING_TIMEOUT_MS, () =>
+        req.destroy(
+          new RuntimeUnavailableError(
+            'docker',
+            `Docker at ${c.label} did not answer within ${PING_TIMEOUT_MS / 1000} s`,
+            'Check that the remote host is up and its Docker engine runs',
+          ),
+        ),
+      );
+      req.on('error', reject);
+      req.end();
+    }).catch((err: unknown) => {
+      throw toRuntimeError(err, 'ping', c.label);
+    });
+    if (status !== 200)
+      throw new RuntimeOperationError('docker', 'ping', `GET /_ping answered HTTP ${status}`, status);
+  }
+
   /** Engine and API version (`GET /version`), CPUs and memory in bytes (`GET /info`). */
   async info(): Promise<RuntimeInfo> {
     await this.ping();
@@ -163,24 +223,29 @@ export class DockerRuntime implements ContainerRuntime {
     };
   }
 
-  /** Ensures the bridge network (see ensureBridgeNetwork); `gatewayBind` = its IPv4 gateway address. */
+  /**
+   * Ensures the bridge network (see ensureBridgeNetwork); `gatewayBind` = its IPv4 gateway address, or
+   * null on a remote engine (that address is on the other machine: nothing here can listen on it).
+   */
   async prepareNetwork(): Promise<{ gatewayBind: string | null }> {
     // One at a time: concurrent deploys would otherwise race to create (or migrate) the same network.
     this.preparing ??= this.call('prepareNetwork', (d) => ensureBridgeNetwork(d, this.networkName)).finally(
       () => (this.preparing = null),
     );
     this.gateway = await this.preparing;
-    return { gatewayBind: this.gateway };
+    return { gatewayBind: this.remote ? null : this.gateway };
   }
 
   /** The agents' bridge as the egress firewall needs it (see dockerEgressNetwork); prepares it first. */
   async egressNetwork(): Promise<EgressNetwork> {
+    this.refuseRemote('egressNetwork', 'egress allow-lists are enforced on this machine only');
     await this.prepareNetwork();
     return this.call('egressNetwork', (d) => dockerEgressNetwork(d, this.networkName));
   }
 
   /** Addresses held on the agents' bridge: address → container name. */
   async egressAddressesInUse(): Promise<Map<string, string>> {
+    this.refuseRemote('egressAddressesInUse', 'egress allow-lists are enforced on this machine only');
     await this.prepareNetwork();
     return this.call('egressAddressesInUse', (d) => dockerAddressesInUse(d, this.networkName));
   }
@@ -188,12 +253,21 @@ export class DockerRuntime implements ContainerRuntime {
   /** Gives an existing container its fixed address on the agents' bridge (see dockerAttachEgress). */
   async attachEgress(name: string, egress: EgressAttachment): Promise<void> {
     this.checkName('attachEgress', name);
+    this.refuseRemote('attachEgress', 'egress allow-lists are enforced on this machine only');
     await this.prepareNetwork();
     await this.call('attachEgress', (d) => dockerAttachEgress(d, this.networkName, name, egress));
   }
 
-  /** The bridge gateway address and the same port: containers reach the host there. */
+  /**
+   * The bridge gateway address and the same port: containers reach the host there.
+   * @throws RuntimeOperationError on a remote engine: its bridge gateway is the remote host, not this one
+   *   (remote containers reach this machine through the gateway relay instead).
+   */
   async hostServiceAddress(hostPort: number): Promise<{ host: string; port: number }> {
+    this.refuseRemote(
+      'hostServiceAddress',
+      'containers there do not reach this machine on their bridge gateway',
+    );
     if (!Number.isInteger(hostPort) || hostPort < 1 || hostPort > 65535) {
       throw new RuntimeOperationError(
         'docker',
@@ -226,6 +300,28 @@ export class DockerRuntime implements ContainerRuntime {
     );
   }
 
+  /**
+   * Copies image `ref` from this engine to `to` offline (this engine's `docker save` stream into `to`'s
+   * `POST /images/load`, no file in between), with progress in bytes; skipped when `to` already has the
+   * same image (same id, or the same `agentdesk.*.recipe` labels). See transferImage.
+   * @returns whether it was sent and how many bytes.
+   * @throws RuntimeUnavailableError when either engine cannot be reached; RuntimeOperationError when
+   *   `ref` is not here or `to` refuses it.
+   */
+  async sendImage(
+    to: DockerRuntime,
+    ref: string,
+    onProgress?: (p: ImageTransferProgress) => void,
+  ): Promise<{ sent: boolean; bytes: number }> {
+    const from = this.connection();
+    const dest = to.connection();
+    try {
+      return await transferImage(from.docker, dest.docker, ref, onProgress);
+    } catch (err) {
+      throw toRuntimeError(err, 'transferImage', dest.label);
+    }
+  }
+
   /** Removes an image (not forced: an image a container uses stays, RuntimeOperationError 409). */
   async removeImage(ref: string): Promise<void> {
     try {
@@ -248,7 +344,8 @@ export class DockerRuntime implements ContainerRuntime {
     }
     await this.prepareNetwork();
     const layout = {
-      publishReach: !this.routesToContainers(),
+      // A remote engine publishes nothing: a port on its 127.0.0.1 is of no use here, and no LAN exposure.
+      publishReach: !this.remote && !this.routesToContainers(),
       seccomp: seccompApplies(await this.architecture()),
     };
     await this.call('create', async (d) => {
@@ -350,7 +447,7 @@ export class DockerRuntime implements ContainerRuntime {
     }
     const id = info.Id;
     const startedAt = Date.parse(info.State?.StartedAt ?? '') || 0;
-    const local = !this.connection().label.includes('://');
+    const local = !this.connection().remote;
     const cgroup = local ? cgroupOomKills([`docker/${id}`, `system.slice/docker-${id}.scope`]) : null;
     const kernel = cgroup === null && local ? kernelOomKills((memcg) => memcg.includes(id), startedAt) : null;
     const events = this.eventStream.oomEvents(name, startedAt);
@@ -362,7 +459,7 @@ export class DockerRuntime implements ContainerRuntime {
    * runtime port is published on 127.0.0.1.
    */
   routesToContainers(): boolean {
-    return this.gateway !== null && !this.connection().label.includes('://') && hostRoutesTo(this.gateway);
+    return this.gateway !== null && !this.connection().remote && hostRoutesTo(this.gateway);
   }
 
   private arch: string | null = null;
@@ -386,8 +483,13 @@ export class DockerRuntime implements ContainerRuntime {
     return new Set(found.flatMap((c) => c.Names.map((n) => n.replace(/^\//, ''))));
   }
 
+  /**
+   * How this machine reaches `containerPort` of `name` (see endpointOf). Always null on a remote engine:
+   * its containers publish nothing and their addresses are on the other machine.
+   */
   async endpoint(name: string, containerPort: number): Promise<RuntimeEndpoint | null> {
     this.checkName('endpoint', name);
+    if (this.remote) return null;
     const info = await this.call('endpoint', (d) => d.getContainer(name).inspect(), {
       what: 'container',
       ref: name,
