@@ -299,7 +299,7 @@ describe.skipIf(skip)('the relay on a remote Docker engine (local engine as the 
     const bIp = (await docker.getContainer(b).inspect()).NetworkSettings.Networks[REMOTE_AGENT_NETWORK]!
       .IPAddress;
     const netInfo = await docker.getNetwork(REMOTE_AGENT_NETWORK).inspect();
-    const bridgeGw = (netInfo.IPAM?.Config?.[0])?.Gateway ?? '';
+    const bridgeGw = netInfo.IPAM?.Config?.[0]?.Gateway ?? '';
     const lan = lanAddress()!;
     const tls = fx.gateway.tlsPort;
     const r = await probe(a, [
