@@ -10,7 +10,7 @@ import type {
   RuntimeEndpoint,
   RuntimeKind,
 } from '../runtimes/container-runtime';
-import { LABELS, RuntimeUnavailableError } from '../runtimes/container-runtime';
+import { isRemoteGateway, LABELS, RuntimeUnavailableError } from '../runtimes/container-runtime';
 import type { AgentIdentity } from './agent-folder';
 import type { Harness } from '../harnesses/harness';
 import {
@@ -21,6 +21,7 @@ import {
   makeAgentFolder,
   readRuntimeCredential,
   removeLegacyFiles,
+  writeConfigFile,
   writeEnvFile,
   writeRuntimeCredential,
 } from './agent-folder';
@@ -108,6 +109,12 @@ export interface DeployerDeps {
   env?: Readonly<NodeJS.ProcessEnv>;
 }
 
+/**
+ * The gateway's certificate in a remote agent's config folder: its only trust for HTTPS (named by
+ * `NODE_EXTRA_CA_CERTS` for Node and `SSL_CERT_FILE` for OpenSSL and rustls clients).
+ */
+export const GATEWAY_CA_FILE = 'gateway-ca.pem';
+
 /** The port the runtime listens on inside the container (resources/agent-runtime/PROTOCOL.md). */
 export const RUNTIME_PORT = 8100;
 
@@ -191,7 +198,8 @@ export class Deployer {
    * Writes the agent's config folder (host-written, mounted read-only at /opt/agentdesk/config): the
    * harness's own config (its `configure` step, with the gateway as the container sees it and the
    * virtual key), the env file (gateway, virtual key, model, and the harness's entries), a new runtime
-   * credential. Files earlier versions wrote into the home are removed without following links. Restore
+   * credential. On a remote engine the gateway is `https://agentdesk-gateway:<port>` and its certificate
+   * is written as {@link GATEWAY_CA_FILE}, which `NODE_EXTRA_CA_CERTS` and `SSL_CERT_FILE` name. Files earlier versions wrote into the home are removed without following links. Restore
    * calls it with a new key, so no reinstall is needed. Call it only while the agent's container is not
    * running. @throws DeployError when the agent's harness is not installed.
    */
@@ -202,7 +210,17 @@ export class Deployer {
     const gw = await rt.hostServiceAddress(this.d.gateway.port(), { egress: await this.egressActive() });
     const folder = agentFolder(this.d.dataDir, row.id);
     makeAgentFolder(folder, this.who);
-    const gateway = `http://${gw.host}:${gw.port}`;
+    // A remote engine's agent calls the gateway's TLS listener and trusts its certificate alone.
+    const remote = isRemoteGateway(gw) ? gw : null;
+    const gateway = `${remote ? 'https' : 'http'}://${gw.host}:${gw.port}`;
+    let tlsEnv: Record<string, string> = {};
+    if (remote) {
+      writeConfigFile(folder, GATEWAY_CA_FILE, remote.caPem, this.who);
+      const ca = `${CONFIG_MOUNT}/${GATEWAY_CA_FILE}`;
+      // The runtime listens on the container's loopback only: the core reaches it through the engine
+      // (runtimes/remote/runtime-forwarder.ts), and other agents on the engine's network cannot.
+      tlsEnv = { NODE_EXTRA_CA_CERTS: ca, SSL_CERT_FILE: ca, AGENTDESK_HOST: '127.0.0.1' };
+    }
     this.d.gateway.agentUrl?.(row.runtime, `${gateway}/v1`);
     const fallbacks = JSON.parse(row.fallbacks) as string[];
     const own = h.configure(configFolderOf(folder, this.who), {
@@ -224,6 +242,7 @@ export class Deployer {
         AGENTDESK_RUNTIME_TOKEN_FILE: `${CONFIG_MOUNT}/runtime-token`,
         ...instructionsEnv(this.d.instructions?.get(row.id) ?? DEFAULT_INSTRUCTIONS),
         ...own,
+        ...tlsEnv,
       },
       this.who,
     );

@@ -1,4 +1,5 @@
 // The ContainerRuntime interface: one shape for Docker (dockerode) and Incus (REST over its unix socket).
+import type { RemoteGatewayAddress } from './engine-target';
 
 /** Which engine a runtime drives. */
 export type RuntimeKind = 'docker' | 'incus';
@@ -104,6 +105,18 @@ export interface ContainerSecurity {
   pidsLimit: number;
   /** Writable tmpfs mounts over the read-only root: container path → size in MiB. */
   tmpfs: Record<string, number>;
+}
+
+/**
+ * Where a container reaches a service of the core: `{host, port}` over plain HTTP (an engine on this
+ * machine: a bridge or loopback address no other host sees), or a {@link RemoteGatewayAddress} (an
+ * engine elsewhere: HTTPS to `host`, trusting only `caPem`). Tell them apart with {@link isRemoteGateway}.
+ */
+export type HostServiceAddress = { host: string; port: number } | RemoteGatewayAddress;
+
+/** True when `a` is reached over TLS with a pinned certificate (a remote engine's agent). */
+export function isRemoteGateway(a: HostServiceAddress): a is RemoteGatewayAddress {
+  return typeof (a as Partial<RemoteGatewayAddress>).caPem === 'string';
 }
 
 /**
@@ -277,11 +290,13 @@ export interface ContainerRuntime {
    */
   attachEgress(name: string, egress: EgressAttachment): Promise<void>;
   /**
-   * Where a container reaches the host service of {@link ContainerSpec.hostServicePort}.
+   * Where a container reaches the host service of {@link ContainerSpec.hostServicePort}: plain HTTP on
+   * this machine's engines; on a remote engine a {@link RemoteGatewayAddress} (the gateway's TLS
+   * listener, named `agentdesk-gateway`, with the certificate the agent pins), never plain HTTP.
    * @param opts.egress whether the container has an egress attachment (Incus: routed agents reach the
    *   host on the project bridge's address; without, a proxy device on 127.0.0.1). Default false.
    */
-  hostServiceAddress(hostPort: number, opts?: { egress?: boolean }): Promise<{ host: string; port: number }>;
+  hostServiceAddress(hostPort: number, opts?: { egress?: boolean }): Promise<HostServiceAddress>;
   imagePresent(ref: string): Promise<boolean>;
   /**
    * Imports an image. Docker: `tarball` is a rootfs tar (as for `docker import`), with `changes` applied

@@ -1,6 +1,7 @@
 // The gateway (node:http): checks the virtual key, swaps it for LiteLLM's master key, streams through, records each call.
 import crypto from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -21,6 +22,9 @@ import { reservationUsd } from './budget';
 import type { GatewayBudget } from './budget';
 import type { ForwardDeps, GatewayRequest } from './relay';
 import type { GatewayTarget } from './target';
+import type { RemoteGatewayAddress } from '../../runtimes/engine-target';
+import { GATEWAY_TLS_NAME } from './tls-identity';
+import type { GatewayTlsIdentity } from './tls-identity';
 
 /** What the gateway needs. Times in ms, sizes in bytes. */
 export interface GatewayOptions {
@@ -100,6 +104,13 @@ export class Gateway {
   private active = 0;
   /** Binds that failed, with why (e.g. a bridge address that does not exist yet); cleared when one succeeds later. */
   readonly bindErrors: { address: string; error: string }[] = [];
+  /** The TLS listener for remote agents (see {@link enableTls}); null until enabled. */
+  private tls: {
+    identity: GatewayTlsIdentity;
+    port: number;
+    servers: http.Server[];
+    pending: Map<string, Promise<{ ok: true } | { ok: false; error: string }>>;
+  } | null = null;
 
   constructor(private readonly opts: GatewayOptions) {
     this.policy = new GatewayPolicy(opts.keys);
@@ -119,14 +130,29 @@ export class Gateway {
     };
   }
 
-  /** One HTTP server listening on `address:port` (0 = a free port). @throws Error from listen (EADDRINUSE, EADDRNOTAVAIL…). */
-  private async listen(address: string, port: number): Promise<http.Server> {
+  /**
+   * One HTTP server listening on `address:port` (0 = a free port); with `tls`, an HTTPS server (TLS 1.3
+   * only) with that identity, whose requests must name `agentdesk-gateway:<port>` in `Host`.
+   * @throws Error from listen (EADDRINUSE, EADDRNOTAVAIL…).
+   */
+  private async listen(address: string, port: number, tls?: GatewayTlsIdentity): Promise<http.Server> {
     const headersTimeout = this.opts.headersTimeoutMs ?? 15_000;
-    const server = http.createServer(
-      // Node checks both timeouts every `connectionsCheckingInterval` (default 30 s): check often enough.
-      { noDelay: true, keepAlive: true, connectionsCheckingInterval: Math.min(1000, headersTimeout) },
-      (req, res) => this.handle(req, res),
-    );
+    // Node checks both timeouts every `connectionsCheckingInterval` (default 30 s): check often enough.
+    const common = {
+      noDelay: true,
+      keepAlive: true,
+      connectionsCheckingInterval: Math.min(1000, headersTimeout),
+    };
+    const server: http.Server = tls
+      ? https.createServer(
+          { ...common, key: tls.keyPem, cert: tls.certPem, minVersion: 'TLSv1.3' },
+          (req, res) => this.handle(req, res, true),
+        )
+      : http.createServer(common, (req, res) => this.handle(req, res));
+    if (tls)
+      server.on('tlsClientError', (err: Error) =>
+        this.opts.log.debug({ address, err: err.message }, 'gateway TLS handshake refused'),
+      );
     server.headersTimeout = headersTimeout;
     server.requestTimeout = this.opts.requestTimeoutMs ?? 120_000;
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket));
@@ -223,6 +249,104 @@ export class Gateway {
     return bound;
   }
 
+  /**
+   * Turns on the TLS listener remote agents call (see {@link addTlsBind}): it serves the same routes with
+   * the same checks as the plain one (virtual key, allow-list, budget, `/v1/agentdesk/` trace path), and
+   * nothing else, over TLS 1.3 with `identity` (loadGatewayTlsIdentity). Its port is shared by every TLS
+   * address: `port`, or 0 for a free one chosen at the first bind. Calling it again with the same
+   * certificate is a no-op. @throws Error when TLS addresses are bound with another certificate or port.
+   */
+  enableTls(identity: GatewayTlsIdentity, port = 0): void {
+    if (this.tls) {
+      if (this.tls.identity.certPem === identity.certPem && (port === 0 || port === this.tls.port)) return;
+      if (this.tls.servers.length)
+        throw new Error(
+          'The TLS listener is bound with another certificate or port: remove its addresses first.',
+        );
+    }
+    this.tls = { identity, port, servers: [], pending: new Map() };
+  }
+
+  /**
+   * Listens with TLS on one more address, e.g. 127.0.0.1 (the end of an SSH reverse tunnel) or the local
+   * address that routes to a remote engine's host (tcp+TLS engines). Idempotent, like {@link addBind}.
+   * @returns `{ok: false, error}` naming why: TLS not enabled; not an IP address; a wildcard address;
+   *   the gateway stopped; or listen failing (EADDRNOTAVAIL, EADDRINUSE).
+   */
+  addTlsBind(address: string): Promise<{ ok: true } | { ok: false; error: string }> {
+    const tls = this.tls;
+    if (!tls)
+      return Promise.resolve({ ok: false, error: 'The TLS listener is not enabled (enableTls first).' });
+    if (net.isIP(address) === 0)
+      return Promise.resolve({
+        ok: false,
+        error: `"${address}" is not an IP address; give one local address, e.g. 127.0.0.1.`,
+      });
+    if (address === '0.0.0.0' || /^[0:]+$/.test(address))
+      return Promise.resolve({
+        ok: false,
+        error: `"${address}" would listen on every interface; give the one address remote engines reach, e.g. 192.168.1.20.`,
+      });
+    if (this.stopped)
+      return Promise.resolve({ ok: false, error: 'The gateway is not listening (start it first).' });
+    if (this.tlsAddresses.includes(address)) return Promise.resolve({ ok: true });
+    const pending = tls.pending.get(address);
+    if (pending) return pending;
+    const bound = this.listen(address, tls.port, tls.identity).then(
+      (server): { ok: true } | { ok: false; error: string } => {
+        tls.pending.delete(address);
+        if (this.stopped || this.tls !== tls) {
+          server.close();
+          return { ok: false, error: 'The gateway stopped meanwhile.' };
+        }
+        tls.servers.push(server);
+        tls.port = (server.address() as AddressInfo).port;
+        this.opts.log.info({ address, port: tls.port }, 'gateway listening with TLS');
+        return { ok: true };
+      },
+      (err: NodeJS.ErrnoException) => {
+        tls.pending.delete(address);
+        const error = `Could not listen with TLS on ${address}:${tls.port}: ${err.message}`;
+        this.opts.log.error({ address, err }, 'gateway could not listen with TLS');
+        return { ok: false, error };
+      },
+    );
+    tls.pending.set(address, bound);
+    return bound;
+  }
+
+  /** Stops the TLS listener on `address` (its open connections are closed); not listened on = no-op. */
+  async removeTlsBind(address: string): Promise<void> {
+    const tls = this.tls;
+    if (!tls) return;
+    const i = tls.servers.findIndex((s) => (s.address() as AddressInfo | null)?.address === address);
+    if (i < 0) return;
+    const [server] = tls.servers.splice(i, 1);
+    const closed = new Promise<void>((r) => server!.close(() => r()));
+    server!.closeAllConnections();
+    await closed;
+  }
+
+  /** The addresses the TLS listener is bound to. */
+  get tlsAddresses(): string[] {
+    return (this.tls?.servers ?? []).map((s) => (s.address() as AddressInfo).address);
+  }
+
+  /** The TLS listener's port (0 while it is not enabled or not bound yet). */
+  get tlsPort(): number {
+    return this.tls?.servers.length ? this.tls.port : 0;
+  }
+
+  /**
+   * What a remote agent is given to reach the gateway: `agentdesk-gateway`, the TLS port, and the
+   * certificate it pins (never the key). @throws Error while the TLS listener has no address yet.
+   */
+  remoteGatewayAddress(): RemoteGatewayAddress {
+    if (!this.tls || !this.tls.servers.length)
+      throw new Error('The gateway has no TLS listener yet (enableTls, then addTlsBind).');
+    return { host: GATEWAY_TLS_NAME, port: this.tls.port, caPem: this.tls.identity.certPem };
+  }
+
   /** The port listened on (0 before start). */
   get port(): number {
     return this.boundPort;
@@ -247,7 +371,7 @@ export class Gateway {
   async stop(graceMs = 5000): Promise<void> {
     this.stopped = true;
     this.hosts = null;
-    const servers = this.servers.splice(0);
+    const servers = [...this.servers.splice(0), ...(this.tls?.servers.splice(0) ?? [])];
     const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
     for (const s of servers) s.closeIdleConnections();
     const t0 = Date.now();
@@ -267,14 +391,19 @@ export class Gateway {
     return (this.hosts ??= gatewayHosts(this.addresses, this.boundPort, this.opts.hostAliasPorts ?? []));
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  /** True when `Host` is the TLS listener's name and port (`agentdesk-gateway:<port>`, any case). */
+  private tlsHostAllowed(host: string | undefined): boolean {
+    return !!host && !!this.tls && host.toLowerCase() === `${GATEWAY_TLS_NAME}:${this.tls.port}`;
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse, overTls = false): void {
     this.requests++;
     this.active++;
     const t0 = performance.now();
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    if (!this.hostAllowed(req.headers.host)) {
+    if (overTls ? !this.tlsHostAllowed(req.headers.host) : !this.hostAllowed(req.headers.host)) {
       res.once('close', () => this.active--);
       req.resume();
       return sendError(res, gatewayErrors.badHost(req.headers.host ?? '', this.boundPort));

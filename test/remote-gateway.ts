@@ -1,0 +1,130 @@
+// Test fixture: a gateway with its TLS listener and a stand-in LiteLLM (one model, plain and streamed answers), as remote agents call it.
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger } from '../main/platform/logging';
+import { openDatabase } from '../main/services/storage/database';
+import type { Db } from '../main/services/storage/database';
+import { Gateway } from '../main/services/llm/gateway/gateway';
+import { loadGatewayTlsIdentity } from '../main/services/llm/gateway/tls-identity';
+import type { GatewayTlsIdentity } from '../main/services/llm/gateway/tls-identity';
+import { loadUpstreamClient, upstreamAgent } from '../main/services/llm/gateway/upstream';
+import { MemoryLlmCallSink } from '../main/services/llm/llm-calls';
+import { VirtualKeys } from '../main/services/llm/virtual-keys';
+
+/** The one model the stand-in serves. */
+export const FIXTURE_MODEL = 'scripted/remote-mini';
+/** The text it answers every chat with. */
+export const FIXTURE_ANSWER = 'Hello from across the network.';
+
+/** A running fixture. */
+export interface RemoteGatewayFixture {
+  dir: string;
+  gateway: Gateway;
+  keys: VirtualKeys;
+  sink: MemoryLlmCallSink;
+  identity: GatewayTlsIdentity;
+  close(): Promise<void>;
+}
+
+/** Answers like LiteLLM for {@link FIXTURE_MODEL}: the model list, and a chat completion (streamed when asked). */
+function fakeLitellm(req: http.IncomingMessage, res: http.ServerResponse): void {
+  let body = '';
+  req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+  req.on('end', () => {
+    const headers = { 'x-litellm-model-group': FIXTURE_MODEL };
+    if (req.url?.startsWith('/v1/models')) {
+      res.writeHead(200, { ...headers, 'Content-Type': 'application/json' });
+      return res.end(JSON.stringify({ object: 'list', data: [{ id: FIXTURE_MODEL, object: 'model' }] }));
+    }
+    const parsed = JSON.parse(body || '{}') as { stream?: boolean };
+    const usage = { prompt_tokens: 5, completion_tokens: 6, total_tokens: 11 };
+    if (!parsed.stream) {
+      res.writeHead(200, { ...headers, 'Content-Type': 'application/json' });
+      return res.end(
+        JSON.stringify({
+          id: 'c1',
+          object: 'chat.completion',
+          model: FIXTURE_MODEL,
+          choices: [
+            { index: 0, message: { role: 'assistant', content: FIXTURE_ANSWER }, finish_reason: 'stop' },
+          ],
+          usage,
+        }),
+      );
+    }
+    res.writeHead(200, { ...headers, 'Content-Type': 'text/event-stream' });
+    const chunk = (o: object) =>
+      res.write(
+        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model: FIXTURE_MODEL, ...o })}\n\n`,
+      );
+    for (const word of FIXTURE_ANSWER.split(/(?<= )/))
+      chunk({ choices: [{ index: 0, delta: { role: 'assistant', content: word }, finish_reason: null }] });
+    chunk({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+    chunk({ choices: [], usage });
+    res.end('data: [DONE]\n\n');
+  });
+}
+
+/**
+ * Starts a gateway on 127.0.0.1 (plain) with its TLS listener enabled (identity in `<dir>/gateway-tls`,
+ * no TLS address yet: the test adds them), in front of {@link fakeLitellm}; `describeModel` says the
+ * model is served with its key resolved.
+ */
+export async function startRemoteGateway(): Promise<RemoteGatewayFixture> {
+  await loadUpstreamClient();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-rgw-'));
+  const db: Db = openDatabase(path.join(dir, 'agentdesk.db'));
+  const keys = new VirtualKeys(db);
+  const sink = new MemoryLlmCallSink();
+  const litellm = http.createServer(fakeLitellm);
+  await new Promise<void>((r) => litellm.listen(0, '127.0.0.1', r));
+  const target = {
+    host: '127.0.0.1',
+    port: (litellm.address() as AddressInfo).port,
+    masterKey: 'sk-master-fixture',
+    dispatcher: upstreamAgent(),
+    inflight: 0,
+  };
+  const gateway = new Gateway({
+    binds: ['127.0.0.1'],
+    port: 0,
+    keys,
+    sink,
+    target: () => target,
+    unavailable: () => ({ message: 'LiteLLM is starting.', retryAfterS: 1 }),
+    describeModel: (model) =>
+      Promise.resolve({
+        info: { id: model, provider: 'scripted', served: true, key: 'not_needed' as const },
+      }),
+    log: createLogger({ dir: null, level: 'silent' }),
+  });
+  await gateway.start();
+  const identity = await loadGatewayTlsIdentity(path.join(dir, 'gateway-tls'));
+  gateway.enableTls(identity);
+  return {
+    dir,
+    gateway,
+    keys,
+    sink,
+    identity,
+    close: async () => {
+      await gateway.stop(0);
+      litellm.close();
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** This host's first IPv4 address outside loopback and container bridges (what a LAN sees), or null. */
+export function lanAddress(): string | null {
+  for (const [name, addrs] of Object.entries(os.networkInterfaces())) {
+    if (/^(lo|docker|br-|veth|incus|lxd|virbr|vx)/.test(name)) continue;
+    const a = addrs?.find((x) => x.family === 'IPv4' && !x.internal);
+    if (a) return a.address;
+  }
+  return null;
+}
