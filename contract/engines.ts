@@ -33,7 +33,10 @@ const Host = z
   .string()
   .min(1, 'the host is empty')
   .max(253, 'the host is longer than 253 characters')
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|[0-9a-fA-F:]+)$/, 'must be a host name or an IP address');
+  .regex(
+    /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|[0-9a-fA-F:]+)$/,
+    'must be a host name or an IP address',
+  );
 
 const Port = z.number().int().min(1, 'must be a TCP port 1–65535').max(65535, 'must be a TCP port 1–65535');
 
@@ -42,7 +45,10 @@ const Pem = (what: string) =>
   z
     .string()
     .max(ENGINE_PEM_MAX, `the ${what} is longer than ${ENGINE_PEM_MAX} characters; a PEM file is a few KB`)
-    .refine((p) => p.trimStart().startsWith('-----BEGIN '), `the ${what} must be PEM text (-----BEGIN …-----)`);
+    .refine(
+      (p) => p.trimStart().startsWith('-----BEGIN '),
+      `the ${what} must be PEM text (-----BEGIN …-----)`,
+    );
 
 /** Input of `engines.add`: a Docker engine over SSH (the system's OpenSSH client, the user's keys and known_hosts). */
 export const EngineAddDockerSsh = z
@@ -53,9 +59,7 @@ export const EngineAddDockerSsh = z
     transport: z.literal('ssh'),
     ssh: z
       .object({
-        user: z
-          .string()
-          .regex(/^[a-z_][a-z0-9_.-]{0,31}$/i, 'must be a login name (letters, digits, _ . -)'),
+        user: z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}$/i, 'must be a login name (letters, digits, _ . -)'),
         host: Host,
         port: Port.default(22),
       })
@@ -93,7 +97,10 @@ export const EngineAddIncus = z
       .max(300)
       .regex(/^https:\/\/[^/\s?#]+(:\d{1,5})?\/?$/, 'must be https://host:port (e.g. https://10.0.0.7:8443)'),
     /** The trust token printed by `incus config trust add <name>` on the remote. */
-    token: z.string().min(16, 'the trust token is too short').max(4096, 'the trust token is longer than 4096 characters'),
+    token: z
+      .string()
+      .min(16, 'the trust token is too short')
+      .max(4096, 'the trust token is longer than 4096 characters'),
     /** Cluster member to place new agents on; absent = Incus places them. */
     member: z
       .string()

@@ -50,7 +50,8 @@ export function newAgentRow(raw: AgentCreateInput, ctx: CreateContext, now = Dat
   const emoji = input.emoji ?? m.emoji;
   if (!isSingleEmoji(emoji)) throw new AppError('INVALID_INPUT', `emoji: "${emoji}" is not one emoji`);
   const engine = input.engine ?? LOCAL_ENGINE;
-  const runtime = engine === LOCAL_ENGINE ? localRuntime(input.runtime, m.engines, ctx) : namedRuntime(input, ctx);
+  const runtime =
+    engine === LOCAL_ENGINE ? localRuntime(input.runtime, m.engines, ctx) : namedRuntime(input, ctx);
   const memoryMib = input.memory_mib ?? m.memory.default_mib;
   const providers = ctx.providerIds();
   for (const [field, model] of [
@@ -113,10 +114,15 @@ export function newAgentRow(raw: AgentCreateInput, ctx: CreateContext, now = Dat
  * harness does not run there and a runtime it runs on is available.
  * @throws AppError INVALID_INPUT when it is not available here, naming the ones that are.
  */
-function localRuntime(asked: RuntimeKind | undefined, runsOn: readonly RuntimeKind[], ctx: CreateContext): RuntimeKind {
+function localRuntime(
+  asked: RuntimeKind | undefined,
+  runsOn: readonly RuntimeKind[],
+  ctx: CreateContext,
+): RuntimeKind {
   const preferred = ctx.defaultRuntime();
   const runtime =
-    asked ?? (!runsOn.includes(preferred) ? (runsOn.find((r) => ctx.runtimes.get(r)) ?? preferred) : preferred);
+    asked ??
+    (!runsOn.includes(preferred) ? (runsOn.find((r) => ctx.runtimes.get(r)) ?? preferred) : preferred);
   if (!ctx.runtimes.get(runtime))
     throw new AppError(
       'INVALID_INPUT',

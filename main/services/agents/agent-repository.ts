@@ -274,7 +274,11 @@ export interface AgentPlacement {
 }
 
 /** The placement of an agent on this machine's engine. */
-const LOCAL_PLACEMENT: AgentPlacement = { engine_name: 'This machine', member: null, engine_state: 'reachable' };
+const LOCAL_PLACEMENT: AgentPlacement = {
+  engine_name: 'This machine',
+  member: null,
+  engine_state: 'reachable',
+};
 
 /** The DTO of a row (JSON columns parsed; the key prefix, the egress policy and the placement looked up by the caller). */
 export function toAgent(

@@ -664,7 +664,8 @@ export function runtimeIn(runtimes: Runtimes, row: RuntimeOwner): ContainerRunti
   const rt = runtimes.forAgent(row);
   if (rt) return rt;
   const engine = row.engine ?? LOCAL_ENGINE;
-  if (engine === LOCAL_ENGINE) throw new DeployError(`The ${row.runtime} runtime is not available in this app`);
+  if (engine === LOCAL_ENGINE)
+    throw new DeployError(`The ${row.runtime} runtime is not available in this app`);
   throw new DeployError(
     `The engine "${engine}" cannot be used: ${runtimes.refusal(engine) ?? 'it is not configured (see `engines.list`)'}`,
   );

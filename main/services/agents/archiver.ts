@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../../contract/errors';
 import type { Logger } from '../../platform/logging';
-import type { ContainerInfo, ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
+import type { ContainerInfo, ContainerRuntime } from '../runtimes/container-runtime';
 import type { RuntimeOwner } from '../runtimes/runtimes';
 import { LABELS } from '../runtimes/container-runtime';
 import { agentFolder } from './agent-folder';

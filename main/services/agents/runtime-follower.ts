@@ -198,7 +198,8 @@ export class RuntimeFollower {
     }
     if (!this.down.delete(key)) return;
     this.h.log.info({ runtime: key }, 'runtime reachable again; reconciling its agents');
-    const what = e.engine === LOCAL_ENGINE ? e.kind : `the engine "${this.h.engineName?.(e.engine) ?? e.engine}"`;
+    const what =
+      e.engine === LOCAL_ENGINE ? e.kind : `the engine "${this.h.engineName?.(e.engine) ?? e.engine}"`;
     this.reconciling = this.reconciling
       .then(() => this.reconcile(e, `Stopped while ${what} was not reachable`))
       .then(() => this.h.phases.changed())
@@ -228,7 +229,10 @@ export class RuntimeFollower {
             log.error({ runtime: e.key, error: bound.error }, 'gateway cannot listen on the bridge');
         }
       } catch (err) {
-        log.error({ runtime: e.key, err: (err as Error).message }, 'network for agents could not be prepared');
+        log.error(
+          { runtime: e.key, err: (err as Error).message },
+          'network for agents could not be prepared',
+        );
       }
     }
     await reconcileAgents({
@@ -254,8 +258,7 @@ export class RuntimeFollower {
    */
   private resumeInterrupted(e: RuntimeEntry): void {
     for (const row of this.h.repo.list()) {
-      if (!onRuntime(row, e) || !RESUMED_PHASES.includes(row.phase) || this.h.ops.isQueued(row.id))
-        continue;
+      if (!onRuntime(row, e) || !RESUMED_PHASES.includes(row.phase) || this.h.ops.isQueued(row.id)) continue;
       this.h.log.warn({ agent: row.id, phase: row.phase }, 'finishing an operation a crash interrupted');
       this.need({
         id: row.id,

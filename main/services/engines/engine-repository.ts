@@ -94,7 +94,10 @@ export class EngineRepository {
    */
   folderOf(id: string): string {
     if (!ENGINE_ID.test(id) || id === LOCAL_ENGINE)
-      throw new AppError('INVALID_INPUT', `id: "${id}" is not an engine id (a-z, 0-9 and -, 1–32 characters)`);
+      throw new AppError(
+        'INVALID_INPUT',
+        `id: "${id}" is not an engine id (a-z, 0-9 and -, 1–32 characters)`,
+      );
     return path.join(this.root(), id);
   }
 
@@ -150,7 +153,10 @@ export class EngineRepository {
   add(rec: EngineRecord): void {
     const dir = this.folderOf(rec.id);
     if (this.has(rec.id))
-      throw new AppError('CONFLICT', `An engine with the id "${rec.id}" exists; choose another id or remove it first`);
+      throw new AppError(
+        'CONFLICT',
+        `An engine with the id "${rec.id}" exists; choose another id or remove it first`,
+      );
     const { pems, rest } = splitPems(rec.target);
     for (const [field, , kind] of pemFields(rec.target)) {
       const problem = pemProblem(field, pems[field] ?? '', kind);
@@ -183,7 +189,9 @@ export class EngineRepository {
   remove(id: string): void {
     const dir = this.folderOf(id);
     if (!this.has(id)) throw new AppError('NOT_FOUND', `No engine with the id "${id}"; see \`engines.list\``);
-    const users = this.db.prepare('SELECT name, phase FROM agents WHERE engine = ? ORDER BY name').all(id) as {
+    const users = this.db
+      .prepare('SELECT name, phase FROM agents WHERE engine = ? ORDER BY name')
+      .all(id) as {
       name: string;
       phase: string;
     }[];
@@ -200,7 +208,8 @@ export class EngineRepository {
     const rest = JSON.parse(row.target) as Record<string, unknown>;
     const target = { ...rest, kind: row.kind, transport: row.transport } as Record<string, unknown>;
     const dir = this.folderOf(row.id);
-    for (const [field, file] of pemFields(target as EngineTarget)) target[field] = readNoFollow(this.dataDir, path.join(dir, file));
+    for (const [field, file] of pemFields(target as EngineTarget))
+      target[field] = readNoFollow(this.dataDir, path.join(dir, file));
     return { id: row.id, name: row.name, target: target as EngineTarget, createdAt: row.created_at };
   }
 }
@@ -219,7 +228,7 @@ function splitPems(target: EngineTarget): { pems: Record<string, string>; rest: 
   const rest: Record<string, unknown> = { ...target };
   const pems: Record<string, string> = {};
   for (const [field] of pemFields(target)) {
-    pems[field] = String(rest[field] ?? '');
+    pems[field] = typeof rest[field] === 'string' ? rest[field] : '';
     delete rest[field];
   }
   delete rest.kind;

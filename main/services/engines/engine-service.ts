@@ -7,7 +7,8 @@ import type { Logger } from '../../platform/logging';
 import type { EngineRecord, EngineTarget } from '../runtimes/engine-target';
 import { runtimeKey } from '../runtimes/engine-target';
 import type { Runtimes } from '../runtimes/runtimes';
-import { certFingerprint, EngineRepository } from './engine-repository';
+import { certFingerprint } from './engine-repository';
+import type { EngineRepository } from './engine-repository';
 
 /**
  * Makes this core's client certificate trusted by an Incus remote with a trust token (`incus remote add`
@@ -34,7 +35,10 @@ export interface EngineServiceDeps {
   /** How many agents are recorded on an engine (archived included). */
   agentsOn: (engine: string) => number;
   /** Health components of the engines are registered here; a change is checked at once. */
-  health: { setProbe(name: ComponentName, probe: (() => ComponentHealth) | null): void; check(): Promise<unknown> };
+  health: {
+    setProbe(name: ComponentName, probe: (() => ComponentHealth) | null): void;
+    recheck(): Promise<unknown>;
+  };
   /** What a probe found (the agent service's runtime follower: its agents `unreachable`, reconciled when back). */
   reachable: (key: string, up: boolean, error?: string) => void;
   /** Whether text holds a secret the core knows (a provider key read from the keychain). */
@@ -135,9 +139,18 @@ export class EngineService {
       try {
         pems = await enrol({ url: input.url.replace(/\/$/, ''), token: input.token, name: input.name });
       } catch (err) {
-        throw new AppError('UPSTREAM', `The Incus remote at ${input.url} did not trust this core: ${(err as Error).message}`);
+        throw new AppError(
+          'UPSTREAM',
+          `The Incus remote at ${input.url} did not trust this core: ${(err as Error).message}`,
+        );
       }
-      target = { kind: 'incus', transport: 'https', url: input.url.replace(/\/$/, ''), ...pems, member: input.member ?? null };
+      target = {
+        kind: 'incus',
+        transport: 'https',
+        url: input.url.replace(/\/$/, ''),
+        ...pems,
+        member: input.member ?? null,
+      };
     }
     const rec: EngineRecord = { id: input.id, name: input.name, target, createdAt: Date.now() };
     this.d.repo.add(rec);
@@ -157,7 +170,7 @@ export class EngineService {
     this.d.health.setProbe(`engine:${id}`, null);
     this.health.delete(id);
     await this.d.runtimes.remove(id);
-    void this.d.health.check();
+    void this.d.health.recheck();
     this.d.onChange?.();
     return { id };
   }
@@ -193,7 +206,8 @@ export class EngineService {
 
   private async runProbe(id: string): Promise<ComponentHealth> {
     const rec = this.d.repo.get(id);
-    if (!rec) return this.pending({ id, name: id, target: { kind: 'docker', transport: 'local' }, createdAt: 0 });
+    if (!rec)
+      return this.pending({ id, name: id, target: { kind: 'docker', transport: 'local' }, createdAt: 0 });
     const before = this.health.get(id);
     const entry = this.d.runtimes.ofEngine(id);
     const name = `engine:${id}` as const;
@@ -202,7 +216,12 @@ export class EngineService {
     let error: string | undefined;
     if (!entry) {
       const refusal = this.d.runtimes.refusal(id) ?? 'its runtime could not be built';
-      h = { name, state: 'error', detail: `${rec.name} (${addressOf(rec.target)}): ${refusal}`, fix: 'Use a build of Agent Desk with remote engines, or remove this engine' };
+      h = {
+        name,
+        state: 'error',
+        detail: `${rec.name} (${addressOf(rec.target)}): ${refusal}`,
+        fix: 'Use a build of Agent Desk with remote engines, or remove this engine',
+      };
     } else {
       const timeoutMs = this.d.probeTimeoutMs ?? 1500;
       let timer: NodeJS.Timeout | undefined;
@@ -232,8 +251,11 @@ export class EngineService {
     this.health.set(id, h);
     if (!before || before.state !== h.state || before.detail !== h.detail) {
       if (before?.state !== h.state)
-        this.d.log[h.state === 'ok' ? 'info' : 'warn']({ engine: id, state: h.state, detail: h.detail }, 'engine health');
-      void this.d.health.check();
+        this.d.log[h.state === 'ok' ? 'info' : 'warn'](
+          { engine: id, state: h.state, detail: h.detail },
+          'engine health',
+        );
+      void this.d.health.recheck();
       this.d.onChange?.();
     }
     return h;
@@ -282,7 +304,7 @@ export function addressOf(t: EngineTarget): string {
 
 /** The fix of an engine that does not answer, per transport. */
 function fixOf(t: EngineTarget): string {
-  const kept = "its agents are kept as they are and reconciled when it answers";
+  const kept = 'its agents are kept as they are and reconciled when it answers';
   if (t.transport === 'ssh')
     return `Check that \`ssh -p ${t.ssh.port} ${t.ssh.user}@${t.ssh.host} docker version\` works from this machine (host up, key in your SSH agent, host key known); ${kept}`;
   if (t.transport === 'tls')

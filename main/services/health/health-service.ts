@@ -1,5 +1,10 @@
 // Runs the component probes, keeps the last report, and publishes changes on the event bus.
-import type { ComponentHealth, ComponentName, FixedComponentName, HealthReport } from '../../../contract/health';
+import type {
+  ComponentHealth,
+  ComponentName,
+  FixedComponentName,
+  HealthReport,
+} from '../../../contract/health';
 import { COMPONENT_NAMES } from '../../../contract/health';
 
 /** A probe for one component. Must not throw; must settle within its own deadline. */
@@ -15,6 +20,7 @@ export class HealthService {
   private last: HealthReport | null = null;
   private timer: NodeJS.Timeout | null = null;
   private inflight: Promise<HealthReport> | null = null;
+  private again: Promise<HealthReport> | null = null;
   /** Probes of components beyond the fixed ones, in the order they were added. */
   private readonly extra = new Map<ComponentName, Probe>();
 
@@ -29,6 +35,19 @@ export class HealthService {
       this.inflight = null;
     });
     return this.inflight;
+  }
+
+  /**
+   * Probes every component once more after the run in progress, if any, has ended (a change seen during
+   * that run is then in the report); concurrent callers share one follow-up run.
+   */
+  recheck(): Promise<HealthReport> {
+    if (!this.inflight) return this.check();
+    this.again ??= this.inflight.then(() => {
+      this.again = null;
+      return this.check();
+    });
+    return this.again;
   }
 
   /** The last report, probing first when there is none. */

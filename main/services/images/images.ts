@@ -8,7 +8,7 @@ import type { Logger } from '../../platform/logging';
 import type { Harness } from '../harnesses/harness';
 import { HarnessImages } from '../harnesses/harness-images';
 import type { HarnessRegistry } from '../harnesses/registry';
-import type { ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
+import type { RuntimeKind } from '../runtimes/container-runtime';
 import { RUNTIME_KINDS } from '../runtimes/container-runtime';
 import type { Runtimes } from '../runtimes/runtimes';
 import { BASE_IMAGE_REF, ImageService } from './base-image';
