@@ -138,6 +138,7 @@ export type Engine = z.infer<typeof Engine>;
 
 /** Output of `engines.list`. */
 export const EngineList = z.object({ engines: z.array(Engine) });
+export type EngineList = z.infer<typeof EngineList>;
 
 /** `{id}` input of `engines.remove` and `engines.test`. */
 export const EngineRef = z.object({ id: EngineId }).strict();
