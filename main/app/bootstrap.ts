@@ -309,7 +309,9 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       .then(async () => {
         // The System view shows the address agents really call: for agents kept from the last run, it is
         // known without a new env file being written.
-        const kinds = db.prepare("SELECT DISTINCT runtime FROM agents WHERE phase <> 'archived'").all() as {
+        const kinds = db
+          .prepare("SELECT DISTINCT runtime FROM agents WHERE phase <> 'archived' AND engine = 'local'")
+          .all() as {
           runtime: RuntimeKind;
         }[];
         for (const { runtime } of kinds) {
