@@ -108,6 +108,17 @@ export const Agent = z.object({
   archived_at: z.number().int().nullable(),
   /** What the agent may reach besides its gateway (contract/egress.ts). */
   egress: AgentEgress,
+  /** The engine it runs on: `local` (this machine) or a named engine's id (`engines.list`). */
+  engine: z.string(),
+  /** The engine's name as shown (`This machine` for `local`). */
+  engine_name: z.string(),
+  /** Incus cluster: the member the agent's container is on; `null` when unknown or not a cluster. */
+  member: z.string().nullable(),
+  /**
+   * Whether the core reaches its engine now. `unreachable` is a state of the view, not a phase: nothing is
+   * rolled back or removed because of an outage, and the agent is reconciled when its engine answers.
+   */
+  engine_state: z.enum(['reachable', 'unreachable']),
   /** The agent's own system prompt; `null` = the harness's built-in one. */
   system_prompt: z.string().nullable(),
   /** Sampling temperature sent with each model call; `null` = the model's default. */
@@ -150,6 +161,14 @@ export const AgentCreateInput = z
     /** The harness to run (`harnesses.list`). */
     harness: z.string().min(1).default('builtin'),
     runtime: RuntimeKindSchema.optional(),
+    /**
+     * The engine to run on (`engines.list`): default `local`, this machine's. A named engine fixes the
+     * runtime (its kind); egress allow-lists are refused on named engines.
+     */
+    engine: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be `local` or an engine id (see `engines.list`)')
+      .optional(),
     model: z.string().min(3, 'must be `<provider-id>/<model-id>`'),
     fallbacks: z.array(z.string().min(3)).max(5).default([]),
     /** Memory limit, MiB; default = the harness's default, at least its minimum. */

@@ -37,6 +37,7 @@ import {
   ImagesStatus,
 } from './agents';
 import { AgentPolicyInput } from './egress';
+import { Engine, EngineAddInput, EngineList, EngineRef } from './engines';
 import { LlmStatus, LlmTestInput, LlmTestResult } from './llm';
 import { SetupFixInput, SetupStatus } from './setup';
 import { TracePage, TraceQuery, TraceTotals, TraceTotalsQuery } from './traces';
@@ -334,6 +335,26 @@ export const api = {
       SetLimitsInput,
       AgentLimits,
       'Changes an agent’s limits (`null` = the Settings default); effective on its next call.',
+    ),
+  },
+  // Named engines beside the local ones. PEM text goes IN through `add` and never comes out (fingerprints only).
+  // Order matters to test/contract-examples.ts: `add` precedes `test` and `remove`.
+  engines: {
+    list: method(
+      NoInput,
+      EngineList,
+      'Every named engine (the local ones are not listed: `local` always exists), with its health and fingerprints.',
+    ),
+    add: method(
+      EngineAddInput,
+      Engine,
+      'Adds a named engine: Docker over ssh:// or tcp+TLS (PEM texts), an Incus remote over HTTPS (trust token); probed at once. INVALID_INPUT (the field and what is valid), CONFLICT (id taken), UPSTREAM (the Incus remote refused the token).',
+    ),
+    test: method(EngineRef, Engine, 'Probes a named engine now. NOT_FOUND.'),
+    remove: method(
+      EngineRef,
+      z.object({ id: z.string() }),
+      'Removes a named engine and its files. CONFLICT while any agent (archived included) is on it, naming them; NOT_FOUND.',
     ),
   },
 } as const;

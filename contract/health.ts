@@ -7,7 +7,15 @@ import { z } from 'zod';
  * through the egress helper container, off, or not at all, with the fix).
  */
 export const COMPONENT_NAMES = ['keychain', 'docker', 'incus', 'litellm', 'gateway', 'egress'] as const;
-export const ComponentName = z.enum(COMPONENT_NAMES);
+/** One of the fixed components ({@link COMPONENT_NAMES}). */
+export const FixedComponentName = z.enum(COMPONENT_NAMES);
+export type FixedComponentName = z.infer<typeof FixedComponentName>;
+/** A named engine's component: `engine:<engine id>`, after the fixed ones in the report (contract/engines.ts). */
+export const EngineComponentName = z
+  .string()
+  .regex(/^engine:[a-z0-9][a-z0-9-]{0,31}$/) as unknown as z.ZodType<`engine:${string}`>;
+/** A component of the health report: a fixed one, or a named engine's (`engine:<id>`). */
+export const ComponentName = z.union([FixedComponentName, EngineComponentName]);
 export type ComponentName = z.infer<typeof ComponentName>;
 
 /**

@@ -48,6 +48,10 @@ export function agentRecord(over: Partial<Agent> & { runtimePort?: number } = {}
     running_since: at,
     archived_at: null,
     egress: { mode: 'none', allow: [], enforced: false, enforcement: 'off', address: null },
+    engine: 'local',
+    engine_name: 'This machine',
+    member: null,
+    engine_state: 'reachable',
     system_prompt: null,
     temperature: null,
     tools: true,
@@ -85,6 +89,7 @@ export function agentRow(id: string, over: Partial<AgentRow> = {}): AgentRow {
     runtime_endpoint: null,
     pids_limit: 256,
     folders: '[]',
+    engine: 'local',
     ...over,
   };
 }

@@ -6,6 +6,7 @@ import { ImageService } from '../main/services/images/base-image';
 import type { ContainerRuntime, RuntimeKind } from '../main/services/runtimes/container-runtime';
 import { DockerRuntime } from '../main/services/runtimes/docker/docker-runtime';
 import { IncusRuntime } from '../main/services/runtimes/incus/incus-runtime';
+import { Runtimes } from '../main/services/runtimes/runtimes';
 
 /** How often a waiting worker looks at the lock (ms). */
 const POLL_MS = 500;
@@ -51,7 +52,7 @@ export async function ensureBaseImage(kinds: RuntimeKind[]): Promise<void> {
   const runtimes: Partial<Record<RuntimeKind, ContainerRuntime>> = {};
   for (const kind of kinds) runtimes[kind] = runtimeFor(kind);
   const service = new ImageService({
-    runtimes,
+    runtimes: new Runtimes(runtimes),
     env: process.env,
     scriptsDir: imageScriptsDir(),
     cacheDir,

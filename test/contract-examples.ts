@@ -86,4 +86,15 @@ export const EXAMPLE_INPUTS: Record<Channel, unknown> = {
   'usage.summary': { since: '2024-05-01' },
   'usage.limits': {},
   'usage.setLimits': { agent_id: NO_AGENT, usd_day: 2 },
+  // A Docker engine over SSH to the discard port: stored, refused or unreachable when probed, then removed.
+  'engines.list': {},
+  'engines.add': {
+    id: 'example',
+    name: 'Example',
+    kind: 'docker',
+    transport: 'ssh',
+    ssh: { user: 'deploy', host: '127.0.0.1', port: 9 },
+  },
+  'engines.test': { id: 'example' },
+  'engines.remove': { id: 'example' },
 };

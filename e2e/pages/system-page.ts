@@ -5,7 +5,7 @@ import type { AppShell } from './app-shell';
 
 /** The components the System view must list (contract/health.ts COMPONENT_NAMES). */
 export const COMPONENTS = ['keychain', 'docker', 'incus', 'litellm', 'gateway', 'egress'] as const;
-export type ComponentId = (typeof COMPONENTS)[number];
+export type ComponentId = (typeof COMPONENTS)[number] | `engine:${string}`;
 
 /** How a "Test model" run ended on screen (`data-outcome` of the result region). */
 export type TestOutcome = 'none' | 'running' | 'passed' | 'failed' | 'error';

@@ -54,6 +54,7 @@ function agentRow(slug: string, model: string): AgentRow {
     runtime_endpoint: null,
     pids_limit: 256,
     folders: '[]',
+    engine: 'local',
   };
 }
 

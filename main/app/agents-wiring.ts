@@ -23,7 +23,9 @@ import { Images } from '../services/images/images';
 import type { LlmService } from '../services/llm/llm-service';
 import type { VirtualKeys } from '../services/llm/virtual-keys';
 import type { ProviderRepository } from '../services/providers/provider-repository';
-import type { ContainerRuntime, RuntimeKind } from '../services/runtimes/container-runtime';
+import { EngineRepository } from '../services/engines/engine-repository';
+import { NO_REMOTE_RUNTIMES, Runtimes } from '../services/runtimes/runtimes';
+import type { RuntimeFactory } from '../services/runtimes/runtimes';
 import { LazyDockerConnection } from '../services/runtimes/docker/docker-client';
 import { DockerRuntime } from '../services/runtimes/docker/docker-runtime';
 import { IncusRuntime } from '../services/runtimes/incus/incus-runtime';
@@ -52,6 +54,8 @@ export interface AgentsWiringDeps {
   traces: { recorder: TraceRecorder; turns: TurnWindows; verifies?: VerifyWindows };
   /** Harnesses loaded from elsewhere besides the installed ones (tests, harness authors; docs/harnesses.md). */
   extraHarnesses?: HarnessPlugin[];
+  /** Builds the runtime of a named engine (default: none available in this build, each refused saying so). */
+  runtimeFactory?: RuntimeFactory;
 }
 
 /** The container side, built (no I/O yet). */
@@ -63,7 +67,10 @@ export interface AgentsWiring {
   images: Images;
   /** The harnesses, loaded once. */
   harnesses: HarnessRegistry;
-  runtimes: Partial<Record<RuntimeKind, ContainerRuntime>>;
+  /** The core's runtimes, keyed by kind and engine (named engines added by the engine service). */
+  runtimes: Runtimes;
+  /** The named engines' table and PEM files. */
+  engines: EngineRepository;
   /** Egress policies and their enforcement; `init()` before the agents' (it re-applies their rules). */
   egress: EgressService;
   shutdown(): Promise<void>;
@@ -83,15 +90,19 @@ export function agentFolderOf(repo: AgentRepository, home: string, id: string): 
 export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
   const log = d.log.child({ service: 'agents' });
   const { paths } = d.app;
-  const runtimes: Partial<Record<RuntimeKind, ContainerRuntime>> = {
-    // AGENTDESK_DOCKER_NETWORK: another agents' bridge than `agentdesk` (tests, side-by-side installs).
-    docker: new DockerRuntime({
-      log: log.child({ runtime: 'docker' }),
-      env: d.app.env,
-      ...(d.app.dockerNetwork ? { networkName: d.app.dockerNetwork } : {}),
-    }),
-    incus: new IncusRuntime({ log: log.child({ runtime: 'incus' }), env: d.app.env }),
-  };
+  const runtimes = new Runtimes(
+    {
+      // AGENTDESK_DOCKER_NETWORK: another agents' bridge than `agentdesk` (tests, side-by-side installs).
+      docker: new DockerRuntime({
+        log: log.child({ runtime: 'docker' }),
+        env: d.app.env,
+        ...(d.app.dockerNetwork ? { networkName: d.app.dockerNetwork } : {}),
+      }),
+      incus: new IncusRuntime({ log: log.child({ runtime: 'incus' }), env: d.app.env }),
+    },
+    d.runtimeFactory ?? NO_REMOTE_RUNTIMES,
+  );
+  const engines = new EngineRepository(d.db, d.home);
   const cacheDir = paths.imageCache ?? path.join(d.home, 'images');
   const harnesses = loadHarnesses(d.extraHarnesses, paths.harnessesDir);
   for (const e of harnesses.errors) log.error({ error: e }, 'harness left out');
@@ -163,6 +174,8 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
     instanceId,
     egress,
     runtimes,
+    engines: () => engines.briefs(),
+    engineName: (id) => engines.briefs().find((e) => e.id === id)?.name ?? id,
     harnesses,
     keys: new AgentKeys(d.keys),
     images: images.forAgents,
@@ -201,11 +214,12 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
     images,
     harnesses,
     runtimes,
+    engines,
     egress,
     shutdown: async () => {
       await agents.shutdown();
       egress.shutdown();
-      await Promise.allSettled(Object.values(runtimes).map((r) => r.close()));
+      await runtimes.close();
       docker.close();
     },
   };

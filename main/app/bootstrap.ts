@@ -9,6 +9,10 @@ import { settingsHandlers } from '../api/settings';
 import { setupHandlers } from '../api/setup';
 import { systemHandlers } from '../api/system';
 import { tracesHandlers } from '../api/traces';
+import { enginesHandlers } from '../api/engines';
+import { EngineService } from '../services/engines/engine-service';
+import type { IncusEnrol } from '../services/engines/engine-service';
+import type { RuntimeFactory } from '../services/runtimes/runtimes';
 import { tasksHandlers, usageHandlers, withLimitsAtCreate } from '../api/tasks';
 import { TraceDayTotals } from '../services/traces/trace-totals';
 import { ensurePrivateDataDir } from '../platform/data-dir';
@@ -72,6 +76,15 @@ export interface CoreOptions {
   schedule?: boolean;
   /** Harnesses to load besides the installed ones (tests, harness authors; docs/harnesses.md). */
   extraHarnesses?: HarnessPlugin[];
+  /**
+   * Builds the runtime of a named engine (Docker over ssh:// or tcp+TLS, Incus over HTTPS); default: none
+   * in this build, every named engine reported with that reason.
+   */
+  runtimeFactory?: RuntimeFactory;
+  /** Has an Incus remote trust this core by token (default: not available in this build). */
+  incusEnrol?: IncusEnrol;
+  /** Interval of the named engines' probes in ms (default 2000); 0 = only on demand (`engines.test`). */
+  engineProbeMs?: number;
 }
 
 /** A running core: what the transports and the shell need, and nothing else. */
@@ -91,6 +104,8 @@ export interface Core {
   agents: AgentsWiring['agents'];
   /** Tasks of agents and their runs. */
   tasks: TasksWiring['tasks'];
+  /** Named engines beside the local ones. */
+  engines: EngineService;
   info(): CoreInfo;
   /** Stops services in reverse order of start. Safe to call twice. */
   shutdown(): Promise<void>;
@@ -220,6 +235,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       log,
       traces: { recorder: traces, turns, verifies },
       ...(opts.extraHarnesses ? { extraHarnesses: opts.extraHarnesses } : {}),
+      ...(opts.runtimeFactory ? { runtimeFactory: opts.runtimeFactory } : {}),
     });
 
     const health = new HealthService(
@@ -240,6 +256,22 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       },
       (report) => bus.emit('health.changed', report),
     );
+    // Named engines: their runtimes join the agents' before the engines are probed at start; each is a
+    // health component, probed every 2 s, whose outage marks its agents unreachable (not a phase change).
+    const engines = new EngineService({
+      repo: wired.engines,
+      runtimes: wired.runtimes,
+      agentsOn: (id) =>
+        (db.prepare('SELECT count(*) AS n FROM agents WHERE engine = ?').get(id) as { n: number }).n,
+      health,
+      reachable: (key, up, error) => wired.agents.engineReachable(key, up, error),
+      holdsSecret: (text) => secretRedactor.scrub(text) !== text,
+      ...(opts.incusEnrol ? { enrolIncus: opts.incusEnrol } : {}),
+      ...(opts.engineProbeMs !== undefined ? { probeIntervalMs: opts.engineProbeMs } : {}),
+      log: log.child({ service: 'engines' }),
+    });
+    engines.load();
+    shutdown.add('engines', () => engines.shutdown());
     // LiteLLM's or the gateway's state changing is probed again at once.
     let lastLlmState = '';
     bus.on('llm.status', (st) => {
@@ -277,11 +309,13 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       .then(async () => {
         // The System view shows the address agents really call: for agents kept from the last run, it is
         // known without a new env file being written.
-        const kinds = db.prepare("SELECT DISTINCT runtime FROM agents WHERE phase <> 'archived'").all() as {
+        const kinds = db
+          .prepare("SELECT DISTINCT runtime FROM agents WHERE phase <> 'archived' AND engine = 'local'")
+          .all() as {
           runtime: RuntimeKind;
         }[];
         for (const { runtime } of kinds) {
-          const rt = wired.runtimes[runtime];
+          const rt = wired.runtimes.get(runtime);
           const egress = await wired.egress.active().catch(() => false);
           const gw = await rt?.hostServiceAddress(llm.gateway.port, { egress }).catch(() => null);
           if (gw) llm.noteAgentUrl(runtime, `http://${gw.host}:${gw.port}/v1`);
@@ -352,6 +386,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       images: imagesHandlers(wired.images),
       tasks: tasksHandlers(tasksWired.tasks, tasksWired.runner, tasksWired.repo),
       usage: usageHandlers({ agents: wired.agents, ...budgets }),
+      engines: enginesHandlers(engines),
     };
     const dispatcher = new Dispatcher(handlers, log);
     log.info(
@@ -370,6 +405,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       keys,
       agents: wired.agents,
       tasks: tasksWired.tasks,
+      engines,
       info,
       shutdown: () => shutdown.run(),
     };

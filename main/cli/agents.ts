@@ -74,7 +74,8 @@ export async function modelNotes(c: Client, agents: readonly Agent[]): Promise<M
 const noteOf = (h: ModelHealth | undefined): string | null => (h && h.state !== 'ok' ? h.message : null);
 
 /**
- * The agents as an aligned table (archived last); NOTE holds the phase's reason and the agent's model
+ * The agents as an aligned table (archived last); RUNTIME names a named engine as `docker@<engine>`
+ * (and its cluster member), PHASE says when its engine is unreachable; NOTE holds the phase's reason and the agent's model
  * note from `notes` (see {@link modelNotes}).
  */
 export function formatAgents(
@@ -90,8 +91,8 @@ export function formatAgents(
       `${a.emoji} ${a.name}`,
       a.slug,
       a.model,
-      a.runtime,
-      a.phase,
+      a.engine === 'local' ? a.runtime : `${a.runtime}@${a.engine}${a.member ? `/${a.member}` : ''}`,
+      a.engine_state === 'unreachable' ? `${a.phase} (unreachable)` : a.phase,
       a.phase === 'running' && a.running_since
         ? ago(a.running_since, now)
         : a.archived_at
@@ -280,6 +281,7 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
       'builtin',
     )
     .option('--runtime <kind>', 'docker or incus (default: the setting, or one the harness runs on)')
+    .option('--engine <id>', 'where it runs: local (default) or a named engine (`agentdesk engines list`)')
     .option('--memory <mib>', 'memory limit in MiB (default: the harness’s)', positiveNumber('--memory'))
     .option('--cpus <n>', 'CPU limit', positiveNumber('--cpus'))
     .option(
@@ -314,6 +316,7 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
         emoji?: string;
         harness: string;
         runtime?: 'docker' | 'incus';
+        engine?: string;
         memory?: number;
         cpus?: number;
         egress?: EgressMode;
@@ -340,6 +343,7 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
               harness: o.harness,
               ...(o.emoji ? { emoji: o.emoji } : {}),
               ...(o.runtime ? { runtime: o.runtime } : {}),
+              ...(o.engine ? { engine: o.engine } : {}),
               ...(o.memory ? { memory_mib: Math.round(o.memory) } : {}),
               ...(o.cpus ? { cpus: o.cpus } : {}),
               ...(o.egress ? { egress: o.egress } : {}),

@@ -6,6 +6,7 @@ import type { AppOptions } from '../platform/paths';
 import readline from 'node:readline/promises';
 import { agentsCommand } from './agents';
 import type { AgentsIo } from './agents';
+import { enginesCommand } from './engines';
 import { imagesCommand } from './images';
 import { providersCommand } from './providers';
 import type { CliIo } from './providers';
@@ -95,6 +96,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(settingsCommand(io, () => program.opts<{ home?: string }>().home));
   program.addCommand(tasksCommand(io, () => program.opts<{ home?: string }>().home));
   program.addCommand(usageCommand(io, () => program.opts<{ home?: string }>().home));
+  program.addCommand(enginesCommand(io, () => program.opts<{ home?: string }>().home));
 
   return program;
 }
@@ -126,6 +128,7 @@ export const CLI_COMMANDS: ReadonlySet<string> = new Set([
   'settings',
   'tasks',
   'usage',
+  'engines',
   '--help',
   '--version',
 ]);

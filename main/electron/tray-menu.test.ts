@@ -61,6 +61,23 @@ describe('trayTooltip', () => {
   });
 });
 
+describe('agentLabel', () => {
+  it('names the engine of an agent that runs elsewhere, and says when it is unreachable', () => {
+    expect(agentLabel(agent('Ada', 'running', { engine: 'local', engine_name: 'This machine' }))).toBe(
+      '🤖 Ada · running',
+    );
+    expect(
+      agentLabel(
+        agent('Bo', 'running', {
+          engine: 'homeserver',
+          engine_name: 'Home server',
+          engine_state: 'unreachable',
+        }),
+      ),
+    ).toBe('🤖 Bo · running · unreachable · on Home server');
+  });
+});
+
 describe('trayMenuTemplate', () => {
   it('lists Open, one line per live agent with emoji, name and phase, Stop all, Quit', () => {
     const menu = trayMenuTemplate(

@@ -7,7 +7,8 @@ import type { LlmStatus } from '../../contract/llm';
 export type TrayState = 'ok' | 'warn' | 'down';
 
 /** The part of an agent the tray shows. */
-export type TrayAgent = Pick<Agent, 'id' | 'name' | 'emoji' | 'phase' | 'phase_reason'>;
+export type TrayAgent = Pick<Agent, 'id' | 'name' | 'emoji' | 'phase' | 'phase_reason'> &
+  Partial<Pick<Agent, 'engine' | 'engine_name' | 'member' | 'engine_state'>>;
 
 /** The part of `llm.status` the tray judges. */
 export type TrayLlm = {
@@ -81,7 +82,12 @@ export function inDuration(ms: number): string {
  * `· next run in 12 min` when one is scheduled.
  */
 export function agentLabel(a: TrayAgent, sched?: AgentSchedule, now = Date.now()): string {
-  const base = `${a.emoji} ${a.name} · ${a.phase}`;
+  const where =
+    a.engine && a.engine !== 'local'
+      ? ` · on ${a.engine_name ?? a.engine}${a.member ? ` (${a.member})` : ''}`
+      : '';
+  const reach = a.engine_state === 'unreachable' ? ' · unreachable' : '';
+  const base = `${a.emoji} ${a.name} · ${a.phase}${reach}${where}`;
   if (sched?.running) return `${base} · ▶ ${sched.running}`;
   if (sched?.nextRunAt != null) return `${base} · next run ${inDuration(sched.nextRunAt - now)}`;
   return base;

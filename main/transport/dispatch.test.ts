@@ -68,6 +68,7 @@ function handlers(overrides: Partial<Handlers['settings']> = {}): Handlers {
       'rotateSecret',
     ]),
     usage: unused<'usage'>(['summary', 'limits', 'setLimits']),
+    engines: unused<'engines'>(['list', 'add', 'test', 'remove']),
   };
 }
 

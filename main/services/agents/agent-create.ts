@@ -4,7 +4,9 @@ import crypto from 'node:crypto';
 import type { AgentCreateInput } from '../../../contract/agents';
 import { AgentCreateInput as CreateSchema } from '../../../contract/agents';
 import { AppError } from '../../../contract/errors';
-import type { ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
+import type { RuntimeKind } from '../runtimes/container-runtime';
+import { LOCAL_ENGINE } from '../runtimes/engine-target';
+import type { Runtimes } from '../runtimes/runtimes';
 import type { HarnessRegistry } from '../harnesses/registry';
 import { harnessRefusal } from '../harnesses/registry';
 import type { AgentRow } from './agent-repository';
@@ -14,7 +16,10 @@ import { resolveFolders } from './shared-folders';
 /** What validation reads: the installed harnesses and runtimes, the settings and the live names. */
 export interface CreateContext {
   harnesses: HarnessRegistry;
-  runtimes: Partial<Record<RuntimeKind, ContainerRuntime>>;
+  /** The core's runtimes, keyed by kind and engine. */
+  runtimes: Runtimes;
+  /** The named engines (id, name, kind); absent = none (only `local`). */
+  engines?: () => { id: string; name: string; kind: RuntimeKind }[];
   /** The `container_runtime` setting. */
   defaultRuntime: () => RuntimeKind;
   /** Provider ids that exist now (a model is `<provider-id>/<model-id>`). */
@@ -44,15 +49,9 @@ export function newAgentRow(raw: AgentCreateInput, ctx: CreateContext, now = Dat
   const m = h.manifest;
   const emoji = input.emoji ?? m.emoji;
   if (!isSingleEmoji(emoji)) throw new AppError('INVALID_INPUT', `emoji: "${emoji}" is not one emoji`);
-  const preferred = ctx.defaultRuntime();
+  const engine = input.engine ?? LOCAL_ENGINE;
   const runtime =
-    input.runtime ??
-    (!m.engines.includes(preferred) ? (m.engines.find((r) => ctx.runtimes[r]) ?? preferred) : preferred);
-  if (!ctx.runtimes[runtime])
-    throw new AppError(
-      'INVALID_INPUT',
-      `runtime: ${runtime} is not available here; valid: ${Object.keys(ctx.runtimes).join(', ')}`,
-    );
+    engine === LOCAL_ENGINE ? localRuntime(input.runtime, m.engines, ctx) : namedRuntime(input, ctx);
   const memoryMib = input.memory_mib ?? m.memory.default_mib;
   const providers = ctx.providerIds();
   for (const [field, model] of [
@@ -106,5 +105,63 @@ export function newAgentRow(raw: AgentCreateInput, ctx: CreateContext, now = Dat
     runtime_endpoint: null,
     pids_limit: input.pids_limit,
     folders: JSON.stringify(folders),
+    engine,
   };
+}
+
+/**
+ * The runtime of a new agent on this machine: the one asked for, else the default one unless the
+ * harness does not run there and a runtime it runs on is available.
+ * @throws AppError INVALID_INPUT when it is not available here, naming the ones that are.
+ */
+function localRuntime(
+  asked: RuntimeKind | undefined,
+  runsOn: readonly RuntimeKind[],
+  ctx: CreateContext,
+): RuntimeKind {
+  const preferred = ctx.defaultRuntime();
+  const runtime =
+    asked ??
+    (!runsOn.includes(preferred) ? (runsOn.find((r) => ctx.runtimes.get(r)) ?? preferred) : preferred);
+  if (!ctx.runtimes.get(runtime))
+    throw new AppError(
+      'INVALID_INPUT',
+      `runtime: ${runtime} is not available here; valid: ${ctx.runtimes.localKinds().join(', ')}`,
+    );
+  return runtime;
+}
+
+/**
+ * The runtime of a new agent on a named engine: the engine's kind. Egress other than `none` is refused
+ * there (remote agents reach only the gateway on this machine).
+ * @throws AppError INVALID_INPUT for an unknown engine (listing the valid ones), a runtime that is not the
+ *   engine's kind, an egress policy, or an engine whose runtime cannot be built (saying why).
+ */
+function namedRuntime(
+  input: { engine?: string; runtime?: RuntimeKind; egress?: string; allow: string[] },
+  ctx: CreateContext,
+): RuntimeKind {
+  const engines = ctx.engines?.() ?? [];
+  const named = engines.find((e) => e.id === input.engine);
+  if (!named)
+    throw new AppError(
+      'INVALID_INPUT',
+      `engine: "${input.engine}" is not an engine; valid: ${[LOCAL_ENGINE, ...engines.map((e) => e.id)].join(', ')}`,
+    );
+  if (input.runtime && input.runtime !== named.kind)
+    throw new AppError(
+      'INVALID_INPUT',
+      `runtime: the engine "${named.id}" is ${named.kind}, not ${input.runtime}; leave the runtime out or choose ${named.kind}`,
+    );
+  if ((input.egress && input.egress !== 'none') || input.allow.length > 0)
+    throw new AppError(
+      'INVALID_INPUT',
+      `egress: agents on the engine "${named.id}" reach only the gateway (egress policies on remote engines are not supported yet); leave egress at none and the allow-list empty, or use the engine local`,
+    );
+  if (!ctx.runtimes.get(named.kind, named.id))
+    throw new AppError(
+      'INVALID_INPUT',
+      `engine: "${named.id}" cannot be used: ${ctx.runtimes.refusal(named.id) ?? 'its runtime is not ready'}`,
+    );
+  return named.kind;
 }

@@ -60,6 +60,7 @@ const row = (id: string, harness: string): AgentRow => ({
   runtime_endpoint: null,
   pids_limit: 512,
   folders: '[]',
+  engine: 'local',
 });
 
 describe('links planted in an agent home', () => {

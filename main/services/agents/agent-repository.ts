@@ -38,6 +38,8 @@ export interface AgentRow {
   pids_limit: number;
   /** JSON array of {@link SharedFolder}. */
   folders: string;
+  /** The engine it runs on: `local` (this machine) or a named engine's id (migration 011). */
+  engine: string;
 }
 
 /** What {@link AgentRepository.brief} tells of an agent. */
@@ -151,12 +153,12 @@ export class AgentRepository {
         .prepare(
           `INSERT INTO agents (id, slug, name, emoji, harness, runtime, model, fallbacks, memory_mib, cpus,
              phase, phase_reason, phase_at, failed_log, container, runtime_port, key_id, created_at, running_since,
-             archive_dir, runtime_endpoint, pids_limit, folders)
+             archive_dir, runtime_endpoint, pids_limit, folders, engine)
            VALUES (@id, @slug, @name, @emoji, @harness, @runtime, @model, @fallbacks, @memory_mib, @cpus,
              @phase, @phase_reason, @phase_at, @failed_log, @container, @runtime_port, @key_id, @created_at,
-             @running_since, @archive_dir, @runtime_endpoint, @pids_limit, @folders)`,
+             @running_since, @archive_dir, @runtime_endpoint, @pids_limit, @folders, @engine)`,
         )
-        .run(row);
+        .run({ ...row, engine: row.engine ?? 'local' });
       this.logTransition(row.id, null, row.phase, row.phase_reason, row.phase_at);
     })();
     faultPoint(row.phase);
@@ -264,8 +266,27 @@ export class AgentRepository {
   }
 }
 
-/** The DTO of a row (JSON columns parsed; the key prefix and the egress policy looked up by the caller). */
-export function toAgent(row: AgentRow, keyPrefix: string | null, egress: AgentEgress): Agent {
+/** Where an agent runs, as its view shows it (looked up by the caller; default: this machine's engine, reachable). */
+export interface AgentPlacement {
+  engine_name: string;
+  member: string | null;
+  engine_state: Agent['engine_state'];
+}
+
+/** The placement of an agent on this machine's engine. */
+const LOCAL_PLACEMENT: AgentPlacement = {
+  engine_name: 'This machine',
+  member: null,
+  engine_state: 'reachable',
+};
+
+/** The DTO of a row (JSON columns parsed; the key prefix, the egress policy and the placement looked up by the caller). */
+export function toAgent(
+  row: AgentRow,
+  keyPrefix: string | null,
+  egress: AgentEgress,
+  placement: AgentPlacement = LOCAL_PLACEMENT,
+): Agent {
   return {
     id: row.id,
     slug: row.slug,
@@ -291,6 +312,8 @@ export function toAgent(row: AgentRow, keyPrefix: string | null, egress: AgentEg
     running_since: row.running_since,
     archived_at: row.phase === 'archived' ? row.phase_at : null,
     egress,
+    engine: row.engine ?? 'local',
+    ...placement,
     // The defaults; the agent service fills in what the user set (agent-instructions.ts).
     system_prompt: null,
     temperature: null,

@@ -15,10 +15,12 @@ import { AppError } from '../../../contract/errors';
 import type { Logger } from '../../platform/logging';
 import type { ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
 import { RuntimeUnavailableError } from '../runtimes/container-runtime';
+import { LOCAL_ENGINE, runtimeKey } from '../runtimes/engine-target';
+import type { Runtimes, RuntimeOwner } from '../runtimes/runtimes';
 import { agentFolder, removeAgentFolder } from './agent-folder';
 import { archiveAgent, findAgentContainer, restoreAgent, rollBackRestore } from './archiver';
 import type { ArchiverDeps } from './archiver';
-import type { AgentBrief, AgentRepository, AgentRow } from './agent-repository';
+import type { AgentBrief, AgentPlacement, AgentRepository, AgentRow } from './agent-repository';
 import { agentOperation, CALLING_PHASES, callRefusal, faultPoint } from './agent-repository';
 import type { AgentKeys } from './agent-keys';
 import { AgentOps } from './agent-ops';
@@ -31,6 +33,7 @@ import type { Harness } from '../harnesses/harness';
 import type { HarnessRegistry } from '../harnesses/registry';
 import { harnessRefusal } from '../harnesses/registry';
 import { newAgentRow } from './agent-create';
+import type { CreateContext } from './agent-create';
 import type { InstructionsRepository } from './agent-instructions';
 import { configureAgent, instructionsOfCreate } from './agent-configure';
 import { oomMessage } from './oom';
@@ -45,7 +48,12 @@ export interface AgentServiceDeps extends Omit<
   DeployerDeps,
   'phases' | 'progress' | 'runtime' | 'harnesses' | 'keys'
 > {
-  runtimes: Partial<Record<RuntimeKind, ContainerRuntime>>;
+  /** The core's runtimes, keyed by kind and engine. */
+  runtimes: Runtimes;
+  /** The named engines agents may be created on (without it: only `local`). */
+  engines?: CreateContext['engines'];
+  /** A named engine's name as shown (without it: its id). */
+  engineName?: (engine: string) => string;
   /** The installed harnesses (main/services/harnesses), loaded once. */
   harnesses: HarnessRegistry;
   /** Provider ids that exist now (a model is `<provider-id>/<model-id>`). */
@@ -101,7 +109,12 @@ export class AgentService {
     private readonly repo: AgentRepository,
     private readonly d: AgentServiceDeps,
   ) {
-    this.view = new AgentView(repo, { keysOf: d.keys, egress: d.egress, instructions: d.instructions });
+    this.view = new AgentView(repo, {
+      keysOf: d.keys,
+      egress: d.egress,
+      instructions: d.instructions,
+      placement: (row) => this.placement(row),
+    });
     this.phases = new AgentPhases({
       repo,
       view: this.view,
@@ -112,7 +125,7 @@ export class AgentService {
     this.deployer = new Deployer({
       ...d,
       harnesses: d.harnesses,
-      runtime: (kind) => runtimeIn(d.runtimes, kind),
+      runtime: (row) => runtimeIn(d.runtimes, row),
       phases: this.phases,
       progress: (id, phase, fraction, message) => d.onProgress({ id, phase, fraction, message }),
     });
@@ -127,6 +140,7 @@ export class AgentService {
       phases: this.phases,
       ops: this.ops,
       harnesses: d.harnesses,
+      engineName: d.engineName,
     });
     // The follower runs no operation: it says which are needed, and they are queued here like any other.
     this.follower.onNeed((n) => {
@@ -169,6 +183,24 @@ export class AgentService {
   async init(): Promise<void> {
     await this.follower.init();
     this.phases.changed();
+  }
+
+  /**
+   * What a probe of an engine found (the named engines' health probes): while it does not answer, its
+   * agents show `unreachable` (no phase changes); when it answers again they are reconciled.
+   */
+  engineReachable(key: string, up: boolean, error?: string): void {
+    this.follower.reachable(key, up, error);
+  }
+
+  /** Where an agent runs: its engine's name, its cluster member (not known yet: null) and whether the engine answers. */
+  private placement(row: AgentRow): AgentPlacement {
+    const engine = row.engine ?? LOCAL_ENGINE;
+    return {
+      engine_name: engine === LOCAL_ENGINE ? 'This machine' : (this.d.engineName?.(engine) ?? engine),
+      member: null,
+      engine_state: this.follower.isDown(runtimeKey(row.runtime, engine)) ? 'unreachable' : 'reachable',
+    };
   }
 
   /** Every agent, newest first. */
@@ -218,7 +250,7 @@ export class AgentService {
       if (row.phase === 'running') return this.view.of(row);
       if (row.phase !== 'stopped' && row.phase !== 'failed')
         throw new AppError('CONFLICT', `The agent is ${row.phase}; it can be started when stopped or failed`);
-      const rt = this.runtime(row.runtime);
+      const rt = this.runtime(row);
       const exists = await rt.inspect(row.container).catch(() => null);
       if (!exists || (row.phase === 'failed' && !row.key_id)) {
         this.phases.set(id, 'creating', null, { failed_log: '[]' });
@@ -360,7 +392,7 @@ export class AgentService {
    */
   async oomSince(id: string, when: string): Promise<OomReport | null> {
     const row = this.repo.get(id);
-    const rt = row && this.d.runtimes[row.runtime];
+    const rt = row && this.d.runtimes.forAgent(row);
     const h = row && this.d.harnesses.get(row.harness);
     if (!row || !rt || !h) return null;
     let kills: number | null;
@@ -442,7 +474,7 @@ export class AgentService {
       dataDir: this.d.dataDir,
       repo: this.repo,
       deployer: this.deployer,
-      runtime: (kind) => runtimeIn(this.d.runtimes, kind),
+      runtime: (row) => runtimeIn(this.d.runtimes, row),
       keys: this.d.keys,
       phases: this.phases,
       log: this.d.log,
@@ -472,7 +504,7 @@ export class AgentService {
   async logs(id: string, tail: number): Promise<string[]> {
     const row = this.row(id);
     try {
-      return await this.runtime(row.runtime).logs(row.container, { tail });
+      return await this.runtime(row).logs(row.container, { tail });
     } catch (err) {
       throw toAppError(err);
     }
@@ -491,7 +523,7 @@ export class AgentService {
       if (row.phase !== 'archived') this.phases.set(id, 'purging', null);
       let containerRemoved = false;
       try {
-        const rt = this.runtime(row.runtime);
+        const rt = this.runtime(row);
         // By name, else by its agent label (a crash may have left it renamed half-way through an archive).
         const found = await findAgentContainer(rt, row);
         containerRemoved = found !== null;
@@ -540,7 +572,7 @@ export class AgentService {
       rows.map((r) =>
         this.ops.run(r.id, 'stop', async () => {
           try {
-            await this.runtime(r.runtime).stop(r.container, { timeoutS: 5 });
+            await this.runtime(r).stop(r.container, { timeoutS: 5 });
           } catch (err) {
             this.d.log.error({ agent: r.id, err: (err as Error).message }, 'could not stop a cut-off agent');
           }
@@ -583,13 +615,13 @@ export class AgentService {
     this.d.log.warn({ agent: id, phase: row.phase, err: e.message }, 'agent operation failed');
     let lines: string[] = [];
     try {
-      lines = await this.runtime(row.runtime).logs(row.container, { tail: 50 });
+      lines = await this.runtime(row).logs(row.container, { tail: 50 });
     } catch {
       /* no container, or the engine is down: no lines */
     }
     if (rollback) {
       try {
-        await this.runtime(row.runtime).remove(row.container);
+        await this.runtime(row).remove(row.container);
       } catch (rmErr) {
         this.d.log.error(
           { agent: id, err: (rmErr as Error).message },
@@ -622,19 +654,24 @@ export class AgentService {
     return h;
   }
 
-  private runtime(kind: RuntimeKind): ContainerRuntime {
-    return runtimeIn(this.d.runtimes, kind);
+  private runtime(row: RuntimeOwner): ContainerRuntime {
+    return runtimeIn(this.d.runtimes, row);
   }
 }
 
-/** The runtime of `kind` among `runtimes`. @throws DeployError when this app has none of that kind. */
-export function runtimeIn(
-  runtimes: Partial<Record<RuntimeKind, ContainerRuntime>>,
-  kind: RuntimeKind,
-): ContainerRuntime {
-  const rt = runtimes[kind];
-  if (!rt) throw new DeployError(`The ${kind} runtime is not available in this app`);
-  return rt;
+/**
+ * The runtime an agent runs on (its kind on its engine) among `runtimes`.
+ * @throws DeployError when this app has none of that kind, or the agent's named engine has no runtime.
+ */
+export function runtimeIn(runtimes: Runtimes, row: RuntimeOwner): ContainerRuntime {
+  const rt = runtimes.forAgent(row);
+  if (rt) return rt;
+  const engine = row.engine ?? LOCAL_ENGINE;
+  if (engine === LOCAL_ENGINE)
+    throw new DeployError(`The ${row.runtime} runtime is not available in this app`);
+  throw new DeployError(
+    `The engine "${engine}" cannot be used: ${runtimes.refusal(engine) ?? 'it is not configured (see `engines.list`)'}`,
+  );
 }
 
 /** Engine errors as contract errors (UNAVAILABLE with the fix for an engine that is down). */

@@ -4,7 +4,7 @@ import type { AgentEgress } from '../../../contract/egress';
 import { AppError } from '../../../contract/errors';
 import type { InstructionsRepository } from './agent-instructions';
 import { DEFAULT_INSTRUCTIONS } from './agent-instructions';
-import type { AgentRepository, AgentRow } from './agent-repository';
+import type { AgentPlacement, AgentRepository, AgentRow } from './agent-repository';
 import { toAgent } from './agent-repository';
 
 /** What an agent shows when no egress service is wired (unit tests of the service alone). */
@@ -21,6 +21,8 @@ export interface AgentViewDeps {
   keysOf: { prefixOf(keyId: string): string | null };
   egress?: { view(agentId: string): AgentEgress };
   instructions?: Pick<InstructionsRepository, 'get'>;
+  /** Where an agent runs: its engine's name, cluster member and reachability (default: this machine, reachable). */
+  placement?: (row: AgentRow) => AgentPlacement;
 }
 
 /** Reads agents as {@link Agent} records (no writes). */
@@ -49,6 +51,7 @@ export class AgentView {
         row,
         row.key_id ? this.d.keysOf.prefixOf(row.key_id) : null,
         this.d.egress?.view(row.id) ?? NO_EGRESS,
+        this.d.placement?.(row),
       ),
       ...(this.d.instructions?.get(row.id) ?? DEFAULT_INSTRUCTIONS),
     };

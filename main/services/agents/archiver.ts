@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../../contract/errors';
 import type { Logger } from '../../platform/logging';
-import type { ContainerInfo, ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
+import type { ContainerInfo, ContainerRuntime } from '../runtimes/container-runtime';
+import type { RuntimeOwner } from '../runtimes/runtimes';
 import { LABELS } from '../runtimes/container-runtime';
 import { agentFolder } from './agent-folder';
 import type { AgentRepository, AgentRow } from './agent-repository';
@@ -19,7 +20,8 @@ export interface ArchiverDeps {
   dataDir: string;
   repo: AgentRepository;
   deployer: Deployer;
-  runtime: (kind: RuntimeKind) => ContainerRuntime;
+  /** The runtime an agent runs on (its kind on its engine). @throws DeployError when there is none. */
+  runtime: (row: RuntimeOwner) => ContainerRuntime;
   keys: { revokeOwner(owner: string): number };
   phases: PhaseWriter;
   log: Logger;
@@ -75,7 +77,7 @@ export async function findAgentContainer(
  * @throws AppError CONFLICT when the agent cannot be archived in its phase; engine errors.
  */
 export async function archiveAgent(d: ArchiverDeps, row: AgentRow, fw: Harness): Promise<void> {
-  const rt = d.runtime(row.runtime);
+  const rt = d.runtime(row);
   const wasRunning = row.phase === 'running';
   const resuming = row.phase === 'archiving' && row.archive_dir !== null;
   // Chosen once and written first: a resumed archive uses the same folder and container name.
@@ -151,7 +153,7 @@ export async function archiveAgent(d: ArchiverDeps, row: AgentRow, fw: Harness):
  * @returns `true` when the container was there (else the caller deploys it anew).
  */
 export async function restoreAgent(d: ArchiverDeps, row: AgentRow, fw: Harness): Promise<boolean> {
-  const rt = d.runtime(row.runtime);
+  const rt = d.runtime(row);
   // The slug first, while the record is still archived (slugs are unique among the others). A restore
   // a crash left `restoring` keeps the slug it had reserved, and runs the remaining steps again.
   const slug = row.phase === 'restoring' ? row.slug : await freeSlug(row.slug, d.repo, rt, row.id);
@@ -193,7 +195,7 @@ export async function restoreAgent(d: ArchiverDeps, row: AgentRow, fw: Harness):
  * @throws engine errors (the agent then stays `restoring` until the next start).
  */
 export async function rollBackRestore(d: ArchiverDeps, row: AgentRow): Promise<void> {
-  const rt = d.runtime(row.runtime);
+  const rt = d.runtime(row);
   const found = await findAgentContainer(rt, row);
   d.keys.revokeOwner(row.id);
   if (!row.archive_dir) {

@@ -10,6 +10,7 @@ import type {
   RuntimeEndpoint,
   RuntimeKind,
 } from '../runtimes/container-runtime';
+import type { RuntimeOwner } from '../runtimes/runtimes';
 import { isRemoteGateway, LABELS, RuntimeUnavailableError } from '../runtimes/container-runtime';
 import type { AgentIdentity } from './agent-folder';
 import type { Harness } from '../harnesses/harness';
@@ -48,7 +49,8 @@ export class DeployError extends Error {
 /** What the deployer needs. Times in ms. */
 export interface DeployerDeps {
   dataDir: string;
-  runtime: (kind: RuntimeKind) => ContainerRuntime;
+  /** The runtime an agent runs on (its kind on its engine). @throws DeployError when there is none. */
+  runtime: (row: RuntimeOwner) => ContainerRuntime;
   keys: {
     mint(input: { owner: string; models: string[] }): { key: string; record: { id: string } };
     revokeOwner(owner: string): number;
@@ -131,7 +133,7 @@ export class Deployer {
     const fw = h.manifest;
     this.checkGateway();
     const id = row.id;
-    const rt = this.d.runtime(row.runtime);
+    const rt = this.d.runtime(row);
     const folder = agentFolder(this.d.dataDir, id);
 
     // creating: folder and virtual key (a retry replaces the old key).
@@ -206,7 +208,7 @@ export class Deployer {
   async writeEnv(row: AgentRow, key: string): Promise<void> {
     const h = this.d.harnesses.get(row.harness);
     if (!h) throw new DeployError(`The harness "${row.harness}" of this agent is not installed`);
-    const rt = this.d.runtime(row.runtime);
+    const rt = this.d.runtime(row);
     const gw = await rt.hostServiceAddress(this.d.gateway.port(), { egress: await this.egressActive() });
     const folder = agentFolder(this.d.dataDir, row.id);
     makeAgentFolder(folder, this.who);
@@ -258,7 +260,7 @@ export class Deployer {
    * @throws DeployError, AppError INVALID_INPUT (a shared folder is now blocked), engine errors.
    */
   async refresh(row: AgentRow, h: Harness): Promise<string | null> {
-    const rt = this.d.runtime(row.runtime);
+    const rt = this.d.runtime(row);
     const folder = agentFolder(this.d.dataDir, row.id);
     let keyId: string | null = null;
     const info = await rt.inspect(row.container);
@@ -333,7 +335,7 @@ export class Deployer {
 
   /** Proves the model path from inside the running container (the `verifying` phase is the caller's). */
   async verifyRunning(row: AgentRow, h: Harness, endpoint: RuntimeEndpoint): Promise<void> {
-    await this.verify(this.d.runtime(row.runtime), row, h, endpoint);
+    await this.verify(this.d.runtime(row), row, h, endpoint);
   }
 
   /**
@@ -345,7 +347,7 @@ export class Deployer {
   async startContainer(row: AgentRow, h: Harness, fraction = 0.5, attach = true): Promise<RuntimeEndpoint> {
     const fw = h.manifest;
     this.checkGateway();
-    const rt = this.d.runtime(row.runtime);
+    const rt = this.d.runtime(row);
     if (attach) await this.attachEgress(row, rt, true);
     this.d.progress(row.id, 'starting', fraction, 'Starting the container');
     await rt.start(row.container);
@@ -369,7 +371,7 @@ export class Deployer {
   /** running → stopping → stopped (SIGTERM, killed after the timeout). */
   async stop(row: AgentRow, reason: string | null = null): Promise<void> {
     this.d.phases.set(row.id, 'stopping', reason);
-    await this.d.runtime(row.runtime).stop(row.container, { timeoutS: this.d.stopTimeoutS ?? 10 });
+    await this.d.runtime(row).stop(row.container, { timeoutS: this.d.stopTimeoutS ?? 10 });
     this.d.phases.set(row.id, 'stopped', reason, {
       runtime_port: null,
       runtime_endpoint: null,

@@ -2,6 +2,7 @@
 import type { Logger } from '../../platform/logging';
 import type { ContainerInfo, ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
 import { LABELS } from '../runtimes/container-runtime';
+import { LOCAL_ENGINE } from '../runtimes/engine-target';
 import type { AgentPhase } from '../../../contract/agents';
 import type { AgentRepository, AgentRow } from './agent-repository';
 import { mapPool } from '../../platform/pool';
@@ -24,6 +25,8 @@ export const RESUMED_PHASES: readonly AgentPhase[] = ['archiving', 'restoring', 
 /** What reconciliation needs. */
 export interface ReconcileDeps {
   kind: RuntimeKind;
+  /** The engine `rt` drives: `local` (default) or a named engine's id. Only its agents are reconciled. */
+  engine?: string;
   rt: ContainerRuntime;
   /** Only containers with this {@link LABELS.instance} are this core's (another data dir may share the engine). */
   instanceId: string;
@@ -77,9 +80,11 @@ export async function reconcileAgents(d: ReconcileDeps): Promise<ReconcileReport
     const c = byName.get(row.container);
     return c && c.labels[LABELS.agentId] === row.id ? c : null;
   };
+  const engine = d.engine ?? LOCAL_ENGINE;
+  const onThis = (r: Pick<AgentRow, 'runtime' | 'engine'>) =>
+    r.runtime === d.kind && (r.engine ?? LOCAL_ENGINE) === engine;
   const todo = rows.filter(
-    (r) =>
-      r.runtime === d.kind && r.phase !== 'archived' && !RESUMED_PHASES.includes(r.phase) && !d.skip?.(r.id),
+    (r) => onThis(r) && r.phase !== 'archived' && !RESUMED_PHASES.includes(r.phase) && !d.skip?.(r.id),
   );
   // The runtime endpoints of running containers, looked up together (each is an engine call).
   const running = todo.filter((r) => ownContainer(r)?.state === 'running');
@@ -158,13 +163,13 @@ export async function reconcileAgents(d: ReconcileDeps): Promise<ReconcileReport
   const current = new Map(d.repo.list().map((r) => [r.id, r]));
   for (const k of d.keys.liveAgentKeys()) {
     const row = current.get(k.owner);
-    if (row && (row.runtime !== d.kind || d.skip?.(row.id))) continue;
+    if (row && (!onThis(row) || d.skip?.(row.id))) continue;
     if (!row || row.key_id !== k.id || row.phase === 'archived') {
       d.keys.revoke(k.id);
       report.revokedKeys.push(k.id);
     }
   }
   if (Object.values(report).some((l) => (l as string[]).length > 0))
-    d.log.info({ runtime: d.kind, ...report }, 'agents reconciled');
+    d.log.info({ runtime: d.kind, engine, ...report }, 'agents reconciled');
   return report;
 }

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../platform/logging';
 import { openDatabase } from '../storage/database';
 import { EgressService, EgressUnavailableError } from './egress-service';
+import { Runtimes } from '../runtimes/runtimes';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-egress-init-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -21,7 +22,7 @@ describe('egress attach during init', () => {
     const egress = new EgressService({
       db,
       instanceId: 'testinit',
-      runtimes: {},
+      runtimes: new Runtimes({}),
       agents: () => [],
       gatewayPort: () => 0,
       record: () => undefined,

@@ -10,6 +10,8 @@ import type {
   RuntimeKind,
 } from '../runtimes/container-runtime';
 import type { Db } from '../storage/database';
+import { LOCAL_ENGINE } from '../runtimes/engine-target';
+import type { Runtimes } from '../runtimes/runtimes';
 import { mapPool } from '../../platform/pool';
 import { pickAddress } from './egress-addresses';
 import { AgentAllowlist, nextPolicy } from './egress-allowlist';
@@ -42,6 +44,8 @@ export class EgressUnavailableError extends Error {
 export interface EgressAgent {
   id: string;
   runtime: RuntimeKind;
+  /** The engine it runs on; absent = `local`. Egress is enforced for local agents only. */
+  engine?: string;
   container: string;
   phase: AgentPhase;
 }
@@ -51,7 +55,8 @@ export interface EgressServiceDeps {
   db: Db;
   /** This core's label value (a hash of its data dir), written in the comments of its rules. */
   instanceId: string;
-  runtimes: Partial<Record<RuntimeKind, ContainerRuntime>>;
+  /** The core's runtimes; egress is enforced on the local engines only (remote agents reach only the gateway). */
+  runtimes: Runtimes;
   /** The agents of this core (the agent repository). */
   agents: () => EgressAgent[];
   /** The gateway's port on the host (Docker agents may open it on the bridge address). */
@@ -215,7 +220,7 @@ export class EgressService {
       this.timer = setInterval(() => void this.check(), every);
       this.timer.unref();
     }
-    for (const [kind, rt] of Object.entries(this.d.runtimes) as [RuntimeKind, ContainerRuntime][])
+    for (const [kind, rt] of Object.entries(this.d.runtimes.local()) as [RuntimeKind, ContainerRuntime][])
       this.unsubscribe.push(
         rt.events(
           () => undefined,
@@ -400,7 +405,7 @@ export class EgressService {
   }
 
   private runtime(kind: RuntimeKind): ContainerRuntime {
-    const rt = this.d.runtimes[kind];
+    const rt = this.d.runtimes.get(kind);
     if (!rt) throw new Error(`The ${kind} runtime is not available in this app`);
     return rt;
   }
@@ -493,9 +498,11 @@ export class EgressService {
   private async reconcile(only?: RuntimeKind): Promise<void> {
     const agents = this.d.agents();
     const ids = new Set(agents.map((a) => a.id));
-    for (const [kind, rt] of Object.entries(this.d.runtimes) as [RuntimeKind, ContainerRuntime][]) {
+    for (const [kind, rt] of Object.entries(this.d.runtimes.local()) as [RuntimeKind, ContainerRuntime][]) {
       if (only && kind !== only) continue;
-      const mine = agents.filter((a) => a.runtime === kind && RECONCILED.has(a.phase));
+      const mine = agents.filter(
+        (a) => a.runtime === kind && (a.engine ?? LOCAL_ENGINE) === LOCAL_ENGINE && RECONCILED.has(a.phase),
+      );
       try {
         if (mine.length) await this.attachAll(kind, rt, mine);
         this.fresh.add(kind);
@@ -572,7 +579,7 @@ export class EgressService {
         for (const [id, policy] of this.policies)
           if (policy.expire() && this.bound.has(id))
             await this.firewall.updateAgentChains(this.rulesInput(id));
-        const docker = this.d.runtimes.docker;
+        const docker = this.d.runtimes.get('docker');
         if (docker && [...this.bound.values()].some((b) => b.kind === 'docker')) {
           const network = await docker.egressNetwork();
           if (bridgeMoved(this.networks.get('docker'), network)) {

@@ -31,6 +31,7 @@ import { openDatabase } from '../storage/database';
 import type { Db } from '../storage/database';
 import { agentTag } from './egress-names';
 import { EgressService } from './egress-service';
+import { Runtimes } from '../runtimes/runtimes';
 
 const root = process.getuid?.() === 0;
 const tools = (() => {
@@ -94,7 +95,7 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
     new EgressService({
       db,
       instanceId: `test${hex}`,
-      runtimes: { [kind]: rt },
+      runtimes: new Runtimes({ [kind]: rt }),
       agents: () =>
         (['a', 'b'] as const).map((k) => ({
           id: ids[k],

@@ -9,6 +9,7 @@ import { skipUnlessReal } from '../../../test/real';
 import type { ContainerRuntime, ContainerSpec, RuntimeKind } from '../runtimes/container-runtime';
 import { BASE_IMAGE_REF, BASE_IMAGE_VERSION, ImageService } from './base-image';
 import type { ImageProgress } from './base-image';
+import { Runtimes } from '../runtimes/runtimes';
 
 const kinds: RuntimeKind[] = ['docker', 'incus'];
 const runtimes = { docker: runtimeFor('docker'), incus: runtimeFor('incus') };
@@ -156,7 +157,7 @@ describe.skipIf(skip)('base image agentdesk/agent-base:2', () => {
 
   it('exports to one file and imports it back into both runtimes', async () => {
     const exporter = new ImageService({
-      runtimes,
+      runtimes: new Runtimes(runtimes),
       env: process.env,
       scriptsDir: imageScriptsDir(),
       cacheDir: imageCacheDir(),
@@ -168,7 +169,7 @@ describe.skipIf(skip)('base image agentdesk/agent-base:2', () => {
     // A machine with an empty cache imports it under a fresh ref (so the shared image is never removed).
     const progress: ImageProgress[] = [];
     const importer = new ImageService({
-      runtimes,
+      runtimes: new Runtimes(runtimes),
       env: process.env,
       scriptsDir: imageScriptsDir(),
       cacheDir: path.join(tmp, 'cache'),

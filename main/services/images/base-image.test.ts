@@ -7,6 +7,7 @@ import type { AppError } from '../../../contract/errors';
 import type { ContainerRuntime } from '../runtimes/container-runtime';
 import { BASE_IMAGE_VERSION, ImageService } from './base-image';
 import type { ImageProgress } from './base-image';
+import { Runtimes } from '../runtimes/runtimes';
 
 const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
@@ -35,7 +36,7 @@ describe('ImageService', () => {
 
   const service = (progress: ImageProgress[] = []) =>
     new ImageService({
-      runtimes: {},
+      runtimes: new Runtimes({}),
       env: process.env,
       scriptsDir: path.join(dir, 'recipe'),
       cacheDir: path.join(dir, 'cache'),
@@ -113,7 +114,7 @@ describe('ImageService', () => {
       }) as unknown as ContainerRuntime;
     const all: ImageProgress[] = [];
     const images = new ImageService({
-      runtimes: { docker: engine('docker'), incus: engine('incus') },
+      runtimes: new Runtimes({ docker: engine('docker'), incus: engine('incus') }),
       env: process.env,
       scriptsDir: path.join(dir, 'recipe'),
       cacheDir: path.join(dir, 'cache'),

@@ -6,6 +6,7 @@ import { AppError } from '../../../contract/errors';
 import type { Logger } from '../../platform/logging';
 import type { ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
 import { RUNTIME_KINDS } from '../runtimes/container-runtime';
+import type { Runtimes } from '../runtimes/runtimes';
 import { readExport, readRootfs, writeExport } from './image-archive';
 import type { RootfsFiles } from './image-archive';
 import { BASE_IMAGE_REF, BASE_IMAGE_VERSION } from './image-manifest';
@@ -50,7 +51,8 @@ interface Job {
 
 /** Constructor dependencies of {@link ImageService}. */
 export interface ImageServiceDeps {
-  runtimes: Partial<Record<RuntimeKind, ContainerRuntime>>;
+  /** The core's runtimes; images are built into the local engines. */
+  runtimes: Runtimes;
   /** Folder of the recipe (build-base-rootfs.sh, agentdesk-init). */
   scriptsDir: string;
   /** Build cache: `<cacheDir>/agent-base-<version>/` (the built rootfs) and `<cacheDir>/downloads/`. */
@@ -268,7 +270,7 @@ export class ImageService {
         'INVALID_INPUT',
         `Unknown runtime "${String(kind)}"; valid: ${RUNTIME_KINDS.join(', ')}`,
       );
-    const runtime = this.deps.runtimes[kind];
+    const runtime = this.deps.runtimes.get(kind);
     if (!runtime)
       throw new AppError('UNAVAILABLE', `The ${kind} runtime is not configured in this Agent Desk`);
     return runtime;

@@ -8,8 +8,9 @@ import type { Logger } from '../../platform/logging';
 import type { Harness } from '../harnesses/harness';
 import { HarnessImages } from '../harnesses/harness-images';
 import type { HarnessRegistry } from '../harnesses/registry';
-import type { ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
+import type { RuntimeKind } from '../runtimes/container-runtime';
 import { RUNTIME_KINDS } from '../runtimes/container-runtime';
+import type { Runtimes } from '../runtimes/runtimes';
 import { BASE_IMAGE_REF, ImageService } from './base-image';
 import type { ImageProgress } from './base-image';
 
@@ -24,7 +25,8 @@ export interface ImagesProgressEvent {
 
 /** What {@link Images} needs. */
 export interface ImagesDeps {
-  runtimes: Partial<Record<RuntimeKind, ContainerRuntime>>;
+  /** The core's runtimes; images are built into the local engines. */
+  runtimes: Runtimes;
   /** The Docker engine's client, made on first use (harness images are built with Docker). */
   docker: () => Dockerode;
   /** Folder of the base image recipe (build-base-rootfs.sh, agentdesk-init, egress-helper/). */
@@ -185,7 +187,7 @@ export class Images {
   async present(kind: RuntimeKind, h: Harness): Promise<boolean> {
     if (h.image) return this.harnessImages.present(kind, h);
     if (h.manifest.image === BASE_IMAGE_REF) return (await this.base.status(kind)).present;
-    return (await this.d.runtimes[kind]?.imagePresent(h.manifest.image)) ?? false;
+    return (await this.d.runtimes.get(kind)?.imagePresent(h.manifest.image)) ?? false;
   }
 
   /**

@@ -92,6 +92,13 @@ export function AgentRow({
               </span>
               <span className="muted small">
                 <code>{agent.container}</code> · {agent.runtime}
+                {agent.engine !== 'local' ? (
+                  <span data-testid={`agent-engine-${slug}`}>
+                    {' '}
+                    · on {agent.engine_name}
+                    {agent.member ? ` (${agent.member})` : ''}
+                  </span>
+                ) : null}
               </span>
             </span>
           </div>
@@ -119,6 +126,16 @@ export function AgentRow({
         </td>
         <td>
           <PhaseBadge phase={agent.phase} testId={`agent-phase-${slug}`} />
+          {agent.engine_state === 'unreachable' ? (
+            <span
+              className="agents-table__model-note agents-table__model-note--failing"
+              role="note"
+              title={`${agent.engine_name} does not answer; the agent is kept as it is and checked again when it does`}
+              data-testid={`agent-unreachable-${slug}`}
+            >
+              ⚠ Unreachable
+            </span>
+          ) : null}
         </td>
         <td className="agents-table__num">
           <Uptime since={agent.phase === 'running' ? agent.running_since : null} slug={slug} />

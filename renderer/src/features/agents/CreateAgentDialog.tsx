@@ -9,6 +9,7 @@ import { CREATE_FORM_ID, CreateAgentForm } from './CreateAgentForm';
 import { DeployProgress } from './DeployProgress';
 import { useSettings } from '../../stores/settings';
 import { useSystem } from '../../stores/system';
+import { useEngineList } from '../../stores/engines';
 
 /** The deploy view of the agent just created (live from the store). */
 function DeployStage({ id, onClose }: { id: string; onClose: () => void }): ReactElement {
@@ -95,6 +96,7 @@ export function CreateAgentDialog({ onClose }: { onClose: () => void }): ReactEl
   const status = useLlm((s) => s.status);
   const defaultRuntime = useSettings((s) => s.saved?.container_runtime);
   const health = useSystem((s) => s.health);
+  const { engines } = useEngineList();
 
   useEffect(() => {
     void agentsStore.getState().loadCreateOptions();
@@ -136,6 +138,7 @@ export function CreateAgentDialog({ onClose }: { onClose: () => void }): ReactEl
         agents={agents}
         defaultRuntime={defaultRuntime ?? 'docker'}
         runtimeHealth={health?.components ?? []}
+        engines={engines}
         onBusy={setSubmitting}
         onSubmit={async (input) => {
           const r = await agentsStore.getState().create(input);

@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AgentCreateInput } from '../../../../contract/agents';
 import type { LlmStatus } from '../../../../contract/llm';
 import type { ComponentHealth } from '../../../../contract/health';
+import type { Engine } from '../../../../contract/engines';
 import type { CreateErrors } from '../../stores/agents';
 import { render, screen, userEvent, within } from '../../test/dom';
 import { SAMPLE_CLAUDE_CODE, SAMPLE_HARNESS, SAMPLE_LLM_STATUS, sampleAgent } from '../../test/fake-client';
@@ -17,6 +18,7 @@ function renderForm(
     errors?: CreateErrors;
     defaultRuntime?: 'docker' | 'incus';
     runtimeHealth?: ComponentHealth[];
+    engines?: Pick<Engine, 'id' | 'name' | 'kind' | 'health'>[];
     onSubmit?: (input: AgentCreateInput) => Promise<CreateErrors | null>;
   } = {},
 ) {
@@ -34,6 +36,7 @@ function renderForm(
         {...(opts.errors ? { initialErrors: opts.errors } : {})}
         {...(opts.defaultRuntime ? { defaultRuntime: opts.defaultRuntime } : {})}
         {...(opts.runtimeHealth ? { runtimeHealth: opts.runtimeHealth } : {})}
+        {...(opts.engines ? { engines: opts.engines } : {})}
       />
       {/* As in the dialog: the footer's button submits the form by its id. */}
       <button type="submit" form={CREATE_FORM_ID}>
@@ -202,6 +205,36 @@ describe('CreateAgentForm', () => {
     await user.click(screen.getByRole('button', { name: 'Create agent' }));
     expect(screen.getByTestId('agent-name-error').textContent).toContain('already uses the name helper');
     expect(onSubmit).not.toHaveBeenCalled();
+  });
+
+  it('offers "Runs on" only when another engine exists, and sends the engine instead of a runtime', async () => {
+    const first = renderForm({ initial: { name: 'Scout' } });
+    expect(screen.queryByTestId('agent-engine')).toBeNull();
+    first.unmount();
+    const user = userEvent.setup();
+    const { onSubmit } = renderForm({
+      initial: { name: 'Scout' },
+      engines: [
+        {
+          id: 'lab',
+          name: 'Lab box',
+          kind: 'docker',
+          health: { name: 'engine:lab', state: 'missing', detail: 'down', fix: 'start it' },
+        },
+      ],
+    });
+    const picker = screen.getByTestId('agent-engine');
+    expect(
+      within(picker)
+        .getAllByRole('option')
+        .map((o) => o.textContent),
+    ).toEqual(['This machine', 'Lab box (docker, missing)']);
+    await user.selectOptions(picker, 'lab');
+    await user.click(screen.getByRole('button', { name: 'Create agent' }));
+    expect(onSubmit).toHaveBeenCalledTimes(1);
+    const sent = onSubmit.mock.calls[0]![0];
+    expect(sent).toMatchObject({ engine: 'lab' });
+    expect(sent).not.toHaveProperty('runtime');
   });
 
   it('lists every harness with its emoji, the built-in first', () => {

@@ -15,6 +15,7 @@ import { InstructionsFields } from './InstructionsFields';
 import { ModelFields } from './ModelFields';
 import { quickPicks } from './quick-emoji';
 import { SharedFoldersEditor } from './SharedFoldersEditor';
+import type { Engine } from '../../../../contract/engines';
 
 /** The form's element id: the dialog's footer buttons submit it with `form=`. */
 export const CREATE_FORM_ID = 'create-agent-form';
@@ -51,6 +52,7 @@ export function CreateAgentForm({
   initialErrors,
   defaultRuntime = 'docker',
   runtimeHealth = [],
+  engines = [],
 }: {
   harnesses: readonly Harness[];
   status: LlmStatus | null;
@@ -65,6 +67,8 @@ export function CreateAgentForm({
   defaultRuntime?: 'docker' | 'incus';
   /** Health of the `docker` and `incus` components, to say when the chosen one is not usable. */
   runtimeHealth?: readonly ComponentHealth[];
+  /** The named engines (`engines.list`); the "Runs on" picker shows only when there is at least one. */
+  engines?: readonly Pick<Engine, 'id' | 'name' | 'kind' | 'health'>[];
 }): ReactElement {
   const served = status?.litellm.models ?? [];
   const [draft, setDraft] = useState<CreateDraft>(() => ({
@@ -189,7 +193,28 @@ export function CreateAgentForm({
           hint={harnessHint(harnesses.find((f) => f.id === draft.harness))}
         />
       </div>
-      <div data-field="runtime">
+      {engines.length > 0 ? (
+        <div data-field="engine">
+          <SelectField
+            id="agent-engine"
+            label="Runs on"
+            {...bind('engine', 'engine')}
+            options={[
+              { value: 'local', label: 'This machine' },
+              ...engines.map((e) => ({
+                value: e.id,
+                label: `${e.name} (${e.kind}${e.health.state === 'ok' ? '' : `, ${e.health.state}`})`,
+              })),
+            ]}
+            hint={
+              draft.engine === 'local'
+                ? undefined
+                : 'Agents on another engine reach only the gateway on this machine (no egress policy yet).'
+            }
+          />
+        </div>
+      ) : null}
+      <div data-field="runtime" hidden={draft.engine !== 'local'}>
         <RuntimeField
           value={draft.runtime ?? defaultRuntime}
           isDefault={draft.runtime === null || draft.runtime === defaultRuntime}

@@ -23,6 +23,8 @@ export interface CreateDraft {
   harness: string;
   /** The container runtime; `null` = the one Settings names for new agents. */
   runtime: 'docker' | 'incus' | null;
+  /** Where it runs: `local` (this machine) or a named engine's id (which fixes the runtime). */
+  engine: string;
   model: string;
   fallbacks: string[];
   memory: string;
@@ -49,6 +51,7 @@ export function newDraft(
     emoji: null,
     harness,
     runtime: null,
+    engine: 'local',
     model,
     fallbacks: [],
     memory: String(memoryMib),
@@ -159,7 +162,11 @@ export function checkDraft(
       name,
       emoji: draft.emoji ?? ctx.harnessEmoji,
       harness: draft.harness,
-      ...(draft.runtime ? { runtime: draft.runtime } : {}),
+      ...(draft.engine !== 'local'
+        ? { engine: draft.engine }
+        : draft.runtime
+          ? { runtime: draft.runtime }
+          : {}),
       model: draft.model,
       fallbacks: draft.fallbacks.filter((f) => f !== draft.model),
       memory_mib: memory,

@@ -5,7 +5,7 @@ import { Badge } from '../../components/Badge';
 import { CopyIcon } from '../../components/Icons';
 import { useCopy } from '../../components/use-copy';
 import { splitFix } from './fix-line';
-import { COMPONENT_LABELS, COMPONENT_ROLES, STATE_BADGES } from './labels';
+import { componentLabel, componentRole, STATE_BADGES } from './labels';
 
 function CopyButton({ text }: { text: string }): ReactElement {
   const { copied, copy } = useCopy(text);
@@ -46,7 +46,7 @@ function FixLine({ name, fix }: { name: string; fix: string }): ReactElement {
 /** A component's row; `data-state` carries the raw state for tests and styling. */
 export function ComponentRow({ component }: { component: ComponentHealth }): ReactElement {
   const badge = STATE_BADGES[component.state];
-  const label = COMPONENT_LABELS[component.name] ?? component.name;
+  const label = componentLabel(component.name);
   return (
     <li
       className={`component component--${component.state}`}
@@ -56,7 +56,7 @@ export function ComponentRow({ component }: { component: ComponentHealth }): Rea
       <div className="component__head">
         <div className="component__title">
           <span className="component__name">{label}</span>
-          <span className="component__role">{COMPONENT_ROLES[component.name]}</span>
+          <span className="component__role">{componentRole(component.name)}</span>
         </div>
         <Badge tone={badge.tone} label={badge.label} testId={`component-${component.name}-state`} />
       </div>

@@ -7,6 +7,7 @@ import { getClient } from '../../stores/client';
 import { selectComponents, selectSummary, systemStore, useSystem } from '../../stores/system';
 import { ComponentRow } from './ComponentRow';
 import { CoreInfoCard } from './CoreInfoCard';
+import { EnginesSection } from './EnginesSection';
 import { LlmPanel } from './LlmPanel';
 import { Time } from '../../components/Time';
 
@@ -79,6 +80,7 @@ export function SystemPage(): ReactElement {
           <p className="muted">{loading || !error ? 'Checking components…' : 'No health report yet.'}</p>
         )}
       </section>
+      <EnginesSection />
       <LlmPanel />
       <CoreInfoCard info={info} error={infoError} />
     </>

@@ -7,6 +7,7 @@ export const CREATE_FIELDS = [
   'emoji',
   'harness',
   'runtime',
+  'engine',
   'model',
   'fallbacks',
   'memory_mib',

@@ -1,0 +1,169 @@
+// A named engine whose target refuses connections: a health component with its fix within 5 s, its agents
+// "unreachable" (no phase change, nothing rolled back), reconciled when it answers; agents.create on engines.
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCore } from '../../app/bootstrap';
+import type { Core } from '../../app/bootstrap';
+import { call } from '../../transport/dispatch';
+import { testOptions } from '../../../test/app-options';
+import { agentRow } from '../../../test/agents';
+import { closedPort, tcpEngineRuntime, testPems } from '../../../test/engines';
+import type { ContainerInfo } from '../runtimes/container-runtime';
+import { LABELS } from '../runtimes/container-runtime';
+import { openDatabase } from '../storage/database';
+
+let home: string;
+let core: Core;
+let port: number;
+let listener: net.Server | null = null;
+const AGENT = '11111111-2222-4333-8444-555555555555';
+
+/** The state of the agent's container on the stand-in engine. */
+let state: ContainerInfo['state'] = 'running';
+/** What the stand-in engine reports: the agent's container. */
+const containers = (): ContainerInfo[] => [
+  {
+    id: 'c1',
+    name: 'agentdesk-remote-ada',
+    image: 'agentdesk/agent-base:2',
+    state,
+    labels: { [LABELS.agentId]: AGENT, [LABELS.managed]: '1', [LABELS.instance]: 'x' },
+    startedAt: 1,
+  } as unknown as ContainerInfo,
+];
+
+async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: T = await get();
+  while (!ok(last)) {
+    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms; last ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    last = await get();
+  }
+  return last;
+}
+
+beforeAll(async () => {
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-engine-outage-'));
+  port = await closedPort();
+  core = await startCore({
+    home,
+    app: testOptions({ AGENTDESK_IMAGE_RECIPE_DIR: '/nonexistent-agentdesk-recipe' }),
+    mode: 'headless',
+    healthIntervalMs: 0,
+    engineProbeMs: 500,
+    log: pino({ level: 'silent' }),
+    runtimeFactory: (rec) =>
+      tcpEngineRuntime(rec.target.kind, rec.target.transport === 'tls' ? rec.target.port : 9, containers),
+  });
+});
+afterAll(async () => {
+  await core.shutdown();
+  listener?.close();
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+describe('a named engine that refuses connections', () => {
+  it('is an unhealthy component with its fix, its agents unreachable, and reconciled when it answers', async () => {
+    const p = testPems();
+    const added = await call(core.dispatcher, 'engines', 'add', {
+      id: 'lab',
+      name: 'Lab',
+      kind: 'docker',
+      transport: 'tls',
+      host: '127.0.0.1',
+      port,
+      ca_pem: p.caPem,
+      cert_pem: p.certPem,
+      key_pem: p.keyPem,
+    });
+    expect(added.health.state).toBe('missing');
+    expect(added.health.fix).toMatch(new RegExp(`port ${port}`));
+
+    const component = () =>
+      call(core.dispatcher, 'system', 'health', {}).then((r) =>
+        r.components.find((c) => c.name === 'engine:lab'),
+      );
+    const down = await until('engine:lab missing', component, (c) => c?.state === 'missing');
+    expect(down?.detail).toMatch(/not reachable: .*ECONNREFUSED/);
+
+    // An agent recorded on it, running when the engine went away.
+    const db = openDatabase(path.join(home, 'agentdesk.db'));
+    db.prepare(
+      `INSERT INTO agents (id, slug, name, emoji, harness, runtime, model, fallbacks, memory_mib, cpus, phase,
+         phase_reason, phase_at, failed_log, container, runtime_port, key_id, created_at, running_since, archive_dir,
+         runtime_endpoint, pids_limit, folders, engine)
+       VALUES (@id, @slug, @name, @emoji, @harness, @runtime, @model, @fallbacks, @memory_mib, @cpus, @phase,
+         @phase_reason, @phase_at, @failed_log, @container, @runtime_port, @key_id, @created_at, @running_since,
+         @archive_dir, @runtime_endpoint, @pids_limit, @folders, @engine)`,
+    ).run(
+      agentRow(AGENT, {
+        slug: 'remote-ada',
+        name: 'Remote Ada',
+        engine: 'lab',
+        phase: 'running',
+        running_since: 1,
+        container: 'agentdesk-remote-ada',
+      }),
+    );
+    db.close();
+
+    const ada = () => call(core.dispatcher, 'agents', 'get', { id: AGENT });
+    const seen = await until('agent unreachable', ada, (a) => a.engine_state === 'unreachable');
+    expect(seen).toMatchObject({ phase: 'running', engine: 'lab', engine_name: 'Lab', member: null });
+    const removed = await call(core.dispatcher, 'engines', 'remove', { id: 'lab' }).then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    expect(removed).toMatch(/still has agents: Remote Ada \(running\)/);
+
+    // Nothing was rolled back or changed during the outage.
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(await ada()).toMatchObject({ phase: 'running', engine_state: 'unreachable', phase_reason: null });
+
+    // The engine answers again (its host rebooted: the container is stopped): healthy within 5 s, the agent
+    // reachable and reconciled by the engine's report, its container kept (no redeploy, no purge).
+    state = 'stopped';
+    listener = net.createServer((s) => s.destroy());
+    await new Promise<void>((r) => listener!.listen(port, '127.0.0.1', r));
+    await until('engine:lab ok', component, (c) => c?.state === 'ok');
+    const back = await until(
+      'agent reconciled',
+      ada,
+      (a) => a.engine_state === 'reachable' && a.phase === 'stopped',
+    );
+    expect(back.phase_reason).toBe('Stopped while the engine "Lab" was not reachable');
+    expect(back.container).toBe('agentdesk-remote-ada');
+  });
+});
+
+describe('agents.create on engines', () => {
+  const create = (over: Record<string, unknown>) =>
+    call(core.dispatcher, 'agents', 'create', { name: 'Eve', model: 'p/m', ...over }).then(
+      () => 'created',
+      (e: Error) => e.message,
+    );
+
+  it('refuses an unknown engine, listing the valid ones', async () => {
+    expect(await create({ engine: 'nowhere' })).toMatch(
+      /engine: "nowhere" is not an engine; valid: local, lab/,
+    );
+  });
+
+  it('refuses an egress policy on a named engine', async () => {
+    expect(await create({ engine: 'lab', allow: ['example.com'] })).toMatch(
+      /egress: agents on the engine "lab" reach only the gateway/,
+    );
+    expect(await create({ engine: 'lab', egress: 'open' })).toMatch(/reach only the gateway/);
+  });
+
+  it('refuses a runtime that is not the engine’s kind', async () => {
+    expect(await create({ engine: 'lab', runtime: 'incus' })).toMatch(
+      /runtime: the engine "lab" is docker, not incus/,
+    );
+  });
+});
