@@ -93,7 +93,7 @@ export class IncusRuntime implements ContainerRuntime {
     this.client = new IncusClient(this.socketPath, project);
     this.consoles = new ConsoleTranscripts(this.client);
     this.stream = new IncusEventStream(
-      this.socketPath,
+      this.client,
       project,
       { get: (name) => this.instance(name), all: () => this.instances() },
       opts.log,
