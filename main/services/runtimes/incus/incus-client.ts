@@ -264,7 +264,26 @@ export class IncusClient {
    * @throws RuntimeOperationError with Incus's error text.
    */
   async putFile(instancePath: string, filePath: string, content: string, operation: string): Promise<void> {
-    const data = Buffer.from(content);
+    await this.putPath(
+      instancePath,
+      filePath,
+      { type: 'file', content, uid: 0, gid: 0, mode: 0o644 },
+      operation,
+    );
+  }
+
+  /**
+   * Creates or replaces a file (with `content`) or a directory at `filePath` inside the instance, with
+   * the given owner (uid/gid inside the container) and mode (`POST …/files`).
+   * @throws RuntimeOperationError with Incus's error text.
+   */
+  async putPath(
+    instancePath: string,
+    filePath: string,
+    entry: { type: 'file' | 'directory'; content?: string | Buffer; uid: number; gid: number; mode: number },
+    operation: string,
+  ): Promise<void> {
+    const data = Buffer.from(entry.content ?? '');
     const { body, status } = await this.raw(
       `${instancePath}/files?path=${encodeURIComponent(filePath)}`,
       operation,
@@ -273,10 +292,10 @@ export class IncusClient {
         headers: {
           'Content-Type': 'application/octet-stream',
           'Content-Length': String(data.length),
-          'X-Incus-uid': '0',
-          'X-Incus-gid': '0',
-          'X-Incus-mode': '0644',
-          'X-Incus-type': 'file',
+          'X-Incus-uid': String(entry.uid),
+          'X-Incus-gid': String(entry.gid),
+          'X-Incus-mode': entry.mode.toString(8).padStart(4, '0'),
+          'X-Incus-type': entry.type,
           'X-Incus-write': 'overwrite',
         },
         write: (req) => {
