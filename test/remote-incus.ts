@@ -110,43 +110,64 @@ function deleteInstances(varDir: string): void {
   }
 }
 
-/**
- * Starts `incusd --group root` in a new network namespace with `INCUS_DIR=/var/lib/agentdesk-test-rincus-<random>/var`,
- * joined to this machine by a veth pair (`10.234.<n>.1` here, `.2` there), `core.https_address` on
- * the namespace's end, a `dir` storage pool as the default profile's root disk, and no network (the
- * runtime gives remote agents their devices). Leftovers of killed runs are swept first.
- * @throws Error with the daemon's log when it does not answer within 30 s.
- */
-export async function startRemoteIncus(): Promise<RemoteIncus> {
-  sweepRemoteIncus();
-  const tag = crypto.randomBytes(3).toString('hex');
-  const netns = `${NETNS_PREFIX}${tag}`;
-  const root = `${DIR_PREFIX}${tag}`;
-  const dir = path.join(root, 'var');
-  const net = freeSubnet();
-  const hostAddress = `${net}.1`;
-  const remoteAddress = `${net}.2`;
-  const hostVeth = `${VETH_PREFIX}${tag}`;
-  // Search (x) access for everyone: unprivileged containers' root (an unmapped uid) must traverse it.
-  fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
-  fs.chmodSync(root, 0o711);
-  sh('ip', 'netns', 'add', netns);
-  sh('ip', 'link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns);
-  sh('ip', 'addr', 'add', `${hostAddress}/30`, 'dev', hostVeth);
-  sh('ip', 'link', 'set', hostVeth, 'up');
-  sh('ip', '-n', netns, 'addr', 'add', `${remoteAddress}/30`, 'dev', 'eth0');
-  sh('ip', '-n', netns, 'link', 'set', 'eth0', 'up');
-  sh('ip', '-n', netns, 'link', 'set', 'lo', 'up');
+/** One incusd in its own network namespace (a member of the remote). */
+interface Member {
+  name: string;
+  netns: string;
+  root: string;
+  dir: string;
+  address: string;
+  incus: (...args: string[]) => string;
+  /** Runs the incus CLI with `input` on stdin. */
+  incusInput: (input: string, ...args: string[]) => string;
+  stop: () => Promise<void>;
+  running: () => boolean;
+}
+
+function incusCli(dir: string): Member['incusInput'] {
   const env = { ...process.env, INCUS_DIR: dir };
-  const incus = (...args: string[]): string =>
+  return (input, ...args) =>
     execFileSync('incus', args, {
       encoding: 'utf8',
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      input,
+      stdio: ['pipe', 'pipe', 'pipe'],
       timeout: 120_000,
     }).trim();
+}
+
+/**
+ * Starts `incusd --group root` in `netns` with `INCUS_DIR=<root>/var`. `ip netns exec` gives it the
+ * namespace's own /sys (Incus reads its interfaces there), which hides the cgroup hierarchies mounted
+ * under /sys/fs/cgroup: they are bound back from a recursive bind made under `root` first.
+ */
+async function startMember(name: string, netns: string, root: string, address: string): Promise<Member> {
+  const dir = path.join(root, 'var');
+  // Search (x) access for everyone: unprivileged containers' root (an unmapped uid) must traverse it.
+  fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
+  fs.chmodSync(root, 0o711);
+  const cgroups = path.join(root, 'cgroup');
+  fs.mkdirSync(cgroups);
+  sh('mount', '--rbind', '/sys/fs/cgroup', cgroups);
+  const env = { ...process.env, INCUS_DIR: dir };
   const logFile = path.join(root, 'incusd.log');
-  let child: ChildProcess | null = null;
+  const log = fs.openSync(logFile, 'a');
+  let child: ChildProcess | null = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      netns,
+      'sh',
+      '-c',
+      'mount --rbind "$1" /sys/fs/cgroup && exec "$2" --group root',
+      'sh',
+      cgroups,
+      INCUSD,
+    ],
+    { env, stdio: ['ignore', log, log] },
+  );
+  fs.closeSync(log);
   const stop = async (): Promise<void> => {
     const c = child;
     child = null;
@@ -157,66 +178,127 @@ export async function startRemoteIncus(): Promise<RemoteIncus> {
     await exited;
     clearTimeout(timer);
   };
+  const t0 = Date.now();
+  for (;;) {
+    if (spawnSync('incus', ['query', '/1.0'], { env, stdio: 'ignore', timeout: 5000 }).status === 0) break;
+    if (child.exitCode !== null || Date.now() - t0 > 30_000) {
+      await stop();
+      throw new Error(
+        `the remote incusd ${name} did not start:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const incusInput = incusCli(dir);
+  return {
+    name,
+    netns,
+    root,
+    dir,
+    address,
+    incus: (...args) => incusInput('', ...args),
+    incusInput,
+    stop,
+    running: () => child !== null,
+  };
+}
+
+/**
+ * Starts an Incus remote on this machine: `members` incusd (1, or 2 for a cluster `m1` + `m2`), each
+ * in its own network namespace, all on one bridge inside a further namespace (no firewall of this
+ * machine in between), which this machine joins by a veth (`10.234.<n>.1`; members `.2`, `.3`).
+ * `core.https_address` is each member's address; a `dir` storage pool is the default profile's root
+ * disk; there is no Incus network (the runtime gives remote agents their devices). A cluster is made
+ * as `incus cluster enable m1`, then `m2` joins with a join token (`incus admin init --preseed`).
+ * Leftovers of killed runs are swept first.
+ * @throws Error with the daemon's log when one does not answer within 30 s.
+ */
+export async function startRemoteIncus(opts: { members?: 1 | 2 } = {}): Promise<RemoteIncus> {
+  sweepRemoteIncus();
+  const count = opts.members ?? 1;
+  const tag = crypto.randomBytes(3).toString('hex');
+  const sw = `${NETNS_PREFIX}${tag}s`;
+  const net = freeSubnet();
+  const hostAddress = `${net}.1`;
+  const hostVeth = `${VETH_PREFIX}${tag}`;
+  const members: Member[] = [];
+  const namespaces = [sw];
   const remove = async (): Promise<void> => {
     try {
-      if (child) deleteInstances(dir);
+      if (members[0]?.running()) deleteInstances(members[0].dir);
     } finally {
-      await stop();
-      const pids = spawnSync('ip', ['netns', 'pids', netns], { encoding: 'utf8' })
-        .stdout.split('\n')
-        .filter(Boolean);
-      for (const pid of pids) quiet('kill', '-KILL', pid);
-      quiet('ip', 'netns', 'del', netns);
+      for (const m of [...members].reverse()) await m.stop();
+      for (const ns of namespaces) {
+        const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' })
+          .stdout.split('\n')
+          .filter(Boolean);
+        for (const pid of pids) quiet('kill', '-KILL', pid);
+        quiet('ip', 'netns', 'del', ns);
+      }
       quiet('ip', 'link', 'del', hostVeth);
-      unmountUnder(root);
-      fs.rmSync(root, { recursive: true, force: true });
+      for (let i = 1; i <= count; i++) {
+        const root = `${DIR_PREFIX}${tag}${i}`;
+        unmountUnder(root);
+        fs.rmSync(root, { recursive: true, force: true });
+      }
     }
   };
   try {
-    // `ip netns exec` gives the daemon the namespace's own /sys (Incus reads its interfaces there), which
-    // hides the cgroup hierarchies mounted under /sys/fs/cgroup: they are bound back from a copy made here.
-    const cgroups = path.join(root, 'cgroup');
-    fs.mkdirSync(cgroups);
-    sh('mount', '--rbind', '/sys/fs/cgroup', cgroups);
-    const log = fs.openSync(logFile, 'a');
-    child = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        netns,
-        'sh',
-        '-c',
-        'mount --rbind "$1" /sys/fs/cgroup && exec "$2" --group root',
-        'sh',
-        cgroups,
-        INCUSD,
-      ],
-      { env, stdio: ['ignore', log, log] },
-    );
-    fs.closeSync(log);
-    const t0 = Date.now();
-    for (;;) {
-      if (spawnSync('incus', ['query', '/1.0'], { env, stdio: 'ignore', timeout: 5000 }).status === 0) break;
-      if (child.exitCode !== null || Date.now() - t0 > 30_000)
-        throw new Error(`the remote incusd did not start:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 200));
+    sh('ip', 'netns', 'add', sw);
+    sh('ip', '-n', sw, 'link', 'add', 'br0', 'type', 'bridge');
+    sh('ip', '-n', sw, 'link', 'set', 'br0', 'up');
+    sh('ip', 'link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', 'host', 'netns', sw);
+    sh('ip', '-n', sw, 'link', 'set', 'host', 'master', 'br0', 'up');
+    sh('ip', 'addr', 'add', `${hostAddress}/24`, 'dev', hostVeth);
+    sh('ip', 'link', 'set', hostVeth, 'up');
+    for (let i = 1; i <= count; i++) {
+      const ns = `${NETNS_PREFIX}${tag}${i}`;
+      namespaces.push(ns);
+      const address = `${net}.${i + 1}`;
+      sh('ip', 'netns', 'add', ns);
+      sh('ip', '-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', `m${i}`, 'netns', sw);
+      sh('ip', '-n', sw, 'link', 'set', `m${i}`, 'master', 'br0', 'up');
+      sh('ip', '-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
+      sh('ip', '-n', ns, 'link', 'set', 'eth0', 'up');
+      sh('ip', '-n', ns, 'link', 'set', 'lo', 'up');
+      members.push(await startMember(`m${i}`, ns, `${DIR_PREFIX}${tag}${i}`, address));
     }
-    incus('config', 'set', 'core.https_address', `${remoteAddress}:${REMOTE_INCUS_PORT}`);
-    incus('storage', 'create', 'default', 'dir');
-    incus('profile', 'device', 'add', 'default', 'root', 'disk', 'path=/', 'pool=default');
+    const first = members[0]!;
+    first.incus('config', 'set', 'core.https_address', `${first.address}:${REMOTE_INCUS_PORT}`);
+    first.incus('storage', 'create', 'default', 'dir');
+    first.incus('profile', 'device', 'add', 'default', 'root', 'disk', 'path=/', 'pool=default');
+    if (count === 2) {
+      first.incus('cluster', 'enable', 'm1');
+      const second = members[1]!;
+      const lines = first.incus('cluster', 'add', 'm2').split('\n').filter(Boolean);
+      const preseed = [
+        'cluster:',
+        '  enabled: true',
+        '  server_name: m2',
+        `  server_address: ${second.address}:${REMOTE_INCUS_PORT}`,
+        `  cluster_token: ${lines[lines.length - 1]!.trim()}`,
+        '  member_config:',
+        '  - entity: storage-pool',
+        '    name: default',
+        '    key: source',
+        '    value: ""',
+        '',
+      ].join('\n');
+      second.incusInput(preseed, 'admin', 'init', '--preseed');
+    }
   } catch (err) {
     await remove();
     throw err;
   }
+  const first = members[0]!;
   return {
-    url: `https://${remoteAddress}:${REMOTE_INCUS_PORT}`,
+    url: `https://${first.address}:${REMOTE_INCUS_PORT}`,
     hostAddress,
-    dir,
-    netns,
-    incus,
+    dir: first.dir,
+    netns: first.netns,
+    incus: first.incus,
     trustToken: (name) => {
-      const lines = incus('config', 'trust', 'add', name).split('\n').filter(Boolean);
+      const lines = first.incus('config', 'trust', 'add', name).split('\n').filter(Boolean);
       return lines[lines.length - 1]!.trim();
     },
     remove,
