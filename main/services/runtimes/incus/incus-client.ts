@@ -224,17 +224,26 @@ export class IncusClient {
     onProgress?: (op: IncusOperation) => void,
   ): Promise<IncusOperation> {
     const path = `/1.0/operations/${encodeURIComponent(id)}`;
+    // A cluster member forwards a wait for another member's operation, which then answers at once,
+    // still running; once done, the operation is known to its own member only (measured on Incus
+    // 6.0.4). So remote waits name the member (`target=`) and pause between answers.
+    let target = '';
     for (;;) {
       const remainingS = Math.ceil((deadline - Date.now()) / 1000);
       if (remainingS <= 0) break;
       const sliceS = onProgress ? 1 : Math.min(remainingS, 30);
-      const env = await this.request(`${path}/wait?timeout=${sliceS}`, operation, {
+      const t0 = Date.now();
+      const env = await this.request(`${path}/wait?timeout=${sliceS}${target}`, operation, {
         timeoutMs: sliceS * 1000 + 5000,
         raw: true,
       });
       // A failed operation and a wait that timed out both come back as error envelopes: ask the operation.
       const op =
-        env.type === 'sync' ? (env.metadata as IncusOperation) : await this.operationAfterError(path, env);
+        env.type === 'sync'
+          ? (env.metadata as IncusOperation)
+          : await this.operationAfterError(`${path}${target.replace('&', '?')}`, env);
+      const location = (op as IncusOperation & { location?: string }).location;
+      if (this.https && location && location !== 'none') target = `&target=${encodeURIComponent(location)}`;
       if (op.status === 'Success') return op;
       if (op.status === 'Failure' || op.status === 'Cancelled')
         throw new RuntimeOperationError(
@@ -244,6 +253,7 @@ export class IncusClient {
           env.error_code || 500,
         );
       onProgress?.(op);
+      if (this.https && Date.now() - t0 < 200) await new Promise((r) => setTimeout(r, 250));
     }
     throw new IncusDeadlineError(operation, id);
   }
@@ -557,7 +567,8 @@ function envelopeError(env: Envelope, operation: string, status: number): Runtim
 }
 
 function operationId(env: Envelope): string {
-  const id = env.operation?.split('/').pop();
+  // A request forwarded to another cluster member names its operation with a query (`…?project=default`).
+  const id = env.operation?.split('?')[0]?.split('/').pop();
   if (env.type !== 'async' || !id)
     throw new RuntimeOperationError('incus', 'operation', 'expected a background operation');
   return id;
