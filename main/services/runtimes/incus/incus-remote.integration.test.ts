@@ -178,7 +178,7 @@ describe.skipIf(
     );
     expect(ifaces.stdout.trim()).toBe('lo');
     await waitFor(
-      async () => (events.some((e) => e.name === name && e.action === 'start') ? true : undefined),
+      () => Promise.resolve(events.some((e) => e.name === name && e.action === 'start') ? true : undefined),
       'the start event',
     );
   }, 120_000);

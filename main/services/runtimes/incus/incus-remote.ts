@@ -120,10 +120,7 @@ export async function selfSignedCertificate(
 ): Promise<IncusClientCertificate> {
   x509.cryptoProvider.set(crypto.webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
   const alg = { name: 'ECDSA', namedCurve: 'P-384', hash: 'SHA-384' };
-  const keys = (await crypto.webcrypto.subtle.generateKey(alg, true, [
-    'sign',
-    'verify',
-  ])) as crypto.webcrypto.CryptoKeyPair;
+  const keys = await crypto.webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(notBefore.getTime() + CLIENT_CERT_YEARS * 365 * 86_400_000);
   const extensions: x509.Extension[] = [
@@ -192,7 +189,7 @@ export function fetchServerCertificate(
         fingerprint: certFingerprint(raw),
       });
     });
-    sock.once('error', (err) => {
+    sock.once('error', (err: Error) => {
       clearTimeout(timer);
       reject(new Error(`cannot reach the Incus server at ${u.origin}: ${err.message}`));
     });

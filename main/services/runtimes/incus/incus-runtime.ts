@@ -648,6 +648,18 @@ export class IncusRuntime implements ContainerRuntime {
       });
   }
 
+  /**
+   * Copies a host folder into a container on the remote again (e.g. the agent's config folder after the
+   * core rewrote it), as create does for read-only mounts: root-owned, group `gid`, no write bit. Remote only.
+   * @returns how many entries were copied.
+   * @throws RuntimeNotFoundError when the container does not exist.
+   */
+  async pushFolder(name: string, hostPath: string, containerPath: string, gid: number): Promise<number> {
+    this.remoteOnly('pushFolder');
+    await this.mustGet(name);
+    return pushTree(this.client, this.path(name), hostPath, containerPath, { gid });
+  }
+
   private localOnly(what: string): void {
     if (this.remote)
       throw new Error(`${what} is not available for agents on a remote Incus (${this.socketPath})`);
