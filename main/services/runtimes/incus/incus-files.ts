@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { isNotFound } from './incus-client';
 import type { IncusClient } from './incus-client';
 
 /** Most entries one folder push copies (a config folder holds a few files; this bounds a mistake). */
@@ -46,11 +47,21 @@ export async function pushTree(
       );
     }
   };
-  // Parents of the target (e.g. /etc/agentdesk for /etc/agentdesk/config) are made root-owned 0755.
+  // Missing parents of the target (e.g. /opt/agentdesk for /opt/agentdesk/config) are made root-owned
+  // 0755; existing ones are left as the image has them.
   const parents: string[] = [];
   for (let p = path.posix.dirname(containerPath); p !== '/'; p = path.posix.dirname(p)) parents.unshift(p);
-  for (const p of parents)
-    await client.putPath(instancePath, p, { type: 'directory', uid: 0, gid: 0, mode: 0o755 }, 'copy files');
+  for (const p of parents) {
+    const there = await client.get(`${instancePath}/files?path=${encodeURIComponent(p)}`, 'copy files').then(
+      () => true,
+      (err: unknown) => {
+        if (isNotFound(err)) return false;
+        throw err;
+      },
+    );
+    if (!there)
+      await client.putPath(instancePath, p, { type: 'directory', uid: 0, gid: 0, mode: 0o755 }, 'copy files');
+  }
   await walk(hostDir, containerPath);
   return count;
 }
