@@ -432,16 +432,25 @@ export class IncusClient {
         req.destroy();
         reject(err);
       };
+      // A remote that never completed the TLS handshake (a host gone, a blackholed route) is
+      // unreachable, not a failed operation.
+      let connected = !this.https;
+      req.on('socket', (sock) => {
+        if (!(sock as tls.TLSSocket).connecting && (sock as tls.TLSSocket).encrypted) connected = true;
+        else sock.once('secureConnect', () => (connected = true));
+      });
       const timer =
         timeoutMs > 0
           ? setTimeout(
               () =>
                 fail(
-                  new RuntimeOperationError(
-                    'incus',
-                    operation,
-                    `Incus did not answer within ${timeoutMs} ms`,
-                  ),
+                  connected
+                    ? new RuntimeOperationError(
+                        'incus',
+                        operation,
+                        `Incus did not answer within ${timeoutMs} ms`,
+                      )
+                    : incusUnavailable(this.socketPath, 'ETIMEDOUT'),
                 ),
               timeoutMs,
             )

@@ -1,7 +1,7 @@
 // Trust by token against a fake Incus HTTPS server: the token's fingerprint is checked before anything is sent; a pinned client refuses another certificate.
 import fs from 'node:fs';
 import https from 'node:https';
-import type net from 'node:net';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type tls from 'node:tls';
@@ -177,6 +177,28 @@ describe('addIncusRemote against a fake Incus server', () => {
     );
     await expect(good.get('/1.0', 'ping')).resolves.toMatchObject({ api_version: '1.0' });
     good.close();
+  });
+});
+
+describe('IncusClient over HTTPS, server unreachable', () => {
+  it('a server that never completes the handshake is unavailable (not a failed operation)', async () => {
+    const mute = net.createServer(() => undefined);
+    await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
+    const cert = await selfSignedCertificate('x', 'client');
+    const client = new IncusClient(
+      {
+        url: `https://127.0.0.1:${(mute.address() as net.AddressInfo).port}`,
+        serverCertPem: cert.certPem,
+        clientCertPem: cert.certPem,
+        clientKeyPem: cert.keyPem,
+      },
+      'default',
+    );
+    const err = await client.get('/1.0', 'ping', 500).catch((e: unknown) => e);
+    client.close();
+    mute.close();
+    expect(err).toBeInstanceOf(RuntimeUnavailableError);
+    expect((err as Error).message).toMatch(/not reachable at https:\/\/127\.0\.0\.1:\d+ \(ETIMEDOUT\)/);
   });
 });
 
