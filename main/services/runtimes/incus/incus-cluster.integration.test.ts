@@ -19,6 +19,7 @@ const suffix = crypto.randomBytes(4).toString('hex');
 const ref = `agentdesk-test/cluster-${suffix}:1`;
 const placed = `agentdesk-cl-${suffix}-a`;
 const chosen = `agentdesk-cl-${suffix}-b`;
+const perAgent = `agentdesk-cl-${suffix}-c`;
 
 function get(socketPath: string, urlPath: string): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -65,7 +66,7 @@ describe.skipIf(
 
   afterAll(async () => {
     for (const rt of runtimes) {
-      for (const n of [placed, chosen]) await rt.remove(n).catch(() => undefined);
+      for (const n of [placed, chosen, perAgent]) await rt.remove(n).catch(() => undefined);
       await rt.close();
     }
     await cluster?.remove();
@@ -101,6 +102,9 @@ describe.skipIf(
     const anywhere = runtime(null);
     await anywhere.create(spec(placed));
     expect(['m1', 'm2']).toContain(await anywhere.location(placed));
+    // A member chosen per agent overrides the engine's.
+    await onM2.create(spec(perAgent), { member: 'm1' });
+    expect(await onM2.location(perAgent)).toBe('m1');
   }, 120_000);
 
   it('the core reaches a container on the other member through the tunnel', async () => {

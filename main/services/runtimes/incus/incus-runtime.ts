@@ -293,15 +293,16 @@ export class IncusRuntime implements ContainerRuntime {
   }
 
   /**
-   * Creates the instance (not started). Host ports 0 get a free port on 127.0.0.1, picked now; it is
+   * Creates the instance (not started). On a remote cluster, `opts.member` places it on that member
+   * (`target=`), overriding the engine target's `member`; null lets Incus place it. Host ports 0 get a free port on 127.0.0.1, picked now; it is
    * bound only when the container starts, so another program could take it in between (start then fails
    * with Incus's error).
    * @throws Error for a bad spec; RuntimeNotFoundError('image') when the alias is missing;
    *   RuntimeOperationError (status 409) when the name is taken.
    */
-  async create(spec: ContainerSpec): Promise<ContainerInfo> {
+  async create(spec: ContainerSpec, opts: { member?: string | null } = {}): Promise<ContainerInfo> {
     validateSpec(spec);
-    if (this.remote) return this.createRemote(spec);
+    if (this.remote) return this.createRemote(spec, opts.member);
     if ((await aliasTarget(this.client, spec.image)) === null)
       throw new RuntimeNotFoundError('incus', 'image', spec.image);
     if (await this.instance(spec.name))
@@ -576,7 +577,7 @@ export class IncusRuntime implements ContainerRuntime {
    * the agent's uid/gid, kept when the container goes); read-only mounts are pushed as files after
    * create (root-owned, group = the agent's gid, no write bit); `/etc/hosts` names the gateway.
    */
-  private async createRemote(spec: ContainerSpec): Promise<ContainerInfo> {
+  private async createRemote(spec: ContainerSpec, chosen?: string | null): Promise<ContainerInfo> {
     if ((await aliasTarget(this.client, spec.image)) === null)
       throw new RuntimeNotFoundError('incus', 'image', spec.image);
     if (await this.instance(spec.name))
@@ -594,7 +595,7 @@ export class IncusRuntime implements ContainerRuntime {
       };
     for (const m of spec.mounts.filter((x) => !x.readOnly))
       await this.ensureVolume(volumePool, remoteVolumeName(m.hostPath), spec.security);
-    const member = this.opts.remote?.target.member;
+    const member = chosen === undefined ? this.opts.remote?.target.member : chosen;
     const where = member ? `/1.0/instances?target=${encodeURIComponent(member)}` : '/1.0/instances';
     await this.client.run('POST', where, body, 'create', CREATE_DEADLINE_MS);
     const inst = this.path(spec.name);
