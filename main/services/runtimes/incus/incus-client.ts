@@ -1,7 +1,10 @@
-// The Incus REST API over its unix socket (node:http): JSON envelopes, background operations, multipart upload.
+// The Incus REST API over its unix socket or HTTPS (pinned server certificate, client certificate): JSON envelopes, background operations, multipart upload, websockets.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import type tls from 'node:tls';
+import WebSocket from 'ws';
 import { RuntimeOperationError, RuntimeUnavailableError } from '../container-runtime';
 
 /** A background operation as Incus reports it (`GET /1.0/operations/<id>`). */
@@ -51,6 +54,67 @@ export class IncusDeadlineError extends RuntimeOperationError {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const UNAVAILABLE_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTSOCK', 'EPERM']);
+/** TLS verification failures: the server is not the pinned one. */
+const TLS_REFUSALS =
+  /^(ERR_CERT_PINNING|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_[A-Z_]+|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+/** Network errors that make an HTTPS remote unreachable (a health component, not a failed operation). */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
+
+/**
+ * An Incus server reached over HTTPS (`core.https_address`), as `incus remote add` leaves it: the
+ * server's certificate pinned (the connection is refused unless the server presents exactly this
+ * certificate; no CA, no host name check) and this core's client certificate, which the server trusts.
+ */
+export interface IncusHttpsTransport {
+  /** e.g. `https://10.0.0.7:8443` (no path). */
+  url: string;
+  serverCertPem: string;
+  clientCertPem: string;
+  clientKeyPem: string;
+}
+
+/** SHA-256 of a certificate's DER bytes, lower-case hex without colons (the form Incus prints and tokens carry). */
+export function certFingerprint(pemOrDer: string | Buffer): string {
+  const der =
+    typeof pemOrDer === 'string'
+      ? Buffer.from(pemOrDer.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, ''), 'base64')
+      : pemOrDer;
+  return crypto.createHash('sha256').update(der).digest('hex');
+}
+
+/**
+ * TLS options pinning `t.serverCertPem`: it is the only trust anchor, and the presented certificate's
+ * SHA-256 must equal its fingerprint (a certificate the pinned one signed is refused too). TLS 1.2 or 1.3,
+ * the client certificate attached.
+ */
+export function pinnedTlsOptions(t: IncusHttpsTransport): tls.ConnectionOptions {
+  const pinned = certFingerprint(t.serverCertPem);
+  return {
+    ca: [t.serverCertPem],
+    cert: t.clientCertPem,
+    key: t.clientKeyPem,
+    minVersion: 'TLSv1.2',
+    maxVersion: 'TLSv1.3',
+    rejectUnauthorized: true,
+    checkServerIdentity: (_host, cert) => {
+      const got = cert.raw ? certFingerprint(cert.raw) : '';
+      if (got === pinned) return undefined;
+      const err = new Error(
+        `the Incus server presented certificate ${got || '(none)'}, not the pinned ${pinned}`,
+      ) as Error & { code: string };
+      err.code = 'ERR_CERT_PINNING';
+      return err;
+    },
+  };
+}
 
 /**
  * A client of one Incus daemon's REST API over its unix socket. Every answer is unwrapped from the
@@ -63,12 +127,51 @@ const UNAVAILABLE_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTSOCK
  * HTTP status (measured on Incus 6.0.4).
  */
 export class IncusClient {
-  private readonly agent = new http.Agent({ keepAlive: true });
+  private readonly agent: http.Agent;
+  /** The unix socket path, or the HTTPS URL: where this client goes (named in errors). */
+  readonly socketPath: string;
+  private readonly https: (IncusHttpsTransport & { host: string; port: number }) | null;
 
+  /**
+   * @param transport the daemon's unix socket path, or an HTTPS remote (see {@link IncusHttpsTransport}).
+   * @throws Error when the URL is not `https://host[:port]`.
+   */
   constructor(
-    readonly socketPath: string,
+    transport: string | IncusHttpsTransport,
     private readonly project: string,
-  ) {}
+  ) {
+    if (typeof transport === 'string') {
+      this.socketPath = transport;
+      this.https = null;
+      this.agent = new http.Agent({ keepAlive: true });
+      return;
+    }
+    const url = new URL(transport.url);
+    if (url.protocol !== 'https:' || (url.pathname !== '/' && url.pathname !== ''))
+      throw new Error(`Incus remote URL ${transport.url} is not valid: use https://host:port`);
+    this.socketPath = url.origin;
+    this.https = { ...transport, host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 8443) };
+    this.agent = new https.Agent({ keepAlive: true, ...pinnedTlsOptions(transport) });
+  }
+
+  /** True when this client talks to a remote over HTTPS. */
+  get remote(): boolean {
+    return this.https !== null;
+  }
+
+  /**
+   * A websocket to `path` (under /1.0, with its query as given: no project is added) over the same transport: `ws+unix://` on the
+   * socket, or `wss://` with the pinned certificate and the client certificate.
+   */
+  websocket(path: string): WebSocket {
+    const full = path;
+    if (!this.https) return new WebSocket(`ws+unix://${this.socketPath}:${full}`);
+    const host = this.https.host.includes(':') ? `[${this.https.host}]` : this.https.host;
+    return new WebSocket(`wss://${host}:${this.https.port}${full}`, {
+      ...pinnedTlsOptions(this.https),
+      handshakeTimeout: DEFAULT_TIMEOUT_MS,
+    });
+  }
 
   /** `GET path`, returns the envelope's `metadata`. `operation` names the call in errors. */
   async get<T>(path: string, operation: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
@@ -121,17 +224,26 @@ export class IncusClient {
     onProgress?: (op: IncusOperation) => void,
   ): Promise<IncusOperation> {
     const path = `/1.0/operations/${encodeURIComponent(id)}`;
+    // A cluster member forwards a wait for another member's operation, which then answers at once,
+    // still running; once done, the operation is known to its own member only (measured on Incus
+    // 6.0.4). So remote waits name the member (`target=`) and pause between answers.
+    let target = '';
     for (;;) {
       const remainingS = Math.ceil((deadline - Date.now()) / 1000);
       if (remainingS <= 0) break;
       const sliceS = onProgress ? 1 : Math.min(remainingS, 30);
-      const env = await this.request(`${path}/wait?timeout=${sliceS}`, operation, {
+      const t0 = Date.now();
+      const env = await this.request(`${path}/wait?timeout=${sliceS}${target}`, operation, {
         timeoutMs: sliceS * 1000 + 5000,
         raw: true,
       });
       // A failed operation and a wait that timed out both come back as error envelopes: ask the operation.
       const op =
-        env.type === 'sync' ? (env.metadata as IncusOperation) : await this.operationAfterError(path, env);
+        env.type === 'sync'
+          ? (env.metadata as IncusOperation)
+          : await this.operationAfterError(`${path}${target.replace('&', '?')}`, env);
+      const location = (op as IncusOperation & { location?: string }).location;
+      if (this.https && location && location !== 'none') target = `&target=${encodeURIComponent(location)}`;
       if (op.status === 'Success') return op;
       if (op.status === 'Failure' || op.status === 'Cancelled')
         throw new RuntimeOperationError(
@@ -141,6 +253,7 @@ export class IncusClient {
           env.error_code || 500,
         );
       onProgress?.(op);
+      if (this.https && Date.now() - t0 < 200) await new Promise((r) => setTimeout(r, 250));
     }
     throw new IncusDeadlineError(operation, id);
   }
@@ -161,7 +274,26 @@ export class IncusClient {
    * @throws RuntimeOperationError with Incus's error text.
    */
   async putFile(instancePath: string, filePath: string, content: string, operation: string): Promise<void> {
-    const data = Buffer.from(content);
+    await this.putPath(
+      instancePath,
+      filePath,
+      { type: 'file', content, uid: 0, gid: 0, mode: 0o644 },
+      operation,
+    );
+  }
+
+  /**
+   * Creates or replaces a file (with `content`) or a directory at `filePath` inside the instance, with
+   * the given owner (uid/gid inside the container) and mode (`POST …/files`).
+   * @throws RuntimeOperationError with Incus's error text.
+   */
+  async putPath(
+    instancePath: string,
+    filePath: string,
+    entry: { type: 'file' | 'directory'; content?: string | Buffer; uid: number; gid: number; mode: number },
+    operation: string,
+  ): Promise<void> {
+    const data = Buffer.from(entry.content ?? '');
     const { body, status } = await this.raw(
       `${instancePath}/files?path=${encodeURIComponent(filePath)}`,
       operation,
@@ -170,10 +302,10 @@ export class IncusClient {
         headers: {
           'Content-Type': 'application/octet-stream',
           'Content-Length': String(data.length),
-          'X-Incus-uid': '0',
-          'X-Incus-gid': '0',
-          'X-Incus-mode': '0644',
-          'X-Incus-type': 'file',
+          'X-Incus-uid': String(entry.uid),
+          'X-Incus-gid': String(entry.gid),
+          'X-Incus-mode': entry.mode.toString(8).padStart(4, '0'),
+          'X-Incus-type': entry.type,
           'X-Incus-write': 'overwrite',
         },
         write: (req) => {
@@ -273,13 +405,16 @@ export class IncusClient {
   ): Promise<{ body: Buffer; status: number; json: boolean }> {
     return new Promise((resolve, reject) => {
       const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-      const req = http.request(
+      const target = this.https
+        ? { host: this.https.host, port: this.https.port }
+        : { socketPath: this.socketPath };
+      const req = (this.https ? https : http).request(
         {
-          socketPath: this.socketPath,
+          ...target,
           path: this.withProject(path),
           method: opts.method ?? 'GET',
           agent: this.agent,
-          headers: { Host: 'incus', Accept: 'application/json', ...opts.headers },
+          headers: { ...(this.https ? {} : { Host: 'incus' }), Accept: 'application/json', ...opts.headers },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -297,16 +432,25 @@ export class IncusClient {
         req.destroy();
         reject(err);
       };
+      // A remote that never completed the TLS handshake (a host gone, a blackholed route) is
+      // unreachable, not a failed operation.
+      let connected = !this.https;
+      req.on('socket', (sock) => {
+        if (!(sock as tls.TLSSocket).connecting && (sock as tls.TLSSocket).encrypted) connected = true;
+        else sock.once('secureConnect', () => (connected = true));
+      });
       const timer =
         timeoutMs > 0
           ? setTimeout(
               () =>
                 fail(
-                  new RuntimeOperationError(
-                    'incus',
-                    operation,
-                    `Incus did not answer within ${timeoutMs} ms`,
-                  ),
+                  connected
+                    ? new RuntimeOperationError(
+                        'incus',
+                        operation,
+                        `Incus did not answer within ${timeoutMs} ms`,
+                      )
+                    : incusUnavailable(this.socketPath, 'ETIMEDOUT'),
                 ),
               timeoutMs,
             )
@@ -341,7 +485,16 @@ export class IncusClient {
   }
 
   private socketError(err: NodeJS.ErrnoException, operation: string): Error {
-    if (err.code && UNAVAILABLE_CODES.has(err.code)) return incusUnavailable(this.socketPath, err.code);
+    if (this.https && err.code && TLS_REFUSALS.test(err.code))
+      return new RuntimeUnavailableError(
+        'incus',
+        err.code === 'ERR_CERT_PINNING'
+          ? `Incus at ${this.socketPath}: ${err.message}`
+          : `Incus at ${this.socketPath} did not present the pinned certificate ${certFingerprint(this.https.serverCertPem)} (${err.code})`,
+        'The server is not the one trusted when it was added (or its certificate changed): check it, then remove the engine and add it again with a new trust token',
+      );
+    const codes = this.https ? NETWORK_CODES : UNAVAILABLE_CODES;
+    if (err.code && codes.has(err.code)) return incusUnavailable(this.socketPath, err.code);
     return new RuntimeOperationError(
       'incus',
       operation,
@@ -355,6 +508,19 @@ export class IncusClient {
  * @param code the Node error code (ENOENT, ECONNREFUSED, EACCES …) or `UNTRUSTED` (Incus answered `auth: untrusted`).
  */
 export function incusUnavailable(socketPath: string, code: string): RuntimeUnavailableError {
+  if (socketPath.startsWith('https://')) {
+    if (code === 'UNTRUSTED')
+      return new RuntimeUnavailableError(
+        'incus',
+        `Incus at ${socketPath} does not trust this core's client certificate`,
+        'Make a trust token on the server (`incus config trust add agentdesk`) and add the engine again with it',
+      );
+    return new RuntimeUnavailableError(
+      'incus',
+      `Incus is not reachable at ${socketPath} (${code})`,
+      'Check that the server is up and `core.https_address` is set there (`incus config get core.https_address`), and that this machine can reach it',
+    );
+  }
   if (code === 'EACCES' || code === 'EPERM' || code === 'UNTRUSTED')
     return new RuntimeUnavailableError(
       'incus',
@@ -410,7 +576,8 @@ function envelopeError(env: Envelope, operation: string, status: number): Runtim
 }
 
 function operationId(env: Envelope): string {
-  const id = env.operation?.split('/').pop();
+  // A request forwarded to another cluster member names its operation with a query (`…?project=default`).
+  const id = env.operation?.split('?')[0]?.split('/').pop();
   if (env.type !== 'async' || !id)
     throw new RuntimeOperationError('incus', 'operation', 'expected a background operation');
   return id;

@@ -1,5 +1,6 @@
 // Incus lifecycle events over one websocket (/1.0/events), normalised to RuntimeEvent, reconnected with backoff.
 import WebSocket from 'ws';
+import type { IncusClient } from './incus-client';
 import type { Logger } from '../../../platform/logging';
 import { LABELS } from '../container-runtime';
 import type { RuntimeEvent } from '../container-runtime';
@@ -44,7 +45,8 @@ type Subscriber = {
 };
 
 /**
- * One long-lived `ws+unix://<socket>:/1.0/events?type=lifecycle` connection shared by all subscribers,
+ * One long-lived `/1.0/events?type=lifecycle` websocket (`ws+unix://` on the socket, `wss://` to a
+ * remote, see {@link IncusClient.websocket}) connection shared by all subscribers,
  * opened with the first and closed with the last. Only instances labelled `agentdesk.agent_id` are
  * reported; labels come from a name → labels cache (filled from the instance list at each connect and
  * by lookups), so a `remove` still carries the labels of the instance that is gone. Events are handled
@@ -60,7 +62,7 @@ export class IncusEventStream {
   private closed = false;
 
   constructor(
-    private readonly socketPath: string,
+    private readonly client: Pick<IncusClient, 'websocket'>,
     private readonly project: string,
     private readonly lookup: InstanceLookup,
     private readonly log?: Pick<Logger, 'warn' | 'debug'>,
@@ -98,7 +100,7 @@ export class IncusEventStream {
 
   private connect(): void {
     const query = `type=lifecycle&project=${encodeURIComponent(this.project)}`;
-    const ws = new WebSocket(`ws+unix://${this.socketPath}:/1.0/events?${query}`);
+    const ws = this.client.websocket(`/1.0/events?${query}`);
     this.ws = ws;
     ws.on('open', () => {
       this.delay = BACKOFF_MS.first;

@@ -46,6 +46,32 @@ import { execInContainer } from './incus-exec';
 import { cgroupOomKills, kernelOomKills } from '../oom-kills';
 import { aliasTarget, importSplitImage, removeImageByAlias } from './incus-images';
 import { ensureAgentPool } from './incus-storage';
+import type { EngineTarget } from '../engine-target';
+import { GATEWAY_HOST_NAME, remoteHosts, remoteInstanceBody, remoteVolumeName } from './incus-remote-config';
+import type { RemoteGatewayConnect } from './incus-remote-config';
+import { ExecTunnels } from './incus-tunnel';
+import { pushTree, sha256OfFiles } from './incus-files';
+
+/** An Incus remote (`incus`/`https` engine target) and what its agents need from this machine. */
+export interface IncusRemoteOptions {
+  target: Extract<EngineTarget, { kind: 'incus'; transport: 'https' }>;
+  /** A folder of the data dir (made 0700) for the unix sockets {@link IncusRuntime.endpoint} returns. */
+  socketDir: string;
+  /** Where agents' gateway proxy devices connect (the core's TLS gateway listener); see {@link IncusRuntime.setGateway}. */
+  gateway?: RemoteGatewayConnect | null;
+}
+
+/** A member of an Incus cluster (`GET /1.0/cluster/members?recursion=1`). */
+export interface IncusMember {
+  /** e.g. `node1`: what `target=` takes. */
+  name: string;
+  /** e.g. `https://10.0.0.7:8443`. */
+  url: string;
+  /** `Online`, `Offline`, `Evacuated` … as Incus says. */
+  status: string;
+  /** Incus's own words, e.g. `Fully operational`. */
+  message: string;
+}
 
 /** Options of {@link IncusRuntime}. */
 export interface IncusRuntimeOptions {
@@ -55,6 +81,8 @@ export interface IncusRuntimeOptions {
   project?: string;
   /** Where warnings (event stream trouble) go; none = silent. */
   log?: Pick<Logger, 'warn' | 'debug' | 'info'>;
+  /** A remote Incus over HTTPS instead of the local socket (see {@link IncusRemoteOptions}). */
+  remote?: IncusRemoteOptions;
 }
 
 /** Deadlines (ms): creating copies the rootfs on a `dir` pool (measured here: 4.3 s for 500 MB). */
@@ -86,18 +114,68 @@ export class IncusRuntime implements ContainerRuntime {
   private hostAddress: string | null | undefined;
   /** The pool of agents' root disks (null = the default profile's), decided at the first create. */
   private pool: Promise<string | null> | null = null;
+  /** Remote only: the local sockets standing for ports inside containers. */
+  private readonly tunnels: ExecTunnels | null;
+  private gateway: RemoteGatewayConnect | null;
 
   constructor(private readonly opts: IncusRuntimeOptions) {
-    this.socketPath = resolveIncusSocket(opts.env);
     const project = opts.project ?? 'default';
-    this.client = new IncusClient(this.socketPath, project);
+    const remote = opts.remote?.target;
+    if (remote) {
+      this.client = new IncusClient(
+        {
+          url: remote.url,
+          serverCertPem: remote.serverCertPem,
+          clientCertPem: remote.clientCertPem,
+          clientKeyPem: remote.clientKeyPem,
+        },
+        project,
+      );
+      this.socketPath = this.client.socketPath;
+    } else {
+      this.socketPath = resolveIncusSocket(opts.env);
+      this.client = new IncusClient(this.socketPath, project);
+    }
+    this.tunnels = opts.remote ? new ExecTunnels(this.client, opts.remote.socketDir) : null;
+    this.gateway = opts.remote?.gateway ?? null;
     this.consoles = new ConsoleTranscripts(this.client);
     this.stream = new IncusEventStream(
-      this.socketPath,
+      this.client,
       project,
       { get: (name) => this.instance(name), all: () => this.instances() },
       opts.log,
     );
+  }
+
+  /** True for a remote Incus (HTTPS), false for this machine's daemon. */
+  get remote(): boolean {
+    return this.tunnels !== null;
+  }
+
+  /** Remote only: sets where new agents' gateway proxy devices connect (existing containers keep theirs). */
+  setGateway(gateway: RemoteGatewayConnect): void {
+    this.gateway = gateway;
+  }
+
+  /**
+   * The cluster's members (`GET /1.0/cluster/members?recursion=1`); empty for a server that is not
+   * clustered (then Incus places everything on itself).
+   */
+  async members(): Promise<IncusMember[]> {
+    const cluster = await this.client.get<{ enabled?: boolean }>('/1.0/cluster', 'members');
+    if (!cluster.enabled) return [];
+    const list =
+      (await this.client.get<{ server_name: string; url: string; status: string; message: string }[] | null>(
+        '/1.0/cluster/members?recursion=1',
+        'members',
+      )) ?? [];
+    return list.map((m) => ({ name: m.server_name, url: m.url, status: m.status, message: m.message }));
+  }
+
+  /** The cluster member the container is on (Incus's `location`; `none` on a server that is not clustered), or null when it does not exist. */
+  async location(name: string): Promise<string | null> {
+    const inst = await this.instance(name);
+    return inst ? ((inst as IncusInstance & { location?: string }).location ?? null) : null;
   }
 
   /** `GET /1.0`; also refuses an Incus that does not trust this user. */
@@ -127,11 +205,13 @@ export class IncusRuntime implements ContainerRuntime {
    * services through proxy devices to 127.0.0.1.
    */
   async prepareNetwork(opts: { egress?: boolean } = {}): Promise<{ gatewayBind: string | null }> {
+    if (this.remote) return { gatewayBind: null };
     return { gatewayBind: opts.egress ? await this.bridgeAddress() : null };
   }
 
   /** The routed pool, the managed networks' subnets and the bridge address agents reach (see incusEgressNetwork). */
   async egressNetwork(): Promise<EgressNetwork> {
+    this.localOnly('egress control');
     const [networks, profile] = await Promise.all([this.networks(), this.profileDevices('egressNetwork')]);
     const network = incusEgressNetwork(networks, this.opts.env, profile);
     this.hostAddress = network.kind === 'routed' ? network.hostAddress : null;
@@ -150,6 +230,7 @@ export class IncusRuntime implements ContainerRuntime {
    * @throws RuntimeNotFoundError
    */
   async attachEgress(name: string, egress: EgressAttachment): Promise<void> {
+    this.localOnly('egress control');
     await attachIncusEgress(
       this.client,
       this.path(name),
@@ -169,6 +250,8 @@ export class IncusRuntime implements ContainerRuntime {
   ): Promise<{ host: string; port: number }> {
     if (!Number.isInteger(hostPort) || hostPort < 1 || hostPort > 65535)
       throw new Error(`hostPort ${hostPort} is not valid: use 1-65535`);
+    // Remote: the proxy device on loopback, under the name the gateway's certificate carries (/etc/hosts).
+    if (this.remote) return { host: GATEWAY_HOST_NAME, port: INCUS_GATEWAY_PORT };
     const bridge = opts.egress ? await this.bridgeAddress() : null;
     return bridge ? { host: bridge, port: hostPort } : { host: '127.0.0.1', port: INCUS_GATEWAY_PORT };
   }
@@ -188,6 +271,14 @@ export class IncusRuntime implements ContainerRuntime {
       throw new Error(
         'Incus needs the image metadata tarball (files.incusMetadata, with metadata.yaml) next to the rootfs',
       );
+    if (this.remote) {
+      // The fingerprint of a split image is the SHA-256 of its two files: skip what the remote holds.
+      const fingerprint = await sha256OfFiles([files.incusMetadata, files.rootfs]);
+      if ((await aliasTarget(this.client, ref)) === fingerprint) {
+        onProgress?.({ fraction: 1, message: `Image ${ref} is on the remote already` });
+        return;
+      }
+    }
     await importSplitImage(
       this.client,
       ref,
@@ -202,14 +293,16 @@ export class IncusRuntime implements ContainerRuntime {
   }
 
   /**
-   * Creates the instance (not started). Host ports 0 get a free port on 127.0.0.1, picked now; it is
+   * Creates the instance (not started). On a remote cluster, `opts.member` places it on that member
+   * (`target=`), overriding the engine target's `member`; null lets Incus place it. Host ports 0 get a free port on 127.0.0.1, picked now; it is
    * bound only when the container starts, so another program could take it in between (start then fails
    * with Incus's error).
    * @throws Error for a bad spec; RuntimeNotFoundError('image') when the alias is missing;
    *   RuntimeOperationError (status 409) when the name is taken.
    */
-  async create(spec: ContainerSpec): Promise<ContainerInfo> {
+  async create(spec: ContainerSpec, opts: { member?: string | null } = {}): Promise<ContainerInfo> {
     validateSpec(spec);
+    if (this.remote) return this.createRemote(spec, opts.member);
     if ((await aliasTarget(this.client, spec.image)) === null)
       throw new RuntimeNotFoundError('incus', 'image', spec.image);
     if (await this.instance(spec.name))
@@ -295,6 +388,7 @@ export class IncusRuntime implements ContainerRuntime {
   /** Renames (Incus renames only stopped containers: a running one gets Incus's refusal). */
   async rename(from: string, to: string): Promise<void> {
     validateName(to);
+    this.tunnels?.close(from);
     await this.mustGet(from);
     if (await this.instance(to))
       throw new RuntimeOperationError('incus', 'rename', `container ${to} already exists`, 409);
@@ -304,6 +398,7 @@ export class IncusRuntime implements ContainerRuntime {
 
   /** Force-stops when needed, then deletes; missing = no-op. */
   async remove(name: string): Promise<void> {
+    this.tunnels?.close(name);
     const inst = await this.instance(name);
     if (!inst) return;
     try {
@@ -332,6 +427,8 @@ export class IncusRuntime implements ContainerRuntime {
    * while it runs, else the kernel log's OOM kills in that cgroup since its last start.
    */
   async oomKills(name: string): Promise<number | null> {
+    // The cgroup files and the kernel log are the remote host's: not readable from here.
+    if (this.remote) return null;
     const inst = await this.instance(name);
     if (!inst) return null;
     const group = `lxc.payload.${name}`;
@@ -352,6 +449,7 @@ export class IncusRuntime implements ContainerRuntime {
   async endpoint(name: string, containerPort: number): Promise<RuntimeEndpoint | null> {
     const inst = await this.mustGet(name);
     if (inst.status !== 'Running') return null;
+    if (this.tunnels) return { kind: 'unix', socketPath: await this.tunnels.socketFor(name, containerPort) };
     const devices = inst.expanded_devices ?? inst.devices;
     const reach = devices[REACH_DEVICE];
     if (reach?.listen?.startsWith('unix:') && reach.connect?.endsWith(`:${containerPort}`))
@@ -421,6 +519,7 @@ export class IncusRuntime implements ContainerRuntime {
 
   /** Closes the event stream and the keep-alive sockets. */
   close(): Promise<void> {
+    this.tunnels?.close();
     this.stream.close();
     this.client.close();
     return Promise.resolve();
@@ -445,7 +544,10 @@ export class IncusRuntime implements ContainerRuntime {
    * pool where the host has one or supports btrfs, else the default profile's (null).
    */
   private agentPool(): Promise<string | null> {
-    this.pool ??= ensureAgentPool(this.client, this.opts.env, CREATE_DEADLINE_MS).then(
+    // A remote: no pool is created on someone's server (an `agentdesk` pool there is used, see remotePool).
+    this.pool ??= (
+      this.remote ? this.remotePool() : ensureAgentPool(this.client, this.opts.env, CREATE_DEADLINE_MS)
+    ).then(
       ({ pool, why }) => {
         this.opts.log?.info({ pool: pool ?? 'default profile', why }, 'incus storage pool for agents');
         return pool;
@@ -456,6 +558,116 @@ export class IncusRuntime implements ContainerRuntime {
       },
     );
     return this.pool;
+  }
+
+  /** A remote's pool for agents: its `agentdesk` pool when it has one, else the default profile's root pool. */
+  private async remotePool(): Promise<{ pool: string | null; why: string }> {
+    const pools =
+      (await this.client.get<{ name: string }[] | null>('/1.0/storage-pools?recursion=1', 'storage')) ?? [];
+    if (pools.some((p) => p.name === 'agentdesk')) return { pool: 'agentdesk', why: 'the remote has one' };
+    const root = Object.values(await this.profileDevices('storage')).find(
+      (d) => d.type === 'disk' && d.path === '/',
+    );
+    return { pool: root?.pool ?? null, why: "the remote's default profile" };
+  }
+
+  /**
+   * Creates an agent's container on a remote (see {@link remoteInstanceBody}): placed on the engine's
+   * member when it names one; writable mounts become custom volumes (created when missing, owned by
+   * the agent's uid/gid, kept when the container goes); read-only mounts are pushed as files after
+   * create (root-owned, group = the agent's gid, no write bit); `/etc/hosts` names the gateway.
+   */
+  private async createRemote(spec: ContainerSpec, chosen?: string | null): Promise<ContainerInfo> {
+    if ((await aliasTarget(this.client, spec.image)) === null)
+      throw new RuntimeNotFoundError('incus', 'image', spec.image);
+    if (await this.instance(spec.name))
+      throw new RuntimeOperationError('incus', 'create', `container ${spec.name} already exists`, 409);
+    const profile = await this.profileDevices('create');
+    const pool = await this.agentPool();
+    const volumePool =
+      pool ?? Object.values(profile).find((d) => d.type === 'disk' && d.path === '/')?.pool ?? 'default';
+    const body = remoteInstanceBody(spec, profile, this.gateway, volumePool);
+    if (pool)
+      (body as { devices: Record<string, Record<string, string>> }).devices.root = {
+        type: 'disk',
+        path: '/',
+        pool,
+      };
+    for (const m of spec.mounts.filter((x) => !x.readOnly))
+      await this.ensureVolume(volumePool, remoteVolumeName(m.hostPath), spec.security);
+    const member = chosen === undefined ? this.opts.remote?.target.member : chosen;
+    const where = member ? `/1.0/instances?target=${encodeURIComponent(member)}` : '/1.0/instances';
+    await this.client.run('POST', where, body, 'create', CREATE_DEADLINE_MS);
+    const inst = this.path(spec.name);
+    await this.client.putFile(inst, '/etc/hosts', remoteHosts(), 'create');
+    for (const m of spec.mounts.filter((x) => x.readOnly))
+      await pushTree(this.client, inst, m.hostPath, m.containerPath, { gid: spec.security?.gid ?? 0 });
+    const info = await this.inspect(spec.name);
+    if (!info)
+      throw new RuntimeOperationError(
+        'incus',
+        'create',
+        `container ${spec.name} vanished right after creation`,
+      );
+    this.stream.remember(spec.name, info.labels);
+    return info;
+  }
+
+  /** Creates the custom volume `name` in `pool` when missing, its root owned by the agent (`initial.*`, Incus's storage_initial_owner). */
+  private async ensureVolume(pool: string, name: string, owner: ContainerSpec['security']): Promise<void> {
+    const base = `/1.0/storage-pools/${encodeURIComponent(pool)}/volumes/custom`;
+    try {
+      await this.client.get(`${base}/${encodeURIComponent(name)}`, 'create');
+      return;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    const config: Record<string, string> = owner
+      ? { 'initial.uid': String(owner.uid), 'initial.gid': String(owner.gid), 'initial.mode': '0700' }
+      : {};
+    await this.client.run(
+      'POST',
+      base,
+      { name, config, content_type: 'filesystem' },
+      'create',
+      CREATE_DEADLINE_MS,
+    );
+  }
+
+  /**
+   * Deletes the custom volume holding a writable mount's files on the remote (the agent's home when it
+   * is purged); missing = no-op. Remote only.
+   */
+  async removeVolume(hostPath: string): Promise<void> {
+    this.remoteOnly('removeVolume');
+    const pool = (await this.agentPool()) ?? (await this.remotePool()).pool ?? 'default';
+    const path = `/1.0/storage-pools/${encodeURIComponent(pool)}/volumes/custom/${encodeURIComponent(remoteVolumeName(hostPath))}`;
+    await this.client
+      .run('DELETE', path, undefined, 'remove volume', DELETE_DEADLINE_MS)
+      .catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
+  }
+
+  /**
+   * Copies a host folder into a container on the remote again (e.g. the agent's config folder after the
+   * core rewrote it), as create does for read-only mounts: root-owned, group `gid`, no write bit. Remote only.
+   * @returns how many entries were copied.
+   * @throws RuntimeNotFoundError when the container does not exist.
+   */
+  async pushFolder(name: string, hostPath: string, containerPath: string, gid: number): Promise<number> {
+    this.remoteOnly('pushFolder');
+    await this.mustGet(name);
+    return pushTree(this.client, this.path(name), hostPath, containerPath, { gid });
+  }
+
+  private localOnly(what: string): void {
+    if (this.remote)
+      throw new Error(`${what} is not available for agents on a remote Incus (${this.socketPath})`);
+  }
+
+  private remoteOnly(what: string): void {
+    if (!this.remote) throw new Error(`${what} is for a remote Incus only`);
   }
 
   /** The project bridge's address as egressNetwork last saw it (read once when unknown); null = none. */

@@ -1,0 +1,98 @@
+// Pure mapping of a ContainerSpec to an instance on a remote Incus: no network but loopback, the gateway through one proxy device, homes on custom volumes.
+import crypto from 'node:crypto';
+import type { ContainerSpec } from '../container-runtime';
+import { GATEWAY_DEVICE, INCUS_GATEWAY_PORT, instanceBody } from './incus-config';
+
+/** Where remote agents' gateway proxy devices connect: the core's TLS gateway listener as the remote host reaches it. */
+export interface RemoteGatewayConnect {
+  /** An address of this machine the remote host routes to, e.g. `10.0.0.5`. */
+  connectHost: string;
+  /** The TLS listener's port. */
+  connectPort: number;
+}
+
+/** Device name of the NIC that exists only so that LXC brings the container's loopback up (see {@link remoteInstanceBody}). */
+export const LOOPBACK_NIC = 'agentdesk-loopback';
+/** Name the gateway's certificate carries; remote agents resolve it to 127.0.0.1 (their proxy device). */
+export const GATEWAY_HOST_NAME = 'agentdesk-gateway';
+/** No IPv6 inside: the loopback NIC's link-local address would otherwise reach the remote host. */
+export const REMOTE_SYSCTLS: Readonly<Record<string, string>> = {
+  'linux.sysctl.net.ipv6.conf.all.disable_ipv6': '1',
+  'linux.sysctl.net.ipv6.conf.default.disable_ipv6': '1',
+};
+
+/**
+ * The custom storage volume holding a writable mount's files on the remote: named after the host path
+ * (stable across re-creations of the container, as the host folder is), `agentdesk-<12 hex of SHA-256>`.
+ */
+export function remoteVolumeName(hostPath: string): string {
+  return `agentdesk-${crypto.createHash('sha256').update(hostPath).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * The body of `POST /1.0/instances` for an agent on a remote Incus.
+ * - Network: the profile's NICs are removed (`type: none`) and one `p2p` NIC without any address is
+ *   added, only because LXC leaves the loopback down in a container without NICs (measured on Incus
+ *   6.0.4: connecting to 127.0.0.1 inside fails with ENETUNREACH) and raw.lxc may not set
+ *   `lxc.net.*.type`. Its host end has no address and no route, IPv6 is off inside
+ *   ({@link REMOTE_SYSCTLS}), and the agent's init keeps no CAP_NET_ADMIN/CAP_NET_RAW to give it one,
+ *   so the container has no way out but the proxy device.
+ * - Gateway: with `hostServicePort`, the proxy device `agentdesk-gateway` (`bind=container`) listening
+ *   on `tcp:127.0.0.1:4000` inside, connecting from the remote host to `gateway`.
+ * - Writable mounts: the custom volume {@link remoteVolumeName} of `pool` at the container path (the
+ *   caller creates it); read-only mounts: nothing (their files are pushed after create).
+ * @throws Error for what a remote engine cannot do: egress allow-lists, port forwards, a gateway port
+ *   without a gateway address.
+ */
+export function remoteInstanceBody(
+  spec: ContainerSpec,
+  profileDevices: Record<string, Record<string, string>>,
+  gateway: RemoteGatewayConnect | null,
+  pool: string | null,
+): Record<string, unknown> {
+  if (spec.egress)
+    throw new Error(
+      'Egress allow-lists are not available for agents on a remote Incus yet: create the agent without an egress policy, or on this machine',
+    );
+  if (spec.ports.length > 0)
+    throw new Error(
+      'Port forwards are not available on a remote Incus: the core reaches agents through endpoint()',
+    );
+  if (spec.hostServicePort !== undefined && !gateway)
+    throw new Error(
+      'No gateway address for agents on a remote Incus: the core must give its TLS listener (connectHost, connectPort)',
+    );
+  const devices: Record<string, Record<string, string>> = {};
+  for (const [name, d] of Object.entries(profileDevices))
+    if (d.type === 'nic') devices[name] = { type: 'none' };
+  devices[LOOPBACK_NIC] = { type: 'nic', nictype: 'p2p', name: 'lo0' };
+  const body = instanceBody(
+    { ...spec, mounts: [], reach: undefined, hostServicePort: undefined },
+    [],
+    devices,
+  );
+  const out = body as { config: Record<string, string>; devices: Record<string, Record<string, string>> };
+  Object.assign(out.config, REMOTE_SYSCTLS);
+  if (spec.hostServicePort !== undefined && gateway)
+    out.devices[GATEWAY_DEVICE] = {
+      type: 'proxy',
+      listen: `tcp:127.0.0.1:${INCUS_GATEWAY_PORT}`,
+      connect: `tcp:${gateway.connectHost}:${gateway.connectPort}`,
+      bind: 'container',
+    };
+  spec.mounts.forEach((m, i) => {
+    if (m.readOnly) return;
+    out.devices[`mount-${i}`] = {
+      type: 'disk',
+      pool: pool ?? 'default',
+      source: remoteVolumeName(m.hostPath),
+      path: m.containerPath,
+    };
+  });
+  return body;
+}
+
+/** `/etc/hosts` of a remote agent: the gateway's certificate name on loopback (its proxy device). */
+export function remoteHosts(): string {
+  return `127.0.0.1 localhost ${GATEWAY_HOST_NAME}\n::1 localhost\n`;
+}
