@@ -9,7 +9,7 @@ import type { AgentsIo } from './agents';
 import { imagesCommand } from './images';
 import { providersCommand } from './providers';
 import type { CliIo } from './providers';
-import { DEFAULT_SERVE_PORT, serve } from './serve';
+import { connectionInfo, DEFAULT_SERVE_PORT, parseListen, serve } from './serve';
 import { settingsCommand } from './settings';
 import { statusCommand } from './status';
 import { traceCommand } from './trace';
@@ -60,23 +60,73 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command('serve')
-    .description('start the core without Electron and serve the UI on 127.0.0.1')
+    .description('start the core without Electron and serve the UI on 127.0.0.1 (or over TLS on any address)')
     .option('--port <n>', `port on 127.0.0.1 (0 = any free port)`, parsePort, DEFAULT_SERVE_PORT)
+    .option(
+      '--tls',
+      'serve HTTPS with a certificate made once for this data dir (its fingerprint is printed)',
+    )
+    .option(
+      '--listen <addr:port>',
+      'address to listen on, e.g. 0.0.0.0:47800 (anything but loopback needs --tls)',
+    )
+    .option(
+      '--host-name <name>',
+      'another name clients use for this server (repeatable)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option('--print-connection', "print the running core's port, token and fingerprint as JSON, and exit")
     .option('--home <dir>', 'data directory')
-    .action(async (opts: { port: number; home?: string }) => {
-      const home = resolveDataDir(opts.home ?? program.opts<{ home?: string }>().home);
-      const served = await serve({ home, app: io.app, port: opts.port });
-      process.stdout.write(`Agent Desk is serving at ${served.openUrl}\n`);
-      const stop = (signal: string) => {
-        served.core.log.info({ signal }, 'stopping');
-        served.stop().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
-    });
+    .action(
+      async (opts: {
+        port: number;
+        home?: string;
+        tls?: boolean;
+        listen?: string;
+        hostName: string[];
+        printConnection?: boolean;
+      }) => {
+        const home = resolveDataDir(opts.home ?? program.opts<{ home?: string }>().home);
+        if (opts.printConnection) {
+          io.out.write(connectionInfo(home) + '\n');
+          return;
+        }
+        const listen = opts.listen
+          ? parseListen(opts.listen, opts.port)
+          : { host: '127.0.0.1', port: opts.port };
+        const served = await serve({
+          home,
+          app: io.app,
+          port: listen.port,
+          host: listen.host,
+          tls: Boolean(opts.tls),
+          hostNames: opts.hostName,
+        });
+        if (served.tls) {
+          const listenUrl =
+            listen.host === '0.0.0.0' || listen.host === '::'
+              ? `https://<this server's address>:${served.http.port}`
+              : `https://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${served.http.port}`;
+          process.stdout.write(
+            `Agent Desk is serving over TLS at ${listenUrl}\n` +
+              `certificate fingerprint: ${served.tls.fingerprint}\n` +
+              `                         ${served.tls.fingerprintHex}\n` +
+              `access token: in ${home}/control.json (only you can read it); \`agentdesk serve --print-connection\` prints it\n` +
+              `attach: agentdesk --remote ${listenUrl} --fingerprint ${served.tls.fingerprint} --token-file FILE <command>\n`,
+          );
+        } else process.stdout.write(`Agent Desk is serving at ${served.openUrl}\n`);
+        const stop = (signal: string) => {
+          served.core.log.info({ signal }, 'stopping');
+          served.stop().then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      },
+    );
 
   program
     .command('status')
