@@ -126,6 +126,11 @@ export interface AppOptions {
   dockerNetwork: string | null;
   /** `AGENTDESK_OFFLINE=1`: image builds download nothing. */
   offline: boolean;
+  /**
+   * `AGENTDESK_SSH_CONFIG`: an ssh_config file every `ssh` the core runs gets as `-F <file>` (instead of
+   * the user's ~/.ssh/config); `null`: ssh's own configuration.
+   */
+  sshConfigFile: string | null;
   /** `AGENTDESK_FAULT_KILL_AT`, read only when `NODE_ENV` is `test` (fault tests kill the core there). */
   faultKillAt: string | null;
   /**
@@ -179,6 +184,7 @@ export function resolveOptions(
     logLevel: set(env, 'AGENTDESK_LOG_LEVEL'),
     dockerNetwork: set(env, 'AGENTDESK_DOCKER_NETWORK'),
     offline: env.AGENTDESK_OFFLINE === '1',
+    sshConfigFile: set(env, 'AGENTDESK_SSH_CONFIG'),
     faultKillAt: env.NODE_ENV === 'test' ? set(env, 'AGENTDESK_FAULT_KILL_AT') : null,
     env,
   };
