@@ -12,6 +12,10 @@ import type { CliIo } from './providers';
 import { connectionInfo, DEFAULT_SERVE_PORT, parseListen, serve } from './serve';
 import { settingsCommand } from './settings';
 import { statusCommand } from './status';
+import { parseRemote } from './remote';
+import type { RemoteTarget } from './remote';
+import { withRemoteClient } from './core-client';
+import { formatHealth } from './status';
 import { traceCommand } from './trace';
 import { tasksCommand } from './tasks';
 import { usageCommand } from './usage';
@@ -56,7 +60,38 @@ export function buildProgram(io: CliIo): Command {
     .description('Agent Desk: run a private stack of AI agents on your own machine')
     .version(APP_VERSION)
     .option('--home <dir>', 'data directory (default: AGENTDESK_HOME or the app data dir)')
+    .option(
+      '--remote <core>',
+      'run the command against a core on another machine: ssh://user@host[:port] (an SSH forward) or https://host:port',
+    )
+    .option(
+      '--fingerprint <sha256>',
+      'with --remote https://…: the certificate fingerprint the server printed',
+    )
+    .option(
+      '--token-file <file>',
+      "with --remote https://…: a file (mode 0600) holding the server's access token",
+    )
+    .option(
+      '--remote-command <cmd>',
+      'with --remote ssh://…: how to run agentdesk on the server',
+      'agentdesk',
+    )
+    .option('--remote-home <dir>', "with --remote ssh://…: the server core's data directory")
     .showHelpAfterError();
+  type Globals = {
+    home?: string;
+    remote?: string;
+    fingerprint?: string;
+    tokenFile?: string;
+    remoteCommand?: string;
+    remoteHome?: string;
+  };
+  const remote = (): RemoteTarget | null => {
+    const g = program.opts<Globals>();
+    return g.remote ? parseRemote(g.remote, g) : null;
+  };
+  io = { ...io, remote };
 
   program
     .command('serve')
@@ -135,6 +170,18 @@ export function buildProgram(io: CliIo): Command {
     .option('--home <dir>', 'data directory')
     .action(async (opts: { json?: boolean; home?: string }) => {
       const home = resolveDataDir(opts.home ?? program.opts<{ home?: string }>().home);
+      const target = remote();
+      if (target) {
+        await withRemoteClient(target, home, io.app, async (client, label) => {
+          const report = await client.system.health({ refresh: true });
+          io.out.write(
+            opts.json
+              ? JSON.stringify({ components: report.components }) + '\n'
+              : `${'core'.padEnd(9)} ${'remote'.padEnd(8)} ${label}\n${formatHealth(report)}\n`,
+          );
+        });
+        return;
+      }
       process.exitCode = await statusCommand({ home, json: Boolean(opts.json) });
     });
 
