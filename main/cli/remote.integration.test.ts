@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../contract/client';
-import { buildChildCore, startChildCore } from '../../test/faults/child-core';
+import { buildChildCore, processesMentioning, startChildCore } from '../../test/faults/child-core';
 import type { ChildCore } from '../../test/faults/child-core';
 import { sshdAvailable, startSshd } from '../../test/sshd';
 import type { TestSshd } from '../../test/sshd';
@@ -98,8 +98,17 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  // SIGTERM to the core itself: it stops, then server-keyring.sh's D-Bus session and keyring daemon end with it.
+  if (serverHome)
+    for (const pid of processesMentioning(serverHome))
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] === process.execPath)
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          /* gone */
+        }
+  if (server) await Promise.race([server.exited, new Promise((r) => setTimeout(r, 20_000))]);
   server?.kill();
-  await server?.exited;
   await sshd?.stop();
   built?.remove();
   for (const d of [serverHome, clientHome, creds]) if (d) fs.rmSync(d, { recursive: true, force: true });
