@@ -227,6 +227,59 @@ export const CLI_COMMANDS: ReadonlySet<string> = new Set([
   '--version',
 ]);
 
+/** Options of the program that take a value (the next word, or `--opt=value`). */
+const GLOBAL_VALUE_OPTIONS: ReadonlySet<string> = new Set([
+  '--home',
+  '--remote',
+  '--fingerprint',
+  '--token-file',
+  '--remote-command',
+  '--remote-home',
+]);
+
+/**
+ * The command word of `args` (the program's arguments without node/app and script): the first word that
+ * is not a global option or its value; `--help`/`--version` count as commands. `undefined` when none.
+ */
+export function commandOf(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--help' || a === '--version') return a;
+    if (GLOBAL_VALUE_OPTIONS.has(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    return a;
+  }
+  return undefined;
+}
+
+/**
+ * The remote core named by `--remote` (with `--fingerprint`, `--token-file`, `--remote-command`,
+ * `--remote-home`) in `args`, for the desktop app attaching to it; `null` when `--remote` is absent.
+ * @throws Error from `parseRemote` for a malformed or incomplete target.
+ */
+export function remoteOf(args: readonly string[]): RemoteTarget | null {
+  const values = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    if (!GLOBAL_VALUE_OPTIONS.has(name)) continue;
+    const value = eq > 0 ? a.slice(eq + 1) : args[++i];
+    if (value !== undefined) values.set(name, value);
+  }
+  const spec = values.get('--remote');
+  if (!spec) return null;
+  return parseRemote(spec, {
+    fingerprint: values.get('--fingerprint'),
+    tokenFile: values.get('--token-file'),
+    remoteCommand: values.get('--remote-command'),
+    remoteHome: values.get('--remote-home'),
+  });
+}
+
 /**
  * Runs the CLI with `argv` (as process.argv) and the options `app` the entry point resolved. Errors
  * print one line to stderr and exit non-zero.

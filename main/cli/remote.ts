@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { sshCloseMaster, sshExec, sshForward } from '../platform/ssh';
+import { checkDestination, sshCloseMaster, sshExec, sshForward } from '../platform/ssh';
 import type { SshSettings } from '../platform/ssh';
 import type { SshDestination } from '../services/runtimes/engine-target';
 import { parseFingerprint } from '../transport/http/tls-identity';
@@ -34,7 +34,8 @@ export interface RemoteOptions {
 
 /**
  * Reads `--remote`: `ssh://user@host[:port]` or `https://host:port` (with `fingerprint` and `tokenFile`).
- * @throws Error naming the accepted forms and what is missing.
+ * @throws Error naming the accepted forms and what is missing; SshDestinationError for a user or host
+ *   that could be read as an ssh option.
  */
 export function parseRemote(spec: string, opts: RemoteOptions = {}): RemoteTarget {
   let u: URL;
@@ -50,13 +51,15 @@ export function parseRemote(spec: string, opts: RemoteOptions = {}): RemoteTarge
       throw new Error(`"${spec}" is not an SSH destination: give ssh://user@host or ssh://user@host:port`);
     const command = (opts.remoteCommand ?? 'agentdesk').split(' ').filter(Boolean);
     if (command.length === 0) throw new Error('--remote-command is empty');
+    const destination: SshDestination = {
+      user: decodeURIComponent(u.username),
+      host: u.hostname.replace(/^\[|\]$/g, ''),
+      port: u.port ? Number(u.port) : 22,
+    };
+    checkDestination(destination);
     return {
       kind: 'ssh',
-      destination: {
-        user: decodeURIComponent(u.username),
-        host: u.hostname.replace(/^\[|\]$/g, ''),
-        port: u.port ? Number(u.port) : 22,
-      },
+      destination,
       command,
       home: opts.remoteHome ?? null,
     };
