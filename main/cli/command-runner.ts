@@ -50,16 +50,27 @@ export function commandRunner(io: RunnerIo, cmd: Command, globalHome: () => stri
     async (): Promise<void> => {
       try {
         const home = resolveDataDir(cmd.opts<{ home?: string }>().home ?? globalHome());
-        const remote = io.remote?.() ?? null;
-        const code = remote
-          ? await withRemoteClient(remote, home, io.app, (client) => action(client, json))
-          : await withCoreClient(home, io.app, (client) => action(client, json));
+        const code = await withClientOf(io, home, (client) => action(client, json));
         io.setExitCode(code ?? 0);
       } catch (e) {
         io.err.write(`agentdesk ${cmd.name()} ${name}: ${oneLine(e)}\n`);
         io.setExitCode(e instanceof NotRunningError ? 2 : 1);
       }
     };
+}
+
+/**
+ * Runs `fn` with a client of the core the command means: the remote core of `io.remote` (the program's
+ * `--remote`), else the core of `home` (started in-process when none runs).
+ * @throws as `withRemoteClient` / `withCoreClient`, and Error for a malformed `--remote`.
+ */
+export async function withClientOf<T>(
+  io: Pick<RunnerIo, 'app' | 'remote'>,
+  home: string,
+  fn: (client: Client) => Promise<T>,
+): Promise<T> {
+  const remote = io.remote?.() ?? null;
+  return remote ? withRemoteClient(remote, home, io.app, (c) => fn(c)) : withCoreClient(home, io.app, fn);
 }
 
 /** Prints `value` as JSON (`json`) or `text`, with a trailing newline. */

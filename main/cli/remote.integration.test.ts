@@ -210,6 +210,13 @@ describe.skipIf(!haveTools)('agentdesk --remote ssh://', () => {
     }
   }, 120_000);
 
+  it('settings set of a local-only setting is refused with --remote, naming the server (no local database is touched)', async () => {
+    const r = await cli([...sshRemote(), 'settings', 'set', 'litellm_command', '/usr/bin/true']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/on the server itself/);
+    expect(fs.existsSync(path.join(clientHome, 'agentdesk.db'))).toBe(false);
+  });
+
   it('refuses a server whose host key changed, with the fingerprint, before reading any token', async () => {
     const fp = await sshd.rekey();
     try {
