@@ -16,6 +16,7 @@ import { buildProgram } from './index';
 import type { CliIo } from './providers';
 import { followEvents, httpTransport } from './http-client';
 import { attachRemote, parseRemote } from './remote';
+import { attachDesktopCore } from '../electron/remote-core';
 import type { RemoteCore } from './remote';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -209,6 +210,43 @@ describe.skipIf(!haveTools)('agentdesk --remote ssh://', () => {
       expect(f.includes(Buffer.from(KEY2))).toBe(false);
     }
   }, 120_000);
+
+  it('the desktop shell’s remote core answers calls and delivers the server’s events through the forward', async () => {
+    const target = parseRemote(`ssh://root@127.0.0.1:${sshd.destination.port}`, {
+      remoteCommand: `${process.execPath} ${built.entry}`,
+      remoteHome: serverHome,
+    });
+    const core = await attachDesktopCore(target, {
+      dataDir: clientHome,
+      configFile: sshd.sshConfigFile,
+      env: process.env,
+    });
+    try {
+      expect(core.remoteLabel).toBe(`root@127.0.0.1:${sshd.destination.port}`);
+      const info = await core.dispatcher.dispatch('system.info', {}, { transport: 'ipc' });
+      expect(info.ok && (info.value as { data_dir: string }).data_dir).toBe(serverHome);
+      const names: string[] = [];
+      const off = core.bus.onAny((name) => names.push(name));
+      await new Promise((r) => setTimeout(r, 500));
+      await core.dispatcher.dispatch(
+        'providers.edit',
+        { id: 'openai', name: 'OpenAI (server)' },
+        { transport: 'ipc' },
+      );
+      for (let i = 0; i < 50 && names.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      off();
+      expect(names.length).toBeGreaterThan(0);
+      // What is refused over HTTP stays refused from a remote desktop (decision 008).
+      const forbidden = await core.dispatcher.dispatch(
+        'settings.update',
+        { litellm_command: '/usr/bin/true' },
+        { transport: 'ipc' },
+      );
+      expect(!forbidden.ok && forbidden.error.code).toBe('FORBIDDEN');
+    } finally {
+      await core.shutdown();
+    }
+  }, 60_000);
 
   it('settings set of a local-only setting is refused with --remote, naming the server (no local database is touched)', async () => {
     const r = await cli([...sshRemote(), 'settings', 'set', 'litellm_command', '/usr/bin/true']);
