@@ -9,7 +9,7 @@ import { listChannels } from '../../../contract/api';
 import { createClient } from '../../../contract/client';
 import { connectionInfo, serve } from '../../cli/serve';
 import type { Served } from '../../cli/serve';
-import { httpTransport } from '../../cli/http-client';
+import { connect, httpTransport } from '../../cli/http-client';
 import { FingerprintMismatchError } from '../../cli/core-endpoint';
 import { testOptions } from '../../../test/app-options';
 import { readControlFile } from './control-file';
@@ -122,6 +122,12 @@ describe('agentdesk serve --tls on a network address', () => {
       }),
     );
     expect((await hex.system.info({})).pid).toBe(process.pid);
+  });
+
+  it('the local CLI reaches it through control.json, pinning the fingerprint recorded there', async () => {
+    const { client, control } = await connect(home);
+    expect(control.url).toBe(`https://${addr}:${served.http.port}`);
+    expect((await client.system.info({})).data_dir).toBe(home);
   });
 
   it('a client pinning another fingerprint refuses the server before sending anything', async () => {
