@@ -63,5 +63,10 @@ export const CoreInfo = z.object({
    * `agentdesk serve` (no window, no tray).
    */
   tray_available: z.boolean().nullable().optional(),
+  /**
+   * The remote core this window shows, as the desktop shell attached to it: `user@host` (through an SSH
+   * forward) or `host:port` (over TLS). Absent or `null`: the core runs on this computer.
+   */
+  remote_core: z.string().nullable().optional(),
 });
 export type CoreInfo = z.infer<typeof CoreInfo>;

@@ -5,7 +5,8 @@ import { startCore } from './app/bootstrap';
 import { startBackground } from './electron/desktop-shell';
 import { runDesktop } from './electron/lifecycle';
 import { autostartDir, launchCommand } from './electron/login-item';
-import { CLI_COMMANDS, runCli } from './cli/index';
+import { CLI_COMMANDS, commandOf, remoteOf, runCli } from './cli/index';
+import { attachDesktopCore } from './electron/remote-core';
 import { resolveOptions } from './platform/paths';
 
 // This file is always bundled to out/main/index.js (shared code goes to out/main/chunks/), so the
@@ -20,15 +21,35 @@ const options = resolveOptions(
   app.isPackaged ? { resources: process.resourcesPath } : undefined,
 );
 
-// `<app> serve|status|agents|…` runs the CLI (headless parity in a packaged install, where the
-// RunAsNode fuse is off); anything else opens the desktop app.
+// `<app> [--remote …] serve|status|agents|…` runs the CLI (headless parity in a packaged install, where
+// the RunAsNode fuse is off); anything else opens the desktop app — on this computer's core, or with
+// `--remote ssh://user@host` / `--remote https://host:port --fingerprint … --token-file …` on that one
+// (no tray then: the agents live on the server).
 const args = process.argv.slice(app.isPackaged ? 1 : 2);
-if (args[0] && CLI_COMMANDS.has(args[0])) {
+const command = commandOf(args);
+let remote: ReturnType<typeof remoteOf> = null;
+let badRemote = false;
+try {
+  remote = command ? null : remoteOf(args);
+} catch (err) {
+  console.error(`agentdesk: ${(err as Error).message}`);
+  badRemote = true;
+}
+if (badRemote) app.exit(2);
+else if (command && CLI_COMMANDS.has(command)) {
   app.dock?.hide();
   void runCli(['node', 'agentdesk', ...args], options).then(() => {
-    if (args[0] !== 'serve') app.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    if (command !== 'serve') app.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
   });
-} else
+} else if (remote)
+  void runDesktop({
+    startCore: (o) =>
+      attachDesktopCore(remote, { dataDir: o.home, configFile: options.sshConfigFile, env: options.env }),
+    env: process.env,
+    preloadPath: path.join(outDir, 'preload', 'index.js'),
+    rendererDir: path.join(outDir, 'renderer'),
+  });
+else
   void runDesktop({
     startCore: (o) => startCore({ ...o, app: options }),
     env: process.env,

@@ -4,7 +4,8 @@ import type { Client } from '../../contract/client';
 import { isAppError } from '../../contract/errors';
 import { resolveDataDir } from '../platform/paths';
 import type { AppOptions } from '../platform/paths';
-import { withCoreClient } from './core-client';
+import { withCoreClient, withRemoteClient } from './core-client';
+import type { RemoteTarget } from './remote';
 import { NotRunningError } from './http-client';
 
 /** Where the CLI writes and how it sets its exit code (the process by default; buffers in tests). */
@@ -14,6 +15,8 @@ export interface RunnerIo {
   setExitCode(code: number): void;
   /** The options of a core started in this process when none runs (resolved by the entry point). */
   app: AppOptions;
+  /** The remote core the program's `--remote` names, or `null` for this machine's (read when a command runs). */
+  remote?: () => RemoteTarget | null;
 }
 
 /**
@@ -39,7 +42,7 @@ export type CommandRun = (
 /**
  * Makes the `run` of a command group: `run(name, action, json)()` runs `action` against the core of
  * the data dir (`--home` of `cmd`, then of the program, AGENTDESK_HOME, the app's), started in-process
- * when none runs; the action's number is the exit code (default 0). Errors print
+ * when none runs — or against the remote core of `io.remote` (the program's `--remote`); the action's number is the exit code (default 0). Errors print
  * `agentdesk <group> <name>: <message>` and exit 1 (2 when a core exists but does not answer).
  */
 export function commandRunner(io: RunnerIo, cmd: Command, globalHome: () => string | undefined): CommandRun {
@@ -47,13 +50,27 @@ export function commandRunner(io: RunnerIo, cmd: Command, globalHome: () => stri
     async (): Promise<void> => {
       try {
         const home = resolveDataDir(cmd.opts<{ home?: string }>().home ?? globalHome());
-        const code = await withCoreClient(home, io.app, (client) => action(client, json));
+        const code = await withClientOf(io, home, (client) => action(client, json));
         io.setExitCode(code ?? 0);
       } catch (e) {
         io.err.write(`agentdesk ${cmd.name()} ${name}: ${oneLine(e)}\n`);
         io.setExitCode(e instanceof NotRunningError ? 2 : 1);
       }
     };
+}
+
+/**
+ * Runs `fn` with a client of the core the command means: the remote core of `io.remote` (the program's
+ * `--remote`), else the core of `home` (started in-process when none runs).
+ * @throws as `withRemoteClient` / `withCoreClient`, and Error for a malformed `--remote`.
+ */
+export async function withClientOf<T>(
+  io: Pick<RunnerIo, 'app' | 'remote'>,
+  home: string,
+  fn: (client: Client) => Promise<T>,
+): Promise<T> {
+  const remote = io.remote?.() ?? null;
+  return remote ? withRemoteClient(remote, home, io.app, (c) => fn(c)) : withCoreClient(home, io.app, fn);
 }
 
 /** Prints `value` as JSON (`json`) or `text`, with a trailing newline. */

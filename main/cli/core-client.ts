@@ -6,8 +6,11 @@ import type { EventName } from '../../contract/events';
 import type { EventBus } from '../platform/event-bus';
 import type { Dispatcher } from '../transport/dispatch';
 import type { AppOptions } from '../platform/paths';
-import { connect, NotRunningError } from './http-client';
+import { connect, httpTransport, NotRunningError } from './http-client';
 import { readControlFile } from '../transport/http/control-file';
+import { ensurePrivateDataDir } from '../platform/data-dir';
+import { attachRemote } from './remote';
+import type { RemoteTarget } from './remote';
 
 /** A {@link Transport} that calls a dispatcher in this process; events come from the core's bus. */
 export function inProcessTransport(dispatcher: Dispatcher, bus?: EventBus): Transport {
@@ -51,5 +54,33 @@ export async function withCoreClient<T>(
     return await fn(createClient(inProcessTransport(core.dispatcher, core.bus)));
   } finally {
     await core.shutdown();
+  }
+}
+
+/**
+ * Runs `fn` with a client of the remote core `target` (see `attachRemote`): the SSH forward or TLS
+ * connection lives for the duration of `fn` and is closed afterwards. `home` is this machine's data dir
+ * (made private if new), where the shared SSH connection's socket lives; `app` gives the ssh_config
+ * option and the environment ssh runs with.
+ * @throws SshError, NotRunningError when the remote core does not answer, whatever `fn` throws.
+ */
+export async function withRemoteClient<T>(
+  target: RemoteTarget,
+  home: string,
+  app: AppOptions,
+  fn: (client: Client, label: string) => Promise<T>,
+): Promise<T> {
+  ensurePrivateDataDir(home);
+  const remote = await attachRemote(target, { dataDir: home, configFile: app.sshConfigFile, env: app.env });
+  try {
+    const client = createClient(httpTransport(remote.endpoint));
+    try {
+      await client.system.info({});
+    } catch (err) {
+      throw new NotRunningError(`The core at ${remote.label} did not answer: ${(err as Error).message}`);
+    }
+    return await fn(client, remote.label);
+  } finally {
+    await remote.close();
   }
 }

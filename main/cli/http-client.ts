@@ -4,6 +4,8 @@ import type { Client, Transport } from '../../contract/client';
 import type { Result } from '../../contract/errors';
 import { readControlFile, processAlive } from '../transport/http/control-file';
 import type { ControlFile } from '../transport/http/control-file';
+import { coreRequest, readBody } from './core-endpoint';
+import type { CoreEndpoint } from './core-endpoint';
 
 /** Why no core could be reached, with the message to print. */
 export class NotRunningError extends Error {
@@ -30,19 +32,24 @@ const LONG_CALLS_MS: Record<string, number> = {
  * Follows `GET /api/events` (Server-Sent Events, `event: <name>\ndata: <json>`) and calls `deliver`
  * for each event until `signal` aborts. Returns when the stream ends.
  */
-async function followEvents(
-  control: Pick<ControlFile, 'url' | 'token'>,
+export async function followEvents(
+  control: CoreEndpoint,
   deliver: (name: string, payload: unknown) => void,
   signal: AbortSignal,
 ): Promise<void> {
-  const res = await fetch(`${control.url}/api/events`, {
-    headers: { Authorization: `Bearer ${control.token}`, Accept: 'text/event-stream' },
+  const res = await coreRequest(control, {
+    method: 'GET',
+    path: '/api/events',
+    headers: { Accept: 'text/event-stream' },
     signal,
   });
-  if (!res.ok || !res.body) throw new Error(`GET /api/events answered HTTP ${res.status}`);
+  if (res.statusCode !== 200) {
+    res.resume();
+    throw new Error(`GET /api/events answered HTTP ${res.statusCode ?? 0}`);
+  }
   const decoder = new TextDecoder();
   let buf = '';
-  for await (const chunk of res.body) {
+  for await (const chunk of res) {
     buf += decoder.decode(chunk as Uint8Array, { stream: true });
     let end: number;
     while ((end = buf.indexOf('\n\n')) !== -1) {
@@ -56,30 +63,34 @@ async function followEvents(
 }
 
 /**
- * An HTTP {@link Transport} to the core at `control.url` with its bearer token. Events come from one
- * SSE stream, opened on the first subscription and closed when the last listener leaves.
+ * An HTTP {@link Transport} to the core at `control` (its URL, bearer token, and for a remote core the
+ * unix socket of an SSH forward or the pinned TLS fingerprint: {@link CoreEndpoint}). Events come from
+ * one SSE stream, opened on the first subscription and closed when the last listener leaves.
  * @param timeoutMs per-call deadline in ms (longer for the calls in LONG_CALLS_MS).
  */
-export function httpTransport(control: Pick<ControlFile, 'url' | 'token'>, timeoutMs = 30_000): Transport {
+export function httpTransport(control: CoreEndpoint, timeoutMs = 30_000): Transport {
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   let stream: AbortController | null = null;
   const count = () => [...listeners.values()].reduce((n, s) => n + s.size, 0);
   return {
     async invoke(channel: string, input: unknown): Promise<Result<unknown>> {
       const [group, method] = channel.split('.');
-      const res = await fetch(`${control.url}/api/${group ?? ''}/${method ?? ''}`, {
+      const res = await coreRequest(control, {
         method: 'POST',
-        headers: { Authorization: `Bearer ${control.token}`, 'Content-Type': 'application/json' },
+        path: `/api/${group ?? ''}/${method ?? ''}`,
         body: JSON.stringify(input ?? {}),
         signal: AbortSignal.timeout(Math.max(timeoutMs, LONG_CALLS_MS[channel] ?? 0)),
       });
-      const text = await res.text();
+      const text = await readBody(res);
       try {
         return JSON.parse(text) as Result<unknown>;
       } catch {
         return {
           ok: false,
-          error: { code: 'INTERNAL', message: `The core answered HTTP ${res.status} without an envelope` },
+          error: {
+            code: 'INTERNAL',
+            message: `The core answered HTTP ${res.statusCode ?? 0} without an envelope`,
+          },
         };
       }
     },
@@ -123,7 +134,9 @@ export async function connect(home: string): Promise<{ client: Client; control: 
     throw new NotRunningError(
       `Agent Desk is not running for ${home} (process ${control.pid} has exited). Start it with \`agentdesk serve\`.`,
     );
-  const client = createClient(httpTransport(control));
+  const client = createClient(
+    httpTransport({ url: control.url, token: control.token, fingerprint: control.fingerprint }),
+  );
   try {
     await client.system.info({});
   } catch (err) {

@@ -104,6 +104,10 @@ export function settingsCommand(io: RunnerIo, globalHome: () => string | undefin
         io.setExitCode(1);
         return;
       }
+      if (io.remote?.())
+        throw new Error(
+          `${name} is changed only on the machine of the core (it edits that data dir's database): run \`agentdesk settings ${verb} ${name}\` on the server itself`,
+        );
       const dir = home();
       const field = name as LocalOnly;
       // webhook_listen and webhook_port go back to their defaults when unset (this machine only; a free port).

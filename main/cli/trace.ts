@@ -6,9 +6,8 @@ import { TraceKind, TRACE_PAGE_MAX } from '../../contract/traces';
 import type { TraceEvent, TraceQueryInput } from '../../contract/traces';
 import { resolveDataDir } from '../platform/paths';
 import { findAgent } from './agents';
-import { oneLine as errorLine } from './command-runner';
+import { oneLine as errorLine, withClientOf } from './command-runner';
 import type { RunnerIo } from './command-runner';
-import { withCoreClient } from './core-client';
 import { NotRunningError } from './http-client';
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -233,7 +232,7 @@ export function traceCommand(
       ) => {
         try {
           const home = resolveDataDir(opts.home ?? globalHome());
-          await withCoreClient(home, io.app, async (c) => {
+          await withClientOf(io, home, async (c) => {
             const agent = await findAgent(c, ref);
             const since = opts.since ?? null;
             await printTrace(

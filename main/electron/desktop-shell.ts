@@ -195,12 +195,14 @@ export async function startBackground(
 }
 
 /**
- * Wraps a dispatcher so `system.info` also answers `tray_available` (known only to the shell; the
- * headless core leaves it out). Every other call passes through unchanged.
+ * Wraps a dispatcher so `system.info` also answers `tray_available` and `remote_core` (known only to
+ * the shell: the remote core's label when the window shows a core elsewhere, else `null`; the headless
+ * core leaves both out). Every other call passes through unchanged.
  */
 export function withShellInfo(
   dispatcher: Pick<Dispatcher, 'dispatch'>,
   trayAvailable: () => boolean | null,
+  remoteCore: string | null = null,
 ): Pick<Dispatcher, 'dispatch'> {
   return {
     dispatch: async (channel, input, ctx): Promise<Result<unknown>> => {
@@ -212,7 +214,10 @@ export function withShellInfo(
         result.value === null
       )
         return result;
-      return { ok: true, value: { ...result.value, tray_available: trayAvailable() } };
+      return {
+        ok: true,
+        value: { ...result.value, tray_available: trayAvailable(), remote_core: remoteCore },
+      };
     },
   };
 }

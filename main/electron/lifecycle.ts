@@ -27,6 +27,8 @@ export interface DesktopCore {
   bus: Pick<EventBus, 'onAny'>;
   log: ShellLog;
   shutdown(): Promise<void>;
+  /** The label of a remote core this window attaches to (`user@host`, `host:port`); absent: this computer's own core. */
+  remoteLabel?: string;
 }
 
 export interface DesktopOptions<C extends DesktopCore = DesktopCore> {
@@ -185,7 +187,11 @@ export async function runDesktop<C extends DesktopCore>(opts: DesktopOptions<C>)
     disposers.push(
       registerIpcTransport({
         ipcMain,
-        dispatcher: withShellInfo(core.dispatcher, () => background?.trayAvailable ?? null),
+        dispatcher: withShellInfo(
+          core.dispatcher,
+          () => background?.trayAvailable ?? null,
+          core.remoteLabel ?? null,
+        ),
         bus: core.bus,
         isTrustedSender: createSenderCheck({ trustedOrigins: ui.trustedOrigins, getWebContents }),
         getWebContents,

@@ -13,12 +13,16 @@ import { selectUnauthorized, useConnection } from './stores/connection';
 import { useSettings } from './stores/settings';
 import { useSystem } from './stores/system';
 
-function CoreLine(): ReactElement | null {
+/** Which core the window shows (a remote one the desktop attached to, or this computer's), its version and mode. */
+export function CoreLine(): ReactElement | null {
   const info = useSystem((s) => s.info);
   if (!info) return null;
   return (
     <p className="sidebar__footer" data-testid="sidebar-core">
-      v{info.version} · {info.mode === 'headless' ? 'headless' : 'desktop'}
+      <span data-testid="sidebar-core-location" data-remote={info.remote_core ? 'true' : 'false'}>
+        {info.remote_core ? `Core: ${info.remote_core}` : 'This computer'}
+      </span>
+      <br />v{info.version} · {info.mode === 'headless' ? 'headless' : 'desktop'}
     </p>
   );
 }

@@ -4,6 +4,7 @@ import { ERROR_STATUS } from '../../../contract/errors';
 import type { EventBus } from '../../platform/event-bus';
 import type { Dispatcher } from '../dispatch';
 import { bearerMatches, originAllowed } from './guards';
+import type { ServedNames } from './guards';
 import { fail } from './reply';
 
 /** Interval of SSE keep-alive comments, in ms. */
@@ -16,6 +17,8 @@ export interface ApiRoutesOptions {
   token: string;
   /** The port the server listens on (read per request: it is known only once listening). */
   port: () => number;
+  /** Names and scheme besides the loopback `http` ones (a `--tls --listen` server). */
+  served?: ServedNames;
   /** End functions of the open SSE streams: each stream adds its own and removes it when it ends (close() ends them all). */
   streams: Set<() => void>;
 }
@@ -30,7 +33,7 @@ export interface ApiRoutesOptions {
  */
 export function apiRoutes(api: FastifyInstance, opts: ApiRoutesOptions, done: (err?: Error) => void): void {
   api.addHook('onRequest', async (req, reply) => {
-    if (!originAllowed(req.headers.origin, opts.port()))
+    if (!originAllowed(req.headers.origin, opts.port(), opts.served))
       return fail(reply, 'FORBIDDEN', `Origin "${req.headers.origin ?? ''}" is not allowed`);
     if (!bearerMatches(req.headers.authorization, opts.token))
       return fail(

@@ -12,6 +12,8 @@ export const ControlFile = z.object({
   pid: z.number().int(),
   token: z.string().min(32),
   started_at: z.number().int(),
+  /** `SHA256:<base64>` of the TLS certificate when the core serves HTTPS (`agentdesk serve --tls`). */
+  fingerprint: z.string().optional(),
 });
 export type ControlFile = z.infer<typeof ControlFile>;
 

@@ -1,4 +1,4 @@
-// The HTTP transport: the /api plugin (calls and SSE), the built renderer, Host and canonical-path checks; 127.0.0.1 only.
+// The HTTP transport: the /api plugin (calls and SSE), the built renderer, Host and canonical-path checks; 127.0.0.1, or any address over TLS.
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import fastifyStatic from '@fastify/static';
@@ -10,7 +10,8 @@ import type { Dispatcher } from '../dispatch';
 import { RENDERER_CSP } from '../csp';
 import { apiRoutes } from './api-routes';
 import { pathProblem } from './canonical-path';
-import { hostAllowed } from './guards';
+import { hostAllowed, isLoopbackHost } from './guards';
+import type { ServedNames } from './guards';
 import { fail } from './reply';
 
 /** Largest request body accepted by the control API, in bytes. */
@@ -22,8 +23,17 @@ export interface HttpTransportOptions {
   log: Logger;
   /** Bearer token every /api request must carry. */
   token: string;
-  /** Port on 127.0.0.1; 0 picks a free one. */
+  /** Port to listen on; 0 picks a free one. */
   port: number;
+  /**
+   * Address to listen on (default `127.0.0.1`). Anything but a loopback address needs `tls`: the
+   * control API is never plain HTTP on a network.
+   */
+  host?: string;
+  /** Serve HTTPS with this certificate and key (PEM) instead of plain HTTP. */
+  tls?: { certPem: string; keyPem: string };
+  /** Host names or addresses requests may name besides the loopback ones (Host and Origin checks). */
+  hostNames?: readonly string[];
   /** Built renderer to serve at `/`; `null` or a missing dir serves a notice instead. */
   rendererDir: string | null;
 }
@@ -38,8 +48,19 @@ export interface HttpTransport {
   server: FastifyInstance;
 }
 
+/** Thrown when the transport is asked to serve plain HTTP on an address other machines can reach. */
+export class PlainHttpOnNetworkError extends Error {
+  constructor(host: string) {
+    super(
+      `Refusing to serve plain HTTP on ${host}: other machines could read the access token and everything the API carries. Serve over TLS (\`agentdesk serve --tls --listen ${host.includes(':') ? `[${host}]` : host}:PORT\`), or keep 127.0.0.1 and attach through SSH (\`agentdesk --remote ssh://user@host …\`).`,
+    );
+    this.name = 'PlainHttpOnNetworkError';
+  }
+}
+
 /**
- * Starts the HTTP transport on 127.0.0.1 (never another interface). Every request, in this order:
+ * Starts the HTTP transport on 127.0.0.1, or on `host` when it is served over `tls` (plain HTTP is
+ * never bound to another interface). Every request, in this order:
  * 1. must name us in `Host` (DNS-rebinding defence) → else 403;
  * 2. must have a path in canonical form ({@link pathProblem}: no percent-escaped unreserved characters,
  *    no encoded or doubled slashes, no dot segments, no absolute-form target) → else 400 — in the first
@@ -49,10 +70,20 @@ export interface HttpTransport {
  * The router is case-sensitive and keeps trailing and duplicate slashes significant, so `/API/…` and
  * `/api//…` never match an `/api` route. Errors are envelopes with the status of their code; nothing a
  * client sends produces a 500.
- * @throws Error when the port cannot be bound (e.g. EADDRINUSE).
+ * @throws PlainHttpOnNetworkError for a non-loopback `host` without `tls`; Error when the port cannot be
+ *   bound (e.g. EADDRINUSE).
  */
 export async function startHttpTransport(opts: HttpTransportOptions): Promise<HttpTransport> {
+  const host = opts.host ?? '127.0.0.1';
+  if (!opts.tls && !isLoopbackHost(host)) throw new PlainHttpOnNetworkError(host);
+  const served: ServedNames = {
+    names: (opts.hostNames ?? []).map((n) => n.toLowerCase()),
+    scheme: opts.tls ? 'https' : 'http',
+  };
   const server = Fastify({
+    ...(opts.tls
+      ? { https: { cert: opts.tls.certPem, key: opts.tls.keyPem, minVersion: 'TLSv1.2' as const } }
+      : {}),
     logger: false,
     bodyLimit: MAX_BODY_BYTES,
     requestTimeout: 30_000,
@@ -90,11 +121,11 @@ export async function startHttpTransport(opts: HttpTransportOptions): Promise<Ht
   });
 
   server.addHook('onRequest', async (req, reply) => {
-    if (!hostAllowed(req.headers.host, port))
+    if (!hostAllowed(req.headers.host, port, served))
       return fail(
         reply,
         'FORBIDDEN',
-        `Host "${req.headers.host ?? ''}" is not allowed: use http://127.0.0.1:${port}`,
+        `Host "${req.headers.host ?? ''}" is not allowed: use ${served.scheme}://127.0.0.1:${port}`,
       );
     const problem = pathProblem(req.raw.url ?? '');
     if (problem)
@@ -134,6 +165,7 @@ export async function startHttpTransport(opts: HttpTransportOptions): Promise<Ht
     bus: opts.bus,
     token: opts.token,
     port: () => port,
+    served,
     streams,
   });
 
@@ -153,9 +185,10 @@ export async function startHttpTransport(opts: HttpTransportOptions): Promise<Ht
     );
   }
 
-  await server.listen({ host: '127.0.0.1', port: opts.port });
+  await server.listen({ host, port: opts.port });
   port = (server.server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}`;
+  const shownHost = isLoopbackHost(host) || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const url = `${served.scheme}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   return {
     port,
     url,
