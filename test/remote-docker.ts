@@ -364,7 +364,7 @@ export async function sweepRemoteDockerLeftovers(): Promise<void> {
     const n = Number(name.slice(DIR_PREFIX.length));
     const pid = Number(readOr(path.join(dir, 'docker.pid')));
     killContainers(dir); // first, so dockerd has nothing to wait for
-    if (pid && alive(pid) && readOr(`/proc/${pid}/cmdline`).includes(`${dir}/`)) await terminate(pid, 20_000);
+    if (pid && alive(pid) && readOr(`/proc/${pid}/cmdline`).includes(`${dir}/`)) await terminate(pid, 3000);
     await cleanUp(dir, n);
   }
 }

@@ -12,6 +12,7 @@ import {
   sshExec,
   sshForward,
   SshHostKeyChangedError,
+  sshSettingsFor,
   sshStream,
   SshUnreachableError,
   type SshSettings,
@@ -23,6 +24,15 @@ const settings: SshSettings = { dataDir: home, configFile: null, env: { PATH: '/
 const dest = { user: 'deploy', host: 'build.example.net', port: 2222 };
 
 describe('sshArgs', () => {
+  it('takes the config file and environment from the core options', () => {
+    const env = { PATH: '/bin' };
+    expect(sshSettingsFor({ sshConfigFile: '/t/cfg', env }, '/data')).toEqual({
+      dataDir: '/data',
+      configFile: '/t/cfg',
+      env,
+    });
+  });
+
   it('builds batch, strict, multiplexed arguments ending in -- host and the quoted command', () => {
     const args = sshArgs({ ...settings, configFile: '/etc/test_ssh_config' }, dest, [
       'docker',

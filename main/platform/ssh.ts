@@ -27,6 +27,14 @@ export interface SshSettings {
   connectTimeoutSec?: number;
 }
 
+/** The core's {@link SshSettings}: its data dir, the `sshConfigFile` option and its environment. */
+export function sshSettingsFor(
+  app: { sshConfigFile: string | null; env: Readonly<NodeJS.ProcessEnv> },
+  dataDir: string,
+): SshSettings {
+  return { dataDir, configFile: app.sshConfigFile, env: app.env };
+}
+
 /** What went wrong reaching an SSH destination. */
 export type SshFailure =
   | 'destination'
