@@ -13,7 +13,7 @@ const spec = (over: Partial<ContainerSpec> = {}): ContainerSpec => ({
   name: 'agentdesk-a',
   image: 'agentdesk/agent-base:2',
   env: {},
-  labels: {},
+  labels: { 'agentdesk.agent_id': 'a' },
   mounts: [
     { hostPath: '/data/agents/a/home', containerPath: '/home/agent', readOnly: false },
     { hostPath: '/data/agents/a/config', containerPath: '/etc/agentdesk', readOnly: true, idmapped: true },
@@ -65,12 +65,17 @@ describe('remoteInstanceBody', () => {
     expect(body.devices['mount-0']).toEqual({
       type: 'disk',
       pool: 'pool1',
-      source: remoteVolumeName('/data/agents/a/home'),
+      source: remoteVolumeName('a', { hostPath: '/elsewhere', containerPath: '/home/agent' }),
       path: '/home/agent',
     });
     expect(body.devices['mount-1']).toBeUndefined();
     expect(Object.values(body.devices).some((d) => d.source?.startsWith('/'))).toBe(false);
-    expect(remoteVolumeName('/x')).toMatch(/^agentdesk-[0-9a-f]{12}$/);
+    expect(remoteVolumeName(undefined, { hostPath: '/x', containerPath: '/y' })).toMatch(
+      /^agentdesk-[0-9a-f]{12}$/,
+    );
+    expect(remoteVolumeName('a', { hostPath: '/x', containerPath: '/y' })).not.toBe(
+      remoteVolumeName('b', { hostPath: '/x', containerPath: '/y' }),
+    );
   });
 
   it('refuses egress allow-lists, port forwards and a gateway port without a gateway address', () => {

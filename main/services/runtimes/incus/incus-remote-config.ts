@@ -1,5 +1,6 @@
 // Pure mapping of a ContainerSpec to an instance on a remote Incus: no network but loopback, the gateway through one proxy device, homes on custom volumes.
 import crypto from 'node:crypto';
+import { LABELS } from '../container-runtime';
 import type { ContainerSpec } from '../container-runtime';
 import { GATEWAY_DEVICE, INCUS_GATEWAY_PORT, instanceBody } from './incus-config';
 
@@ -22,11 +23,16 @@ export const REMOTE_SYSCTLS: Readonly<Record<string, string>> = {
 };
 
 /**
- * The custom storage volume holding a writable mount's files on the remote: named after the host path
- * (stable across re-creations of the container, as the host folder is), `agentdesk-<12 hex of SHA-256>`.
+ * The custom storage volume holding a writable mount's files on the remote, `agentdesk-<12 hex of
+ * SHA-256>`: of the agent id and the container path when the container is labelled with an agent id
+ * (so it survives re-creation, archive and restore, wherever the host folder moves), else of the host path.
  */
-export function remoteVolumeName(hostPath: string): string {
-  return `agentdesk-${crypto.createHash('sha256').update(hostPath).digest('hex').slice(0, 12)}`;
+export function remoteVolumeName(
+  agentId: string | undefined,
+  mount: { hostPath: string; containerPath: string },
+): string {
+  const key = agentId ? `agent:${agentId}:${mount.containerPath}` : `path:${mount.hostPath}`;
+  return `agentdesk-${crypto.createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
 }
 
 /**
@@ -85,7 +91,7 @@ export function remoteInstanceBody(
     out.devices[`mount-${i}`] = {
       type: 'disk',
       pool: pool ?? 'default',
-      source: remoteVolumeName(m.hostPath),
+      source: remoteVolumeName(spec.labels[LABELS.agentId], m),
       path: m.containerPath,
     };
   });

@@ -128,6 +128,7 @@ describe.skipIf(
     expect(again).toEqual([{ fraction: 1, message: `Image ${ref} is on the remote already` }]);
   }, 300_000);
 
+  const homeMount = () => ({ hostPath: path.join(dir, 'home'), containerPath: '/home/agent' });
   const spec = (): ContainerSpec => {
     const home = path.join(dir, 'home');
     const config = path.join(dir, 'config');
@@ -185,7 +186,7 @@ describe.skipIf(
 
   it('the home is a custom volume owned by the agent; the config folder is pushed read-only', async () => {
     const volumes = remote.incus('storage', 'volume', 'list', 'default', '-f', 'csv', '-c', 'tn');
-    expect(volumes).toContain(remoteVolumeName(path.join(dir, 'home')));
+    expect(volumes).toContain(remoteVolumeName(`agent-${suffix}`, homeMount()));
     const stat = (p: string): string =>
       `const s=require('fs').statSync('${p}');console.log(s.uid+':'+s.gid+':'+(s.mode&0o777).toString(8))`;
     const home = await runtime.exec(name, ['/usr/bin/node', '-e', stat('/home/agent')], {
@@ -227,9 +228,9 @@ describe.skipIf(
     expect(await runtime.endpoint(name, 8100)).toBeNull();
     await runtime.remove(name);
     expect(await runtime.inspect(name)).toBeNull();
-    const vol = remoteVolumeName(path.join(dir, 'home'));
+    const vol = remoteVolumeName(`agent-${suffix}`, homeMount());
     expect(remote.incus('storage', 'volume', 'list', 'default', '-f', 'csv', '-c', 'n')).toContain(vol);
-    await runtime.removeVolume(path.join(dir, 'home'));
+    await runtime.removeVolume(`agent-${suffix}`, homeMount());
     expect(remote.incus('storage', 'volume', 'list', 'default', '-f', 'csv', '-c', 'n')).not.toContain(vol);
     await runtime.removeImage(ref);
     expect(await runtime.imagePresent(ref)).toBe(false);

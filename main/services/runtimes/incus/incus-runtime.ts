@@ -1,7 +1,7 @@
 // The Incus driver of ContainerRuntime: system containers through the Incus REST API on its unix socket.
 import type { Logger } from '../../../platform/logging';
 import { freePort } from '../../../platform/free-port';
-import { RuntimeNotFoundError, RuntimeOperationError } from '../container-runtime';
+import { LABELS, RuntimeNotFoundError, RuntimeOperationError } from '../container-runtime';
 import type {
   ContainerInfo,
   ContainerRuntime,
@@ -594,7 +594,7 @@ export class IncusRuntime implements ContainerRuntime {
         pool,
       };
     for (const m of spec.mounts.filter((x) => !x.readOnly))
-      await this.ensureVolume(volumePool, remoteVolumeName(m.hostPath), spec.security);
+      await this.ensureVolume(volumePool, remoteVolumeName(spec.labels[LABELS.agentId], m), spec.security);
     const member = chosen === undefined ? this.opts.remote?.target.member : chosen;
     const where = member ? `/1.0/instances?target=${encodeURIComponent(member)}` : '/1.0/instances';
     await this.client.run('POST', where, body, 'create', CREATE_DEADLINE_MS);
@@ -636,12 +636,16 @@ export class IncusRuntime implements ContainerRuntime {
 
   /**
    * Deletes the custom volume holding a writable mount's files on the remote (the agent's home when it
-   * is purged); missing = no-op. Remote only.
+   * is purged): the agent id and container path it was created for (see remoteVolumeName; with no
+   * agent id, the host path). Missing = no-op. Remote only.
    */
-  async removeVolume(hostPath: string): Promise<void> {
+  async removeVolume(
+    agentId: string | undefined,
+    mount: { hostPath: string; containerPath: string },
+  ): Promise<void> {
     this.remoteOnly('removeVolume');
     const pool = (await this.agentPool()) ?? (await this.remotePool()).pool ?? 'default';
-    const path = `/1.0/storage-pools/${encodeURIComponent(pool)}/volumes/custom/${encodeURIComponent(remoteVolumeName(hostPath))}`;
+    const path = `/1.0/storage-pools/${encodeURIComponent(pool)}/volumes/custom/${encodeURIComponent(remoteVolumeName(agentId, mount))}`;
     await this.client
       .run('DELETE', path, undefined, 'remove volume', DELETE_DEADLINE_MS)
       .catch((err: unknown) => {
