@@ -264,6 +264,13 @@ describe.skipIf(!haveTools)('agentdesk --remote ssh://', () => {
     }
   }, 60_000);
 
+  it('serve with --remote is refused: a core is served on its own machine', async () => {
+    const r = await cli([...sshRemote(), 'serve', '--port', '0']);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/on the server itself/);
+    expect(fs.existsSync(path.join(clientHome, 'control.json'))).toBe(false);
+  });
+
   it('settings set of a local-only setting is refused with --remote, naming the server (no local database is touched)', async () => {
     const r = await cli([...sshRemote(), 'settings', 'set', 'litellm_command', '/usr/bin/true']);
     expect(r.code).toBe(1);
