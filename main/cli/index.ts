@@ -124,6 +124,10 @@ export function buildProgram(io: CliIo): Command {
         printConnection?: boolean;
       }) => {
         const home = resolveDataDir(opts.home ?? program.opts<{ home?: string }>().home);
+        if (program.opts<Globals>().remote)
+          throw new Error(
+            '`serve` runs a core on this machine; --remote attaches the other commands to a core elsewhere. Run `agentdesk serve` on the server itself.',
+          );
         if (opts.printConnection) {
           io.out.write(connectionInfo(home) + '\n');
           return;

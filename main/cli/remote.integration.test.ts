@@ -248,6 +248,29 @@ describe.skipIf(!haveTools)('agentdesk --remote ssh://', () => {
     }
   }, 60_000);
 
+  it('says so when no core runs in the remote data dir, or agentdesk is not found there', async () => {
+    const args = sshRemote();
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-remote-empty-'));
+    try {
+      args[args.indexOf('--remote-home') + 1] = empty;
+      const r = await cli([...args, 'agents', 'list']);
+      expect(r.code).not.toBe(0);
+      expect(r.err).toMatch(/root@127\.0\.0\.1: Agent Desk is not running for .*agentdesk-remote-empty-/);
+      args[args.indexOf('--remote-command') + 1] = 'agentdesk-not-installed-here';
+      const missing = await cli([...args, 'agents', 'list']);
+      expect(missing.err).toMatch(/is not found on root@127\.0\.0\.1.*--remote-command/);
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('serve with --remote is refused: a core is served on its own machine', async () => {
+    const r = await cli([...sshRemote(), 'serve', '--port', '0']);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/on the server itself/);
+    expect(fs.existsSync(path.join(clientHome, 'control.json'))).toBe(false);
+  });
+
   it('settings set of a local-only setting is refused with --remote, naming the server (no local database is touched)', async () => {
     const r = await cli([...sshRemote(), 'settings', 'set', 'litellm_command', '/usr/bin/true']);
     expect(r.code).toBe(1);

@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { checkDestination, sshCloseMaster, sshExec, sshForward } from '../platform/ssh';
+import { checkDestination, classifySshFailure, sshCloseMaster, sshExec, sshForward } from '../platform/ssh';
 import type { SshSettings } from '../platform/ssh';
+import { SpawnError } from '../platform/spawn';
 import type { SshDestination } from '../services/runtimes/engine-target';
 import { parseFingerprint } from '../transport/http/tls-identity';
 import type { CoreEndpoint } from './core-endpoint';
@@ -127,7 +128,8 @@ export function readTokenFile(file: string): string {
  * with the socket in a new 0700 folder under the system temp folder, and waits until it answers.
  * @param ssh how to run ssh (`dataDir`: this machine's data dir, for the shared connection).
  * @throws SshError (host key changed/unknown, auth, unreachable); Error when the remote core is not
- *   running or prints no connection; Error for an unreadable token file.
+ *   running (with the server's own message), agentdesk is not found there, or it prints no connection;
+ *   Error for an unreadable token file.
  */
 export async function attachRemote(target: RemoteTarget, ssh: SshSettings): Promise<RemoteCore> {
   if (target.kind === 'tls') {
@@ -145,7 +147,24 @@ export async function attachRemote(target: RemoteTarget, ssh: SshSettings): Prom
     'serve',
     '--print-connection',
   ];
-  const { stdout } = await sshExec(ssh, dest, argv, { timeoutMs: 30_000 });
+  let stdout: string;
+  try {
+    ({ stdout } = await sshExec(ssh, dest, argv, { timeoutMs: 30_000 }));
+  } catch (err) {
+    await sshCloseMaster(ssh, dest);
+    if (!(err instanceof SpawnError)) throw err;
+    const said =
+      err.stderr
+        .trim()
+        .split('\n')
+        .at(-1)
+        ?.replace(/^agentdesk:\s*/, '') ?? '';
+    throw new Error(
+      err.exitCode === 127
+        ? `\`${target.command[0]}\` is not found on ${dest.user}@${dest.host}: install Agent Desk there, or say how to run it with --remote-command`
+        : `${dest.user}@${dest.host}: ${said || `\`${argv.join(' ')}\` exited with code ${String(err.exitCode)}`}`,
+    );
+  }
   const line = stdout.trim().split('\n').at(-1) ?? '';
   let info: z.infer<typeof ConnectionInfo>;
   try {
@@ -170,7 +189,8 @@ export async function attachRemote(target: RemoteTarget, ssh: SshSettings): Prom
     await forward.ready();
   } catch (err) {
     await close();
-    throw err;
+    // The forward's own ssh (not the shared connection) checks the host key again: say what it found.
+    throw await classifySshFailure(ssh, dest, (err as Error).message);
   }
   return {
     endpoint: {
