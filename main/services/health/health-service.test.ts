@@ -11,11 +11,11 @@ const ok = (name: string): ComponentHealth => ({
   detail: '',
   fix: '',
 });
-const fixed = () =>
-  Object.fromEntries(COMPONENT_NAMES.map((n) => [n, () => ok(n)])) as Record<
-    FixedComponentName,
-    () => ComponentHealth
-  >;
+const fixed = (): Record<FixedComponentName, Probe> => {
+  const out = {} as Record<FixedComponentName, Probe>;
+  for (const n of COMPONENT_NAMES) out[n] = () => ok(n);
+  return out;
+};
 
 describe('HealthService', () => {
   it('reports engine components after the fixed ones, until their probe is removed', async () => {
