@@ -109,8 +109,12 @@ export const EngineAddIncus = z
   })
   .strict();
 
-/** Input of `engines.add`, one of the three remote kinds. */
-export const EngineAddInput = z.union([EngineAddDockerSsh, EngineAddDockerTls, EngineAddIncus]);
+/** Input of `engines.add`, one of the three remote kinds, told apart by `transport`. */
+export const EngineAddInput = z.discriminatedUnion(
+  'transport',
+  [EngineAddDockerSsh, EngineAddDockerTls, EngineAddIncus],
+  { error: 'transport: must be ssh (Docker over SSH), tls (Docker over TCP+TLS) or https (Incus remote)' },
+);
 export type EngineAddInput = z.input<typeof EngineAddInput>;
 
 /**

@@ -199,7 +199,11 @@ export class AgentService {
     return {
       engine_name: engine === LOCAL_ENGINE ? 'This machine' : (this.d.engineName?.(engine) ?? engine),
       member: null,
-      engine_state: this.follower.isDown(runtimeKey(row.runtime, engine)) ? 'unreachable' : 'reachable',
+      // A named engine without a runtime (this build cannot drive it) is as unreachable as one that is down.
+      engine_state:
+        this.follower.isDown(runtimeKey(row.runtime, engine)) || !this.d.runtimes.forAgent(row)
+          ? 'unreachable'
+          : 'reachable',
     };
   }
 

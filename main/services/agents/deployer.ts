@@ -149,7 +149,21 @@ export class Deployer {
         `Create the agent again with runtime ${fw.engines[0]}`,
       );
     await this.ping(rt);
-    if (!(await this.d.images.present(rt.kind, h))) {
+    const engine = row.engine ?? 'local';
+    if (engine !== 'local') {
+      // A named engine gets the image built here, sent over (export here, load there).
+      if (!(await rt.imagePresent(fw.image))) {
+        const sending = this.d.images.sendTo?.(engine, rt, h, (f, message) =>
+          this.d.progress(id, 'provisioning', 0.1 + 0.5 * (f ?? 0), message),
+        );
+        if (!sending)
+          throw new DeployError(
+            `The image ${fw.image} is not on the engine "${engine}" and cannot be sent there (this build sends no images to other engines, or building images on demand is off)`,
+            `Load it there yourself (\`docker load\` / \`incus image import\`), turn on "Build images on demand" in Settings, or use a build with remote engines`,
+          );
+        await sending;
+      }
+    } else if (!(await this.d.images.present(rt.kind, h))) {
       const building = this.d.images.build(
         rt.kind,
         (f, message) => this.d.progress(id, 'provisioning', 0.1 + 0.5 * (f ?? 0), message),

@@ -50,7 +50,12 @@ async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boole
 beforeAll(async () => {
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-engine-outage-'));
   port = await closedPort();
-  core = await startCore({
+  core = await start();
+});
+
+/** A core on `home` whose named engines are stand-ins on their TCP port. */
+const start = (): Promise<Core> =>
+  startCore({
     home,
     app: testOptions({ AGENTDESK_IMAGE_RECIPE_DIR: '/nonexistent-agentdesk-recipe' }),
     mode: 'headless',
@@ -60,7 +65,6 @@ beforeAll(async () => {
     runtimeFactory: (rec) =>
       tcpEngineRuntime(rec.target.kind, rec.target.transport === 'tls' ? rec.target.port : 9, containers),
   });
-});
 afterAll(async () => {
   await core.shutdown();
   listener?.close();
@@ -138,6 +142,27 @@ describe('a named engine that refuses connections', () => {
     );
     expect(back.phase_reason).toBe('Stopped while the engine "Lab" was not reachable');
     expect(back.container).toBe('agentdesk-remote-ada');
+  });
+
+  it('is kept when the core starts again: its runtime rebuilt, probed, its agent shown on it', async () => {
+    await core.shutdown();
+    core = await start();
+    const { engines } = await call(core.dispatcher, 'engines', 'list', {});
+    expect(engines.map((e) => [e.id, e.name, e.agents])).toEqual([['lab', 'Lab', 1]]);
+    await until(
+      'engine:lab ok after a restart',
+      () =>
+        call(core.dispatcher, 'system', 'health', {}).then((r) =>
+          r.components.find((c) => c.name === 'engine:lab'),
+        ),
+      (c) => c?.state === 'ok',
+    );
+    expect(await call(core.dispatcher, 'agents', 'get', { id: AGENT })).toMatchObject({
+      engine: 'lab',
+      engine_name: 'Lab',
+      engine_state: 'reachable',
+      phase: 'stopped',
+    });
   });
 });
 

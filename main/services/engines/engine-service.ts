@@ -71,6 +71,8 @@ export class EngineService {
     for (const p of this.d.repo.problems())
       this.d.log.error({ engine: p.id, err: p.error }, 'engine left out: its files cannot be read');
     for (const rec of this.d.repo.list()) this.register(rec);
+    // Probed at once in the background, so their health is known before the first interval ends.
+    if (this.d.repo.briefs().length) void this.probeAll();
     const every = this.d.probeIntervalMs ?? 2000;
     if (every > 0 && !this.timer) {
       this.timer = setInterval(() => void this.probeAll(), every);

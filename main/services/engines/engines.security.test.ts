@@ -120,6 +120,14 @@ describe('PEM fields', () => {
     expect(repo.briefs()).toEqual([]);
   });
 
+  it('names a missing PEM field, and the valid transports', async () => {
+    const { key_pem: _omitted, ...noKey } = tls();
+    await expect(service.add(noKey as never)).rejects.toThrow(/^key_pem: /);
+    await expect(service.add({ ...tls(), transport: 'ftp' } as never)).rejects.toThrow(
+      /transport: must be ssh .*, tls .* or https/,
+    );
+  });
+
   it('refuses a PEM longer than 16 KiB', async () => {
     const big = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(20_000)}\n-----END CERTIFICATE-----\n`;
     await expect(service.add(tls({ ca_pem: big }))).rejects.toThrow(/longer than 16384 characters/);

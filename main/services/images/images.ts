@@ -8,7 +8,7 @@ import type { Logger } from '../../platform/logging';
 import type { Harness } from '../harnesses/harness';
 import { HarnessImages } from '../harnesses/harness-images';
 import type { HarnessRegistry } from '../harnesses/registry';
-import type { RuntimeKind } from '../runtimes/container-runtime';
+import type { ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
 import { RUNTIME_KINDS } from '../runtimes/container-runtime';
 import type { Runtimes } from '../runtimes/runtimes';
 import { BASE_IMAGE_REF, ImageService } from './base-image';
@@ -56,6 +56,16 @@ export interface AgentImages {
     kind: RuntimeKind,
     onProgress: (fraction: number | null, message: string) => void,
     harness: Harness,
+  ): Promise<void> | null;
+  /**
+   * Sends the harness's image to a named engine's runtime `rt` (built here first when missing; exported
+   * here, loaded there, with progress). Absent in builds that cannot; `null` when building on demand is off.
+   */
+  sendTo?(
+    engine: string,
+    rt: ContainerRuntime,
+    harness: Harness,
+    onProgress: (fraction: number | null, message: string) => void,
   ): Promise<void> | null;
 }
 
