@@ -250,4 +250,14 @@ describe('the TLS listener', () => {
     expect(await gw.addTlsBind('127.0.0.1')).toEqual({ ok: true });
     expect(gw.tlsPort).toBe(port); // the port agents were given does not move
   });
+
+  it('comes back on the same TLS port when the gateway starts again after a stop', async () => {
+    const port = gw.tlsPort;
+    await gw.stop(0);
+    expect(gw.tlsAddresses).toEqual([]);
+    await gw.start();
+    expect(gw.tlsAddresses).toEqual(['127.0.0.1']);
+    expect(gw.tlsPort).toBe(port);
+    expect((await get('/v1/models', { auth: key })).status).toBe(503);
+  });
 });
