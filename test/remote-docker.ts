@@ -363,19 +363,15 @@ export async function sweepRemoteDockerLeftovers(): Promise<void> {
     if (owner && alive(owner)) continue;
     const n = Number(name.slice(DIR_PREFIX.length));
     const pid = Number(readOr(path.join(dir, 'docker.pid')));
-    if (pid && alive(pid) && readOr(`/proc/${pid}/cmdline`).includes(`${dir}/`)) await terminate(pid, 20_000);
+    killContainers(dir); // first, so dockerd has nothing to wait for
+    if (pid && alive(pid) && readOr(`/proc/${pid}/cmdline`).includes(`${dir}/`)) await terminate(pid, 3000);
     await cleanUp(dir, n);
   }
 }
 
 /** Kills leftover processes of the folder, unmounts, deletes netns and veth, removes the folder. */
 async function cleanUp(dir: string, n: number): Promise<void> {
-  for (const id of listOr(path.join(dir, 'data', 'containers'))) {
-    for (const ctl of ['pids', 'memory', 'cpu', 'systemd', 'unified']) {
-      for (const pid of readOr(`/sys/fs/cgroup/${ctl}/docker/${id}/cgroup.procs`).split('\n').filter(Boolean))
-        tryKill(Number(pid));
-    }
-  }
+  killContainers(dir);
   for (const p of listOr('/proc')) {
     if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
     if (readOr(`/proc/${p}/cmdline`).includes(`${dir}/`)) tryKill(Number(p));
@@ -391,6 +387,16 @@ async function cleanUp(dir: string, n: number): Promise<void> {
     await run('ip', ['link', 'del', `adrd${n}h`], { timeoutMs: 10_000 }).catch(() => {});
   }
   fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+}
+
+/** Kills the processes of the engine's containers (found by their cgroups, v1 and v2 layouts). */
+function killContainers(dir: string): void {
+  for (const id of listOr(path.join(dir, 'data', 'containers'))) {
+    for (const ctl of ['pids', 'memory', 'cpu', 'systemd', 'unified', '']) {
+      const procs = readOr(path.join('/sys/fs/cgroup', ctl, 'docker', id, 'cgroup.procs'));
+      for (const pid of procs.split('\n').filter(Boolean)) tryKill(Number(pid));
+    }
+  }
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */

@@ -29,7 +29,13 @@ export interface SshSettings {
 
 /** What went wrong reaching an SSH destination. */
 export type SshFailure =
-  'destination' | 'host-key-changed' | 'host-key-unknown' | 'auth' | 'unreachable' | 'failed';
+  | 'destination'
+  | 'host-key-changed'
+  | 'host-key-unknown'
+  | 'auth'
+  | 'unreachable'
+  | 'remote-command'
+  | 'failed';
 
 /** ssh could not run a command on a destination. `hint` says what the user can do; `detail` is ssh's stderr tail. */
 export class SshError extends Error {
@@ -121,6 +127,25 @@ export class SshUnreachableError extends SshError {
       detail,
     );
     this.name = 'SshUnreachableError';
+  }
+}
+
+/** The SSH login worked, but the remote command of a stream exited non-zero (e.g. `docker` missing: 127). */
+export class SshRemoteCommandError extends SshError {
+  /** The remote command's exit code. */
+  readonly exitCode: number;
+  constructor(destination: string, argv: readonly string[], exitCode: number, detail: string) {
+    super(
+      'remote-command',
+      destination,
+      `\`${argv.join(' ')}\` on ${destination} exited with code ${exitCode}${lastLine(detail) ? `: ${lastLine(detail)}` : ''}`,
+      exitCode === 127
+        ? `Install the command on ${destination} (it is not on the remote user's PATH)`
+        : 'See the remote error above',
+      detail,
+    );
+    this.name = 'SshRemoteCommandError';
+    this.exitCode = exitCode;
   }
 }
 
@@ -331,12 +356,13 @@ export async function sshCloseMaster(settings: SshSettings, dest: SshDestination
  * It has the few socket methods Node's HTTP agent calls (setKeepAlive, setNoDelay, setTimeout, ref,
  * unref), so an `http.Agent`'s `createConnection` may return it. Ending the stream closes the remote
  * command's stdin; destroying it kills the local ssh. When ssh fails (exit 255) the stream is destroyed
- * with the typed {@link SshError}; a remote exit ends the readable side.
+ * with the typed {@link SshError}, when the remote command exits non-zero with {@link SshRemoteCommandError};
+ * exit 0 ends the readable side.
  * @throws SshDestinationError (synchronously) for a destination that could inject options.
  */
 export function sshStream(settings: SshSettings, dest: SshDestination, argv: readonly string[]): Duplex {
   const args = sshArgs(settings, dest, argv);
-  return new SshStream(settings, dest, settings.command ?? 'ssh', args);
+  return new SshStream(settings, dest, settings.command ?? 'ssh', args, argv);
 }
 
 class SshStream extends Duplex {
@@ -345,7 +371,13 @@ class SshStream extends Duplex {
   private idle: NodeJS.Timeout | null = null;
   private idleMs = 0;
 
-  constructor(settings: SshSettings, dest: SshDestination, command: string, args: string[]) {
+  constructor(
+    settings: SshSettings,
+    dest: SshDestination,
+    command: string,
+    args: string[],
+    argv: readonly string[],
+  ) {
     super({ allowHalfOpen: true });
     this.child = spawn(command, args, { env: { ...settings.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     const child = this.child;
@@ -365,7 +397,7 @@ class SshStream extends Duplex {
       if (code === 255) {
         void classifySshFailure(settings, dest, this.stderr).then((e) => this.destroy(e));
       } else if (code !== 0 && code !== null) {
-        this.destroy(new SpawnError({ command, args, exitCode: code, signal: null, stderr: this.stderr }));
+        this.destroy(new SshRemoteCommandError(describeDestination(dest), argv, code, this.stderr));
       } else this.push(null);
     });
   }

@@ -35,7 +35,8 @@ export interface DockerConnection {
   /** True for an engine on another machine (ssh://, tcp+TLS, a tcp:// DOCKER_HOST): its host is not this one. */
   remote: boolean;
   /**
-   * How to send a raw request to the engine (ping): `request` is `http.request` or `https.request`, and
+   * How to send a raw request to the engine on a connection of its own (a health probe must not reuse a
+   * pooled one): `request` is `http.request` or `https.request`, and
    * `options` hold the socket path or host and port, the TLS material and the agent; add `path`/`method`.
    */
   raw: { request: typeof http.request; options: https.RequestOptions };
@@ -141,7 +142,14 @@ export function connectDockerTarget(
       label,
       agent,
       remote: true,
-      raw: { request: http.request, options: { host: 'docker', port: 80, agent } },
+      raw: {
+        request: http.request,
+        options: {
+          host: 'docker',
+          port: 80,
+          createConnection: () => sshStream(ssh, target.ssh, ['docker', 'system', 'dial-stdio']),
+        },
+      },
     };
   }
   const agent = new https.Agent({ keepAlive: true, maxFreeSockets: 4, timeout: 60_000 });
@@ -160,7 +168,7 @@ export function connectDockerTarget(
     label,
     agent,
     remote: true,
-    raw: { request: https.request, options: { host: target.host, port: target.port, ...tls, agent } },
+    raw: { request: https.request, options: { host: target.host, port: target.port, ...tls, agent: false } },
   };
 }
 

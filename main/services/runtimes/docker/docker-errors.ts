@@ -1,6 +1,6 @@
 // Turns dockerode / docker-modem failures into the runtime's typed errors, with a fix the user can act on.
 import { RuntimeNotFoundError, RuntimeOperationError, RuntimeUnavailableError } from '../container-runtime';
-import { SshError } from '../../../platform/ssh';
+import { SshError, SshRemoteCommandError } from '../../../platform/ssh';
 
 /** Socket errors that mean "no engine answers at this address" (Node's `error.code`). */
 const UNREACHABLE = new Set([
@@ -85,6 +85,16 @@ const CLIENT_CERT_REFUSED =
  */
 export function transportError(err: unknown, endpoint: string): RuntimeUnavailableError | null {
   const withCause = (e: RuntimeUnavailableError) => Object.assign(e, { cause: err });
+  if (err instanceof SshRemoteCommandError)
+    return withCause(
+      new RuntimeUnavailableError(
+        'docker',
+        `Docker at ${endpoint} cannot be reached: ${err.message}`,
+        err.exitCode === 127
+          ? `Install the docker CLI on ${err.destination}: \`docker system dial-stdio\` runs there`
+          : `Start Docker on ${err.destination}, and check that the SSH user may use it (root or the docker group)`,
+      ),
+    );
   if (err instanceof SshError) return withCause(new RuntimeUnavailableError('docker', err.message, err.hint));
   const code = (err as ModemError | null)?.code;
   if (typeof code !== 'string') return null;

@@ -174,6 +174,23 @@ describe.skipIf(skip)('DockerRuntime on a remote engine', () => {
     expect((e2 as Error).message).toMatch(/client certificate/);
   });
 
+  it('an engine that stops is unavailable within 5 s on both transports, and answers once it is back', async () => {
+    const both = [runtimeFor('tls'), runtimeFor('ssh')];
+    for (const r of both) await r.ping();
+    await rd.stopEngine();
+    try {
+      for (const r of both) {
+        const t0 = Date.now();
+        const err = await r.ping().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(RuntimeUnavailableError);
+        expect(Date.now() - t0).toBeLessThan(5000);
+      }
+    } finally {
+      await rd.startEngine();
+    }
+    for (const r of both) await r.ping();
+  });
+
   it('refuses a changed host key with the fingerprint ssh printed', async () => {
     const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-remote-rekey-'));
     try {

@@ -180,7 +180,7 @@ export class DockerRuntime implements ContainerRuntime {
       throw new RuntimeOperationError('docker', 'ping', `GET /_ping answered HTTP ${status}`, status);
   }
 
-  /** `GET /_ping` within 5 s through the remote transport (a new or idle ssh/TLS connection). */
+  /** `GET /_ping` within 5 s over a new connection of the remote transport; any failure = unavailable. */
   private async pingRemote(): Promise<void> {
     const c = this.connection();
     const status = await new Promise<number>((resolve, reject) => {
@@ -201,7 +201,18 @@ export class DockerRuntime implements ContainerRuntime {
       req.on('error', reject);
       req.end();
     }).catch((err: unknown) => {
-      throw toRuntimeError(err, 'ping', c.label);
+      const mapped = toRuntimeError(err, 'ping', c.label);
+      if (mapped instanceof RuntimeOperationError)
+        // A fresh connection that breaks (reset, hang-up) before any answer: the engine is not there.
+        throw Object.assign(
+          new RuntimeUnavailableError(
+            'docker',
+            `Docker at ${c.label} did not answer: ${mapped.message}`,
+            'Check that the remote host is up and its Docker engine runs',
+          ),
+          { cause: err },
+        );
+      throw mapped;
     });
     if (status !== 200)
       throw new RuntimeOperationError('docker', 'ping', `GET /_ping answered HTTP ${status}`, status);
