@@ -19,6 +19,8 @@ import {
   GatewayTlsNotPrivateError,
   loadGatewayTlsIdentity,
   makeGatewayTlsIdentity,
+  rememberedTlsPort,
+  rememberTlsPort,
 } from './tls-identity';
 import type { GatewayTlsIdentity } from './tls-identity';
 
@@ -133,6 +135,16 @@ describe('the TLS identity', () => {
     fs.renameSync(keyFile, `${keyFile}.real`);
     fs.symlinkSync(`${keyFile}.real`, keyFile);
     await expect(loadGatewayTlsIdentity(folder)).rejects.toThrow(/not a regular file/);
+  });
+
+  it('remembers the TLS port agents were given', () => {
+    const folder = path.join(dir, 'gateway-tls');
+    expect(rememberedTlsPort(folder)).toBe(0);
+    rememberTlsPort(folder, 45123);
+    expect(rememberedTlsPort(folder)).toBe(45123);
+    expect(fs.statSync(path.join(folder, 'port.json')).mode & 0o777).toBe(0o600);
+    fs.writeFileSync(path.join(folder, 'port.json'), '{"port": 70000}');
+    expect(rememberedTlsPort(folder)).toBe(0);
   });
 
   it('refuses a key that does not belong to the certificate', async () => {
