@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { withDirLock } from '../main/platform/locks';
 import { createLogger } from '../main/platform/logging';
 import { openDatabase } from '../main/services/storage/database';
 import type { Db } from '../main/services/storage/database';
@@ -127,4 +128,34 @@ export function lanAddress(): string | null {
     if (a) return a.address;
   }
   return null;
+}
+
+/**
+ * Holds the cross-process lock of the local engine's relay (its container and networks have fixed names:
+ * one per engine), so test files that use them run one after another. @returns the release.
+ * @throws Error when another test process holds it for 10 minutes.
+ */
+export async function holdLocalRelayLock(): Promise<() => void> {
+  const lock = path.join(os.tmpdir(), 'agentdesk-test-local-relay.lock');
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let entered!: () => void;
+  const inside = new Promise<void>((r) => (entered = r));
+  const done = withDirLock(
+    lock,
+    () => {
+      entered();
+      return held;
+    },
+    {
+      waitMs: 10 * 60_000,
+      pollMs: 500,
+      timeout: (pid) => new Error(`${lock} is still held by pid ${pid} after 10 min`),
+    },
+  );
+  await Promise.race([inside, done]);
+  return () => {
+    release();
+    void done;
+  };
 }

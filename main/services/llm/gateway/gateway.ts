@@ -110,6 +110,8 @@ export class Gateway {
     port: number;
     servers: http.Server[];
     pending: Map<string, Promise<{ ok: true } | { ok: false; error: string }>>;
+    /** Addresses asked for and not removed: bound again when the gateway starts again after a stop. */
+    wanted: Set<string>;
   } | null = null;
 
   constructor(private readonly opts: GatewayOptions) {
@@ -196,6 +198,8 @@ export class Gateway {
     }
     this.boundPort = port;
     this.hosts = null;
+    // The TLS addresses of before a stop (a port taken back, a restart): bound again, same TLS port.
+    if (this.tls) await Promise.all([...this.tls.wanted].map((a) => this.addTlsBind(a)));
   }
 
   /**
@@ -264,12 +268,14 @@ export class Gateway {
           'The TLS listener is bound with another certificate or port: remove its addresses first.',
         );
     }
-    this.tls = { identity, port, servers: [], pending: new Map() };
+    this.tls = { identity, port, servers: [], pending: new Map(), wanted: this.tls?.wanted ?? new Set() };
   }
 
   /**
    * Listens with TLS on one more address, e.g. 127.0.0.1 (the end of an SSH reverse tunnel) or the local
    * address that routes to a remote engine's host (tcp+TLS engines). Idempotent, like {@link addBind}.
+   * The address is remembered until {@link removeTlsBind}: a {@link start} after a stop binds it again,
+   * on the same TLS port.
    * @returns `{ok: false, error}` naming why: TLS not enabled; not an IP address; a wildcard address;
    *   the gateway stopped; or listen failing (EADDRNOTAVAIL, EADDRINUSE).
    */
@@ -287,6 +293,7 @@ export class Gateway {
         ok: false,
         error: `"${address}" would listen on every interface; give the one address remote engines reach, e.g. 192.168.1.20.`,
       });
+    tls.wanted.add(address);
     if (this.stopped)
       return Promise.resolve({ ok: false, error: 'The gateway is not listening (start it first).' });
     if (this.tlsAddresses.includes(address)) return Promise.resolve({ ok: true });
@@ -319,6 +326,7 @@ export class Gateway {
   async removeTlsBind(address: string): Promise<void> {
     const tls = this.tls;
     if (!tls) return;
+    tls.wanted.delete(address);
     const i = tls.servers.findIndex((s) => (s.address() as AddressInfo | null)?.address === address);
     if (i < 0) return;
     const [server] = tls.servers.splice(i, 1);

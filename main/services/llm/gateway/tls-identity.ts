@@ -171,3 +171,21 @@ export async function loadGatewayTlsIdentity(
     );
   }
 }
+
+/**
+ * The TLS port of the last run, kept in `<dir>/port.json` (`{"port": N}`), or 0 (none, or unreadable):
+ * remote agents' env files name it, so it is passed to `Gateway.enableTls` again at the next start.
+ */
+export function rememberedTlsPort(dir: string): number {
+  try {
+    const p = (JSON.parse(fs.readFileSync(path.join(dir, 'port.json'), 'utf8')) as { port?: unknown }).port;
+    return typeof p === 'number' && Number.isInteger(p) && p > 0 && p < 65536 ? p : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Keeps `port` as {@link rememberedTlsPort}'s answer (mode 0600). @throws Error on a file system error. */
+export function rememberTlsPort(dir: string, port: number): void {
+  fs.writeFileSync(path.join(dir, 'port.json'), JSON.stringify({ port }), { mode: 0o600 });
+}

@@ -19,6 +19,8 @@ import {
   GatewayTlsNotPrivateError,
   loadGatewayTlsIdentity,
   makeGatewayTlsIdentity,
+  rememberedTlsPort,
+  rememberTlsPort,
 } from './tls-identity';
 import type { GatewayTlsIdentity } from './tls-identity';
 
@@ -135,6 +137,16 @@ describe('the TLS identity', () => {
     await expect(loadGatewayTlsIdentity(folder)).rejects.toThrow(/not a regular file/);
   });
 
+  it('remembers the TLS port agents were given', () => {
+    const folder = path.join(dir, 'gateway-tls');
+    expect(rememberedTlsPort(folder)).toBe(0);
+    rememberTlsPort(folder, 45123);
+    expect(rememberedTlsPort(folder)).toBe(45123);
+    expect(fs.statSync(path.join(folder, 'port.json')).mode & 0o777).toBe(0o600);
+    fs.writeFileSync(path.join(folder, 'port.json'), '{"port": 70000}');
+    expect(rememberedTlsPort(folder)).toBe(0);
+  });
+
   it('refuses a key that does not belong to the certificate', async () => {
     const folder = path.join(dir, 'tls-mismatch');
     await loadGatewayTlsIdentity(folder);
@@ -249,5 +261,15 @@ describe('the TLS listener', () => {
     expect(() => gw.remoteGatewayAddress()).toThrow(/no TLS listener/);
     expect(await gw.addTlsBind('127.0.0.1')).toEqual({ ok: true });
     expect(gw.tlsPort).toBe(port); // the port agents were given does not move
+  });
+
+  it('comes back on the same TLS port when the gateway starts again after a stop', async () => {
+    const port = gw.tlsPort;
+    await gw.stop(0);
+    expect(gw.tlsAddresses).toEqual([]);
+    await gw.start();
+    expect(gw.tlsAddresses).toEqual(['127.0.0.1']);
+    expect(gw.tlsPort).toBe(port);
+    expect((await get('/v1/models', { auth: key })).status).toBe(503);
   });
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimeReachable } from '../../../../test/agents';
 import { ensureBaseImage } from '../../../../test/base-image';
 import { skipUnlessReal } from '../../../../test/real';
-import { FIXTURE_MODEL, startRemoteGateway } from '../../../../test/remote-gateway';
+import { holdLocalRelayLock, FIXTURE_MODEL, startRemoteGateway } from '../../../../test/remote-gateway';
 import type { RemoteGatewayFixture } from '../../../../test/remote-gateway';
 import { sshdAvailable, startSshd } from '../../../../test/sshd';
 import type { TestSshd } from '../../../../test/sshd';
@@ -75,8 +75,11 @@ const fetchModels = (k: string) =>
   `fetch('https://agentdesk-gateway:${fx.gateway.tlsPort}/v1/models', { headers: { Authorization: 'Bearer ${k}' } })` +
   `.then(async (r) => console.log('status', r.status, (await r.text()).includes('${FIXTURE_MODEL}')), (e) => console.log('error', e.cause?.code ?? e.message));`;
 
+let releaseLock: (() => void) | undefined;
+
 beforeAll(async () => {
   if (skip) return;
+  releaseLock = await holdLocalRelayLock();
   await ensureBaseImage(['docker']);
   docker = connectDocker(process.env).docker;
   await removeGatewayRelay(docker);
@@ -100,6 +103,7 @@ afterAll(async () => {
   if (settings) await sshCloseMaster(settings, sshd.destination);
   await sshd?.stop();
   await fx?.close();
+  releaseLock?.();
 });
 
 describe.skipIf(skip)('the SSH reverse tunnel to the gateway (ssh:// engines)', () => {

@@ -12,6 +12,7 @@ import { ensureBaseImage } from '../../../../test/base-image';
 import { skipUnlessReal } from '../../../../test/real';
 import {
   FIXTURE_ANSWER,
+  holdLocalRelayLock,
   FIXTURE_MODEL,
   lanAddress,
   startRemoteGateway,
@@ -96,8 +97,11 @@ async function probe(container: string, targets: string[]): Promise<Record<strin
   return JSON.parse(await inAgent(container, program, [JSON.stringify(targets)])) as Record<string, string>;
 }
 
+let releaseLock: (() => void) | undefined;
+
 beforeAll(async () => {
   if (skip) return;
+  releaseLock = await holdLocalRelayLock();
   await ensureBaseImage(['docker']);
   const bundle = path.dirname(ensureRuntimeBundle());
   docker = connectDocker(process.env).docker;
@@ -173,6 +177,7 @@ afterAll(async () => {
   await removeGatewayRelay(docker);
   hostService?.close();
   await fx?.close();
+  releaseLock?.();
 });
 
 describe.skipIf(skip)('the relay on a remote Docker engine (local engine as the remote)', () => {
