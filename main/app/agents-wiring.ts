@@ -124,7 +124,7 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
   const { repo } = d;
   const { recorder, turns } = d.traces;
   const lifecycle = new LifecycleTraces({ recorder, verifies: d.traces.verifies, log });
-  const instanceId = crypto.createHash('sha256').update(path.resolve(d.home)).digest('hex').slice(0, 16);
+  const instanceId = instanceIdOf(d.home);
   // A core that is not root applies egress rules through its helper container (Docker).
   const dockerClient = () => docker.docker;
   const helperContainer = new EgressHelperContainer({
@@ -223,4 +223,12 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
       docker.close();
     },
   };
+}
+
+/**
+ * The id of the core of data dir `home` (16 hex of the SHA-256 of its absolute path): labels what it
+ * creates on an engine, so reconciliation touches only its own containers.
+ */
+export function instanceIdOf(home: string): string {
+  return crypto.createHash('sha256').update(path.resolve(home)).digest('hex').slice(0, 16);
 }

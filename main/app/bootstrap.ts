@@ -52,11 +52,12 @@ import type { Db } from '../services/storage/database';
 import { Dispatcher } from '../transport/dispatch';
 import type { Handlers } from '../../contract/handlers';
 import { APP_VERSION } from './version';
-import { agentFolderOf, wireAgents } from './agents-wiring';
+import { agentFolderOf, instanceIdOf, wireAgents } from './agents-wiring';
 import type { AgentsWiring } from './agents-wiring';
 import type { HarnessPlugin } from '../services/harnesses/harness';
 import { acquireCoreLock } from './core-lock';
 import { wireSetup } from './setup-wiring';
+import { remoteRuntimeFactory } from './remote-engines';
 import { ShutdownSequence } from './shutdown';
 import { wireBudgets, wireTasks } from './tasks-wiring';
 import type { TasksWiring } from './tasks-wiring';
@@ -235,7 +236,18 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       log,
       traces: { recorder: traces, turns, verifies },
       ...(opts.extraHarnesses ? { extraHarnesses: opts.extraHarnesses } : {}),
-      ...(opts.runtimeFactory ? { runtimeFactory: opts.runtimeFactory } : {}),
+      // Named engines: Docker over ssh:// or tcp+TLS and Incus over HTTPS (remote-engines.ts), unless a
+      // caller gives its own factory (tests).
+      runtimeFactory:
+        opts.runtimeFactory ??
+        remoteRuntimeFactory({
+          home: opts.home,
+          app,
+          gateway: () => llm.gateway,
+          instanceId: instanceIdOf(opts.home),
+          local: () => wired.runtimes.local(),
+          log: log.child({ service: 'engines' }),
+        }),
     });
 
     const health = new HealthService(
