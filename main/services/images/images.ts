@@ -104,6 +104,7 @@ export class Images {
     this.forAgents = {
       present: (kind, h) => this.present(kind, h),
       build: (kind, onProgress, h) => this.buildFor(kind, h, onProgress),
+      sendTo: (engine, rt, h, onProgress) => this.sendTo(engine, rt, h, onProgress),
     };
   }
 
@@ -220,6 +221,35 @@ export class Images {
         ),
       );
     return this.base.build([kind], {
+      onProgress: (p) => {
+        this.emit(p);
+        onProgress(p.fraction, p.message);
+      },
+    });
+  }
+
+  /**
+   * Sends the harness's image to the named engine `engine` (runtime `rt`) for an agent that needs it:
+   * the base image from the local image files (the cached rootfs, built first when missing); progress to
+   * `onProgress` and the `images.progress` event. `null` when building on demand is turned off. The
+   * promise rejects with AppError UNAVAILABLE for an image that cannot be sent this way (a harness's own
+   * image to an Incus remote, an image Agent Desk has no recipe for).
+   */
+  sendTo(
+    engine: string,
+    rt: ContainerRuntime,
+    h: Harness,
+    onProgress: (fraction: number | null, message: string) => void,
+  ): Promise<void> | null {
+    if (!this.d.buildOnDemand()) return null;
+    if (h.image || h.manifest.image !== BASE_IMAGE_REF)
+      return Promise.reject(
+        new AppError(
+          'UNAVAILABLE',
+          `${h.manifest.image} (the image of ${h.manifest.label}) cannot be sent to the engine "${engine}" from here yet; load it there yourself`,
+        ),
+      );
+    return this.base.sendTo(rt, engine, {
       onProgress: (p) => {
         this.emit(p);
         onProgress(p.fraction, p.message);
