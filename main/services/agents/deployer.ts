@@ -399,13 +399,16 @@ export class Deployer {
     return (await this.d.egress.active?.()) ?? true;
   }
 
-  /** The agent's egress attachment (see {@link DeployerDeps.egress}); an unenforceable policy is a DeployError. */
+  /** The agent's egress attachment (see {@link DeployerDeps.egress}; none on a named engine); an unenforceable policy is a DeployError. */
   private async attachEgress(
     row: AgentRow,
     rt: ContainerRuntime,
     existing: boolean,
   ): Promise<EgressAttachment | null> {
     if (!this.d.egress) return null;
+    // An agent on a named engine has no way out but its gateway proxy (no network of its own): no
+    // attachment; allow-lists are refused for it at create.
+    if ((row.engine ?? 'local') !== 'local') return null;
     try {
       return await this.d.egress.attach(row.id, rt.kind, row.container, existing);
     } catch (err) {
