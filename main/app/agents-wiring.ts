@@ -6,6 +6,8 @@ import type { Logger } from '../platform/logging';
 import type { AppOptions } from '../platform/paths';
 import { agentRuntimeDir, egressHelperFile } from '../platform/paths';
 import { agentFolder, readRuntimeCredential } from '../services/agents/agent-folder';
+import { mirrorThreads } from '../services/agents/remote-threads';
+import { LOCAL_ENGINE } from '../services/runtimes/engine-target';
 import { InstructionsRepository } from '../services/agents/agent-instructions';
 import { AgentKeys } from '../services/agents/agent-keys';
 import type { AgentRepository } from '../services/agents/agent-repository';
@@ -200,6 +202,14 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
     agent: (id) => agents.get(id),
     oomOf: (id) => agents.oomSince(id, 'during the turn'),
     folderOf: (id) => agentFolderOf(repo, d.home, id),
+    // An agent on a named engine: its thread files are copied out of its container (its home is there).
+    remoteHome: async (id) => {
+      const row = repo.get(id);
+      if (!row || (row.engine ?? LOCAL_ENGINE) === LOCAL_ENGINE) return null;
+      const rt = runtimes.forAgent(row);
+      const root = agentFolderOf(repo, d.home, id);
+      return rt && root ? mirrorThreads(rt, row.container, root) : null;
+    },
     credentialOf: (id) => (repo.get(id) ? readRuntimeCredential(agentFolder(d.home, id)) : null),
     record: (e) => recorder.record(e),
     events: (q) => recorder.query(q),

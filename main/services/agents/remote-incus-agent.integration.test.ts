@@ -154,3 +154,57 @@ describe.skipIf(skip)('an agent on an Incus remote over HTTPS', () => {
     );
   }, 600_000);
 });
+
+describe.skipIf(skip)('agents on a two-member Incus cluster', () => {
+  let remote: RemoteIncus;
+  let stack: ScriptedCore;
+  let core: Core;
+
+  beforeAll(async () => {
+    ensureRuntimeBundle();
+    remote = await startRemoteIncus({ members: 2 });
+    stack = await startScriptedCore('agentdesk-test-rincc-', 'incus', {
+      AGENTDESK_IMAGE_CACHE: imageCacheDir(),
+    });
+    core = stack.core;
+  }, 900_000);
+
+  afterAll(async () => {
+    await stack?.close();
+    await remote?.remove();
+  }, 300_000);
+
+  it('places an agent on the engine’s chosen member and shows it', async () => {
+    await call(core.dispatcher, 'engines', 'add', {
+      id: 'cluster',
+      name: 'Cluster',
+      kind: 'incus',
+      transport: 'https',
+      url: remote.url,
+      token: remote.trustToken('agentdesk-core'),
+      member: 'm2',
+    });
+    const created = await call(core.dispatcher, 'agents', 'create', {
+      name: `rincc-${Math.random().toString(36).slice(2, 8)}`,
+      model: 'scripted/gpt-test-mini',
+      memory_mib: 512,
+      engine: 'cluster',
+    });
+    const agent = await until(
+      () => call(core.dispatcher, 'agents', 'get', { id: created.id }),
+      (a) => a.phase === 'running' || a.phase === 'failed',
+      300_000,
+      'running',
+    );
+    expect(agent.phase, `${agent.phase_reason ?? ''} ${agent.failed_log ?? ''}`).toBe('running');
+    const placed = await until(
+      () => call(core.dispatcher, 'agents', 'get', { id: created.id }),
+      (a) => a.member !== null,
+      10_000,
+      'its member',
+    );
+    expect(placed.member).toBe('m2');
+    const chat = await call(core.dispatcher, 'agents', 'chat', { id: created.id, text: 'Run it #tool=shell' });
+    expect(chat.error).toBeNull();
+  }, 600_000);
+});
