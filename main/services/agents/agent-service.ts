@@ -215,12 +215,16 @@ export class AgentService {
 
   /** The cluster member of a named engine's agent as last looked up (see {@link placement}); a lookup is started when unknown. */
   private memberOf(row: AgentRow, rt: ContainerRuntime | null | undefined): string | null {
-    const locate = (rt as { location?: (name: string) => Promise<string | null> } | null | undefined)?.location;
+    const locate = (rt as { location?: (name: string) => Promise<string | null> } | null | undefined)
+      ?.location;
     if (!rt || typeof locate !== 'function' || row.phase === 'failed') return null;
     const key = `${row.id}/${row.container}`;
     const known = this.members.get(key);
     if (known !== undefined) return known;
-    if (!this.locating.has(key) && !this.follower.isDown(runtimeKey(row.runtime, row.engine ?? LOCAL_ENGINE))) {
+    if (
+      !this.locating.has(key) &&
+      !this.follower.isDown(runtimeKey(row.runtime, row.engine ?? LOCAL_ENGINE))
+    ) {
       this.locating.add(key);
       void locate
         .call(rt, row.container)

@@ -37,7 +37,12 @@ describe.skipIf(skip)('an agent on an Incus remote over HTTPS', () => {
 
   const get = (id: string) => call(core.dispatcher, 'agents', 'get', { id });
   const settled = (id: string, phases: Agent['phase'][] = ['running', 'failed']) =>
-    until(() => get(id), (a) => phases.includes(a.phase), 300_000, phases.join('/'));
+    until(
+      () => get(id),
+      (a) => phases.includes(a.phase),
+      300_000,
+      phases.join('/'),
+    );
 
   beforeAll(async () => {
     ensureRuntimeBundle();
@@ -80,7 +85,10 @@ describe.skipIf(skip)('an agent on an Incus remote over HTTPS', () => {
   });
 
   it('chats with a shell tool call, traced, and lists its threads', async () => {
-    const result = await call(core.dispatcher, 'agents', 'chat', { id: agent.id, text: 'Run it #tool=shell' });
+    const result = await call(core.dispatcher, 'agents', 'chat', {
+      id: agent.id,
+      text: 'Run it #tool=shell',
+    });
     expect(result.error).toBeNull();
     expect(result.reply).toMatch(/chunk0/);
     const events = await until(
@@ -115,20 +123,32 @@ describe.skipIf(skip)('an agent on an Incus remote over HTTPS', () => {
 
   it('shows an outage within 5 s, the agent unreachable and not rolled back, and back after', async () => {
     const component = () =>
-      call(core.dispatcher, 'system', 'health', {}).then((r) => r.components.find((c) => c.name === 'engine:rinc'));
+      call(core.dispatcher, 'system', 'health', {}).then((r) =>
+        r.components.find((c) => c.name === 'engine:rinc'),
+      );
     remote.pause();
     try {
       const t0 = Date.now();
       const down = await until(component, (c) => c?.state === 'missing', 8_000, 'engine:rinc missing');
       expect(Date.now() - t0).toBeLessThan(5_000);
       expect(down?.fix).toMatch(/core\.https_address/);
-      const seen = await until(() => get(agent.id), (a) => a.engine_state === 'unreachable', 5_000, 'unreachable');
+      const seen = await until(
+        () => get(agent.id),
+        (a) => a.engine_state === 'unreachable',
+        5_000,
+        'unreachable',
+      );
       expect(seen.phase).toBe('running');
     } finally {
       remote.resume();
     }
     await until(component, (c) => c?.state === 'ok', 10_000, 'engine:rinc ok');
-    const back = await until(() => get(agent.id), (a) => a.engine_state === 'reachable', 10_000, 'reachable');
+    const back = await until(
+      () => get(agent.id),
+      (a) => a.engine_state === 'reachable',
+      10_000,
+      'reachable',
+    );
     expect(back.phase).toBe('running');
   }, 60_000);
 
@@ -204,7 +224,10 @@ describe.skipIf(skip)('agents on a two-member Incus cluster', () => {
       'its member',
     );
     expect(placed.member).toBe('m2');
-    const chat = await call(core.dispatcher, 'agents', 'chat', { id: created.id, text: 'Run it #tool=shell' });
+    const chat = await call(core.dispatcher, 'agents', 'chat', {
+      id: created.id,
+      text: 'Run it #tool=shell',
+    });
     expect(chat.error).toBeNull();
   }, 600_000);
 });

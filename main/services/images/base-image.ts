@@ -187,7 +187,10 @@ export class ImageService {
         { rootfs: built.rootfs, incusMetadata: built.metadata, dockerChanges: [...DOCKER_CHANGES] },
         (p) => report(runtime.kind, p.fraction, p.message),
       );
-      this.deps.log.info({ engine: label, kind: runtime.kind, ref: this.ref }, 'base image sent to an engine');
+      this.deps.log.info(
+        { engine: label, kind: runtime.kind, ref: this.ref },
+        'base image sent to an engine',
+      );
     });
   }
 

@@ -285,7 +285,8 @@ export class IncusClient {
   /**
    * Reads `filePath` inside instance `instancePath` (`GET …/files`, any state but removed): a folder's
    * entry names, or a file's bytes when it holds at most `maxBytes` (else `data` null: too big, not read
-   * further). `type` is Incus's `X-Incus-type` (`file`, `directory`, `symlink`).
+   * further). `type` is Incus's `X-Incus-type` (`file`, `directory`, `symlink`); `modifiedMs` its
+   * `X-Incus-modified` (epoch ms; 0 when absent).
    * @throws RuntimeOperationError with Incus's text (404: missing).
    */
   async getPath(
@@ -293,7 +294,7 @@ export class IncusClient {
     filePath: string,
     maxBytes: number,
     operation: string,
-  ): Promise<{ type: string; data: Buffer | null; entries: string[]; mode: number }> {
+  ): Promise<{ type: string; data: Buffer | null; entries: string[]; mode: number; modifiedMs: number }> {
     const res = await this.raw(`${instancePath}/files?path=${encodeURIComponent(filePath)}`, operation, {
       maxBytes,
     });
@@ -307,6 +308,7 @@ export class IncusClient {
         data: null,
         entries: Array.isArray(meta) ? meta.filter((n): n is string => typeof n === 'string') : [],
         mode: parseInt(String(res.headers['x-incus-mode'] ?? '0'), 8) || 0,
+        modifiedMs: 0,
       };
     }
     return {
@@ -314,6 +316,8 @@ export class IncusClient {
       data: res.truncated ? null : res.body,
       entries: [],
       mode: parseInt(String(res.headers['x-incus-mode'] ?? '0'), 8) || 0,
+      // `X-Incus-modified` (an HTTP date) when this Incus sends it; 0 = unknown.
+      modifiedMs: Date.parse(String(res.headers['x-incus-modified'] ?? '')) || 0,
     };
   }
 

@@ -608,14 +608,24 @@ export class IncusRuntime implements ContainerRuntime {
         path: '/',
         pool,
       };
-    for (const m of spec.mounts.filter((x) => !x.readOnly))
+    const writable = spec.mounts.filter((x) => !x.readOnly);
+    let member = (chosen === undefined ? this.opts.remote?.target.member : chosen) ?? null;
+    // On a cluster, a volume of a local pool (dir, btrfs …) lives on one member and the instance must
+    // be on that member too: without a chosen member, where the agent's volume already is, else the
+    // member answering the API.
+    if (!member && writable.length && (await this.members()).length) {
+      const agentId = spec.labels[LABELS.agentId];
+      const vols = agentId ? await this.agentVolumes(volumePool, agentId) : [];
+      member = vols.find((v) => v.location && v.location !== 'none')?.location ?? (await this.serverName());
+    }
+    for (const m of writable)
       await this.ensureVolume(
         volumePool,
         remoteVolumeName(spec.labels[LABELS.agentId], m),
         spec.security,
         spec.labels[LABELS.agentId],
+        member,
       );
-    const member = chosen === undefined ? this.opts.remote?.target.member : chosen;
     const where = member ? `/1.0/instances?target=${encodeURIComponent(member)}` : '/1.0/instances';
     await this.client.run('POST', where, body, 'create', CREATE_DEADLINE_MS);
     const inst = this.path(spec.name);
@@ -660,16 +670,18 @@ export class IncusRuntime implements ContainerRuntime {
   async purgeAgentData(agentId: string): Promise<string[]> {
     if (!this.remote) return [];
     const pool = (await this.agentPool()) ?? (await this.remotePool()).pool ?? 'default';
-    const base = `/1.0/storage-pools/${encodeURIComponent(pool)}/volumes`;
-    const volumes = await this.client.get<{ name: string; type: string; config?: Record<string, string> }[]>(
-      `${base}?recursion=1`,
-      'purge',
-    );
+    const base = `/1.0/storage-pools/${encodeURIComponent(pool)}/volumes/custom`;
     const left: string[] = [];
-    for (const v of volumes) {
-      if (v.type !== 'custom' || v.config?.[VOLUME_AGENT_KEY] !== agentId) continue;
+    for (const v of await this.agentVolumes(pool, agentId)) {
+      const target = v.location && v.location !== 'none' ? `?target=${encodeURIComponent(v.location)}` : '';
       await this.client
-        .run('DELETE', `${base}/custom/${encodeURIComponent(v.name)}`, undefined, 'purge', DELETE_DEADLINE_MS)
+        .run(
+          'DELETE',
+          `${base}/${encodeURIComponent(v.name)}${target}`,
+          undefined,
+          'purge',
+          DELETE_DEADLINE_MS,
+        )
         .catch((err: unknown) => {
           if (!isNotFound(err)) left.push(v.name);
         });
@@ -712,7 +724,7 @@ export class IncusRuntime implements ContainerRuntime {
         });
       if (!file || file.type !== 'file' || !file.data) continue;
       budget -= file.data.length;
-      out.push({ name: entry, mtimeMs: 0, data: file.data });
+      out.push({ name: entry, mtimeMs: file.modifiedMs, data: file.data });
     }
     return out;
   }
@@ -723,10 +735,12 @@ export class IncusRuntime implements ContainerRuntime {
     name: string,
     owner: ContainerSpec['security'],
     agentId?: string,
+    member?: string | null,
   ): Promise<void> {
     const base = `/1.0/storage-pools/${encodeURIComponent(pool)}/volumes/custom`;
+    const target = member ? `?target=${encodeURIComponent(member)}` : '';
     try {
-      await this.client.get(`${base}/${encodeURIComponent(name)}`, 'create');
+      await this.client.get(`${base}/${encodeURIComponent(name)}${target}`, 'create');
       return;
     } catch (err) {
       if (!isNotFound(err)) throw err;
@@ -737,11 +751,25 @@ export class IncusRuntime implements ContainerRuntime {
     if (agentId) config[VOLUME_AGENT_KEY] = agentId;
     await this.client.run(
       'POST',
-      base,
+      `${base}${target}`,
       { name, config, content_type: 'filesystem' },
       'create',
       CREATE_DEADLINE_MS,
     );
+  }
+
+  /** The custom volumes of `pool` tagged with agent `agentId` (with their member on a cluster). */
+  private async agentVolumes(pool: string, agentId: string): Promise<{ name: string; location?: string }[]> {
+    const volumes = await this.client.get<
+      { name: string; type: string; location?: string; config?: Record<string, string> }[]
+    >(`/1.0/storage-pools/${encodeURIComponent(pool)}/volumes?recursion=1`, 'volumes');
+    return volumes.filter((v) => v.type === 'custom' && v.config?.[VOLUME_AGENT_KEY] === agentId);
+  }
+
+  /** The name of the member answering the API (`environment.server_name`), null when it does not say. */
+  private async serverName(): Promise<string | null> {
+    const server = await this.client.get<{ environment?: { server_name?: string } }>('/1.0', 'server');
+    return server.environment?.server_name || null;
   }
 
   /**
