@@ -18,11 +18,11 @@ function fakeGateway(fail = '') {
       calls.push(`enable:${port}`);
       tls = { identity, port: port || 45_000 };
     },
-    async addTlsBind(address: string) {
+    addTlsBind(address: string) {
       calls.push(`bind:${address}`);
-      if (fail) return { ok: false as const, error: fail };
+      if (fail) return Promise.resolve({ ok: false as const, error: fail });
       bound.add(address);
-      return { ok: true as const };
+      return Promise.resolve({ ok: true as const });
     },
     get tlsPort() {
       return bound.size && tls ? tls.port : 0;

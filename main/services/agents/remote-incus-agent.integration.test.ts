@@ -1,5 +1,7 @@
 // An agent on an Incus remote over HTTPS, end to end through the core: engine added by trust token, image sent, chat with a tool call over the TLS gateway path, threads, archive/restore/purge, a leak scan, cluster placement and an outage.
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../../contract/agents';
 import { ensureRuntimeBundle, runtimeReachable, until } from '../../../test/agents';
@@ -67,7 +69,7 @@ describe.skipIf(skip)('an agent on an Incus remote over HTTPS', () => {
       engine: 'rinc',
     });
     agent = await settled(created.id);
-    expect(agent.phase, `${agent.phase_reason ?? ''} ${agent.failed_log ?? ''}`).toBe('running');
+    expect(agent.phase, `${agent.phase_reason ?? ''} ${(agent.failed_log ?? []).join(' ')}`).toBe('running');
   }, 900_000);
 
   afterAll(async () => {
@@ -103,18 +105,48 @@ describe.skipIf(skip)('an agent on an Incus remote over HTTPS', () => {
     expect(events.map((e) => e.kind)).toEqual(
       expect.arrayContaining(['message_in', 'llm_call', 'tool_call', 'tool_result', 'message_out']),
     );
-    const { threads } = await call(core.dispatcher, 'agents', 'threads', { id: agent.id });
-    expect(threads.map((t) => t.thread_id)).toContain(result.thread_id);
-  }, 120_000);
-
-  it('never gives the provider key to the remote', () => {
-    const inside = remote.incus(
+    // What the agent writes there is hostile: a link, a folder, a file over the byte budget, other names.
+    // (as the agent: the container's root holds no capability to pass the home's 0700)
+    const [uid, gid] = remote
+      .incus('exec', agent.container, '--', 'stat', '-c', '%u %g', '/home/agent')
+      .split(' ');
+    remote.incus(
       'exec',
+      '--user',
+      uid!,
+      '--group',
+      gid!,
       agent.container,
       '--',
       'sh',
       '-c',
-      `grep -rlsF '${REAL_KEY}' /opt/agentdesk /home /etc /tmp 2>/dev/null; env | grep -cF '${REAL_KEY}' || true`,
+      'mkdir -p /home/agent/.agentdesk/threads && cd /home/agent/.agentdesk/threads && ln -s /etc/shadow evil.json && mkdir dir.json && ' +
+        'head -c 70000000 /dev/zero > zz-big.json && echo x > notes.txt',
+    );
+    const { threads } = await call(core.dispatcher, 'agents', 'threads', { id: agent.id });
+    expect(threads.map((t) => t.thread_id)).toContain(result.thread_id);
+    const copied = fs.readdirSync(
+      path.join(stack.home, 'agents', agent.id, 'remote-home', '.agentdesk', 'threads'),
+    );
+    expect(copied).toEqual([`${result.thread_id}.json`]);
+  }, 120_000);
+
+  it('never gives the provider key to the remote', () => {
+    // As the agent (its home, config, /tmp and its processes' environments), then the whole remote from here.
+    const [uid, gid] = remote
+      .incus('exec', agent.container, '--', 'stat', '-c', '%u %g', '/home/agent')
+      .split(' ');
+    const inside = remote.incus(
+      'exec',
+      '--user',
+      uid!,
+      '--group',
+      gid!,
+      agent.container,
+      '--',
+      'sh',
+      '-c',
+      `grep -rlsF '${REAL_KEY}' /opt/agentdesk /home/agent /tmp /proc/[0-9]*/environ 2>/dev/null | wc -l`,
     );
     expect(inside.trim()).toBe('0');
     expect(remote.incus('config', 'show', agent.container)).not.toContain(REAL_KEY);
@@ -158,7 +190,9 @@ describe.skipIf(skip)('an agent on an Incus remote over HTTPS', () => {
     expect(archived.phase, archived.phase_reason ?? '').toBe('archived');
     await call(core.dispatcher, 'agents', 'restore', { id: agent.id });
     const restored = await settled(agent.id);
-    expect(restored.phase, `${restored.phase_reason ?? ''} ${restored.failed_log ?? ''}`).toBe('running');
+    expect(restored.phase, `${restored.phase_reason ?? ''} ${(restored.failed_log ?? []).join(' ')}`).toBe(
+      'running',
+    );
     const again = await call(core.dispatcher, 'agents', 'chat', { id: agent.id, text: 'Again #tool=shell' });
     expect(again.error).toBeNull();
     // The thread written before the archive is still there: the home volume followed the agent.
@@ -216,7 +250,7 @@ describe.skipIf(skip)('agents on a two-member Incus cluster', () => {
       300_000,
       'running',
     );
-    expect(agent.phase, `${agent.phase_reason ?? ''} ${agent.failed_log ?? ''}`).toBe('running');
+    expect(agent.phase, `${agent.phase_reason ?? ''} ${(agent.failed_log ?? []).join(' ')}`).toBe('running');
     const placed = await until(
       () => call(core.dispatcher, 'agents', 'get', { id: created.id }),
       (a) => a.member !== null,
