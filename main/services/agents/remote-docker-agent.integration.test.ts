@@ -141,6 +141,46 @@ describe.skipIf(skip).each(['tls', 'ssh'] as const)(
       expect(r.status).toBe(1);
     });
 
+    it('an engine stopped mid-session: unhealthy within 5 s, its agent unreachable, running again after', async () => {
+      const component = () =>
+        call(stack.core.dispatcher, 'system', 'health', {}).then((r) =>
+          r.components.find((c) => c.name === `engine:${engine}`),
+        );
+      expect((await component())?.state).toBe('ok');
+      await remote.stopEngine();
+      const down = await until(
+        component,
+        (c) => c !== undefined && c.state !== 'ok',
+        5_000,
+        'the engine reported down',
+      );
+      expect(down?.fix).not.toBe('');
+      const away = await until(
+        get.bind(null, agent.id),
+        (a) => a.engine_state === 'unreachable',
+        5_000,
+        'unreachable',
+      );
+      // Nothing rolled back, purged or redeployed for an outage: the daemon stopped the container as it went
+      // down (its event may have arrived first), the agent keeps its container.
+      expect(['running', 'stopped']).toContain(away.phase);
+      expect(away.container).toBe(agent.container);
+      await remote.startEngine();
+      await until(component, (c) => c?.state === 'ok', 30_000, 'the engine healthy again');
+      // The engine starts the container again as its daemon comes back (restart policy unless-stopped), and
+      // the core follows: the agent is running again, verified.
+      const back = await until(
+        get.bind(null, agent.id),
+        (a) => a.engine_state === 'reachable' && (a.phase === 'running' || a.phase === 'failed'),
+        180_000,
+        'the agent running again',
+      );
+      expect(back.phase, back.phase_reason ?? '').toBe('running');
+      expect(back.container).toBe(agent.container);
+      const r = await call(stack.core.dispatcher, 'agents', 'chat', { id: agent.id, text: 'Back?' });
+      expect(r.error).toBeNull();
+    }, 300_000);
+
     it('archives, restores (chat works again) and purges, leaving nothing of the agent there', async () => {
       await call(stack.core.dispatcher, 'agents', 'archive', { id: agent.id });
       expect((await settled(agent.id, ['archived'])).phase).toBe('archived');
