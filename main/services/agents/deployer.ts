@@ -11,6 +11,7 @@ import type {
   RuntimeKind,
 } from '../runtimes/container-runtime';
 import type { RuntimeOwner } from '../runtimes/runtimes';
+import { LOCAL_ENGINE } from '../runtimes/engine-target';
 import { isRemoteGateway, LABELS, RuntimeUnavailableError } from '../runtimes/container-runtime';
 import type { AgentIdentity } from './agent-folder';
 import type { Harness } from '../harnesses/harness';
@@ -399,16 +400,15 @@ export class Deployer {
     return (await this.d.egress.active?.()) ?? true;
   }
 
-  /** The agent's egress attachment (see {@link DeployerDeps.egress}; none on a named engine); an unenforceable policy is a DeployError. */
+  /** The agent's egress attachment (see {@link DeployerDeps.egress}); an unenforceable policy is a DeployError. */
   private async attachEgress(
     row: AgentRow,
     rt: ContainerRuntime,
     existing: boolean,
   ): Promise<EgressAttachment | null> {
-    if (!this.d.egress) return null;
-    // An agent on a named engine has no way out but its gateway proxy (no network of its own): no
-    // attachment; allow-lists are refused for it at create.
-    if ((row.engine ?? 'local') !== 'local') return null;
+    // The host firewall sees only this machine's engines. An agent on a named engine is contained there
+    // (docs/decisions/019-remote-gateway-path.md): it reaches nothing but the gateway.
+    if (!this.d.egress || (row.engine ?? LOCAL_ENGINE) !== LOCAL_ENGINE) return null;
     try {
       return await this.d.egress.attach(row.id, rt.kind, row.container, existing);
     } catch (err) {

@@ -11,6 +11,7 @@ import type { HarnessRegistry } from '../harnesses/registry';
 import type { ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
 import { RUNTIME_KINDS } from '../runtimes/container-runtime';
 import type { Runtimes } from '../runtimes/runtimes';
+import { DockerRuntime } from '../runtimes/docker/docker-runtime';
 import { BASE_IMAGE_REF, ImageService } from './base-image';
 import type { ImageProgress } from './base-image';
 
@@ -229,13 +230,55 @@ export class Images {
   }
 
   /**
-   * Sends the harness's image to the named engine `engine` (runtime `rt`) for an agent that needs it:
-   * the base image from the local image files (the cached rootfs, built first when missing); progress to
-   * `onProgress` and the `images.progress` event. `null` when building on demand is turned off. The
-   * promise rejects with AppError UNAVAILABLE for an image that cannot be sent this way (a harness's own
-   * image to an Incus remote, an image Agent Desk has no recipe for).
+   * Sends the harness's image to the named engine `engine` (runtime `rt`) for an agent that needs it;
+   * progress to `onProgress`.
+   * - Docker: built into this machine's Docker first when missing (if building on demand is on), then
+   *   exported here and loaded there, progress in bytes sent. `null` when the image is missing here and
+   *   building on demand is off.
+   * - Incus: the base image from the local image files (the cached rootfs, built first when missing;
+   *   also to the `images.progress` event), uploaded there (skipped when it holds the same fingerprint).
+   *   `null` when building on demand is off.
+   * @throws AppError UNAVAILABLE when this machine has no Docker to send from, or for an image that
+   *   cannot be sent to Incus this way (a harness's own image, an image Agent Desk has no recipe for);
+   *   the engines' errors.
    */
   sendTo(
+    engine: string,
+    rt: ContainerRuntime,
+    h: Harness,
+    onProgress: (fraction: number | null, message: string) => void,
+  ): Promise<void> | null {
+    if (rt.kind === 'incus') return this.sendToIncus(engine, rt, h, onProgress);
+    if (rt.kind !== 'docker' || !(rt instanceof DockerRuntime))
+      return Promise.reject(
+        new AppError('UNAVAILABLE', `Images are not sent to ${rt.kind} engines this way`),
+      );
+    const local = this.d.runtimes.get('docker');
+    if (!(local instanceof DockerRuntime))
+      return Promise.reject(
+        new AppError('UNAVAILABLE', `This machine has no Docker engine to send ${h.manifest.image} from`),
+      );
+    return (async () => {
+      if (!(await this.present('docker', h))) {
+        const building = this.buildFor('docker', h, (f, m) => onProgress(f === null ? null : f * 0.5, m));
+        if (!building)
+          throw new AppError(
+            'UNAVAILABLE',
+            `${h.manifest.image} is neither on the engine "${engine}" nor on this machine, and building images on demand is off`,
+          );
+        await building;
+      }
+      await local.sendImage(rt, h.manifest.image, (p) =>
+        onProgress(
+          p.totalBytes ? 0.5 + (0.5 * p.sentBytes) / p.totalBytes : null,
+          `Sending ${h.manifest.image} to "${engine}": ${p.message}`,
+        ),
+      );
+    })();
+  }
+
+  /** {@link sendTo} for an Incus remote: the base image from the local image files. */
+  private sendToIncus(
     engine: string,
     rt: ContainerRuntime,
     h: Harness,
@@ -246,7 +289,7 @@ export class Images {
       return Promise.reject(
         new AppError(
           'UNAVAILABLE',
-          `${h.manifest.image} (the image of ${h.manifest.label}) cannot be sent to the engine "${engine}" from here yet; load it there yourself`,
+          `${h.manifest.image} (the image of ${h.manifest.label}) cannot be sent to the Incus engine "${engine}" from here yet; load it there yourself`,
         ),
       );
     return this.base.sendTo(rt, engine, {
