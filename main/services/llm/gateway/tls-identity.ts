@@ -2,7 +2,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { keptCertificate, makeSelfSignedCertificate, NotPrivateError } from '../../../platform/tls-certs';
+import { NotPrivateError } from '../../../platform/private-folder';
+import { keptCertificate, makeSelfSignedCertificate } from '../../../platform/tls-certs';
 
 /** The only name the certificate carries (its CN and its one `DNS:` subject alternative name). */
 export const GATEWAY_TLS_NAME = 'agentdesk-gateway';
