@@ -7,6 +7,7 @@ import path from 'node:path';
 import { run } from '../main/platform/spawn';
 import type { EngineTarget } from '../main/services/runtimes/engine-target';
 import { startSshd, type TestSshd } from './sshd';
+import { opensslCertificate } from './test-certificates';
 
 /** Prefix of every fixture's state folder in the temp dir (swept when its owner is gone). */
 const DIR_PREFIX = 'agentdesk-rdocker-';
@@ -189,8 +190,8 @@ export async function startRemoteDocker(opts: RemoteDockerOptions = {}): Promise
     await ipCmd(['netns', 'exec', netns, 'ip', 'link', 'set', vethNs, 'up']);
     await ipCmd(['netns', 'exec', netns, 'ip', 'link', 'set', 'lo', 'up']);
     await ipCmd(['netns', 'exec', netns, 'ip', 'route', 'add', 'default', 'via', hostAddress]);
-    fixture.tls = await makeCertificates(dir, engineAddress);
-    fixture.rogue = await makeRogue(dir);
+    fixture.tls = makeCertificates(dir, engineAddress);
+    fixture.rogue = makeRogue(dir);
     await startEngine();
     if (opts.ssh ?? true) {
       sshd = await startSshd({ address: engineAddress, port: 22, netns, dockerHost: `unix://${socketPath}` });
@@ -220,97 +221,16 @@ async function ipCmd(args: string[]): Promise<void> {
   await run('ip', args, { timeoutMs: 10_000 });
 }
 
-async function openssl(args: string[], cwd: string): Promise<void> {
-  await run('openssl', args, { cwd, timeoutMs: 20_000 });
-}
-
-/** A P-256 key and certificate named `name` signed by `ca` (or self-signed CA when `ca` is null). */
-async function certificate(
-  dir: string,
-  name: string,
-  subject: string,
-  ca: string | null,
-  ext: string,
-): Promise<void> {
-  const key = `${name}.key`;
-  if (!ca) {
-    fs.writeFileSync(path.join(dir, `${name}.ext`), `${ext}\n`);
-    await openssl(
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        `${name}.pem`,
-        '-days',
-        '2',
-        '-subj',
-        subject,
-        '-addext',
-        'basicConstraints=critical,CA:TRUE',
-        '-addext',
-        'keyUsage=critical,keyCertSign,cRLSign',
-      ],
-      dir,
-    );
-    return;
-  }
-  fs.writeFileSync(path.join(dir, `${name}.ext`), `${ext}\n`);
-  await openssl(
-    [
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      subject,
-    ],
-    dir,
-  );
-  await openssl(
-    [
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      `${ca}.pem`,
-      '-CAkey',
-      `${ca}.key`,
-      '-CAcreateserial',
-      '-out',
-      `${name}.pem`,
-      '-days',
-      '2',
-      '-extfile',
-      `${name}.ext`,
-    ],
-    dir,
-  );
-}
-
-async function makeCertificates(dir: string, address: string): Promise<TlsMaterial> {
-  await certificate(dir, 'ca', '/CN=agentdesk-test-docker-ca', null, '');
-  await certificate(
+function makeCertificates(dir: string, address: string): TlsMaterial {
+  opensslCertificate(dir, 'ca', '/CN=agentdesk-test-docker-ca', null, '');
+  opensslCertificate(
     dir,
     'server',
     '/CN=remote-docker',
     'ca',
     `subjectAltName=IP:${address},DNS:remote-docker\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature`,
   );
-  await certificate(
+  opensslCertificate(
     dir,
     'client',
     '/CN=agentdesk-core',
@@ -321,9 +241,9 @@ async function makeCertificates(dir: string, address: string): Promise<TlsMateri
   return { caPem: read('ca.pem'), certPem: read('client.pem'), keyPem: read('client.key') };
 }
 
-async function makeRogue(dir: string): Promise<TlsMaterial> {
-  await certificate(dir, 'rogue-ca', '/CN=agentdesk-test-docker-ca', null, '');
-  await certificate(
+function makeRogue(dir: string): TlsMaterial {
+  opensslCertificate(dir, 'rogue-ca', '/CN=agentdesk-test-docker-ca', null, '');
+  opensslCertificate(
     dir,
     'rogue-client',
     '/CN=agentdesk-core',
