@@ -1,5 +1,7 @@
 // Composition of the container side: runtimes, images, harnesses, egress and the agent service, bottom-up.
 import crypto from 'node:crypto';
+import { mirrorThreads } from '../services/agents/remote-threads';
+import { LOCAL_ENGINE } from '../services/runtimes/engine-target';
 import path from 'node:path';
 import type { EventBus } from '../platform/event-bus';
 import type { Logger } from '../platform/logging';
@@ -200,6 +202,14 @@ export function wireAgents(d: AgentsWiringDeps): AgentsWiring {
     agent: (id) => agents.get(id),
     oomOf: (id) => agents.oomSince(id, 'during the turn'),
     folderOf: (id) => agentFolderOf(repo, d.home, id),
+    // An agent on a named engine keeps its home there: its threads are copied out before they are read.
+    remoteHome: async (id) => {
+      const row = repo.get(id);
+      const root = agentFolderOf(repo, d.home, id);
+      if (!row || !root || (row.engine ?? LOCAL_ENGINE) === LOCAL_ENGINE) return null;
+      const rt = runtimes.forAgent(row);
+      return rt ? mirrorThreads(rt, row.container, root) : null;
+    },
     credentialOf: (id) => (repo.get(id) ? readRuntimeCredential(agentFolder(d.home, id)) : null),
     record: (e) => recorder.record(e),
     events: (q) => recorder.query(q),

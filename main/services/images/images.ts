@@ -11,6 +11,7 @@ import type { HarnessRegistry } from '../harnesses/registry';
 import type { ContainerRuntime, RuntimeKind } from '../runtimes/container-runtime';
 import { RUNTIME_KINDS } from '../runtimes/container-runtime';
 import type { Runtimes } from '../runtimes/runtimes';
+import { DockerRuntime } from '../runtimes/docker/docker-runtime';
 import { BASE_IMAGE_REF, ImageService } from './base-image';
 import type { ImageProgress } from './base-image';
 
@@ -104,6 +105,7 @@ export class Images {
     this.forAgents = {
       present: (kind, h) => this.present(kind, h),
       build: (kind, onProgress, h) => this.buildFor(kind, h, onProgress),
+      sendTo: (engine, rt, h, onProgress) => this.sendTo(engine, rt, h, onProgress),
     };
   }
 
@@ -225,6 +227,46 @@ export class Images {
         onProgress(p.fraction, p.message);
       },
     });
+  }
+
+  /**
+   * Sends the harness's image to a named Docker engine's runtime `rt`: built into this machine's Docker
+   * first when missing (if building on demand is on), then exported here and loaded there, progress in
+   * bytes sent. `null` when the image is missing here and building on demand is off.
+   * @throws AppError UNAVAILABLE when this machine has no Docker to send from; the engines' errors.
+   */
+  sendTo(
+    engine: string,
+    rt: ContainerRuntime,
+    h: Harness,
+    onProgress: (fraction: number | null, message: string) => void,
+  ): Promise<void> | null {
+    if (rt.kind !== 'docker' || !(rt instanceof DockerRuntime))
+      return Promise.reject(
+        new AppError('UNAVAILABLE', `Images are not sent to ${rt.kind} engines this way`),
+      );
+    const local = this.d.runtimes.get('docker');
+    if (!(local instanceof DockerRuntime))
+      return Promise.reject(
+        new AppError('UNAVAILABLE', `This machine has no Docker engine to send ${h.manifest.image} from`),
+      );
+    return (async () => {
+      if (!(await this.present('docker', h))) {
+        const building = this.buildFor('docker', h, (f, m) => onProgress(f === null ? null : f * 0.5, m));
+        if (!building)
+          throw new AppError(
+            'UNAVAILABLE',
+            `${h.manifest.image} is neither on the engine "${engine}" nor on this machine, and building images on demand is off`,
+          );
+        await building;
+      }
+      await local.sendImage(rt, h.manifest.image, (p) =>
+        onProgress(
+          p.totalBytes ? 0.5 + (0.5 * p.sentBytes) / p.totalBytes : null,
+          `Sending ${h.manifest.image} to "${engine}": ${p.message}`,
+        ),
+      );
+    })();
   }
 
   /** The runtimes to build into: `wanted`, or every reachable one. @throws AppError UNAVAILABLE naming the ones down. */

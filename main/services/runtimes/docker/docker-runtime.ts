@@ -119,7 +119,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   /** The client, built on first use. @throws RuntimeUnavailableError for an unusable DOCKER_HOST. */
-  private connection(): DockerConnection {
+  protected connection(): DockerConnection {
     this.conn ??= connectDockerTarget(this.target, this.env, this.ssh);
     return this.conn;
   }
@@ -144,7 +144,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   /** Runs one engine call and maps its failure (see docker-errors). */
-  private async call<T>(
+  protected async call<T>(
     operation: string,
     fn: (docker: Dockerode) => Promise<T>,
     notFound?: { what: 'container' | 'image'; ref: string },
