@@ -7,6 +7,7 @@ import path from 'node:path';
 import { run } from '../main/platform/spawn';
 import type { EngineTarget } from '../main/services/runtimes/engine-target';
 import { startSshd, type TestSshd } from './sshd';
+import { alive, claimFixtureDir, orphanedFixtureDirs, readOr } from './fixture-dirs';
 import { opensslCertificate } from './test-certificates';
 
 /** Prefix of every fixture's state folder in the temp dir (swept when its owner is gone). */
@@ -89,7 +90,7 @@ export async function startRemoteDocker(opts: RemoteDockerOptions = {}): Promise
   const n = await pickNumber();
   const dir = path.join(os.tmpdir(), `${DIR_PREFIX}${n}`);
   fs.mkdirSync(dir, { mode: 0o700 });
-  fs.writeFileSync(path.join(dir, 'owner.pid'), String(process.pid));
+  claimFixtureDir(dir);
   const netns = `adrd-${n}`;
   const vethHost = `adrd${n}h`;
   const vethNs = `adrd${n}n`;
@@ -275,13 +276,8 @@ function ping(socketPath: string): Promise<boolean> {
  * folder), the processes of its containers (their cgroups), its mounts, netns, veth and the folder.
  */
 export async function sweepRemoteDockerLeftovers(): Promise<void> {
-  const tmp = os.tmpdir();
-  for (const name of fs.readdirSync(tmp)) {
-    if (!name.startsWith(DIR_PREFIX)) continue;
-    const dir = path.join(tmp, name);
-    const owner = Number(readOr(path.join(dir, 'owner.pid')));
-    if (owner && alive(owner)) continue;
-    const n = Number(name.slice(DIR_PREFIX.length));
+  for (const dir of orphanedFixtureDirs(DIR_PREFIX)) {
+    const n = Number(path.basename(dir).slice(DIR_PREFIX.length));
     const pid = Number(readOr(path.join(dir, 'docker.pid')));
     killContainers(dir); // first, so dockerd has nothing to wait for
     if (pid && alive(pid) && readOr(`/proc/${pid}/cmdline`).includes(`${dir}/`)) await terminate(pid, 3000);
@@ -339,23 +335,6 @@ function tryKill(pid: number, sig: NodeJS.Signals = 'SIGKILL'): void {
 
 function isZombie(pid: number): boolean {
   return /\) Z /.test(readOr(`/proc/${pid}/stat`));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function readOr(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 function listOr(dir: string): string[] {
