@@ -165,7 +165,7 @@ export async function holdLocalRelayLock(): Promise<() => void> {
 }
 
 /**
- * Runs `node -e program` once in a fresh container of `engine` (image {@link BASE_IMAGE_REF}, uid 65534,
+ * Runs `node -e program args…` once in a fresh container of `engine` (image {@link BASE_IMAGE_REF}, uid 65534,
  * read-only root, no capabilities) on the remote agents' network, with the fixture gateway's certificate
  * mounted at `/ca.pem` and named by `NODE_EXTRA_CA_CERTS`, as an agent has it.
  * @returns its stdout, trimmed (the container is removed).
@@ -174,13 +174,14 @@ export async function runAsAgent(
   engine: Dockerode,
   fx: RemoteGatewayFixture,
   program: string,
+  args: string[] = [],
 ): Promise<string> {
   const ca = path.join(fx.dir, 'gateway-ca.pem');
   fs.writeFileSync(ca, fx.identity.certPem);
   const c = await engine.createContainer({
     Image: BASE_IMAGE_REF,
     Entrypoint: ['/usr/local/bin/node'],
-    Cmd: ['-e', program],
+    Cmd: ['-e', program, ...args],
     User: '65534:65534',
     Env: ['NODE_EXTRA_CA_CERTS=/ca.pem'],
     HostConfig: {
@@ -206,3 +207,18 @@ export async function runAsAgent(
     await c.remove({ force: true });
   }
 }
+
+/**
+ * A `node -e` program that tries a TCP connection (2 s) to each `host:port` of the JSON array in its
+ * first argument and prints one JSON object: `host:port → connected | timeout | <error code>`.
+ */
+export const CONNECT_PROBE = `
+  const net = require('node:net');
+  const targets = JSON.parse(process.argv[1]);
+  Promise.all(targets.map((t) => new Promise((resolve) => {
+    const i = t.lastIndexOf(':');
+    const s = net.connect({ host: t.slice(0, i), port: Number(t.slice(i + 1)), timeout: 2000 });
+    s.on('connect', () => { s.destroy(); resolve([t, 'connected']); });
+    s.on('timeout', () => { s.destroy(); resolve([t, 'timeout']); });
+    s.on('error', (e) => resolve([t, e.code || e.message]));
+  }))).then((r) => console.log(JSON.stringify(Object.fromEntries(r))));`;

@@ -12,7 +12,12 @@ import {
   startRemoteDocker,
 } from '../../../../test/remote-docker';
 import type { RemoteDocker } from '../../../../test/remote-docker';
-import { FIXTURE_MODEL, runAsAgent, startRemoteGateway } from '../../../../test/remote-gateway';
+import {
+  CONNECT_PROBE,
+  FIXTURE_MODEL,
+  runAsAgent,
+  startRemoteGateway,
+} from '../../../../test/remote-gateway';
 import type { RemoteGatewayFixture } from '../../../../test/remote-gateway';
 import { BASE_IMAGE_REF } from '../../images/image-manifest';
 import { connectDocker } from '../docker/docker-client';
@@ -32,8 +37,9 @@ let key: string;
 let hostService: http.Server;
 let hostServicePort: number;
 
-/** Runs `node -e program` once in a fresh container on the remote engine's agent network; answers its stdout. */
-const fromAgent = (program: string): Promise<string> => runAsAgent(engine, fx, program);
+/** Runs `node -e program args…` once in a fresh container on the remote engine's agent network; answers its stdout. */
+const fromAgent = (program: string, args: string[] = []): Promise<string> =>
+  runAsAgent(engine, fx, program, args);
 
 beforeAll(async () => {
   if (skip) return;
@@ -88,16 +94,7 @@ describe.skipIf(skip)('the relay on a second engine in its own network namespace
       `127.0.0.1:${tls}`,
       '1.1.1.1:443',
     ];
-    const out = await fromAgent(`
-      const net = require('node:net');
-      const targets = ${JSON.stringify(targets)};
-      Promise.all(targets.map((t) => new Promise((resolve) => {
-        const i = t.lastIndexOf(':');
-        const s = net.connect({ host: t.slice(0, i), port: Number(t.slice(i + 1)), timeout: 2000 });
-        s.on('connect', () => { s.destroy(); resolve([t, 'connected']); });
-        s.on('timeout', () => { s.destroy(); resolve([t, 'timeout']); });
-        s.on('error', (e) => resolve([t, e.code || e.message]));
-      }))).then((r) => console.log(JSON.stringify(Object.fromEntries(r))));`);
+    const out = await fromAgent(CONNECT_PROBE, [JSON.stringify(targets)]);
     const r = JSON.parse(out) as Record<string, string>;
     expect(Object.keys(r).sort()).toEqual([...targets].sort());
     for (const [t, outcome] of Object.entries(r)) expect(outcome, t).not.toBe('connected');
