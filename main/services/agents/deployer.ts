@@ -11,6 +11,7 @@ import type {
   RuntimeKind,
 } from '../runtimes/container-runtime';
 import type { RuntimeOwner } from '../runtimes/runtimes';
+import { LOCAL_ENGINE } from '../runtimes/engine-target';
 import { isRemoteGateway, LABELS, RuntimeUnavailableError } from '../runtimes/container-runtime';
 import type { AgentIdentity } from './agent-folder';
 import type { Harness } from '../harnesses/harness';
@@ -405,7 +406,9 @@ export class Deployer {
     rt: ContainerRuntime,
     existing: boolean,
   ): Promise<EgressAttachment | null> {
-    if (!this.d.egress) return null;
+    // The host firewall sees only this machine's engines. An agent on a named engine is contained there
+    // (docs/decisions/019-remote-gateway-path.md): it reaches nothing but the gateway.
+    if (!this.d.egress || (row.engine ?? LOCAL_ENGINE) !== LOCAL_ENGINE) return null;
     try {
       return await this.d.egress.attach(row.id, rt.kind, row.container, existing);
     } catch (err) {

@@ -1,6 +1,6 @@
 // An agent on a remote Docker engine, end to end through the core: a second dockerd in a network namespace,
 // reached over tcp+TLS and over ssh:// (system ssh, dial-stdio), the gateway reached over TLS through the relay.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../../contract/agents';
@@ -31,7 +31,7 @@ function engineGet<T>(remote: RemoteDocker, path: string): Promise<T> {
           try {
             resolve(JSON.parse(body) as T);
           } catch (err) {
-            reject(err as Error);
+            reject(err instanceof Error ? err : new Error(String(err)));
           }
         });
       })
@@ -129,11 +129,57 @@ describe.skipIf(skip).each(['tls', 'ssh'] as const)(
       expect(JSON.stringify(thread)).toContain('Run it #tool=shell');
     }, 120_000);
 
-    it('leaves no provider key on the remote engine', async () => {
+    it('leaves no provider key on the remote engine', () => {
       // Everything the engine holds: containers' config and env, volumes' files, images — its whole data root.
-      const hits = execFileSync('grep', ['-rIl', '--', REAL_KEY, remote.dir], { encoding: 'utf8' }).trim();
-      expect(hits).toBe('');
+      const r = spawnSync(
+        'grep',
+        ['-rlaF', '--devices=skip', '--exclude-dir=netns', '--', REAL_KEY, remote.dir],
+        { encoding: 'utf8' },
+      );
+      // 1: no file holds it (0 would list them; 2 an error, with the reason on stderr).
+      expect(r.stdout).toBe('');
+      expect(r.status).toBe(1);
     });
+
+    it('an engine stopped mid-session: unhealthy within 5 s, its agent unreachable, running again after', async () => {
+      const component = () =>
+        call(stack.core.dispatcher, 'system', 'health', {}).then((r) =>
+          r.components.find((c) => c.name === `engine:${engine}`),
+        );
+      expect((await component())?.state).toBe('ok');
+      await remote.stopEngine();
+      const down = await until(
+        component,
+        (c) => c !== undefined && c.state !== 'ok',
+        5_000,
+        'the engine reported down',
+      );
+      expect(down?.fix).not.toBe('');
+      const away = await until(
+        get.bind(null, agent.id),
+        (a) => a.engine_state === 'unreachable',
+        5_000,
+        'unreachable',
+      );
+      // Nothing rolled back, purged or redeployed for an outage: the daemon stopped the container as it went
+      // down (its event may have arrived first), the agent keeps its container.
+      expect(['running', 'stopped']).toContain(away.phase);
+      expect(away.container).toBe(agent.container);
+      await remote.startEngine();
+      await until(component, (c) => c?.state === 'ok', 30_000, 'the engine healthy again');
+      // The engine starts the container again as its daemon comes back (restart policy unless-stopped), and
+      // the core follows: the agent is running again, verified.
+      const back = await until(
+        get.bind(null, agent.id),
+        (a) => a.engine_state === 'reachable' && (a.phase === 'running' || a.phase === 'failed'),
+        180_000,
+        'the agent running again',
+      );
+      expect(back.phase, back.phase_reason ?? '').toBe('running');
+      expect(back.container).toBe(agent.container);
+      const r = await call(stack.core.dispatcher, 'agents', 'chat', { id: agent.id, text: 'Back?' });
+      expect(r.error).toBeNull();
+    }, 300_000);
 
     it('archives, restores (chat works again) and purges, leaving nothing of the agent there', async () => {
       await call(stack.core.dispatcher, 'agents', 'archive', { id: agent.id });

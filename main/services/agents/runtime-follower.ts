@@ -16,7 +16,8 @@ import type { ReconcileDeps } from './reconcile';
  * An agent operation the follower found to be needed; whoever runs operations (the agent service,
  * queued per agent) listens with {@link RuntimeFollower.onNeed}. `archive`, `purge`: finish what a
  * crash interrupted (their steps can run again); `rollBackRestore`: undo a restore a crash interrupted
- * (the agent is archived again); `start`: an agent whose container was started outside Agent Desk.
+ * (the agent is archived again); `start`: an agent whose container was started outside Agent Desk, or
+ * that was running when its named engine went away and found stopped when it returned.
  */
 export interface FollowerNeed {
   op: 'archive' | 'purge' | 'rollBackRestore' | 'start';
@@ -59,6 +60,8 @@ export class RuntimeFollower {
   private readonly unsubscribe = new Map<string, () => void>();
   /** Runtime keys ({@link runtimeKey}) whose engine is unreachable now. */
   private readonly down = new Set<string>();
+  /** Named engines that went away: the agents that were running then, started again when it returns. */
+  private readonly runningAtOutage = new Map<string, string[]>();
   /** Reconciliations after an engine came back, one at a time. */
   private reconciling: Promise<void> = Promise.resolve();
   private closed = false;
@@ -193,6 +196,17 @@ export class RuntimeFollower {
       if (this.down.has(key)) return;
       this.h.log.warn({ runtime: key, ...(error ? { err: error } : {}) }, 'runtime unreachable');
       this.down.add(key);
+      // A named engine's agents that were running are started again when it returns (its host rebooted,
+      // its daemon restarted: their containers stopped with it). This machine's engines follow the user's
+      // own start of the engine instead (the setting to stop agents on quit, the agents' own phases).
+      if (e.engine !== LOCAL_ENGINE)
+        this.runningAtOutage.set(
+          key,
+          this.h.repo
+            .list()
+            .filter((r) => onRuntime(r, e) && r.phase === 'running')
+            .map((r) => r.id),
+        );
       if (this.hasAgents(e)) this.h.phases.changed();
       return;
     }
@@ -200,8 +214,15 @@ export class RuntimeFollower {
     this.h.log.info({ runtime: key }, 'runtime reachable again; reconciling its agents');
     const what =
       e.engine === LOCAL_ENGINE ? e.kind : `the engine "${this.h.engineName?.(e.engine) ?? e.engine}"`;
+    const wasRunning = this.runningAtOutage.get(key) ?? [];
+    this.runningAtOutage.delete(key);
     this.reconciling = this.reconciling
       .then(() => this.reconcile(e, `Stopped while ${what} was not reachable`))
+      .then(() => {
+        for (const id of wasRunning)
+          if (this.h.repo.get(id)?.phase === 'stopped' && !this.h.ops.isQueued(id))
+            this.need({ op: 'start', id });
+      })
       .then(() => this.h.phases.changed())
       .catch((err: Error) =>
         this.h.log.error({ runtime: key, err: err.message }, 'agents could not be reconciled'),

@@ -105,6 +105,11 @@ export interface DockerCreateOptions {
    * container's {@link VOLUMES_LABEL} so a start can fill the read-only ones again. Absent: bind mounts.
    */
   volumes?: VolumeMount[];
+  /**
+   * The engine restarts the container after its daemon or host restarts, unless it was stopped (a remote
+   * engine: the core may be away when that happens). Default: never (this machine's core decides).
+   */
+  restartUnlessStopped?: boolean;
 }
 
 /**
@@ -192,7 +197,7 @@ export function toCreateOptions(
       NanoCpus: Math.round(spec.cpus * 1e9),
       PortBindings: bindings,
       NetworkMode: networkName,
-      RestartPolicy: { Name: 'no' },
+      RestartPolicy: { Name: opts.restartUnlessStopped ? 'unless-stopped' : 'no' },
       Init: false,
       ...(spec.egress?.dnsServer ? { Dns: [spec.egress.dnsServer] } : {}),
     },

@@ -394,6 +394,7 @@ export class DockerRuntime implements ContainerRuntime {
       publishReach: !this.remote && !this.routesToContainers(),
       seccomp: seccompApplies(await this.architecture()),
       ...(volumes ? { volumes } : {}),
+      restartUnlessStopped: this.remote,
     };
     await this.call('create', async (d) => {
       try {
