@@ -2,16 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-
-/** True when process `pid` exists (also when it is another user's). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { processAlive } from '../main/platform/locks';
 
 /** The text of `file`, or '' when it cannot be read. */
 export function readOr(file: string): string {
@@ -40,6 +31,6 @@ export function orphanedFixtureDirs(prefix: string): string[] {
     .map((name) => path.join(tmp, name))
     .filter((dir) => {
       const owner = Number(readOr(path.join(dir, 'owner.pid')));
-      return !(owner && alive(owner));
+      return !(owner && processAlive(owner));
     });
 }

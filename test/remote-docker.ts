@@ -7,7 +7,8 @@ import path from 'node:path';
 import { run } from '../main/platform/spawn';
 import type { EngineTarget } from '../main/services/runtimes/engine-target';
 import { startSshd, type TestSshd } from './sshd';
-import { alive, claimFixtureDir, orphanedFixtureDirs, readOr } from './fixture-dirs';
+import { processAlive } from '../main/platform/locks';
+import { claimFixtureDir, orphanedFixtureDirs, readOr } from './fixture-dirs';
 import { opensslCertificate } from './test-certificates';
 
 /** Prefix of every fixture's state folder in the temp dir (swept when its owner is gone). */
@@ -104,7 +105,7 @@ export async function startRemoteDocker(opts: RemoteDockerOptions = {}): Promise
   const stopEngine = async (): Promise<void> => {
     const pid = dockerdPid ?? Number(readOr(path.join(dir, 'docker.pid')));
     dockerdPid = null;
-    if (pid && alive(pid)) await terminate(pid, 20_000);
+    if (pid && processAlive(pid)) await terminate(pid, 20_000);
   };
   const startEngine = async (): Promise<void> => {
     const out = fs.openSync(logFile, 'a');
@@ -280,7 +281,8 @@ export async function sweepRemoteDockerLeftovers(): Promise<void> {
     const n = Number(path.basename(dir).slice(DIR_PREFIX.length));
     const pid = Number(readOr(path.join(dir, 'docker.pid')));
     killContainers(dir); // first, so dockerd has nothing to wait for
-    if (pid && alive(pid) && readOr(`/proc/${pid}/cmdline`).includes(`${dir}/`)) await terminate(pid, 3000);
+    if (pid && processAlive(pid) && readOr(`/proc/${pid}/cmdline`).includes(`${dir}/`))
+      await terminate(pid, 3000);
     await cleanUp(dir, n);
   }
 }
@@ -319,7 +321,7 @@ function killContainers(dir: string): void {
 async function terminate(pid: number, graceMs: number): Promise<void> {
   tryKill(pid, 'SIGTERM');
   const t0 = Date.now();
-  while (alive(pid) && !isZombie(pid)) {
+  while (processAlive(pid) && !isZombie(pid)) {
     if (Date.now() - t0 > graceMs) tryKill(pid, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 100));
   }

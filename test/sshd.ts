@@ -6,7 +6,8 @@ import path from 'node:path';
 import { freePort } from '../main/platform/free-port';
 import { run } from '../main/platform/spawn';
 import type { SshDestination } from '../main/services/runtimes/engine-target';
-import { alive, claimFixtureDir, orphanedFixtureDirs, readOr } from './fixture-dirs';
+import { processAlive } from '../main/platform/locks';
+import { claimFixtureDir, orphanedFixtureDirs, readOr } from './fixture-dirs';
 
 /** Prefix of every fixture's temp folder, so a later run can sweep what a killed one left. */
 const DIR_PREFIX = 'agentdesk-sshd-';
@@ -236,7 +237,7 @@ export async function fingerprintOf(pubFile: string): Promise<string> {
 export function sweepSshdLeftovers(): void {
   for (const dir of orphanedFixtureDirs(DIR_PREFIX)) {
     const pid = Number(readOr(path.join(dir, 'sshd.pid')));
-    if (pid && alive(pid) && readOr(`/proc/${pid}/cmdline`).includes(dir)) {
+    if (pid && processAlive(pid) && readOr(`/proc/${pid}/cmdline`).includes(dir)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
