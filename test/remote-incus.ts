@@ -30,6 +30,10 @@ export interface RemoteIncus {
   incus(...args: string[]): string;
   /** A fresh trust token (`incus config trust add <name>`), base64 text. */
   trustToken(name: string): string;
+  /** Freezes the first member's incusd (SIGSTOP): connections hang as to a host gone; its containers run on. */
+  pause(): void;
+  /** Lets a paused incusd run again (SIGCONT). */
+  resume(): void;
   /** Deletes its instances, stops it, deletes its folder, namespace and veth. */
   remove(): Promise<void>;
 }
@@ -117,6 +121,8 @@ interface Member {
   incusInput: (input: string, ...args: string[]) => string;
   stop: () => Promise<void>;
   running: () => boolean;
+  /** Sends a signal to the daemon (`ip netns exec` and `sh` exec it: the child's pid is incusd's). */
+  signal: (sig: NodeJS.Signals) => void;
 }
 
 function incusCli(dir: string): Member['incusInput'] {
@@ -189,6 +195,7 @@ async function startMember(name: string, netns: string, root: string, address: s
     incusInput,
     stop: incusd.stop,
     running: incusd.running,
+    signal: incusd.signal,
   };
 }
 
@@ -284,7 +291,12 @@ export async function startRemoteIncus(opts: { members?: 1 | 2 } = {}): Promise<
       const lines = first.incus('config', 'trust', 'add', name).split('\n').filter(Boolean);
       return lines[lines.length - 1]!.trim();
     },
-    remove,
+    pause: () => first.signal('SIGSTOP'),
+    resume: () => first.signal('SIGCONT'),
+    remove: async () => {
+      first.signal('SIGCONT');
+      await remove();
+    },
   };
 }
 

@@ -58,6 +58,7 @@ import type { HarnessPlugin } from '../services/harnesses/harness';
 import { acquireCoreLock } from './core-lock';
 import { wireSetup } from './setup-wiring';
 import { remoteRuntimeFactory } from './remote-engines';
+import { incusEnrolFor } from './remote-incus';
 import { ShutdownSequence } from './shutdown';
 import { wireBudgets, wireTasks } from './tasks-wiring';
 import type { TasksWiring } from './tasks-wiring';
@@ -82,7 +83,7 @@ export interface CoreOptions {
    * in this build, every named engine reported with that reason.
    */
   runtimeFactory?: RuntimeFactory;
-  /** Has an Incus remote trust this core by token (default: not available in this build). */
+  /** Has an Incus remote trust this core by token (default: this core's client certificate in `<home>/incus-client`). */
   incusEnrol?: IncusEnrol;
   /** Interval of the named engines' probes in ms (default 2000); 0 = only on demand (`engines.test`). */
   engineProbeMs?: number;
@@ -278,7 +279,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       health,
       reachable: (key, up, error) => wired.agents.engineReachable(key, up, error),
       holdsSecret: (text) => secretRedactor.scrub(text) !== text,
-      ...(opts.incusEnrol ? { enrolIncus: opts.incusEnrol } : {}),
+      enrolIncus: opts.incusEnrol ?? incusEnrolFor(opts.home),
       ...(opts.engineProbeMs !== undefined ? { probeIntervalMs: opts.engineProbeMs } : {}),
       log: log.child({ service: 'engines' }),
     });

@@ -104,6 +104,9 @@ export class AgentService {
   private readonly follower: RuntimeFollower;
   /** OOM kills already reported per agent, for its container's run (`<container>@<running_since>`). */
   private readonly oomSeen = new Map<string, { key: string; kills: number }>();
+  /** Cluster members of named engines' agents, by `<agent id>/<container>` (null: not a cluster). */
+  private readonly members = new Map<string, string | null>();
+  private readonly locating = new Set<string>();
 
   constructor(
     private readonly repo: AgentRepository,
@@ -193,18 +196,51 @@ export class AgentService {
     this.follower.reachable(key, up, error);
   }
 
-  /** Where an agent runs: its engine's name, its cluster member (not known yet: null) and whether the engine answers. */
+  /**
+   * Where an agent runs: its engine's name, its cluster member (an Incus cluster's `location`, looked up
+   * in the background the first time and cached per container: null until known, or not a cluster) and
+   * whether the engine answers.
+   */
   private placement(row: AgentRow): AgentPlacement {
     const engine = row.engine ?? LOCAL_ENGINE;
+    const rt = this.d.runtimes.forAgent(row);
     return {
       engine_name: engine === LOCAL_ENGINE ? 'This machine' : (this.d.engineName?.(engine) ?? engine),
-      member: null,
+      member: engine === LOCAL_ENGINE ? null : this.memberOf(row, rt),
       // A named engine without a runtime (this build cannot drive it) is as unreachable as one that is down.
       engine_state:
-        this.follower.isDown(runtimeKey(row.runtime, engine)) || !this.d.runtimes.forAgent(row)
-          ? 'unreachable'
-          : 'reachable',
+        this.follower.isDown(runtimeKey(row.runtime, engine)) || !rt ? 'unreachable' : 'reachable',
     };
+  }
+
+  /** The cluster member of a named engine's agent as last looked up (see {@link placement}); a lookup is started when unknown. */
+  private memberOf(row: AgentRow, rt: ContainerRuntime | null | undefined): string | null {
+    const locate = (rt as { location?: (name: string) => Promise<string | null> } | null | undefined)
+      ?.location;
+    if (!rt || typeof locate !== 'function' || row.phase === 'failed') return null;
+    const key = `${row.id}/${row.container}`;
+    const known = this.members.get(key);
+    if (known !== undefined) return known;
+    if (
+      !this.locating.has(key) &&
+      !this.follower.isDown(runtimeKey(row.runtime, row.engine ?? LOCAL_ENGINE))
+    ) {
+      this.locating.add(key);
+      void locate
+        .call(rt, row.container)
+        .then(
+          (at) => {
+            // A container that does not exist (yet) is asked again later; `none`: not a cluster.
+            if (at === null) return;
+            for (const k of this.members.keys()) if (k.startsWith(`${row.id}/`)) this.members.delete(k);
+            this.members.set(key, at === 'none' || at === '' ? null : at);
+            if (at !== 'none' && at !== '') this.phases.changed();
+          },
+          () => undefined,
+        )
+        .finally(() => this.locating.delete(key));
+    }
+    return null;
   }
 
   /** Every agent, newest first. */

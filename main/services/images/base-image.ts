@@ -173,6 +173,28 @@ export class ImageService {
   }
 
   /**
+   * Sends the image to `runtime`, a named engine's (not one of {@link Runtimes}): the cached rootfs
+   * (built first when missing) imported there with progress, replacing an image of the same ref (a
+   * remote Incus skips the upload when it holds the same fingerprint). Queued like {@link build}.
+   * @throws see the class doc; the runtime's errors.
+   */
+  sendTo(runtime: ContainerRuntime, label: string, opts: ImageJobOptions = {}): Promise<void> {
+    return this.exclusive([], false, opts, async (report) => {
+      const built = await this.ensureRootfs(report);
+      report(runtime.kind, 0, `Sending ${this.ref} to ${label}`);
+      await runtime.importImage(
+        this.ref,
+        { rootfs: built.rootfs, incusMetadata: built.metadata, dockerChanges: [...DOCKER_CHANGES] },
+        (p) => report(runtime.kind, p.fraction, p.message),
+      );
+      this.deps.log.info(
+        { engine: label, kind: runtime.kind, ref: this.ref },
+        'base image sent to an engine',
+      );
+    });
+  }
+
+  /**
    * Runs `work` after every job queued before it (one build/import/export at a time). A build whose
    * kinds are covered by a queued or running build joins that one instead (its caller hears its progress).
    */

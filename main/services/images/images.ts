@@ -230,10 +230,17 @@ export class Images {
   }
 
   /**
-   * Sends the harness's image to a named Docker engine's runtime `rt`: built into this machine's Docker
-   * first when missing (if building on demand is on), then exported here and loaded there, progress in
-   * bytes sent. `null` when the image is missing here and building on demand is off.
-   * @throws AppError UNAVAILABLE when this machine has no Docker to send from; the engines' errors.
+   * Sends the harness's image to the named engine `engine` (runtime `rt`) for an agent that needs it;
+   * progress to `onProgress`.
+   * - Docker: built into this machine's Docker first when missing (if building on demand is on), then
+   *   exported here and loaded there, progress in bytes sent. `null` when the image is missing here and
+   *   building on demand is off.
+   * - Incus: the base image from the local image files (the cached rootfs, built first when missing;
+   *   also to the `images.progress` event), uploaded there (skipped when it holds the same fingerprint).
+   *   `null` when building on demand is off.
+   * @throws AppError UNAVAILABLE when this machine has no Docker to send from, or for an image that
+   *   cannot be sent to Incus this way (a harness's own image, an image Agent Desk has no recipe for);
+   *   the engines' errors.
    */
   sendTo(
     engine: string,
@@ -241,6 +248,7 @@ export class Images {
     h: Harness,
     onProgress: (fraction: number | null, message: string) => void,
   ): Promise<void> | null {
+    if (rt.kind === 'incus') return this.sendToIncus(engine, rt, h, onProgress);
     if (rt.kind !== 'docker' || !(rt instanceof DockerRuntime))
       return Promise.reject(
         new AppError('UNAVAILABLE', `Images are not sent to ${rt.kind} engines this way`),
@@ -267,6 +275,29 @@ export class Images {
         ),
       );
     })();
+  }
+
+  /** {@link sendTo} for an Incus remote: the base image from the local image files. */
+  private sendToIncus(
+    engine: string,
+    rt: ContainerRuntime,
+    h: Harness,
+    onProgress: (fraction: number | null, message: string) => void,
+  ): Promise<void> | null {
+    if (!this.d.buildOnDemand()) return null;
+    if (h.image || h.manifest.image !== BASE_IMAGE_REF)
+      return Promise.reject(
+        new AppError(
+          'UNAVAILABLE',
+          `${h.manifest.image} (the image of ${h.manifest.label}) cannot be sent to the Incus engine "${engine}" from here yet; load it there yourself`,
+        ),
+      );
+    return this.base.sendTo(rt, engine, {
+      onProgress: (p) => {
+        this.emit(p);
+        onProgress(p.fraction, p.message);
+      },
+    });
   }
 
   /** The runtimes to build into: `wanted`, or every reachable one. @throws AppError UNAVAILABLE naming the ones down. */

@@ -283,6 +283,45 @@ export class IncusClient {
   }
 
   /**
+   * Reads `filePath` inside instance `instancePath` (`GET …/files`, any state but removed): a folder's
+   * entry names, or a file's bytes when it holds at most `maxBytes` (else `data` null: too big, not read
+   * further). `type` is Incus's `X-Incus-type` (`file`, `directory`, `symlink`); `modifiedMs` its
+   * `X-Incus-modified` (epoch ms; 0 when absent).
+   * @throws RuntimeOperationError with Incus's text (404: missing).
+   */
+  async getPath(
+    instancePath: string,
+    filePath: string,
+    maxBytes: number,
+    operation: string,
+  ): Promise<{ type: string; data: Buffer | null; entries: string[]; mode: number; modifiedMs: number }> {
+    const res = await this.raw(`${instancePath}/files?path=${encodeURIComponent(filePath)}`, operation, {
+      maxBytes,
+    });
+    if (res.status >= 400 || (res.json && !res.truncated && res.headers['x-incus-type'] !== 'file')) {
+      const env = parseEnvelope(res.body, operation, res.status);
+      if (env.type === 'error') throw envelopeError(env, operation, res.status);
+      const type = String(res.headers['x-incus-type'] ?? 'directory');
+      const meta = env.metadata;
+      return {
+        type,
+        data: null,
+        entries: Array.isArray(meta) ? meta.filter((n): n is string => typeof n === 'string') : [],
+        mode: parseInt(String(res.headers['x-incus-mode'] ?? '0'), 8) || 0,
+        modifiedMs: 0,
+      };
+    }
+    return {
+      type: String(res.headers['x-incus-type'] ?? 'file'),
+      data: res.truncated ? null : res.body,
+      entries: [],
+      mode: parseInt(String(res.headers['x-incus-mode'] ?? '0'), 8) || 0,
+      // `X-Incus-modified` (an HTTP date) when this Incus sends it; 0 = unknown.
+      modifiedMs: Date.parse(String(res.headers['x-incus-modified'] ?? '')) || 0,
+    };
+  }
+
+  /**
    * Creates or replaces a file (with `content`) or a directory at `filePath` inside the instance, with
    * the given owner (uid/gid inside the container) and mode (`POST …/files`).
    * @throws RuntimeOperationError with Incus's error text.
@@ -401,8 +440,16 @@ export class IncusClient {
       headers?: Record<string, string>;
       timeoutMs?: number;
       write?: (req: http.ClientRequest) => void | Promise<void>;
+      /** Stop reading after this many bytes of body (`truncated` set, the connection dropped). */
+      maxBytes?: number;
     },
-  ): Promise<{ body: Buffer; status: number; json: boolean }> {
+  ): Promise<{
+    body: Buffer;
+    status: number;
+    json: boolean;
+    headers: http.IncomingHttpHeaders;
+    truncated: boolean;
+  }> {
     return new Promise((resolve, reject) => {
       const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
       const target = this.https
@@ -418,11 +465,34 @@ export class IncusClient {
         },
         (res) => {
           const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
+          let size = 0;
+          const json = (): boolean => (res.headers['content-type'] ?? '').includes('application/json');
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (opts.maxBytes !== undefined && size > opts.maxBytes) {
+              clearTimeout(timer);
+              res.removeAllListeners('data');
+              req.destroy();
+              resolve({
+                body: Buffer.concat(chunks),
+                status: res.statusCode ?? 0,
+                json: json(),
+                headers: res.headers,
+                truncated: true,
+              });
+              return;
+            }
+            chunks.push(c);
+          });
           res.on('end', () => {
             clearTimeout(timer);
-            const json = (res.headers['content-type'] ?? '').includes('application/json');
-            resolve({ body: Buffer.concat(chunks), status: res.statusCode ?? 0, json });
+            resolve({
+              body: Buffer.concat(chunks),
+              status: res.statusCode ?? 0,
+              json: json(),
+              headers: res.headers,
+              truncated: false,
+            });
           });
           res.on('error', (err) => fail(new RuntimeOperationError('incus', operation, err.message)));
         },

@@ -10,7 +10,19 @@ export interface RemoteGatewayConnect {
   connectHost: string;
   /** The TLS listener's port. */
   connectPort: number;
+  /**
+   * The port the proxy device listens on inside (127.0.0.1), default 4000. The core's TLS listener
+   * accepts only `Host: agentdesk-gateway:<its port>`, so the core passes its TLS port here.
+   */
+  listenPort?: number;
+  /** The certificate agents pin for the gateway (then hostServiceAddress gives a RemoteGatewayAddress). */
+  caPem?: string;
 }
+
+/** Config key of a remote agent's read-only mounts, pushed again at every start: JSON `{gid, mounts: [[host, container]]}`. */
+export const PUSHED_MOUNTS_KEY = 'user.agentdesk.pushed_mounts';
+/** Config key of a custom volume naming the agent it belongs to (purge deletes them). */
+export const VOLUME_AGENT_KEY = 'user.agentdesk.agent_id';
 
 /** Device name of the NIC that exists only so that LXC brings the container's loopback up (see {@link remoteInstanceBody}). */
 export const LOOPBACK_NIC = 'agentdesk-loopback';
@@ -44,9 +56,10 @@ export function remoteVolumeName(
  *   ({@link REMOTE_SYSCTLS}), and the agent's init keeps no CAP_NET_ADMIN/CAP_NET_RAW to give it one,
  *   so the container has no way out but the proxy device.
  * - Gateway: with `hostServicePort`, the proxy device `agentdesk-gateway` (`bind=container`) listening
- *   on `tcp:127.0.0.1:4000` inside, connecting from the remote host to `gateway`.
+ *   on `tcp:127.0.0.1:<listenPort, default 4000>` inside, connecting from the remote host to `gateway`.
  * - Writable mounts: the custom volume {@link remoteVolumeName} of `pool` at the container path (the
- *   caller creates it); read-only mounts: nothing (their files are pushed after create).
+ *   caller creates it); read-only mounts: nothing (their files are pushed after create and at every
+ *   start, from {@link PUSHED_MOUNTS_KEY})).
  * @throws Error for what a remote engine cannot do: egress allow-lists, port forwards, a gateway port
  *   without a gateway address.
  */
@@ -79,10 +92,13 @@ export function remoteInstanceBody(
   );
   const out = body as { config: Record<string, string>; devices: Record<string, Record<string, string>> };
   Object.assign(out.config, REMOTE_SYSCTLS);
+  const pushed = spec.mounts.filter((m) => m.readOnly).map((m) => [m.hostPath, m.containerPath]);
+  if (pushed.length)
+    out.config[PUSHED_MOUNTS_KEY] = JSON.stringify({ gid: spec.security?.gid ?? 0, mounts: pushed });
   if (spec.hostServicePort !== undefined && gateway)
     out.devices[GATEWAY_DEVICE] = {
       type: 'proxy',
-      listen: `tcp:127.0.0.1:${INCUS_GATEWAY_PORT}`,
+      listen: `tcp:127.0.0.1:${gateway.listenPort ?? INCUS_GATEWAY_PORT}`,
       connect: `tcp:${gateway.connectHost}:${gateway.connectPort}`,
       bind: 'container',
     };

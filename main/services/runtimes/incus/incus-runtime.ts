@@ -1,4 +1,6 @@
 // The Incus driver of ContainerRuntime: system containers through the Incus REST API on its unix socket.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Logger } from '../../../platform/logging';
 import { freePort } from '../../../platform/free-port';
 import { LABELS, RuntimeNotFoundError, RuntimeOperationError } from '../container-runtime';
@@ -9,6 +11,7 @@ import type {
   EgressAttachment,
   EgressNetwork,
   ExecResult,
+  HostServiceAddress,
   PortForward,
   RuntimeEndpoint,
   RuntimeEvent,
@@ -47,7 +50,14 @@ import { cgroupOomKills, kernelOomKills } from '../oom-kills';
 import { aliasTarget, importSplitImage, removeImageByAlias } from './incus-images';
 import { ensureAgentPool } from './incus-storage';
 import type { EngineTarget } from '../engine-target';
-import { GATEWAY_HOST_NAME, remoteHosts, remoteInstanceBody, remoteVolumeName } from './incus-remote-config';
+import {
+  GATEWAY_HOST_NAME,
+  PUSHED_MOUNTS_KEY,
+  VOLUME_AGENT_KEY,
+  remoteHosts,
+  remoteInstanceBody,
+  remoteVolumeName,
+} from './incus-remote-config';
 import type { RemoteGatewayConnect } from './incus-remote-config';
 import { ExecTunnels } from './incus-tunnel';
 import { pushTree, sha256OfFiles } from './incus-files';
@@ -242,16 +252,19 @@ export class IncusRuntime implements ContainerRuntime {
 
   /**
    * With `egress` and a project bridge: its address and `hostPort` (over the routed NIC). Otherwise
-   * the `agentdesk-gateway` proxy device, listening inside on 127.0.0.1:4000 for any host port.
+   * the `agentdesk-gateway` proxy device, listening inside on 127.0.0.1:4000 for any host port. On a
+   * remote: `agentdesk-gateway` and the proxy device's port (the gateway's `listenPort`), with the
+   * certificate to pin when the gateway gave one.
    */
-  async hostServiceAddress(
-    hostPort: number,
-    opts: { egress?: boolean } = {},
-  ): Promise<{ host: string; port: number }> {
+  async hostServiceAddress(hostPort: number, opts: { egress?: boolean } = {}): Promise<HostServiceAddress> {
     if (!Number.isInteger(hostPort) || hostPort < 1 || hostPort > 65535)
       throw new Error(`hostPort ${hostPort} is not valid: use 1-65535`);
     // Remote: the proxy device on loopback, under the name the gateway's certificate carries (/etc/hosts).
-    if (this.remote) return { host: GATEWAY_HOST_NAME, port: INCUS_GATEWAY_PORT };
+    if (this.remote) {
+      const port = this.gateway?.listenPort ?? INCUS_GATEWAY_PORT;
+      const caPem = this.gateway?.caPem;
+      return caPem ? { host: GATEWAY_HOST_NAME, port, caPem } : { host: GATEWAY_HOST_NAME, port };
+    }
     const bridge = opts.egress ? await this.bridgeAddress() : null;
     return bridge ? { host: bridge, port: hostPort } : { host: '127.0.0.1', port: INCUS_GATEWAY_PORT };
   }
@@ -347,6 +360,8 @@ export class IncusRuntime implements ContainerRuntime {
   async start(name: string): Promise<void> {
     const inst = await this.mustGet(name);
     if (inst.status === 'Running') return;
+    // A remote's read-only mounts are copies: the core may have rewritten them (the config folder).
+    if (this.remote && inst.status !== 'Frozen') await this.pushMounts(inst);
     const action = inst.status === 'Frozen' ? 'unfreeze' : 'start';
     try {
       await this.client.run('PUT', `${this.path(name)}/state`, { action }, 'start', START_DEADLINE_MS);
@@ -593,9 +608,24 @@ export class IncusRuntime implements ContainerRuntime {
         path: '/',
         pool,
       };
-    for (const m of spec.mounts.filter((x) => !x.readOnly))
-      await this.ensureVolume(volumePool, remoteVolumeName(spec.labels[LABELS.agentId], m), spec.security);
-    const member = chosen === undefined ? this.opts.remote?.target.member : chosen;
+    const writable = spec.mounts.filter((x) => !x.readOnly);
+    let member = (chosen === undefined ? this.opts.remote?.target.member : chosen) ?? null;
+    // On a cluster, a volume of a local pool (dir, btrfs …) lives on one member and the instance must
+    // be on that member too: without a chosen member, where the agent's volume already is, else the
+    // member answering the API.
+    if (!member && writable.length && (await this.members()).length) {
+      const agentId = spec.labels[LABELS.agentId];
+      const vols = agentId ? await this.agentVolumes(volumePool, agentId) : [];
+      member = vols.find((v) => v.location && v.location !== 'none')?.location ?? (await this.serverName());
+    }
+    for (const m of writable)
+      await this.ensureVolume(
+        volumePool,
+        remoteVolumeName(spec.labels[LABELS.agentId], m),
+        spec.security,
+        spec.labels[LABELS.agentId],
+        member,
+      );
     const where = member ? `/1.0/instances?target=${encodeURIComponent(member)}` : '/1.0/instances';
     await this.client.run('POST', where, body, 'create', CREATE_DEADLINE_MS);
     const inst = this.path(spec.name);
@@ -613,11 +643,104 @@ export class IncusRuntime implements ContainerRuntime {
     return info;
   }
 
-  /** Creates the custom volume `name` in `pool` when missing, its root owned by the agent (`initial.*`, Incus's storage_initial_owner). */
-  private async ensureVolume(pool: string, name: string, owner: ContainerSpec['security']): Promise<void> {
-    const base = `/1.0/storage-pools/${encodeURIComponent(pool)}/volumes/custom`;
+  /** Copies a remote container's read-only mounts recorded at create ({@link PUSHED_MOUNTS_KEY}) into it again; host folders gone are skipped. */
+  private async pushMounts(inst: IncusInstance): Promise<void> {
+    const text = inst.config?.[PUSHED_MOUNTS_KEY];
+    if (!text) return;
+    let pushed: { gid?: unknown; mounts?: unknown };
     try {
-      await this.client.get(`${base}/${encodeURIComponent(name)}`, 'create');
+      pushed = JSON.parse(text) as typeof pushed;
+    } catch {
+      return;
+    }
+    const gid = typeof pushed.gid === 'number' ? pushed.gid : 0;
+    const mounts = Array.isArray(pushed.mounts) ? pushed.mounts : [];
+    for (const m of mounts) {
+      if (!Array.isArray(m) || typeof m[0] !== 'string' || typeof m[1] !== 'string') continue;
+      if (!fs.existsSync(m[0])) continue;
+      await pushTree(this.client, this.path(inst.name), m[0], m[1], { gid });
+    }
+  }
+
+  /**
+   * Removes the custom volumes of agent `agentId` on the remote (its home and writable shared folders,
+   * tagged {@link VOLUME_AGENT_KEY} at create); a no-op on this machine's Incus (homes are host folders).
+   * @returns the names of volumes that could not be removed (still in use).
+   */
+  async purgeAgentData(agentId: string): Promise<string[]> {
+    if (!this.remote) return [];
+    const pool = (await this.agentPool()) ?? (await this.remotePool()).pool ?? 'default';
+    const base = `/1.0/storage-pools/${encodeURIComponent(pool)}/volumes/custom`;
+    const left: string[] = [];
+    for (const v of await this.agentVolumes(pool, agentId)) {
+      const target = v.location && v.location !== 'none' ? `?target=${encodeURIComponent(v.location)}` : '';
+      await this.client
+        .run(
+          'DELETE',
+          `${base}/${encodeURIComponent(v.name)}${target}`,
+          undefined,
+          'purge',
+          DELETE_DEADLINE_MS,
+        )
+        .catch((err: unknown) => {
+          if (!isNotFound(err)) left.push(v.name);
+        });
+    }
+    return left;
+  }
+
+  /**
+   * Copies the regular files directly inside `containerDir` out of the container (any state), through
+   * the file API: only names `accept` passes, at most `maxFiles` files and `maxBytes` in all; links,
+   * folders and files that would pass the byte budget are skipped, none read past it. The folder is
+   * the agent's: nothing in it is trusted beyond its bytes. @returns `[]` when the folder is missing.
+   * @throws RuntimeNotFoundError when the container does not exist.
+   */
+  async copyFilesOut(
+    name: string,
+    containerDir: string,
+    limits: { accept: (fileName: string) => boolean; maxFiles: number; maxBytes: number },
+  ): Promise<{ name: string; mtimeMs: number; data: Buffer }[]> {
+    await this.mustGet(name);
+    const inst = this.path(name);
+    let dir;
+    try {
+      dir = await this.client.getPath(inst, containerDir, 1 << 20, 'copy files out');
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+    if (dir.type !== 'directory') return [];
+    const out: { name: string; mtimeMs: number; data: Buffer }[] = [];
+    let budget = limits.maxBytes;
+    for (const entry of [...new Set(dir.entries)].sort()) {
+      if (out.length >= limits.maxFiles || budget <= 0) break;
+      if (entry.includes('/') || entry === '.' || entry === '..' || !limits.accept(entry)) continue;
+      const file = await this.client
+        .getPath(inst, path.posix.join(containerDir, entry), budget, 'copy files out')
+        .catch((err: unknown) => {
+          if (isNotFound(err)) return null;
+          throw err;
+        });
+      if (!file || file.type !== 'file' || !file.data) continue;
+      budget -= file.data.length;
+      out.push({ name: entry, mtimeMs: file.modifiedMs, data: file.data });
+    }
+    return out;
+  }
+
+  /** Creates the custom volume `name` in `pool` when missing, its root owned by the agent (`initial.*`, Incus's storage_initial_owner), tagged with its agent id. */
+  private async ensureVolume(
+    pool: string,
+    name: string,
+    owner: ContainerSpec['security'],
+    agentId?: string,
+    member?: string | null,
+  ): Promise<void> {
+    const base = `/1.0/storage-pools/${encodeURIComponent(pool)}/volumes/custom`;
+    const target = member ? `?target=${encodeURIComponent(member)}` : '';
+    try {
+      await this.client.get(`${base}/${encodeURIComponent(name)}${target}`, 'create');
       return;
     } catch (err) {
       if (!isNotFound(err)) throw err;
@@ -625,13 +748,28 @@ export class IncusRuntime implements ContainerRuntime {
     const config: Record<string, string> = owner
       ? { 'initial.uid': String(owner.uid), 'initial.gid': String(owner.gid), 'initial.mode': '0700' }
       : {};
+    if (agentId) config[VOLUME_AGENT_KEY] = agentId;
     await this.client.run(
       'POST',
-      base,
+      `${base}${target}`,
       { name, config, content_type: 'filesystem' },
       'create',
       CREATE_DEADLINE_MS,
     );
+  }
+
+  /** The custom volumes of `pool` tagged with agent `agentId` (with their member on a cluster). */
+  private async agentVolumes(pool: string, agentId: string): Promise<{ name: string; location?: string }[]> {
+    const volumes = await this.client.get<
+      { name: string; type: string; location?: string; config?: Record<string, string> }[]
+    >(`/1.0/storage-pools/${encodeURIComponent(pool)}/volumes?recursion=1`, 'volumes');
+    return volumes.filter((v) => v.type === 'custom' && v.config?.[VOLUME_AGENT_KEY] === agentId);
+  }
+
+  /** The name of the member answering the API (`environment.server_name`), null when it does not say. */
+  private async serverName(): Promise<string | null> {
+    const server = await this.client.get<{ environment?: { server_name?: string } }>('/1.0', 'server');
+    return server.environment?.server_name || null;
   }
 
   /**
