@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { processAlive } from '../main/platform/locks';
+import { processAlive, withDirLock } from '../main/platform/locks';
 
 /** The text of `file`, or '' when it cannot be read. */
 export function readOr(file: string): string {
@@ -33,4 +33,34 @@ export function orphanedFixtureDirs(prefix: string): string[] {
       const owner = Number(readOr(path.join(dir, 'owner.pid')));
       return !(owner && processAlive(owner));
     });
+}
+
+/**
+ * Holds the cross-process lock `file` (a lock folder, see withDirLock) until the returned function is
+ * called: fixtures that share machine-wide names or sweep each other's leftovers (the local relay, the
+ * remote incusd namespaces) are used by one test process at a time.
+ * @throws Error when another live process holds it for `waitMs` (default 15 min).
+ */
+export async function holdTestLock(file: string, waitMs = 15 * 60_000): Promise<() => void> {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let entered!: () => void;
+  const inside = new Promise<void>((r) => (entered = r));
+  const done = withDirLock(
+    file,
+    () => {
+      entered();
+      return held;
+    },
+    {
+      waitMs,
+      pollMs: 500,
+      timeout: (pid) => new Error(`${file} is still held by pid ${pid} after ${waitMs / 60_000} min`),
+    },
+  );
+  await Promise.race([inside, done]);
+  return () => {
+    release();
+    void done;
+  };
 }

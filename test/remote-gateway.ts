@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
-import { withDirLock } from '../main/platform/locks';
 import { createLogger } from '../main/platform/logging';
+import { holdTestLock } from './fixture-dirs';
 import { openDatabase } from '../main/services/storage/database';
 import type { Db } from '../main/services/storage/database';
 import { Gateway } from '../main/services/llm/gateway/gateway';
@@ -139,29 +139,8 @@ export function lanAddress(): string | null {
  * one per engine), so test files that use them run one after another. @returns the release.
  * @throws Error when another test process holds it for 10 minutes.
  */
-export async function holdLocalRelayLock(): Promise<() => void> {
-  const lock = path.join(os.tmpdir(), 'agentdesk-test-local-relay.lock');
-  let release!: () => void;
-  const held = new Promise<void>((r) => (release = r));
-  let entered!: () => void;
-  const inside = new Promise<void>((r) => (entered = r));
-  const done = withDirLock(
-    lock,
-    () => {
-      entered();
-      return held;
-    },
-    {
-      waitMs: 10 * 60_000,
-      pollMs: 500,
-      timeout: (pid) => new Error(`${lock} is still held by pid ${pid} after 10 min`),
-    },
-  );
-  await Promise.race([inside, done]);
-  return () => {
-    release();
-    void done;
-  };
+export function holdLocalRelayLock(): Promise<() => void> {
+  return holdTestLock(path.join(os.tmpdir(), 'agentdesk-test-local-relay.lock'), 10 * 60_000);
 }
 
 /**

@@ -6,6 +6,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { daemon } from './faults/daemon';
+import { holdTestLock } from './fixture-dirs';
 
 /** The daemon binary of Debian's incus package. */
 const INCUSD = '/usr/libexec/incus/incusd';
@@ -206,10 +207,22 @@ async function startMember(name: string, netns: string, root: string, address: s
  * `core.https_address` is each member's address; a `dir` storage pool is the default profile's root
  * disk; there is no Incus network (the runtime gives remote agents their devices). A cluster is made
  * as `incus cluster enable m1`, then `m2` joins with a join token (`incus admin init --preseed`).
- * Leftovers of killed runs are swept first.
+ * Holds a lock for its whole life (released by `remove`): one remote at a time on this machine, since the
+ * sweep of leftovers that comes first removes every namespace of this fixture.
  * @throws Error with the daemon's log when one does not answer within 30 s.
  */
 export async function startRemoteIncus(opts: { members?: 1 | 2 } = {}): Promise<RemoteIncus> {
+  // One remote at a time on this machine: the sweep below removes every namespace of this fixture.
+  const release = await holdTestLock(path.join(os.tmpdir(), 'agentdesk-test-remote-incus.lock'));
+  try {
+    return await startHeld(opts, release);
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+async function startHeld(opts: { members?: 1 | 2 }, release: () => void): Promise<RemoteIncus> {
   sweepRemoteIncus();
   const count = opts.members ?? 1;
   const tag = crypto.randomBytes(3).toString('hex');
@@ -295,7 +308,11 @@ export async function startRemoteIncus(opts: { members?: 1 | 2 } = {}): Promise<
     resume: () => first.signal('SIGCONT'),
     remove: async () => {
       first.signal('SIGCONT');
-      await remove();
+      try {
+        await remove();
+      } finally {
+        release();
+      }
     },
   };
 }

@@ -49,7 +49,7 @@ describe.skipIf(
     });
     const image = buildTestImage(dir);
     await runtime(null).importImage(ref, { rootfs: image.rootfs, incusMetadata: image.metadata });
-  }, 300_000);
+  }, 1_200_000); // may wait for another test file's remote (one at a time)
 
   afterAll(async () => {
     for (const rt of runtimes) {

@@ -53,7 +53,7 @@ describe.skipIf(
     gatewayServer = net.createServer((s) => s.end('hello-from-core'));
     await new Promise<void>((r) => gatewayServer.listen(0, remote.hostAddress, r));
     gatewayPort = (gatewayServer.address() as net.AddressInfo).port;
-  }, 180_000);
+  }, 1_200_000); // may wait for another test file's remote (one at a time)
 
   afterAll(async () => {
     unsubscribe();
