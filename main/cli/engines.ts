@@ -1,4 +1,4 @@
-// `agentdesk engines list|add|remove|test`: named container engines beside the local ones.
+// `agentdesk engines list|add|remove|test|members`: named container engines beside the local ones.
 import fs from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
@@ -214,6 +214,28 @@ export function enginesCommand(io: RunnerIo, globalHome: () => string | undefine
           const engine = await c.engines.test({ id });
           print(json, engine, formatEngine(engine));
           return engine.health.state === 'ok' ? 0 : 1;
+        },
+        Boolean(o.json),
+      )(),
+    );
+
+  cmd
+    .command('members')
+    .description('list an Incus cluster engine’s members (where `agents create --member` places an agent)')
+    .argument('<id>', 'the engine')
+    .option('--json', 'print JSON')
+    .action((id: string, o: { json?: boolean }) =>
+      run(
+        'members',
+        async (c, json) => {
+          const r = await c.engines.members({ id });
+          print(
+            json,
+            r,
+            r.members.length
+              ? r.members.map((m) => `${m.name}\t${m.status}\t${m.message}`).join('\n')
+              : `The engine ${id} is not a cluster: it places every agent itself.`,
+          );
         },
         Boolean(o.json),
       )(),
