@@ -271,7 +271,8 @@ export class AgentService {
   async checkMember(raw: { engine?: string; member?: string }): Promise<void> {
     if (raw.member === undefined || !raw.engine || raw.engine === LOCAL_ENGINE) return;
     const kind = this.d.engines?.().find((e) => e.id === raw.engine)?.kind;
-    const rt = kind ? this.d.runtimes.get(kind, raw.engine) : undefined;
+    if (kind !== 'incus') return; // create refuses a member there, saying why
+    const rt = this.d.runtimes.get(kind, raw.engine);
     const list = (rt as { members?: () => Promise<{ name: string }[]> } | undefined)?.members;
     if (!rt || !list) return; // create refuses it with the reason
     let names: string[];

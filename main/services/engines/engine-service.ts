@@ -200,8 +200,9 @@ export class EngineService {
         'UNAVAILABLE',
         `${rec.name}: ${this.d.runtimes.refusal(id) ?? 'its runtime could not be built'}`,
       );
-    const list = (entry.rt as { members?: () => Promise<{ name: string; status: string; message: string }[]> })
-      .members;
+    const list = (
+      entry.rt as { members?: () => Promise<{ name: string; status: string; message: string }[]> }
+    ).members;
     if (!list) return [];
     try {
       const members = await list.call(entry.rt);
