@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
-import type { Engine, EngineAddInput } from '../../contract/engines';
+import type { Engine, EngineAddInput, EngineMember } from '../../contract/engines';
 import { ENGINE_PEM_MAX } from '../../contract/engines';
 import type { RunnerIo } from './command-runner';
 import { commandGroup } from './command-runner';
@@ -69,6 +69,15 @@ export function formatEngines(engines: Engine[]): string {
         String(e.agents),
       ]),
     ],
+  );
+}
+
+/** An engine's cluster members as a table (name, status, Incus's message), or that it is not a cluster. */
+export function formatMembers(id: string, members: EngineMember[]): string {
+  if (members.length === 0) return `The engine ${id} is not a cluster: it places every agent itself.`;
+  return table(
+    ['MEMBER', 'STATUS', 'MESSAGE'],
+    members.map((m) => [m.name, m.status, m.message]),
   );
 }
 
@@ -229,13 +238,7 @@ export function enginesCommand(io: RunnerIo, globalHome: () => string | undefine
         'members',
         async (c, json) => {
           const r = await c.engines.members({ id });
-          print(
-            json,
-            r,
-            r.members.length
-              ? r.members.map((m) => `${m.name}\t${m.status}\t${m.message}`).join('\n')
-              : `The engine ${id} is not a cluster: it places every agent itself.`,
-          );
+          print(json, r, formatMembers(id, r.members));
         },
         Boolean(o.json),
       )(),
