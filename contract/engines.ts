@@ -45,15 +45,17 @@ export const MemberName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/, 'must be a cluster member name');
 
+/** True when `text` starts (after white space) as PEM text does, `-----BEGIN …`; what it holds is parsed by the core. */
+export function looksLikePem(text: string): boolean {
+  return text.trimStart().startsWith('-----BEGIN ');
+}
+
 /** PEM text of a certificate or key: bounded here, parsed by the core. */
 const Pem = (what: string) =>
   z
     .string()
     .max(ENGINE_PEM_MAX, `the ${what} is longer than ${ENGINE_PEM_MAX} characters; a PEM file is a few KB`)
-    .refine(
-      (p) => p.trimStart().startsWith('-----BEGIN '),
-      `the ${what} must be PEM text (-----BEGIN …-----)`,
-    );
+    .refine(looksLikePem, `the ${what} must be PEM text (-----BEGIN …-----)`);
 
 /** Input of `engines.add`: a Docker engine over SSH (the system's OpenSSH client, the user's keys and known_hosts). */
 export const EngineAddDockerSsh = z

@@ -1,5 +1,4 @@
 // Test helpers for named engines: throwaway TLS PEMs made with openssl, and a runtime whose engine is a TCP port.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -10,6 +9,7 @@ import type {
   RuntimeKind,
 } from '../main/services/runtimes/container-runtime';
 import { RuntimeUnavailableError } from '../main/services/runtimes/container-runtime';
+import { opensslCertificate } from './test-certificates';
 
 /** A CA, a client certificate it signed and the client's key, as PEM texts (openssl, ECDSA P-256, 1 day). */
 export interface TestPems {
@@ -20,33 +20,15 @@ export interface TestPems {
 
 let cached: TestPems | null = null;
 
-/** Makes (once per process) a CA and a client certificate signed by it, with openssl. */
+/** Makes (once per process) a CA and a client certificate signed by it, with openssl ({@link opensslCertificate}). */
 export function testPems(): TestPems {
   if (cached) return cached;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-pems-'));
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   try {
-    run('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key');
-    run('req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=test-ca', '-days', '1', '-out', 'ca.pem');
-    run('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'key.pem');
-    run('req', '-new', '-key', 'key.pem', '-subj', '/CN=client', '-out', 'client.csr');
-    run(
-      'x509',
-      '-req',
-      '-in',
-      'client.csr',
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '1',
-      '-out',
-      'cert.pem',
-    );
+    opensslCertificate(dir, 'ca', '/CN=test-ca', null, '', 1);
+    opensslCertificate(dir, 'client', '/CN=client', 'ca', 'extendedKeyUsage=clientAuth', 1);
     const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
-    cached = { caPem: read('ca.pem'), certPem: read('cert.pem'), keyPem: read('key.pem') };
+    cached = { caPem: read('ca.pem'), certPem: read('client.pem'), keyPem: read('client.key') };
     return cached;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -7,6 +7,9 @@ import path from 'node:path';
 import { run } from '../main/platform/spawn';
 import type { EngineTarget } from '../main/services/runtimes/engine-target';
 import { startSshd, type TestSshd } from './sshd';
+import { processAlive } from '../main/platform/locks';
+import { claimFixtureDir, orphanedFixtureDirs, readOr } from './fixture-dirs';
+import { opensslCertificate } from './test-certificates';
 
 /** Prefix of every fixture's state folder in the temp dir (swept when its owner is gone). */
 const DIR_PREFIX = 'agentdesk-rdocker-';
@@ -88,7 +91,7 @@ export async function startRemoteDocker(opts: RemoteDockerOptions = {}): Promise
   const n = await pickNumber();
   const dir = path.join(os.tmpdir(), `${DIR_PREFIX}${n}`);
   fs.mkdirSync(dir, { mode: 0o700 });
-  fs.writeFileSync(path.join(dir, 'owner.pid'), String(process.pid));
+  claimFixtureDir(dir);
   const netns = `adrd-${n}`;
   const vethHost = `adrd${n}h`;
   const vethNs = `adrd${n}n`;
@@ -102,7 +105,7 @@ export async function startRemoteDocker(opts: RemoteDockerOptions = {}): Promise
   const stopEngine = async (): Promise<void> => {
     const pid = dockerdPid ?? Number(readOr(path.join(dir, 'docker.pid')));
     dockerdPid = null;
-    if (pid && alive(pid)) await terminate(pid, 20_000);
+    if (pid && processAlive(pid)) await terminate(pid, 20_000);
   };
   const startEngine = async (): Promise<void> => {
     const out = fs.openSync(logFile, 'a');
@@ -189,8 +192,8 @@ export async function startRemoteDocker(opts: RemoteDockerOptions = {}): Promise
     await ipCmd(['netns', 'exec', netns, 'ip', 'link', 'set', vethNs, 'up']);
     await ipCmd(['netns', 'exec', netns, 'ip', 'link', 'set', 'lo', 'up']);
     await ipCmd(['netns', 'exec', netns, 'ip', 'route', 'add', 'default', 'via', hostAddress]);
-    fixture.tls = await makeCertificates(dir, engineAddress);
-    fixture.rogue = await makeRogue(dir);
+    fixture.tls = makeCertificates(dir, engineAddress);
+    fixture.rogue = makeRogue(dir);
     await startEngine();
     if (opts.ssh ?? true) {
       sshd = await startSshd({ address: engineAddress, port: 22, netns, dockerHost: `unix://${socketPath}` });
@@ -220,97 +223,16 @@ async function ipCmd(args: string[]): Promise<void> {
   await run('ip', args, { timeoutMs: 10_000 });
 }
 
-async function openssl(args: string[], cwd: string): Promise<void> {
-  await run('openssl', args, { cwd, timeoutMs: 20_000 });
-}
-
-/** A P-256 key and certificate named `name` signed by `ca` (or self-signed CA when `ca` is null). */
-async function certificate(
-  dir: string,
-  name: string,
-  subject: string,
-  ca: string | null,
-  ext: string,
-): Promise<void> {
-  const key = `${name}.key`;
-  if (!ca) {
-    fs.writeFileSync(path.join(dir, `${name}.ext`), `${ext}\n`);
-    await openssl(
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        `${name}.pem`,
-        '-days',
-        '2',
-        '-subj',
-        subject,
-        '-addext',
-        'basicConstraints=critical,CA:TRUE',
-        '-addext',
-        'keyUsage=critical,keyCertSign,cRLSign',
-      ],
-      dir,
-    );
-    return;
-  }
-  fs.writeFileSync(path.join(dir, `${name}.ext`), `${ext}\n`);
-  await openssl(
-    [
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      subject,
-    ],
-    dir,
-  );
-  await openssl(
-    [
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      `${ca}.pem`,
-      '-CAkey',
-      `${ca}.key`,
-      '-CAcreateserial',
-      '-out',
-      `${name}.pem`,
-      '-days',
-      '2',
-      '-extfile',
-      `${name}.ext`,
-    ],
-    dir,
-  );
-}
-
-async function makeCertificates(dir: string, address: string): Promise<TlsMaterial> {
-  await certificate(dir, 'ca', '/CN=agentdesk-test-docker-ca', null, '');
-  await certificate(
+function makeCertificates(dir: string, address: string): TlsMaterial {
+  opensslCertificate(dir, 'ca', '/CN=agentdesk-test-docker-ca', null, '');
+  opensslCertificate(
     dir,
     'server',
     '/CN=remote-docker',
     'ca',
     `subjectAltName=IP:${address},DNS:remote-docker\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature`,
   );
-  await certificate(
+  opensslCertificate(
     dir,
     'client',
     '/CN=agentdesk-core',
@@ -321,9 +243,9 @@ async function makeCertificates(dir: string, address: string): Promise<TlsMateri
   return { caPem: read('ca.pem'), certPem: read('client.pem'), keyPem: read('client.key') };
 }
 
-async function makeRogue(dir: string): Promise<TlsMaterial> {
-  await certificate(dir, 'rogue-ca', '/CN=agentdesk-test-docker-ca', null, '');
-  await certificate(
+function makeRogue(dir: string): TlsMaterial {
+  opensslCertificate(dir, 'rogue-ca', '/CN=agentdesk-test-docker-ca', null, '');
+  opensslCertificate(
     dir,
     'rogue-client',
     '/CN=agentdesk-core',
@@ -355,16 +277,12 @@ function ping(socketPath: string): Promise<boolean> {
  * folder), the processes of its containers (their cgroups), its mounts, netns, veth and the folder.
  */
 export async function sweepRemoteDockerLeftovers(): Promise<void> {
-  const tmp = os.tmpdir();
-  for (const name of fs.readdirSync(tmp)) {
-    if (!name.startsWith(DIR_PREFIX)) continue;
-    const dir = path.join(tmp, name);
-    const owner = Number(readOr(path.join(dir, 'owner.pid')));
-    if (owner && alive(owner)) continue;
-    const n = Number(name.slice(DIR_PREFIX.length));
+  for (const dir of orphanedFixtureDirs(DIR_PREFIX)) {
+    const n = Number(path.basename(dir).slice(DIR_PREFIX.length));
     const pid = Number(readOr(path.join(dir, 'docker.pid')));
     killContainers(dir); // first, so dockerd has nothing to wait for
-    if (pid && alive(pid) && readOr(`/proc/${pid}/cmdline`).includes(`${dir}/`)) await terminate(pid, 3000);
+    if (pid && processAlive(pid) && readOr(`/proc/${pid}/cmdline`).includes(`${dir}/`))
+      await terminate(pid, 3000);
     await cleanUp(dir, n);
   }
 }
@@ -403,7 +321,7 @@ function killContainers(dir: string): void {
 async function terminate(pid: number, graceMs: number): Promise<void> {
   tryKill(pid, 'SIGTERM');
   const t0 = Date.now();
-  while (alive(pid) && !isZombie(pid)) {
+  while (processAlive(pid) && !isZombie(pid)) {
     if (Date.now() - t0 > graceMs) tryKill(pid, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -419,23 +337,6 @@ function tryKill(pid: number, sig: NodeJS.Signals = 'SIGKILL'): void {
 
 function isZombie(pid: number): boolean {
   return /\) Z /.test(readOr(`/proc/${pid}/stat`));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function readOr(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 function listOr(dir: string): string[] {

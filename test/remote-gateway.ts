@@ -4,6 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import type Dockerode from 'dockerode';
 import { withDirLock } from '../main/platform/locks';
 import { createLogger } from '../main/platform/logging';
 import { openDatabase } from '../main/services/storage/database';
@@ -14,6 +16,8 @@ import type { GatewayTlsIdentity } from '../main/services/llm/gateway/tls-identi
 import { loadUpstreamClient, upstreamAgent } from '../main/services/llm/gateway/upstream';
 import { MemoryLlmCallSink } from '../main/services/llm/llm-calls';
 import { VirtualKeys } from '../main/services/llm/virtual-keys';
+import { BASE_IMAGE_REF } from '../main/services/images/image-manifest';
+import { REMOTE_AGENT_NETWORK } from '../main/services/runtimes/remote/gateway-relay';
 
 /** The one model the stand-in serves. */
 export const FIXTURE_MODEL = 'scripted/remote-mini';
@@ -159,3 +163,62 @@ export async function holdLocalRelayLock(): Promise<() => void> {
     void done;
   };
 }
+
+/**
+ * Runs `node -e program args…` once in a fresh container of `engine` (image {@link BASE_IMAGE_REF}, uid 65534,
+ * read-only root, no capabilities) on the remote agents' network, with the fixture gateway's certificate
+ * mounted at `/ca.pem` and named by `NODE_EXTRA_CA_CERTS`, as an agent has it.
+ * @returns its stdout, trimmed (the container is removed).
+ */
+export async function runAsAgent(
+  engine: Dockerode,
+  fx: RemoteGatewayFixture,
+  program: string,
+  args: string[] = [],
+): Promise<string> {
+  const ca = path.join(fx.dir, 'gateway-ca.pem');
+  fs.writeFileSync(ca, fx.identity.certPem);
+  const c = await engine.createContainer({
+    Image: BASE_IMAGE_REF,
+    Entrypoint: ['/usr/local/bin/node'],
+    Cmd: ['-e', program, ...args],
+    User: '65534:65534',
+    Env: ['NODE_EXTRA_CA_CERTS=/ca.pem'],
+    HostConfig: {
+      NetworkMode: REMOTE_AGENT_NETWORK,
+      ReadonlyRootfs: true,
+      CapDrop: ['ALL'],
+      Binds: [`${ca}:/ca.pem:ro`],
+    },
+  });
+  try {
+    await c.start();
+    await c.wait();
+    const raw = await c.logs({ stdout: true, stderr: false, follow: false });
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (d: Buffer) => chunks.push(d));
+    const body = new PassThrough();
+    engine.modem.demuxStream(body, out, new PassThrough());
+    body.end(raw);
+    await new Promise((r) => setImmediate(r));
+    return Buffer.concat(chunks).toString('utf8').trim();
+  } finally {
+    await c.remove({ force: true });
+  }
+}
+
+/**
+ * A `node -e` program that tries a TCP connection (2 s) to each `host:port` of the JSON array in its
+ * first argument and prints one JSON object: `host:port → connected | timeout | <error code>`.
+ */
+export const CONNECT_PROBE = `
+  const net = require('node:net');
+  const targets = JSON.parse(process.argv[1]);
+  Promise.all(targets.map((t) => new Promise((resolve) => {
+    const i = t.lastIndexOf(':');
+    const s = net.connect({ host: t.slice(0, i), port: Number(t.slice(i + 1)), timeout: 2000 });
+    s.on('connect', () => { s.destroy(); resolve([t, 'connected']); });
+    s.on('timeout', () => { s.destroy(); resolve([t, 'timeout']); });
+    s.on('error', (e) => resolve([t, e.code || e.message]));
+  }))).then((r) => console.log(JSON.stringify(Object.fromEntries(r))));`;

@@ -1,10 +1,11 @@
 // Test host: a private incusd in its own network namespace, serving its API over HTTPS on a veth address (an Incus remote on this machine).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { daemon } from './faults/daemon';
 
 /** The daemon binary of Debian's incus package. */
 const INCUSD = '/usr/libexec/incus/incusd';
@@ -77,13 +78,7 @@ export function sweepRemoteIncus(): void {
     const varDir = `/var/lib/${dir}/var`;
     if (fs.existsSync(path.join(varDir, 'unix.socket'))) deleteInstances(varDir);
   }
-  for (const ns of namespaces) {
-    const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' })
-      .stdout.split('\n')
-      .filter(Boolean);
-    for (const pid of pids) quiet('kill', '-KILL', pid);
-    quiet('ip', 'netns', 'del', ns);
-  }
+  for (const ns of namespaces) deleteNetns(ns);
   for (const link of sh('ip', '-o', 'link', 'show').split('\n')) {
     const name = /^\d+:\s+([^@:]+)/.exec(link)?.[1] ?? '';
     if (name.startsWith(VETH_PREFIX) && /^arh[0-9a-f]{6}$/.test(name)) quiet('ip', 'link', 'del', name);
@@ -142,6 +137,15 @@ function incusCli(dir: string): Member['incusInput'] {
     }).trim();
 }
 
+/** Kills every process in the network namespace `ns`, then deletes it (quietly: it may be gone). */
+function deleteNetns(ns: string): void {
+  const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean);
+  for (const pid of pids) quiet('kill', '-KILL', pid);
+  quiet('ip', 'netns', 'del', ns);
+}
+
 /**
  * Starts `incusd --group root` in `netns` with `INCUS_DIR=<root>/var`. `ip netns exec` gives it the
  * namespace's own /sys (Incus reads its interfaces there), which hides the cgroup hierarchies mounted
@@ -157,10 +161,10 @@ async function startMember(name: string, netns: string, root: string, address: s
   sh('mount', '--rbind', '/sys/fs/cgroup', cgroups);
   const env = { ...process.env, INCUS_DIR: dir };
   const logFile = path.join(root, 'incusd.log');
-  const log = fs.openSync(logFile, 'a');
-  let child: ChildProcess | null = spawn(
-    'ip',
-    [
+  const incusd = daemon({
+    label: `remote incusd ${name}`,
+    command: 'ip',
+    args: [
       'netns',
       'exec',
       netns,
@@ -171,30 +175,15 @@ async function startMember(name: string, netns: string, root: string, address: s
       cgroups,
       INCUSD,
     ],
-    { env, stdio: ['ignore', log, log] },
-  );
-  fs.closeSync(log);
-  const stop = async (): Promise<void> => {
-    const c = child;
-    child = null;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const exited = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill('SIGTERM');
-    const timer = setTimeout(() => c.kill('SIGKILL'), 30_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const t0 = Date.now();
-  for (;;) {
-    if (spawnSync('incus', ['query', '/1.0'], { env, stdio: 'ignore', timeout: 5000 }).status === 0) break;
-    if (child.exitCode !== null || Date.now() - t0 > 30_000) {
-      await stop();
-      throw new Error(
-        `the remote incusd ${name} did not start:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+    env,
+    logFile,
+    answers: () =>
+      spawnSync('incus', ['query', '/1.0'], { env, stdio: 'ignore', timeout: 5000 }).status === 0,
+  });
+  await incusd.start().catch(async (err: unknown) => {
+    await incusd.stop();
+    throw err;
+  });
   const incusInput = incusCli(dir);
   return {
     name,
@@ -204,11 +193,9 @@ async function startMember(name: string, netns: string, root: string, address: s
     address,
     incus: (...args) => incusInput('', ...args),
     incusInput,
-    stop,
-    running: () => child !== null,
-    signal: (sig) => {
-      child?.kill(sig);
-    },
+    stop: incusd.stop,
+    running: incusd.running,
+    signal: incusd.signal,
   };
 }
 
@@ -237,13 +224,7 @@ export async function startRemoteIncus(opts: { members?: 1 | 2 } = {}): Promise<
       if (members[0]?.running()) deleteInstances(members[0].dir);
     } finally {
       for (const m of [...members].reverse()) await m.stop();
-      for (const ns of namespaces) {
-        const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' })
-          .stdout.split('\n')
-          .filter(Boolean);
-        for (const pid of pids) quiet('kill', '-KILL', pid);
-        quiet('ip', 'netns', 'del', ns);
-      }
+      for (const ns of namespaces) deleteNetns(ns);
       quiet('ip', 'link', 'del', hostVeth);
       for (let i = 1; i <= count; i++) {
         const root = `${DIR_PREFIX}${tag}${i}`;
@@ -328,4 +309,17 @@ function unmountUnder(root: string): void {
     .filter((m) => m === root || m.startsWith(`${root}/`))
     .sort((a, b) => b.length - a.length);
   for (const m of mounts) spawnSync('umount', ['-l', m]);
+}
+
+/** `GET urlPath` over the unix socket `socketPath` (a tunnel to a port in a container); the body, or undefined on error. */
+export function httpOverSocket(socketPath: string, urlPath: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get({ socketPath, path: urlPath, timeout: 10_000 }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve(text));
+    });
+    req.on('error', () => resolve(undefined));
+    req.on('timeout', () => req.destroy());
+  });
 }

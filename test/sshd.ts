@@ -6,6 +6,8 @@ import path from 'node:path';
 import { freePort } from '../main/platform/free-port';
 import { run } from '../main/platform/spawn';
 import type { SshDestination } from '../main/services/runtimes/engine-target';
+import { processAlive } from '../main/platform/locks';
+import { claimFixtureDir, orphanedFixtureDirs, readOr } from './fixture-dirs';
 
 /** Prefix of every fixture's temp folder, so a later run can sweep what a killed one left. */
 const DIR_PREFIX = 'agentdesk-sshd-';
@@ -75,7 +77,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
   const address = opts.address ?? '127.0.0.1';
   const port = opts.port ?? (opts.netns ? 22 : await freePort(address));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), DIR_PREFIX));
-  fs.writeFileSync(path.join(dir, 'owner.pid'), String(process.pid));
+  claimFixtureDir(dir);
   fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege separation folder
   const hostKey = path.join(dir, 'ssh_host_ed25519_key');
   const userKey = path.join(dir, 'id_ed25519');
@@ -233,14 +235,9 @@ export async function fingerprintOf(pubFile: string): Promise<string> {
  * longer alive (a killed run). Folders of live test processes (other workers) are left alone.
  */
 export function sweepSshdLeftovers(): void {
-  const tmp = os.tmpdir();
-  for (const name of fs.readdirSync(tmp)) {
-    if (!name.startsWith(DIR_PREFIX)) continue;
-    const dir = path.join(tmp, name);
-    const owner = Number(readOr(path.join(dir, 'owner.pid')));
-    if (owner && alive(owner)) continue;
+  for (const dir of orphanedFixtureDirs(DIR_PREFIX)) {
     const pid = Number(readOr(path.join(dir, 'sshd.pid')));
-    if (pid && alive(pid) && readOr(`/proc/${pid}/cmdline`).includes(dir)) {
+    if (pid && processAlive(pid) && readOr(`/proc/${pid}/cmdline`).includes(dir)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -248,22 +245,5 @@ export function sweepSshdLeftovers(): void {
       }
     }
     fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function readOr(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,6 +1,5 @@
 // Docker engines over ssh:// or tcp+TLS as named engines: the runtime with its gateway link and image supply.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { sshSettingsFor } from '../platform/ssh';
 import { BASE_IMAGE_REF } from '../services/images/image-manifest';
@@ -17,7 +16,7 @@ import { ensureGatewayTls } from './remote-gateway';
 
 /**
  * The folder of a remote engine's runtime sockets: `<home>/run/r-<8 hex of the engine id>` (short: every
- * socket path must fit in 107 bytes), made 0700.
+ * socket path must fit in 107 bytes). The runtime forwarder makes it 0700 and checks it at each open.
  */
 export function remoteSocketDir(home: string, engineId: string): string {
   const dir = path.join(
@@ -25,8 +24,6 @@ export function remoteSocketDir(home: string, engineId: string): string {
     'run',
     `r-${crypto.createHash('sha256').update(engineId).digest('hex').slice(0, 8)}`,
   );
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.chmodSync(dir, 0o700);
   return dir;
 }
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import type { Engine, EngineAddInput, EngineMember } from '../../contract/engines';
-import { ENGINE_PEM_MAX } from '../../contract/engines';
+import { ENGINE_PEM_MAX, looksLikePem } from '../../contract/engines';
 import type { RunnerIo } from './command-runner';
 import { commandGroup } from './command-runner';
 import { table } from './providers-format';
@@ -46,7 +46,7 @@ export function readPemFile(option: string, file: string): string {
   } catch (err) {
     throw new InvalidArgumentError(`${option} ${file}: ${(err as Error).message}`);
   }
-  if (!text.trimStart().startsWith('-----BEGIN '))
+  if (!looksLikePem(text))
     throw new InvalidArgumentError(
       `${option} ${file}: not a PEM file (it must start with -----BEGIN …-----)`,
     );

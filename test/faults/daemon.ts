@@ -11,6 +11,8 @@ export interface Daemon {
   stop: () => Promise<void>;
   /** True while a started process has not been stopped. */
   running: () => boolean;
+  /** Sends `sig` to the started process (a no-op when none runs). */
+  signal: (sig: NodeJS.Signals) => void;
 }
 
 /**
@@ -28,6 +30,9 @@ export function daemon(opts: {
   let child: ChildProcess | null = null;
   return {
     running: () => child !== null,
+    signal: (sig) => {
+      child?.kill(sig);
+    },
     start: async () => {
       const log = fs.openSync(opts.logFile, 'a');
       const c = spawn(opts.command, opts.args, { env: opts.env, stdio: ['ignore', log, log] });

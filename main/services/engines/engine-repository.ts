@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { looksLikePem } from '../../../contract/engines';
 import { AppError } from '../../../contract/errors';
 import type { RuntimeKind } from '../runtimes/container-runtime';
 import type { EngineRecord, EngineTarget } from '../runtimes/engine-target';
@@ -52,8 +53,7 @@ interface EngineRow {
  */
 export function pemProblem(field: string, pem: string, kind: 'cert' | 'key'): string | null {
   if (pem.length > PEM_MAX) return `${field}: longer than ${PEM_MAX} characters; a PEM ${kind} is a few KB`;
-  const begin = /^-----BEGIN ([A-Z0-9 ]{1,40})-----\r?\n/.exec(pem.trimStart());
-  if (!begin) return `${field}: not PEM text (it must start with -----BEGIN …-----)`;
+  if (!looksLikePem(pem)) return `${field}: not PEM text (it must start with -----BEGIN …-----)`;
   try {
     if (kind === 'cert') new crypto.X509Certificate(pem);
     else crypto.createPrivateKey(pem);

@@ -1,11 +1,8 @@
 // The certificate `agentdesk serve --tls` presents: self-signed once per data dir, key 0600 in a 0700 folder, pinned by fingerprint.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-// @peculiar/x509 (through tsyringe) needs the Reflect metadata API loaded first.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import { keptCertificate, makeSelfSignedCertificate } from '../../platform/tls-certs';
 
 /** The serving identity: PEM certificate and private key, and the certificate's SHA-256 fingerprint. */
 export interface TlsIdentity {
@@ -52,85 +49,36 @@ export function parseFingerprint(text: string): Buffer {
   );
 }
 
-function pemOf(label: string, der: ArrayBuffer): string {
-  const b64 = Buffer.from(der).toString('base64');
-  return `-----BEGIN ${label}-----\n${b64.replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END ${label}-----\n`;
-}
-
 /**
- * Makes a new self-signed certificate: ECDSA P-256, CN `agentdesk-core`, SAN `DNS:localhost`,
- * `DNS:<hostname>`, `IP:127.0.0.1`, `IP:::1` and `names`; server auth only; not a CA.
+ * Makes a new self-signed certificate (see {@link makeSelfSignedCertificate}): ECDSA P-256, CN
+ * `agentdesk-core`, SAN `DNS:localhost`, `DNS:<hostname>`, `IP:127.0.0.1`, `IP:::1` and `names`; server
+ * auth only; not a CA.
  * @param names extra DNS names or IP literals for the SAN (clients pin the fingerprint, so these are informative).
  */
 export async function makeTlsIdentity(names: readonly string[] = []): Promise<TlsIdentity> {
-  const webcrypto = crypto.webcrypto;
-  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
-  const sans = new Map<string, { type: 'dns' | 'ip'; value: string }>();
-  for (const n of ['localhost', os.hostname(), '127.0.0.1', '::1', ...names]) {
-    if (!n) continue;
-    sans.set(n, { type: /^[0-9.]+$|:/.test(n) ? 'ip' : 'dns', value: n });
-  }
-  const notBefore = new Date(Date.now() - 60_000);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01' + crypto.randomBytes(15).toString('hex'),
-    name: 'CN=agentdesk-core',
-    notBefore,
-    notAfter: new Date(notBefore.getTime() + TLS_CERT_DAYS * 86_400_000),
-    signingAlgorithm: alg,
-    keys,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([...sans.values()]),
-    ],
+  const made = await makeSelfSignedCertificate({
+    commonName: 'agentdesk-core',
+    usage: 'server',
+    names: ['localhost', os.hostname(), '127.0.0.1', '::1', ...names],
+    days: TLS_CERT_DAYS,
   });
-  const der = Buffer.from(cert.rawData);
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return {
-    certPem: cert.toString('pem') + '\n',
-    keyPem: pemOf('PRIVATE KEY', pkcs8),
-    ...certFingerprint(der),
-  };
+  return { ...made, ...certFingerprint(new crypto.X509Certificate(made.certPem).raw) };
 }
 
 /**
  * The data dir's serving identity: read from `<home>/tls/` (`cert.pem`, `key.pem`), or made once with
- * {@link makeTlsIdentity} and written there — the folder 0700, the key 0600 (created exclusively, never
- * through a link), the certificate 0644. A folder or key readable by others is refused.
- * @throws Error when the folder or key is not private (naming `chmod`), or the files cannot be read/written.
+ * {@link makeTlsIdentity} and written there, as `keptCertificate` keeps them: the folder 0700, the key
+ * 0600 (created exclusively, never through a link), the certificate 0644. A folder or key that is
+ * another user's, a link, or readable by others is refused.
+ * @throws NotPrivateError when the folder or key is not private (naming `chmod`); Error when the files
+ *   cannot be read/written.
  */
 export async function ensureTlsIdentity(home: string, names: readonly string[] = []): Promise<TlsIdentity> {
-  const dir = tlsDir(home);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const st = fs.lstatSync(dir);
-  if (!st.isDirectory() || st.mode & 0o077)
-    throw new Error(`${dir} must be a folder only you can open: run \`chmod 700 ${dir}\``);
-  const certFile = path.join(dir, 'cert.pem');
-  const keyFile = path.join(dir, 'key.pem');
-  if (fs.existsSync(keyFile) && fs.existsSync(certFile)) {
-    const kst = fs.lstatSync(keyFile);
-    if (!kst.isFile() || kst.mode & 0o077)
-      throw new Error(`${keyFile} must be a file only you can read: run \`chmod 600 ${keyFile}\``);
-    const certPem = fs.readFileSync(certFile, 'utf8');
-    const keyPem = fs.readFileSync(keyFile, 'utf8');
-    return { certPem, keyPem, ...certFingerprint(new crypto.X509Certificate(certPem).raw) };
-  }
-  const id = await makeTlsIdentity(names);
-  fs.rmSync(keyFile, { force: true });
-  const fd = fs.openSync(
-    keyFile,
-    fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
-    0o600,
+  const { certPem, keyPem } = await keptCertificate(
+    tlsDir(home),
+    { cert: 'cert.pem', key: 'key.pem' },
+    () => makeTlsIdentity(names),
+    'read the TLS key of the core',
   );
-  try {
-    fs.writeSync(fd, id.keyPem);
-  } finally {
-    fs.closeSync(fd);
-  }
-  const tmp = `${certFile}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, id.certPem, { mode: 0o644 });
-  fs.renameSync(tmp, certFile);
-  return id;
+  return { certPem, keyPem, ...certFingerprint(new crypto.X509Certificate(certPem).raw) };
 }

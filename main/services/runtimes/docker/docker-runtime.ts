@@ -44,6 +44,35 @@ import { dockerAddressesInUse, dockerAttachEgress, dockerEgressNetwork } from '.
 /** How long an inspection made by `list` answers `endpoint` (ms). */
 const INSPECT_REUSE_MS = 1000;
 
+/**
+ * Sends `GET /_ping` through `send` and answers the HTTP status. @throws RuntimeUnavailableError naming
+ * `label` and `fix` when nothing answers within {@link PING_TIMEOUT_MS}; the request's own errors.
+ */
+function pingStatus(
+  send: (onResponse: (res: http.IncomingMessage) => void) => http.ClientRequest,
+  label: string,
+  fix: string,
+): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const req = send((res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.setTimeout(PING_TIMEOUT_MS, () =>
+      req.destroy(
+        new RuntimeUnavailableError(
+          'docker',
+          `Docker at ${label} did not answer within ${PING_TIMEOUT_MS / 1000} s`,
+          fix,
+        ),
+      ),
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** Deadline of `ping` and `info` in ms: a daemon that accepts but never answers counts as unavailable. */
 const PING_TIMEOUT_MS = 5000;
 
@@ -185,27 +214,15 @@ export class DockerRuntime implements ContainerRuntime {
         'Unset DOCKER_HOST, or set it to unix:///path/to/docker.sock or tcp://host:port',
       );
     }
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request(
-        { ...target.endpoint, path: '/_ping', method: 'GET', headers: { Host: 'localhost' }, agent: false },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-          res.on('error', reject);
-        },
-      );
-      req.setTimeout(PING_TIMEOUT_MS, () =>
-        req.destroy(
-          new RuntimeUnavailableError(
-            'docker',
-            `Docker at ${target.label} did not answer within ${PING_TIMEOUT_MS / 1000} s`,
-            'Restart Docker (Docker Desktop, or `sudo systemctl restart docker`) and check its log',
-          ),
+    const status = await pingStatus(
+      (onResponse) =>
+        http.request(
+          { ...target.endpoint, path: '/_ping', method: 'GET', headers: { Host: 'localhost' }, agent: false },
+          onResponse,
         ),
-      );
-      req.on('error', reject);
-      req.end();
-    }).catch((err: unknown) => {
+      target.label,
+      'Restart Docker (Docker Desktop, or `sudo systemctl restart docker`) and check its log',
+    ).catch((err: unknown) => {
       throw toRuntimeError(err, 'ping', target.label);
     });
     if (status !== 200)
@@ -215,24 +232,11 @@ export class DockerRuntime implements ContainerRuntime {
   /** `GET /_ping` within 5 s over a new connection of the remote transport; any failure = unavailable. */
   private async pingRemote(): Promise<void> {
     const c = this.connection();
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = c.raw.request({ ...c.raw.options, path: '/_ping', method: 'GET' }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', reject);
-      });
-      req.setTimeout(PING_TIMEOUT_MS, () =>
-        req.destroy(
-          new RuntimeUnavailableError(
-            'docker',
-            `Docker at ${c.label} did not answer within ${PING_TIMEOUT_MS / 1000} s`,
-            'Check that the remote host is up and its Docker engine runs',
-          ),
-        ),
-      );
-      req.on('error', reject);
-      req.end();
-    }).catch((err: unknown) => {
+    const status = await pingStatus(
+      (onResponse) => c.raw.request({ ...c.raw.options, path: '/_ping', method: 'GET' }, onResponse),
+      c.label,
+      'Check that the remote host is up and its Docker engine runs',
+    ).catch((err: unknown) => {
       const mapped = toRuntimeError(err, 'ping', c.label);
       if (mapped instanceof RuntimeOperationError)
         // A fresh connection that breaks (reset, hang-up) before any answer: the engine is not there.

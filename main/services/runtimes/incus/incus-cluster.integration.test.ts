@@ -1,11 +1,10 @@
 // IncusRuntime against a two-member Incus cluster on this machine (two incusd in two network namespaces): members, placement on a chosen member or by Incus, the tunnel to a container on the other member.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canRunRemoteIncus, startRemoteIncus } from '../../../../test/remote-incus';
+import { canRunRemoteIncus, httpOverSocket, startRemoteIncus } from '../../../../test/remote-incus';
 import type { RemoteIncus } from '../../../../test/remote-incus';
 import { skipUnlessReal } from '../../../../test/real';
 import { LABELS } from '../container-runtime';
@@ -20,18 +19,6 @@ const ref = `agentdesk-test/cluster-${suffix}:1`;
 const placed = `agentdesk-cl-${suffix}-a`;
 const chosen = `agentdesk-cl-${suffix}-b`;
 const perAgent = `agentdesk-cl-${suffix}-c`;
-
-function get(socketPath: string, urlPath: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const req = http.get({ socketPath, path: urlPath, timeout: 10_000 }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve(text));
-    });
-    req.on('error', () => resolve(undefined));
-    req.on('timeout', () => req.destroy());
-  });
-}
 
 describe.skipIf(
   skipUnlessReal(
@@ -114,7 +101,7 @@ describe.skipIf(
     const socketPath = (ep as { socketPath: string }).socketPath;
     let body: string | undefined;
     for (let i = 0; i < 40 && body === undefined; i++) {
-      body = await get(socketPath, '/x');
+      body = await httpOverSocket(socketPath, '/x');
       if (body === undefined) await new Promise((r) => setTimeout(r, 250));
     }
     expect(body).toBe(`${chosen}/x`);

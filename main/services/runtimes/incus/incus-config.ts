@@ -1,5 +1,6 @@
 // Pure mapping between ContainerSpec/ContainerInfo and Incus instance config, devices and state (no I/O).
 import { LABELS } from '../container-runtime';
+import { MAX_SOCKET_PATH } from '../exec-pipe';
 import type { ContainerInfo, ContainerSpec, ContainerState, PortForward } from '../container-runtime';
 
 /** Where a container reaches the host service (the gateway): a proxy device listening inside on this port. */
@@ -13,7 +14,7 @@ export const COMMAND_ENV = 'AGENTDESK_COMMAND';
 /** Name of the proxy device host → {@link ContainerSpec.reach} (a unix socket on the host). */
 export const REACH_DEVICE = 'agentdesk-runtime';
 /** Longest unix socket path Linux accepts (`sun_path` is 108 bytes with its NUL). */
-export const MAX_SOCKET_PATH = 107;
+export { MAX_SOCKET_PATH };
 
 /** S_ISUID and S_ISGID, refused one by one (a masked comparison tests all bits of its mask). */
 const SET_ID = [0o4000, 0o2000];

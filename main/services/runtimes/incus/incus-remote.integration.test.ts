@@ -1,12 +1,11 @@
 // IncusRuntime against an Incus remote over HTTPS (a private incusd in a network namespace): trust by token, image import, a container with no way out but its gateway proxy device, the core reaching it through exec websockets.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canRunRemoteIncus, startRemoteIncus } from '../../../../test/remote-incus';
+import { canRunRemoteIncus, httpOverSocket, startRemoteIncus } from '../../../../test/remote-incus';
 import type { RemoteIncus } from '../../../../test/remote-incus';
 import { skipUnlessReal } from '../../../../test/real';
 import { LABELS, RuntimeUnavailableError } from '../container-runtime';
@@ -29,19 +28,6 @@ async function waitFor<T>(check: () => Promise<T | undefined>, what: string, lim
     if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-/** `GET path` over a unix socket; the body, or undefined on error. */
-function httpOverSocket(socketPath: string, urlPath: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const req = http.get({ socketPath, path: urlPath, timeout: 10_000 }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve(text));
-    });
-    req.on('error', () => resolve(undefined));
-    req.on('timeout', () => req.destroy());
-  });
 }
 
 describe.skipIf(

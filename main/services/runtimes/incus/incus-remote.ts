@@ -1,12 +1,7 @@
 // `incus remote add` semantics: this core's client certificate, the server's certificate checked against a trust token, then trust by token.
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import tls from 'node:tls';
-// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API first.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import { keptCertificate, makeSelfSignedCertificate } from '../../../platform/tls-certs';
 import type { EngineTarget } from '../engine-target';
 import { IncusClient, certFingerprint } from './incus-client';
 
@@ -86,72 +81,40 @@ export function parseTrustToken(token: string, now = Date.now()): IncusTrustToke
 
 /**
  * This core's client certificate in `folder` (`client.crt`, `client.key`), made at the first call:
- * ECDSA P-384, self-signed, CN `agentdesk@<host name>`, client authentication, valid ten years. The
- * folder is made 0700 and the key written 0600 (both enforced on every call).
- * @throws Error when the folder cannot be written.
+ * ECDSA P-384, self-signed, CN `agentdesk@<host name>`, client authentication, valid ten years. Kept as
+ * `keptCertificate` keeps it: the folder 0700, the key 0600, both checked at every call to be this
+ * user's, not links and with no group or other bits.
+ * @throws NotPrivateError when the folder or key is not private (naming the fix); Error when the folder
+ *   cannot be written.
  */
 export async function ensureIncusClientCertificate(folder: string): Promise<IncusClientCertificate> {
-  fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
-  fs.chmodSync(folder, 0o700);
-  const certFile = path.join(folder, CERT_FILE);
-  const keyFile = path.join(folder, KEY_FILE);
-  if (fs.existsSync(certFile) && fs.existsSync(keyFile)) {
-    fs.chmodSync(keyFile, 0o600);
-    const certPem = fs.readFileSync(certFile, 'utf8');
-    return { certPem, keyPem: fs.readFileSync(keyFile, 'utf8'), fingerprint: certFingerprint(certPem) };
-  }
-  const made = await selfSignedCertificate(`agentdesk@${os.hostname()}`, 'client');
-  // The key first, exclusive and 0600 from its creation; the certificate last marks the pair complete.
-  fs.rmSync(keyFile, { force: true });
-  fs.writeFileSync(keyFile, made.keyPem, { mode: 0o600, flag: 'wx' });
-  fs.writeFileSync(certFile, made.certPem, { mode: 0o644 });
-  return made;
+  const { certPem, keyPem } = await keptCertificate(
+    folder,
+    { cert: CERT_FILE, key: KEY_FILE },
+    () => selfSignedCertificate(`agentdesk@${os.hostname()}`, 'client'),
+    'use the key Incus remotes trust',
+  );
+  return { certPem, keyPem, fingerprint: certFingerprint(certPem) };
 }
 
 /**
- * A self-signed ECDSA P-384 certificate (node:crypto makes the key; @peculiar/x509 the certificate,
- * which node:crypto cannot). `usage` sets the extended key usage (TLS client or server authentication);
- * a server certificate also gets `names` as DNS/IP subject alternative names.
+ * A self-signed ECDSA P-384 certificate (see {@link makeSelfSignedCertificate}), valid ten years.
+ * `usage` sets the extended key usage (TLS client or server authentication); `names` become DNS/IP
+ * subject alternative names.
  */
 export async function selfSignedCertificate(
   commonName: string,
   usage: 'client' | 'server',
   names: string[] = [],
 ): Promise<IncusClientCertificate> {
-  x509.cryptoProvider.set(crypto.webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-  const alg = { name: 'ECDSA', namedCurve: 'P-384', hash: 'SHA-384' };
-  const keys = await crypto.webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
-  const notBefore = new Date(Date.now() - 60_000);
-  const notAfter = new Date(notBefore.getTime() + CLIENT_CERT_YEARS * 365 * 86_400_000);
-  const extensions: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-    new x509.ExtendedKeyUsageExtension(
-      [usage === 'client' ? x509.ExtendedKeyUsage.clientAuth : x509.ExtendedKeyUsage.serverAuth],
-      false,
-    ),
-  ];
-  if (names.length)
-    extensions.push(
-      new x509.SubjectAlternativeNameExtension(
-        names.map((n) => ({ type: /^[\d.]+$|:/.test(n) ? 'ip' : 'dns', value: n })),
-      ),
-    );
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: crypto
-      .randomBytes(16)
-      .toString('hex')
-      .replace(/^[89a-f]/, '1'),
-    name: `CN=${commonName}`,
-    notBefore,
-    notAfter,
-    signingAlgorithm: alg,
-    keys,
-    extensions,
+  const made = await makeSelfSignedCertificate({
+    commonName,
+    usage,
+    names,
+    curve: 'P-384',
+    days: CLIENT_CERT_YEARS * 365,
   });
-  const keyPem = crypto.KeyObject.from(keys.privateKey).export({ type: 'pkcs8', format: 'pem' }).toString();
-  const certPem = cert.toString('pem') + '\n';
-  return { certPem, keyPem, fingerprint: certFingerprint(Buffer.from(cert.rawData)) };
+  return { ...made, fingerprint: certFingerprint(made.certPem) };
 }
 
 /**

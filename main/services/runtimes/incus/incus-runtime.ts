@@ -330,12 +330,7 @@ export class IncusRuntime implements ContainerRuntime {
     const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
     const body = instanceBody(spec, ports, nics, owner);
     const pool = await this.agentPool();
-    if (pool)
-      (body as { devices: Record<string, Record<string, string>> }).devices.root = {
-        type: 'disk',
-        path: '/',
-        pool,
-      };
+    if (pool) rootOnPool(body, pool);
     if (spec.egress) Object.assign((body as { config: Record<string, string> }).config, IPV6_OFF);
     await this.client.run('POST', '/1.0/instances', body, 'create', CREATE_DEADLINE_MS);
     if (spec.egress?.hostAddress)
@@ -602,12 +597,7 @@ export class IncusRuntime implements ContainerRuntime {
     const volumePool =
       pool ?? Object.values(profile).find((d) => d.type === 'disk' && d.path === '/')?.pool ?? 'default';
     const body = remoteInstanceBody(spec, profile, this.gateway, volumePool);
-    if (pool)
-      (body as { devices: Record<string, Record<string, string>> }).devices.root = {
-        type: 'disk',
-        path: '/',
-        pool,
-      };
+    if (pool) rootOnPool(body, pool);
     const writable = spec.mounts.filter((x) => !x.readOnly);
     let member = (chosen === undefined ? this.opts.remote?.target.member : chosen) ?? null;
     // On a cluster, a volume of a local pool (dir, btrfs …) lives on one member and the instance must
@@ -898,4 +888,13 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/** Puts the instance body's root disk on storage pool `pool` (the agents' copy-on-write pool). */
+function rootOnPool(body: object, pool: string): void {
+  (body as { devices: Record<string, Record<string, string>> }).devices.root = {
+    type: 'disk',
+    path: '/',
+    pool,
+  };
 }

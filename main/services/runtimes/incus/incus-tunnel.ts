@@ -5,24 +5,15 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { RuntimeOperationError } from '../container-runtime';
 import type { IncusClient, IncusOperation } from './incus-client';
-import { MAX_SOCKET_PATH } from './incus-config';
-
-/**
- * The program the exec runs inside the container (`node -e <pipe> <port>`): connects to
- * 127.0.0.1:<port>, copies stdin to the connection and the connection to stdout, exits when it closes.
- * Fixed text: nothing of the request is ever put into it, only the port as its own argument.
- */
-export const BYTE_PIPE =
-  'const s=require("net").connect(Number(process.argv[1]),"127.0.0.1");' +
-  'process.stdin.pipe(s);s.pipe(process.stdout);' +
-  'process.stdin.on("end",()=>s.end());s.on("error",()=>process.exit(1));s.on("close",()=>process.exit(0));';
+import { listenPrivateSocket, MAX_SOCKET_PATH, pipeCommand } from '../exec-pipe';
 
 /** PATH of the exec (Incus gives none when the request has no environment). */
 const EXEC_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
  * Opens one byte stream to `127.0.0.1:<port>` inside the running container `name`:
- * `POST /1.0/instances/<name>/exec` of {@link BYTE_PIPE} (non-interactive, `wait-for-websocket`), then
+ * `POST /1.0/instances/<name>/exec` of the fixed byte pipe (`pipeCommand`: `node` found on the exec's
+ * PATH; non-interactive, `wait-for-websocket`), then
  * the operation's websockets `0` (stdin), `1` (stdout), `2` (stderr, drained) and `control`, over the
  * client's transport (for a remote: TLS pinned to its certificate).
  * @returns a socket-like pair: `write` sends to the port, `onData` receives, `end` closes stdin.
@@ -37,7 +28,7 @@ export async function openExecPipe(
     'POST',
     `/1.0/instances/${encodeURIComponent(name)}/exec`,
     {
-      command: ['node', '-e', BYTE_PIPE, String(port)],
+      command: pipeCommand(port, 'node'),
       environment: { PATH: EXEC_PATH },
       'wait-for-websocket': true,
       interactive: false,
@@ -80,7 +71,7 @@ export class ExecTunnels {
   private readonly servers = new Map<string, { server: net.Server; sockets: Set<net.Socket> }>();
 
   /**
-   * @param socketDir the folder of the sockets (made 0700).
+   * @param socketDir the folder of the sockets (made 0700; refused when not this user's or open to others).
    */
   constructor(
     private readonly client: IncusClient,
@@ -89,7 +80,8 @@ export class ExecTunnels {
 
   /**
    * The socket path for `port` inside container `name`, listening from now on (idempotent).
-   * @throws Error when the path would be longer than a unix socket path may be.
+   * @throws Error when the path would be longer than a unix socket path may be, or holds a non-socket;
+   *   NotPrivateError when the folder is not private.
    */
   async socketFor(name: string, port: number): Promise<string> {
     const socketPath = path.join(this.socketDir, `${name}-${port}.sock`);
@@ -98,9 +90,6 @@ export class ExecTunnels {
       throw new Error(
         `tunnel socket path ${socketPath} is longer than ${MAX_SOCKET_PATH} bytes: use a shorter data folder`,
       );
-    fs.mkdirSync(this.socketDir, { recursive: true, mode: 0o700 });
-    fs.chmodSync(this.socketDir, 0o700);
-    fs.rmSync(socketPath, { force: true });
     const sockets = new Set<net.Socket>();
     const server = net.createServer((sock) => {
       sockets.add(sock);
@@ -108,14 +97,7 @@ export class ExecTunnels {
       this.pipe(sock, name, port);
     });
     this.servers.set(socketPath, { server, sockets });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(socketPath, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    fs.chmodSync(socketPath, 0o600);
+    await listenPrivateSocket(this.socketDir, socketPath, "reach agents' ports through it", server);
     return socketPath;
   }
 

@@ -1,9 +1,6 @@
 // The relay on a real second engine (a dockerd in its own network namespace, test/remote-docker.ts): agents there reach the core's TLS listener through it and nothing else, neither the engine host nor this machine.
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimeReachable } from '../../../../test/agents';
@@ -15,12 +12,17 @@ import {
   startRemoteDocker,
 } from '../../../../test/remote-docker';
 import type { RemoteDocker } from '../../../../test/remote-docker';
-import { FIXTURE_MODEL, startRemoteGateway } from '../../../../test/remote-gateway';
+import {
+  CONNECT_PROBE,
+  FIXTURE_MODEL,
+  runAsAgent,
+  startRemoteGateway,
+} from '../../../../test/remote-gateway';
 import type { RemoteGatewayFixture } from '../../../../test/remote-gateway';
 import { BASE_IMAGE_REF } from '../../images/image-manifest';
 import { connectDocker } from '../docker/docker-client';
 import { transferImage } from '../docker/docker-image-transfer';
-import { ensureGatewayRelay, REMOTE_AGENT_NETWORK, removeGatewayRelay } from './gateway-relay';
+import { ensureGatewayRelay, removeGatewayRelay } from './gateway-relay';
 import { localAddressTowards } from './local-address';
 
 const skip = skipUnlessReal(
@@ -35,39 +37,9 @@ let key: string;
 let hostService: http.Server;
 let hostServicePort: number;
 
-/** Runs `node -e program` once in a fresh container on the remote engine's agent network, the CA mounted; answers its stdout. */
-async function fromAgent(program: string): Promise<string> {
-  const ca = path.join(fx.dir, 'gateway-ca.pem');
-  fs.writeFileSync(ca, fx.identity.certPem);
-  const c = await engine.createContainer({
-    Image: BASE_IMAGE_REF,
-    Entrypoint: ['/usr/local/bin/node'],
-    Cmd: ['-e', program],
-    User: '65534:65534',
-    Env: ['NODE_EXTRA_CA_CERTS=/ca.pem'],
-    HostConfig: {
-      NetworkMode: REMOTE_AGENT_NETWORK,
-      ReadonlyRootfs: true,
-      CapDrop: ['ALL'],
-      Binds: [`${ca}:/ca.pem:ro`],
-    },
-  });
-  try {
-    await c.start();
-    await c.wait();
-    const raw = await c.logs({ stdout: true, stderr: false, follow: false });
-    const out = new PassThrough();
-    const chunks: Buffer[] = [];
-    out.on('data', (d: Buffer) => chunks.push(d));
-    const body = new PassThrough();
-    engine.modem.demuxStream(body, out, new PassThrough());
-    body.end(raw);
-    await new Promise((r) => setImmediate(r));
-    return Buffer.concat(chunks).toString('utf8').trim();
-  } finally {
-    await c.remove({ force: true });
-  }
-}
+/** Runs `node -e program args…` once in a fresh container on the remote engine's agent network; answers its stdout. */
+const fromAgent = (program: string, args: string[] = []): Promise<string> =>
+  runAsAgent(engine, fx, program, args);
 
 beforeAll(async () => {
   if (skip) return;
@@ -122,16 +94,7 @@ describe.skipIf(skip)('the relay on a second engine in its own network namespace
       `127.0.0.1:${tls}`,
       '1.1.1.1:443',
     ];
-    const out = await fromAgent(`
-      const net = require('node:net');
-      const targets = ${JSON.stringify(targets)};
-      Promise.all(targets.map((t) => new Promise((resolve) => {
-        const i = t.lastIndexOf(':');
-        const s = net.connect({ host: t.slice(0, i), port: Number(t.slice(i + 1)), timeout: 2000 });
-        s.on('connect', () => { s.destroy(); resolve([t, 'connected']); });
-        s.on('timeout', () => { s.destroy(); resolve([t, 'timeout']); });
-        s.on('error', (e) => resolve([t, e.code || e.message]));
-      }))).then((r) => console.log(JSON.stringify(Object.fromEntries(r))));`);
+    const out = await fromAgent(CONNECT_PROBE, [JSON.stringify(targets)]);
     const r = JSON.parse(out) as Record<string, string>;
     expect(Object.keys(r).sort()).toEqual([...targets].sort());
     for (const [t, outcome] of Object.entries(r)) expect(outcome, t).not.toBe('connected');

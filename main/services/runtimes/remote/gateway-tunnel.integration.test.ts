@@ -1,13 +1,17 @@
 // The ssh:// path: an SSH reverse tunnel from a 0700 folder on the engine host to the TLS listener on loopback, bind-mounted into the relay (a throwaway sshd and the local engine as the remote).
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimeReachable } from '../../../../test/agents';
 import { ensureBaseImage } from '../../../../test/base-image';
 import { skipUnlessReal } from '../../../../test/real';
-import { holdLocalRelayLock, FIXTURE_MODEL, startRemoteGateway } from '../../../../test/remote-gateway';
+import {
+  holdLocalRelayLock,
+  FIXTURE_MODEL,
+  runAsAgent,
+  startRemoteGateway,
+} from '../../../../test/remote-gateway';
 import type { RemoteGatewayFixture } from '../../../../test/remote-gateway';
 import { sshdAvailable, startSshd } from '../../../../test/sshd';
 import type { TestSshd } from '../../../../test/sshd';
@@ -37,39 +41,8 @@ let tunnel: GatewayTunnel | null = null;
 let remoteDir: string;
 let key: string;
 
-/** Runs `node -e program` once in a fresh container on the agents' network with the CA file mounted; answers its stdout. */
-async function fromAgent(program: string): Promise<string> {
-  const ca = path.join(fx.dir, 'gateway-ca.pem');
-  fs.writeFileSync(ca, fx.identity.certPem);
-  const c = await docker.createContainer({
-    Image: BASE_IMAGE_REF,
-    Entrypoint: ['/usr/local/bin/node'],
-    Cmd: ['-e', program],
-    User: '65534:65534',
-    Env: ['NODE_EXTRA_CA_CERTS=/ca.pem'],
-    HostConfig: {
-      NetworkMode: REMOTE_AGENT_NETWORK,
-      ReadonlyRootfs: true,
-      CapDrop: ['ALL'],
-      Binds: [`${ca}:/ca.pem:ro`],
-    },
-  });
-  try {
-    await c.start();
-    await c.wait();
-    const raw = await c.logs({ stdout: true, stderr: false, follow: false });
-    const out = new PassThrough();
-    const chunks: Buffer[] = [];
-    out.on('data', (d: Buffer) => chunks.push(d));
-    const body = new PassThrough();
-    docker.modem.demuxStream(body, out, new PassThrough());
-    body.end(raw);
-    await new Promise((r) => setImmediate(r));
-    return Buffer.concat(chunks).toString('utf8').trim();
-  } finally {
-    await c.remove({ force: true });
-  }
-}
+/** Runs `node -e program` once in a fresh container on the agents' network; answers its stdout. */
+const fromAgent = (program: string): Promise<string> => runAsAgent(docker, fx, program);
 
 const fetchModels = (k: string) =>
   `fetch('https://agentdesk-gateway:${fx.gateway.tlsPort}/v1/models', { headers: { Authorization: 'Bearer ${k}' } })` +

@@ -13,6 +13,7 @@ import { skipUnlessReal } from '../../../../test/real';
 import {
   FIXTURE_ANSWER,
   holdLocalRelayLock,
+  CONNECT_PROBE,
   FIXTURE_MODEL,
   lanAddress,
   startRemoteGateway,
@@ -84,17 +85,10 @@ async function inAgent(
 
 /** Tries a TCP connection to each `host:port` from inside `container`; answers `host:port → connected|<error code>`. */
 async function probe(container: string, targets: string[]): Promise<Record<string, string>> {
-  const program = `
-    const net = require('node:net');
-    const targets = JSON.parse(process.argv[1]);
-    Promise.all(targets.map((t) => new Promise((resolve) => {
-      const i = t.lastIndexOf(':');
-      const s = net.connect({ host: t.slice(0, i), port: Number(t.slice(i + 1)), timeout: 2000 });
-      s.on('connect', () => { s.destroy(); resolve([t, 'connected']); });
-      s.on('timeout', () => { s.destroy(); resolve([t, 'timeout']); });
-      s.on('error', (e) => resolve([t, e.code || e.message]));
-    }))).then((r) => console.log(JSON.stringify(Object.fromEntries(r))));`;
-  return JSON.parse(await inAgent(container, program, [JSON.stringify(targets)])) as Record<string, string>;
+  return JSON.parse(await inAgent(container, CONNECT_PROBE, [JSON.stringify(targets)])) as Record<
+    string,
+    string
+  >;
 }
 
 let releaseLock: (() => void) | undefined;

@@ -5,30 +5,9 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { RuntimeEndpoint } from '../container-runtime';
+import { listenPrivateSocket, MAX_SOCKET_PATH, pipeCommand } from '../exec-pipe';
 
-/**
- * The program each connection runs in the container (`node -e`): connects to `127.0.0.1:<port>` and
- * copies stdin to it and its answer to stdout until either side closes. Only the port varies, and it is
- * an integer the core chose; nothing the agent wrote is read (no file, no module lookup, no env).
- */
-export const PIPE_PROGRAM = [
-  "'use strict';",
-  "const s = require('node:net').connect(Number(process.argv[1]), '127.0.0.1');",
-  'process.stdin.pipe(s);',
-  's.pipe(process.stdout);',
-  "s.on('error', () => { process.exitCode = 1; process.stdin.destroy(); });",
-  "s.on('close', () => process.stdin.destroy());",
-].join('\n');
-
-/** The exec's whole command for `port`: an absolute node on the image's read-only root, the fixed program, the port. */
-export function pipeCommand(port: number): string[] {
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new Error(`port ${port} is not valid: use 1–65535`);
-  return ['/usr/local/bin/node', '-e', PIPE_PROGRAM, String(port)];
-}
-
-/** The longest unix socket path Linux takes (sun_path is 108 bytes with its NUL). */
-const MAX_SOCKET_PATH = 107;
+export { PIPE_PROGRAM, pipeCommand } from '../exec-pipe';
 
 /** Options of {@link RuntimeForwarder}. */
 export interface RuntimeForwarderOptions {
@@ -84,25 +63,10 @@ export class RuntimeForwarder {
     const socketPath = this.socketPath(container);
     const have = this.listeners.get(container);
     if (have) return { kind: 'unix', socketPath: have.socketPath };
-    this.checkDir();
-    try {
-      const st = fs.lstatSync(socketPath);
-      if (!st.isSocket()) throw new Error(`${socketPath} exists and is not a socket: remove it`);
-      fs.unlinkSync(socketPath);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
     const sockets = new Set<net.Socket>();
     const server = net.createServer((c) => this.connection(container, port, c, sockets));
     server.maxConnections = this.o.maxConnections ?? 32;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(socketPath, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    fs.chmodSync(socketPath, 0o600);
+    await listenPrivateSocket(this.o.dir, socketPath, "reach agents' runtimes through it", server);
     this.listeners.set(container, { server, socketPath, sockets });
     return { kind: 'unix', socketPath };
   }
@@ -120,16 +84,6 @@ export class RuntimeForwarder {
   /** Closes every socket. */
   async closeAll(): Promise<void> {
     await Promise.all([...this.listeners.keys()].map((c) => this.close(c)));
-  }
-
-  private checkDir(): void {
-    fs.mkdirSync(this.o.dir, { recursive: true, mode: 0o700 });
-    const st = fs.lstatSync(this.o.dir);
-    const uid = process.getuid?.();
-    if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || st.mode & 0o077)
-      throw new Error(
-        `${this.o.dir} must be a folder of yours with mode 0700 (it is ${st.isDirectory() ? `0${(st.mode & 0o777).toString(8)}, uid ${st.uid}` : 'not a folder'}): other users could reach agents' runtimes through it. Fix it with \`chmod 700 ${this.o.dir}\`.`,
-      );
   }
 
   private connection(container: string, port: number, c: net.Socket, sockets: Set<net.Socket>): void {
