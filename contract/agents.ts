@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AgentEgress, AllowList, EgressMode } from './egress';
 import { AGENT_NAME_MAX, AGENT_RANGES } from './ranges';
 import { RpmLimit, UsdLimit } from './usage';
+import { MemberName } from './engines';
 
 /**
  * The phase of an agent. Deploy: `creating → provisioning (image) →
@@ -169,6 +170,12 @@ export const AgentCreateInput = z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be `local` or an engine id (see `engines.list`)')
       .optional(),
+    /**
+     * Incus cluster engines: the member to place the agent on (`engines.members`); absent = the engine's
+     * member, else Incus places it. Refused on this machine's engine, a Docker engine, or a member the
+     * engine does not list.
+     */
+    member: MemberName.optional(),
     model: z.string().min(3, 'must be `<provider-id>/<model-id>`'),
     fallbacks: z.array(z.string().min(3)).max(5).default([]),
     /** Memory limit, MiB; default = the harness's default, at least its minimum. */

@@ -37,7 +37,7 @@ import {
   ImagesStatus,
 } from './agents';
 import { AgentPolicyInput } from './egress';
-import { Engine, EngineAddInput, EngineList, EngineRef } from './engines';
+import { Engine, EngineAddInput, EngineList, EngineMemberList, EngineRef } from './engines';
 import { LlmStatus, LlmTestInput, LlmTestResult } from './llm';
 import { SetupFixInput, SetupStatus } from './setup';
 import { TracePage, TraceQuery, TraceTotals, TraceTotalsQuery } from './traces';
@@ -351,6 +351,11 @@ export const api = {
       'Adds a named engine: Docker over ssh:// or tcp+TLS (PEM texts), an Incus remote over HTTPS (trust token); probed at once. INVALID_INPUT (the field and what is valid), CONFLICT (id taken), UPSTREAM (the Incus remote refused the token).',
     ),
     test: method(EngineRef, Engine, 'Probes a named engine now. NOT_FOUND.'),
+    members: method(
+      EngineRef,
+      EngineMemberList,
+      'The cluster members of an Incus engine (where `agents.create` may place an agent with `member`); empty for a Docker engine or a server that is not a cluster. NOT_FOUND; UNAVAILABLE when the engine does not answer.',
+    ),
     remove: method(
       EngineRef,
       z.object({ id: z.string() }),

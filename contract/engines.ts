@@ -40,6 +40,11 @@ const Host = z
 
 const Port = z.number().int().min(1, 'must be a TCP port 1–65535').max(65535, 'must be a TCP port 1–65535');
 
+/** An Incus cluster member's name as `target=` takes it: 1–63 of letters, digits, `.` and `-`. */
+export const MemberName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/, 'must be a cluster member name');
+
 /** True when `text` starts (after white space) as PEM text does, `-----BEGIN …`; what it holds is parsed by the core. */
 export function looksLikePem(text: string): boolean {
   return text.trimStart().startsWith('-----BEGIN ');
@@ -104,10 +109,7 @@ export const EngineAddIncus = z
       .min(16, 'the trust token is too short')
       .max(4096, 'the trust token is longer than 4096 characters'),
     /** Cluster member to place new agents on; absent = Incus places them. */
-    member: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/, 'must be a cluster member name')
-      .optional(),
+    member: MemberName.optional(),
   })
   .strict();
 
@@ -148,3 +150,20 @@ export type EngineList = z.infer<typeof EngineList>;
 
 /** `{id}` input of `engines.remove` and `engines.test`. */
 export const EngineRef = z.object({ id: EngineId }).strict();
+
+/** A member of an Incus cluster engine, as Incus reports it. */
+export const EngineMember = z.object({
+  /** What placement takes, e.g. `m1`. */
+  name: z.string(),
+  /** Incus's status: `Online`, `Offline`, `Evacuated` … */
+  status: z.string(),
+  /** Whether Incus says it is `Online` (new agents can be placed there). */
+  online: z.boolean(),
+  /** Incus's own words, e.g. `Fully operational`. */
+  message: z.string(),
+});
+export type EngineMember = z.infer<typeof EngineMember>;
+
+/** Output of `engines.members`: empty for a Docker engine or an Incus server that is not a cluster. */
+export const EngineMemberList = z.object({ members: z.array(EngineMember) });
+export type EngineMemberList = z.infer<typeof EngineMemberList>;

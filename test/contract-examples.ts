@@ -96,5 +96,6 @@ export const EXAMPLE_INPUTS: Record<Channel, unknown> = {
     ssh: { user: 'deploy', host: '127.0.0.1', port: 9 },
   },
   'engines.test': { id: 'example' },
+  'engines.members': { id: 'example' },
   'engines.remove': { id: 'example' },
 };

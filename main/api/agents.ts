@@ -21,7 +21,10 @@ export function agentsHandlers(agents: AgentService, chat: ChatRelay): Handlers[
   };
   return {
     list: () => ({ agents: agents.list() }),
-    create: (input) => agents.create(input),
+    create: async (input) => {
+      await agents.checkMember(input);
+      return agents.create(input);
+    },
     get: ({ id }) => agents.get(id),
     start: ({ id }) => guard(agents.start(id)),
     stop: ({ id }) => guard(agents.stop(id)),

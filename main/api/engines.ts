@@ -8,6 +8,7 @@ export function enginesHandlers(engines: EngineService): Handlers['engines'] {
     list: () => ({ engines: engines.list() }),
     add: (input) => engines.add(input),
     test: ({ id }) => engines.test(id),
+    members: async ({ id }) => ({ members: await engines.members(id) }),
     remove: ({ id }) => engines.remove(id),
   };
 }

@@ -282,6 +282,10 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
     )
     .option('--runtime <kind>', 'docker or incus (default: the setting, or one the harness runs on)')
     .option('--engine <id>', 'where it runs: local (default) or a named engine (`agentdesk engines list`)')
+    .option(
+      '--member <name>',
+      'an Incus cluster engine: the member to place it on (`agentdesk engines members <id>`); default: the engine’s, else Incus places it',
+    )
     .option('--memory <mib>', 'memory limit in MiB (default: the harness’s)', positiveNumber('--memory'))
     .option('--cpus <n>', 'CPU limit', positiveNumber('--cpus'))
     .option(
@@ -317,6 +321,7 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
         harness: string;
         runtime?: 'docker' | 'incus';
         engine?: string;
+        member?: string;
         memory?: number;
         cpus?: number;
         egress?: EgressMode;
@@ -344,6 +349,7 @@ export function agentsCommand(io: AgentsIo, globalHome: () => string | undefined
               ...(o.emoji ? { emoji: o.emoji } : {}),
               ...(o.runtime ? { runtime: o.runtime } : {}),
               ...(o.engine ? { engine: o.engine } : {}),
+              ...(o.member ? { member: o.member } : {}),
               ...(o.memory ? { memory_mib: Math.round(o.memory) } : {}),
               ...(o.cpus ? { cpus: o.cpus } : {}),
               ...(o.egress ? { egress: o.egress } : {}),

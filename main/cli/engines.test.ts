@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testPems } from '../../test/engines';
-import { addInput, parseSshDestination, parseTlsAddress, readPemFile } from './engines';
+import { addInput, formatMembers, parseSshDestination, parseTlsAddress, readPemFile } from './engines';
 
 describe('engines add options', () => {
   it('parses user@host[:port] and host:port', () => {
@@ -50,5 +50,18 @@ describe('engines add options', () => {
       /--tls needs --cert, --key/,
     );
     expect(() => addInput('lab', { incus: 'https://h:8443' })).toThrow(/--incus needs --token/);
+  });
+});
+
+describe('engines members', () => {
+  it('shows a cluster’s members as a table, and says when the engine is no cluster', () => {
+    const out = formatMembers('cl', [
+      { name: 'm1', status: 'Online', online: true, message: 'Fully operational' },
+      { name: 'm2', status: 'Offline', online: false, message: 'No heartbeat' },
+    ]);
+    expect(out.split('\n')[0]).toMatch(/^MEMBER\s+STATUS\s+MESSAGE/);
+    expect(out).toMatch(/m1\s+Online\s+Fully operational/);
+    expect(out).toMatch(/m2\s+Offline\s+No heartbeat/);
+    expect(formatMembers('lab', [])).toBe('The engine lab is not a cluster: it places every agent itself.');
   });
 });

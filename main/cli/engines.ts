@@ -1,8 +1,8 @@
-// `agentdesk engines list|add|remove|test`: named container engines beside the local ones.
+// `agentdesk engines list|add|remove|test|members`: named container engines beside the local ones.
 import fs from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
-import type { Engine, EngineAddInput } from '../../contract/engines';
+import type { Engine, EngineAddInput, EngineMember } from '../../contract/engines';
 import { ENGINE_PEM_MAX, looksLikePem } from '../../contract/engines';
 import type { RunnerIo } from './command-runner';
 import { commandGroup } from './command-runner';
@@ -69,6 +69,15 @@ export function formatEngines(engines: Engine[]): string {
         String(e.agents),
       ]),
     ],
+  );
+}
+
+/** An engine's cluster members as a table (name, status, Incus's message), or that it is not a cluster. */
+export function formatMembers(id: string, members: EngineMember[]): string {
+  if (members.length === 0) return `The engine ${id} is not a cluster: it places every agent itself.`;
+  return table(
+    ['MEMBER', 'STATUS', 'MESSAGE'],
+    members.map((m) => [m.name, m.status, m.message]),
   );
 }
 
@@ -214,6 +223,22 @@ export function enginesCommand(io: RunnerIo, globalHome: () => string | undefine
           const engine = await c.engines.test({ id });
           print(json, engine, formatEngine(engine));
           return engine.health.state === 'ok' ? 0 : 1;
+        },
+        Boolean(o.json),
+      )(),
+    );
+
+  cmd
+    .command('members')
+    .description('list an Incus cluster engine’s members (where `agents create --member` places an agent)')
+    .argument('<id>', 'the engine')
+    .option('--json', 'print JSON')
+    .action((id: string, o: { json?: boolean }) =>
+      run(
+        'members',
+        async (c, json) => {
+          const r = await c.engines.members({ id });
+          print(json, r, formatMembers(id, r.members));
         },
         Boolean(o.json),
       )(),

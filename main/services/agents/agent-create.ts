@@ -52,6 +52,14 @@ export function newAgentRow(raw: AgentCreateInput, ctx: CreateContext, now = Dat
   const engine = input.engine ?? LOCAL_ENGINE;
   const runtime =
     engine === LOCAL_ENGINE ? localRuntime(input.runtime, m.engines, ctx) : namedRuntime(input, ctx);
+  if (input.member !== undefined) {
+    const kind = engine === LOCAL_ENGINE ? null : ctx.engines?.().find((e) => e.id === engine)?.kind;
+    if (kind !== 'incus')
+      throw new AppError(
+        'INVALID_INPUT',
+        `member: a cluster member is chosen only on an Incus engine; "${engine}" is ${engine === LOCAL_ENGINE ? 'this machine' : `a ${kind ?? 'unknown'} engine`}; leave the member out`,
+      );
+  }
   const memoryMib = input.memory_mib ?? m.memory.default_mib;
   const providers = ctx.providerIds();
   for (const [field, model] of [
@@ -106,6 +114,7 @@ export function newAgentRow(raw: AgentCreateInput, ctx: CreateContext, now = Dat
     pids_limit: input.pids_limit,
     folders: JSON.stringify(folders),
     engine,
+    member: input.member ?? null,
   };
 }
 

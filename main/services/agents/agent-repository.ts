@@ -40,6 +40,8 @@ export interface AgentRow {
   folders: string;
   /** The engine it runs on: `local` (this machine) or a named engine's id (migration 011). */
   engine: string;
+  /** Incus cluster engines: the member chosen at create (migration 012); null = the engine's member, else Incus places it. */
+  member?: string | null;
 }
 
 /** What {@link AgentRepository.brief} tells of an agent. */
@@ -153,12 +155,12 @@ export class AgentRepository {
         .prepare(
           `INSERT INTO agents (id, slug, name, emoji, harness, runtime, model, fallbacks, memory_mib, cpus,
              phase, phase_reason, phase_at, failed_log, container, runtime_port, key_id, created_at, running_since,
-             archive_dir, runtime_endpoint, pids_limit, folders, engine)
+             archive_dir, runtime_endpoint, pids_limit, folders, engine, member)
            VALUES (@id, @slug, @name, @emoji, @harness, @runtime, @model, @fallbacks, @memory_mib, @cpus,
              @phase, @phase_reason, @phase_at, @failed_log, @container, @runtime_port, @key_id, @created_at,
-             @running_since, @archive_dir, @runtime_endpoint, @pids_limit, @folders, @engine)`,
+             @running_since, @archive_dir, @runtime_endpoint, @pids_limit, @folders, @engine, @member)`,
         )
-        .run({ ...row, engine: row.engine ?? 'local' });
+        .run({ ...row, engine: row.engine ?? 'local', member: row.member ?? null });
       this.logTransition(row.id, null, row.phase, row.phase_reason, row.phase_at);
     })();
     faultPoint(row.phase);

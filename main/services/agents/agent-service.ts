@@ -264,6 +264,36 @@ export class AgentService {
   }
 
   /**
+   * Checks an `agents.create` input's cluster member against the members its engine lists now (the rest
+   * of the input is checked by {@link create}); no member, or an engine that is not a named one, passes.
+   * @throws AppError INVALID_INPUT naming the members the engine lists; UNAVAILABLE when it does not answer.
+   */
+  async checkMember(raw: { engine?: string; member?: string }): Promise<void> {
+    if (raw.member === undefined || !raw.engine || raw.engine === LOCAL_ENGINE) return;
+    const kind = this.d.engines?.().find((e) => e.id === raw.engine)?.kind;
+    if (kind !== 'incus') return; // create refuses a member there, saying why
+    const rt = this.d.runtimes.get(kind, raw.engine);
+    const list = (rt as { members?: () => Promise<{ name: string }[]> } | undefined)?.members;
+    if (!rt || !list) return; // create refuses it with the reason
+    let names: string[];
+    try {
+      names = (await list.call(rt)).map((m) => m.name);
+    } catch (err) {
+      throw new AppError(
+        'UNAVAILABLE',
+        `member: the engine "${raw.engine}" did not list its members: ${(err as Error).message}`,
+      );
+    }
+    if (!names.includes(raw.member))
+      throw new AppError(
+        'INVALID_INPUT',
+        names.length
+          ? `member: "${raw.member}" is not a member of the engine "${raw.engine}"; valid: ${names.join(', ')}`
+          : `member: the engine "${raw.engine}" is not a cluster; leave the member out`,
+      );
+  }
+
+  /**
    * Validates and records a new agent (`creating`), then deploys it in the background.
    * @throws AppError INVALID_INPUT naming the field and the valid values; CONFLICT when the slug is taken.
    */

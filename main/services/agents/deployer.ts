@@ -335,6 +335,7 @@ export class Deployer {
         runtimeBundle: bundle,
         egress,
       }),
+      row.member ? { member: row.member } : {},
     );
   }
 

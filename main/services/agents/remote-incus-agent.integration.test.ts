@@ -264,4 +264,46 @@ describe.skipIf(skip)('agents on a two-member Incus cluster', () => {
     });
     expect(chat.error).toBeNull();
   }, 600_000);
+
+  it('lists the cluster’s members, and places an agent on the member chosen at create over the engine’s', async () => {
+    const { members } = await call(core.dispatcher, 'engines', 'members', { id: 'cluster' });
+    expect(members.map((m) => [m.name, m.online])).toEqual([
+      ['m1', true],
+      ['m2', true],
+    ]);
+    const refused = await call(core.dispatcher, 'agents', 'create', {
+      name: 'rincc-nowhere',
+      model: 'scripted/gpt-test-mini',
+      engine: 'cluster',
+      member: 'm9',
+    }).catch((e: Error) => e.message);
+    expect(refused).toMatch(/member: "m9" is not a member of the engine "cluster"; valid: m1, m2/);
+    const created = await call(core.dispatcher, 'agents', 'create', {
+      name: `rincc-${Math.random().toString(36).slice(2, 8)}`,
+      model: 'scripted/gpt-test-mini',
+      memory_mib: 512,
+      engine: 'cluster',
+      member: 'm1',
+    });
+    const agent = await until(
+      () => call(core.dispatcher, 'agents', 'get', { id: created.id }),
+      (a) => a.phase === 'running' || a.phase === 'failed',
+      300_000,
+      'running',
+    );
+    expect(agent.phase, `${agent.phase_reason ?? ''} ${(agent.failed_log ?? []).join(' ')}`).toBe('running');
+    const placed = await until(
+      () => call(core.dispatcher, 'agents', 'get', { id: created.id }),
+      (a) => a.member !== null,
+      10_000,
+      'its member',
+    );
+    expect(placed.member).toBe('m1');
+    expect(remote.incus('list', '-f', 'csv', '-c', 'nL')).toContain(`${created.container},m1`);
+    const chat = await call(core.dispatcher, 'agents', 'chat', {
+      id: created.id,
+      text: 'Run it #tool=shell',
+    });
+    expect(chat.error).toBeNull();
+  }, 600_000);
 });

@@ -62,8 +62,34 @@ const start = (): Promise<Core> =>
     healthIntervalMs: 0,
     engineProbeMs: 500,
     log: pino({ level: 'silent' }),
-    runtimeFactory: (rec) =>
-      tcpEngineRuntime(rec.target.kind, rec.target.transport === 'tls' ? rec.target.port : 9, containers),
+    runtimeFactory: (rec) => {
+      const rt = tcpEngineRuntime(
+        rec.target.kind,
+        rec.target.transport === 'tls' ? rec.target.port : 9,
+        containers,
+      );
+      // An Incus cluster engine: the stand-in lists two members.
+      if (rec.target.kind !== 'incus') return rt;
+      return new Proxy(rt, {
+        get: (t, prop, receiver) =>
+          prop === 'members'
+            ? () =>
+                Promise.resolve([
+                  {
+                    name: 'm1',
+                    url: 'https://10.0.0.2:8443',
+                    status: 'Online',
+                    message: 'Fully operational',
+                  },
+                  { name: 'm2', url: 'https://10.0.0.3:8443', status: 'Offline', message: 'No heartbeat' },
+                ])
+            : (Reflect.get(t, prop, receiver) as unknown),
+      });
+    },
+    incusEnrol: () => {
+      const p = testPems();
+      return Promise.resolve({ serverCertPem: p.caPem, clientCertPem: p.certPem, clientKeyPem: p.keyPem });
+    },
   });
 afterAll(async () => {
   await core.shutdown();
@@ -184,6 +210,40 @@ describe('agents.create on engines', () => {
       /egress: agents on the engine "lab" reach only the gateway/,
     );
     expect(await create({ engine: 'lab', egress: 'open' })).toMatch(/reach only the gateway/);
+  });
+
+  it('lists an engine’s cluster members: an Incus cluster’s, none for a Docker engine', async () => {
+    await call(core.dispatcher, 'engines', 'add', {
+      id: 'cl',
+      name: 'Cluster',
+      kind: 'incus',
+      transport: 'https',
+      url: 'https://10.0.0.2:8443',
+      token: 'a-token-long-enough-to-pass',
+    });
+    expect(await call(core.dispatcher, 'engines', 'members', { id: 'cl' })).toEqual({
+      members: [
+        { name: 'm1', status: 'Online', online: true, message: 'Fully operational' },
+        { name: 'm2', status: 'Offline', online: false, message: 'No heartbeat' },
+      ],
+    });
+    expect(await call(core.dispatcher, 'engines', 'members', { id: 'lab' })).toEqual({ members: [] });
+    expect(
+      await call(core.dispatcher, 'engines', 'members', { id: 'nowhere' }).catch((e: Error) => e.message),
+    ).toMatch(/No engine with the id "nowhere"/);
+  });
+
+  it('refuses a member on this machine, on a Docker engine, and one the cluster does not list', async () => {
+    expect(await create({ member: 'm1' })).toMatch(
+      /member: a cluster member is chosen only on an Incus engine; "local" is this machine/,
+    );
+    expect(await create({ engine: 'lab', member: 'm1' })).toMatch(
+      /member: a cluster member is chosen only on an Incus engine; "lab" is a docker engine/,
+    );
+    expect(await create({ engine: 'cl', member: 'm9' })).toMatch(
+      /member: "m9" is not a member of the engine "cl"; valid: m1, m2/,
+    );
+    expect(await create({ engine: 'cl', member: 'bad name!' })).toMatch(/member.*cluster member name/);
   });
 
   it('refuses a runtime that is not the engine’s kind', async () => {

@@ -1,5 +1,5 @@
 // Named engines as a product feature: add, list, remove, probe; each one a health component `engine:<id>`.
-import type { Engine, EngineAddInput } from '../../../contract/engines';
+import type { Engine, EngineAddInput, EngineMember } from '../../../contract/engines';
 import { EngineAddInput as AddSchema } from '../../../contract/engines';
 import { AppError } from '../../../contract/errors';
 import type { ComponentHealth, ComponentName } from '../../../contract/health';
@@ -183,6 +183,41 @@ export class EngineService {
     if (!rec) throw new AppError('NOT_FOUND', `No engine with the id "${id}"; see \`engines.list\``);
     await this.probe(id);
     return this.view(rec);
+  }
+
+  /**
+   * The cluster members of an engine: an Incus engine's (its runtime's `members()`), empty for a Docker
+   * engine or an Incus server that is not a cluster.
+   * @throws AppError NOT_FOUND; UNAVAILABLE when the engine cannot be driven or does not answer.
+   */
+  async members(id: string): Promise<EngineMember[]> {
+    const rec = this.d.repo.get(id);
+    if (!rec) throw new AppError('NOT_FOUND', `No engine with the id "${id}"; see \`engines.list\``);
+    if (rec.target.kind !== 'incus') return [];
+    const entry = this.d.runtimes.ofEngine(id);
+    if (!entry)
+      throw new AppError(
+        'UNAVAILABLE',
+        `${rec.name}: ${this.d.runtimes.refusal(id) ?? 'its runtime could not be built'}`,
+      );
+    const list = (
+      entry.rt as { members?: () => Promise<{ name: string; status: string; message: string }[]> }
+    ).members;
+    if (!list) return [];
+    try {
+      const members = await list.call(entry.rt);
+      return members.map((m) => ({
+        name: m.name,
+        status: m.status,
+        online: m.status === 'Online',
+        message: m.message,
+      }));
+    } catch (err) {
+      throw new AppError(
+        'UNAVAILABLE',
+        `${rec.name} (${addressOf(rec.target)}) did not list its members: ${(err as Error).message}`,
+      );
+    }
   }
 
   /** Probes every named engine now (the periodic probe). */

@@ -310,8 +310,12 @@ export interface ContainerRuntime {
   ): Promise<void>;
   /** Removes an image; missing = no-op. */
   removeImage(ref: string): Promise<void>;
-  /** Creates (does not start) a container. @throws RuntimeNotFoundError when the image is missing. */
-  create(spec: ContainerSpec): Promise<ContainerInfo>;
+  /**
+   * Creates (does not start) a container. `opts.member`: on an Incus cluster, the member to place it on
+   * (absent = the engine's member, else Incus places it); other engines ignore it.
+   * @throws RuntimeNotFoundError when the image is missing.
+   */
+  create(spec: ContainerSpec, opts?: { member?: string | null }): Promise<ContainerInfo>;
   /** Starts; already running = no-op. @throws RuntimeNotFoundError */
   start(name: string): Promise<void>;
   /** Stops gracefully within `timeoutS`, then kills; already stopped = no-op. @throws RuntimeNotFoundError */

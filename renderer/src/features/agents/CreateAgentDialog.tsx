@@ -9,7 +9,7 @@ import { CREATE_FORM_ID, CreateAgentForm } from './CreateAgentForm';
 import { DeployProgress } from './DeployProgress';
 import { useSettings } from '../../stores/settings';
 import { useSystem } from '../../stores/system';
-import { useEngineList } from '../../stores/engines';
+import { loadEngineMembers, useEngineList } from '../../stores/engines';
 
 /** The deploy view of the agent just created (live from the store). */
 function DeployStage({ id, onClose }: { id: string; onClose: () => void }): ReactElement {
@@ -139,6 +139,7 @@ export function CreateAgentDialog({ onClose }: { onClose: () => void }): ReactEl
         defaultRuntime={defaultRuntime ?? 'docker'}
         runtimeHealth={health?.components ?? []}
         engines={engines}
+        loadMembers={loadEngineMembers}
         onBusy={setSubmitting}
         onSubmit={async (input) => {
           const r = await agentsStore.getState().create(input);

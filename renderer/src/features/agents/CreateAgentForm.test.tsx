@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AgentCreateInput } from '../../../../contract/agents';
 import type { LlmStatus } from '../../../../contract/llm';
 import type { ComponentHealth } from '../../../../contract/health';
-import type { Engine } from '../../../../contract/engines';
+import type { Engine, EngineMember } from '../../../../contract/engines';
 import type { CreateErrors } from '../../stores/agents';
 import { render, screen, userEvent, within } from '../../test/dom';
 import { SAMPLE_CLAUDE_CODE, SAMPLE_HARNESS, SAMPLE_LLM_STATUS, sampleAgent } from '../../test/fake-client';
@@ -18,7 +18,8 @@ function renderForm(
     errors?: CreateErrors;
     defaultRuntime?: 'docker' | 'incus';
     runtimeHealth?: ComponentHealth[];
-    engines?: Pick<Engine, 'id' | 'name' | 'kind' | 'health'>[];
+    engines?: (Pick<Engine, 'id' | 'name' | 'kind' | 'health'> & { member?: string | null })[];
+    loadMembers?: (engine: string) => Promise<EngineMember[]>;
     onSubmit?: (input: AgentCreateInput) => Promise<CreateErrors | null>;
   } = {},
 ) {
@@ -37,6 +38,7 @@ function renderForm(
         {...(opts.defaultRuntime ? { defaultRuntime: opts.defaultRuntime } : {})}
         {...(opts.runtimeHealth ? { runtimeHealth: opts.runtimeHealth } : {})}
         {...(opts.engines ? { engines: opts.engines } : {})}
+        {...(opts.loadMembers ? { loadMembers: opts.loadMembers } : {})}
       />
       {/* As in the dialog: the footer's button submits the form by its id. */}
       <button type="submit" form={CREATE_FORM_ID}>
@@ -235,6 +237,79 @@ describe('CreateAgentForm', () => {
     const sent = onSubmit.mock.calls[0]![0];
     expect(sent).toMatchObject({ engine: 'lab' });
     expect(sent).not.toHaveProperty('runtime');
+  });
+
+  it('offers a "Member" picker for an Incus cluster engine, default: Incus places it', async () => {
+    const user = userEvent.setup();
+    const ok = { name: 'engine:cl', state: 'ok', detail: 'answers', fix: '' } as const;
+    const loadMembers = vi.fn((engine: string) =>
+      Promise.resolve(
+        engine === 'cl'
+          ? [
+              { name: 'm1', status: 'Online', online: true, message: 'Fully operational' },
+              { name: 'm2', status: 'Offline', online: false, message: 'No heartbeat' },
+            ]
+          : [],
+      ),
+    );
+    const { onSubmit } = renderForm({
+      initial: { name: 'Scout' },
+      engines: [
+        { id: 'one', name: 'Single', kind: 'incus', health: { ...ok, name: 'engine:one' } },
+        { id: 'cl', name: 'Cluster', kind: 'incus', health: ok },
+        { id: 'lab', name: 'Lab box', kind: 'docker', health: { ...ok, name: 'engine:lab' } },
+      ],
+      loadMembers,
+    });
+    expect(screen.queryByTestId('agent-member')).toBeNull();
+    // A single server lists no members: no picker.
+    await user.selectOptions(screen.getByTestId('agent-engine'), 'one');
+    expect(loadMembers).toHaveBeenCalledWith('one');
+    expect(screen.queryByTestId('agent-member')).toBeNull();
+    await user.selectOptions(screen.getByTestId('agent-engine'), 'cl');
+    const picker = await screen.findByTestId('agent-member');
+    expect(
+      within(picker)
+        .getAllByRole('option')
+        .map((o) => o.textContent),
+    ).toEqual(['Let Incus place it', 'm1', 'm2 (offline)']);
+    expect((picker as HTMLSelectElement).value).toBe('');
+    await user.selectOptions(picker, 'm1');
+    await user.click(screen.getByRole('button', { name: 'Create agent' }));
+    expect(onSubmit.mock.calls[0]![0]).toMatchObject({ engine: 'cl', member: 'm1' });
+    // A Docker engine is never asked for members, and the chosen member is not sent there.
+    await user.selectOptions(screen.getByTestId('agent-engine'), 'lab');
+    expect(screen.queryByTestId('agent-member')).toBeNull();
+    expect(loadMembers).not.toHaveBeenCalledWith('lab');
+    await user.click(screen.getByRole('button', { name: 'Create agent' }));
+    expect(onSubmit.mock.calls[1]![0]).not.toHaveProperty('member');
+  });
+
+  it('names the engine’s default member as the default choice, and sends no member for it', async () => {
+    const user = userEvent.setup();
+    const { onSubmit } = renderForm({
+      initial: { name: 'Scout', engine: 'cl' },
+      engines: [
+        {
+          id: 'cl',
+          name: 'Cluster',
+          kind: 'incus',
+          member: 'm2',
+          health: { name: 'engine:cl', state: 'ok', detail: 'answers', fix: '' },
+        },
+      ],
+      loadMembers: () =>
+        Promise.resolve([
+          { name: 'm1', status: 'Online', online: true, message: '' },
+          { name: 'm2', status: 'Online', online: true, message: '' },
+        ]),
+    });
+    const picker = await screen.findByTestId('agent-member');
+    expect(within(picker).getAllByRole('option')[0]!.textContent).toBe('The engine’s default (m2)');
+    await user.click(screen.getByRole('button', { name: 'Create agent' }));
+    const sent = onSubmit.mock.calls[0]![0];
+    expect(sent).toMatchObject({ engine: 'cl' });
+    expect(sent).not.toHaveProperty('member');
   });
 
   it('lists every harness with its emoji, the built-in first', () => {

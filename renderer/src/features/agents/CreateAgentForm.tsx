@@ -1,5 +1,5 @@
 // The create form: name (live slug, taken check), emoji, harness, model and fallbacks, memory and CPU limits.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { FormEvent, ReactElement } from 'react';
 import type { Agent, AgentCreateInput, Harness } from '../../../../contract/agents';
 import type { LlmStatus } from '../../../../contract/llm';
@@ -15,7 +15,7 @@ import { InstructionsFields } from './InstructionsFields';
 import { ModelFields } from './ModelFields';
 import { quickPicks } from './quick-emoji';
 import { SharedFoldersEditor } from './SharedFoldersEditor';
-import type { Engine } from '../../../../contract/engines';
+import type { Engine, EngineMember } from '../../../../contract/engines';
 
 /** The form's element id: the dialog's footer buttons submit it with `form=`. */
 export const CREATE_FORM_ID = 'create-agent-form';
@@ -53,6 +53,7 @@ export function CreateAgentForm({
   defaultRuntime = 'docker',
   runtimeHealth = [],
   engines = [],
+  loadMembers,
 }: {
   harnesses: readonly Harness[];
   status: LlmStatus | null;
@@ -68,7 +69,12 @@ export function CreateAgentForm({
   /** Health of the `docker` and `incus` components, to say when the chosen one is not usable. */
   runtimeHealth?: readonly ComponentHealth[];
   /** The named engines (`engines.list`); the "Runs on" picker shows only when there is at least one. */
-  engines?: readonly Pick<Engine, 'id' | 'name' | 'kind' | 'health'>[];
+  engines?: readonly (Pick<Engine, 'id' | 'name' | 'kind' | 'health'> & { member?: string | null })[];
+  /**
+   * The cluster members of an engine (`engines.members`); the "Member" picker shows when the chosen
+   * Incus engine lists any. Absent = no picker.
+   */
+  loadMembers?: (engine: string) => Promise<EngineMember[]>;
 }): ReactElement {
   const served = status?.litellm.models ?? [];
   const [draft, setDraft] = useState<CreateDraft>(() => ({
@@ -79,6 +85,23 @@ export function CreateAgentForm({
   const [typedValid, setTypedValid] = useState(true);
   const [busy, setBusy] = useState(false);
   const groups = useMemo(() => modelGroups(served, providerNames), [served, providerNames]);
+  const chosenEngine = engines.find((e) => e.id === draft.engine);
+  const clusterEngine = chosenEngine?.kind === 'incus' ? chosenEngine.id : null;
+  /** The chosen Incus engine's members, as last listed (for that engine); empty: no picker. */
+  const [members, setMembers] = useState<{ engine: string; list: EngineMember[] } | null>(null);
+  useEffect(() => {
+    if (!clusterEngine || !loadMembers) return;
+    let current = true;
+    loadMembers(clusterEngine).then(
+      (list) => current && setMembers({ engine: clusterEngine, list }),
+      // An engine that does not answer shows no picker: the agent is placed as the engine says.
+      () => current && setMembers({ engine: clusterEngine, list: [] }),
+    );
+    return () => {
+      current = false;
+    };
+  }, [clusterEngine, loadMembers]);
+  const memberList = members && members.engine === clusterEngine ? members.list : [];
 
   // A model that appears after the form opened (LiteLLM became ready) is picked for the user.
   const model = draft.model === '' ? (served[0] ?? '') : draft.model;
@@ -92,6 +115,8 @@ export function CreateAgentForm({
   const edit = <K extends keyof CreateDraft>(key: K, value: CreateDraft[K]): void => {
     setDraft((d) => {
       // A memory limit left at the harness's default follows the newly chosen harness's default.
+      // Another engine has other members (or none): the member goes back to the engine's placement.
+      if (key === 'engine') return { ...d, engine: value as string, member: '' };
       if (key !== 'harness') return { ...d, [key]: value };
       const was = harnesses.find((h) => h.id === d.harness)?.memory.default_mib;
       const next = harnesses.find((h) => h.id === value)?.memory.default_mib;
@@ -211,6 +236,28 @@ export function CreateAgentForm({
                 ? undefined
                 : 'Agents on another engine reach only the gateway on this machine (no egress policy yet).'
             }
+          />
+        </div>
+      ) : null}
+      {memberList.length > 0 ? (
+        <div data-field="member">
+          <SelectField
+            id="agent-member"
+            label="Member"
+            {...bind('member', 'member')}
+            options={[
+              {
+                value: '',
+                label: chosenEngine?.member
+                  ? `The engine’s default (${chosenEngine.member})`
+                  : 'Let Incus place it',
+              },
+              ...memberList.map((m) => ({
+                value: m.name,
+                label: m.online ? m.name : `${m.name} (${m.status.toLowerCase()})`,
+              })),
+            ]}
+            hint="The cluster member its container and home volume are on."
           />
         </div>
       ) : null}

@@ -25,6 +25,8 @@ export interface CreateDraft {
   runtime: 'docker' | 'incus' | null;
   /** Where it runs: `local` (this machine) or a named engine's id (which fixes the runtime). */
   engine: string;
+  /** An Incus cluster engine's member to place it on; `''` = the engine's member, else Incus places it. */
+  member: string;
   model: string;
   fallbacks: string[];
   memory: string;
@@ -52,6 +54,7 @@ export function newDraft(
     harness,
     runtime: null,
     engine: 'local',
+    member: '',
     model,
     fallbacks: [],
     memory: String(memoryMib),
@@ -163,7 +166,7 @@ export function checkDraft(
       emoji: draft.emoji ?? ctx.harnessEmoji,
       harness: draft.harness,
       ...(draft.engine !== 'local'
-        ? { engine: draft.engine }
+        ? { engine: draft.engine, ...(draft.member ? { member: draft.member } : {}) }
         : draft.runtime
           ? { runtime: draft.runtime }
           : {}),

@@ -8,6 +8,7 @@ export const CREATE_FIELDS = [
   'harness',
   'runtime',
   'engine',
+  'member',
   'model',
   'fallbacks',
   'memory_mib',

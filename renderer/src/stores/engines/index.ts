@@ -1,6 +1,6 @@
 // The named engines (`engines.list`), loaded when a screen needs them and again whenever the health report changes.
 import { useCallback, useEffect, useState } from 'react';
-import type { Engine } from '../../../../contract/engines';
+import type { Engine, EngineMember } from '../../../../contract/engines';
 import { getClient } from '../client';
 import { toShownError } from '../errors';
 import type { ShownError } from '../errors';
@@ -33,4 +33,12 @@ export function useEngineList(): EngineList {
     void reload();
   }, [reload, health]);
   return { engines, error, reload };
+}
+
+/**
+ * The cluster members of an engine (`engines.members`): empty for a Docker engine or an Incus server
+ * that is not a cluster. @throws the client's error when the engine does not answer.
+ */
+export async function loadEngineMembers(engine: string): Promise<EngineMember[]> {
+  return (await getClient().engines.members({ id: engine })).members;
 }
