@@ -340,14 +340,15 @@ export class IncusRuntime implements ContainerRuntime {
         resolvConf(spec.egress.hostAddress),
         'create',
       );
-    const info = await this.inspect(spec.name);
+    return this.created(spec.name);
+  }
+
+  /** The container just created, remembered by the event stream. @throws RuntimeOperationError when it is gone. */
+  private async created(name: string): Promise<ContainerInfo> {
+    const info = await this.inspect(name);
     if (!info)
-      throw new RuntimeOperationError(
-        'incus',
-        'create',
-        `container ${spec.name} vanished right after creation`,
-      );
-    this.stream.remember(spec.name, info.labels);
+      throw new RuntimeOperationError('incus', 'create', `container ${name} vanished right after creation`);
+    this.stream.remember(name, info.labels);
     return info;
   }
 
@@ -622,15 +623,7 @@ export class IncusRuntime implements ContainerRuntime {
     await this.client.putFile(inst, '/etc/hosts', remoteHosts(), 'create');
     for (const m of spec.mounts.filter((x) => x.readOnly))
       await pushTree(this.client, inst, m.hostPath, m.containerPath, { gid: spec.security?.gid ?? 0 });
-    const info = await this.inspect(spec.name);
-    if (!info)
-      throw new RuntimeOperationError(
-        'incus',
-        'create',
-        `container ${spec.name} vanished right after creation`,
-      );
-    this.stream.remember(spec.name, info.labels);
-    return info;
+    return this.created(spec.name);
   }
 
   /** Copies a remote container's read-only mounts recorded at create ({@link PUSHED_MOUNTS_KEY}) into it again; host folders gone are skipped. */
