@@ -213,11 +213,17 @@ export class AgentService {
     };
   }
 
-  /** The cluster member of a named engine's agent as last looked up (see {@link placement}); a lookup is started when unknown. */
+  /**
+   * The cluster member of a named engine's agent as last looked up (see {@link placement}); a lookup is
+   * started when unknown. Until it answers (or while the engine is down) the member recorded at create
+   * is shown: where the agent was placed is better than nothing, and the lookup corrects it when Incus
+   * moved it.
+   */
   private memberOf(row: AgentRow, rt: ContainerRuntime | null | undefined): string | null {
+    const stored = row.member ?? null;
     const locate = (rt as { location?: (name: string) => Promise<string | null> } | null | undefined)
       ?.location;
-    if (!rt || typeof locate !== 'function' || row.phase === 'failed') return null;
+    if (!rt || typeof locate !== 'function' || row.phase === 'failed') return stored;
     const key = `${row.id}/${row.container}`;
     const known = this.members.get(key);
     if (known !== undefined) return known;
@@ -240,7 +246,7 @@ export class AgentService {
         )
         .finally(() => this.locating.delete(key));
     }
-    return null;
+    return stored;
   }
 
   /** Every agent, newest first. */

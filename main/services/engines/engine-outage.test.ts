@@ -252,3 +252,32 @@ describe('agents.create on engines', () => {
     );
   });
 });
+
+describe('the member an agent shows', () => {
+  it('is the member recorded at create while Incus has not said where the agent is', async () => {
+    const id = '21111111-2222-4333-8444-555555555555';
+    const db = openDatabase(path.join(home, 'agentdesk.db'));
+    db.prepare(
+      `INSERT INTO agents (id, slug, name, emoji, harness, runtime, model, fallbacks, memory_mib, cpus, phase,
+         phase_reason, phase_at, failed_log, container, runtime_port, key_id, created_at, running_since, archive_dir,
+         runtime_endpoint, pids_limit, folders, engine, member)
+       VALUES (@id, @slug, @name, @emoji, @harness, @runtime, @model, @fallbacks, @memory_mib, @cpus, @phase,
+         @phase_reason, @phase_at, @failed_log, @container, @runtime_port, @key_id, @created_at, @running_since,
+         @archive_dir, @runtime_endpoint, @pids_limit, @folders, @engine, @member)`,
+    ).run(
+      agentRow(id, {
+        slug: 'placed-bo',
+        name: 'Placed Bo',
+        runtime: 'incus',
+        engine: 'cl',
+        member: 'm2',
+        phase: 'stopped',
+        container: 'agentdesk-placed-bo',
+      }),
+    );
+    db.close();
+    // The cluster's stand-in does not answer, so no lookup can say where the agent is.
+    const bo = await call(core.dispatcher, 'agents', 'get', { id });
+    expect(bo).toMatchObject({ engine: 'cl', engine_name: 'Cluster', member: 'm2' });
+  });
+});
