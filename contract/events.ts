@@ -10,6 +10,14 @@ import { TaskRun, TasksChanged } from './tasks';
 import { TraceEvent } from './traces';
 import { UsageAlert } from './usage';
 
+/**
+ * Longest event frame a client of the event stream buffers, in characters (16 Mi): far above any event
+ * the core sends (an `agents.changed` of 1,000 agents is about 1 MB), so a stream that sends more without
+ * ending a frame is broken or hostile (a remote core, something in the middle of a local socket) and is
+ * dropped instead of growing the client's memory without bound.
+ */
+export const EVENT_FRAME_MAX_CHARS = 16 * 1024 * 1024;
+
 /** Every push event. Each has one documented payload. */
 export const events = {
   /** The health of a component changed (probes run every few seconds while a UI listens). */

@@ -2,6 +2,7 @@
 import { createClient } from '../../contract/client';
 import type { Client, Transport } from '../../contract/client';
 import type { Result } from '../../contract/errors';
+import { EVENT_FRAME_MAX_CHARS } from '../../contract/events';
 import { readControlFile, processAlive } from '../transport/http/control-file';
 import type { ControlFile } from '../transport/http/control-file';
 import { coreRequest, readBody } from './core-endpoint';
@@ -30,7 +31,10 @@ const LONG_CALLS_MS: Record<string, number> = {
 
 /**
  * Follows `GET /api/events` (Server-Sent Events, `event: <name>\ndata: <json>`) and calls `deliver`
- * for each event until `signal` aborts. Returns when the stream ends.
+ * for each event until `signal` aborts. Returns when the stream ends. An event whose data is not JSON is
+ * skipped.
+ * @throws Error when the answer is not HTTP 200, or when the stream sends more than
+ *   {@link EVENT_FRAME_MAX_CHARS} characters without ending an event (the connection is closed first).
  */
 export async function followEvents(
   control: CoreEndpoint,
@@ -57,7 +61,20 @@ export async function followEvents(
       buf = buf.slice(end + 2);
       const name = /^event: (.*)$/m.exec(block)?.[1];
       const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (name && data) deliver(name, JSON.parse(data) as unknown);
+      if (!name || !data) continue;
+      let payload: unknown;
+      try {
+        payload = JSON.parse(data);
+      } catch {
+        continue; // one unreadable event is skipped, the stream goes on
+      }
+      deliver(name, payload);
+    }
+    if (buf.length > EVENT_FRAME_MAX_CHARS) {
+      res.destroy();
+      throw new Error(
+        `GET /api/events sent more than ${EVENT_FRAME_MAX_CHARS} characters without ending an event: the stream was closed`,
+      );
     }
   }
 }

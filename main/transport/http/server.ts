@@ -59,6 +59,20 @@ export class PlainHttpOnNetworkError extends Error {
 }
 
 /**
+ * The router's options, explicit so a change of fastify's defaults cannot open a second spelling of an
+ * /api route. `useSemicolonDelimiter: false`: `/api/x;y` is the path `/api/x;y`, never `/api/x` with a
+ * query. It sits here, not at the top level where fastify 5 reads it with a deprecation warning
+ * (FSTDEP022); fastify's `FastifyRouterOptions` type does not list it yet (find-my-way does), hence a
+ * constant rather than an object literal.
+ */
+const ROUTER_OPTIONS = {
+  caseSensitive: true,
+  ignoreTrailingSlash: false,
+  ignoreDuplicateSlashes: false,
+  useSemicolonDelimiter: false,
+};
+
+/**
  * Starts the HTTP transport on 127.0.0.1, or on `host` when it is served over `tls` (plain HTTP is
  * never bound to another interface). Every request, in this order:
  * 1. must name us in `Host` (DNS-rebinding defence) → else 403;
@@ -73,6 +87,7 @@ export class PlainHttpOnNetworkError extends Error {
  * @throws PlainHttpOnNetworkError for a non-loopback `host` without `tls`; Error when the port cannot be
  *   bound (e.g. EADDRINUSE).
  */
+
 export async function startHttpTransport(opts: HttpTransportOptions): Promise<HttpTransport> {
   const host = opts.host ?? '127.0.0.1';
   if (!opts.tls && !isLoopbackHost(host)) throw new PlainHttpOnNetworkError(host);
@@ -88,15 +103,7 @@ export async function startHttpTransport(opts: HttpTransportOptions): Promise<Ht
     bodyLimit: MAX_BODY_BYTES,
     requestTimeout: 30_000,
     return503OnClosing: true,
-    // Explicit, so a change of fastify's defaults cannot open a second spelling of an /api route.
-    routerOptions: {
-      caseSensitive: true,
-      ignoreTrailingSlash: false,
-      ignoreDuplicateSlashes: false,
-      // `/api/x;y` is the path `/api/x;y`, never `/api/x` with a query (here, not at the top level, where
-      // fastify 5 reads it with a deprecation warning, FSTDEP022).
-      useSemicolonDelimiter: false,
-    },
+    routerOptions: ROUTER_OPTIONS,
     // Malformed escapes (`%zz`), over-long parameters: refused by the router itself, answered as envelopes.
     frameworkErrors: (err, _req, reply) => {
       void fail(reply, 'INVALID_INPUT', `The path is not valid: ${err.message}`);

@@ -1,6 +1,6 @@
 // Unit tests of the SSE parser: framing, comments, line endings and chunk boundaries.
 import { describe, expect, it } from 'vitest';
-import { SseParser } from './sse-parser';
+import { SseFrameTooLongError, SseParser } from './sse-parser';
 import type { SseEvent } from './sse-parser';
 
 function parseAll(chunks: string[]): { events: SseEvent[]; parser: SseParser } {
@@ -73,5 +73,23 @@ describe('SseParser', () => {
     parser.reset();
     parser.feed('data: 2\n\n');
     expect(events).toEqual([{ event: 'message', data: '2', id: '' }]);
+  });
+
+  it('refuses to buffer a frame longer than its limit, then parses again after reset', () => {
+    const events: SseEvent[] = [];
+    const parser = new SseParser((e) => events.push(e), 100);
+    // Many small events and pings add up past the limit without any one frame reaching it.
+    for (let i = 0; i < 20; i++) parser.feed(`: ping\n\nevent: a\ndata: ${i}\n\n`);
+    expect(events).toHaveLength(20);
+    // One unfinished line past it, even when split over chunks: refused, the half frame dropped.
+    parser.feed(`data: ${'x'.repeat(60)}`);
+    expect(() => parser.feed('x'.repeat(60))).toThrow(SseFrameTooLongError);
+    parser.reset();
+    parser.feed('event: b\ndata: ok\n\n');
+    expect(events.at(-1)).toEqual({ event: 'b', data: 'ok', id: '' });
+    // Many data lines of one event that never ends count too.
+    expect(() => {
+      for (let i = 0; i < 20; i++) parser.feed(`data: ${'y'.repeat(10)}\n`);
+    }).toThrow(/more than 100 characters without ending an event/);
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { ReachSignal } from './connection';
 import { isUnreachableError } from './connection';
 import { createHttpTransport } from './transport-http';
+import { EVENT_FRAME_MAX_CHARS } from '../../../contract/events';
 
 const BASE = 'http://127.0.0.1:4000';
 const encoder = new TextEncoder();
@@ -192,6 +193,34 @@ describe('HTTP transport events', () => {
     second.push('event: health.changed\ndata: 2\n\n');
     await vi.waitFor(() => expect(got).toEqual([1, 2]));
     expect(reach).toEqual(['reachable', 'unreachable', 'reachable']);
+    t.close();
+  });
+
+  it('drops a stream that sends more than EVENT_FRAME_MAX_CHARS without ending an event, and reconnects', async () => {
+    const first = sseResponse();
+    const second = sseResponse();
+    const responses = [first.response, second.response];
+    const timers = manualTimers();
+    const reach: ReachSignal[] = [];
+    const t = createHttpTransport({
+      token: 't',
+      baseUrl: BASE,
+      fetch: () => Promise.resolve(responses.shift()!),
+      onReach: (s) => reach.push(s),
+      ...timers,
+    });
+    const got: unknown[] = [];
+    t.on('health.changed', (p) => got.push(p));
+    first.push('event: health.changed\ndata: 1\n\n');
+    await vi.waitFor(() => expect(got).toEqual([1]));
+    // An endless data line: a hostile or broken stream must not grow the window's memory without bound.
+    const slab = 'x'.repeat(1024 * 1024);
+    first.push('data: ');
+    for (let i = 0; i <= EVENT_FRAME_MAX_CHARS / slab.length; i++) first.push(slab);
+    await vi.waitFor(() => expect(reach).toEqual(['reachable', 'unreachable']), { timeout: 10_000 });
+    timers.runAll();
+    second.push('event: health.changed\ndata: 2\n\n');
+    await vi.waitFor(() => expect(got).toEqual([1, 2]));
     t.close();
   });
 

@@ -177,7 +177,9 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
         parser.feed(decoder.decode(value, { stream: true }));
       }
     } catch {
-      // Network error, idle abort or close(): handled below.
+      // Network error, idle abort, close(), or a frame longer than the parser buffers (SseFrameTooLongError):
+      // the connection is closed (a no-op when it already ended) and handled below.
+      abort.abort();
     } finally {
       if (idleTimer !== null) clearTimer(idleTimer);
       if (streamAbort === abort) streamAbort = null;
