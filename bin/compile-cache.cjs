@@ -11,18 +11,31 @@ const vm = require('node:vm');
 
 /**
  * The cache directory: `$XDG_CACHE_HOME/agentdesk/v8` (default `~/.cache/agentdesk/v8`), created 0700.
+ * Whoever can write a folder on that path can swap the folders under it after the check (rename ours
+ * away, put theirs in its place) and have this user run their bytecode, so every level is checked:
+ * - the base (`$XDG_CACHE_HOME` or `~/.cache`, a link is fine there): not writable by group or others,
+ *   unless sticky (like /tmp, where others cannot rename what is ours), and owned by this user or root;
+ * - `agentdesk` and `v8`: real folders (no links), owned by this user; `agentdesk` not writable by group or
+ *   others, `v8` private (0700).
  * @param {NodeJS.ProcessEnv} env
- * @returns {string | null} null when it cannot be created or is not a directory owned by this user with
- *   mode 0700 (bytecode read from a directory others can write would run as this user).
+ * @returns {string | null} null when it cannot be created or one of those checks fails (then Node
+ *   compiles as usual).
  */
 function cacheDir(env) {
   const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  const dir = path.join(base, 'agentdesk', 'v8');
+  const parent = path.join(base, 'agentdesk');
+  const dir = path.join(parent, 'v8');
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const st = fs.statSync(dir);
-    const uid = typeof process.getuid === 'function' ? process.getuid() : st.uid;
-    if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) return null;
+    const uid = typeof process.getuid === 'function' ? process.getuid() : null;
+    const ours = (st) => uid === null || st.uid === uid;
+    const b = fs.statSync(base);
+    const sticky = (b.mode & 0o1000) !== 0;
+    if (!b.isDirectory() || !(ours(b) || b.uid === 0) || ((b.mode & 0o022) !== 0 && !sticky)) return null;
+    const p = fs.lstatSync(parent);
+    if (!p.isDirectory() || !ours(p) || (p.mode & 0o022) !== 0) return null;
+    const st = fs.lstatSync(dir);
+    if (!st.isDirectory() || !ours(st) || (st.mode & 0o077) !== 0) return null;
     return dir;
   } catch {
     return null;

@@ -81,6 +81,30 @@ describe('the V8 code cache of agentdesk serve', () => {
     expect(enableCompileCache(base, { XDG_CACHE_HOME: path.join(base, 'cache') })).toBe(false);
   });
 
+  it('is not used when a folder above it lets others swap it (agentdesk/ or the cache base writable by others)', () => {
+    const base = tmp();
+    const cacheBase = path.join(base, 'cache');
+    fs.mkdirSync(path.join(cacheBase, 'agentdesk', 'v8'), { recursive: true, mode: 0o700 });
+    expect(cacheDir({ XDG_CACHE_HOME: cacheBase })).not.toBeNull();
+    fs.chmodSync(path.join(cacheBase, 'agentdesk'), 0o777);
+    expect(cacheDir({ XDG_CACHE_HOME: cacheBase })).toBeNull();
+    fs.chmodSync(path.join(cacheBase, 'agentdesk'), 0o755);
+    fs.chmodSync(cacheBase, 0o777);
+    expect(cacheDir({ XDG_CACHE_HOME: cacheBase })).toBeNull();
+    // A sticky base (like /tmp): others may write there but cannot rename what is ours.
+    fs.chmodSync(cacheBase, 0o1777);
+    expect(cacheDir({ XDG_CACHE_HOME: cacheBase })).toBe(path.join(cacheBase, 'agentdesk', 'v8'));
+  });
+
+  it('is not used through a link in place of agentdesk/ (even to a private folder)', () => {
+    const base = tmp();
+    const real = path.join(base, 'elsewhere');
+    fs.mkdirSync(path.join(real, 'v8'), { recursive: true, mode: 0o700 });
+    fs.mkdirSync(path.join(base, 'cache'), { mode: 0o700 });
+    fs.symlinkSync(real, path.join(base, 'cache', 'agentdesk'));
+    expect(cacheDir({ XDG_CACHE_HOME: path.join(base, 'cache') })).toBeNull();
+  });
+
   it.skipIf(!isRoot)("is not used from another user's folder, nor through a link to one", () => {
     const base = tmp();
     const theirs = path.join(base, 'theirs');
