@@ -1,11 +1,23 @@
 // Self-signed TLS certificates the core makes for itself, kept with their key in a private folder (0700, key 0600, this user's, no link).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API loaded first.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import { currentUid, ensurePrivateFolder, NotPrivateError, privacyProblem } from './private-folder';
+
+/**
+ * @peculiar/x509, loaded at the first certificate made: it and its dependencies take about 140 ms to load
+ * (measured with `--cpu-prof` at `agentdesk serve` start), and most starts make no certificate. It
+ * resolves its services through tsyringe, which needs the Reflect metadata API loaded first.
+ */
+let x509Module: typeof X509 | null = null;
+function loadX509(): typeof X509 {
+  if (x509Module) return x509Module;
+  const load = createRequire(import.meta.url);
+  load('reflect-metadata');
+  return (x509Module = load('@peculiar/x509') as typeof X509);
+}
 
 /** What {@link makeSelfSignedCertificate} makes. */
 export interface CertificateSpec {
@@ -42,6 +54,7 @@ function isIpLiteral(name: string): boolean {
  * names dropped), a random positive 128-bit serial, valid from one minute before now for `days` days.
  */
 export async function makeSelfSignedCertificate(spec: CertificateSpec): Promise<CertificateAndKey> {
+  const x509 = loadX509();
   const webcrypto = crypto.webcrypto;
   x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
   const curve = spec.curve ?? 'P-256';
@@ -51,7 +64,7 @@ export async function makeSelfSignedCertificate(spec: CertificateSpec): Promise<
   const serial = crypto.randomBytes(16);
   serial[0] = (serial[0]! & 0x7f) | 0x01; // positive, no leading zero byte
   const names = [...new Set(spec.names ?? [])].filter(Boolean);
-  const extensions: x509.Extension[] = [
+  const extensions: X509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
     new x509.ExtendedKeyUsageExtension(
