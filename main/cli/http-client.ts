@@ -31,11 +31,14 @@ const LONG_CALLS_MS: Record<string, number> = {
 /**
  * Follows `GET /api/events` (Server-Sent Events, `event: <name>\ndata: <json>`) and calls `deliver`
  * for each event until `signal` aborts. Returns when the stream ends.
+ * @param onOpen called once the core accepted the stream (HTTP 200), before any event: from then on
+ *   no event is missed until the stream ends (a client re-reads what it holds here after a drop).
  */
 export async function followEvents(
   control: CoreEndpoint,
   deliver: (name: string, payload: unknown) => void,
   signal: AbortSignal,
+  onOpen?: () => void,
 ): Promise<void> {
   const res = await coreRequest(control, {
     method: 'GET',
@@ -47,6 +50,7 @@ export async function followEvents(
     res.resume();
     throw new Error(`GET /api/events answered HTTP ${res.statusCode ?? 0}`);
   }
+  onOpen?.();
   const decoder = new TextDecoder();
   let buf = '';
   for await (const chunk of res) {
