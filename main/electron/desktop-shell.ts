@@ -234,7 +234,10 @@ function followReachability(
   let lostNotified = false;
   const off = remote.onReachability((reachable) => {
     tray?.render();
-    log.info({ core: remote.label, reachable }, reachable ? 'remote core reachable' : 'remote core unreachable');
+    log.info(
+      { core: remote.label, reachable },
+      reachable ? 'remote core reachable' : 'remote core unreachable',
+    );
     if (!reachable) {
       lostTimer ??= setTimeout(() => {
         lostTimer = null;

@@ -68,6 +68,8 @@ export async function startRemoteBackgroundCore(core: RemoteDesktopCore): Promis
   let settings: Settings = NO_SETTINGS;
   let reachable = false;
   let disposed = false;
+  /** Drops of the event stream so far: a read that began before a drop does not make the core reachable. */
+  let drops = 0;
   /** Events seen per list: a read that started before one of them is older than the list it carries. */
   const seen: Record<ListName, number> = { agents: 0, llm: 0, tasks: 0, settings: 0 };
 
@@ -103,6 +105,7 @@ export async function startRemoteBackgroundCore(core: RemoteDesktopCore): Promis
   /** One read of the four lists; `true` when the core answered (a list it refuses keeps its last value). */
   const readAll = async (): Promise<boolean> => {
     const before = { ...seen };
+    const dropsBefore = drops;
     const got = await Promise.allSettled([
       client.agents.list({}),
       client.llm.status({}),
@@ -132,6 +135,7 @@ export async function startRemoteBackgroundCore(core: RemoteDesktopCore): Promis
       store(EVENT_OF[list], r.value);
       bus.emit(EVENT_OF[list], r.value as never);
     });
+    if (drops !== dropsBefore) return false; // the stream dropped meanwhile: its next open reads again
     setReachable(true);
     return true;
   };
@@ -166,7 +170,10 @@ export async function startRemoteBackgroundCore(core: RemoteDesktopCore): Promis
   const offStream = core.onStream((open) => {
     if (disposed) return;
     if (open) void reload();
-    else setReachable(false);
+    else {
+      drops++;
+      setReachable(false);
+    }
   });
   await reload();
 

@@ -181,8 +181,7 @@ export interface RememberedTarget {
 
 /** Which core the desktop opens at this launch, and why. */
 export type DesktopChoice =
-  | { kind: 'local'; forgot: boolean }
-  | { kind: 'remote'; target: RemoteTarget; from: 'argv' | 'remembered' };
+  { kind: 'local'; forgot: boolean } | { kind: 'remote'; target: RemoteTarget; from: 'argv' | 'remembered' };
 
 /**
  * Decides which core the desktop opens (the rule of decision 022):
