@@ -133,7 +133,7 @@ export async function startRemoteBackgroundCore(core: RemoteDesktopCore): Promis
       if (seen[list] !== before[list]) return; // an event newer than this read arrived meanwhile
       // Published through the same path as the stream's events, so the tray and the notices catch up.
       store(EVENT_OF[list], r.value);
-      bus.emit(EVENT_OF[list], r.value as never);
+      bus.emit(EVENT_OF[list], r.value);
     });
     if (drops !== dropsBefore) return false; // the stream dropped meanwhile: its next open reads again
     setReachable(true);

@@ -31,7 +31,7 @@ export interface TrayActions {
   stopAll(): void;
   quit(): void;
   /** Attached to a remote core: forget it and open this computer's core (relaunch with `--local`). */
-  useLocalCore?(): void;
+  useLocalCore?: () => void;
 }
 
 /** The core a desktop attached elsewhere shows: its label and whether its event stream is open now. */
