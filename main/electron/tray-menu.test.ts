@@ -164,7 +164,7 @@ describe('the tray of a desktop attached to a remote core', () => {
     expect(menu.some((i) => i.label?.includes('Ada'))).toBe(false);
     expect(menu.find((i) => i.label === '⚠ Core unreachable: deploy@server')?.enabled).toBe(false);
     expect(menu.find((i) => i.label === 'Stop all agents')?.enabled).toBe(false);
-    menu.find((i) => i.label === "Use this computer's core")?.click?.({} as never, undefined, {} as never);
+    menu.find((i) => i.label === "Use this computer's core")?.click?.({} as never, undefined, {});
     expect(a.useLocalCore).toHaveBeenCalledOnce();
   });
 });
