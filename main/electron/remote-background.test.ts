@@ -275,6 +275,17 @@ describe('the background half on a remote core', () => {
     expect(t.bg.agents.list()).toEqual([agent('Cyd', 'running')]);
   });
 
+  it('a server that no longer takes our token (it restarted) is unreachable, not shown with stale agents', async () => {
+    const server = fakeServer();
+    const t = await start(server);
+    server.invoke.mockImplementation(() =>
+      Promise.resolve({ ok: false, error: { code: 'UNAUTHORIZED', message: 'Missing or wrong token' } }),
+    );
+    expect(await t.bg.reload()).toBe(false);
+    expect(t.bg.remote.reachable()).toBe(false);
+    await vi.waitFor(() => expect(t.menu().labels()).toContain('⚠ Core unreachable: deploy@server'));
+  });
+
   it('offers "Use this computer\'s core" and calls it', async () => {
     const useLocalCore = vi.fn();
     const t = await start(fakeServer(), { useLocalCore });

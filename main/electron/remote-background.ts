@@ -19,6 +19,9 @@ const NO_LLM: LlmStatus = {
 /** Settings the background half uses until the server's are read: the defaults of a fresh core. */
 const NO_SETTINGS = { close_to_tray: null, start_at_login: false, start_hidden: false } as Settings;
 
+/** Error codes that mean this desktop cannot use the remote core at all (not a refusal of one call). */
+const CUT_OFF: ReadonlySet<string> = new Set(['UNAVAILABLE', 'UNAUTHORIZED']);
+
 /** The lists the background half reads, each replaced whole by its event. */
 type ListName = 'agents' | 'llm' | 'tasks' | 'settings';
 
@@ -48,7 +51,8 @@ export interface RemoteBackgroundCore extends BackgroundCore {
  *   list was updated, so listeners that read `list()` see the new one;
  * - reads all four again each time the stream opens (after a drop, events may have been missed), and
  *   publishes what it read as the four events, so the tray and the notices catch up;
- * - is unreachable (`remote.reachable()` false) while the stream is down or a read failed; the tray
+ * - is unreachable (`remote.reachable()` false) while the stream is down or a read answered
+ *   `UNAVAILABLE` or `UNAUTHORIZED` (another error keeps that list's last value); the tray
  *   then says so instead of showing the last agents as current;
  * - `agents.start` / `agents.stop` are the remote calls; a refusal or a lost core rejects with the
  *   envelope's error (contract/client.ts `AppError`).
@@ -113,9 +117,10 @@ export async function startRemoteBackgroundCore(core: RemoteDesktopCore): Promis
       client.settings.get({}),
     ]);
     if (disposed) return false;
+    // Not reachable: the connection failed, or the token is no longer the server's (it restarted).
     const lost = got.find(
       (r): r is PromiseRejectedResult =>
-        r.status === 'rejected' && (r.reason as { code?: string }).code === 'UNAVAILABLE',
+        r.status === 'rejected' && CUT_OFF.has((r.reason as { code?: string }).code ?? ''),
     );
     if (lost) {
       core.log.warn({ err: lost.reason as unknown, core: core.remoteLabel }, 'remote core cannot be reached');
