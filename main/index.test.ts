@@ -114,6 +114,10 @@ describe('main/index.ts', () => {
       expect(attachDesktopCore).toHaveBeenCalledTimes(2);
       expect(startCore).not.toHaveBeenCalled();
 
+      // A remembered core that cannot be reached names the way back to this computer's core.
+      attachDesktopCore.mockImplementationOnce(() => Promise.reject(new Error('ssh: connect refused')));
+      await expect(started()).rejects.toThrow(/connect refused[\s\S]*--local/);
+
       await launch(['/opt/Agent Desk/agentdesk', '--local'], true);
       await started();
       expect(startCore).toHaveBeenCalledTimes(1);
@@ -121,7 +125,7 @@ describe('main/index.ts', () => {
       await launch(['/opt/Agent Desk/agentdesk'], true);
       await started();
       expect(startCore).toHaveBeenCalledTimes(2);
-      expect(attachDesktopCore).toHaveBeenCalledTimes(2);
+      expect(attachDesktopCore).toHaveBeenCalledTimes(3);
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
     }

@@ -99,11 +99,20 @@ else if (command && CLI_COMMANDS.has(command)) {
       const choice = chooseDesktopCore(o.home, args, remote);
       if (choice.kind === 'local') return startCore({ ...o, app: options });
       attached = choice.target;
-      return attachDesktopCore(choice.target, {
-        dataDir: o.home,
-        configFile: options.sshConfigFile,
-        env: options.env,
-      });
+      try {
+        return await attachDesktopCore(choice.target, {
+          dataDir: o.home,
+          configFile: options.sshConfigFile,
+          env: options.env,
+        });
+      } catch (err) {
+        if (choice.from !== 'remembered') throw err;
+        // The user did not name this core at this launch: say where it came from and the way back.
+        throw new Error(
+          `${(err as Error).message}\n\nAgent Desk opens the core it was last attached to with --remote. Start it with --local to use this computer's core instead.`,
+          { cause: err },
+        );
+      }
     },
     env: process.env,
     preloadPath: path.join(outDir, 'preload', 'index.js'),
