@@ -275,6 +275,17 @@ describe('the background half on a remote core', () => {
     expect(t.bg.agents.list()).toEqual([agent('Cyd', 'running')]);
   });
 
+  it('an event of the wrong shape is dropped: the tray keeps the last good list and keeps following', async () => {
+    const t = await start();
+    t.server.streams[0]!.open();
+    t.server.streams[0]!.deliver('agents.changed', { agents: 'not a list' });
+    t.server.streams[0]!.deliver('llm.status', null);
+    expect(t.bg.agents.list()).toHaveLength(2);
+    expect(t.bg.llm.status().litellm.state).toBe('ready');
+    t.server.streams[0]!.deliver('agents.changed', { agents: [agent('Ada', 'stopped')] });
+    await vi.waitFor(() => expect(t.menu().labels()).toContain('🤖 Ada · stopped'));
+  });
+
   it('a server that no longer takes our token (it restarted) is unreachable, not shown with stale agents', async () => {
     const server = fakeServer();
     const t = await start(server);

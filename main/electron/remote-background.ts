@@ -89,21 +89,37 @@ export async function startRemoteBackgroundCore(core: RemoteDesktopCore): Promis
     }
   };
 
-  /** Stores an event's list (before listeners run). */
-  const store = (name: string, payload: unknown): void => {
+  /**
+   * Stores an event's list (before listeners run). A payload without the list's shape (a server of
+   * another version, a broken proxy) is logged and dropped: `false`, and it is not re-published.
+   * Only the shape the tray relies on is checked, not the whole schema, so a newer server's added
+   * fields or phases do not stop the tray.
+   */
+  const store = (name: string, payload: unknown): boolean => {
+    const p = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<string, unknown>;
+    const bad = (): boolean => {
+      core.log.warn({ event: name, core: core.remoteLabel }, 'remote core sent a payload of the wrong shape');
+      return false;
+    };
     if (name === 'agents.changed') {
+      if (!Array.isArray(p.agents)) return bad();
       agents = (payload as EventPayload<'agents.changed'>).agents;
       seen.agents++;
     } else if (name === 'llm.status') {
+      if (typeof p.litellm !== 'object' || typeof p.gateway !== 'object' || !p.litellm || !p.gateway)
+        return bad();
       llm = payload as LlmStatus;
       seen.llm++;
     } else if (name === 'tasks.changed') {
+      if (!Array.isArray(p.tasks)) return bad();
       tasks = (payload as EventPayload<'tasks.changed'>).tasks;
       seen.tasks++;
     } else if (name === 'settings.changed') {
+      if (typeof payload !== 'object' || payload === null) return bad();
       settings = payload as Settings;
       seen.settings++;
     }
+    return true;
   };
 
   /** One read of the four lists; `true` when the core answered (a list it refuses keeps its last value). */
@@ -169,8 +185,7 @@ export async function startRemoteBackgroundCore(core: RemoteDesktopCore): Promis
 
   const offEvents = core.bus.onAny((name, payload) => {
     if (disposed) return;
-    store(name, payload);
-    bus.emit(name, payload as never);
+    if (store(name, payload)) bus.emit(name, payload as never);
   });
   const offStream = core.onStream((open) => {
     if (disposed) return;
