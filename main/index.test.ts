@@ -1,5 +1,8 @@
 // The Electron entry with Electron mocked: `<app> serve|status|…` runs the CLI (headless parity in a packaged
 // install, where the RunAsNode fuse is off); anything else opens the desktop; packaged resources are found.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { app } from 'electron';
 import type * as CliModule from './cli/index';
@@ -17,6 +20,10 @@ vi.mock('./cli/index', async (importOriginal) => ({
   },
 }));
 vi.mock('./electron/lifecycle', () => ({ runDesktop: (opts: unknown) => runDesktop(opts) }));
+const attachDesktopCore = vi.fn((_target: unknown) => Promise.resolve({ remoteLabel: 'remote' }));
+vi.mock('./electron/remote-core', () => ({ attachDesktopCore: (t: unknown) => attachDesktopCore(t) }));
+const startCore = vi.fn((_opts: unknown) => Promise.resolve({ local: true }));
+vi.mock('./app/bootstrap', () => ({ startCore: (o: unknown) => startCore(o) }));
 
 const saved = {
   argv: process.argv,
@@ -36,6 +43,8 @@ async function launch(argv: string[], packaged: boolean): Promise<void> {
 
 beforeEach(() => {
   options = null;
+  attachDesktopCore.mockClear();
+  startCore.mockClear();
   runCli.mockClear();
   runDesktop.mockClear();
   delete process.env.AGENTDESK_RESOURCES_DIR;
@@ -85,5 +94,57 @@ describe('main/index.ts', () => {
     expect(runDesktop).toHaveBeenCalledTimes(2);
     // Not packaged: resources come from the checkout, no override is set.
     expect(process.env.AGENTDESK_RESOURCES_DIR).toBeUndefined();
+  });
+
+  it('--remote attaches there and remembers it (no token); a plain launch reattaches; --local forgets', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-entry-'));
+    try {
+      type Opts = { startCore: (o: { home: string; mode: 'electron' }) => Promise<unknown> };
+      const started = async () =>
+        (runDesktop.mock.calls.at(-1)![0] as Opts).startCore({ home, mode: 'electron' });
+      await launch(['/opt/Agent Desk/agentdesk', '--remote', 'ssh://deploy@server'], true);
+      await started();
+      expect(attachDesktopCore).toHaveBeenLastCalledWith(
+        expect.objectContaining({ kind: 'ssh', destination: { user: 'deploy', host: 'server', port: 22 } }),
+      );
+      expect(fs.readFileSync(path.join(home, 'remote-core.json'), 'utf8')).toContain('ssh://deploy@server');
+
+      await launch(['/opt/Agent Desk/agentdesk'], true);
+      await started();
+      expect(attachDesktopCore).toHaveBeenCalledTimes(2);
+      expect(startCore).not.toHaveBeenCalled();
+
+      // A remembered core that cannot be reached names the way back to this computer's core.
+      attachDesktopCore.mockImplementationOnce(() => Promise.reject(new Error('ssh: connect refused')));
+      await expect(started()).rejects.toThrow(/connect refused[\s\S]*--local/);
+
+      await launch(['/opt/Agent Desk/agentdesk', '--local'], true);
+      await started();
+      expect(startCore).toHaveBeenCalledTimes(1);
+      expect(fs.existsSync(path.join(home, 'remote-core.json'))).toBe(false);
+      await launch(['/opt/Agent Desk/agentdesk'], true);
+      await started();
+      expect(startCore).toHaveBeenCalledTimes(2);
+      expect(attachDesktopCore).toHaveBeenCalledTimes(3);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('a remembered file others could write stops the start with its message (no core is started)', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-test-entry-'));
+    try {
+      fs.writeFileSync(path.join(home, 'remote-core.json'), '{"version":1,"remote":"ssh://a@evil"}');
+      fs.chmodSync(path.join(home, 'remote-core.json'), 0o666);
+      await launch(['/opt/Agent Desk/agentdesk'], true);
+      type Opts = { startCore: (o: { home: string; mode: 'electron' }) => Promise<unknown> };
+      await expect(
+        (runDesktop.mock.calls.at(-1)![0] as Opts).startCore({ home, mode: 'electron' }),
+      ).rejects.toThrow(/not trusted.*--local/s);
+      expect(attachDesktopCore).not.toHaveBeenCalled();
+      expect(startCore).not.toHaveBeenCalled();
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 });

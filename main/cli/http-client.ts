@@ -33,6 +33,8 @@ const LONG_CALLS_MS: Record<string, number> = {
  * Follows `GET /api/events` (Server-Sent Events, `event: <name>\ndata: <json>`) and calls `deliver`
  * for each event until `signal` aborts. Returns when the stream ends. An event whose data is not JSON is
  * skipped.
+ * @param onOpen called once the core accepted the stream (HTTP 200), before any event: from then on
+ *   no event is missed until the stream ends (a client re-reads what it holds here after a drop).
  * @throws Error when the answer is not HTTP 200, or when the stream sends more than
  *   {@link EVENT_FRAME_MAX_CHARS} characters without ending an event (the connection is closed first).
  */
@@ -40,6 +42,7 @@ export async function followEvents(
   control: CoreEndpoint,
   deliver: (name: string, payload: unknown) => void,
   signal: AbortSignal,
+  onOpen?: () => void,
 ): Promise<void> {
   const res = await coreRequest(control, {
     method: 'GET',
@@ -51,6 +54,7 @@ export async function followEvents(
     res.resume();
     throw new Error(`GET /api/events answered HTTP ${res.statusCode ?? 0}`);
   }
+  onOpen?.();
   const decoder = new TextDecoder();
   let buf = '';
   for await (const chunk of res) {

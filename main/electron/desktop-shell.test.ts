@@ -147,11 +147,13 @@ describe('startBackground on a real core', () => {
     await start({ platform: 'win32', applyLoginItemAtStart: true });
     expect(electronMock.app.setLoginItemSettings).toHaveBeenLastCalledWith({
       openAtLogin: true,
+      path: '/usr/bin/agentdesk',
       args: ['--hidden'],
     });
     core.settings.update({ start_at_login: false });
     expect(electronMock.app.setLoginItemSettings).toHaveBeenLastCalledWith({
       openAtLogin: false,
+      path: '/usr/bin/agentdesk',
       args: ['--hidden'],
     });
     core.settings.update({ theme: 'dark' });

@@ -37,8 +37,23 @@ export interface BackgroundCore {
   llm: { status(): TrayLlm & { litellm: { last_error: string | null } } };
   /** Tasks of agents (the tray's next runs and running tasks, notifications of runs); none in older cores. */
   tasks?: { list(): readonly Task[] };
+  /** Set when the core is on another machine (remote-background.ts): named in the tray, its reachability shown. */
+  remote?: RemoteStatus;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
+
+/** A remote core as the background half shows it. */
+export interface RemoteStatus {
+  /** `user@host[:port]` or `host:port`. */
+  label: string;
+  /** Whether the core can be reached now (its event stream is open and the lists were read). */
+  reachable(): boolean;
+  /** Calls `listener` at each change of {@link reachable}; returns the unsubscribe function. */
+  onReachability(listener: (reachable: boolean) => void): () => void;
+}
+
+/** Wait before a lost remote core is notified, in ms: a stream that drops and comes back at once is not news. */
+export const CORE_LOST_NOTICE_MS = 10_000;
 
 /** What the shell lends the background half: the main window and quitting. */
 export interface WindowControls {
@@ -83,6 +98,10 @@ export interface BackgroundOptions {
   trayDebounceMs?: number;
   /** Tray icon folder override (tests). */
   iconDir?: string;
+  /** On a remote core: the tray's "Use this computer's core" (forget the remote core, relaunch on this one). */
+  useLocalCore?: () => void;
+  /** Wait before a lost remote core is notified, in ms (default {@link CORE_LOST_NOTICE_MS}; tests). */
+  coreLostNoticeMs?: number;
 }
 
 /**
@@ -100,6 +119,7 @@ export async function startBackground(
   const trayAvailable = await (opts.trayAvailable ?? (() => probeTrayAvailable(platform)))();
   const disposers: (() => void)[] = [];
   const log = core.log;
+  const remote = core.remote;
 
   let tray: TrayController | null = null;
   if (trayAvailable) {
@@ -108,6 +128,7 @@ export async function startBackground(
       agents: () => core.agents.list(),
       llm: () => core.llm.status(),
       schedule: () => scheduleOf(core.tasks?.list() ?? []),
+      core: remote ? () => ({ label: remote.label, reachable: remote.reachable() }) : undefined,
       debounceMs: opts.trayDebounceMs,
       iconDir: opts.iconDir,
       log,
@@ -124,6 +145,7 @@ export async function startBackground(
               .catch((err: unknown) => log.warn({ err, id: a.id }, 'tray: stop failed'));
         },
         quit: () => win.quit(),
+        useLocalCore: remote ? opts.useLocalCore : undefined,
       },
     });
     const t = tray;
@@ -147,6 +169,8 @@ export async function startBackground(
       notices.onUsageAlert(alert, core.agents.list().find((a) => a.id === alert.agent_id) ?? null),
     ),
   );
+
+  if (remote) disposers.push(followReachability(remote, tray, (n) => notify(n, () => win.show()), opts, log));
 
   const applyLogin = (s: Pick<Settings, 'start_at_login' | 'start_hidden'>): void => {
     try {
@@ -191,6 +215,52 @@ export async function startBackground(
       disposed = true;
       for (const d of disposers.splice(0).reverse()) d();
     },
+  };
+}
+
+/**
+ * Keeps the tray in step with a remote core's reachability (rendered at once) and notifies a loss that
+ * lasts {@link CORE_LOST_NOTICE_MS}, then the return of a core whose loss was notified.
+ * @returns the unsubscribe function.
+ */
+function followReachability(
+  remote: RemoteStatus,
+  tray: TrayController | null,
+  notify: (n: DesktopNotice) => void,
+  opts: Pick<BackgroundOptions, 'coreLostNoticeMs'>,
+  log: BackgroundCore['log'],
+): () => void {
+  let lostTimer: NodeJS.Timeout | null = null;
+  let lostNotified = false;
+  const off = remote.onReachability((reachable) => {
+    tray?.render();
+    log.info(
+      { core: remote.label, reachable },
+      reachable ? 'remote core reachable' : 'remote core unreachable',
+    );
+    if (!reachable) {
+      lostTimer ??= setTimeout(() => {
+        lostTimer = null;
+        if (remote.reachable()) return;
+        lostNotified = true;
+        notify({
+          title: `Lost the core at ${remote.label}`,
+          body: 'Agent Desk keeps trying to reach it; the agents there keep running.',
+        });
+      }, opts.coreLostNoticeMs ?? CORE_LOST_NOTICE_MS);
+      lostTimer.unref?.();
+      return;
+    }
+    if (lostTimer) clearTimeout(lostTimer);
+    lostTimer = null;
+    if (lostNotified) {
+      lostNotified = false;
+      notify({ title: `Back in touch with ${remote.label}`, body: 'The tray shows its agents again.' });
+    }
+  });
+  return () => {
+    off();
+    if (lostTimer) clearTimeout(lostTimer);
   };
 }
 

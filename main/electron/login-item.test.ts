@@ -71,6 +71,16 @@ describe('launchCommand', () => {
       '/src/agentdesk',
     ]);
   });
+
+  it('ends with the remote flags of a desktop attached elsewhere, so a login launch reattaches', () => {
+    const args = ['--remote=ssh://deploy@server', '--remote-home=/srv/a d'];
+    expect(
+      launchCommand({ execPath: '/opt/agentdesk/agentdesk', appPath: '/x', isPackaged: true, args }),
+    ).toEqual(['/opt/agentdesk/agentdesk', ...args]);
+    expect(autostartDesktopEntry(['/usr/bin/agentdesk', ...args], true)).toContain(
+      '\nExec=/usr/bin/agentdesk --remote=ssh://deploy@server "--remote-home=/srv/a d" --hidden\n',
+    );
+  });
 });
 
 describe('applyXdgAutostart', () => {
@@ -125,6 +135,24 @@ describe('applyLoginItem per platform', () => {
     apply(false, false);
     expect(app.getLoginItemSettings().openAtLogin).toBe(false);
     expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('Windows: the program is the path, the rest of the command (remote flags) its arguments', () => {
+    applyLoginItem({
+      platform: 'win32',
+      wish: { startAtLogin: true, startHidden: true },
+      app,
+      command: [
+        'C:\\Program Files\\Agent Desk\\agentdesk.exe',
+        '--remote=https://s:1',
+        '--token-file=C:\\t x',
+      ],
+    });
+    expect(app.setLoginItemSettings).toHaveBeenLastCalledWith({
+      openAtLogin: true,
+      path: 'C:\\Program Files\\Agent Desk\\agentdesk.exe',
+      args: ['--remote=https://s:1', '--token-file=C:\\t x', '--hidden'],
+    });
   });
 
   it('macOS: login item on and off', () => {

@@ -17,7 +17,7 @@ export interface LoginItemWish {
 
 /** The slice of Electron's `app` used on macOS and Windows. */
 export interface LoginItemApp {
-  setLoginItemSettings(settings: { openAtLogin: boolean; args?: string[] }): void;
+  setLoginItemSettings(settings: { openAtLogin: boolean; path?: string; args?: string[] }): void;
 }
 
 /**
@@ -34,17 +34,21 @@ export function autostartDir(env: Readonly<NodeJS.ProcessEnv>, home: string = os
 /**
  * The command that launches this app, as argv: the AppImage file when run from one (`APPIMAGE`, set by
  * the AppImage runtime — the mounted `execPath` changes at every run), the executable when packaged,
- * else (development) the Electron binary followed by the app folder.
+ * else (development) the Electron binary followed by the app folder; then `args` (a desktop attached
+ * to a remote core passes remote-target.ts `remoteArgs`, so a login launch attaches to it again).
+ * Each element stays one argument: the Linux autostart entry quotes it ({@link execArg}), Windows gets
+ * the array.
  */
 export function launchCommand(opts: {
   isPackaged: boolean;
   execPath: string;
   appPath: string;
   env?: NodeJS.ProcessEnv;
+  args?: readonly string[];
 }): string[] {
   const appImage = opts.env?.APPIMAGE;
-  if (appImage) return [appImage];
-  return opts.isPackaged ? [opts.execPath] : [opts.execPath, opts.appPath];
+  const program = appImage ? [appImage] : opts.isPackaged ? [opts.execPath] : [opts.execPath, opts.appPath];
+  return [...program, ...(opts.args ?? [])];
 }
 
 /** Characters that force an Exec argument into double quotes (Desktop Entry spec, "The Exec key"). */
@@ -115,8 +119,10 @@ export function applyXdgAutostart(
 
 /**
  * Applies start at login for `platform`: on Linux {@link applyXdgAutostart}; on macOS and Windows
- * `app.setLoginItemSettings({openAtLogin, args})` — `args` (Windows only, Electron docs) carries
- * {@link HIDDEN_FLAG}; macOS tells a login launch by `wasOpenedAtLogin` instead. Other platforms: nothing.
+ * `app.setLoginItemSettings(…)` — on Windows `path` is `command[0]` and `args` (Windows only, Electron
+ * docs) the rest of `command` then {@link HIDDEN_FLAG} when hidden; macOS takes no arguments (a login
+ * launch is told by `wasOpenedAtLogin`, and reattaches to a remote core through the remembered target,
+ * remote-target.ts). Other platforms: nothing.
  * @returns where it was applied: the autostart file, `login-item`, or `unsupported`.
  * @throws Error when the autostart file cannot be written.
  */
@@ -132,7 +138,8 @@ export function applyLoginItem(opts: {
   if (platform === 'win32') {
     opts.app.setLoginItemSettings({
       openAtLogin: wish.startAtLogin,
-      args: wish.startHidden ? [HIDDEN_FLAG] : [],
+      ...(opts.command[0] !== undefined ? { path: opts.command[0] } : {}),
+      args: [...opts.command.slice(1), ...(wish.startHidden ? [HIDDEN_FLAG] : [])],
     });
     return 'login-item';
   }

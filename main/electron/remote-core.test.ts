@@ -31,13 +31,19 @@ function fakeDeps(over: Partial<RemoteDeps> = {}) {
     deliver: (n: string, p: unknown) => void;
     signal: AbortSignal;
     end: (err?: Error) => void;
+    open: () => void;
   }[] = [];
   const deps: RemoteDeps = {
     attach: vi.fn(() => Promise.resolve(remote)),
     transport: () => transport,
-    follow: (_e, deliver, signal) =>
+    follow: (_e, deliver, signal, onOpen) =>
       new Promise<void>((resolve, reject) => {
-        follows.push({ deliver, signal, end: (err) => (err ? reject(err) : resolve()) });
+        follows.push({
+          deliver,
+          signal,
+          end: (err) => (err ? reject(err) : resolve()),
+          open: () => onOpen?.(),
+        });
         signal.addEventListener('abort', () => resolve());
       }),
     ...over,
@@ -82,6 +88,26 @@ describe('attachDesktopCore', () => {
       expect(log.warn).toHaveBeenCalled();
       off();
       expect(f.follows[1]!.signal.aborted).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('reports each open of the stream and a drop once (retries that fail again are not news)', async () => {
+    vi.useFakeTimers();
+    try {
+      const f = fakeDeps();
+      const core = await attachDesktopCore(target, ssh, log, f.deps);
+      const states: boolean[] = [];
+      core.onStream((open) => states.push(open));
+      core.bus.onAny(() => {});
+      f.follows[0]!.open();
+      f.follows[0]!.end(new Error('reset'));
+      await vi.advanceTimersByTimeAsync(EVENT_RETRY_MS + 10);
+      f.follows[1]!.end(new Error('refused')); // never opened
+      await vi.advanceTimersByTimeAsync(EVENT_RETRY_MS + 10);
+      f.follows[2]!.open();
+      expect(states).toEqual([true, false, true]);
     } finally {
       vi.useRealTimers();
     }

@@ -19,7 +19,21 @@ export interface RemoteDeps {
     endpoint: CoreEndpoint,
     deliver: (name: string, payload: unknown) => void,
     signal: AbortSignal,
+    onOpen?: () => void,
   ) => Promise<void>;
+}
+
+/** A remote core as the desktop shell holds it: a {@link DesktopCore} that also says whether its event stream is open. */
+export interface RemoteDesktopCore extends DesktopCore {
+  /** `user@host[:port]` (SSH) or `host:port` (TLS). */
+  remoteLabel: string;
+  /**
+   * Calls `listener(true)` each time the event stream opens (the first time, and after every drop: events
+   * may have been missed meanwhile, so what the listener holds should be read again) and
+   * `listener(false)` when an open stream drops (the core is unreachable until the next `true`).
+   * The stream is followed only while some `bus.onAny` listener exists. Returns the unsubscribe function.
+   */
+  onStream(listener: (open: boolean) => void): () => void;
 }
 
 const consoleLog: ShellLog = {
@@ -41,7 +55,7 @@ const realDeps: RemoteDeps = {
  * - `dispatcher.dispatch(channel, input)` is the remote call (the server sees an HTTP caller, so what is
  *   refused over HTTP stays refused); a lost connection answers an `UNAVAILABLE` envelope, never a rejection;
  * - `bus.onAny` follows the remote event stream, opened with the first listener and reopened after
- *   {@link EVENT_RETRY_MS} when it drops;
+ *   {@link EVENT_RETRY_MS} when it drops; `onStream` reports each open and each drop;
  * - `shutdown()` closes the stream and the forward; the remote core keeps running.
  * @param ssh `dataDir` (this machine's data dir: the shared SSH connection), ssh_config file and environment.
  * @throws SshError, or Error when the remote core is not running (from `attachRemote`).
@@ -51,31 +65,58 @@ export async function attachDesktopCore(
   ssh: SshSettings,
   log: ShellLog = consoleLog,
   deps: RemoteDeps = realDeps,
-): Promise<DesktopCore & { remoteLabel: string }> {
+): Promise<RemoteDesktopCore> {
   const remote = await deps.attach(target, ssh);
   const transport = deps.transport(remote.endpoint);
   const listeners = new Set<(name: string, payload: unknown) => void>();
+  const streamListeners = new Set<(open: boolean) => void>();
   let stream: AbortController | null = null;
   let stopped = false;
+  let open = false;
+  const setOpen = (now: boolean): void => {
+    if (!now && !open) return; // a retry that failed again is not news; every open is (re-read)
+    open = now;
+    for (const l of [...streamListeners]) {
+      try {
+        l(now);
+      } catch (err) {
+        log.warn({ err }, 'remote core stream listener failed');
+      }
+    }
+  };
 
   const follow = (): void => {
     if (stream || stopped || listeners.size === 0) return;
     const ctl = new AbortController();
     stream = ctl;
     deps
-      .follow(remote.endpoint, (name, payload) => listeners.forEach((l) => l(name, payload)), ctl.signal)
+      .follow(
+        remote.endpoint,
+        (name, payload) => listeners.forEach((l) => l(name, payload)),
+        ctl.signal,
+        () => {
+          if (!ctl.signal.aborted) setOpen(true);
+        },
+      )
       .catch((err: unknown) => {
         if (!ctl.signal.aborted) log.warn({ err, core: remote.label }, 'remote core event stream failed');
       })
       .finally(() => {
         if (stream !== ctl) return;
         stream = null;
-        if (!stopped && !ctl.signal.aborted) setTimeout(follow, EVENT_RETRY_MS).unref();
+        if (!stopped && !ctl.signal.aborted) {
+          setOpen(false);
+          setTimeout(follow, EVENT_RETRY_MS).unref();
+        }
       });
   };
 
   return {
     remoteLabel: remote.label,
+    onStream: (listener) => {
+      streamListeners.add(listener);
+      return () => streamListeners.delete(listener);
+    },
     log,
     dispatcher: {
       dispatch: async (channel, input): Promise<Result<unknown>> => {
@@ -101,6 +142,7 @@ export async function attachDesktopCore(
           if (listeners.size === 0 && stream) {
             stream.abort();
             stream = null;
+            open = false; // not followed: the next open is reported again
           }
         };
       },

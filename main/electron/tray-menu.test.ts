@@ -138,3 +138,33 @@ describe('trayMenuTemplate', () => {
     expect(agentLabel(agent('Ada', 'stopping', { emoji: '🐙' }))).toBe('🐙 Ada · stopping');
   });
 });
+
+describe('the tray of a desktop attached to a remote core', () => {
+  const running = [agent('Ada', 'running')];
+
+  it('names the core in the tooltip and in a first disabled line', () => {
+    const core = { label: 'deploy@server', reachable: true };
+    expect(trayTooltip(running, llm('ready'), core)).toBe('Agent Desk (deploy@server) — 1 of 1 running');
+    const menu = trayMenuTemplate(running, llm('ready'), actions(), new Map(), Date.now(), core);
+    expect(menu[2]).toMatchObject({ label: 'Core: deploy@server', enabled: false });
+    expect(menu.some((i) => i.label === '🤖 Ada · running')).toBe(true);
+    // No "Use this computer's core" without the action; this computer's core shows no core line.
+    expect(menu.some((i) => i.label === "Use this computer's core")).toBe(false);
+    expect(trayMenuTemplate(running, llm('ready'), actions()).some((i) => i.label?.startsWith('Core:'))).toBe(
+      false,
+    );
+  });
+
+  it('while unreachable: state down, no agent lines (not shown as running), Stop all disabled', () => {
+    const core = { label: 'deploy@server', reachable: false };
+    expect(trayState(running, llm('ready'), core)).toBe('down');
+    expect(trayTooltip(running, llm('ready'), core)).toBe('Agent Desk (deploy@server) — core unreachable');
+    const a = { ...actions(), useLocalCore: vi.fn<() => void>() };
+    const menu = trayMenuTemplate(running, llm('ready'), a, new Map(), Date.now(), core);
+    expect(menu.some((i) => i.label?.includes('Ada'))).toBe(false);
+    expect(menu.find((i) => i.label === '⚠ Core unreachable: deploy@server')?.enabled).toBe(false);
+    expect(menu.find((i) => i.label === 'Stop all agents')?.enabled).toBe(false);
+    menu.find((i) => i.label === "Use this computer's core")?.click?.({} as never, undefined, {});
+    expect(a.useLocalCore).toHaveBeenCalledOnce();
+  });
+});

@@ -30,20 +30,45 @@ export interface TrayActions {
   stopAgent(id: string): void;
   stopAll(): void;
   quit(): void;
+  /** Attached to a remote core: forget it and open this computer's core (relaunch with `--local`). */
+  useLocalCore?: () => void;
+}
+
+/** The core a desktop attached elsewhere shows: its label and whether its event stream is open now. */
+export interface TrayCore {
+  /** `user@host[:port]` or `host:port` (remote-core.ts `remoteLabel`). */
+  label: string;
+  /** `false` while the remote core cannot be reached: nothing the tray holds about it is current. */
+  reachable: boolean;
 }
 
 /**
- * Overall state, worst first: `down` when LiteLLM is failed/restarting/missing or the gateway could not
- * listen; else `warn` when an agent that is not archived is `failed`; else `ok`.
+ * Overall state, worst first: `down` when a remote `core` cannot be reached, LiteLLM is
+ * failed/restarting/missing or the gateway could not listen; else `warn` when an agent that is not
+ * archived is `failed`; else `ok`. `core`: `null` for this computer's core.
  */
-export function trayState(agents: readonly TrayAgent[], llm: TrayLlm | null): TrayState {
+export function trayState(
+  agents: readonly TrayAgent[],
+  llm: TrayLlm | null,
+  core: TrayCore | null = null,
+): TrayState {
+  if (core && !core.reachable) return 'down';
   if (llm && (LLM_DOWN.has(llm.litellm.state) || llm.gateway.state === 'error')) return 'down';
   if (agents.some((a) => a.phase === 'failed')) return 'warn';
   return 'ok';
 }
 
-/** The tooltip: what is wrong first, then how many agents run, e.g. "Agent Desk — 1 agent failed · 2 of 3 running". */
-export function trayTooltip(agents: readonly TrayAgent[], llm: TrayLlm | null): string {
+/**
+ * The tooltip: what is wrong first, then how many agents run, e.g. "Agent Desk — 1 agent failed · 2 of 3
+ * running"; on a remote `core` "Agent Desk (deploy@server) — …", or "… — core unreachable" while it is.
+ */
+export function trayTooltip(
+  agents: readonly TrayAgent[],
+  llm: TrayLlm | null,
+  core: TrayCore | null = null,
+): string {
+  const title = core ? `Agent Desk (${core.label})` : 'Agent Desk';
+  if (core && !core.reachable) return `${title} — core unreachable`;
   const live = agents.filter((a) => a.phase !== 'archived');
   const parts: string[] = [];
   if (llm && LLM_DOWN.has(llm.litellm.state)) parts.push(`LiteLLM is ${llm.litellm.state}`);
@@ -52,7 +77,7 @@ export function trayTooltip(agents: readonly TrayAgent[], llm: TrayLlm | null): 
   if (failed > 0) parts.push(`${failed} agent${failed === 1 ? '' : 's'} failed`);
   const running = live.filter((a) => a.phase === 'running').length;
   parts.push(live.length === 0 ? 'no agents' : `${running} of ${live.length} running`);
-  return `Agent Desk — ${parts.join(' · ')}`;
+  return `${title} — ${parts.join(' · ')}`;
 }
 
 /** Phases from which the agent can be started / stopped (agent-service.ts `start` and `stop`). */
@@ -97,6 +122,9 @@ export function agentLabel(a: TrayAgent, sched?: AgentSchedule, now = Date.now()
  * The tray's context menu: Open Agent Desk, one line per agent that is not archived (emoji, name,
  * phase, its running task or next run from `schedule`; a submenu with Start and Stop, each enabled only in a phase that allows it), Stop all agents
  * (enabled while one runs), Quit. Agents keep the order given (`agents.list`: newest first).
+ * On a remote `core`: a disabled "Core: deploy@server" line first, and "Use this computer's core" when
+ * `actions.useLocalCore` exists; while that core is unreachable, a disabled "Core unreachable: …" line
+ * replaces the agents (their last known phases are not shown as current) and Stop all is disabled.
  */
 export function trayMenuTemplate(
   agents: readonly TrayAgent[],
@@ -104,7 +132,21 @@ export function trayMenuTemplate(
   actions: TrayActions,
   schedule: ReadonlyMap<string, AgentSchedule> = new Map(),
   now = Date.now(),
+  core: TrayCore | null = null,
 ): MenuItemConstructorOptions[] {
+  if (core && !core.reachable) {
+    return [
+      { label: 'Open Agent Desk', click: () => actions.open() },
+      { type: 'separator' },
+      { label: `⚠ Core unreachable: ${core.label}`, enabled: false },
+      { label: 'Reconnecting… (the agents keep running on the server)', enabled: false },
+      { type: 'separator' },
+      { label: 'Stop all agents', enabled: false },
+      ...useLocal(actions),
+      { type: 'separator' },
+      { label: 'Quit Agent Desk', click: () => actions.quit() },
+    ];
+  }
   const live = agents.filter((a) => a.phase !== 'archived');
   const lines: MenuItemConstructorOptions[] =
     live.length === 0
@@ -125,6 +167,7 @@ export function trayMenuTemplate(
   return [
     { label: 'Open Agent Desk', click: () => actions.open() },
     { type: 'separator' },
+    ...(core ? [{ label: `Core: ${core.label}`, enabled: false }] : []),
     ...status,
     ...lines,
     { type: 'separator' },
@@ -133,7 +176,14 @@ export function trayMenuTemplate(
       enabled: live.some((a) => a.phase === 'running'),
       click: () => actions.stopAll(),
     },
+    ...(core ? useLocal(actions) : []),
     { type: 'separator' },
     { label: 'Quit Agent Desk', click: () => actions.quit() },
   ];
+}
+
+/** The "Use this computer's core" item when the action exists. */
+function useLocal(actions: TrayActions): MenuItemConstructorOptions[] {
+  const use = actions.useLocalCore;
+  return use ? [{ label: "Use this computer's core", click: () => use() }] : [];
 }

@@ -3,7 +3,7 @@ import { Menu, Tray } from 'electron';
 import type { EventBus } from '../platform/event-bus';
 import { trayIcon } from './tray-icon';
 import { trayMenuTemplate, trayState, trayTooltip } from './tray-menu';
-import type { AgentSchedule, TrayActions, TrayAgent, TrayLlm, TrayState } from './tray-menu';
+import type { AgentSchedule, TrayActions, TrayAgent, TrayCore, TrayLlm, TrayState } from './tray-menu';
 
 /** What the tray reads and subscribes to (main/app/bootstrap.ts `Core` fits through {@link TrayDeps}). */
 export interface TrayDeps {
@@ -15,6 +15,8 @@ export interface TrayDeps {
   actions: TrayActions;
   /** Each agent's next task run and running task (default none); read again on `tasks.changed` and `tasks.run`. */
   schedule?: () => ReadonlyMap<string, AgentSchedule>;
+  /** The remote core this desktop is attached to and whether it is reachable; absent or `null`: this computer's core. Read at each render. */
+  core?: () => TrayCore | null;
   /** Delay between the first event of a burst and the rebuild that covers the whole burst, in ms (default 150). */
   debounceMs?: number;
   /** Folder of the icons (default `<resources>/icons`). */
@@ -43,8 +45,8 @@ export class TrayController {
   constructor(private readonly d: TrayDeps) {
     this.agents = d.agents();
     this.llm = d.llm();
-    this.tray = new Tray(this.icon(trayState(this.agents, this.llm)));
-    this.state = trayState(this.agents, this.llm);
+    this.state = trayState(this.agents, this.llm, d.core?.() ?? null);
+    this.tray = new Tray(this.icon(this.state));
     this.tray.on('click', () => d.actions.open());
     this.unsubscribe.push(
       d.bus.on('agents.changed', (e) => {
@@ -70,7 +72,7 @@ export class TrayController {
 
   /** The overall state the icon shows now. */
   currentState(): TrayState {
-    return trayState(this.agents, this.llm);
+    return trayState(this.agents, this.llm, this.d.core?.() ?? null);
   }
 
   /** Rebuilds icon, tooltip and menu now (pending debounced rebuilds are dropped). */
@@ -78,13 +80,21 @@ export class TrayController {
     if (this.disposed) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const state = trayState(this.agents, this.llm);
+    const core = this.d.core?.() ?? null;
+    const state = trayState(this.agents, this.llm, core);
     if (state !== this.state) this.tray.setImage(this.icon(state));
     this.state = state;
-    this.tray.setToolTip(trayTooltip(this.agents, this.llm));
+    this.tray.setToolTip(trayTooltip(this.agents, this.llm, core));
     this.tray.setContextMenu(
       Menu.buildFromTemplate(
-        trayMenuTemplate(this.agents, this.llm, this.d.actions, this.d.schedule?.() ?? new Map()),
+        trayMenuTemplate(
+          this.agents,
+          this.llm,
+          this.d.actions,
+          this.d.schedule?.() ?? new Map(),
+          Date.now(),
+          core,
+        ),
       ),
     );
   }

@@ -79,6 +79,8 @@ export class FakeApp extends EventEmitter {
     ...this.loginItem,
   }));
   readonly getAppPath = vi.fn(() => path.join(os.tmpdir(), 'agentdesk-electron-mock', 'app'));
+  /** `app.relaunch(options)`: recorded only (the app is not started again). */
+  readonly relaunch = vi.fn((_options?: { args?: string[]; execPath?: string }) => undefined);
   readonly exit = vi.fn((code: number = 0) => {
     this.exitCode = code;
   });
@@ -136,6 +138,7 @@ export class FakeApp extends EventEmitter {
       this.setLoginItemSettings,
       this.getLoginItemSettings,
       this.getAppPath,
+      this.relaunch,
     ])
       fn.mockClear();
   }
