@@ -1,0 +1,172 @@
+// Egress policies of an agent on a remote Docker engine, from the agent's side: through the engine's egress
+// proxy it reaches what its policy allows and nothing else; the policy changes live; refusals are traced;
+// going around the proxy reaches nothing. A second dockerd in a network namespace, over tcp+TLS.
+import { execFile } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Agent } from '../../../contract/agents';
+import type { TraceEventOf } from '../../../contract/traces';
+import { ensureRuntimeBundle, runtimeReachable, until } from '../../../test/agents';
+import { ensureBaseImage } from '../../../test/base-image';
+import { litellmInstalled } from '../../../test/llm-stack';
+import { skipUnlessReal } from '../../../test/real';
+import { remoteDockerAvailable, startRemoteDocker } from '../../../test/remote-docker';
+import type { RemoteDocker } from '../../../test/remote-docker';
+import { startScriptedCore } from '../../../test/scripted-core';
+import type { ScriptedCore } from '../../../test/scripted-core';
+import { run } from '../../platform/spawn';
+import { call } from '../../transport/dispatch';
+
+const skip = skipUnlessReal(
+  runtimeReachable('docker') && litellmInstalled() && remoteDockerAvailable(),
+  'Docker, LiteLLM, root with dockerd/openssl (a second engine in a network namespace)',
+);
+
+describe.skipIf(skip)('egress of an agent on a remote Docker engine', () => {
+  let remote: RemoteDocker;
+  let stack: ScriptedCore;
+  let agent: Agent;
+  /** A public-looking address on this machine (TEST-NET-2), routed to from the engine's namespace. */
+  let dest: string;
+  let allowedPort: number;
+  let otherPort: number;
+  const servers: net.Server[] = [];
+  const engine = 'lab-egress';
+
+  /** Runs `sh -c script` in the agent's container, through the engine's own socket (not the core). */
+  function inAgent(script: string): Promise<{ code: number; out: string }> {
+    return new Promise((resolve) => {
+      execFile(
+        'docker',
+        ['-H', `unix://${remote.socketPath}`, 'exec', agent.container, 'sh', '-c', script],
+        { timeout: 60_000, encoding: 'utf8' },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+      );
+    });
+  }
+
+  /** `curl` through the proxy (the agent's environment): the HTTP status, 000 when nothing answered. */
+  const curl = (url: string) =>
+    inAgent(`curl -s -o /dev/null -w '%{http_code}' --max-time 20 '${url}'`).then((r) => r.out.trim());
+  /** `curl` tunnelling through the proxy with CONNECT (what HTTPS, git and pip do). */
+  const tunnel = (url: string) =>
+    inAgent(`curl -s -p -o /dev/null -w '%{http_code}' --max-time 20 '${url}'`).then((r) => r.out.trim());
+
+  const egressEvents = async (): Promise<TraceEventOf<'egress'>[]> =>
+    (
+      await call(stack.core.dispatcher, 'traces', 'list', {
+        agent_id: agent.id,
+        kinds: ['egress'],
+        limit: 500,
+      })
+    ).events as TraceEventOf<'egress'>[];
+  const waitRefusal = (what: string, match: (e: TraceEventOf<'egress'>) => boolean) =>
+    until(egressEvents, (es) => es.some(match), 30_000, what).then((es) => es.find(match)!);
+
+  const policy = (input: Record<string, unknown>) =>
+    call(stack.core.dispatcher, 'agents', 'policy', { id: agent.id, ...input });
+
+  beforeAll(async () => {
+    await ensureBaseImage(['docker']);
+    ensureRuntimeBundle();
+    remote = await startRemoteDocker({ ssh: false });
+    dest = `198.51.100.${remote.n}`;
+    await run('ip', ['addr', 'add', `${dest}/32`, 'dev', 'lo'], { timeoutMs: 10_000 });
+    const listen = (s: net.Server) =>
+      new Promise<number>((resolve) => {
+        servers.push(s);
+        s.listen(0, dest, () => resolve((s.address() as net.AddressInfo).port));
+      });
+    allowedPort = await listen(http.createServer((_q, r) => r.end('allowed')));
+    otherPort = await listen(http.createServer((_q, r) => r.end('other')));
+    stack = await startScriptedCore('agentdesk-test-regress-', 'docker');
+    const t = remote.tlsTarget();
+    await call(stack.core.dispatcher, 'engines', 'add', {
+      id: engine,
+      name: 'Lab (egress)',
+      kind: 'docker',
+      transport: 'tls',
+      host: t.host,
+      port: t.port,
+      ca_pem: t.caPem,
+      cert_pem: t.certPem,
+      key_pem: t.keyPem,
+    });
+    const created = await call(stack.core.dispatcher, 'agents', 'create', {
+      name: `regress-${Math.random().toString(36).slice(2, 7)}`,
+      model: 'scripted/gpt-test-mini',
+      memory_mib: 512,
+      engine,
+      egress: 'allowlist',
+      allow: [`${dest}:${allowedPort}`],
+    });
+    agent = await until(
+      () => call(stack.core.dispatcher, 'agents', 'get', { id: created.id }),
+      (a) => a.phase === 'running' || a.phase === 'failed',
+      600_000,
+      'the agent running',
+    );
+    expect(agent.phase, agent.phase_reason ?? '').toBe('running');
+  }, 900_000);
+
+  afterAll(async () => {
+    for (const s of servers) s.close();
+    await stack?.close();
+    await remote?.stop();
+    if (dest) await run('ip', ['addr', 'del', `${dest}/32`, 'dev', 'lo'], { timeoutMs: 10_000 }).catch(() => {});
+  }, 120_000);
+
+  it('reaches the allowed destination through the proxy, plain HTTP and CONNECT', async () => {
+    expect(await curl(`http://${dest}:${allowedPort}/`)).toBe('200');
+    expect(await tunnel(`http://${dest}:${allowedPort}/`)).toBe('200');
+    const body = await inAgent(`curl -s --max-time 20 http://${dest}:${allowedPort}/`);
+    expect(body.out).toBe('allowed');
+  });
+
+  it('is refused another port of the same host, and the refusal is an egress event', async () => {
+    expect(await curl(`http://${dest}:${otherPort}/`)).toBe('403');
+    expect(await tunnel(`http://${dest}:${otherPort}/`)).not.toBe('200');
+    const e = await waitRefusal('the refusal of the other port', (x) => x.payload.port === otherPort);
+    expect(e.payload).toMatchObject({ protocol: 'tcp', rule: 'not_allowed', mode: 'allowlist', address: dest });
+    expect(e.error).toContain(`${dest}:${otherPort}`);
+  });
+
+  it('cannot go around the proxy: a direct connection, or DNS to the outside, reaches nothing', async () => {
+    const direct = await inAgent(
+      `curl -s --noproxy '*' -o /dev/null -w '%{http_code}' --max-time 10 http://${dest}:${allowedPort}/`,
+    );
+    expect(direct.out.trim()).toBe('000');
+    expect(direct.code).not.toBe(0);
+    const engineHost = await inAgent(
+      `curl -s --noproxy '*' -o /dev/null -w '%{http_code}' --max-time 10 http://${remote.engineAddress}:2376/`,
+    );
+    expect(engineHost.out.trim()).toBe('000');
+  });
+
+  it('open mode, set live: any public address, still never link-local, the engine host or its networks', async () => {
+    await policy({ egress: 'open' });
+    await until(() => curl(`http://${dest}:${otherPort}/`), (s) => s === '200', 30_000, 'open applied');
+    expect(await curl('http://169.254.169.254/latest/meta-data/')).toBe('403');
+    await waitRefusal('link-local refused', (x) => x.payload.rule === 'link_local');
+    expect(await curl(`http://${remote.engineAddress}:2376/`)).toBe('403');
+    await waitRefusal('engine host refused', (x) => x.payload.rule === 'host_service');
+    expect(await curl('http://agentdesk-gateway-relay:80/')).toBe('403');
+    expect(await curl('http://127.0.0.1:22/')).not.toBe('200'); // NO_PROXY: the agent's own loopback
+    expect(await curl('http://2130706433/')).toBe('403');
+    expect(await tunnel('https://[::1]:443/')).not.toBe('200');
+  });
+
+  it('none mode, set live: everything refused, even the destination allowed before', async () => {
+    await policy({ egress: 'none' });
+    await until(() => curl(`http://${dest}:${allowedPort}/`), (s) => s === '403', 30_000, 'none applied');
+    const e = await waitRefusal(
+      'the refusal in none mode',
+      (x) => x.payload.mode === 'none' && x.payload.port === allowedPort,
+    );
+    expect(e.payload.rule).toBe('not_allowed');
+    await policy({ egress: 'allowlist' });
+    await until(() => curl(`http://${dest}:${allowedPort}/`), (s) => s === '200', 30_000, 'allowlist again');
+  });
+});
