@@ -54,6 +54,15 @@ describe.skipIf(skip)('egress of an agent on a remote Docker engine', () => {
   const tunnel = (url: string) =>
     inAgent(`curl -s -p -o /dev/null -w '%{http_code}' --max-time 20 '${url}'`).then((r) => r.out.trim());
 
+  /**
+   * Sends `head` as it is to the proxy from inside the agent (no client normalising the host first) and
+   * answers the status line.
+   */
+  const raw = (head: string) =>
+    inAgent(
+      `node -e 'const s=require("net").connect(3128,"agentdesk-egress");s.write(process.argv[1]);let b="";s.on("data",d=>b+=d);s.on("close",()=>console.log(b.split("\\r\\n")[0]))' '${head}'`,
+    ).then((r) => r.out.trim());
+
   const egressEvents = async (): Promise<TraceEventOf<'egress'>[]> =>
     (
       await call(stack.core.dispatcher, 'traces', 'list', {
@@ -154,8 +163,15 @@ describe.skipIf(skip)('egress of an agent on a remote Docker engine', () => {
     await waitRefusal('engine host refused', (x) => x.payload.rule === 'host_service');
     expect(await curl('http://agentdesk-gateway-relay:80/')).toBe('403');
     expect(await curl('http://127.0.0.1:22/')).not.toBe('200'); // NO_PROXY: the agent's own loopback
-    expect(await curl('http://2130706433/')).toBe('403');
-    expect(await tunnel('https://[::1]:443/')).not.toBe('200');
+    // Spellings a client would normalise first, sent as they are: refused by the proxy itself.
+    for (const host of ['2130706433', '0177.0.0.1', '0x7f.1', '[::1]', '[::ffff:127.0.0.1]'])
+      expect(await raw(`GET http://${host}/ HTTP/1.1\r\nHost: x\r\n\r\n`), host).toMatch(/^HTTP\/1\.1 403/);
+    expect(await raw('CONNECT [::1]:22 HTTP/1.1\r\n\r\n')).toMatch(/^HTTP\/1\.1 403/);
+    expect(await raw(`CONNECT 169.254.169.254:80 HTTP/1.1\r\n\r\n`)).toMatch(/^HTTP\/1\.1 403/);
+    // An oversized head is refused, not buffered.
+    expect(await raw(`GET http://${dest}:${otherPort}/ HTTP/1.1\r\nX: ${'a'.repeat(9000)}\r\n\r\n`)).toMatch(
+      /^HTTP\/1\.1 431/,
+    );
   });
 
   it('none mode, set live: everything refused, even the destination allowed before', async () => {

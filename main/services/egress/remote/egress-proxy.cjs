@@ -200,7 +200,10 @@ async function agentOf(table, source, reverse) {
 async function decide(table, source, host, port, io) {
   const policy = await agentOf(table, source, io.reverse);
   const first = checkRequest(policy, host, port);
-  if (!first.ok) return { ...first, policy, address: null };
+  if (!first.ok) {
+    const literal = parseHost(host);
+    return { ...first, policy, address: literal.kind === 'address' ? literal.host : null };
+  }
   let addresses;
   if (first.kind === 'address') addresses = [first.host];
   else {
