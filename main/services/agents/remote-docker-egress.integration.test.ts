@@ -27,6 +27,8 @@ describe.skipIf(skip)('egress of an agent on a remote Docker engine', () => {
   let remote: RemoteDocker;
   let stack: ScriptedCore;
   let agent: Agent;
+  /** A second agent on the same engine, egress `none`. */
+  let other: Agent;
   /** A public-looking address on this machine (TEST-NET-2), routed to from the engine's namespace. */
   let dest: string;
   let allowedPort: number;
@@ -34,12 +36,12 @@ describe.skipIf(skip)('egress of an agent on a remote Docker engine', () => {
   const servers: net.Server[] = [];
   const engine = 'lab-egress';
 
-  /** Runs `sh -c script` in the agent's container, through the engine's own socket (not the core). */
-  function inAgent(script: string): Promise<{ code: number; out: string }> {
+  /** Runs `sh -c script` in the agent's container (or `who`'s), through the engine's own socket (not the core). */
+  function inAgent(script: string, who: Agent = agent): Promise<{ code: number; out: string }> {
     return new Promise((resolve) => {
       execFile(
         'docker',
-        ['-H', `unix://${remote.socketPath}`, 'exec', agent.container, 'sh', '-c', script],
+        ['-H', `unix://${remote.socketPath}`, 'exec', who.container, 'sh', '-c', script],
         { timeout: 60_000, encoding: 'utf8' },
         (err, stdout, stderr) =>
           resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
@@ -48,8 +50,8 @@ describe.skipIf(skip)('egress of an agent on a remote Docker engine', () => {
   }
 
   /** `curl` through the proxy (the agent's environment): the HTTP status, 000 when nothing answered. */
-  const curl = (url: string) =>
-    inAgent(`curl -s -o /dev/null -w '%{http_code}' --max-time 20 '${url}'`).then((r) => r.out.trim());
+  const curl = (url: string, who: Agent = agent) =>
+    inAgent(`curl -s -o /dev/null -w '%{http_code}' --max-time 20 '${url}'`, who).then((r) => r.out.trim());
   /** `curl` tunnelling through the proxy with CONNECT (what HTTPS, git and pip do). */
   const tunnel = (url: string) =>
     inAgent(`curl -s -p -o /dev/null -w '%{http_code}' --max-time 20 '${url}'`).then((r) => r.out.trim());
@@ -103,21 +105,26 @@ describe.skipIf(skip)('egress of an agent on a remote Docker engine', () => {
       cert_pem: t.certPem,
       key_pem: t.keyPem,
     });
-    const created = await call(stack.core.dispatcher, 'agents', 'create', {
-      name: `regress-${Math.random().toString(36).slice(2, 7)}`,
-      model: 'scripted/gpt-test-mini',
-      memory_mib: 512,
-      engine,
-      egress: 'allowlist',
-      allow: [`${dest}:${allowedPort}`],
-    });
-    agent = await until(
-      () => call(stack.core.dispatcher, 'agents', 'get', { id: created.id }),
-      (a) => a.phase === 'running' || a.phase === 'failed',
-      600_000,
-      'the agent running',
-    );
+    const create = (egress: Record<string, unknown>) =>
+      call(stack.core.dispatcher, 'agents', 'create', {
+        name: `regress-${Math.random().toString(36).slice(2, 7)}`,
+        model: 'scripted/gpt-test-mini',
+        memory_mib: 512,
+        engine,
+        ...egress,
+      });
+    const running = (id: string) =>
+      until(
+        () => call(stack.core.dispatcher, 'agents', 'get', { id }),
+        (a) => a.phase === 'running' || a.phase === 'failed',
+        600_000,
+        'the agent running',
+      );
+    const a = await create({ egress: 'allowlist', allow: [`${dest}:${allowedPort}`] });
+    const b = await create({});
+    [agent, other] = await Promise.all([running(a.id), running(b.id)]);
     expect(agent.phase, agent.phase_reason ?? '').toBe('running');
+    expect(other.phase, other.phase_reason ?? '').toBe('running');
   }, 900_000);
 
   afterAll(async () => {
@@ -132,6 +139,24 @@ describe.skipIf(skip)('egress of an agent on a remote Docker engine', () => {
     expect(await tunnel(`http://${dest}:${allowedPort}/`)).toBe('200');
     const body = await inAgent(`curl -s --max-time 20 http://${dest}:${allowedPort}/`);
     expect(body.out).toBe('allowed');
+  });
+
+  it('another agent of the same engine, egress none, is refused what the first one may reach', async () => {
+    expect(await curl(`http://${dest}:${allowedPort}/`, other)).toBe('403');
+    const direct = await inAgent(
+      `curl -s --noproxy '*' -o /dev/null -w '%{http_code}' --max-time 10 http://${dest}:${allowedPort}/`,
+      other,
+    );
+    expect(direct.out.trim()).toBe('000');
+  });
+
+  it('keeps the policy when the proxy restarts (the core not involved): the table lives in its volume', async () => {
+    await run('docker', ['-H', `unix://${remote.socketPath}`, 'restart', 'agentdesk-egress-proxy'], {
+      timeoutMs: 60_000,
+    });
+    await until(() => curl(`http://${dest}:${allowedPort}/`), (s) => s === '200', 30_000, 'allowed again');
+    expect(await curl(`http://${dest}:${otherPort}/`)).toBe('403');
+    expect(await curl(`http://${dest}:${allowedPort}/`, other)).toBe('403');
   });
 
   it('is refused another port of the same host, and the refusal is an egress event', async () => {

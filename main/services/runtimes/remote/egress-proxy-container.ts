@@ -180,19 +180,22 @@ export async function writeEgressTable(docker: Dockerode, table: EgressTable): P
 
 /**
  * Follows the proxy's standard output (one JSON line per refusal) from `sinceS` (epoch seconds) on, and
- * calls `onLine` for each complete line (at most 2 KiB; longer ones are dropped). @returns a function that
- * stops following; `onEnd` is called when the stream ends (the engine away, the proxy removed).
+ * calls `onLine` with the engine's timestamp of each complete line (RFC 3339 with nanoseconds: ordered as
+ * text) and the line (at most 2 KiB; longer ones are dropped). `onEnd` is called once when the stream ends
+ * (the proxy restarted or removed, the engine away). @returns a function that stops following.
+ * @throws engine errors (the proxy missing: 404).
  */
 export async function followEgressRefusals(
   docker: Dockerode,
   sinceS: number,
-  onLine: (line: string) => void,
+  onLine: (stamp: string, line: string) => void,
   onEnd: () => void,
 ): Promise<() => void> {
   const stream = (await docker.getContainer(EGRESS_PROXY_CONTAINER).logs({
     follow: true,
     stdout: true,
     stderr: false,
+    timestamps: true,
     since: sinceS,
   })) as unknown as Readable;
   const out = new PassThrough();
@@ -202,8 +205,11 @@ export async function followEgressRefusals(
   out.on('data', (chunk: string) => {
     const lines = (partial + chunk).split('\n');
     partial = lines.pop() ?? '';
-    if (partial.length > 2048) partial = '';
-    for (const l of lines) if (l.length <= 2048) onLine(l);
+    if (partial.length > 2200) partial = '';
+    for (const l of lines) {
+      const space = l.indexOf(' ');
+      if (space > 0 && l.length - space <= 2048) onLine(l.slice(0, space), l.slice(space + 1));
+    }
   });
   let ended = false;
   const end = () => {
@@ -215,6 +221,7 @@ export async function followEgressRefusals(
   stream.on('close', end);
   stream.on('error', end);
   return () => {
+    ended = true;
     stream.destroy();
   };
 }

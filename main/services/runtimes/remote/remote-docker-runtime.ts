@@ -67,6 +67,10 @@ export class RemoteDockerRuntime extends DockerRuntime {
   private stopFollowing: (() => void) | null = null;
   /** Epoch seconds from which the proxy's output is read next (the last line seen, or the first follow). */
   private followSince = Math.floor(Date.now() / 1000);
+  /** The engine's timestamp (RFC 3339, nanoseconds) of the last line passed on. */
+  private lastStamp = '';
+  private followBackoffMs = 1000;
+  private closed = false;
   private applying: Promise<void> = Promise.resolve();
 
   constructor(o: RemoteDockerRuntimeOptions) {
@@ -153,22 +157,36 @@ export class RemoteDockerRuntime extends DockerRuntime {
     return () => this.egressListeners.delete(onLine);
   }
 
-  /** Starts following the proxy's output when someone listens and it is not followed yet; ends quietly when it cannot. */
+  /**
+   * Follows the proxy's output when someone listens and it is not followed yet. When the stream ends (the
+   * proxy restarted, the engine away) or cannot start, it is tried again after 1 s, doubling up to 30 s,
+   * until the runtime closes; lines already seen (by their engine timestamp) are not passed on twice.
+   */
   private async follow(): Promise<void> {
-    if (this.stopFollowing || this.egressListeners.size === 0 || !this.gatewayAddress) return;
+    if (this.stopFollowing || this.closed || this.egressListeners.size === 0 || !this.gatewayAddress) return;
     this.stopFollowing = () => undefined;
+    const again = () => {
+      this.stopFollowing = null;
+      if (this.closed) return;
+      const t = setTimeout(() => void this.follow(), this.followBackoffMs);
+      t.unref();
+      this.followBackoffMs = Math.min(this.followBackoffMs * 2, 30_000);
+    };
     try {
       this.stopFollowing = await followEgressRefusals(
         this.connection().docker,
         this.followSince,
-        (line) => {
-          this.followSince = Math.floor(Date.now() / 1000);
+        (stamp, line) => {
+          if (stamp <= this.lastStamp) return;
+          this.lastStamp = stamp;
+          this.followSince = Math.floor(Date.parse(stamp) / 1000) || this.followSince;
+          this.followBackoffMs = 1000;
           for (const l of this.egressListeners) l(line);
         },
-        () => (this.stopFollowing = null),
+        again,
       );
     } catch {
-      this.stopFollowing = null; // followed again at the next preparation (the engine back)
+      again();
     }
   }
 
@@ -194,6 +212,7 @@ export class RemoteDockerRuntime extends DockerRuntime {
 
   /** Also closes the runtime sockets and the gateway link (the SSH tunnel). */
   override async close(): Promise<void> {
+    this.closed = true;
     this.stopFollowing?.();
     this.stopFollowing = null;
     this.egressListeners.clear();
