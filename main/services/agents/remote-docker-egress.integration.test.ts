@@ -135,6 +135,7 @@ describe.skipIf(skip)('egress of an agent on a remote Docker engine', () => {
   }, 120_000);
 
   it('reaches the allowed destination through the proxy, plain HTTP and CONNECT', async () => {
+    expect(agent.egress).toMatchObject({ mode: 'allowlist', enforced: true, enforcement: 'proxy' });
     expect(await curl(`http://${dest}:${allowedPort}/`)).toBe('200');
     expect(await tunnel(`http://${dest}:${allowedPort}/`)).toBe('200');
     const body = await inAgent(`curl -s --max-time 20 http://${dest}:${allowedPort}/`);

@@ -253,6 +253,8 @@ export class EgressService {
   /** The agent's policy as the contract shows it. */
   view(agentId: string): AgentEgress {
     const row = this.repo.get(agentId);
+    if (this.remoteEngineOf(agentId))
+      return { mode: row?.mode ?? 'none', allow: row?.allow ?? [], enforced: true, enforcement: 'proxy', address: null };
     return {
       mode: row?.mode ?? 'none',
       allow: row?.allow ?? [],
