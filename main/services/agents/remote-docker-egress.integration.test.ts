@@ -168,7 +168,7 @@ describe.skipIf(skip)('egress of an agent on a remote Docker engine', () => {
     expect(e.error).toContain(`${dest}:${otherPort}`);
   });
 
-  it('cannot go around the proxy: a direct connection, or DNS to the outside, reaches nothing', async () => {
+  it('cannot go around the proxy: a direct connection to the destination or the engine host reaches nothing', async () => {
     const direct = await inAgent(
       `curl -s --noproxy '*' -o /dev/null -w '%{http_code}' --max-time 10 http://${dest}:${allowedPort}/`,
     );
