@@ -3,7 +3,7 @@
 // going around the proxy reaches nothing. A second dockerd in a network namespace, over tcp+TLS.
 import { execFile } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../../contract/agents';
 import type { TraceEventOf } from '../../../contract/traces';
@@ -131,7 +131,8 @@ describe.skipIf(skip)('egress of an agent on a remote Docker engine', () => {
     for (const s of servers) s.close();
     await stack?.close();
     await remote?.stop();
-    if (dest) await run('ip', ['addr', 'del', `${dest}/32`, 'dev', 'lo'], { timeoutMs: 10_000 }).catch(() => {});
+    if (dest)
+      await run('ip', ['addr', 'del', `${dest}/32`, 'dev', 'lo'], { timeoutMs: 10_000 }).catch(() => {});
   }, 120_000);
 
   it('reaches the allowed destination through the proxy, plain HTTP and CONNECT', async () => {
@@ -155,7 +156,12 @@ describe.skipIf(skip)('egress of an agent on a remote Docker engine', () => {
     await run('docker', ['-H', `unix://${remote.socketPath}`, 'restart', 'agentdesk-egress-proxy'], {
       timeoutMs: 60_000,
     });
-    await until(() => curl(`http://${dest}:${allowedPort}/`), (s) => s === '200', 30_000, 'allowed again');
+    await until(
+      () => curl(`http://${dest}:${allowedPort}/`),
+      (s) => s === '200',
+      30_000,
+      'allowed again',
+    );
     expect(await curl(`http://${dest}:${otherPort}/`)).toBe('403');
     expect(await curl(`http://${dest}:${allowedPort}/`, other)).toBe('403');
   });
@@ -164,7 +170,12 @@ describe.skipIf(skip)('egress of an agent on a remote Docker engine', () => {
     expect(await curl(`http://${dest}:${otherPort}/`)).toBe('403');
     expect(await tunnel(`http://${dest}:${otherPort}/`)).not.toBe('200');
     const e = await waitRefusal('the refusal of the other port', (x) => x.payload.port === otherPort);
-    expect(e.payload).toMatchObject({ protocol: 'tcp', rule: 'not_allowed', mode: 'allowlist', address: dest });
+    expect(e.payload).toMatchObject({
+      protocol: 'tcp',
+      rule: 'not_allowed',
+      mode: 'allowlist',
+      address: dest,
+    });
     expect(e.error).toContain(`${dest}:${otherPort}`);
   });
 
@@ -182,7 +193,12 @@ describe.skipIf(skip)('egress of an agent on a remote Docker engine', () => {
 
   it('open mode, set live: any public address, still never link-local, the engine host or its networks', async () => {
     await policy({ egress: 'open' });
-    await until(() => curl(`http://${dest}:${otherPort}/`), (s) => s === '200', 30_000, 'open applied');
+    await until(
+      () => curl(`http://${dest}:${otherPort}/`),
+      (s) => s === '200',
+      30_000,
+      'open applied',
+    );
     expect(await curl('http://169.254.169.254/latest/meta-data/')).toBe('403');
     await waitRefusal('link-local refused', (x) => x.payload.rule === 'link_local');
     expect(await curl(`http://${remote.engineAddress}:2376/`)).toBe('403');
@@ -202,13 +218,23 @@ describe.skipIf(skip)('egress of an agent on a remote Docker engine', () => {
 
   it('none mode, set live: everything refused, even the destination allowed before', async () => {
     await policy({ egress: 'none' });
-    await until(() => curl(`http://${dest}:${allowedPort}/`), (s) => s === '403', 30_000, 'none applied');
+    await until(
+      () => curl(`http://${dest}:${allowedPort}/`),
+      (s) => s === '403',
+      30_000,
+      'none applied',
+    );
     const e = await waitRefusal(
       'the refusal in none mode',
       (x) => x.payload.mode === 'none' && x.payload.port === allowedPort,
     );
     expect(e.payload.rule).toBe('not_allowed');
     await policy({ egress: 'allowlist' });
-    await until(() => curl(`http://${dest}:${allowedPort}/`), (s) => s === '200', 30_000, 'allowlist again');
+    await until(
+      () => curl(`http://${dest}:${allowedPort}/`),
+      (s) => s === '200',
+      30_000,
+      'allowlist again',
+    );
   });
 });

@@ -254,7 +254,13 @@ export class EgressService {
   view(agentId: string): AgentEgress {
     const row = this.repo.get(agentId);
     if (this.remoteEngineOf(agentId))
-      return { mode: row?.mode ?? 'none', allow: row?.allow ?? [], enforced: true, enforcement: 'proxy', address: null };
+      return {
+        mode: row?.mode ?? 'none',
+        allow: row?.allow ?? [],
+        enforced: true,
+        enforcement: 'proxy',
+        address: null,
+      };
     return {
       mode: row?.mode ?? 'none',
       allow: row?.allow ?? [],
@@ -482,9 +488,17 @@ export class EgressService {
       return;
     }
     const agent = this.d.agents().find((a) => a.id === v.agent && a.engine === engine);
-    const rules: readonly EgressPayload['rule'][] = ['not_allowed', 'host_service', 'agent_network', 'link_local'];
+    const rules: readonly EgressPayload['rule'][] = [
+      'not_allowed',
+      'host_service',
+      'agent_network',
+      'link_local',
+    ];
     const rule = rules.find((r) => r === v.rule);
-    const port = typeof v.port === 'number' && Number.isInteger(v.port) && v.port >= 0 && v.port <= 65535 ? v.port : null;
+    const port =
+      typeof v.port === 'number' && Number.isInteger(v.port) && v.port >= 0 && v.port <= 65535
+        ? v.port
+        : null;
     if (!agent || !rule) return;
     const address =
       typeof v.address === 'string' && /^\d{1,3}(\.\d{1,3}){3}$/.test(v.address) ? v.address : null;

@@ -45,22 +45,29 @@ export interface EgressTable {
 
 /** The decision functions egress-proxy.cjs exports when required as a module (tests). */
 export interface EgressProxyModule {
-  parseHost(raw: string): { kind: 'name' | 'address'; host: string } | { error: string };
-  checkRequest(
+  parseHost: (raw: string) => { kind: 'name' | 'address'; host: string } | { error: string };
+  checkRequest: (
     policy: ProxyPolicy | undefined | null,
     host: string,
     port: number,
-  ): { ok: true; kind: 'name' | 'address'; host: string } | { ok: false; rule: string; why: string };
-  checkAddress(table: EgressTable, policy: ProxyPolicy, address: string, port: number): { ok: boolean; rule?: string };
-  parseHead(head: string): { connect: boolean; host: string; port: number; rest: string } | { error: string };
-  decide(
+  ) => { ok: true; kind: 'name' | 'address'; host: string } | { ok: false; rule: string; why: string };
+  checkAddress: (
+    table: EgressTable,
+    policy: ProxyPolicy,
+    address: string,
+    port: number,
+  ) => { ok: boolean; rule?: string };
+  parseHead: (
+    head: string,
+  ) => { connect: boolean; host: string; port: number; rest: string } | { error: string };
+  decide: (
     table: EgressTable,
     source: string,
     host: string,
     port: number,
     io: { reverse(a: string): Promise<string[]>; lookup(name: string): Promise<string[]> },
-  ): Promise<{ ok: boolean; rule?: string; address: string | null; policy: ProxyPolicy | null }>;
-  inRange(address: string, network: string, prefix: number): boolean;
+  ) => Promise<{ ok: boolean; rule?: string; address: string | null; policy: ProxyPolicy | null }>;
+  inRange: (address: string, network: string, prefix: number) => boolean;
   HEAD_MAX: number;
 }
 

@@ -55,7 +55,8 @@ const PRIVATE = [
  */
 function parseHost(raw) {
   let h = String(raw).trim().toLowerCase();
-  if (h.startsWith('[') || h.includes(':')) return { error: 'IPv6 destinations are not supported (IPv4 only)' };
+  if (h.startsWith('[') || h.includes(':'))
+    return { error: 'IPv6 destinations are not supported (IPv4 only)' };
   if (h.endsWith('.')) h = h.slice(0, -1);
   if (IPV4.test(h)) return { kind: 'address', host: h };
   const labels = h.split('.');
@@ -186,7 +187,9 @@ async function agentOf(table, source, reverse) {
     const name = n.endsWith('.') ? n.slice(0, -1) : n;
     if (!name.endsWith(suffix)) continue;
     const container = name.slice(0, -suffix.length);
-    const policy = Object.prototype.hasOwnProperty.call(table.agents, container) ? table.agents[container] : undefined;
+    const policy = Object.prototype.hasOwnProperty.call(table.agents, container)
+      ? table.agents[container]
+      : undefined;
     if (policy) return policy;
   }
   return null;
@@ -213,7 +216,13 @@ async function decide(table, source, host, port, io) {
       addresses = [];
     }
     if (!addresses.length)
-      return { ok: false, rule: 'not_allowed', why: `${first.host} has no IPv4 address`, policy, address: null };
+      return {
+        ok: false,
+        rule: 'not_allowed',
+        why: `${first.host} has no IPv4 address`,
+        policy,
+        address: null,
+      };
   }
   let refusal = null;
   for (const a of addresses) {
@@ -249,7 +258,8 @@ function main(argv) {
   fs.watchFile(file, { interval: 2000 }, reload);
   const io = {
     reverse: (a) => dns.promises.reverse(a),
-    lookup: (name) => dns.promises.lookup(name, { family: 4, all: true }).then((r) => r.map((x) => x.address)),
+    lookup: (name) =>
+      dns.promises.lookup(name, { family: 4, all: true }).then((r) => r.map((x) => x.address)),
   };
   const refuse = (c, status, why) => {
     c.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${why}\n`);
@@ -270,7 +280,8 @@ function main(argv) {
       }
       c.off('data', onData);
       c.pause();
-      if (end + 4 > HEAD_MAX) return refuse(c, '431 Request Header Fields Too Large', `the request head is over ${HEAD_MAX} bytes`);
+      if (end + 4 > HEAD_MAX)
+        return refuse(c, '431 Request Header Fields Too Large', `the request head is over ${HEAD_MAX} bytes`);
       const req = parseHead(buf.subarray(0, end).toString('latin1'));
       const body = buf.subarray(end + 4);
       if (req.error) return refuse(c, '400 Bad Request', req.error);
@@ -280,7 +291,11 @@ function main(argv) {
             process.stdout.write(
               `${JSON.stringify({ agent: d.policy.agent, mode: d.policy.mode, host: String(req.host).slice(0, 300), address: d.address, port: req.port, rule: d.rule })}\n`,
             );
-          return refuse(c, '403 Forbidden', `Agent Desk egress: ${req.host}:${req.port} refused (${d.rule}): ${d.why}`);
+          return refuse(
+            c,
+            '403 Forbidden',
+            `Agent Desk egress: ${req.host}:${req.port} refused (${d.rule}): ${d.why}`,
+          );
         }
         const u = net.connect({ host: d.address, port: req.port, noDelay: true });
         u.setTimeout(CONNECT_TIMEOUT_MS, () => u.destroy());
@@ -315,5 +330,17 @@ function main(argv) {
   process.on('SIGTERM', () => process.exit(0));
 }
 
-module.exports = { parseHost, checkRequest, checkAddress, parseHead, agentOf, decide, readTable, inRange, PRIVATE, HEAD_MAX, main };
+module.exports = {
+  parseHost,
+  checkRequest,
+  checkAddress,
+  parseHead,
+  agentOf,
+  decide,
+  readTable,
+  inRange,
+  PRIVATE,
+  HEAD_MAX,
+  main,
+};
 if (process.argv[1] === 'agentdesk-egress-proxy') main(process.argv.slice(2));

@@ -12,7 +12,9 @@ const { parseHost, checkRequest, parseHead, decide, inRange, HEAD_MAX } = egress
 
 const AGENT_NET = { name: 'agentdesk-remote', network: '172.30.0.0', prefix: 16 };
 
-function table(agents: Record<string, { mode: 'none' | 'allowlist' | 'open'; allow: string[] }>): EgressTable {
+function table(
+  agents: Record<string, { mode: 'none' | 'allowlist' | 'open'; allow: string[] }>,
+): EgressTable {
   return egressTable({
     agentNetwork: AGENT_NET,
     networks: ['172.30.0.0/16', '172.31.0.0/16'],
@@ -30,7 +32,8 @@ function io(answers: Record<string, string[]>) {
   };
   return {
     reverse: (a: string) => (ptr[a] ? Promise.resolve(ptr[a]) : Promise.reject(new Error('ENOTFOUND'))),
-    lookup: (n: string) => (answers[n] ? Promise.resolve(answers[n]) : Promise.reject(new Error('ENOTFOUND'))),
+    lookup: (n: string) =>
+      answers[n] ? Promise.resolve(answers[n]) : Promise.reject(new Error('ENOTFOUND')),
   };
 }
 
@@ -58,7 +61,9 @@ describe('egress proxy decisions', () => {
       ok: true,
       address: '93.184.216.34',
     });
-    expect(await decide(t, '::ffff:172.30.0.5', 'deep.api.example.com', 22, world)).toMatchObject({ ok: true });
+    expect(await decide(t, '::ffff:172.30.0.5', 'deep.api.example.com', 22, world)).toMatchObject({
+      ok: true,
+    });
   });
 
   it('refuses everything for an agent in none mode, even names on its (kept) allowlist', async () => {
@@ -123,7 +128,18 @@ describe('egress proxy decisions', () => {
 
   it('refuses other spellings of addresses: decimal, octal, hex, IPv6, IPv4-mapped IPv6', async () => {
     const open = table({ alice: { mode: 'open', allow: [] } });
-    for (const host of ['2130706433', '0177.0.0.1', '0x7f.1', '0x7f000001', '127.1', '[::1]', '::1', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '017700000001'])
+    for (const host of [
+      '2130706433',
+      '0177.0.0.1',
+      '0x7f.1',
+      '0x7f000001',
+      '127.1',
+      '[::1]',
+      '::1',
+      '[::ffff:127.0.0.1]',
+      '[::ffff:7f00:1]',
+      '017700000001',
+    ])
       expect(await decide(open, '172.30.0.5', host, 80, world), host).toMatchObject({ ok: false });
     expect(parseHost('API.Example.com.')).toEqual({ kind: 'name', host: 'api.example.com' });
     expect(parseHost('1.2.3.4.example')).toEqual({ kind: 'name', host: '1.2.3.4.example' });
