@@ -153,6 +153,41 @@ describe.skipIf(skip).each(['tls', 'ssh'] as const)(
       expect(body.out).toBe('allowed');
     });
 
+    it('runs the proxy contained (no capabilities, read-only root, unprivileged) and points the agents at it', async () => {
+      const inspect = async (name: string) =>
+        JSON.parse(
+          (await run('docker', ['-H', `unix://${remote.socketPath}`, 'inspect', name], { timeoutMs: 30_000 }))
+            .stdout,
+        ) as {
+          Config: { User: string; Env: string[] };
+          HostConfig: {
+            ReadonlyRootfs: boolean;
+            CapDrop: string[];
+            SecurityOpt: string[];
+            PidsLimit: number;
+          };
+          NetworkSettings: { Networks: Record<string, unknown> };
+        }[];
+      const [proxy] = await inspect('agentdesk-egress-proxy');
+      expect(proxy!.Config.User).toBe('65534:65534');
+      expect(proxy!.HostConfig).toMatchObject({ ReadonlyRootfs: true, CapDrop: ['ALL'], PidsLimit: 32 });
+      expect(proxy!.HostConfig.SecurityOpt).toContain('no-new-privileges');
+      expect(Object.keys(proxy!.NetworkSettings.Networks).sort()).toEqual([
+        'agentdesk-egress-out',
+        'agentdesk-remote',
+      ]);
+      const [a] = await inspect(agent.container);
+      expect(a!.Config.Env).toEqual(
+        expect.arrayContaining([
+          'HTTPS_PROXY=http://agentdesk-egress:3128',
+          'NO_PROXY=agentdesk-gateway,localhost,127.0.0.1',
+        ]),
+      );
+      expect(Object.keys((await inspect(agent.container))[0]!.NetworkSettings.Networks)).toEqual([
+        'agentdesk-remote',
+      ]);
+    });
+
     it('another agent of the same engine, egress none, is refused what the first one may reach', async () => {
       expect(await curl(`http://${dest}:${allowedPort}/`, other)).toBe('403');
       const direct = await inAgent(

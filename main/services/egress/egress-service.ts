@@ -1,6 +1,6 @@
 // Egress per agent: stores policies, attaches containers (address, DNS), keeps the host firewall and resolver in step, traces refusals.
 import type { AgentPhase } from '../../../contract/agents';
-import type { AgentEgress, AgentPolicyInput, EgressMode, EgressPayload } from '../../../contract/egress';
+import type { AgentEgress, AgentPolicyInput, EgressMode } from '../../../contract/egress';
 import type { TraceEventOf } from '../../../contract/traces';
 import type { Logger } from '../../platform/logging';
 import type {
@@ -20,7 +20,7 @@ import { chooseEnforcement } from './egress-enforcement';
 import type { EgressStatus, EnforcementState } from './egress-enforcement';
 import { EgressFirewall } from './egress-firewall';
 import { agentTag, routedIfaceName, ruleComment } from './egress-names';
-import { RefusalFolder, classify } from './egress-refusals';
+import { RefusalFolder, classify, remoteRefusal } from './egress-refusals';
 import { EgressRepository } from './egress-repository';
 import { EgressResolver, upstreamsFrom } from './egress-resolver';
 import { agentRulesInput, baseInputOf, bridgeMoved, protectedRangesOf } from './egress-inputs';
@@ -475,43 +475,14 @@ export class EgressService {
     );
   }
 
-  /**
-   * One line of a remote proxy's output: a refusal `{agent, host, address, port, rule}` becomes an
-   * `egress` event of that agent, folded and rate-limited like local refusals. The line comes from
-   * another host: it is checked field by field, and only agents of this core on that engine are traced.
-   */
+  /** One line of a remote proxy's output (see remoteRefusal): a refusal of one of this core's agents on `engine` becomes an `egress` event. */
   private onRemoteRefusal(engine: string, line: string): void {
-    let v: Record<string, unknown>;
-    try {
-      v = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    const agent = this.d.agents().find((a) => a.id === v.agent && a.engine === engine);
-    const rules: readonly EgressPayload['rule'][] = [
-      'not_allowed',
-      'host_service',
-      'agent_network',
-      'link_local',
-    ];
-    const rule = rules.find((r) => r === v.rule);
-    const port =
-      typeof v.port === 'number' && Number.isInteger(v.port) && v.port >= 0 && v.port <= 65535
-        ? v.port
-        : null;
-    if (!agent || !rule) return;
-    const address =
-      typeof v.address === 'string' && /^\d{1,3}(\.\d{1,3}){3}$/.test(v.address) ? v.address : null;
-    const host = typeof v.host === 'string' ? v.host.slice(0, 300) : null;
-    this.folder.add({
-      agentId: agent.id,
-      protocol: 'tcp',
-      address,
-      port,
-      host: host === address ? null : host,
-      mode: this.repo.get(agent.id)?.mode ?? 'none',
-      rule,
-    });
+    const r = remoteRefusal(
+      line,
+      (id) => this.d.agents().some((a) => a.id === id && a.engine === engine),
+      (id) => this.repo.get(id)?.mode ?? 'none',
+    );
+    if (r) this.folder.add(r);
   }
 
   /** Stops the check, the kernel log, the resolver; rules stay (agents left running stay contained). */
