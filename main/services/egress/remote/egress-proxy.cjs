@@ -18,6 +18,8 @@ const IDLE_TIMEOUT_MS = 10 * 60_000;
 const CONNECT_TIMEOUT_MS = 15_000;
 /** Connections held at once (clients); more are refused by the server until one closes. */
 const MAX_CONNECTIONS = 512;
+/** Connections one source address may hold at once (so one agent cannot take every slot); more get 429. */
+const MAX_PER_SOURCE = 128;
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
@@ -264,9 +266,19 @@ function main(argv) {
   const refuse = (c, status, why) => {
     c.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${why}\n`);
   };
+  const held = new Map();
   const server = net.createServer({ noDelay: true }, (c) => {
     c.setTimeout(HEAD_TIMEOUT_MS, () => c.destroy());
     c.on('error', () => c.destroy());
+    const source = c.remoteAddress || '';
+    held.set(source, (held.get(source) || 0) + 1);
+    c.on('close', () => {
+      const n = (held.get(source) || 1) - 1;
+      if (n > 0) held.set(source, n);
+      else held.delete(source);
+    });
+    if (held.get(source) > MAX_PER_SOURCE)
+      return refuse(c, '429 Too Many Requests', `more than ${MAX_PER_SOURCE} connections at once`);
     let buf = Buffer.alloc(0);
     const onData = (chunk) => {
       buf = Buffer.concat([buf, chunk]);
@@ -298,7 +310,7 @@ function main(argv) {
           );
         }
         const u = net.connect({ host: d.address, port: req.port, noDelay: true });
-        u.setTimeout(CONNECT_TIMEOUT_MS, () => u.destroy());
+        u.setTimeout(CONNECT_TIMEOUT_MS, () => u.destroy(new Error('connect timeout')));
         const close = () => {
           c.destroy();
           u.destroy();
