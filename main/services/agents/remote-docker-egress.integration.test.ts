@@ -154,20 +154,22 @@ describe.skipIf(skip).each(['tls', 'ssh'] as const)(
     });
 
     it('runs the proxy contained (no capabilities, read-only root, unprivileged) and points the agents at it', async () => {
-      const inspect = async (name: string) =>
-        JSON.parse(
-          (await run('docker', ['-H', `unix://${remote.socketPath}`, 'inspect', name], { timeoutMs: 30_000 }))
-            .stdout,
-        ) as {
-          Config: { User: string; Env: string[] };
-          HostConfig: {
-            ReadonlyRootfs: boolean;
-            CapDrop: string[];
-            SecurityOpt: string[];
-            PidsLimit: number;
-          };
-          NetworkSettings: { Networks: Record<string, unknown> };
-        }[];
+      // execFile, not run(): the proxy's command line holds its whole program (run() keeps a tail of the output).
+      type Inspected = {
+        Config: { User: string; Env: string[] };
+        HostConfig: { ReadonlyRootfs: boolean; CapDrop: string[]; SecurityOpt: string[]; PidsLimit: number };
+        NetworkSettings: { Networks: Record<string, unknown> };
+      }[];
+      const inspect = (name: string) =>
+        new Promise<Inspected>((resolve, reject) =>
+          execFile(
+            'docker',
+            ['-H', `unix://${remote.socketPath}`, 'inspect', name],
+            { timeout: 30_000, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+            (err, stdout) =>
+              err ? reject(new Error(err.message)) : resolve(JSON.parse(stdout) as Inspected),
+          ),
+        );
       const [proxy] = await inspect('agentdesk-egress-proxy');
       expect(proxy!.Config.User).toBe('65534:65534');
       expect(proxy!.HostConfig).toMatchObject({ ReadonlyRootfs: true, CapDrop: ['ALL'], PidsLimit: 32 });
