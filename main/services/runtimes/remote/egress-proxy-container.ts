@@ -8,7 +8,7 @@ import type Dockerode from 'dockerode';
 import { LABELS } from '../container-runtime';
 import { EGRESS_PROXY_SOURCE } from '../../egress/remote/egress-proxy-table';
 import type { EgressTable } from '../../egress/remote/egress-proxy-table';
-import { ensureNetwork, REMOTE_AGENT_NETWORK } from './gateway-relay';
+import { ensureNetwork, RELAY_OUT_NETWORK, REMOTE_AGENT_NETWORK } from './gateway-relay';
 
 /** The proxy container's name. */
 export const EGRESS_PROXY_CONTAINER = 'agentdesk-egress-proxy';
@@ -144,7 +144,7 @@ export async function ensureEgressProxy(
 /** The IPv4 subnets of the engine's own networks (agents', relay's way out, proxy's way out) that exist. */
 export async function egressOwnSubnets(docker: Dockerode): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
-  for (const name of [REMOTE_AGENT_NETWORK, EGRESS_OUT_NETWORK, 'agentdesk-relay-out'])
+  for (const name of [REMOTE_AGENT_NETWORK, EGRESS_OUT_NETWORK, RELAY_OUT_NETWORK])
     try {
       const info = await docker.getNetwork(name).inspect();
       out[name] = (info.IPAM?.Config ?? [])
