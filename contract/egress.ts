@@ -147,9 +147,11 @@ export const AllowList = z.array(AllowEntry).max(ALLOW_ENTRIES_MAX, `at most ${A
  * How this host enforces egress policies (docs/decisions/009-egress.md): `root` (the core changes the
  * host firewall itself), `helper` (through Agent Desk's egress helper container, for a core that is not
  * root but can use Docker), `off` (`AGENTDESK_EGRESS=off`), `unavailable` (cannot: agents are not
- * deployed; the `egress` health component says why and what to do), `starting` (being prepared).
+ * deployed; the `egress` health component says why and what to do), `starting` (being prepared), `proxy`
+ * (an agent on a remote Docker engine: Agent Desk's egress proxy on that engine enforces it;
+ * docs/decisions/0XX-remote-egress.md).
  */
-export const EgressEnforcement = z.enum(['root', 'helper', 'off', 'unavailable', 'starting']);
+export const EgressEnforcement = z.enum(['root', 'helper', 'off', 'unavailable', 'starting', 'proxy']);
 export type EgressEnforcement = z.infer<typeof EgressEnforcement>;
 
 /**

@@ -78,6 +78,9 @@ export function tcpEngineRuntime(
     prepareNetwork: () => Promise.resolve({ gatewayBind: null }),
     events: () => () => undefined,
     close: () => Promise.resolve(),
+    // No egress proxy on the stand-in engine (its agents' policies have nowhere to go).
+    applyRemoteEgress: undefined,
+    followRemoteEgress: undefined,
   };
   return new Proxy(base as ContainerRuntime, {
     get(target, prop, receiver) {

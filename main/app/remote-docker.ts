@@ -74,6 +74,7 @@ export function makeRemoteDockerRuntime(engine: EngineRecord, deps: RemoteEngine
     socketDir: remoteSocketDir(deps.home, engine.id),
     relayImage: BASE_IMAGE_REF,
     instanceId: deps.instanceId,
+    engineHost: t.transport === 'tls' ? t.host : t.ssh.host,
     ensureImage: async (ref) => {
       if (await rt.imagePresent(ref)) return;
       const local = deps.local().docker;

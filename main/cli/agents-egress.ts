@@ -43,6 +43,8 @@ function enforcementNote(e: Agent['egress']): string {
       return ' (enforced as root)';
     case 'helper':
       return ' (enforced by the egress helper container)';
+    case 'proxy':
+      return " (enforced by Agent Desk's egress proxy on its engine: TCP only, open = public addresses)";
     case 'off':
       return ' — NOT ENFORCED: egress control is off (AGENTDESK_EGRESS=off)';
     case 'starting':

@@ -141,8 +141,9 @@ function localRuntime(
 }
 
 /**
- * The runtime of a new agent on a named engine: the engine's kind. Egress other than `none` is refused
- * there (remote agents reach only the gateway on this machine).
+ * The runtime of a new agent on a named engine: the engine's kind. Egress other than `none` is refused on
+ * a remote Incus engine (its agents reach only the gateway on this machine); a remote Docker engine
+ * enforces it with its egress proxy (docs/decisions/0XX-remote-egress.md).
  * @throws AppError INVALID_INPUT for an unknown engine (listing the valid ones), a runtime that is not the
  *   engine's kind, an egress policy, or an engine whose runtime cannot be built (saying why).
  */
@@ -162,10 +163,10 @@ function namedRuntime(
       'INVALID_INPUT',
       `runtime: the engine "${named.id}" is ${named.kind}, not ${input.runtime}; leave the runtime out or choose ${named.kind}`,
     );
-  if ((input.egress && input.egress !== 'none') || input.allow.length > 0)
+  if (named.kind === 'incus' && ((input.egress && input.egress !== 'none') || input.allow.length > 0))
     throw new AppError(
       'INVALID_INPUT',
-      `egress: agents on the engine "${named.id}" reach only the gateway (egress policies on remote engines are not supported yet); leave egress at none and the allow-list empty, or use the engine local`,
+      `egress: agents on the Incus engine "${named.id}" reach only the gateway (egress policies on remote Incus engines are not supported yet; remote Docker engines support them); leave egress at none and the allow-list empty, or use the engine local`,
     );
   if (!ctx.runtimes.get(named.kind, named.id))
     throw new AppError(

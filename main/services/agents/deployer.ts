@@ -87,6 +87,8 @@ export interface DeployerDeps {
       container: string,
       existing: boolean,
     ): Promise<EgressAttachment | null>;
+    /** A remote agent: its engine's egress proxy given the policies (absent: remote agents get nothing). */
+    attachRemote?(agentId: string, engine: string): Promise<void>;
   };
   /** Host folder holding `agent-runtime.cjs` and the harness adapters, mounted read-only at /opt/agentdesk/runtime. */
   runtimeBundleDir: () => string | null;
@@ -408,8 +410,14 @@ export class Deployer {
     existing: boolean,
   ): Promise<EgressAttachment | null> {
     // The host firewall sees only this machine's engines. An agent on a named engine is contained there
-    // (docs/decisions/019-remote-gateway-path.md): it reaches nothing but the gateway.
-    if (!this.d.egress || (row.engine ?? LOCAL_ENGINE) !== LOCAL_ENGINE) return null;
+    // (docs/decisions/019-remote-gateway-path.md): it reaches the gateway, and what its policy allows
+    // through the engine's egress proxy (docs/decisions/0XX-remote-egress.md).
+    if (!this.d.egress) return null;
+    const engine = row.engine ?? LOCAL_ENGINE;
+    if (engine !== LOCAL_ENGINE) {
+      await this.d.egress.attachRemote?.(row.id, engine);
+      return null;
+    }
     try {
       return await this.d.egress.attach(row.id, rt.kind, row.container, existing);
     } catch (err) {

@@ -1,6 +1,6 @@
 // Turns refused connections and lookups into `egress` trace events: why they were refused, folded and rate-limited.
 import type { EgressPayload } from '../../../contract/egress';
-import { NEVER_ALLOWED, inCidr } from '../../../contract/egress';
+import { NEVER_ALLOWED, inCidr, ipv4ToInt } from '../../../contract/egress';
 import { traceEvent } from '../../../contract/traces';
 import type { TraceEventOf } from '../../../contract/traces';
 import type { RefusedPacket } from './kernel-log';
@@ -28,6 +28,52 @@ export function classify(p: RefusedPacket, protectedRanges: readonly string[]): 
   }
   if (NEVER_ALLOWED.some((r) => inCidr(p.dst, r.network, r.prefix))) return 'agent_network';
   return 'not_allowed';
+}
+
+const REMOTE_RULES: readonly EgressPayload['rule'][] = [
+  'not_allowed',
+  'host_service',
+  'agent_network',
+  'link_local',
+];
+
+/**
+ * A refusal line of a remote engine's egress proxy (docs/decisions/0XX-remote-egress.md), one JSON object
+ * `{agent, host, address, port, rule}`, as a refusal to fold. The line comes from another host, so
+ * nothing in it is trusted: it must be a JSON object naming an agent `mine` accepts (this core's, on that
+ * engine) and a known rule; the port must be 0–65535, the address a dotted quad (else null), the host is
+ * cut to 300 characters (null when it is the address); the mode is the core's (`modeOf`), not the line's.
+ * @returns the refusal, or null for anything else.
+ */
+export function remoteRefusal(
+  line: string,
+  mine: (agentId: string) => boolean,
+  modeOf: (agentId: string) => EgressPayload['mode'],
+): Refusal | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
+  const o = v as Record<string, unknown>;
+  if (typeof o.agent !== 'string' || !mine(o.agent)) return null;
+  const rule = REMOTE_RULES.find((r) => r === o.rule);
+  if (!rule) return null;
+  const port =
+    typeof o.port === 'number' && Number.isInteger(o.port) && o.port >= 0 && o.port <= 65535 ? o.port : null;
+  const address = typeof o.address === 'string' && ipv4ToInt(o.address) !== null ? o.address : null;
+  const host = typeof o.host === 'string' ? o.host.slice(0, 300) : null;
+  return {
+    agentId: o.agent,
+    protocol: 'tcp',
+    address,
+    port,
+    host: host === address ? null : host,
+    mode: modeOf(o.agent),
+    rule,
+  };
 }
 
 /** The envelope's one-line `error` of an egress event, e.g. `refused tcp 203.0.113.7:443 (allowlist: not allowed)`. */

@@ -7,6 +7,7 @@ import type {
   ContainerRuntime,
   EgressAttachment,
   EgressNetwork,
+  RemoteEgressAgent,
   RuntimeKind,
 } from '../runtimes/container-runtime';
 import type { Db } from '../storage/database';
@@ -19,7 +20,7 @@ import { chooseEnforcement } from './egress-enforcement';
 import type { EgressStatus, EnforcementState } from './egress-enforcement';
 import { EgressFirewall } from './egress-firewall';
 import { agentTag, routedIfaceName, ruleComment } from './egress-names';
-import { RefusalFolder, classify } from './egress-refusals';
+import { RefusalFolder, classify, remoteRefusal } from './egress-refusals';
 import { EgressRepository } from './egress-repository';
 import { EgressResolver, upstreamsFrom } from './egress-resolver';
 import { agentRulesInput, baseInputOf, bridgeMoved, protectedRangesOf } from './egress-inputs';
@@ -177,6 +178,7 @@ export class EgressService {
   }
 
   private async initNow(): Promise<void> {
+    this.initRemote();
     const tried: { local: LocalIptables | null } = { local: null };
     const choice = await chooseEnforcement({
       env: this.env,
@@ -251,6 +253,14 @@ export class EgressService {
   /** The agent's policy as the contract shows it. */
   view(agentId: string): AgentEgress {
     const row = this.repo.get(agentId);
+    if (this.remoteEngineOf(agentId))
+      return {
+        mode: row?.mode ?? 'none',
+        allow: row?.allow ?? [],
+        enforced: true,
+        enforcement: 'proxy',
+        address: null,
+      };
     return {
       mode: row?.mode ?? 'none',
       allow: row?.allow ?? [],
@@ -281,6 +291,8 @@ export class EgressService {
     this.policies.set(agentId, next);
     if (this.enforced && this.bound.has(agentId))
       await this.firewall.updateAgentChains(this.rulesInput(agentId));
+    const engine = this.remoteEngineOf(agentId);
+    if (engine) await this.applyRemote(engine);
     this.d.log.info({ agent: agentId, mode, entries: allow.length }, 'egress policy changed');
     return this.view(agentId);
   }
@@ -393,6 +405,84 @@ export class EgressService {
         );
     this.byTag.delete(agentTag(agentId));
     this.repo.delete(agentId);
+    const engine = this.remoteEngineOf(agentId);
+    if (engine)
+      await this.applyRemote(engine, agentId).catch((err: Error) =>
+        this.d.log.warn({ agent: agentId, engine, err: err.message }, 'remote egress table not updated'),
+      );
+  }
+
+  /**
+   * Before a remote agent's container is created or started: gives its engine's egress proxy the
+   * policies of this core's agents there, this one's included (docs/decisions/0XX-remote-egress.md).
+   * Does nothing for an engine without a proxy. @throws engine errors (the proxy cannot be made or told).
+   */
+  async attachRemote(agentId: string, engine: string): Promise<void> {
+    if (!this.repo.get(agentId)) this.create(agentId, undefined, []);
+    await this.applyRemote(engine);
+  }
+
+  /** The named engine of a remote agent whose engine has an egress proxy, else null. */
+  private remoteEngineOf(agentId: string): string | null {
+    const a = this.d.agents().find((x) => x.id === agentId);
+    if (!a || (a.engine ?? LOCAL_ENGINE) === LOCAL_ENGINE) return null;
+    return this.d.runtimes.get(a.runtime, a.engine)?.applyRemoteEgress ? a.engine! : null;
+  }
+
+  /** The remote agents of `engine` as its proxy's table lists them (`except`: one being purged). */
+  private remoteAgents(engine: string, except?: string): RemoteEgressAgent[] {
+    return this.d
+      .agents()
+      .filter((a) => a.engine === engine && a.id !== except && a.phase !== 'purging')
+      .map((a) => {
+        const row = this.repo.get(a.id);
+        return { container: a.container, agentId: a.id, mode: row?.mode ?? 'none', allow: row?.allow ?? [] };
+      });
+  }
+
+  /** Writes the table of `engine`'s proxy (see attachRemote). */
+  private async applyRemote(engine: string, except?: string): Promise<void> {
+    const rt = this.d.runtimes.all().find((e) => e.engine === engine)?.rt;
+    if (!rt?.applyRemoteEgress) return;
+    await rt.applyRemoteEgress(this.remoteAgents(engine, except));
+  }
+
+  /**
+   * Remote engines with an egress proxy: follows each one's refusals into `egress` trace events, and
+   * gives it its table again whenever its engine connects (start, after an outage: the proxy is made
+   * again if it went), also for engines added later. Failures are logged; the proxy keeps its last table.
+   */
+  private initRemote(): void {
+    const watch = (engine: string, rt: ContainerRuntime) => {
+      if (engine === LOCAL_ENGINE || !rt.applyRemoteEgress || !rt.followRemoteEgress) return;
+      const unfollow = rt.followRemoteEgress((line) => this.onRemoteRefusal(engine, line));
+      const unwatch = rt.events(
+        () => undefined,
+        (connected) => {
+          if (connected && this.remoteAgents(engine).length)
+            void this.applyRemote(engine).catch((err: Error) =>
+              this.d.log.warn({ engine, err: err.message }, 'remote egress table not written'),
+            );
+        },
+      );
+      this.unsubscribe.push(unfollow, unwatch);
+    };
+    for (const e of this.d.runtimes.all()) watch(e.engine, e.rt);
+    this.unsubscribe.push(
+      this.d.runtimes.onChange((c) => {
+        if (c.op === 'add') watch(c.entry.engine, c.entry.rt);
+      }),
+    );
+  }
+
+  /** One line of a remote proxy's output (see remoteRefusal): a refusal of one of this core's agents on `engine` becomes an `egress` event. */
+  private onRemoteRefusal(engine: string, line: string): void {
+    const r = remoteRefusal(
+      line,
+      (id) => this.d.agents().some((a) => a.id === id && a.engine === engine),
+      (id) => this.repo.get(id)?.mode ?? 'none',
+    );
+    if (r) this.folder.add(r);
   }
 
   /** Stops the check, the kernel log, the resolver; rules stay (agents left running stay contained). */

@@ -205,11 +205,23 @@ describe('agents.create on engines', () => {
     );
   });
 
-  it('refuses an egress policy on a named engine', async () => {
-    expect(await create({ engine: 'lab', allow: ['example.com'] })).toMatch(
-      /egress: agents on the engine "lab" reach only the gateway/,
+  it('refuses an egress policy on a remote Incus engine, not on a remote Docker engine (its egress proxy)', async () => {
+    await call(core.dispatcher, 'engines', 'add', {
+      id: 'inc',
+      name: 'Incus lab',
+      kind: 'incus',
+      transport: 'https',
+      url: 'https://10.0.0.3:8443',
+      token: 'a-token-long-enough-to-pass',
+    });
+    expect(await create({ engine: 'inc', allow: ['example.com'] })).toMatch(
+      /egress: agents on the Incus engine "inc" reach only the gateway/,
     );
-    expect(await create({ engine: 'lab', egress: 'open' })).toMatch(/reach only the gateway/);
+    expect(await create({ engine: 'inc', egress: 'open' })).toMatch(/reach only the gateway/);
+    expect(await create({ engine: 'lab', egress: 'allowlist', allow: ['example.com:443'] })).not.toMatch(
+      /egress/,
+    );
+    await call(core.dispatcher, 'engines', 'remove', { id: 'inc' });
   });
 
   it('lists an engine’s cluster members: an Incus cluster’s, none for a Docker engine', async () => {

@@ -43,6 +43,14 @@ export interface PortForward {
   hostPort: number;
 }
 
+/** One agent's policy as a remote engine's egress proxy gets it: its container, id, mode and entries. */
+export interface RemoteEgressAgent {
+  container: string;
+  agentId: string;
+  mode: 'none' | 'allowlist' | 'open';
+  allow: string[];
+}
+
 /**
  * How an agent container is attached for egress control (main/services/egress, docs/decisions/009-egress.md).
  * The host firewall recognises the agent's packets by it, so it is fixed by the core, never by the engine.
@@ -375,6 +383,19 @@ export interface ContainerRuntime {
     cmd: string[],
     opts: { timeoutMs: number; env?: Record<string, string> },
   ): Promise<ExecResult>;
+  /**
+   * Remote engines whose agents reach out through Agent Desk's egress proxy there (a remote Docker
+   * engine; docs/decisions/0XX-remote-egress.md): gives the proxy the policies of this core's agents on
+   * the engine (the whole table, replacing the last one); the proxy applies it at once and keeps it while
+   * the core is away. Absent = the engine has no egress proxy (remote agents reach only the gateway).
+   * @throws engine errors.
+   */
+  applyRemoteEgress?(agents: RemoteEgressAgent[]): Promise<void>;
+  /**
+   * Where the proxy's refusals go: `onLine` gets each line it writes (JSON, untrusted: the remote host
+   * could write anything), from now on, across reconnections. @returns the function that stops it.
+   */
+  followRemoteEgress?(onLine: (line: string) => void): () => void;
   /**
    * Subscribes to container events of containers labelled `agentdesk.agent_id` (one long-lived stream,
    * reconnected with backoff when it breaks; `onState(false)` while it is down). Returns unsubscribe.

@@ -121,7 +121,7 @@ const status = (err: unknown): number | undefined => (err as { statusCode?: numb
  * traffic (the relay's way out). An existing network of that name with other settings is made again
  * when no container uses it. @throws RuntimeOperationError when containers use such a network.
  */
-async function ensureNetwork(
+export async function ensureNetwork(
   docker: Dockerode,
   name: string,
   internal: boolean,

@@ -1,13 +1,22 @@
 // A Docker engine on another machine (ssh:// or tcp+TLS) as agents use it: host folders as volumes, the
 // gateway over TLS through the relay on an internal network, the runtime through an exec byte pipe.
 import type { RemoteGatewayAddress } from '../engine-target';
-import type { ContainerSpec, ContainerInfo, RuntimeEndpoint } from '../container-runtime';
+import dns from 'node:dns';
+import type { ContainerSpec, ContainerInfo, RemoteEgressAgent, RuntimeEndpoint } from '../container-runtime';
 import { RuntimeOperationError } from '../container-runtime';
 import { DockerRuntime } from '../docker/docker-runtime';
 import type { DockerRuntimeOptions } from '../docker/docker-runtime';
 import { ensureGatewayRelay, REMOTE_AGENT_NETWORK } from './gateway-relay';
 import type { RelayUpstream } from './gateway-relay';
 import { RuntimeForwarder } from './runtime-forwarder';
+import { egressTable } from '../../egress/remote/egress-proxy-table';
+import {
+  egressOwnSubnets,
+  egressProxyEnv,
+  ensureEgressProxy,
+  followEgressRefusals,
+  writeEgressTable,
+} from './egress-proxy-container';
 
 /**
  * How agents of one remote engine reach the gateway: `prepare()` makes the gateway's TLS listener reachable
@@ -34,6 +43,8 @@ export interface RemoteDockerRuntimeOptions extends Omit<
   /** Makes sure an image of this machine is on the engine (sent from the local engine). */
   ensureImage: (ref: string) => Promise<void>;
   instanceId: string;
+  /** The engine host's name or address as the core dials it (tcp+TLS host, SSH host): refused by the egress proxy. */
+  engineHost?: string;
 }
 
 /**
@@ -50,6 +61,17 @@ export class RemoteDockerRuntime extends DockerRuntime {
   private forwarder: RuntimeForwarder | null = null;
   private gatewayAddress: RemoteGatewayAddress | null = null;
   private readying: Promise<RemoteGatewayAddress> | null = null;
+  /** The relay's upstream host (tcp+TLS: this machine's address towards the engine), refused by the egress proxy. */
+  private upstreamHost: string | null = null;
+  private readonly egressListeners = new Set<(line: string) => void>();
+  private stopFollowing: (() => void) | null = null;
+  /** Epoch seconds from which the proxy's output is read next (the last line seen, or the first follow). */
+  private followSince = Math.floor(Date.now() / 1000);
+  /** The engine's timestamp (RFC 3339, nanoseconds) of the last line passed on. */
+  private lastStamp = '';
+  private followBackoffMs = 1000;
+  private closed = false;
+  private applying: Promise<void> = Promise.resolve();
 
   constructor(o: RemoteDockerRuntimeOptions) {
     super({ ...o, hostFolders: 'volumes', networkName: REMOTE_AGENT_NETWORK });
@@ -73,7 +95,12 @@ export class RemoteDockerRuntime extends DockerRuntime {
           instanceId: this.o.instanceId,
         }),
       );
+      await this.call('prepareNetwork', (d) =>
+        ensureEgressProxy(d, { image: this.o.relayImage, instanceId: this.o.instanceId }),
+      );
+      this.upstreamHost = upstream.kind === 'tcp' ? upstream.host : null;
       this.gatewayAddress = address;
+      void this.follow();
       return address;
     })().finally(() => (this.readying = null));
     await this.readying;
@@ -93,7 +120,86 @@ export class RemoteDockerRuntime extends DockerRuntime {
         'create',
         'a remote engine publishes no ports: the core reaches the runtime through the engine',
       );
-    return super.create({ ...spec, egress: undefined });
+    // Every agent here gets the proxy settings, whatever its mode: `agents.policy` can open egress live,
+    // and the proxy refuses (and traces) what `none` does not allow.
+    return super.create({ ...spec, env: { ...spec.env, ...egressProxyEnv() }, egress: undefined });
+  }
+
+  /**
+   * Gives the engine's egress proxy the policies of this core's agents there (egress-proxy-table.ts):
+   * the agents' network and the engine's own networks read from the engine, the engine host's addresses
+   * (its name as dialled, resolved here, and this machine's address towards it). Prepares the network
+   * first (the proxy made when missing). One at a time, in call order.
+   */
+  async applyRemoteEgress(agents: RemoteEgressAgent[]): Promise<void> {
+    const run = this.applying.then(async () => {
+      await this.prepareNetwork();
+      const subnets = await this.call('applyRemoteEgress', (d) => egressOwnSubnets(d));
+      const agentSubnet = subnets[REMOTE_AGENT_NETWORK]?.[0];
+      const hosts = await this.engineHostAddresses();
+      const [network = '', bits = '32'] = agentSubnet?.split('/') ?? [];
+      const table = egressTable({
+        agentNetwork: agentSubnet ? { name: REMOTE_AGENT_NETWORK, network, prefix: Number(bits) } : null,
+        networks: Object.values(subnets).flat(),
+        hosts,
+        agents,
+      });
+      await this.call('applyRemoteEgress', (d) => writeEgressTable(d, table));
+    });
+    this.applying = run.catch(() => undefined);
+    return run;
+  }
+
+  /** See ContainerRuntime.followRemoteEgress: lines of the proxy's output, from its next follow on. */
+  followRemoteEgress(onLine: (line: string) => void): () => void {
+    this.egressListeners.add(onLine);
+    void this.follow();
+    return () => this.egressListeners.delete(onLine);
+  }
+
+  /**
+   * Follows the proxy's output when someone listens and it is not followed yet. When the stream ends (the
+   * proxy restarted, the engine away) or cannot start, it is tried again after 1 s, doubling up to 30 s,
+   * until the runtime closes; lines already seen (by their engine timestamp) are not passed on twice.
+   */
+  private async follow(): Promise<void> {
+    if (this.stopFollowing || this.closed || this.egressListeners.size === 0 || !this.gatewayAddress) return;
+    this.stopFollowing = () => undefined;
+    const again = () => {
+      this.stopFollowing = null;
+      if (this.closed) return;
+      const t = setTimeout(() => void this.follow(), this.followBackoffMs);
+      t.unref();
+      this.followBackoffMs = Math.min(this.followBackoffMs * 2, 30_000);
+    };
+    try {
+      this.stopFollowing = await followEgressRefusals(
+        this.connection().docker,
+        this.followSince,
+        (stamp, line) => {
+          if (stamp <= this.lastStamp) return;
+          this.lastStamp = stamp;
+          this.followSince = Math.floor(Date.parse(stamp) / 1000) || this.followSince;
+          this.followBackoffMs = 1000;
+          for (const l of this.egressListeners) l(line);
+        },
+        again,
+      );
+    } catch {
+      again();
+    }
+  }
+
+  /** IPv4 addresses of the engine host the core knows: its dialled name resolved here, and the relay's upstream host. */
+  private async engineHostAddresses(): Promise<string[]> {
+    const out = new Set<string>();
+    if (this.upstreamHost) out.add(this.upstreamHost);
+    if (this.o.engineHost)
+      for (const a of await dns.promises
+        .lookup(this.o.engineHost, { family: 4, all: true })
+        .catch(() => [] as dns.LookupAddress[]))
+        out.add(a.address);
+    return [...out];
   }
 
   /** The runtime socket of a running container (see RuntimeForwarder), else null. */
@@ -106,6 +212,10 @@ export class RemoteDockerRuntime extends DockerRuntime {
 
   /** Also closes the runtime sockets and the gateway link (the SSH tunnel). */
   override async close(): Promise<void> {
+    this.closed = true;
+    this.stopFollowing?.();
+    this.stopFollowing = null;
+    this.egressListeners.clear();
     await this.forwarder?.closeAll();
     this.forwarder = null;
     await this.o.link.close();

@@ -47,7 +47,12 @@ export function EgressPane({ agent }: AgentPaneProps): ReactElement {
 
   return (
     <div className="egress-pane" data-testid="egress-pane">
-      {current.enforcement === 'off' ? (
+      {current.enforcement === 'proxy' ? (
+        <p className="muted small" data-testid="egress-enforcement">
+          Enforced on its engine by Agent Desk’s egress proxy: TCP through the proxy only (HTTP_PROXY and
+          HTTPS_PROXY are set), and Open reaches public addresses only (name LAN addresses in the allowlist).
+        </p>
+      ) : current.enforcement === 'off' ? (
         <p className="inline-error" role="alert" data-testid="egress-not-enforced">
           Not enforced: egress control is turned off (AGENTDESK_EGRESS=off), so this policy is recorded but
           not applied.
