@@ -149,7 +149,7 @@ export const AllowList = z.array(AllowEntry).max(ALLOW_ENTRIES_MAX, `at most ${A
  * root but can use Docker), `off` (`AGENTDESK_EGRESS=off`), `unavailable` (cannot: agents are not
  * deployed; the `egress` health component says why and what to do), `starting` (being prepared), `proxy`
  * (an agent on a remote Docker engine: Agent Desk's egress proxy on that engine enforces it;
- * docs/decisions/0XX-remote-egress.md).
+ * docs/decisions/023-remote-egress.md).
  */
 export const EgressEnforcement = z.enum(['root', 'helper', 'off', 'unavailable', 'starting', 'proxy']);
 export type EgressEnforcement = z.infer<typeof EgressEnforcement>;

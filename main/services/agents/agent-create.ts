@@ -143,7 +143,7 @@ function localRuntime(
 /**
  * The runtime of a new agent on a named engine: the engine's kind. Egress other than `none` is refused on
  * a remote Incus engine (its agents reach only the gateway on this machine); a remote Docker engine
- * enforces it with its egress proxy (docs/decisions/0XX-remote-egress.md).
+ * enforces it with its egress proxy (docs/decisions/023-remote-egress.md).
  * @throws AppError INVALID_INPUT for an unknown engine (listing the valid ones), a runtime that is not the
  *   engine's kind, an egress policy, or an engine whose runtime cannot be built (saying why).
  */

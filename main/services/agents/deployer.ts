@@ -411,7 +411,7 @@ export class Deployer {
   ): Promise<EgressAttachment | null> {
     // The host firewall sees only this machine's engines. An agent on a named engine is contained there
     // (docs/decisions/019-remote-gateway-path.md): it reaches the gateway, and what its policy allows
-    // through the engine's egress proxy (docs/decisions/0XX-remote-egress.md).
+    // through the engine's egress proxy (docs/decisions/023-remote-egress.md).
     if (!this.d.egress) return null;
     const engine = row.engine ?? LOCAL_ENGINE;
     if (engine !== LOCAL_ENGINE) {

@@ -38,7 +38,7 @@ const REMOTE_RULES: readonly EgressPayload['rule'][] = [
 ];
 
 /**
- * A refusal line of a remote engine's egress proxy (docs/decisions/0XX-remote-egress.md), one JSON object
+ * A refusal line of a remote engine's egress proxy (docs/decisions/023-remote-egress.md), one JSON object
  * `{agent, host, address, port, rule}`, as a refusal to fold. The line comes from another host, so
  * nothing in it is trusted: it must be a JSON object naming an agent `mine` accepts (this core's, on that
  * engine) and a known rule; the port must be 0–65535, the address a dotted quad (else null), the host is

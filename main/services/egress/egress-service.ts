@@ -414,7 +414,7 @@ export class EgressService {
 
   /**
    * Before a remote agent's container is created or started: gives its engine's egress proxy the
-   * policies of this core's agents there, this one's included (docs/decisions/0XX-remote-egress.md).
+   * policies of this core's agents there, this one's included (docs/decisions/023-remote-egress.md).
    * Does nothing for an engine without a proxy. @throws engine errors (the proxy cannot be made or told).
    */
   async attachRemote(agentId: string, engine: string): Promise<void> {

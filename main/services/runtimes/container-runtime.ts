@@ -385,7 +385,7 @@ export interface ContainerRuntime {
   ): Promise<ExecResult>;
   /**
    * Remote engines whose agents reach out through Agent Desk's egress proxy there (a remote Docker
-   * engine; docs/decisions/0XX-remote-egress.md): gives the proxy the policies of this core's agents on
+   * engine; docs/decisions/023-remote-egress.md): gives the proxy the policies of this core's agents on
    * the engine (the whole table, replacing the last one); the proxy applies it at once and keeps it while
    * the core is away. Absent = the engine has no egress proxy (remote agents reach only the gateway).
    * @throws engine errors.

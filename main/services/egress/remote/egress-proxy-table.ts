@@ -1,4 +1,4 @@
-// The remote egress proxy's program text and the policy table the core gives it (docs/decisions/0XX-remote-egress.md).
+// The remote egress proxy's program text and the policy table the core gives it (docs/decisions/023-remote-egress.md).
 import type { AllowTarget, EgressMode } from '../../../../contract/egress';
 import { NEVER_ALLOWED, parseAllowEntry } from '../../../../contract/egress';
 

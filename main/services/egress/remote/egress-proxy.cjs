@@ -1,4 +1,4 @@
-// The egress proxy of a remote engine (docs/decisions/0XX-remote-egress.md): an HTTP proxy (CONNECT and
+// The egress proxy of a remote engine (docs/decisions/023-remote-egress.md): an HTTP proxy (CONNECT and
 // absolute-form requests) that lets each agent reach only what its egress policy allows. It runs alone in
 // a container on the remote engine from the agent base image's /usr/local/bin/node (`node -e <this file>`),
 // so it uses Node's built-in modules only. Required as a module (tests) it exports its decision logic and
