@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceEventOf } from '../../../contract/traces';
 import { runtimeReachable, until } from '../../../test/agents';
 import { ensureBaseImage } from '../../../test/base-image';
+import { BASE_IMAGE_REF } from '../images/image-manifest';
 import {
   NAMES,
   PORTS,
@@ -138,7 +139,7 @@ describe.each<RuntimeKind>(['docker', 'incus'])('egress from inside real %s cont
       const att = await egress.attach(ids[k], kind, names[k], false);
       const spec: ContainerSpec = {
         name: names[k],
-        image: 'agentdesk/agent-base:1',
+        image: BASE_IMAGE_REF,
         env: {},
         labels: { 'agentdesk.test': hex },
         mounts: [],
