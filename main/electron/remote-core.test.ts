@@ -323,7 +323,7 @@ describe('attaching again to a remote core', () => {
       const core = await attachDesktopCore(target, ssh, log, s.deps, { timing });
       core.bus.onAny(() => {});
       const at: number[] = [];
-      (s.deps.attach as ReturnType<typeof vi.fn>).mockImplementation(() => {
+      vi.mocked(s.deps.attach).mockImplementation(() => {
         at.push(Date.now());
         return Promise.reject(new RemoteCoreDownError('deploy@server: Agent Desk is not running'));
       });
@@ -336,7 +336,7 @@ describe('attaching again to a remote core', () => {
       const r = await core.dispatcher.dispatch('agents.list', {}, { transport: 'ipc' });
       expect(!r.ok && r.error.message).toMatch(/attaching to it again.*not running/);
       // The server is back: the next attempt succeeds, and a later refusal starts from no wait again.
-      (s.deps.attach as ReturnType<typeof vi.fn>).mockImplementation(() => {
+      vi.mocked(s.deps.attach).mockImplementation(() => {
         at.push(Date.now());
         return Promise.resolve({
           endpoint: { url: 'http://127.0.0.1:1', token: s.server.token, socketPath: '/tmp/f' },
