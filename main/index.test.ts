@@ -20,8 +20,10 @@ vi.mock('./cli/index', async (importOriginal) => ({
   },
 }));
 vi.mock('./electron/lifecycle', () => ({ runDesktop: (opts: unknown) => runDesktop(opts) }));
-const attachDesktopCore = vi.fn((_target: unknown) => Promise.resolve({ remoteLabel: 'remote' }));
-vi.mock('./electron/remote-core', () => ({ attachDesktopCore: (t: unknown) => attachDesktopCore(t) }));
+const attachDesktopCore = vi.fn((..._args: unknown[]) => Promise.resolve({ remoteLabel: 'remote' }));
+vi.mock('./electron/remote-core', () => ({
+  attachDesktopCore: (...args: unknown[]) => attachDesktopCore(...args),
+}));
 const startCore = vi.fn((_opts: unknown) => Promise.resolve({ local: true }));
 vi.mock('./app/bootstrap', () => ({ startCore: (o: unknown) => startCore(o) }));
 
@@ -106,6 +108,10 @@ describe('main/index.ts', () => {
       await started();
       expect(attachDesktopCore).toHaveBeenLastCalledWith(
         expect.objectContaining({ kind: 'ssh', destination: { user: 'deploy', host: 'server', port: 22 } }),
+        expect.objectContaining({ dataDir: home }),
+        undefined,
+        undefined,
+        { waitIfDown: true }, // a server down at launch is waited for, not an error box
       );
       expect(fs.readFileSync(path.join(home, 'remote-core.json'), 'utf8')).toContain('ssh://deploy@server');
 

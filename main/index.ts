@@ -100,11 +100,14 @@ else if (command && CLI_COMMANDS.has(command)) {
       if (choice.kind === 'local') return startCore({ ...o, app: options });
       attached = choice.target;
       try {
-        return await attachDesktopCore(choice.target, {
-          dataDir: o.home,
-          configFile: options.sshConfigFile,
-          env: options.env,
-        });
+        // A server that is down starts the window unreachable and is waited for; a refusal still stops here.
+        return await attachDesktopCore(
+          choice.target,
+          { dataDir: o.home, configFile: options.sshConfigFile, env: options.env },
+          undefined,
+          undefined,
+          { waitIfDown: true },
+        );
       } catch (err) {
         if (choice.from !== 'remembered') throw err;
         // The user did not name this core at this launch: say where it came from and the way back.

@@ -16,6 +16,14 @@ export class NotRunningError extends Error {
   }
 }
 
+/** `GET /api/events` was answered with another status than 200 (`status`: 401 for a wrong token). */
+export class EventStreamRefusedError extends Error {
+  constructor(readonly status: number) {
+    super(`GET /api/events answered HTTP ${status}`);
+    this.name = 'EventStreamRefusedError';
+  }
+}
+
 /** Calls that may last longer than the default deadline (a chat turn, agent operations that wait for a container). */
 const LONG_CALLS_MS: Record<string, number> = {
   'agents.chat': 30 * 60_000,
@@ -35,7 +43,7 @@ const LONG_CALLS_MS: Record<string, number> = {
  * skipped.
  * @param onOpen called once the core accepted the stream (HTTP 200), before any event: from then on
  *   no event is missed until the stream ends (a client re-reads what it holds here after a drop).
- * @throws Error when the answer is not HTTP 200, or when the stream sends more than
+ * @throws EventStreamRefusedError when the answer is not HTTP 200 (401: the token is not this core's); Error when the stream sends more than
  *   {@link EVENT_FRAME_MAX_CHARS} characters without ending an event (the connection is closed first).
  */
 export async function followEvents(
@@ -52,7 +60,7 @@ export async function followEvents(
   });
   if (res.statusCode !== 200) {
     res.resume();
-    throw new Error(`GET /api/events answered HTTP ${res.statusCode ?? 0}`);
+    throw new EventStreamRefusedError(res.statusCode ?? 0);
   }
   onOpen?.();
   const decoder = new TextDecoder();

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient } from '../../contract/client';
 import { buildChildCore, processesMentioning, startChildCore } from '../../test/faults/child-core';
 import type { ChildCore } from '../../test/faults/child-core';
@@ -247,6 +247,51 @@ describe.skipIf(!haveTools)('agentdesk --remote ssh://', () => {
       await core.shutdown();
     }
   }, 60_000);
+
+  it('the desktop waits for a server core that is down at launch, and attaches again by itself after it restarts (another port, a new token)', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-remote-restart-'));
+    const target = parseRemote(`ssh://root@127.0.0.1:${sshd.destination.port}`, {
+      remoteCommand: `${process.execPath} ${built.entry}`,
+      remoteHome: home,
+    });
+    let served: Served | null = null;
+    const core = await attachDesktopCore(
+      target,
+      { dataDir: clientHome, configFile: sshd.sshConfigFile, env: process.env },
+      undefined,
+      undefined,
+      { waitIfDown: true, timing: { afterMs: 1000, firstMs: 500, maxMs: 2000 } },
+    );
+    const states: boolean[] = [];
+    const dataDir = async () => {
+      const r = await core.dispatcher.dispatch('system.info', {}, { transport: 'ipc' });
+      return r.ok ? (r.value as { data_dir: string }).data_dir : r.error.code;
+    };
+    try {
+      core.onStream((open) => states.push(open));
+      const off = core.bus.onAny(() => {});
+      expect(await dataDir()).toBe('UNAVAILABLE'); // nothing serves `home` yet: a window that waits
+      served = await serve({ home, app: testOptions(), port: 0, healthIntervalMs: 0 });
+      await vi.waitFor(() => expect(states).toEqual([true]), { timeout: 60_000, interval: 200 });
+      expect(await dataDir()).toBe(home);
+      const first = { port: served.http.port, token: served.token };
+      await served.stop();
+      served = null;
+      served = await serve({ home, app: testOptions(), port: 0, healthIntervalMs: 0 });
+      expect(served.token).not.toBe(first.token);
+      // Reopened through a new forward to the new port with the new token, read over SSH.
+      await vi.waitFor(() => expect(states.filter(Boolean)).toHaveLength(2), {
+        timeout: 60_000,
+        interval: 200,
+      });
+      expect(await dataDir()).toBe(home);
+      off();
+    } finally {
+      await core.shutdown();
+      if (served) await served.stop();
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  }, 150_000);
 
   it('says so when no core runs in the remote data dir, or agentdesk is not found there', async () => {
     const args = sshRemote();

@@ -98,6 +98,24 @@ const ConnectionInfo = z.object({
   fingerprint: z.string().optional(),
 });
 
+/**
+ * The server answered over SSH but its core is not serving (not started, or stopped): attaching again
+ * later may work. Other failures (host key, authentication, agentdesk not installed) are not this.
+ */
+export class RemoteCoreDownError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RemoteCoreDownError';
+  }
+}
+
+/** The label of `target` in the UI and messages: `user@host[:port]` (SSH, port when not 22) or `host:port` (TLS). */
+export function remoteLabel(target: RemoteTarget): string {
+  if (target.kind === 'tls') return new URL(target.url).host;
+  const dest = target.destination;
+  return `${dest.user}@${dest.host}${dest.port === 22 ? '' : `:${dest.port}`}`;
+}
+
 /** An attached remote core: its endpoint, a label for the UI, and how to let go of it. */
 export interface RemoteCore {
   endpoint: CoreEndpoint;
@@ -127,16 +145,15 @@ export function readTokenFile(file: string): string {
  * back inside the SSH channel, never on a command line), then opens `ssh -N -L <socket>:127.0.0.1:<port>`
  * with the socket in a new 0700 folder under the system temp folder, and waits until it answers.
  * @param ssh how to run ssh (`dataDir`: this machine's data dir, for the shared connection).
- * @throws SshError (host key changed/unknown, auth, unreachable); Error when the remote core is not
- *   running (with the server's own message), agentdesk is not found there, or it prints no connection;
- *   Error for an unreadable token file.
+ * @throws SshError (host key changed/unknown, auth, unreachable); RemoteCoreDownError when the remote
+ *   core is not running (with the server's own message) or prints no connection; Error when agentdesk is
+ *   not found there; Error for an unreadable token file.
  */
 export async function attachRemote(target: RemoteTarget, ssh: SshSettings): Promise<RemoteCore> {
   if (target.kind === 'tls') {
-    const u = new URL(target.url);
     return {
       endpoint: { url: target.url, token: readTokenFile(target.tokenFile), fingerprint: target.fingerprint },
-      label: u.host,
+      label: remoteLabel(target),
       close: async () => {},
     };
   }
@@ -159,10 +176,12 @@ export async function attachRemote(target: RemoteTarget, ssh: SshSettings): Prom
         .split('\n')
         .at(-1)
         ?.replace(/^agentdesk:\s*/, '') ?? '';
-    throw new Error(
-      err.exitCode === 127
-        ? `\`${target.command[0]}\` is not found on ${dest.user}@${dest.host}: install Agent Desk there, or say how to run it with --remote-command`
-        : `${dest.user}@${dest.host}: ${said || `\`${argv.join(' ')}\` exited with code ${String(err.exitCode)}`}`,
+    if (err.exitCode === 127)
+      throw new Error(
+        `\`${target.command[0]}\` is not found on ${dest.user}@${dest.host}: install Agent Desk there, or say how to run it with --remote-command`,
+      );
+    throw new RemoteCoreDownError(
+      `${dest.user}@${dest.host}: ${said || `\`${argv.join(' ')}\` exited with code ${String(err.exitCode)}`}`,
     );
   }
   const line = stdout.trim().split('\n').at(-1) ?? '';
@@ -170,7 +189,7 @@ export async function attachRemote(target: RemoteTarget, ssh: SshSettings): Prom
   try {
     info = ConnectionInfo.parse(JSON.parse(line));
   } catch {
-    throw new Error(
+    throw new RemoteCoreDownError(
       `${dest.user}@${dest.host} printed no connection for \`${argv.join(' ')}\`: is \`agentdesk serve\` running there?`,
     );
   }
@@ -199,7 +218,7 @@ export async function attachRemote(target: RemoteTarget, ssh: SshSettings): Prom
       socketPath,
       fingerprint: info.fingerprint,
     },
-    label: `${dest.user}@${dest.host}${dest.port === 22 ? '' : `:${dest.port}`}`,
+    label: remoteLabel(target),
     close,
   };
 }

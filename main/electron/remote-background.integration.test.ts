@@ -1,4 +1,4 @@
-// The tray over a real `agentdesk serve --tls` (Electron mocked): the desktop attaches with the pinned fingerprint and a token file, remembers the target without the token, builds the tray from the server's agents, follows its events and says when it is gone.
+// The tray over a real `agentdesk serve --tls` (Electron mocked): the desktop attaches with the pinned fingerprint and a token file, remembers the target without the token, builds the tray from the server's agents, follows its events, says when it is gone, comes back by itself when the server core restarts (new token), and refuses a server whose certificate changed.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +9,8 @@ import { purgeAll } from '../../test/agents';
 import { testOptions } from '../../test/app-options';
 import { remoteOf } from '../cli/index';
 import { serve } from '../cli/serve';
+import { FingerprintMismatchError } from '../cli/core-endpoint';
+import { tlsDir } from '../transport/http/tls-identity';
 import type { Served } from '../cli/serve';
 import { call } from '../transport/dispatch';
 import { startBackground } from './desktop-shell';
@@ -23,6 +25,9 @@ import { chooseDesktopCore, rememberedTargetFile, remoteArgs } from './remote-ta
 let serverHome: string;
 let clientHome: string;
 let served: Served;
+/** The same server core started again (same data dir and port) after it was stopped. */
+let restarted: Served | null = null;
+let tokenFile: string;
 let core: RemoteDesktopCore;
 let bg: RemoteBackgroundCore;
 let shell: BackgroundShell;
@@ -41,6 +46,10 @@ afterAll(async () => {
   shell?.dispose();
   bg?.dispose();
   await core?.shutdown();
+  if (restarted) {
+    await purgeAll(restarted.core.dispatcher).catch(() => {});
+    await restarted.stop();
+  }
   if (served) {
     await purgeAll(served.core.dispatcher).catch(() => {}); // stopped by the last test already
     await served.stop();
@@ -54,7 +63,7 @@ const menu = () => (tray.contextMenu as FakeMenu).labels();
 
 describe('the desktop’s tray on a real remote core (serve --tls)', () => {
   it('attaches as a launch with --remote would, remembers the target without the token, and builds the tray from the server', async () => {
-    const tokenFile = path.join(clientHome, 'token');
+    tokenFile = path.join(clientHome, 'token');
     fs.writeFileSync(tokenFile, served.token + '\n', { mode: 0o600 });
     const args = [
       '--remote',
@@ -78,6 +87,8 @@ describe('the desktop’s tray on a real remote core (serve --tls)', () => {
       choice.target,
       { dataDir: clientHome, configFile: null, env: process.env },
       log,
+      undefined,
+      { timing: { afterMs: 2000, firstMs: 500, maxMs: 4000 } },
     );
     core.onStream((open) => streamStates.push(open));
     bg = await startRemoteBackgroundCore(core);
@@ -155,4 +166,60 @@ describe('the desktop’s tray on a real remote core (serve --tls)', () => {
       { timeout: 10_000 },
     );
   }, 60_000);
+
+  it('the server core started again (same data dir and port, a new token): the tray comes back by itself once the token file holds the new token', async () => {
+    const port = served.http.port;
+    restarted = await serve({ home: serverHome, app: testOptions(), port, tls: true, healthIntervalMs: 0 });
+    expect(restarted.tls!.fingerprint).toBe(served.tls!.fingerprint); // the certificate is kept
+    expect(restarted.token).not.toBe(served.token); // the token is not: serve makes one per run
+    const created = await call(restarted.core.dispatcher, 'agents', 'create', {
+      name: 'Tray Again',
+      model: 'nowhere/some-model',
+    });
+    const opensBefore = streamStates.filter(Boolean).length;
+    // The user copies the new token into the file they gave (`serve --print-connection` on the server).
+    fs.writeFileSync(tokenFile, restarted.token + '\n', { mode: 0o600 });
+    await vi.waitFor(
+      () => expect(menu().some((l) => l.startsWith(`${created.emoji} Tray Again · `))).toBe(true),
+      { timeout: 60_000 },
+    );
+    expect(menu()).not.toContain(`⚠ Core unreachable: 127.0.0.1:${port}`);
+    expect(bg.remote.reachable()).toBe(true);
+    expect(streamStates.filter(Boolean).length).toBe(opensBefore + 1);
+    // The window's calls go through the same core.
+    const listed = await core.dispatcher.dispatch('agents.list', {}, { transport: 'ipc' });
+    expect(listed.ok).toBe(true);
+    expect(JSON.stringify(listed.ok && listed.value)).toContain('Tray Again');
+  }, 90_000);
+
+  it('a server that comes back with another certificate is refused: no attach again, the tray stays unreachable, an error says why', async () => {
+    const port = served.http.port;
+    await purgeAll(restarted!.core.dispatcher);
+    await restarted!.stop();
+    restarted = null;
+    fs.rmSync(tlsDir(serverHome), { recursive: true, force: true }); // a new certificate at the next start
+    restarted = await serve({ home: serverHome, app: testOptions(), port, tls: true, healthIntervalMs: 0 });
+    expect(restarted.tls!.fingerprint).not.toBe(served.tls!.fingerprint);
+    fs.writeFileSync(tokenFile, restarted.token + '\n', { mode: 0o600 }); // even with the right token
+    await vi.waitFor(
+      () =>
+        expect(
+          log.error.mock.calls.some(
+            ([o, m]) =>
+              (o as { err?: unknown }).err instanceof FingerprintMismatchError &&
+              String(m).includes('not attaching again'),
+          ),
+        ).toBe(true),
+      { timeout: 60_000 },
+    );
+    const opens = streamStates.filter(Boolean).length;
+    const r = await core.dispatcher.dispatch('agents.list', {}, { transport: 'ipc' });
+    expect(!r.ok && r.error.code).toBe('UNAVAILABLE');
+    expect(!r.ok && r.error.message).toContain(`not the pinned ${served.tls!.fingerprint}`);
+    expect(menu()).toContain(`⚠ Core unreachable: 127.0.0.1:${port}`);
+    // Past the longest backoff: still refused, nothing opened.
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    expect(streamStates.filter(Boolean).length).toBe(opens);
+    expect(bg.remote.reachable()).toBe(false);
+  }, 90_000);
 });
