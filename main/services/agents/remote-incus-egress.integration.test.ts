@@ -170,6 +170,18 @@ describe.skipIf(skip)('egress of an agent on a remote Incus', () => {
     expect(await direct(`http://${dest}:${allowedPort}/`, other)).toBe('000');
   });
 
+  it('keeps the policy when the proxy restarts (the core not involved): the table lives in the instance', async () => {
+    expect((await incus('restart', 'agentdesk-egress-proxy')).code).toBe(0);
+    await until(
+      () => curl(`http://${dest}:${allowedPort}/`),
+      (s) => s === '200',
+      30_000,
+      'allowed again',
+    );
+    expect(await curl(`http://${dest}:${otherPort}/`)).toBe('403');
+    expect(await curl(`http://${dest}:${allowedPort}/`, other)).toBe('403');
+  });
+
   it('is refused another port of the same host, and the refusal is an egress event', async () => {
     expect(await curl(`http://${dest}:${otherPort}/`)).toBe('403');
     const e = await waitRefusal('the refusal of the other port', (x) => x.payload.port === otherPort);
