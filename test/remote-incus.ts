@@ -205,13 +205,17 @@ async function startMember(name: string, netns: string, root: string, address: s
  * in its own network namespace, all on one bridge inside a further namespace (no firewall of this
  * machine in between), which this machine joins by a veth (`10.234.<n>.1`; members `.2`, `.3`).
  * `core.https_address` is each member's address; a `dir` storage pool is the default profile's root
- * disk; there is no Incus network (the runtime gives remote agents their devices). A cluster is made
+ * disk; there is no Incus network (the runtime gives remote agents their devices) unless `egressNetwork`:
+ * then a managed bridge `adt-egress` (NAT, `10.235.<n>.1/24`) is the default profile's `eth0` and the
+ * member routes through this machine (for the egress proxy's way out). A cluster is made
  * as `incus cluster enable m1`, then `m2` joins with a join token (`incus admin init --preseed`).
  * Holds a lock for its whole life (released by `remove`): one remote at a time on this machine, since the
  * sweep of leftovers that comes first removes every namespace of this fixture.
  * @throws Error with the daemon's log when one does not answer within 30 s.
  */
-export async function startRemoteIncus(opts: { members?: 1 | 2 } = {}): Promise<RemoteIncus> {
+export async function startRemoteIncus(
+  opts: { members?: 1 | 2; egressNetwork?: boolean } = {},
+): Promise<RemoteIncus> {
   // One remote at a time on this machine: the sweep below removes every namespace of this fixture.
   const release = await holdTestLock(path.join(os.tmpdir(), 'agentdesk-test-remote-incus.lock'));
   try {
@@ -222,7 +226,10 @@ export async function startRemoteIncus(opts: { members?: 1 | 2 } = {}): Promise<
   }
 }
 
-async function startHeld(opts: { members?: 1 | 2 }, release: () => void): Promise<RemoteIncus> {
+async function startHeld(
+  opts: { members?: 1 | 2; egressNetwork?: boolean },
+  release: () => void,
+): Promise<RemoteIncus> {
   sweepRemoteIncus();
   const count = opts.members ?? 1;
   const tag = crypto.randomBytes(3).toString('hex');
@@ -270,6 +277,20 @@ async function startHeld(opts: { members?: 1 | 2 }, release: () => void): Promis
     first.incus('config', 'set', 'core.https_address', `${first.address}:${REMOTE_INCUS_PORT}`);
     first.incus('storage', 'create', 'default', 'dir');
     first.incus('profile', 'device', 'add', 'default', 'root', 'disk', 'path=/', 'pool=default');
+    if (opts.egressNetwork) {
+      // A way out for the egress proxy: a managed bridge (NAT) on the default profile, the member's
+      // default route through this machine's end of the veth.
+      sh('ip', '-n', first.netns, 'route', 'add', 'default', 'via', hostAddress);
+      first.incus(
+        'network',
+        'create',
+        'adt-egress',
+        `ipv4.address=${net.replace(/^10\.234\./, '10.235.')}.1/24`,
+        'ipv4.nat=true',
+        'ipv6.address=none',
+      );
+      first.incus('profile', 'device', 'add', 'default', 'eth0', 'nic', 'network=adt-egress', 'name=eth0');
+    }
     if (count === 2) {
       first.incus('cluster', 'enable', 'm1');
       const second = members[1]!;

@@ -6,6 +6,7 @@ import type { IncusEnrol } from '../services/engines/engine-service';
 import type { ContainerSpec, HostServiceAddress } from '../services/runtimes/container-runtime';
 import type { EngineRecord } from '../services/runtimes/engine-target';
 import { addIncusRemote } from '../services/runtimes/incus/incus-remote';
+import { BASE_IMAGE_REF } from '../services/images/base-image';
 import { IncusRuntime } from '../services/runtimes/incus/incus-runtime';
 import { localAddressTowards } from '../services/runtimes/remote/local-address';
 import type { RemoteEngineDeps } from './remote-engines';
@@ -37,7 +38,11 @@ class IncusRemoteRuntime extends IncusRuntime {
     super({
       env: deps.app.env,
       log: deps.log.child({ engine: engine.id }),
-      remote: { target: engine.target, socketDir: incusSocketDir(deps.home, engine.id) },
+      remote: {
+        target: engine.target,
+        socketDir: incusSocketDir(deps.home, engine.id),
+        egress: { image: BASE_IMAGE_REF, instanceId: deps.instanceId },
+      },
     });
   }
 

@@ -141,11 +141,10 @@ function localRuntime(
 }
 
 /**
- * The runtime of a new agent on a named engine: the engine's kind. Egress other than `none` is refused on
- * a remote Incus engine (its agents reach only the gateway on this machine); a remote Docker engine
- * enforces it with its egress proxy (docs/decisions/023-remote-egress.md).
+ * The runtime of a new agent on a named engine: the engine's kind. A remote engine enforces the agent's
+ * egress policy with its egress proxy (docs/decisions/023-remote-egress.md).
  * @throws AppError INVALID_INPUT for an unknown engine (listing the valid ones), a runtime that is not the
- *   engine's kind, an egress policy, or an engine whose runtime cannot be built (saying why).
+ *   engine's kind, or an engine whose runtime cannot be built (saying why).
  */
 function namedRuntime(
   input: { engine?: string; runtime?: RuntimeKind; egress?: string; allow: string[] },
@@ -162,11 +161,6 @@ function namedRuntime(
     throw new AppError(
       'INVALID_INPUT',
       `runtime: the engine "${named.id}" is ${named.kind}, not ${input.runtime}; leave the runtime out or choose ${named.kind}`,
-    );
-  if (named.kind === 'incus' && ((input.egress && input.egress !== 'none') || input.allow.length > 0))
-    throw new AppError(
-      'INVALID_INPUT',
-      `egress: agents on the Incus engine "${named.id}" reach only the gateway (egress policies on remote Incus engines are not supported yet; remote Docker engines support them); leave egress at none and the allow-list empty, or use the engine local`,
     );
   if (!ctx.runtimes.get(named.kind, named.id))
     throw new AppError(

@@ -12,11 +12,12 @@ import { EGRESS_PROXY_SOURCE, egressTable } from './egress-proxy-table';
 let proxy: ChildProcess;
 let port: number;
 let dir: string;
+let tableFile: string;
 
 /** Sends `data` and answers the status line the proxy sends back before closing ('' = closed without one). */
-function ask(data: string): Promise<string> {
+function ask(data: string, to = port): Promise<string> {
   return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
+    const s = net.connect(to, '127.0.0.1');
     let b = '';
     s.on('data', (d: Buffer) => (b += d.toString('latin1')));
     s.on('error', () => resolve(b.split('\r\n')[0] ?? ''));
@@ -28,6 +29,7 @@ function ask(data: string): Promise<string> {
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdesk-egress-proxy-'));
   const table = path.join(dir, 'table.json');
+  tableFile = table;
   // Loopback as the "agents' network": the program's source check runs, and reverse lookups of 127.0.0.1
   // do not answer `<container>.agentdesk-remote`, so every request here is from an unknown source.
   fs.writeFileSync(
@@ -103,6 +105,70 @@ describe('the egress proxy program', () => {
       (s) => s === 'HTTP/1.1 400 Bad Request',
       10_000,
       'slots free again',
+    );
+  });
+
+  it('opens a per-agent port when the table names one (SIGHUP), names the agent by it, closes it when gone', async () => {
+    const free = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => free.once('listening', r));
+    const agentPort = (free.address() as net.AddressInfo).port;
+    await new Promise((r) => free.close(r));
+    const write = (portSources: string[], withPort: boolean) => {
+      fs.writeFileSync(
+        tableFile,
+        JSON.stringify(
+          egressTable({
+            agentNetwork: null,
+            networks: [],
+            hosts: [],
+            portSources,
+            agents: [
+              {
+                container: 'carol',
+                agentId: 'id-carol',
+                mode: 'open',
+                allow: [],
+                ...(withPort ? { port: agentPort } : {}),
+              },
+            ],
+          }),
+        ),
+      );
+      proxy.kill('SIGHUP');
+    };
+    const out: string[] = [];
+    proxy.stdout!.on('data', (d: Buffer) => out.push(d.toString()));
+    // A source that is not the engine host (here: loopback is not listed) is nobody, and not logged.
+    write(['10.99.0.1'], true);
+    await until(
+      () => ask('CONNECT 127.0.0.1:9 HTTP/1.1\r\n\r\n', agentPort),
+      (s) => s === 'HTTP/1.1 403 Forbidden',
+      20_000,
+      'the per-agent port listening',
+    );
+    expect(out.join('')).toBe('');
+    // The listed source: the port is carol's; loopback is refused for her and the refusal names her.
+    write(['127.0.0.1'], true);
+    await until(
+      async () => (await ask('CONNECT 127.0.0.1:9 HTTP/1.1\r\n\r\n', agentPort), out.join('')),
+      (s) => s.includes('"agent":"id-carol"'),
+      20_000,
+      "a refusal traced to the port's agent",
+    );
+    expect(JSON.parse(out.join('').trim().split('\n').pop()!)).toMatchObject({
+      agent: 'id-carol',
+      mode: 'open',
+      address: '127.0.0.1',
+      port: 9,
+      rule: 'agent_network',
+    });
+    // Gone from the table: the port closes.
+    write(['127.0.0.1'], false);
+    await until(
+      () => ask('CONNECT 127.0.0.1:9 HTTP/1.1\r\n\r\n', agentPort),
+      (s) => s === '',
+      20_000,
+      'the per-agent port closed',
     );
   });
 });

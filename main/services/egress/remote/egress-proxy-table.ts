@@ -33,7 +33,10 @@ export interface ProxyRange {
  * request must lie in it and reverse-resolve to `<container>.<name>`); `never`: the contract's
  * never-allowed ranges; `networks`: the engine's own networks (agents, relay, proxy: refused as
  * `agent_network`); `hosts`: the engine host's addresses the core knows (refused as `host_service`);
- * `agents`: container name → policy.
+ * `agents`: container name → policy; `ports` (a remote Incus, where agents have no address): per-agent
+ * port the proxy also listens on (decimal) → container name, and `portSources`: the only source addresses
+ * accepted on those ports (the engine host's address towards the proxy, where incusd's forkproxy connects
+ * from).
  */
 export interface EgressTable {
   agentNetwork: (ProxyRange & { name: string }) | null;
@@ -41,6 +44,8 @@ export interface EgressTable {
   networks: ProxyRange[];
   hosts: string[];
   agents: Record<string, ProxyPolicy>;
+  ports: Record<string, string>;
+  portSources: string[];
 }
 
 /** The decision functions egress-proxy.cjs exports when required as a module (tests). */
@@ -66,6 +71,7 @@ export interface EgressProxyModule {
     host: string,
     port: number,
     io: { reverse(a: string): Promise<string[]>; lookup(name: string): Promise<string[]> },
+    localPort?: number,
   ) => Promise<{ ok: boolean; rule?: string; address: string | null; policy: ProxyPolicy | null }>;
   inRange: (address: string, network: string, prefix: number) => boolean;
   HEAD_MAX: number;
@@ -86,14 +92,24 @@ function range(cidr: string): ProxyRange {
  * @param o.networks CIDRs of the engine's own networks (agents, relay, proxy).
  * @param o.hosts the engine host's IPv4 addresses the core knows.
  * @param o.agents one row per agent of this core on the engine: its container name, id, mode and entries
- *   (as stored; entries that do not parse are dropped, as the local firewall drops them).
+ *   (as stored; entries that do not parse are dropped, as the local firewall drops them), and on a remote
+ *   Incus its per-agent port (1024–65535).
+ * @param o.portSources source addresses accepted on per-agent ports (default none: no per-agent port answers).
  */
 export function egressTable(o: {
   agentNetwork: (ProxyRange & { name: string }) | null;
   networks: string[];
   hosts: string[];
-  agents: { container: string; agentId: string; mode: EgressMode; allow: string[] }[];
+  agents: { container: string; agentId: string; mode: EgressMode; allow: string[]; port?: number }[];
+  portSources?: string[];
 }): EgressTable {
+  const ports: Record<string, string> = {};
+  for (const a of o.agents)
+    if (a.port !== undefined) {
+      if (!Number.isInteger(a.port) || a.port < 1024 || a.port > 65535)
+        throw new Error(`agent ${a.agentId}: egress port ${a.port} is not 1024–65535`);
+      ports[String(a.port)] = a.container;
+    }
   const agents: Record<string, ProxyPolicy> = {};
   for (const a of o.agents)
     agents[a.container] = {
@@ -107,5 +123,7 @@ export function egressTable(o: {
     networks: o.networks.map(range),
     hosts: o.hosts.filter((h) => /^\d{1,3}(\.\d{1,3}){3}$/.test(h)),
     agents,
+    ports,
+    portSources: (o.portSources ?? []).filter((h) => /^\d{1,3}(\.\d{1,3}){3}$/.test(h)),
   };
 }

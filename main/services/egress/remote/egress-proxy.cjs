@@ -170,12 +170,25 @@ function parseHead(head) {
 }
 
 /**
- * The agent a connection comes from: its source address on the agents' network reverse-resolved by the
- * engine's DNS (Docker answers `<container>.<network>` for a container's address), then the table's entry
- * for that container. Agents have no capabilities, so they cannot send from another address.
+ * The agent a connection comes from.
+ * - On a per-agent port (a remote Incus: `table.ports` maps the port the connection arrived on to the
+ *   agent's key in `table.agents`): the port names the agent, and the source must be one of
+ *   `table.portSources` (the engine host's address towards the proxy, where incusd's forkproxy connects
+ *   from for the agent's proxy device; the agent has no address of its own and cannot pick the port).
+ * - Else (a remote Docker engine): its source address on the agents' network reverse-resolved by the
+ *   engine's DNS (Docker answers `<container>.<network>` for a container's address), then the table's
+ *   entry for that container. Agents have no capabilities, so they cannot send from another address.
+ * @param localPort the proxy port the connection arrived on, when it is a per-agent port (else undefined).
  */
-async function agentOf(table, source, reverse) {
+async function agentOf(table, source, reverse, localPort) {
   const address = source.startsWith('::ffff:') ? source.slice(7) : source;
+  const own = (o, k) => !!o && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, k);
+  if (localPort !== undefined) {
+    if (!own(table.ports, String(localPort))) return null;
+    if (!Array.isArray(table.portSources) || !table.portSources.includes(address)) return null;
+    const key = table.ports[String(localPort)];
+    return own(table.agents, key) ? table.agents[key] : null;
+  }
   const net0 = table.agentNetwork;
   if (!net0 || !inRange(address, net0.network, net0.prefix)) return null;
   let names;
@@ -189,9 +202,7 @@ async function agentOf(table, source, reverse) {
     const name = n.endsWith('.') ? n.slice(0, -1) : n;
     if (!name.endsWith(suffix)) continue;
     const container = name.slice(0, -suffix.length);
-    const policy = Object.prototype.hasOwnProperty.call(table.agents, container)
-      ? table.agents[container]
-      : undefined;
+    const policy = own(table.agents, container) ? table.agents[container] : undefined;
     if (policy) return policy;
   }
   return null;
@@ -200,10 +211,11 @@ async function agentOf(table, source, reverse) {
 /**
  * Decides one request end to end: the agent, the host and port, then the name's addresses (looked up
  * once; the connection goes to the checked address, so a second answer cannot differ).
+ * `localPort`: the per-agent port the connection arrived on (see {@link agentOf}), else undefined.
  * @returns `{ ok: true, address, policy }` or `{ ok: false, rule, why, policy, address }`.
  */
-async function decide(table, source, host, port, io) {
-  const policy = await agentOf(table, source, io.reverse);
+async function decide(table, source, host, port, io, localPort) {
+  const policy = await agentOf(table, source, io.reverse, localPort);
   const first = checkRequest(policy, host, port);
   if (!first.ok) {
     const literal = parseHost(host);
@@ -236,7 +248,23 @@ async function decide(table, source, host, port, io) {
 }
 
 /** An empty table: every request is refused. */
-const EMPTY = { agentNetwork: null, never: [], networks: [], hosts: [], agents: {} };
+const EMPTY = {
+  agentNetwork: null,
+  never: [],
+  networks: [],
+  hosts: [],
+  agents: {},
+  ports: {},
+  portSources: [],
+};
+
+/** Per-agent ports the proxy listens on besides its main port: `table.ports`' keys that are 1024–65535. */
+function agentPorts(table, mainPort) {
+  if (!table.ports || typeof table.ports !== 'object') return [];
+  return Object.keys(table.ports)
+    .map(Number)
+    .filter((p) => Number.isInteger(p) && p >= 1024 && p <= 65535 && p !== mainPort);
+}
 
 /** Reads the table file; a missing or broken file is the empty table (fail closed). */
 function readTable(file) {
@@ -250,12 +278,21 @@ function readTable(file) {
   }
 }
 
-/** Runs the proxy: `node -e <source> <port> <table file>`. */
+/**
+ * Runs the proxy: `node -e <source> agentdesk-egress-proxy <port> <table file>`. It listens on `<port>`
+ * (agents named by their source address) and on each per-agent port of the table (agents named by the
+ * port: {@link agentOf}), opening and closing those as the table changes.
+ */
 function main(argv) {
   const port = Number(argv[0]);
   const file = argv[1];
   let table = readTable(file);
-  const reload = () => (table = readTable(file));
+  /** Per-agent port → its server. */
+  const servers = new Map();
+  const reload = () => {
+    table = readTable(file);
+    syncPorts();
+  };
   process.on('SIGHUP', reload);
   fs.watchFile(file, { interval: 2000 }, reload);
   const io = {
@@ -267,16 +304,21 @@ function main(argv) {
     c.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${why}\n`);
   };
   const held = new Map();
-  const server = net.createServer({ noDelay: true }, (c) => {
+  let total = 0;
+  const handle = (localPort) => (c) => {
     c.setTimeout(HEAD_TIMEOUT_MS, () => c.destroy());
     c.on('error', () => c.destroy());
-    const source = c.remoteAddress || '';
+    // On a per-agent port every connection comes from the engine host: the port is the "source".
+    const source = localPort === undefined ? c.remoteAddress || '' : `port ${localPort}`;
     held.set(source, (held.get(source) || 0) + 1);
+    total++;
     c.on('close', () => {
+      total--;
       const n = (held.get(source) || 1) - 1;
       if (n > 0) held.set(source, n);
       else held.delete(source);
     });
+    if (total > MAX_CONNECTIONS) return c.destroy();
     if (held.get(source) > MAX_PER_SOURCE)
       return refuse(c, '429 Too Many Requests', `more than ${MAX_PER_SOURCE} connections at once`);
     let buf = Buffer.alloc(0);
@@ -297,7 +339,7 @@ function main(argv) {
       const req = parseHead(buf.subarray(0, end).toString('latin1'));
       const body = buf.subarray(end + 4);
       if (req.error) return refuse(c, '400 Bad Request', req.error);
-      void decide(table, c.remoteAddress || '', req.host, req.port, io).then((d) => {
+      void decide(table, c.remoteAddress || '', req.host, req.port, io, localPort).then((d) => {
         if (!d.ok) {
           if (d.policy)
             process.stdout.write(
@@ -336,9 +378,30 @@ function main(argv) {
       });
     };
     c.on('data', onData);
-  });
+  };
+  const server = net.createServer({ noDelay: true }, handle(undefined));
   server.maxConnections = MAX_CONNECTIONS;
   server.listen(port, '0.0.0.0');
+  function syncPorts() {
+    const want = new Set(agentPorts(table, port));
+    for (const [p, s] of servers)
+      if (!want.has(p)) {
+        s.close();
+        servers.delete(p);
+      }
+    for (const p of want) {
+      if (servers.has(p)) continue;
+      const s = net.createServer({ noDelay: true }, handle(p));
+      s.maxConnections = MAX_PER_SOURCE;
+      s.on('error', (err) => {
+        process.stderr.write(`egress proxy: port ${p}: ${err.message}\n`);
+        servers.delete(p);
+      });
+      s.listen(p, '0.0.0.0');
+      servers.set(p, s);
+    }
+  }
+  syncPorts();
   process.on('SIGTERM', () => process.exit(0));
 }
 
@@ -350,6 +413,7 @@ module.exports = {
   agentOf,
   decide,
   readTable,
+  agentPorts,
   inRange,
   PRIVATE,
   HEAD_MAX,

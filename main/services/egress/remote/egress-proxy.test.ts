@@ -195,3 +195,72 @@ describe('egress proxy decisions', () => {
     }
   });
 });
+
+describe('per-agent ports (a remote Incus: the port the connection arrived on names the agent)', () => {
+  const HOST = '10.99.0.1';
+  const t = egressTable({
+    agentNetwork: null,
+    networks: ['10.99.0.0/24'],
+    hosts: [],
+    portSources: [HOST],
+    agents: [
+      {
+        container: 'alice',
+        agentId: 'id-alice',
+        mode: 'allowlist',
+        allow: ['api.example.com:443'],
+        port: 4001,
+      },
+      { container: 'bob', agentId: 'id-bob', mode: 'none', allow: [], port: 4002 },
+    ],
+  });
+
+  it("gives each port its own agent's policy", async () => {
+    expect(await decide(t, HOST, 'api.example.com', 443, world, 4001)).toMatchObject({
+      ok: true,
+      policy: { agent: 'id-alice' },
+    });
+    expect(await decide(t, HOST, 'api.example.com', 443, world, 4002)).toMatchObject({
+      ok: false,
+      rule: 'not_allowed',
+      policy: { agent: 'id-bob' },
+    });
+  });
+
+  it('refuses a port that names no agent, and a source other than the engine host', async () => {
+    for (const [source, port] of [
+      [HOST, 4003],
+      ['10.99.0.7', 4001], // another instance on the proxy's network dialling alice's port itself
+      [`::ffff:10.99.0.7`, 4001],
+    ] as const)
+      expect(await decide(t, source, 'api.example.com', 443, world, port)).toMatchObject({
+        ok: false,
+        policy: null,
+      });
+  });
+
+  it('does not let a port key reach an inherited property or the address path', async () => {
+    const odd = { ...t, ports: { ...t.ports, '4005': '__proto__', '4006': 'toString' } };
+    expect(await decide(odd, HOST, 'api.example.com', 443, world, 4005)).toMatchObject({ policy: null });
+    expect(await decide(odd, HOST, 'api.example.com', 443, world, 4006)).toMatchObject({ policy: null });
+    // the main port with no agents' network: nobody
+    expect(await decide(t, HOST, 'api.example.com', 443, world)).toMatchObject({ policy: null });
+  });
+
+  it('listens only on ports 1024–65535 other than the main port', () => {
+    const { agentPorts } = egressProxy as unknown as {
+      agentPorts: (t: unknown, main: number) => number[];
+    };
+    expect(
+      agentPorts({ ports: { '80': 'a', '3128': 'b', '4001': 'c', x: 'd', '70000': 'e' } }, 3128),
+    ).toEqual([4001]);
+    expect(() =>
+      egressTable({
+        agentNetwork: null,
+        networks: [],
+        hosts: [],
+        agents: [{ container: 'a', agentId: 'a', mode: 'open', allow: [], port: 80 }],
+      }),
+    ).toThrow(/egress port 80 is not 1024–65535/);
+  });
+});

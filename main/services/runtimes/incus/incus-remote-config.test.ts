@@ -88,6 +88,6 @@ describe('remoteInstanceBody', () => {
   });
 
   it('/etc/hosts names the gateway on loopback', () => {
-    expect(remoteHosts()).toContain('127.0.0.1 localhost agentdesk-gateway');
+    expect(remoteHosts()).toContain('127.0.0.1 localhost agentdesk-gateway agentdesk-egress');
   });
 });

@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import { LABELS } from '../container-runtime';
 import type { ContainerSpec } from '../container-runtime';
+import { EGRESS_PROXY_ALIAS } from '../remote/egress-proxy-container';
 import { GATEWAY_DEVICE, INCUS_GATEWAY_PORT, instanceBody } from './incus-config';
 
 /** Where remote agents' gateway proxy devices connect: the core's TLS gateway listener as the remote host reaches it. */
@@ -60,7 +61,7 @@ export function remoteVolumeName(
  * - Writable mounts: the custom volume {@link remoteVolumeName} of `pool` at the container path (the
  *   caller creates it); read-only mounts: nothing (their files are pushed after create and at every
  *   start, from {@link PUSHED_MOUNTS_KEY})).
- * @throws Error for what a remote engine cannot do: egress allow-lists, port forwards, a gateway port
+ * @throws Error for what a remote engine cannot do: a local egress attachment, port forwards, a gateway port
  *   without a gateway address.
  */
 export function remoteInstanceBody(
@@ -71,7 +72,7 @@ export function remoteInstanceBody(
 ): Record<string, unknown> {
   if (spec.egress)
     throw new Error(
-      'Egress allow-lists are not available for agents on a remote Incus yet: create the agent without an egress policy, or on this machine',
+      "A local egress attachment cannot apply on a remote Incus: remote agents' policies go through the remote's egress proxy (applyRemoteEgress), leave spec.egress out",
     );
   if (spec.ports.length > 0)
     throw new Error(
@@ -114,7 +115,10 @@ export function remoteInstanceBody(
   return body;
 }
 
-/** `/etc/hosts` of a remote agent: the gateway's certificate name on loopback (its proxy device). */
+/**
+ * `/etc/hosts` of a remote agent: the gateway's certificate name and the egress proxy's name
+ * (`agentdesk-egress`, as agents on remote Docker call it) on loopback, where their proxy devices listen.
+ */
 export function remoteHosts(): string {
-  return `127.0.0.1 localhost ${GATEWAY_HOST_NAME}\n::1 localhost\n`;
+  return `127.0.0.1 localhost ${GATEWAY_HOST_NAME} ${EGRESS_PROXY_ALIAS}\n::1 localhost\n`;
 }

@@ -17,6 +17,7 @@ import type {
   RuntimeEvent,
   RuntimeInfo,
   RuntimeProgress,
+  RemoteEgressAgent,
 } from '../container-runtime';
 import { resolveIncusSocket } from '../incus-endpoint';
 import { IncusClient, incusUnavailable, isNotFound } from './incus-client';
@@ -60,6 +61,16 @@ import {
 } from './incus-remote-config';
 import type { RemoteGatewayConnect } from './incus-remote-config';
 import { ExecTunnels } from './incus-tunnel';
+import { egressTable } from '../../egress/remote/egress-proxy-table';
+import { egressProxyEnv } from '../remote/egress-proxy-container';
+import {
+  egressDeviceFor,
+  ensureIncusEgressProxy,
+  INCUS_EGRESS_DEVICE,
+  INCUS_EGRESS_INSTANCE,
+  NoEgressNetworkError,
+  writeIncusEgressTable,
+} from './incus-egress-proxy';
 import { pushTree, sha256OfFiles } from './incus-files';
 
 /** An Incus remote (`incus`/`https` engine target) and what its agents need from this machine. */
@@ -69,6 +80,12 @@ export interface IncusRemoteOptions {
   socketDir: string;
   /** Where agents' gateway proxy devices connect (the core's TLS gateway listener); see {@link IncusRuntime.setGateway}. */
   gateway?: RemoteGatewayConnect | null;
+  /**
+   * Agents' egress through an egress proxy instance on the remote (docs/decisions/023-remote-egress.md):
+   * its image (the agent base image, with /usr/local/bin/node) and the core's instance id (its label).
+   * Absent: no proxy, remote agents reach only the gateway.
+   */
+  egress?: { image: string; instanceId: string };
 }
 
 /** A member of an Incus cluster (`GET /1.0/cluster/members?recursion=1`). */
@@ -127,6 +144,12 @@ export class IncusRuntime implements ContainerRuntime {
   /** Remote only: the local sockets standing for ports inside containers. */
   private readonly tunnels: ExecTunnels | null;
   private gateway: RemoteGatewayConnect | null;
+  /** Remote with egress only: see ContainerRuntime.applyRemoteEgress (absent on other Incus runtimes). */
+  applyRemoteEgress?: (agents: RemoteEgressAgent[]) => Promise<void>;
+  /** Remote with egress only: see ContainerRuntime.followRemoteEgress. */
+  followRemoteEgress?: (onLine: (line: string) => void) => () => void;
+  private egressApplying: Promise<void> = Promise.resolve();
+  private readonly egressFollows = new Set<AbortController>();
 
   constructor(private readonly opts: IncusRuntimeOptions) {
     const project = opts.project ?? 'default';
@@ -148,6 +171,11 @@ export class IncusRuntime implements ContainerRuntime {
     }
     this.tunnels = opts.remote ? new ExecTunnels(this.client, opts.remote.socketDir) : null;
     this.gateway = opts.remote?.gateway ?? null;
+    const egress = opts.remote?.egress;
+    if (egress) {
+      this.applyRemoteEgress = (agents) => this.applyEgress(agents, egress);
+      this.followRemoteEgress = (onLine) => this.followEgress(onLine);
+    }
     this.consoles = new ConsoleTranscripts(this.client);
     this.stream = new IncusEventStream(
       this.client,
@@ -529,7 +557,78 @@ export class IncusRuntime implements ContainerRuntime {
   }
 
   /** Closes the event stream and the keep-alive sockets. */
+  /**
+   * Gives the remote's egress proxy the policies of this core's agents there (made first when missing,
+   * see ensureIncusEgressProxy): each agent named by its port, connections accepted on it only from the
+   * remote host's address on the proxy's network; refused in every mode besides the contract's ranges:
+   * that network and the remote host's addresses the core knows (its URL's host, this machine's address
+   * towards it). One at a time, in call order.
+   */
+  private applyEgress(agents: RemoteEgressAgent[], o: { image: string; instanceId: string }): Promise<void> {
+    const run = this.egressApplying.then(async () => {
+      const profile = await this.profileDevices('applyRemoteEgress');
+      let proxy;
+      try {
+        proxy = await ensureIncusEgressProxy(this.client, {
+          ...o,
+          profile,
+          containers: agents.map((a) => a.container),
+          start: (n) => this.start(n),
+          remove: (n) => this.remove(n),
+        });
+      } catch (err) {
+        // A remote without a managed bridge still runs agents that reach only the gateway.
+        if (err instanceof NoEgressNetworkError && agents.every((a) => a.mode === 'none')) return;
+        throw err;
+      }
+      const hosts = [new URL(this.opts.remote!.target.url).hostname, this.gateway?.connectHost ?? ''];
+      const table = egressTable({
+        agentNetwork: null,
+        networks: [proxy.subnet],
+        hosts: hosts.filter((h) => /^\d{1,3}(\.\d{1,3}){3}$/.test(h)),
+        portSources: proxy.hostAddresses,
+        agents: agents.map((a) => ({ ...a, port: proxy.ports[a.container] })),
+      });
+      await writeIncusEgressTable(this.client, table);
+    });
+    this.egressApplying = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Follows the proxy instance's console (its refusal lines) until the returned function is called or
+   * the runtime closes; when the instance is missing or stops, tried again after 1 s, doubling up to 30 s.
+   */
+  private followEgress(onLine: (line: string) => void): () => void {
+    const ac = new AbortController();
+    this.egressFollows.add(ac);
+    void (async () => {
+      let backoff = 1000;
+      while (!ac.signal.aborted) {
+        try {
+          await this.followLogs(
+            INCUS_EGRESS_INSTANCE,
+            (l) => {
+              backoff = 1000;
+              onLine(l);
+            },
+            ac.signal,
+          );
+        } catch {
+          // missing (not made yet) or the remote away: try again
+        }
+        await sleep(backoff, ac.signal);
+        backoff = Math.min(backoff * 2, 30_000);
+      }
+    })();
+    return () => {
+      ac.abort();
+      this.egressFollows.delete(ac);
+    };
+  }
+
   close(): Promise<void> {
+    for (const f of this.egressFollows) f.abort();
     this.tunnels?.close();
     this.stream.close();
     this.client.close();
@@ -599,6 +698,15 @@ export class IncusRuntime implements ContainerRuntime {
       pool ?? Object.values(profile).find((d) => d.type === 'disk' && d.path === '/')?.pool ?? 'default';
     const body = remoteInstanceBody(spec, profile, this.gateway, volumePool);
     if (pool) rootOnPool(body, pool);
+    if (this.opts.remote?.egress) {
+      // Every agent gets the proxy variables whatever its mode (a live change from `none` opens egress
+      // without re-creating it; in `none` the proxy refuses and traces) and, when the proxy holds a port
+      // for it, the device that is its only way there.
+      const out = body as { config: Record<string, string>; devices: Record<string, Record<string, string>> };
+      for (const [k, v] of Object.entries(egressProxyEnv())) out.config[`environment.${k}`] = v;
+      const device = await egressDeviceFor(this.client, spec.name);
+      if (device) out.devices[INCUS_EGRESS_DEVICE] = device;
+    }
     const writable = spec.mounts.filter((x) => !x.readOnly);
     let member = (chosen === undefined ? this.opts.remote?.target.member : chosen) ?? null;
     // On a cluster, a volume of a local pool (dir, btrfs …) lives on one member and the instance must

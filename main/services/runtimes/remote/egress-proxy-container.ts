@@ -46,7 +46,8 @@ export function egressProxyEnv(): Record<string, string> {
 
 const status = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
 
-function specLabel(image: string): string {
+/** The proxy's settings as a label value: its image and a digest of its program (a change makes it again; Docker and Incus). */
+export function egressProxySpec(image: string): string {
   // The program's length and a cheap digest: a new program makes the container again.
   let h = 0;
   for (let i = 0; i < EGRESS_PROXY_SOURCE.length; i++) h = (h * 31 + EGRESS_PROXY_SOURCE.charCodeAt(i)) >>> 0;
@@ -69,7 +70,7 @@ export async function ensureEgressProxy(
 ): Promise<{ action: 'created' | 'started' | 'running'; address: string }> {
   await ensureNetwork(docker, REMOTE_AGENT_NETWORK, true, o.instanceId);
   await ensureNetwork(docker, EGRESS_OUT_NETWORK, false, o.instanceId);
-  const want = specLabel(o.image);
+  const want = egressProxySpec(o.image);
   const c = docker.getContainer(EGRESS_PROXY_CONTAINER);
   let info: Dockerode.ContainerInspectInfo | null = null;
   try {

@@ -234,9 +234,7 @@ export function CreateAgentForm({
             hint={
               draft.engine === 'local'
                 ? undefined
-                : engines.find((e) => e.id === draft.engine)?.kind === 'docker'
-                  ? 'Egress goes through Agent Desk’s proxy on that engine: TCP only, and Open reaches public addresses only (name LAN addresses in the allowlist).'
-                  : 'Agents on a remote Incus engine reach only the gateway on this machine (no egress policy yet).'
+                : 'Egress goes through Agent Desk’s proxy on that engine: TCP only, and Open reaches public addresses only (name LAN addresses in the allowlist).'
             }
           />
         </div>
