@@ -24,6 +24,9 @@ const skip = skipUnlessReal(
   'root, Debian incusd, ip netns, the system Incus and LiteLLM',
 );
 
+/** A name only the fixture's bridge DNS knows, answered with the destination's address. */
+const DEST_NAME = 'allowed.agentdesk.test';
+
 describe.skipIf(skip)('egress of an agent on a remote Incus', () => {
   let remote: RemoteIncus;
   let stack: ScriptedCore;
@@ -120,7 +123,16 @@ describe.skipIf(skip)('egress of an agent on a remote Incus', () => {
         'the agent running',
       );
     // One after the other: the first sends the image over.
-    agent = await running((await create({ egress: 'allowlist', allow: [`${dest}:${allowedPort}`] })).id);
+    // A name the remote's bridge DNS (Incus's dnsmasq) answers with the destination: no outside DNS here.
+    remote.incus('network', 'set', 'adt-egress', 'raw.dnsmasq', `address=/${DEST_NAME}/${dest}`);
+    agent = await running(
+      (
+        await create({
+          egress: 'allowlist',
+          allow: [`${dest}:${allowedPort}`, `${DEST_NAME}:${allowedPort}`],
+        })
+      ).id,
+    );
     expect(agent.phase, `${agent.phase_reason ?? ''} ${(agent.failed_log ?? []).join(' ')}`).toBe('running');
     other = await running((await create({})).id);
     expect(other.phase, `${other.phase_reason ?? ''} ${(other.failed_log ?? []).join(' ')}`).toBe('running');
@@ -139,6 +151,13 @@ describe.skipIf(skip)('egress of an agent on a remote Incus', () => {
     expect(await curl(`http://${dest}:${allowedPort}/`)).toBe('200');
     expect(await tunnel(`http://${dest}:${allowedPort}/`)).toBe('200');
     expect((await inAgent(`curl -s --max-time 20 http://${dest}:${allowedPort}/`)).out).toBe('allowed');
+  });
+
+  it('reaches an allowed name: the proxy looks it up through the bridge DNS of the remote', async () => {
+    expect(await curl(`http://${DEST_NAME}:${allowedPort}/`)).toBe('200');
+    expect(await tunnel(`http://${DEST_NAME}:${allowedPort}/`)).toBe('200');
+    // The agent itself has no DNS path: only the proxy resolves.
+    expect(await direct(`http://${DEST_NAME}:${allowedPort}/`)).toBe('000');
   });
 
   it('gives the agent only the device to its port and the proxy variables; the proxy runs unprivileged', async () => {

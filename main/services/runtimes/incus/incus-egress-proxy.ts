@@ -7,6 +7,7 @@ import { EGRESS_PROXY_PORT, egressProxySpec } from '../remote/egress-proxy-conta
 import type { IncusClient } from './incus-client';
 import { isNotFound } from './incus-client';
 import { instanceBody } from './incus-config';
+import { resolvConf } from './incus-egress';
 
 /** The proxy instance's name. */
 export const INCUS_EGRESS_INSTANCE = 'agentdesk-egress-proxy';
@@ -164,6 +165,14 @@ export async function ensureIncusEgressProxy(
     body.config['linux.sysctl.net.ipv6.conf.all.disable_ipv6'] = '1';
     await client.run('POST', '/1.0/instances', body, 'egress proxy', 120_000);
     await client.putFile(path(INCUS_EGRESS_INSTANCE), PROGRAM, EGRESS_PROXY_SOURCE, 'egress proxy');
+    // The proxy looks names up itself: through the bridge's own DNS (Incus's dnsmasq on the host's
+    // address on that bridge, forwarding to the remote host's resolvers), as a container on it would.
+    await client.putFile(
+      path(INCUS_EGRESS_INSTANCE),
+      '/etc/resolv.conf',
+      resolvConf(net.hostAddress),
+      'egress proxy',
+    );
     await client.putPath(
       path(INCUS_EGRESS_INSTANCE),
       TABLE_DIR,
