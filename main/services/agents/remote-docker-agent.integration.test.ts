@@ -206,5 +206,28 @@ describe.skipIf(skip).each(['tls', 'ssh'] as const)(
         [],
       );
     }, 600_000);
+
+    it('removing the engine from Agent Desk removes its relay, egress proxy, their volume and networks there', async () => {
+      const ours = async () => ({
+        containers: (await engineGet<{ Names: string[] }[]>(remote, '/containers/json?all=1'))
+          .flatMap((c) => c.Names.map((n) => n.replace(/^\//, '')))
+          .filter((n) => n.startsWith('agentdesk-'))
+          .sort(),
+        networks: (await engineGet<{ Name: string }[]>(remote, '/networks'))
+          .map((n) => n.Name)
+          .filter((n) => n.startsWith('agentdesk-'))
+          .sort(),
+        volumes: ((await engineGet<{ Volumes: { Name: string }[] | null }>(remote, '/volumes')).Volumes ?? [])
+          .map((v) => v.Name)
+          .filter((n) => n.startsWith('agentdesk-'))
+          .sort(),
+      });
+      const before = await ours();
+      expect(before.containers).toEqual(['agentdesk-egress-proxy', 'agentdesk-gateway-relay']);
+      expect(before.networks).toEqual(expect.arrayContaining(['agentdesk-egress-out', 'agentdesk-remote']));
+      expect(before.volumes).toContain('agentdesk-egress-table');
+      await call(stack.core.dispatcher, 'engines', 'remove', { id: engine });
+      expect(await ours()).toEqual({ containers: [], networks: [], volumes: [] });
+    }, 300_000);
   },
 );

@@ -258,4 +258,12 @@ describe.skipIf(skip)('egress of an agent on a remote Incus', () => {
     );
     expect(e.payload.rule).toBe('not_allowed');
   });
+
+  it('removing the engine from Agent Desk (its agents purged) deletes the egress proxy instance there', async () => {
+    const names = () => remote.incus('list', '--format', 'csv', '--columns', 'n').split('\n').filter(Boolean);
+    expect(names()).toContain('agentdesk-egress-proxy');
+    for (const a of [agent, other]) await call(stack.core.dispatcher, 'agents', 'purge', { id: a.id });
+    await call(stack.core.dispatcher, 'engines', 'remove', { id: 'rinc-egress' });
+    expect(names()).toEqual([]);
+  }, 300_000);
 });

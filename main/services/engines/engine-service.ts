@@ -163,15 +163,25 @@ export class EngineService {
   }
 
   /**
-   * Removes a named engine: refused while any agent (archived included) is recorded on it; its runtime
-   * is closed, its health component dropped, its PEM files deleted.
+   * Removes a named engine: refused while any agent (archived included) is recorded on it; what Agent
+   * Desk made there (gateway relay, egress proxy, their volume and networks) is removed when the engine
+   * answers (else logged: nothing of an agent is left, those are a few idle parts), its runtime closed,
+   * its health component dropped, its PEM files deleted.
    * @throws AppError NOT_FOUND, CONFLICT naming the agents.
    */
   async remove(id: string): Promise<{ id: string }> {
     this.d.repo.remove(id);
     this.d.health.setProbe(`engine:${id}`, null);
     this.health.delete(id);
-    await this.d.runtimes.remove(id);
+    await this.d.runtimes.remove(id, (outcome) => {
+      if ('error' in outcome)
+        this.d.log.warn(
+          { engine: id, err: outcome.error },
+          'engine removed; what Agent Desk made there (relay, egress proxy) could not be removed',
+        );
+      else if (outcome.kept.length)
+        this.d.log.warn({ engine: id, kept: outcome.kept }, 'engine removed; parts still in use were left');
+    });
     void this.d.health.recheck();
     this.d.onChange?.();
     return { id };

@@ -404,6 +404,14 @@ export interface ContainerRuntime {
     onEvent: (e: RuntimeEvent) => void,
     onState?: (connected: boolean, error?: string) => void,
   ): () => void;
+  /**
+   * Removes what Agent Desk made on this engine besides agents (a remote engine's gateway relay, egress
+   * proxy, their volume and networks), when the engine is removed from Agent Desk; this machine's
+   * engines have none (absent). A network some container still uses is left in place.
+   * @returns the names of what was left because it is still in use.
+   * @throws when the engine cannot be reached.
+   */
+  teardown?(): Promise<string[]>;
   /** Closes streams and sockets. */
   close(): Promise<void>;
 }

@@ -36,6 +36,18 @@ export interface RuntimeOwner {
 /** A change of the registry: a named engine's runtime added or removed while the core runs. */
 export type RuntimesChange = { op: 'add' | 'remove'; entry: RuntimeEntry };
 
+/** Longest wait for an engine's teardown when it is removed (an engine that is away must not hold the call), in ms. */
+const TEARDOWN_MS = 30_000;
+
+/** `p`, or a rejection naming `what` after `ms`. */
+function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Every container runtime of the core, keyed by {@link runtimeKey}: the local engines (the map given at
  * construction, as found on this machine) and the named engines {@link add}ed from the `engines` table.
@@ -121,14 +133,26 @@ export class Runtimes {
     return entry;
   }
 
-  /** Unregisters a named engine's runtime and closes it. The local engines are never removed. */
-  async remove(engine: string): Promise<void> {
+  /**
+   * Unregisters a named engine's runtime and closes it. The local engines are never removed.
+   * @param teardown also removes what Agent Desk made on the engine (ContainerRuntime `teardown`) before
+   *   closing; its outcome is passed to it: what was left in use, or why it could not be done.
+   */
+  async remove(
+    engine: string,
+    teardown?: (outcome: { kept: string[] } | { error: Error }) => void,
+  ): Promise<void> {
     this.refused.delete(engine);
     if (engine === LOCAL_ENGINE) return;
     for (const [key, entry] of [...this.entries])
       if (entry.engine === engine) {
         this.entries.delete(key);
         this.emit({ op: 'remove', entry });
+        if (teardown && entry.rt.teardown)
+          await withDeadline(entry.rt.teardown(), TEARDOWN_MS, 'removing what Agent Desk made there').then(
+            (kept) => teardown({ kept }),
+            (error: unknown) => teardown({ error: error as Error }),
+          );
         await entry.rt.close().catch(() => undefined);
       }
   }

@@ -556,7 +556,6 @@ export class IncusRuntime implements ContainerRuntime {
     return this.stream.subscribe(onEvent, onState);
   }
 
-  /** Closes the event stream and the keep-alive sockets. */
   /**
    * Gives the remote's egress proxy the policies of this core's agents there (made first when missing,
    * see ensureIncusEgressProxy): each agent named by its port, connections accepted on it only from the
@@ -627,6 +626,15 @@ export class IncusRuntime implements ContainerRuntime {
     };
   }
 
+  /** A remote's egress proxy instance is deleted (missing: nothing to do); this machine's Incus has none. */
+  async teardown(): Promise<string[]> {
+    if (!this.remote) return [];
+    for (const f of this.egressFollows) f.abort();
+    await this.remove(INCUS_EGRESS_INSTANCE);
+    return [];
+  }
+
+  /** Closes the event stream and the keep-alive sockets. */
   close(): Promise<void> {
     for (const f of this.egressFollows) f.abort();
     this.tunnels?.close();

@@ -226,3 +226,33 @@ export async function followEgressRefusals(
     stream.destroy();
   };
 }
+
+/**
+ * Removes the egress proxy container, its table volume and {@link EGRESS_OUT_NETWORK} (when the engine is
+ * removed from Agent Desk). Missing parts are skipped; the network when still in use is left and named.
+ * @returns the names left because they are in use.
+ */
+export async function removeEgressProxy(docker: Dockerode): Promise<string[]> {
+  const gone = (err: unknown): boolean => (err as { statusCode?: number }).statusCode === 404;
+  const inUse = (err: unknown): boolean =>
+    [403, 409].includes((err as { statusCode?: number }).statusCode ?? 0);
+  try {
+    await docker.getContainer(EGRESS_PROXY_CONTAINER).remove({ force: true });
+  } catch (err) {
+    if (!gone(err)) throw err;
+  }
+  const kept: string[] = [];
+  try {
+    await docker.getVolume(EGRESS_TABLE_VOLUME).remove();
+  } catch (err) {
+    if (inUse(err)) kept.push(EGRESS_TABLE_VOLUME);
+    else if (!gone(err)) throw err;
+  }
+  try {
+    await docker.getNetwork(EGRESS_OUT_NETWORK).remove();
+  } catch (err) {
+    if (inUse(err)) kept.push(EGRESS_OUT_NETWORK);
+    else if (!gone(err)) throw err;
+  }
+  return kept;
+}

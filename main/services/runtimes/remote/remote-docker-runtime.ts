@@ -6,7 +6,7 @@ import type { ContainerSpec, ContainerInfo, RemoteEgressAgent, RuntimeEndpoint }
 import { RuntimeOperationError } from '../container-runtime';
 import { DockerRuntime } from '../docker/docker-runtime';
 import type { DockerRuntimeOptions } from '../docker/docker-runtime';
-import { ensureGatewayRelay, REMOTE_AGENT_NETWORK } from './gateway-relay';
+import { ensureGatewayRelay, removeGatewayRelay, REMOTE_AGENT_NETWORK } from './gateway-relay';
 import type { RelayUpstream } from './gateway-relay';
 import { RuntimeForwarder } from './runtime-forwarder';
 import { egressTable } from '../../egress/remote/egress-proxy-table';
@@ -14,6 +14,7 @@ import {
   egressOwnSubnets,
   egressProxyEnv,
   ensureEgressProxy,
+  removeEgressProxy,
   followEgressRefusals,
   writeEgressTable,
 } from './egress-proxy-container';
@@ -208,6 +209,14 @@ export class RemoteDockerRuntime extends DockerRuntime {
     if (!info || info.state !== 'running') return null;
     this.forwarder ??= new RuntimeForwarder({ docker: this.connection().docker, dir: this.o.socketDir });
     return this.forwarder.open(name, containerPort);
+  }
+
+  /** Removes the egress proxy (its volume and network), then the relay and the agents' networks. */
+  async teardown(): Promise<string[]> {
+    this.stopFollowing?.();
+    this.stopFollowing = null;
+    const kept = await this.call('teardown', (d) => removeEgressProxy(d));
+    return [...kept, ...(await this.call('teardown', (d) => removeGatewayRelay(d)))];
   }
 
   /** Also closes the runtime sockets and the gateway link (the SSH tunnel). */
