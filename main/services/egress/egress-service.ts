@@ -45,7 +45,7 @@ export class EgressUnavailableError extends Error {
 export interface EgressAgent {
   id: string;
   runtime: RuntimeKind;
-  /** The engine it runs on; absent = `local`. Egress is enforced for local agents only. */
+  /** The engine it runs on; absent = `local`. Local agents: iptables and the resolver; remote ones: the engine's egress proxy (decision 023). */
   engine?: string;
   container: string;
   phase: AgentPhase;
@@ -56,7 +56,7 @@ export interface EgressServiceDeps {
   db: Db;
   /** This core's label value (a hash of its data dir), written in the comments of its rules. */
   instanceId: string;
-  /** The core's runtimes; egress is enforced on the local engines only (remote agents reach only the gateway). */
+  /** The core's runtimes: the local engines' for the firewall, the remote ones' for their egress proxies (applyRemoteEgress). */
   runtimes: Runtimes;
   /** The agents of this core (the agent repository). */
   agents: () => EgressAgent[];
