@@ -73,6 +73,8 @@ export interface RemoteDocker {
 export interface RemoteDockerOptions {
   /** Start an sshd in the same netns in front of the engine (default true). */
   ssh?: boolean;
+  /** Containers' DNS server (dockerd `--dns`): this machine's end of the veth (a test runs one there). */
+  dnsOnHost?: boolean;
 }
 
 /**
@@ -133,6 +135,7 @@ export async function startRemoteDocker(opts: RemoteDockerOptions = {}): Promise
         path.join(dir, 'server.key'),
         '--bip',
         `172.31.${n}.1/24`,
+        ...(opts.dnsOnHost ? ['--dns', hostAddress] : []),
         '--shutdown-timeout',
         '3',
         '--log-level',

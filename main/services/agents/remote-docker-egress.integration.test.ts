@@ -1,7 +1,8 @@
 // Egress policies of an agent on a remote Docker engine, from the agent's side: through the engine's egress
 // proxy it reaches what its policy allows and nothing else; the policy changes live; refusals are traced;
 // going around the proxy reaches nothing. A second dockerd in a network namespace, over tcp+TLS and ssh://.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +24,9 @@ const skip = skipUnlessReal(
   'Docker, LiteLLM, root with dockerd/openssl (a second engine in a network namespace)',
 );
 
+/** A name only the test's DNS server (the engine's, dockerd --dns) knows, answered with the destination. */
+const DEST_NAME = 'allowed.agentdesk.test';
+
 describe.skipIf(skip).each(['tls', 'ssh'] as const)(
   'egress of an agent on a remote Docker engine over %s',
   (transport) => {
@@ -33,6 +37,7 @@ describe.skipIf(skip).each(['tls', 'ssh'] as const)(
     let other: Agent;
     /** A public-looking address on this machine (TEST-NET-2), routed to from the engine's namespace. */
     let dest: string;
+    let dnsmasq: ChildProcess | null = null;
     let allowedPort: number;
     let otherPort: number;
     const servers: net.Server[] = [];
@@ -84,9 +89,25 @@ describe.skipIf(skip).each(['tls', 'ssh'] as const)(
     beforeAll(async () => {
       await ensureBaseImage(['docker']);
       ensureRuntimeBundle();
-      remote = await startRemoteDocker({ ssh: transport === 'ssh' });
+      remote = await startRemoteDocker({ ssh: transport === 'ssh', dnsOnHost: true });
       dest = `198.51.100.${remote.n}`;
       await run('ip', ['addr', 'add', `${dest}/32`, 'dev', 'lo'], { timeoutMs: 10_000 });
+      // The engine's DNS (dockerd --dns): a dnsmasq here answering one name with the destination.
+      dnsmasq = spawn(
+        'dnsmasq',
+        [
+          '--keep-in-foreground',
+          '--no-resolv',
+          '--no-hosts',
+          '--bind-interfaces',
+          `--listen-address=${remote.hostAddress}`,
+          '--port=53',
+          `--address=/${DEST_NAME}/${dest}`,
+          '--pid-file=',
+          '--user=root',
+        ],
+        { stdio: 'ignore' },
+      );
       const listen = (s: net.Server) =>
         new Promise<number>((resolve) => {
           servers.push(s);
@@ -130,7 +151,10 @@ describe.skipIf(skip).each(['tls', 'ssh'] as const)(
           600_000,
           'the agent running',
         );
-      const a = await create({ egress: 'allowlist', allow: [`${dest}:${allowedPort}`] });
+      const a = await create({
+        egress: 'allowlist',
+        allow: [`${dest}:${allowedPort}`, `${DEST_NAME}:${allowedPort}`],
+      });
       const b = await create({});
       [agent, other] = await Promise.all([running(a.id), running(b.id)]);
       expect(agent.phase, agent.phase_reason ?? '').toBe('running');
@@ -138,6 +162,7 @@ describe.skipIf(skip).each(['tls', 'ssh'] as const)(
     }, 900_000);
 
     afterAll(async () => {
+      dnsmasq?.kill();
       for (const s of servers) s.close();
       await stack?.close();
       await remote?.stop();
@@ -151,6 +176,16 @@ describe.skipIf(skip).each(['tls', 'ssh'] as const)(
       expect(await tunnel(`http://${dest}:${allowedPort}/`)).toBe('200');
       const body = await inAgent(`curl -s --max-time 20 http://${dest}:${allowedPort}/`);
       expect(body.out).toBe('allowed');
+    });
+
+    it('reaches an allowed name: the proxy looks it up through the engine’s DNS', async () => {
+      await until(
+        () => curl(`http://${DEST_NAME}:${allowedPort}/`),
+        (c) => c === '200',
+        30_000,
+        'the allowed name through the proxy',
+      );
+      expect(await tunnel(`http://${DEST_NAME}:${allowedPort}/`)).toBe('200');
     });
 
     it('runs the proxy contained (no capabilities, read-only root, unprivileged) and points the agents at it', async () => {
