@@ -6,7 +6,7 @@ import { startCore } from '../main/app/bootstrap';
 import type { Core } from '../main/app/bootstrap';
 import type { RuntimeKind } from '../main/services/runtimes/container-runtime';
 import { call } from '../main/transport/dispatch';
-import { addScriptedProvider, purgeAll } from './agents';
+import { addScriptedProvider, purgeAll, until } from './agents';
 import { withModelApis } from './fixtures/scripted-llm';
 import { ScriptedUpstream } from './fixtures/scripted-upstream';
 import { REAL_KEY } from './llm-stack';
@@ -19,6 +19,11 @@ export interface ScriptedCore {
   upstream: ScriptedUpstream;
   /** Purges every agent, shuts the core down, stops the upstream, forgets the key, removes the data dir. */
   close: () => Promise<void>;
+  /**
+   * Shuts the core down and starts a new one on the same data dir and environment (the agents run on or
+   * stop per `stop_agents_on_quit`); `core` is the new one, and LiteLLM is ready (120 s at most).
+   */
+  restart: () => Promise<Core>;
 }
 
 /**
@@ -35,26 +40,40 @@ export async function startScriptedCore(
   const upstream = await withModelApis(
     new ScriptedUpstream({ key: REAL_KEY, models: ['gpt-test-mini'] }),
   ).start();
-  const core = await startCore({
+  const start = () =>
+    startCore({
+      home,
+      app: testOptions({ ...env, AGENTDESK_KEY_SCRIPTED: REAL_KEY }),
+      mode: 'headless',
+      healthIntervalMs: 0,
+    });
+  const first = await start();
+  await call(first.dispatcher, 'settings', 'update', { container_runtime: runtime });
+  await addScriptedProvider(first.dispatcher, upstream.v1);
+  const stack: ScriptedCore = {
     home,
-    app: testOptions({ ...env, AGENTDESK_KEY_SCRIPTED: REAL_KEY }),
-    mode: 'headless',
-    healthIntervalMs: 0,
-  });
-  await call(core.dispatcher, 'settings', 'update', { container_runtime: runtime });
-  await addScriptedProvider(core.dispatcher, upstream.v1);
-  return {
-    home,
-    core,
+    core: first,
     upstream,
     close: async () => {
       try {
-        await purgeAll(core.dispatcher);
-        await core.shutdown();
+        await purgeAll(stack.core.dispatcher);
+        await stack.core.shutdown();
       } finally {
         await upstream.stop();
         fs.rmSync(home, { recursive: true, force: true });
       }
     },
+    restart: async () => {
+      await stack.core.shutdown();
+      stack.core = await start();
+      await until(
+        () => call(stack.core.dispatcher, 'llm', 'status', {}),
+        (s) => s.litellm.state === 'ready',
+        120_000,
+        'LiteLLM after the restart',
+      );
+      return stack.core;
+    },
   };
+  return stack;
 }

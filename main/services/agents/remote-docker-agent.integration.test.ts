@@ -181,6 +181,27 @@ describe.skipIf(skip).each(['tls', 'ssh'] as const)(
       expect(r.error).toBeNull();
     }, 300_000);
 
+    it('keeps running across a restart of the core (agents left running): reconciled, reachable, chat works', async () => {
+      await call(stack.core.dispatcher, 'settings', 'update', { stop_agents_on_quit: false });
+      const startedAt = (await get(agent.id)).running_since;
+      await stack.restart();
+      const back = await until(
+        () => get(agent.id),
+        (a) => a.phase === 'running' && a.engine_state === 'reachable',
+        120_000,
+        'the agent running and reachable after the core restarted',
+      );
+      // The same container, not redeployed: the gateway path (TLS listener, relay, SSH tunnel) came back to it.
+      expect(back.running_since).toBe(startedAt);
+      const answer = await until(
+        () => call(stack.core.dispatcher, 'agents', 'chat', { id: agent.id, text: 'After the restart?' }),
+        (r) => r.error === null,
+        120_000,
+        'a chat turn after the restart',
+      );
+      expect(answer.error).toBeNull();
+    }, 600_000);
+
     it('archives, restores (chat works again) and purges, leaving nothing of the agent there', async () => {
       await call(stack.core.dispatcher, 'agents', 'archive', { id: agent.id });
       expect((await settled(agent.id, ['archived'])).phase).toBe('archived');

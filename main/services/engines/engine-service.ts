@@ -63,6 +63,8 @@ export class EngineService {
   private readonly health = new Map<string, ComponentHealth>();
   private timer: NodeJS.Timeout | null = null;
   private readonly inflight = new Map<string, Promise<ComponentHealth>>();
+  /** Set by {@link shutdown}: probes record nothing more. */
+  private stopped = false;
 
   constructor(private readonly d: EngineServiceDeps) {}
 
@@ -81,9 +83,12 @@ export class EngineService {
   }
 
   /** Stops probing. */
-  shutdown(): void {
+  async shutdown(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    // A probe in flight ends within its timeout and then records nothing (the database may be closed next).
+    await Promise.allSettled([...this.inflight.values()]);
   }
 
   /** The name of an engine as shown (`This machine` for `local`; the id when unknown). */
@@ -252,6 +257,8 @@ export class EngineService {
   }
 
   private async runProbe(id: string): Promise<ComponentHealth> {
+    if (this.stopped)
+      return this.pending({ id, name: id, target: { kind: 'docker', transport: 'local' }, createdAt: 0 });
     const rec = this.d.repo.get(id);
     if (!rec)
       return this.pending({ id, name: id, target: { kind: 'docker', transport: 'local' }, createdAt: 0 });
@@ -292,9 +299,9 @@ export class EngineService {
       } finally {
         clearTimeout(timer);
       }
-      this.d.reachable(runtimeKey(entry.kind, id), up, error);
+      if (!this.stopped) this.d.reachable(runtimeKey(entry.kind, id), up, error);
     }
-    if (!this.d.repo.has(id)) return h; // removed meanwhile
+    if (this.stopped || !this.d.repo.has(id)) return h; // the core is stopping, or the engine was removed meanwhile
     this.health.set(id, h);
     if (!before || before.state !== h.state || before.detail !== h.detail) {
       if (before?.state !== h.state)
