@@ -8,7 +8,7 @@ import type Dockerode from 'dockerode';
 import { LABELS } from '../container-runtime';
 import { EGRESS_PROXY_SOURCE } from '../../egress/remote/egress-proxy-table';
 import type { EgressTable } from '../../egress/remote/egress-proxy-table';
-import { ensureNetwork, RELAY_OUT_NETWORK, REMOTE_AGENT_NETWORK } from './gateway-relay';
+import { ensureNetwork, RELAY_OUT_NETWORK, REMOTE_AGENT_NETWORK, serviceHostConfig } from './gateway-relay';
 
 /** The proxy container's name. */
 export const EGRESS_PROXY_CONTAINER = 'agentdesk-egress-proxy';
@@ -114,18 +114,8 @@ export async function ensureEgressProxy(
         EndpointsConfig: { [REMOTE_AGENT_NETWORK]: { Aliases: [EGRESS_PROXY_ALIAS] } },
       },
       HostConfig: {
-        NetworkMode: REMOTE_AGENT_NETWORK,
-        ReadonlyRootfs: true,
-        CapDrop: ['ALL'],
-        SecurityOpt: ['no-new-privileges'],
-        Memory: MEMORY_MIB * 1024 * 1024,
-        MemorySwap: MEMORY_MIB * 1024 * 1024,
-        PidsLimit: PIDS,
-        NanoCpus: 500_000_000,
-        RestartPolicy: { Name: 'unless-stopped' },
-        Init: false,
+        ...serviceHostConfig(MEMORY_MIB, PIDS),
         Mounts: [{ Type: 'volume', Source: EGRESS_TABLE_VOLUME, Target: TABLE_DIR }],
-        LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
       },
     });
     await docker.getNetwork(EGRESS_OUT_NETWORK).connect({ Container: created.id });

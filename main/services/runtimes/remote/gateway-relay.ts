@@ -75,6 +75,28 @@ export const RELAY_PROGRAM = [
   "process.on('SIGTERM', () => process.exit(0));",
 ].join('\n');
 
+/**
+ * The containment of Agent Desk's own service containers on a remote engine (the relay, the egress
+ * proxy): on {@link REMOTE_AGENT_NETWORK}, read-only root, no capabilities, no new privileges, `memoryMiB`
+ * of memory and no swap, `pids` tasks, half a CPU, restarted by the engine unless stopped (the core may
+ * be away), no init, logs capped at 1 MiB.
+ */
+export function serviceHostConfig(memoryMiB: number, pids: number): Dockerode.HostConfig {
+  return {
+    NetworkMode: REMOTE_AGENT_NETWORK,
+    ReadonlyRootfs: true,
+    CapDrop: ['ALL'],
+    SecurityOpt: ['no-new-privileges'],
+    Memory: memoryMiB * 1024 * 1024,
+    MemorySwap: memoryMiB * 1024 * 1024,
+    PidsLimit: pids,
+    NanoCpus: 500_000_000,
+    RestartPolicy: { Name: 'unless-stopped' },
+    Init: false,
+    LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
+  };
+}
+
 function checkSpec(spec: RelaySpec): void {
   const bad = (m: string) => new RuntimeOperationError('docker', 'ensureGatewayRelay', m);
   if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535)
@@ -226,19 +248,9 @@ async function createRelay(docker: Dockerode, spec: RelaySpec): Promise<void> {
       EndpointsConfig: { [REMOTE_AGENT_NETWORK]: { Aliases: [RELAY_ALIAS] } },
     },
     HostConfig: {
-      NetworkMode: REMOTE_AGENT_NETWORK,
-      ReadonlyRootfs: true,
-      CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges'],
-      Memory: RELAY_MEMORY_MIB * 1024 * 1024,
-      MemorySwap: RELAY_MEMORY_MIB * 1024 * 1024,
-      PidsLimit: RELAY_PIDS,
-      NanoCpus: 500_000_000,
-      RestartPolicy: { Name: 'unless-stopped' },
-      Init: false,
+      ...serviceHostConfig(RELAY_MEMORY_MIB, RELAY_PIDS),
       Tmpfs: {},
       Binds: u.kind === 'unix' ? [`${u.hostDir}:${TUNNEL_MOUNT}:ro`] : [],
-      LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
     },
   });
   if (u.kind === 'tcp') await docker.getNetwork(RELAY_OUT_NETWORK).connect({ Container: created.id });
