@@ -8,6 +8,7 @@ import type Dockerode from 'dockerode';
 import { LABELS } from '../container-runtime';
 import { EGRESS_PROXY_SOURCE } from '../../egress/remote/egress-proxy-table';
 import type { EgressTable } from '../../egress/remote/egress-proxy-table';
+import { dockerStatus } from '../docker/docker-errors';
 import { ensureNetwork, RELAY_OUT_NETWORK, REMOTE_AGENT_NETWORK, serviceHostConfig } from './gateway-relay';
 
 /** The proxy container's name. */
@@ -223,9 +224,8 @@ export async function followEgressRefusals(
  * @returns the names left because they are in use.
  */
 export async function removeEgressProxy(docker: Dockerode): Promise<string[]> {
-  const gone = (err: unknown): boolean => (err as { statusCode?: number }).statusCode === 404;
-  const inUse = (err: unknown): boolean =>
-    [403, 409].includes((err as { statusCode?: number }).statusCode ?? 0);
+  const gone = (err: unknown): boolean => dockerStatus(err) === 404;
+  const inUse = (err: unknown): boolean => [403, 409].includes(dockerStatus(err) ?? 0);
   try {
     await docker.getContainer(EGRESS_PROXY_CONTAINER).remove({ force: true });
   } catch (err) {

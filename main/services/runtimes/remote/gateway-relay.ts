@@ -1,4 +1,5 @@
 // The gateway relay on a remote Docker engine: an internal network for agents and one tiny byte-forwarding container named agentdesk-gateway on it.
+import { dockerStatus } from '../docker/docker-errors';
 import type Dockerode from 'dockerode';
 import { LABELS, RuntimeOperationError } from '../container-runtime';
 
@@ -135,8 +136,6 @@ const INHIBIT_IPV4 = 'com.docker.network.bridge.inhibit_ipv4';
 /** Bridge option: no container-to-container traffic (the relay's way out needs no neighbours). */
 const ICC = 'com.docker.network.bridge.enable_icc';
 
-const status = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
-
 /**
  * Makes network `name` when missing: `internal` with no host address on its bridge (agents reach nothing
  * but each other: no host, no LAN, no internet), or a plain bridge without container-to-container
@@ -154,7 +153,7 @@ export async function ensureNetwork(
   try {
     info = await docker.getNetwork(name).inspect();
   } catch (err) {
-    if (status(err) !== 404) throw err;
+    if (dockerStatus(err) !== 404) throw err;
   }
   if (info) {
     const same =
@@ -179,7 +178,7 @@ export async function ensureNetwork(
       Options: options,
     });
   } catch (err) {
-    if (status(err) !== 409) throw err; // made meanwhile by a concurrent call
+    if (dockerStatus(err) !== 409) throw err; // made meanwhile by a concurrent call
   }
 }
 
@@ -206,7 +205,7 @@ export async function ensureGatewayRelay(docker: Dockerode, spec: RelaySpec): Pr
   try {
     info = await c.inspect();
   } catch (err) {
-    if (status(err) !== 404) throw err;
+    if (dockerStatus(err) !== 404) throw err;
   }
   if (info && info.Config.Labels?.[RELAY_SPEC_LABEL] !== want) {
     await c.remove({ force: true });
@@ -219,7 +218,7 @@ export async function ensureGatewayRelay(docker: Dockerode, spec: RelaySpec): Pr
   const now = await c.inspect();
   if (!now.State.Running) {
     await c.start().catch((err: unknown) => {
-      if (status(err) !== 304) throw err;
+      if (dockerStatus(err) !== 304) throw err;
     });
     if (action === 'running') action = 'started';
   }
@@ -270,7 +269,7 @@ export async function gatewayRelayStatus(
       return 'stopped';
     return info.State.Running ? 'running' : 'stopped';
   } catch (err) {
-    if (status(err) === 404) return 'missing';
+    if (dockerStatus(err) === 404) return 'missing';
     throw err;
   }
 }
@@ -284,14 +283,14 @@ export async function removeGatewayRelay(docker: Dockerode): Promise<string[]> {
   try {
     await docker.getContainer(RELAY_CONTAINER).remove({ force: true });
   } catch (err) {
-    if (status(err) !== 404) throw err;
+    if (dockerStatus(err) !== 404) throw err;
   }
   const kept: string[] = [];
   for (const name of [RELAY_OUT_NETWORK, REMOTE_AGENT_NETWORK])
     try {
       await docker.getNetwork(name).remove();
     } catch (err) {
-      const s = status(err);
+      const s = dockerStatus(err);
       if (s === 404) continue;
       if (s === 403 || s === 409) kept.push(name);
       else throw err;
