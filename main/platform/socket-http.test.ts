@@ -21,6 +21,21 @@ beforeAll(async () => {
     if (req.url === '/ok') return void res.end('{"Version":"1"}');
     if (req.url === '/bad') return void res.end('not json');
     if (req.url === '/hang') return;
+    if (req.url === '/endless') {
+      // A daemon (or whatever holds its socket) that never stops answering: the probe must not buffer it all.
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = (): void => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return pump();
+    }
+    if (req.url === '/cut') {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('{"Version":');
+      return void setImmediate(() => res.destroy());
+    }
     res.statusCode = 404;
     res.end('{"message":"page not found"}');
   };
@@ -58,5 +73,12 @@ describe('getJson', () => {
     expect(await codeOf(getJson({ socketPath: sock }, '/bad', 2000))).toBe('BAD_JSON');
     expect(await codeOf(getJson({ socketPath: path.join(dir, 'none.sock') }, '/ok', 2000))).toBe('ENOENT');
     expect(await codeOf(getJson({ socketPath: sock }, '/hang', 200))).toBe('TIMEOUT');
+  });
+
+  it('stops reading an answer past 1 MiB, and says when one broke off', async () => {
+    const rssBefore = process.memoryUsage().rss;
+    expect(await codeOf(getJson({ socketPath: sock }, '/endless', 10_000))).toBe('RESPONSE');
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024);
+    expect(await codeOf(getJson({ host: '127.0.0.1', port }, '/cut', 2000))).toBe('RESPONSE');
   });
 });

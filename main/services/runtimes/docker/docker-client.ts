@@ -4,6 +4,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import type Dockerode from 'dockerode';
+import { deferModule } from '../../../platform/deferred-module';
 import { RuntimeUnavailableError } from '../container-runtime';
 import { resolveDockerEndpoint } from '../docker-endpoint';
 import type { DemuxModem } from './docker-logs';
@@ -15,13 +16,36 @@ import type { EngineTarget, SshDestination } from '../engine-target';
 export type DockerEngineTarget = Extract<EngineTarget, { kind: 'docker' }>;
 
 /**
- * dockerode, loaded by the first client: with its BuildKit (gRPC, protobuf) and SSH dependencies it costs
- * about 150 ms of the core's start when imported eagerly (bench/startup.mjs). The engine probes at start
- * do not need it (probeDocker); the first real engine call loads it.
+ * Modules dockerode and docker-modem require when they load but that Agent Desk never calls:
+ * - dockerode's BuildKit session (`withSession`, called only by `buildImage` with `version: '2'`; it loads
+ *   @grpc/grpc-js and protobufjs);
+ * - docker-modem's `ssh://` agent (ssh2; Agent Desk dials SSH itself, see SshDialAgent).
+ * Each is a function module, so it is deferred (deferModule): it loads at its first call, if ever.
+ * Loading dockerode then costs about 50 ms less CPU than the 115 ms it takes in full (`node -e`, no compile
+ * cache), which lands in the core's start when the first engine call is the reconcile (bench/startup.mjs).
+ */
+const DEFERRED = ['dockerode/lib/session.js', 'docker-modem/lib/ssh.js'] as const;
+
+/**
+ * dockerode, loaded by the first client. The engine probes at start do not need it (probeDocker), nor
+ * does the event stream of this machine's engine (openLocalEvents); the first real engine call loads it.
  */
 let dockerode: typeof Dockerode | null = null;
-const load = (): typeof Dockerode =>
-  (dockerode ??= createRequire(import.meta.url)('dockerode') as typeof Dockerode);
+const load = (): typeof Dockerode => (dockerode ??= loadDockerode());
+
+function loadDockerode(): typeof Dockerode {
+  const req = createRequire(import.meta.url);
+  // docker-modem is resolved from dockerode's own folder: the copy dockerode gets, hoisted or not.
+  const fromDockerode = createRequire(req.resolve('dockerode'));
+  for (const spec of DEFERRED) {
+    try {
+      deferModule(fromDockerode, fromDockerode.resolve(spec));
+    } catch {
+      /* a layout this version does not have: it loads in full, which is only slower */
+    }
+  }
+  return req('dockerode') as typeof Dockerode;
+}
 
 /** A client and what belongs to it. */
 export interface DockerConnection {

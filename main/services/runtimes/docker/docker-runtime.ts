@@ -19,7 +19,7 @@ import { connectDockerTarget } from './docker-client';
 import type { DockerConnection, DockerEngineTarget } from './docker-client';
 import type { SshSettings } from '../../../platform/ssh';
 import { dockerMessage, dockerStatus, ignoreStatus, toRuntimeError } from './docker-errors';
-import { DockerEventStream } from './docker-events';
+import { DockerEventStream, openLocalEvents } from './docker-events';
 import { importRootfs } from './docker-image';
 import { transferImage, type ImageTransferProgress } from './docker-image-transfer';
 import { execInContainer } from './docker-exec';
@@ -144,7 +144,13 @@ export class DockerRuntime implements ContainerRuntime {
     this.ssh = opts.ssh ?? null;
     this.networkName = opts.networkName ?? 'agentdesk';
     this.log = opts.log;
-    this.eventStream = new DockerEventStream(() => this.connection().docker, this.log);
+    this.eventStream = new DockerEventStream(
+      (query, signal) =>
+        this.target.transport === 'local'
+          ? openLocalEvents(resolveDockerEndpoint(this.env).endpoint, query, signal)
+          : this.connection().docker.getEvents({ ...query, abortSignal: signal }),
+      this.log,
+    );
   }
 
   /** The client, built on first use. @throws RuntimeUnavailableError for an unusable DOCKER_HOST. */
