@@ -9,7 +9,8 @@ export interface AgentKeyStore extends KeySuspensions {
   revokeOwner(owner: string): number;
   revoke(id: string): boolean;
   get(id: string): { prefix: string } | null;
-  list(): { id: string; owner: string; revokedAt: number | null }[];
+  /** Id and owner of every key not revoked. */
+  listLive(): { id: string; owner: string }[];
 }
 
 /**
@@ -41,7 +42,7 @@ export class AgentKeys implements KeySuspensions {
 
   /** Unrevoked keys whose owner is shaped like an agent id. */
   liveAgentKeys(): { id: string; owner: string }[] {
-    return this.store.list().filter((k) => k.revokedAt === null && UUID.test(k.owner));
+    return this.store.listLive().filter((k) => UUID.test(k.owner));
   }
 
   suspend(owner: string, reason: string): void {

@@ -35,7 +35,8 @@ export class HarnessRegistry {
   constructor(modules: Record<string, HarnessModule>, extra: HarnessPlugin[] = [], dir = harnessesDir()) {
     const entries: [string | null, HarnessPlugin | undefined, string][] = [
       ...Object.entries(modules)
-        .sort(([a], [b]) => a.localeCompare(b))
+        // Code-point order of the (ASCII) paths: localeCompare's first use loads ICU collation at start.
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([file, m]): [string, HarnessPlugin | undefined, string] => {
           const folder = path.basename(path.dirname(file));
           return [folder, m.harness, path.join(dir, folder)];

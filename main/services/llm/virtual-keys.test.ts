@@ -66,6 +66,19 @@ describe('virtual keys', () => {
     expect(keys.list('agent-1').every((k) => k.revokedAt !== null)).toBe(true);
   });
 
+  it('listLive names exactly the keys not revoked, whoever revoked them', () => {
+    const keys = new VirtualKeys(db);
+    const other = new VirtualKeys(db);
+    const minted = Array.from({ length: 6 }, (_, i) => keys.mint({ owner: `agent-${i % 3}`, models: ['*'] }));
+    keys.revoke(minted[0]!.record.id);
+    other.revokeOwner('agent-2');
+    const live = keys.listLive();
+    const expected = keys.list().filter((k) => k.revokedAt === null);
+    expect(live.map((k) => k.id).sort()).toEqual(expected.map((k) => k.id).sort());
+    expect(live).toHaveLength(3);
+    expect(live.every((k) => k.owner === 'agent-0' || k.owner === 'agent-1')).toBe(true);
+  });
+
   it('keeps spending and validates limits', () => {
     const keys = new VirtualKeys(db);
     const { record } = keys.mint({ owner: 'a', models: ['*'], budgetUsd: 1, rpm: 10 });

@@ -249,6 +249,17 @@ export class VirtualKeys {
     return rows.map((r) => this.withPending(toRecord(r)));
   }
 
+  /**
+   * Id and owner of every key not revoked, oldest first. One narrow query: the table keeps every key ever
+   * minted (revoked ones stay for the record), so mapping them all cost a core start with 30 agents
+   * about 40 ms when the live ones were picked out of {@link list}.
+   */
+  listLive(): { id: string; owner: string }[] {
+    return this.db
+      .prepare('SELECT id, owner FROM virtual_keys WHERE revoked_at IS NULL ORDER BY created_at, rowid')
+      .all() as { id: string; owner: string }[];
+  }
+
   /** Revokes one key; `true` when it was active. Effective on the next request. */
   revoke(id: string, now = Date.now()): boolean {
     this.invalidate();

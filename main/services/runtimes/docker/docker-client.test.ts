@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { connectDocker } from './docker-client';
+import { connectDocker, connectDockerTarget } from './docker-client';
 
 const req = createRequire(import.meta.url);
 const HEAVY = /[\\/]node_modules[\\/](@grpc|protobufjs|ssh2)[\\/]/;
@@ -15,5 +16,34 @@ describe('dockerode loading', () => {
     expect(Object.keys(req.cache).filter((k) => HEAVY.test(k))).toEqual([]);
     expect(Object.keys(req.cache).some((k) => /[\\/]dockerode[\\/]lib[\\/]docker\.js$/.test(k))).toBe(true);
     c.agent.destroy();
+  });
+});
+
+describe('what each engine request costs the core', () => {
+  it("keeps docker-modem's per-request debug formatting of the options short (its agent is not walked)", () => {
+    const conns = [
+      connectDocker({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' }),
+      connectDocker({ DOCKER_HOST: 'tcp://127.0.0.1:1' }),
+      connectDockerTarget(
+        {
+          kind: 'docker',
+          transport: 'tls',
+          host: '127.0.0.1',
+          port: 1,
+          caPem: 'x',
+          certPem: 'y',
+          keyPem: 'z',
+        },
+        {},
+        null,
+      ),
+    ];
+    for (const c of conns) {
+      // What docker-modem 5.0.7 builds for every request (lib/modem.js buildRequest), debug on or not.
+      const text = inspect({ path: '/containers/json', agent: c.agent }, { showHidden: true, depth: null });
+      expect(text.length).toBeLessThan(200);
+      expect(text).toContain('[docker agent ');
+      c.agent.destroy();
+    }
   });
 });
