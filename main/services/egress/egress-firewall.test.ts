@@ -23,8 +23,11 @@ const agent = (n: number): AgentRulesInput => ({
 const line = (chain: string, args: string[]) =>
   `-A ${chain} ${args.map((a) => (a.includes(' ') ? `"${a}"` : a)).join(' ')}`;
 
-/** Answers `-S CHAIN` from `chains`, records every restore; `failRestores` restores fail first. */
-function fakeExecutor(chains: Record<string, string[]>, failRestores = 0) {
+/**
+ * Answers `-S CHAIN` from `chains`, records every restore; `failRestores` restores fail first, and the
+ * first restore matching `failOnce` fails.
+ */
+function fakeExecutor(chains: Record<string, string[]>, failRestores = 0, failOnce: RegExp | null = null) {
   const restores: string[] = [];
   const queries: string[][] = [];
   const executor: IptablesExecutor = {
@@ -37,6 +40,10 @@ function fakeExecutor(chains: Record<string, string[]>, failRestores = 0) {
     restore: (_family, input) => {
       restores.push(input);
       if (failRestores-- > 0) return Promise.reject(new IptablesCommandError('rule changed meanwhile', 1));
+      if (failOnce?.test(input)) {
+        failOnce = null;
+        return Promise.reject(new IptablesCommandError('rule changed meanwhile', 1));
+      }
       return Promise.resolve();
     },
     followKernelLog: () => Promise.resolve(null),
@@ -103,6 +110,77 @@ describe('applyAgents', () => {
     expect(lastDeclaration).toBe(6);
     expect(lines[0]).toBe('*filter');
     expect(lines.at(-2)).toBe('COMMIT');
+  });
+});
+
+describe('applyAgent', () => {
+  const guard = (text: string) => checkRestore(text, 4, (i) => i === 'br-abc');
+
+  it('writes a new agent with one read per shared chain, its chains in one transaction, all its dispatch rules in one more', async () => {
+    const f = fakeExecutor({});
+    await new EgressFirewall(new Iptables(f.executor), log).applyAgent(agent(1));
+    expect(f.queries.map((q) => q.join(' '))).toEqual([
+      '-S AGENTDESK-FWD',
+      '-S AGENTDESK-IN',
+      '-S AGENTDESK-PRE',
+    ]);
+    expect(f.restores).toHaveLength(2);
+    expect(f.restores[0]).toContain(':ADE-0000000001-F - [0:0]');
+    const wanted = agentDispatch(agent(1));
+    expect(f.restores[1]!.match(/^-I /gm)).toHaveLength(wanted.length);
+    for (const w of wanted) expect(f.restores[1]).toContain(`-I ${w.chain} 1 `);
+    for (const r of f.restores) expect(guard(r)).toBeNull();
+  });
+
+  it('leaves dispatch rules that are exactly right alone (only the chains are written)', async () => {
+    const chains: Record<string, string[]> = {};
+    for (const w of agentDispatch(agent(1))) (chains[w.chain] ??= []).push(line(w.chain, w.args));
+    const f = fakeExecutor(chains);
+    await new EgressFirewall(new Iptables(f.executor), log).applyAgent(agent(1));
+    expect(f.restores).toHaveLength(1);
+    expect(f.restores[0]).not.toMatch(/^-[ID] AGENTDESK-/m);
+  });
+
+  it("replaces its stale rules and deletes another owner's rule for its source in the same transaction as the inserts", async () => {
+    // An attacker's view: a stale core's rule for this agent's address would let its traffic match
+    // another policy; it must go, and no moment may pass with the agent's own rules missing.
+    const stale = agentDispatch({ ...agent(1), dnsRedirect: { server: '10.9.0.1', port: 5300 } });
+    const other = agentDispatch({ ...agent(1), agentId: 'gone', instanceId: 'core2' });
+    const chains: Record<string, string[]> = {};
+    for (const w of [...stale, other[0]!]) (chains[w.chain] ??= []).push(line(w.chain, w.args));
+    const f = fakeExecutor(chains);
+    await new EgressFirewall(new Iptables(f.executor), log).applyAgent(agent(1));
+    expect(f.restores).toHaveLength(2);
+    const dispatch = f.restores[1]!;
+    expect(dispatch).toMatch(/^-D AGENTDESK-FWD .*"agentdesk core2 gone"/m);
+    expect(dispatch.match(/^-D /gm)).toHaveLength(stale.length + 1);
+    expect(dispatch.match(/^-I /gm)).toHaveLength(stale.length);
+    expect(dispatch).toContain('10.9.0.1:5353');
+    for (const block of dispatch.split('*').slice(1))
+      if (block.includes('\n-I ')) expect(block.lastIndexOf('\n-D ')).toBeLessThan(block.indexOf('\n-I '));
+    expect(guard(dispatch)).toBeNull();
+  });
+
+  it('applies the dispatch rules one by one when their transaction fails (a rule changed meanwhile)', async () => {
+    const f = fakeExecutor({}, 0, /^-I /m);
+    await new EgressFirewall(new Iptables(f.executor), log).applyAgent(agent(1));
+    const wanted = agentDispatch(agent(1));
+    const after = f.restores.slice(2);
+    expect(after).toHaveLength(wanted.length);
+    for (const r of after) expect(r.match(/^-I /gm)).toHaveLength(1);
+    for (const r of f.restores) expect(guard(r)).toBeNull();
+  });
+
+  it('fails when the rules cannot be written rule by rule either (the deploy must not go on)', async () => {
+    const f = fakeExecutor({}, 0, /^-I /m);
+    let calls = 0;
+    const { executor } = f;
+    const restore = executor.restore.bind(executor);
+    executor.restore = (family, input) =>
+      ++calls > 2 ? Promise.reject(new IptablesCommandError('no such chain', 1)) : restore(family, input);
+    await expect(new EgressFirewall(new Iptables(f.executor), log).applyAgent(agent(1))).rejects.toThrow(
+      'no such chain',
+    );
   });
 });
 

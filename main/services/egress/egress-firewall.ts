@@ -197,13 +197,28 @@ export class EgressFirewall {
   }
 
   /**
-   * Writes the agent's chains (its policy) in one transaction, then makes its dispatch rules present:
-   * rules of this agent that no longer match (an old address or resolver port) and rules of anyone else
-   * for the same source (a stale core's leftovers for an address now ours) are deleted first.
+   * Writes the agent's chains (its policy) in one transaction, then makes its dispatch rules present in
+   * a second one: rules of this agent that no longer match (an old address or resolver port) and rules
+   * of anyone else for the same source (a stale core's leftovers for an address now ours) are deleted,
+   * and the wanted ones inserted, atomically (no moment without them); rules already exactly right are
+   * left untouched.
    */
   applyAgent(r: AgentRulesInput): Promise<void> {
     return this.serial(async () => {
       await this.ipt.restore(agentChainsRestore(r));
+      // The shared chains read once, and every delete and insert in one transaction (5 commands in
+      // all where one per rule took 8 and more); when it fails (a rule changed between the read and the
+      // write), rule by rule.
+      try {
+        const changes = await this.dispatchChanges([r]);
+        if (changes.length) await this.ipt.restore(restoreOfMany(changes));
+        return;
+      } catch (err) {
+        this.log.warn(
+          { agent: r.agentId, err: (err as Error).message },
+          'egress: dispatch rules could not be applied in one transaction; applying them one by one',
+        );
+      }
       await this.syncDispatch(r, agentDispatch(r));
     });
   }
