@@ -212,3 +212,104 @@ describe('tables seeded by the enforcement probe', () => {
     expect(f.queries).toEqual([['-S'], ['-S']]);
   });
 });
+
+describe('attachAgent (a deploy or start: the base checked and the agent applied from one read per table)', () => {
+  const base = { bridges: [{ name: 'br-abc', subnet: '10.9.0.0/24' }], routedPool: null };
+  const intact = () => ({
+    filter: [
+      '-P INPUT ACCEPT',
+      '-P FORWARD ACCEPT',
+      '-N AGENTDESK-FWD',
+      '-N AGENTDESK-IN',
+      '-A INPUT -j AGENTDESK-IN',
+      '-A FORWARD -j AGENTDESK-FWD',
+    ],
+    nat: [
+      '-P PREROUTING ACCEPT',
+      '-P POSTROUTING ACCEPT',
+      '-N AGENTDESK-PRE',
+      '-N AGENTDESK-POST',
+      '-A PREROUTING -j AGENTDESK-PRE',
+      '-A POSTROUTING -j AGENTDESK-POST',
+    ],
+  });
+
+  /** Whole tables as `iptables -S` prints them (IPv4; ip6tables fails), `-C` answered from them; records every command. */
+  function tablesExecutor(tables: Record<'filter' | 'nat', string[]>) {
+    const restores: string[] = [];
+    const queries: string[] = [];
+    const executor: IptablesExecutor = {
+      kind: 'root',
+      query: (family, table, args) => {
+        queries.push(`${family} ${table} ${args.join(' ')}`);
+        if (family === 6) return Promise.reject(new IptablesCommandError('ip6tables: no IPv6 here', 3));
+        const lines = tables[table as 'filter' | 'nat'];
+        if (args[0] === '-C') {
+          const found = lines.includes(line(args[1]!, args.slice(2)));
+          return found ? Promise.resolve('') : Promise.reject(new IptablesCommandError('no such rule', 1));
+        }
+        if (args.length === 1) return Promise.resolve(`${lines.join('\n')}\n`);
+        const chain = args[1]!;
+        if (!lines.some((l) => l.startsWith(`-N ${chain}`) || l.startsWith(`-P ${chain} `)))
+          return Promise.reject(new IptablesCommandError('no chain', 1));
+        const rules = lines.filter((l) => l.startsWith(`-A ${chain} `));
+        return Promise.resolve(`${(args[2] ? rules.slice(0, 1) : [`-N ${chain}`, ...rules]).join('\n')}\n`);
+      },
+      restore: (_family, input) => {
+        restores.push(input);
+        return Promise.resolve();
+      },
+      followKernelLog: () => Promise.resolve(null),
+      close: () => undefined,
+    };
+    return { executor, restores, queries };
+  }
+
+  it('with the base in place: reads each table once and writes the agent in two transactions (4 commands)', async () => {
+    const f = tablesExecutor(intact());
+    const made = await new EgressFirewall(new Iptables(f.executor), log).attachAgent(agent(1), base, true);
+    expect(made).toBe(false);
+    expect(f.queries).toEqual(['4 filter -S', '4 nat -S']);
+    expect(f.restores).toHaveLength(2);
+    expect(f.restores[0]).toContain(':ADE-0000000001-F - [0:0]');
+    expect(f.restores[1]!.match(/^-I /gm)).toHaveLength(agentDispatch(agent(1)).length);
+    for (const r of f.restores) expect(checkRestore(r, 4, (i) => i === 'br-abc')).toBeNull();
+  });
+
+  it('puts a jump another program moved down back first before the agent gets its rules', async () => {
+    const t = intact();
+    t.filter = t.filter.filter((l) => l !== '-A FORWARD -j AGENTDESK-FWD');
+    t.filter.push('-A FORWARD -j ACCEPT', '-A FORWARD -j AGENTDESK-FWD');
+    const f = tablesExecutor(t);
+    const made = await new EgressFirewall(new Iptables(f.executor), log).attachAgent(agent(1), base, true);
+    expect(made).toBe(true);
+    const jump = f.restores.findIndex((r) => /^-I FORWARD 1 -j AGENTDESK-FWD$/m.test(r));
+    const chains = f.restores.findIndex((r) => r.includes(':ADE-0000000001-F'));
+    expect(jump).toBeGreaterThanOrEqual(0);
+    expect(jump).toBeLessThan(chains);
+  });
+
+  it('after a firewall flush, makes the shared chains and their final drops before the agent gets its rules (fail closed)', async () => {
+    const f = tablesExecutor({
+      filter: ['-P INPUT ACCEPT', '-P FORWARD ACCEPT'],
+      nat: ['-P PREROUTING ACCEPT', '-P POSTROUTING ACCEPT'],
+    });
+    const made = await new EgressFirewall(new Iptables(f.executor), log).attachAgent(agent(1), base, true);
+    expect(made).toBe(true);
+    const chains = f.restores.findIndex((r) => r.includes(':ADE-0000000001-F'));
+    const before = f.restores.slice(0, chains).join('\n');
+    expect(before).toMatch(/^-N AGENTDESK-FWD$/m);
+    expect(before).toMatch(/^-I FORWARD 1 -j AGENTDESK-FWD$/m);
+    // The tail drop of anything from the agent network no agent rule claimed.
+    expect(before).toMatch(/^-A AGENTDESK-FWD .*10\.9\.0\.0\/24.*-j DROP/m);
+    expect(f.restores.at(-1)!.match(/^-I /gm)).toHaveLength(agentDispatch(agent(1)).length);
+  });
+
+  it('makes the base for networks it has not made it for, even when it looks intact', async () => {
+    const f = tablesExecutor(intact());
+    const made = await new EgressFirewall(new Iptables(f.executor), log).attachAgent(agent(1), base, false);
+    expect(made).toBe(true);
+    // The tail rules for br-abc were missing: appended.
+    expect(f.restores.some((r) => /^-A AGENTDESK-FWD .*br-abc/m.test(r))).toBe(true);
+  });
+});
