@@ -123,6 +123,22 @@ export const GATEWAY_CA_FILE = 'gateway-ca.pem';
 /** The port the runtime listens on inside the container (resources/agent-runtime/PROTOCOL.md). */
 export const RUNTIME_PORT = 8100;
 
+/** How often, while a runtime is not ready, the deployer asks the engine whether its container still runs (ms). */
+export const LIVENESS_CHECK_MS = 1000;
+
+/**
+ * The pause before the next readiness poll of a starting runtime, `elapsedMs` after the first (ms):
+ * 25 ms for the first second (the built-in runtime and the CLI harnesses answer within ~50 ms of their
+ * start), then growing linearly to 250 ms at 4 s and staying there. Each poll costs the container CPU
+ * inside its own limit (a harness that forwards it, e.g. OpenClaw's /health → its gateway's /readyz,
+ * spends it on the program that is starting): measured on OpenClaw under its 1-CPU limit, a fixed 25 ms
+ * poll took ~1.6 s of CPU from a ~20 s start (bench/deploy.mjs). The added wait is at most 250 ms.
+ */
+export function healthPollDelay(elapsedMs: number): number {
+  if (elapsedMs < 1000) return 25;
+  return Math.min(250, 25 + Math.round(((elapsedMs - 1000) / 3000) * 225));
+}
+
 /**
  * Runs the steps of deploy, start and stop for one agent. It writes every phase through `phases`
  * (the DB) before acting, and throws {@link DeployError} (or an engine error) on failure; rollback and
@@ -461,6 +477,11 @@ export class Deployer {
     await rt.remove(row.container);
   }
 
+  /**
+   * Polls the runtime's health path until it answers 2xx, on {@link healthPollDelay}'s schedule; every
+   * {@link LIVENESS_CHECK_MS} it asks the engine whether the container still runs (a stopped one is a
+   * DeployError naming its exit code, or the OOM kill).
+   */
   private async waitHealthy(
     rt: ContainerRuntime,
     row: AgentRow,
@@ -471,9 +492,10 @@ export class Deployer {
   ): Promise<void> {
     const name = row.container;
     const credential = readRuntimeCredential(agentFolder(this.d.dataDir, row.id));
-    const deadline = Date.now() + deadlineMs;
+    const started = Date.now();
+    const deadline = started + deadlineMs;
     let lastError = 'no answer yet';
-    let checks = 0;
+    let nextLiveness = started + LIVENESS_CHECK_MS;
     while (Date.now() < deadline) {
       try {
         const res = await runtimeFetch(endpoint, credential, healthPath, {
@@ -485,7 +507,8 @@ export class Deployer {
       } catch (err) {
         lastError = (err as Error).message;
       }
-      if (++checks % 20 === 0) {
+      if (Date.now() >= nextLiveness) {
+        nextLiveness = Date.now() + LIVENESS_CHECK_MS;
         const info = await rt.inspect(name);
         if (!info || info.state !== 'running') {
           const oom = await oomMessage(rt, row, h.manifest, 'while starting');
@@ -496,7 +519,7 @@ export class Deployer {
           );
         }
       }
-      await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, healthPollDelay(Date.now() - started)));
     }
     throw new DeployError(
       `The agent runtime did not answer ${healthPath} within ${Math.round(deadlineMs / 1000)} s (${lastError})`,

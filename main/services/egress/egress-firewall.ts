@@ -99,39 +99,41 @@ export class EgressFirewall {
    * start). @returns true when something had to be (re)made.
    */
   ensureBase(b: BaseInput): Promise<boolean> {
-    return this.serial(async (seed) => {
-      const view = new TablesView(this.ipt, seed);
-      let changed = false;
-      for (const t of ['filter', 'nat'] as const)
-        for (const chain of t === 'filter'
-          ? [FORWARD_CHAIN, INPUT_CHAIN]
-          : [PREROUTING_CHAIN, POSTROUTING_CHAIN])
-          changed = (await this.ensureChain(view, t, chain, 4)) || changed;
-      for (const j of JUMPS)
-        changed = (await this.ensureJump(view, j.table, j.from, j.to, 4, j.optional)) || changed;
-      for (const r of baseTailRules(b))
-        if (!(await view.has(r.table, r.chain, r.args))) {
-          await view.write(r.table, ['-A', r.chain, ...r.args]);
-          changed = true;
-        }
-      if (this.ipv6) {
-        try {
-          changed = (await this.ensureChain(view, 'filter', IPV6_CHAIN, 6)) || changed;
-          for (const from of ['INPUT', 'FORWARD'])
-            changed = (await this.ensureJump(view, 'filter', from, IPV6_CHAIN, 6)) || changed;
-          for (const args of ipv6Rules(b))
-            if (!(await view.has('filter', IPV6_CHAIN, args, 6))) {
-              await view.write('filter', ['-A', IPV6_CHAIN, ...args], 6);
-              changed = true;
-            }
-        } catch (err) {
-          // No IPv6 in this kernel (ipv6.disable=1): agents cannot use it either.
-          this.ipv6 = false;
-          this.log.warn({ err: (err as Error).message }, 'egress: ip6tables unusable; IPv6 rules skipped');
-        }
+    return this.serial((seed) => this.makeBase(new TablesView(this.ipt, seed), b));
+  }
+
+  /** {@link ensureBase} on `view` (read through it, written through it). */
+  private async makeBase(view: TablesView, b: BaseInput): Promise<boolean> {
+    let changed = false;
+    for (const t of ['filter', 'nat'] as const)
+      for (const chain of t === 'filter'
+        ? [FORWARD_CHAIN, INPUT_CHAIN]
+        : [PREROUTING_CHAIN, POSTROUTING_CHAIN])
+        changed = (await this.ensureChain(view, t, chain, 4)) || changed;
+    for (const j of JUMPS)
+      changed = (await this.ensureJump(view, j.table, j.from, j.to, 4, j.optional)) || changed;
+    for (const r of baseTailRules(b))
+      if (!(await view.has(r.table, r.chain, r.args))) {
+        await view.write(r.table, ['-A', r.chain, ...r.args]);
+        changed = true;
       }
-      return changed;
-    });
+    if (this.ipv6) {
+      try {
+        changed = (await this.ensureChain(view, 'filter', IPV6_CHAIN, 6)) || changed;
+        for (const from of ['INPUT', 'FORWARD'])
+          changed = (await this.ensureJump(view, 'filter', from, IPV6_CHAIN, 6)) || changed;
+        for (const args of ipv6Rules(b))
+          if (!(await view.has('filter', IPV6_CHAIN, args, 6))) {
+            await view.write('filter', ['-A', IPV6_CHAIN, ...args], 6);
+            changed = true;
+          }
+      } catch (err) {
+        // No IPv6 in this kernel (ipv6.disable=1): agents cannot use it either.
+        this.ipv6 = false;
+        this.log.warn({ err: (err as Error).message }, 'egress: ip6tables unusable; IPv6 rules skipped');
+      }
+    }
+    return changed;
   }
 
   /**
@@ -139,19 +141,12 @@ export class EgressFirewall {
    * reload: every agent must be applied again), `moved` when a jump is no longer first, else `ok`.
    */
   health(): Promise<'ok' | 'moved' | 'missing'> {
-    return this.serial(async () => {
-      for (const s of SHARED) if (!(await this.ipt.chainExists(s.table, s.chain))) return 'missing';
-      const first = async (table: 'filter' | 'nat', chain: string) =>
-        (await this.ipt.exec(table, ['-S', chain, '1'])).trim();
-      const fwd = await first('filter', 'FORWARD');
-      const viaDocker =
-        fwd === '-A FORWARD -j DOCKER-USER' &&
-        (await first('filter', 'DOCKER-USER').catch(() => '')) === `-A DOCKER-USER -j ${FORWARD_CHAIN}`;
-      if (fwd !== `-A FORWARD -j ${FORWARD_CHAIN}` && !viaDocker) return 'moved';
-      if ((await first('filter', 'INPUT')) !== `-A INPUT -j ${INPUT_CHAIN}`) return 'moved';
-      if ((await first('nat', 'PREROUTING')) !== `-A PREROUTING -j ${PREROUTING_CHAIN}`) return 'moved';
-      return 'ok';
-    });
+    return this.serial(() =>
+      baseHealth(
+        (table, chain) => this.ipt.chainExists(table, chain),
+        async (table, chain) => (await this.ipt.exec(table, ['-S', chain, '1'])).trim(),
+      ),
+    );
   }
 
   private async ensureChain(
@@ -197,15 +192,63 @@ export class EgressFirewall {
   }
 
   /**
-   * Writes the agent's chains (its policy) in one transaction, then makes its dispatch rules present:
-   * rules of this agent that no longer match (an old address or resolver port) and rules of anyone else
-   * for the same source (a stale core's leftovers for an address now ours) are deleted first.
+   * Writes the agent's chains (its policy) in one transaction, then makes its dispatch rules present in
+   * a second one: rules of this agent that no longer match (an old address or resolver port) and rules
+   * of anyone else for the same source (a stale core's leftovers for an address now ours) are deleted,
+   * and the wanted ones inserted, atomically (no moment without them); rules already exactly right are
+   * left untouched.
    */
   applyAgent(r: AgentRulesInput): Promise<void> {
-    return this.serial(async () => {
-      await this.ipt.restore(agentChainsRestore(r));
-      await this.syncDispatch(r, agentDispatch(r));
+    return this.serial(() => this.applyAgentIn(r, (table, chain) => this.ipt.rules(table, chain)));
+  }
+
+  /**
+   * Attaches one agent (its deploy or start) in one operation that reads each IPv4 table once
+   * (`iptables -S`): the base is checked from those reads as {@link health} checks it, and made right as
+   * {@link ensureBase} does when `baseKnown` is false (other networks than last time) or the check is
+   * not `ok`; then the agent's rules are applied as {@link applyAgent} does, its dispatch rules computed
+   * from the same reads (only the shared chains, which writing its own chains does not touch). Four
+   * commands when all is in place, where a health check and applyAgent took fourteen.
+   * @returns true when the base was made (ensureBase ran), else false. @throws IptablesCommandError.
+   */
+  attachAgent(r: AgentRulesInput, base: BaseInput, baseKnown: boolean): Promise<boolean> {
+    return this.serial(async (seed) => {
+      const view = new TablesView(this.ipt, seed);
+      const made =
+        !baseKnown ||
+        (await baseHealth(
+          (table, chain) => view.chainExists(table, chain, 4),
+          async (table, chain) => (await view.rules(table, chain, 4))[0] ?? '',
+        )) !== 'ok';
+      if (made) await this.makeBase(view, base);
+      await this.applyAgentIn(r, (table, chain) => view.rules(table, chain, 4));
+      return made;
     });
+  }
+
+  /**
+   * {@link applyAgent}'s work, the shared chains' rules read through `read` (`-A CHAIN …` lines; throws
+   * when the chain is missing).
+   */
+  private async applyAgentIn(
+    r: AgentRulesInput,
+    read: (table: 'filter' | 'nat', chain: string) => Promise<string[]>,
+  ): Promise<void> {
+    await this.ipt.restore(agentChainsRestore(r));
+    // The shared chains read once, and every delete and insert in one transaction (where one command
+    // per rule took eight and more); when it fails (a rule changed between the read and the write),
+    // rule by rule.
+    try {
+      const changes = await this.dispatchChanges([r], read);
+      if (changes.length) await this.ipt.restore(restoreOfMany(changes));
+      return;
+    } catch (err) {
+      this.log.warn(
+        { agent: r.agentId, err: (err as Error).message },
+        'egress: dispatch rules could not be applied in one transaction; applying them one by one',
+      );
+    }
+    await this.syncDispatch(r, agentDispatch(r));
   }
 
   /**
@@ -246,10 +289,12 @@ export class EgressFirewall {
   /** The deletes, then the inserts, that make every agent's dispatch rules exactly the wanted ones (one read per shared chain). */
   private async dispatchChanges(
     rs: readonly AgentRulesInput[],
+    rulesOf: (table: 'filter' | 'nat', chain: string) => Promise<string[]> = (table, chain) =>
+      this.ipt.rules(table, chain),
   ): Promise<{ table: 'filter' | 'nat'; args: string[] }[]> {
     const read: ReadRule[] = [];
     for (const s of SHARED) {
-      const lines = await this.ipt.rules(s.table, s.chain).catch(() => [] as string[]);
+      const lines = await rulesOf(s.table, s.chain).catch(() => [] as string[]);
       for (const line of lines) read.push({ ...s, args: ruleArgs(line).args, line });
     }
     const deleted = new Set<ReadRule>();
@@ -372,6 +417,27 @@ function chainBatches(rs: readonly AgentRulesInput[]): AgentRulesInput[][] {
 }
 
 /** A table's chains and their `-A CHAIN …` rule lines, from what `iptables -S` printed for the whole table. */
+/**
+ * The base's state from two looks: `missing` when a shared chain is gone (a firewall flush or reload),
+ * `moved` when a jump is no longer first (FORWARD may start with Docker's DOCKER-USER jump when
+ * DOCKER-USER starts with ours), else `ok`. `first` answers a chain's first rule as an `-A` line ('' when
+ * none) and may throw for a missing chain.
+ */
+async function baseHealth(
+  exists: (table: 'filter' | 'nat', chain: string) => Promise<boolean>,
+  first: (table: 'filter' | 'nat', chain: string) => Promise<string>,
+): Promise<'ok' | 'moved' | 'missing'> {
+  for (const s of SHARED) if (!(await exists(s.table, s.chain))) return 'missing';
+  const fwd = await first('filter', 'FORWARD');
+  const viaDocker =
+    fwd === '-A FORWARD -j DOCKER-USER' &&
+    (await first('filter', 'DOCKER-USER').catch(() => '')) === `-A DOCKER-USER -j ${FORWARD_CHAIN}`;
+  if (fwd !== `-A FORWARD -j ${FORWARD_CHAIN}` && !viaDocker) return 'moved';
+  if ((await first('filter', 'INPUT')) !== `-A INPUT -j ${INPUT_CHAIN}`) return 'moved';
+  if ((await first('nat', 'PREROUTING')) !== `-A PREROUTING -j ${PREROUTING_CHAIN}`) return 'moved';
+  return 'ok';
+}
+
 function parseTable(out: string): { chains: Set<string>; rules: Map<string, string[]> } {
   const chains = new Set<string>();
   const rules = new Map<string, string[]>();

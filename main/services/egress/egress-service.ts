@@ -340,10 +340,13 @@ export class EgressService {
     const network = await rt.egressNetwork();
     const moved = bridgeMoved(this.networks.get(kind), network);
     this.networks.set(kind, network);
-    await this.ensureBase();
     const held = await this.addressesHeld(rt);
     const att = await this.bind(agentId, kind, container, network, held);
-    await this.firewall.applyAgent(this.rulesInput(agentId));
+    // The base checked (and made when needed) and the agent's rules applied from one read per table.
+    const base = baseInputOf(this.networks);
+    const key = JSON.stringify(base);
+    await this.firewall.attachAgent(this.rulesInput(agentId), base, key === this.baseKey);
+    this.baseKey = key;
     if (existing) await rt.attachEgress(container, att);
     if (moved) await this.reapply(kind, agentId);
     return att;
