@@ -16,7 +16,9 @@ export interface NumberRange {
  * `toLocaleString` loads ICU number data: about 11 ms of the core's start when the schemas are built.
  */
 export function formatNumber(v: number): string {
-  const fixed = Math.abs(v).toFixed(3).replace(/\.?0+$/, '');
+  const fixed = Math.abs(v)
+    .toFixed(3)
+    .replace(/\.?0+$/, '');
   const [int = '0', frac] = fixed.split('.');
   const grouped = int.replace(/\B(?=(\d{3})+$)/g, ',');
   const sign = v < 0 && fixed !== '0' ? '-' : '';

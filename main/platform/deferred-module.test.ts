@@ -15,7 +15,10 @@ afterEach(() => {
 });
 
 /** A package `top` requiring `./heavy` (which counts its loads in a global) at load, calling it only on demand. */
-function fixture(heavyExports = 'function heavy(a, b) { return [this && this.tag, a + b]; }'): { top: string; heavy: string } {
+function fixture(heavyExports = 'function heavy(a, b) { return [this && this.tag, a + b]; }'): {
+  top: string;
+  heavy: string;
+} {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deferred-'));
   dirs.push(dir);
   const tag = path.basename(dir);

@@ -100,7 +100,7 @@ export function openLocalEvents(
     const req = http.request(
       {
         ...endpoint,
-        path: `/events?${params}`,
+        path: `/events?${params.toString()}`,
         method: 'GET',
         headers: { Host: 'localhost' },
         agent: false,
