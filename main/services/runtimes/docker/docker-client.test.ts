@@ -43,6 +43,13 @@ describe('what each engine request costs the core', () => {
       const text = inspect({ path: '/containers/json', agent: c.agent }, { showHidden: true, depth: null });
       expect(text.length).toBeLessThan(200);
       expect(text).toContain('[docker agent ');
+      // The options docker-modem inspects for its debug line also hold the TLS client key (DEBUG=modem).
+      const modem = c.docker.modem as unknown as Record<string, unknown>;
+      const debugLine = inspect(
+        { key: modem.key, cert: modem.cert, ca: modem.ca },
+        { showHidden: true, depth: null },
+      );
+      expect(debugLine).not.toContain('SECRETKEYMATERIAL');
       c.agent.destroy();
     }
   });

@@ -194,7 +194,11 @@ export function connectDockerTarget(
     new https.Agent({ keepAlive: true, maxFreeSockets: 4, timeout: 60_000 }),
     `docker agent ${label}`,
   );
-  const tls = { ca: target.caPem, cert: target.certPem, key: target.keyPem };
+  // The key as a Buffer that inspects as a placeholder: docker-modem writes the inspected request options,
+  // TLS material included, to its debug log (DEBUG=modem or DEBUG=*), which would print the key.
+  const key = Buffer.from(target.keyPem);
+  Object.defineProperty(key, inspect.custom, { value: () => '[TLS client key]', enumerable: false });
+  const tls = { ca: target.caPem, cert: target.certPem, key };
   const options: Dockerode.DockerOptions & { agent: http.Agent } = {
     host: target.host,
     port: target.port,
