@@ -32,7 +32,7 @@ describe('what each engine request costs the core', () => {
           port: 1,
           caPem: 'x',
           certPem: 'y',
-          keyPem: 'z',
+          keyPem: '-----BEGIN PRIVATE KEY-----\nSECRETKEYMATERIAL\n-----END PRIVATE KEY-----\n',
         },
         {},
         null,
@@ -50,6 +50,11 @@ describe('what each engine request costs the core', () => {
         { showHidden: true, depth: null },
       );
       expect(debugLine).not.toContain('SECRETKEYMATERIAL');
+      expect(debugLine).not.toContain(
+        Buffer.from('SECRET')
+          .toString('hex')
+          .replace(/(..)(?!$)/g, '$1 '),
+      ); // as <Buffer …>
       c.agent.destroy();
     }
   });
