@@ -416,7 +416,6 @@ function chainBatches(rs: readonly AgentRulesInput[]): AgentRulesInput[][] {
   return out;
 }
 
-/** A table's chains and their `-A CHAIN …` rule lines, from what `iptables -S` printed for the whole table. */
 /**
  * The base's state from two looks: `missing` when a shared chain is gone (a firewall flush or reload),
  * `moved` when a jump is no longer first (FORWARD may start with Docker's DOCKER-USER jump when
@@ -438,6 +437,7 @@ async function baseHealth(
   return 'ok';
 }
 
+/** A table's chains and their `-A CHAIN …` rule lines, from what `iptables -S` printed for the whole table. */
 function parseTable(out: string): { chains: Set<string>; rules: Map<string, string[]> } {
   const chains = new Set<string>();
   const rules = new Map<string, string[]>();
