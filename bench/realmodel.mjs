@@ -80,7 +80,12 @@ const db = kit.openDatabase(path.join(home, 'agentdesk.db'));
 const keys = new kit.VirtualKeys(db);
 const redactor = new kit.SecretRedactor();
 const log = kit.createLogger({ dir: path.join(home, 'logs'), redactor, level: 'warn' });
-const command = kit.resolveLitellmCommand({ setting: null, appRoot: kit.appRoot(), dataDir: home });
+const command = kit.resolveLitellmCommand({
+  setting: null,
+  appRoot: kit.appRoot(),
+  dataDir: home,
+  env: process.env,
+});
 if (!command) throw new Error('LiteLLM is not installed (scripts/bootstrap-linux.sh)');
 const llm = new kit.LlmService({
   home,

@@ -504,11 +504,14 @@ export class IncusClient {
       };
       // A remote that never completed the TLS handshake (a host gone, a blackholed route) is
       // unreachable, not a failed operation.
+      // Only over HTTPS: a kept-alive unix socket never emits `secureConnect`, so a listener added per
+      // request stayed on it for good (a leak Node warned of after 10 requests).
       let connected = !this.https;
-      req.on('socket', (sock) => {
-        if (!(sock as tls.TLSSocket).connecting && (sock as tls.TLSSocket).encrypted) connected = true;
-        else sock.once('secureConnect', () => (connected = true));
-      });
+      if (this.https)
+        req.on('socket', (sock) => {
+          if (!(sock as tls.TLSSocket).connecting && (sock as tls.TLSSocket).encrypted) connected = true;
+          else sock.once('secureConnect', () => (connected = true));
+        });
       const timer =
         timeoutMs > 0
           ? setTimeout(
