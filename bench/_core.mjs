@@ -46,11 +46,23 @@ export async function stopServe(serve) {
 /** Calls a contract method over HTTP; throws the error message on `ok: false`. */
 export async function api(serve, channel, input = {}) {
   const [g, m] = channel.split('.');
-  const res = await fetch(`${serve.base}/api/${g}/${m}`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${serve.token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify(input),
-  });
+  const post = () =>
+    fetch(`${serve.base}/api/${g}/${m}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${serve.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(input),
+    });
+  const idleMs = performance.now() - (serve.lastCallAt ?? performance.now());
+  serve.lastCallAt = performance.now();
+  let res;
+  try {
+    res = await post();
+  } catch (err) {
+    // The core (fastify) closes a kept-alive connection after 72 s idle; a call made just then can meet
+    // the close before the core reads it (undici: "other side closed"). Only that case is sent again.
+    if (err.cause?.code !== 'UND_ERR_SOCKET' || idleMs < 60_000) throw err;
+    res = await post();
+  }
   const body = await res.json();
   if (!body.ok) throw new Error(`${channel}: ${body.error.message}`);
   return body.value;
