@@ -111,6 +111,7 @@ const llm = new kit.LlmService({
   sink: new kit.MemoryLlmCallSink(),
   redactor,
   log,
+  env: process.env,
   gateway: { port: 0 },
 });
 await llm.init();
