@@ -167,9 +167,12 @@ describe.skipIf(skip)('agentdesk trace against a served core with a real agent (
   });
 
   it('prints the turn in order, one line per event, by slug; --kind filters; --json is JSONL', async () => {
+    // The runtime's tool events and the core's message_out are committed by different writers: wait for
+    // every kind asserted below, not only the last one of the turn (a loaded CI run saw message_out first).
     const all = await until(
       () => cli(['trace', ...h(), slug]),
-      (x) => /message_out/.test(x.out),
+      (x) =>
+        ['message_in', 'llm_call', 'tool_call', 'tool_result', 'message_out'].every((k) => x.out.includes(k)),
       30_000,
       'the turn in the trace',
     );
