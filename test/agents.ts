@@ -6,8 +6,10 @@ import path from 'node:path';
 import { Agent } from '../contract/agents';
 import { agentFolder, readRuntimeCredential } from '../main/services/agents/agent-folder';
 import type { AgentRow } from '../main/services/agents/agent-repository';
+import { Deployer } from '../main/services/agents/deployer';
+import { loadHarnesses } from '../main/services/harnesses';
 import { parseEndpoint, runtimeFetch } from '../main/services/agents/runtime-client';
-import type { RuntimeKind } from '../main/services/runtimes/container-runtime';
+import type { ContainerRuntime, RuntimeKind } from '../main/services/runtimes/container-runtime';
 import { call } from '../main/transport/dispatch';
 import type { Dispatcher } from '../main/transport/dispatch';
 
@@ -252,4 +254,29 @@ export async function addScriptedProvider(dispatcher: Dispatcher, v1: string): P
 export async function purgeAll(dispatcher: Dispatcher): Promise<void> {
   for (const a of (await call(dispatcher, 'agents', 'list', {})).agents)
     await call(dispatcher, 'agents', 'purge', { id: a.id }).catch(() => {});
+}
+
+/**
+ * A Deployer over `rt` whose other dependencies are inert stubs: keys mint `key` (id `k1`), images are
+ * present, the gateway listens on 4100, phases and progress are dropped. For unit tests of one step.
+ */
+export function stubDeployer(
+  dir: string,
+  rt: ContainerRuntime,
+  opts: { key?: string; healthDeadlineMs?: number } = {},
+): Deployer {
+  return new Deployer({
+    dataDir: dir,
+    runtime: () => rt,
+    keys: { mint: () => ({ key: opts.key ?? 'k', record: { id: 'k1' } }), revokeOwner: () => 0 },
+    images: { present: () => Promise.resolve(true), build: () => null },
+    gateway: { port: () => 4100, addBind: () => Promise.resolve({ ok: true as const }) },
+    harnesses: loadHarnesses(),
+    runtimeBundleDir: () => null,
+    phases: { set: () => ({}) as AgentRow },
+    progress: () => {},
+    log: { info() {}, warn() {}, error() {}, debug() {} } as never,
+    instanceId: 'test',
+    ...(opts.healthDeadlineMs !== undefined ? { healthDeadlineMs: opts.healthDeadlineMs } : {}),
+  });
 }

@@ -5,11 +5,10 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentRow } from '../../../test/agents';
+import { agentRow, stubDeployer } from '../../../test/agents';
 import { loadHarnesses } from '../harnesses';
 import type { ContainerRuntime, RuntimeEndpoint } from '../runtimes/container-runtime';
-import type { AgentRow } from './agent-repository';
-import { Deployer, DeployError, healthPollDelay, LIVENESS_CHECK_MS } from './deployer';
+import { DeployError, healthPollDelay, LIVENESS_CHECK_MS } from './deployer';
 
 let dir: string;
 beforeAll(() => {
@@ -48,20 +47,7 @@ function deployer(endpoint: RuntimeEndpoint, state: () => 'running' | 'exited', 
       return Promise.resolve({ state: s, exitCode: s === 'exited' ? 3 : null, labels: {} });
     },
   } as unknown as ContainerRuntime;
-  return new Deployer({
-    dataDir: dir,
-    runtime: () => rt,
-    keys: { mint: () => ({ key: 'k', record: { id: 'k1' } }), revokeOwner: () => 0 },
-    images: { present: () => Promise.resolve(true), build: () => null },
-    gateway: { port: () => 4100, addBind: () => Promise.resolve({ ok: true as const }) },
-    harnesses: loadHarnesses(),
-    runtimeBundleDir: () => null,
-    phases: { set: () => ({}) as AgentRow },
-    progress: () => {},
-    log: { info() {}, warn() {}, error() {}, debug() {} } as never,
-    instanceId: 'test',
-    healthDeadlineMs: 20_000,
-  });
+  return stubDeployer(dir, rt, { healthDeadlineMs: 20_000 });
 }
 
 describe('healthPollDelay', () => {

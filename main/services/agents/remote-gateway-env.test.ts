@@ -3,13 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentRow } from '../../../test/agents';
-import { loadHarnesses } from '../harnesses';
+import { agentRow, stubDeployer } from '../../../test/agents';
 import { makeGatewayTlsIdentity } from '../llm/gateway/tls-identity';
 import type { ContainerRuntime, HostServiceAddress } from '../runtimes/container-runtime';
 import { agentFolder } from './agent-folder';
-import type { AgentRow } from './agent-repository';
-import { Deployer, GATEWAY_CA_FILE } from './deployer';
+import type { Deployer } from './deployer';
+import { GATEWAY_CA_FILE } from './deployer';
 
 const KEY = `sk-agentdesk-${'r'.repeat(40)}`;
 let dir: string;
@@ -26,19 +25,7 @@ function deployer(address: HostServiceAddress): Deployer {
     kind: 'docker',
     hostServiceAddress: () => Promise.resolve(address),
   } as unknown as ContainerRuntime;
-  return new Deployer({
-    dataDir: dir,
-    runtime: () => rt,
-    keys: { mint: () => ({ key: KEY, record: { id: 'k1' } }), revokeOwner: () => 0 },
-    images: { present: () => Promise.resolve(true), build: () => null },
-    gateway: { port: () => 4100, addBind: () => Promise.resolve({ ok: true as const }) },
-    harnesses: loadHarnesses(),
-    runtimeBundleDir: () => null,
-    phases: { set: () => ({}) as AgentRow },
-    progress: () => {},
-    log: { info() {}, warn() {}, error() {}, debug() {} } as never,
-    instanceId: 'test',
-  });
+  return stubDeployer(dir, rt, { key: KEY });
 }
 
 function env(id: string): Record<string, string> {
